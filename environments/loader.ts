@@ -1,0 +1,305 @@
+/**
+ * Turns raw stack configuration into validated, frozen settings: resolves the tier, merges
+ * the tier defaults under what the stack sets, validates everything at once and throws one
+ * {@link ConfigError} that lists every bad key, the value received and what is expected.
+ *
+ * {@link resolveSettings} is pure (tested without the engine); {@link loadSettings} reads the
+ * running Pulumi program's configuration and is what the stacks call first, before any
+ * resource is registered.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import {
+    CONFIG_NAMESPACE,
+    TIERS,
+    TIER_DEFAULTS,
+    crossFieldProblems,
+    settingsSchema,
+    type Settings,
+    type Tier,
+} from "./schema";
+
+/** Validated settings plus the values that come from outside the `llm-platform` namespace. */
+export interface PlatformSettings extends Settings {
+    /** The Pulumi stack name. */
+    readonly stack: string;
+    /** `aws:region`. */
+    readonly region: string;
+}
+
+export interface ConfigProblem {
+    /** The full config key and path, e.g. `llm-platform:gpuNodePools[0].maxSize`. */
+    readonly key: string;
+    /** What is expected, starting with "expected" or "unknown key". */
+    readonly expected: string;
+    /** The value received, formatted for people; `[secret]` for secret values. */
+    readonly received: string;
+}
+
+/** Bad configuration. `problems` lists every one; the message prints them all. */
+export class ConfigError extends Error {
+    constructor(
+        readonly stack: string,
+        readonly problems: readonly ConfigProblem[],
+    ) {
+        const n = problems.length;
+        super(
+            [
+                `Invalid configuration for stack "${stack}" (${n} problem${n === 1 ? "" : "s"}):`,
+                ...problems.map((p) => `  ${p.key}: ${p.expected}, received ${p.received}`),
+                `Fix the values in Pulumi.${stack}.yaml or with \`pulumi config set\` (see the README's configuration table).`,
+            ].join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+/** Raw configuration as Pulumi hands it to a program: full keys to string values. */
+export type RawConfig = Readonly<Record<string, string>>;
+
+export interface ResolveOptions {
+    /** Full keys whose values are secret; their values are never printed. */
+    readonly secretKeys?: readonly string[];
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+const PREFIX = `${CONFIG_NAMESPACE}:`;
+
+/** Top-level keys whose schema is a string or enum: their raw value is taken as is. */
+const STRING_KEYS = new Set(
+    Object.entries(settingsSchema.shape)
+        .filter(([, s]) => s.def.type === "string" || s.def.type === "enum")
+        .map(([k]) => k),
+);
+
+/**
+ * Validates raw configuration for `stack` and returns frozen settings, or throws a
+ * {@link ConfigError} listing every problem.
+ */
+export function resolveSettings(stack: string, raw: RawConfig, options: ResolveOptions = {}): PlatformSettings {
+    const secretKeys = new Set(options.secretKeys ?? []);
+    const problems: ConfigProblem[] = [];
+    const received = (key: string, value: unknown): string =>
+        secretKeys.has(key) || [...secretKeys].some((s) => key.startsWith(`${s}.`) || key.startsWith(`${s}[`))
+            ? "[secret]"
+            : formatValue(value);
+
+    const input: Record<string, Json> = {};
+    for (const [key, value] of Object.entries(raw)) {
+        if (!key.startsWith(PREFIX)) continue;
+        const name = key.slice(PREFIX.length);
+        input[name] = STRING_KEYS.has(name) ? value : parseJson(value);
+    }
+
+    const region = raw["aws:region"];
+    if (region === undefined || region === "") {
+        problems.push({
+            key: "aws:region",
+            expected: "expected an AWS region such as us-east-1 (set it with `pulumi config set aws:region us-east-1`)",
+            received: "nothing",
+        });
+    } else if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region)) {
+        problems.push({
+            key: "aws:region",
+            expected: "expected an AWS region such as us-east-1",
+            received: formatValue(region),
+        });
+    }
+
+    const tierInput = input.tier ?? stack;
+    if (!(TIERS as readonly string[]).includes(tierInput as string)) {
+        problems.push({
+            key: `${PREFIX}tier`,
+            expected:
+                input.tier === undefined
+                    ? `expected one of ${TIERS.map((t) => `"${t}"`).join(", ")}; the stack name "${stack}" is not a tier, so set it explicitly`
+                    : `expected one of ${TIERS.map((t) => `"${t}"`).join(", ")}`,
+            received: input.tier === undefined ? "nothing" : received(`${PREFIX}tier`, input.tier),
+        });
+        throw new ConfigError(stack, problems);
+    }
+    const tier = tierInput as Tier;
+    const merged = withTierDefaults(tier, input);
+
+    const result = settingsSchema.safeParse(merged, { reportInput: true, error: expectation });
+    if (!result.success) {
+        for (const issue of result.error.issues) {
+            if (issue.code === "unrecognized_keys") {
+                const parent = issue.path.length === 0 ? undefined : issue.path;
+                const known = Object.keys(shapeAt(parent ?? []));
+                for (const k of issue.keys) {
+                    const key = configKey([...(parent ?? []), k]);
+                    const hint = closest(k, known);
+                    problems.push({
+                        key,
+                        expected: `unknown key; expected one of ${known.join(", ")}${hint ? ` (did you mean "${hint}"?)` : ""}`,
+                        received: received(key, (issue.input as Record<string, unknown>)[k]),
+                    });
+                }
+                continue;
+            }
+            const key = configKey(issue.path);
+            const missing = issue.input === undefined;
+            problems.push({
+                key,
+                expected: missing ? `required; ${issue.message}` : issue.message,
+                received: missing ? "nothing" : received(key, issue.input),
+            });
+        }
+    }
+    for (const p of crossFieldProblems(merged)) {
+        const key = configKey(p.path);
+        problems.push({ key, expected: p.message, received: received(key, p.input) });
+    }
+    if (problems.length > 0) throw new ConfigError(stack, sortProblems(problems));
+    return deepFreeze({ ...(result.data as Settings), stack, region: region as string });
+}
+
+/**
+ * Reads the running program's configuration (all namespaces, with secret keys) and resolves
+ * it. Call it first in a stack program: it throws before any resource is registered.
+ */
+export function loadSettings(): PlatformSettings {
+    const raw = pulumi.runtime.allConfig();
+    // isConfigSecret is exported by the SDK's runtime but left out of its type declarations.
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+    const secretKeys = Object.keys(raw).filter((k) => runtime.isConfigSecret?.(k) ?? false);
+    return resolveSettings(pulumi.getStack(), raw, { secretKeys });
+}
+
+/** Merges tier defaults under the stack's values: objects merge, arrays replace, pools merge per entry. */
+export function withTierDefaults(tier: Tier, input: Readonly<Record<string, Json>>): Record<string, unknown> {
+    const { gpuNodePool, gpuNodePools, ...defaults } = TIER_DEFAULTS[tier];
+    const merged = deepMerge({ ...defaults, tier }, input) as Record<string, unknown>;
+    const pools = input.gpuNodePools === undefined ? gpuNodePools : input.gpuNodePools;
+    merged.gpuNodePools = Array.isArray(pools) ? pools.map((p) => deepMerge(gpuNodePool, p)) : pools;
+    return merged;
+}
+
+function deepMerge(base: unknown, over: unknown): unknown {
+    if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+    return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function parseJson(value: string): Json {
+    try {
+        return JSON.parse(value) as Json;
+    } catch {
+        return value;
+    }
+}
+
+/** The error map for generic issues; leaf schemas carry their own messages. */
+function expectation(issue: z.core.$ZodRawIssue): string | undefined {
+    switch (issue.code) {
+        case "invalid_type": {
+            const format = (issue.inst as { def?: { format?: string } } | undefined)?.def?.format;
+            if (format === "safeint" || format === "int32") return "expected an integer";
+            const expected =
+                issue.expected === "object"
+                    ? "an object"
+                    : issue.expected === "array"
+                      ? "an array"
+                      : `a ${issue.expected}`;
+            return `expected ${expected}`;
+        }
+        case "invalid_value":
+            return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+        case "too_small":
+            return issue.origin === "string"
+                ? `expected at least ${issue.minimum} characters`
+                : `expected >= ${issue.minimum}`;
+        case "too_big":
+            return issue.origin === "string"
+                ? `expected at most ${issue.maximum} characters`
+                : `expected <= ${issue.maximum}`;
+        default:
+            return undefined;
+    }
+}
+
+/** The strict object shape at a path of the schema, to list the keys an object accepts. */
+function shapeAt(path: readonly PropertyKey[]): Record<string, unknown> {
+    let schema: z.core.$ZodType = settingsSchema;
+    for (const segment of path) {
+        schema = unwrap(schema);
+        const def = schema._zod.def as {
+            type: string;
+            shape?: Record<string, z.core.$ZodType>;
+            element?: z.core.$ZodType;
+        };
+        if (def.type === "object" && def.shape) schema = def.shape[String(segment)];
+        else if (def.type === "array" && def.element) schema = def.element;
+    }
+    const def = unwrap(schema)._zod.def as { shape?: Record<string, unknown> };
+    return def.shape ?? {};
+}
+
+function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
+    let s = schema;
+    for (;;) {
+        const def = s._zod.def as { type: string; innerType?: z.core.$ZodType };
+        if (def.innerType && (def.type === "optional" || def.type === "default" || def.type === "pipe"))
+            s = def.innerType;
+        else return s;
+    }
+}
+
+/** `llm-platform:gpuNodePools[0].maxSize` from `["gpuNodePools", 0, "maxSize"]`. */
+export function configKey(path: readonly PropertyKey[]): string {
+    let key = CONFIG_NAMESPACE;
+    path.forEach((segment, i) => {
+        if (typeof segment === "number") key += `[${segment}]`;
+        else key += i === 0 ? `:${String(segment)}` : `.${String(segment)}`;
+    });
+    return key;
+}
+
+/** A value as people read it in an error: strings quoted, structures as compact JSON. */
+export function formatValue(value: unknown): string {
+    if (value === undefined) return "nothing";
+    const text = JSON.stringify(value);
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
+    return [...problems].sort((a, b) => a.key.localeCompare(b.key, "en"));
+}
+
+/** The known key nearest to a typo, when it is close enough to be a likely meaning. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+    let best: string | undefined;
+    let bestDistance = Infinity;
+    for (const c of candidates) {
+        const d = editDistance(word.toLowerCase(), c.toLowerCase());
+        if (d < bestDistance) [best, bestDistance] = [c, d];
+    }
+    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const cur = [i];
+        for (let j = 1; j <= b.length; j++) {
+            cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        prev = cur;
+    }
+    return prev[b.length];
+}
+
+function deepFreeze<T>(value: T): T {
+    if (typeof value === "object" && value !== null) {
+        for (const v of Object.values(value)) deepFreeze(v);
+        Object.freeze(value);
+    }
+    return value;
+}

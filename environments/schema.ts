@@ -1,0 +1,213 @@
+/**
+ * The typed configuration surface of the llm-platform stacks: one zod schema for every
+ * `llm-platform:*` key, and the tier defaults that fill in what a stack file leaves out.
+ *
+ * Each key's `.describe()` text is the single source of its documentation: Pulumi.yaml and
+ * the README's config table are checked against it by the tests.
+ */
+import { z } from "zod";
+
+export const CONFIG_NAMESPACE = "llm-platform";
+
+export const TIERS = ["staging", "prod"] as const;
+export type Tier = (typeof TIERS)[number];
+
+export const CAPACITY_TYPES = ["ON_DEMAND", "SPOT"] as const;
+
+/** The fewest replicas of a serving Deployment that the prod tier accepts. */
+export const PROD_MIN_REPLICAS = 2;
+
+/** An integer in [min, max] with messages that say so. */
+function intIn(min: number, max: number): z.ZodInt {
+    return z
+        .int({ error: `expected an integer between ${min} and ${max}` })
+        .min(min, { error: `expected an integer >= ${min}` })
+        .max(max, { error: `expected an integer <= ${max}` });
+}
+
+const dnsLabel = z.string({ error: "expected a string" }).regex(/^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/, {
+    error: "expected a lower-case DNS label of 1-32 characters (a-z, 0-9, '-'), starting with a letter",
+});
+
+/** Tag keys are checked by {@link crossFieldProblems}, which can name the bad key. */
+const tagKey = z.string();
+const tagValue = z.string({ error: "expected a string" }).max(256, { error: "expected at most 256 characters" });
+
+const instanceType = z.string({ error: "expected a string" }).regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, {
+    error: "expected an EC2 instance type such as g5.xlarge",
+});
+
+export const gpuNodePoolSchema = z.strictObject({
+    name: dnsLabel.describe("Pool name; becomes part of the node group and label names."),
+    instanceTypes: z
+        .array(instanceType, { error: "expected an array of EC2 instance types" })
+        .min(1, { error: "expected at least one instance type" })
+        .describe("GPU instance types the pool may launch."),
+    capacityType: z.enum(CAPACITY_TYPES).describe("ON_DEMAND or SPOT."),
+    minSize: intIn(0, 1000).describe("Minimum node count; 0 lets the pool scale to zero."),
+    desiredSize: intIn(0, 1000).optional().describe("Initial node count; later left to the autoscaler."),
+    maxSize: intIn(1, 1000).describe("Maximum node count."),
+    diskSizeGiB: intIn(20, 16384).describe("Root volume size for images and model weights."),
+});
+export type GpuNodePoolSettings = z.infer<typeof gpuNodePoolSchema>;
+
+/**
+ * Every `llm-platform:*` key. Keys are top-level properties; their values may be scalars or
+ * structured (objects and arrays are set with `pulumi config set --path` or in the stack file).
+ */
+export const settingsSchema = z.strictObject({
+    tier: z.enum(TIERS).describe("Production tier whose defaults apply (staging or prod). Defaults to the stack name."),
+    owner: z
+        .string({ error: "expected a string" })
+        .min(1, { error: "expected a non-empty string" })
+        .max(256, { error: "expected at most 256 characters" })
+        .describe("Team that owns the stack; tagged on every AWS resource as Owner. Required."),
+    costCenter: z
+        .string({ error: "expected a string" })
+        .min(1, { error: "expected a non-empty string" })
+        .max(256, { error: "expected at most 256 characters" })
+        .describe("Cost center tagged on every AWS resource as CostCenter. Required."),
+    tags: z
+        .record(tagKey, tagValue, { error: "expected an object of tag names to string values" })
+        .describe("Extra tags for every AWS resource."),
+    protectStatefulResources: z
+        .boolean({ error: "expected a boolean (true or false)" })
+        .describe("Protect buckets, keys, registries and clusters from deletion and replacement."),
+    modelBucket: z
+        .strictObject({
+            noncurrentVersionExpirationDays: intIn(1, 3650).describe(
+                "Days after which non-current object versions expire.",
+            ),
+            abortIncompleteMultipartUploadDays: intIn(1, 365).describe(
+                "Days after which incomplete multipart uploads are aborted.",
+            ),
+            forceDestroy: z
+                .boolean({ error: "expected a boolean (true or false)" })
+                .describe("Let `pulumi destroy` delete a bucket that still holds objects."),
+        })
+        .describe("The model artifact bucket (weights, DVC remote, MLflow artifacts)."),
+    serving: z
+        .strictObject({
+            replicas: intIn(1, 100).describe("Replicas of each inference Deployment."),
+        })
+        .describe("Inference serving."),
+    gpuNodePools: z
+        .array(gpuNodePoolSchema, { error: "expected an array of GPU node pools" })
+        .min(1, { error: "expected at least one GPU node pool" })
+        .describe("GPU node pools; each entry is merged over the tier's pool defaults."),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** What a stack gets for a key it does not set, per tier. `owner` and `costCenter` have none. */
+export interface TierDefaults {
+    tags: Record<string, string>;
+    protectStatefulResources: boolean;
+    modelBucket: Settings["modelBucket"];
+    serving: Settings["serving"];
+    /** Merged under every entry of `gpuNodePools`. */
+    gpuNodePool: Omit<GpuNodePoolSettings, "name" | "instanceTypes" | "desiredSize">;
+    gpuNodePools: Array<Pick<GpuNodePoolSettings, "name" | "instanceTypes">>;
+}
+
+export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
+    staging: {
+        tags: {},
+        protectStatefulResources: false,
+        modelBucket: {
+            noncurrentVersionExpirationDays: 30,
+            abortIncompleteMultipartUploadDays: 7,
+            forceDestroy: false,
+        },
+        serving: { replicas: 1 },
+        gpuNodePool: { capacityType: "SPOT", minSize: 0, maxSize: 2, diskSizeGiB: 200 },
+        gpuNodePools: [{ name: "gpu", instanceTypes: ["g5.xlarge", "g6.xlarge"] }],
+    },
+    prod: {
+        tags: {},
+        protectStatefulResources: true,
+        modelBucket: {
+            noncurrentVersionExpirationDays: 90,
+            abortIncompleteMultipartUploadDays: 7,
+            forceDestroy: false,
+        },
+        serving: { replicas: 3 },
+        gpuNodePool: { capacityType: "ON_DEMAND", minSize: 1, maxSize: 6, diskSizeGiB: 200 },
+        gpuNodePools: [{ name: "gpu", instanceTypes: ["g5.2xlarge"] }],
+    },
+};
+
+/** A rule that spans keys, found by {@link crossFieldProblems}. */
+export interface CrossFieldProblem {
+    path: Array<string | number>;
+    message: string;
+    input: unknown;
+}
+
+/**
+ * Rules that span keys, checked on the merged input whether or not the rest is valid (so that
+ * one run reports every problem). Each rule applies only where its own values have the right
+ * types; wrong types are the schema's to report.
+ */
+export function crossFieldProblems(input: Readonly<Record<string, unknown>>): CrossFieldProblem[] {
+    const problems: CrossFieldProblem[] = [];
+    const isInt = (v: unknown): v is number => Number.isInteger(v);
+
+    const serving = input.serving as Record<string, unknown> | undefined;
+    if (input.tier === "prod" && isInt(serving?.replicas) && serving.replicas < PROD_MIN_REPLICAS) {
+        problems.push({
+            path: ["serving", "replicas"],
+            message: `expected an integer >= ${PROD_MIN_REPLICAS} in the prod tier (one replica cannot survive a node drain)`,
+            input: serving.replicas,
+        });
+    }
+
+    const tags = input.tags;
+    if (typeof tags === "object" && tags !== null && !Array.isArray(tags)) {
+        for (const key of Object.keys(tags)) {
+            if (key.length < 1 || key.length > 128 || key.toLowerCase().startsWith("aws:")) {
+                problems.push({
+                    path: ["tags"],
+                    message: "expected tag names of 1-128 characters that do not start with the reserved prefix 'aws:'",
+                    input: key,
+                });
+            }
+        }
+    }
+
+    const pools = Array.isArray(input.gpuNodePools) ? (input.gpuNodePools as unknown[]) : [];
+    const names = new Set<unknown>();
+    pools.forEach((raw, i) => {
+        if (typeof raw !== "object" || raw === null) return;
+        const pool = raw as Record<string, unknown>;
+        const { minSize, maxSize, desiredSize } = pool;
+        if (isInt(minSize) && isInt(maxSize) && maxSize < minSize) {
+            problems.push({
+                path: ["gpuNodePools", i, "maxSize"],
+                message: `expected an integer >= minSize (${minSize})`,
+                input: maxSize,
+            });
+        }
+        if (
+            isInt(minSize) &&
+            isInt(maxSize) &&
+            isInt(desiredSize) &&
+            (desiredSize < minSize || desiredSize > maxSize)
+        ) {
+            problems.push({
+                path: ["gpuNodePools", i, "desiredSize"],
+                message: `expected an integer between minSize (${minSize}) and maxSize (${maxSize})`,
+                input: desiredSize,
+            });
+        }
+        if (typeof pool.name === "string" && names.has(pool.name)) {
+            problems.push({
+                path: ["gpuNodePools", i, "name"],
+                message: "expected a pool name not used by an earlier pool",
+                input: pool.name,
+            });
+        }
+        names.add(pool.name);
+    });
+    return problems;
+}

@@ -1,0 +1,42 @@
+/**
+ * What the commands share: argument parsing that turns every mistake into a usage error,
+ * and one way to exit (0 done, 1 unexpected failure, 2 bad input).
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { ConfigError } from "../../environments/loader";
+import { UsageError } from "../engine/project";
+
+export { UsageError };
+
+/** String-valued options only: every command flag takes a value. */
+type Options = Record<string, { type: "string"; default?: string }>;
+
+export interface CommandLine<T extends Options> {
+    values: { [K in keyof T]: T[K]["default"] extends string ? string : string | undefined };
+    positionals: string[];
+}
+
+/** Parses `argv` strictly; unknown flags and missing values become a {@link UsageError} with the usage line. */
+export function parseCommandLine<T extends Options>(argv: string[], options: T, usage: string): CommandLine<T> {
+    try {
+        const config: ParseArgsConfig = { args: argv, options, allowPositionals: true, strict: true };
+        return parseArgs(config) as unknown as CommandLine<T>;
+    } catch (e) {
+        throw new UsageError(`${(e as Error).message.replace(/^TypeError \[\w+\]: /, "")}\nusage: ${usage}`);
+    }
+}
+
+/** Runs a command's body and exits with its code; bad input exits 2 with the message alone. */
+export function runCommand(name: string, body: () => Promise<number>): void {
+    body().then(
+        (code) => process.exit(code),
+        (e: unknown) => {
+            if (e instanceof UsageError || e instanceof ConfigError) {
+                process.stderr.write(`${name}: ${e.message}\n`);
+                process.exit(2);
+            }
+            process.stderr.write(`${name}: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+            process.exit(1);
+        },
+    );
+}

@@ -1,0 +1,284 @@
+/**
+ * Compares two deployments (offline plans or real `pulumi stack export`s) resource by resource
+ * and property by property, and renders the result as Markdown for a pull-request comment.
+ *
+ * Resources are matched by URN, then by alias. A resource whose name or type changed is a
+ * replacement (Pulumi would delete the old one); so is a change to a property that cannot be
+ * updated in place. Every removal or replacement of a stateful or protected resource is flagged.
+ */
+import { displayType, isSecret, urnName, type ExportedResource, type StackExport } from "./stackExport";
+
+/** Types that hold data or identity: losing one loses more than a resource. */
+export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
+    "aws:s3/bucket:Bucket",
+    "aws:s3/bucketV2:BucketV2",
+    "aws:ecr/repository:Repository",
+    "aws:kms/key:Key",
+    "aws:eks/cluster:Cluster",
+    "aws:ecs/cluster:Cluster",
+    "aws:efs/fileSystem:FileSystem",
+    "aws:ebs/volume:Volume",
+    "aws:rds/instance:Instance",
+    "aws:rds/cluster:Cluster",
+    "aws:dynamodb/table:Table",
+    "aws:secretsmanager/secret:Secret",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "kubernetes:core/v1:PersistentVolumeClaim",
+]);
+
+/**
+ * Input properties whose change makes the provider replace the resource. A subset of the
+ * providers' schemas, for the stateful types that matter most; the real `pulumi preview`
+ * remains the authority.
+ */
+export const REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
+    "aws:s3/bucket:Bucket": ["bucket", "bucketPrefix", "objectLockEnabled"],
+    "aws:kms/key:Key": ["customerMasterKeySpec", "keyUsage", "multiRegion"],
+    "aws:ecr/repository:Repository": ["name"],
+    "aws:eks/cluster:Cluster": ["name", "kubernetesNetworkConfig"],
+    "aws:iam/role:Role": ["name", "path"],
+    "aws:cloudwatch/logGroup:LogGroup": ["name", "namePrefix"],
+};
+
+export type ChangeKind = "add" | "remove" | "replace" | "update";
+
+export interface PropertyChange {
+    readonly path: string;
+    /** Display values: secrets are `[secret]`, absent values `undefined`. */
+    readonly old: unknown;
+    readonly new: unknown;
+}
+
+export interface ResourceChange {
+    readonly kind: ChangeKind;
+    readonly urn: string;
+    /** The base URN when it differs (renamed, retyped, aliased). */
+    readonly oldUrn?: string;
+    readonly type: string;
+    readonly oldType?: string;
+    readonly name: string;
+    readonly stateful: boolean;
+    readonly protected: boolean;
+    /** Why it is a replacement. */
+    readonly reason?: string;
+    readonly properties: readonly PropertyChange[];
+}
+
+export interface PlanDiff {
+    readonly changes: readonly ResourceChange[];
+    readonly unchanged: number;
+    /** Removals and replacements of stateful or protected resources, one sentence each. */
+    readonly dangers: readonly string[];
+    readonly counts: Readonly<Record<ChangeKind, number>>;
+}
+
+const isProvider = (r: ExportedResource): boolean => r.type.startsWith("pulumi:providers:") && !r.parent;
+
+function mask(v: unknown): unknown {
+    return isSecret(v) ? "[secret]" : v;
+}
+
+/** Property-level differences between two input bags, as `a.b[0].c` paths. */
+export function diffProperties(oldValue: unknown, newValue: unknown, path = ""): PropertyChange[] {
+    if (isSecret(oldValue) || isSecret(newValue)) {
+        const same = JSON.stringify(oldValue) === JSON.stringify(newValue);
+        return same ? [] : [{ path, old: mask(oldValue), new: mask(newValue) }];
+    }
+    const bothObjects = (a: unknown, b: unknown): boolean =>
+        typeof a === "object" &&
+        a !== null &&
+        typeof b === "object" &&
+        b !== null &&
+        Array.isArray(a) === Array.isArray(b);
+    if (bothObjects(oldValue, newValue)) {
+        const changes: PropertyChange[] = [];
+        if (Array.isArray(oldValue) && Array.isArray(newValue)) {
+            for (let i = 0; i < Math.max(oldValue.length, newValue.length); i++) {
+                changes.push(...diffProperties(oldValue[i], newValue[i], `${path}[${i}]`));
+            }
+            return changes;
+        }
+        const o = oldValue as Record<string, unknown>;
+        const n = newValue as Record<string, unknown>;
+        const keys = [...new Set([...Object.keys(o), ...Object.keys(n)])].sort();
+        for (const k of keys) {
+            const key = /^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k);
+            changes.push(...diffProperties(o[k], n[k], path ? `${path}.${key}` : key));
+        }
+        return changes;
+    }
+    return JSON.stringify(oldValue) === JSON.stringify(newValue)
+        ? []
+        : [{ path, old: mask(oldValue), new: mask(newValue) }];
+}
+
+function parentName(r: ExportedResource): string {
+    return r.parent ? urnName(r.parent) : "";
+}
+
+function change(
+    kind: ChangeKind,
+    head: ExportedResource | undefined,
+    base: ExportedResource | undefined,
+    extra: Partial<ResourceChange> = {},
+): ResourceChange {
+    const r = (head ?? base) as ExportedResource;
+    return {
+        kind,
+        urn: r.urn,
+        ...(base && head && base.urn !== head.urn ? { oldUrn: base.urn } : {}),
+        type: r.type,
+        ...(base && head && base.type !== head.type ? { oldType: base.type } : {}),
+        name: urnName(r.urn),
+        stateful: STATEFUL_TYPES.has(r.type) || (base !== undefined && STATEFUL_TYPES.has(base.type)),
+        protected: Boolean(base?.protect ?? head?.protect),
+        properties: [],
+        ...extra,
+    };
+}
+
+/** Compares `base` (before) with `head` (after). */
+export function diffExports(base: StackExport, head: StackExport): PlanDiff {
+    const baseRes = base.deployment.resources.filter((r) => !isProvider(r));
+    const headRes = head.deployment.resources.filter((r) => !isProvider(r));
+    const baseByUrn = new Map(baseRes.map((r) => [r.urn, r]));
+    const matched = new Map<ExportedResource, ExportedResource>(); // head -> base
+    for (const h of headRes) {
+        const b = baseByUrn.get(h.urn) ?? (h.aliases ?? []).map((a) => baseByUrn.get(a)).find((x) => x !== undefined);
+        if (b) {
+            matched.set(h, b);
+            baseByUrn.delete(b.urn);
+        }
+    }
+    const added = headRes.filter((h) => !matched.has(h));
+    const removed = [...baseByUrn.values()];
+
+    // Renames and type changes: an unmatched pair under the same parent that share a type (and are
+    // the only such pair) or share a name.
+    const renamed = new Map<ExportedResource, { base: ExportedResource; reason: string }>();
+    for (const h of added) {
+        const sameName = removed.filter((b) => urnName(b.urn) === urnName(h.urn) && parentName(b) === parentName(h));
+        const sameType = removed.filter((b) => b.type === h.type && parentName(b) === parentName(h));
+        const sameTypeAdded = added.filter((a) => a.type === h.type && parentName(a) === parentName(h));
+        let pair: { base: ExportedResource; reason: string } | undefined;
+        if (sameName.length === 1) {
+            pair = {
+                base: sameName[0],
+                reason: `type changed from ${displayType(sameName[0].type)} to ${displayType(h.type)}`,
+            };
+        } else if (sameType.length === 1 && sameTypeAdded.length === 1) {
+            pair = { base: sameType[0], reason: `renamed from ${urnName(sameType[0].urn)} (add an alias to keep it)` };
+        }
+        if (pair && ![...renamed.values()].some((p) => p.base === pair.base)) renamed.set(h, pair);
+    }
+    const pairedBases = new Set([...renamed.values()].map((p) => p.base));
+
+    const changes: ResourceChange[] = [];
+    let unchanged = 0;
+    for (const h of headRes) {
+        const b = matched.get(h);
+        const rename = renamed.get(h);
+        if (rename) {
+            changes.push(
+                change("replace", h, rename.base, {
+                    reason: rename.reason,
+                    properties: diffProperties(rename.base.inputs ?? {}, h.inputs ?? {}),
+                }),
+            );
+        } else if (!b) {
+            changes.push(change("add", h, undefined));
+        } else {
+            const properties = diffProperties(b.inputs ?? {}, h.inputs ?? {});
+            if (Boolean(b.protect) !== Boolean(h.protect))
+                properties.push({ path: "[protect]", old: Boolean(b.protect), new: Boolean(h.protect) });
+            const forceNew = [...(REPLACE_ON_CHANGE[h.type] ?? []), ...(h.replaceOnChanges ?? [])];
+            const replacing = properties.filter((p) =>
+                forceNew.some((f) => p.path === f || p.path.startsWith(`${f}.`) || p.path.startsWith(`${f}[`)),
+            );
+            if (replacing.length > 0) {
+                changes.push(
+                    change("replace", h, b, {
+                        reason: `${replacing.map((p) => p.path).join(", ")} cannot change in place`,
+                        properties,
+                    }),
+                );
+            } else if (properties.length > 0 || b.type !== h.type) {
+                changes.push(change("update", h, b, { properties }));
+            } else {
+                unchanged++;
+            }
+        }
+    }
+    for (const b of removed) if (!pairedBases.has(b)) changes.push(change("remove", undefined, b));
+
+    const dangers = changes
+        .filter((c) => (c.kind === "remove" || c.kind === "replace") && (c.stateful || c.protected))
+        .map((c) => {
+            const what = [
+                c.stateful ? "stateful" : "",
+                c.protected ? "protected: Pulumi refuses to delete it until it is unprotected" : "",
+            ]
+                .filter(Boolean)
+                .join(", ");
+            const verb = c.kind === "remove" ? "is deleted" : `is replaced (${c.reason})`;
+            return `\`${displayType(c.oldType ?? c.type)}\` **${c.oldUrn ? urnName(c.oldUrn) : c.name}** ${verb}: ${what}`;
+        });
+    const counts = { add: 0, remove: 0, replace: 0, update: 0 };
+    for (const c of changes) counts[c.kind]++;
+    return { changes, unchanged, dangers, counts };
+}
+
+const SYMBOL: Record<ChangeKind, string> = { add: "+", remove: "-", replace: "+-", update: "~" };
+const ORDER: Record<ChangeKind, number> = { remove: 0, replace: 1, update: 2, add: 3 };
+
+function cell(value: unknown): string {
+    if (value === undefined) return "_(absent)_";
+    const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value);
+    const short = text.length > 80 ? `${text.slice(0, 77)}...` : text;
+    return `\`${short.replace(/\|/g, "\\|").replace(/`/g, "'")}\``;
+}
+
+/** The diff as GitHub-flavoured Markdown for a pull-request comment. */
+export function renderDiffMarkdown(diff: PlanDiff, title = "Plan diff"): string {
+    const { counts } = diff;
+    const summary = `${counts.add} to add, ${counts.update} to change, ${counts.replace} to replace, ${counts.remove} to delete, ${diff.unchanged} unchanged`;
+    const lines = [`### ${title}`, "", `**${summary}**`, ""];
+    if (diff.changes.length === 0) {
+        lines.push("No changes.");
+        return `${lines.join("\n")}\n`;
+    }
+    if (diff.dangers.length > 0) {
+        lines.push("> [!CAUTION]", "> **Stateful or protected resources would be destroyed:**");
+        for (const d of diff.dangers) lines.push(`> - ${d}`);
+        lines.push("");
+    }
+    const sorted = [...diff.changes].sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || a.urn.localeCompare(b.urn, "en"));
+    lines.push("| | Resource | Type | Details |", "|---|---|---|---|");
+    for (const c of sorted) {
+        const details =
+            c.kind === "replace"
+                ? (c.reason ?? "")
+                : c.kind === "update"
+                  ? c.properties.map((p) => `\`${p.path}\``).join(", ")
+                  : "";
+        lines.push(
+            `| \`${SYMBOL[c.kind]}\` | \`${c.name}\` | \`${displayType(c.type)}\` | ${details.replace(/\|/g, "\\|")} |`,
+        );
+    }
+    const detailed = sorted.filter((c) => (c.kind === "update" || c.kind === "replace") && c.properties.length > 0);
+    if (detailed.length > 0) {
+        lines.push("", "<details><summary>Property changes</summary>", "");
+        for (const c of detailed) {
+            lines.push(
+                `#### \`${SYMBOL[c.kind]}\` ${c.name} (\`${displayType(c.type)}\`)`,
+                "",
+                "| Property | Old | New |",
+                "|---|---|---|",
+            );
+            for (const p of c.properties) lines.push(`| \`${p.path}\` | ${cell(p.old)} | ${cell(p.new)} |`);
+            lines.push("");
+        }
+        lines.push("</details>");
+    }
+    return `${lines.join("\n")}\n`;
+}

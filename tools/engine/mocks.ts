@@ -1,0 +1,301 @@
+/**
+ * Provider answers for the offline engine: what AWS, Kubernetes and random would return for a
+ * resource the program creates, in their real formats (ARNs, ids, endpoints), and answers to
+ * the invokes components make. Values are derived from a hash of the resource's identity, so
+ * two plans of the same program are identical and a diff shows only real changes.
+ */
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+
+export interface CloudContext {
+    readonly project: string;
+    readonly stack: string;
+    readonly region: string;
+    readonly accountId: string;
+}
+
+/** The AWS documentation's example account: plausible, and never a real one. */
+export const OFFLINE_ACCOUNT_ID = "111122223333";
+
+type State = Record<string, unknown>;
+
+/** Deterministic hex of `length` characters from the given parts. */
+export function stableHex(length: number, ...parts: string[]): string {
+    let out = "";
+    for (let i = 0; out.length < length; i++) {
+        out += createHash("sha256")
+            .update(`${parts.join("\u0000")}\u0000${i}`)
+            .digest("hex");
+    }
+    return out.slice(0, length);
+}
+
+function stableUuid(...parts: string[]): string {
+    const h = stableHex(32, ...parts);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Pulumi's auto-name: the logical name, a dash and seven hex characters. */
+function autoName(name: string, type: string, ctx: CloudContext): string {
+    return `${name}-${stableHex(7, ctx.stack, type, name)}`;
+}
+
+type ResourceModel = (name: string, inputs: State, ctx: CloudContext, type: string) => { id: string; state: State };
+
+const arn = (ctx: CloudContext, service: string, resource: string, region = ctx.region): string =>
+    `arn:aws:${service}:${region}:${ctx.accountId}:${resource}`;
+
+const s3BucketChild: ResourceModel = (_name, inputs) => ({ id: String(inputs.bucket), state: {} });
+
+/** Models for the resource types the platform creates; anything else gets {@link genericModel}. */
+const MODELS: Record<string, ResourceModel> = {
+    "aws:s3/bucket:Bucket": (name, inputs, ctx, type) => {
+        const bucket =
+            (inputs.bucket as string | undefined) ??
+            (inputs.bucketPrefix
+                ? `${String(inputs.bucketPrefix)}${stableHex(26, ctx.stack, type, name)}`
+                : autoName(name, type, ctx));
+        return {
+            id: bucket,
+            state: {
+                bucket,
+                arn: `arn:aws:s3:::${bucket}`,
+                bucketDomainName: `${bucket}.s3.amazonaws.com`,
+                bucketRegionalDomainName: `${bucket}.s3.${ctx.region}.amazonaws.com`,
+                region: ctx.region,
+                hostedZoneId: "Z3AQBSTGFYJSTF",
+                forceDestroy: inputs.forceDestroy ?? false,
+            },
+        };
+    },
+    "aws:s3/bucketVersioning:BucketVersioning": s3BucketChild,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": s3BucketChild,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": s3BucketChild,
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": s3BucketChild,
+    "aws:s3/bucketPolicy:BucketPolicy": s3BucketChild,
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": s3BucketChild,
+    "aws:s3/bucketLogging:BucketLogging": s3BucketChild,
+    "aws:kms/key:Key": (name, _inputs, ctx, type) => {
+        const keyId = stableUuid(ctx.stack, type, name);
+        return { id: keyId, state: { keyId, arn: arn(ctx, "kms", `key/${keyId}`) } };
+    },
+    "aws:kms/alias:Alias": (name, inputs, ctx, type) => {
+        const aliasName = (inputs.name as string | undefined) ?? `alias/${autoName(name, type, ctx)}`;
+        return {
+            id: aliasName,
+            state: { name: aliasName, arn: arn(ctx, "kms", aliasName), targetKeyArn: inputs.targetKeyId },
+        };
+    },
+    "aws:iam/role:Role": (name, inputs, ctx, type) => {
+        const roleName = (inputs.name as string | undefined) ?? autoName(name, type, ctx);
+        const path = (inputs.path as string | undefined) ?? "/";
+        return {
+            id: roleName,
+            state: {
+                name: roleName,
+                path,
+                arn: `arn:aws:iam::${ctx.accountId}:role${path}${roleName}`,
+                uniqueId: `AROA${stableHex(17, ctx.stack, type, name).toUpperCase()}`,
+            },
+        };
+    },
+    "aws:iam/policy:Policy": (name, inputs, ctx, type) => {
+        const policyName = (inputs.name as string | undefined) ?? autoName(name, type, ctx);
+        const policyArn = `arn:aws:iam::${ctx.accountId}:policy${(inputs.path as string | undefined) ?? "/"}${policyName}`;
+        return {
+            id: policyArn,
+            state: {
+                name: policyName,
+                arn: policyArn,
+                policyId: `ANPA${stableHex(17, ctx.stack, type, name).toUpperCase()}`,
+            },
+        };
+    },
+    "aws:ecr/repository:Repository": (name, inputs, ctx, type) => {
+        const repoName = (inputs.name as string | undefined) ?? autoName(name, type, ctx);
+        return {
+            id: repoName,
+            state: {
+                name: repoName,
+                arn: arn(ctx, "ecr", `repository/${repoName}`),
+                registryId: ctx.accountId,
+                repositoryUrl: `${ctx.accountId}.dkr.ecr.${ctx.region}.amazonaws.com/${repoName}`,
+            },
+        };
+    },
+    "aws:eks/cluster:Cluster": (name, inputs, ctx, type) => {
+        const clusterName = (inputs.name as string | undefined) ?? autoName(name, type, ctx);
+        const oidcId = stableHex(32, ctx.stack, type, name).toUpperCase();
+        const endpoint = `https://${oidcId}.gr7.${ctx.region}.eks.amazonaws.com`;
+        return {
+            id: clusterName,
+            state: {
+                name: clusterName,
+                arn: arn(ctx, "eks", `cluster/${clusterName}`),
+                endpoint,
+                status: "ACTIVE",
+                platformVersion: "eks.1",
+                certificateAuthority: { data: Buffer.from(`offline CA for ${clusterName}`).toString("base64") },
+                identities: [{ oidcs: [{ issuer: `https://oidc.eks.${ctx.region}.amazonaws.com/id/${oidcId}` }] }],
+                clusterId: stableUuid(ctx.stack, type, name, "id"),
+            },
+        };
+    },
+    "random:index/randomPassword:RandomPassword": (name, inputs, ctx, type) => {
+        const length = Number(inputs.length ?? 16);
+        const result = stableHex(length, ctx.stack, type, name, "password");
+        return { id: "none", state: { result, bcryptHash: `$2a$10$${stableHex(53, result)}` } };
+    },
+    "random:index/randomId:RandomId": (name, inputs, ctx, type) => {
+        const hex = stableHex(Number(inputs.byteLength ?? 8) * 2, ctx.stack, type, name);
+        const b64 = Buffer.from(hex, "hex").toString("base64url");
+        return {
+            id: b64,
+            state: {
+                hex,
+                b64Url: b64,
+                b64Std: Buffer.from(hex, "hex").toString("base64"),
+                dec: BigInt(`0x${hex}`).toString(),
+            },
+        };
+    },
+};
+
+/** AWS resources with no model: an id and an ARN in the resource's service. */
+const genericAwsModel: ResourceModel = (name, inputs, ctx, type) => {
+    const [, module = "aws", member = "resource"] = type.split(/[:/]/);
+    const id = (inputs.name as string | undefined) ?? `${module}-${stableHex(17, ctx.stack, type, name)}`;
+    return { id, state: { arn: arn(ctx, module, `${member.charAt(0).toLowerCase()}${member.slice(1)}/${id}`) } };
+};
+
+/** Kubernetes objects: the API server's defaults for name, namespace, uid and generation. */
+const kubernetesModel: ResourceModel = (name, inputs, ctx, type) => {
+    const metadata = { ...((inputs.metadata as State | undefined) ?? {}) };
+    metadata.name ??= `${name}-${stableHex(8, ctx.stack, type, name)}`;
+    const clusterScoped =
+        /:(Namespace|ClusterRole|ClusterRoleBinding|CustomResourceDefinition|StorageClass|PriorityClass)$/.test(type);
+    if (!clusterScoped) metadata.namespace ??= "default";
+    metadata.uid = stableUuid(ctx.stack, type, name);
+    metadata.generation = 1;
+    const id = clusterScoped ? String(metadata.name) : `${String(metadata.namespace)}/${String(metadata.name)}`;
+    return { id, state: { metadata } };
+};
+
+/** Answers resource registrations with realistic outputs (inputs echoed, provider outputs added). */
+export function newResource(
+    args: pulumi.runtime.MockResourceArgs,
+    ctx: CloudContext,
+): pulumi.runtime.MockResourceResult {
+    const { type, name, inputs } = args;
+    if (args.custom === false) return { id: undefined, state: {} };
+    if (type.startsWith("pulumi:providers:")) return { id: stableUuid(ctx.stack, type, name), state: inputs };
+    const model =
+        MODELS[type] ??
+        (type.startsWith("aws:") ? genericAwsModel : type.startsWith("kubernetes:") ? kubernetesModel : undefined) ??
+        ((n: string, _i: State, c: CloudContext, t: string) => ({
+            id: `${n}-${stableHex(8, c.stack, t, n)}`,
+            state: {},
+        }));
+    const { id, state } = model(name, inputs as State, ctx, type);
+    return { id: args.id || id, state: { ...(inputs as State), ...state } };
+}
+
+const AZ_SUFFIXES = ["a", "b", "c"];
+
+/** The IAM JSON for `aws.iam.getPolicyDocument` statements, as AWS would render them. */
+export function renderPolicyDocument(inputs: State): string {
+    const statements = ((inputs.statements as State[] | undefined) ?? []).map((s) => {
+        const out: State = {};
+        if (s.sid) out.Sid = s.sid;
+        out.Effect = s.effect ?? "Allow";
+        const one = (v: unknown): unknown => (Array.isArray(v) && v.length === 1 ? v[0] : v);
+        if (s.actions) out.Action = one(s.actions);
+        if (s.notActions) out.NotAction = one(s.notActions);
+        if (s.resources) out.Resource = one(s.resources);
+        if (s.notResources) out.NotResource = one(s.notResources);
+        for (const [field, key] of [
+            ["principals", "Principal"],
+            ["notPrincipals", "NotPrincipal"],
+        ] as const) {
+            const list = s[field] as Array<{ type: string; identifiers: string[] }> | undefined;
+            if (list) out[key] = Object.fromEntries(list.map((p) => [p.type, one(p.identifiers)]));
+        }
+        const conditions = s.conditions as Array<{ test: string; variable: string; values: string[] }> | undefined;
+        if (conditions) {
+            const c: Record<string, Record<string, unknown>> = {};
+            for (const cond of conditions) (c[cond.test] ??= {})[cond.variable] = one(cond.values);
+            out.Condition = c;
+        }
+        return out;
+    });
+    return JSON.stringify({ Version: inputs.version ?? "2012-10-17", Statement: statements }, null, 2);
+}
+
+/** Answers invokes; an invoke it does not know is an error naming the token. */
+export function call(args: pulumi.runtime.MockCallArgs, ctx: CloudContext): Record<string, unknown> {
+    const inputs = args.inputs as State;
+    switch (args.token) {
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                id: ctx.accountId,
+                accountId: ctx.accountId,
+                arn: `arn:aws:sts::${ctx.accountId}:assumed-role/llm-platform-deployer/offline-engine`,
+                userId: `AROA${stableHex(17, ctx.accountId).toUpperCase()}:offline-engine`,
+            };
+        case "aws:index/getRegion:getRegion":
+            return {
+                id: ctx.region,
+                name: ctx.region,
+                region: ctx.region,
+                endpoint: `ec2.${ctx.region}.amazonaws.com`,
+                description: ctx.region,
+            };
+        case "aws:index/getPartition:getPartition":
+            return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
+        case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+            const short = ctx.region.replace(/^(\w\w)-(\w)\w*-(\d)$/, "$1$2$3");
+            return {
+                id: ctx.region,
+                names: AZ_SUFFIXES.map((s) => `${ctx.region}${s}`),
+                zoneIds: AZ_SUFFIXES.map((_, i) => `${short}-az${i + 1}`),
+                groupNames: AZ_SUFFIXES.map(() => ctx.region),
+            };
+        }
+        case "aws:iam/getPolicyDocument:getPolicyDocument": {
+            const json = renderPolicyDocument(inputs);
+            return { id: stableHex(10, json), json, minifiedJson: JSON.stringify(JSON.parse(json)) };
+        }
+        case "aws:ssm/getParameter:getParameter": {
+            const name = String(inputs.name);
+            if (!/^\/aws\/service\/.*(ami|image)/i.test(name)) {
+                throw new Error(
+                    `offline engine: no value for SSM parameter "${name}"; only the public AMI parameters under /aws/service/ are answered offline`,
+                );
+            }
+            const value = `ami-0${stableHex(16, ctx.region, name)}`;
+            return {
+                id: name,
+                name,
+                value,
+                insecureValue: value,
+                type: "String",
+                version: 1,
+                arn: arn(ctx, "ssm", `parameter${name}`),
+            };
+        }
+        case "aws:ec2/getAmi:getAmi": {
+            const imageId = `ami-0${stableHex(16, ctx.region, JSON.stringify(inputs.filters ?? []), JSON.stringify(inputs.owners ?? []))}`;
+            return {
+                id: imageId,
+                imageId,
+                architecture: "x86_64",
+                name: "offline-engine-image",
+                rootDeviceName: "/dev/xvda",
+            };
+        }
+        default:
+            throw new Error(
+                `offline engine: no answer for invoke "${args.token}"; add one to tools/engine/mocks.ts (call) so the plan can run offline`,
+            );
+    }
+}
