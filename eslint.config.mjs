@@ -21,6 +21,11 @@ export default tseslint.config(
         },
     },
     {
+        files: ["**/*.cjs"],
+        languageOptions: { sourceType: "commonjs", globals: { require: "readonly", process: "readonly" } },
+        rules: { "@typescript-eslint/no-require-imports": "off" },
+    },
+    {
         files: ["tests/**/*.ts"],
         rules: { "@typescript-eslint/no-non-null-assertion": "off" },
     },

@@ -45,7 +45,9 @@ export const gpuNodePoolSchema = z.strictObject({
         .describe("GPU instance types the pool may launch."),
     capacityType: z.enum(CAPACITY_TYPES).describe("ON_DEMAND or SPOT."),
     minSize: intIn(0, 1000).describe("Minimum node count; 0 lets the pool scale to zero."),
-    desiredSize: intIn(0, 1000).optional().describe("Initial node count; later left to the autoscaler."),
+    desiredSize: intIn(0, 1000)
+        .optional()
+        .describe("Initial node count (defaults to minSize); afterwards left to the autoscaler."),
     maxSize: intIn(1, 1000).describe("Maximum node count."),
     diskSizeGiB: intIn(20, 16384).describe("Root volume size for images and model weights."),
 });
@@ -94,7 +96,9 @@ export const settingsSchema = z.strictObject({
     gpuNodePools: z
         .array(gpuNodePoolSchema, { error: "expected an array of GPU node pools" })
         .min(1, { error: "expected at least one GPU node pool" })
-        .describe("GPU node pools; each entry is merged over the tier's pool defaults."),
+        .describe(
+            "GPU node pools (a list; it replaces the default list). Each entry is merged over the tier's pool defaults.",
+        ),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

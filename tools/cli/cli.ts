@@ -31,7 +31,10 @@ export function runCommand(name: string, body: () => Promise<number>): void {
     body().then(
         (code) => process.exit(code),
         (e: unknown) => {
-            if (e instanceof UsageError || e instanceof ConfigError) {
+            // By name as well as class: a program loaded from another checkout (--project) has its own ConfigError class.
+            const badInput =
+                e instanceof UsageError || e instanceof ConfigError || (e instanceof Error && e.name === "ConfigError");
+            if (badInput) {
                 process.stderr.write(`${name}: ${e.message}\n`);
                 process.exit(2);
             }

@@ -27,6 +27,11 @@ export interface RunOptions {
     /** Overrides or adds config values (full keys), after the stack file. For tests. */
     readonly configOverrides?: Readonly<Record<string, string>>;
     readonly accountId?: string;
+    /**
+     * Receives every captured resource as it registers, also when the program then fails (a
+     * run that throws has no result to read them from).
+     */
+    readonly sink?: ExportedResource[];
 }
 
 export interface RunResult {
@@ -116,6 +121,7 @@ class CapturingMonitor extends MockMonitor {
         private readonly ctx: CloudContext,
         private readonly config: Readonly<Record<string, string>>,
         private readonly secretKeys: ReadonlySet<string>,
+        private readonly sink: ExportedResource[] | undefined,
     ) {
         super(mocks);
         // MockMonitor.newUrn is private in the SDK's types; the instance property shadows it.
@@ -177,8 +183,13 @@ class CapturingMonitor extends MockMonitor {
                 .map((a) => a.getUrn())
                 .filter((u) => u),
         });
-        this.captured.push(record);
-        this.byUrn.set(record.urn, record);
+        this.record(record);
+    }
+
+    private record(resource: ExportedResource): void {
+        this.captured.push(resource);
+        this.sink?.push(resource);
+        this.byUrn.set(resource.urn, resource);
     }
 
     /** The engine's default provider for a package, recorded before its first resource. */
@@ -197,8 +208,7 @@ class CapturingMonitor extends MockMonitor {
         }
         if (version) inputs.version = version;
         const record: ExportedResource = { urn, custom: true, id, type, inputs, outputs: { ...inputs } };
-        this.captured.push(record);
-        this.byUrn.set(urn, record);
+        this.record(record);
         const ref = `${urn}::${id}`;
         this.defaultProviders.set(key, ref);
         return ref;
@@ -225,33 +235,61 @@ export async function runStack(options: RunOptions): Promise<RunResult> {
     const projectDir = path.resolve(options.projectDir);
     const project = readProject(projectDir);
     const stackConfig = readStackConfig(projectDir, project, options.stack);
-    const values = { ...stackConfig.values, ...options.configOverrides };
-    const secretKeys = new Set(stackConfig.secretKeys);
-    const ctx: CloudContext = {
+    const result = await runProgram({
         project: project.name,
         stack: options.stack,
-        region: values["aws:region"] ?? "us-east-1",
+        config: { ...stackConfig.values, ...options.configOverrides },
+        secretKeys: stackConfig.secretKeys,
+        program: () => {
+            const programModule = loadProgram(project.main);
+            return typeof programModule === "function" ? (programModule as () => unknown)() : programModule;
+        },
+        accountId: options.accountId,
+        sink: options.sink,
+    });
+    return { ...result, environments: stackConfig.environments };
+}
+
+export interface ProgramOptions {
+    readonly project: string;
+    readonly stack: string;
+    /** Full config keys to the strings the program sees. */
+    readonly config: Readonly<Record<string, string>>;
+    readonly secretKeys?: readonly string[];
+    /** The program: registers resources and returns the stack outputs. */
+    readonly program: () => unknown;
+    readonly accountId?: string;
+    readonly sink?: ExportedResource[];
+}
+
+/**
+ * Runs any program (a stack's, or a component under test) inside a root stack under the
+ * capturing mock runtime, and returns what it registered.
+ */
+export async function runProgram(options: ProgramOptions): Promise<Omit<RunResult, "environments">> {
+    const { project, stack, config } = options;
+    const secretKeys = new Set(options.secretKeys ?? []);
+    const ctx: CloudContext = {
+        project,
+        stack,
+        region: config["aws:region"] ?? "us-east-1",
         accountId: options.accountId ?? OFFLINE_ACCOUNT_ID,
     };
-
     const mocks: pulumi.runtime.Mocks = {
         newResource: (args) => newResource(args, ctx),
         call: (args) => call(args, ctx),
     };
-    const monitor = new CapturingMonitor(mocks, ctx, values, secretKeys);
-    await pulumi.runtime.setMocks(mocks, project.name, options.stack, false);
-    pulumi.runtime.setMockOptions(monitor, project.name, options.stack, false);
-    pulumi.runtime.setAllConfig(values, [...secretKeys]);
+    const monitor = new CapturingMonitor(mocks, ctx, config, secretKeys, options.sink);
+    await pulumi.runtime.setMocks(mocks, project, stack, false);
+    pulumi.runtime.setMockOptions(monitor, project, stack, false);
+    pulumi.runtime.setAllConfig({ ...config }, [...secretKeys]);
 
-    const programModule = loadProgram(project.main);
-    const outputs = await pulumi.runtime.runInPulumiStack(async () =>
-        typeof programModule === "function" ? (programModule as () => unknown)() : programModule,
-    );
+    const outputs = await pulumi.runtime.runInPulumiStack(async () => options.program());
     await settleRegistrations();
 
     return {
-        project: project.name,
-        stack: options.stack,
+        project,
+        stack,
         export: {
             version: 3,
             deployment: {
@@ -260,7 +298,6 @@ export async function runStack(options: RunOptions): Promise<RunResult> {
             },
         },
         outputs: reveal(outputs ?? {}) as Record<string, unknown>,
-        environments: stackConfig.environments,
     };
 }
 

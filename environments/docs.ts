@@ -1,0 +1,71 @@
+/**
+ * The configuration reference, rendered from the schema and the tier defaults so that the
+ * README's table cannot drift from the code (a test compares them).
+ */
+import type { z } from "zod";
+import { CONFIG_NAMESPACE, TIER_DEFAULTS, TIERS, gpuNodePoolSchema, settingsSchema, type Tier } from "./schema";
+
+export interface ConfigKeyDoc {
+    /** `llm-platform:modelBucket.forceDestroy`, `llm-platform:gpuNodePools[].minSize`. */
+    readonly key: string;
+    readonly description: string;
+    /** Default per tier, formatted; `-` when there is none. */
+    readonly defaults: Readonly<Record<Tier, string>>;
+}
+
+function shapeOf(schema: z.ZodType): Record<string, z.ZodType> | undefined {
+    const def = schema.def as { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType };
+    if (def.type === "optional" && def.innerType) return shapeOf(def.innerType);
+    return def.type === "object" ? def.shape : undefined;
+}
+
+function show(value: unknown): string {
+    return value === undefined ? "-" : `\`${JSON.stringify(value)}\``;
+}
+
+function tierDefault(tier: Tier, path: readonly string[]): unknown {
+    const { gpuNodePool, gpuNodePools, ...rest } = TIER_DEFAULTS[tier];
+    if (path[0] === "tier") return tier;
+    if (path[0] === "gpuNodePools") {
+        const field = path[1] as keyof typeof gpuNodePool | "name" | "instanceTypes";
+        if (field === "name" || field === "instanceTypes") return gpuNodePools[0][field];
+        return gpuNodePool[field];
+    }
+    let value: unknown = rest;
+    for (const p of path) value = (value as Record<string, unknown> | undefined)?.[p];
+    return value;
+}
+
+/** Every documented key: top-level keys, then the fields of structured ones. */
+export function configKeyDocs(): ConfigKeyDoc[] {
+    const docs: ConfigKeyDoc[] = [];
+    const add = (key: string, path: string[], schema: z.ZodType): void => {
+        const defaults = Object.fromEntries(TIERS.map((t) => [t, show(tierDefault(t, path))])) as Record<Tier, string>;
+        docs.push({ key, description: schema.description ?? "", defaults });
+    };
+    for (const [name, schema] of Object.entries(settingsSchema.shape) as Array<[string, z.ZodType]>) {
+        const nested = name === "gpuNodePools" ? gpuNodePoolSchema.shape : shapeOf(schema);
+        if (nested) {
+            docs.push({
+                key: `${CONFIG_NAMESPACE}:${name}`,
+                description: schema.description ?? "",
+                defaults: { staging: "see below", prod: "see below" },
+            });
+        } else {
+            add(`${CONFIG_NAMESPACE}:${name}`, [name], schema);
+        }
+        for (const [field, fieldSchema] of Object.entries(nested ?? {}) as Array<[string, z.ZodType]>) {
+            const sep = name === "gpuNodePools" ? "[]." : ".";
+            add(`${CONFIG_NAMESPACE}:${name}${sep}${field}`, [name, field], fieldSchema);
+        }
+    }
+    return docs;
+}
+
+/** The README's configuration table. */
+export function renderConfigTable(): string {
+    const rows = configKeyDocs().map(
+        (d) => `| \`${d.key}\` | ${d.description.replace(/\|/g, "\\|")} | ${d.defaults.staging} | ${d.defaults.prod} |`,
+    );
+    return ["| Key | Description | staging | prod |", "|---|---|---|---|", ...rows].join("\n");
+}

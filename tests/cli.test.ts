@@ -1,0 +1,219 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { diff } from "../tools/cli/diff";
+import { plan } from "../tools/cli/plan";
+import { UsageError } from "../tools/engine/project";
+import { parseStackExport } from "../tools/engine/stackExport";
+import { PROJECT_DIR, scratchProject } from "./helpers";
+
+const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "llm-platform-cli-"));
+
+/** Runs a command's function in-process, collecting what it prints. */
+async function collect(fn: (out: (s: string) => void, err: (s: string) => void) => Promise<number>) {
+    let stdout = "";
+    let stderr = "";
+    const code = await fn(
+        (s) => (stdout += s),
+        (s) => (stderr += s),
+    );
+    return { code, stdout, stderr };
+}
+
+/** Runs a command as a user would, through node and tsx, from `cwd`. */
+function spawnCli(script: string, args: string[], cwd = PROJECT_DIR) {
+    const r = spawnSync(
+        process.execPath,
+        ["--import", "tsx", path.join(PROJECT_DIR, "tools", "cli", script), ...args],
+        { cwd, encoding: "utf8" },
+    );
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("plan command", () => {
+    it("prints the staging tree, outputs and counts and exits 0", async () => {
+        const r = await collect((out, err) => plan(["--stack", "staging", "--project", PROJECT_DIR], out, err));
+        assert.equal(r.code, 0);
+        assert.equal(r.stderr, "");
+        const lines = r.stdout.split("\n");
+        assert.equal(
+            lines[0],
+            "Previewing update (staging) with the offline engine: no cloud calls, every resource is a create",
+        );
+        assert.match(r.stdout, /\n \+ {3}pulumi:pulumi:Stack +llm-platform-staging +create\n/);
+        assert.match(r.stdout, /\n \+ {3}└─ llm-platform:aws:ModelArtifactBucket +models +create\n/);
+        assert.match(r.stdout, /\n \+ {6}├─ aws:s3:Bucket +models-bucket +create\n/);
+        assert.match(r.stdout, /\n \+ {6}└─ aws:s3:BucketLifecycleConfiguration +models-lifecycle +create\n/);
+        assert.match(r.stdout, /\nResources:\n {4}\+ 10 to create\n/);
+        assert.match(r.stdout, /\n {4}modelBucketName: +"models-bucket-[0-9a-f]{7}"\n/);
+        assert.match(r.stdout, /\n {6}1 {2}aws:kms:Key\n/);
+    });
+
+    it("marks protected resources in prod and writes a stack export with --json", async () => {
+        const file = path.join(tmp(), "prod.json");
+        const r = await collect((out, err) =>
+            plan(["--stack", "prod", "--json", file, "--project", PROJECT_DIR], out, err),
+        );
+        assert.equal(r.code, 0);
+        assert.match(r.stdout, /aws:s3:Bucket +models-bucket +create \(protected\)\n/);
+        assert.match(r.stdout, /\+ 10 to create \(2 protected\)\n/);
+        assert.ok(r.stdout.endsWith(`Wrote the stack export document to ${file}\n`));
+        const doc = parseStackExport(fs.readFileSync(file, "utf8"), file);
+        const bucket = doc.deployment.resources.find((x) => x.type === "aws:s3/bucket:Bucket")!;
+        assert.match(bucket.parent!, /^urn:pulumi:prod::llm-platform::llm-platform:aws:ModelArtifactBucket::models$/);
+        const policy = doc.deployment.resources.find((x) => x.type === "aws:s3/bucketPolicy:BucketPolicy")!;
+        assert.ok(policy.dependencies!.includes(bucket.urn));
+    });
+
+    it("warns that ESC environments are not opened offline", async () => {
+        const dir = scratchProject();
+        fs.appendFileSync(path.join(dir, "Pulumi.staging.yaml"), "environment:\n  - llm-platform/staging\n");
+        const r = await collect((out, err) => plan(["--stack", "staging", "--project", dir], out, err));
+        assert.equal(r.code, 0);
+        assert.equal(
+            r.stderr,
+            "warning: Pulumi.staging.yaml imports ESC environments (llm-platform/staging); they cannot be opened offline, so values they provide are missing from this plan\n",
+        );
+    });
+
+    it("rejects bad arguments with the usage line", async () => {
+        await assert.rejects(
+            plan(
+                [],
+                () => undefined,
+                () => undefined,
+            ),
+            { message: "--stack is required\nusage: npm run plan -- --stack <name> [--json <file>] [--project <dir>]" },
+        );
+        await assert.rejects(
+            plan(
+                ["--stack", "staging", "extra"],
+                () => undefined,
+                () => undefined,
+            ),
+            /unexpected argument "extra"/,
+        );
+        await assert.rejects(
+            plan(
+                ["--stak", "x"],
+                () => undefined,
+                () => undefined,
+            ),
+            (e: unknown) => e instanceof UsageError && /Unknown option '--stak'/.test(e.message),
+        );
+        await assert.rejects(
+            plan(
+                ["--stack", "staging", "--json", "/no/such/dir/p.json"],
+                () => undefined,
+                () => undefined,
+            ),
+            { message: "--json: folder /no/such/dir does not exist" },
+        );
+    });
+});
+
+describe("plan and diff as processes: exit codes", () => {
+    it("exits 0 for a stack and 2 for an unknown one", () => {
+        const ok = spawnCli("plan.ts", ["--stack", "staging"]);
+        assert.equal(ok.code, 0, ok.stderr);
+        const unknown = spawnCli("plan.ts", ["--stack", "qa"]);
+        assert.equal(unknown.code, 2);
+        assert.equal(unknown.stderr, 'plan: unknown stack "qa": no Pulumi.qa.yaml; known stacks: prod, staging\n');
+        assert.equal(unknown.stdout, "");
+    });
+
+    it("exits 2 with every problem for bad config, and 2 for an invalid stack file", () => {
+        const dir = scratchProject();
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.prod.yaml"),
+            "config:\n  aws:region: us-east-1\n  llm-platform:owner: ml\n  llm-platform:costCenter: cc\n  llm-platform:serving:\n    replicas: 1\n  llm-platform:protect: true\n",
+        );
+        const bad = spawnCli("plan.ts", ["--stack", "prod", "--project", dir]);
+        assert.equal(bad.code, 2);
+        assert.equal(
+            bad.stderr,
+            [
+                'plan: Invalid configuration for stack "prod" (2 problems):',
+                "  llm-platform:protect: unknown key; expected one of tier, owner, costCenter, tags, protectStatefulResources, modelBucket, serving, gpuNodePools, received true",
+                "  llm-platform:serving.replicas: expected an integer >= 2 in the prod tier (one replica cannot survive a node drain), received 1",
+                "Fix the values in Pulumi.prod.yaml or with `pulumi config set` (see the README's configuration table).",
+                "",
+            ].join("\n"),
+        );
+        fs.writeFileSync(path.join(dir, "Pulumi.staging.yaml"), "config: {aws:region: [\n");
+        const invalid = spawnCli("plan.ts", ["--stack", "staging", "--project", dir]);
+        assert.equal(invalid.code, 2);
+        assert.match(invalid.stderr, /^plan: .*Pulumi\.staging\.yaml is not valid YAML: /);
+    });
+
+    it("diff exits 2 on unreadable or non-export input", () => {
+        const dir = tmp();
+        const notJson = path.join(dir, "a.json");
+        fs.writeFileSync(notJson, "{");
+        const r = spawnCli("diff.ts", [notJson, notJson]);
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /^diff: .*a\.json is not JSON: /);
+        const missing = spawnCli("diff.ts", [path.join(dir, "none.json"), notJson]);
+        assert.equal(missing.code, 2);
+        assert.equal(missing.stderr, `diff: cannot read ${path.join(dir, "none.json")}: ENOENT\n`);
+    });
+});
+
+describe("diff command", () => {
+    let basePath: string;
+    let headPath: string;
+    before(async () => {
+        const dir = tmp();
+        basePath = path.join(dir, "base.json");
+        headPath = path.join(dir, "head.json");
+        await plan(
+            ["--stack", "prod", "--json", basePath, "--project", PROJECT_DIR],
+            () => undefined,
+            () => undefined,
+        );
+        const doc = JSON.parse(fs.readFileSync(basePath, "utf8"));
+        doc.deployment.resources = doc.deployment.resources.filter(
+            (r: { type: string }) => r.type !== "aws:s3/bucket:Bucket",
+        );
+        fs.writeFileSync(headPath, JSON.stringify(doc));
+    });
+
+    it("prints Markdown by default, flagging the removed bucket", async () => {
+        const r = await collect((out) => diff([basePath, headPath, "--title", "prod"], out));
+        assert.equal(r.code, 0);
+        assert.ok(
+            r.stdout.startsWith(
+                "### prod\n\n**0 to add, 0 to change, 0 to replace, 1 to delete, 9 unchanged**\n\n> [!CAUTION]\n",
+            ),
+            r.stdout,
+        );
+    });
+
+    it("prints JSON with --format json", async () => {
+        const r = await collect((out) => diff([basePath, headPath, "--format", "json"], out));
+        const parsed = JSON.parse(r.stdout);
+        assert.deepEqual(parsed.counts, { add: 0, remove: 1, replace: 0, update: 0 });
+        assert.equal(parsed.dangers.length, 1);
+    });
+
+    it("rejects a wrong file count, an unknown format and a document that is not an export", async () => {
+        await assert.rejects(
+            diff([basePath], () => undefined),
+            /^UsageError: expected two files, base and head; received 1\nusage: npm run diff/,
+        );
+        await assert.rejects(
+            diff([basePath, headPath, "--format", "html"], () => undefined),
+            { message: '--format: expected markdown or json, received "html"' },
+        );
+        const other = path.join(tmp(), "other.json");
+        fs.writeFileSync(other, '{"version": 2}');
+        await assert.rejects(
+            diff([basePath, other], () => undefined),
+            {
+                message: `${other} is not a stack export: expected {"version": 3, "deployment": {...}} as written by \`pulumi stack export\` or \`npm run plan -- --json\``,
+            },
+        );
+    });
+});

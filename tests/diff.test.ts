@@ -1,0 +1,169 @@
+import * as assert from "node:assert/strict";
+import { diffExports, diffProperties, renderDiffMarkdown } from "../tools/engine/diff";
+import { runStack } from "../tools/engine/run";
+import { secretValue, type ExportedResource, type StackExport } from "../tools/engine/stackExport";
+import { find, PROJECT_DIR } from "./helpers";
+
+const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
+const BUCKET = "aws:s3/bucket:Bucket";
+
+describe("diff: two plans", () => {
+    let base: StackExport;
+    /** A fresh deep copy of the prod plan to change. */
+    const head = (): StackExport => JSON.parse(JSON.stringify(base)) as StackExport;
+    const without = (doc: StackExport, pred: (r: ExportedResource) => boolean): StackExport => {
+        doc.deployment.resources = doc.deployment.resources.filter((r) => !pred(r));
+        return doc;
+    };
+
+    before(async () => {
+        base = (await runStack({ projectDir: PROJECT_DIR, stack: "prod" })).export;
+    });
+
+    it("reports no changes for identical plans", () => {
+        const d = diffExports(base, head());
+        assert.deepEqual(d.changes, []);
+        assert.equal(d.unchanged, 10);
+        assert.equal(
+            renderDiffMarkdown(d),
+            "### Plan diff\n\n**0 to add, 0 to change, 0 to replace, 0 to delete, 10 unchanged**\n\nNo changes.\n",
+        );
+    });
+
+    it("reports exactly the one property that changed, with old and new values", () => {
+        const h = head();
+        (
+            find(h, LIFECYCLE, "models-lifecycle").inputs!.rules as Array<{
+                noncurrentVersionExpiration: { noncurrentDays: number };
+            }>
+        )[0].noncurrentVersionExpiration.noncurrentDays = 60;
+        const d = diffExports(base, h);
+        assert.deepEqual(d.counts, { add: 0, remove: 0, replace: 0, update: 1 });
+        assert.equal(d.changes[0].name, "models-lifecycle");
+        assert.deepEqual(d.changes[0].properties, [
+            { path: "rules[0].noncurrentVersionExpiration.noncurrentDays", old: 90, new: 60 },
+        ]);
+        assert.deepEqual(d.dangers, []);
+        const md = renderDiffMarkdown(d);
+        assert.ok(
+            md.includes(
+                "| `~` | `models-lifecycle` | `aws:s3:BucketLifecycleConfiguration` | `rules[0].noncurrentVersionExpiration.noncurrentDays` |",
+            ),
+            md,
+        );
+        assert.ok(md.includes("| `rules[0].noncurrentVersionExpiration.noncurrentDays` | `90` | `60` |"), md);
+        assert.ok(!md.includes("CAUTION"));
+    });
+
+    it("flags a removed bucket as stateful and protected", () => {
+        const d = diffExports(
+            base,
+            without(head(), (r) => r.type === BUCKET),
+        );
+        assert.deepEqual(d.counts, { add: 0, remove: 1, replace: 0, update: 0 });
+        assert.deepEqual(d.dangers, [
+            "`aws:s3:Bucket` **models-bucket** is deleted: stateful, protected: Pulumi refuses to delete it until it is unprotected",
+        ]);
+        const md = renderDiffMarkdown(d);
+        assert.ok(
+            md.startsWith(
+                "### Plan diff\n\n**0 to add, 0 to change, 0 to replace, 1 to delete, 9 unchanged**\n\n> [!CAUTION]\n> **Stateful or protected resources would be destroyed:**\n",
+            ),
+            md,
+        );
+        assert.ok(md.includes("| `-` | `models-bucket` | `aws:s3:Bucket` |  |"));
+    });
+
+    it("treats a rename as a replacement and says how to avoid it", () => {
+        const h = head();
+        const b = find(h, BUCKET, "models-bucket");
+        b.urn = b.urn.replace(/models-bucket$/, "weights-bucket");
+        const d = diffExports(base, h);
+        assert.deepEqual(d.counts, { add: 0, remove: 0, replace: 1, update: 0 });
+        assert.equal(d.changes[0].reason, "renamed from models-bucket (add an alias to keep it)");
+        assert.equal(d.changes[0].oldUrn, find(base, BUCKET, "models-bucket").urn);
+        assert.equal(d.dangers.length, 1);
+        assert.match(d.dangers[0], /^`aws:s3:Bucket` \*\*models-bucket\*\* is replaced \(renamed from models-bucket/);
+    });
+
+    it("matches a renamed resource through its alias: no replacement", () => {
+        const h = head();
+        const b = find(h, BUCKET, "models-bucket");
+        const oldUrn = b.urn;
+        b.urn = b.urn.replace(/models-bucket$/, "weights-bucket");
+        b.aliases = [oldUrn];
+        const d = diffExports(base, h);
+        assert.deepEqual(d.changes, []);
+    });
+
+    it("treats a type change under the same name as a replacement", () => {
+        const h = head();
+        const b = find(h, BUCKET, "models-bucket");
+        b.type = "aws:s3/bucketV2:BucketV2";
+        b.urn = b.urn.replace("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2");
+        const d = diffExports(base, h);
+        assert.equal(d.changes.length, 1);
+        assert.equal(d.changes[0].kind, "replace");
+        assert.equal(d.changes[0].reason, "type changed from aws:s3:Bucket to aws:s3:BucketV2");
+    });
+
+    it("treats a change to a create-only property as a replacement", () => {
+        const h = head();
+        find(h, BUCKET, "models-bucket").inputs!.bucket = "fixed-name";
+        const d = diffExports(base, h);
+        assert.equal(d.changes[0].kind, "replace");
+        assert.equal(d.changes[0].reason, "bucket cannot change in place");
+    });
+
+    it("reports added resources and protection changes", () => {
+        const h = head();
+        const extra = { ...find(h, LIFECYCLE, "models-lifecycle") };
+        extra.urn = extra.urn.replace(/models-lifecycle$/, "logs-lifecycle");
+        h.deployment.resources.push(extra);
+        find(h, "aws:kms/key:Key", "models-key").protect = false;
+        const d = diffExports(base, h);
+        assert.deepEqual(d.counts, { add: 1, remove: 0, replace: 0, update: 1 });
+        assert.deepEqual(d.changes.find((c) => c.kind === "update")?.properties, [
+            { path: "[protect]", old: true, new: false },
+        ]);
+    });
+
+    it("renders a JSON-friendly structure", () => {
+        const d = diffExports(
+            base,
+            without(head(), (r) => r.type === LIFECYCLE),
+        );
+        assert.deepEqual(JSON.parse(JSON.stringify(d.changes)), [
+            {
+                kind: "remove",
+                urn: find(base, LIFECYCLE, "models-lifecycle").urn,
+                type: LIFECYCLE,
+                name: "models-lifecycle",
+                stateful: false,
+                protected: false,
+                properties: [],
+            },
+        ]);
+    });
+});
+
+describe("diff: properties", () => {
+    it("walks objects and arrays and quotes odd keys", () => {
+        assert.deepEqual(diffProperties({ tags: { "a:b": "1" }, list: [1, 2] }, { tags: { "a:b": "2" }, list: [1] }), [
+            { path: "list[1]", old: 2, new: undefined },
+            { path: 'tags."a:b"', old: "1", new: "2" },
+        ]);
+    });
+
+    it("masks secrets and reports a changed secret without its value", () => {
+        const a = secretValue();
+        const b = { ...secretValue(), ciphertext: "other" };
+        assert.deepEqual(diffProperties({ password: a }, { password: b }), [
+            { path: "password", old: "[secret]", new: "[secret]" },
+        ]);
+        assert.deepEqual(diffProperties({ password: a }, { password: secretValue() }), []);
+        assert.deepEqual(diffProperties({ password: "plain" }, { password: a }), [
+            { path: "password", old: "plain", new: "[secret]" },
+        ]);
+    });
+});

@@ -1,0 +1,327 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ConfigError } from "../environments/loader";
+import { call, newResource, OFFLINE_ACCOUNT_ID, renderPolicyDocument, type CloudContext } from "../tools/engine/mocks";
+import { readProject, readStackConfig, SECRET_PLACEHOLDER, UsageError } from "../tools/engine/project";
+import { runStack, type RunResult } from "../tools/engine/run";
+import { displayType, parseStackExport, SECRET_SIG, type ExportedResource } from "../tools/engine/stackExport";
+import { find, PROJECT_DIR, scratchProject } from "./helpers";
+
+const ctx: CloudContext = {
+    project: "llm-platform",
+    stack: "staging",
+    region: "eu-west-1",
+    accountId: OFFLINE_ACCOUNT_ID,
+};
+const BUCKET = "llm-platform:aws:ModelArtifactBucket";
+
+describe("offline engine: runStack", () => {
+    let staging: RunResult;
+    let prod: RunResult;
+    before(async () => {
+        staging = await runStack({ projectDir: PROJECT_DIR, stack: "staging" });
+        prod = await runStack({ projectDir: PROJECT_DIR, stack: "prod" });
+    });
+
+    it("captures the root stack, the default provider and every resource in registration order", () => {
+        assert.deepEqual(
+            staging.export.deployment.resources.map((r) => `${r.type}::${r.urn.split("::").pop()}`).sort(),
+            [
+                "pulumi:pulumi:Stack::llm-platform-staging",
+                `${BUCKET}::models`,
+                "pulumi:providers:aws::default_7_48_0",
+                "aws:kms/key:Key::models-key",
+                "aws:s3/bucket:Bucket::models-bucket",
+                "aws:s3/bucketVersioning:BucketVersioning::models-versioning",
+                "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration::models-encryption",
+                "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock::models-public-access",
+                "aws:s3/bucketOwnershipControls:BucketOwnershipControls::models-ownership",
+                "aws:s3/bucketPolicy:BucketPolicy::models-policy",
+                "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration::models-lifecycle",
+            ].sort(),
+        );
+    });
+
+    it("records parents and providers before the resources that name them, as an export does", () => {
+        const seen = new Set<string>();
+        for (const r of staging.export.deployment.resources) {
+            if (r.parent) assert.ok(seen.has(r.parent), `${r.urn} comes after its parent`);
+            if (r.provider)
+                assert.ok(
+                    seen.has(r.provider.split("::").slice(0, -1).join("::")),
+                    `${r.urn} comes after its provider`,
+                );
+            seen.add(r.urn);
+        }
+    });
+
+    it("builds URNs as the Pulumi engine does: stack-rooted, parent types qualified", () => {
+        const stackUrn = "urn:pulumi:staging::llm-platform::pulumi:pulumi:Stack::llm-platform-staging";
+        const component = find(staging.export, BUCKET, "models");
+        assert.equal(component.urn, `urn:pulumi:staging::llm-platform::${BUCKET}::models`);
+        assert.equal(component.parent, stackUrn);
+        const bucket = find(staging.export, "aws:s3/bucket:Bucket", "models-bucket");
+        assert.equal(bucket.urn, `urn:pulumi:staging::llm-platform::${BUCKET}$aws:s3/bucket:Bucket::models-bucket`);
+        assert.equal(bucket.parent, component.urn);
+    });
+
+    it("records dependencies, property dependencies and the provider reference", () => {
+        const bucket = find(staging.export, "aws:s3/bucket:Bucket", "models-bucket");
+        const policy = find(staging.export, "aws:s3/bucketPolicy:BucketPolicy", "models-policy");
+        const pab = find(
+            staging.export,
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            "models-public-access",
+        );
+        assert.deepEqual([...(policy.dependencies ?? [])].sort(), [bucket.urn, pab.urn].sort());
+        assert.deepEqual(policy.propertyDependencies?.bucket, [bucket.urn]);
+        assert.deepEqual(policy.propertyDependencies?.policy, [bucket.urn]);
+        const provider = find(staging.export, "pulumi:providers:aws", "default_7_48_0");
+        assert.equal(bucket.provider, `${provider.urn}::${provider.id}`);
+        assert.deepEqual(provider.inputs, { region: "us-east-1", version: "7.48.0" });
+    });
+
+    it("returns realistic outputs: bucket names, ARNs and KMS key ids in AWS formats", () => {
+        const bucket = find(staging.export, "aws:s3/bucket:Bucket", "models-bucket");
+        assert.match(bucket.id ?? "", /^models-bucket-[0-9a-f]{7}$/);
+        assert.equal(bucket.outputs?.arn, `arn:aws:s3:::${bucket.id}`);
+        assert.equal(bucket.outputs?.bucketRegionalDomainName, `${bucket.id}.s3.us-east-1.amazonaws.com`);
+        const key = find(staging.export, "aws:kms/key:Key", "models-key");
+        assert.match(
+            String(key.outputs?.arn),
+            /^arn:aws:kms:us-east-1:111122223333:key\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/,
+        );
+        assert.equal(staging.outputs.modelBucketArn, bucket.outputs?.arn);
+        assert.equal(staging.outputs.modelBucketKmsKeyArn, key.outputs?.arn);
+    });
+
+    it("is deterministic: the same program gives the same resources", async () => {
+        const again = await runStack({ projectDir: PROJECT_DIR, stack: "staging" });
+        assert.deepEqual(again.export.deployment.resources, staging.export.deployment.resources);
+    });
+
+    it("protects stateful resources in prod and not in staging", () => {
+        const protectedIn = (r: RunResult): string[] =>
+            r.export.deployment.resources.filter((x) => x.protect).map((x) => displayType(x.type));
+        assert.deepEqual(protectedIn(prod), ["aws:kms:Key", "aws:s3:Bucket"]);
+        assert.deepEqual(protectedIn(staging), []);
+    });
+
+    it("writes a document that parses as a stack export", () => {
+        const doc = parseStackExport(JSON.stringify(prod.export), "prod.json");
+        assert.equal(doc.version, 3);
+        assert.equal(doc.deployment.resources.length, prod.export.deployment.resources.length);
+        for (const r of doc.deployment.resources) {
+            if (r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:"))
+                assert.ok(r.parent, `${r.urn} has a parent`);
+        }
+    });
+
+    it("stops on bad config before any resource but the root stack is registered", async () => {
+        const sink: ExportedResource[] = [];
+        await assert.rejects(
+            runStack({
+                projectDir: PROJECT_DIR,
+                stack: "prod",
+                configOverrides: { "llm-platform:serving": '{"replicas":"three"}' },
+                sink,
+            }),
+            (e: unknown) =>
+                e instanceof ConfigError &&
+                e.message.includes(
+                    'llm-platform:serving.replicas: expected an integer between 1 and 100, received "three"',
+                ),
+        );
+        assert.deepEqual(
+            sink.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.urn),
+            [],
+        );
+    });
+
+    it("replaces secure config with a secret placeholder that never reaches the export", async () => {
+        const dir = scratchProject();
+        fs.appendFileSync(path.join(dir, "Pulumi.staging.yaml"), "  aws:secretKey:\n    secure: v1:abcdef==\n");
+        const result = await runStack({ projectDir: dir, stack: "staging" });
+        const text = JSON.stringify(result.export);
+        assert.ok(!text.includes("v1:abcdef=="));
+        const provider = find(result.export, "pulumi:providers:aws", "default_7_48_0");
+        assert.deepEqual(provider.inputs?.secretKey, {
+            [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270",
+            ciphertext: "[secret]",
+        });
+    });
+});
+
+describe("offline engine: project and stack files", () => {
+    it("reads the project's name, main and declared config", () => {
+        const project = readProject(PROJECT_DIR);
+        assert.equal(project.name, "llm-platform");
+        assert.equal(project.main, path.join(PROJECT_DIR, "stacks", "index.ts"));
+    });
+
+    it("turns stack values into the strings a program sees, and secure values into placeholders", () => {
+        const dir = scratchProject();
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.dev.yaml"),
+            "environment:\n  - llm-platform/staging\nconfig:\n  aws:region: eu-west-1\n  owner: team\n  llm-platform:serving:\n    replicas: 2\n  llm-platform:tags:\n    Token:\n      secure: v1:xyz\n",
+        );
+        const cfg = readStackConfig(dir, readProject(dir), "dev");
+        assert.deepEqual(cfg.values, {
+            "aws:region": "eu-west-1",
+            "llm-platform:owner": "team",
+            "llm-platform:serving": '{"replicas":2}',
+            "llm-platform:tags": `{"Token":"${SECRET_PLACEHOLDER}"}`,
+        });
+        assert.deepEqual(cfg.secretKeys, ["llm-platform:tags"]);
+        assert.deepEqual(cfg.environments, ["llm-platform/staging"]);
+    });
+
+    it("applies project-level declared defaults under the stack's values", () => {
+        const dir = scratchProject();
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.yaml"),
+            "name: llm-platform\nruntime: nodejs\nconfig:\n  aws:profile: ci\n  llm-platform:owner:\n    type: string\n    default: nobody\n  costCenter:\n    type: string\n    default: shared\n",
+        );
+        const cfg = readStackConfig(dir, readProject(dir), "staging");
+        assert.equal(cfg.values["aws:profile"], "ci");
+        assert.equal(cfg.values["llm-platform:owner"], "ml-platform");
+        assert.equal(cfg.values["llm-platform:costCenter"], "ml-research");
+    });
+
+    it("names the problem with an unknown stack, invalid YAML or a bad shape", () => {
+        const dir = scratchProject();
+        const project = readProject(dir);
+        assert.throws(
+            () => readStackConfig(dir, project, "qa"),
+            (e: unknown) =>
+                e instanceof UsageError &&
+                e.message === 'unknown stack "qa": no Pulumi.qa.yaml; known stacks: prod, staging',
+        );
+        assert.throws(() => readStackConfig(dir, project, "../x"), /invalid stack name "\.\.\/x"/);
+        fs.writeFileSync(path.join(dir, "Pulumi.bad.yaml"), "config: [unclosed\n");
+        assert.throws(() => readStackConfig(dir, project, "bad"), /Pulumi\.bad\.yaml is not valid YAML/);
+        fs.writeFileSync(path.join(dir, "Pulumi.list.yaml"), "config:\n  - a\n");
+        assert.throws(() => readStackConfig(dir, project, "list"), /"config" must be a mapping of keys to values/);
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "- not a project\n");
+        assert.throws(() => readProject(dir), /Pulumi\.yaml: expected a mapping with a string "name"/);
+    });
+});
+
+describe("offline engine: provider answers", () => {
+    it("models IAM roles, ECR repositories and EKS clusters in AWS formats", () => {
+        const role = newResource(
+            { type: "aws:iam/role:Role", name: "node", inputs: {}, custom: true, provider: "", id: "" },
+            ctx,
+        );
+        assert.match(String(role.state.arn), /^arn:aws:iam::111122223333:role\/node-[0-9a-f]{7}$/);
+        const repo = newResource(
+            {
+                type: "aws:ecr/repository:Repository",
+                name: "r",
+                inputs: { name: "inference" },
+                custom: true,
+                provider: "",
+                id: "",
+            },
+            ctx,
+        );
+        assert.equal(repo.state.repositoryUrl, "111122223333.dkr.ecr.eu-west-1.amazonaws.com/inference");
+        const eks = newResource(
+            { type: "aws:eks/cluster:Cluster", name: "c", inputs: { name: "llm" }, custom: true, provider: "", id: "" },
+            ctx,
+        );
+        assert.match(String(eks.state.endpoint), /^https:\/\/[0-9A-F]{32}\.gr7\.eu-west-1\.eks\.amazonaws\.com$/);
+        assert.match(
+            String((eks.state.identities as Array<{ oidcs: Array<{ issuer: string }> }>)[0].oidcs[0].issuer),
+            /^https:\/\/oidc\.eks\.eu-west-1\.amazonaws\.com\/id\/[0-9A-F]{32}$/,
+        );
+    });
+
+    it("gives Kubernetes objects a generated name, a namespace and an id", () => {
+        const dep = newResource(
+            { type: "kubernetes:apps/v1:Deployment", name: "web", inputs: {}, custom: true, provider: "", id: "" },
+            ctx,
+        );
+        assert.match(String(dep.id), /^default\/web-[0-9a-f]{8}$/);
+        const ns = newResource(
+            {
+                type: "kubernetes:core/v1:Namespace",
+                name: "ns",
+                inputs: { metadata: { name: "serving" } },
+                custom: true,
+                provider: "",
+                id: "",
+            },
+            ctx,
+        );
+        assert.equal(ns.id, "serving");
+    });
+
+    it("answers the invokes components make", () => {
+        assert.equal(
+            call({ token: "aws:index/getCallerIdentity:getCallerIdentity", inputs: {}, provider: "" }, ctx).accountId,
+            "111122223333",
+        );
+        assert.deepEqual(
+            call({ token: "aws:index/getAvailabilityZones:getAvailabilityZones", inputs: {}, provider: "" }, ctx)
+                .zoneIds,
+            ["euw1-az1", "euw1-az2", "euw1-az3"],
+        );
+        const ami = call(
+            {
+                token: "aws:ssm/getParameter:getParameter",
+                inputs: {
+                    name: "/aws/service/eks/optimized-ami/1.31/amazon-linux-2023/x86_64/nvidia/recommended/image_id",
+                },
+                provider: "",
+            },
+            ctx,
+        );
+        assert.match(String(ami.value), /^ami-0[0-9a-f]{16}$/);
+    });
+
+    it("renders IAM policy documents as AWS does", () => {
+        const json = renderPolicyDocument({
+            statements: [
+                {
+                    effect: "Allow",
+                    actions: ["s3:GetObject"],
+                    resources: ["arn:aws:s3:::b/*"],
+                    principals: [{ type: "Service", identifiers: ["ec2.amazonaws.com"] }],
+                    conditions: [{ test: "Bool", variable: "aws:SecureTransport", values: ["true"] }],
+                },
+            ],
+        });
+        assert.deepEqual(JSON.parse(json), {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Effect: "Allow",
+                    Action: "s3:GetObject",
+                    Resource: "arn:aws:s3:::b/*",
+                    Principal: { Service: "ec2.amazonaws.com" },
+                    Condition: { Bool: { "aws:SecureTransport": "true" } },
+                },
+            ],
+        });
+    });
+
+    it("fails clearly on an invoke or SSM parameter it does not know", () => {
+        assert.throws(
+            () => call({ token: "aws:rds/getEngineVersion:getEngineVersion", inputs: {}, provider: "" }, ctx),
+            {
+                message:
+                    'offline engine: no answer for invoke "aws:rds/getEngineVersion:getEngineVersion"; add one to tools/engine/mocks.ts (call) so the plan can run offline',
+            },
+        );
+        assert.throws(
+            () =>
+                call(
+                    { token: "aws:ssm/getParameter:getParameter", inputs: { name: "/team/db-password" }, provider: "" },
+                    ctx,
+                ),
+            /no value for SSM parameter "\/team\/db-password"/,
+        );
+    });
+});

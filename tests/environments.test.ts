@@ -1,0 +1,280 @@
+import * as assert from "node:assert/strict";
+import { ConfigError, resolveSettings, withTierDefaults, closest, configKey } from "../environments/loader";
+import { TIER_DEFAULTS } from "../environments/schema";
+import { goodRawConfig } from "./helpers";
+
+/** The problem lines of a ConfigError thrown by `fn`. */
+function problemsOf(fn: () => unknown): string[] {
+    try {
+        fn();
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
+        return e.problems.map((p) => `${p.key}: ${p.expected}, received ${p.received}`);
+    }
+    assert.fail("expected a ConfigError");
+}
+
+describe("environments: resolveSettings", () => {
+    it("applies the staging tier defaults to a minimal stack", () => {
+        const s = resolveSettings("staging", goodRawConfig());
+        assert.deepEqual(JSON.parse(JSON.stringify(s)), {
+            tier: "staging",
+            owner: "ml-platform",
+            costCenter: "ml-research",
+            tags: {},
+            protectStatefulResources: false,
+            modelBucket: {
+                noncurrentVersionExpirationDays: 30,
+                abortIncompleteMultipartUploadDays: 7,
+                forceDestroy: false,
+            },
+            serving: { replicas: 1 },
+            gpuNodePools: [
+                {
+                    name: "gpu",
+                    instanceTypes: ["g5.xlarge", "g6.xlarge"],
+                    capacityType: "SPOT",
+                    minSize: 0,
+                    maxSize: 2,
+                    diskSizeGiB: 200,
+                },
+            ],
+            stack: "staging",
+            region: "us-east-1",
+        });
+    });
+
+    it("applies the prod tier defaults: 3 replicas, on-demand GPUs, protection on", () => {
+        const s = resolveSettings("prod", goodRawConfig());
+        assert.equal(s.tier, "prod");
+        assert.equal(s.serving.replicas, 3);
+        assert.equal(s.protectStatefulResources, true);
+        assert.equal(s.gpuNodePools[0].capacityType, "ON_DEMAND");
+        assert.equal(s.gpuNodePools[0].minSize, 1);
+        assert.equal(s.modelBucket.noncurrentVersionExpirationDays, 90);
+    });
+
+    it("takes the tier from llm-platform:tier for a stack named otherwise", () => {
+        const s = resolveSettings("dev-alice", goodRawConfig({ "llm-platform:tier": "staging" }));
+        assert.equal(s.tier, "staging");
+        assert.equal(s.stack, "dev-alice");
+    });
+
+    it("rejects a stack that is not a tier and sets none, before anything else", () => {
+        assert.deepEqual(
+            problemsOf(() => resolveSettings("dev", goodRawConfig())),
+            [
+                'llm-platform:tier: expected one of "staging", "prod"; the stack name "dev" is not a tier, so set it explicitly, received nothing',
+            ],
+        );
+    });
+
+    it("merges stack values over defaults: objects key by key, pools entry by entry", () => {
+        const s = resolveSettings(
+            "prod",
+            goodRawConfig({
+                "llm-platform:modelBucket": JSON.stringify({ forceDestroy: true }),
+                "llm-platform:gpuNodePools": JSON.stringify([
+                    { name: "a100", instanceTypes: ["p4d.24xlarge"], maxSize: 2 },
+                    { name: "l4", instanceTypes: ["g6.xlarge"], capacityType: "SPOT", minSize: 0 },
+                ]),
+            }),
+        );
+        assert.deepEqual(JSON.parse(JSON.stringify(s.modelBucket)), {
+            noncurrentVersionExpirationDays: 90,
+            abortIncompleteMultipartUploadDays: 7,
+            forceDestroy: true,
+        });
+        assert.deepEqual(JSON.parse(JSON.stringify(s.gpuNodePools)), [
+            {
+                name: "a100",
+                instanceTypes: ["p4d.24xlarge"],
+                capacityType: "ON_DEMAND",
+                minSize: 1,
+                maxSize: 2,
+                diskSizeGiB: 200,
+            },
+            {
+                name: "l4",
+                instanceTypes: ["g6.xlarge"],
+                capacityType: "SPOT",
+                minSize: 0,
+                maxSize: 6,
+                diskSizeGiB: 200,
+            },
+        ]);
+    });
+
+    it("returns deeply frozen settings", () => {
+        const s = resolveSettings("staging", goodRawConfig());
+        assert.ok(Object.isFrozen(s));
+        assert.ok(Object.isFrozen(s.gpuNodePools[0].instanceTypes));
+        assert.throws(() => {
+            (s.serving as { replicas: number }).replicas = 5;
+        }, TypeError);
+    });
+
+    it("reports a wrong type with the key path, the expectation and the value", () => {
+        assert.deepEqual(
+            problemsOf(() =>
+                resolveSettings("staging", goodRawConfig({ "llm-platform:protectStatefulResources": "yes" })),
+            ),
+            ['llm-platform:protectStatefulResources: expected a boolean (true or false), received "yes"'],
+        );
+    });
+
+    it("reports an out-of-range value", () => {
+        assert.deepEqual(
+            problemsOf(() =>
+                resolveSettings(
+                    "staging",
+                    goodRawConfig({
+                        "llm-platform:gpuNodePools": '[{"name":"gpu","instanceTypes":["g5.xlarge"],"diskSizeGiB":10}]',
+                    }),
+                ),
+            ),
+            ["llm-platform:gpuNodePools[0].diskSizeGiB: expected an integer >= 20, received 10"],
+        );
+    });
+
+    it("reports a non-integer where an integer is expected", () => {
+        assert.deepEqual(
+            problemsOf(() => resolveSettings("staging", goodRawConfig({ "llm-platform:serving": '{"replicas":1.5}' }))),
+            ["llm-platform:serving.replicas: expected an integer between 1 and 100, received 1.5"],
+        );
+    });
+
+    it("reports unknown keys at the top level and inside objects, with a suggestion", () => {
+        assert.deepEqual(
+            problemsOf(() =>
+                resolveSettings(
+                    "staging",
+                    goodRawConfig({ "llm-platform:replicas": "3", "llm-platform:serving": '{"replica":2}' }),
+                ),
+            ),
+            [
+                "llm-platform:replicas: unknown key; expected one of tier, owner, costCenter, tags, protectStatefulResources, modelBucket, serving, gpuNodePools, received 3",
+                'llm-platform:serving.replica: unknown key; expected one of replicas (did you mean "replicas"?), received 2',
+            ],
+        );
+    });
+
+    it("reports the cross-field rule in the documented format", () => {
+        assert.deepEqual(
+            problemsOf(() =>
+                resolveSettings(
+                    "staging",
+                    goodRawConfig({
+                        "llm-platform:gpuNodePools":
+                            '[{"name":"gpu","instanceTypes":["g5.xlarge"],"minSize":2,"maxSize":1}]',
+                    }),
+                ),
+            ),
+            ["llm-platform:gpuNodePools[0].maxSize: expected an integer >= minSize (2), received 1"],
+        );
+    });
+
+    it("enforces the prod replica minimum, duplicate pool names and desiredSize bounds", () => {
+        assert.deepEqual(
+            problemsOf(() =>
+                resolveSettings(
+                    "prod",
+                    goodRawConfig({
+                        "llm-platform:serving": '{"replicas":1}',
+                        "llm-platform:gpuNodePools": JSON.stringify([
+                            { name: "gpu", instanceTypes: ["g5.xlarge"], desiredSize: 9 },
+                            { name: "gpu", instanceTypes: ["g5.xlarge"] },
+                        ]),
+                    }),
+                ),
+            ),
+            [
+                "llm-platform:gpuNodePools[0].desiredSize: expected an integer between minSize (1) and maxSize (6), received 9",
+                'llm-platform:gpuNodePools[1].name: expected a pool name not used by an earlier pool, received "gpu"',
+                "llm-platform:serving.replicas: expected an integer >= 2 in the prod tier (one replica cannot survive a node drain), received 1",
+            ],
+        );
+    });
+
+    it("lists every problem at once, sorted by key, and names required keys", () => {
+        const raw = {
+            "llm-platform:costCenter": "",
+            "llm-platform:tags": '{"aws:team":"x","env":3}',
+            "llm-platform:tier": "production",
+        };
+        assert.deepEqual(
+            problemsOf(() => resolveSettings("prod", raw)),
+            [
+                "aws:region: expected an AWS region such as us-east-1 (set it with `pulumi config set aws:region us-east-1`), received nothing",
+                'llm-platform:tier: expected one of "staging", "prod", received "production"',
+            ],
+        );
+        const raw2 = {
+            "aws:region": "us-east-1",
+            "llm-platform:costCenter": "",
+            "llm-platform:tags": '{"aws:team":"x","env":3}',
+        };
+        assert.deepEqual(
+            problemsOf(() => resolveSettings("prod", raw2)),
+            [
+                'llm-platform:costCenter: expected a non-empty string, received ""',
+                "llm-platform:owner: required; expected a string, received nothing",
+                `llm-platform:tags: expected tag names of 1-128 characters that do not start with the reserved prefix 'aws:', received "aws:team"`,
+                "llm-platform:tags.env: expected a string, received 3",
+            ],
+        );
+    });
+
+    it("formats the whole error as one message naming the stack and the fix", () => {
+        try {
+            resolveSettings("staging", goodRawConfig({ "llm-platform:serving": '{"replicas":0}' }));
+            assert.fail("expected a ConfigError");
+        } catch (e) {
+            assert.equal(
+                (e as Error).message,
+                [
+                    'Invalid configuration for stack "staging" (1 problem):',
+                    "  llm-platform:serving.replicas: expected an integer >= 1, received 0",
+                    "Fix the values in Pulumi.staging.yaml or with `pulumi config set` (see the README's configuration table).",
+                ].join("\n"),
+            );
+        }
+    });
+
+    it("never prints a secret value", () => {
+        const key = "llm-platform:owner";
+        assert.deepEqual(
+            problemsOf(() => resolveSettings("staging", goodRawConfig({ [key]: "" }), { secretKeys: [key] })),
+            ["llm-platform:owner: expected a non-empty string, received [secret]"],
+        );
+    });
+
+    it("keeps string keys as written even when they look like JSON", () => {
+        assert.equal(resolveSettings("staging", goodRawConfig({ "llm-platform:owner": "1234" })).owner, "1234");
+    });
+
+    it("rejects a malformed region", () => {
+        assert.deepEqual(
+            problemsOf(() => resolveSettings("staging", goodRawConfig({ "aws:region": "US East" }))),
+            ['aws:region: expected an AWS region such as us-east-1, received "US East"'],
+        );
+    });
+});
+
+describe("environments: helpers", () => {
+    it("withTierDefaults replaces arrays and merges pool entries over the pool defaults", () => {
+        const merged = withTierDefaults("staging", { gpuNodePools: [{ name: "x" }] });
+        assert.deepEqual(merged.gpuNodePools, [{ ...TIER_DEFAULTS.staging.gpuNodePool, name: "x" }]);
+        assert.deepEqual(withTierDefaults("staging", { gpuNodePools: "nope" }).gpuNodePools, "nope");
+    });
+
+    it("configKey renders paths the way users type them", () => {
+        assert.equal(configKey(["gpuNodePools", 0, "maxSize"]), "llm-platform:gpuNodePools[0].maxSize");
+        assert.equal(configKey([]), "llm-platform");
+    });
+
+    it("closest suggests only near misses", () => {
+        assert.equal(closest("servng", ["serving", "tags"]), "serving");
+        assert.equal(closest("zzzzzz", ["serving", "tags"]), undefined);
+    });
+});

@@ -1,0 +1,108 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { configKeyDocs, renderConfigTable } from "../environments/docs";
+import { settingsSchema } from "../environments/schema";
+import { PROJECT_DIR } from "./helpers";
+
+const read = (file: string): string => fs.readFileSync(path.join(PROJECT_DIR, file), "utf8");
+const yamlOf = (file: string): Record<string, unknown> => parseYaml(read(file)) as Record<string, unknown>;
+
+describe("project files", () => {
+    it("Pulumi.yaml runs the TypeScript program through tsx without type-checking at start-up", () => {
+        const project = yamlOf("Pulumi.yaml");
+        assert.equal(project.name, "llm-platform");
+        assert.equal(project.main, "stacks/index.ts");
+        assert.deepEqual(project.runtime, { name: "nodejs", options: { typescript: false, nodeargs: "--import tsx" } });
+        const pkg = JSON.parse(read("package.json")) as { dependencies: Record<string, string> };
+        assert.ok(pkg.dependencies.tsx, "tsx is a runtime dependency, not a dev one: pulumi up needs it");
+    });
+
+    it("the entry point exports the program function, as the Pulumi CLI's require expects", () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const entry = require(path.join(PROJECT_DIR, "stacks", "index.ts")) as unknown;
+        assert.equal(typeof entry, "function");
+    });
+
+    it("Pulumi.yaml declares every scalar key with its type and the schema's description, and no default", () => {
+        const declared = yamlOf("Pulumi.yaml").config as Record<
+            string,
+            { type: string; description: string; default?: unknown }
+        >;
+        const docs = new Map(configKeyDocs().map((d) => [d.key, d.description]));
+        const expectedTypes: Record<string, string> = {
+            string: "string",
+            enum: "string",
+            boolean: "boolean",
+            int: "integer",
+        };
+        const scalar = Object.entries(settingsSchema.shape).filter(([, s]) => s.def.type in expectedTypes);
+        assert.deepEqual(Object.keys(declared).sort(), scalar.map(([k]) => `llm-platform:${k}`).sort());
+        for (const [k, s] of scalar) {
+            const decl = declared[`llm-platform:${k}`];
+            assert.equal(decl.type, expectedTypes[s.def.type], k);
+            assert.equal(decl.description, docs.get(`llm-platform:${k}`), k);
+            assert.equal(decl.default, undefined, `${k}: tier defaults would be overridden by a project default`);
+        }
+        const text = read("Pulumi.yaml");
+        for (const [k] of Object.entries(settingsSchema.shape).filter(([, s]) => !(s.def.type in expectedTypes))) {
+            assert.match(
+                text,
+                new RegExp(`#\\s+llm-platform:${k}\\s`),
+                `structured key ${k} is documented in Pulumi.yaml`,
+            );
+        }
+    });
+
+    it("the README's configuration table is the one generated from the schema", () => {
+        const readme = read("README.md");
+        const table = /<!-- config-table:start -->\n([\s\S]*?)\n<!-- config-table:end -->/.exec(readme)?.[1];
+        assert.equal(table, renderConfigTable());
+    });
+
+    it("the stack files do not depend on ESC, so a self-managed backend works", () => {
+        for (const stack of ["staging", "prod"]) {
+            const doc = yamlOf(`Pulumi.${stack}.yaml`);
+            assert.deepEqual(Object.keys(doc), ["config"], stack);
+        }
+    });
+
+    it("the ESC environments log in to AWS by OIDC and set only known config keys", () => {
+        assert.deepEqual(yamlOf("environments/esc/shared.yaml"), {
+            values: { platform: { region: "us-east-1" }, pulumiConfig: { "aws:region": "${platform.region}" } },
+        });
+        const known = new Set(Object.keys(settingsSchema.shape).map((k) => `llm-platform:${k}`));
+        for (const tier of ["staging", "prod"]) {
+            const env = yamlOf(`environments/esc/${tier}.yaml`) as {
+                imports: string[];
+                values: {
+                    aws: { login: Record<string, { oidc: Record<string, string> }> };
+                    environmentVariables: Record<string, string>;
+                    pulumiConfig: Record<string, string>;
+                };
+            };
+            assert.deepEqual(env.imports, ["llm-platform/shared"]);
+            const oidc = env.values.aws.login["fn::open::aws-login"].oidc;
+            assert.match(oidc.roleArn, new RegExp(`^arn:aws:iam::\\d{12}:role/llm-platform-${tier}-deployer$`));
+            assert.equal(oidc.sessionName, `llm-platform-${tier}`);
+            assert.deepEqual(env.values.environmentVariables, {
+                AWS_ACCESS_KEY_ID: "${aws.login.accessKeyId}",
+                AWS_SECRET_ACCESS_KEY: "${aws.login.secretAccessKey}",
+                AWS_SESSION_TOKEN: "${aws.login.sessionToken}",
+                AWS_REGION: "${platform.region}",
+            });
+            for (const key of Object.keys(env.values.pulumiConfig))
+                assert.ok(known.has(key), `${tier}: ${key} is a known key`);
+            assert.equal(env.values.pulumiConfig["llm-platform:tier"], tier);
+        }
+    });
+
+    it("CI installs, lints and runs the README's test command", () => {
+        const ci = read(".ci/run");
+        assert.match(ci, /^npm ci /m);
+        assert.match(ci, /^npm run lint$/m);
+        assert.match(ci, /^npm test$/m);
+        assert.match(read("README.md"), /^npm test +#/m);
+    });
+});
