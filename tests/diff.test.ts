@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { diffExports, diffProperties, renderDiffMarkdown } from "../tools/engine/diff";
+import { diffExports, diffProperties, identity, renderDiffMarkdown } from "../tools/engine/diff";
 import { runStack } from "../tools/engine/run";
 import { secretValue, type ExportedResource, type StackExport } from "../tools/engine/stackExport";
 import { find, PROJECT_DIR } from "./helpers";
@@ -147,7 +147,37 @@ describe("diff: two plans", () => {
     });
 });
 
+describe("diff: across stacks", () => {
+    it("matches resources of two stacks by type and name, not by stack-specific URN", async () => {
+        const prod = (await runStack({ projectDir: PROJECT_DIR, stack: "prod" })).export;
+        const staging = (await runStack({ projectDir: PROJECT_DIR, stack: "staging" })).export;
+        assert.equal(
+            identity(find(prod, BUCKET, "models-bucket").urn),
+            identity(find(staging, BUCKET, "models-bucket").urn),
+        );
+        const d = diffExports(prod, staging);
+        assert.deepEqual(d.counts, { add: 0, remove: 0, replace: 0, update: 9 });
+        assert.deepEqual(d.dangers, []);
+        const policy = d.changes.find((c) => c.name === "models-policy")!;
+        assert.deepEqual(
+            policy.properties.map((p) => p.path),
+            ["bucket", "policy(json).Statement[0].Resource[0]", "policy(json).Statement[0].Resource[1]"],
+        );
+    });
+});
+
 describe("diff: properties", () => {
+    it("looks inside JSON documents held as strings", () => {
+        const before = JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:GetObject" }] });
+        const after = JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:*" }] });
+        assert.deepEqual(diffProperties({ policy: before }, { policy: after }), [
+            { path: "policy(json).Statement[0].Action", old: "s3:GetObject", new: "s3:*" },
+        ]);
+        assert.deepEqual(diffProperties({ name: "{not json" }, { name: "{still not" }), [
+            { path: "name", old: "{not json", new: "{still not" },
+        ]);
+    });
+
     it("walks objects and arrays and quotes odd keys", () => {
         assert.deepEqual(diffProperties({ tags: { "a:b": "1" }, list: [1, 2] }, { tags: { "a:b": "2" }, list: [1] }), [
             { path: "list[1]", old: 2, new: undefined },

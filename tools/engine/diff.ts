@@ -107,13 +107,39 @@ export function diffProperties(oldValue: unknown, newValue: unknown, path = ""):
         }
         return changes;
     }
+    const [oldJson, newJson] = [parseJsonText(oldValue), parseJsonText(newValue)];
+    if (oldJson !== undefined && newJson !== undefined) {
+        // Policies and other documents held as JSON strings: report the paths inside them.
+        return diffProperties(oldJson, newJson, `${path}(json)`);
+    }
     return JSON.stringify(oldValue) === JSON.stringify(newValue)
         ? []
         : [{ path, old: mask(oldValue), new: mask(newValue) }];
 }
 
+/** The object or array a string holds as JSON, if it holds one. */
+function parseJsonText(value: unknown): object | undefined {
+    if (typeof value !== "string" || !/^\s*[[{]/.test(value)) return undefined;
+    try {
+        const parsed: unknown = JSON.parse(value);
+        return typeof parsed === "object" && parsed !== null ? parsed : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * A resource's identity across stacks and projects: its qualified type and name, without the
+ * `urn:pulumi:<stack>::<project>::` prefix (the root stack is one resource whatever its name).
+ * Two plans of different stacks therefore compare resource by resource.
+ */
+export function identity(urn: string): string {
+    const [qualifiedType, ...name] = urn.split("::").slice(2);
+    return qualifiedType === "pulumi:pulumi:Stack" ? qualifiedType : `${qualifiedType}::${name.join("::")}`;
+}
+
 function parentName(r: ExportedResource): string {
-    return r.parent ? urnName(r.parent) : "";
+    return r.parent ? identity(r.parent) : "";
 }
 
 function change(
@@ -141,17 +167,19 @@ function change(
 export function diffExports(base: StackExport, head: StackExport): PlanDiff {
     const baseRes = base.deployment.resources.filter((r) => !isProvider(r));
     const headRes = head.deployment.resources.filter((r) => !isProvider(r));
-    const baseByUrn = new Map(baseRes.map((r) => [r.urn, r]));
+    const baseById = new Map(baseRes.map((r) => [identity(r.urn), r]));
     const matched = new Map<ExportedResource, ExportedResource>(); // head -> base
     for (const h of headRes) {
-        const b = baseByUrn.get(h.urn) ?? (h.aliases ?? []).map((a) => baseByUrn.get(a)).find((x) => x !== undefined);
+        const b =
+            baseById.get(identity(h.urn)) ??
+            (h.aliases ?? []).map((a) => baseById.get(identity(a))).find((x) => x !== undefined);
         if (b) {
             matched.set(h, b);
-            baseByUrn.delete(b.urn);
+            baseById.delete(identity(b.urn));
         }
     }
     const added = headRes.filter((h) => !matched.has(h));
-    const removed = [...baseByUrn.values()];
+    const removed = [...baseById.values()];
 
     // Renames and type changes: an unmatched pair under the same parent that share a type (and are
     // the only such pair) or share a name.
