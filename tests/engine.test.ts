@@ -2,9 +2,17 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../environments/loader";
-import { call, newResource, OFFLINE_ACCOUNT_ID, renderPolicyDocument, type CloudContext } from "../tools/engine/mocks";
+import * as aws from "@pulumi/aws";
+import {
+    call,
+    fakeCertificate,
+    newResource,
+    OFFLINE_ACCOUNT_ID,
+    renderPolicyDocument,
+    type CloudContext,
+} from "../tools/engine/mocks";
 import { readProject, readStackConfig, SECRET_PLACEHOLDER, UsageError } from "../tools/engine/project";
-import { runStack, type RunResult } from "../tools/engine/run";
+import { runProgram, runStack, type RunResult } from "../tools/engine/run";
 import { displayType, parseStackExport, SECRET_SIG, type ExportedResource } from "../tools/engine/stackExport";
 import { find, PROJECT_DIR, scratchProject } from "./helpers";
 
@@ -150,6 +158,57 @@ describe("offline engine: runStack", () => {
             [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270",
             ciphertext: "[secret]",
         });
+    });
+});
+
+describe("offline engine: resource options", () => {
+    it("captures protect, retainOnDelete, ignoreChanges, replaceOnChanges, aliases and explicit providers", async () => {
+        const result = await runProgram({
+            project: "p",
+            stack: "s",
+            config: { "aws:region": "us-west-2" },
+            program: () => {
+                const provider = new aws.Provider("west", { region: "us-west-2" });
+                new aws.s3.Bucket(
+                    "kept",
+                    { tags: { a: "1" } },
+                    {
+                        provider,
+                        protect: true,
+                        retainOnDelete: true,
+                        ignoreChanges: ["tags"],
+                        replaceOnChanges: ["bucket"],
+                        aliases: ["urn:pulumi:s::p::aws:s3/bucket:Bucket::old"],
+                    },
+                );
+                return {};
+            },
+        });
+        const provider = find(result.export, "pulumi:providers:aws", "west");
+        const bucket = find(result.export, "aws:s3/bucket:Bucket", "kept");
+        assert.equal(bucket.provider, `${provider.urn}::${provider.id}`);
+        assert.equal(bucket.protect, true);
+        assert.equal(bucket.retainOnDelete, true);
+        assert.deepEqual(bucket.ignoreChanges, ["tags"]);
+        assert.deepEqual(bucket.replaceOnChanges, ["bucket"]);
+        assert.deepEqual(bucket.aliases, ["urn:pulumi:s::p::aws:s3/bucket:Bucket::old"]);
+        assert.equal(
+            result.export.deployment.resources.filter((r) => r.type.startsWith("pulumi:providers:aws")).length,
+            1,
+            "no default provider is recorded when an explicit one is used",
+        );
+    });
+
+    it("gives EKS clusters a PEM certificate authority and an OIDC issuer", () => {
+        const eks = newResource(
+            { type: "aws:eks/cluster:Cluster", name: "c", inputs: {}, custom: true, provider: "", id: "" },
+            ctx,
+        );
+        const pem = Buffer.from(String((eks.state.certificateAuthority as { data: string }).data), "base64").toString(
+            "utf8",
+        );
+        assert.match(pem, /^-----BEGIN CERTIFICATE-----\n([A-Za-z0-9+/=]{1,64}\n)+-----END CERTIFICATE-----\n$/);
+        assert.equal(fakeCertificate("x"), fakeCertificate("x"));
     });
 });
 

@@ -40,6 +40,16 @@ function autoName(name: string, type: string, ctx: CloudContext): string {
     return `${name}-${stableHex(7, ctx.stack, type, name)}`;
 }
 
+/**
+ * A PEM certificate block with deterministic body: the shape kubeconfig builders and clients
+ * parse (base64 DER inside BEGIN/END lines), not a certificate any TLS stack would accept.
+ */
+export function fakeCertificate(seed: string): string {
+    const body = Buffer.from(stableHex(1024, "certificate", seed), "hex").toString("base64");
+    const lines = body.match(/.{1,64}/g) ?? [];
+    return ["-----BEGIN CERTIFICATE-----", ...lines, "-----END CERTIFICATE-----", ""].join("\n");
+}
+
 type ResourceModel = (name: string, inputs: State, ctx: CloudContext, type: string) => { id: string; state: State };
 
 const arn = (ctx: CloudContext, service: string, resource: string, region = ctx.region): string =>
@@ -135,7 +145,9 @@ const MODELS: Record<string, ResourceModel> = {
                 endpoint,
                 status: "ACTIVE",
                 platformVersion: "eks.1",
-                certificateAuthority: { data: Buffer.from(`offline CA for ${clusterName}`).toString("base64") },
+                certificateAuthority: {
+                    data: Buffer.from(fakeCertificate(`${ctx.stack}/${clusterName}`)).toString("base64"),
+                },
                 identities: [{ oidcs: [{ issuer: `https://oidc.eks.${ctx.region}.amazonaws.com/id/${oidcId}` }] }],
                 clusterId: stableUuid(ctx.stack, type, name, "id"),
             },
