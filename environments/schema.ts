@@ -83,6 +83,12 @@ export const settingsSchema = z.strictObject({
             abortIncompleteMultipartUploadDays: intIn(1, 365).describe(
                 "Days after which incomplete multipart uploads are aborted.",
             ),
+            accessLogRetentionDays: intIn(1, 3650).describe("Days the bucket's S3 server access logs are kept."),
+            objectLockRetentionDays: intIn(1, 36500)
+                .optional()
+                .describe(
+                    "Object lock (GOVERNANCE) with this default retention; only at bucket creation. Unset: no object lock.",
+                ),
             forceDestroy: z
                 .boolean({ error: "expected a boolean (true or false)" })
                 .describe("Let `pulumi destroy` delete a bucket that still holds objects."),
@@ -121,6 +127,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         modelBucket: {
             noncurrentVersionExpirationDays: 30,
             abortIncompleteMultipartUploadDays: 7,
+            accessLogRetentionDays: 90,
             forceDestroy: false,
         },
         serving: { replicas: 1 },
@@ -133,6 +140,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         modelBucket: {
             noncurrentVersionExpirationDays: 90,
             abortIncompleteMultipartUploadDays: 7,
+            accessLogRetentionDays: 365,
             forceDestroy: false,
         },
         serving: { replicas: 3 },

@@ -25,6 +25,8 @@ export async function program(): Promise<Record<string, unknown>> {
     const models = new ModelArtifactBucket("models", {
         noncurrentVersionExpirationDays: settings.modelBucket.noncurrentVersionExpirationDays,
         abortIncompleteMultipartUploadDays: settings.modelBucket.abortIncompleteMultipartUploadDays,
+        accessLogRetentionDays: settings.modelBucket.accessLogRetentionDays,
+        objectLockRetentionDays: settings.modelBucket.objectLockRetentionDays,
         forceDestroy: settings.modelBucket.forceDestroy,
         protect: settings.protectStatefulResources,
         tags,
@@ -36,6 +38,10 @@ export async function program(): Promise<Record<string, unknown>> {
         modelBucketName: models.bucketName,
         modelBucketArn: models.bucketArn,
         modelBucketKmsKeyArn: models.kmsKeyArn,
+        modelReadPolicyArn: models.readPolicyArn,
+        modelWritePolicyArn: models.writePolicyArn,
+        dvcRemoteUrl: models.dvcRemoteUrl,
+        mlflowArtifactUri: models.mlflowArtifactUri,
         servingReplicas: settings.serving.replicas,
         gpuNodePools: settings.gpuNodePools.map((p) => ({
             name: p.name,

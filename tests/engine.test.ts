@@ -13,7 +13,8 @@ import {
 } from "../tools/engine/mocks";
 import { readProject, readStackConfig, SECRET_PLACEHOLDER, UsageError } from "../tools/engine/project";
 import { runProgram, runStack, type RunResult } from "../tools/engine/run";
-import { displayType, parseStackExport, SECRET_SIG, type ExportedResource } from "../tools/engine/stackExport";
+import { STATEFUL_TYPES } from "../tools/engine/diff";
+import { parseStackExport, SECRET_SIG, type ExportedResource } from "../tools/engine/stackExport";
 import { find, PROJECT_DIR, scratchProject } from "./helpers";
 
 const ctx: CloudContext = {
@@ -32,23 +33,18 @@ describe("offline engine: runStack", () => {
         prod = await runStack({ projectDir: PROJECT_DIR, stack: "prod" });
     });
 
-    it("captures the root stack, the default provider and every resource in registration order", () => {
-        assert.deepEqual(
-            staging.export.deployment.resources.map((r) => `${r.type}::${r.urn.split("::").pop()}`).sort(),
-            [
-                "pulumi:pulumi:Stack::llm-platform-staging",
-                `${BUCKET}::models`,
-                "pulumi:providers:aws::default_7_48_0",
-                "aws:kms/key:Key::models-key",
-                "aws:s3/bucket:Bucket::models-bucket",
-                "aws:s3/bucketVersioning:BucketVersioning::models-versioning",
-                "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration::models-encryption",
-                "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock::models-public-access",
-                "aws:s3/bucketOwnershipControls:BucketOwnershipControls::models-ownership",
-                "aws:s3/bucketPolicy:BucketPolicy::models-policy",
-                "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration::models-lifecycle",
-            ].sort(),
-        );
+    it("captures the root stack, the default provider, components and their children", () => {
+        const resources = staging.export.deployment.resources;
+        assert.equal(resources[0].type, "pulumi:pulumi:Stack");
+        assert.equal(resources[0].urn, "urn:pulumi:staging::llm-platform::pulumi:pulumi:Stack::llm-platform-staging");
+        assert.equal(resources.filter((r) => r.type === "pulumi:providers:aws").length, 1);
+        assert.ok(resources.some((r) => r.type === BUCKET && !r.custom));
+        const urns = new Set(resources.map((r) => r.urn));
+        assert.equal(urns.size, resources.length, "URNs are unique");
+        for (const r of resources.slice(1)) {
+            if (!r.type.startsWith("pulumi:providers:"))
+                assert.ok(r.parent && urns.has(r.parent), `${r.urn} has a captured parent`);
+        }
     });
 
     it("records parents and providers before the resources that name them, as an export does", () => {
@@ -109,11 +105,20 @@ describe("offline engine: runStack", () => {
         assert.deepEqual(again.export.deployment.resources, staging.export.deployment.resources);
     });
 
-    it("protects stateful resources in prod and not in staging", () => {
-        const protectedIn = (r: RunResult): string[] =>
-            r.export.deployment.resources.filter((x) => x.protect).map((x) => displayType(x.type));
-        assert.deepEqual(protectedIn(prod), ["aws:kms:Key", "aws:s3:Bucket"]);
-        assert.deepEqual(protectedIn(staging), []);
+    it("protects every stateful resource in prod and none in staging", () => {
+        const stateful = (r: RunResult): ExportedResource[] =>
+            r.export.deployment.resources.filter((x) => STATEFUL_TYPES.has(x.type));
+        assert.ok(stateful(prod).length >= 3);
+        assert.deepEqual(
+            stateful(prod)
+                .filter((x) => !x.protect || !x.retainOnDelete)
+                .map((x) => x.urn),
+            [],
+        );
+        assert.deepEqual(
+            staging.export.deployment.resources.filter((x) => x.protect || x.retainOnDelete).map((x) => x.urn),
+            [],
+        );
     });
 
     it("writes a document that parses as a stack export", () => {

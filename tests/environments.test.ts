@@ -26,6 +26,7 @@ describe("environments: resolveSettings", () => {
             modelBucket: {
                 noncurrentVersionExpirationDays: 30,
                 abortIncompleteMultipartUploadDays: 7,
+                accessLogRetentionDays: 90,
                 forceDestroy: false,
             },
             serving: { replicas: 1 },
@@ -83,6 +84,7 @@ describe("environments: resolveSettings", () => {
         assert.deepEqual(JSON.parse(JSON.stringify(s.modelBucket)), {
             noncurrentVersionExpirationDays: 90,
             abortIncompleteMultipartUploadDays: 7,
+            accessLogRetentionDays: 365,
             forceDestroy: true,
         });
         assert.deepEqual(JSON.parse(JSON.stringify(s.gpuNodePools)), [

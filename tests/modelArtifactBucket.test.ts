@@ -5,6 +5,7 @@ import {
     tlsOnlyPolicy,
     validateModelArtifactBucketArgs,
 } from "../components/aws/modelArtifactBucket";
+import { logBucketPolicy, readWritePolicy } from "../components/aws/bucketPolicies";
 import { runProgram, runStack } from "../tools/engine/run";
 import type { ExportedResource } from "../tools/engine/stackExport";
 import { find, PROJECT_DIR, promiseOf } from "./helpers";
@@ -48,10 +49,14 @@ describe("ModelArtifactBucket: pure builders", () => {
             validateModelArtifactBucketArgs({
                 noncurrentVersionExpirationDays: 0,
                 abortIncompleteMultipartUploadDays: 2.5,
+                accessLogRetentionDays: 4000,
+                objectLockRetentionDays: -3,
             }),
             [
                 "noncurrentVersionExpirationDays: expected an integer between 1 and 3650, received 0",
                 "abortIncompleteMultipartUploadDays: expected an integer between 1 and 365, received 2.5",
+                "accessLogRetentionDays: expected an integer between 1 and 3650, received 4000",
+                "objectLockRetentionDays: expected an integer between 1 and 36500, received -3",
             ],
         );
         assert.deepEqual(validateModelArtifactBucketArgs({}), []);
@@ -74,13 +79,23 @@ describe("ModelArtifactBucket under the offline engine", () => {
                 .map((r) => `${r.type} ${r.urn.split("::").pop()}`)
                 .sort(),
             [
+                "aws:iam/policy:Policy models-read-policy",
+                "aws:iam/policy:Policy models-write-policy",
                 "aws:kms/key:Key models-key",
                 "aws:s3/bucket:Bucket models-bucket",
+                "aws:s3/bucket:Bucket models-logs",
                 "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration models-lifecycle",
+                "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration models-logs-lifecycle",
+                "aws:s3/bucketLogging:BucketLogging models-access-logging",
+                "aws:s3/bucketOwnershipControls:BucketOwnershipControls models-logs-ownership",
                 "aws:s3/bucketOwnershipControls:BucketOwnershipControls models-ownership",
+                "aws:s3/bucketPolicy:BucketPolicy models-logs-policy",
                 "aws:s3/bucketPolicy:BucketPolicy models-policy",
+                "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock models-logs-public-access",
                 "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock models-public-access",
                 "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration models-encryption",
+                "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration models-logs-encryption",
+                "aws:s3/bucketVersioning:BucketVersioning models-logs-versioning",
                 "aws:s3/bucketVersioning:BucketVersioning models-versioning",
             ],
         );
@@ -147,6 +162,115 @@ describe("ModelArtifactBucket under the offline engine", () => {
     });
 });
 
+describe("ModelArtifactBucket access logs and IAM policies", () => {
+    let resources: ExportedResource[];
+    before(async () => {
+        resources = (await runStack({ projectDir: PROJECT_DIR, stack: "prod" })).export.deployment.resources;
+    });
+
+    it("logs server access to a hardened SSE-S3 log bucket that only S3 log delivery may write", () => {
+        const bucket = find(resources, "aws:s3/bucket:Bucket", "models-bucket");
+        const logs = find(resources, "aws:s3/bucket:Bucket", "models-logs");
+        assert.deepEqual(find(resources, "aws:s3/bucketLogging:BucketLogging", "models-access-logging").inputs, {
+            bucket: bucket.id,
+            targetBucket: logs.id,
+            targetPrefix: "s3-access/",
+        });
+        assert.deepEqual(
+            find(
+                resources,
+                "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                "models-logs-encryption",
+            ).inputs?.rules,
+            [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+        );
+        const policy = JSON.parse(
+            String(find(resources, "aws:s3/bucketPolicy:BucketPolicy", "models-logs-policy").inputs?.policy),
+        );
+        assert.deepEqual(
+            policy,
+            JSON.parse(logBucketPolicy(String(logs.outputs?.arn), String(bucket.outputs?.arn), "111122223333")),
+        );
+        assert.deepEqual(policy.Statement[1].Condition, {
+            ArnLike: { "aws:SourceArn": bucket.outputs?.arn },
+            StringEquals: { "aws:SourceAccount": "111122223333" },
+        });
+        assert.deepEqual(
+            find(resources, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "models-logs-lifecycle")
+                .inputs?.rules,
+            [{ id: "expire-access-logs", status: "Enabled", filter: {}, expiration: { days: 365 } }],
+        );
+    });
+
+    it("grants serving read-only access to this bucket and key, and training read-write", () => {
+        const bucketArn = String(find(resources, "aws:s3/bucket:Bucket", "models-bucket").outputs?.arn);
+        const keyArn = String(find(resources, "aws:kms/key:Key", "models-key").outputs?.arn);
+        const read = JSON.parse(String(find(resources, "aws:iam/policy:Policy", "models-read-policy").inputs?.policy));
+        assert.deepEqual(read.Statement, [
+            {
+                Sid: "ListModelBucket",
+                Effect: "Allow",
+                Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+                Resource: bucketArn,
+            },
+            {
+                Sid: "ReadModelObjects",
+                Effect: "Allow",
+                Action: ["s3:GetObject", "s3:GetObjectVersion"],
+                Resource: `${bucketArn}/*`,
+            },
+            { Sid: "DecryptModelObjects", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn },
+        ]);
+        const write = JSON.parse(
+            String(find(resources, "aws:iam/policy:Policy", "models-write-policy").inputs?.policy),
+        );
+        assert.deepEqual(write, JSON.parse(readWritePolicy(bucketArn, keyArn)));
+        const actions = write.Statement.flatMap((st: { Action: string | string[] }) => st.Action);
+        assert.ok(actions.includes("s3:PutObject") && actions.includes("kms:GenerateDataKey"));
+        assert.ok(
+            !actions.some((a: string) => a === "s3:*" || a === "kms:*" || a.startsWith("s3:PutBucket")),
+            "no bucket administration",
+        );
+    });
+
+    it("creates object lock only when a retention is configured", async () => {
+        assert.equal(
+            resources.filter((r) => r.type === "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")
+                .length,
+            0,
+        );
+        const locked = await runProgram({
+            project: "lib-user",
+            stack: "dev",
+            config: {},
+            program: () => new ModelArtifactBucket("weights", { objectLockRetentionDays: 30 }),
+        });
+        assert.equal(find(locked.export, "aws:s3/bucket:Bucket", "weights-bucket").inputs?.objectLockEnabled, true);
+        assert.deepEqual(
+            find(
+                locked.export,
+                "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+                "weights-object-lock",
+            ).inputs?.rule,
+            { defaultRetention: { mode: "GOVERNANCE", days: 30 } },
+        );
+    });
+
+    it("exports the DVC remote, the MLflow artifact root and the policy ARNs", async () => {
+        const outputs = (await runStack({ projectDir: PROJECT_DIR, stack: "staging" })).outputs;
+        assert.equal(outputs.dvcRemoteUrl, `s3://${String(outputs.modelBucketName)}/dvc`);
+        assert.equal(outputs.mlflowArtifactUri, `s3://${String(outputs.modelBucketName)}/mlflow`);
+        assert.match(
+            String(outputs.modelReadPolicyArn),
+            /^arn:aws:iam::111122223333:policy\/models-read-policy-[0-9a-f]{7}$/,
+        );
+        assert.match(
+            String(outputs.modelWritePolicyArn),
+            /^arn:aws:iam::111122223333:policy\/models-write-policy-[0-9a-f]{7}$/,
+        );
+    });
+});
+
 describe("ModelArtifactBucket defaults", () => {
     it("is protected, keeps objects on destroy, and uses the documented lifecycle at its defaults", async () => {
         let bucket: ModelArtifactBucket | undefined;
@@ -161,8 +285,8 @@ describe("ModelArtifactBucket defaults", () => {
         });
         const resources = result.export.deployment.resources;
         assert.deepEqual(
-            resources.filter((r) => r.protect).map((r) => r.urn.split("::").pop()),
-            ["defaults-key", "defaults-bucket"],
+            resources.filter((r) => r.protect && r.retainOnDelete).map((r) => r.urn.split("::").pop()),
+            ["defaults-key", "defaults-bucket", "defaults-logs"],
         );
         assert.equal(find(resources, "aws:s3/bucket:Bucket", "defaults-bucket").inputs?.forceDestroy, false);
         assert.deepEqual(find(resources, "aws:s3/bucket:Bucket", "defaults-bucket").inputs?.tags, {});

@@ -1,5 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import {
+    ACCESS_LOG_PREFIX,
+    lifecycleRules,
+    logBucketPolicy,
+    logLifecycleRules,
+    readOnlyPolicy,
+    readWritePolicy,
+    tlsOnlyPolicy,
+} from "./bucketPolicies";
+
+export { lifecycleRules, tlsOnlyPolicy } from "./bucketPolicies";
 
 export interface ModelArtifactBucketArgs {
     /**
@@ -13,15 +24,32 @@ export interface ModelArtifactBucketArgs {
      */
     abortIncompleteMultipartUploadDays?: number;
     /**
-     * Let `pulumi destroy` delete the bucket while it still holds objects.
+     * Days the S3 server access logs are kept in the log bucket.
+     * @default 365
+     */
+    accessLogRetentionDays?: number;
+    /**
+     * Object lock in GOVERNANCE mode with this default retention, so that released weights
+     * cannot be overwritten or deleted for that long. Can only be chosen when the bucket is
+     * created (changing it replaces the bucket).
+     * @default - no object lock
+     */
+    objectLockRetentionDays?: number;
+    /**
+     * Let `pulumi destroy` delete the buckets while they still hold objects.
      * @default false
      */
     forceDestroy?: boolean;
     /**
-     * Protect the bucket and its key from deletion and replacement.
+     * Protect the buckets and the key from deletion and replacement.
      * @default true
      */
     protect?: boolean;
+    /**
+     * Keep the buckets and the key in AWS when they leave the stack.
+     * @default - the value of `protect`
+     */
+    retainOnDelete?: boolean;
     /**
      * Tags for every AWS resource of the component.
      * @default {}
@@ -29,66 +57,125 @@ export interface ModelArtifactBucketArgs {
     tags?: Record<string, string>;
 }
 
-/** Lifecycle rules: expire non-current versions, abort stale multipart uploads. */
-export function lifecycleRules(
-    noncurrentDays: number,
-    abortDays: number,
-): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
-    return [
-        {
-            id: "expire-noncurrent-versions",
-            status: "Enabled",
-            filter: {},
-            noncurrentVersionExpiration: { noncurrentDays: noncurrentDays },
-        },
-        {
-            id: "abort-incomplete-multipart-uploads",
-            status: "Enabled",
-            filter: {},
-            abortIncompleteMultipartUpload: { daysAfterInitiation: abortDays },
-        },
-    ];
-}
-
-/** A bucket policy that denies every request made without TLS. */
-export function tlsOnlyPolicy(bucketArn: string): string {
-    return JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: "DenyInsecureTransport",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:*",
-                Resource: [bucketArn, `${bucketArn}/*`],
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
-        ],
-    });
-}
-
 /** Problems with the arguments known at construction, each naming the argument. */
 export function validateModelArtifactBucketArgs(args: ModelArtifactBucketArgs): string[] {
     const problems: string[] = [];
-    const checkDays = (field: keyof ModelArtifactBucketArgs, value: number | undefined, max: number): void => {
-        if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > max)) {
-            problems.push(`${field}: expected an integer between 1 and ${max}, received ${value}`);
+    const checkDays = (field: keyof ModelArtifactBucketArgs, max: number): void => {
+        const value = args[field];
+        if (
+            value !== undefined &&
+            (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max)
+        ) {
+            problems.push(`${field}: expected an integer between 1 and ${max}, received ${JSON.stringify(value)}`);
         }
     };
-    checkDays("noncurrentVersionExpirationDays", args.noncurrentVersionExpirationDays, 3650);
-    checkDays("abortIncompleteMultipartUploadDays", args.abortIncompleteMultipartUploadDays, 365);
+    checkDays("noncurrentVersionExpirationDays", 3650);
+    checkDays("abortIncompleteMultipartUploadDays", 365);
+    checkDays("accessLogRetentionDays", 3650);
+    checkDays("objectLockRetentionDays", 36500);
     return problems;
+}
+
+interface HardenedBucketOptions {
+    readonly forceDestroy: boolean;
+    readonly tags: Record<string, string>;
+    readonly objectLockEnabled?: boolean;
+    /** KMS key ARN, or SSE-S3 when absent (S3 server access logs cannot be written to SSE-KMS buckets). */
+    readonly kmsKeyArn?: pulumi.Input<string>;
+    readonly policy: (bucketArn: string) => pulumi.Input<string>;
+    readonly rules: aws.types.input.s3.BucketLifecycleConfigurationRule[];
+}
+
+/**
+ * One bucket with every guard: versioning, default encryption, all public access blocked,
+ * owner-enforced objects, a bucket policy and lifecycle rules. The bucket is `bucketName`; its
+ * configuration resources are `<name>-versioning`, `<name>-encryption` and so on.
+ */
+function hardenedBucket(
+    parent: pulumi.Resource,
+    name: string,
+    bucketName: string,
+    options: HardenedBucketOptions,
+    stateful: pulumi.CustomResourceOptions,
+): aws.s3.Bucket {
+    const child = { parent };
+    const bucket = new aws.s3.Bucket(
+        bucketName,
+        { forceDestroy: options.forceDestroy, objectLockEnabled: options.objectLockEnabled, tags: options.tags },
+        { ...stateful, parent },
+    );
+    const versioning = new aws.s3.BucketVersioning(
+        `${name}-versioning`,
+        { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+        child,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+        `${name}-encryption`,
+        {
+            bucket: bucket.id,
+            rules: [
+                options.kmsKeyArn
+                    ? {
+                          applyServerSideEncryptionByDefault: {
+                              sseAlgorithm: "aws:kms",
+                              kmsMasterKeyId: options.kmsKeyArn,
+                          },
+                          bucketKeyEnabled: true,
+                      }
+                    : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+            ],
+        },
+        child,
+    );
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+        `${name}-public-access`,
+        {
+            bucket: bucket.id,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        },
+        child,
+    );
+    new aws.s3.BucketOwnershipControls(
+        `${name}-ownership`,
+        { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+        child,
+    );
+    new aws.s3.BucketPolicy(
+        `${name}-policy`,
+        { bucket: bucket.id, policy: bucket.arn.apply((arn) => pulumi.output(options.policy(arn))) },
+        { parent, dependsOn: [publicAccess] },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+        `${name}-lifecycle`,
+        { bucket: bucket.id, rules: options.rules },
+        { parent, dependsOn: [versioning] },
+    );
+    return bucket;
 }
 
 /**
  * S3 for model weights, the DVC remote and MLflow artifacts: versioned, encrypted with a
- * customer-managed KMS key (rotation on), public access blocked, owner-enforced, TLS only, and
- * with lifecycle rules for old versions. Protected at its defaults.
+ * customer-managed KMS key (rotation on), public access blocked, owner-enforced, TLS only,
+ * lifecycle rules for old versions, server access logs to a hardened log bucket, optional object
+ * lock, and two least-privilege IAM policies (read for serving, read-write for training and CI).
+ * Protected and retained on delete at its defaults.
  */
 export class ModelArtifactBucket extends pulumi.ComponentResource {
     public readonly bucketName: pulumi.Output<string>;
     public readonly bucketArn: pulumi.Output<string>;
     public readonly kmsKeyArn: pulumi.Output<string>;
+    public readonly logBucketName: pulumi.Output<string>;
+    /** `s3://<bucket>/dvc`: the DVC remote. */
+    public readonly dvcRemoteUrl: pulumi.Output<string>;
+    /** `s3://<bucket>/mlflow`: the MLflow artifact root. */
+    public readonly mlflowArtifactUri: pulumi.Output<string>;
+    /** Read objects and decrypt: for serving. */
+    public readonly readPolicyArn: pulumi.Output<string>;
+    /** Read, write and delete objects: for training and CI. */
+    public readonly writePolicyArn: pulumi.Output<string>;
 
     constructor(name: string, args: ModelArtifactBucketArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:aws:ModelArtifactBucket", name, args, opts);
@@ -98,12 +185,14 @@ export class ModelArtifactBucket extends pulumi.ComponentResource {
         }
         const noncurrentDays = args.noncurrentVersionExpirationDays ?? 90;
         const abortDays = args.abortIncompleteMultipartUploadDays ?? 7;
+        const logDays = args.accessLogRetentionDays ?? 365;
         const forceDestroy = args.forceDestroy ?? false;
         const protect = args.protect ?? true;
+        const retainOnDelete = args.retainOnDelete ?? protect;
         const tags = args.tags ?? {};
 
-        const stateful: pulumi.CustomResourceOptions = { parent: this, protect };
-        const child: pulumi.CustomResourceOptions = { parent: this };
+        const stateful: pulumi.CustomResourceOptions = { parent: this, protect, retainOnDelete };
+        const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
         const key = new aws.kms.Key(
             `${name}-key`,
@@ -115,56 +204,86 @@ export class ModelArtifactBucket extends pulumi.ComponentResource {
             },
             stateful,
         );
-        const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy, tags }, stateful);
+        const bucket = hardenedBucket(
+            this,
+            name,
+            `${name}-bucket`,
+            {
+                forceDestroy,
+                tags,
+                objectLockEnabled: args.objectLockRetentionDays !== undefined ? true : undefined,
+                kmsKeyArn: key.arn,
+                policy: tlsOnlyPolicy,
+                rules: lifecycleRules(noncurrentDays, abortDays),
+            },
+            stateful,
+        );
 
-        const versioning = new aws.s3.BucketVersioning(
-            `${name}-versioning`,
-            { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-            child,
-        );
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-encryption`,
+        const logBucket = hardenedBucket(
+            this,
+            `${name}-logs`,
+            `${name}-logs`,
             {
-                bucket: bucket.id,
-                rules: [
-                    {
-                        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn },
-                        bucketKeyEnabled: true,
-                    },
-                ],
+                forceDestroy,
+                tags,
+                policy: (logArn) =>
+                    pulumi.all([bucket.arn, accountId]).apply(([src, acct]) => logBucketPolicy(logArn, src, acct)),
+                rules: logLifecycleRules(logDays),
             },
-            child,
+            stateful,
         );
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(
-            `${name}-public-access`,
+        new aws.s3.BucketLogging(
+            `${name}-access-logging`,
+            { bucket: bucket.id, targetBucket: logBucket.id, targetPrefix: ACCESS_LOG_PREFIX },
+            { parent: this },
+        );
+        if (args.objectLockRetentionDays !== undefined) {
+            new aws.s3.BucketObjectLockConfiguration(
+                `${name}-object-lock`,
+                {
+                    bucket: bucket.id,
+                    objectLockEnabled: "Enabled",
+                    rule: { defaultRetention: { mode: "GOVERNANCE", days: args.objectLockRetentionDays } },
+                },
+                { parent: this },
+            );
+        }
+        const readPolicy = new aws.iam.Policy(
+            `${name}-read-policy`,
             {
-                bucket: bucket.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
+                description: `Read the ${name} model artifacts (serving)`,
+                policy: pulumi.all([bucket.arn, key.arn]).apply(([b, k]) => readOnlyPolicy(b, k)),
+                tags,
             },
-            child,
+            { parent: this },
         );
-        new aws.s3.BucketOwnershipControls(
-            `${name}-ownership`,
-            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            child,
-        );
-        new aws.s3.BucketPolicy(
-            `${name}-policy`,
-            { bucket: bucket.id, policy: bucket.arn.apply(tlsOnlyPolicy) },
-            { parent: this, dependsOn: [publicAccess] },
-        );
-        new aws.s3.BucketLifecycleConfiguration(
-            `${name}-lifecycle`,
-            { bucket: bucket.id, rules: lifecycleRules(noncurrentDays, abortDays) },
-            { parent: this, dependsOn: [versioning] },
+        const writePolicy = new aws.iam.Policy(
+            `${name}-write-policy`,
+            {
+                description: `Read and write the ${name} model artifacts (training, CI)`,
+                policy: pulumi.all([bucket.arn, key.arn]).apply(([b, k]) => readWritePolicy(b, k)),
+                tags,
+            },
+            { parent: this },
         );
 
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
         this.kmsKeyArn = key.arn;
-        this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, kmsKeyArn: this.kmsKeyArn });
+        this.logBucketName = logBucket.bucket;
+        this.dvcRemoteUrl = pulumi.interpolate`s3://${bucket.bucket}/dvc`;
+        this.mlflowArtifactUri = pulumi.interpolate`s3://${bucket.bucket}/mlflow`;
+        this.readPolicyArn = readPolicy.arn;
+        this.writePolicyArn = writePolicy.arn;
+        this.registerOutputs({
+            bucketName: this.bucketName,
+            bucketArn: this.bucketArn,
+            kmsKeyArn: this.kmsKeyArn,
+            logBucketName: this.logBucketName,
+            dvcRemoteUrl: this.dvcRemoteUrl,
+            mlflowArtifactUri: this.mlflowArtifactUri,
+            readPolicyArn: this.readPolicyArn,
+            writePolicyArn: this.writePolicyArn,
+        });
     }
 }

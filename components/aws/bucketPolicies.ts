@@ -1,0 +1,128 @@
+/**
+ * Policy documents and lifecycle rules for S3 buckets, as pure functions (tested without the
+ * engine): TLS-only access, the log delivery grant, least-privilege read and write.
+ */
+import type * as aws from "@pulumi/aws";
+
+interface Statement {
+    Sid: string;
+    Effect: "Allow" | "Deny";
+    Principal?: unknown;
+    Action: string | string[];
+    Resource: string | string[];
+    Condition?: Record<string, Record<string, unknown>>;
+}
+
+const document = (statements: Statement[]): string => JSON.stringify({ Version: "2012-10-17", Statement: statements });
+
+const denyInsecureTransport = (bucketArn: string): Statement => ({
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+});
+
+/** A bucket policy that denies every request made without TLS. */
+export function tlsOnlyPolicy(bucketArn: string): string {
+    return document([denyInsecureTransport(bucketArn)]);
+}
+
+/**
+ * The access-log bucket's policy: TLS only, and S3's log delivery service may write under the
+ * prefix, only for the source bucket in this account.
+ */
+export function logBucketPolicy(logBucketArn: string, sourceBucketArn: string, accountId: string): string {
+    return document([
+        denyInsecureTransport(logBucketArn),
+        {
+            Sid: "AllowS3ServerAccessLogs",
+            Effect: "Allow",
+            Principal: { Service: "logging.s3.amazonaws.com" },
+            Action: "s3:PutObject",
+            Resource: `${logBucketArn}/${ACCESS_LOG_PREFIX}*`,
+            Condition: {
+                ArnLike: { "aws:SourceArn": sourceBucketArn },
+                StringEquals: { "aws:SourceAccount": accountId },
+            },
+        },
+    ]);
+}
+
+export const ACCESS_LOG_PREFIX = "s3-access/";
+
+/** Serving: read objects and versions, list the bucket, decrypt with its key. Nothing else. */
+export function readOnlyPolicy(bucketArn: string, keyArn: string): string {
+    return document([
+        {
+            Sid: "ListModelBucket",
+            Effect: "Allow",
+            Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+            Resource: bucketArn,
+        },
+        {
+            Sid: "ReadModelObjects",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:GetObjectVersion"],
+            Resource: `${bucketArn}/*`,
+        },
+        { Sid: "DecryptModelObjects", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn },
+    ]);
+}
+
+/** Training and CI: read, plus write and delete objects and finish multipart uploads. */
+export function readWritePolicy(bucketArn: string, keyArn: string): string {
+    return document([
+        {
+            Sid: "ListModelBucket",
+            Effect: "Allow",
+            Action: ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+            Resource: bucketArn,
+        },
+        {
+            Sid: "ReadWriteModelObjects",
+            Effect: "Allow",
+            Action: [
+                "s3:GetObject",
+                "s3:GetObjectVersion",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:AbortMultipartUpload",
+                "s3:ListMultipartUploadParts",
+            ],
+            Resource: `${bucketArn}/*`,
+        },
+        {
+            Sid: "EncryptModelObjects",
+            Effect: "Allow",
+            Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncrypt*", "kms:DescribeKey"],
+            Resource: keyArn,
+        },
+    ]);
+}
+
+type Rule = aws.types.input.s3.BucketLifecycleConfigurationRule;
+
+/** Lifecycle rules: expire non-current versions, abort stale multipart uploads. */
+export function lifecycleRules(noncurrentDays: number, abortDays: number): Rule[] {
+    return [
+        {
+            id: "expire-noncurrent-versions",
+            status: "Enabled",
+            filter: {},
+            noncurrentVersionExpiration: { noncurrentDays: noncurrentDays },
+        },
+        {
+            id: "abort-incomplete-multipart-uploads",
+            status: "Enabled",
+            filter: {},
+            abortIncompleteMultipartUpload: { daysAfterInitiation: abortDays },
+        },
+    ];
+}
+
+/** Access logs expire after `days`. */
+export function logLifecycleRules(days: number): Rule[] {
+    return [{ id: "expire-access-logs", status: "Enabled", filter: {}, expiration: { days } }];
+}
