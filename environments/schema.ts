@@ -6,6 +6,7 @@
  * the README's config table are checked against it by the tests.
  */
 import { z } from "zod";
+import { DIGEST_REFERENCE } from "../components/aws/dockerfile";
 
 export const CONFIG_NAMESPACE = "llm-platform";
 
@@ -94,6 +95,30 @@ export const settingsSchema = z.strictObject({
                 .describe("Let `pulumi destroy` delete a bucket that still holds objects."),
         })
         .describe("The model artifact bucket (weights, DVC remote, MLflow artifacts)."),
+    registry: z
+        .strictObject({
+            untaggedExpireDays: intIn(1, 365).describe("Days after which untagged images expire."),
+            keepTaggedImages: intIn(1, 1000).describe("Tagged images kept; older ones expire."),
+            forceDelete: z
+                .boolean({ error: "expected a boolean (true or false)" })
+                .describe("Let `pulumi destroy` delete the repository while it holds images."),
+        })
+        .describe("The ECR repository of the inference image."),
+    image: z
+        .strictObject({
+            reference: z
+                .string({ error: "expected a string" })
+                .regex(DIGEST_REFERENCE, { error: "expected an image pinned by digest (repository@sha256:<64 hex>)" })
+                .optional()
+                .describe("Deploy this prebuilt image (by digest) instead of building images/inference. Unset: build."),
+            platform: z
+                .enum(["linux/amd64", "linux/arm64"])
+                .describe("Platform the image is built for (GPU nodes are linux/amd64)."),
+            buildOnPreview: z
+                .boolean({ error: "expected a boolean (true or false)" })
+                .describe("Build and push during `pulumi preview` too."),
+        })
+        .describe("The inference image."),
     serving: z
         .strictObject({
             replicas: intIn(1, 100).describe("Replicas of each inference Deployment."),
@@ -114,6 +139,8 @@ export interface TierDefaults {
     tags: Record<string, string>;
     protectStatefulResources: boolean;
     modelBucket: Settings["modelBucket"];
+    registry: Settings["registry"];
+    image: Settings["image"];
     serving: Settings["serving"];
     /** Merged under every entry of `gpuNodePools`. */
     gpuNodePool: Omit<GpuNodePoolSettings, "name" | "instanceTypes" | "desiredSize">;
@@ -130,6 +157,8 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
             accessLogRetentionDays: 90,
             forceDestroy: false,
         },
+        registry: { untaggedExpireDays: 1, keepTaggedImages: 10, forceDelete: true },
+        image: { platform: "linux/amd64", buildOnPreview: false },
         serving: { replicas: 1 },
         gpuNodePool: { capacityType: "SPOT", minSize: 0, maxSize: 2, diskSizeGiB: 200 },
         gpuNodePools: [{ name: "gpu", instanceTypes: ["g5.xlarge", "g6.xlarge"] }],
@@ -143,6 +172,8 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
             accessLogRetentionDays: 365,
             forceDestroy: false,
         },
+        registry: { untaggedExpireDays: 1, keepTaggedImages: 30, forceDelete: false },
+        image: { platform: "linux/amd64", buildOnPreview: false },
         serving: { replicas: 3 },
         gpuNodePool: { capacityType: "ON_DEMAND", minSize: 1, maxSize: 6, diskSizeGiB: 200 },
         gpuNodePools: [{ name: "gpu", instanceTypes: ["g5.2xlarge"] }],

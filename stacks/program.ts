@@ -2,6 +2,8 @@
  * The llm-platform stack program: reads and validates the stack's settings (before any resource
  * is registered), composes the platform components and returns the stack outputs.
  */
+import { ContainerRegistry } from "../components/aws/containerRegistry";
+import { InferenceImage } from "../components/aws/inferenceImage";
 import { ModelArtifactBucket } from "../components/aws/modelArtifactBucket";
 import { loadSettings, type PlatformSettings } from "../environments/loader";
 
@@ -32,6 +34,21 @@ export async function program(): Promise<Record<string, unknown>> {
         tags,
     });
 
+    const registry = new ContainerRegistry("inference", {
+        untaggedExpireDays: settings.registry.untaggedExpireDays,
+        keepTaggedImages: settings.registry.keepTaggedImages,
+        forceDelete: settings.registry.forceDelete,
+        protect: settings.protectStatefulResources,
+        tags,
+    });
+    const image = new InferenceImage("inference", {
+        imageReference: settings.image.reference,
+        repositoryUrl: settings.image.reference === undefined ? registry.repositoryUrl : undefined,
+        registryId: registry.registryId,
+        platform: settings.image.platform,
+        buildOnPreview: settings.image.buildOnPreview,
+    });
+
     return {
         tier: settings.tier,
         region: settings.region,
@@ -42,6 +59,8 @@ export async function program(): Promise<Record<string, unknown>> {
         modelWritePolicyArn: models.writePolicyArn,
         dvcRemoteUrl: models.dvcRemoteUrl,
         mlflowArtifactUri: models.mlflowArtifactUri,
+        repositoryUrl: registry.repositoryUrl,
+        inferenceImage: image.imageRef,
         servingReplicas: settings.serving.replicas,
         gpuNodePools: settings.gpuNodePools.map((p) => ({
             name: p.name,

@@ -1,4 +1,7 @@
 import * as assert from "node:assert/strict";
+import { settingsSchema } from "../environments/schema";
+
+const TOP_LEVEL_KEYS = Object.keys(settingsSchema.shape).join(", ");
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -143,7 +146,7 @@ describe("plan and diff as processes: exit codes", () => {
             bad.stderr,
             [
                 'plan: Invalid configuration for stack "prod" (2 problems):',
-                "  llm-platform:protect: unknown key; expected one of tier, owner, costCenter, tags, protectStatefulResources, modelBucket, serving, gpuNodePools, received true",
+                `  llm-platform:protect: unknown key; expected one of ${TOP_LEVEL_KEYS}, received true`,
                 "  llm-platform:serving.replicas: expected an integer >= 2 in the prod tier (one replica cannot survive a node drain), received 1",
                 "Fix the values in Pulumi.prod.yaml or with `pulumi config set` (see the README's configuration table).",
                 "",

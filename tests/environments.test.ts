@@ -1,4 +1,7 @@
 import * as assert from "node:assert/strict";
+import { settingsSchema } from "../environments/schema";
+
+const TOP_LEVEL_KEYS = Object.keys(settingsSchema.shape).join(", ");
 import { ConfigError, resolveSettings, withTierDefaults, closest, configKey } from "../environments/loader";
 import { TIER_DEFAULTS } from "../environments/schema";
 import { goodRawConfig } from "./helpers";
@@ -29,6 +32,8 @@ describe("environments: resolveSettings", () => {
                 accessLogRetentionDays: 90,
                 forceDestroy: false,
             },
+            registry: { untaggedExpireDays: 1, keepTaggedImages: 10, forceDelete: true },
+            image: { platform: "linux/amd64", buildOnPreview: false },
             serving: { replicas: 1 },
             gpuNodePools: [
                 {
@@ -155,7 +160,7 @@ describe("environments: resolveSettings", () => {
                 ),
             ),
             [
-                "llm-platform:replicas: unknown key; expected one of tier, owner, costCenter, tags, protectStatefulResources, modelBucket, serving, gpuNodePools, received 3",
+                `llm-platform:replicas: unknown key; expected one of ${TOP_LEVEL_KEYS}, received 3`,
                 'llm-platform:serving.replica: unknown key; expected one of replicas (did you mean "replicas"?), received 2',
             ],
         );

@@ -36,7 +36,7 @@ export function scratchProject(): string {
     for (const entry of ["Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml", "package.json", "tsconfig.json"]) {
         fs.copyFileSync(path.join(PROJECT_DIR, entry), path.join(dir, entry));
     }
-    for (const folder of ["stacks", "components", "environments", "tools"]) {
+    for (const folder of ["stacks", "components", "environments", "tools", "images"]) {
         fs.cpSync(path.join(PROJECT_DIR, folder), path.join(dir, folder), { recursive: true });
     }
     fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"), "dir");

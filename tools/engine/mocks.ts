@@ -153,6 +153,20 @@ const MODELS: Record<string, ResourceModel> = {
             },
         };
     },
+    "docker:index/image:Image": (name, inputs, ctx, type) => {
+        // What the docker provider reports after a push: the repository, and the digest the registry returned.
+        const imageName = String(inputs.imageName);
+        const repository = imageName.replace(/:[^/:]+$/, "");
+        const digest = `sha256:${stableHex(64, ctx.stack, type, name, imageName, JSON.stringify(inputs.build ?? {}))}`;
+        return {
+            id: `${repository}@${digest}`,
+            state: {
+                baseImageName: imageName,
+                registryServer: repository.split("/")[0],
+                repoDigest: `${repository}@${digest}`,
+            },
+        };
+    },
     "random:index/randomPassword:RandomPassword": (name, inputs, ctx, type) => {
         const length = Number(inputs.length ?? 16);
         const result = stableHex(length, ctx.stack, type, name, "password");
@@ -271,6 +285,19 @@ export function call(args: pulumi.runtime.MockCallArgs, ctx: CloudContext): Reco
                 names: AZ_SUFFIXES.map((s) => `${ctx.region}${s}`),
                 zoneIds: AZ_SUFFIXES.map((_, i) => `${short}-az${i + 1}`),
                 groupNames: AZ_SUFFIXES.map(() => ctx.region),
+            };
+        }
+        case "aws:ecr/getAuthorizationToken:getAuthorizationToken": {
+            const registryId = String(inputs.registryId ?? ctx.accountId);
+            const password = `offline-${stableHex(32, registryId, "ecr-token")}`;
+            return {
+                id: ctx.region,
+                registryId,
+                userName: "AWS",
+                password,
+                authorizationToken: Buffer.from(`AWS:${password}`).toString("base64"),
+                proxyEndpoint: `https://${registryId}.dkr.ecr.${ctx.region}.amazonaws.com`,
+                expiresAt: "2099-01-01T00:00:00Z",
             };
         }
         case "aws:iam/getPolicyDocument:getPolicyDocument": {
