@@ -7,6 +7,9 @@
  */
 import { z } from "zod";
 import { DIGEST_REFERENCE } from "../components/aws/dockerfile";
+import { GPU_INSTANCE_TYPES } from "../components/aws/gpuInstances";
+import { GPU_AMI_TYPES } from "../components/aws/gpuNodePool";
+import { CLOUDWATCH_RETENTION_DAYS } from "../components/aws/network";
 
 export const CONFIG_NAMESPACE = "llm-platform";
 
@@ -51,6 +54,7 @@ export const gpuNodePoolSchema = z.strictObject({
         .describe("Initial node count (defaults to minSize); afterwards left to the autoscaler."),
     maxSize: intIn(1, 1000).describe("Maximum node count."),
     diskSizeGiB: intIn(20, 16384).describe("Root volume size for images and model weights."),
+    amiType: z.enum(GPU_AMI_TYPES).describe("EKS NVIDIA AMI: AL2023_x86_64_NVIDIA or BOTTLEROCKET_x86_64_NVIDIA."),
 });
 export type GpuNodePoolSettings = z.infer<typeof gpuNodePoolSchema>;
 
@@ -76,6 +80,83 @@ export const settingsSchema = z.strictObject({
     protectStatefulResources: z
         .boolean({ error: "expected a boolean (true or false)" })
         .describe("Protect buckets, keys, registries and clusters from deletion and replacement."),
+    network: z
+        .strictObject({
+            cidrBlock: z
+                .string({ error: "expected a string" })
+                .regex(/^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|20)$/, {
+                    error: "expected an IPv4 range from /16 to /20 such as 10.0.0.0/16",
+                })
+                .describe("IPv4 range of the new VPC (/16 to /20)."),
+            availabilityZoneCount: intIn(2, 4).describe("Availability zones the VPC spans (prod needs 3 or more)."),
+            natGateways: z
+                .enum(["perAz", "single"])
+                .describe("NAT gateways: perAz (zone-redundant) or single (cheaper)."),
+            flowLogRetentionDays: z
+                .int({ error: "expected an integer" })
+                .refine((d) => CLOUDWATCH_RETENTION_DAYS.includes(d), {
+                    error: `expected a CloudWatch retention period (${CLOUDWATCH_RETENTION_DAYS.join(", ")})`,
+                })
+                .describe("Days VPC flow logs are kept."),
+            existing: z
+                .strictObject({
+                    vpcId: z
+                        .string({ error: "expected a string" })
+                        .regex(/^vpc-[0-9a-f]{8,17}$/, { error: "expected a VPC id like vpc-0abc12345" }),
+                    publicSubnetIds: z
+                        .array(
+                            z.string().regex(/^subnet-[0-9a-f]{8,17}$/, {
+                                error: "expected a subnet id like subnet-0abc12345",
+                            }),
+                        )
+                        .min(2, { error: "expected at least two subnets (EKS needs two zones)" }),
+                    privateSubnetIds: z
+                        .array(
+                            z.string().regex(/^subnet-[0-9a-f]{8,17}$/, {
+                                error: "expected a subnet id like subnet-0abc12345",
+                            }),
+                        )
+                        .min(2, { error: "expected at least two subnets (EKS needs two zones)" }),
+                })
+                .optional()
+                .describe(
+                    "Use this VPC and subnets ({vpcId, publicSubnetIds, privateSubnetIds}) instead of creating a VPC.",
+                ),
+        })
+        .describe("The VPC."),
+    cluster: z
+        .strictObject({
+            kubernetesVersion: z
+                .string({ error: "expected a string" })
+                .regex(/^1\.\d{2}$/, { error: 'expected a Kubernetes version such as "1.33"' })
+                .describe("Kubernetes version of a new EKS cluster."),
+            publicAccessCidrs: z
+                .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR" }))
+                .describe("CIDRs allowed to reach the public API endpoint; empty keeps it private."),
+            adminRoleArns: z
+                .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, { error: "expected an IAM role ARN" }))
+                .describe("IAM roles given cluster admin through EKS access entries."),
+            existingClusterName: z
+                .string({ error: "expected a string" })
+                .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, { error: "expected an EKS cluster name" })
+                .optional()
+                .describe("Use this existing EKS cluster instead of creating one."),
+            systemNodes: z
+                .strictObject({
+                    instanceTypes: z.array(instanceType).min(1, { error: "expected at least one instance type" }),
+                    minSize: intIn(1, 100),
+                    maxSize: intIn(1, 100),
+                })
+                .describe("Untainted nodes for cluster services: {instanceTypes, minSize, maxSize}."),
+        })
+        .describe("The EKS cluster."),
+    devicePlugin: z
+        .strictObject({
+            timeSlicingReplicas: intIn(2, 48)
+                .optional()
+                .describe("Share each GPU between this many pods (time-slicing). Unset: whole GPUs."),
+        })
+        .describe("The NVIDIA device plugin."),
     modelBucket: z
         .strictObject({
             noncurrentVersionExpirationDays: intIn(1, 3650).describe(
@@ -138,6 +219,9 @@ export type Settings = z.infer<typeof settingsSchema>;
 export interface TierDefaults {
     tags: Record<string, string>;
     protectStatefulResources: boolean;
+    network: Settings["network"];
+    cluster: Settings["cluster"];
+    devicePlugin: Settings["devicePlugin"];
     modelBucket: Settings["modelBucket"];
     registry: Settings["registry"];
     image: Settings["image"];
@@ -151,6 +235,19 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     staging: {
         tags: {},
         protectStatefulResources: false,
+        network: {
+            cidrBlock: "10.0.0.0/16",
+            availabilityZoneCount: 2,
+            natGateways: "single",
+            flowLogRetentionDays: 30,
+        },
+        cluster: {
+            kubernetesVersion: "1.33",
+            publicAccessCidrs: [],
+            adminRoleArns: [],
+            systemNodes: { instanceTypes: ["m6i.large"], minSize: 1, maxSize: 3 },
+        },
+        devicePlugin: {},
         modelBucket: {
             noncurrentVersionExpirationDays: 30,
             abortIncompleteMultipartUploadDays: 7,
@@ -160,12 +257,31 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         registry: { untaggedExpireDays: 1, keepTaggedImages: 10, forceDelete: true },
         image: { platform: "linux/amd64", buildOnPreview: false },
         serving: { replicas: 1 },
-        gpuNodePool: { capacityType: "SPOT", minSize: 0, maxSize: 2, diskSizeGiB: 200 },
-        gpuNodePools: [{ name: "gpu", instanceTypes: ["g5.xlarge", "g6.xlarge"] }],
+        gpuNodePool: {
+            capacityType: "SPOT",
+            minSize: 0,
+            maxSize: 2,
+            diskSizeGiB: 200,
+            amiType: "AL2023_x86_64_NVIDIA",
+        },
+        gpuNodePools: [{ name: "inference", instanceTypes: ["g5.xlarge", "g6.xlarge"] }],
     },
     prod: {
         tags: {},
         protectStatefulResources: true,
+        network: {
+            cidrBlock: "10.0.0.0/16",
+            availabilityZoneCount: 3,
+            natGateways: "perAz",
+            flowLogRetentionDays: 365,
+        },
+        cluster: {
+            kubernetesVersion: "1.33",
+            publicAccessCidrs: [],
+            adminRoleArns: [],
+            systemNodes: { instanceTypes: ["m6i.large"], minSize: 2, maxSize: 4 },
+        },
+        devicePlugin: {},
         modelBucket: {
             noncurrentVersionExpirationDays: 90,
             abortIncompleteMultipartUploadDays: 7,
@@ -175,10 +291,18 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         registry: { untaggedExpireDays: 1, keepTaggedImages: 30, forceDelete: false },
         image: { platform: "linux/amd64", buildOnPreview: false },
         serving: { replicas: 3 },
-        gpuNodePool: { capacityType: "ON_DEMAND", minSize: 1, maxSize: 6, diskSizeGiB: 200 },
-        gpuNodePools: [{ name: "gpu", instanceTypes: ["g5.2xlarge"] }],
+        gpuNodePool: {
+            capacityType: "ON_DEMAND",
+            minSize: 1,
+            maxSize: 6,
+            diskSizeGiB: 200,
+            amiType: "AL2023_x86_64_NVIDIA",
+        },
+        gpuNodePools: [{ name: "inference", instanceTypes: ["g5.2xlarge"] }],
     },
 };
+
+const GPU_FAMILIES = [...new Set([...GPU_INSTANCE_TYPES.keys()].map((k) => k.split(".")[0]))].join(", ");
 
 /** A rule that spans keys, found by {@link crossFieldProblems}. */
 export interface CrossFieldProblem {
@@ -202,6 +326,28 @@ export function crossFieldProblems(input: Readonly<Record<string, unknown>>): Cr
             path: ["serving", "replicas"],
             message: `expected an integer >= ${PROD_MIN_REPLICAS} in the prod tier (one replica cannot survive a node drain)`,
             input: serving.replicas,
+        });
+    }
+
+    const network = input.network as Record<string, unknown> | undefined;
+    if (
+        input.tier === "prod" &&
+        network?.existing === undefined &&
+        isInt(network?.availabilityZoneCount) &&
+        network.availabilityZoneCount < 3
+    ) {
+        problems.push({
+            path: ["network", "availabilityZoneCount"],
+            message: "expected an integer >= 3 in the prod tier (a zone outage must leave two)",
+            input: network.availabilityZoneCount,
+        });
+    }
+    const systemNodes = (input.cluster as Record<string, Record<string, unknown>> | undefined)?.systemNodes;
+    if (isInt(systemNodes?.minSize) && isInt(systemNodes.maxSize) && systemNodes.maxSize < systemNodes.minSize) {
+        problems.push({
+            path: ["cluster", "systemNodes", "maxSize"],
+            message: `expected an integer >= minSize (${systemNodes.minSize})`,
+            input: systemNodes.maxSize,
         });
     }
 
@@ -241,6 +387,17 @@ export function crossFieldProblems(input: Readonly<Record<string, unknown>>): Cr
                 path: ["gpuNodePools", i, "desiredSize"],
                 message: `expected an integer between minSize (${minSize}) and maxSize (${maxSize})`,
                 input: desiredSize,
+            });
+        }
+        if (Array.isArray(pool.instanceTypes)) {
+            pool.instanceTypes.forEach((t, j) => {
+                if (typeof t === "string" && /^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(t) && !GPU_INSTANCE_TYPES.has(t)) {
+                    problems.push({
+                        path: ["gpuNodePools", i, "instanceTypes", j],
+                        message: `expected an NVIDIA GPU instance type (${GPU_FAMILIES}), such as g5.xlarge`,
+                        input: t,
+                    });
+                }
             });
         }
         if (typeof pool.name === "string" && names.has(pool.name)) {

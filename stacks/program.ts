@@ -3,6 +3,10 @@
  * is registered), composes the platform components and returns the stack outputs.
  */
 import { ContainerRegistry } from "../components/aws/containerRegistry";
+import { EksCluster } from "../components/aws/eksCluster";
+import { GpuNodePool } from "../components/aws/gpuNodePool";
+import { Network } from "../components/aws/network";
+import { NvidiaDevicePlugin } from "../components/k8s/nvidiaDevicePlugin";
 import { InferenceImage } from "../components/aws/inferenceImage";
 import { ModelArtifactBucket } from "../components/aws/modelArtifactBucket";
 import { loadSettings, type PlatformSettings } from "../environments/loader";
@@ -23,6 +27,39 @@ export function platformTags(settings: PlatformSettings): Record<string, string>
 export async function program(): Promise<Record<string, unknown>> {
     const settings = loadSettings();
     const tags = platformTags(settings);
+    const protect = settings.protectStatefulResources;
+
+    const network = new Network("network", { ...settings.network, protect, tags });
+    const cluster = new EksCluster("llm", {
+        existingClusterName: settings.cluster.existingClusterName,
+        kubernetesVersion: settings.cluster.kubernetesVersion,
+        vpcId: network.vpcId,
+        subnetIds: network.privateSubnetIds,
+        publicAccessCidrs: settings.cluster.publicAccessCidrs,
+        adminRoleArns: settings.cluster.adminRoleArns,
+        systemNodes: settings.cluster.systemNodes,
+        protect,
+        tags,
+    });
+    const pools = settings.gpuNodePools.map(
+        (pool) =>
+            new GpuNodePool(`gpu-${pool.name}`, {
+                clusterName: cluster.clusterName,
+                subnetIds: network.privateSubnetIds,
+                instanceTypes: [...pool.instanceTypes],
+                amiType: pool.amiType,
+                capacityType: pool.capacityType,
+                minSize: pool.minSize,
+                desiredSize: pool.desiredSize,
+                maxSize: pool.maxSize,
+                diskSizeGiB: pool.diskSizeGiB,
+                tags,
+            }),
+    );
+    new NvidiaDevicePlugin("nvidia-device-plugin", {
+        provider: cluster.provider,
+        timeSlicingReplicas: settings.devicePlugin.timeSlicingReplicas,
+    });
 
     const models = new ModelArtifactBucket("models", {
         noncurrentVersionExpirationDays: settings.modelBucket.noncurrentVersionExpirationDays,
@@ -30,7 +67,7 @@ export async function program(): Promise<Record<string, unknown>> {
         accessLogRetentionDays: settings.modelBucket.accessLogRetentionDays,
         objectLockRetentionDays: settings.modelBucket.objectLockRetentionDays,
         forceDestroy: settings.modelBucket.forceDestroy,
-        protect: settings.protectStatefulResources,
+        protect,
         tags,
     });
 
@@ -38,7 +75,7 @@ export async function program(): Promise<Record<string, unknown>> {
         untaggedExpireDays: settings.registry.untaggedExpireDays,
         keepTaggedImages: settings.registry.keepTaggedImages,
         forceDelete: settings.registry.forceDelete,
-        protect: settings.protectStatefulResources,
+        protect,
         tags,
     });
     const image = new InferenceImage("inference", {
@@ -61,12 +98,19 @@ export async function program(): Promise<Record<string, unknown>> {
         mlflowArtifactUri: models.mlflowArtifactUri,
         repositoryUrl: registry.repositoryUrl,
         inferenceImage: image.imageRef,
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        clusterName: cluster.clusterName,
+        oidcProviderArn: cluster.oidcProviderArn,
+        kubeconfig: cluster.kubeconfig,
         servingReplicas: settings.serving.replicas,
-        gpuNodePools: settings.gpuNodePools.map((p) => ({
-            name: p.name,
-            capacityType: p.capacityType,
-            minSize: p.minSize,
-            maxSize: p.maxSize,
+        gpuNodePools: pools.map((p, i) => ({
+            name: settings.gpuNodePools[i].name,
+            nodeGroupName: p.nodeGroupName,
+            capacityType: settings.gpuNodePools[i].capacityType,
+            gpusPerNode: p.capacity.gpusPerNode,
+            gpuMemoryGiB: p.capacity.gpuMemoryGiB,
+            gpuTypes: p.capacity.gpuTypes,
         })),
     };
 }

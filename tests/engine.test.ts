@@ -111,7 +111,7 @@ describe("offline engine: runStack", () => {
         assert.ok(stateful(prod).length >= 3);
         assert.deepEqual(
             stateful(prod)
-                .filter((x) => !x.protect || !x.retainOnDelete)
+                .filter((x) => !x.protect)
                 .map((x) => x.urn),
             [],
         );

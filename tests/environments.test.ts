@@ -26,6 +26,19 @@ describe("environments: resolveSettings", () => {
             costCenter: "ml-research",
             tags: {},
             protectStatefulResources: false,
+            network: {
+                cidrBlock: "10.0.0.0/16",
+                availabilityZoneCount: 2,
+                natGateways: "single",
+                flowLogRetentionDays: 30,
+            },
+            cluster: {
+                kubernetesVersion: "1.33",
+                publicAccessCidrs: [],
+                adminRoleArns: [],
+                systemNodes: { instanceTypes: ["m6i.large"], minSize: 1, maxSize: 3 },
+            },
+            devicePlugin: {},
             modelBucket: {
                 noncurrentVersionExpirationDays: 30,
                 abortIncompleteMultipartUploadDays: 7,
@@ -37,12 +50,13 @@ describe("environments: resolveSettings", () => {
             serving: { replicas: 1 },
             gpuNodePools: [
                 {
-                    name: "gpu",
+                    name: "inference",
                     instanceTypes: ["g5.xlarge", "g6.xlarge"],
                     capacityType: "SPOT",
                     minSize: 0,
                     maxSize: 2,
                     diskSizeGiB: 200,
+                    amiType: "AL2023_x86_64_NVIDIA",
                 },
             ],
             stack: "staging",
@@ -100,6 +114,7 @@ describe("environments: resolveSettings", () => {
                 minSize: 1,
                 maxSize: 2,
                 diskSizeGiB: 200,
+                amiType: "AL2023_x86_64_NVIDIA",
             },
             {
                 name: "l4",
@@ -108,6 +123,7 @@ describe("environments: resolveSettings", () => {
                 minSize: 0,
                 maxSize: 6,
                 diskSizeGiB: 200,
+                amiType: "AL2023_x86_64_NVIDIA",
             },
         ]);
     });

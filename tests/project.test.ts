@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { configKeyDocs, renderConfigTable } from "../environments/docs";
 import { settingsSchema } from "../environments/schema";
+import { withConfigTable } from "../tools/cli/docs";
 import { PROJECT_DIR } from "./helpers";
 
 const read = (file: string): string => fs.readFileSync(path.join(PROJECT_DIR, file), "utf8");
@@ -58,7 +59,9 @@ describe("project files", () => {
     it("the README's configuration table is the one generated from the schema", () => {
         const readme = read("README.md");
         const table = /<!-- config-table:start -->\n([\s\S]*?)\n<!-- config-table:end -->/.exec(readme)?.[1];
-        assert.equal(table, renderConfigTable());
+        assert.equal(table, renderConfigTable(), "run `npm run docs` to update the README");
+        assert.equal(withConfigTable(readme), readme);
+        assert.throws(() => withConfigTable("no markers"), /README\.md needs the markers/);
     });
 
     it("the stack files do not depend on ESC, so a self-managed backend works", () => {

@@ -167,6 +167,45 @@ const MODELS: Record<string, ResourceModel> = {
             },
         };
     },
+    "aws:cloudwatch/logGroup:LogGroup": (name, inputs, ctx, type) => {
+        const groupName = (inputs.name as string | undefined) ?? autoName(name, type, ctx);
+        return { id: groupName, state: { name: groupName, arn: arn(ctx, "logs", `log-group:${groupName}`) } };
+    },
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (_name, inputs, ctx) => {
+        const host = String(inputs.url).replace(/^https:\/\//, "");
+        const providerArn = `arn:aws:iam::${ctx.accountId}:oidc-provider/${host}`;
+        return { id: providerArn, state: { arn: providerArn } };
+    },
+    "aws:eks/nodeGroup:NodeGroup": (name, inputs, ctx, type) => {
+        const nodeGroupName = (inputs.nodeGroupName as string | undefined) ?? autoName(name, type, ctx);
+        const clusterName = String(inputs.clusterName);
+        return {
+            id: `${clusterName}:${nodeGroupName}`,
+            state: {
+                nodeGroupName,
+                arn: arn(ctx, "eks", `nodegroup/${clusterName}/${nodeGroupName}/${stableUuid(ctx.stack, type, name)}`),
+                status: "ACTIVE",
+                resources: [
+                    {
+                        autoscalingGroups: [
+                            { name: `eks-${nodeGroupName}-${stableUuid(ctx.stack, type, name, "asg")}` },
+                        ],
+                    },
+                ],
+            },
+        };
+    },
+    "aws:eks/addon:Addon": (_name, inputs, ctx) => {
+        const clusterName = String(inputs.clusterName);
+        const addonName = String(inputs.addonName);
+        return {
+            id: `${clusterName}:${addonName}`,
+            state: {
+                arn: arn(ctx, "eks", `addon/${clusterName}/${addonName}/${stableUuid(clusterName, addonName)}`),
+                addonVersion: inputs.addonVersion ?? "v1.0.0-eksbuild.1",
+            },
+        };
+    },
     "random:index/randomPassword:RandomPassword": (name, inputs, ctx, type) => {
         const length = Number(inputs.length ?? 16);
         const result = stableHex(length, ctx.stack, type, name, "password");
@@ -185,6 +224,41 @@ const MODELS: Record<string, ResourceModel> = {
             },
         };
     },
+};
+
+/** EC2 resource ids: the prefix AWS uses, then 17 hex digits. */
+const EC2_ID_PREFIX: Record<string, string> = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/eip:Eip": "eipalloc",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt",
+    "aws:ec2/flowLog:FlowLog": "fl",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+};
+
+const ec2Model: ResourceModel = (name, inputs, ctx, type) => {
+    const id = `${EC2_ID_PREFIX[type]}-0${stableHex(16, ctx.stack, type, name)}`;
+    const kind =
+        EC2_ID_PREFIX[type] === "eipalloc"
+            ? "elastic-ip"
+            : type
+                  .split(":")
+                  .pop()!
+                  .replace(/[A-Z]/g, (c, i: number) => (i ? "-" : "") + c.toLowerCase());
+    const state: State = { arn: arn(ctx, "ec2", `${kind}/${id}`) };
+    if (type === "aws:ec2/eip:Eip")
+        state.publicIp = `203.0.113.${(parseInt(stableHex(2, ctx.stack, name), 16) % 254) + 1}`;
+    if (type === "aws:ec2/launchTemplate:LaunchTemplate")
+        Object.assign(state, { latestVersion: 1, defaultVersion: 1, name: inputs.name ?? autoName(name, type, ctx) });
+    if (type === "aws:ec2/vpc:Vpc")
+        state.defaultSecurityGroupId = `sg-0${stableHex(16, ctx.stack, type, name, "default")}`;
+    return { id, state };
 };
 
 /** AWS resources with no model: an id and an ARN in the resource's service. */
@@ -217,6 +291,7 @@ export function newResource(
     if (type.startsWith("pulumi:providers:")) return { id: stableUuid(ctx.stack, type, name), state: inputs };
     const model =
         MODELS[type] ??
+        (EC2_ID_PREFIX[type] ? ec2Model : undefined) ??
         (type.startsWith("aws:") ? genericAwsModel : type.startsWith("kubernetes:") ? kubernetesModel : undefined) ??
         ((n: string, _i: State, c: CloudContext, t: string) => ({
             id: `${n}-${stableHex(8, c.stack, t, n)}`,
@@ -298,6 +373,36 @@ export function call(args: pulumi.runtime.MockCallArgs, ctx: CloudContext): Reco
                 authorizationToken: Buffer.from(`AWS:${password}`).toString("base64"),
                 proxyEndpoint: `https://${registryId}.dkr.ecr.${ctx.region}.amazonaws.com`,
                 expiresAt: "2099-01-01T00:00:00Z",
+            };
+        }
+        case "aws:eks/getCluster:getCluster": {
+            const name = String(inputs.name);
+            const created = MODELS["aws:eks/cluster:Cluster"](name, { name }, ctx, "aws:eks/cluster:Cluster").state;
+            return {
+                id: name,
+                name,
+                arn: created.arn,
+                endpoint: created.endpoint,
+                version: "1.33",
+                status: "ACTIVE",
+                certificateAuthorities: [created.certificateAuthority],
+                identities: created.identities,
+                vpcConfig: [
+                    {
+                        vpcId: `vpc-0${stableHex(16, name, "vpc")}`,
+                        endpointPrivateAccess: true,
+                        endpointPublicAccess: false,
+                    },
+                ],
+            };
+        }
+        case "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": {
+            const host = String(inputs.url).replace(/^https:\/\//, "");
+            return {
+                id: host,
+                arn: `arn:aws:iam::${ctx.accountId}:oidc-provider/${host}`,
+                url: host,
+                clientIdLists: ["sts.amazonaws.com"],
             };
         }
         case "aws:iam/getPolicyDocument:getPolicyDocument": {

@@ -217,7 +217,6 @@ class CapturingMonitor extends MockMonitor {
 
 /** Replaces secret outputs with `[secret]` for display. */
 function reveal(value: unknown): unknown {
-    if (pulumi.Output.isInstance(value)) return "[unresolved output]";
     if (Array.isArray(value)) return value.map(reveal);
     if (typeof value === "object" && value !== null) {
         const obj = value as Record<string, unknown>;
@@ -284,8 +283,10 @@ export async function runProgram(options: ProgramOptions): Promise<Omit<RunResul
     pulumi.runtime.setMockOptions(monitor, project, stack, false);
     pulumi.runtime.setAllConfig({ ...config }, [...secretKeys]);
 
-    const outputs = await pulumi.runtime.runInPulumiStack(async () => options.program());
+    await pulumi.runtime.runInPulumiStack(async () => options.program());
     await settleRegistrations();
+    // The root stack's registered outputs keep secrets marked (the promise's values do not).
+    const outputs = monitor.captured.find((r) => r.type === ROOT_TYPE)?.outputs ?? {};
 
     return {
         project,
@@ -297,7 +298,7 @@ export async function runProgram(options: ProgramOptions): Promise<Omit<RunResul
                 resources: monitor.captured,
             },
         },
-        outputs: reveal(outputs ?? {}) as Record<string, unknown>,
+        outputs: reveal(outputs) as Record<string, unknown>,
     };
 }
 

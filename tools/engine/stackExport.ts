@@ -91,8 +91,10 @@ export function urnName(urn: string): string {
     return urn.split("::").slice(3).join("::");
 }
 
-/** How Pulumi displays a type token: `aws:s3/bucket:Bucket` as `aws:s3:Bucket`. */
+/** How Pulumi displays a type token: `aws:s3/bucket:Bucket` as `aws:s3:Bucket`, `kubernetes:apps/v1:Deployment` as is. */
 export function displayType(type: string): string {
-    const m = /^([^:]+):([^/:]+)\/[^:]+:(.+)$/.exec(type);
-    return m ? `${m[1]}:${m[2]}:${m[3]}` : type;
+    // Pulumi drops the module's last part when it only repeats the type name (s3/bucket:Bucket),
+    // and keeps it otherwise (apps/v1:Deployment).
+    const m = /^([^:]+):([^/:]+)\/([^:]+):(.+)$/.exec(type);
+    return m && m[3] === m[4].charAt(0).toLowerCase() + m[4].slice(1) ? `${m[1]}:${m[2]}:${m[4]}` : type;
 }

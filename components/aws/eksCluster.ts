@@ -1,0 +1,341 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { irsaTrustPolicy, nodeLaunchTemplateArgs, nodeRole, serviceTrustPolicy } from "./iam";
+
+export interface SystemNodesArgs {
+    /** @default ["m6i.large"] */
+    instanceTypes?: string[];
+    /** @default 2 */
+    minSize?: number;
+    /** @default 4 */
+    maxSize?: number;
+}
+
+export interface EksClusterArgs {
+    /**
+     * Use this existing cluster (by name) instead of creating one: its endpoint, certificate
+     * and OIDC provider are looked up, and a Kubernetes provider is made for it.
+     * @default - a new cluster
+     */
+    existingClusterName?: string;
+    /** Kubernetes version, e.g. "1.33". Required for a new cluster. */
+    kubernetesVersion?: string;
+    /** VPC of the cluster. Required for a new cluster. */
+    vpcId?: pulumi.Input<string>;
+    /** Private subnets for the control plane's network interfaces and the system nodes. Required for a new cluster. */
+    subnetIds?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * CIDRs that may reach the public API endpoint. Empty: the endpoint is private only.
+     * @default []
+     */
+    publicAccessCidrs?: string[];
+    /**
+     * IAM roles granted cluster admin through EKS access entries.
+     * @default []
+     */
+    adminRoleArns?: string[];
+    /**
+     * The untainted node group for cluster services (CoreDNS, controllers), which GPU taints keep off GPU nodes.
+     * @default {instanceTypes: ["m6i.large"], minSize: 2, maxSize: 4}
+     */
+    systemNodes?: SystemNodesArgs;
+    /**
+     * Protect the cluster and its secrets key from deletion and replacement.
+     * @default true
+     */
+    protect?: boolean;
+    /**
+     * Tags for every AWS resource of the component.
+     * @default {}
+     */
+    tags?: Record<string, string>;
+}
+
+/** Every control-plane log type EKS offers. */
+export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+/** A kubeconfig that authenticates with `aws eks get-token` (no static credentials). */
+export function buildKubeconfig(
+    clusterName: string,
+    endpoint: string,
+    certificateAuthorityData: string,
+    region: string,
+): string {
+    return JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [
+            {
+                name: clusterName,
+                cluster: { server: endpoint, "certificate-authority-data": certificateAuthorityData },
+            },
+        ],
+        contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
+        "current-context": clusterName,
+        users: [
+            {
+                name: clusterName,
+                user: {
+                    exec: {
+                        apiVersion: "client.authentication.k8s.io/v1beta1",
+                        command: "aws",
+                        args: [
+                            "eks",
+                            "get-token",
+                            "--cluster-name",
+                            clusterName,
+                            "--region",
+                            region,
+                            "--output",
+                            "json",
+                        ],
+                    },
+                },
+            },
+        ],
+    });
+}
+
+export function validateEksClusterArgs(args: EksClusterArgs): string[] {
+    const problems: string[] = [];
+    if (args.existingClusterName !== undefined) {
+        if (!/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(args.existingClusterName)) {
+            problems.push(
+                `existingClusterName: expected an EKS cluster name, received ${JSON.stringify(args.existingClusterName)}`,
+            );
+        }
+        return problems;
+    }
+    if (!args.kubernetesVersion || !/^1\.\d{2}$/.test(args.kubernetesVersion)) {
+        problems.push(
+            `kubernetesVersion: expected a version like "1.33", received ${JSON.stringify(args.kubernetesVersion)}`,
+        );
+    }
+    if (args.vpcId === undefined) problems.push("vpcId: required for a new cluster");
+    if (args.subnetIds === undefined) problems.push("subnetIds: required for a new cluster");
+    for (const cidr of args.publicAccessCidrs ?? []) {
+        if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr))
+            problems.push(`publicAccessCidrs: expected IPv4 CIDRs, received ${JSON.stringify(cidr)}`);
+        if (cidr === "0.0.0.0/0")
+            problems.push(
+                "publicAccessCidrs: 0.0.0.0/0 opens the API endpoint to the internet; list your networks instead",
+            );
+    }
+    for (const role of args.adminRoleArns ?? []) {
+        if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(role))
+            problems.push(`adminRoleArns: expected IAM role ARNs, received ${JSON.stringify(role)}`);
+    }
+    const sys = args.systemNodes ?? {};
+    const [min, max] = [sys.minSize ?? 2, sys.maxSize ?? 4];
+    if (!Number.isInteger(min) || min < 1)
+        problems.push(`systemNodes.minSize: expected an integer >= 1 (cluster services need a node), received ${min}`);
+    if (!Number.isInteger(max) || max < min)
+        problems.push(`systemNodes.maxSize: expected an integer >= minSize (${min}), received ${max}`);
+    return problems;
+}
+
+/**
+ * An EKS cluster for GPU inference, or an existing one: secrets encrypted with its own KMS key,
+ * every control-plane log type, a private endpoint (public only from listed CIDRs), access
+ * entries for admin roles, the OIDC provider for IRSA, core add-ons with the EBS CSI driver on
+ * IRSA, an untainted system node group, and a Kubernetes provider for the other components.
+ */
+export class EksCluster extends pulumi.ComponentResource {
+    public readonly clusterName: pulumi.Output<string>;
+    public readonly endpoint: pulumi.Output<string>;
+    public readonly oidcProviderArn: pulumi.Output<string>;
+    /** `https://oidc.eks.<region>.amazonaws.com/id/<id>`. */
+    public readonly oidcIssuerUrl: pulumi.Output<string>;
+    /** Secret: authenticates through `aws eks get-token`. */
+    public readonly kubeconfig: pulumi.Output<string>;
+    /** Pass as `provider` to every Kubernetes resource on this cluster. */
+    public readonly provider: k8s.Provider;
+
+    constructor(name: string, args: EksClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("llm-platform:aws:EksCluster", name, {}, opts);
+        const problems = validateEksClusterArgs(args);
+        if (problems.length > 0)
+            throw new Error(`EksCluster "${name}": invalid arguments:\n  ${problems.join("\n  ")}`);
+        const tags = args.tags ?? {};
+        const child = { parent: this };
+        const region = aws.getRegionOutput({}, { parent: this }).region;
+
+        let caData: pulumi.Output<string>;
+        if (args.existingClusterName !== undefined) {
+            const existing = aws.eks.getClusterOutput({ name: args.existingClusterName }, { parent: this });
+            this.clusterName = existing.name;
+            this.endpoint = existing.endpoint;
+            caData = existing.certificateAuthorities.apply((c) => c[0].data);
+            this.oidcIssuerUrl = existing.identities.apply((i) => i[0].oidcs[0].issuer);
+            this.oidcProviderArn = aws.iam.getOpenIdConnectProviderOutput(
+                { url: this.oidcIssuerUrl },
+                { parent: this },
+            ).arn;
+        } else {
+            const protect = args.protect ?? true;
+            const publicCidrs = args.publicAccessCidrs ?? [];
+            const key = new aws.kms.Key(
+                `${name}-secrets-key`,
+                {
+                    description: `Envelope encryption of ${name} Kubernetes secrets`,
+                    enableKeyRotation: true,
+                    deletionWindowInDays: 30,
+                    tags,
+                },
+                { parent: this, protect },
+            );
+            const clusterRole = new aws.iam.Role(
+                `${name}-cluster-role`,
+                { assumeRolePolicy: serviceTrustPolicy("eks.amazonaws.com"), tags },
+                child,
+            );
+            const clusterPolicy = new aws.iam.RolePolicyAttachment(
+                `${name}-cluster-policy`,
+                { role: clusterRole.name, policyArn: "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy" },
+                child,
+            );
+            const cluster = new aws.eks.Cluster(
+                `${name}-cluster`,
+                {
+                    version: args.kubernetesVersion,
+                    roleArn: clusterRole.arn,
+                    vpcConfig: {
+                        subnetIds: args.subnetIds as pulumi.Input<pulumi.Input<string>[]>,
+                        endpointPrivateAccess: true,
+                        endpointPublicAccess: publicCidrs.length > 0,
+                        publicAccessCidrs: publicCidrs.length > 0 ? publicCidrs : undefined,
+                    },
+                    encryptionConfig: { provider: { keyArn: key.arn }, resources: ["secrets"] },
+                    enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
+                    accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+                    bootstrapSelfManagedAddons: false,
+                    tags,
+                },
+                { parent: this, protect, dependsOn: [clusterPolicy] },
+            );
+            const oidc = new aws.iam.OpenIdConnectProvider(
+                `${name}-oidc`,
+                {
+                    url: cluster.identities.apply((i) => i[0].oidcs[0].issuer),
+                    clientIdLists: ["sts.amazonaws.com"],
+                    tags,
+                },
+                child,
+            );
+            (args.adminRoleArns ?? []).forEach((principalArn, i) => {
+                const entry = new aws.eks.AccessEntry(
+                    `${name}-admin-${i}`,
+                    { clusterName: cluster.name, principalArn, type: "STANDARD", tags },
+                    child,
+                );
+                new aws.eks.AccessPolicyAssociation(
+                    `${name}-admin-${i}`,
+                    {
+                        clusterName: cluster.name,
+                        principalArn,
+                        policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                        accessScope: { type: "cluster" },
+                    },
+                    { parent: this, dependsOn: [entry] },
+                );
+            });
+
+            const sys = args.systemNodes ?? {};
+            const systemRole = nodeRole(this, `${name}-system`, tags);
+            const systemTemplate = new aws.ec2.LaunchTemplate(
+                `${name}-system`,
+                nodeLaunchTemplateArgs({
+                    diskSizeGiB: 50,
+                    deviceName: "/dev/xvda",
+                    tags,
+                    description: `${name} system nodes`,
+                }),
+                child,
+            );
+            const systemNodes = new aws.eks.NodeGroup(
+                `${name}-system`,
+                {
+                    clusterName: cluster.name,
+                    nodeRoleArn: systemRole.arn,
+                    subnetIds: args.subnetIds as pulumi.Input<pulumi.Input<string>[]>,
+                    amiType: "AL2023_x86_64_STANDARD",
+                    capacityType: "ON_DEMAND",
+                    instanceTypes: sys.instanceTypes ?? ["m6i.large"],
+                    scalingConfig: {
+                        minSize: sys.minSize ?? 2,
+                        desiredSize: sys.minSize ?? 2,
+                        maxSize: sys.maxSize ?? 4,
+                    },
+                    launchTemplate: { id: systemTemplate.id, version: systemTemplate.latestVersion.apply(String) },
+                    labels: { "llm-platform/pool": "system" },
+                    updateConfig: { maxUnavailable: 1 },
+                    tags,
+                },
+                { parent: this, ignoreChanges: ["scalingConfig.desiredSize"] },
+            );
+
+            const ebsRole = new aws.iam.Role(
+                `${name}-ebs-csi-role`,
+                {
+                    assumeRolePolicy: pulumi
+                        .all([oidc.arn, oidc.url])
+                        .apply(([arn, url]) => irsaTrustPolicy(arn, url, "kube-system", "ebs-csi-controller-sa")),
+                    tags,
+                },
+                child,
+            );
+            new aws.iam.RolePolicyAttachment(
+                `${name}-ebs-csi-policy`,
+                { role: ebsRole.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy" },
+                child,
+            );
+            const addon = (
+                addonName: string,
+                extra: Partial<aws.eks.AddonArgs> = {},
+                dependsOn: pulumi.Resource[] = [],
+            ): aws.eks.Addon =>
+                new aws.eks.Addon(
+                    `${name}-${addonName}`,
+                    {
+                        clusterName: cluster.name,
+                        addonName,
+                        resolveConflictsOnCreate: "OVERWRITE",
+                        resolveConflictsOnUpdate: "PRESERVE",
+                        tags,
+                        ...extra,
+                    },
+                    { parent: this, dependsOn },
+                );
+            addon("vpc-cni");
+            addon("kube-proxy");
+            addon("eks-pod-identity-agent");
+            addon("coredns", {}, [systemNodes]);
+            addon("aws-ebs-csi-driver", { serviceAccountRoleArn: ebsRole.arn }, [systemNodes]);
+
+            this.clusterName = cluster.name;
+            this.endpoint = cluster.endpoint;
+            caData = cluster.certificateAuthority.data;
+            this.oidcIssuerUrl = cluster.identities.apply((i) => i[0].oidcs[0].issuer);
+            this.oidcProviderArn = oidc.arn;
+        }
+
+        this.kubeconfig = pulumi.secret(
+            pulumi
+                .all([this.clusterName, this.endpoint, caData, region])
+                .apply(([n, e, ca, r]) => buildKubeconfig(n, e, ca, r)),
+        );
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+            child,
+        );
+        this.registerOutputs({
+            clusterName: this.clusterName,
+            endpoint: this.endpoint,
+            oidcProviderArn: this.oidcProviderArn,
+            oidcIssuerUrl: this.oidcIssuerUrl,
+            kubeconfig: this.kubeconfig,
+        });
+    }
+}

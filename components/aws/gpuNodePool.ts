@@ -1,0 +1,210 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { GPU_INSTANCE_TYPES, poolCapacity, type PoolCapacity } from "./gpuInstances";
+import { nodeLaunchTemplateArgs, nodeRole } from "./iam";
+
+export const GPU_AMI_TYPES = ["AL2023_x86_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA"] as const;
+export type GpuAmiType = (typeof GPU_AMI_TYPES)[number];
+
+/** The taint that keeps everything but GPU workloads off GPU nodes. */
+export const GPU_TAINT = { key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" } as const;
+/** The same taint as a pod toleration. */
+export const GPU_TOLERATION = { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" } as const;
+
+/** Node labels the platform sets and selects on. */
+export const LABELS = {
+    accelerator: "llm-platform/accelerator",
+    gpuType: "llm-platform/gpu-type",
+    pool: "llm-platform/pool",
+    /** `daemonset` where the NVIDIA device plugin must run as a DaemonSet; Bottlerocket runs it on the host. */
+    devicePlugin: "llm-platform/nvidia-device-plugin",
+} as const;
+
+export interface GpuNodePoolArgs {
+    /** The EKS cluster's name. */
+    clusterName: pulumi.Input<string>;
+    /** Private subnets for the nodes. */
+    subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** GPU instance types (see the table in gpuInstances.ts); every type must be an NVIDIA GPU type. */
+    instanceTypes: string[];
+    /**
+     * The EKS-optimised NVIDIA AMI family.
+     * @default "AL2023_x86_64_NVIDIA"
+     */
+    amiType?: GpuAmiType;
+    /**
+     * ON_DEMAND or SPOT.
+     * @default "ON_DEMAND"
+     */
+    capacityType?: "ON_DEMAND" | "SPOT";
+    /**
+     * Fewest nodes; 0 lets the pool scale to zero when no GPU pod is pending.
+     * @default 0
+     */
+    minSize?: number;
+    /**
+     * Nodes at creation; afterwards the autoscaler owns it (ignored in later updates).
+     * @default - minSize
+     */
+    desiredSize?: number;
+    /**
+     * Most nodes.
+     * @default 2
+     */
+    maxSize?: number;
+    /**
+     * Encrypted gp3 volume for images and model weights.
+     * @default 200
+     */
+    diskSizeGiB?: number;
+    /**
+     * Taint the nodes `nvidia.com/gpu=true:NoSchedule`, so that only GPU workloads land there.
+     * @default true
+     */
+    taint?: boolean;
+    /**
+     * Extra node labels.
+     * @default {}
+     */
+    labels?: Record<string, string>;
+    /**
+     * Tags for every AWS resource of the component.
+     * @default {}
+     */
+    tags?: Record<string, string>;
+}
+
+export function validateGpuNodePoolArgs(args: GpuNodePoolArgs): string[] {
+    const problems: string[] = [];
+    if (!Array.isArray(args.instanceTypes) || args.instanceTypes.length === 0) {
+        problems.push("instanceTypes: expected at least one GPU instance type, received []");
+    }
+    for (const t of args.instanceTypes ?? []) {
+        if (!GPU_INSTANCE_TYPES.has(t)) {
+            const families = [...new Set([...GPU_INSTANCE_TYPES.keys()].map((k) => k.split(".")[0]))].join(", ");
+            problems.push(
+                `instanceTypes: ${JSON.stringify(t)} is not a supported NVIDIA GPU instance type; use one of the ${families} families (e.g. g5.xlarge)`,
+            );
+        }
+    }
+    if (args.amiType !== undefined && !(GPU_AMI_TYPES as readonly string[]).includes(args.amiType)) {
+        problems.push(`amiType: expected one of ${GPU_AMI_TYPES.join(", ")}, received ${JSON.stringify(args.amiType)}`);
+    }
+    const min = args.minSize ?? 0;
+    const max = args.maxSize ?? 2;
+    const desired = args.desiredSize ?? min;
+    if (!Number.isInteger(min) || min < 0) problems.push(`minSize: expected an integer >= 0, received ${min}`);
+    if (!Number.isInteger(max) || max < Math.max(1, min))
+        problems.push(`maxSize: expected an integer >= minSize (${min}) and >= 1, received ${max}`);
+    if (!Number.isInteger(desired) || desired < min || desired > max) {
+        problems.push(
+            `desiredSize: expected an integer between minSize (${min}) and maxSize (${max}), received ${desired}`,
+        );
+    }
+    const disk = args.diskSizeGiB ?? 200;
+    if (!Number.isInteger(disk) || disk < 20 || disk > 16384)
+        problems.push(`diskSizeGiB: expected an integer between 20 and 16384, received ${disk}`);
+    return problems;
+}
+
+/** The node labels of a pool. */
+export function poolLabels(
+    poolName: string,
+    capacity: PoolCapacity,
+    amiType: GpuAmiType,
+    extra: Record<string, string> = {},
+): Record<string, string> {
+    return {
+        ...extra,
+        [LABELS.accelerator]: "nvidia",
+        [LABELS.gpuType]: capacity.gpuTypes.length === 1 ? capacity.gpuTypes[0] : "mixed",
+        [LABELS.pool]: poolName,
+        [LABELS.devicePlugin]: amiType === "BOTTLEROCKET_x86_64_NVIDIA" ? "host" : "daemonset",
+    };
+}
+
+/**
+ * Tags the cluster autoscaler reads to scale a pool up from zero: the labels, taint and GPU count
+ * its nodes will have. (EKS does not copy node group tags to the Auto Scaling group; see README.)
+ */
+export function autoscalerTags(labels: Record<string, string>, gpus: number, tainted: boolean): Record<string, string> {
+    const prefix = "k8s.io/cluster-autoscaler/node-template";
+    return {
+        ...Object.fromEntries(Object.entries(labels).map(([k, v]) => [`${prefix}/label/${k}`, v])),
+        ...(tainted ? { [`${prefix}/taint/${GPU_TAINT.key}`]: `${GPU_TAINT.value}:NoSchedule` } : {}),
+        [`${prefix}/resources/nvidia.com/gpu`]: String(gpus),
+    };
+}
+
+/**
+ * An EKS managed node group of NVIDIA GPU nodes: the NVIDIA AMI, instance types checked against
+ * the GPU table, on-demand or spot, scale to zero, a launch template with IMDSv2 (hop limit 1)
+ * and an encrypted gp3 volume for weights, the GPU taint and labels, and its own node role.
+ * It reports what one node holds, so that serving components can check a GPU request fits.
+ */
+export class GpuNodePool extends pulumi.ComponentResource {
+    public readonly nodeGroupName: pulumi.Output<string>;
+    public readonly nodeRoleArn: pulumi.Output<string>;
+    /** Guaranteed per node, whatever instance type is launched. */
+    public readonly capacity: PoolCapacity;
+    /** Labels to select this pool's nodes. */
+    public readonly nodeSelector: Record<string, string>;
+    /** Tolerations a pod needs to run on this pool. */
+    public readonly tolerations: Array<typeof GPU_TOLERATION>;
+
+    constructor(name: string, args: GpuNodePoolArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("llm-platform:aws:GpuNodePool", name, {}, opts);
+        const problems = validateGpuNodePoolArgs(args);
+        if (problems.length > 0)
+            throw new Error(`GpuNodePool "${name}": invalid arguments:\n  ${problems.join("\n  ")}`);
+
+        const amiType = args.amiType ?? "AL2023_x86_64_NVIDIA";
+        const minSize = args.minSize ?? 0;
+        const taint = args.taint ?? true;
+        const tags = args.tags ?? {};
+        this.capacity = poolCapacity(args.instanceTypes);
+        const labels = poolLabels(name, this.capacity, amiType, args.labels);
+
+        const role = nodeRole(this, name, tags);
+        // Bottlerocket keeps its OS on /dev/xvda and containers and weights on the data volume /dev/xvdb.
+        const deviceName = amiType === "BOTTLEROCKET_x86_64_NVIDIA" ? "/dev/xvdb" : "/dev/xvda";
+        const template = new aws.ec2.LaunchTemplate(
+            `${name}-launch-template`,
+            nodeLaunchTemplateArgs({
+                diskSizeGiB: args.diskSizeGiB ?? 200,
+                deviceName,
+                tags,
+                description: `GPU node pool ${name}`,
+            }),
+            { parent: this },
+        );
+        const nodeGroup = new aws.eks.NodeGroup(
+            `${name}-node-group`,
+            {
+                clusterName: args.clusterName,
+                nodeRoleArn: role.arn,
+                subnetIds: args.subnetIds,
+                amiType,
+                capacityType: args.capacityType ?? "ON_DEMAND",
+                instanceTypes: args.instanceTypes,
+                scalingConfig: { minSize, desiredSize: args.desiredSize ?? minSize, maxSize: args.maxSize ?? 2 },
+                launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
+                taints: taint ? [GPU_TAINT] : [],
+                labels,
+                updateConfig: { maxUnavailable: 1 },
+                tags: { ...tags, ...autoscalerTags(labels, this.capacity.gpusPerNode, taint) },
+            },
+            { parent: this, ignoreChanges: ["scalingConfig.desiredSize"] },
+        );
+
+        this.nodeGroupName = nodeGroup.nodeGroupName;
+        this.nodeRoleArn = role.arn;
+        this.nodeSelector = { [LABELS.pool]: name };
+        this.tolerations = taint ? [GPU_TOLERATION] : [];
+        this.registerOutputs({
+            nodeGroupName: this.nodeGroupName,
+            nodeRoleArn: this.nodeRoleArn,
+            capacity: this.capacity,
+        });
+    }
+}
