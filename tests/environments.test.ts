@@ -284,6 +284,77 @@ describe("environments: resolveSettings", () => {
     });
 });
 
+describe("environments: platform keys", () => {
+    it("requires three zones in prod and GPU instance types in pools", () => {
+        assert.deepEqual(
+            problemsOf(() =>
+                resolveSettings(
+                    "prod",
+                    goodRawConfig({
+                        "llm-platform:network": '{"availabilityZoneCount":2}',
+                        "llm-platform:gpuNodePools": '[{"name":"gpu","instanceTypes":["g5.xlarge","m5.large"]}]',
+                    }),
+                ),
+            ),
+            [
+                'llm-platform:gpuNodePools[0].instanceTypes[1]: expected an NVIDIA GPU instance type (g4dn, g5, g6, g6e, p4d, p4de, p5, p5e), such as g5.xlarge, received "m5.large"',
+                "llm-platform:network.availabilityZoneCount: expected an integer >= 3 in the prod tier (a zone outage must leave two), received 2",
+            ],
+        );
+    });
+
+    it("checks the network, cluster and device plugin keys", () => {
+        assert.deepEqual(
+            problemsOf(() =>
+                resolveSettings(
+                    "staging",
+                    goodRawConfig({
+                        "llm-platform:network": JSON.stringify({
+                            flowLogRetentionDays: 10,
+                            existing: {
+                                vpcId: "vpc-1",
+                                publicSubnetIds: [],
+                                privateSubnetIds: ["subnet-0abc12345", "subnet-0abc12346"],
+                            },
+                        }),
+                        "llm-platform:cluster": JSON.stringify({
+                            kubernetesVersion: "1.3",
+                            systemNodes: { instanceTypes: ["m6i.large"], minSize: 3, maxSize: 2 },
+                        }),
+                        "llm-platform:devicePlugin": '{"timeSlicingReplicas":1}',
+                    }),
+                ),
+            ),
+            [
+                'llm-platform:cluster.kubernetesVersion: expected a Kubernetes version such as "1.33", received "1.3"',
+                "llm-platform:cluster.systemNodes.maxSize: expected an integer >= minSize (3), received 2",
+                "llm-platform:devicePlugin.timeSlicingReplicas: expected an integer >= 2, received 1",
+                "llm-platform:network.existing.publicSubnetIds: expected at least two subnets (EKS needs two zones), received []",
+                'llm-platform:network.existing.vpcId: expected a VPC id like vpc-0abc12345, received "vpc-1"',
+                "llm-platform:network.flowLogRetentionDays: expected a CloudWatch retention period (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653), received 10",
+            ],
+        );
+    });
+
+    it("takes an existing VPC and cluster from config", () => {
+        const existing = {
+            vpcId: "vpc-0abc12345",
+            publicSubnetIds: ["subnet-0aaa11111", "subnet-0bbb22222"],
+            privateSubnetIds: ["subnet-0ccc33333", "subnet-0ddd44444"],
+        };
+        const s = resolveSettings(
+            "prod",
+            goodRawConfig({
+                "llm-platform:network": JSON.stringify({ existing, availabilityZoneCount: 2 }),
+                "llm-platform:cluster": '{"existingClusterName":"platform"}',
+            }),
+        );
+        assert.deepEqual(JSON.parse(JSON.stringify(s.network.existing)), existing);
+        assert.equal(s.cluster.existingClusterName, "platform");
+        assert.equal(s.cluster.kubernetesVersion, "1.33");
+    });
+});
+
 describe("environments: helpers", () => {
     it("withTierDefaults replaces arrays and merges pool entries over the pool defaults", () => {
         const merged = withTierDefaults("staging", { gpuNodePools: [{ name: "x" }] });

@@ -1,0 +1,503 @@
+import * as assert from "node:assert/strict";
+import {
+    buildKubeconfig,
+    CONTROL_PLANE_LOG_TYPES,
+    EksCluster,
+    validateEksClusterArgs,
+} from "../components/aws/eksCluster";
+import { fitsOnNode, GPU_INSTANCE_TYPES, poolCapacity } from "../components/aws/gpuInstances";
+import { autoscalerTags, GpuNodePool, poolLabels, validateGpuNodePoolArgs } from "../components/aws/gpuNodePool";
+import { irsaTrustPolicy, NODE_POLICY_ARNS } from "../components/aws/iam";
+import { Network, planSubnets, validateNetworkArgs } from "../components/aws/network";
+import {
+    DEVICE_PLUGIN_CHART_VERSION,
+    devicePluginConfig,
+    devicePluginValues,
+    validateNvidiaDevicePluginArgs,
+} from "../components/k8s/nvidiaDevicePlugin";
+import { runProgram, runStack, type RunResult } from "../tools/engine/run";
+import type { ExportedResource } from "../tools/engine/stackExport";
+import { find, PROJECT_DIR } from "./helpers";
+import { kubernetesObjects, kubernetesSchemaErrors } from "./kubernetesSchema";
+
+const ofType = (r: RunResult, type: string): ExportedResource[] =>
+    r.export.deployment.resources.filter((x) => x.type === type);
+
+describe("Network", () => {
+    it("plans private /19s and public /22s of a /16, in separate halves", () => {
+        assert.deepEqual(planSubnets("10.0.0.0/16", 3), {
+            private: ["10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19"],
+            public: ["10.0.128.0/22", "10.0.132.0/22", "10.0.136.0/22"],
+        });
+        assert.deepEqual(planSubnets("172.16.0.0/20", 2), {
+            private: ["172.16.0.0/23", "172.16.2.0/23"],
+            public: ["172.16.8.0/26", "172.16.8.64/26"],
+        });
+    });
+
+    it("rejects a bad range, zone count, retention and existing ids with the argument's name", () => {
+        assert.deepEqual(
+            validateNetworkArgs({ cidrBlock: "10.0.0.1/16", availabilityZoneCount: 5, flowLogRetentionDays: 10 }),
+            [
+                'cidrBlock: expected an aligned IPv4 range from /16 to /20 such as 10.0.0.0/16, received "10.0.0.1/16"',
+                "availabilityZoneCount: expected an integer between 2 and 4, received 5",
+                "flowLogRetentionDays: expected one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653), received 10",
+            ],
+        );
+        assert.deepEqual(
+            validateNetworkArgs({
+                existing: { vpcId: "vpc-1", publicSubnetIds: ["subnet-0abc12345"], privateSubnetIds: [] },
+            }),
+            [
+                'existing.vpcId: expected a VPC id like vpc-0abc12345, received "vpc-1"',
+                'existing.publicSubnetIds: expected at least two subnet ids like subnet-0abc12345 (EKS needs two zones), received ["subnet-0abc12345"]',
+                "existing.privateSubnetIds: expected at least two subnet ids like subnet-0abc12345 (EKS needs two zones), received []",
+            ],
+        );
+    });
+
+    it("prod: three zones, NAT per zone, load balancer subnet tags, flow logs, deny-all default group", async () => {
+        const prod = await runStack({ projectDir: PROJECT_DIR, stack: "prod" });
+        assert.equal(ofType(prod, "aws:ec2/natGateway:NatGateway").length, 3);
+        const subnets = ofType(prod, "aws:ec2/subnet:Subnet");
+        const roleTag = (s: ExportedResource): string =>
+            Object.keys(s.inputs?.tags as Record<string, string>).find((k) => k.startsWith("kubernetes.io/role/"))!;
+        assert.deepEqual(
+            subnets.map((s) => `${s.urn.split("::").pop()} ${String(s.inputs?.availabilityZone)} ${roleTag(s)}`).sort(),
+            [
+                "network-private-0 us-east-1a kubernetes.io/role/internal-elb",
+                "network-private-1 us-east-1b kubernetes.io/role/internal-elb",
+                "network-private-2 us-east-1c kubernetes.io/role/internal-elb",
+                "network-public-0 us-east-1a kubernetes.io/role/elb",
+                "network-public-1 us-east-1b kubernetes.io/role/elb",
+                "network-public-2 us-east-1c kubernetes.io/role/elb",
+            ],
+        );
+        assert.ok(subnets.every((s) => s.inputs?.mapPublicIpOnLaunch !== true));
+        const flowLog = find(prod.export, "aws:ec2/flowLog:FlowLog", "network-flow-log");
+        assert.equal(flowLog.inputs?.trafficType, "ALL");
+        assert.equal(
+            flowLog.inputs?.logDestination,
+            find(prod.export, "aws:cloudwatch/logGroup:LogGroup", "network-flow-logs").outputs?.arn,
+        );
+        assert.equal(
+            find(prod.export, "aws:cloudwatch/logGroup:LogGroup", "network-flow-logs").inputs?.retentionInDays,
+            365,
+        );
+        const sg = find(prod.export, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "network-default-sg");
+        assert.deepEqual([sg.inputs?.ingress, sg.inputs?.egress], [[], []]);
+        const privateRoutes = ofType(prod, "aws:ec2/routeTable:RouteTable").filter((r) => r.urn.includes("private-rt"));
+        const nats = new Set(
+            privateRoutes.map((r) => (r.inputs?.routes as Array<{ natGatewayId: string }>)[0].natGatewayId),
+        );
+        assert.equal(nats.size, 3, "each private subnet routes through the NAT of its zone");
+    });
+
+    it("staging: two zones and a single NAT gateway", async () => {
+        const staging = await runStack({ projectDir: PROJECT_DIR, stack: "staging" });
+        assert.equal(ofType(staging, "aws:ec2/subnet:Subnet").length, 4);
+        assert.equal(ofType(staging, "aws:ec2/natGateway:NatGateway").length, 1);
+    });
+
+    it("passes an existing VPC through without creating anything", async () => {
+        const existing = {
+            vpcId: "vpc-0abc12345",
+            publicSubnetIds: ["subnet-0aaa11111", "subnet-0bbb22222"],
+            privateSubnetIds: ["subnet-0ccc33333", "subnet-0ddd44444"],
+        };
+        const result = await runProgram({
+            project: "lib",
+            stack: "dev",
+            config: {},
+            program: () => {
+                const n = new Network("net", { existing });
+                return { vpc: n.vpcId, private: n.privateSubnetIds };
+            },
+        });
+        assert.deepEqual(result.outputs, { vpc: "vpc-0abc12345", private: existing.privateSubnetIds });
+        assert.deepEqual(
+            result.export.deployment.resources.filter((r) => r.custom).map((r) => r.type),
+            [],
+        );
+    });
+});
+
+describe("EksCluster", () => {
+    let prod: RunResult;
+    before(async () => {
+        prod = await runStack({ projectDir: PROJECT_DIR, stack: "prod" });
+    });
+
+    it("encrypts secrets with its own key, logs everything and keeps the endpoint private", () => {
+        const cluster = find(prod.export, "aws:eks/cluster:Cluster", "llm-cluster");
+        const key = find(prod.export, "aws:kms/key:Key", "llm-secrets-key");
+        assert.deepEqual(cluster.inputs?.encryptionConfig, {
+            provider: { keyArn: key.outputs?.arn },
+            resources: ["secrets"],
+        });
+        assert.deepEqual(cluster.inputs?.enabledClusterLogTypes, CONTROL_PLANE_LOG_TYPES);
+        assert.deepEqual(CONTROL_PLANE_LOG_TYPES, ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
+        const vpcConfig = cluster.inputs?.vpcConfig as Record<string, unknown>;
+        assert.equal(vpcConfig.endpointPrivateAccess, true);
+        assert.equal(vpcConfig.endpointPublicAccess, false);
+        assert.equal(vpcConfig.publicAccessCidrs, undefined);
+        assert.equal(cluster.inputs?.version, "1.33");
+        assert.deepEqual(cluster.inputs?.accessConfig, {
+            authenticationMode: "API",
+            bootstrapClusterCreatorAdminPermissions: true,
+        });
+        assert.equal(cluster.protect, true);
+        assert.equal(key.inputs?.enableKeyRotation, true);
+    });
+
+    it("creates the OIDC provider, the core add-ons and the EBS CSI driver on IRSA", () => {
+        const cluster = find(prod.export, "aws:eks/cluster:Cluster", "llm-cluster");
+        const issuer = (cluster.outputs?.identities as Array<{ oidcs: Array<{ issuer: string }> }>)[0].oidcs[0].issuer;
+        const oidc = find(prod.export, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "llm-oidc");
+        assert.deepEqual(oidc.inputs?.clientIdLists, ["sts.amazonaws.com"]);
+        assert.equal(oidc.inputs?.url, issuer);
+        assert.deepEqual(
+            ofType(prod, "aws:eks/addon:Addon")
+                .map((a) => a.inputs?.addonName)
+                .sort(),
+            ["aws-ebs-csi-driver", "coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"],
+        );
+        const ebsRole = find(prod.export, "aws:iam/role:Role", "llm-ebs-csi-role");
+        assert.deepEqual(
+            JSON.parse(String(ebsRole.inputs?.assumeRolePolicy)),
+            JSON.parse(irsaTrustPolicy(String(oidc.outputs?.arn), issuer, "kube-system", "ebs-csi-controller-sa")),
+        );
+        assert.equal(
+            find(prod.export, "aws:eks/addon:Addon", "llm-aws-ebs-csi-driver").inputs?.serviceAccountRoleArn,
+            ebsRole.outputs?.arn,
+        );
+        assert.ok(
+            find(prod.export, "aws:eks/addon:Addon", "llm-coredns").dependencies?.includes(
+                find(prod.export, "aws:eks/nodeGroup:NodeGroup", "llm-system").urn,
+            ),
+        );
+    });
+
+    it("builds a kubeconfig that authenticates with aws eks get-token, kept secret", () => {
+        assert.deepEqual(JSON.parse(buildKubeconfig("c", "https://e", "Q0E=", "eu-west-1")).users[0].user.exec, {
+            apiVersion: "client.authentication.k8s.io/v1beta1",
+            command: "aws",
+            args: ["eks", "get-token", "--cluster-name", "c", "--region", "eu-west-1", "--output", "json"],
+        });
+        assert.equal(prod.outputs.kubeconfig, "[secret]");
+        const provider = find(prod.export, "pulumi:providers:kubernetes", "llm-k8s");
+        assert.equal((provider.inputs?.kubeconfig as Record<string, string>).ciphertext, "[secret]");
+        // Provider inputs travel as strings, as the SDK serializes them for the engine.
+        assert.equal(provider.inputs?.enableServerSideApply, "true");
+    });
+
+    it("grants admin roles through access entries and validates its arguments", async () => {
+        const role = "arn:aws:iam::111122223333:role/platform-admin";
+        const result = await runProgram({
+            project: "lib",
+            stack: "dev",
+            config: {},
+            program: () =>
+                new EksCluster("c", {
+                    kubernetesVersion: "1.33",
+                    vpcId: "vpc-1",
+                    subnetIds: ["subnet-1", "subnet-2"],
+                    adminRoleArns: [role],
+                    publicAccessCidrs: ["203.0.113.0/24"],
+                }),
+        });
+        assert.equal(find(result.export, "aws:eks/accessEntry:AccessEntry", "c-admin-0").inputs?.principalArn, role);
+        assert.deepEqual(
+            find(result.export, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "c-admin-0").inputs
+                ?.policyArn,
+            "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+        );
+        const vpc = find(result.export, "aws:eks/cluster:Cluster", "c-cluster").inputs?.vpcConfig as Record<
+            string,
+            unknown
+        >;
+        assert.deepEqual([vpc.endpointPublicAccess, vpc.publicAccessCidrs], [true, ["203.0.113.0/24"]]);
+        assert.deepEqual(
+            validateEksClusterArgs({
+                kubernetesVersion: "1.3",
+                publicAccessCidrs: ["0.0.0.0/0"],
+                adminRoleArns: ["admin"],
+                systemNodes: { minSize: 3, maxSize: 2 },
+            }),
+            [
+                'kubernetesVersion: expected a version like "1.33", received "1.3"',
+                "vpcId: required for a new cluster",
+                "subnetIds: required for a new cluster",
+                "publicAccessCidrs: 0.0.0.0/0 opens the API endpoint to the internet; list your networks instead",
+                'adminRoleArns: expected IAM role ARNs, received "admin"',
+                "systemNodes.maxSize: expected an integer >= minSize (3), received 2",
+            ],
+        );
+    });
+
+    it("adopts an existing cluster by name: looks it up and creates only the provider", async () => {
+        const result = await runProgram({
+            project: "lib",
+            stack: "dev",
+            config: { "aws:region": "us-west-2" },
+            program: () => {
+                const c = new EksCluster("shared", { existingClusterName: "platform-prod" });
+                return { name: c.clusterName, oidc: c.oidcProviderArn };
+            },
+        });
+        assert.equal(result.outputs.name, "platform-prod");
+        assert.match(
+            String(result.outputs.oidc),
+            /^arn:aws:iam::111122223333:oidc-provider\/oidc\.eks\.us-west-2\.amazonaws\.com\/id\/[0-9A-F]{32}$/,
+        );
+        assert.deepEqual(
+            result.export.deployment.resources
+                .filter((r) => r.custom && !r.type.startsWith("pulumi:providers:aws"))
+                .map((r) => r.type),
+            ["pulumi:providers:kubernetes"],
+        );
+    });
+});
+
+describe("GPU instance table and capacity", () => {
+    it("knows the GPU families with their GPUs and memory", () => {
+        assert.deepEqual(GPU_INSTANCE_TYPES.get("g5.12xlarge"), {
+            gpus: 4,
+            gpuType: "a10g",
+            gpuMemoryGiB: 24,
+            vcpus: 48,
+            memoryGiB: 192,
+        });
+        assert.deepEqual(GPU_INSTANCE_TYPES.get("p5.48xlarge"), {
+            gpus: 8,
+            gpuType: "h100",
+            gpuMemoryGiB: 80,
+            vcpus: 192,
+            memoryGiB: 2048,
+        });
+        assert.deepEqual(
+            [...new Set([...GPU_INSTANCE_TYPES.keys()].map((k) => k.split(".")[0]))],
+            ["g4dn", "g5", "g6", "g6e", "p4d", "p4de", "p5", "p5e"],
+        );
+    });
+
+    it("guarantees the minimum over a pool's types and checks that a request fits", () => {
+        const capacity = poolCapacity(["g5.12xlarge", "g6.xlarge"]);
+        assert.deepEqual(capacity, {
+            gpusPerNode: 1,
+            gpuMemoryGiB: 24,
+            gpuTypes: ["a10g", "l4"],
+            vcpus: 4,
+            memoryGiB: 16,
+        });
+        assert.equal(fitsOnNode(capacity, { gpus: 1 }), undefined);
+        assert.equal(fitsOnNode(capacity, { gpus: 2 }), "requests 2 GPUs but a node of the pool has 1");
+        assert.equal(fitsOnNode(poolCapacity(["g5.2xlarge"]), { gpus: 1, vcpus: 8, memoryGiB: 24 }), undefined);
+        assert.equal(
+            fitsOnNode(poolCapacity(["g5.xlarge"]), { gpus: 1, memoryGiB: 24 }),
+            "requests 24 GiB of memory but a node of the pool has 16 GiB",
+        );
+        assert.throws(() => poolCapacity(["m5.large"]), { message: "unsupported GPU instance type m5.large" });
+    });
+});
+
+describe("GpuNodePool", () => {
+    let prod: RunResult;
+    before(async () => {
+        prod = await runStack({ projectDir: PROJECT_DIR, stack: "prod" });
+    });
+
+    it("uses the NVIDIA AMI, the GPU taint and labels, and leaves desired size to the autoscaler", () => {
+        const group = find(prod.export, "aws:eks/nodeGroup:NodeGroup", "gpu-inference-node-group");
+        assert.equal(group.inputs?.amiType, "AL2023_x86_64_NVIDIA");
+        assert.equal(group.inputs?.capacityType, "ON_DEMAND");
+        assert.deepEqual(group.inputs?.instanceTypes, ["g5.2xlarge"]);
+        assert.deepEqual(group.inputs?.scalingConfig, { minSize: 1, desiredSize: 1, maxSize: 6 });
+        assert.deepEqual(group.inputs?.taints, [{ key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" }]);
+        assert.deepEqual(group.inputs?.labels, {
+            "llm-platform/accelerator": "nvidia",
+            "llm-platform/gpu-type": "a10g",
+            "llm-platform/pool": "gpu-inference",
+            "llm-platform/nvidia-device-plugin": "daemonset",
+        });
+        assert.deepEqual(group.ignoreChanges, ["scalingConfig.desiredSize"]);
+        const tags = group.inputs?.tags as Record<string, string>;
+        assert.equal(tags["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"], "1");
+        assert.equal(tags["k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu"], "true:NoSchedule");
+    });
+
+    it("launches with IMDSv2 only (hop limit 1) and an encrypted 200 GiB gp3 volume", () => {
+        const lt = find(prod.export, "aws:ec2/launchTemplate:LaunchTemplate", "gpu-inference-launch-template");
+        assert.deepEqual(lt.inputs?.metadataOptions, {
+            httpEndpoint: "enabled",
+            httpTokens: "required",
+            httpPutResponseHopLimit: 1,
+            instanceMetadataTags: "disabled",
+        });
+        assert.deepEqual(lt.inputs?.blockDeviceMappings, [
+            {
+                deviceName: "/dev/xvda",
+                ebs: { volumeSize: 200, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+            },
+        ]);
+        const group = find(prod.export, "aws:eks/nodeGroup:NodeGroup", "gpu-inference-node-group");
+        assert.deepEqual(group.inputs?.launchTemplate, { id: lt.id, version: "1" });
+    });
+
+    it("gives nodes a role with only the three node policies", () => {
+        const role = find(prod.export, "aws:iam/role:Role", "gpu-inference-node-role");
+        const attached = prod.export.deployment.resources
+            .filter(
+                (r) =>
+                    r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" &&
+                    r.inputs?.role === role.outputs?.name,
+            )
+            .map((r) => r.inputs?.policyArn);
+        assert.deepEqual(attached, [...NODE_POLICY_ARNS]);
+        assert.deepEqual(JSON.parse(String(role.inputs?.assumeRolePolicy)).Statement[0].Principal, {
+            Service: "ec2.amazonaws.com",
+        });
+    });
+
+    it("staging scales a spot pool to zero", async () => {
+        const staging = await runStack({ projectDir: PROJECT_DIR, stack: "staging" });
+        const group = find(staging.export, "aws:eks/nodeGroup:NodeGroup", "gpu-inference-node-group");
+        assert.equal(group.inputs?.capacityType, "SPOT");
+        assert.deepEqual(group.inputs?.scalingConfig, { minSize: 0, desiredSize: 0, maxSize: 2 });
+    });
+
+    it("puts Bottlerocket's weights volume on /dev/xvdb and leaves the device plugin to the host", async () => {
+        const result = await runProgram({
+            project: "lib",
+            stack: "dev",
+            config: {},
+            program: () => {
+                const pool = new GpuNodePool("br", {
+                    clusterName: "c",
+                    subnetIds: ["subnet-1"],
+                    instanceTypes: ["g6e.xlarge"],
+                    amiType: "BOTTLEROCKET_x86_64_NVIDIA",
+                    diskSizeGiB: 500,
+                });
+                return {
+                    gpus: pool.capacity.gpusPerNode,
+                    memory: pool.capacity.gpuMemoryGiB,
+                    selector: pool.nodeSelector,
+                };
+            },
+        });
+        const lt = find(result.export, "aws:ec2/launchTemplate:LaunchTemplate", "br-launch-template");
+        assert.deepEqual(
+            (lt.inputs?.blockDeviceMappings as Array<{ deviceName: string; ebs: { volumeSize: number } }>)[0]
+                .deviceName,
+            "/dev/xvdb",
+        );
+        assert.equal(
+            find(result.export, "aws:eks/nodeGroup:NodeGroup", "br-node-group").inputs?.amiType,
+            "BOTTLEROCKET_x86_64_NVIDIA",
+        );
+        assert.deepEqual(result.outputs, { gpus: 1, memory: 48, selector: { "llm-platform/pool": "br" } });
+        assert.equal(
+            poolLabels("br", poolCapacity(["g6e.xlarge"]), "BOTTLEROCKET_x86_64_NVIDIA")[
+                "llm-platform/nvidia-device-plugin"
+            ],
+            "host",
+        );
+    });
+
+    it("rejects non-GPU types and bad sizes with clear errors", () => {
+        assert.deepEqual(
+            validateGpuNodePoolArgs({
+                clusterName: "c",
+                subnetIds: [],
+                instanceTypes: ["m5.large", "g5.xlarge"],
+                minSize: 3,
+                maxSize: 2,
+                diskSizeGiB: 10,
+            }),
+            [
+                'instanceTypes: "m5.large" is not a supported NVIDIA GPU instance type; use one of the g4dn, g5, g6, g6e, p4d, p4de, p5, p5e families (e.g. g5.xlarge)',
+                "maxSize: expected an integer >= minSize (3) and >= 1, received 2",
+                "desiredSize: expected an integer between minSize (3) and maxSize (2), received 3",
+                "diskSizeGiB: expected an integer between 20 and 16384, received 10",
+            ],
+        );
+        assert.throws(() => new GpuNodePool("x", { clusterName: "c", subnetIds: [], instanceTypes: [] }), {
+            message:
+                'GpuNodePool "x": invalid arguments:\n  instanceTypes: expected at least one GPU instance type, received []',
+        });
+        assert.deepEqual(autoscalerTags({ a: "b" }, 4, false), {
+            "k8s.io/cluster-autoscaler/node-template/label/a": "b",
+            "k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu": "4",
+        });
+    });
+});
+
+describe("NvidiaDevicePlugin", () => {
+    let prod: RunResult;
+    before(async () => {
+        prod = await runStack({ projectDir: PROJECT_DIR, stack: "prod" });
+    });
+
+    it("installs the pinned chart on the cluster's provider, only where a DaemonSet is needed", () => {
+        const release = find(prod.export, "kubernetes:helm.sh/v3:Release", "nvidia-device-plugin");
+        assert.equal(release.inputs?.chart, "nvidia-device-plugin");
+        assert.equal(release.inputs?.version, DEVICE_PLUGIN_CHART_VERSION);
+        assert.equal(DEVICE_PLUGIN_CHART_VERSION, "0.18.0");
+        assert.deepEqual(release.inputs?.repositoryOpts, { repo: "https://nvidia.github.io/k8s-device-plugin" });
+        assert.equal(release.inputs?.namespace, "nvidia-device-plugin");
+        const values = release.inputs?.values as Record<string, unknown>;
+        assert.deepEqual(values.nodeSelector, { "llm-platform/nvidia-device-plugin": "daemonset" });
+        assert.deepEqual((values.tolerations as unknown[])[0], {
+            key: "nvidia.com/gpu",
+            operator: "Exists",
+            effect: "NoSchedule",
+        });
+        const provider = find(prod.export, "pulumi:providers:kubernetes", "llm-k8s");
+        assert.equal(release.provider, `${provider.urn}::${provider.id}`);
+    });
+
+    it("time-slices GPUs only when asked", () => {
+        assert.equal(devicePluginConfig(undefined), "version: v1\nflags:\n  migStrategy: none\n");
+        assert.equal(
+            devicePluginConfig(4),
+            "version: v1\nflags:\n  migStrategy: none\nsharing:\n  timeSlicing:\n    resources:\n      - name: nvidia.com/gpu\n        replicas: 4\n",
+        );
+        assert.deepEqual(
+            (devicePluginValues(4).config as { map: { default: string } }).map.default,
+            devicePluginConfig(4),
+        );
+        assert.deepEqual(validateNvidiaDevicePluginArgs({ timeSlicingReplicas: 1, chartVersion: "latest" }), [
+            "timeSlicingReplicas: expected an integer between 2 and 48, received 1",
+            'chartVersion: expected an exact version such as 0.18.0, received "latest"',
+        ]);
+    });
+});
+
+describe("Kubernetes objects of the stacks", () => {
+    for (const stack of ["staging", "prod"]) {
+        it(`${stack}: every object validates against the Kubernetes schema`, async () => {
+            const resources = (await runStack({ projectDir: PROJECT_DIR, stack })).export.deployment.resources;
+            assert.ok(kubernetesObjects(resources).length > 0);
+            assert.deepEqual(kubernetesSchemaErrors(resources), []);
+        });
+    }
+
+    it("the schema check catches a malformed object", () => {
+        const bad: ExportedResource = {
+            urn: "urn:pulumi:s::p::kubernetes:core/v1:Namespace::bad",
+            custom: true,
+            type: "kubernetes:core/v1:Namespace",
+            inputs: { apiVersion: "v1", kind: "Namespace", metadata: { name: 5 } },
+        };
+        assert.deepEqual(kubernetesSchemaErrors([bad]), ["bad: data/metadata/name must be string"]);
+        const unknown: ExportedResource = {
+            ...bad,
+            urn: "urn:x::y",
+            type: "kubernetes:example.com/v1:Widget",
+            inputs: {},
+        };
+        const [error] = kubernetesSchemaErrors([unknown]);
+        assert.equal(error, "y: no Kubernetes schema for kubernetes:example.com/v1:Widget");
+    });
+});
