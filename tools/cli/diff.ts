@@ -4,6 +4,7 @@
  * Compares two stack export documents (from `npm run plan -- --json` or `pulumi stack export`)
  * and prints the changes as Markdown for a pull-request comment, or as JSON.
  */
+import "./startup";
 import * as fs from "node:fs";
 import { diffExports, renderDiffMarkdown } from "../engine/diff";
 import { parseStackExport, type StackExport } from "../engine/stackExport";

@@ -4,6 +4,7 @@
  * Runs the stack program offline and prints the resource tree as `pulumi preview` would; with
  * --json, writes the deployment as a `pulumi stack export` document.
  */
+import "./startup";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderPlan } from "../engine/render";

@@ -283,8 +283,19 @@ export async function runProgram(options: ProgramOptions): Promise<Omit<RunResul
     pulumi.runtime.setMockOptions(monitor, project, stack, false);
     pulumi.runtime.setAllConfig({ ...config }, [...secretKeys]);
 
-    await pulumi.runtime.runInPulumiStack(async () => options.program());
+    // A program that throws is caught inside the root stack and rethrown after registrations
+    // settle: the SDK would otherwise also leave the stack's own rejected promise unhandled.
+    let failure: { error: unknown } | undefined;
+    await pulumi.runtime.runInPulumiStack(async () => {
+        try {
+            return await options.program();
+        } catch (error) {
+            failure = { error };
+            return {};
+        }
+    });
     await settleRegistrations();
+    if (failure) throw failure.error;
     // The root stack's registered outputs keep secrets marked (the promise's values do not).
     const outputs = monitor.captured.find((r) => r.type === ROOT_TYPE)?.outputs ?? {};
 
