@@ -41,6 +41,22 @@ const instanceType = z.string({ error: "expected a string" }).regex(/^[a-z][a-z0
     error: "expected an EC2 instance type such as g5.xlarge",
 });
 
+const quantity = z
+    .string({ error: "expected a string" })
+    .regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/, { error: 'expected a Kubernetes quantity such as "4", "500m" or "16Gi"' });
+const httpPath = z
+    .string({ error: "expected a string" })
+    .regex(/^\/[\w\-./]*$/, { error: "expected an absolute path such as /health" });
+const releaseSchema = z.strictObject({
+    image: z
+        .string({ error: "expected a string" })
+        .regex(DIGEST_REFERENCE, { error: "expected an image pinned by digest (repository@sha256:<64 hex>)" })
+        .optional(),
+    modelVersion: z.string({ error: "expected a string" }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, {
+        error: "expected a version name of letters, digits, '.', '_' and '-'",
+    }),
+});
+
 export const gpuNodePoolSchema = z.strictObject({
     name: dnsLabel.describe("Pool name; becomes part of the node group and label names."),
     instanceTypes: z
@@ -202,7 +218,73 @@ export const settingsSchema = z.strictObject({
         .describe("The inference image."),
     serving: z
         .strictObject({
-            replicas: intIn(1, 100).describe("Replicas of each inference Deployment."),
+            platform: z.enum(["eks", "ecs", "both"]).describe("Where the inference service runs: eks, ecs or both."),
+            strategy: z
+                .enum(["blue-green", "canary"])
+                .describe("Release strategy on EKS: blue-green or canary (Flagger)."),
+            activeColor: z
+                .enum(["blue", "green"])
+                .describe("The colour that serves production traffic; promotion flips it."),
+            scaleDownInactive: z
+                .boolean({ error: "expected a boolean (true or false)" })
+                .describe("Scale the inactive colour to zero instead of keeping it warm for rollback."),
+            blue: releaseSchema.describe(
+                "What the blue colour runs: {image (by digest; default the built image), modelVersion}.",
+            ),
+            green: releaseSchema.describe("What the green colour runs: {image, modelVersion}."),
+            replicas: intIn(1, 100).describe("Replicas of the active colour (the autoscaler's floor)."),
+            maxReplicas: intIn(1, 200).describe("The autoscaler's ceiling."),
+            gpuPool: dnsLabel
+                .optional()
+                .describe("Name of the GPU pool (from gpuNodePools) the service runs on. Unset: the first pool."),
+            gpus: intIn(1, 8).describe("GPUs per pod (requests equal limits)."),
+            resources: z
+                .strictObject({
+                    cpuRequest: quantity,
+                    cpuLimit: quantity,
+                    memoryRequest: quantity,
+                    memoryLimit: quantity,
+                })
+                .describe("CPU and memory per pod: {cpuRequest, cpuLimit, memoryRequest, memoryLimit}."),
+            containerPort: intIn(1, 65535).describe("Port the server listens on."),
+            healthPath: httpPath.describe("Liveness and startup probe path."),
+            readyPath: httpPath.describe("Readiness probe path (also the load balancer health check)."),
+            startupTimeoutSeconds: intIn(30, 3600).describe("Longest model load before liveness applies."),
+            targetCpuUtilization: intIn(10, 100).describe(
+                "CPU utilisation the autoscaler holds, when no queue metric is set.",
+            ),
+            queueLengthMetric: z
+                .strictObject({ name: z.string().min(1), averageValue: quantity })
+                .optional()
+                .describe(
+                    "Scale on this per-pod metric instead of CPU (needs a custom metrics adapter): {name, averageValue}.",
+                ),
+            ingressNamespaces: z.array(dnsLabel).describe("Namespaces whose pods may call the service."),
+            ingressCidrs: z
+                .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR" }))
+                .describe("Address ranges that may call the service (load balancers with IP targets)."),
+            prometheusNamespace: dnsLabel.describe("Namespace of Prometheus, allowed to scrape."),
+            canary: z
+                .strictObject({
+                    interval: z.string().regex(/^\d+[smh]$/, { error: 'expected a duration such as "1m"' }),
+                    threshold: intIn(1, 100),
+                    maxWeight: intIn(1, 100),
+                    stepWeight: intIn(1, 100),
+                    minSuccessRatePercent: z.number().min(0).max(100),
+                    maxRequestDurationMs: intIn(1, 600000),
+                })
+                .describe(
+                    "Flagger analysis: {interval, threshold, maxWeight, stepWeight, minSuccessRatePercent, maxRequestDurationMs}.",
+                ),
+            smokeTest: z
+                .strictObject({
+                    path: httpPath,
+                    expectedStatus: intIn(100, 599),
+                    latencyBudgetMs: intIn(1, 600000),
+                })
+                .describe(
+                    "What `npm run promote` checks on the preview endpoint: {path, expectedStatus, latencyBudgetMs}.",
+                ),
         })
         .describe("Inference serving."),
     gpuNodePools: z
@@ -231,6 +313,33 @@ export interface TierDefaults {
     gpuNodePools: Array<Pick<GpuNodePoolSettings, "name" | "instanceTypes">>;
 }
 
+/** Serving settings both tiers share (the reference deployment's probes, port and canary figures). */
+const SERVING_DEFAULTS: Omit<Settings["serving"], "scaleDownInactive" | "replicas" | "maxReplicas" | "resources"> = {
+    platform: "eks",
+    strategy: "blue-green",
+    activeColor: "blue",
+    blue: { modelVersion: "v1" },
+    green: { modelVersion: "v1" },
+    gpus: 1,
+    containerPort: 8000,
+    healthPath: "/health",
+    readyPath: "/ready",
+    startupTimeoutSeconds: 600,
+    targetCpuUtilization: 70,
+    ingressNamespaces: ["ingress-nginx"],
+    ingressCidrs: [],
+    prometheusNamespace: "monitoring",
+    canary: {
+        interval: "1m",
+        threshold: 5,
+        maxWeight: 50,
+        stepWeight: 10,
+        minSuccessRatePercent: 99,
+        maxRequestDurationMs: 500,
+    },
+    smokeTest: { path: "/health", expectedStatus: 200, latencyBudgetMs: 500 },
+};
+
 export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     staging: {
         tags: {},
@@ -256,7 +365,14 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         },
         registry: { untaggedExpireDays: 1, keepTaggedImages: 10, forceDelete: true },
         image: { platform: "linux/amd64", buildOnPreview: false },
-        serving: { replicas: 1 },
+        serving: {
+            ...SERVING_DEFAULTS,
+            scaleDownInactive: true,
+            replicas: 1,
+            maxReplicas: 2,
+            // g5.xlarge / g6.xlarge: 4 vCPU and 16 GiB per node.
+            resources: { cpuRequest: "2", cpuLimit: "4", memoryRequest: "10Gi", memoryLimit: "14Gi" },
+        },
         gpuNodePool: {
             capacityType: "SPOT",
             minSize: 0,
@@ -290,7 +406,13 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         },
         registry: { untaggedExpireDays: 1, keepTaggedImages: 30, forceDelete: false },
         image: { platform: "linux/amd64", buildOnPreview: false },
-        serving: { replicas: 3 },
+        serving: {
+            ...SERVING_DEFAULTS,
+            scaleDownInactive: false,
+            replicas: 3,
+            maxReplicas: 6,
+            resources: { cpuRequest: "4", cpuLimit: "8", memoryRequest: "16Gi", memoryLimit: "24Gi" },
+        },
         gpuNodePool: {
             capacityType: "ON_DEMAND",
             minSize: 1,
@@ -349,6 +471,24 @@ export function crossFieldProblems(input: Readonly<Record<string, unknown>>): Cr
             message: `expected an integer >= minSize (${systemNodes.minSize})`,
             input: systemNodes.maxSize,
         });
+    }
+
+    if (isInt(serving?.replicas) && isInt(serving?.maxReplicas) && serving.maxReplicas < serving.replicas) {
+        problems.push({
+            path: ["serving", "maxReplicas"],
+            message: `expected an integer >= replicas (${serving.replicas})`,
+            input: serving.maxReplicas,
+        });
+    }
+    if (typeof serving?.gpuPool === "string" && Array.isArray(input.gpuNodePools)) {
+        const poolNames = (input.gpuNodePools as Array<Record<string, unknown>>).map((p) => p?.name);
+        if (!poolNames.includes(serving.gpuPool)) {
+            problems.push({
+                path: ["serving", "gpuPool"],
+                message: `expected the name of a GPU pool in gpuNodePools (${poolNames.map((n) => JSON.stringify(n)).join(", ")})`,
+                input: serving.gpuPool,
+            });
+        }
     }
 
     const tags = input.tags;

@@ -6,7 +6,9 @@ import { ContainerRegistry } from "../components/aws/containerRegistry";
 import { EksCluster } from "../components/aws/eksCluster";
 import { GpuNodePool } from "../components/aws/gpuNodePool";
 import { Network } from "../components/aws/network";
+import { BlueGreenEksService } from "../components/k8s/blueGreenEksService";
 import { NvidiaDevicePlugin } from "../components/k8s/nvidiaDevicePlugin";
+import { PROD_MIN_REPLICAS } from "../environments/schema";
 import { InferenceImage } from "../components/aws/inferenceImage";
 import { ModelArtifactBucket } from "../components/aws/modelArtifactBucket";
 import { loadSettings, type PlatformSettings } from "../environments/loader";
@@ -86,7 +88,54 @@ export async function program(): Promise<Record<string, unknown>> {
         buildOnPreview: settings.image.buildOnPreview,
     });
 
+    const serving = settings.serving;
+    const servingOutputs: Record<string, unknown> = {};
+    if (serving.platform === "eks" || serving.platform === "both") {
+        const poolName = serving.gpuPool ?? settings.gpuNodePools[0].name;
+        const pool = pools[settings.gpuNodePools.findIndex((p) => p.name === poolName)];
+        const release = (color: "blue" | "green") => ({
+            image: serving[color].image ?? image.imageRef,
+            modelVersion: serving[color].modelVersion,
+        });
+        const service = new BlueGreenEksService("inference", {
+            provider: cluster.provider,
+            pool,
+            oidcProviderArn: cluster.oidcProviderArn,
+            oidcIssuerUrl: cluster.oidcIssuerUrl,
+            modelBucketName: models.bucketName,
+            modelReadPolicyArn: models.readPolicyArn,
+            blue: release("blue"),
+            green: release("green"),
+            activeColor: serving.activeColor,
+            scaleDownInactive: serving.scaleDownInactive,
+            strategy: serving.strategy,
+            canary: serving.canary,
+            replicas: serving.replicas,
+            maxReplicas: serving.maxReplicas,
+            minReplicas: settings.tier === "prod" ? PROD_MIN_REPLICAS : 1,
+            gpus: serving.gpus,
+            resources: serving.resources,
+            containerPort: serving.containerPort,
+            healthPath: serving.healthPath,
+            readyPath: serving.readyPath,
+            startupTimeoutSeconds: serving.startupTimeoutSeconds,
+            targetCpuUtilization: serving.targetCpuUtilization,
+            queueLengthMetric: serving.queueLengthMetric,
+            ingressNamespaces: [...serving.ingressNamespaces],
+            ingressCidrs: [...serving.ingressCidrs],
+            prometheusNamespace: serving.prometheusNamespace,
+            tags,
+        });
+        Object.assign(servingOutputs, {
+            eksNamespace: service.namespace,
+            eksActiveService: service.activeService,
+            eksPreviewService: service.previewService,
+            eksActiveColor: service.activeColor,
+        });
+    }
+
     return {
+        ...servingOutputs,
         tier: settings.tier,
         region: settings.region,
         modelBucketName: models.bucketName,

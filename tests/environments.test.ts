@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { settingsSchema } from "../environments/schema";
 
 const TOP_LEVEL_KEYS = Object.keys(settingsSchema.shape).join(", ");
+const SERVING_KEYS = Object.keys(settingsSchema.shape.serving.shape).join(", ");
 import { ConfigError, resolveSettings, withTierDefaults, closest, configKey } from "../environments/loader";
 import { TIER_DEFAULTS } from "../environments/schema";
 import { goodRawConfig } from "./helpers";
@@ -47,7 +48,7 @@ describe("environments: resolveSettings", () => {
             },
             registry: { untaggedExpireDays: 1, keepTaggedImages: 10, forceDelete: true },
             image: { platform: "linux/amd64", buildOnPreview: false },
-            serving: { replicas: 1 },
+            serving: JSON.parse(JSON.stringify(TIER_DEFAULTS.staging.serving)),
             gpuNodePools: [
                 {
                     name: "inference",
@@ -177,7 +178,7 @@ describe("environments: resolveSettings", () => {
             ),
             [
                 `llm-platform:replicas: unknown key; expected one of ${TOP_LEVEL_KEYS}, received 3`,
-                'llm-platform:serving.replica: unknown key; expected one of replicas (did you mean "replicas"?), received 2',
+                `llm-platform:serving.replica: unknown key; expected one of ${SERVING_KEYS} (did you mean "replicas"?), received 2`,
             ],
         );
     });

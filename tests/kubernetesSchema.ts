@@ -3,7 +3,26 @@
  * kubernetes-models package (offline, no API server). Helm releases are not objects and are
  * skipped; any other kind without a schema is an error, so nothing goes unchecked silently.
  */
+import Ajv from "ajv";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { ExportedResource } from "../tools/engine/stackExport";
+
+/** Custom resources the platform creates, with the schemas the tests hold for them. */
+const CUSTOM_SCHEMAS: Record<string, string> = {
+    "kubernetes:flagger.app/v1beta1:Canary": "flagger-canary.schema.json",
+};
+const ajv = new Ajv({ allErrors: true, strict: false });
+
+function customValidator(type: string): ((data: unknown) => string[]) | undefined {
+    const file = CUSTOM_SCHEMAS[type];
+    if (!file) return undefined;
+    const validate = ajv.compile(JSON.parse(fs.readFileSync(path.join(__dirname, "schemas", file), "utf8")) as object);
+    return (data) =>
+        validate(data)
+            ? []
+            : (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? "is invalid"}`);
+}
 
 interface Validatable {
     validate(): void;
@@ -33,6 +52,11 @@ export function kubernetesSchemaErrors(resources: readonly ExportedResource[]): 
     const errors: string[] = [];
     for (const r of resources) {
         if (!r.type.startsWith("kubernetes:") || r.type.startsWith("kubernetes:helm.sh/")) continue;
+        const custom = customValidator(r.type);
+        if (custom) {
+            errors.push(...custom(r.inputs ?? {}).map((m) => `${r.urn.split("::").pop()}: ${m}`));
+            continue;
+        }
         try {
             new (modelFor(r.type))(r.inputs ?? {}).validate();
         } catch (e) {

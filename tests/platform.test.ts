@@ -497,6 +497,21 @@ describe("Kubernetes objects of the stacks", () => {
             type: "kubernetes:example.com/v1:Widget",
             inputs: {},
         };
+        const badCanary: ExportedResource = {
+            ...bad,
+            urn: "urn:x::c",
+            type: "kubernetes:flagger.app/v1beta1:Canary",
+            inputs: {
+                apiVersion: "flagger.app/v1beta1",
+                kind: "Canary",
+                metadata: { name: "c" },
+                spec: { service: { port: 80 }, analysis: { stepWeight: 200 } },
+            },
+        };
+        assert.deepEqual(kubernetesSchemaErrors([badCanary]), [
+            "c: /spec must have required property 'targetRef'",
+            "c: /spec/analysis/stepWeight must be <= 100",
+        ]);
         const [error] = kubernetesSchemaErrors([unknown]);
         assert.equal(error, "y: no Kubernetes schema for kubernetes:example.com/v1:Widget");
     });

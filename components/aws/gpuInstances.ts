@@ -92,10 +92,41 @@ export function fitsOnNode(
         return `requests ${request.gpus} GPUs but a node of the pool has ${capacity.gpusPerNode}`;
     }
     if (request.vcpus !== undefined && request.vcpus > capacity.vcpus) {
-        return `requests ${request.vcpus} vCPUs but a node of the pool has ${capacity.vcpus}`;
+        return `requests ${request.vcpus} vCPUs but a node of the pool has ${capacity.vcpus} vCPUs`;
     }
     if (request.memoryGiB !== undefined && request.memoryGiB > capacity.memoryGiB) {
         return `requests ${request.memoryGiB} GiB of memory but a node of the pool has ${capacity.memoryGiB} GiB`;
     }
     return undefined;
+}
+
+/**
+ * What the kubelet can hand to pods on a node of the pool: capacity less what the EKS AMIs
+ * reserve for the system and kubelet (about half a vCPU and 1.5 GiB on these sizes, a
+ * conservative round figure; the exact reserve grows with the node).
+ */
+export function allocatable(capacity: PoolCapacity): PoolCapacity {
+    return { ...capacity, vcpus: capacity.vcpus - 0.5, memoryGiB: capacity.memoryGiB - 1.5 };
+}
+
+/** Kubernetes quantities as numbers: CPU in cores ("500m" → 0.5), memory in GiB ("16Gi" → 16). */
+export function parseCpu(quantity: string): number | undefined {
+    const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(quantity);
+    return m ? Number(m[1]) / (m[2] ? 1000 : 1) : undefined;
+}
+
+export function parseMemoryGiB(quantity: string): number | undefined {
+    const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|K|M|G|T)?$/.exec(quantity);
+    if (!m) return undefined;
+    const factor: Record<string, number> = {
+        Ki: 2 ** -20,
+        Mi: 2 ** -10,
+        Gi: 1,
+        Ti: 1024,
+        K: 1e3 / 2 ** 30,
+        M: 1e6 / 2 ** 30,
+        G: 1e9 / 2 ** 30,
+        T: 1e12 / 2 ** 30,
+    };
+    return Number(m[1]) * (m[2] ? factor[m[2]] : 1 / 2 ** 30);
 }

@@ -181,8 +181,9 @@ export function diffExports(base: StackExport, head: StackExport): PlanDiff {
     const added = headRes.filter((h) => !matched.has(h));
     const removed = [...baseById.values()];
 
-    // Renames and type changes: an unmatched pair under the same parent that share a type (and are
-    // the only such pair) or share a name.
+    // Type changes: an unmatched pair under the same parent that share a name. Renames: the only
+    // unmatched pair of a stateful or protected type under one parent (for stateless resources a
+    // delete and a create say the same, and pairing unrelated ones would mislead).
     const renamed = new Map<ExportedResource, { base: ExportedResource; reason: string }>();
     for (const h of added) {
         const sameName = removed.filter((b) => urnName(b.urn) === urnName(h.urn) && parentName(b) === parentName(h));
@@ -194,7 +195,11 @@ export function diffExports(base: StackExport, head: StackExport): PlanDiff {
                 base: sameName[0],
                 reason: `type changed from ${displayType(sameName[0].type)} to ${displayType(h.type)}`,
             };
-        } else if (sameType.length === 1 && sameTypeAdded.length === 1) {
+        } else if (
+            sameType.length === 1 &&
+            sameTypeAdded.length === 1 &&
+            (STATEFUL_TYPES.has(h.type) || sameType[0].protect)
+        ) {
             pair = { base: sameType[0], reason: `renamed from ${urnName(sameType[0].urn)} (add an alias to keep it)` };
         }
         if (pair && ![...renamed.values()].some((p) => p.base === pair.base)) renamed.set(h, pair);

@@ -1,0 +1,312 @@
+/**
+ * Pure builders for the inference workload on Kubernetes: the pod spec (GPU resources, probes,
+ * security context, scheduling), the Deployment of one colour, and the validation of a
+ * service's settings. Tested without the engine; BlueGreenEksService wires them.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import { DIGEST_REFERENCE } from "../aws/dockerfile";
+import { allocatable, fitsOnNode, parseCpu, parseMemoryGiB, type PoolCapacity } from "../aws/gpuInstances";
+
+export const COLORS = ["blue", "green"] as const;
+export type Color = (typeof COLORS)[number];
+
+export const other = (color: Color): Color => (color === "blue" ? "green" : "blue");
+
+export interface Resources {
+    cpuRequest: string;
+    cpuLimit: string;
+    memoryRequest: string;
+    memoryLimit: string;
+}
+
+/** The reference deployment's figures: 4 CPU / 16Gi requested, 8 CPU / 24Gi at most. */
+export const DEFAULT_RESOURCES: Resources = {
+    cpuRequest: "4",
+    cpuLimit: "8",
+    memoryRequest: "16Gi",
+    memoryLimit: "24Gi",
+};
+
+export interface TargetPool {
+    /** Per-node capacity of the GPU pool (GpuNodePool.capacity). */
+    capacity: PoolCapacity;
+    /** Labels that select the pool's nodes (GpuNodePool.nodeSelector). */
+    nodeSelector: Record<string, string>;
+    /** Tolerations its taint needs (GpuNodePool.tolerations). */
+    tolerations: ReadonlyArray<{ key: string; operator: string; effect: string }>;
+}
+
+export interface WorkloadSpec {
+    /** The service name: labels, container name prefix. */
+    name: string;
+    image: string;
+    /** Model version served; weights are read from `<modelPathPrefix>/<modelVersion>`. */
+    modelVersion: string;
+    /** Where the model bucket is synced from: `s3://<bucket>/models`. */
+    modelSource: string;
+    gpus: number;
+    resources: Resources;
+    containerPort: number;
+    /** Port the probes call; must be the container port. */
+    probePort: number;
+    healthPath: string;
+    readyPath: string;
+    /** Longest time the server may take to load a model before liveness applies. */
+    startupTimeoutSeconds: number;
+    runAsUser: number;
+    logLevel: string;
+    /** Seconds for in-flight requests to finish after the pod leaves the endpoints. */
+    drainSeconds: number;
+    serviceAccountName: string;
+    pool: TargetPool;
+    /** Image of the init container that syncs the weights from S3. */
+    modelSyncImage: string;
+    /** Size limit of the weights volume. */
+    modelCacheSizeGiB: number;
+}
+
+/** Labels of one colour's pods; Services select on these. */
+export function podLabels(name: string, color: Color): Record<string, string> {
+    return { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "inference", "llm-platform/color": color };
+}
+
+const MODELS_MOUNT = "/models";
+
+/** The pod spec of one colour. */
+export function buildPodSpec(spec: WorkloadSpec, color: Color): k8s.types.input.core.v1.PodSpec {
+    const gpu = String(spec.gpus);
+    const labels = podLabels(spec.name, color);
+    const securityContext = {
+        runAsNonRoot: true,
+        runAsUser: spec.runAsUser,
+        runAsGroup: spec.runAsUser,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        privileged: false,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+    const modelPath = `${MODELS_MOUNT}/${spec.modelVersion}`;
+    const httpGet = (path: string) => ({ path, port: spec.probePort, scheme: "HTTP" });
+    return {
+        serviceAccountName: spec.serviceAccountName,
+        // IRSA mounts its own projected token; the Kubernetes API token is not needed.
+        automountServiceAccountToken: false,
+        terminationGracePeriodSeconds: spec.drainSeconds + 30,
+        securityContext: {
+            runAsNonRoot: true,
+            runAsUser: spec.runAsUser,
+            runAsGroup: spec.runAsUser,
+            fsGroup: spec.runAsUser,
+            seccompProfile: { type: "RuntimeDefault" },
+        },
+        nodeSelector: spec.pool.nodeSelector,
+        tolerations: spec.pool.tolerations.map((t) => ({ ...t })),
+        affinity: {
+            nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                    nodeSelectorTerms: [
+                        {
+                            matchExpressions: Object.entries(spec.pool.nodeSelector).map(([key, value]) => ({
+                                key,
+                                operator: "In",
+                                values: [value],
+                            })),
+                        },
+                    ],
+                },
+            },
+        },
+        topologySpreadConstraints: [
+            {
+                maxSkew: 1,
+                topologyKey: "topology.kubernetes.io/zone",
+                whenUnsatisfiable: "ScheduleAnyway",
+                labelSelector: { matchLabels: labels },
+            },
+            {
+                maxSkew: 1,
+                topologyKey: "kubernetes.io/hostname",
+                whenUnsatisfiable: "ScheduleAnyway",
+                labelSelector: { matchLabels: labels },
+            },
+        ],
+        initContainers: [
+            {
+                name: "model-sync",
+                image: spec.modelSyncImage,
+                command: [
+                    "aws",
+                    "s3",
+                    "sync",
+                    "--only-show-errors",
+                    `${spec.modelSource}/${spec.modelVersion}`,
+                    modelPath,
+                ],
+                env: [{ name: "HOME", value: "/tmp" }],
+                resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
+                securityContext,
+                volumeMounts: [
+                    { name: "models", mountPath: MODELS_MOUNT },
+                    { name: "tmp", mountPath: "/tmp" },
+                ],
+            },
+        ],
+        containers: [
+            {
+                name: "inference",
+                image: spec.image,
+                ports: [{ name: "http", containerPort: spec.containerPort, protocol: "TCP" }],
+                env: [
+                    { name: "MODEL_PATH", value: modelPath },
+                    { name: "MODEL_VERSION", value: spec.modelVersion },
+                    { name: "LOG_LEVEL", value: spec.logLevel },
+                    { name: "PORT", value: String(spec.containerPort) },
+                    { name: "HF_HOME", value: `${MODELS_MOUNT}/.cache/huggingface` },
+                    { name: "HOME", value: "/tmp" },
+                ],
+                resources: {
+                    requests: {
+                        cpu: spec.resources.cpuRequest,
+                        memory: spec.resources.memoryRequest,
+                        "nvidia.com/gpu": gpu,
+                    },
+                    limits: { cpu: spec.resources.cpuLimit, memory: spec.resources.memoryLimit, "nvidia.com/gpu": gpu },
+                },
+                startupProbe: {
+                    httpGet: httpGet(spec.healthPath),
+                    periodSeconds: 10,
+                    timeoutSeconds: 5,
+                    failureThreshold: Math.ceil(spec.startupTimeoutSeconds / 10),
+                },
+                livenessProbe: {
+                    httpGet: httpGet(spec.healthPath),
+                    periodSeconds: 10,
+                    timeoutSeconds: 5,
+                    failureThreshold: 3,
+                },
+                readinessProbe: {
+                    httpGet: httpGet(spec.readyPath),
+                    periodSeconds: 5,
+                    timeoutSeconds: 3,
+                    failureThreshold: 3,
+                },
+                // The pod leaves the Service endpoints first; the sleep lets load balancers stop
+                // sending before the server gets SIGTERM and finishes what is in flight.
+                lifecycle: { preStop: { exec: { command: ["sleep", String(spec.drainSeconds)] } } },
+                securityContext,
+                volumeMounts: [
+                    { name: "models", mountPath: MODELS_MOUNT },
+                    { name: "tmp", mountPath: "/tmp" },
+                    { name: "shm", mountPath: "/dev/shm" },
+                ],
+            },
+        ],
+        volumes: [
+            { name: "models", emptyDir: { sizeLimit: `${spec.modelCacheSizeGiB}Gi` } },
+            { name: "tmp", emptyDir: { sizeLimit: "2Gi" } },
+            // PyTorch's shared memory between workers; the default 64 MiB is too small.
+            { name: "shm", emptyDir: { medium: "Memory", sizeLimit: "2Gi" } },
+        ],
+    };
+}
+
+/** The Deployment of one colour; `replicas` undefined leaves the count to the autoscaler. */
+export function buildDeploymentSpec(
+    spec: WorkloadSpec,
+    color: Color,
+    replicas: number | undefined,
+): k8s.types.input.apps.v1.DeploymentSpec {
+    const labels = podLabels(spec.name, color);
+    return {
+        ...(replicas === undefined ? {} : { replicas }),
+        selector: { matchLabels: labels },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+        revisionHistoryLimit: 5,
+        template: {
+            metadata: {
+                labels: {
+                    ...labels,
+                    "llm-platform/model-version": spec.modelVersion.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 63),
+                },
+                annotations: {
+                    "prometheus.io/scrape": "true",
+                    "prometheus.io/port": String(spec.containerPort),
+                    "prometheus.io/path": "/metrics",
+                },
+            },
+            spec: buildPodSpec(spec, color),
+        },
+    };
+}
+
+/** Every problem with a workload's shared settings (not the release), naming the setting; empty when fine. */
+export function validateWorkload(spec: WorkloadSpec, replicas: number, minReplicas: number): string[] {
+    const problems: string[] = [];
+    if (!Number.isInteger(spec.gpus) || spec.gpus < 1)
+        problems.push(`gpus: expected an integer >= 1, received ${spec.gpus}`);
+    const cpu = parseCpu(spec.resources.cpuRequest);
+    const memory = parseMemoryGiB(spec.resources.memoryRequest);
+    const cpuLimit = parseCpu(spec.resources.cpuLimit);
+    const memoryLimit = parseMemoryGiB(spec.resources.memoryLimit);
+    for (const [field, value, parsed] of [
+        ["resources.cpuRequest", spec.resources.cpuRequest, cpu],
+        ["resources.cpuLimit", spec.resources.cpuLimit, cpuLimit],
+        ["resources.memoryRequest", spec.resources.memoryRequest, memory],
+        ["resources.memoryLimit", spec.resources.memoryLimit, memoryLimit],
+    ] as const) {
+        if (parsed === undefined)
+            problems.push(
+                `${field}: expected a Kubernetes quantity such as "4" or "16Gi", received ${JSON.stringify(value)}`,
+            );
+    }
+    if (cpu !== undefined && cpuLimit !== undefined && cpuLimit < cpu)
+        problems.push(
+            `resources.cpuLimit: expected at least the request (${spec.resources.cpuRequest}), received ${spec.resources.cpuLimit}`,
+        );
+    if (memory !== undefined && memoryLimit !== undefined && memoryLimit < memory) {
+        problems.push(
+            `resources.memoryLimit: expected at least the request (${spec.resources.memoryRequest}), received ${spec.resources.memoryLimit}`,
+        );
+    }
+    if (Number.isInteger(spec.gpus) && spec.gpus >= 1 && cpu !== undefined && memory !== undefined) {
+        const node = allocatable(spec.pool.capacity);
+        const misfit = fitsOnNode(node, { gpus: spec.gpus, vcpus: cpu, memoryGiB: memory });
+        if (misfit)
+            problems.push(
+                `the pod does not fit a node of the GPU pool: it ${misfit.replace("a node of the pool has", "a node can offer")} (after the system reserve)`,
+            );
+    }
+    if (spec.probePort !== spec.containerPort) {
+        problems.push(
+            `probePort: the probes call port ${spec.probePort} but the container exposes only ${spec.containerPort}`,
+        );
+    }
+    for (const [field, path] of [
+        ["healthPath", spec.healthPath],
+        ["readyPath", spec.readyPath],
+    ] as const) {
+        if (!path.startsWith("/"))
+            problems.push(`${field}: expected an absolute path such as /health, received ${JSON.stringify(path)}`);
+    }
+    if (!Number.isInteger(replicas) || replicas < minReplicas) {
+        problems.push(`replicas: expected an integer >= ${minReplicas} (the tier minimum), received ${replicas}`);
+    }
+    return problems;
+}
+
+/** Problems with what one colour runs: an image by digest (when known) and a plain version name. */
+export function validateRelease(release: { image: string | undefined; modelVersion: string }): string[] {
+    const problems: string[] = [];
+    if (release.image !== undefined && !DIGEST_REFERENCE.test(release.image)) {
+        problems.push(
+            `image: expected an image pinned by digest (repository@sha256:<64 hex>), received ${JSON.stringify(release.image)}`,
+        );
+    }
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(release.modelVersion)) {
+        problems.push(
+            `modelVersion: expected a version name of letters, digits, '.', '_' and '-', received ${JSON.stringify(release.modelVersion)}`,
+        );
+    }
+    return problems;
+}

@@ -1,0 +1,384 @@
+import * as assert from "node:assert/strict";
+import { poolCapacity } from "../components/aws/gpuInstances";
+import { GPU_TOLERATION } from "../components/aws/gpuNodePool";
+import { buildCanarySpec, DEFAULT_CANARY, validateCanary } from "../components/k8s/canary";
+import {
+    buildPodSpec,
+    validateRelease,
+    validateWorkload,
+    type WorkloadSpec,
+} from "../components/k8s/inferenceWorkload";
+import { TIER_DEFAULTS } from "../environments/schema";
+import { diffExports } from "../tools/engine/diff";
+import { runStack, type RunResult } from "../tools/engine/run";
+import { displayType, type ExportedResource } from "../tools/engine/stackExport";
+import { find, PROJECT_DIR } from "./helpers";
+import { kubernetesSchemaErrors } from "./kubernetesSchema";
+
+const DIGEST = `111122223333.dkr.ecr.us-east-1.amazonaws.com/inference@sha256:${"b".repeat(64)}`;
+
+/** A known-good workload on a g5.2xlarge pool. */
+function goodSpec(overrides: Partial<WorkloadSpec> = {}): WorkloadSpec {
+    return {
+        name: "inference",
+        image: DIGEST,
+        modelVersion: "v1",
+        modelSource: "s3://models/models",
+        gpus: 1,
+        resources: { cpuRequest: "4", cpuLimit: "8", memoryRequest: "16Gi", memoryLimit: "24Gi" },
+        containerPort: 8000,
+        probePort: 8000,
+        healthPath: "/health",
+        readyPath: "/ready",
+        startupTimeoutSeconds: 600,
+        runAsUser: 10001,
+        logLevel: "INFO",
+        drainSeconds: 30,
+        serviceAccountName: "inference",
+        pool: {
+            capacity: poolCapacity(["g5.2xlarge"]),
+            nodeSelector: { "llm-platform/pool": "gpu-inference" },
+            tolerations: [GPU_TOLERATION],
+        },
+        modelSyncImage: "public.ecr.aws/aws-cli/aws-cli:2.22.35",
+        modelCacheSizeGiB: 100,
+        ...overrides,
+    };
+}
+
+type Container = {
+    name: string;
+    resources: { requests: Record<string, string>; limits: Record<string, string> };
+    securityContext: Record<string, unknown>;
+    livenessProbe: { httpGet: { path: string; port: number } };
+    readinessProbe: { httpGet: { path: string; port: number } };
+    startupProbe: { httpGet: { path: string }; failureThreshold: number; periodSeconds: number };
+    env: Array<{ name: string; value: string }>;
+    lifecycle: unknown;
+};
+
+describe("inference pod spec", () => {
+    const pod = buildPodSpec(goodSpec(), "blue") as unknown as Record<string, unknown> & {
+        containers: Container[];
+        initContainers: Container[];
+    };
+    const container = pod.containers[0];
+
+    it("requests GPUs equal to limits, with the reference CPU and memory", () => {
+        assert.deepEqual(container.resources, {
+            requests: { cpu: "4", memory: "16Gi", "nvidia.com/gpu": "1" },
+            limits: { cpu: "8", memory: "24Gi", "nvidia.com/gpu": "1" },
+        });
+    });
+
+    it("probes /health for liveness and startup (long enough to load a model) and /ready for readiness", () => {
+        assert.deepEqual(
+            [container.livenessProbe.httpGet.path, container.livenessProbe.httpGet.port],
+            ["/health", 8000],
+        );
+        assert.deepEqual(
+            [container.readinessProbe.httpGet.path, container.readinessProbe.httpGet.port],
+            ["/ready", 8000],
+        );
+        assert.equal(container.startupProbe.httpGet.path, "/health");
+        assert.equal(container.startupProbe.failureThreshold * container.startupProbe.periodSeconds, 600);
+    });
+
+    it("runs non-root, read-only, without privileges or capabilities, under RuntimeDefault seccomp", () => {
+        for (const c of [...pod.containers, ...pod.initContainers]) {
+            assert.deepEqual(c.securityContext, {
+                runAsNonRoot: true,
+                runAsUser: 10001,
+                runAsGroup: 10001,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                privileged: false,
+                capabilities: { drop: ["ALL"] },
+                seccompProfile: { type: "RuntimeDefault" },
+            });
+        }
+        assert.equal(pod.automountServiceAccountToken, false);
+        assert.deepEqual(
+            (pod.volumes as Array<{ name: string }>).map((v) => v.name),
+            ["models", "tmp", "shm"],
+        );
+    });
+
+    it("schedules on the GPU pool, tolerates its taint and spreads across zones", () => {
+        assert.deepEqual(pod.tolerations, [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+        assert.deepEqual(pod.nodeSelector, { "llm-platform/pool": "gpu-inference" });
+        const spread = pod.topologySpreadConstraints as Array<{ topologyKey: string }>;
+        assert.deepEqual(
+            spread.map((s) => s.topologyKey),
+            ["topology.kubernetes.io/zone", "kubernetes.io/hostname"],
+        );
+    });
+
+    it("passes the model path and log level, drains before shutdown, and syncs weights first", () => {
+        assert.deepEqual(
+            container.env.filter((e) => ["MODEL_PATH", "LOG_LEVEL"].includes(e.name)),
+            [
+                { name: "MODEL_PATH", value: "/models/v1" },
+                { name: "LOG_LEVEL", value: "INFO" },
+            ],
+        );
+        assert.deepEqual(container.lifecycle, { preStop: { exec: { command: ["sleep", "30"] } } });
+        assert.equal(pod.terminationGracePeriodSeconds, 60);
+        assert.deepEqual((pod.initContainers[0] as unknown as { command: string[] }).command, [
+            "aws",
+            "s3",
+            "sync",
+            "--only-show-errors",
+            "s3://models/models/v1",
+            "/models/v1",
+        ]);
+    });
+});
+
+describe("inference workload validation", () => {
+    it("accepts the reference workload on a g5.2xlarge pool", () => {
+        assert.deepEqual(validateWorkload(goodSpec(), 3, 2), []);
+    });
+
+    it("rejects a GPU request that does not fit a node, a probe on an unexposed port and too few replicas", () => {
+        assert.deepEqual(validateWorkload(goodSpec({ gpus: 2, probePort: 9000 }), 1, 2), [
+            "the pod does not fit a node of the GPU pool: it requests 2 GPUs but a node can offer 1 (after the system reserve)",
+            "probePort: the probes call port 9000 but the container exposes only 8000",
+            "replicas: expected an integer >= 2 (the tier minimum), received 1",
+        ]);
+    });
+
+    it("rejects memory beyond what a node can offer and limits below requests", () => {
+        const small = goodSpec({ pool: { ...goodSpec().pool, capacity: poolCapacity(["g5.xlarge"]) } });
+        assert.deepEqual(validateWorkload(small, 1, 1), [
+            "the pod does not fit a node of the GPU pool: it requests 4 vCPUs but a node can offer 3.5 vCPUs (after the system reserve)",
+        ]);
+        assert.deepEqual(
+            validateWorkload(
+                goodSpec({ resources: { cpuRequest: "4", cpuLimit: "2", memoryRequest: "16G", memoryLimit: "lots" } }),
+                1,
+                1,
+            ),
+            [
+                'resources.memoryLimit: expected a Kubernetes quantity such as "4" or "16Gi", received "lots"',
+                "resources.cpuLimit: expected at least the request (4), received 2",
+            ],
+        );
+    });
+
+    it("requires images by digest and plain model versions", () => {
+        assert.deepEqual(validateRelease({ image: "inference:latest", modelVersion: "v 2" }), [
+            'image: expected an image pinned by digest (repository@sha256:<64 hex>), received "inference:latest"',
+            "modelVersion: expected a version name of letters, digits, '.', '_' and '-', received \"v 2\"",
+        ]);
+        assert.deepEqual(validateRelease({ image: undefined, modelVersion: "llama-3.1-8b" }), []);
+    });
+});
+
+describe("canary strategy", () => {
+    it("analyses with the reference figures: 1m, threshold 5, up to 50 % by 10, success ≥ 99 %, duration ≤ 500 ms", () => {
+        const spec = buildCanarySpec("inference", "inference", "inference", 8000, "/health") as {
+            analysis: Record<string, unknown>;
+        };
+        assert.deepEqual(spec.analysis.metrics, [
+            { name: "request-success-rate", thresholdRange: { min: 99 }, interval: "1m" },
+            { name: "request-duration", thresholdRange: { max: 500 }, interval: "1m" },
+        ]);
+        assert.deepEqual(
+            [spec.analysis.interval, spec.analysis.threshold, spec.analysis.maxWeight, spec.analysis.stepWeight],
+            ["1m", 5, 50, 10],
+        );
+        assert.deepEqual(validateCanary({ ...DEFAULT_CANARY, interval: "soon", stepWeight: 60 }), [
+            'canary.interval: expected a duration such as "1m", received "soon"',
+            "canary.stepWeight: expected 0 < stepWeight <= maxWeight <= 100, received stepWeight 60 and maxWeight 50",
+        ]);
+    });
+
+    it("replaces the two colours with one Deployment and a Flagger Canary when chosen", async () => {
+        const result = await runStack({
+            projectDir: PROJECT_DIR,
+            stack: "prod",
+            configOverrides: { "llm-platform:serving": '{"strategy":"canary"}' },
+        });
+        const byParent = result.export.deployment.resources.filter((r) =>
+            r.parent?.endsWith("BlueGreenEksService::inference"),
+        );
+        assert.deepEqual(
+            byParent
+                .filter((r) => r.type.startsWith("kubernetes:"))
+                .map((r) => `${displayType(r.type)} ${r.urn.split("::").pop()}`)
+                .sort(),
+            [
+                "kubernetes:apps/v1:Deployment inference-blue",
+                "kubernetes:autoscaling/v2:HorizontalPodAutoscaler inference-blue",
+                "kubernetes:core/v1:Namespace inference-namespace",
+                "kubernetes:core/v1:ServiceAccount inference-service-account",
+                "kubernetes:flagger.app/v1beta1:Canary inference-canary",
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy inference-ingress",
+                "kubernetes:policy/v1:PodDisruptionBudget inference-blue",
+            ],
+        );
+        const canary = byParent.find((r) => r.urn.endsWith("::inference-canary"))!;
+        assert.equal(canary.inputs?.apiVersion, "flagger.app/v1beta1");
+        assert.equal(canary.inputs?.kind, "Canary");
+        assert.equal(result.outputs.eksActiveService, "inference-primary");
+    });
+});
+
+describe("BlueGreenEksService in the stacks", () => {
+    let prod: RunResult;
+    const k8sOf = (r: RunResult, type: string, name: string): ExportedResource => find(r.export, type, name);
+    before(async () => {
+        prod = await runStack({ projectDir: PROJECT_DIR, stack: "prod" });
+    });
+
+    it("points the active Service at blue and the preview Service at green", () => {
+        const selector = (name: string) =>
+            (k8sOf(prod, "kubernetes:core/v1:Service", name).inputs?.spec as { selector: unknown }).selector;
+        assert.deepEqual(selector("inference-active"), {
+            "app.kubernetes.io/name": "inference",
+            "llm-platform/color": "blue",
+        });
+        assert.deepEqual(selector("inference-preview"), {
+            "app.kubernetes.io/name": "inference",
+            "llm-platform/color": "green",
+        });
+    });
+
+    it("rolls out one pod at a time with none unavailable, both colours warm in prod, each with a PDB and an autoscaler", () => {
+        for (const color of ["blue", "green"]) {
+            const spec = k8sOf(prod, "kubernetes:apps/v1:Deployment", `inference-${color}`).inputs?.spec as Record<
+                string,
+                unknown
+            >;
+            assert.deepEqual(spec.strategy, {
+                type: "RollingUpdate",
+                rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+            });
+            assert.equal(spec.replicas, undefined, "the autoscaler owns the replica count");
+            const hpa = k8sOf(prod, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", `inference-${color}`).inputs
+                ?.spec as Record<string, unknown>;
+            assert.deepEqual([hpa.minReplicas, hpa.maxReplicas], [3, 6]);
+            assert.deepEqual(hpa.metrics, [
+                {
+                    type: "Resource",
+                    resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } },
+                },
+            ]);
+            assert.deepEqual(
+                (
+                    k8sOf(prod, "kubernetes:policy/v1:PodDisruptionBudget", `inference-${color}`).inputs
+                        ?.spec as Record<string, unknown>
+                ).maxUnavailable,
+                1,
+            );
+        }
+    });
+
+    it("deploys the built image by digest and lets the pods read only the model bucket", () => {
+        const spec = k8sOf(prod, "kubernetes:apps/v1:Deployment", "inference-blue").inputs?.spec as {
+            template: { spec: { containers: Array<{ image: string }> } };
+        };
+        assert.equal(spec.template.spec.containers[0].image, prod.outputs.inferenceImage);
+        const role = find(prod.export, "aws:iam/role:Role", "inference-irsa");
+        const trust = JSON.parse(String(role.inputs?.assumeRolePolicy));
+        assert.deepEqual(Object.values(trust.Statement[0].Condition.StringEquals), [
+            "system:serviceaccount:inference:inference",
+            "sts.amazonaws.com",
+        ]);
+        assert.equal(
+            find(prod.export, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "inference-irsa-read").inputs
+                ?.policyArn,
+            prod.outputs.modelReadPolicyArn,
+        );
+        const sa = k8sOf(prod, "kubernetes:core/v1:ServiceAccount", "inference-service-account").inputs as {
+            metadata: { annotations: Record<string, string> };
+        };
+        assert.equal(sa.metadata.annotations["eks.amazonaws.com/role-arn"], role.outputs?.arn);
+    });
+
+    it("admits traffic only from the ingress namespaces and Prometheus", () => {
+        const spec = k8sOf(prod, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "inference-ingress").inputs
+            ?.spec as Record<string, unknown>;
+        assert.deepEqual(spec.ingress, [
+            {
+                from: [
+                    { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } },
+                    { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
+                ],
+                ports: [{ port: 8000, protocol: "TCP" }],
+            },
+        ]);
+    });
+
+    it("staging scales the inactive colour to zero and runs smaller pods that fit its g5.xlarge nodes", async () => {
+        const staging = await runStack({ projectDir: PROJECT_DIR, stack: "staging" });
+        const green = k8sOf(staging, "kubernetes:apps/v1:Deployment", "inference-green").inputs?.spec as Record<
+            string,
+            unknown
+        >;
+        assert.equal(green.replicas, 0);
+        assert.equal(
+            staging.export.deployment.resources.filter((r) =>
+                r.urn.endsWith("HorizontalPodAutoscaler::inference-green"),
+            ).length,
+            0,
+        );
+        assert.deepEqual(TIER_DEFAULTS.staging.serving.resources, {
+            cpuRequest: "2",
+            cpuLimit: "4",
+            memoryRequest: "10Gi",
+            memoryLimit: "14Gi",
+        });
+    });
+
+    it("flipping activeColor changes exactly the two Services' selectors and nothing stateful", async () => {
+        const flipped = await runStack({
+            projectDir: PROJECT_DIR,
+            stack: "prod",
+            configOverrides: { "llm-platform:serving": '{"activeColor":"green"}' },
+        });
+        const d = diffExports(prod.export, flipped.export);
+        assert.deepEqual(d.dangers, []);
+        assert.deepEqual(
+            d.changes.map(
+                (c) =>
+                    `${c.kind} ${c.name} ${c.properties.map((p) => `${p.path}: ${String(p.old)} -> ${String(p.new)}`).join("; ")}`,
+            ),
+            [
+                "update inference-active spec.selector.llm-platform/color: blue -> green",
+                "update inference-preview spec.selector.llm-platform/color: green -> blue",
+            ].map((line) => line.replace("spec.selector.llm-platform/color", 'spec.selector."llm-platform/color"')),
+        );
+        assert.equal(flipped.outputs.eksActiveColor, "green");
+    });
+
+    it("in staging a flip also moves the scale: the new inactive colour goes to zero", async () => {
+        const staging = await runStack({ projectDir: PROJECT_DIR, stack: "staging" });
+        const flipped = await runStack({
+            projectDir: PROJECT_DIR,
+            stack: "staging",
+            configOverrides: { "llm-platform:serving": '{"activeColor":"green"}' },
+        });
+        const d = diffExports(staging.export, flipped.export);
+        assert.deepEqual(d.dangers, []);
+        assert.deepEqual(d.changes.map((c) => `${c.kind} ${displayType(c.type)} ${c.name}`).sort(), [
+            "add kubernetes:autoscaling/v2:HorizontalPodAutoscaler inference-green",
+            "remove kubernetes:autoscaling/v2:HorizontalPodAutoscaler inference-blue",
+            "update kubernetes:apps/v1:Deployment inference-blue",
+            "update kubernetes:apps/v1:Deployment inference-green",
+            "update kubernetes:core/v1:Service inference-active",
+            "update kubernetes:core/v1:Service inference-preview",
+        ]);
+    });
+
+    it("every Kubernetes object validates against the schema in both strategies", async () => {
+        assert.deepEqual(kubernetesSchemaErrors(prod.export.deployment.resources), []);
+        const canary = await runStack({
+            projectDir: PROJECT_DIR,
+            stack: "staging",
+            configOverrides: { "llm-platform:serving": '{"strategy":"canary"}' },
+        });
+        assert.deepEqual(kubernetesSchemaErrors(canary.export.deployment.resources), []);
+    });
+});
