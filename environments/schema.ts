@@ -44,6 +44,9 @@ const instanceType = z.string({ error: "expected a string" }).regex(/^[a-z][a-z0
 const quantity = z
     .string({ error: "expected a string" })
     .regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/, { error: 'expected a Kubernetes quantity such as "4", "500m" or "16Gi"' });
+const baseUrl = z.string({ error: "expected a string" }).regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, {
+    error: "expected an http(s) URL such as https://preview.llm.example.com",
+});
 const httpPath = z
     .string({ error: "expected a string" })
     .regex(/^\/[\w\-./]*$/, { error: "expected an absolute path such as /health" });
@@ -281,9 +284,12 @@ export const settingsSchema = z.strictObject({
                     path: httpPath,
                     expectedStatus: intIn(100, 599),
                     latencyBudgetMs: intIn(1, 600000),
+                    attempts: intIn(1, 100),
+                    previewUrl: baseUrl.optional(),
+                    activeUrl: baseUrl.optional(),
                 })
                 .describe(
-                    "What `npm run promote` checks on the preview endpoint: {path, expectedStatus, latencyBudgetMs}.",
+                    "What `npm run promote` checks: {path, expectedStatus, latencyBudgetMs, attempts, previewUrl, activeUrl} (where the preview and active Services are reachable).",
                 ),
         })
         .describe("Inference serving."),
@@ -337,7 +343,7 @@ const SERVING_DEFAULTS: Omit<Settings["serving"], "scaleDownInactive" | "replica
         minSuccessRatePercent: 99,
         maxRequestDurationMs: 500,
     },
-    smokeTest: { path: "/health", expectedStatus: 200, latencyBudgetMs: 500 },
+    smokeTest: { path: "/health", expectedStatus: 200, latencyBudgetMs: 500, attempts: 5 },
 };
 
 export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {

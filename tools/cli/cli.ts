@@ -8,11 +8,17 @@ import { UsageError } from "../engine/project";
 
 export { UsageError };
 
-/** String-valued options only: every command flag takes a value. */
-type Options = Record<string, { type: "string"; default?: string }>;
+/** Options take a string value, or are boolean flags. */
+type Options = Record<string, { type: "string"; default?: string } | { type: "boolean" }>;
 
 export interface CommandLine<T extends Options> {
-    values: { [K in keyof T]: T[K]["default"] extends string ? string : string | undefined };
+    values: {
+        [K in keyof T]: T[K] extends { type: "boolean" }
+            ? boolean | undefined
+            : T[K] extends { default: string }
+              ? string
+              : string | undefined;
+    };
     positionals: string[];
 }
 

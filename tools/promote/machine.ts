@@ -1,0 +1,215 @@
+/**
+ * Promotion and rollback of the blue-green EKS service, as a small state machine over two
+ * interfaces: the stack (read the serving state, change settings, deploy) and the prober (one
+ * HTTP request). The CLI runs it against a real stack through the Pulumi Automation API; the
+ * tests run it against a fake stack on every path.
+ *
+ *   promote: deploy to inactive → smoke preview → flip → verify active → done
+ *                                     │ fail                   │ fail
+ *                                     ▼                        ▼
+ *                        restore inactive, stop      flip back → verify → rolled back
+ *                                                                 │ fail
+ *                                                                 ▼
+ *                                                          rollback failed
+ *   rollback: flip to the other (warm) colour → verify active (→ flip back if that fails)
+ */
+
+export type Color = "blue" | "green";
+export const otherColor = (c: Color): Color => (c === "blue" ? "green" : "blue");
+
+export interface Release {
+    image: string | undefined;
+    modelVersion: string;
+}
+
+export interface SmokeSettings {
+    path: string;
+    expectedStatus: number;
+    latencyBudgetMs: number;
+    attempts: number;
+    previewUrl: string | undefined;
+    activeUrl: string | undefined;
+}
+
+/** What the promotion needs to know about the stack. */
+export interface ServingState {
+    activeColor: Color;
+    strategy: "blue-green" | "canary";
+    platform: "eks" | "ecs" | "both";
+    scaleDownInactive: boolean;
+    releases: Record<Color, Release>;
+    smoke: SmokeSettings;
+}
+
+/** A stack the promotion can drive. */
+export interface PromotionStack {
+    readonly name: string;
+    readState(): Promise<ServingState>;
+    /** Sets `llm-platform:serving.<path>` (e.g. `activeColor`, `green.image`). */
+    setServing(path: string, value: string): Promise<void>;
+    /** `pulumi up`; rejects on failure. */
+    up(reason: string): Promise<void>;
+    /** Takes the promotion lock; rejects with PromotionError when another promotion holds it. */
+    lock(): Promise<() => Promise<void>>;
+}
+
+export interface ProbeResult {
+    status: number;
+    latencyMs: number;
+}
+
+export interface Prober {
+    /** One GET; rejects when the request fails (connection refused, timeout). */
+    get(url: string): Promise<ProbeResult>;
+}
+
+export interface PromoteOptions {
+    /** Colour to promote; by default the inactive one. */
+    to?: Color;
+    /** New image (by digest) for the colour being promoted. */
+    image?: string;
+    modelVersion?: string;
+    /** Flip back to the other colour instead. */
+    rollback?: boolean;
+}
+
+/**
+ * promoted: the new colour serves. rolled-back: an explicit --rollback succeeded. smoke-failed:
+ * the preview failed, production untouched. reverted: the check after the flip failed and the
+ * old colour serves again. rollback-failed: the way back failed too; act by hand.
+ */
+export type Outcome = "promoted" | "rolled-back" | "smoke-failed" | "reverted" | "rollback-failed";
+
+export interface PromotionResult {
+    outcome: Outcome;
+    activeColor: Color;
+    /** What happened, in order, one line each. */
+    log: string[];
+}
+
+/** Bad input or a state that forbids the promotion; nothing was changed. */
+export class PromotionError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "PromotionError";
+    }
+}
+
+/** Checks `url + path` up to `attempts` times; the reason of the last failure, or undefined on success. */
+export async function smokeTest(prober: Prober, baseUrl: string, smoke: SmokeSettings): Promise<string | undefined> {
+    const url = `${baseUrl.replace(/\/$/, "")}${smoke.path}`;
+    let reason = "";
+    for (let attempt = 1; attempt <= smoke.attempts; attempt++) {
+        try {
+            const r = await prober.get(url);
+            if (r.status !== smoke.expectedStatus)
+                reason = `${url} answered ${r.status}, expected ${smoke.expectedStatus}`;
+            else if (r.latencyMs > smoke.latencyBudgetMs)
+                reason = `${url} took ${Math.round(r.latencyMs)} ms, over the budget of ${smoke.latencyBudgetMs} ms`;
+            else return undefined;
+        } catch (e) {
+            reason = `${url} failed: ${(e as Error).message}`;
+        }
+    }
+    return `${reason} (${smoke.attempts} attempt${smoke.attempts === 1 ? "" : "s"})`;
+}
+
+function requireUrl(url: string | undefined, key: "previewUrl" | "activeUrl"): string {
+    if (!url) {
+        throw new PromotionError(
+            `llm-platform:serving.smokeTest.${key} is not set: set it to where the ${key === "previewUrl" ? "preview" : "active"} Service is reachable from here (pulumi config set --path 'llm-platform:serving.smokeTest.${key}' https://…)`,
+        );
+    }
+    return url;
+}
+
+/** Runs a promotion (or rollback) to completion; throws PromotionError before changing anything when it cannot start. */
+export async function promote(
+    stack: PromotionStack,
+    prober: Prober,
+    options: PromoteOptions,
+): Promise<PromotionResult> {
+    const state = await stack.readState();
+    if (state.platform === "ecs") {
+        throw new PromotionError(
+            `stack ${stack.name} has no EKS service (llm-platform:serving.platform is "ecs"); ECS blue/green is promoted by ECS itself`,
+        );
+    }
+    if (state.strategy === "canary") {
+        throw new PromotionError(
+            `stack ${stack.name} releases by canary (llm-platform:serving.strategy); Flagger promotes it, not this command`,
+        );
+    }
+    if (options.rollback && (options.to || options.image || options.modelVersion)) {
+        throw new PromotionError(
+            "--rollback flips back to the other colour; it takes no --to, --image or --model-version",
+        );
+    }
+    const from = state.activeColor;
+    const to = options.rollback ? otherColor(from) : (options.to ?? otherColor(from));
+    if (to === from) throw new PromotionError(`${to} is already the active colour of stack ${stack.name}`);
+    if (options.rollback && state.scaleDownInactive) {
+        throw new PromotionError(
+            `stack ${stack.name} scales the inactive colour to zero (llm-platform:serving.scaleDownInactive), so ${to} is not warm: promote it with --to ${to} instead, which deploys and smoke-tests it first`,
+        );
+    }
+    const activeUrl = requireUrl(state.smoke.activeUrl, "activeUrl");
+    const previewUrl = options.rollback ? "" : requireUrl(state.smoke.previewUrl, "previewUrl");
+
+    const unlock = await stack.lock();
+    const log: string[] = [];
+    const step = (line: string): void => {
+        log.push(line);
+    };
+    try {
+        const before = state.releases[to];
+        if (!options.rollback) {
+            if (options.image) await stack.setServing(`${to}.image`, options.image);
+            if (options.modelVersion) await stack.setServing(`${to}.modelVersion`, options.modelVersion);
+            // The preview colour runs with its new release while production stays on `from`.
+            await stack.up(`deploy ${to} as the preview colour`);
+            step(
+                `deployed ${to} (image ${options.image ?? before.image ?? "built by the stack"}, model ${options.modelVersion ?? before.modelVersion})`,
+            );
+            const smokeFailure = await smokeTest(prober, previewUrl, state.smoke);
+            if (smokeFailure) {
+                step(`smoke test of the preview failed: ${smokeFailure}`);
+                if (options.image) await stack.setServing(`${to}.image`, before.image ?? "");
+                if (options.modelVersion) await stack.setServing(`${to}.modelVersion`, before.modelVersion);
+                if (options.image || options.modelVersion) {
+                    await stack.up(`restore ${to} to its previous release`);
+                    step(`restored ${to} to its previous release; ${from} kept serving throughout`);
+                }
+                return { outcome: "smoke-failed", activeColor: from, log };
+            }
+            step(`smoke test of the preview passed (${state.smoke.path} → ${state.smoke.expectedStatus})`);
+        }
+
+        await stack.setServing("activeColor", to);
+        await stack.up(`make ${to} the active colour`);
+        step(`flipped the active Service from ${from} to ${to}`);
+        const verifyFailure = await smokeTest(prober, activeUrl, state.smoke);
+        if (!verifyFailure) {
+            step(`verified the active endpoint`);
+            return { outcome: options.rollback ? "rolled-back" : "promoted", activeColor: to, log };
+        }
+
+        step(`check after the flip failed: ${verifyFailure}; rolling back to ${from}`);
+        try {
+            await stack.setServing("activeColor", from);
+            await stack.up(`roll back to ${from}`);
+        } catch (e) {
+            step(`rollback failed: ${(e as Error).message}`);
+            return { outcome: "rollback-failed", activeColor: to, log };
+        }
+        const afterRollback = await smokeTest(prober, activeUrl, state.smoke);
+        if (afterRollback) {
+            step(`the active endpoint still fails after the rollback: ${afterRollback}`);
+            return { outcome: "rollback-failed", activeColor: from, log };
+        }
+        step(`rolled back: ${from} serves again and passes the check`);
+        return { outcome: "reverted", activeColor: from, log };
+    } finally {
+        await unlock();
+    }
+}
