@@ -9,6 +9,7 @@ import { z } from "zod";
 import { DIGEST_REFERENCE } from "../components/aws/dockerfile";
 import { GPU_INSTANCE_TYPES } from "../components/aws/gpuInstances";
 import { GPU_AMI_TYPES } from "../components/aws/gpuNodePool";
+import { SECRET_REFERENCE } from "../components/aws/ecsTask";
 import { CLOUDWATCH_RETENTION_DAYS } from "../components/aws/network";
 
 export const CONFIG_NAMESPACE = "llm-platform";
@@ -293,6 +294,59 @@ export const settingsSchema = z.strictObject({
                 ),
         })
         .describe("Inference serving."),
+    ecs: z
+        .strictObject({
+            instanceTypes: z
+                .array(instanceType)
+                .min(1, { error: "expected at least one instance type" })
+                .describe("GPU instance types of the ECS capacity provider."),
+            minInstances: intIn(0, 100).describe("Fewest GPU instances."),
+            maxInstances: intIn(1, 100).describe("Most GPU instances."),
+            minTasks: intIn(1, 100).describe("Fewest tasks (the autoscaler's floor)."),
+            maxTasks: intIn(1, 200).describe("Most tasks."),
+            requestsPerTarget: intIn(1, 100000).describe("ALB requests per target the autoscaler holds."),
+            cpuUnits: intIn(256, 196608).describe("CPU units per task (1024 per vCPU)."),
+            memoryMiB: intIn(512, 2097152).describe("Memory per task, MiB."),
+            certificateArn: z
+                .string()
+                .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/, {
+                    error: "expected an ACM certificate ARN",
+                })
+                .optional()
+                .describe("ACM certificate: HTTPS on 443 with HTTP redirected. Unset: HTTP on 80."),
+            internal: z.boolean({ error: "expected a boolean (true or false)" }).describe("An internal load balancer."),
+            allowedCidrs: z
+                .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR" }))
+                .describe("Who may reach the load balancer."),
+            testListenerPort: intIn(1, 65535).describe("Port of the test listener."),
+            bakeTimeMinutes: intIn(0, 1440).describe("Minutes ECS keeps the old colour after the shift, for rollback."),
+            smokeTestLambdaArn: z
+                .string()
+                .regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:.+$/, {
+                    error: "expected a Lambda function ARN",
+                })
+                .optional()
+                .describe("Lambda that smoke-tests the test listener before production traffic shifts."),
+            max5xxPerMinute: intIn(0, 100000).describe("Target 5xx per minute that roll a deployment back."),
+            logRetentionDays: z
+                .int({ error: "expected an integer" })
+                .refine((d) => CLOUDWATCH_RETENTION_DAYS.includes(d), {
+                    error: "expected a CloudWatch retention period",
+                })
+                .describe("Days the task logs are kept."),
+            deletionProtection: z
+                .boolean({ error: "expected a boolean (true or false)" })
+                .describe("Deletion protection of the load balancer."),
+            secrets: z
+                .record(
+                    z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" }),
+                    z
+                        .string()
+                        .regex(SECRET_REFERENCE, { error: "expected a Secrets Manager secret or SSM parameter ARN" }),
+                )
+                .describe("Environment name → Secrets Manager or SSM parameter ARN (never plain values)."),
+        })
+        .describe("The inference service on ECS (serving.platform ecs or both)."),
     gpuNodePools: z
         .array(gpuNodePoolSchema, { error: "expected an array of GPU node pools" })
         .min(1, { error: "expected at least one GPU node pool" })
@@ -314,10 +368,32 @@ export interface TierDefaults {
     registry: Settings["registry"];
     image: Settings["image"];
     serving: Settings["serving"];
+    ecs: Settings["ecs"];
     /** Merged under every entry of `gpuNodePools`. */
     gpuNodePool: Omit<GpuNodePoolSettings, "name" | "instanceTypes" | "desiredSize">;
     gpuNodePools: Array<Pick<GpuNodePoolSettings, "name" | "instanceTypes">>;
 }
+
+const ECS_DEFAULTS: Omit<
+    Settings["ecs"],
+    | "instanceTypes"
+    | "cpuUnits"
+    | "memoryMiB"
+    | "bakeTimeMinutes"
+    | "logRetentionDays"
+    | "deletionProtection"
+    | "minTasks"
+    | "maxTasks"
+> = {
+    minInstances: 1,
+    maxInstances: 4,
+    requestsPerTarget: 50,
+    internal: true,
+    allowedCidrs: ["10.0.0.0/8"],
+    testListenerPort: 8443,
+    max5xxPerMinute: 5,
+    secrets: {},
+};
 
 /** Serving settings both tiers share (the reference deployment's probes, port and canary figures). */
 const SERVING_DEFAULTS: Omit<Settings["serving"], "scaleDownInactive" | "replicas" | "maxReplicas" | "resources"> = {
@@ -379,6 +455,17 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
             // g5.xlarge / g6.xlarge: 4 vCPU and 16 GiB per node.
             resources: { cpuRequest: "2", cpuLimit: "4", memoryRequest: "10Gi", memoryLimit: "14Gi" },
         },
+        ecs: {
+            ...ECS_DEFAULTS,
+            instanceTypes: ["g5.xlarge"],
+            cpuUnits: 2048,
+            memoryMiB: 12288,
+            minTasks: 1,
+            maxTasks: 2,
+            bakeTimeMinutes: 5,
+            logRetentionDays: 30,
+            deletionProtection: false,
+        },
         gpuNodePool: {
             capacityType: "SPOT",
             minSize: 0,
@@ -418,6 +505,17 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
             replicas: 3,
             maxReplicas: 6,
             resources: { cpuRequest: "4", cpuLimit: "8", memoryRequest: "16Gi", memoryLimit: "24Gi" },
+        },
+        ecs: {
+            ...ECS_DEFAULTS,
+            instanceTypes: ["g5.2xlarge"],
+            cpuUnits: 4096,
+            memoryMiB: 24576,
+            minTasks: 2,
+            maxTasks: 6,
+            bakeTimeMinutes: 15,
+            logRetentionDays: 90,
+            deletionProtection: true,
         },
         gpuNodePool: {
             capacityType: "ON_DEMAND",
@@ -495,6 +593,33 @@ export function crossFieldProblems(input: Readonly<Record<string, unknown>>): Cr
                 input: serving.gpuPool,
             });
         }
+    }
+
+    const ecs = input.ecs as Record<string, unknown> | undefined;
+    if (Array.isArray(ecs?.instanceTypes)) {
+        ecs.instanceTypes.forEach((t, j) => {
+            if (typeof t === "string" && /^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(t) && !GPU_INSTANCE_TYPES.has(t)) {
+                problems.push({
+                    path: ["ecs", "instanceTypes", j],
+                    message: `expected an NVIDIA GPU instance type (${GPU_FAMILIES}); Fargate has no GPUs`,
+                    input: t,
+                });
+            }
+        });
+    }
+    if (isInt(ecs?.minTasks) && isInt(ecs?.maxTasks) && ecs.maxTasks < ecs.minTasks) {
+        problems.push({
+            path: ["ecs", "maxTasks"],
+            message: `expected an integer >= minTasks (${ecs.minTasks})`,
+            input: ecs.maxTasks,
+        });
+    }
+    if (input.tier === "prod" && isInt(ecs?.minTasks) && ecs.minTasks < PROD_MIN_REPLICAS) {
+        problems.push({
+            path: ["ecs", "minTasks"],
+            message: `expected an integer >= ${PROD_MIN_REPLICAS} in the prod tier`,
+            input: ecs.minTasks,
+        });
     }
 
     const tags = input.tags;

@@ -1,17 +1,23 @@
 /**
  * The llm-platform stack program: reads and validates the stack's settings (before any resource
  * is registered), composes the platform components and returns the stack outputs.
+ *
+ * Shared by every stack: the network, the model artifact bucket, the registry and the image.
+ * Then the serving platform: EKS (cluster, GPU pools, device plugin, blue-green service), ECS
+ * (blue/green service with its own GPU capacity), or both, per `llm-platform:serving.platform`.
  */
+import type * as pulumi from "@pulumi/pulumi";
+import { BlueGreenEcsService } from "../components/aws/blueGreenEcsService";
 import { ContainerRegistry } from "../components/aws/containerRegistry";
 import { EksCluster } from "../components/aws/eksCluster";
 import { GpuNodePool } from "../components/aws/gpuNodePool";
+import { InferenceImage } from "../components/aws/inferenceImage";
+import { ModelArtifactBucket } from "../components/aws/modelArtifactBucket";
 import { Network } from "../components/aws/network";
 import { BlueGreenEksService } from "../components/k8s/blueGreenEksService";
 import { NvidiaDevicePlugin } from "../components/k8s/nvidiaDevicePlugin";
-import { PROD_MIN_REPLICAS } from "../environments/schema";
-import { InferenceImage } from "../components/aws/inferenceImage";
-import { ModelArtifactBucket } from "../components/aws/modelArtifactBucket";
 import { loadSettings, type PlatformSettings } from "../environments/loader";
+import { PROD_MIN_REPLICAS } from "../environments/schema";
 
 /** Tags on every AWS resource: cost allocation and ownership first, then the stack's own. */
 export function platformTags(settings: PlatformSettings): Record<string, string> {
@@ -26,12 +32,23 @@ export function platformTags(settings: PlatformSettings): Record<string, string>
     };
 }
 
-export async function program(): Promise<Record<string, unknown>> {
-    const settings = loadSettings();
-    const tags = platformTags(settings);
-    const protect = settings.protectStatefulResources;
+interface Shared {
+    settings: PlatformSettings;
+    tags: Record<string, string>;
+    protect: boolean;
+    network: Network;
+    models: ModelArtifactBucket;
+    image: InferenceImage;
+}
 
-    const network = new Network("network", { ...settings.network, protect, tags });
+/** The release a colour runs: its configured image by digest, or the image the stack builds. */
+function releaseOf(shared: Shared, color: "blue" | "green"): { image: pulumi.Input<string>; modelVersion: string } {
+    const release = shared.settings.serving[color];
+    return { image: release.image ?? shared.image.imageRef, modelVersion: release.modelVersion };
+}
+
+function eksPlatform(shared: Shared): Record<string, unknown> {
+    const { settings, tags, protect, network, models } = shared;
     const cluster = new EksCluster("llm", {
         existingClusterName: settings.cluster.existingClusterName,
         kubernetesVersion: settings.cluster.kubernetesVersion,
@@ -63,6 +80,109 @@ export async function program(): Promise<Record<string, unknown>> {
         timeSlicingReplicas: settings.devicePlugin.timeSlicingReplicas,
     });
 
+    const serving = settings.serving;
+    const poolName = serving.gpuPool ?? settings.gpuNodePools[0].name;
+    const service = new BlueGreenEksService("inference", {
+        provider: cluster.provider,
+        pool: pools[settings.gpuNodePools.findIndex((p) => p.name === poolName)],
+        oidcProviderArn: cluster.oidcProviderArn,
+        oidcIssuerUrl: cluster.oidcIssuerUrl,
+        modelBucketName: models.bucketName,
+        modelReadPolicyArn: models.readPolicyArn,
+        blue: releaseOf(shared, "blue"),
+        green: releaseOf(shared, "green"),
+        activeColor: serving.activeColor,
+        scaleDownInactive: serving.scaleDownInactive,
+        strategy: serving.strategy,
+        canary: serving.canary,
+        replicas: serving.replicas,
+        maxReplicas: serving.maxReplicas,
+        minReplicas: settings.tier === "prod" ? PROD_MIN_REPLICAS : 1,
+        gpus: serving.gpus,
+        resources: serving.resources,
+        containerPort: serving.containerPort,
+        healthPath: serving.healthPath,
+        readyPath: serving.readyPath,
+        startupTimeoutSeconds: serving.startupTimeoutSeconds,
+        targetCpuUtilization: serving.targetCpuUtilization,
+        queueLengthMetric: serving.queueLengthMetric,
+        ingressNamespaces: [...serving.ingressNamespaces],
+        ingressCidrs: [...serving.ingressCidrs],
+        prometheusNamespace: serving.prometheusNamespace,
+        tags,
+    });
+    return {
+        clusterName: cluster.clusterName,
+        oidcProviderArn: cluster.oidcProviderArn,
+        kubeconfig: cluster.kubeconfig,
+        gpuNodePools: pools.map((p, i) => ({
+            name: settings.gpuNodePools[i].name,
+            nodeGroupName: p.nodeGroupName,
+            capacityType: settings.gpuNodePools[i].capacityType,
+            gpusPerNode: p.capacity.gpusPerNode,
+            gpuMemoryGiB: p.capacity.gpuMemoryGiB,
+            gpuTypes: p.capacity.gpuTypes,
+        })),
+        eksNamespace: service.namespace,
+        eksActiveService: service.activeService,
+        eksPreviewService: service.previewService,
+        eksActiveColor: service.activeColor,
+    };
+}
+
+function ecsPlatform(shared: Shared): Record<string, unknown> {
+    const { settings, tags, protect, network, models } = shared;
+    const ecs = settings.ecs;
+    const release = releaseOf(shared, settings.serving.activeColor);
+    const service = new BlueGreenEcsService("inference-ecs", {
+        vpcId: network.vpcId,
+        loadBalancerSubnetIds: ecs.internal ? network.privateSubnetIds : network.publicSubnetIds,
+        instanceSubnetIds: network.privateSubnetIds,
+        image: release.image,
+        modelVersion: release.modelVersion,
+        modelBucketName: models.bucketName,
+        modelReadPolicyArn: models.readPolicyArn,
+        instanceTypes: [...ecs.instanceTypes],
+        minInstances: ecs.minInstances,
+        maxInstances: ecs.maxInstances,
+        minTasks: ecs.minTasks,
+        maxTasks: ecs.maxTasks,
+        requestsPerTarget: ecs.requestsPerTarget,
+        gpus: settings.serving.gpus,
+        cpuUnits: ecs.cpuUnits,
+        memoryMiB: ecs.memoryMiB,
+        containerPort: settings.serving.containerPort,
+        healthPath: settings.serving.healthPath,
+        readyPath: settings.serving.readyPath,
+        secrets: { ...ecs.secrets },
+        certificateArn: ecs.certificateArn,
+        internal: ecs.internal,
+        allowedCidrs: [...ecs.allowedCidrs],
+        testListenerPort: ecs.testListenerPort,
+        bakeTimeMinutes: ecs.bakeTimeMinutes,
+        smokeTestLambdaArn: ecs.smokeTestLambdaArn,
+        max5xxPerMinute: ecs.max5xxPerMinute,
+        p95LatencyMs: settings.serving.smokeTest.latencyBudgetMs,
+        logRetentionDays: ecs.logRetentionDays,
+        deletionProtection: ecs.deletionProtection,
+        protect,
+        tags,
+    });
+    return {
+        ecsCluster: service.clusterName,
+        ecsService: service.serviceName,
+        ecsProductionUrl: service.productionUrl,
+        ecsTestUrl: service.testUrl,
+        ecsRollbackAlarms: service.alarmNames,
+    };
+}
+
+export async function program(): Promise<Record<string, unknown>> {
+    const settings = loadSettings();
+    const tags = platformTags(settings);
+    const protect = settings.protectStatefulResources;
+
+    const network = new Network("network", { ...settings.network, protect, tags });
     const models = new ModelArtifactBucket("models", {
         noncurrentVersionExpirationDays: settings.modelBucket.noncurrentVersionExpirationDays,
         abortIncompleteMultipartUploadDays: settings.modelBucket.abortIncompleteMultipartUploadDays,
@@ -72,7 +192,6 @@ export async function program(): Promise<Record<string, unknown>> {
         protect,
         tags,
     });
-
     const registry = new ContainerRegistry("inference", {
         untaggedExpireDays: settings.registry.untaggedExpireDays,
         keepTaggedImages: settings.registry.keepTaggedImages,
@@ -88,56 +207,13 @@ export async function program(): Promise<Record<string, unknown>> {
         buildOnPreview: settings.image.buildOnPreview,
     });
 
-    const serving = settings.serving;
-    const servingOutputs: Record<string, unknown> = {};
-    if (serving.platform === "eks" || serving.platform === "both") {
-        const poolName = serving.gpuPool ?? settings.gpuNodePools[0].name;
-        const pool = pools[settings.gpuNodePools.findIndex((p) => p.name === poolName)];
-        const release = (color: "blue" | "green") => ({
-            image: serving[color].image ?? image.imageRef,
-            modelVersion: serving[color].modelVersion,
-        });
-        const service = new BlueGreenEksService("inference", {
-            provider: cluster.provider,
-            pool,
-            oidcProviderArn: cluster.oidcProviderArn,
-            oidcIssuerUrl: cluster.oidcIssuerUrl,
-            modelBucketName: models.bucketName,
-            modelReadPolicyArn: models.readPolicyArn,
-            blue: release("blue"),
-            green: release("green"),
-            activeColor: serving.activeColor,
-            scaleDownInactive: serving.scaleDownInactive,
-            strategy: serving.strategy,
-            canary: serving.canary,
-            replicas: serving.replicas,
-            maxReplicas: serving.maxReplicas,
-            minReplicas: settings.tier === "prod" ? PROD_MIN_REPLICAS : 1,
-            gpus: serving.gpus,
-            resources: serving.resources,
-            containerPort: serving.containerPort,
-            healthPath: serving.healthPath,
-            readyPath: serving.readyPath,
-            startupTimeoutSeconds: serving.startupTimeoutSeconds,
-            targetCpuUtilization: serving.targetCpuUtilization,
-            queueLengthMetric: serving.queueLengthMetric,
-            ingressNamespaces: [...serving.ingressNamespaces],
-            ingressCidrs: [...serving.ingressCidrs],
-            prometheusNamespace: serving.prometheusNamespace,
-            tags,
-        });
-        Object.assign(servingOutputs, {
-            eksNamespace: service.namespace,
-            eksActiveService: service.activeService,
-            eksPreviewService: service.previewService,
-            eksActiveColor: service.activeColor,
-        });
-    }
-
+    const shared: Shared = { settings, tags, protect, network, models, image };
+    const platform = settings.serving.platform;
     return {
-        ...servingOutputs,
         tier: settings.tier,
         region: settings.region,
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
         modelBucketName: models.bucketName,
         modelBucketArn: models.bucketArn,
         modelBucketKmsKeyArn: models.kmsKeyArn,
@@ -147,19 +223,8 @@ export async function program(): Promise<Record<string, unknown>> {
         mlflowArtifactUri: models.mlflowArtifactUri,
         repositoryUrl: registry.repositoryUrl,
         inferenceImage: image.imageRef,
-        vpcId: network.vpcId,
-        privateSubnetIds: network.privateSubnetIds,
-        clusterName: cluster.clusterName,
-        oidcProviderArn: cluster.oidcProviderArn,
-        kubeconfig: cluster.kubeconfig,
         servingReplicas: settings.serving.replicas,
-        gpuNodePools: pools.map((p, i) => ({
-            name: settings.gpuNodePools[i].name,
-            nodeGroupName: p.nodeGroupName,
-            capacityType: settings.gpuNodePools[i].capacityType,
-            gpusPerNode: p.capacity.gpusPerNode,
-            gpuMemoryGiB: p.capacity.gpuMemoryGiB,
-            gpuTypes: p.capacity.gpuTypes,
-        })),
+        ...(platform === "eks" || platform === "both" ? eksPlatform(shared) : {}),
+        ...(platform === "ecs" || platform === "both" ? ecsPlatform(shared) : {}),
     };
 }

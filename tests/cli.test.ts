@@ -133,7 +133,7 @@ describe("plan and diff as processes: exit codes", () => {
         assert.equal(ok.code, 0, ok.stderr);
         const unknown = spawnCli("plan.ts", ["--stack", "qa"]);
         assert.equal(unknown.code, 2);
-        assert.equal(unknown.stderr, 'plan: unknown stack "qa": no Pulumi.qa.yaml; known stacks: prod, staging\n');
+        assert.equal(unknown.stderr, 'plan: unknown stack "qa": no Pulumi.qa.yaml; known stacks: ecs, prod, staging\n');
         assert.equal(unknown.stdout, "");
     });
 

@@ -260,7 +260,7 @@ describe("offline engine: project and stack files", () => {
             () => readStackConfig(dir, project, "qa"),
             (e: unknown) =>
                 e instanceof UsageError &&
-                e.message === 'unknown stack "qa": no Pulumi.qa.yaml; known stacks: prod, staging',
+                e.message === 'unknown stack "qa": no Pulumi.qa.yaml; known stacks: ecs, prod, staging',
         );
         assert.throws(() => readStackConfig(dir, project, "../x"), /invalid stack name "\.\.\/x"/);
         fs.writeFileSync(path.join(dir, "Pulumi.bad.yaml"), "config: [unclosed\n");

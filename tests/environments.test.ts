@@ -49,6 +49,7 @@ describe("environments: resolveSettings", () => {
             registry: { untaggedExpireDays: 1, keepTaggedImages: 10, forceDelete: true },
             image: { platform: "linux/amd64", buildOnPreview: false },
             serving: JSON.parse(JSON.stringify(TIER_DEFAULTS.staging.serving)),
+            ecs: JSON.parse(JSON.stringify(TIER_DEFAULTS.staging.ecs)),
             gpuNodePools: [
                 {
                     name: "inference",

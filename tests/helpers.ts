@@ -33,7 +33,8 @@ export function find(doc: StackExport | ExportedResource[], type: string, name: 
 /** A copy of the project (without node_modules, which is linked) to break on purpose. */
 export function scratchProject(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llm-platform-test-"));
-    for (const entry of ["Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml", "package.json", "tsconfig.json"]) {
+    const stackFiles = fs.readdirSync(PROJECT_DIR).filter((f) => /^Pulumi\..+\.yaml$/.test(f));
+    for (const entry of ["Pulumi.yaml", ...stackFiles, "package.json", "tsconfig.json"]) {
         fs.copyFileSync(path.join(PROJECT_DIR, entry), path.join(dir, entry));
     }
     for (const folder of ["stacks", "components", "environments", "tools", "images"]) {

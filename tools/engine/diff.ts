@@ -221,7 +221,11 @@ export function diffExports(base: StackExport, head: StackExport): PlanDiff {
         } else if (!b) {
             changes.push(change("add", h, undefined));
         } else {
-            const properties = diffProperties(b.inputs ?? {}, h.inputs ?? {});
+            // As the engine does: paths the program lists in ignoreChanges never count as changes.
+            const ignored = h.ignoreChanges ?? [];
+            const properties = diffProperties(b.inputs ?? {}, h.inputs ?? {}).filter(
+                (p) => !ignored.some((i) => p.path === i || p.path.startsWith(`${i}.`) || p.path.startsWith(`${i}[`)),
+            );
             if (Boolean(b.protect) !== Boolean(h.protect))
                 properties.push({ path: "[protect]", old: Boolean(b.protect), new: Boolean(h.protect) });
             const forceNew = [...(REPLACE_ON_CHANGE[h.type] ?? []), ...(h.replaceOnChanges ?? [])];

@@ -1,0 +1,215 @@
+/**
+ * Pure builders for the inference service on ECS: the container definitions (GPU, non-root,
+ * read-only root, health check, awslogs, secrets by reference), the CloudWatch alarms that roll a
+ * deployment back, and the IAM policy documents. Tested without the engine.
+ */
+
+export interface EcsContainerSpec {
+    image: string;
+    modelVersion: string;
+    /** `s3://<bucket>/models`. */
+    modelSource: string;
+    gpus: number;
+    /** CPU units (1024 = one vCPU) and hard memory limit, MiB. */
+    cpuUnits: number;
+    memoryMiB: number;
+    containerPort: number;
+    healthPath: string;
+    runAsUser: number;
+    logLevel: string;
+    logGroupName: string;
+    region: string;
+    /** Environment name → Secrets Manager or SSM parameter ARN. */
+    secrets: Record<string, string>;
+    modelSyncImage: string;
+}
+
+/** A Secrets Manager secret or an SSM parameter, by ARN. */
+export const SECRET_REFERENCE =
+    /^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|ssm:[a-z0-9-]+:\d{12}:parameter\/.+)$/;
+
+/** The task's containers: a one-shot weights sync, then the server, which depends on its success. */
+export function buildContainerDefinitions(spec: EcsContainerSpec): Array<Record<string, unknown>> {
+    const user = `${spec.runAsUser}:${spec.runAsUser}`;
+    const logs = (prefix: string) => ({
+        logDriver: "awslogs",
+        options: { "awslogs-group": spec.logGroupName, "awslogs-region": spec.region, "awslogs-stream-prefix": prefix },
+    });
+    const modelPath = `/models/${spec.modelVersion}`;
+    const linuxParameters = { initProcessEnabled: true, capabilities: { drop: ["ALL"] } };
+    const mounts = [
+        { sourceVolume: "models", containerPath: "/models", readOnly: false },
+        { sourceVolume: "tmp", containerPath: "/tmp", readOnly: false },
+    ];
+    return [
+        {
+            name: "model-sync",
+            image: spec.modelSyncImage,
+            essential: false,
+            user,
+            readonlyRootFilesystem: true,
+            command: ["s3", "sync", "--only-show-errors", `${spec.modelSource}/${spec.modelVersion}`, modelPath],
+            environment: [{ name: "HOME", value: "/tmp" }],
+            mountPoints: mounts,
+            linuxParameters,
+            logConfiguration: logs("model-sync"),
+        },
+        {
+            name: "inference",
+            image: spec.image,
+            essential: true,
+            user,
+            readonlyRootFilesystem: true,
+            cpu: spec.cpuUnits,
+            memory: spec.memoryMiB,
+            resourceRequirements: [{ type: "GPU", value: String(spec.gpus) }],
+            portMappings: [
+                { name: "http", containerPort: spec.containerPort, hostPort: spec.containerPort, protocol: "tcp" },
+            ],
+            environment: [
+                { name: "MODEL_PATH", value: modelPath },
+                { name: "MODEL_VERSION", value: spec.modelVersion },
+                { name: "LOG_LEVEL", value: spec.logLevel },
+                { name: "PORT", value: String(spec.containerPort) },
+                { name: "HOME", value: "/tmp" },
+            ],
+            // Values are fetched by the agent at start; nothing secret is in the task definition.
+            secrets: Object.entries(spec.secrets).map(([name, valueFrom]) => ({ name, valueFrom })),
+            dependsOn: [{ containerName: "model-sync", condition: "SUCCESS" }],
+            healthCheck: {
+                command: [
+                    "CMD",
+                    "python3",
+                    "-c",
+                    `import urllib.request; urllib.request.urlopen('http://127.0.0.1:${spec.containerPort}${spec.healthPath}', timeout=5)`,
+                ],
+                interval: 30,
+                timeout: 10,
+                retries: 3,
+                startPeriod: 300,
+            },
+            mountPoints: mounts,
+            linuxParameters: { ...linuxParameters, sharedMemorySize: 2048 },
+            stopTimeout: 120,
+            ulimits: [{ name: "nofile", softLimit: 65536, hardLimit: 65536 }],
+            logConfiguration: logs("inference"),
+        },
+    ];
+}
+
+export function validateEcsContainer(
+    spec: Omit<EcsContainerSpec, "image" | "modelSource" | "logGroupName" | "region">,
+): string[] {
+    const problems: string[] = [];
+    for (const [name, arn] of Object.entries(spec.secrets)) {
+        if (!/^[A-Z_][A-Z0-9_]*$/.test(name))
+            problems.push(`secrets.${name}: expected an environment variable name (A-Z, 0-9, _)`);
+        if (!SECRET_REFERENCE.test(arn)) {
+            problems.push(
+                `secrets.${name}: expected a Secrets Manager secret or SSM parameter ARN (never a plain value), received ${JSON.stringify(arn.length > 12 ? `${arn.slice(0, 12)}…` : arn)}`,
+            );
+        }
+    }
+    if (!Number.isInteger(spec.cpuUnits) || spec.cpuUnits < 256)
+        problems.push(`cpuUnits: expected an integer >= 256 (1024 per vCPU), received ${spec.cpuUnits}`);
+    if (!Number.isInteger(spec.memoryMiB) || spec.memoryMiB < 512)
+        problems.push(`memoryMiB: expected an integer >= 512, received ${spec.memoryMiB}`);
+    if (!spec.healthPath.startsWith("/"))
+        problems.push(
+            `healthPath: expected an absolute path such as /health, received ${JSON.stringify(spec.healthPath)}`,
+        );
+    return problems;
+}
+
+export interface AlarmSpec {
+    name: string;
+    description: string;
+    metricName: string;
+    statistic?: string;
+    extendedStatistic?: string;
+    threshold: number;
+    comparisonOperator: string;
+    evaluationPeriods: number;
+    datapointsToAlarm: number;
+    period: number;
+    treatMissingData: string;
+}
+
+/**
+ * The alarms that roll an ECS deployment back: target 5xx responses, and p95 target response
+ * time over the latency budget (the production standard is 500 ms).
+ */
+export function deploymentAlarms(prefix: string, max5xxPerMinute: number, p95LatencyMs: number): AlarmSpec[] {
+    return [
+        {
+            name: `${prefix}-target-5xx`,
+            description: `More than ${max5xxPerMinute} 5xx responses from the inference targets per minute`,
+            metricName: "HTTPCode_Target_5XX_Count",
+            statistic: "Sum",
+            threshold: max5xxPerMinute,
+            comparisonOperator: "GreaterThanThreshold",
+            evaluationPeriods: 3,
+            datapointsToAlarm: 2,
+            period: 60,
+            treatMissingData: "notBreaching",
+        },
+        {
+            name: `${prefix}-p95-latency`,
+            description: `p95 target response time over ${p95LatencyMs} ms`,
+            metricName: "TargetResponseTime",
+            extendedStatistic: "p95",
+            threshold: p95LatencyMs / 1000,
+            comparisonOperator: "GreaterThanThreshold",
+            evaluationPeriods: 5,
+            datapointsToAlarm: 3,
+            period: 60,
+            treatMissingData: "notBreaching",
+        },
+    ];
+}
+
+/** The execution role may fetch exactly the listed secrets. */
+export function secretsReadPolicy(secretArns: string[]): string {
+    const secrets = secretArns.filter((a) => a.includes(":secretsmanager:"));
+    const params = secretArns.filter((a) => a.includes(":ssm:"));
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            ...(secrets.length
+                ? [{ Sid: "ReadSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secrets }]
+                : []),
+            ...(params.length
+                ? [{ Sid: "ReadParameters", Effect: "Allow", Action: "ssm:GetParameters", Resource: params }]
+                : []),
+        ],
+    });
+}
+
+/** ALB access logs: the regional ELB account may write under the prefix, over TLS only. */
+export function albLogBucketPolicy(
+    bucketArn: string,
+    elbAccountArn: string,
+    accountId: string,
+    prefix: string,
+): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [bucketArn, `${bucketArn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+            {
+                Sid: "AllowAlbAccessLogs",
+                Effect: "Allow",
+                Principal: { AWS: elbAccountArn },
+                Action: "s3:PutObject",
+                Resource: `${bucketArn}/${prefix}/AWSLogs/${accountId}/*`,
+            },
+        ],
+    });
+}

@@ -1,0 +1,314 @@
+import * as assert from "node:assert/strict";
+import {
+    BlueGreenEcsService,
+    ECS_GPU_AMI_PARAMETER,
+    validateBlueGreenEcsServiceArgs,
+} from "../components/aws/blueGreenEcsService";
+import {
+    albLogBucketPolicy,
+    buildContainerDefinitions,
+    deploymentAlarms,
+    secretsReadPolicy,
+    validateEcsContainer,
+} from "../components/aws/ecsTask";
+import { diffExports } from "../tools/engine/diff";
+import { runProgram, runStack, type RunResult } from "../tools/engine/run";
+import type { ExportedResource, StackExport } from "../tools/engine/stackExport";
+import { find, PROJECT_DIR } from "./helpers";
+
+const DIGEST = `111122223333.dkr.ecr.us-east-1.amazonaws.com/inference@sha256:${"d".repeat(64)}`;
+const SECRET = "arn:aws:secretsmanager:us-east-1:111122223333:secret:llm/hf-token-AbCdEf";
+const PARAM = "arn:aws:ssm:us-east-1:111122223333:parameter/llm/api-key";
+
+function containerSpec() {
+    return {
+        image: DIGEST,
+        modelVersion: "v2",
+        modelSource: "s3://models/models",
+        gpus: 1,
+        cpuUnits: 4096,
+        memoryMiB: 24576,
+        containerPort: 8000,
+        healthPath: "/health",
+        runAsUser: 10001,
+        logLevel: "INFO",
+        logGroupName: "/llm/inference",
+        region: "us-east-1",
+        secrets: { HF_TOKEN: SECRET, API_KEY: PARAM },
+        modelSyncImage: "public.ecr.aws/aws-cli/aws-cli:2.22.35",
+    };
+}
+
+describe("ECS task definition builders", () => {
+    const [sync, server] = buildContainerDefinitions(containerSpec());
+
+    it("runs the server with a GPU, as a numeric non-root user, on a read-only root", () => {
+        assert.deepEqual(server.resourceRequirements, [{ type: "GPU", value: "1" }]);
+        assert.equal(server.user, "10001:10001");
+        assert.equal(server.readonlyRootFilesystem, true);
+        assert.equal(sync.user, "10001:10001");
+        assert.equal(sync.readonlyRootFilesystem, true);
+        assert.deepEqual((server.linuxParameters as { capabilities: unknown }).capabilities, { drop: ["ALL"] });
+        assert.deepEqual(server.dependsOn, [{ containerName: "model-sync", condition: "SUCCESS" }]);
+    });
+
+    it("checks health on the health path, logs to CloudWatch, and takes secrets by reference only", () => {
+        assert.deepEqual((server.healthCheck as { command: string[] }).command, [
+            "CMD",
+            "python3",
+            "-c",
+            "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=5)",
+        ]);
+        assert.deepEqual(server.logConfiguration, {
+            logDriver: "awslogs",
+            options: {
+                "awslogs-group": "/llm/inference",
+                "awslogs-region": "us-east-1",
+                "awslogs-stream-prefix": "inference",
+            },
+        });
+        assert.deepEqual(server.secrets, [
+            { name: "HF_TOKEN", valueFrom: SECRET },
+            { name: "API_KEY", valueFrom: PARAM },
+        ]);
+        const env = (server.environment as Array<{ name: string; value: string }>).map((e) => e.name);
+        assert.ok(!env.includes("HF_TOKEN") && !env.includes("API_KEY"));
+    });
+
+    it("rejects plain secret values and bad sizes", () => {
+        assert.deepEqual(
+            validateEcsContainer({
+                ...containerSpec(),
+                secrets: { HF_TOKEN: "hf_abcdefghijklmnop", bad: PARAM },
+                cpuUnits: 100,
+            }),
+            [
+                'secrets.HF_TOKEN: expected a Secrets Manager secret or SSM parameter ARN (never a plain value), received "hf_abcdefghi…"',
+                "secrets.bad: expected an environment variable name (A-Z, 0-9, _)",
+                "cpuUnits: expected an integer >= 256 (1024 per vCPU), received 100",
+            ],
+        );
+        assert.deepEqual(
+            validateBlueGreenEcsServiceArgs({
+                vpcId: "v",
+                loadBalancerSubnetIds: [],
+                instanceSubnetIds: [],
+                image: DIGEST,
+                modelBucketName: "b",
+                modelReadPolicyArn: "p",
+                instanceTypes: ["m5.large", "g5.xlarge"],
+                memoryMiB: 24576,
+                minTasks: 3,
+                maxTasks: 2,
+            }),
+            [
+                'instanceTypes: "m5.large" is not a supported NVIDIA GPU instance type (Fargate has no GPUs)',
+                "memoryMiB: 24576 MiB does not fit an instance with 16 GiB after the agent's reserve",
+                "maxTasks: expected an integer >= minTasks (3), received 2",
+            ],
+        );
+    });
+
+    it("alarms on target 5xx and on p95 latency over 500 ms", () => {
+        const [errors, latency] = deploymentAlarms("svc", 5, 500);
+        assert.deepEqual(
+            [errors.metricName, errors.statistic, errors.threshold],
+            ["HTTPCode_Target_5XX_Count", "Sum", 5],
+        );
+        assert.deepEqual(
+            [latency.metricName, latency.extendedStatistic, latency.threshold],
+            ["TargetResponseTime", "p95", 0.5],
+        );
+    });
+
+    it("scopes the execution role's secret access and the ALB log delivery", () => {
+        assert.deepEqual(JSON.parse(secretsReadPolicy([SECRET, PARAM])).Statement, [
+            { Sid: "ReadSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [SECRET] },
+            { Sid: "ReadParameters", Effect: "Allow", Action: "ssm:GetParameters", Resource: [PARAM] },
+        ]);
+        const policy = JSON.parse(
+            albLogBucketPolicy("arn:aws:s3:::logs", "arn:aws:iam::127311923021:root", "111122223333", "alb"),
+        );
+        assert.deepEqual(policy.Statement[1], {
+            Sid: "AllowAlbAccessLogs",
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::127311923021:root" },
+            Action: "s3:PutObject",
+            Resource: "arn:aws:s3:::logs/alb/AWSLogs/111122223333/*",
+        });
+    });
+});
+
+describe("BlueGreenEcsService in the ecs stack", () => {
+    let ecs: RunResult;
+    const r = (type: string, name: string): ExportedResource => find(ecs.export, type, name);
+    before(async () => {
+        ecs = await runStack({ projectDir: PROJECT_DIR, stack: "ecs" });
+    });
+
+    it("creates no EKS resources when the platform is ecs", () => {
+        assert.equal(
+            ecs.export.deployment.resources.filter(
+                (x) => x.type.startsWith("aws:eks/") || x.type.startsWith("kubernetes:"),
+            ).length,
+            0,
+        );
+    });
+
+    it("runs on a GPU capacity provider: the ECS GPU AMI, IMDSv2, managed scaling and termination protection", () => {
+        const lt = r("aws:ec2/launchTemplate:LaunchTemplate", "inference-ecs-launch-template");
+        assert.match(String(lt.inputs?.imageId), /^ami-0[0-9a-f]{16}$/);
+        assert.deepEqual((lt.inputs?.metadataOptions as Record<string, unknown>).httpTokens, "required");
+        const userData = Buffer.from(String(lt.inputs?.userData), "base64").toString();
+        assert.match(userData, /echo "ECS_CLUSTER=inference-ecs-cluster-[0-9a-f]{7}" >> \/etc\/ecs\/ecs.config\n/);
+        const cp = r("aws:ecs/capacityProvider:CapacityProvider", "inference-ecs-gpu").inputs
+            ?.autoScalingGroupProvider as Record<string, unknown>;
+        assert.equal(cp.managedTerminationProtection, "ENABLED");
+        assert.equal((cp.managedScaling as Record<string, unknown>).status, "ENABLED");
+        assert.equal(r("aws:autoscaling/group:Group", "inference-ecs-instances").inputs?.protectFromScaleIn, true);
+        assert.deepEqual(r("aws:ecs/cluster:Cluster", "inference-ecs-cluster").inputs?.settings, [
+            { name: "containerInsights", value: "enhanced" },
+        ]);
+        assert.equal(
+            ECS_GPU_AMI_PARAMETER,
+            "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id",
+        );
+    });
+
+    it("deploys BLUE_GREEN with a bake time, the alternate target group and listener rules, circuit breaker and alarm rollback", () => {
+        const service = r("aws:ecs/service:Service", "inference-ecs-service");
+        const blue = r("aws:lb/targetGroup:TargetGroup", "inference-ecs-blue");
+        const green = r("aws:lb/targetGroup:TargetGroup", "inference-ecs-green");
+        assert.deepEqual(service.inputs?.deploymentConfiguration, {
+            strategy: "BLUE_GREEN",
+            bakeTimeInMinutes: "5",
+            lifecycleHooks: [],
+        });
+        assert.deepEqual(service.inputs?.deploymentCircuitBreaker, { enable: true, rollback: true });
+        const alarms = service.inputs?.alarms as { alarmNames: string[]; enable: boolean; rollback: boolean };
+        assert.deepEqual([alarms.enable, alarms.rollback, alarms.alarmNames.length], [true, true, 2]);
+        const lb = (service.inputs?.loadBalancers as Array<Record<string, unknown>>)[0];
+        assert.equal(lb.targetGroupArn, blue.outputs?.arn);
+        assert.deepEqual(lb.advancedConfiguration, {
+            alternateTargetGroupArn: green.outputs?.arn,
+            productionListenerRule: r("aws:lb/listenerRule:ListenerRule", "inference-ecs-production-rule").outputs?.arn,
+            testListenerRule: r("aws:lb/listenerRule:ListenerRule", "inference-ecs-test-rule").outputs?.arn,
+            roleArn: r("aws:iam/role:Role", "inference-ecs-infrastructure-role").outputs?.arn,
+        });
+        assert.deepEqual((blue.inputs?.healthCheck as Record<string, unknown>).path, "/ready");
+    });
+
+    it("does not fight ECS over the weights and target groups it swaps after a deployment", async () => {
+        const rule = r("aws:lb/listenerRule:ListenerRule", "inference-ecs-production-rule");
+        assert.deepEqual(rule.ignoreChanges, ["actions"]);
+        assert.deepEqual(r("aws:ecs/service:Service", "inference-ecs-service").ignoreChanges, [
+            "desiredCount",
+            "loadBalancers[0].targetGroupArn",
+            "loadBalancers[0].advancedConfiguration.alternateTargetGroupArn",
+        ]);
+        // The state after ECS finished a deployment: green is primary, weights moved to green.
+        const afterDeployment = JSON.parse(JSON.stringify(ecs.export)) as StackExport;
+        const swap = (name: string, fn: (inputs: Record<string, unknown>) => void) =>
+            fn(find(afterDeployment, name.split(" ")[0], name.split(" ")[1]).inputs!);
+        swap("aws:lb/listenerRule:ListenerRule inference-ecs-production-rule", (i) => {
+            const tgs = (i.actions as Array<{ forward: { targetGroups: Array<{ weight: number }> } }>)[0].forward
+                .targetGroups;
+            [tgs[0].weight, tgs[1].weight] = [0, 100];
+        });
+        swap("aws:ecs/service:Service inference-ecs-service", (i) => {
+            const lb = (i.loadBalancers as Array<Record<string, unknown>>)[0];
+            const adv = lb.advancedConfiguration as Record<string, unknown>;
+            [lb.targetGroupArn, adv.alternateTargetGroupArn] = [adv.alternateTargetGroupArn, lb.targetGroupArn];
+            i.desiredCount = 2;
+        });
+        const next = await runStack({ projectDir: PROJECT_DIR, stack: "ecs" });
+        assert.deepEqual(diffExports(afterDeployment, next.export).changes, []);
+    });
+
+    it("serves the task with the GPU, non-root user and secrets of the container builder", () => {
+        const defs = JSON.parse(
+            String(r("aws:ecs/taskDefinition:TaskDefinition", "inference-ecs-task").inputs?.containerDefinitions),
+        );
+        assert.deepEqual(
+            defs.map((d: { name: string }) => d.name),
+            ["model-sync", "inference"],
+        );
+        assert.equal(defs[1].image, ecs.outputs.inferenceImage);
+        assert.deepEqual(defs[1].resourceRequirements, [{ type: "GPU", value: "1" }]);
+        const task = r("aws:ecs/taskDefinition:TaskDefinition", "inference-ecs-task").inputs!;
+        assert.notEqual(task.executionRoleArn, task.taskRoleArn, "separate execution and task roles");
+        assert.equal(
+            r("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "inference-ecs-task-read").inputs?.policyArn,
+            ecs.outputs.modelReadPolicyArn,
+        );
+    });
+
+    it("scales tasks on ALB requests per target between the configured bounds", () => {
+        const target = r("aws:appautoscaling/target:Target", "inference-ecs-scaling").inputs!;
+        assert.deepEqual(
+            [target.minCapacity, target.maxCapacity, target.scalableDimension],
+            [1, 2, "ecs:service:DesiredCount"],
+        );
+        const policy = r("aws:appautoscaling/policy:Policy", "inference-ecs-requests-per-target").inputs
+            ?.targetTrackingScalingPolicyConfiguration as Record<string, unknown>;
+        assert.equal(policy.targetValue, 50);
+        const metric = policy.predefinedMetricSpecification as Record<string, string>;
+        assert.equal(metric.predefinedMetricType, "ALBRequestCountPerTarget");
+        assert.match(metric.resourceLabel, /^app\/.+\/[0-9a-f]{16}\/targetgroup\/.+\/[0-9a-f]{16}$/);
+    });
+
+    it("drops invalid headers, logs access, and alarms on 5xx and p95 latency", () => {
+        const alb = r("aws:lb/loadBalancer:LoadBalancer", "inference-ecs-alb").inputs!;
+        assert.equal(alb.dropInvalidHeaderFields, true);
+        assert.equal(alb.internal, true);
+        assert.equal((alb.accessLogs as Record<string, unknown>).enabled, true);
+        assert.equal(alb.enableDeletionProtection, false, "staging tier");
+        const p95 = r("aws:cloudwatch/metricAlarm:MetricAlarm", "inference-ecs-p95-latency").inputs!;
+        assert.deepEqual([p95.metricName, p95.extendedStatistic, p95.threshold], ["TargetResponseTime", "p95", 0.5]);
+    });
+});
+
+describe("BlueGreenEcsService options", () => {
+    it("serves HTTPS with HTTP redirected, invokes the smoke-test hook, and protects the load balancer at its defaults", async () => {
+        const result = await runProgram({
+            project: "lib",
+            stack: "dev",
+            config: { "aws:region": "us-east-1" },
+            program: () =>
+                new BlueGreenEcsService("svc", {
+                    vpcId: "vpc-0abc12345",
+                    loadBalancerSubnetIds: ["subnet-1", "subnet-2"],
+                    instanceSubnetIds: ["subnet-3", "subnet-4"],
+                    image: DIGEST,
+                    modelBucketName: "models",
+                    modelReadPolicyArn: "arn:aws:iam::111122223333:policy/read",
+                    certificateArn: "arn:aws:acm:us-east-1:111122223333:certificate/abc",
+                    smokeTestLambdaArn: "arn:aws:lambda:us-east-1:111122223333:function:smoke",
+                }),
+        });
+        const listener = (n: string) => find(result.export, "aws:lb/listener:Listener", n).inputs!;
+        assert.deepEqual(
+            [
+                listener("svc-production").port,
+                listener("svc-production").protocol,
+                listener("svc-production").sslPolicy,
+            ],
+            [443, "HTTPS", "ELBSecurityPolicy-TLS13-1-2-2021-06"],
+        );
+        assert.deepEqual(listener("svc-http-redirect").defaultActions, [
+            { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+        ]);
+        const hooks = (
+            find(result.export, "aws:ecs/service:Service", "svc-service").inputs?.deploymentConfiguration as {
+                lifecycleHooks: Array<Record<string, unknown>>;
+            }
+        ).lifecycleHooks;
+        assert.deepEqual(hooks[0].lifecycleStages, ["POST_TEST_TRAFFIC_SHIFT"]);
+        assert.equal(hooks[0].hookTargetArn, "arn:aws:lambda:us-east-1:111122223333:function:smoke");
+        assert.equal(
+            find(result.export, "aws:lb/loadBalancer:LoadBalancer", "svc-alb").inputs?.enableDeletionProtection,
+            true,
+        );
+        assert.equal(find(result.export, "aws:ecs/cluster:Cluster", "svc-cluster").protect, true);
+    });
+});
