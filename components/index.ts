@@ -9,3 +9,8 @@ export * from "./aws/inferenceImage";
 export * from "./aws/modelArtifactBucket";
 export * from "./aws/network";
 export * from "./k8s/nvidiaDevicePlugin";
+export * from "./aws/blueGreenEcsService";
+export * from "./aws/ecsTask";
+export * from "./k8s/blueGreenEksService";
+export * from "./k8s/canary";
+export * from "./k8s/inferenceWorkload";

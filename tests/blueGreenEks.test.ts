@@ -372,6 +372,29 @@ describe("BlueGreenEksService in the stacks", () => {
         ]);
     });
 
+    it("scales on a queue-length metric when one is configured", async () => {
+        const queued = await runStack({
+            projectDir: PROJECT_DIR,
+            stack: "prod",
+            configOverrides: {
+                "llm-platform:serving":
+                    '{"queueLengthMetric":{"name":"llm_inference_queue_length","averageValue":"10"}}',
+            },
+        });
+        const hpa = k8sOf(queued, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "inference-blue").inputs
+            ?.spec as Record<string, unknown>;
+        assert.deepEqual(hpa.metrics, [
+            {
+                type: "Pods",
+                pods: {
+                    metric: { name: "llm_inference_queue_length" },
+                    target: { type: "AverageValue", averageValue: "10" },
+                },
+            },
+        ]);
+        assert.deepEqual(kubernetesSchemaErrors(queued.export.deployment.resources), []);
+    });
+
     it("every Kubernetes object validates against the schema in both strategies", async () => {
         assert.deepEqual(kubernetesSchemaErrors(prod.export.deployment.resources), []);
         const canary = await runStack({

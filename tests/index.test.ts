@@ -18,6 +18,11 @@ describe("the library's public surface", () => {
             "irsaTrustPolicy",
             "buildKubeconfig",
             "planSubnets",
+            "BlueGreenEksService",
+            "BlueGreenEcsService",
+            "buildPodSpec",
+            "buildContainerDefinitions",
+            "buildCanarySpec",
         ]) {
             assert.equal(typeof (library as Record<string, unknown>)[name], "function", name);
         }
