@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
+import { load as parseYaml } from "js-yaml";
 import { configKeyDocs, renderConfigTable } from "../environments/docs";
 import { settingsSchema } from "../environments/schema";
 import { withConfigTable } from "../tools/cli/docs";

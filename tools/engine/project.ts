@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
+import { load as parseYaml } from "js-yaml";
 
 /** Bad project or stack files, CLI arguments or configuration: the commands exit 2. */
 export class UsageError extends Error {
