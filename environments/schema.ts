@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { DIGEST_REFERENCE } from "../components/aws/dockerfile";
+import { DEFAULT_CANARY } from "../components/k8s/canary";
 import { GPU_INSTANCE_TYPES } from "../components/aws/gpuInstances";
 import { GPU_AMI_TYPES } from "../components/aws/gpuNodePool";
 import { SECRET_REFERENCE } from "../components/aws/ecsTask";
@@ -411,14 +412,7 @@ const SERVING_DEFAULTS: Omit<Settings["serving"], "scaleDownInactive" | "replica
     ingressNamespaces: ["ingress-nginx"],
     ingressCidrs: [],
     prometheusNamespace: "monitoring",
-    canary: {
-        interval: "1m",
-        threshold: 5,
-        maxWeight: 50,
-        stepWeight: 10,
-        minSuccessRatePercent: 99,
-        maxRequestDurationMs: 500,
-    },
+    canary: { ...DEFAULT_CANARY },
     smokeTest: { path: "/health", expectedStatus: 200, latencyBudgetMs: 500, attempts: 5 },
 };
 

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { lifecycleRules } from "./bucketPolicies";
+import { logLifecycleRules } from "./bucketPolicies";
+import { hardenedBucket } from "./hardenedBucket";
 import {
     albLogBucketPolicy,
     buildContainerDefinitions,
@@ -358,47 +359,19 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
         );
 
         // Load balancer: access logs, production and test listeners, blue and green target groups.
-        const logBucket = new aws.s3.Bucket(
-            `${name}-alb-logs`,
-            { forceDestroy: !protect, tags },
-            { parent: this, protect, retainOnDelete: protect },
-        );
-        new aws.s3.BucketPublicAccessBlock(
-            `${name}-alb-logs`,
-            {
-                bucket: logBucket.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            child,
-        );
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-alb-logs`,
-            { bucket: logBucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-            child,
-        );
-        new aws.s3.BucketVersioning(
-            `${name}-alb-logs`,
-            { bucket: logBucket.id, versioningConfiguration: { status: "Enabled" } },
-            child,
-        );
-        new aws.s3.BucketLifecycleConfiguration(
-            `${name}-alb-logs`,
-            { bucket: logBucket.id, rules: lifecycleRules(30, 7) },
-            child,
-        );
         const elbAccount = aws.elb.getServiceAccountOutput({}, child).arn;
-        const logPolicy = new aws.s3.BucketPolicy(
+        const logBucket = hardenedBucket(
+            this,
+            `${name}-alb-logs`,
             `${name}-alb-logs`,
             {
-                bucket: logBucket.id,
-                policy: pulumi
-                    .all([logBucket.arn, elbAccount, accountId])
-                    .apply(([b, e, a]) => albLogBucketPolicy(b, e, a, "alb")),
+                forceDestroy: !protect,
+                tags,
+                policy: (bucketArn) =>
+                    pulumi.all([elbAccount, accountId]).apply(([e, a]) => albLogBucketPolicy(bucketArn, e, a, "alb")),
+                rules: logLifecycleRules(args.logRetentionDays ?? 30),
             },
-            child,
+            { protect, retainOnDelete: protect },
         );
         const alb = new aws.lb.LoadBalancer(
             `${name}-alb`,
@@ -412,7 +385,7 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
                 accessLogs: { bucket: logBucket.bucket, prefix: "alb", enabled: true },
                 tags,
             },
-            { parent: this, dependsOn: [logPolicy] },
+            { parent: this, dependsOn: [logBucket] },
         );
         const targetGroup = (color: string): aws.lb.TargetGroup =>
             new aws.lb.TargetGroup(

@@ -4,7 +4,7 @@
  */
 import type * as aws from "@pulumi/aws";
 
-interface Statement {
+export interface Statement {
     Sid: string;
     Effect: "Allow" | "Deny";
     Principal?: unknown;
@@ -15,7 +15,8 @@ interface Statement {
 
 const document = (statements: Statement[]): string => JSON.stringify({ Version: "2012-10-17", Statement: statements });
 
-const denyInsecureTransport = (bucketArn: string): Statement => ({
+/** The statement that denies every request to the bucket made without TLS. */
+export const denyInsecureTransport = (bucketArn: string): Statement => ({
     Sid: "DenyInsecureTransport",
     Effect: "Deny",
     Principal: "*",

@@ -1,3 +1,5 @@
+import { denyInsecureTransport } from "./bucketPolicies";
+
 /**
  * Pure builders for the inference service on ECS: the container definitions (GPU, non-root,
  * read-only root, health check, awslogs, secrets by reference), the CloudWatch alarms that roll a
@@ -195,14 +197,7 @@ export function albLogBucketPolicy(
     return JSON.stringify({
         Version: "2012-10-17",
         Statement: [
-            {
-                Sid: "DenyInsecureTransport",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:*",
-                Resource: [bucketArn, `${bucketArn}/*`],
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
+            denyInsecureTransport(bucketArn),
             {
                 Sid: "AllowAlbAccessLogs",
                 Effect: "Allow",
