@@ -1,0 +1,289 @@
+/**
+ * Prometheus rules for the production standards of LLM serving, built from settings by a pure
+ * function: latency, success rate, availability as multi-window error-budget burn rates,
+ * hallucination rate, GPU saturation and idleness, GPU memory pressure, XID errors, queue length,
+ * token throughput, model drift and scrape health. Rendered to a rules file, they are checked and
+ * unit-tested with promtool; deployed, they become a PrometheusRule.
+ */
+import { dump } from "js-yaml";
+
+/** The metrics the rules read; each is a setting. */
+export interface MetricNames {
+    /** Counter of requests with a status label. */
+    requestsTotal: string;
+    /** Label of `requestsTotal` that holds the status. */
+    statusLabel: string;
+    /** Regex of `statusLabel` values that count as errors. */
+    errorStatusRegex: string;
+    /** Histogram of request durations in seconds (the `_bucket` series are read). */
+    requestDuration: string;
+    /** Gauge 0..1 of hallucinated responses. */
+    hallucinationRate: string;
+    /** Counter of tokens. */
+    tokensTotal: string;
+    /** Gauge of GPU utilisation, percent. */
+    gpuUtilization: string;
+    /** Gauge of pending requests. */
+    queueLength: string;
+    /** Gauge 1 while the drift job detects drift. */
+    driftDetected: string;
+}
+
+/** The reference document's metric names (prometheus_client in the serving app). */
+export const REFERENCE_METRICS: MetricNames = {
+    requestsTotal: "llm_requests_total",
+    statusLabel: "status",
+    errorStatusRegex: "5..|error",
+    requestDuration: "llm_request_duration_seconds",
+    hallucinationRate: "llm_hallucination_rate",
+    tokensTotal: "llm_tokens_used_total",
+    gpuUtilization: "llm_gpu_utilization",
+    queueLength: "llm_inference_queue_length",
+    driftDetected: "llm_model_drift_detected",
+};
+
+/** vLLM's own metric names (its OpenAI server exports them on /metrics). */
+export const VLLM_METRICS: MetricNames = {
+    requestsTotal: "http_requests_total",
+    statusLabel: "status",
+    errorStatusRegex: "5..|5xx",
+    requestDuration: "vllm:e2e_request_latency_seconds",
+    hallucinationRate: "llm_hallucination_rate",
+    tokensTotal: "vllm:generation_tokens_total",
+    gpuUtilization: "DCGM_FI_DEV_GPU_UTIL",
+    queueLength: "vllm:num_requests_waiting",
+    driftDetected: "llm_model_drift_detected",
+};
+
+/** The production standards, as thresholds. */
+export interface SloSettings {
+    /** Availability objective, e.g. 0.999. */
+    availability: number;
+    /** p95 latency budget, ms. */
+    p95LatencyMs: number;
+    /** Lowest success rate, e.g. 0.99. */
+    minSuccessRate: number;
+    /** Highest hallucination rate, e.g. 0.05. */
+    maxHallucinationRate: number;
+    /** GPU utilisation (percent) above which the service is saturated. */
+    gpuHighUtilizationPercent: number;
+    /** GPU utilisation (percent) below which GPUs sit idle and cost money. */
+    gpuIdleUtilizationPercent: number;
+    /** Pending requests per pod that mean the service cannot keep up. */
+    maxQueueLength: number;
+    /** Fraction of yesterday's token throughput (same time of day) below which a drop alerts. */
+    tokenThroughputDropRatio: number;
+}
+
+export const REFERENCE_SLO: SloSettings = {
+    availability: 0.999,
+    p95LatencyMs: 500,
+    minSuccessRate: 0.99,
+    maxHallucinationRate: 0.05,
+    gpuHighUtilizationPercent: 95,
+    gpuIdleUtilizationPercent: 10,
+    maxQueueLength: 50,
+    tokenThroughputDropRatio: 0.5,
+};
+
+export interface Rule {
+    record?: string;
+    alert?: string;
+    expr: string;
+    for?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+}
+
+export interface RuleGroup {
+    name: string;
+    interval?: string;
+    rules: Rule[];
+}
+
+export type Severity = "critical" | "warning" | "info";
+
+export interface RuleOptions {
+    metrics: MetricNames;
+    slo: SloSettings;
+    /** Prometheus `job` of the inference service's scrape. */
+    job: string;
+    /** Base URL of the runbooks; each alert links `<base>#<alert>`. */
+    runbookBaseUrl: string;
+}
+
+/** Window pairs of the multi-window, multi-burn-rate alerts (Google SRE workbook, ch. 5). */
+export const BURN_RATE_WINDOWS = [
+    { severity: "critical" as Severity, long: "1h", short: "5m", factor: 14.4, for: "2m" },
+    { severity: "critical" as Severity, long: "6h", short: "30m", factor: 6, for: "15m" },
+    { severity: "warning" as Severity, long: "3d", short: "6h", factor: 1, for: "1h" },
+];
+
+const fmt = (n: number): string => String(Number(n.toPrecision(6)));
+
+/** Every rule group; alerts carry `severity` and `runbook_url`. */
+export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
+    const { metrics: m, slo, job } = options;
+    const sel = `job="${job}"`;
+    const errors = `${m.statusLabel}=~"${m.errorStatusRegex}"`;
+    const alert = (
+        name: string,
+        expr: string,
+        forDuration: string,
+        severity: Severity,
+        summary: string,
+        description: string,
+    ): Rule => ({
+        alert: name,
+        expr,
+        ...(forDuration ? { for: forDuration } : {}),
+        labels: { severity, service: job },
+        annotations: { summary, description, runbook_url: `${options.runbookBaseUrl}#${name.toLowerCase()}` },
+    });
+    const windows = [...new Set(BURN_RATE_WINDOWS.flatMap((w) => [w.long, w.short]))];
+    const budget = 1 - slo.availability;
+    return [
+        {
+            name: "llm-serving-recording",
+            rules: windows.map((w) => ({
+                record: `llm:request_error_ratio:rate${w}`,
+                expr: `sum(rate(${m.requestsTotal}{${sel},${errors}}[${w}])) / sum(rate(${m.requestsTotal}{${sel}}[${w}]))`,
+            })),
+        },
+        {
+            name: "llm-serving-slo",
+            rules: [
+                alert(
+                    "LLMHighP95Latency",
+                    `histogram_quantile(0.95, sum by (le) (rate(${m.requestDuration}_bucket{${sel}}[5m]))) > ${fmt(slo.p95LatencyMs / 1000)}`,
+                    "10m",
+                    "warning",
+                    `p95 latency over ${slo.p95LatencyMs} ms`,
+                    `The 95th percentile of request duration has been above ${slo.p95LatencyMs} ms for 10 minutes.`,
+                ),
+                alert(
+                    "LLMLowSuccessRate",
+                    `(1 - llm:request_error_ratio:rate5m) < ${fmt(slo.minSuccessRate)}`,
+                    "10m",
+                    "critical",
+                    `success rate below ${fmt(slo.minSuccessRate * 100)} %`,
+                    `Fewer than ${fmt(slo.minSuccessRate * 100)} % of requests have succeeded for 10 minutes.`,
+                ),
+                ...BURN_RATE_WINDOWS.map((w) =>
+                    alert(
+                        `LLMErrorBudgetBurn${w.long}`,
+                        `llm:request_error_ratio:rate${w.long} > ${fmt(w.factor * budget)} and llm:request_error_ratio:rate${w.short} > ${fmt(w.factor * budget)}`,
+                        w.for,
+                        w.severity,
+                        `error budget of the ${fmt(slo.availability * 100)} % availability objective burning ${w.factor}x too fast`,
+                        `Errors over ${w.long} and ${w.short} exceed ${w.factor} times the budget of ${fmt(budget * 100)} %; at this rate the 30-day budget is gone in ${fmt(30 / w.factor)} days.`,
+                    ),
+                ),
+            ],
+        },
+        {
+            name: "llm-model-quality",
+            rules: [
+                alert(
+                    "LLMHallucinationRateHigh",
+                    `max(${m.hallucinationRate}{${sel}}) > ${fmt(slo.maxHallucinationRate)}`,
+                    "15m",
+                    "critical",
+                    `hallucination rate over ${fmt(slo.maxHallucinationRate * 100)} %`,
+                    `The evaluated share of hallucinated responses has been above ${fmt(slo.maxHallucinationRate * 100)} % for 15 minutes.`,
+                ),
+                alert(
+                    "LLMModelDriftDetected",
+                    `max(${m.driftDetected}) > 0`,
+                    "0m",
+                    "warning",
+                    "model drift detected",
+                    "The drift job reports a significant shift of the model's inputs or outputs; review and retrain.",
+                ),
+                alert(
+                    "LLMTokenThroughputDrop",
+                    `sum(rate(${m.tokensTotal}{${sel}}[30m])) < ${fmt(slo.tokenThroughputDropRatio)} * sum(rate(${m.tokensTotal}{${sel}}[30m] offset 1d))`,
+                    "30m",
+                    "warning",
+                    `token throughput below ${fmt(slo.tokenThroughputDropRatio * 100)} % of yesterday`,
+                    "Tokens generated per second have dropped sharply against the same time yesterday.",
+                ),
+            ],
+        },
+        {
+            name: "llm-capacity",
+            rules: [
+                alert(
+                    "LLMGPUSaturated",
+                    `avg(${m.gpuUtilization}) > ${fmt(slo.gpuHighUtilizationPercent)}`,
+                    "30m",
+                    "warning",
+                    `GPU utilisation over ${slo.gpuHighUtilizationPercent} %`,
+                    "The GPUs have been saturated for 30 minutes; add replicas or nodes before latency suffers.",
+                ),
+                alert(
+                    "LLMGPUIdle",
+                    `avg(${m.gpuUtilization}) < ${fmt(slo.gpuIdleUtilizationPercent)}`,
+                    "2h",
+                    "info",
+                    `GPU utilisation under ${slo.gpuIdleUtilizationPercent} %`,
+                    "GPUs have been nearly idle for two hours: they cost money; lower the pool's minimum or scale to zero.",
+                ),
+                alert(
+                    "LLMGPUMemoryPressure",
+                    "max by (Hostname, gpu) (DCGM_FI_DEV_FB_USED / (DCGM_FI_DEV_FB_USED + DCGM_FI_DEV_FB_FREE)) > 0.95",
+                    "15m",
+                    "warning",
+                    "GPU memory over 95 %",
+                    "A GPU's framebuffer has been over 95 % full for 15 minutes; out-of-memory errors are near.",
+                ),
+                alert(
+                    "LLMGPUXidErrors",
+                    "max by (Hostname, gpu) (DCGM_FI_DEV_XID_ERRORS) > 0",
+                    "0m",
+                    "critical",
+                    "GPU XID error",
+                    "The GPU driver reported an XID error (value is the last XID code); drain the node if it repeats.",
+                ),
+                alert(
+                    "LLMInferenceQueueLong",
+                    `max(${m.queueLength}{${sel}}) > ${fmt(slo.maxQueueLength)}`,
+                    "10m",
+                    "warning",
+                    `more than ${slo.maxQueueLength} requests waiting`,
+                    "Requests queue faster than the service serves them; scale out.",
+                ),
+                alert(
+                    "LLMTargetDown",
+                    `up{${sel}} == 0`,
+                    "5m",
+                    "critical",
+                    "inference target down",
+                    "Prometheus cannot scrape an inference pod for 5 minutes.",
+                ),
+            ],
+        },
+    ];
+}
+
+/** The rules file promtool and Prometheus read. */
+export function renderRulesFile(groups: RuleGroup[]): string {
+    return dump({ groups }, { lineWidth: 200, noRefs: true });
+}
+
+/** Every alert with what the README lists about it. */
+export function alertCatalogue(
+    groups: RuleGroup[],
+): Array<{ alert: string; severity: string; for: string; expr: string; summary: string }> {
+    return groups.flatMap((g) =>
+        g.rules
+            .filter((r): r is Rule & { alert: string } => r.alert !== undefined)
+            .map((r) => ({
+                alert: r.alert,
+                severity: r.labels?.severity ?? "",
+                for: r.for ?? "0m",
+                expr: r.expr,
+                summary: r.annotations?.summary ?? "",
+            })),
+    );
+}

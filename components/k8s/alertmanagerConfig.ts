@@ -1,0 +1,116 @@
+/**
+ * The Alertmanager configuration: alerts route by severity — critical pages (PagerDuty, or the
+ * Slack/SNS channel when no pager is configured), warning goes to chat, info is kept quiet — and
+ * a critical alert inhibits the warnings of the same alert and service. Receivers come from
+ * settings, their credentials from secrets. Checked with `amtool check-config` in the tests.
+ */
+import { dump } from "js-yaml";
+
+export interface AlertReceivers {
+    /** Slack incoming-webhook URL (secret). */
+    slackWebhookUrl?: string;
+    /** Slack channel for warnings and, without a pager, for critical alerts. @default "#llm-alerts" */
+    slackChannel?: string;
+    /** PagerDuty Events v2 routing key (secret): critical alerts page. */
+    pagerdutyRoutingKey?: string;
+    /** SNS topic ARN that receives every alert (e.g. to fan out to email or chat). */
+    snsTopicArn?: string;
+    /** Region of the SNS topic. */
+    region?: string;
+}
+
+interface Receiver {
+    name: string;
+    slack_configs?: Array<Record<string, unknown>>;
+    pagerduty_configs?: Array<Record<string, unknown>>;
+    sns_configs?: Array<Record<string, unknown>>;
+}
+
+/** Which receiver each severity goes to, as the README documents. */
+export function severityRoutes(r: AlertReceivers): Record<"critical" | "warning" | "info", string> {
+    const chat = r.slackWebhookUrl ? "slack" : r.snsTopicArn ? "sns" : "null";
+    return { critical: r.pagerdutyRoutingKey ? "pagerduty" : chat, warning: chat, info: "null" };
+}
+
+/** The configuration object (the chart's `alertmanager.config`). */
+export function buildAlertmanagerConfig(r: AlertReceivers): Record<string, unknown> {
+    const receivers: Receiver[] = [{ name: "null" }];
+    if (r.slackWebhookUrl) {
+        receivers.push({
+            name: "slack",
+            slack_configs: [
+                {
+                    api_url: r.slackWebhookUrl,
+                    channel: r.slackChannel ?? "#llm-alerts",
+                    send_resolved: true,
+                    title: "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.severity }})",
+                    text: "{{ range .Alerts }}{{ .Annotations.summary }}: {{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}",
+                },
+            ],
+        });
+    }
+    if (r.snsTopicArn) {
+        receivers.push({
+            name: "sns",
+            sns_configs: [
+                {
+                    topic_arn: r.snsTopicArn,
+                    sigv4: { region: r.region ?? "us-east-1" },
+                    send_resolved: true,
+                    subject: "{{ .CommonLabels.alertname }}",
+                },
+            ],
+        });
+    }
+    if (r.pagerdutyRoutingKey) {
+        receivers.push({
+            name: "pagerduty",
+            pagerduty_configs: [
+                {
+                    routing_key: r.pagerdutyRoutingKey,
+                    send_resolved: true,
+                    severity: "critical",
+                    description: "{{ .CommonAnnotations.summary }}",
+                },
+            ],
+        });
+    }
+    const routes = severityRoutes(r);
+    return {
+        route: {
+            receiver: routes.warning,
+            group_by: ["alertname", "service"],
+            group_wait: "30s",
+            group_interval: "5m",
+            repeat_interval: "4h",
+            routes: [
+                {
+                    receiver: routes.critical,
+                    matchers: ['severity="critical"'],
+                    repeat_interval: "1h",
+                    continue: false,
+                },
+                { receiver: routes.warning, matchers: ['severity="warning"'] },
+                { receiver: routes.info, matchers: ['severity="info"'] },
+            ],
+        },
+        inhibit_rules: [
+            {
+                source_matchers: ['severity="critical"'],
+                target_matchers: ['severity=~"warning|info"'],
+                equal: ["alertname", "service"],
+            },
+            // While the service's scrape is down, its other alerts are noise.
+            {
+                source_matchers: ['alertname="LLMTargetDown"'],
+                target_matchers: ['alertname!="LLMTargetDown"'],
+                equal: ["service"],
+            },
+        ],
+        receivers,
+    };
+}
+
+export function renderAlertmanagerConfig(r: AlertReceivers): string {
+    return dump(buildAlertmanagerConfig(r), { lineWidth: 200 });
+}

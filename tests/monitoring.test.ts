@@ -1,0 +1,298 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { dump } from "js-yaml";
+import {
+    buildAlertmanagerConfig,
+    renderAlertmanagerConfig,
+    severityRoutes,
+} from "../components/k8s/alertmanagerConfig";
+import {
+    alertCatalogue,
+    buildRuleGroups,
+    renderRulesFile,
+    REFERENCE_METRICS,
+    REFERENCE_SLO,
+    VLLM_METRICS,
+    type Rule,
+    type RuleGroup,
+} from "../components/k8s/alertRules";
+
+const RUNBOOK = "https://example.com/runbook";
+const groups = (): RuleGroup[] =>
+    buildRuleGroups({ metrics: REFERENCE_METRICS, slo: REFERENCE_SLO, job: "inference", runbookBaseUrl: RUNBOOK });
+
+/** Runs one of Prometheus's tools; they come from Debian's prometheus and prometheus-alertmanager packages (.ci/run installs them). */
+function tool(command: "promtool" | "amtool", args: string[]): { code: number | null; out: string } {
+    const r = spawnSync(command, args, { encoding: "utf8" });
+    if (r.error && (r.error as NodeJS.ErrnoException).code === "ENOENT") {
+        assert.fail(`${command} is not installed: apt-get install prometheus prometheus-alertmanager (.ci/run does)`);
+    }
+    return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+interface Case {
+    name: string;
+    series: Array<{ series: string; values: string }>;
+    alert: string;
+    at: string;
+    /** Extra labels of the firing alert beyond severity and service; undefined: it stays quiet. */
+    fires?: Record<string, string>;
+}
+
+const ok = (perMinute: number, minutes = 240) => `0+${perMinute}x${minutes}`;
+const gauge = (value: number, minutes = 240) => `${value}x${minutes}`;
+const latency = (le01: number, le05: number, le1: number) => [
+    { series: 'llm_request_duration_seconds_bucket{job="inference",le="0.1"}', values: ok(le01) },
+    { series: 'llm_request_duration_seconds_bucket{job="inference",le="0.5"}', values: ok(le05) },
+    { series: 'llm_request_duration_seconds_bucket{job="inference",le="1"}', values: ok(le1) },
+    { series: 'llm_request_duration_seconds_bucket{job="inference",le="2.5"}', values: ok(400) },
+    { series: 'llm_request_duration_seconds_bucket{job="inference",le="5"}', values: ok(400) },
+    { series: 'llm_request_duration_seconds_bucket{job="inference",le="+Inf"}', values: ok(400) },
+];
+const traffic = (okPerMinute: number, errorsPerMinute: number) => [
+    { series: 'llm_requests_total{job="inference",status="200"}', values: ok(okPerMinute) },
+    { series: 'llm_requests_total{job="inference",status="500"}', values: ok(errorsPerMinute) },
+];
+
+/** Synthetic series: each alert fires on a breach and stays quiet just inside the standard. */
+const CASES: Case[] = [
+    {
+        name: "p95 at 600 ms for 10 minutes",
+        series: latency(0, 375, 400),
+        alert: "LLMHighP95Latency",
+        at: "25m",
+        fires: {},
+    },
+    { name: "p95 at 400 ms", series: latency(320, 400, 400), alert: "LLMHighP95Latency", at: "25m" },
+    { name: "2 % errors", series: traffic(98, 2), alert: "LLMLowSuccessRate", at: "25m", fires: {} },
+    { name: "0.5 % errors", series: traffic(995, 5), alert: "LLMLowSuccessRate", at: "25m" },
+    {
+        name: "2 % errors exhaust the budget 20x too fast",
+        series: traffic(98, 2),
+        alert: "LLMErrorBudgetBurn1h",
+        at: "70m",
+        fires: {},
+    },
+    { name: "0.1 % errors burn the budget at 1x", series: traffic(999, 1), alert: "LLMErrorBudgetBurn1h", at: "70m" },
+    { name: "0.8 % errors for hours", series: traffic(992, 8), alert: "LLMErrorBudgetBurn6h", at: "200m", fires: {} },
+    {
+        name: "8 % hallucinations",
+        series: [{ series: 'llm_hallucination_rate{job="inference"}', values: gauge(0.08) }],
+        alert: "LLMHallucinationRateHigh",
+        at: "30m",
+        fires: {},
+    },
+    {
+        name: "3 % hallucinations",
+        series: [{ series: 'llm_hallucination_rate{job="inference"}', values: gauge(0.03) }],
+        alert: "LLMHallucinationRateHigh",
+        at: "30m",
+    },
+    {
+        name: "GPUs at 98 %",
+        series: [{ series: 'llm_gpu_utilization{job="inference"}', values: gauge(98) }],
+        alert: "LLMGPUSaturated",
+        at: "45m",
+        fires: {},
+    },
+    {
+        name: "GPUs at 5 % for 3 hours",
+        series: [{ series: 'llm_gpu_utilization{job="inference"}', values: gauge(5) }],
+        alert: "LLMGPUIdle",
+        at: "150m",
+        fires: {},
+    },
+    {
+        name: "GPUs at 50 %",
+        series: [{ series: 'llm_gpu_utilization{job="inference"}', values: gauge(50) }],
+        alert: "LLMGPUIdle",
+        at: "150m",
+    },
+    {
+        name: "framebuffer 97 % full",
+        series: [
+            { series: 'DCGM_FI_DEV_FB_USED{Hostname="node-1",gpu="0"}', values: gauge(23300) },
+            { series: 'DCGM_FI_DEV_FB_FREE{Hostname="node-1",gpu="0"}', values: gauge(700) },
+        ],
+        alert: "LLMGPUMemoryPressure",
+        at: "30m",
+        fires: { Hostname: "node-1", gpu: "0" },
+    },
+    {
+        name: "XID 79 on a GPU",
+        series: [{ series: 'DCGM_FI_DEV_XID_ERRORS{Hostname="node-1",gpu="0"}', values: "0 0 79 79" }],
+        alert: "LLMGPUXidErrors",
+        at: "3m",
+        fires: { Hostname: "node-1", gpu: "0" },
+    },
+    {
+        name: "80 requests waiting",
+        series: [{ series: 'llm_inference_queue_length{job="inference"}', values: gauge(80) }],
+        alert: "LLMInferenceQueueLong",
+        at: "20m",
+        fires: {},
+    },
+    {
+        name: "drift reported",
+        series: [{ series: 'llm_model_drift_detected{job="drift-job"}', values: gauge(1) }],
+        alert: "LLMModelDriftDetected",
+        at: "1m",
+        fires: {},
+    },
+    {
+        name: "a pod that cannot be scraped",
+        series: [{ series: 'up{job="inference",instance="10.0.1.5:8000"}', values: gauge(0) }],
+        alert: "LLMTargetDown",
+        at: "10m",
+        fires: { instance: "10.0.1.5:8000", job: "inference" },
+    },
+    {
+        name: "token throughput at a third of yesterday's",
+        series: [
+            {
+                series: 'llm_tokens_used_total{job="inference",type="completion"}',
+                values: "0+3000x1440 4323000+1000x60",
+            },
+        ],
+        alert: "LLMTokenThroughputDrop",
+        at: "1500m",
+        fires: {},
+    },
+];
+
+/** A promtool unit-test file for the cases, expecting each alert's labels and annotations from the rule. */
+function promtoolTests(cases: Case[], rules: RuleGroup[]): string {
+    const byName = new Map<string, Rule>(
+        rules
+            .flatMap((g) => g.rules)
+            .filter((r) => r.alert)
+            .map((r) => [r.alert as string, r]),
+    );
+    return dump(
+        {
+            rule_files: ["rules.yaml"],
+            evaluation_interval: "1m",
+            tests: cases.map((c) => {
+                const rule = byName.get(c.alert);
+                assert.ok(rule, `no rule ${c.alert}`);
+                return {
+                    name: c.name,
+                    interval: "1m",
+                    input_series: c.series,
+                    alert_rule_test: [
+                        {
+                            eval_time: c.at,
+                            alertname: c.alert,
+                            exp_alerts: c.fires
+                                ? [{ exp_labels: { ...rule.labels, ...c.fires }, exp_annotations: rule.annotations }]
+                                : [],
+                        },
+                    ],
+                };
+            }),
+        },
+        { lineWidth: 400 },
+    );
+}
+
+function runPromtoolTests(rules: RuleGroup[]): { code: number | null; out: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promtool-"));
+    fs.writeFileSync(path.join(dir, "rules.yaml"), renderRulesFile(rules));
+    fs.writeFileSync(path.join(dir, "tests.yaml"), promtoolTests(CASES, rules));
+    return tool("promtool", ["test", "rules", path.join(dir, "tests.yaml")]);
+}
+
+describe("alert rules, checked and unit-tested with promtool", () => {
+    it("render to a rules file that promtool accepts, for both metric presets", () => {
+        for (const metrics of [REFERENCE_METRICS, VLLM_METRICS]) {
+            const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rules-")), "rules.yaml");
+            fs.writeFileSync(
+                file,
+                renderRulesFile(
+                    buildRuleGroups({ metrics, slo: REFERENCE_SLO, job: "inference", runbookBaseUrl: RUNBOOK }),
+                ),
+            );
+            const r = tool("promtool", ["check", "rules", file]);
+            assert.equal(r.code, 0, r.out);
+            assert.match(r.out, /SUCCESS: 19 rules found/);
+        }
+    });
+
+    it("fire on every breach and stay quiet inside the standards", () => {
+        const r = runPromtoolTests(groups());
+        assert.equal(r.code, 0, r.out);
+        assert.match(r.out, /SUCCESS/);
+    });
+
+    it("catch a broken threshold: a mutated rule fails its promtool test", () => {
+        const mutated = groups().map((g) => ({
+            ...g,
+            rules: g.rules.map((rule) =>
+                rule.alert === "LLMHighP95Latency" ? { ...rule, expr: rule.expr.replace("> 0.5", "> 5") } : rule,
+            ),
+        }));
+        const r = runPromtoolTests(mutated);
+        assert.notEqual(r.code, 0);
+        assert.match(r.out, /p95 at 600 ms for 10 minutes/);
+    });
+
+    it("give every alert a severity and a runbook, and use the configured metric names", () => {
+        for (const a of alertCatalogue(groups())) {
+            assert.ok(["critical", "warning", "info"].includes(a.severity), a.alert);
+        }
+        for (const rule of groups()
+            .flatMap((g) => g.rules)
+            .filter((r) => r.alert)) {
+            assert.equal(rule.annotations?.runbook_url, `${RUNBOOK}#${rule.alert!.toLowerCase()}`);
+        }
+        const vllm = renderRulesFile(
+            buildRuleGroups({ metrics: VLLM_METRICS, slo: REFERENCE_SLO, job: "inference", runbookBaseUrl: RUNBOOK }),
+        );
+        assert.match(vllm, /vllm:e2e_request_latency_seconds_bucket/);
+        assert.match(vllm, /vllm:num_requests_waiting/);
+        assert.doesNotMatch(vllm, /llm_request_duration_seconds/);
+    });
+});
+
+describe("Alertmanager configuration, checked with amtool", () => {
+    const check = (config: string) => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "am-")), "alertmanager.yaml");
+        fs.writeFileSync(file, config);
+        return tool("amtool", ["check-config", file]);
+    };
+
+    it("is valid with every receiver, with chat only, and with none", () => {
+        const full = check(
+            renderAlertmanagerConfig({
+                slackWebhookUrl: "https://hooks.slack.com/services/T000/B000/XXXX",
+                pagerdutyRoutingKey: "0123456789abcdef0123456789abcdef",
+                snsTopicArn: "arn:aws:sns:us-east-1:111122223333:alerts",
+            }),
+        );
+        assert.equal(full.code, 0, full.out);
+        assert.match(full.out, /4 receivers/);
+        assert.equal(
+            check(renderAlertmanagerConfig({ slackWebhookUrl: "https://hooks.slack.com/services/T/B/X" })).code,
+            0,
+        );
+        assert.equal(check(renderAlertmanagerConfig({})).code, 0);
+    });
+
+    it("pages on critical, chats on warning, keeps info quiet, and inhibits warnings under a critical", () => {
+        assert.deepEqual(severityRoutes({ slackWebhookUrl: "u", pagerdutyRoutingKey: "k" }), {
+            critical: "pagerduty",
+            warning: "slack",
+            info: "null",
+        });
+        assert.deepEqual(severityRoutes({ snsTopicArn: "arn" }), { critical: "sns", warning: "sns", info: "null" });
+        const config = buildAlertmanagerConfig({ slackWebhookUrl: "u" }) as { inhibit_rules: unknown[] };
+        assert.deepEqual(config.inhibit_rules[0], {
+            source_matchers: ['severity="critical"'],
+            target_matchers: ['severity=~"warning|info"'],
+            equal: ["alertname", "service"],
+        });
+    });
+});
