@@ -3,6 +3,7 @@
  * README's table cannot drift from the code (a test compares them).
  */
 import type { z } from "zod";
+import { alertCatalogue, buildRuleGroups, REFERENCE_METRICS, REFERENCE_SLO } from "../components/k8s/alertRules";
 import { CONFIG_NAMESPACE, TIER_DEFAULTS, TIERS, gpuNodePoolSchema, settingsSchema, type Tier } from "./schema";
 
 export interface ConfigKeyDoc {
@@ -68,4 +69,24 @@ export function renderConfigTable(): string {
         (d) => `| \`${d.key}\` | ${d.description.replace(/\|/g, "\\|")} | ${d.defaults.staging} | ${d.defaults.prod} |`,
     );
     return ["| Key | Description | staging | prod |", "|---|---|---|---|", ...rows].join("\n");
+}
+
+/** The README's alert table: every alert with its condition, severity and where it routes. */
+export function renderAlertTable(): string {
+    const groups = buildRuleGroups({
+        metrics: REFERENCE_METRICS,
+        slo: REFERENCE_SLO,
+        job: "inference",
+        runbookBaseUrl: "",
+    });
+    const route: Record<string, string> = {
+        critical: "PagerDuty when `alerting.pagerdutyRoutingKey` is set, else Slack / SNS",
+        warning: "Slack (`alerting.slackWebhookUrl`) or SNS (`alerting.snsTopicArn`)",
+        info: "Alertmanager only (no notification)",
+    };
+    const rows = alertCatalogue(groups).map(
+        (a) =>
+            `| \`${a.alert}\` | ${a.summary} | \`${a.expr.replace(/\|/g, "\\|")}\` for ${a.for} | ${a.severity} | ${route[a.severity]} |`,
+    );
+    return ["| Alert | Fires when | Condition | Severity | Routes to |", "|---|---|---|---|---|", ...rows].join("\n");
 }

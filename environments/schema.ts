@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { DIGEST_REFERENCE } from "../components/aws/dockerfile";
+import { REFERENCE_SLO } from "../components/k8s/alertRules";
 import { DEFAULT_CANARY } from "../components/k8s/canary";
 import { GPU_INSTANCE_TYPES } from "../components/aws/gpuInstances";
 import { GPU_AMI_TYPES } from "../components/aws/gpuNodePool";
@@ -295,6 +296,47 @@ export const settingsSchema = z.strictObject({
                 ),
         })
         .describe("Inference serving."),
+    monitoring: z
+        .strictObject({
+            metricsPreset: z
+                .enum(["reference", "vllm"])
+                .describe("Metric names the rules and dashboards read: the reference app's or vLLM's own."),
+            retentionDays: intIn(1, 3650).describe("Days Prometheus keeps metrics."),
+            storageGiB: intIn(10, 16384).describe("Size of each Prometheus volume (gp3, encrypted)."),
+            replicas: intIn(1, 5).describe("Prometheus and Alertmanager replicas."),
+            slo: z
+                .strictObject({
+                    availability: z.number().gt(0.9).lt(1),
+                    p95LatencyMs: intIn(1, 600000),
+                    minSuccessRate: z.number().gt(0).lt(1),
+                    maxHallucinationRate: z.number().gt(0).lt(1),
+                    gpuHighUtilizationPercent: intIn(1, 100),
+                    gpuIdleUtilizationPercent: intIn(0, 99),
+                    maxQueueLength: intIn(1, 100000),
+                    tokenThroughputDropRatio: z.number().gt(0).lt(1),
+                })
+                .describe(
+                    "The production standards the alerts hold (availability 0.999, p95 500 ms, success 99 %, hallucinations 5 % …).",
+                ),
+            alerting: z
+                .strictObject({
+                    slackWebhookUrl: z.string().min(1).optional(),
+                    slackChannel: z.string().min(1).optional(),
+                    pagerdutyRoutingKey: z.string().min(1).optional(),
+                    snsTopicArn: z
+                        .string()
+                        .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:.+$/, { error: "expected an SNS topic ARN" })
+                        .optional(),
+                })
+                .describe(
+                    "Alert receivers: {slackWebhookUrl, slackChannel, pagerdutyRoutingKey, snsTopicArn}; set the webhook and key with `pulumi config set --secret --path`.",
+                ),
+            runbookBaseUrl: z
+                .string()
+                .regex(/^https?:\/\/\S+$/, { error: "expected an http(s) URL" })
+                .describe("Where each alert's runbook link points (an anchor per alert is appended)."),
+        })
+        .describe("Prometheus, Alertmanager, Grafana and the alert rules (EKS)."),
     ecs: z
         .strictObject({
             instanceTypes: z
@@ -370,10 +412,18 @@ export interface TierDefaults {
     image: Settings["image"];
     serving: Settings["serving"];
     ecs: Settings["ecs"];
+    monitoring: Settings["monitoring"];
     /** Merged under every entry of `gpuNodePools`. */
     gpuNodePool: Omit<GpuNodePoolSettings, "name" | "instanceTypes" | "desiredSize">;
     gpuNodePools: Array<Pick<GpuNodePoolSettings, "name" | "instanceTypes">>;
 }
+
+const MONITORING_DEFAULTS: Omit<Settings["monitoring"], "retentionDays" | "storageGiB" | "replicas"> = {
+    metricsPreset: "reference",
+    slo: { ...REFERENCE_SLO },
+    alerting: {},
+    runbookBaseUrl: "https://github.com/llm-platform/llm-platform/blob/main/README.md",
+};
 
 const ECS_DEFAULTS: Omit<
     Settings["ecs"],
@@ -449,6 +499,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
             // g5.xlarge / g6.xlarge: 4 vCPU and 16 GiB per node.
             resources: { cpuRequest: "2", cpuLimit: "4", memoryRequest: "10Gi", memoryLimit: "14Gi" },
         },
+        monitoring: { ...MONITORING_DEFAULTS, retentionDays: 7, storageGiB: 50, replicas: 1 },
         ecs: {
             ...ECS_DEFAULTS,
             instanceTypes: ["g5.xlarge"],
@@ -500,6 +551,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
             maxReplicas: 6,
             resources: { cpuRequest: "4", cpuLimit: "8", memoryRequest: "16Gi", memoryLimit: "24Gi" },
         },
+        monitoring: { ...MONITORING_DEFAULTS, retentionDays: 30, storageGiB: 200, replicas: 2 },
         ecs: {
             ...ECS_DEFAULTS,
             instanceTypes: ["g5.2xlarge"],

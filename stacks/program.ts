@@ -6,7 +6,7 @@
  * Then the serving platform: EKS (cluster, GPU pools, device plugin, blue-green service), ECS
  * (blue/green service with its own GPU capacity), or both, per `llm-platform:serving.platform`.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { BlueGreenEcsService } from "../components/aws/blueGreenEcsService";
 import { ContainerRegistry } from "../components/aws/containerRegistry";
 import { EksCluster } from "../components/aws/eksCluster";
@@ -14,7 +14,9 @@ import { GpuNodePool } from "../components/aws/gpuNodePool";
 import { InferenceImage } from "../components/aws/inferenceImage";
 import { ModelArtifactBucket } from "../components/aws/modelArtifactBucket";
 import { Network } from "../components/aws/network";
+import { REFERENCE_METRICS, VLLM_METRICS } from "../components/k8s/alertRules";
 import { BlueGreenEksService } from "../components/k8s/blueGreenEksService";
+import { MonitoringStack } from "../components/k8s/monitoringStack";
 import { NvidiaDevicePlugin } from "../components/k8s/nvidiaDevicePlugin";
 import { loadSettings, type PlatformSettings } from "../environments/loader";
 import { PROD_MIN_REPLICAS } from "../environments/schema";
@@ -111,7 +113,23 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
         prometheusNamespace: serving.prometheusNamespace,
         tags,
     });
+    const monitoring = new MonitoringStack("monitoring", {
+        provider: cluster.provider,
+        namespace: serving.prometheusNamespace,
+        services: [
+            { name: "inference", namespace: service.namespace, selector: { "app.kubernetes.io/name": "inference" } },
+        ],
+        metrics: settings.monitoring.metricsPreset === "vllm" ? VLLM_METRICS : REFERENCE_METRICS,
+        slo: settings.monitoring.slo,
+        receivers: pulumi.secret({ ...settings.monitoring.alerting, region: settings.region }),
+        retentionDays: settings.monitoring.retentionDays,
+        storageGiB: settings.monitoring.storageGiB,
+        replicas: settings.monitoring.replicas,
+        runbookBaseUrl: settings.monitoring.runbookBaseUrl,
+    });
     return {
+        monitoringNamespace: monitoring.namespace,
+        grafanaAdminPassword: monitoring.grafanaAdminPassword,
         clusterName: cluster.clusterName,
         oidcProviderArn: cluster.oidcProviderArn,
         kubeconfig: cluster.kubeconfig,

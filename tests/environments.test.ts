@@ -50,6 +50,7 @@ describe("environments: resolveSettings", () => {
             image: { platform: "linux/amd64", buildOnPreview: false },
             serving: JSON.parse(JSON.stringify(TIER_DEFAULTS.staging.serving)),
             ecs: JSON.parse(JSON.stringify(TIER_DEFAULTS.staging.ecs)),
+            monitoring: JSON.parse(JSON.stringify(TIER_DEFAULTS.staging.monitoring)),
             gpuNodePools: [
                 {
                     name: "inference",

@@ -14,6 +14,19 @@ const CUSTOM_SCHEMAS: Record<string, string> = {
 };
 const ajv = new Ajv({ allErrors: true, strict: false });
 
+/** Models loaded from ESM-only packages (prometheus-operator's); fill with {@link loadOperatorModels}. */
+const OPERATOR_MODELS = new Map<string, ModelClass>();
+
+/** Loads the prometheus-operator models (ServiceMonitor, PrometheusRule …); call in a `before` hook. */
+export async function loadOperatorModels(): Promise<void> {
+    const v1 = (await import("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1")) as unknown as Record<
+        string,
+        ModelClass
+    >;
+    for (const kind of ["ServiceMonitor", "PodMonitor", "PrometheusRule"])
+        OPERATOR_MODELS.set(`kubernetes:monitoring.coreos.com/v1:${kind}`, v1[kind]);
+}
+
 function customValidator(type: string): ((data: unknown) => string[]) | undefined {
     const file = CUSTOM_SCHEMAS[type];
     if (!file) return undefined;
@@ -31,6 +44,8 @@ type ModelClass = new (data: Record<string, unknown>) => Validatable;
 
 /** The kubernetes-models module for `kubernetes:<group>/<version>:<Kind>`. */
 function modelFor(type: string): ModelClass {
+    const operator = OPERATOR_MODELS.get(type);
+    if (operator) return operator;
     const m = /^kubernetes:([^/]+)\/([^:]+):(.+)$/.exec(type);
     if (!m) throw new Error(`not a Kubernetes type: ${type}`);
     const [, group, version, kind] = m;

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { load as parseYaml } from "js-yaml";
-import { configKeyDocs, renderConfigTable } from "../environments/docs";
+import { configKeyDocs, renderAlertTable, renderConfigTable } from "../environments/docs";
 import { settingsSchema } from "../environments/schema";
 import { withConfigTable } from "../tools/cli/docs";
 import { PROJECT_DIR } from "./helpers";
@@ -62,6 +62,9 @@ describe("project files", () => {
         assert.equal(table, renderConfigTable(), "run `npm run docs` to update the README");
         assert.equal(withConfigTable(readme), readme);
         assert.throws(() => withConfigTable("no markers"), /README\.md needs the markers/);
+        const alerts = /<!-- alert-table:start -->\n([\s\S]*?)\n<!-- alert-table:end -->/.exec(readme)?.[1];
+        assert.equal(alerts, renderAlertTable(), "run `npm run docs` to update the README");
+        assert.equal(alerts?.split("\n").length, 2 + 14, "every alert is listed");
     });
 
     it("the stack files do not depend on ESC, so a self-managed backend works", () => {

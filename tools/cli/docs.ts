@@ -1,29 +1,32 @@
 /**
- * `npm run docs`: rewrites the README's configuration table from the schema and tier defaults
- * (between the config-table markers). The tests fail when the README is out of date.
+ * `npm run docs`: rewrites the README's configuration table (from the schema and tier defaults)
+ * and alert table (from the rules). The tests fail when the README is out of date.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { renderConfigTable } from "../../environments/docs";
+import { renderAlertTable, renderConfigTable } from "../../environments/docs";
 import { runCommand, UsageError } from "./cli";
 
-const START = "<!-- config-table:start -->";
-const END = "<!-- config-table:end -->";
+/** The README text with the block between `<!-- name:start -->` and `<!-- name:end -->` replaced. */
+function replaceBlock(readme: string, name: string, content: string): string {
+    const [start, end] = [`<!-- ${name}:start -->`, `<!-- ${name}:end -->`];
+    const from = readme.indexOf(start);
+    const to = readme.indexOf(end);
+    if (from < 0 || to < from)
+        throw new UsageError(`README.md needs the markers ${start} and ${end} around the generated table`);
+    return `${readme.slice(0, from + start.length)}\n${content}\n${readme.slice(to)}`;
+}
 
-/** The README text with its configuration table replaced. */
+/** The README text with its configuration and alert tables regenerated. */
 export function withConfigTable(readme: string): string {
-    const start = readme.indexOf(START);
-    const end = readme.indexOf(END);
-    if (start < 0 || end < start)
-        throw new UsageError(`README.md needs the markers ${START} and ${END} around the configuration table`);
-    return `${readme.slice(0, start + START.length)}\n${renderConfigTable()}\n${readme.slice(end)}`;
+    return replaceBlock(replaceBlock(readme, "config-table", renderConfigTable()), "alert-table", renderAlertTable());
 }
 
 if (require.main === module) {
     runCommand("docs", async () => {
         const file = path.resolve(__dirname, "..", "..", "README.md");
         fs.writeFileSync(file, withConfigTable(fs.readFileSync(file, "utf8")));
-        process.stdout.write(`Updated the configuration table in ${file}\n`);
+        process.stdout.write(`Updated the configuration and alert tables in ${file}\n`);
         return 0;
     });
 }

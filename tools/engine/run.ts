@@ -9,6 +9,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { call, newResource, OFFLINE_ACCOUNT_ID, type CloudContext } from "./mocks";
 import { readProject, readStackConfig, UsageError } from "./project";
 import {
@@ -76,6 +77,25 @@ interface RegisterResponse {
     getUrn(): string;
     getId(): string;
     getObject(): Proto | undefined;
+    setObject(value: unknown): void;
+}
+
+/**
+ * As the engine does: outputs a resource declares secret (`additionalSecretOutputs`, e.g. a
+ * RandomPassword's `result`) come back to the program as secrets.
+ */
+function markSecretOutputs(resp: RegisterResponse, names: string[]): void {
+    if (names.length === 0) return;
+    const object = resp.getObject()?.toJavaScript() ?? {};
+    for (const name of names) {
+        if (
+            name in object &&
+            !(typeof object[name] === "object" && object[name] !== null && SECRET_SIG in (object[name] as object))
+        ) {
+            object[name] = { [SECRET_SIG]: SECRET_SIG_VALUE, value: object[name] };
+        }
+    }
+    resp.setObject(Struct.fromJavaScript(object as Record<string, never>));
 }
 
 type Callback = (err: unknown, resp: unknown) => void;
@@ -138,7 +158,10 @@ class CapturingMonitor extends MockMonitor {
 
     async registerResource(req: RegisterRequest, callback: Callback): Promise<void> {
         await super.registerResource(req, (err: unknown, resp: unknown) => {
-            if (!err) this.capture(req, resp as RegisterResponse);
+            if (!err) {
+                markSecretOutputs(resp as RegisterResponse, req.getAdditionalsecretoutputsList());
+                this.capture(req, resp as RegisterResponse);
+            }
             callback(err, resp);
         });
     }

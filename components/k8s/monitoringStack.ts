@@ -1,0 +1,268 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { GPU_TOLERATION, LABELS } from "../aws/gpuNodePool";
+import { buildAlertmanagerConfig, type AlertReceivers } from "./alertmanagerConfig";
+import { buildRuleGroups, REFERENCE_METRICS, REFERENCE_SLO, type MetricNames, type SloSettings } from "./alertRules";
+import { buildDashboards } from "./dashboards";
+
+export const KUBE_PROMETHEUS_STACK_VERSION = "79.8.2";
+export const DCGM_EXPORTER_VERSION = "3.4.2";
+
+export interface ScrapedService {
+    /** The service's name; ServiceMonitor `<component>-<name>`, and the Prometheus `job`. */
+    name: string;
+    namespace: pulumi.Input<string>;
+    /** Labels of the Services to scrape. */
+    selector: Record<string, string>;
+    /** Named Service port that serves /metrics. @default "http" */
+    port?: string;
+}
+
+export interface MonitoringStackArgs {
+    provider: k8s.Provider;
+    /** @default "monitoring" */
+    namespace?: string;
+    /** Services whose /metrics Prometheus scrapes. The first one is the rules' and dashboards' `job`. */
+    services: ScrapedService[];
+    /** @default REFERENCE_METRICS */
+    metrics?: MetricNames;
+    /** @default REFERENCE_SLO */
+    slo?: SloSettings;
+    /** Alert receivers; the credentials should be secrets. @default {} (alerts are only visible in Alertmanager) */
+    receivers?: pulumi.Input<AlertReceivers>;
+    /** Days of metrics kept. @default 15 */
+    retentionDays?: number;
+    /** Size of each Prometheus volume (gp3, encrypted). @default 50 */
+    storageGiB?: number;
+    /** Prometheus and Alertmanager replicas. @default 1 */
+    replicas?: number;
+    /** Where each alert's runbook link points. @default "https://github.com/llm-platform/llm-platform/blob/main/README.md" */
+    runbookBaseUrl?: string;
+    /** @default KUBE_PROMETHEUS_STACK_VERSION */
+    chartVersion?: string;
+    /** @default DCGM_EXPORTER_VERSION */
+    dcgmChartVersion?: string;
+}
+
+export function validateMonitoringStackArgs(args: Omit<MonitoringStackArgs, "provider">): string[] {
+    const problems: string[] = [];
+    if (args.services.length === 0) problems.push("services: expected at least one service to scrape");
+    const check = (field: string, value: number | undefined, min: number, max: number): void => {
+        if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
+            problems.push(`${field}: expected an integer between ${min} and ${max}, received ${value}`);
+        }
+    };
+    check("retentionDays", args.retentionDays, 1, 3650);
+    check("storageGiB", args.storageGiB, 10, 16384);
+    check("replicas", args.replicas, 1, 5);
+    return problems;
+}
+
+/** kube-prometheus-stack values: our ServiceMonitors and rules are picked up from every namespace. */
+export function prometheusStackValues(options: {
+    retentionDays: number;
+    storageGiB: number;
+    replicas: number;
+    storageClass: string;
+    grafanaSecret: string;
+    alertmanagerConfig: Record<string, unknown>;
+}): Record<string, unknown> {
+    return {
+        prometheus: {
+            prometheusSpec: {
+                retention: `${options.retentionDays}d`,
+                replicas: options.replicas,
+                serviceMonitorSelectorNilUsesHelmValues: false,
+                podMonitorSelectorNilUsesHelmValues: false,
+                ruleSelectorNilUsesHelmValues: false,
+                resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "8Gi" } },
+                storageSpec: {
+                    volumeClaimTemplate: {
+                        spec: {
+                            storageClassName: options.storageClass,
+                            accessModes: ["ReadWriteOnce"],
+                            resources: { requests: { storage: `${options.storageGiB}Gi` } },
+                        },
+                    },
+                },
+            },
+        },
+        alertmanager: {
+            alertmanagerSpec: {
+                replicas: options.replicas,
+                resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+            },
+            config: options.alertmanagerConfig,
+        },
+        grafana: {
+            admin: { existingSecret: options.grafanaSecret, userKey: "admin-user", passwordKey: "admin-password" },
+            sidecar: {
+                dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" },
+            },
+        },
+    };
+}
+
+/**
+ * Monitoring for the inference platform on EKS: kube-prometheus-stack (Prometheus, Alertmanager,
+ * Grafana) at a pinned chart version, the NVIDIA DCGM exporter on GPU nodes, a ServiceMonitor per
+ * inference service, the production-standard alert rules, Alertmanager routes by severity, and
+ * Grafana dashboards as code. Grafana's admin password is generated and kept secret.
+ */
+export class MonitoringStack extends pulumi.ComponentResource {
+    public readonly namespace: pulumi.Output<string>;
+    /** Secret. */
+    public readonly grafanaAdminPassword: pulumi.Output<string>;
+
+    constructor(name: string, args: MonitoringStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("llm-platform:k8s:MonitoringStack", name, {}, opts);
+        const problems = validateMonitoringStackArgs(args);
+        if (problems.length > 0)
+            throw new Error(`MonitoringStack "${name}": invalid arguments:\n  ${problems.join("\n  ")}`);
+        const k8sOpts = { parent: this, provider: args.provider };
+        const metrics = args.metrics ?? REFERENCE_METRICS;
+        const job = args.services[0].name;
+
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            // node-exporter reads the host's network and process namespaces.
+            {
+                metadata: {
+                    name: args.namespace ?? "monitoring",
+                    labels: {
+                        "pod-security.kubernetes.io/enforce": "privileged",
+                        "app.kubernetes.io/managed-by": "pulumi",
+                    },
+                },
+            },
+            k8sOpts,
+        );
+        const ns = namespace.metadata.name;
+        const password = new random.RandomPassword(
+            `${name}-grafana-admin`,
+            { length: 32, special: false },
+            { parent: this },
+        );
+        const grafanaSecret = new k8s.core.v1.Secret(
+            `${name}-grafana-admin`,
+            {
+                metadata: { name: "grafana-admin", namespace: ns },
+                type: "Opaque",
+                stringData: { "admin-user": "admin", "admin-password": password.result },
+            },
+            k8sOpts,
+        );
+        const storageClass = new k8s.storage.v1.StorageClass(
+            `${name}-gp3`,
+            {
+                metadata: { name: `${args.namespace ?? "monitoring"}-gp3` },
+                provisioner: "ebs.csi.aws.com",
+                parameters: { type: "gp3", encrypted: "true" },
+                reclaimPolicy: "Retain",
+                volumeBindingMode: "WaitForFirstConsumer",
+                allowVolumeExpansion: true,
+            },
+            k8sOpts,
+        );
+        const alertmanagerConfig = pulumi.output(args.receivers ?? {}).apply((r) => buildAlertmanagerConfig(r));
+        new k8s.helm.v3.Release(
+            `${name}-kube-prometheus-stack`,
+            {
+                chart: "kube-prometheus-stack",
+                version: args.chartVersion ?? KUBE_PROMETHEUS_STACK_VERSION,
+                repositoryOpts: { repo: "https://prometheus-community.github.io/helm-charts" },
+                namespace: ns,
+                // Receivers carry credentials: the whole values document is kept secret.
+                values: pulumi.secret(
+                    pulumi
+                        .all([storageClass.metadata.name, grafanaSecret.metadata.name, alertmanagerConfig])
+                        .apply(([sc, secret, am]) =>
+                            prometheusStackValues({
+                                retentionDays: args.retentionDays ?? 15,
+                                storageGiB: args.storageGiB ?? 50,
+                                replicas: args.replicas ?? 1,
+                                storageClass: sc,
+                                grafanaSecret: secret,
+                                alertmanagerConfig: am,
+                            }),
+                        ),
+                ),
+                atomic: true,
+                timeout: 900,
+            },
+            k8sOpts,
+        );
+        new k8s.helm.v3.Release(
+            `${name}-dcgm-exporter`,
+            {
+                chart: "dcgm-exporter",
+                version: args.dcgmChartVersion ?? DCGM_EXPORTER_VERSION,
+                repositoryOpts: { repo: "https://nvidia.github.io/dcgm-exporter/helm-charts" },
+                namespace: ns,
+                values: {
+                    nodeSelector: { [LABELS.accelerator]: "nvidia" },
+                    tolerations: [GPU_TOLERATION],
+                    serviceMonitor: { enabled: true, interval: "15s" },
+                },
+            },
+            k8sOpts,
+        );
+        for (const service of args.services) {
+            new k8s.apiextensions.CustomResource(
+                `${name}-${service.name}`,
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "ServiceMonitor",
+                    metadata: { name: service.name, namespace: ns },
+                    spec: {
+                        jobLabel: "llm-platform/job",
+                        namespaceSelector: { matchNames: [service.namespace] },
+                        selector: { matchLabels: service.selector },
+                        endpoints: [
+                            {
+                                port: service.port ?? "http",
+                                path: "/metrics",
+                                interval: "15s",
+                                relabelings: [{ targetLabel: "job", replacement: service.name }],
+                            },
+                        ],
+                    },
+                },
+                k8sOpts,
+            );
+        }
+        new k8s.apiextensions.CustomResource(
+            `${name}-rules`,
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "PrometheusRule",
+                metadata: { name: "llm-platform", namespace: ns },
+                spec: {
+                    groups: buildRuleGroups({
+                        metrics,
+                        slo: args.slo ?? REFERENCE_SLO,
+                        job,
+                        runbookBaseUrl:
+                            args.runbookBaseUrl ?? "https://github.com/llm-platform/llm-platform/blob/main/README.md",
+                    }),
+                },
+            },
+            k8sOpts,
+        );
+        for (const d of buildDashboards(metrics, job)) {
+            new k8s.core.v1.ConfigMap(
+                `${name}-${d.uid}`,
+                {
+                    metadata: { name: d.uid, namespace: ns, labels: { grafana_dashboard: "1" } },
+                    data: { [`${d.uid}.json`]: JSON.stringify(d.json) },
+                },
+                k8sOpts,
+            );
+        }
+
+        this.namespace = ns;
+        this.grafanaAdminPassword = password.result;
+        this.registerOutputs({ namespace: this.namespace, grafanaAdminPassword: this.grafanaAdminPassword });
+    }
+}

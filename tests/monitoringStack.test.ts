@@ -1,0 +1,154 @@
+import * as assert from "node:assert/strict";
+import { buildRuleGroups, REFERENCE_METRICS, REFERENCE_SLO, VLLM_METRICS } from "../components/k8s/alertRules";
+import { buildDashboards, DCGM_METRICS, FEEDBACK_METRIC, metricsIn } from "../components/k8s/dashboards";
+import {
+    DCGM_EXPORTER_VERSION,
+    KUBE_PROMETHEUS_STACK_VERSION,
+    validateMonitoringStackArgs,
+} from "../components/k8s/monitoringStack";
+import { runStack, type RunResult } from "../tools/engine/run";
+import { find, PROJECT_DIR } from "./helpers";
+
+describe("Grafana dashboards as code", () => {
+    for (const [preset, metrics] of [
+        ["reference", REFERENCE_METRICS],
+        ["vllm", VLLM_METRICS],
+    ] as const) {
+        it(`(${preset} metrics) parse as JSON and query only metrics the rules read, the exporters define or the rules record`, () => {
+            const rules = buildRuleGroups({
+                metrics,
+                slo: REFERENCE_SLO,
+                job: "inference",
+                runbookBaseUrl: "https://x",
+            });
+            const known = new Set([
+                ...rules.flatMap((g) => g.rules.flatMap((r) => metricsIn(r.expr))),
+                ...rules.flatMap((g) => g.rules.map((r) => r.record).filter((r): r is string => r !== undefined)),
+                ...DCGM_METRICS,
+                FEEDBACK_METRIC,
+                "up",
+            ]);
+            for (const d of buildDashboards(metrics, "inference")) {
+                const json = JSON.parse(JSON.stringify(d.json)) as {
+                    uid: string;
+                    panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+                };
+                assert.equal(json.uid, d.uid);
+                assert.ok(json.panels.length >= 3, d.uid);
+                for (const panel of json.panels) {
+                    for (const target of panel.targets) {
+                        for (const metric of metricsIn(target.expr)) {
+                            const base = metric.replace(/_bucket$/, "");
+                            assert.ok(
+                                known.has(metric) || known.has(`${base}_bucket`),
+                                `${d.uid} / ${panel.title}: ${metric} is not defined`,
+                            );
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    it("cover the service overview, GPUs and model quality", () => {
+        const titles = buildDashboards(REFERENCE_METRICS, "inference").map((d) => [
+            d.title,
+            (d.json.panels as Array<{ title: string }>).map((p) => p.title),
+        ]);
+        assert.deepEqual(titles, [
+            [
+                "LLM service overview",
+                [
+                    "Requests per second",
+                    "Latency",
+                    "Error ratio",
+                    "Tokens per second",
+                    "Queue length",
+                    "Scrape targets up",
+                ],
+            ],
+            [
+                "LLM GPUs",
+                [
+                    "GPU utilisation",
+                    "GPU memory used",
+                    "Power",
+                    "Temperature",
+                    "XID errors",
+                    "Serving GPU utilisation (app)",
+                ],
+            ],
+            ["LLM model quality", ["Hallucination rate", "Drift detected", "Feedback rating"]],
+        ]);
+        assert.deepEqual(
+            metricsIn('histogram_quantile(0.95, sum by (le) (rate(x_bucket{job="a"}[5m]))) > 0.5 * y offset 1d'),
+            ["x_bucket", "y"],
+        );
+    });
+});
+
+describe("MonitoringStack in the stacks", () => {
+    let prod: RunResult;
+    before(async () => {
+        prod = await runStack({ projectDir: PROJECT_DIR, stack: "prod" });
+    });
+
+    it("installs kube-prometheus-stack at a pinned version that picks up our monitors and rules, with prod retention and replicas", () => {
+        const release = find(prod.export, "kubernetes:helm.sh/v3:Release", "monitoring-kube-prometheus-stack");
+        assert.equal(release.inputs?.version, KUBE_PROMETHEUS_STACK_VERSION);
+        assert.equal(KUBE_PROMETHEUS_STACK_VERSION, "79.8.2");
+        assert.equal(
+            (release.inputs?.values as Record<string, string>).ciphertext,
+            "[secret]",
+            "values carry receiver credentials and stay secret",
+        );
+    });
+
+    it("runs the DCGM exporter only on GPU nodes, tolerating their taint", () => {
+        const dcgm = find(prod.export, "kubernetes:helm.sh/v3:Release", "monitoring-dcgm-exporter");
+        assert.equal(dcgm.inputs?.version, DCGM_EXPORTER_VERSION);
+        const values = dcgm.inputs?.values as Record<string, unknown>;
+        assert.deepEqual(values.nodeSelector, { "llm-platform/accelerator": "nvidia" });
+        assert.deepEqual(values.tolerations, [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+        assert.deepEqual(values.serviceMonitor, { enabled: true, interval: "15s" });
+    });
+
+    it("scrapes the inference service's /metrics and deploys the rule groups and dashboards", () => {
+        const monitor = find(prod.export, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "monitoring-inference")
+            .inputs?.spec as Record<string, unknown>;
+        assert.deepEqual(monitor.selector, { matchLabels: { "app.kubernetes.io/name": "inference" } });
+        assert.deepEqual((monitor.endpoints as Array<Record<string, unknown>>)[0].path, "/metrics");
+        const rules = find(prod.export, "kubernetes:monitoring.coreos.com/v1:PrometheusRule", "monitoring-rules").inputs
+            ?.spec as { groups: Array<{ name: string }> };
+        assert.deepEqual(
+            rules.groups.map((g) => g.name),
+            ["llm-serving-recording", "llm-serving-slo", "llm-model-quality", "llm-capacity"],
+        );
+        const dashboards = prod.export.deployment.resources.filter(
+            (r) => r.type === "kubernetes:core/v1:ConfigMap" && r.urn.includes("MonitoringStack"),
+        );
+        assert.deepEqual(
+            dashboards.map((d) => (d.inputs?.metadata as { labels: Record<string, string> }).labels),
+            [{ grafana_dashboard: "1" }, { grafana_dashboard: "1" }, { grafana_dashboard: "1" }],
+        );
+    });
+
+    it("generates Grafana's admin password and keeps it secret", () => {
+        assert.equal(prod.outputs.grafanaAdminPassword, "[secret]");
+        const secret = find(prod.export, "kubernetes:core/v1:Secret", "monitoring-grafana-admin");
+        // The Kubernetes SDK keeps a Secret's data secret as a whole.
+        assert.equal((secret.inputs?.stringData as Record<string, string>).ciphertext, "[secret]");
+        assert.equal(
+            find(prod.export, "random:index/randomPassword:RandomPassword", "monitoring-grafana-admin").inputs?.length,
+            32,
+        );
+    });
+
+    it("validates its arguments", () => {
+        assert.deepEqual(validateMonitoringStackArgs({ services: [], retentionDays: 0, replicas: 9 }), [
+            "services: expected at least one service to scrape",
+            "retentionDays: expected an integer between 1 and 3650, received 0",
+            "replicas: expected an integer between 1 and 5, received 9",
+        ]);
+    });
+});
