@@ -192,6 +192,8 @@ function ecsPlatform(shared: Shared): Record<string, unknown> {
         ecsProductionUrl: service.productionUrl,
         ecsTestUrl: service.testUrl,
         ecsRollbackAlarms: service.alarmNames,
+        ecsAlertTopicArn: service.alertTopicArn,
+        ecsDashboard: service.dashboardName,
     };
 }
 

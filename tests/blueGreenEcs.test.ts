@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { buildEcsDashboard, capacityAlarms, topicKeyPolicy } from "../components/aws/ecsMonitoring";
 import {
     BlueGreenEcsService,
     ECS_GPU_AMI_PARAMETER,
@@ -263,7 +264,7 @@ describe("BlueGreenEcsService in the ecs stack", () => {
         assert.equal(alb.internal, true);
         assert.equal((alb.accessLogs as Record<string, unknown>).enabled, true);
         assert.equal(alb.enableDeletionProtection, false, "staging tier");
-        const p95 = r("aws:cloudwatch/metricAlarm:MetricAlarm", "inference-ecs-p95-latency").inputs!;
+        const p95 = r("aws:cloudwatch/metricAlarm:MetricAlarm", "inference-ecs-monitoring-p95-latency").inputs!;
         assert.deepEqual([p95.metricName, p95.extendedStatistic, p95.threshold], ["TargetResponseTime", "p95", 0.5]);
     });
 });
@@ -310,5 +311,70 @@ describe("BlueGreenEcsService options", () => {
             true,
         );
         assert.equal(find(result.export, "aws:ecs/cluster:Cluster", "svc-cluster").protect, true);
+    });
+});
+
+describe("EcsMonitoring", () => {
+    let ecs: RunResult;
+    before(async () => {
+        ecs = await runStack({ projectDir: PROJECT_DIR, stack: "ecs" });
+    });
+
+    it("gates deployments on its 5xx and p95 alarms", () => {
+        const service = find(ecs.export, "aws:ecs/service:Service", "inference-ecs-service");
+        const gates = ["inference-ecs-monitoring-target-5xx", "inference-ecs-monitoring-p95-latency"].map(
+            (n) => find(ecs.export, "aws:cloudwatch/metricAlarm:MetricAlarm", n).outputs?.name,
+        );
+        assert.deepEqual((service.inputs?.alarms as { alarmNames: string[] }).alarmNames, gates);
+        assert.deepEqual(ecs.outputs.ecsRollbackAlarms, gates);
+    });
+
+    it("notifies a KMS-encrypted SNS topic from every alarm, CloudWatch allowed to use the key", () => {
+        const topic = find(ecs.export, "aws:sns/topic:Topic", "inference-ecs-monitoring-alerts");
+        const key = find(ecs.export, "aws:kms/key:Key", "inference-ecs-monitoring-topic-key");
+        assert.equal(topic.inputs?.kmsMasterKeyId, key.id);
+        assert.deepEqual(JSON.parse(String(key.inputs?.policy)), JSON.parse(topicKeyPolicy("111122223333")));
+        const alarms = ecs.export.deployment.resources.filter(
+            (x) => x.type === "aws:cloudwatch/metricAlarm:MetricAlarm",
+        );
+        assert.equal(alarms.length, 7);
+        for (const a of alarms) assert.deepEqual(a.inputs?.alarmActions, [topic.outputs?.arn], a.urn);
+    });
+
+    it("alarms on unhealthy targets of both colours and on CPU, memory and GPU reservation", () => {
+        const names = ecs.export.deployment.resources
+            .filter((x) => x.type === "aws:cloudwatch/metricAlarm:MetricAlarm")
+            .map((x) => `${String(x.inputs?.namespace)} ${String(x.inputs?.metricName)}`)
+            .sort();
+        assert.deepEqual(names, [
+            "AWS/ApplicationELB HTTPCode_Target_5XX_Count",
+            "AWS/ApplicationELB TargetResponseTime",
+            "AWS/ApplicationELB UnHealthyHostCount",
+            "AWS/ApplicationELB UnHealthyHostCount",
+            "AWS/ECS CPUReservation",
+            "AWS/ECS GPUReservation",
+            "AWS/ECS MemoryReservation",
+        ]);
+        assert.deepEqual(
+            capacityAlarms("x", 90).map((a) => a.threshold),
+            [90, 90, 90],
+        );
+    });
+
+    it("draws a dashboard of traffic, latency, errors, target health and reservation", () => {
+        const body = JSON.parse(
+            String(
+                find(ecs.export, "aws:cloudwatch/dashboard:Dashboard", "inference-ecs-monitoring-dashboard").inputs
+                    ?.dashboardBody,
+            ),
+        );
+        assert.deepEqual(
+            body.widgets.map((w: { properties: { title: string } }) => w.properties.title),
+            ["Requests", "p95 target response time", "5xx", "Unhealthy hosts", "Cluster reservation"],
+        );
+        const json = buildEcsDashboard("us-east-1", "app/a/1", ["targetgroup/b/2"], "c");
+        assert.deepEqual(JSON.parse(json).widgets[3].properties.metrics, [
+            ["AWS/ApplicationELB", "UnHealthyHostCount", "TargetGroup", "targetgroup/b/2", "LoadBalancer", "app/a/1"],
+        ]);
     });
 });

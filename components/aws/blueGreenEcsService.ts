@@ -2,13 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { logLifecycleRules } from "./bucketPolicies";
 import { hardenedBucket } from "./hardenedBucket";
-import {
-    albLogBucketPolicy,
-    buildContainerDefinitions,
-    deploymentAlarms,
-    secretsReadPolicy,
-    validateEcsContainer,
-} from "./ecsTask";
+import { EcsMonitoring } from "./ecsMonitoring";
+import { albLogBucketPolicy, buildContainerDefinitions, secretsReadPolicy, validateEcsContainer } from "./ecsTask";
 import { GPU_INSTANCE_TYPES } from "./gpuInstances";
 import { nodeLaunchTemplateArgs, serviceTrustPolicy } from "./iam";
 import { CLOUDWATCH_RETENTION_DAYS } from "./network";
@@ -146,7 +141,11 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
     /** Production URL and the test listener's URL (the new colour during a deployment). */
     public readonly productionUrl: pulumi.Output<string>;
     public readonly testUrl: pulumi.Output<string>;
+    /** The alarms that roll a deployment back. */
     public readonly alarmNames: pulumi.Output<string[]>;
+    /** The KMS-encrypted SNS topic every alarm notifies. */
+    public readonly alertTopicArn: pulumi.Output<string>;
+    public readonly dashboardName: pulumi.Output<string>;
 
     constructor(name: string, args: BlueGreenEcsServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:aws:BlueGreenEcsService", name, {}, opts);
@@ -473,27 +472,18 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
         const testRule = rule("test-rule", test.arn);
 
         // Deployment safety: alarms, the role ECS uses to shift traffic, the service.
-        const alarms = deploymentAlarms(name, args.max5xxPerMinute ?? 5, args.p95LatencyMs ?? 500).map(
-            (a) =>
-                new aws.cloudwatch.MetricAlarm(
-                    a.name,
-                    {
-                        alarmDescription: a.description,
-                        namespace: "AWS/ApplicationELB",
-                        metricName: a.metricName,
-                        statistic: a.statistic,
-                        extendedStatistic: a.extendedStatistic,
-                        threshold: a.threshold,
-                        comparisonOperator: a.comparisonOperator,
-                        evaluationPeriods: a.evaluationPeriods,
-                        datapointsToAlarm: a.datapointsToAlarm,
-                        period: a.period,
-                        treatMissingData: a.treatMissingData,
-                        dimensions: { LoadBalancer: alb.arnSuffix },
-                        tags,
-                    },
-                    child,
-                ),
+        // The alarms that gate deployments come from the service's monitoring (with its dashboard and topic).
+        const monitoring = new EcsMonitoring(
+            `${name}-monitoring`,
+            {
+                clusterName: cluster.name,
+                loadBalancerArnSuffix: alb.arnSuffix,
+                targetGroupArnSuffixes: [blue.arnSuffix, green.arnSuffix],
+                p95LatencyMs: args.p95LatencyMs,
+                max5xxPerMinute: args.max5xxPerMinute,
+                tags,
+            },
+            child,
         );
         const infrastructureRole = new aws.iam.Role(
             `${name}-infrastructure-role`,
@@ -552,7 +542,7 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
                             : [],
                 },
                 deploymentCircuitBreaker: { enable: true, rollback: true },
-                alarms: { alarmNames: alarms.map((a) => a.name), enable: true, rollback: true },
+                alarms: { alarmNames: monitoring.deploymentAlarmNames, enable: true, rollback: true },
                 deploymentMinimumHealthyPercent: 100,
                 deploymentMaximumPercent: 200,
                 healthCheckGracePeriodSeconds: 600,
@@ -626,7 +616,9 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
         this.loadBalancerDnsName = alb.dnsName;
         this.productionUrl = pulumi.interpolate`${scheme}://${alb.dnsName}`;
         this.testUrl = pulumi.interpolate`${scheme}://${alb.dnsName}:${args.testListenerPort ?? 8443}`;
-        this.alarmNames = pulumi.all(alarms.map((a) => a.name));
+        this.alarmNames = monitoring.deploymentAlarmNames;
+        this.alertTopicArn = monitoring.topicArn;
+        this.dashboardName = monitoring.dashboardName;
         this.registerOutputs({
             clusterName: this.clusterName,
             serviceName: this.serviceName,
@@ -634,6 +626,8 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
             productionUrl: this.productionUrl,
             testUrl: this.testUrl,
             alarmNames: this.alarmNames,
+            alertTopicArn: this.alertTopicArn,
+            dashboardName: this.dashboardName,
         });
     }
 }

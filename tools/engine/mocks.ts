@@ -297,6 +297,18 @@ const MODELS: Record<string, ResourceModel> = {
         const alarmName = (inputs.name as string | undefined) ?? autoName(name, type, ctx);
         return { id: alarmName, state: { name: alarmName, arn: arn(ctx, "cloudwatch", `alarm:${alarmName}`) } };
     },
+    "aws:sns/topic:Topic": (name, inputs, ctx, type) => {
+        const topicName = (inputs.name as string | undefined) ?? autoName(name, type, ctx);
+        const topicArn = arn(ctx, "sns", topicName);
+        return { id: topicArn, state: { name: topicName, arn: topicArn } };
+    },
+    "aws:cloudwatch/dashboard:Dashboard": (_name, inputs, ctx) => {
+        const dashboardName = String(inputs.dashboardName);
+        return {
+            id: dashboardName,
+            state: { dashboardArn: `arn:aws:cloudwatch::${ctx.accountId}:dashboard/${dashboardName}` },
+        };
+    },
     "random:index/randomPassword:RandomPassword": (name, inputs, ctx, type) => {
         const length = Number(inputs.length ?? 16);
         const result = stableHex(length, ctx.stack, type, name, "password");
