@@ -304,6 +304,9 @@ export const settingsSchema = z.strictObject({
             retentionDays: intIn(1, 3650).describe("Days Prometheus keeps metrics."),
             storageGiB: intIn(10, 16384).describe("Size of each Prometheus volume (gp3, encrypted)."),
             replicas: intIn(1, 5).describe("Prometheus and Alertmanager replicas."),
+            prometheusResources: z
+                .strictObject({ cpuRequest: quantity, memoryRequest: quantity, memoryLimit: quantity })
+                .describe("Prometheus's CPU and memory: {cpuRequest, memoryRequest, memoryLimit}."),
             slo: z
                 .strictObject({
                     availability: z.number().gt(0.9).lt(1),
@@ -418,7 +421,10 @@ export interface TierDefaults {
     gpuNodePools: Array<Pick<GpuNodePoolSettings, "name" | "instanceTypes">>;
 }
 
-const MONITORING_DEFAULTS: Omit<Settings["monitoring"], "retentionDays" | "storageGiB" | "replicas"> = {
+const MONITORING_DEFAULTS: Omit<
+    Settings["monitoring"],
+    "retentionDays" | "storageGiB" | "replicas" | "prometheusResources"
+> = {
     metricsPreset: "reference",
     slo: { ...REFERENCE_SLO },
     alerting: {},
@@ -499,7 +505,13 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
             // g5.xlarge / g6.xlarge: 4 vCPU and 16 GiB per node.
             resources: { cpuRequest: "2", cpuLimit: "4", memoryRequest: "10Gi", memoryLimit: "14Gi" },
         },
-        monitoring: { ...MONITORING_DEFAULTS, retentionDays: 7, storageGiB: 50, replicas: 1 },
+        monitoring: {
+            ...MONITORING_DEFAULTS,
+            retentionDays: 7,
+            storageGiB: 50,
+            replicas: 1,
+            prometheusResources: { cpuRequest: "500m", memoryRequest: "2Gi", memoryLimit: "4Gi" },
+        },
         ecs: {
             ...ECS_DEFAULTS,
             instanceTypes: ["g5.xlarge"],
@@ -551,7 +563,13 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
             maxReplicas: 6,
             resources: { cpuRequest: "4", cpuLimit: "8", memoryRequest: "16Gi", memoryLimit: "24Gi" },
         },
-        monitoring: { ...MONITORING_DEFAULTS, retentionDays: 30, storageGiB: 200, replicas: 2 },
+        monitoring: {
+            ...MONITORING_DEFAULTS,
+            retentionDays: 30,
+            storageGiB: 200,
+            replicas: 2,
+            prometheusResources: { cpuRequest: "1", memoryRequest: "4Gi", memoryLimit: "12Gi" },
+        },
         ecs: {
             ...ECS_DEFAULTS,
             instanceTypes: ["g5.2xlarge"],

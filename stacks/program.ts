@@ -125,6 +125,7 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
         retentionDays: settings.monitoring.retentionDays,
         storageGiB: settings.monitoring.storageGiB,
         replicas: settings.monitoring.replicas,
+        prometheusResources: settings.monitoring.prometheusResources,
         runbookBaseUrl: settings.monitoring.runbookBaseUrl,
     });
     return {

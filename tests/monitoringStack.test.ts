@@ -4,6 +4,7 @@ import { buildDashboards, DCGM_METRICS, FEEDBACK_METRIC, metricsIn } from "../co
 import {
     DCGM_EXPORTER_VERSION,
     KUBE_PROMETHEUS_STACK_VERSION,
+    prometheusStackValues,
     validateMonitoringStackArgs,
 } from "../components/k8s/monitoringStack";
 import { runStack, type RunResult } from "../tools/engine/run";
@@ -84,6 +85,47 @@ describe("Grafana dashboards as code", () => {
             metricsIn('histogram_quantile(0.95, sum by (le) (rate(x_bucket{job="a"}[5m]))) > 0.5 * y offset 1d'),
             ["x_bucket", "y"],
         );
+    });
+});
+
+describe("kube-prometheus-stack values", () => {
+    it("pick up ServiceMonitors, PodMonitors and rules from every namespace, with retention, replicas, storage and resources", () => {
+        const values = prometheusStackValues({
+            retentionDays: 30,
+            storageGiB: 200,
+            replicas: 2,
+            storageClass: "monitoring-gp3",
+            grafanaSecret: "grafana-admin",
+            resources: { cpuRequest: "1", memoryRequest: "4Gi", memoryLimit: "12Gi" },
+            alertmanagerConfig: { route: {} },
+        }) as {
+            prometheus: { prometheusSpec: Record<string, unknown> };
+            alertmanager: Record<string, unknown>;
+            grafana: Record<string, unknown>;
+        };
+        const spec = values.prometheus.prometheusSpec;
+        assert.deepEqual(
+            [
+                spec.serviceMonitorSelectorNilUsesHelmValues,
+                spec.podMonitorSelectorNilUsesHelmValues,
+                spec.ruleSelectorNilUsesHelmValues,
+            ],
+            [false, false, false],
+        );
+        assert.deepEqual([spec.retention, spec.replicas], ["30d", 2]);
+        assert.deepEqual(spec.resources, { requests: { cpu: "1", memory: "4Gi" }, limits: { memory: "12Gi" } });
+        assert.deepEqual((spec.storageSpec as { volumeClaimTemplate: { spec: unknown } }).volumeClaimTemplate.spec, {
+            storageClassName: "monitoring-gp3",
+            accessModes: ["ReadWriteOnce"],
+            resources: { requests: { storage: "200Gi" } },
+        });
+        assert.deepEqual(values.alertmanager.config, { route: {} });
+        assert.deepEqual(values.grafana, {
+            admin: { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" },
+            sidecar: {
+                dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" },
+            },
+        });
     });
 });
 

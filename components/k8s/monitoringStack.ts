@@ -37,6 +37,8 @@ export interface MonitoringStackArgs {
     storageGiB?: number;
     /** Prometheus and Alertmanager replicas. @default 1 */
     replicas?: number;
+    /** Prometheus's CPU and memory. @default {cpuRequest: "500m", memoryRequest: "2Gi", memoryLimit: "8Gi"} */
+    prometheusResources?: { cpuRequest: string; memoryRequest: string; memoryLimit: string };
     /** Where each alert's runbook link points. @default "https://github.com/llm-platform/llm-platform/blob/main/README.md" */
     runbookBaseUrl?: string;
     /** @default KUBE_PROMETHEUS_STACK_VERSION */
@@ -66,6 +68,7 @@ export function prometheusStackValues(options: {
     replicas: number;
     storageClass: string;
     grafanaSecret: string;
+    resources: { cpuRequest: string; memoryRequest: string; memoryLimit: string };
     alertmanagerConfig: Record<string, unknown>;
 }): Record<string, unknown> {
     return {
@@ -76,7 +79,10 @@ export function prometheusStackValues(options: {
                 serviceMonitorSelectorNilUsesHelmValues: false,
                 podMonitorSelectorNilUsesHelmValues: false,
                 ruleSelectorNilUsesHelmValues: false,
-                resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "8Gi" } },
+                resources: {
+                    requests: { cpu: options.resources.cpuRequest, memory: options.resources.memoryRequest },
+                    limits: { memory: options.resources.memoryLimit },
+                },
                 storageSpec: {
                     volumeClaimTemplate: {
                         spec: {
@@ -184,6 +190,11 @@ export class MonitoringStack extends pulumi.ComponentResource {
                                 replicas: args.replicas ?? 1,
                                 storageClass: sc,
                                 grafanaSecret: secret,
+                                resources: args.prometheusResources ?? {
+                                    cpuRequest: "500m",
+                                    memoryRequest: "2Gi",
+                                    memoryLimit: "8Gi",
+                                },
                                 alertmanagerConfig: am,
                             }),
                         ),
