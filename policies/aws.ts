@@ -1,0 +1,223 @@
+/**
+ * Production standards for the AWS resources of the platform: registries, ECS tasks, EKS
+ * clusters, launch templates, load balancers, KMS keys, IAM policies and cost tags. (S3 buckets
+ * are configured by separate resources in the AWS provider, so their checks are stack policies:
+ * see stack.ts.)
+ */
+import type { PolicyComplianceFramework, ResourceValidationPolicy } from "@pulumi/policy";
+import { forTypes } from "./util";
+
+const FSBP = (control: string): PolicyComplianceFramework => ({
+    name: "AWS Foundational Security Best Practices",
+    version: "1.0",
+    reference: control,
+    specification: "https://docs.aws.amazon.com/securityhub/latest/userguide/fsbp-standard.html",
+});
+
+type Props = Record<string, unknown>;
+
+export const ecrRepositoryHardened: ResourceValidationPolicy = {
+    name: "ecr-repository-hardened",
+    description: "Checks whether ECR repositories have immutable tags, scan on push and KMS encryption.",
+    severity: "high",
+    framework: FSBP("ECR.1, ECR.2"),
+    remediationSteps:
+        "Set imageTagMutability: IMMUTABLE, imageScanningConfiguration.scanOnPush: true and encryptionConfigurations [{encryptionType: KMS}].",
+    validateResource: forTypes(["aws:ecr/repository:Repository"], (args, report) => {
+        const p = args.props;
+        if (p.imageTagMutability !== "IMMUTABLE")
+            report("image tags must be IMMUTABLE: a pushed tag must never point at other content");
+        if ((p.imageScanningConfiguration as Props | undefined)?.scanOnPush !== true) report("scanOnPush must be true");
+        const enc = (p.encryptionConfigurations as Props[] | undefined)?.[0];
+        if (enc?.encryptionType !== "KMS") report("images must be encrypted with KMS");
+    }),
+};
+
+const SECRET_ENV = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL)/i;
+
+export const ecsTaskHardened: ResourceValidationPolicy = {
+    name: "ecs-task-hardened",
+    description:
+        "Checks whether ECS task containers run as a numeric non-root user on a read-only root, with health checks, logging and no plaintext secrets.",
+    severity: "high",
+    framework: FSBP("ECS.2, ECS.5, ECS.8, ECS.9"),
+    remediationSteps:
+        "Set user to a numeric UID (not 0), readonlyRootFilesystem: true, a healthCheck on serving containers, an awslogs logConfiguration, and pass secrets through `secrets` (Secrets Manager or SSM ARNs), never `environment`.",
+    validateResource: forTypes(["aws:ecs/taskDefinition:TaskDefinition"], (args, report) => {
+        let containers: Props[] = [];
+        try {
+            containers = JSON.parse(String(args.props.containerDefinitions ?? "[]")) as Props[];
+        } catch {
+            report("containerDefinitions is not valid JSON");
+            return;
+        }
+        for (const c of containers) {
+            const label = `container "${String(c.name)}"`;
+            const uid = String(c.user ?? "").split(":")[0];
+            if (!/^\d+$/.test(uid) || Number(uid) === 0)
+                report(
+                    `${label} must run as a numeric non-root user, not ${JSON.stringify(c.user ?? "the image default")}`,
+                );
+            if (c.readonlyRootFilesystem !== true) report(`${label} must set readonlyRootFilesystem: true`);
+            if (c.essential !== false && ((c.portMappings as unknown[]) ?? []).length > 0 && !c.healthCheck)
+                report(`${label} serves traffic without a healthCheck`);
+            if (!c.logConfiguration) report(`${label} has no logConfiguration`);
+            for (const e of (c.environment as Array<{ name: string }>) ?? []) {
+                if (SECRET_ENV.test(e.name))
+                    report(
+                        `${label} passes ${e.name} as a plain environment value; use secrets (Secrets Manager or SSM)`,
+                    );
+            }
+        }
+    }),
+};
+
+export const eksClusterHardened: ResourceValidationPolicy = {
+    name: "eks-cluster-hardened",
+    description:
+        "Checks whether EKS clusters encrypt secrets with KMS, keep the API endpoint private or restricted, and log the control plane.",
+    severity: "high",
+    framework: FSBP("EKS.1, EKS.3, EKS.8"),
+    remediationSteps:
+        "Set encryptionConfig {resources: [secrets]}, endpointPublicAccess false (or publicAccessCidrs without 0.0.0.0/0), and enabledClusterLogTypes with api, audit, authenticator, controllerManager, scheduler.",
+    validateResource: forTypes(["aws:eks/cluster:Cluster"], (args, report) => {
+        const p = args.props;
+        const resources = ((p.encryptionConfig as Props | undefined)?.resources as string[] | undefined) ?? [];
+        if (!resources.includes("secrets")) report("Kubernetes secrets are not envelope-encrypted with KMS");
+        const vpc = (p.vpcConfig as Props | undefined) ?? {};
+        const cidrs = (vpc.publicAccessCidrs as string[] | undefined) ?? ["0.0.0.0/0"];
+        if (vpc.endpointPublicAccess !== false && cidrs.includes("0.0.0.0/0"))
+            report("the API endpoint is public to the internet: make it private or list publicAccessCidrs");
+        const logs = (p.enabledClusterLogTypes as string[] | undefined) ?? [];
+        const missing = ["api", "audit", "authenticator", "controllerManager", "scheduler"].filter(
+            (t) => !logs.includes(t),
+        );
+        if (missing.length > 0) report(`control-plane logs missing: ${missing.join(", ")}`);
+    }),
+};
+
+export const launchTemplateImdsv2: ResourceValidationPolicy = {
+    name: "launch-template-imdsv2",
+    description:
+        "Checks whether launch templates require IMDSv2 with a hop limit of 1, so pods cannot reach the node's credentials.",
+    severity: "high",
+    framework: FSBP("EC2.170"),
+    remediationSteps: "Set metadataOptions {httpTokens: required, httpPutResponseHopLimit: 1}.",
+    validateResource: forTypes(["aws:ec2/launchTemplate:LaunchTemplate"], (args, report) => {
+        const m = (args.props.metadataOptions as Props | undefined) ?? {};
+        if (m.httpTokens !== "required") report("IMDSv2 is not required (metadataOptions.httpTokens must be required)");
+        if (m.httpPutResponseHopLimit !== 1)
+            report(`the metadata hop limit is ${String(m.httpPutResponseHopLimit ?? "unset")}; it must be 1`);
+    }),
+};
+
+export const albHardened: ResourceValidationPolicy = {
+    name: "alb-hardened",
+    description: "Checks whether application load balancers drop invalid headers and write access logs.",
+    severity: "medium",
+    framework: FSBP("ELB.4, ELB.5"),
+    remediationSteps: "Set dropInvalidHeaderFields: true and accessLogs {enabled: true, bucket}.",
+    validateResource: forTypes(
+        ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"],
+        (args, report) => {
+            if ((args.props.loadBalancerType ?? "application") !== "application") return;
+            if (args.props.dropInvalidHeaderFields !== true) report("dropInvalidHeaderFields must be true");
+            if ((args.props.accessLogs as Props | undefined)?.enabled !== true) report("access logs are off");
+        },
+    ),
+};
+
+export const albListenerHttps: ResourceValidationPolicy = {
+    name: "alb-listener-https",
+    description: "Checks whether load balancer listeners serve HTTPS or redirect HTTP to HTTPS.",
+    severity: "high",
+    framework: FSBP("ELB.1"),
+    remediationSteps: "Serve HTTPS with an ACM certificate, and make any HTTP listener a redirect to HTTPS.",
+    validateResource: forTypes(["aws:lb/listener:Listener", "aws:alb/listener:Listener"], (args, report) => {
+        if (["HTTPS", "TLS"].includes(String(args.props.protocol))) return;
+        const actions = (args.props.defaultActions as Array<{ type?: string; redirect?: { protocol?: string } }>) ?? [];
+        if (!actions.some((a) => a.type === "redirect" && a.redirect?.protocol === "HTTPS"))
+            report(`the listener on port ${String(args.props.port)} serves plain HTTP`);
+    }),
+};
+
+export const kmsKeyRotation: ResourceValidationPolicy = {
+    name: "kms-key-rotation",
+    description: "Checks whether customer-managed KMS keys rotate automatically.",
+    severity: "medium",
+    framework: FSBP("KMS.4"),
+    remediationSteps: "Set enableKeyRotation: true.",
+    validateResource: forTypes(["aws:kms/key:Key"], (args, report) => {
+        if (args.props.enableKeyRotation !== true) report("key rotation is off");
+    }),
+};
+
+const DATA_SERVICES = ["s3", "kms", "secretsmanager", "dynamodb", "rds", "ssm", "ecr"];
+
+/** Allow statements granting every action, or every action of a data service. */
+export function wildcardGrants(policyJson: string): string[] {
+    let doc: { Statement?: unknown } = {};
+    try {
+        doc = JSON.parse(policyJson) as { Statement?: unknown };
+    } catch {
+        return [];
+    }
+    const statements = (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]).filter(Boolean) as Array<{
+        Effect?: string;
+        Action?: string | string[];
+    }>;
+    return statements
+        .filter((s) => s.Effect === "Allow")
+        .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action ?? ""]))
+        .filter((a) => a === "*" || DATA_SERVICES.some((svc) => a === `${svc}:*`));
+}
+
+export const iamNoWildcardActions: ResourceValidationPolicy = {
+    name: "iam-no-wildcard-actions",
+    description: "Checks whether IAM policies avoid granting `*` or every action of a data service (s3:*, kms:* …).",
+    severity: "high",
+    framework: FSBP("IAM.21"),
+    remediationSteps:
+        "List the actions the principal needs (e.g. s3:GetObject, kms:Decrypt), as the model bucket's read policy does.",
+    validateResource: forTypes(["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy"], (args, report) => {
+        for (const a of wildcardGrants(
+            typeof args.props.policy === "string" ? args.props.policy : JSON.stringify(args.props.policy ?? {}),
+        )) {
+            report(`the policy allows "${a}"`);
+        }
+    }),
+};
+
+export const requiredTags: ResourceValidationPolicy = {
+    name: "required-tags",
+    description: "Checks whether taggable AWS resources carry the cost and ownership tags.",
+    severity: "low",
+    configSchema: {
+        properties: { requiredTags: { type: "array", items: { type: "string" }, default: ["Owner", "CostCenter"] } },
+    },
+    remediationSteps:
+        "Tag every resource, e.g. through the stack's platform tags (llm-platform:owner, llm-platform:costCenter).",
+    validateResource: (args, report) => {
+        if (!args.type.startsWith("aws:") || !("tags" in args.props)) args.notApplicable("not a taggable AWS resource");
+        const { requiredTags: required } = args.getConfig<{ requiredTags: string[] }>();
+        const raw = args.props.tags;
+        // Auto Scaling groups list tags as {key, value, propagateAtLaunch}.
+        const tags: Record<string, string> = Array.isArray(raw)
+            ? Object.fromEntries((raw as Array<{ key: string; value: string }>).map((t) => [t.key, t.value]))
+            : ((raw as Record<string, string> | undefined) ?? {});
+        const missing = required.filter((t) => !tags[t]);
+        if (missing.length > 0) report(`missing tags: ${missing.join(", ")}`);
+    },
+};
+
+export const AWS_POLICIES: ResourceValidationPolicy[] = [
+    ecrRepositoryHardened,
+    ecsTaskHardened,
+    eksClusterHardened,
+    launchTemplateImdsv2,
+    albHardened,
+    albListenerHttps,
+    kmsKeyRotation,
+    iamNoWildcardActions,
+    requiredTags,
+];

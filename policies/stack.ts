@@ -1,0 +1,205 @@
+/**
+ * Standards that span resources: S3 buckets with their configuration resources, a disruption
+ * budget, monitor and network policy for every serving workload, alert rules present, and
+ * stateful resources protected.
+ */
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { isServing, podSpecOf } from "./util";
+
+type Props = Record<string, unknown>;
+
+const ofType = (resources: PolicyResource[], type: string): PolicyResource[] =>
+    resources.filter((r) => r.type === type);
+
+/** The bucket a configuration resource refers to, by name. */
+const bucketRef = (r: PolicyResource): unknown => r.props.bucket;
+const bucketName = (b: PolicyResource): unknown => b.props.bucket ?? b.props.id;
+
+export const s3BucketHardened: StackValidationPolicy = {
+    name: "s3-bucket-hardened",
+    description:
+        "Checks whether every S3 bucket is versioned, encrypted, blocks all public access, denies requests without TLS and logs access (log buckets themselves excepted).",
+    severity: "high",
+    framework: {
+        name: "AWS Foundational Security Best Practices",
+        version: "1.0",
+        reference: "S3.1, S3.5, S3.8, S3.9, S3.14, S3.17",
+        specification: "https://docs.aws.amazon.com/securityhub/latest/userguide/fsbp-standard.html",
+    },
+    remediationSteps:
+        "Use ModelArtifactBucket (or hardenedBucket) which adds versioning, encryption, all four public access blocks, a TLS-only policy and access logging.",
+    validateStack: (args, report) => {
+        const configs = (type: string) => new Map(ofType(args.resources, type).map((r) => [bucketRef(r), r]));
+        const versioning = configs("aws:s3/bucketVersioning:BucketVersioning");
+        const encryption = configs(
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        );
+        const publicAccess = configs("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
+        const policies = configs("aws:s3/bucketPolicy:BucketPolicy");
+        const logging = configs("aws:s3/bucketLogging:BucketLogging");
+        const logTargets = new Set([
+            ...ofType(args.resources, "aws:s3/bucketLogging:BucketLogging").map((r) => r.props.targetBucket),
+            ...ofType(args.resources, "aws:lb/loadBalancer:LoadBalancer").map(
+                (r) => (r.props.accessLogs as Props | undefined)?.bucket,
+            ),
+        ]);
+        for (const bucket of ofType(args.resources, "aws:s3/bucket:Bucket")) {
+            const name = bucketName(bucket);
+            const status = (versioning.get(name)?.props.versioningConfiguration as Props | undefined)?.status;
+            if (status !== "Enabled") report("versioning is not enabled", bucket.urn);
+            if (!encryption.has(name)) report("no default encryption configuration", bucket.urn);
+            const pab = publicAccess.get(name)?.props ?? {};
+            if (
+                !["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every(
+                    (k) => pab[k] === true,
+                )
+            ) {
+                report("public access is not fully blocked (all four public access block settings)", bucket.urn);
+            }
+            const policy = String(policies.get(name)?.props.policy ?? "");
+            if (!/"aws:SecureTransport"\s*:\s*"false"/.test(policy))
+                report("the bucket policy does not deny requests without TLS", bucket.urn);
+            if (!logging.has(name) && !logTargets.has(name)) report("server access logging is off", bucket.urn);
+        }
+    },
+};
+
+/** Serving Deployments (they expose ports and are not scaled to zero) with their pod labels. */
+function servingWorkloads(
+    resources: PolicyResource[],
+): Array<{ resource: PolicyResource; namespace: unknown; labels: Record<string, string> }> {
+    return ofType(resources, "kubernetes:apps/v1:Deployment").flatMap((r) => {
+        const pod = podSpecOf(r.type, r.props);
+        const spec = r.props.spec as
+            { replicas?: number; template?: { metadata?: { labels?: Record<string, string> } } } | undefined;
+        if (!pod || !isServing(pod) || spec?.replicas === 0) return [];
+        return [
+            {
+                resource: r,
+                namespace: (r.props.metadata as Props | undefined)?.namespace,
+                labels: spec?.template?.metadata?.labels ?? {},
+            },
+        ];
+    });
+}
+
+const selects = (selector: Record<string, string> | undefined, labels: Record<string, string>): boolean =>
+    selector !== undefined && Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+export const k8sPdbForServing: StackValidationPolicy = {
+    name: "k8s-pdb-for-serving",
+    description: "Checks whether every serving Deployment is covered by a PodDisruptionBudget.",
+    severity: "medium",
+    remediationSteps:
+        "Add a PodDisruptionBudget (maxUnavailable: 1) selecting the Deployment's pods, as BlueGreenEksService does per colour.",
+    validateStack: (args, report) => {
+        const pdbs = ofType(args.resources, "kubernetes:policy/v1:PodDisruptionBudget");
+        for (const w of servingWorkloads(args.resources)) {
+            const covered = pdbs.some(
+                (p) =>
+                    (p.props.metadata as Props | undefined)?.namespace === w.namespace &&
+                    selects(
+                        (
+                            (p.props.spec as Props | undefined)?.selector as
+                                { matchLabels?: Record<string, string> } | undefined
+                        )?.matchLabels,
+                        w.labels,
+                    ),
+            );
+            if (!covered) report("no PodDisruptionBudget covers this serving Deployment", w.resource.urn);
+        }
+    },
+};
+
+export const k8sNetworkPolicyForServing: StackValidationPolicy = {
+    name: "k8s-networkpolicy-for-serving",
+    description: "Checks whether a NetworkPolicy selects every serving pod.",
+    severity: "medium",
+    remediationSteps: "Add a NetworkPolicy that selects the pods and admits only the ingress and Prometheus.",
+    validateStack: (args, report) => {
+        const policies = ofType(args.resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+        for (const w of servingWorkloads(args.resources)) {
+            const covered = policies.some(
+                (p) =>
+                    (p.props.metadata as Props | undefined)?.namespace === w.namespace &&
+                    selects(
+                        (
+                            (p.props.spec as Props | undefined)?.podSelector as
+                                { matchLabels?: Record<string, string> } | undefined
+                        )?.matchLabels,
+                        w.labels,
+                    ),
+            );
+            if (!covered) report("no NetworkPolicy selects this serving Deployment's pods", w.resource.urn);
+        }
+    },
+};
+
+export const k8sMonitoredServing: StackValidationPolicy = {
+    name: "k8s-monitored-serving",
+    description:
+        "Checks whether a ServiceMonitor scrapes every serving Service, and alert rules exist when anything serves.",
+    severity: "medium",
+    remediationSteps:
+        "Deploy MonitoringStack with the service in `services`; it adds the ServiceMonitor and the PrometheusRule.",
+    validateStack: (args, report) => {
+        const workloads = servingWorkloads(args.resources);
+        if (workloads.length === 0) return;
+        const monitors = ofType(args.resources, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor");
+        for (const service of ofType(args.resources, "kubernetes:core/v1:Service")) {
+            const selector = (service.props.spec as { selector?: Record<string, string> } | undefined)?.selector;
+            if (!workloads.some((w) => selects(selector, w.labels))) continue;
+            const labels =
+                ((service.props.metadata as Props | undefined)?.labels as Record<string, string> | undefined) ?? {};
+            const monitored = monitors.some((m) =>
+                selects(
+                    (
+                        (m.props.spec as Props | undefined)?.selector as
+                            { matchLabels?: Record<string, string> } | undefined
+                    )?.matchLabels,
+                    labels,
+                ),
+            );
+            if (!monitored) report("no ServiceMonitor scrapes this serving Service", service.urn);
+        }
+        if (ofType(args.resources, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").length === 0) {
+            report("workloads serve but no PrometheusRule holds the production standards' alerts");
+        }
+    },
+};
+
+export const statefulResourcesProtected: StackValidationPolicy = {
+    name: "stateful-resources-protected",
+    description:
+        "Checks whether stateful resources (buckets, registries, keys, clusters, log groups) are protected from deletion.",
+    severity: "high",
+    configSchema: {
+        properties: {
+            types: {
+                type: "array",
+                items: { type: "string" },
+                default: [
+                    "aws:s3/bucket:Bucket",
+                    "aws:ecr/repository:Repository",
+                    "aws:kms/key:Key",
+                    "aws:eks/cluster:Cluster",
+                    "aws:ecs/cluster:Cluster",
+                ],
+            },
+        },
+    },
+    remediationSteps: "Set protect: true (llm-platform:protectStatefulResources, on by default in prod).",
+    validateStack: (args, report) => {
+        const { types } = args.getConfig<{ types: string[] }>();
+        for (const r of args.resources)
+            if (types.includes(r.type) && !r.opts.protect) report(`${r.type} is not protected`, r.urn);
+    },
+};
+
+export const STACK_POLICIES: StackValidationPolicy[] = [
+    s3BucketHardened,
+    k8sPdbForServing,
+    k8sNetworkPolicyForServing,
+    k8sMonitoredServing,
+    statefulResourcesProtected,
+];

@@ -1,0 +1,238 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import * as aws from "../policies/aws";
+import { POLICIES, PACK_NAME } from "../policies/pack";
+import * as stackPolicies from "../policies/stack";
+import { runResourcePolicy } from "../policies/testing";
+import { runStack } from "../tools/engine/run";
+import type { ExportedResource, StackExport } from "../tools/engine/stackExport";
+import { find, PROJECT_DIR } from "./helpers";
+import { evaluatePack, type PolicyConfigFile } from "./packEvaluation";
+
+const config = (tier: "staging" | "prod"): PolicyConfigFile =>
+    JSON.parse(
+        fs.readFileSync(path.join(PROJECT_DIR, "policies", "config", `${tier}.json`), "utf8"),
+    ) as PolicyConfigFile;
+
+describe("the policy pack", () => {
+    let prod: StackExport;
+    let ecs: StackExport;
+    const copy = (): StackExport => JSON.parse(JSON.stringify(prod)) as StackExport;
+    before(async () => {
+        prod = (await runStack({ projectDir: PROJECT_DIR, stack: "prod" })).export;
+        ecs = (await runStack({ projectDir: PROJECT_DIR, stack: "ecs" })).export;
+    });
+
+    it("is llm-production-standards, every policy with a Checks-whether description, severity, remediation and a mandatory default", () => {
+        assert.equal(PACK_NAME, "llm-production-standards");
+        const names = POLICIES.map((p) => p.name);
+        assert.equal(new Set(names).size, names.length, "unique names");
+        for (const p of POLICIES) {
+            assert.match(p.name, /^[a-z0-9]+(-[a-z0-9]+)*$/, p.name);
+            assert.match(p.description, /^Checks whether /, p.name);
+            assert.ok(p.severity && p.remediationSteps, p.name);
+            assert.equal(p.enforcementLevel, "mandatory", p.name);
+        }
+        for (const tier of ["staging", "prod"] as const) {
+            for (const key of Object.keys(config(tier)))
+                assert.ok(key === "all" || names.includes(key), `${tier}.json names unknown policy ${key}`);
+        }
+    });
+
+    it("passes the shipped prod stack with no violation at all, and staging with no mandatory one", async () => {
+        assert.deepEqual(await evaluatePack(prod, config("prod")), []);
+        const staging = (await runStack({ projectDir: PROJECT_DIR, stack: "staging" })).export;
+        assert.deepEqual(
+            (await evaluatePack(staging, config("staging"))).filter((f) => f.level === "mandatory"),
+            [],
+        );
+        const ecsFindings = await evaluatePack(ecs, config("staging"));
+        assert.deepEqual(
+            ecsFindings.filter((f) => f.level === "mandatory"),
+            [],
+        );
+        assert.deepEqual(
+            ecsFindings.map((f) => `${f.level} ${f.policy}`),
+            ["advisory alb-listener-https", "advisory alb-listener-https"],
+            "HTTP without a certificate is advisory in staging",
+        );
+    });
+
+    it("fails a deliberately bad stack with exactly the expected policies", async () => {
+        const bad = copy();
+        const r = (type: string, name: string): ExportedResource => find(bad, type, name);
+        type Container = {
+            securityContext: Record<string, unknown>;
+            livenessProbe?: unknown;
+            readinessProbe?: unknown;
+            image: string;
+        };
+        const blue = (
+            r("kubernetes:apps/v1:Deployment", "inference-blue").inputs!.spec as {
+                template: { spec: { containers: Container[]; securityContext: Record<string, unknown> } };
+            }
+        ).template.spec;
+        blue.securityContext = {};
+        Object.assign(blue.containers[0].securityContext, { runAsNonRoot: false, runAsUser: 0 }); // root container
+        delete blue.containers[0].livenessProbe; // no probes
+        delete blue.containers[0].readinessProbe;
+        bad.deployment.resources = bad.deployment.resources.filter(
+            (x) => !x.urn.endsWith("BucketPublicAccessBlock::models-public-access"),
+        ); // public bucket
+        r("aws:ecr/repository:Repository", "inference-repository").inputs!.imageTagMutability = "MUTABLE"; // mutable tags
+        (
+            r("aws:ec2/launchTemplate:LaunchTemplate", "gpu-inference-launch-template").inputs!
+                .metadataOptions as Record<string, unknown>
+        ).httpTokens = "optional"; // IMDSv1
+        r("aws:kms/key:Key", "models-key").protect = false; // unprotected stateful resource
+        const findings = await evaluatePack(bad, config("prod"));
+        assert.deepEqual([...new Set(findings.map((f) => f.policy))].sort(), [
+            "ecr-repository-hardened",
+            "k8s-probes",
+            "k8s-run-as-non-root",
+            "launch-template-imdsv2",
+            "s3-bucket-hardened",
+            "stateful-resources-protected",
+        ]);
+        assert.ok(findings.every((f) => f.level === "mandatory"));
+        assert.deepEqual(
+            findings.find((f) => f.policy === "s3-bucket-hardened")?.message,
+            "public access is not fully blocked (all four public access block settings)",
+        );
+    });
+
+    const awsCases: Array<
+        [ResourceValidationPolicy, string, string, (inputs: Record<string, unknown>) => void, string]
+    > = [
+        [
+            aws.ecrRepositoryHardened,
+            "aws:ecr/repository:Repository",
+            "inference-repository",
+            (i) => void (i.imageScanningConfiguration = { scanOnPush: false }),
+            "scanOnPush must be true",
+        ],
+        [
+            aws.eksClusterHardened,
+            "aws:eks/cluster:Cluster",
+            "llm-cluster",
+            (i) =>
+                void (i.vpcConfig = {
+                    ...(i.vpcConfig as object),
+                    endpointPublicAccess: true,
+                    publicAccessCidrs: ["0.0.0.0/0"],
+                }),
+            "the API endpoint is public to the internet: make it private or list publicAccessCidrs",
+        ],
+        [
+            aws.launchTemplateImdsv2,
+            "aws:ec2/launchTemplate:LaunchTemplate",
+            "gpu-inference-launch-template",
+            (i) => void ((i.metadataOptions as Record<string, unknown>).httpPutResponseHopLimit = 2),
+            "the metadata hop limit is 2; it must be 1",
+        ],
+        [
+            aws.kmsKeyRotation,
+            "aws:kms/key:Key",
+            "models-key",
+            (i) => void (i.enableKeyRotation = false),
+            "key rotation is off",
+        ],
+        [
+            aws.iamNoWildcardActions,
+            "aws:iam/policy:Policy",
+            "models-read-policy",
+            (i) =>
+                void (i.policy = JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }],
+                })),
+            'the policy allows "s3:*"',
+        ],
+        [
+            aws.requiredTags,
+            "aws:s3/bucket:Bucket",
+            "models-bucket",
+            (i) => void delete (i.tags as Record<string, string>).Owner,
+            "missing tags: Owner",
+        ],
+    ];
+    for (const [policy, type, name, change, message] of awsCases) {
+        it(`${policy.name}: passes the prod stack's ${name} and reports one change`, async () => {
+            const resource = find(copy(), type, name);
+            assert.deepEqual((await runResourcePolicy(policy, { type, props: resource.inputs! })).violations, []);
+            change(resource.inputs!);
+            assert.deepEqual((await runResourcePolicy(policy, { type, props: resource.inputs! })).violations, [
+                message,
+            ]);
+        });
+    }
+
+    it("ecs-task-hardened, alb-hardened and alb-listener-https pass the ECS stack's hardened parts and catch their breaches", async () => {
+        const doc = JSON.parse(JSON.stringify(ecs)) as StackExport;
+        const task = find(doc, "aws:ecs/taskDefinition:TaskDefinition", "inference-ecs-task");
+        assert.deepEqual(
+            (await runResourcePolicy(aws.ecsTaskHardened, { type: task.type, props: task.inputs! })).violations,
+            [],
+        );
+        const defs = JSON.parse(String(task.inputs!.containerDefinitions)) as Array<Record<string, unknown>>;
+        defs[1].user = "0";
+        (defs[1].environment as Array<{ name: string; value: string }>).push({ name: "HF_TOKEN", value: "hf_x" });
+        task.inputs!.containerDefinitions = JSON.stringify(defs);
+        assert.deepEqual(
+            (await runResourcePolicy(aws.ecsTaskHardened, { type: task.type, props: task.inputs! })).violations,
+            [
+                'container "inference" must run as a numeric non-root user, not "0"',
+                'container "inference" passes HF_TOKEN as a plain environment value; use secrets (Secrets Manager or SSM)',
+            ],
+        );
+        const alb = find(doc, "aws:lb/loadBalancer:LoadBalancer", "inference-ecs-alb");
+        assert.deepEqual(
+            (await runResourcePolicy(aws.albHardened, { type: alb.type, props: alb.inputs! })).violations,
+            [],
+        );
+        alb.inputs!.dropInvalidHeaderFields = false;
+        assert.deepEqual(
+            (await runResourcePolicy(aws.albHardened, { type: alb.type, props: alb.inputs! })).violations,
+            ["dropInvalidHeaderFields must be true"],
+        );
+        const redirect = {
+            type: "aws:lb/listener:Listener",
+            props: {
+                port: 80,
+                protocol: "HTTP",
+                defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS" } }],
+            },
+        };
+        assert.deepEqual((await runResourcePolicy(aws.albListenerHttps, redirect)).violations, []);
+    });
+
+    it("stack policies name the resource that breaks them", async () => {
+        assert.deepEqual(
+            stackPolicies.STACK_POLICIES.map((p) => p.name),
+            [
+                "s3-bucket-hardened",
+                "k8s-pdb-for-serving",
+                "k8s-networkpolicy-for-serving",
+                "k8s-monitored-serving",
+                "stateful-resources-protected",
+            ],
+        );
+        const bad = copy();
+        bad.deployment.resources = bad.deployment.resources.filter(
+            (x) =>
+                !x.urn.endsWith("PodDisruptionBudget::inference-green") &&
+                !x.urn.endsWith("NetworkPolicy::inference-ingress") &&
+                !x.urn.endsWith("ServiceMonitor::monitoring-inference"),
+        );
+        const findings = await evaluatePack(bad, config("prod"));
+        assert.deepEqual(findings.map((f) => `${f.policy} ${f.urn.split("::").pop()}: ${f.message}`).sort(), [
+            "k8s-monitored-serving inference-active: no ServiceMonitor scrapes this serving Service",
+            "k8s-monitored-serving inference-preview: no ServiceMonitor scrapes this serving Service",
+            "k8s-networkpolicy-for-serving inference-blue: no NetworkPolicy selects this serving Deployment's pods",
+            "k8s-networkpolicy-for-serving inference-green: no NetworkPolicy selects this serving Deployment's pods",
+            "k8s-pdb-for-serving inference-green: no PodDisruptionBudget covers this serving Deployment",
+        ]);
+    });
+});
