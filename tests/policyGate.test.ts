@@ -1,0 +1,160 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import AjvDraft04 from "ajv-draft-04";
+import { POLICIES } from "../policies/pack";
+import { policy } from "../tools/cli/policy";
+import { runStack } from "../tools/engine/run";
+import type { StackExport } from "../tools/engine/stackExport";
+import { analyze, startPack, type PackProcess } from "../tools/policy/gate";
+import { renderSarif } from "../tools/policy/report";
+import { find, PROJECT_DIR } from "./helpers";
+
+const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "gate-"));
+const fixture = (name: string): string => path.join(PROJECT_DIR, "tests", "fixtures", name);
+const prodConfig = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "policies", "config", "prod.json"), "utf8"));
+
+async function collect(argv: string[]) {
+    let stdout = "";
+    const code = await policy(argv, (s) => void (stdout += s));
+    return { code, stdout };
+}
+
+describe("the offline policy gate over the analyzer protocol", () => {
+    let pack: PackProcess;
+    let prod: StackExport;
+    before(async () => {
+        pack = await startPack();
+        prod = (await runStack({ projectDir: PROJECT_DIR, stack: "prod" })).export;
+    });
+    after(() => pack.stop());
+
+    it("reports the pack's policies with the tier config's levels and no violation for prod", async () => {
+        const result = await analyze(pack.port, prod.deployment.resources, prodConfig);
+        assert.deepEqual(result.pack, { name: "llm-production-standards", version: "0.1.0" });
+        assert.deepEqual(
+            result.policies.map((p) => p.name),
+            POLICIES.map((p) => p.name),
+        );
+        assert.ok(result.policies.every((p) => p.level === "mandatory"));
+        assert.deepEqual(result.violations, []);
+    });
+
+    it("applies config defaults and levels as the CLI does: staging is advisory, critical ones stay mandatory", async () => {
+        const bad = JSON.parse(JSON.stringify(prod)) as StackExport;
+        find(bad, "aws:kms/key:Key", "models-key").inputs!.enableKeyRotation = false;
+        const spec = find(bad, "kubernetes:apps/v1:Deployment", "inference-blue").inputs!.spec as {
+            template: { spec: { hostNetwork?: boolean } };
+        };
+        spec.template.spec.hostNetwork = true;
+        const staging = JSON.parse(
+            fs.readFileSync(path.join(PROJECT_DIR, "policies", "config", "staging.json"), "utf8"),
+        );
+        const result = await analyze(pack.port, bad.deployment.resources, staging);
+        assert.deepEqual(
+            result.violations.map((v) => `${v.level} ${v.policy}: ${v.message}`),
+            [
+                "mandatory k8s-no-host-namespaces: the pod sets hostNetwork: true",
+                "advisory kms-key-rotation: key rotation is off",
+            ].sort((a, b) => {
+                const urn = (s: string) =>
+                    s.includes("hostNetwork")
+                        ? find(bad, "kubernetes:apps/v1:Deployment", "inference-blue").urn
+                        : find(bad, "aws:kms/key:Key", "models-key").urn;
+                return urn(a).localeCompare(urn(b), "en");
+            }),
+        );
+        assert.equal(result.violations[0].urn !== "", true);
+    });
+
+    it("reads a real stack export and a preview --json, secrets included", async () => {
+        const fromExport = await collect(["--file", fixture("stack-export.json"), "--format", "json"]);
+        assert.equal(fromExport.code, 1);
+        const exp = JSON.parse(fromExport.stdout) as { violations: Array<{ policy: string; message: string }> };
+        assert.deepEqual(
+            exp.violations.map((v) => `${v.policy}: ${v.message}`),
+            [
+                "launch-template-imdsv2: IMDSv2 is not required (metadataOptions.httpTokens must be required)",
+                "launch-template-imdsv2: the metadata hop limit is 2; it must be 1",
+            ],
+        );
+        const fromPreview = await collect(["--file", fixture("preview.json"), "--format", "json"]);
+        assert.equal(fromPreview.code, 1);
+        const prev = JSON.parse(fromPreview.stdout) as {
+            resources: number;
+            violations: Array<{ policy: string; message: string }>;
+        };
+        assert.equal(prev.resources, 2, "the deleted key is not analyzed");
+        assert.deepEqual([...new Set(prev.violations.map((v) => v.policy))].sort(), [
+            "ecr-repository-hardened",
+            "s3-bucket-hardened",
+            "stateful-resources-protected",
+        ]);
+    });
+
+    it("writes SARIF 2.1.0 that validates against the schema, mandatory at error", async () => {
+        const file = path.join(tmp(), "gate.sarif");
+        const r = await collect(["--file", fixture("stack-export.json"), "--format", "sarif", "--output", file]);
+        assert.equal(r.code, 1);
+        const sarif = JSON.parse(fs.readFileSync(file, "utf8")) as {
+            runs: Array<{
+                results: Array<{ ruleId: string; level: string }>;
+                tool: { driver: { rules: Array<{ id: string; help: { text: string } }> } };
+            }>;
+        };
+        const schema = JSON.parse(
+            fs.readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"),
+        );
+        // The SARIF 2.1.0 schema is draft-04 and has a pattern that is invalid in unicode mode.
+        const ajv = new AjvDraft04({ strict: false, allErrors: true, unicodeRegExp: false, validateFormats: false });
+        const validate = ajv.compile(schema);
+        assert.ok(validate(sarif), JSON.stringify(validate.errors?.slice(0, 3)));
+        assert.deepEqual(
+            sarif.runs[0].results.map((x: { ruleId: string; level: string }) => `${x.ruleId} ${x.level}`),
+            ["launch-template-imdsv2 error", "launch-template-imdsv2 error"],
+        );
+        const rule = sarif.runs[0].tool.driver.rules.find((x) => x.id === "launch-template-imdsv2")!;
+        assert.equal(rule.help.text, "Set metadataOptions {httpTokens: required, httpPutResponseHopLimit: 1}.");
+        assert.deepEqual(
+            renderSarif(
+                { pack: { name: "p", version: "1" }, policies: [], violations: [], resources: 0 },
+                "https://x",
+                new Map(),
+            ).version,
+            "2.1.0",
+        );
+    });
+
+    it("gates the shipped stacks: prod exits 0; text names the pack and counts", async () => {
+        const r = await collect(["--stack", "prod", "--project", PROJECT_DIR]);
+        assert.equal(r.code, 0);
+        assert.match(r.stdout, /^Policy pack llm-production-standards@0\.1\.0: \d+ resources analyzed\n/);
+        assert.ok(r.stdout.endsWith("0 mandatory and 0 advisory violations\n"));
+    });
+
+    it("exits 2 on unusable input, as a process", () => {
+        const dir = tmp();
+        const run = (args: string[]) =>
+            spawnSync(
+                process.execPath,
+                ["--import", "tsx", path.join(PROJECT_DIR, "tools", "cli", "policy.ts"), ...args],
+                { cwd: PROJECT_DIR, encoding: "utf8" },
+            );
+        const missing = run(["--file", path.join(dir, "none.json")]);
+        assert.equal(missing.status, 2);
+        assert.equal(missing.stderr, `policy: cannot read document ${path.join(dir, "none.json")}: ENOENT\n`);
+        fs.writeFileSync(path.join(dir, "bad.json"), "{nope");
+        assert.match(run(["--file", path.join(dir, "bad.json")]).stderr, /^policy: .*bad\.json is not JSON/);
+        fs.writeFileSync(path.join(dir, "other.json"), '{"hello": 1}');
+        const other = run(["--file", path.join(dir, "other.json")]);
+        assert.equal(other.status, 2);
+        assert.match(other.stderr, /unknown format; expected a `pulumi stack export` document/);
+        assert.equal(run(["--stack", "prod", "--file", "x"]).status, 2);
+        assert.match(
+            run(["--stack", "prod", "--format", "html"]).stderr,
+            /--format: expected text, json or sarif, received "html"/,
+        );
+    });
+});

@@ -1,0 +1,256 @@
+/**
+ * The offline policy gate: runs the CrossGuard pack in its own process and evaluates a deployment
+ * over the analyzer protocol, as the Pulumi engine does — GetAnalyzerInfo, Configure with the
+ * policy config (the `all` level, per-policy levels and properties), Analyze for each resource and
+ * AnalyzeStack with parents and dependencies — so enforcement levels, config defaults and
+ * not-applicable handling are the SDK's own.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
+import { SECRET_SIG, SECRET_SIG_VALUE, type ExportedResource } from "../engine/stackExport";
+
+export type Level = "advisory" | "mandatory" | "disabled" | "remediate";
+export type PolicyConfigFile = Record<string, Level | ({ enforcementLevel?: Level } & Record<string, unknown>)>;
+
+export interface Violation {
+    policy: string;
+    level: "advisory" | "mandatory";
+    severity: string;
+    description: string;
+    message: string;
+    urn: string;
+}
+
+export interface PolicyDescription {
+    name: string;
+    description: string;
+    severity: string;
+    level: Level;
+}
+
+export interface GateResult {
+    pack: { name: string; version: string };
+    policies: PolicyDescription[];
+    violations: Violation[];
+    resources: number;
+}
+
+const LEVELS: Record<Level, pb.EnforcementLevel> = {
+    advisory: pb.EnforcementLevel.ADVISORY,
+    mandatory: pb.EnforcementLevel.MANDATORY,
+    disabled: pb.EnforcementLevel.DISABLED,
+    remediate: pb.EnforcementLevel.REMEDIATE,
+};
+const LEVEL_NAMES = Object.fromEntries(Object.entries(LEVELS).map(([k, v]) => [v, k])) as Record<number, Level>;
+const SEVERITIES = ["unspecified", "low", "medium", "high", "critical"];
+
+export const DEFAULT_PACK_DIR = path.resolve(__dirname, "..", "..", "policies");
+
+/** A running pack process and its port. */
+export interface PackProcess {
+    port: number;
+    stop(): void;
+}
+
+/** Starts the pack with node (not npx, so stopping it leaves no orphan) and waits for its port. */
+export function startPack(packDir = DEFAULT_PACK_DIR): Promise<PackProcess> {
+    return new Promise((resolve, reject) => {
+        const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "index.ts"], {
+            cwd: packDir,
+            stdio: ["ignore", "pipe", "pipe"],
+            env: { ...process.env, NODE_OPTIONS: "" },
+        });
+        let out = "";
+        let err = "";
+        const timer = setTimeout(() => {
+            child.kill();
+            reject(new Error(`the policy pack in ${packDir} did not start within 30 s: ${err}`));
+        }, 30_000);
+        child.stdout?.on("data", (d: Buffer) => {
+            out += d.toString();
+            const m = /^(\d+)\s*$/m.exec(out);
+            if (m) {
+                clearTimeout(timer);
+                resolve({ port: Number(m[1]), stop: () => void child.kill() });
+            }
+        });
+        child.stderr?.on("data", (d: Buffer) => void (err += d.toString()));
+        child.on("exit", (code) => {
+            clearTimeout(timer);
+            reject(new Error(`the policy pack in ${packDir} exited with ${code} before serving: ${err.trim()}`));
+        });
+    });
+}
+
+function call<Req, Res>(
+    fn: (req: Req, cb: (e: grpc.ServiceError | null, r: Res) => void) => unknown,
+    req: Req,
+): Promise<Res> {
+    return new Promise((resolve, reject) => fn(req, (e, r) => (e ? reject(e) : resolve(r))));
+}
+
+/**
+ * Exported state holds secrets as ciphertext (`{sig, ciphertext}`); the analyzer protocol carries
+ * them as `{sig, value}`. Offline the plaintext is unknown, so the value is a placeholder.
+ */
+function forAnalyzer(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(forAnalyzer);
+    if (typeof value === "object" && value !== null) {
+        const obj = value as Record<string, unknown>;
+        if (obj[SECRET_SIG] === SECRET_SIG_VALUE && !("value" in obj))
+            return { [SECRET_SIG]: SECRET_SIG_VALUE, value: "[secret]" };
+        return Object.fromEntries(
+            Object.entries(obj)
+                .filter(([, v]) => v !== undefined)
+                .map(([k, v]) => [k, forAnalyzer(v)]),
+        );
+    }
+    return value;
+}
+
+const struct = (value: Record<string, unknown> | undefined): Struct =>
+    Struct.fromJavaScript(forAnalyzer(value ?? {}) as Record<string, never>);
+
+function options(r: ExportedResource): pb.AnalyzerResourceOptions {
+    const o = new pb.AnalyzerResourceOptions();
+    o.setProtect(r.protect ?? false);
+    o.setIgnorechangesList(r.ignoreChanges ?? []);
+    o.setAdditionalsecretoutputsList(r.additionalSecretOutputs ?? []);
+    o.setAliasesList(r.aliases ?? []);
+    if (r.parent) o.setParent(r.parent);
+    return o;
+}
+
+const nameOf = (urn: string): string => urn.split("::").slice(3).join("::");
+
+/** Evaluates resources with the pack at `port`; `config` is a policy-config file's content. */
+export async function analyze(
+    port: number,
+    resources: ExportedResource[],
+    config: PolicyConfigFile = {},
+    concurrency = 64,
+): Promise<GateResult> {
+    const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+        "grpc.max_receive_message_length": 1 << 30,
+    });
+    try {
+        const info = await call<Empty, pb.AnalyzerInfo>(client.getAnalyzerInfo.bind(client), new Empty());
+        const all = typeof config.all === "string" ? config.all : undefined;
+        // As the Pulumi CLI does: each policy's configSchema defaults, under the file's properties.
+        const defaults = new Map(
+            info.getPoliciesList().map((p) => {
+                const schema = (p.getConfigschema()?.getProperties()?.toJavaScript() ?? {}) as Record<
+                    string,
+                    { default?: unknown }
+                >;
+                return [
+                    p.getName(),
+                    Object.fromEntries(
+                        Object.entries(schema)
+                            .filter(([, v]) => v?.default !== undefined)
+                            .map(([k, v]) => [k, v.default]),
+                    ),
+                ];
+            }),
+        );
+        const policies: PolicyDescription[] = info.getPoliciesList().map((p) => {
+            const entry = config[p.getName()];
+            const level =
+                (typeof entry === "string" ? entry : entry?.enforcementLevel) ??
+                all ??
+                LEVEL_NAMES[p.getEnforcementlevel()];
+            return {
+                name: p.getName(),
+                description: p.getDescription(),
+                severity: SEVERITIES[p.getSeverity()] ?? "unspecified",
+                level,
+            };
+        });
+        const request = new pb.ConfigureAnalyzerRequest();
+        for (const p of policies) {
+            const entry = config[p.name];
+            const { enforcementLevel: _level, ...properties } = typeof entry === "object" ? entry : {};
+            const pc = new pb.PolicyConfig();
+            pc.setEnforcementlevel(LEVELS[p.level]);
+            pc.setProperties(struct({ ...defaults.get(p.name), ...properties }));
+            request.getPolicyconfigMap().set(p.name, pc);
+        }
+        await call(client.configure.bind(client), request);
+
+        const analyzed = resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+        const diagnostics: pb.AnalyzeDiagnostic[] = [];
+        let next = 0;
+        const worker = async (): Promise<void> => {
+            while (next < analyzed.length) {
+                const r = analyzed[next++];
+                const req = new pb.AnalyzeRequest();
+                req.setType(r.type);
+                req.setUrn(r.urn);
+                req.setName(nameOf(r.urn));
+                req.setProperties(struct(r.inputs));
+                req.setOptions(options(r));
+                const res = await call<pb.AnalyzeRequest, pb.AnalyzeResponse>(client.analyze.bind(client), req);
+                // The engine attaches the analyzed resource's URN to resource diagnostics.
+                for (const d of res.getDiagnosticsList()) diagnostics.push(d.getUrn() ? d : d.setUrn(r.urn));
+            }
+        };
+        await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, analyzed.length)) }, worker));
+
+        const stackReq = new pb.AnalyzeStackRequest();
+        stackReq.setResourcesList(
+            analyzed.map((r) => {
+                const ar = new pb.AnalyzerResource();
+                ar.setType(r.type);
+                ar.setUrn(r.urn);
+                ar.setName(nameOf(r.urn));
+                ar.setProperties(struct({ ...r.inputs, ...r.outputs }));
+                ar.setOptions(options(r));
+                if (r.parent) ar.setParent(r.parent);
+                ar.setDependenciesList(r.dependencies ?? []);
+                for (const [key, urns] of Object.entries(r.propertyDependencies ?? {})) {
+                    const deps = new pb.AnalyzerPropertyDependencies();
+                    deps.setUrnsList(urns);
+                    ar.getPropertydependenciesMap().set(key, deps);
+                }
+                return ar;
+            }),
+        );
+        const stackRes = await call<pb.AnalyzeStackRequest, pb.AnalyzeResponse>(
+            client.analyzeStack.bind(client),
+            stackReq,
+        );
+        diagnostics.push(...stackRes.getDiagnosticsList());
+
+        const byName = new Map(policies.map((p) => [p.name, p]));
+        const violations = diagnostics.map((d) => ({
+            policy: d.getPolicyname(),
+            level: LEVEL_NAMES[d.getEnforcementlevel()] === "mandatory" ? "mandatory" : "advisory",
+            severity: SEVERITIES[d.getSeverity()] ?? byName.get(d.getPolicyname())?.severity ?? "unspecified",
+            description: d.getDescription(),
+            // The SDK prefixes the message with the policy's description.
+            message: d.getMessage().startsWith(`${d.getDescription()}\n`)
+                ? d.getMessage().slice(d.getDescription().length + 1)
+                : d.getMessage(),
+            urn: d.getUrn(),
+        })) as Violation[];
+        violations.sort(
+            (a, b) =>
+                a.urn.localeCompare(b.urn, "en") ||
+                a.policy.localeCompare(b.policy, "en") ||
+                a.message.localeCompare(b.message, "en"),
+        );
+        return {
+            pack: { name: info.getName(), version: info.getVersion() },
+            policies,
+            violations,
+            resources: analyzed.length,
+        };
+    } finally {
+        client.close();
+    }
+}

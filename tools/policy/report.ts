@@ -1,0 +1,80 @@
+/**
+ * The gate's reports: text grouped by resource, JSON, and SARIF 2.1.0 for GitHub code scanning
+ * (mandatory violations at error, advisory at warning), and the inputs it reads (a stack export or
+ * a `pulumi preview --json` document).
+ */
+import { parseStackExport, type ExportedResource } from "../engine/stackExport";
+import type { GateResult } from "./gate";
+
+/** Resources from a `pulumi stack export` or a `pulumi preview --json` document; throws on anything else. */
+export function resourcesFromDocument(text: string, source: string): ExportedResource[] {
+    let doc: unknown;
+    try {
+        doc = JSON.parse(text);
+    } catch (e) {
+        throw new Error(`${source} is not JSON: ${(e as Error).message}`);
+    }
+    const d = doc as { version?: unknown; steps?: unknown };
+    if (d && typeof d === "object" && Array.isArray(d.steps)) {
+        // pulumi preview --json: each step's newState is the resource as it will be (deletes have none).
+        return (d.steps as Array<{ op?: string; newState?: ExportedResource; urn?: string }>)
+            .filter((s) => s.op !== "delete" && s.newState)
+            .map((s) => s.newState as ExportedResource)
+            .filter((r) => typeof r.urn === "string" && typeof r.type === "string");
+    }
+    if (d && typeof d === "object" && d.version === 3) return parseStackExport(text, source).deployment.resources;
+    throw new Error(
+        `${source}: unknown format; expected a \`pulumi stack export\` document ({"version": 3, ...}) or \`pulumi preview --json\` output ({"steps": [...]})`,
+    );
+}
+
+export function renderText(result: GateResult): string {
+    const lines = [`Policy pack ${result.pack.name}@${result.pack.version}: ${result.resources} resources analyzed`];
+    const byUrn = new Map<string, GateResult["violations"]>();
+    for (const v of result.violations) byUrn.set(v.urn || "(stack)", [...(byUrn.get(v.urn || "(stack)") ?? []), v]);
+    for (const [urn, violations] of byUrn) {
+        lines.push("", urn);
+        for (const v of violations) lines.push(`    [${v.level}] ${v.policy} (${v.severity}): ${v.message}`);
+    }
+    const mandatory = result.violations.filter((v) => v.level === "mandatory").length;
+    lines.push("", `${mandatory} mandatory and ${result.violations.length - mandatory} advisory violations`);
+    return `${lines.join("\n")}\n`;
+}
+
+export function renderSarif(
+    result: GateResult,
+    helpUri: string,
+    remediation: ReadonlyMap<string, string>,
+): Record<string, unknown> {
+    const rules = result.policies.map((p) => ({
+        id: p.name,
+        name: p.name,
+        shortDescription: { text: p.description },
+        fullDescription: { text: p.description },
+        help: { text: remediation.get(p.name) ?? p.description },
+        helpUri: `${helpUri}#${p.name}`,
+        defaultConfiguration: {
+            level: p.level === "mandatory" ? "error" : p.level === "disabled" ? "none" : "warning",
+        },
+        properties: { severity: p.severity, tags: ["security", "llm-platform"] },
+    }));
+    const index = new Map(rules.map((r, i) => [r.id, i]));
+    return {
+        $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [
+            {
+                tool: {
+                    driver: { name: result.pack.name, version: result.pack.version, informationUri: helpUri, rules },
+                },
+                results: result.violations.map((v) => ({
+                    ruleId: v.policy,
+                    ruleIndex: index.get(v.policy) ?? 0,
+                    level: v.level === "mandatory" ? "error" : "warning",
+                    message: { text: v.message },
+                    locations: [{ logicalLocations: [{ fullyQualifiedName: v.urn || "stack", kind: "resource" }] }],
+                })),
+            },
+        ],
+    };
+}
