@@ -90,3 +90,20 @@ export function renderAlertTable(): string {
     );
     return ["| Alert | Fires when | Condition | Severity | Routes to |", "|---|---|---|---|---|", ...rows].join("\n");
 }
+
+/** The README's policy table: name, what it checks, severity, and the staging and prod levels. */
+export function renderPolicyTable(
+    policies: ReadonlyArray<{ name: string; description: string; severity?: string }>,
+    configs: Readonly<Record<"staging" | "prod", Record<string, unknown>>>,
+): string {
+    const level = (tier: "staging" | "prod", name: string): string => {
+        const entry = configs[tier][name] as string | { enforcementLevel?: string } | undefined;
+        const all = (configs[tier].all as string | undefined) ?? "mandatory";
+        return (typeof entry === "string" ? entry : entry?.enforcementLevel) ?? all;
+    };
+    const rows = policies.map(
+        (p) =>
+            `| \`${p.name}\` | ${p.description.replace(/^Checks whether /, "").replace(/\|/g, "\\|")} | ${p.severity ?? ""} | ${level("staging", p.name)} | ${level("prod", p.name)} |`,
+    );
+    return ["| Policy | Checks that | Severity | staging | prod |", "|---|---|---|---|---|", ...rows].join("\n");
+}

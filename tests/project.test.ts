@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { load as parseYaml } from "js-yaml";
 import { configKeyDocs, renderAlertTable, renderConfigTable } from "../environments/docs";
 import { settingsSchema } from "../environments/schema";
+import { POLICIES } from "../policies/pack";
 import { withConfigTable } from "../tools/cli/docs";
 import { PROJECT_DIR } from "./helpers";
 
@@ -65,6 +66,8 @@ describe("project files", () => {
         const alerts = /<!-- alert-table:start -->\n([\s\S]*?)\n<!-- alert-table:end -->/.exec(readme)?.[1];
         assert.equal(alerts, renderAlertTable(), "run `npm run docs` to update the README");
         assert.equal(alerts?.split("\n").length, 2 + 14, "every alert is listed");
+        const policies = /<!-- policy-table:start -->\n([\s\S]*?)\n<!-- policy-table:end -->/.exec(readme)?.[1];
+        assert.equal(policies?.split("\n").length, 2 + POLICIES.length, "every policy is listed");
     });
 
     it("the stack files do not depend on ESC, so a self-managed backend works", () => {

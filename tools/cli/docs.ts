@@ -4,7 +4,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { renderAlertTable, renderConfigTable } from "../../environments/docs";
+import { POLICIES } from "../../policies/pack";
+import { renderAlertTable, renderConfigTable, renderPolicyTable } from "../../environments/docs";
 import { runCommand, UsageError } from "./cli";
 
 /** The README text with the block between `<!-- name:start -->` and `<!-- name:end -->` replaced. */
@@ -17,9 +18,22 @@ function replaceBlock(readme: string, name: string, content: string): string {
     return `${readme.slice(0, from + start.length)}\n${content}\n${readme.slice(to)}`;
 }
 
-/** The README text with its configuration and alert tables regenerated. */
+function tierConfigs(): Record<"staging" | "prod", Record<string, unknown>> {
+    const read = (tier: string) =>
+        JSON.parse(
+            fs.readFileSync(path.resolve(__dirname, "..", "..", "policies", "config", `${tier}.json`), "utf8"),
+        ) as Record<string, unknown>;
+    return { staging: read("staging"), prod: read("prod") };
+}
+
+/** The README text with its configuration, alert and policy tables regenerated. */
 export function withConfigTable(readme: string): string {
-    return replaceBlock(replaceBlock(readme, "config-table", renderConfigTable()), "alert-table", renderAlertTable());
+    const withTables = replaceBlock(
+        replaceBlock(readme, "config-table", renderConfigTable()),
+        "alert-table",
+        renderAlertTable(),
+    );
+    return replaceBlock(withTables, "policy-table", renderPolicyTable(POLICIES, tierConfigs()));
 }
 
 if (require.main === module) {
