@@ -10,6 +10,7 @@ import { runStack } from "../tools/engine/run";
 import type { StackExport } from "../tools/engine/stackExport";
 import { analyze, startPack, type PackProcess } from "../tools/policy/gate";
 import { renderSarif } from "../tools/policy/report";
+import { BAD_STACK_POLICIES, badStack } from "./badStack";
 import { find, PROJECT_DIR } from "./helpers";
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "gate-"));
@@ -135,30 +136,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
     });
 
     it("fails a deliberately bad stack export with exit 1, naming each expected policy", async () => {
-        const bad = JSON.parse(JSON.stringify(prod)) as StackExport;
-        type Container = {
-            securityContext: Record<string, unknown>;
-            livenessProbe?: unknown;
-            readinessProbe?: unknown;
-        };
-        const pod = (
-            find(bad, "kubernetes:apps/v1:Deployment", "inference-blue").inputs!.spec as {
-                template: { spec: { containers: Container[]; securityContext: Record<string, unknown> } };
-            }
-        ).template.spec;
-        pod.securityContext = {};
-        Object.assign(pod.containers[0].securityContext, { runAsNonRoot: false, runAsUser: 0 });
-        delete pod.containers[0].livenessProbe;
-        delete pod.containers[0].readinessProbe;
-        bad.deployment.resources = bad.deployment.resources.filter(
-            (x) => !x.urn.endsWith("BucketPublicAccessBlock::models-public-access"),
-        );
-        find(bad, "aws:ecr/repository:Repository", "inference-repository").inputs!.imageTagMutability = "MUTABLE";
-        (
-            find(bad, "aws:ec2/launchTemplate:LaunchTemplate", "gpu-inference-launch-template").inputs!
-                .metadataOptions as Record<string, unknown>
-        ).httpTokens = "optional";
-        find(bad, "aws:kms/key:Key", "models-key").protect = false;
+        const bad = badStack(prod);
         const file = path.join(tmp(), "bad.json");
         fs.writeFileSync(file, JSON.stringify(bad));
         const r = await collect([
@@ -171,14 +149,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
         ]);
         assert.equal(r.code, 1);
         const result = JSON.parse(r.stdout) as { violations: Array<{ policy: string; level: string }> };
-        assert.deepEqual([...new Set(result.violations.map((v) => v.policy))].sort(), [
-            "ecr-repository-hardened",
-            "k8s-probes",
-            "k8s-run-as-non-root",
-            "launch-template-imdsv2",
-            "s3-bucket-hardened",
-            "stateful-resources-protected",
-        ]);
+        assert.deepEqual([...new Set(result.violations.map((v) => v.policy))].sort(), BAD_STACK_POLICIES);
         assert.ok(result.violations.every((v) => v.level === "mandatory"));
     });
 

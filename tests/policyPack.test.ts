@@ -7,8 +7,9 @@ import { POLICIES, PACK_NAME } from "../policies/pack";
 import * as stackPolicies from "../policies/stack";
 import { runResourcePolicy } from "../policies/testing";
 import { runStack } from "../tools/engine/run";
-import type { ExportedResource, StackExport } from "../tools/engine/stackExport";
+import type { StackExport } from "../tools/engine/stackExport";
 import { find, PROJECT_DIR } from "./helpers";
+import { BAD_STACK_POLICIES, badStack } from "./badStack";
 import { evaluatePack, type PolicyConfigFile } from "./packEvaluation";
 
 const config = (tier: "staging" | "prod"): PolicyConfigFile =>
@@ -61,41 +62,9 @@ describe("the policy pack", () => {
     });
 
     it("fails a deliberately bad stack with exactly the expected policies", async () => {
-        const bad = copy();
-        const r = (type: string, name: string): ExportedResource => find(bad, type, name);
-        type Container = {
-            securityContext: Record<string, unknown>;
-            livenessProbe?: unknown;
-            readinessProbe?: unknown;
-            image: string;
-        };
-        const blue = (
-            r("kubernetes:apps/v1:Deployment", "inference-blue").inputs!.spec as {
-                template: { spec: { containers: Container[]; securityContext: Record<string, unknown> } };
-            }
-        ).template.spec;
-        blue.securityContext = {};
-        Object.assign(blue.containers[0].securityContext, { runAsNonRoot: false, runAsUser: 0 }); // root container
-        delete blue.containers[0].livenessProbe; // no probes
-        delete blue.containers[0].readinessProbe;
-        bad.deployment.resources = bad.deployment.resources.filter(
-            (x) => !x.urn.endsWith("BucketPublicAccessBlock::models-public-access"),
-        ); // public bucket
-        r("aws:ecr/repository:Repository", "inference-repository").inputs!.imageTagMutability = "MUTABLE"; // mutable tags
-        (
-            r("aws:ec2/launchTemplate:LaunchTemplate", "gpu-inference-launch-template").inputs!
-                .metadataOptions as Record<string, unknown>
-        ).httpTokens = "optional"; // IMDSv1
-        r("aws:kms/key:Key", "models-key").protect = false; // unprotected stateful resource
+        const bad = badStack(prod);
         const findings = await evaluatePack(bad, config("prod"));
-        assert.deepEqual([...new Set(findings.map((f) => f.policy))].sort(), [
-            "ecr-repository-hardened",
-            "k8s-probes",
-            "k8s-run-as-non-root",
-            "launch-template-imdsv2",
-            "s3-bucket-hardened",
-            "stateful-resources-protected",
-        ]);
+        assert.deepEqual([...new Set(findings.map((f) => f.policy))].sort(), BAD_STACK_POLICIES);
         assert.ok(findings.every((f) => f.level === "mandatory"));
         assert.deepEqual(
             findings.find((f) => f.policy === "s3-bucket-hardened")?.message,
