@@ -2,7 +2,10 @@
  * The testing kit for policy authors: run one resource policy against one resource, or a stack
  * policy against a set of resources, with the SDK's semantics — config defaults from the
  * policy's `configSchema` merged under the given config, `notApplicable()` for other types — and
- * collect the violations. Pair it with the known-good factories in ./fixtures.
+ * collect the violations. Props go through the SDK's own unknown-checking proxy, so a property set
+ * to {@link UNKNOWN} behaves as it does in `pulumi preview`: reading it stops the policy, and the
+ * run reports it in `unknown` (the CLI shows that as an advisory "can't run during preview"). Pair
+ * it with the known-good factories in ./fixtures.
  */
 import type {
     PolicyResource,
@@ -12,6 +15,22 @@ import type {
     StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";
+
+/**
+ * The engine's wire sentinel for a value not known until the update (an input computed from another
+ * resource's output, such as an image digest from a build that has not run). Set a property to it
+ * to test what a policy does during preview.
+ */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** The SDK's preview proxy (internal to @pulumi/policy, typed here; pinned by tests). */
+interface SdkProxy {
+    unknownCheckingProxy<T>(props: T): T;
+    UnknownValueError: new (...args: never[]) => Error;
+    unknownStringValue: string;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sdkProxy = require("@pulumi/policy/proxy") as SdkProxy;
 
 export interface TestResource {
     type: string;
@@ -27,6 +46,12 @@ export interface PolicyRun {
     /** False when the policy called notApplicable() for this resource. */
     applicable: boolean;
     violations: string[];
+    /**
+     * Set when the policy read an unknown value and stopped, as in preview: the SDK's message, e.g.
+     * "string value at .spec.image can't be known during preview". Violations reported before
+     * that are kept, as the SDK keeps them.
+     */
+    unknown?: string;
 }
 
 class NotApplicable extends Error {}
@@ -47,6 +72,13 @@ function unsupported(): never {
     throw new Error("isType/asType are not available in the testing kit; compare args.type with the type token");
 }
 
+/** A policy that threw: not applicable, stopped on an unknown value, or a real error (rethrown). */
+function stopped(e: unknown, violations: string[]): PolicyRun {
+    if (e instanceof NotApplicable) return { applicable: false, violations };
+    if (e instanceof sdkProxy.UnknownValueError) return { applicable: true, violations, unknown: e.message };
+    throw e;
+}
+
 /** Runs a resource policy against one resource. */
 export async function runResourcePolicy(
     policy: ResourceValidationPolicy,
@@ -57,7 +89,7 @@ export async function runResourcePolicy(
     const report: ReportViolation = (message: string) => void violations.push(message);
     const args: ResourceValidationArgs = {
         type: resource.type,
-        props: resource.props as Record<string, never>,
+        props: sdkProxy.unknownCheckingProxy(resource.props) as Record<string, never>,
         urn: urnOf(resource),
         name: resource.name ?? "resource",
         opts: {
@@ -80,13 +112,19 @@ export async function runResourcePolicy(
         : policy.validateResource
           ? [policy.validateResource]
           : [];
-    try {
-        for (const v of validations) await v(args, report);
-    } catch (e) {
-        if (e instanceof NotApplicable) return { applicable: false, violations };
-        throw e;
+    // As the SDK does, each validation of an array runs on its own: one stopping does not stop the rest.
+    let applicable = true;
+    let unknown: string | undefined;
+    for (const v of validations) {
+        try {
+            await v(args, report);
+        } catch (e) {
+            const s = stopped(e, violations);
+            applicable &&= s.applicable;
+            unknown ??= s.unknown;
+        }
     }
-    return { applicable: true, violations };
+    return unknown === undefined ? { applicable, violations } : { applicable, violations, unknown };
 }
 
 /** Runs a stack policy against resources (parents and dependencies by URN). */
@@ -102,7 +140,7 @@ export async function runStackPolicy(
     const policyResources = resources.map((r) => {
         const pr = {
             type: r.type,
-            props: r.props,
+            props: sdkProxy.unknownCheckingProxy(r.props),
             urn: urnOf(r),
             name: r.name ?? "resource",
             opts: {
@@ -138,8 +176,7 @@ export async function runStackPolicy(
     try {
         await policy.validateStack(args, report);
     } catch (e) {
-        if (e instanceof NotApplicable) return { applicable: false, violations };
-        throw e;
+        return stopped(e, violations);
     }
     return { applicable: true, violations };
 }
