@@ -5,7 +5,7 @@
  * see stack.ts.)
  */
 import type { PolicyComplianceFramework, ResourceValidationPolicy } from "@pulumi/policy";
-import { forTypes } from "./util";
+import { forTypes, notApplicable } from "./util";
 
 const FSBP = (control: string): PolicyComplianceFramework => ({
     name: "AWS Foundational Security Best Practices",
@@ -198,7 +198,8 @@ export const requiredTags: ResourceValidationPolicy = {
     remediationSteps:
         "Tag every resource, e.g. through the stack's platform tags (llm-platform:owner, llm-platform:costCenter).",
     validateResource: (args, report) => {
-        if (!args.type.startsWith("aws:") || !("tags" in args.props)) args.notApplicable("not a taggable AWS resource");
+        if (!args.type.startsWith("aws:") || !("tags" in args.props))
+            notApplicable(args, "not a taggable AWS resource");
         const { requiredTags: required } = args.getConfig<{ requiredTags: string[] }>();
         const raw = args.props.tags;
         // Auto Scaling groups list tags as {key, value, propagateAtLaunch}.

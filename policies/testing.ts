@@ -107,6 +107,13 @@ export async function runResourcePolicy(
             throw new NotApplicable(reason);
         },
     };
+    // The SDK skips a single validation tagged with another type (validateResourceOfType's tag)
+    // without calling it.
+    const only =
+        policy.validateResource && !Array.isArray(policy.validateResource)
+            ? (policy.validateResource as { __pulumiType?: string }).__pulumiType
+            : undefined;
+    if (only !== undefined && only !== resource.type) return { applicable: false, violations: [] };
     const validations = Array.isArray(policy.validateResource)
         ? policy.validateResource
         : policy.validateResource

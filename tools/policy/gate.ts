@@ -57,14 +57,22 @@ export interface PackProcess {
     stop(): void;
 }
 
-/** Starts the pack with node (not npx, so stopping it leaves no orphan) and waits for its port. */
+/**
+ * Starts the pack with node (not npx, so stopping it leaves no orphan) and waits for its port. A
+ * larger young generation (32 MiB semi-spaces) spares the pack a tenth of its time in scavenges:
+ * the SDK deserializes every resource's properties once per policy.
+ */
 export function startPack(packDir = DEFAULT_PACK_DIR): Promise<PackProcess> {
     return new Promise((resolve, reject) => {
-        const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "index.ts"], {
-            cwd: packDir,
-            stdio: ["ignore", "pipe", "pipe"],
-            env: { ...process.env, NODE_OPTIONS: "" },
-        });
+        const child: ChildProcess = spawn(
+            process.execPath,
+            ["--max-semi-space-size=32", "--import", "tsx", "index.ts"],
+            {
+                cwd: packDir,
+                stdio: ["ignore", "pipe", "pipe"],
+                env: { ...process.env, NODE_OPTIONS: "" },
+            },
+        );
         let out = "";
         let err = "";
         const timer = setTimeout(() => {
