@@ -27,7 +27,6 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 interface SdkProxy {
     unknownCheckingProxy<T>(props: T): T;
     UnknownValueError: new (...args: never[]) => Error;
-    unknownStringValue: string;
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const sdkProxy = require("@pulumi/policy/proxy") as SdkProxy;

@@ -5,14 +5,14 @@ import * as k8s from "../policies/kubernetes";
 import { k8sPdbForServing } from "../policies/stack";
 import { UNKNOWN, runResourcePolicy, runStackPolicy, type TestResource } from "../policies/testing";
 
-type Container = { image: unknown };
-const containerOf = (r: TestResource): Container =>
-    (r.props as { spec: { template: { spec: { containers: Container[] } } } }).spec.template.spec.containers[0]!;
+type Container = { name?: string; image: unknown };
+const containersOf = (r: TestResource): Container[] =>
+    (r.props as { spec: { template: { spec: { containers: Container[] } } } }).spec.template.spec.containers;
 
 /** The good Deployment as a first preview sees it: the image digest comes from a build that has not run. */
 function withUnknownImage(): TestResource {
     const r = goodDeployment();
-    containerOf(r).image = UNKNOWN;
+    containersOf(r)[0]!.image = UNKNOWN;
     return r;
 }
 
@@ -40,8 +40,8 @@ describe("The policy testing kit during preview", () => {
 
     it("keeps violations reported before the policy reached the unknown value", async () => {
         const r = withUnknownImage();
-        const spec = (r.props as { spec: { template: { spec: { containers: Container[] } } } }).spec.template.spec;
-        spec.containers.unshift({ ...spec.containers[0]!, name: "sidecar", image: "busybox" } as Container);
+        const containers = containersOf(r);
+        containers.unshift({ ...containers[0]!, name: "sidecar", image: "busybox" });
         assert.deepEqual(await runResourcePolicy(k8s.k8sImagePinned, r), {
             applicable: true,
             violations: ['container "sidecar" image "busybox" is not pinned (no tag or latest)'],

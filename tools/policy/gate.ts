@@ -59,8 +59,8 @@ export interface PackProcess {
 
 /**
  * Starts the pack with node (not npx, so stopping it leaves no orphan) and waits for its port. A
- * larger young generation (32 MiB semi-spaces) spares the pack a tenth of its time in scavenges:
- * the SDK deserializes every resource's properties once per policy.
+ * larger young generation (32 MiB semi-spaces) means fewer scavenges, which take a good share of
+ * the pack's time: the SDK deserializes every resource's properties once per policy.
  */
 export function startPack(packDir = DEFAULT_PACK_DIR): Promise<PackProcess> {
     return new Promise((resolve, reject) => {
