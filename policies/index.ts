@@ -4,5 +4,7 @@
 process.setSourceMapsEnabled(false);
 import { PolicyPack } from "@pulumi/policy";
 import { PACK_NAME, POLICIES } from "./pack";
+import { memoizeStructDecoding } from "./runtime";
 
+memoizeStructDecoding();
 new PolicyPack(PACK_NAME, { policies: POLICIES });

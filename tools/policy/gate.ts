@@ -10,9 +10,10 @@ import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import { AnalyzerClient, AnalyzerService } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
-import { SECRET_SIG, SECRET_SIG_VALUE, type ExportedResource } from "../engine/stackExport";
+import type { ExportedResource } from "../engine/stackExport";
+import { appendField, diagnosticsOf, encodeStruct, repeatedField } from "./wire";
 
 export type Level = "advisory" | "mandatory" | "disabled" | "remediate";
 export type PolicyConfigFile = Record<string, Level | ({ enforcementLevel?: Level } & Record<string, unknown>)>;
@@ -102,27 +103,8 @@ function call<Req, Res>(
     return new Promise((resolve, reject) => fn(req, (e, r) => (e ? reject(e) : resolve(r))));
 }
 
-/**
- * Exported state holds secrets as ciphertext (`{sig, ciphertext}`); the analyzer protocol carries
- * them as `{sig, value}`. Offline the plaintext is unknown, so the value is a placeholder.
- */
-function forAnalyzer(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(forAnalyzer);
-    if (typeof value === "object" && value !== null) {
-        const obj = value as Record<string, unknown>;
-        if (obj[SECRET_SIG] === SECRET_SIG_VALUE && !("value" in obj))
-            return { [SECRET_SIG]: SECRET_SIG_VALUE, value: "[secret]" };
-        return Object.fromEntries(
-            Object.entries(obj)
-                .filter(([, v]) => v !== undefined)
-                .map(([k, v]) => [k, forAnalyzer(v)]),
-        );
-    }
-    return value;
-}
-
 const struct = (value: Record<string, unknown> | undefined): Struct =>
-    Struct.fromJavaScript(forAnalyzer(value ?? {}) as Record<string, never>);
+    Struct.deserializeBinary(encodeStruct(value ?? {}));
 
 function options(r: ExportedResource): pb.AnalyzerResourceOptions {
     const o = new pb.AnalyzerResourceOptions();
@@ -132,6 +114,17 @@ function options(r: ExportedResource): pb.AnalyzerResourceOptions {
     o.setAliasesList(r.aliases ?? []);
     if (r.parent) o.setParent(r.parent);
     return o;
+}
+
+const ANALYZE = AnalyzerService.analyze.path;
+const ANALYZE_STACK = AnalyzerService.analyzeStack.path;
+const identity = (b: Buffer): Buffer => b;
+
+/** One Analyze or AnalyzeStack call with a request already encoded; resolves to its diagnostics. */
+function unary(client: grpc.Client, method: string, request: Buffer): Promise<pb.AnalyzeDiagnostic[]> {
+    return new Promise((resolve, reject) =>
+        client.makeUnaryRequest(method, identity, diagnosticsOf, request, (e, r) => (e ? reject(e) : resolve(r ?? []))),
+    );
 }
 
 const nameOf = (urn: string): string => urn.split("::").slice(3).join("::");
@@ -200,23 +193,24 @@ export async function analyze(
                 req.setType(r.type);
                 req.setUrn(r.urn);
                 req.setName(nameOf(r.urn));
-                req.setProperties(struct(r.inputs));
                 req.setOptions(options(r));
-                const res = await call<pb.AnalyzeRequest, pb.AnalyzeResponse>(client.analyze.bind(client), req);
+                // properties = 2, encoded straight from the exported inputs.
+                const bytes = appendField(req.serializeBinary(), 2, encodeStruct(r.inputs ?? {}));
+                const found = await unary(client, ANALYZE, bytes);
                 // The engine attaches the analyzed resource's URN to resource diagnostics.
-                for (const d of res.getDiagnosticsList()) diagnostics.push(d.getUrn() ? d : d.setUrn(r.urn));
+                for (const d of found) diagnostics.push(d.getUrn() ? d : d.setUrn(r.urn));
             }
         };
         await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, analyzed.length)) }, worker));
 
-        const stackReq = new pb.AnalyzeStackRequest();
-        stackReq.setResourcesList(
+        // resources = 1, each with properties = 2 encoded straight from the exported state.
+        const stackReq = repeatedField(
+            1,
             analyzed.map((r) => {
                 const ar = new pb.AnalyzerResource();
                 ar.setType(r.type);
                 ar.setUrn(r.urn);
                 ar.setName(nameOf(r.urn));
-                ar.setProperties(struct({ ...r.inputs, ...r.outputs }));
                 ar.setOptions(options(r));
                 if (r.parent) ar.setParent(r.parent);
                 ar.setDependenciesList(r.dependencies ?? []);
@@ -225,14 +219,11 @@ export async function analyze(
                     deps.setUrnsList(urns);
                     ar.getPropertydependenciesMap().set(key, deps);
                 }
-                return ar;
+                return appendField(ar.serializeBinary(), 2, encodeStruct({ ...r.inputs, ...r.outputs }));
             }),
         );
-        const stackRes = await call<pb.AnalyzeStackRequest, pb.AnalyzeResponse>(
-            client.analyzeStack.bind(client),
-            stackReq,
-        );
-        diagnostics.push(...stackRes.getDiagnosticsList());
+        const stackFound = await unary(client, ANALYZE_STACK, stackReq);
+        diagnostics.push(...stackFound);
 
         const byName = new Map(policies.map((p) => [p.name, p]));
         const violations = diagnostics.map((d) => ({
