@@ -4,6 +4,7 @@
  * stateful resources protected.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { estimateCost, PRICE_TABLE, usd } from "./cost";
 import { isServing, podSpecOf } from "./util";
 
 type Props = Record<string, unknown>;
@@ -196,10 +197,48 @@ export const statefulResourcesProtected: StackValidationPolicy = {
     },
 };
 
+export const gpuBudget: StackValidationPolicy = {
+    name: "gpu-budget",
+    description:
+        "Checks whether the stack's GPU instances, every node on-demand at maximum scale, stay within a monthly budget.",
+    severity: "medium",
+    configSchema: {
+        properties: {
+            maxMonthlyUsd: { type: "number", minimum: 0, default: 10000 },
+        },
+    },
+    remediationSteps:
+        "Lower the GPU pools' maxSize, choose a cheaper instance type, or raise maxMonthlyUsd in the policy config. Prices come from prices/aws-us-east-1.json; add a missing instance type there with its source.",
+    validateStack: (args, report) => {
+        const { maxMonthlyUsd } = args.getConfig<{ maxMonthlyUsd: number }>();
+        const estimate = estimateCost(args.resources);
+        for (const u of estimate.unpriced.filter((x) => x.types.some((t) => /^[gp]\d/.test(t))))
+            report(
+                `cannot price GPU instances of ${u.name}: ${u.types.join(", ")}; add them to ${PRICE_TABLE} with their source`,
+                u.urn,
+            );
+        const max = estimate.gpuOnDemand.max;
+        if (max > maxMonthlyUsd) {
+            const pools = estimate.lines
+                .filter((l) => l.gpu && l.maxCount > 0)
+                .sort((a, b) => b.unitMonthly * b.maxCount - a.unitMonthly * a.maxCount);
+            const parts = pools.map(
+                (l) => `${l.name}: ${l.maxCount} × ${l.item.split(" ")[0]} at ${usd(l.unitMonthly)}`,
+            );
+            // Reported on the dearest pool, the first place to cut.
+            report(
+                `GPU instances could cost ${usd(max)} a month on-demand at maximum scale (${parts.join("; ")}), over the budget of ${usd(maxMonthlyUsd)}`,
+                pools[0].urn,
+            );
+        }
+    },
+};
+
 export const STACK_POLICIES: StackValidationPolicy[] = [
     s3BucketHardened,
     k8sPdbForServing,
     k8sNetworkPolicyForServing,
     k8sMonitoredServing,
     statefulResourcesProtected,
+    gpuBudget,
 ];

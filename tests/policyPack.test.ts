@@ -186,6 +186,7 @@ describe("the policy pack", () => {
                 "k8s-networkpolicy-for-serving",
                 "k8s-monitored-serving",
                 "stateful-resources-protected",
+                "gpu-budget",
             ],
         );
         const bad = copy();

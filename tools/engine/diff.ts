@@ -6,6 +6,8 @@
  * replacement (Pulumi would delete the old one); so is a change to a property that cannot be
  * updated in place. Every removal or replacement of a stateful or protected resource is flagged.
  */
+import { PRICE_TABLE, usd, usdRange, type Range } from "../../policies/cost";
+import { exportCost } from "./render";
 import { displayType, isSecret, urnName, type ExportedResource, type StackExport } from "./stackExport";
 
 /** Types that hold data or identity: losing one loses more than a resource. */
@@ -70,6 +72,22 @@ export interface PlanDiff {
     /** Removals and replacements of stateful or protected resources, one sentence each. */
     readonly dangers: readonly string[];
     readonly counts: Readonly<Record<ChangeKind, number>>;
+    /** Estimated monthly cost before and after (see policies/cost.ts). */
+    readonly cost: { readonly base: CostSummary; readonly head: CostSummary };
+}
+
+export interface CostSummary {
+    /** Every line on-demand, minimum and maximum scale. */
+    readonly onDemand: Range;
+    /** Spot pools at the spot estimate. */
+    readonly configured: Range;
+    /** GPU instances on-demand. */
+    readonly gpuOnDemand: Range;
+}
+
+function costSummary(exp: StackExport): CostSummary {
+    const { onDemand, configured, gpuOnDemand } = exportCost(exp);
+    return { onDemand, configured, gpuOnDemand };
 }
 
 const isProvider = (r: ExportedResource): boolean => r.type.startsWith("pulumi:providers:") && !r.parent;
@@ -262,7 +280,7 @@ export function diffExports(base: StackExport, head: StackExport): PlanDiff {
         });
     const counts = { add: 0, remove: 0, replace: 0, update: 0 };
     for (const c of changes) counts[c.kind]++;
-    return { changes, unchanged, dangers, counts };
+    return { changes, unchanged, dangers, counts, cost: { base: costSummary(base), head: costSummary(head) } };
 }
 
 const SYMBOL: Record<ChangeKind, string> = { add: "+", remove: "-", replace: "+-", update: "~" };
@@ -275,11 +293,34 @@ function cell(value: unknown): string {
     return `\`${short.replace(/\|/g, "\\|").replace(/`/g, "'")}\``;
 }
 
+const signed = (n: number): string => (n > 0 ? `+${usd(n)}` : n < 0 ? `−${usd(-n)}` : "±$0.00");
+
+/** The change in estimated monthly cost, as Markdown lines; nothing when the estimate is unchanged. */
+export function renderCostChange(base: CostSummary, head: CostSummary): string[] {
+    const rows: Array<[string, Range, Range]> = [
+        ["All compute, on-demand", base.onDemand, head.onDemand],
+        ["As configured (spot pools at the spot estimate)", base.configured, head.configured],
+        ["GPU instances, on-demand", base.gpuOnDemand, head.gpuOnDemand],
+    ];
+    if (rows.every(([, b, h]) => b.min === h.min && b.max === h.max)) return [];
+    const out = [
+        `**Estimated monthly cost** (minimum–maximum scale, ${PRICE_TABLE}):`,
+        "",
+        "| | Before | After | Change at maximum scale |",
+        "|---|---|---|---|",
+    ];
+    for (const [label, b, h] of rows)
+        out.push(`| ${label} | ${usdRange(b)} | ${usdRange(h)} | ${signed(Math.round((h.max - b.max) * 100) / 100)} |`);
+    out.push("");
+    return out;
+}
+
 /** The diff as GitHub-flavoured Markdown for a pull-request comment. */
 export function renderDiffMarkdown(diff: PlanDiff, title = "Plan diff"): string {
     const { counts } = diff;
     const summary = `${counts.add} to add, ${counts.update} to change, ${counts.replace} to replace, ${counts.remove} to delete, ${diff.unchanged} unchanged`;
     const lines = [`### ${title}`, "", `**${summary}**`, ""];
+    lines.push(...renderCostChange(diff.cost.base, diff.cost.head));
     if (diff.changes.length === 0) {
         lines.push("No changes.");
         return `${lines.join("\n")}\n`;

@@ -2,7 +2,15 @@
  * Renders a captured deployment the way `pulumi preview` prints it: the resource tree nested by
  * parent, the stack outputs, and counts (by operation and by type).
  */
+import { estimateCost, renderCost, type CostEstimate } from "../../policies/cost";
 import { displayType, urnName, type ExportedResource, type StackExport } from "./stackExport";
+
+/** The estimated monthly cost of a deployment, from its resources' inputs (outputs fill gaps). */
+export function exportCost(exp: StackExport): CostEstimate {
+    return estimateCost(
+        exp.deployment.resources.map((r) => ({ type: r.type, urn: r.urn, props: { ...r.outputs, ...r.inputs } })),
+    );
+}
 
 export interface PlanView {
     readonly stack: string;
@@ -82,5 +90,6 @@ export function renderPlan(view: PlanView): string {
     lines.push("", "By type:");
     for (const [type, n] of countsByType(view.export.deployment.resources))
         lines.push(`    ${String(n).padStart(3)}  ${type}`);
+    lines.push("", ...renderCost(exportCost(view.export)));
     return `${lines.join("\n")}\n`;
 }

@@ -1,0 +1,190 @@
+import * as assert from "node:assert/strict";
+import { GPU_INSTANCE_TYPES } from "../components/aws/gpuInstances";
+import { DEFAULT_PRICES, estimateCost, renderCost, usd, usdRange, type CostedResource } from "../policies/cost";
+import { gpuBudget } from "../policies/stack";
+import { runStackPolicy } from "../policies/testing";
+import { renderCostChange } from "../tools/engine/diff";
+import { runStack } from "../tools/engine/run";
+import { exportCost } from "../tools/engine/render";
+import { PROJECT_DIR } from "./helpers";
+
+const urn = (type: string, name: string): string => `urn:pulumi:prod::llm-platform::${type}::${name}`;
+const res = (type: string, name: string, props: Record<string, unknown>): CostedResource => ({
+    type,
+    urn: urn(type, name),
+    props,
+});
+const nodeGroup = (name: string, instanceTypes: string[] | undefined, min: number, max: number, spot = false) =>
+    res("aws:eks/nodeGroup:NodeGroup", name, {
+        ...(instanceTypes ? { instanceTypes } : {}),
+        scalingConfig: { minSize: min, maxSize: max, desiredSize: min },
+        capacityType: spot ? "SPOT" : "ON_DEMAND",
+    });
+
+describe("cost estimate", () => {
+    it("keeps a price table with its sources and date, priced for every GPU type the node pools accept but p5e", () => {
+        assert.equal(DEFAULT_PRICES.region, "us-east-1");
+        assert.equal(DEFAULT_PRICES.hoursPerMonth, 730);
+        assert.match(DEFAULT_PRICES.compiled, /^\d{4}-\d{2}-\d{2}$/);
+        assert.ok(DEFAULT_PRICES.sources.length >= 3);
+        for (const s of DEFAULT_PRICES.sources) assert.match(s, /https:\/\//);
+        const unpriced: string[] = [];
+        for (const [type, spec] of GPU_INSTANCE_TYPES) {
+            const price = DEFAULT_PRICES.instances[type];
+            if (!price) unpriced.push(type);
+            else assert.equal(price.gpus, spec.gpus, `${type}: GPUs in the price table`);
+        }
+        // AWS sells p5e through capacity blocks; there is no on-demand list price to record.
+        assert.deepEqual(unpriced, ["p5e.48xlarge"]);
+    });
+
+    it("prices instances at minimum and maximum counts, the dearest of several types, spot at the estimate", () => {
+        const e = estimateCost([
+            nodeGroup("gpu", ["g6.xlarge", "g5.xlarge"], 1, 3, true),
+            nodeGroup("system", ["m6i.large"], 2, 2),
+            res("aws:autoscaling/group:Group", "ecs", {
+                minSize: 0,
+                maxSize: 2,
+                mixedInstancesPolicy: {
+                    launchTemplate: { overrides: [{ instanceType: "g4dn.xlarge" }] },
+                    instancesDistribution: { onDemandPercentageAboveBaseCapacity: 0 },
+                },
+            }),
+            res("aws:ec2/instance:Instance", "bastion", { instanceType: "t3.medium" }),
+            res("aws:ec2/natGateway:NatGateway", "nat", {}),
+            res("aws:lb/loadBalancer:LoadBalancer", "alb", { loadBalancerType: "application" }),
+            res("aws:lb/loadBalancer:LoadBalancer", "nlb", { loadBalancerType: "network" }),
+            res("aws:eks/cluster:Cluster", "cluster", {}),
+            res("aws:s3/bucket:Bucket", "models", {}),
+        ]);
+        assert.deepEqual(
+            e.lines.map((l) => [
+                l.name,
+                l.item,
+                l.gpu,
+                l.spot,
+                l.minCount,
+                l.maxCount,
+                l.unitMonthly,
+                l.unitMonthlySpot,
+            ]),
+            [
+                ["gpu", "g5.xlarge (dearest of g6.xlarge, g5.xlarge)", true, true, 1, 3, 734.38, 293.75],
+                ["system", "m6i.large", false, false, 2, 2, 70.08, 28.03],
+                ["ecs", "g4dn.xlarge", true, true, 0, 2, 383.98, 153.59],
+                ["bastion", "t3.medium", false, false, 1, 1, 30.37, 12.15],
+                ["nat", "NAT gateway", false, false, 1, 1, 32.85, 32.85],
+                ["alb", "Application Load Balancer", false, false, 1, 1, 16.43, 16.43],
+                ["nlb", "Network Load Balancer", false, false, 1, 1, 16.43, 16.43],
+                ["cluster", "EKS control plane", false, false, 1, 1, 73, 73],
+            ],
+        );
+        assert.deepEqual(e.unpriced, []);
+        assert.deepEqual(e.gpuOnDemand, { min: 734.38, max: 2971.1 });
+        assert.deepEqual(e.onDemand, { min: 1043.62, max: 3280.34 });
+        assert.deepEqual(e.configured, { min: 602.99, max: 1497.67 });
+    });
+
+    it("lists compute it cannot price instead of guessing", () => {
+        const e = estimateCost([
+            nodeGroup("h200", ["p5e.48xlarge"], 0, 1),
+            res("aws:autoscaling/group:Group", "lt-only", { minSize: 1, maxSize: 1 }),
+        ]);
+        assert.deepEqual(e.lines, []);
+        assert.deepEqual(e.unpriced, [
+            { urn: urn("aws:eks/nodeGroup:NodeGroup", "h200"), name: "h200", types: ["p5e.48xlarge"] },
+            { urn: urn("aws:autoscaling/group:Group", "lt-only"), name: "lt-only", types: [] },
+        ]);
+        assert.deepEqual(renderCost(e).slice(-2), [
+            "    not priced: h200 (p5e.48xlarge not in prices/aws-us-east-1.json)",
+            "    not priced: lt-only (its instance type is not set on the resource)",
+        ]);
+    });
+
+    it("prices a node group without instance types as EKS's default t3.medium", () => {
+        assert.equal(estimateCost([nodeGroup("default", undefined, 1, 1)]).lines[0].item, "t3.medium");
+    });
+
+    it("formats dollars and ranges", () => {
+        assert.equal(usd(5308.56), "$5,308.56");
+        assert.equal(usd(0), "$0.00");
+        assert.equal(usdRange({ min: 10, max: 10 }), "$10.00");
+        assert.equal(usdRange({ min: 0, max: 1468.76 }), "$0.00–$1,468.76");
+    });
+
+    it("shows in the prod plan: three NAT gateways, the control plane, system and GPU nodes", async () => {
+        const prod = await runStack({ projectDir: PROJECT_DIR, stack: "prod" });
+        const text = renderCost(exportCost(prod.export));
+        assert.deepEqual(text, [
+            "Estimated monthly cost (us-east-1 list prices, 730 h a month; prices/aws-us-east-1.json, compiled 2026-11-26):",
+            "    Resource                  Billed as          Count  On-demand          Spot estimate",
+            "    network-nat-0             NAT gateway        1      $32.85             —",
+            "    network-nat-1             NAT gateway        1      $32.85             —",
+            "    network-nat-2             NAT gateway        1      $32.85             —",
+            "    llm-cluster               EKS control plane  1      $73.00             —",
+            "    llm-system                m6i.large          2–4    $140.16–$280.32    $56.06–$112.12",
+            "    gpu-inference-node-group  g5.2xlarge         1–6    $884.76–$5,308.56  $353.90–$2,123.40",
+            "    Total, all on-demand: $1,196.47–$5,760.43 a month (minimum–maximum scale)",
+            "    Total as configured (spot pools at the spot estimate): $1,196.47–$5,760.43 a month",
+            "    GPU instances, on-demand: $884.76–$5,308.56 a month",
+        ]);
+    });
+
+    it("shows the change in the diff, and nothing when the estimate is unchanged", () => {
+        const base = {
+            onDemand: { min: 100, max: 200 },
+            configured: { min: 50, max: 100 },
+            gpuOnDemand: { min: 0, max: 100 },
+        };
+        assert.deepEqual(renderCostChange(base, base), []);
+        assert.deepEqual(
+            renderCostChange(base, { ...base, onDemand: { min: 100, max: 150.5 }, gpuOnDemand: { min: 0, max: 50.5 } }),
+            [
+                "**Estimated monthly cost** (minimum–maximum scale, prices/aws-us-east-1.json):",
+                "",
+                "| | Before | After | Change at maximum scale |",
+                "|---|---|---|---|",
+                "| All compute, on-demand | $100.00–$200.00 | $100.00–$150.50 | −$49.50 |",
+                "| As configured (spot pools at the spot estimate) | $50.00–$100.00 | $50.00–$100.00 | ±$0.00 |",
+                "| GPU instances, on-demand | $0.00–$100.00 | $0.00–$50.50 | −$49.50 |",
+                "",
+            ],
+        );
+    });
+});
+
+describe("gpu-budget policy", () => {
+    const asTest = (r: CostedResource) => ({ type: r.type, name: r.urn.split("::").pop(), props: r.props });
+
+    it("passes GPU pools within the budget (default $10,000 a month)", async () => {
+        const run = await runStackPolicy(gpuBudget, [
+            asTest(nodeGroup("gpu-inference-node-group", ["g5.2xlarge"], 1, 6)),
+        ]);
+        assert.deepEqual(run, { applicable: true, violations: [] });
+    });
+
+    it("reports the worst case on the dearest pool, pricing spot pools on-demand", async () => {
+        const run = await runStackPolicy(
+            gpuBudget,
+            [
+                asTest(nodeGroup("small", ["g6.xlarge"], 0, 2, true)),
+                asTest(nodeGroup("big", ["g5.12xlarge"], 0, 2)),
+                asTest(nodeGroup("system", ["m6i.large"], 2, 20)),
+            ],
+            { maxMonthlyUsd: 5000 },
+        );
+        assert.deepEqual(run.violations, [
+            "urn:pulumi:test::test::aws:eks/nodeGroup:NodeGroup::big: GPU instances could cost $9,456.12 a month on-demand at maximum scale (big: 2 × g5.12xlarge at $4,140.56; small: 2 × g6.xlarge at $587.50), over the budget of $5,000.00",
+        ]);
+    });
+
+    it("reports GPU instances it cannot price, and ignores unpriced non-GPU ones", async () => {
+        const run = await runStackPolicy(gpuBudget, [
+            asTest(nodeGroup("h200", ["p5e.48xlarge"], 0, 1)),
+            asTest(nodeGroup("arm", ["m8g.large"], 1, 1)),
+        ]);
+        assert.deepEqual(run.violations, [
+            "urn:pulumi:test::test::aws:eks/nodeGroup:NodeGroup::h200: cannot price GPU instances of h200: p5e.48xlarge; add them to prices/aws-us-east-1.json with their source",
+        ]);
+    });
+});
