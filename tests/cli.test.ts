@@ -98,7 +98,10 @@ describe("plan command", () => {
                 () => undefined,
                 () => undefined,
             ),
-            { message: "--stack is required\nusage: npm run plan -- --stack <name> [--json <file>] [--project <dir>]" },
+            {
+                message:
+                    "--stack is required\nusage: npm run plan -- --stack <name> [--format text|mermaid] [--json <file>] [--project <dir>]",
+            },
         );
         await assert.rejects(
             plan(

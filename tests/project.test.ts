@@ -5,7 +5,7 @@ import { load as parseYaml } from "js-yaml";
 import { configKeyDocs, renderAlertTable, renderConfigTable } from "../environments/docs";
 import { settingsSchema } from "../environments/schema";
 import { POLICIES } from "../policies/pack";
-import { withConfigTable } from "../tools/cli/docs";
+import { prodArchitecture, withGeneratedBlocks } from "../tools/cli/docs";
 import { PROJECT_DIR } from "./helpers";
 
 const read = (file: string): string => fs.readFileSync(path.join(PROJECT_DIR, file), "utf8");
@@ -57,12 +57,16 @@ describe("project files", () => {
         }
     });
 
-    it("the README's configuration table is the one generated from the schema", () => {
+    it("the README's generated blocks are up to date: configuration, alert and policy tables, prod diagram", async () => {
         const readme = read("README.md");
         const table = /<!-- config-table:start -->\n([\s\S]*?)\n<!-- config-table:end -->/.exec(readme)?.[1];
         assert.equal(table, renderConfigTable(), "run `npm run docs` to update the README");
-        assert.equal(withConfigTable(readme), readme);
-        assert.throws(() => withConfigTable("no markers"), /README\.md needs the markers/);
+        const architecture = await prodArchitecture();
+        assert.equal(withGeneratedBlocks(readme, architecture), readme, "run `npm run docs` to update the README");
+        assert.match(architecture, /^```mermaid\nflowchart LR\n[\s\S]*\n```$/);
+        assert.throws(() => withGeneratedBlocks("no markers", architecture), {
+            message: "README.md needs the markers <!-- config-table:start --> and <!-- config-table:end --> around the generated block",
+        });
         const alerts = /<!-- alert-table:start -->\n([\s\S]*?)\n<!-- alert-table:end -->/.exec(readme)?.[1];
         assert.equal(alerts, renderAlertTable(), "run `npm run docs` to update the README");
         assert.equal(alerts?.split("\n").length, 2 + 14, "every alert is listed");
