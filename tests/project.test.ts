@@ -65,7 +65,8 @@ describe("project files", () => {
         assert.equal(withGeneratedBlocks(readme, architecture), readme, "run `npm run docs` to update the README");
         assert.match(architecture, /^```mermaid\nflowchart LR\n[\s\S]*\n```$/);
         assert.throws(() => withGeneratedBlocks("no markers", architecture), {
-            message: "README.md needs the markers <!-- config-table:start --> and <!-- config-table:end --> around the generated block",
+            message:
+                "README.md needs the markers <!-- config-table:start --> and <!-- config-table:end --> around the generated block",
         });
         const alerts = /<!-- alert-table:start -->\n([\s\S]*?)\n<!-- alert-table:end -->/.exec(readme)?.[1];
         assert.equal(alerts, renderAlertTable(), "run `npm run docs` to update the README");
