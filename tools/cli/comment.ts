@@ -1,0 +1,96 @@
+/**
+ * `npm run comment -- --dir <dir> --stacks <a,b,...> [--output <file>] [--title <text>] [--footer <text>]`
+ *
+ * Writes the pull-request comment from files the workflow leaves in <dir> for each stack:
+ * `head-<stack>.json` (the plan of the pull request, required), `base-<stack>.json` (the plan of
+ * the base branch; absent for a new stack) and `policy-<stack>.json` (the gate's `--format json`
+ * result; absent when the gate did not run).
+ */
+import "./startup";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { renderComment, type StackInput } from "../engine/comment";
+import { parseStackExport } from "../engine/stackExport";
+import type { GateResult } from "../policy/gate";
+import { parseCommandLine, runCommand, UsageError } from "./cli";
+
+export const COMMENT_USAGE =
+    "npm run comment -- --dir <dir> --stacks <a,b,...> [--output <file>] [--title <text>] [--footer <text>]";
+
+function read(file: string): string | undefined {
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+}
+
+function parseGate(text: string, file: string): GateResult {
+    let doc: unknown;
+    try {
+        doc = JSON.parse(text);
+    } catch (e) {
+        throw new UsageError(`${file} is not JSON: ${(e as Error).message}`);
+    }
+    const d = doc as Partial<GateResult> | null;
+    if (!d || !Array.isArray(d.violations) || !d.pack)
+        throw new UsageError(`${file} is not the policy gate's JSON result (npm run policy -- --format json)`);
+    return d as GateResult;
+}
+
+export async function comment(argv: string[], out: (s: string) => void): Promise<number> {
+    const { values, positionals } = parseCommandLine(
+        argv,
+        {
+            dir: { type: "string" },
+            stacks: { type: "string" },
+            output: { type: "string" },
+            title: { type: "string" },
+            footer: { type: "string" },
+        },
+        COMMENT_USAGE,
+    );
+    if (positionals.length > 0)
+        throw new UsageError(`unexpected argument "${positionals[0]}"\nusage: ${COMMENT_USAGE}`);
+    if (!values.dir) throw new UsageError(`--dir is required\nusage: ${COMMENT_USAGE}`);
+    if (!values.stacks) throw new UsageError(`--stacks is required\nusage: ${COMMENT_USAGE}`);
+    const stacks = values.stacks.split(",").map((s) => s.trim());
+    const bad = stacks.find((s) => !/^[A-Za-z0-9_.-]+$/.test(s));
+    if (bad !== undefined) throw new UsageError(`--stacks: "${bad}" is not a stack name`);
+    if (!fs.existsSync(values.dir)) throw new UsageError(`--dir: folder ${values.dir} does not exist`);
+
+    const inputs: StackInput[] = stacks.map((stack) => {
+        const file = (kind: string) => path.join(values.dir as string, `${kind}-${stack}.json`);
+        const headText = read(file("head"));
+        if (headText === undefined)
+            throw new UsageError(
+                `${file("head")} is missing: write it with npm run plan -- --stack ${stack} --json ${file("head")}`,
+            );
+        const export_ = (text: string, f: string) => {
+            try {
+                return parseStackExport(text, f);
+            } catch (e) {
+                throw new UsageError((e as Error).message);
+            }
+        };
+        const baseText = read(file("base"));
+        const policyText = read(file("policy"));
+        return {
+            stack,
+            head: export_(headText, file("head")),
+            ...(baseText !== undefined ? { base: export_(baseText, file("base")) } : {}),
+            ...(policyText !== undefined ? { policy: parseGate(policyText, file("policy")) } : {}),
+        };
+    });
+    const body = renderComment(inputs, {
+        ...(values.title ? { title: values.title } : {}),
+        ...(values.footer ? { footer: values.footer } : {}),
+    });
+    if (values.output) fs.writeFileSync(values.output, body);
+    else out(body);
+    return 0;
+}
+
+if (require.main === module)
+    runCommand("comment", () => comment(process.argv.slice(2), (s) => process.stdout.write(s)));
