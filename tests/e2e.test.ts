@@ -1,0 +1,159 @@
+/**
+ * End to end, as a newcomer would: a clean copy of the repository (the files git would clone, with
+ * the installed node_modules linked in), the README's commands run as written, every exit code and
+ * the documented outputs checked; then the pull-request workflow's offline script on it.
+ */
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { COMMENT_MARKER } from "../tools/engine/comment";
+import { renderMermaid } from "../tools/engine/mermaid";
+import { parseStackExport } from "../tools/engine/stackExport";
+import { PROJECT_DIR } from "./helpers";
+
+/** The repository's files as a clone would have them: tracked and new, never ignored ones. */
+function cleanCopy(): string {
+    const listed = spawnSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], {
+        cwd: PROJECT_DIR,
+        encoding: "utf8",
+    });
+    if (listed.status !== 0) throw new Error(`git ls-files failed: ${listed.stderr}`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llm-platform-e2e-"));
+    for (const file of listed.stdout.split("\0").filter(Boolean)) {
+        if (!fs.existsSync(path.join(PROJECT_DIR, file))) continue; // deleted, not yet committed
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(dir, file));
+    }
+    fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"), "dir");
+    return dir;
+}
+
+const sh = (command: string, cwd: string) => {
+    const r = spawnSync("bash", ["-c", command], { cwd, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+
+describe("end to end, from a clean copy", function () {
+    this.timeout(120_000);
+    let dir: string;
+    let readme: string;
+    before(() => {
+        dir = cleanCopy();
+        readme = fs.readFileSync(path.join(dir, "README.md"), "utf8");
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("the copy holds what a clone holds, and nothing ignored", () => {
+        for (const f of ["package.json", "package-lock.json", "README.md", "Pulumi.prod.yaml", ".ci/run"])
+            assert.ok(fs.existsSync(path.join(dir, f)), f);
+        for (const f of ["coverage", "bin", "out"]) assert.ok(!fs.existsSync(path.join(dir, f)), f);
+    });
+
+    it("every npm script the README mentions exists", () => {
+        const scripts = Object.keys(
+            (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { scripts: object }).scripts,
+        );
+        const mentioned = [
+            ...new Set([...readme.matchAll(/npm run (?:--silent )?([a-z-]+)/g)].map((m) => m[1])),
+        ].sort();
+        assert.deepEqual(
+            mentioned.filter((m) => !scripts.includes(m)),
+            [],
+        );
+        assert.deepEqual(mentioned, [
+            "bench",
+            "build",
+            "comment",
+            "diff",
+            "docs",
+            "format",
+            "lint",
+            "plan",
+            "policy",
+            "promote",
+        ]);
+    });
+
+    it("runs the README's pull-request block as written: plans, diagram, diff, gate, comment", () => {
+        const block = /<!-- e2e:start -->\n```sh\n([\s\S]*?)```\n<!-- e2e:end -->/.exec(readme)?.[1];
+        assert.ok(block, "the README has the e2e block");
+        const commands = block.trim().split("\n");
+        assert.equal(commands.length, 7);
+        for (const command of commands) {
+            const r = sh(command, dir);
+            assert.equal(r.code, 0, `${command}\n${r.stderr}`);
+        }
+        const out = (f: string) => fs.readFileSync(path.join(dir, "out", f), "utf8");
+        const staging = parseStackExport(out("head-staging.json"), "head-staging.json");
+        const prod = parseStackExport(out("head-prod.json"), "head-prod.json");
+        assert.equal(staging.deployment.resources.length, 104);
+        assert.equal(prod.deployment.resources.length, 114);
+        assert.equal(out("prod.mmd"), renderMermaid(prod));
+        const sarif = JSON.parse(out("policy-prod.sarif")) as { version: string; runs: Array<{ results: unknown[] }> };
+        assert.deepEqual([sarif.version, sarif.runs[0].results.length], ["2.1.0", 0]);
+        assert.deepEqual((JSON.parse(out("policy-prod.json")) as { violations: unknown[] }).violations, []);
+        const comment = out("comment.md");
+        assert.ok(comment.startsWith(`${COMMENT_MARKER}\n## Offline plan, cost and policy gate\n`));
+        assert.ok(
+            comment.includes(
+                "| `staging` (new) | 101 to add, 0 to change, 0 to replace, 0 to delete | $1,468.76 | $1,784.85 | not run |",
+            ),
+        );
+        assert.ok(
+            comment.includes(
+                "| `prod` (new) | 111 to add, 0 to change, 0 to replace, 0 to delete | $5,308.56 | $5,760.43 | ✅ passed |",
+            ),
+        );
+    });
+
+    it("prints what the README says: the diff with its title and cost change, the plan with its cost", () => {
+        const diff = sh(
+            'npm run --silent diff -- out/head-staging.json out/head-prod.json --title "staging → prod"',
+            dir,
+        );
+        assert.equal(diff.code, 0);
+        assert.ok(
+            diff.stdout.startsWith(
+                "### staging → prod\n\n**10 to add, 74 to change, 0 to replace, 0 to delete, 27 unchanged**\n",
+            ),
+        );
+        assert.ok(
+            diff.stdout.includes("| GPU instances, on-demand | $0.00–$1,468.76 | $884.76–$5,308.56 | +$3,839.80 |"),
+        );
+        const plan = sh("npm run --silent plan -- --stack staging", dir);
+        assert.equal(plan.code, 0);
+        assert.ok(plan.stdout.startsWith("Previewing update (staging) with the offline engine"));
+        assert.ok(plan.stdout.includes("    GPU instances, on-demand: $0.00–$1,468.76 a month\n"));
+    });
+
+    it("exits 2 with a clear message on bad input, as the README's table says", () => {
+        const unknown = sh("npm run --silent plan -- --stack nope", dir);
+        assert.equal(unknown.code, 2);
+        assert.match(unknown.stderr, /^plan: .*nope/);
+        const missing = sh("npm run --silent policy -- --file out/none.json", dir);
+        assert.deepEqual([missing.code, missing.stderr], [2, `policy: cannot read document out/none.json: ENOENT\n`]);
+        const comment = sh("npm run --silent comment -- --dir out --stacks ecs", dir);
+        assert.equal(comment.code, 2);
+        assert.match(
+            comment.stderr,
+            /^comment: .*head-ecs\.json is missing: write it with npm run plan -- --stack ecs --json /,
+        );
+    });
+
+    it("the pull-request workflow's offline script passes on it, with the base equal to the head", () => {
+        const r = sh("bash .github/scripts/offline-gate.sh . . gate staging", dir);
+        assert.equal(r.code, 0, r.stderr);
+        const comment = fs.readFileSync(path.join(dir, "gate", "comment.md"), "utf8");
+        assert.ok(
+            comment.includes(
+                "| `staging` | 0 to add, 0 to change, 0 to replace, 0 to delete | $1,468.76 → $1,468.76 | $1,784.85 → $1,784.85 | ✅ passed |",
+            ),
+        );
+        assert.ok(comment.includes("No changes."));
+        assert.ok(!comment.includes("```mermaid"), "no diagram when the topology is unchanged");
+        for (const f of ["policy-staging.sarif", "policy-staging.json", "plan-staging.txt", "base-staging.json"])
+            assert.ok(fs.existsSync(path.join(dir, "gate", f)), f);
+    });
+});
