@@ -120,6 +120,45 @@ describe("end to end, from a clean copy", function () {
         );
     });
 
+    it("runs every other offline npm command of the README as written; promote says it needs the Pulumi CLI", () => {
+        const lines = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
+            .flatMap((m) => m[1].split("\n"))
+            .map((l) => /(npm run .*?)(\s{2,}#.*)?$/.exec(l.trim())?.[1])
+            .filter((l): l is string => l !== undefined);
+        // Build, lint, format and docs are the developer's (and change files); bench measures for minutes.
+        const skipped = /^npm run (build|lint|format|docs|bench)\b/;
+        const alreadyRun = new Set(
+            /<!-- e2e:start -->\n```sh\n([\s\S]*?)```/
+                .exec(readme)![1]
+                .split("\n")
+                .map((l) => l.replace(/\s{2,}#.*$/, "").trim()),
+        );
+        const offline = lines.filter((l) => !skipped.test(l) && !l.startsWith("npm run promote") && !alreadyRun.has(l));
+        assert.deepEqual(offline, [
+            "npm run plan -- --stack staging",
+            "npm run policy -- --stack prod",
+            "npm run policy -- --file out/head-prod.json --config policies/config/prod.json --format sarif --output out/gate.sarif",
+            "npm run policy -- --file preview.json",
+        ]);
+        // The last needs `pulumi preview --json` first, on the same line of the README.
+        for (const command of offline.slice(0, 3)) {
+            const r = sh(command, dir);
+            assert.equal(r.code, 0, `${command}\n${r.stderr}`);
+        }
+        assert.equal(
+            (JSON.parse(fs.readFileSync(path.join(dir, "out", "gate.sarif"), "utf8")) as { version: string }).version,
+            "2.1.0",
+        );
+        const promote = sh("npm run --silent promote -- --stack staging --rollback", dir);
+        assert.deepEqual(
+            [promote.code, promote.stderr.trimEnd().split("\n").pop()],
+            [
+                2,
+                "promote: the Pulumi CLI is not installed or not on PATH: promote drives real stacks through it (https://www.pulumi.com/docs/install/)",
+            ],
+        );
+    });
+
     it("exits 2 with a clear message on bad input, as the README's table says", () => {
         const missing = sh("npm run --silent policy -- --file out/none.json", dir);
         assert.deepEqual([missing.code, missing.stderr], [2, `policy: cannot read document out/none.json: ENOENT\n`]);
