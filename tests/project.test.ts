@@ -5,7 +5,7 @@ import { load as parseYaml } from "js-yaml";
 import { configKeyDocs, renderAlertTable, renderConfigTable } from "../environments/docs";
 import { settingsSchema } from "../environments/schema";
 import { POLICIES } from "../policies/pack";
-import { prodArchitecture, withGeneratedBlocks } from "../tools/cli/docs";
+import { plannedBlocks, withGeneratedBlocks } from "../tools/cli/docs";
 import { PROJECT_DIR } from "./helpers";
 
 const read = (file: string): string => fs.readFileSync(path.join(PROJECT_DIR, file), "utf8");
@@ -57,14 +57,20 @@ describe("project files", () => {
         }
     });
 
-    it("the README's generated blocks are up to date: configuration, alert and policy tables, prod diagram", async () => {
+    it("the README's generated blocks are up to date: configuration, alert, policy and component tables, prod diagram", async () => {
         const readme = read("README.md");
         const table = /<!-- config-table:start -->\n([\s\S]*?)\n<!-- config-table:end -->/.exec(readme)?.[1];
         assert.equal(table, renderConfigTable(), "run `npm run docs` to update the README");
-        const architecture = await prodArchitecture();
-        assert.equal(withGeneratedBlocks(readme, architecture), readme, "run `npm run docs` to update the README");
-        assert.match(architecture, /^```mermaid\nflowchart LR\n[\s\S]*\n```$/);
-        assert.throws(() => withGeneratedBlocks("no markers", architecture), {
+        const planned = await plannedBlocks();
+        assert.equal(withGeneratedBlocks(readme, planned), readme, "run `npm run docs` to update the README");
+        assert.match(planned.architecture, /^```mermaid\nflowchart LR\n[\s\S]*\n```$/);
+        const components = planned.components.split("\n");
+        assert.equal(components.length, 2 + 11, "every component type is listed");
+        assert.equal(
+            components.find((l) => l.startsWith("| `GpuNodePool`")),
+            "| `GpuNodePool` | `llm-platform:aws:GpuNodePool` | prod, staging | 3 × `aws:iam:RolePolicyAttachment`, `aws:ec2:LaunchTemplate`, `aws:eks:NodeGroup`, `aws:iam:Role` |",
+        );
+        assert.throws(() => withGeneratedBlocks("no markers", planned), {
             message:
                 "README.md needs the markers <!-- config-table:start --> and <!-- config-table:end --> around the generated block",
         });

@@ -1,13 +1,14 @@
 /**
  * `npm run docs`: rewrites the README's generated blocks: the configuration table (from the schema
- * and tier defaults), the alert and policy tables, and the prod architecture diagram (from the
- * offline plan). The tests fail when the README is out of date.
+ * and tier defaults), the alert and policy tables, and, from the offline plans of the reference
+ * stacks, the prod architecture diagram and the component table. The tests fail when the README is out of date.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { POLICIES } from "../../policies/pack";
 import { renderAlertTable, renderConfigTable, renderPolicyTable } from "../../environments/docs";
 import { renderMermaid } from "../engine/mermaid";
+import { displayType, type ExportedResource, type StackExport } from "../engine/stackExport";
 import { runStack } from "../engine/run";
 import { runCommand, UsageError } from "./cli";
 
@@ -30,30 +31,78 @@ function tierConfigs(): Record<"staging" | "prod", Record<string, unknown>> {
 }
 
 /** The prod stack's architecture as a fenced Mermaid block. */
-export async function prodArchitecture(): Promise<string> {
-    const { export: exp } = await runStack({ projectDir: path.resolve(__dirname, "..", ".."), stack: "prod" });
-    return `\`\`\`mermaid\n${renderMermaid(exp)}\`\`\``;
+/** What the stacks' plans show: the prod architecture and the component table. */
+export interface PlannedBlocks {
+    architecture: string;
+    components: string;
 }
 
-/** The README text with its configuration, alert and policy tables and its diagram regenerated. */
-export function withGeneratedBlocks(readme: string, architecture: string): string {
-    const withTables = replaceBlock(
-        replaceBlock(readme, "config-table", renderConfigTable()),
-        "alert-table",
-        renderAlertTable(),
-    );
-    return replaceBlock(
-        replaceBlock(withTables, "policy-table", renderPolicyTable(POLICIES, tierConfigs())),
-        "architecture",
-        architecture,
-    );
+/**
+ * The component table: every component type of the reference stacks, the stacks that use it, and
+ * the resources it creates there (from the first stack that has it: prod, staging, then ecs).
+ */
+export function renderComponentTable(plans: Array<{ stack: string; export: StackExport }>): string {
+    const rows = new Map<string, { stacks: string[]; creates?: string }>();
+    for (const { stack, export: exp } of plans) {
+        const resources = exp.deployment.resources;
+        const byUrn = new Map(resources.map((r) => [r.urn, r]));
+        const within = (r: ExportedResource, component: string): boolean => {
+            for (let p = r.parent; p; p = byUrn.get(p)?.parent) if (p === component) return true;
+            return false;
+        };
+        for (const c of resources.filter((r) => r.type.startsWith("llm-platform:"))) {
+            const row = rows.get(c.type) ?? { stacks: [] };
+            if (!row.stacks.includes(stack)) row.stacks.push(stack);
+            if (row.creates === undefined) {
+                const counts = new Map<string, number>();
+                for (const r of resources)
+                    if (r.custom && within(r, c.urn) && !r.type.startsWith("pulumi:providers:"))
+                        counts.set(displayType(r.type), (counts.get(displayType(r.type)) ?? 0) + 1);
+                row.creates = [...counts]
+                    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0], "en"))
+                    .map(([t, n]) => (n > 1 ? `${n} × \`${t}\`` : `\`${t}\``))
+                    .join(", ");
+            }
+            rows.set(c.type, row);
+        }
+    }
+    const lines = ["| Component | Type token | Stacks | Creates (in the first of those stacks) |", "|---|---|---|---|"];
+    for (const [type, row] of [...rows].sort((a, b) => a[0].localeCompare(b[0], "en")))
+        lines.push(`| \`${type.split(":").pop()}\` | \`${type}\` | ${row.stacks.join(", ")} | ${row.creates} |`);
+    return lines.join("\n");
+}
+
+/** Plans the reference stacks and renders the blocks that come from them. */
+export async function plannedBlocks(): Promise<PlannedBlocks> {
+    const projectDir = path.resolve(__dirname, "..", "..");
+    const plans = [];
+    for (const stack of ["prod", "staging", "ecs"])
+        plans.push({ stack, export: (await runStack({ projectDir, stack })).export });
+    return {
+        architecture: `\`\`\`mermaid\n${renderMermaid(plans[0].export)}\`\`\``,
+        components: renderComponentTable(plans),
+    };
+}
+
+/** The README text with its tables and diagram regenerated. */
+export function withGeneratedBlocks(readme: string, planned: PlannedBlocks): string {
+    const blocks: Array<[string, string]> = [
+        ["config-table", renderConfigTable()],
+        ["alert-table", renderAlertTable()],
+        ["policy-table", renderPolicyTable(POLICIES, tierConfigs())],
+        ["architecture", planned.architecture],
+        ["component-table", planned.components],
+    ];
+    return blocks.reduce((text, [name, content]) => replaceBlock(text, name, content), readme);
 }
 
 if (require.main === module) {
     runCommand("docs", async () => {
         const file = path.resolve(__dirname, "..", "..", "README.md");
-        fs.writeFileSync(file, withGeneratedBlocks(fs.readFileSync(file, "utf8"), await prodArchitecture()));
-        process.stdout.write(`Updated the configuration, alert and policy tables and the diagram in ${file}\n`);
+        fs.writeFileSync(file, withGeneratedBlocks(fs.readFileSync(file, "utf8"), await plannedBlocks()));
+        process.stdout.write(
+            `Updated the configuration, alert, policy and component tables and the diagram in ${file}\n`,
+        );
         return 0;
     });
 }
