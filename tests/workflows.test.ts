@@ -264,7 +264,13 @@ describe("workflow scripts", () => {
         // A stand-in for the GitHub CLI that logs its arguments and answers the comment lookup.
         fs.writeFileSync(
             path.join(bin, "gh"),
-            `#!/bin/bash\necho "$*" >> "${dir}/calls"\nif [[ $2 == --paginate ]]; then echo "$EXISTING"; fi\n`,
+            [
+                "#!/bin/bash",
+                `echo "$*" >> "${dir}/calls"`,
+                'if [[ $2 == --paginate ]]; then echo "$EXISTING"; fi',
+                'if [[ $2 == */pulls/* ]]; then echo "$PR_HEAD"; fi',
+                "",
+            ].join("\n"),
             { mode: 0o755 },
         );
         fs.writeFileSync(path.join(dir, "pr"), "42\n");
@@ -280,6 +286,30 @@ describe("workflow scripts", () => {
         const calls = fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n");
         assert.equal(calls.length, 4);
         assert.match(calls[0], /^api --paginate repos\/acme\/llm\/issues\/42\/comments --jq /);
+        // Only while the pull request is at the run's commit.
+        const stale = run("post-comment.sh", [path.join(dir, "pr"), path.join(dir, "body")], {
+            ...env,
+            EXPECTED_HEAD_SHA: "abc",
+            PR_HEAD: "def",
+        });
+        assert.deepEqual(
+            [stale.code, stale.stdout],
+            [0, "#42 is at def, not at this run's commit abc: not commenting\n"],
+        );
+        const current = run("post-comment.sh", [path.join(dir, "pr"), path.join(dir, "body")], {
+            ...env,
+            EXPECTED_HEAD_SHA: "abc",
+            PR_HEAD: "abc",
+            EXISTING: "",
+        });
+        assert.deepEqual([current.code, current.stdout], [0, "commented on #42\n"]);
+        const more = fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n").slice(4);
+        assert.deepEqual(more, [
+            "api repos/acme/llm/pulls/42 --jq .head.sha",
+            "api repos/acme/llm/pulls/42 --jq .head.sha",
+            `api --paginate repos/acme/llm/issues/42/comments --jq .[] | select(.user.type == "Bot" and (.body | startswith("<!-- llm-platform:plan-comment -->"))) | .id`,
+            `api --method POST repos/acme/llm/issues/42/comments -F body=@${path.join(dir, "body")}`,
+        ]);
         assert.equal(
             calls[1],
             `api --method PATCH repos/acme/llm/issues/comments/777 -F body=@${path.join(dir, "body")}`,

@@ -4,6 +4,10 @@
 # number must be an integer and the body is only ever sent as data.
 #
 # usage: post-comment.sh <pr-number-file> <body-file>     (GH_TOKEN and GITHUB_REPOSITORY set)
+#
+# With EXPECTED_HEAD_SHA set (the commit the pull-request run checked), it comments only if the
+# pull request is still at that commit: a run cannot comment on another pull request, and a
+# stale run does not overwrite the comment of a newer one.
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then
@@ -20,6 +24,14 @@ marker=$(head -n 1 "$body_file")
 if [[ ! $marker =~ ^\<\!--\ llm-platform:[a-z-]+\ --\>$ ]]; then
     echo "the body must start with an llm-platform marker line, found: $marker" >&2
     exit 2
+fi
+
+if [[ -n ${EXPECTED_HEAD_SHA:-} ]]; then
+    head_sha=$(gh api "repos/$GITHUB_REPOSITORY/pulls/$pr" --jq .head.sha)
+    if [[ $head_sha != "$EXPECTED_HEAD_SHA" ]]; then
+        echo "#$pr is at $head_sha, not at this run's commit $EXPECTED_HEAD_SHA: not commenting"
+        exit 0
+    fi
 fi
 
 existing=$(gh api --paginate "repos/$GITHUB_REPOSITORY/issues/$pr/comments" \
