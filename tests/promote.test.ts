@@ -6,7 +6,13 @@ import * as path from "node:path";
 import type { AddressInfo } from "node:net";
 import { parsePromoteArgs } from "../tools/cli/promote";
 import { UsageError } from "../tools/engine/project";
-import { HttpProber, servingStateFromConfig, takeLockFile } from "../tools/promote/automation";
+import {
+    HttpProber,
+    lockFileFor,
+    servingStateFromConfig,
+    shortStackName,
+    takeLockFile,
+} from "../tools/promote/automation";
 import {
     promote,
     PromotionError,
@@ -237,6 +243,14 @@ describe("promote: the state machine", () => {
 });
 
 describe("promote: the real adapters", () => {
+    it("takes Pulumi Cloud's qualified stack names, as CI passes them (org/stack)", () => {
+        assert.equal(shortStackName("acme/prod"), "prod");
+        assert.equal(shortStackName("acme/llm-platform/staging"), "staging");
+        assert.equal(shortStackName("prod"), "prod");
+        assert.equal(lockFileFor("/repo", "acme/prod"), path.join("/repo", ".promote-prod.lock"));
+        assert.equal(lockFileFor("/repo", "staging"), path.join("/repo", ".promote-staging.lock"));
+    });
+
     it("reads the serving state from stack config with the platform's validation", () => {
         const s = servingStateFromConfig(
             "prod",

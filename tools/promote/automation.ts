@@ -26,6 +26,19 @@ export function servingStateFromConfig(
 }
 
 /**
+ * The stack's own name: Pulumi Cloud names may be qualified (`org/stack`, `org/project/stack`);
+ * the program, its config file and the tier default see only the last part.
+ */
+export function shortStackName(stackName: string): string {
+    return stackName.split("/").pop() ?? stackName;
+}
+
+/** Where the promotion lock of a stack lives: beside the project, one file per stack. */
+export function lockFileFor(projectDir: string, stackName: string): string {
+    return path.join(projectDir, `.promote-${shortStackName(stackName)}.lock`);
+}
+
+/**
  * A lock file beside the project, held for the whole promotion: a second promotion of the same
  * stack from this checkout stops at once. (Across machines, CI's per-stack concurrency group and
  * Pulumi's own update lock serialize promotions.)
@@ -74,7 +87,7 @@ export class AutomationStack implements PromotionStack {
             }
             throw e;
         }
-        return new AutomationStack(stackName, stack, path.join(projectDir, `.promote-${stackName}.lock`), onOutput);
+        return new AutomationStack(shortStackName(stackName), stack, lockFileFor(projectDir, stackName), onOutput);
     }
 
     async readState(): Promise<ServingState> {
