@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import * as path from "node:path";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { memoizeStructDecoding } from "../policies/runtime";
@@ -128,6 +129,16 @@ describe("Pack runtime: Struct decoding memoized", () => {
             return { decoded: Fake.calls };
         }
     }
+
+    it("patches the copy of google-protobuf the SDK decodes requests with", () => {
+        const ours = require.resolve("google-protobuf/google/protobuf/struct_pb");
+        for (const sdk of ["@pulumi/pulumi/package.json", "@pulumi/policy/package.json"]) {
+            const theirs = require.resolve("google-protobuf/google/protobuf/struct_pb", {
+                paths: [path.dirname(require.resolve(sdk))],
+            });
+            assert.equal(theirs, ours, sdk);
+        }
+    });
 
     it("decodes each instance once, keeps instances apart, and installs only once", () => {
         memoizeStructDecoding(Fake.prototype);
