@@ -52,6 +52,18 @@ function small(): StackExport {
             // A cycle through left-out resources must not hang the walk.
             dependencies: [`${P}aws:iam/role:Role::a`],
         },
+        { urn: `${P}aws:s3/bucket:Bucket::logs`, custom: true, type: "aws:s3/bucket:Bucket" },
+        {
+            // A settings resource no key resource uses: it links what it uses to what it configures.
+            urn: `${P}aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration::logs`,
+            custom: true,
+            type: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            dependencies: [`${P}aws:s3/bucket:Bucket::logs`, `${P}llm-platform:aws:EksCluster$aws:kms/key:Key::key`],
+            propertyDependencies: {
+                bucket: [`${P}aws:s3/bucket:Bucket::logs`],
+                rules: [`${P}llm-platform:aws:EksCluster$aws:kms/key:Key::key`],
+            },
+        },
         {
             urn: `${P}aws:iam/role:Role::a`,
             custom: true,
@@ -109,13 +121,15 @@ describe("architecture diagram (Mermaid)", () => {
                 '        r2["EKS cluster<br/>cluster"]',
                 "    end",
                 '    r3["Deployment<br/>web #quot;quoted#quot;"]',
+                '    r4["S3 bucket<br/>logs"]',
                 "    r1 --> r2",
                 "    r2 --> r3",
+                "    r1 --> r4",
                 "",
             ].join("\n"),
         );
         const t = topology(small());
-        assert.equal(t.nodes.size, 3);
+        assert.equal(t.nodes.size, 4);
         assert.deepEqual(t.nodes.get(`${P}llm-platform:aws:EksCluster$aws:kms/key:Key::key`), [
             `${P}llm-platform:aws:EksCluster::llm`,
         ]);
@@ -139,9 +153,9 @@ describe("architecture diagram (Mermaid)", () => {
     });
 
     for (const [stack, expected] of [
-        ["prod", { nodes: 21, groups: 9, edges: 22 }],
-        ["staging", { nodes: 19, groups: 9, edges: 20 }],
-        ["ecs", { nodes: 15, groups: 6, edges: 15 }],
+        ["prod", { nodes: 21, groups: 9, edges: 25 }],
+        ["staging", { nodes: 19, groups: 9, edges: 23 }],
+        ["ecs", { nodes: 15, groups: 6, edges: 18 }],
     ] as const) {
         it(`draws a well-formed diagram of the ${stack} stack`, async () => {
             const { export: exp } = await runStack({ projectDir: PROJECT_DIR, stack });

@@ -31,6 +31,9 @@ export const KEY_TYPES: Readonly<Record<string, string>> = {
     "kubernetes:flagger.app/v1beta1:Canary": "canary",
 };
 
+/** Properties by which a settings resource names the resource it configures. */
+const SUBJECT_PROPERTIES = ["bucket", "repository", "loadBalancerArn"];
+
 const escape = (s: string): string => s.replace(/"/g, "#quot;");
 
 /** The graph the diagram draws, independent of its text, for comparing topologies. */
@@ -56,15 +59,11 @@ export function topology(exp: StackExport): Topology {
         const provider = r.provider ? r.provider.split("::").slice(0, -1).join("::") : undefined;
         return [...(r.dependencies ?? []), ...(provider ? [provider] : [])];
     };
-    const nodes = new Map<string, string[]>();
-    const edges: Array<[string, string]> = [];
-    for (const r of resources) {
-        if (!isKey(r)) continue;
-        nodes.set(r.urn, groupsOf(r));
-        // The key resources reachable from r through resources the diagram leaves out.
+    /** The key resources reachable from `start` through resources the diagram leaves out. */
+    const reachable = (from: string, start: string[], visited: Set<string>): Set<string> => {
         const found = new Set<string>();
-        const seen = new Set<string>([r.urn]);
-        const stack = uses(r);
+        const seen = new Set<string>([from]);
+        const stack = [...start];
         while (stack.length > 0) {
             const urn = stack.pop()!;
             if (seen.has(urn)) continue;
@@ -72,9 +71,37 @@ export function topology(exp: StackExport): Topology {
             const dep = byUrn.get(urn);
             if (!dep) continue;
             if (isKey(dep)) found.add(urn);
-            else stack.push(...uses(dep));
+            else {
+                visited.add(urn);
+                stack.push(...uses(dep));
+            }
         }
-        for (const from of [...found].sort()) edges.push([from, r.urn]);
+        return found;
+    };
+    const nodes = new Map<string, string[]>();
+    const edges: Array<[string, string]> = [];
+    const edgeSet = new Set<string>();
+    const edge = (from: string, to: string): void => {
+        if (from === to || edgeSet.has(`${from} ${to}`)) return;
+        edgeSet.add(`${from} ${to}`);
+        edges.push([from, to]);
+    };
+    const intermediaries = new Set<string>();
+    for (const r of resources) {
+        if (!isKey(r)) continue;
+        nodes.set(r.urn, groupsOf(r));
+        for (const from of [...reachable(r.urn, uses(r), intermediaries)].sort()) edge(from, r.urn);
+    }
+    // Settings resources that no key resource uses (a bucket's encryption or logging, a load
+    // balancer's listener) connect what they use to the resource they configure.
+    for (const s of resources) {
+        if (!s.custom || isKey(s) || intermediaries.has(s.urn)) continue;
+        const subjects = SUBJECT_PROPERTIES.flatMap((p) => s.propertyDependencies?.[p] ?? []).filter((u) =>
+            isKey(byUrn.get(u)),
+        );
+        if (subjects.length === 0) continue;
+        for (const from of [...reachable(s.urn, uses(s), new Set())].sort())
+            for (const subject of subjects) edge(from, subject);
     }
     return { nodes, edges };
 }
