@@ -198,6 +198,12 @@ export function estimateCost(resources: readonly CostedResource[], prices: Price
 export const usd = (n: number): string =>
     `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
+/** A change in dollars: `+$1.50`, `−$2.00`, `±$0.00` (rounded to cents first). */
+export function signedUsd(n: number): string {
+    const cents = Math.round(n * 100) / 100;
+    return cents > 0 ? `+${usd(cents)}` : cents < 0 ? `−${usd(-cents)}` : "±$0.00";
+}
+
 /** `$10.00` or `$10.00–$60.00` */
 export const usdRange = (r: Range): string => (r.min === r.max ? usd(r.min) : `${usd(r.min)}–${usd(r.max)}`);
 

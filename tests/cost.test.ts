@@ -1,6 +1,14 @@
 import * as assert from "node:assert/strict";
 import { GPU_INSTANCE_TYPES } from "../components/aws/gpuInstances";
-import { DEFAULT_PRICES, estimateCost, renderCost, usd, usdRange, type CostedResource } from "../policies/cost";
+import {
+    DEFAULT_PRICES,
+    estimateCost,
+    renderCost,
+    signedUsd,
+    usd,
+    usdRange,
+    type CostedResource,
+} from "../policies/cost";
 import { gpuBudget } from "../policies/stack";
 import { runStackPolicy } from "../policies/testing";
 import { renderCostChange } from "../tools/engine/diff";
@@ -110,6 +118,9 @@ describe("cost estimate", () => {
         assert.equal(usd(0), "$0.00");
         assert.equal(usdRange({ min: 10, max: 10 }), "$10.00");
         assert.equal(usdRange({ min: 0, max: 1468.76 }), "$0.00–$1,468.76");
+        assert.equal(signedUsd(7078.08 - 5308.56), "+$1,769.52");
+        assert.equal(signedUsd(-49.5), "−$49.50");
+        assert.equal(signedUsd(0.001), "±$0.00");
     });
 
     it("shows in the prod plan: three NAT gateways, the control plane, system and GPU nodes", async () => {

@@ -4,7 +4,7 @@
  * diagram when the topology changes. One comment per pull request, found again by its marker and
  * updated in place.
  */
-import { usd } from "../../policies/cost";
+import { signedUsd, usd } from "../../policies/cost";
 import type { GateResult } from "../policy/gate";
 import { diffExports, renderDiffMarkdown } from "./diff";
 import { renderMermaid, topologyChanged } from "./mermaid";
@@ -59,7 +59,7 @@ export function renderComment(inputs: StackInput[], context: { title?: string; f
         const { counts, cost } = diff;
         const change = (before: number, after: number): string =>
             input.base
-                ? `${usd(before)} → ${usd(after)}${after === before ? "" : ` (${after > before ? "+" : "−"}${usd(Math.abs(after - before))})`}`
+                ? `${usd(before)} → ${usd(after)}${after === before ? "" : ` (${signedUsd(after - before)})`}`
                 : usd(after);
         summary.push(
             `| \`${input.stack}\`${input.base ? "" : " (new)"} | ${counts.add} to add, ${counts.update} to change, ${counts.replace} to replace, ${counts.remove} to delete | ${change(cost.base.gpuOnDemand.max, cost.head.gpuOnDemand.max)} | ${change(cost.base.onDemand.max, cost.head.onDemand.max)} | ${verdict(input.policy)} |`,

@@ -6,7 +6,7 @@
  * replacement (Pulumi would delete the old one); so is a change to a property that cannot be
  * updated in place. Every removal or replacement of a stateful or protected resource is flagged.
  */
-import { PRICE_TABLE, usd, usdRange, type Range } from "../../policies/cost";
+import { PRICE_TABLE, signedUsd, usdRange, type Range } from "../../policies/cost";
 import { exportCost } from "./render";
 import { displayType, isSecret, urnName, type ExportedResource, type StackExport } from "./stackExport";
 
@@ -293,8 +293,6 @@ function cell(value: unknown): string {
     return `\`${short.replace(/\|/g, "\\|").replace(/`/g, "'")}\``;
 }
 
-const signed = (n: number): string => (n > 0 ? `+${usd(n)}` : n < 0 ? `−${usd(-n)}` : "±$0.00");
-
 /** The change in estimated monthly cost, as Markdown lines; nothing when the estimate is unchanged. */
 export function renderCostChange(base: CostSummary, head: CostSummary): string[] {
     const rows: Array<[string, Range, Range]> = [
@@ -310,7 +308,7 @@ export function renderCostChange(base: CostSummary, head: CostSummary): string[]
         "|---|---|---|---|",
     ];
     for (const [label, b, h] of rows)
-        out.push(`| ${label} | ${usdRange(b)} | ${usdRange(h)} | ${signed(Math.round((h.max - b.max) * 100) / 100)} |`);
+        out.push(`| ${label} | ${usdRange(b)} | ${usdRange(h)} | ${signedUsd(h.max - b.max)} |`);
     out.push("");
     return out;
 }
