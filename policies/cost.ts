@@ -5,6 +5,7 @@
  * Data transfer, storage and per-request charges are not included. Used by `npm run plan`, the
  * plan diff and the `gpu-budget` policy alike, so all three agree.
  */
+import { GPU_INSTANCE_TYPES } from "../components/aws/gpuInstances";
 import PRICES from "../prices/aws-us-east-1.json";
 
 export const PRICE_TABLE = "prices/aws-us-east-1.json";
@@ -34,8 +35,10 @@ export interface CostLine {
     /** The resource's name (the last URN segment). */
     name: string;
     type: string;
-    /** What is billed: an instance type, "NAT gateway", … */
+    /** What is billed, for people: an instance type, "NAT gateway", … */
     item: string;
+    /** The instance type priced (the dearest of a pool's); absent for services. */
+    instanceType?: string;
     /** GPU instances. */
     gpu: boolean;
     /** Runs on spot capacity. */
@@ -55,8 +58,11 @@ export interface Range {
 
 export interface CostEstimate {
     lines: CostLine[];
-    /** Compute whose instance types have no price (types empty: the resource does not name one). */
-    unpriced: Array<{ urn: string; name: string; types: string[] }>;
+    /**
+     * Compute whose instance types have no price (types empty: the resource does not name one);
+     * `gpu` when any of them is a GPU type.
+     */
+    unpriced: Array<{ urn: string; name: string; types: string[]; gpu: boolean }>;
     /** Every line on-demand, at minimum and maximum counts. */
     onDemand: Range;
     /** As configured: spot lines at the spot estimate. */
@@ -122,6 +128,14 @@ function service(r: CostedResource, prices: PriceTable): { item: string; hourly:
     }
 }
 
+/**
+ * A GPU instance type even without a price: one the node pools know, or of AWS's accelerated G
+ * and P families (g4ad, g5g, p3 …).
+ */
+export function isGpuInstanceType(type: string): boolean {
+    return GPU_INSTANCE_TYPES.has(type) || /^[gp]\d/.test(type);
+}
+
 const round = (n: number): number => Math.round(n * 100) / 100;
 
 /**
@@ -154,12 +168,12 @@ export function estimateCost(resources: readonly CostedResource[], prices: Price
         const c = compute(r);
         if (!c) continue;
         if (c.types.length === 0) {
-            unpriced.push({ urn: r.urn, name, types: [] });
+            unpriced.push({ urn: r.urn, name, types: [], gpu: false });
             continue;
         }
         const missing = c.types.filter((t) => !prices.instances[t]);
         if (missing.length > 0) {
-            unpriced.push({ urn: r.urn, name, types: missing });
+            unpriced.push({ urn: r.urn, name, types: missing, gpu: missing.some(isGpuInstanceType) });
             continue;
         }
         const dearest = c.types.reduce((a, b) => (prices.instances[b].onDemand > prices.instances[a].onDemand ? b : a));
@@ -169,6 +183,7 @@ export function estimateCost(resources: readonly CostedResource[], prices: Price
             name,
             type: r.type,
             item: c.types.length > 1 ? `${dearest} (dearest of ${c.types.join(", ")})` : dearest,
+            instanceType: dearest,
             gpu: c.types.some((t) => (prices.instances[t].gpus ?? 0) > 0),
             spot: c.spot,
             minCount: c.min,
@@ -222,7 +237,7 @@ export function renderCost(estimate: CostEstimate): string[] {
         l.item,
         l.minCount === l.maxCount ? String(l.minCount) : `${l.minCount}–${l.maxCount}`,
         usdRange({ min: l.unitMonthly * l.minCount, max: l.unitMonthly * l.maxCount }),
-        l.type.includes("natGateway") || l.type.includes("loadBalancer") || l.type.includes("eks/cluster")
+        l.instanceType === undefined
             ? "—"
             : `${usdRange({ min: l.unitMonthlySpot * l.minCount, max: l.unitMonthlySpot * l.maxCount })}${l.spot ? " (runs spot)" : ""}`,
     ]);

@@ -212,7 +212,7 @@ export const gpuBudget: StackValidationPolicy = {
     validateStack: (args, report) => {
         const { maxMonthlyUsd } = args.getConfig<{ maxMonthlyUsd: number }>();
         const estimate = estimateCost(args.resources);
-        for (const u of estimate.unpriced.filter((x) => x.types.some((t) => /^[gp]\d/.test(t))))
+        for (const u of estimate.unpriced.filter((x) => x.gpu))
             report(
                 `cannot price GPU instances of ${u.name}: ${u.types.join(", ")}; add them to ${PRICE_TABLE} with their source`,
                 u.urn,
@@ -222,9 +222,7 @@ export const gpuBudget: StackValidationPolicy = {
             const pools = estimate.lines
                 .filter((l) => l.gpu && l.maxCount > 0)
                 .sort((a, b) => b.unitMonthly * b.maxCount - a.unitMonthly * a.maxCount);
-            const parts = pools.map(
-                (l) => `${l.name}: ${l.maxCount} × ${l.item.split(" ")[0]} at ${usd(l.unitMonthly)}`,
-            );
+            const parts = pools.map((l) => `${l.name}: ${l.maxCount} × ${l.instanceType} at ${usd(l.unitMonthly)}`);
             // Reported on the dearest pool, the first place to cut.
             report(
                 `GPU instances could cost ${usd(max)} a month on-demand at maximum scale (${parts.join("; ")}), over the budget of ${usd(maxMonthlyUsd)}`,

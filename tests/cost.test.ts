@@ -3,6 +3,7 @@ import { GPU_INSTANCE_TYPES } from "../components/aws/gpuInstances";
 import {
     DEFAULT_PRICES,
     estimateCost,
+    isGpuInstanceType,
     renderCost,
     signedUsd,
     usd,
@@ -69,6 +70,7 @@ describe("cost estimate", () => {
             e.lines.map((l) => [
                 l.name,
                 l.item,
+                l.instanceType,
                 l.gpu,
                 l.spot,
                 l.minCount,
@@ -77,14 +79,14 @@ describe("cost estimate", () => {
                 l.unitMonthlySpot,
             ]),
             [
-                ["gpu", "g5.xlarge (dearest of g6.xlarge, g5.xlarge)", true, true, 1, 3, 734.38, 293.75],
-                ["system", "m6i.large", false, false, 2, 2, 70.08, 28.03],
-                ["ecs", "g4dn.xlarge", true, true, 0, 2, 383.98, 153.59],
-                ["bastion", "t3.medium", false, false, 1, 1, 30.37, 12.15],
-                ["nat", "NAT gateway", false, false, 1, 1, 32.85, 32.85],
-                ["alb", "Application Load Balancer", false, false, 1, 1, 16.43, 16.43],
-                ["nlb", "Network Load Balancer", false, false, 1, 1, 16.43, 16.43],
-                ["cluster", "EKS control plane", false, false, 1, 1, 73, 73],
+                ["gpu", "g5.xlarge (dearest of g6.xlarge, g5.xlarge)", "g5.xlarge", true, true, 1, 3, 734.38, 293.75],
+                ["system", "m6i.large", "m6i.large", false, false, 2, 2, 70.08, 28.03],
+                ["ecs", "g4dn.xlarge", "g4dn.xlarge", true, true, 0, 2, 383.98, 153.59],
+                ["bastion", "t3.medium", "t3.medium", false, false, 1, 1, 30.37, 12.15],
+                ["nat", "NAT gateway", undefined, false, false, 1, 1, 32.85, 32.85],
+                ["alb", "Application Load Balancer", undefined, false, false, 1, 1, 16.43, 16.43],
+                ["nlb", "Network Load Balancer", undefined, false, false, 1, 1, 16.43, 16.43],
+                ["cluster", "EKS control plane", undefined, false, false, 1, 1, 73, 73],
             ],
         );
         assert.deepEqual(e.unpriced, []);
@@ -100,8 +102,8 @@ describe("cost estimate", () => {
         ]);
         assert.deepEqual(e.lines, []);
         assert.deepEqual(e.unpriced, [
-            { urn: urn("aws:eks/nodeGroup:NodeGroup", "h200"), name: "h200", types: ["p5e.48xlarge"] },
-            { urn: urn("aws:autoscaling/group:Group", "lt-only"), name: "lt-only", types: [] },
+            { urn: urn("aws:eks/nodeGroup:NodeGroup", "h200"), name: "h200", types: ["p5e.48xlarge"], gpu: true },
+            { urn: urn("aws:autoscaling/group:Group", "lt-only"), name: "lt-only", types: [], gpu: false },
         ]);
         assert.deepEqual(renderCost(e).slice(-2), [
             "    not priced: h200 (p5e.48xlarge not in prices/aws-us-east-1.json)",
@@ -111,6 +113,15 @@ describe("cost estimate", () => {
 
     it("prices a node group without instance types as EKS's default t3.medium", () => {
         assert.equal(estimateCost([nodeGroup("default", undefined, 1, 1)]).lines[0].item, "t3.medium");
+    });
+
+    it("knows GPU instance types without a price: the pools' table and AWS's G and P families", () => {
+        assert.deepEqual(
+            ["p5e.48xlarge", "g5g.xlarge", "p3.2xlarge", "m6i.large", "c7gn.large", "inf2.xlarge"].map(
+                isGpuInstanceType,
+            ),
+            [true, true, true, false, false, false],
+        );
     });
 
     it("formats dollars and ranges", () => {
