@@ -54,6 +54,8 @@ const steps = (w: Workflow): Array<{ job: string; step: Step }> =>
 function shellcheck(script: string, name: string): string {
     const r = spawnSync("shellcheck", ["--shell=bash", "--format=gcc", "-"], { input: script, encoding: "utf8" });
     if (r.error) throw new Error(`shellcheck is not installed (.ci/run installs it): ${r.error.message}`);
+    // 0 clean, 1 findings; anything else means shellcheck did not check at all.
+    if (r.status !== 0 && r.status !== 1) throw new Error(`shellcheck failed (${r.status}): ${r.stderr}`);
     return r.stdout.replace(/^-:/gm, `${name}:`);
 }
 
@@ -102,6 +104,13 @@ describe("GitHub workflows", () => {
             }
         }
         assert.deepEqual(problems, []);
+    });
+
+    it("shellcheck is really checking: it reports an unquoted expansion", () => {
+        assert.match(
+            shellcheck("#!/bin/bash\nrm $1\n", "bad.sh"),
+            /^bad\.sh:2:4: note: Double quote to prevent globbing and word splitting\. \[SC2086\]$/m,
+        );
     });
 
     it("the scripts the workflows call, and .ci/run, pass shellcheck", () => {
