@@ -2,9 +2,12 @@
  * What the commands share: argument parsing that turns every mistake into a usage error,
  * and one way to exit (0 done, 1 unexpected failure, 2 bad input).
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ConfigError } from "../../environments/loader";
 import { UsageError } from "../engine/project";
+import { parseStackExport, type StackExport } from "../engine/stackExport";
 
 export { UsageError };
 
@@ -48,4 +51,35 @@ export function runCommand(name: string, body: () => Promise<number>): void {
             process.exit(1);
         },
     );
+}
+
+/** A file's text; a file that cannot be read is a {@link UsageError} naming it (and `what` it is). */
+export function readInput(file: string, what?: string): string {
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch (e) {
+        const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        throw new UsageError(`cannot read ${what ? `${what} ` : ""}${file}: ${reason}`);
+    }
+}
+
+/** Like {@link readInput}, but undefined when the file does not exist. */
+export function readOptionalInput(file: string, what?: string): string | undefined {
+    return fs.existsSync(file) ? readInput(file, what) : undefined;
+}
+
+/** A stack export document read from `text` of `file`; what is wrong with it is a {@link UsageError}. */
+export function parseExportInput(text: string, file: string): StackExport {
+    try {
+        return parseStackExport(text, file);
+    } catch (e) {
+        throw new UsageError((e as Error).message);
+    }
+}
+
+/** Refuses, before any work, an output file (given with `flag`) whose folder does not exist. */
+export function checkOutputFolder(flag: string, file: string | undefined): void {
+    if (file === undefined) return;
+    const dir = path.dirname(path.resolve(file));
+    if (!fs.existsSync(dir)) throw new UsageError(`${flag}: folder ${dir} does not exist`);
 }

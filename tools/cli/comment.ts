@@ -10,21 +10,11 @@ import "./startup";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderComment, type StackInput } from "../engine/comment";
-import { parseStackExport } from "../engine/stackExport";
 import type { GateResult } from "../policy/gate";
-import { parseCommandLine, runCommand, UsageError } from "./cli";
+import { parseCommandLine, parseExportInput, readOptionalInput, runCommand, UsageError } from "./cli";
 
 export const COMMENT_USAGE =
     "npm run comment -- --dir <dir> --stacks <a,b,...> [--output <file>] [--title <text>] [--footer <text>]";
-
-function read(file: string): string | undefined {
-    try {
-        return fs.readFileSync(file, "utf8");
-    } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-        throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-}
 
 function parseGate(text: string, file: string): GateResult {
     let doc: unknown;
@@ -62,24 +52,17 @@ export async function comment(argv: string[], out: (s: string) => void): Promise
 
     const inputs: StackInput[] = stacks.map((stack) => {
         const file = (kind: string) => path.join(values.dir as string, `${kind}-${stack}.json`);
-        const headText = read(file("head"));
+        const headText = readOptionalInput(file("head"));
         if (headText === undefined)
             throw new UsageError(
                 `${file("head")} is missing: write it with npm run plan -- --stack ${stack} --json ${file("head")}`,
             );
-        const export_ = (text: string, f: string) => {
-            try {
-                return parseStackExport(text, f);
-            } catch (e) {
-                throw new UsageError((e as Error).message);
-            }
-        };
-        const baseText = read(file("base"));
-        const policyText = read(file("policy"));
+        const baseText = readOptionalInput(file("base"));
+        const policyText = readOptionalInput(file("policy"));
         return {
             stack,
-            head: export_(headText, file("head")),
-            ...(baseText !== undefined ? { base: export_(baseText, file("base")) } : {}),
+            head: parseExportInput(headText, file("head")),
+            ...(baseText !== undefined ? { base: parseExportInput(baseText, file("base")) } : {}),
             ...(policyText !== undefined ? { policy: parseGate(policyText, file("policy")) } : {}),
         };
     });

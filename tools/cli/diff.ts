@@ -5,26 +5,10 @@
  * and prints the changes as Markdown for a pull-request comment, or as JSON.
  */
 import "./startup";
-import * as fs from "node:fs";
 import { diffExports, renderDiffMarkdown } from "../engine/diff";
-import { parseStackExport, type StackExport } from "../engine/stackExport";
-import { parseCommandLine, runCommand, UsageError } from "./cli";
+import { parseCommandLine, parseExportInput, readInput, runCommand, UsageError } from "./cli";
 
 export const DIFF_USAGE = "npm run diff -- <base.json> <head.json> [--format markdown|json] [--title <text>]";
-
-function readExport(file: string): StackExport {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-        throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-    try {
-        return parseStackExport(text, file);
-    } catch (e) {
-        throw new UsageError((e as Error).message);
-    }
-}
 
 export async function diff(argv: string[], out: (s: string) => void): Promise<number> {
     const { values, positionals } = parseCommandLine(
@@ -38,7 +22,7 @@ export async function diff(argv: string[], out: (s: string) => void): Promise<nu
     if (values.format !== "markdown" && values.format !== "json") {
         throw new UsageError(`--format: expected markdown or json, received "${values.format}"`);
     }
-    const [base, head] = positionals.map(readExport);
+    const [base, head] = positionals.map((file) => parseExportInput(readInput(file), file));
     const result = diffExports(base, head);
     out(values.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderDiffMarkdown(result, values.title));
     return 0;

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { renderMermaid } from "../engine/mermaid";
 import { renderPlan } from "../engine/render";
 import { runStack } from "../engine/run";
-import { parseCommandLine, runCommand, UsageError } from "./cli";
+import { checkOutputFolder, parseCommandLine, runCommand, UsageError } from "./cli";
 
 export const PLAN_USAGE = "npm run plan -- --stack <name> [--format text|mermaid] [--json <file>] [--project <dir>]";
 
@@ -31,10 +31,7 @@ export async function plan(argv: string[], out: (s: string) => void, err: (s: st
     if (values.format !== "text" && values.format !== "mermaid")
         throw new UsageError(`--format: expected text or mermaid, received "${values.format}"`);
     const projectDir = path.resolve(values.project ?? process.cwd());
-    if (values.json !== undefined) {
-        const dir = path.dirname(path.resolve(values.json));
-        if (!fs.existsSync(dir)) throw new UsageError(`--json: folder ${dir} does not exist`);
-    }
+    checkOutputFolder("--json", values.json);
 
     const result = await runStack({ projectDir, stack: values.stack });
     if (result.environments.length > 0) {

@@ -13,21 +13,11 @@ import { POLICIES } from "../../policies/pack";
 import { runStack } from "../engine/run";
 import { analyze, startPack, type PolicyConfigFile } from "../policy/gate";
 import { renderSarif, renderText, resourcesFromDocument } from "../policy/report";
-import { parseCommandLine, runCommand, UsageError } from "./cli";
+import { checkOutputFolder, parseCommandLine, readInput, runCommand, UsageError } from "./cli";
 
 export const POLICY_USAGE =
     "npm run policy -- (--stack <name> | --file <document.json>) [--config <policy-config.json>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]";
 const HELP_URI = "https://github.com/llm-platform/llm-platform/blob/main/README.md";
-
-function readJson(file: string, what: string): string {
-    try {
-        return fs.readFileSync(file, "utf8");
-    } catch (e) {
-        throw new UsageError(
-            `cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-        );
-    }
-}
 
 export async function policy(argv: string[], out: (s: string) => void): Promise<number> {
     const { values, positionals } = parseCommandLine(
@@ -50,14 +40,9 @@ export async function policy(argv: string[], out: (s: string) => void): Promise<
     if (!["text", "json", "sarif"].includes(values.format))
         throw new UsageError(`--format: expected text, json or sarif, received "${values.format}"`);
     const projectDir = path.resolve(values.project ?? process.cwd());
-    for (const [flag, file] of [
-        ["--output", values.output],
-        ["--sarif", values.sarif],
-        ["--json", values.json],
-    ] as const) {
-        if (file !== undefined && !fs.existsSync(path.dirname(path.resolve(file))))
-            throw new UsageError(`${flag}: folder ${path.dirname(path.resolve(file))} does not exist`);
-    }
+    checkOutputFolder("--output", values.output);
+    checkOutputFolder("--sarif", values.sarif);
+    checkOutputFolder("--json", values.json);
 
     let config: PolicyConfigFile = {};
     const configFile =
@@ -67,7 +52,7 @@ export async function policy(argv: string[], out: (s: string) => void): Promise<
             : undefined);
     if (configFile) {
         try {
-            config = JSON.parse(readJson(configFile, "policy config")) as PolicyConfigFile;
+            config = JSON.parse(readInput(configFile, "policy config")) as PolicyConfigFile;
         } catch (e) {
             throw e instanceof UsageError
                 ? e
@@ -77,7 +62,7 @@ export async function policy(argv: string[], out: (s: string) => void): Promise<
     let resources;
     if (values.file) {
         try {
-            resources = resourcesFromDocument(readJson(values.file, "document"), values.file);
+            resources = resourcesFromDocument(readInput(values.file, "document"), values.file);
         } catch (e) {
             throw e instanceof UsageError ? e : new UsageError((e as Error).message);
         }
