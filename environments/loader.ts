@@ -9,6 +9,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { CONFIG_ERROR_PREFIX } from "./configErrors";
 import {
     CONFIG_NAMESPACE,
     TIERS,
@@ -36,18 +37,21 @@ export interface ConfigProblem {
     readonly received: string;
 }
 
-/** Bad configuration. `problems` lists every one; the message prints them all. */
-export class ConfigError extends Error {
+/**
+ * Bad configuration. `problems` lists every one; the message prints them all. A `RunError`, so
+ * that under the Pulumi CLI the message is printed alone (no stack trace) and the run fails.
+ */
+export class ConfigError extends pulumi.RunError {
     constructor(
-        readonly stack: string,
+        readonly stackName: string,
         readonly problems: readonly ConfigProblem[],
     ) {
         const n = problems.length;
         super(
             [
-                `Invalid configuration for stack "${stack}" (${n} problem${n === 1 ? "" : "s"}):`,
+                `${CONFIG_ERROR_PREFIX}"${stackName}" (${n} problem${n === 1 ? "" : "s"}):`,
                 ...problems.map((p) => `  ${p.key}: ${p.expected}, received ${p.received}`),
-                `Fix the values in Pulumi.${stack}.yaml or with \`pulumi config set\` (see the README's configuration table).`,
+                `Fix the values in Pulumi.${stackName}.yaml or with \`pulumi config set\` (see the README's configuration table).`,
             ].join("\n"),
         );
         this.name = "ConfigError";

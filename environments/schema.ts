@@ -85,7 +85,7 @@ export type GpuNodePoolSettings = z.infer<typeof gpuNodePoolSchema>;
  * structured (objects and arrays are set with `pulumi config set --path` or in the stack file).
  */
 export const settingsSchema = z.strictObject({
-    tier: z.enum(TIERS).describe("Production tier whose defaults apply (staging or prod). Defaults to the stack name."),
+    tier: z.enum(TIERS).describe("Production tier whose defaults apply (staging or prod). Required."),
     owner: z
         .string({ error: "expected a string" })
         .min(1, { error: "expected a non-empty string" })

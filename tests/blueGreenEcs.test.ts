@@ -13,9 +13,10 @@ import {
     validateEcsContainer,
 } from "../components/aws/ecsTask";
 import { diffExports } from "../tools/engine/diff";
-import { runProgram, runStack, type RunResult } from "../tools/engine/run";
+import { runProgram, type RunResult } from "../tools/engine/run";
 import type { ExportedResource, StackExport } from "../tools/engine/stackExport";
-import { find, PROJECT_DIR } from "./helpers";
+import { find } from "./helpers";
+import { planOf } from "./plans";
 
 const DIGEST = `111122223333.dkr.ecr.us-east-1.amazonaws.com/inference@sha256:${"d".repeat(64)}`;
 const SECRET = "arn:aws:secretsmanager:us-east-1:111122223333:secret:llm/hf-token-AbCdEf";
@@ -144,7 +145,7 @@ describe("BlueGreenEcsService in the ecs stack", () => {
     let ecs: RunResult;
     const r = (type: string, name: string): ExportedResource => find(ecs.export, type, name);
     before(async () => {
-        ecs = await runStack({ projectDir: PROJECT_DIR, stack: "ecs" });
+        ecs = await planOf("ecs");
     });
 
     it("creates no EKS resources when the platform is ecs", () => {
@@ -222,7 +223,7 @@ describe("BlueGreenEcsService in the ecs stack", () => {
             [lb.targetGroupArn, adv.alternateTargetGroupArn] = [adv.alternateTargetGroupArn, lb.targetGroupArn];
             i.desiredCount = 2;
         });
-        const next = await runStack({ projectDir: PROJECT_DIR, stack: "ecs" });
+        const next = await planOf("ecs");
         assert.deepEqual(diffExports(afterDeployment, next.export).changes, []);
     });
 
@@ -317,7 +318,7 @@ describe("BlueGreenEcsService options", () => {
 describe("EcsMonitoring", () => {
     let ecs: RunResult;
     before(async () => {
-        ecs = await runStack({ projectDir: PROJECT_DIR, stack: "ecs" });
+        ecs = await planOf("ecs");
     });
 
     it("gates deployments on its 5xx and p95 alarms", () => {

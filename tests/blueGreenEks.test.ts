@@ -10,10 +10,11 @@ import {
 } from "../components/k8s/inferenceWorkload";
 import { TIER_DEFAULTS } from "../environments/schema";
 import { diffExports } from "../tools/engine/diff";
-import { runStack, type RunResult } from "../tools/engine/run";
+import { type RunResult } from "../tools/engine/run";
 import { displayType, type ExportedResource } from "../tools/engine/stackExport";
-import { find, PROJECT_DIR } from "./helpers";
+import { find } from "./helpers";
 import { kubernetesSchemaErrors } from "./kubernetesSchema";
+import { planOf, planWith } from "./plans";
 
 const DIGEST = `111122223333.dkr.ecr.us-east-1.amazonaws.com/inference@sha256:${"b".repeat(64)}`;
 
@@ -195,11 +196,7 @@ describe("canary strategy", () => {
     });
 
     it("replaces the two colours with one Deployment and a Flagger Canary when chosen", async () => {
-        const result = await runStack({
-            projectDir: PROJECT_DIR,
-            stack: "prod",
-            configOverrides: { "llm-platform:serving": '{"strategy":"canary"}' },
-        });
+        const result = await planWith("prod", { "llm-platform:serving": '{"strategy":"canary"}' });
         const byParent = result.export.deployment.resources.filter((r) =>
             r.parent?.endsWith("BlueGreenEksService::inference"),
         );
@@ -229,7 +226,7 @@ describe("BlueGreenEksService in the stacks", () => {
     let prod: RunResult;
     const k8sOf = (r: RunResult, type: string, name: string): ExportedResource => find(r.export, type, name);
     before(async () => {
-        prod = await runStack({ projectDir: PROJECT_DIR, stack: "prod" });
+        prod = await planOf("prod");
     });
 
     it("points the active Service at blue and the preview Service at green", () => {
@@ -312,7 +309,7 @@ describe("BlueGreenEksService in the stacks", () => {
     });
 
     it("staging scales the inactive colour to zero and runs smaller pods that fit its g5.xlarge nodes", async () => {
-        const staging = await runStack({ projectDir: PROJECT_DIR, stack: "staging" });
+        const staging = await planOf("staging");
         const green = k8sOf(staging, "kubernetes:apps/v1:Deployment", "inference-green").inputs?.spec as Record<
             string,
             unknown
@@ -333,11 +330,7 @@ describe("BlueGreenEksService in the stacks", () => {
     });
 
     it("flipping activeColor changes exactly the two Services' selectors and nothing stateful", async () => {
-        const flipped = await runStack({
-            projectDir: PROJECT_DIR,
-            stack: "prod",
-            configOverrides: { "llm-platform:serving": '{"activeColor":"green"}' },
-        });
+        const flipped = await planWith("prod", { "llm-platform:serving": '{"activeColor":"green"}' });
         const d = diffExports(prod.export, flipped.export);
         assert.deepEqual(d.dangers, []);
         assert.deepEqual(
@@ -354,12 +347,8 @@ describe("BlueGreenEksService in the stacks", () => {
     });
 
     it("in staging a flip also moves the scale: the new inactive colour goes to zero", async () => {
-        const staging = await runStack({ projectDir: PROJECT_DIR, stack: "staging" });
-        const flipped = await runStack({
-            projectDir: PROJECT_DIR,
-            stack: "staging",
-            configOverrides: { "llm-platform:serving": '{"activeColor":"green"}' },
-        });
+        const staging = await planOf("staging");
+        const flipped = await planWith("staging", { "llm-platform:serving": '{"activeColor":"green"}' });
         const d = diffExports(staging.export, flipped.export);
         assert.deepEqual(d.dangers, []);
         assert.deepEqual(d.changes.map((c) => `${c.kind} ${displayType(c.type)} ${c.name}`).sort(), [
@@ -373,13 +362,8 @@ describe("BlueGreenEksService in the stacks", () => {
     });
 
     it("scales on a queue-length metric when one is configured", async () => {
-        const queued = await runStack({
-            projectDir: PROJECT_DIR,
-            stack: "prod",
-            configOverrides: {
-                "llm-platform:serving":
-                    '{"queueLengthMetric":{"name":"llm_inference_queue_length","averageValue":"10"}}',
-            },
+        const queued = await planWith("prod", {
+            "llm-platform:serving": '{"queueLengthMetric":{"name":"llm_inference_queue_length","averageValue":"10"}}',
         });
         const hpa = k8sOf(queued, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "inference-blue").inputs
             ?.spec as Record<string, unknown>;
@@ -397,11 +381,7 @@ describe("BlueGreenEksService in the stacks", () => {
 
     it("every Kubernetes object validates against the schema in both strategies", async () => {
         assert.deepEqual(kubernetesSchemaErrors(prod.export.deployment.resources), []);
-        const canary = await runStack({
-            projectDir: PROJECT_DIR,
-            stack: "staging",
-            configOverrides: { "llm-platform:serving": '{"strategy":"canary"}' },
-        });
+        const canary = await planWith("prod", { "llm-platform:serving": '{"strategy":"canary"}' });
         assert.deepEqual(kubernetesSchemaErrors(canary.export.deployment.resources), []);
     });
 });

@@ -9,9 +9,10 @@ import * as path from "node:path";
 import { diff } from "../tools/cli/diff";
 import { plan } from "../tools/cli/plan";
 import { UsageError } from "../tools/engine/project";
-import { runStack } from "../tools/engine/run";
-import { parseStackExport } from "../tools/engine/stackExport";
+
+import { parseStackExport, type StackExport } from "../tools/engine/stackExport";
 import { PROJECT_DIR, scratchProject } from "./helpers";
+import { planOf, sharedRunner, stagingWithEscAndSecret } from "./plans";
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "llm-platform-cli-"));
 
@@ -38,13 +39,15 @@ function spawnCli(script: string, args: string[], cwd = PROJECT_DIR) {
 
 describe("plan command", () => {
     it("prints the staging tree, outputs and counts and exits 0", async () => {
-        const r = await collect((out, err) => plan(["--stack", "staging", "--project", PROJECT_DIR], out, err));
+        const r = await collect((out, err) =>
+            plan(["--stack", "staging", "--mode", "update", "--project", PROJECT_DIR], out, err, sharedRunner),
+        );
         assert.equal(r.code, 0);
         assert.equal(r.stderr, "");
         const lines = r.stdout.split("\n");
         assert.equal(
             lines[0],
-            "Previewing update (staging) with the offline engine: no cloud calls, every resource is a create",
+            "Planning update (staging) with the offline engine: no cloud calls, every resource is a create; outputs are what `pulumi up` would leave",
         );
         assert.match(r.stdout, /\n \+ {3}pulumi:pulumi:Stack +llm-platform-staging +create\n/);
         assert.match(r.stdout, /\n \+ {3}[├└]─ llm-platform:aws:ModelArtifactBucket +models +create\n/);
@@ -53,22 +56,37 @@ describe("plan command", () => {
             r.stdout,
             /\n \+ {3}[│ ] {2}[├└]─ aws:s3:BucketLifecycleConfiguration +models-lifecycle +create\n/,
         );
-        const created = (
-            await runStack({ projectDir: PROJECT_DIR, stack: "staging" })
-        ).export.deployment.resources.filter((x) => !(x.type.startsWith("pulumi:providers:") && !x.parent)).length;
+        const created = (await planOf("staging")).export.deployment.resources.filter(
+            (x) => !(x.type.startsWith("pulumi:providers:") && !x.parent),
+        ).length;
         assert.ok(r.stdout.includes(`\nResources:\n    + ${created} to create\n`), r.stdout);
         assert.match(r.stdout, /\n {4}modelBucketName: +"models-bucket-[0-9a-f]{7}"\n/);
+        assert.match(r.stdout, /\n {4}modelBucketArn: +"arn:aws:s3:::models-bucket-[0-9a-f]{7}"\n/);
         assert.match(r.stdout, /\n {6}2 {2}aws:kms:Key\n/);
+    });
+
+    it("previews by default: names Pulumi gives are known, what AWS computes is output<string>", async () => {
+        const r = await collect((out, err) =>
+            plan(["--stack", "staging", "--project", PROJECT_DIR], out, err, sharedRunner),
+        );
+        assert.equal(r.code, 0);
+        assert.equal(
+            r.stdout.split("\n")[0],
+            "Previewing update (staging) with the offline engine: no cloud calls, every resource is a create; outputs of new resources are unknown, as in a first `pulumi preview`",
+        );
+        assert.match(r.stdout, /\n {4}modelBucketName: +"models-bucket-[0-9a-f]{7}"\n/);
+        assert.match(r.stdout, /\n {4}modelBucketKmsKeyArn: +output<string>\n/);
+        assert.match(r.stdout, /\n {4}privateSubnetIds: +output<string>\n/);
     });
 
     it("marks protected resources in prod and writes a stack export with --json", async () => {
         const file = path.join(tmp(), "prod.json");
         const r = await collect((out, err) =>
-            plan(["--stack", "prod", "--json", file, "--project", PROJECT_DIR], out, err),
+            plan(["--stack", "prod", "--json", file, "--project", PROJECT_DIR], out, err, sharedRunner),
         );
         assert.equal(r.code, 0);
         assert.match(r.stdout, /aws:s3:Bucket +models-bucket +create \(protected\)\n/);
-        const doc0 = (await runStack({ projectDir: PROJECT_DIR, stack: "prod" })).export.deployment.resources;
+        const doc0 = (await planOf("prod", "preview")).export.deployment.resources;
         const created = doc0.filter((x) => !(x.type.startsWith("pulumi:providers:") && !x.parent)).length;
         const protectedCount = doc0.filter((x) => x.protect).length;
         assert.ok(r.stdout.includes(`+ ${created} to create (${protectedCount} protected)\n`), r.stdout);
@@ -81,9 +99,10 @@ describe("plan command", () => {
     });
 
     it("warns that ESC environments are not opened offline", async () => {
-        const dir = scratchProject();
-        fs.appendFileSync(path.join(dir, "Pulumi.staging.yaml"), "environment:\n  - llm-platform/staging\n");
-        const r = await collect((out, err) => plan(["--stack", "staging", "--project", dir], out, err));
+        const dir = stagingWithEscAndSecret();
+        const r = await collect((out, err) =>
+            plan(["--stack", "staging", "--mode", "update", "--project", dir], out, err, sharedRunner),
+        );
         assert.equal(r.code, 0);
         assert.equal(
             r.stderr,
@@ -100,8 +119,16 @@ describe("plan command", () => {
             ),
             {
                 message:
-                    "--stack is required\nusage: npm run plan -- --stack <name> [--format text|mermaid] [--json <file>] [--project <dir>]",
+                    "--stack is required\nusage: npm run plan -- --stack <name> [--mode preview|update] [--format text|mermaid] [--json <file>] [--project <dir>]",
             },
+        );
+        await assert.rejects(
+            plan(
+                ["--stack", "staging", "--mode", "apply"],
+                () => undefined,
+                () => undefined,
+            ),
+            { name: "UsageError", message: '--mode: expected preview or update, received "apply"' },
         );
         await assert.rejects(
             plan(
@@ -131,9 +158,20 @@ describe("plan command", () => {
 });
 
 describe("plan and diff as processes: exit codes", () => {
-    it("exits 0 for a stack and 2 for an unknown one", () => {
-        const ok = spawnCli("plan.ts", ["--stack", "staging"]);
+    it("exits 0 for a stack and 2 for an unknown one; the program runs in stacks/ from any working folder", async () => {
+        // From a subfolder, as a user might: the program still runs where the Pulumi CLI runs it.
+        const file = path.join(tmp(), "staging.json");
+        const ok = spawnCli(
+            "plan.ts",
+            ["--stack", "staging", "--project", PROJECT_DIR, "--json", file],
+            path.join(PROJECT_DIR, "components"),
+        );
         assert.equal(ok.code, 0, ok.stderr);
+        const image = (doc: StackExport) =>
+            doc.deployment.resources.find((r) => r.type === "docker:index/image:Image")?.inputs?.build;
+        const inProcess = image((await planOf("staging")).export);
+        assert.deepEqual(image(parseStackExport(fs.readFileSync(file, "utf8"), file)), inProcess);
+        assert.equal((inProcess as { context: string }).context, "../images/inference");
         const unknown = spawnCli("plan.ts", ["--stack", "qa"]);
         assert.equal(unknown.code, 2);
         assert.equal(unknown.stderr, 'plan: unknown stack "qa": no Pulumi.qa.yaml; known stacks: ecs, prod, staging\n');
@@ -144,7 +182,7 @@ describe("plan and diff as processes: exit codes", () => {
         const dir = scratchProject();
         fs.writeFileSync(
             path.join(dir, "Pulumi.prod.yaml"),
-            "config:\n  aws:region: us-east-1\n  llm-platform:owner: ml\n  llm-platform:costCenter: cc\n  llm-platform:serving:\n    replicas: 1\n  llm-platform:protect: true\n",
+            "config:\n  aws:region: us-east-1\n  llm-platform:tier: prod\n  llm-platform:owner: ml\n  llm-platform:costCenter: cc\n  llm-platform:serving:\n    replicas: 1\n  llm-platform:protect: true\n",
         );
         const bad = spawnCli("plan.ts", ["--stack", "prod", "--project", dir]);
         assert.equal(bad.code, 2);
@@ -188,6 +226,7 @@ describe("diff command", () => {
             ["--stack", "prod", "--json", basePath, "--project", PROJECT_DIR],
             () => undefined,
             () => undefined,
+            sharedRunner,
         );
         const doc = JSON.parse(fs.readFileSync(basePath, "utf8"));
         doc.deployment.resources = doc.deployment.resources.filter(

@@ -5,10 +5,11 @@ import * as path from "node:path";
 import { comment } from "../tools/cli/comment";
 import { COMMENT_LIMIT, COMMENT_MARKER, renderComment } from "../tools/engine/comment";
 import { renderMermaid } from "../tools/engine/mermaid";
-import { runStack } from "../tools/engine/run";
+
 import type { StackExport } from "../tools/engine/stackExport";
 import type { GateResult } from "../tools/policy/gate";
-import { find, PROJECT_DIR } from "./helpers";
+import { find } from "./helpers";
+import { planOf } from "./plans";
 
 const gate = (violations: GateResult["violations"]): GateResult => ({
     pack: { name: "llm-production-standards", version: "0.1.0" },
@@ -22,8 +23,8 @@ describe("pull-request comment", () => {
     let prod: StackExport;
     const copy = (d: StackExport): StackExport => JSON.parse(JSON.stringify(d)) as StackExport;
     before(async () => {
-        staging = (await runStack({ projectDir: PROJECT_DIR, stack: "staging" })).export;
-        prod = (await runStack({ projectDir: PROJECT_DIR, stack: "prod" })).export;
+        staging = (await planOf("staging")).export;
+        prod = (await planOf("prod")).export;
     });
 
     it("summarizes each stack: changes, GPU and total cost at maximum scale, the gate's verdict", () => {

@@ -13,9 +13,10 @@ import {
 import { gpuBudget } from "../policies/stack";
 import { runStackPolicy } from "../policies/testing";
 import { renderCostChange } from "../tools/engine/diff";
-import { runStack } from "../tools/engine/run";
+
 import { exportCost } from "../tools/engine/render";
-import { PROJECT_DIR } from "./helpers";
+
+import { planOf } from "./plans";
 
 const urn = (type: string, name: string): string => `urn:pulumi:prod::llm-platform::${type}::${name}`;
 const res = (type: string, name: string, props: Record<string, unknown>): CostedResource => ({
@@ -135,17 +136,17 @@ describe("cost estimate", () => {
     });
 
     it("shows in the prod plan: three NAT gateways, the control plane, system and GPU nodes", async () => {
-        const prod = await runStack({ projectDir: PROJECT_DIR, stack: "prod" });
+        const prod = await planOf("prod");
         const text = renderCost(exportCost(prod.export));
         assert.deepEqual(text, [
             "Estimated monthly cost (us-east-1 list prices, 730 h a month; prices/aws-us-east-1.json, compiled 2026-11-26):",
             "    Resource                  Billed as          Count  On-demand          Spot estimate",
-            "    network-nat-0             NAT gateway        1      $32.85             —",
-            "    network-nat-1             NAT gateway        1      $32.85             —",
-            "    network-nat-2             NAT gateway        1      $32.85             —",
             "    llm-cluster               EKS control plane  1      $73.00             —",
             "    llm-system                m6i.large          2–4    $140.16–$280.32    $56.06–$112.12",
             "    gpu-inference-node-group  g5.2xlarge         1–6    $884.76–$5,308.56  $353.90–$2,123.40",
+            "    network-nat-0             NAT gateway        1      $32.85             —",
+            "    network-nat-1             NAT gateway        1      $32.85             —",
+            "    network-nat-2             NAT gateway        1      $32.85             —",
             "    Total, all on-demand: $1,196.47–$5,760.43 a month (minimum–maximum scale)",
             "    Total as configured (spot pools at the spot estimate): $1,196.47–$5,760.43 a month",
             "    GPU instances, on-demand: $884.76–$5,308.56 a month",

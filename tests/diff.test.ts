@@ -1,8 +1,9 @@
 import * as assert from "node:assert/strict";
 import { diffExports, diffProperties, identity, renderDiffMarkdown } from "../tools/engine/diff";
-import { runStack } from "../tools/engine/run";
+
 import { displayType, secretValue, type ExportedResource, type StackExport } from "../tools/engine/stackExport";
-import { find, PROJECT_DIR } from "./helpers";
+import { find } from "./helpers";
+import { planOf } from "./plans";
 
 const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
 const BUCKET = "aws:s3/bucket:Bucket";
@@ -19,7 +20,7 @@ describe("diff: two plans", () => {
     /** Resources a diff compares: all but the engine's default providers. */
     let total: number;
     before(async () => {
-        base = (await runStack({ projectDir: PROJECT_DIR, stack: "prod" })).export;
+        base = (await planOf("prod")).export;
         total = base.deployment.resources.filter((r) => !(r.type.startsWith("pulumi:providers:") && !r.parent)).length;
     });
 
@@ -152,8 +153,8 @@ describe("diff: two plans", () => {
 
 describe("diff: across stacks", () => {
     it("matches resources of two stacks by type and name, not by stack-specific URN", async () => {
-        const prod = (await runStack({ projectDir: PROJECT_DIR, stack: "prod" })).export;
-        const staging = (await runStack({ projectDir: PROJECT_DIR, stack: "staging" })).export;
+        const prod = (await planOf("prod")).export;
+        const staging = (await planOf("staging")).export;
         assert.equal(
             identity(find(prod, BUCKET, "models-bucket").urn),
             identity(find(staging, BUCKET, "models-bucket").urn),

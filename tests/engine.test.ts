@@ -1,7 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ConfigError } from "../environments/loader";
 import * as aws from "@pulumi/aws";
 import {
     call,
@@ -12,10 +11,11 @@ import {
     type CloudContext,
 } from "../tools/engine/mocks";
 import { readProject, readStackConfig, SECRET_PLACEHOLDER, UsageError } from "../tools/engine/project";
-import { runProgram, runStack, type RunResult } from "../tools/engine/run";
+import { ProgramError, runProgram, runStack, type RunResult } from "../tools/engine/run";
 import { STATEFUL_TYPES } from "../tools/engine/diff";
 import { parseStackExport, SECRET_SIG, type ExportedResource } from "../tools/engine/stackExport";
 import { find, PROJECT_DIR, scratchProject } from "./helpers";
+import { planOf, sharedRunner, stagingWithEscAndSecret } from "./plans";
 
 const ctx: CloudContext = {
     project: "llm-platform",
@@ -29,8 +29,7 @@ describe("offline engine: runStack", () => {
     let staging: RunResult;
     let prod: RunResult;
     before(async () => {
-        staging = await runStack({ projectDir: PROJECT_DIR, stack: "staging" });
-        prod = await runStack({ projectDir: PROJECT_DIR, stack: "prod" });
+        [staging, prod] = await Promise.all([planOf("staging"), planOf("prod")]);
     });
 
     it("captures the root stack, the default provider, components and their children", () => {
@@ -101,7 +100,7 @@ describe("offline engine: runStack", () => {
     });
 
     it("is deterministic: the same program gives the same resources", async () => {
-        const again = await runStack({ projectDir: PROJECT_DIR, stack: "staging" });
+        const again = await runStack({ projectDir: PROJECT_DIR, stack: "staging", mode: "update" });
         assert.deepEqual(again.export.deployment.resources, staging.export.deployment.resources);
     });
 
@@ -141,10 +140,15 @@ describe("offline engine: runStack", () => {
                 sink,
             }),
             (e: unknown) =>
-                e instanceof ConfigError &&
-                e.message.includes(
-                    'llm-platform:serving.replicas: expected an integer between 1 and 100, received "three"',
-                ),
+                e instanceof ProgramError &&
+                e.configuration &&
+                e.message ===
+                    [
+                        'Invalid configuration for stack "prod" (1 problem):',
+                        '  llm-platform:serving.replicas: expected an integer between 1 and 100, received "three"',
+                        "Fix the values in Pulumi.prod.yaml or with `pulumi config set` (see the README's configuration table).",
+                    ].join("\n") &&
+                e.resources.every((r) => r.type === "pulumi:pulumi:Stack"),
         );
         assert.deepEqual(
             sink.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.urn),
@@ -153,9 +157,7 @@ describe("offline engine: runStack", () => {
     });
 
     it("replaces secure config with a secret placeholder that never reaches the export", async () => {
-        const dir = scratchProject();
-        fs.appendFileSync(path.join(dir, "Pulumi.staging.yaml"), "  aws:secretKey:\n    secure: v1:abcdef==\n");
-        const result = await runStack({ projectDir: dir, stack: "staging" });
+        const result = await sharedRunner({ projectDir: stagingWithEscAndSecret(), stack: "staging", mode: "update" });
         const text = JSON.stringify(result.export);
         assert.ok(!text.includes("v1:abcdef=="));
         const provider = find(result.export, "pulumi:providers:aws", "default_7_48_0");
@@ -228,14 +230,16 @@ describe("offline engine: project and stack files", () => {
         const dir = scratchProject();
         fs.writeFileSync(
             path.join(dir, "Pulumi.dev.yaml"),
-            "environment:\n  - llm-platform/staging\nconfig:\n  aws:region: eu-west-1\n  owner: team\n  llm-platform:serving:\n    replicas: 2\n  llm-platform:tags:\n    Token:\n      secure: v1:xyz\n",
+            "environment:\n  - llm-platform/staging\nconfig:\n  aws:region: eu-west-1\n  tier: staging\n  owner: team\n  costCenter: 42\n  llm-platform:serving:\n    replicas: 2\n  llm-platform:tags:\n    Token:\n      secure: v1:xyz\n",
         );
         const cfg = readStackConfig(dir, readProject(dir), "dev");
         assert.deepEqual(cfg.values, {
             "aws:region": "eu-west-1",
+            "llm-platform:costCenter": "42",
             "llm-platform:owner": "team",
             "llm-platform:serving": '{"replicas":2}',
             "llm-platform:tags": `{"Token":"${SECRET_PLACEHOLDER}"}`,
+            "llm-platform:tier": "staging",
         });
         assert.deepEqual(cfg.secretKeys, ["llm-platform:tags"]);
         assert.deepEqual(cfg.environments, ["llm-platform/staging"]);

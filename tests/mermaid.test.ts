@@ -1,9 +1,10 @@
 import * as assert from "node:assert/strict";
 import { plan } from "../tools/cli/plan";
 import { renderMermaid, topology, topologyChanged } from "../tools/engine/mermaid";
-import { runStack } from "../tools/engine/run";
+
 import type { ExportedResource, StackExport } from "../tools/engine/stackExport";
 import { PROJECT_DIR } from "./helpers";
+import { planOf, sharedRunner } from "./plans";
 
 const P = "urn:pulumi:prod::llm-platform::";
 const doc = (resources: ExportedResource[]): StackExport => ({
@@ -158,7 +159,7 @@ describe("architecture diagram (Mermaid)", () => {
         ["ecs", { nodes: 15, groups: 6, edges: 18 }],
     ] as const) {
         it(`draws a well-formed diagram of the ${stack} stack`, async () => {
-            const { export: exp } = await runStack({ projectDir: PROJECT_DIR, stack });
+            const { export: exp } = await planOf(stack);
             assert.deepEqual(checkStructure(renderMermaid(exp)), expected);
         });
     }
@@ -169,9 +170,10 @@ describe("architecture diagram (Mermaid)", () => {
             ["--stack", "staging", "--format", "mermaid", "--project", PROJECT_DIR],
             (s) => (stdout += s),
             () => undefined,
+            sharedRunner,
         );
         assert.equal(code, 0);
-        const { export: exp } = await runStack({ projectDir: PROJECT_DIR, stack: "staging" });
+        const { export: exp } = await planOf("staging");
         assert.equal(stdout, renderMermaid(exp));
         await assert.rejects(
             plan(

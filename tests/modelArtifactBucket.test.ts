@@ -6,9 +6,10 @@ import {
     validateModelArtifactBucketArgs,
 } from "../components/aws/modelArtifactBucket";
 import { logBucketPolicy, readWritePolicy } from "../components/aws/bucketPolicies";
-import { runProgram, runStack } from "../tools/engine/run";
+import { runProgram } from "../tools/engine/run";
 import type { ExportedResource } from "../tools/engine/stackExport";
-import { find, PROJECT_DIR, promiseOf } from "./helpers";
+import { find, promiseOf } from "./helpers";
+import { planOf } from "./plans";
 
 describe("ModelArtifactBucket: pure builders", () => {
     it("denies every request without TLS on the bucket and its objects", () => {
@@ -68,7 +69,7 @@ describe("ModelArtifactBucket under the offline engine", () => {
     const type = (t: string, n: string): ExportedResource => find(resources, t, n);
 
     before(async () => {
-        resources = (await runStack({ projectDir: PROJECT_DIR, stack: "prod" })).export.deployment.resources;
+        resources = (await planOf("prod")).export.deployment.resources;
     });
 
     it("creates exactly its documented children, named from the component name", () => {
@@ -165,7 +166,7 @@ describe("ModelArtifactBucket under the offline engine", () => {
 describe("ModelArtifactBucket access logs and IAM policies", () => {
     let resources: ExportedResource[];
     before(async () => {
-        resources = (await runStack({ projectDir: PROJECT_DIR, stack: "prod" })).export.deployment.resources;
+        resources = (await planOf("prod")).export.deployment.resources;
     });
 
     it("logs server access to a hardened SSE-S3 log bucket that only S3 log delivery may write", () => {
@@ -257,7 +258,7 @@ describe("ModelArtifactBucket access logs and IAM policies", () => {
     });
 
     it("exports the DVC remote, the MLflow artifact root and the policy ARNs", async () => {
-        const outputs = (await runStack({ projectDir: PROJECT_DIR, stack: "staging" })).outputs;
+        const outputs = (await planOf("staging")).outputs;
         assert.equal(outputs.dvcRemoteUrl, `s3://${String(outputs.modelBucketName)}/dvc`);
         assert.equal(outputs.mlflowArtifactUri, `s3://${String(outputs.modelBucketName)}/mlflow`);
         assert.match(

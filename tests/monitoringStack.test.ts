@@ -7,8 +7,9 @@ import {
     prometheusStackValues,
     validateMonitoringStackArgs,
 } from "../components/k8s/monitoringStack";
-import { runStack, type RunResult } from "../tools/engine/run";
-import { find, PROJECT_DIR } from "./helpers";
+import { type RunResult } from "../tools/engine/run";
+import { find } from "./helpers";
+import { planOf } from "./plans";
 
 describe("Grafana dashboards as code", () => {
     for (const [preset, metrics] of [
@@ -132,7 +133,7 @@ describe("kube-prometheus-stack values", () => {
 describe("MonitoringStack in the stacks", () => {
     let prod: RunResult;
     before(async () => {
-        prod = await runStack({ projectDir: PROJECT_DIR, stack: "prod" });
+        prod = await planOf("prod");
     });
 
     it("installs kube-prometheus-stack at a pinned version that picks up our monitors and rules, with prod retention and replicas", () => {

@@ -15,10 +15,11 @@ import {
     devicePluginValues,
     validateNvidiaDevicePluginArgs,
 } from "../components/k8s/nvidiaDevicePlugin";
-import { runProgram, runStack, type RunResult } from "../tools/engine/run";
+import { runProgram, type RunResult } from "../tools/engine/run";
 import type { ExportedResource } from "../tools/engine/stackExport";
-import { find, PROJECT_DIR } from "./helpers";
+import { find } from "./helpers";
 import { kubernetesObjects, kubernetesSchemaErrors } from "./kubernetesSchema";
+import { planOf } from "./plans";
 
 const ofType = (r: RunResult, type: string): ExportedResource[] =>
     r.export.deployment.resources.filter((x) => x.type === type);
@@ -57,7 +58,7 @@ describe("Network", () => {
     });
 
     it("prod: three zones, NAT per zone, load balancer subnet tags, flow logs, deny-all default group", async () => {
-        const prod = await runStack({ projectDir: PROJECT_DIR, stack: "prod" });
+        const prod = await planOf("prod");
         assert.equal(ofType(prod, "aws:ec2/natGateway:NatGateway").length, 3);
         const subnets = ofType(prod, "aws:ec2/subnet:Subnet");
         const roleTag = (s: ExportedResource): string =>
@@ -94,7 +95,7 @@ describe("Network", () => {
     });
 
     it("staging: two zones and a single NAT gateway", async () => {
-        const staging = await runStack({ projectDir: PROJECT_DIR, stack: "staging" });
+        const staging = await planOf("staging");
         assert.equal(ofType(staging, "aws:ec2/subnet:Subnet").length, 4);
         assert.equal(ofType(staging, "aws:ec2/natGateway:NatGateway").length, 1);
     });
@@ -125,7 +126,7 @@ describe("Network", () => {
 describe("EksCluster", () => {
     let prod: RunResult;
     before(async () => {
-        prod = await runStack({ projectDir: PROJECT_DIR, stack: "prod" });
+        prod = await planOf("prod");
     });
 
     it("encrypts secrets with its own key, logs everything and keeps the endpoint private", () => {
@@ -304,7 +305,7 @@ describe("GPU instance table and capacity", () => {
 describe("GpuNodePool", () => {
     let prod: RunResult;
     before(async () => {
-        prod = await runStack({ projectDir: PROJECT_DIR, stack: "prod" });
+        prod = await planOf("prod");
     });
 
     it("uses the NVIDIA AMI, the GPU taint and labels, and leaves desired size to the autoscaler", () => {
@@ -360,7 +361,7 @@ describe("GpuNodePool", () => {
     });
 
     it("staging scales a spot pool to zero", async () => {
-        const staging = await runStack({ projectDir: PROJECT_DIR, stack: "staging" });
+        const staging = await planOf("staging");
         const group = find(staging.export, "aws:eks/nodeGroup:NodeGroup", "gpu-inference-node-group");
         assert.equal(group.inputs?.capacityType, "SPOT");
         assert.deepEqual(group.inputs?.scalingConfig, { minSize: 0, desiredSize: 0, maxSize: 2 });
@@ -436,7 +437,7 @@ describe("GpuNodePool", () => {
 describe("NvidiaDevicePlugin", () => {
     let prod: RunResult;
     before(async () => {
-        prod = await runStack({ projectDir: PROJECT_DIR, stack: "prod" });
+        prod = await planOf("prod");
     });
 
     it("installs the pinned chart on the cluster's provider, only where a DaemonSet is needed", () => {
@@ -475,9 +476,9 @@ describe("NvidiaDevicePlugin", () => {
 });
 
 describe("Kubernetes objects of the stacks", () => {
-    for (const stack of ["staging", "prod"]) {
+    for (const stack of ["staging", "prod"] as const) {
         it(`${stack}: every object validates against the Kubernetes schema`, async () => {
-            const resources = (await runStack({ projectDir: PROJECT_DIR, stack })).export.deployment.resources;
+            const resources = (await planOf(stack)).export.deployment.resources;
             assert.ok(kubernetesObjects(resources).length > 0);
             assert.deepEqual(kubernetesSchemaErrors(resources), []);
         });

@@ -3,8 +3,8 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { GOOD_IMAGE, goodDeployment } from "../policies/fixtures";
 import * as k8s from "../policies/kubernetes";
 import { runResourcePolicy, type TestResource } from "../policies/testing";
-import { runStack } from "../tools/engine/run";
-import { PROJECT_DIR } from "./helpers";
+
+import { planOf } from "./plans";
 
 type Pod = {
     containers: Array<Record<string, unknown>>;
@@ -143,9 +143,9 @@ describe("Kubernetes workload policies", () => {
         }
     });
 
-    for (const stack of ["staging", "prod"]) {
+    for (const stack of ["staging", "prod"] as const) {
         it(`pass every workload of the ${stack} stack under its tier's settings`, async () => {
-            const resources = (await runStack({ projectDir: PROJECT_DIR, stack })).export.deployment.resources;
+            const resources = (await planOf(stack)).export.deployment.resources;
             const config = {
                 requireDigest: stack === "prod",
                 digestExemptions: ["public.ecr.aws/aws-cli/"],

@@ -6,12 +6,13 @@ import * as path from "node:path";
 import AjvDraft04 from "ajv-draft-04";
 import { POLICIES } from "../policies/pack";
 import { policy } from "../tools/cli/policy";
-import { runStack } from "../tools/engine/run";
+
 import type { StackExport } from "../tools/engine/stackExport";
-import { analyze, startPack, type PackProcess } from "../tools/policy/gate";
+import { analyze, startPack, type PackProcess, type PolicyConfigFile } from "../tools/policy/gate";
 import { renderSarif } from "../tools/policy/report";
 import { BAD_STACK_POLICIES, badStack } from "./badStack";
 import { find, PROJECT_DIR } from "./helpers";
+import { ecsWithPrebuiltImage, planOf, sharedRunner } from "./plans";
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "gate-"));
 const fixture = (name: string): string => path.join(PROJECT_DIR, "tests", "fixtures", name);
@@ -19,7 +20,7 @@ const prodConfig = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "policies",
 
 async function collect(argv: string[]) {
     let stdout = "";
-    const code = await policy(argv, (s) => void (stdout += s));
+    const code = await policy(argv, (s) => void (stdout += s), sharedRunner);
     return { code, stdout };
 }
 
@@ -28,7 +29,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
     let prod: StackExport;
     before(async () => {
         pack = await startPack();
-        prod = (await runStack({ projectDir: PROJECT_DIR, stack: "prod" })).export;
+        prod = (await planOf("prod")).export;
     });
     after(() => pack.stop());
 
@@ -166,10 +167,76 @@ describe("the offline policy gate over the analyzer protocol", () => {
     });
 
     it("gates the shipped stacks: prod exits 0; text names the pack and counts", async () => {
-        const r = await collect(["--stack", "prod", "--project", PROJECT_DIR]);
+        const r = await collect(["--stack", "prod", "--mode", "update", "--project", PROJECT_DIR]);
         assert.equal(r.code, 0);
         assert.match(r.stdout, /^Policy pack llm-production-standards@0\.1\.0: \d+ resources analyzed\n/);
         assert.ok(r.stdout.endsWith("0 mandatory and 0 advisory violations\n"));
+    });
+
+    it("gates the preview by default, as `pulumi preview --policy-pack` does: what is unknown cannot be checked yet", async () => {
+        const r = await collect(["--stack", "prod", "--format", "json", "--project", PROJECT_DIR]);
+        assert.equal(r.code, 0);
+        const result = JSON.parse(r.stdout) as {
+            violations: Array<{ policy: string; level: string; message: string; urn: string }>;
+        };
+        // Only what depends on values AWS computes on create: the built image's digest and the KMS
+        // key's ARN in the IAM documents. Every workload's probes, resources and security context are
+        // known, so the Kubernetes policies run in the preview.
+        assert.deepEqual(
+            result.violations.map((v) => `${v.level} ${v.policy} ${v.urn.split("::").pop()}`),
+            [
+                "advisory iam-no-wildcard-actions models-read-policy",
+                "advisory iam-no-wildcard-actions models-write-policy",
+                "advisory k8s-image-pinned inference-blue",
+                "advisory k8s-image-pinned inference-green",
+            ],
+        );
+        for (const v of result.violations)
+            assert.match(
+                v.message,
+                /^can't run policy '[\w-]+' from policy pack 'llm-production-standards@v0\.1\.0' during preview: string value at \.[\w.]+ can't be known during preview$/,
+            );
+    });
+
+    it("checks an ECS task in a preview when its image is prebuilt (nothing in it waits for the update)", async () => {
+        const ecs = await ecsWithPrebuiltImage();
+        const staging = JSON.parse(
+            fs.readFileSync(path.join(PROJECT_DIR, "policies", "config", "staging.json"), "utf8"),
+        ) as PolicyConfigFile;
+        const result = await analyze(pack.port, ecs.export.deployment.resources, staging);
+        assert.deepEqual(
+            result.violations.filter((v) => v.policy === "ecs-task-hardened"),
+            [],
+        );
+        const bad = structuredClone(ecs.export);
+        const task = find(bad, "aws:ecs/taskDefinition:TaskDefinition", "inference-ecs-task");
+        const containers = JSON.parse(String(task.inputs!.containerDefinitions)) as Array<Record<string, unknown>>;
+        containers[0].user = "0";
+        task.inputs!.containerDefinitions = JSON.stringify(containers);
+        const broken = await analyze(pack.port, bad.deployment.resources, staging);
+        assert.deepEqual(
+            broken.violations.filter((v) => v.policy === "ecs-task-hardened").map((v) => v.level),
+            ["advisory"],
+        );
+    });
+
+    it("reports a broken workload in a preview", async () => {
+        const preview = structuredClone((await planOf("prod", "preview")).export);
+        const container = (
+            find(preview, "kubernetes:apps/v1:Deployment", "inference-green").inputs!.spec as {
+                template: { spec: { containers: Array<Record<string, unknown>> } };
+            }
+        ).template.spec.containers[0];
+        delete container.readinessProbe;
+        (container.securityContext as Record<string, unknown>).privileged = true;
+        const result = await analyze(pack.port, preview.deployment.resources, prodConfig);
+        assert.deepEqual(
+            result.violations
+                .filter((v) => v.urn.endsWith("::inference-green") && !v.message.startsWith("can't run"))
+                .map((v) => `${v.level} ${v.policy}`)
+                .sort(),
+            ["mandatory k8s-not-privileged", "mandatory k8s-probes"],
+        );
     });
 
     it("fails a deliberately bad stack export with exit 1, naming each expected policy", async () => {

@@ -6,11 +6,12 @@ import * as aws from "../policies/aws";
 import { POLICIES, PACK_NAME } from "../policies/pack";
 import * as stackPolicies from "../policies/stack";
 import { runResourcePolicy } from "../policies/testing";
-import { runStack } from "../tools/engine/run";
+
 import type { StackExport } from "../tools/engine/stackExport";
 import { find, PROJECT_DIR } from "./helpers";
 import { BAD_STACK_POLICIES, badStack } from "./badStack";
 import { evaluatePack, type PolicyConfigFile } from "./packEvaluation";
+import { planOf } from "./plans";
 
 const config = (tier: "staging" | "prod"): PolicyConfigFile =>
     JSON.parse(
@@ -22,8 +23,8 @@ describe("the policy pack", () => {
     let ecs: StackExport;
     const copy = (): StackExport => JSON.parse(JSON.stringify(prod)) as StackExport;
     before(async () => {
-        prod = (await runStack({ projectDir: PROJECT_DIR, stack: "prod" })).export;
-        ecs = (await runStack({ projectDir: PROJECT_DIR, stack: "ecs" })).export;
+        prod = (await planOf("prod")).export;
+        ecs = (await planOf("ecs")).export;
     });
 
     it("is llm-production-standards, every policy with a Checks-whether description, severity, remediation and a mandatory default", () => {
@@ -44,7 +45,7 @@ describe("the policy pack", () => {
 
     it("passes the shipped prod stack with no violation at all, and staging with no mandatory one", async () => {
         assert.deepEqual(await evaluatePack(prod, config("prod")), []);
-        const staging = (await runStack({ projectDir: PROJECT_DIR, stack: "staging" })).export;
+        const staging = (await planOf("staging")).export;
         assert.deepEqual(
             (await evaluatePack(staging, config("staging"))).filter((f) => f.level === "mandatory"),
             [],

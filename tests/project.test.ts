@@ -3,10 +3,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { load as parseYaml } from "js-yaml";
 import { configKeyDocs, renderAlertTable, renderConfigTable } from "../environments/docs";
-import { settingsSchema } from "../environments/schema";
+import { settingsSchema, TIER_DEFAULTS } from "../environments/schema";
 import { POLICIES } from "../policies/pack";
 import { plannedBlocks, withGeneratedBlocks } from "../tools/cli/docs";
 import { PROJECT_DIR } from "./helpers";
+import { planOf } from "./plans";
 
 const read = (file: string): string => fs.readFileSync(path.join(PROJECT_DIR, file), "utf8");
 const yamlOf = (file: string): Record<string, unknown> => parseYaml(read(file)) as Record<string, unknown>;
@@ -21,38 +22,36 @@ describe("project files", () => {
         assert.ok(pkg.dependencies.tsx, "tsx is a runtime dependency, not a dev one: pulumi up needs it");
     });
 
-    it("the entry point exports the program function, as the Pulumi CLI's require expects", () => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const entry = require(path.join(PROJECT_DIR, "stacks", "index.ts")) as unknown;
-        assert.equal(typeof entry, "function");
-    });
-
-    it("Pulumi.yaml declares every scalar key with its type and the schema's description, and no default", () => {
+    it("Pulumi.yaml declares exactly the keys every stack must set, and every stack file sets them", () => {
         const declared = yamlOf("Pulumi.yaml").config as Record<
             string,
-            { type: string; description: string; default?: unknown }
+            { type: string; description: string; default?: unknown; value?: unknown }
         >;
         const docs = new Map(configKeyDocs().map((d) => [d.key, d.description]));
-        const expectedTypes: Record<string, string> = {
-            string: "string",
-            enum: "string",
-            boolean: "boolean",
-            int: "integer",
-        };
-        const scalar = Object.entries(settingsSchema.shape).filter(([, s]) => s.def.type in expectedTypes);
-        assert.deepEqual(Object.keys(declared).sort(), scalar.map(([k]) => `llm-platform:${k}`).sort());
-        for (const [k, s] of scalar) {
+        // A declared key of the project's namespace without a default is required by the CLI; one
+        // with a default would override the tier's. So: the keys no tier defaults, and the tier.
+        const required = Object.keys(settingsSchema.shape).filter(
+            (k) => k === "tier" || !(k in TIER_DEFAULTS.staging || k in TIER_DEFAULTS.prod),
+        );
+        assert.deepEqual(required.sort(), ["costCenter", "owner", "tier"]);
+        assert.deepEqual(Object.keys(declared).sort(), required.map((k) => `llm-platform:${k}`).sort());
+        for (const k of required) {
             const decl = declared[`llm-platform:${k}`];
-            assert.equal(decl.type, expectedTypes[s.def.type], k);
+            assert.equal(decl.type, "string", k);
             assert.equal(decl.description, docs.get(`llm-platform:${k}`), k);
-            assert.equal(decl.default, undefined, `${k}: tier defaults would be overridden by a project default`);
+            assert.equal(decl.default, undefined, k);
+            assert.equal(decl.value, undefined, k);
+        }
+        for (const stack of ["staging", "prod", "ecs"]) {
+            const config = (yamlOf(`Pulumi.${stack}.yaml`).config ?? {}) as Record<string, unknown>;
+            for (const k of required) assert.equal(typeof config[`llm-platform:${k}`], "string", `${stack}: ${k}`);
         }
         const text = read("Pulumi.yaml");
-        for (const [k] of Object.entries(settingsSchema.shape).filter(([, s]) => !(s.def.type in expectedTypes))) {
+        for (const k of Object.keys(settingsSchema.shape).filter((k) => !required.includes(k))) {
             assert.match(
                 text,
                 new RegExp(`#\\s+llm-platform:${k}\\s`),
-                `structured key ${k} is documented in Pulumi.yaml`,
+                `undeclared key ${k} is documented in Pulumi.yaml`,
             );
         }
     });
@@ -61,7 +60,7 @@ describe("project files", () => {
         const readme = read("README.md");
         const table = /<!-- config-table:start -->\n([\s\S]*?)\n<!-- config-table:end -->/.exec(readme)?.[1];
         assert.equal(table, renderConfigTable(), "run `npm run docs` to update the README");
-        const planned = await plannedBlocks();
+        const planned = await plannedBlocks((stack) => planOf(stack, "update"));
         assert.equal(withGeneratedBlocks(readme, planned), readme, "run `npm run docs` to update the README");
         assert.match(planned.architecture, /^```mermaid\nflowchart LR\n[\s\S]*\n```$/);
         const components = planned.components.split("\n");

@@ -15,9 +15,11 @@ import {
     InferenceImage,
     validateInferenceImageArgs,
 } from "../components/aws/inferenceImage";
-import { runProgram, runStack } from "../tools/engine/run";
+import { runProgram } from "../tools/engine/run";
+import { resolveSettings } from "../environments/loader";
 import type { ExportedResource } from "../tools/engine/stackExport";
-import { find, PROJECT_DIR } from "./helpers";
+import { find, goodRawConfig, PROJECT_DIR } from "./helpers";
+import { ecsWithPrebuiltImage, planOf, PREBUILT_IMAGE } from "./plans";
 
 const HARDENED = `FROM vllm/vllm-openai:v0.11.0
 USER 10001:10001
@@ -89,12 +91,8 @@ describe("ContainerRegistry", () => {
     });
 
     it("lets staging delete images on destroy and keeps fewer; prod keeps 30 and forbids it", async () => {
-        const repoOf = async (stack: string): Promise<ExportedResource> =>
-            find(
-                (await runStack({ projectDir: PROJECT_DIR, stack })).export,
-                "aws:ecr/repository:Repository",
-                "inference-repository",
-            );
+        const repoOf = async (stack: "staging" | "prod"): Promise<ExportedResource> =>
+            find((await planOf(stack)).export, "aws:ecr/repository:Repository", "inference-repository");
         assert.equal((await repoOf("staging")).inputs?.forceDelete, true);
         const prod = await repoOf("prod");
         assert.equal(prod.inputs?.forceDelete, false);
@@ -188,18 +186,21 @@ describe("InferenceImage", () => {
     });
 
     it("builds for linux/amd64, pushes with ECR credentials kept secret, and exposes the digest", async () => {
-        const result = await runStack({ projectDir: PROJECT_DIR, stack: "prod" });
+        const result = await planOf("prod");
         const image = find(result.export, "docker:index/image:Image", "inference-image");
         const repoUrl = String(
             find(result.export, "aws:ecr/repository:Repository", "inference-repository").outputs?.repositoryUrl,
         );
         assert.equal(image.inputs?.imageName, `${repoUrl}:${contextTag(DEFAULT_CONTEXT)}`);
+        // Relative to the program's folder (stacks/), where the CLI runs the program and starts the
+        // docker provider, which resolves the context from its working directory.
         assert.deepEqual(image.inputs?.build, {
             args: {},
-            context: "images/inference",
-            dockerfile: "images/inference/Dockerfile",
+            context: "../images/inference",
+            dockerfile: "../images/inference/Dockerfile",
             platform: "linux/amd64",
         });
+        assert.equal(path.resolve(PROJECT_DIR, "stacks", "../images/inference"), DEFAULT_CONTEXT);
         assert.equal(image.inputs?.buildOnPreview, false);
         const registry = image.inputs?.registry as Record<string, unknown>;
         assert.equal(registry.server, repoUrl.split("/")[0]);
@@ -223,18 +224,28 @@ describe("InferenceImage", () => {
     });
 
     it("is configured from llm-platform:image, which accepts only digests", async () => {
-        const result = await runStack({
-            projectDir: PROJECT_DIR,
-            stack: "staging",
-            configOverrides: { "llm-platform:image": JSON.stringify({ reference: DIGEST }) },
-        });
-        assert.equal(result.outputs.inferenceImage, DIGEST);
-        await assert.rejects(
-            runStack({
-                projectDir: PROJECT_DIR,
-                stack: "staging",
-                configOverrides: { "llm-platform:image": '{"reference":"inference:latest"}' },
-            }),
+        const result = await ecsWithPrebuiltImage();
+        assert.equal(result.outputs.inferenceImage, PREBUILT_IMAGE);
+        assert.equal(result.export.deployment.resources.filter((r) => r.type.startsWith("docker:")).length, 0);
+        // Nothing waits for a build, so even in a preview the task's container definitions are known.
+        const task = find(result.export, "aws:ecs/taskDefinition:TaskDefinition", "inference-ecs-task");
+        const containers = JSON.parse(String(task.inputs?.containerDefinitions)) as Array<{
+            name: string;
+            image: string;
+        }>;
+        assert.deepEqual(
+            containers.map((c) => `${c.name} ${c.image}`),
+            ["model-sync public.ecr.aws/aws-cli/aws-cli:2.22.35", `inference ${PREBUILT_IMAGE}`],
+        );
+        assert.throws(
+            () =>
+                resolveSettings(
+                    "staging",
+                    goodRawConfig({
+                        "llm-platform:tier": "staging",
+                        "llm-platform:image": '{"reference":"inference:latest"}',
+                    }),
+                ),
             /llm-platform:image\.reference: expected an image pinned by digest \(repository@sha256:<64 hex>\), received "inference:latest"/,
         );
     });

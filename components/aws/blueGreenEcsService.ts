@@ -7,6 +7,7 @@ import { albLogBucketPolicy, buildContainerDefinitions, secretsReadPolicy, valid
 import { GPU_INSTANCE_TYPES } from "./gpuInstances";
 import { nodeLaunchTemplateArgs, serviceTrustPolicy } from "./iam";
 import { CLOUDWATCH_RETENTION_DAYS } from "./network";
+import { assertValid } from "../validation";
 
 /** The public SSM parameter of the ECS GPU-optimised AMI (Amazon Linux 2023). */
 export const ECS_GPU_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id";
@@ -150,8 +151,7 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
     constructor(name: string, args: BlueGreenEcsServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:aws:BlueGreenEcsService", name, {}, opts);
         const problems = validateBlueGreenEcsServiceArgs(args);
-        if (problems.length > 0)
-            throw new Error(`BlueGreenEcsService "${name}": invalid arguments:\n  ${problems.join("\n  ")}`);
+        assertValid(this, "BlueGreenEcsService", name, problems);
         const tags = args.tags ?? {};
         const protect = args.protect ?? true;
         const child = { parent: this };
@@ -367,7 +367,9 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
                 forceDestroy: !protect,
                 tags,
                 policy: (bucketArn) =>
-                    pulumi.all([elbAccount, accountId]).apply(([e, a]) => albLogBucketPolicy(bucketArn, e, a, "alb")),
+                    pulumi
+                        .all([bucketArn, elbAccount, accountId])
+                        .apply(([b, e, a]) => albLogBucketPolicy(b, e, a, "alb")),
                 rules: logLifecycleRules(args.logRetentionDays ?? 30),
             },
             { protect, retainOnDelete: protect },
@@ -381,10 +383,10 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
                 securityGroups: [albSg.id],
                 dropInvalidHeaderFields: true,
                 enableDeletionProtection: args.deletionProtection ?? true,
-                accessLogs: { bucket: logBucket.bucket, prefix: "alb", enabled: true },
+                accessLogs: { bucket: logBucket.name, prefix: "alb", enabled: true },
                 tags,
             },
-            { parent: this, dependsOn: [logBucket] },
+            { parent: this, dependsOn: [logBucket.bucket] },
         );
         const targetGroup = (color: string): aws.lb.TargetGroup =>
             new aws.lb.TargetGroup(

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { assertValid } from "../validation";
 
 export interface ContainerRegistryArgs {
     /**
@@ -90,9 +91,7 @@ export class ContainerRegistry extends pulumi.ComponentResource {
     constructor(name: string, args: ContainerRegistryArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:aws:ContainerRegistry", name, args, opts);
         const problems = validateContainerRegistryArgs(args);
-        if (problems.length > 0) {
-            throw new Error(`ContainerRegistry "${name}": invalid arguments:\n  ${problems.join("\n  ")}`);
-        }
+        assertValid(this, "ContainerRegistry", name, problems);
         const untaggedExpireDays = args.untaggedExpireDays ?? 1;
         const keepTaggedImages = args.keepTaggedImages ?? 30;
         const forceDelete = args.forceDelete ?? false;

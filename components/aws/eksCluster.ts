@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { irsaTrustPolicy, nodeLaunchTemplateArgs, nodeRole, serviceTrustPolicy } from "./iam";
+import { assertValid } from "../validation";
 
 export interface SystemNodesArgs {
     /** @default ["m6i.large"] */
@@ -155,8 +156,7 @@ export class EksCluster extends pulumi.ComponentResource {
     constructor(name: string, args: EksClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:aws:EksCluster", name, {}, opts);
         const problems = validateEksClusterArgs(args);
-        if (problems.length > 0)
-            throw new Error(`EksCluster "${name}": invalid arguments:\n  ${problems.join("\n  ")}`);
+        assertValid(this, "EksCluster", name, problems);
         const tags = args.tags ?? {};
         const child = { parent: this };
         const region = aws.getRegionOutput({}, { parent: this }).region;

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { GPU_INSTANCE_TYPES, poolCapacity, type PoolCapacity } from "./gpuInstances";
 import { nodeLaunchTemplateArgs, nodeRole } from "./iam";
+import { assertValid } from "../validation";
 
 export const GPU_AMI_TYPES = ["AL2023_x86_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA"] as const;
 export type GpuAmiType = (typeof GPU_AMI_TYPES)[number];
@@ -155,8 +156,7 @@ export class GpuNodePool extends pulumi.ComponentResource {
     constructor(name: string, args: GpuNodePoolArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:aws:GpuNodePool", name, {}, opts);
         const problems = validateGpuNodePoolArgs(args);
-        if (problems.length > 0)
-            throw new Error(`GpuNodePool "${name}": invalid arguments:\n  ${problems.join("\n  ")}`);
+        assertValid(this, "GpuNodePool", name, problems);
 
         const amiType = args.amiType ?? "AL2023_x86_64_NVIDIA";
         const minSize = args.minSize ?? 0;

@@ -12,8 +12,24 @@ export interface HardenedBucketOptions {
     readonly objectLockEnabled?: boolean;
     /** KMS key ARN, or SSE-S3 when absent (S3 server access logs cannot be written to SSE-KMS buckets). */
     readonly kmsKeyArn?: pulumi.Input<string>;
-    readonly policy: (bucketArn: string) => pulumi.Input<string>;
+    /**
+     * The bucket policy, from the bucket's ARN. Every output it uses must be combined with the ARN
+     * in one `pulumi.all`, so that the policy depends on them even in a preview.
+     */
+    readonly policy: (bucketArn: pulumi.Output<string>) => pulumi.Input<string>;
     readonly rules: aws.types.input.s3.BucketLifecycleConfigurationRule[];
+}
+
+export interface HardenedBucket {
+    readonly bucket: aws.s3.Bucket;
+    /**
+     * The bucket's name. Pulumi names the bucket before it creates it, so this is known in a
+     * preview (the bucket's id is not): its configuration resources and policies use it, and the
+     * policy pack can match them to the bucket before anything exists.
+     */
+    readonly name: pulumi.Output<string>;
+    /** `arn:<partition>:s3:::<name>`, from the name, so known in a preview too. */
+    readonly arn: pulumi.Output<string>;
 }
 
 /**
@@ -27,22 +43,24 @@ export function hardenedBucket(
     bucketName: string,
     options: HardenedBucketOptions,
     stateful: pulumi.CustomResourceOptions,
-): aws.s3.Bucket {
+): HardenedBucket {
     const child = { parent };
     const bucket = new aws.s3.Bucket(
         bucketName,
         { forceDestroy: options.forceDestroy, objectLockEnabled: options.objectLockEnabled, tags: options.tags },
         { ...stateful, parent },
     );
+    const partition = aws.getPartitionOutput({}, child).partition;
+    const arn = pulumi.interpolate`arn:${partition}:s3:::${bucket.bucket}`;
     const versioning = new aws.s3.BucketVersioning(
         `${name}-versioning`,
-        { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+        { bucket: bucket.bucket, versioningConfiguration: { status: "Enabled" } },
         child,
     );
     new aws.s3.BucketServerSideEncryptionConfiguration(
         `${name}-encryption`,
         {
-            bucket: bucket.id,
+            bucket: bucket.bucket,
             rules: [
                 options.kmsKeyArn
                     ? {
@@ -60,7 +78,7 @@ export function hardenedBucket(
     const publicAccess = new aws.s3.BucketPublicAccessBlock(
         `${name}-public-access`,
         {
-            bucket: bucket.id,
+            bucket: bucket.bucket,
             blockPublicAcls: true,
             blockPublicPolicy: true,
             ignorePublicAcls: true,
@@ -70,18 +88,18 @@ export function hardenedBucket(
     );
     new aws.s3.BucketOwnershipControls(
         `${name}-ownership`,
-        { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+        { bucket: bucket.bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
         child,
     );
     new aws.s3.BucketPolicy(
         `${name}-policy`,
-        { bucket: bucket.id, policy: bucket.arn.apply((arn) => pulumi.output(options.policy(arn))) },
+        { bucket: bucket.bucket, policy: options.policy(arn) },
         { parent, dependsOn: [publicAccess] },
     );
     new aws.s3.BucketLifecycleConfiguration(
         `${name}-lifecycle`,
-        { bucket: bucket.id, rules: options.rules },
+        { bucket: bucket.bucket, rules: options.rules },
         { parent, dependsOn: [versioning] },
     );
-    return bucket;
+    return { bucket, name: bucket.bucket, arn };
 }

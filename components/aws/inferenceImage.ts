@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkHardenedDockerfile, DIGEST_REFERENCE } from "./dockerfile";
+import { assertValid } from "../validation";
 
 export { DIGEST_REFERENCE };
 
@@ -128,9 +129,7 @@ export class InferenceImage extends pulumi.ComponentResource {
     constructor(name: string, args: InferenceImageArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:aws:InferenceImage", name, {}, opts);
         const problems = validateInferenceImageArgs(args);
-        if (problems.length > 0) {
-            throw new Error(`InferenceImage "${name}": invalid arguments:\n  ${problems.join("\n  ")}`);
-        }
+        assertValid(this, "InferenceImage", name, problems);
         if (args.imageReference !== undefined) {
             this.imageRef = pulumi.output(args.imageReference);
             this.tag = pulumi.output("");

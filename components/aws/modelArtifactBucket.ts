@@ -10,6 +10,7 @@ import {
     readWritePolicy,
     tlsOnlyPolicy,
 } from "./bucketPolicies";
+import { assertValid } from "../validation";
 
 export { lifecycleRules, tlsOnlyPolicy } from "./bucketPolicies";
 
@@ -101,9 +102,7 @@ export class ModelArtifactBucket extends pulumi.ComponentResource {
     constructor(name: string, args: ModelArtifactBucketArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:aws:ModelArtifactBucket", name, args, opts);
         const problems = validateModelArtifactBucketArgs(args);
-        if (problems.length > 0) {
-            throw new Error(`ModelArtifactBucket "${name}": invalid arguments:\n  ${problems.join("\n  ")}`);
-        }
+        assertValid(this, "ModelArtifactBucket", name, problems);
         const noncurrentDays = args.noncurrentVersionExpirationDays ?? 90;
         const abortDays = args.abortIncompleteMultipartUploadDays ?? 7;
         const logDays = args.accessLogRetentionDays ?? 365;
@@ -134,7 +133,7 @@ export class ModelArtifactBucket extends pulumi.ComponentResource {
                 tags,
                 objectLockEnabled: args.objectLockRetentionDays !== undefined ? true : undefined,
                 kmsKeyArn: key.arn,
-                policy: tlsOnlyPolicy,
+                policy: (arn) => arn.apply(tlsOnlyPolicy),
                 rules: lifecycleRules(noncurrentDays, abortDays),
             },
             stateful,
@@ -148,21 +147,23 @@ export class ModelArtifactBucket extends pulumi.ComponentResource {
                 forceDestroy,
                 tags,
                 policy: (logArn) =>
-                    pulumi.all([bucket.arn, accountId]).apply(([src, acct]) => logBucketPolicy(logArn, src, acct)),
+                    pulumi
+                        .all([logArn, bucket.arn, accountId])
+                        .apply(([log, src, acct]) => logBucketPolicy(log, src, acct)),
                 rules: logLifecycleRules(logDays),
             },
             stateful,
         );
         new aws.s3.BucketLogging(
             `${name}-access-logging`,
-            { bucket: bucket.id, targetBucket: logBucket.id, targetPrefix: ACCESS_LOG_PREFIX },
+            { bucket: bucket.name, targetBucket: logBucket.name, targetPrefix: ACCESS_LOG_PREFIX },
             { parent: this },
         );
         if (args.objectLockRetentionDays !== undefined) {
             new aws.s3.BucketObjectLockConfiguration(
                 `${name}-object-lock`,
                 {
-                    bucket: bucket.id,
+                    bucket: bucket.name,
                     objectLockEnabled: "Enabled",
                     rule: { defaultRetention: { mode: "GOVERNANCE", days: args.objectLockRetentionDays } },
                 },
@@ -188,12 +189,12 @@ export class ModelArtifactBucket extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        this.bucketName = bucket.bucket;
+        this.bucketName = bucket.name;
         this.bucketArn = bucket.arn;
         this.kmsKeyArn = key.arn;
-        this.logBucketName = logBucket.bucket;
-        this.dvcRemoteUrl = pulumi.interpolate`s3://${bucket.bucket}/dvc`;
-        this.mlflowArtifactUri = pulumi.interpolate`s3://${bucket.bucket}/mlflow`;
+        this.logBucketName = logBucket.name;
+        this.dvcRemoteUrl = pulumi.interpolate`s3://${bucket.name}/dvc`;
+        this.mlflowArtifactUri = pulumi.interpolate`s3://${bucket.name}/mlflow`;
         this.readPolicyArn = readPolicy.arn;
         this.writePolicyArn = writePolicy.arn;
         this.registerOutputs({

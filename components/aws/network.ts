@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { assertValid } from "../validation";
 
 export interface ExistingNetwork {
     readonly vpcId: string;
@@ -151,7 +152,7 @@ export class Network extends pulumi.ComponentResource {
     constructor(name: string, args: NetworkArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:aws:Network", name, args, opts);
         const problems = validateNetworkArgs(args);
-        if (problems.length > 0) throw new Error(`Network "${name}": invalid arguments:\n  ${problems.join("\n  ")}`);
+        assertValid(this, "Network", name, problems);
 
         if (args.existing) {
             this.vpcId = pulumi.output(args.existing.vpcId);
@@ -286,11 +287,14 @@ export class Network extends pulumi.ComponentResource {
             },
             child,
         );
+        // The log group's ARN from its name (known before it exists), so that the policy can be
+        // reviewed in a preview.
+        const logGroupArn = pulumi.interpolate`arn:${aws.getPartitionOutput({}, child).partition}:logs:${aws.getRegionOutput({}, child).region}:${aws.getCallerIdentityOutput({}, child).accountId}:log-group:${logGroup.name}`;
         new aws.iam.RolePolicy(
             `${name}-flow-logs`,
             {
-                role: flowRole.id,
-                policy: logGroup.arn.apply((arn) =>
+                role: flowRole.name,
+                policy: logGroupArn.apply((arn) =>
                     JSON.stringify({
                         Version: "2012-10-17",
                         Statement: [

@@ -16,6 +16,7 @@ import {
     type TargetPool,
     type WorkloadSpec,
 } from "./inferenceWorkload";
+import { assertValid } from "../validation";
 
 export interface ColorRelease {
     /** Image by digest (checked here when known at construction, e.g. from config). */
@@ -142,9 +143,11 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
         const maxReplicas = args.maxReplicas ?? replicas * 2;
         const namespaceName = args.namespace ?? name;
         const containerPort = args.containerPort ?? 8000;
-        const base = (release: ColorRelease, modelSource: string, image: string): WorkloadSpec => ({
+        const modelSource = pulumi.interpolate`s3://${args.modelBucketName}/models`;
+        // Only the image and the bucket are outputs; the rest of each pod spec is known in a preview.
+        const base = (release: ColorRelease): WorkloadSpec => ({
             name,
-            image,
+            image: release.image,
             modelVersion: release.modelVersion,
             modelSource,
             gpus: args.gpus ?? 1,
@@ -163,7 +166,7 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
             modelCacheSizeGiB: args.modelCacheSizeGiB ?? 100,
         });
         const problems = [
-            ...validateWorkload(base(args.blue, "s3://bucket/models", ""), replicas, args.minReplicas ?? 1),
+            ...validateWorkload(base(args.blue), replicas, args.minReplicas ?? 1),
             ...COLORS.flatMap((c) => {
                 const { image, modelVersion } = args[c];
                 // An image from an output (the built one) is a digest by construction; one from config is checked.
@@ -175,8 +178,7 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
         if (strategy === "canary") problems.push(...validateCanary({ ...DEFAULT_CANARY, ...args.canary }));
         if (!Number.isInteger(maxReplicas) || maxReplicas < replicas)
             problems.push(`maxReplicas: expected an integer >= replicas (${replicas}), received ${maxReplicas}`);
-        if (problems.length > 0)
-            throw new Error(`BlueGreenEksService "${name}": invalid arguments:\n  ${problems.join("\n  ")}`);
+        assertValid(this, "BlueGreenEksService", name, problems);
 
         const tags = args.tags ?? {};
         const k8sOpts = { parent: this, provider: args.provider };
@@ -219,7 +221,6 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
             },
             k8sOpts,
         );
-        const modelSource = pulumi.interpolate`s3://${args.modelBucketName}/models`;
         const selectorOf = (color: Color): Record<string, string> => {
             const { ["app.kubernetes.io/component"]: _component, ...selector } = podLabels(name, color);
             return selector;
@@ -246,11 +247,7 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
         for (const color of colors) {
             const live = strategy === "canary" || color === active || !(args.scaleDownInactive ?? false);
             const deploymentName = strategy === "canary" ? name : `${name}-${color}`;
-            const spec = pulumi
-                .all([modelSource, args[color].image])
-                .apply(([source, image]) =>
-                    buildDeploymentSpec(base(args[color], source, image), color, live ? undefined : 0),
-                );
+            const spec = buildDeploymentSpec(base(args[color]), color, live ? undefined : 0);
             const deployment = new k8s.apps.v1.Deployment(
                 `${name}-${color}`,
                 { metadata: { name: deploymentName, namespace: ns, labels: podLabels(name, color) }, spec },

@@ -4,6 +4,7 @@
  * service's settings. Tested without the engine; BlueGreenEksService wires them.
  */
 import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { DIGEST_REFERENCE } from "../aws/dockerfile";
 import { allocatable, fitsOnNode, parseCpu, parseMemoryGiB, type PoolCapacity } from "../aws/gpuInstances";
 
@@ -39,11 +40,15 @@ export interface TargetPool {
 export interface WorkloadSpec {
     /** The service name: labels, container name prefix. */
     name: string;
-    image: string;
+    /**
+     * The image by digest. An output (the image the stack builds) stays an output inside the
+     * spec, so that everything else about the pod is known in a preview.
+     */
+    image: pulumi.Input<string>;
     /** Model version served; weights are read from `<modelPathPrefix>/<modelVersion>`. */
     modelVersion: string;
-    /** Where the model bucket is synced from: `s3://<bucket>/models`. */
-    modelSource: string;
+    /** Where the model bucket is synced from: `s3://<bucket>/models` (an output while the bucket is new). */
+    modelSource: pulumi.Input<string>;
     gpus: number;
     resources: Resources;
     containerPort: number;
@@ -71,6 +76,11 @@ export function podLabels(name: string, color: Color): Record<string, string> {
 }
 
 const MODELS_MOUNT = "/models";
+
+/** `value + suffix`, a string when `value` is one, else an output of it (unknown only where `value` is). */
+function suffixed(value: pulumi.Input<string>, suffix: string): pulumi.Input<string> {
+    return typeof value === "string" ? `${value}${suffix}` : pulumi.output(value).apply((v) => `${v}${suffix}`);
+}
 
 /** The pod spec of one colour. */
 export function buildPodSpec(spec: WorkloadSpec, color: Color): k8s.types.input.core.v1.PodSpec {
@@ -140,7 +150,7 @@ export function buildPodSpec(spec: WorkloadSpec, color: Color): k8s.types.input.
                     "s3",
                     "sync",
                     "--only-show-errors",
-                    `${spec.modelSource}/${spec.modelVersion}`,
+                    suffixed(spec.modelSource, `/${spec.modelVersion}`),
                     modelPath,
                 ],
                 env: [{ name: "HOME", value: "/tmp" }],

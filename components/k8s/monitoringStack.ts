@@ -5,6 +5,7 @@ import { GPU_TOLERATION, LABELS } from "../aws/gpuNodePool";
 import { buildAlertmanagerConfig, type AlertReceivers } from "./alertmanagerConfig";
 import { buildRuleGroups, REFERENCE_METRICS, REFERENCE_SLO, type MetricNames, type SloSettings } from "./alertRules";
 import { buildDashboards } from "./dashboards";
+import { assertValid } from "../validation";
 
 export const KUBE_PROMETHEUS_STACK_VERSION = "79.8.2";
 export const DCGM_EXPORTER_VERSION = "3.4.2";
@@ -124,8 +125,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
     constructor(name: string, args: MonitoringStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:k8s:MonitoringStack", name, {}, opts);
         const problems = validateMonitoringStackArgs(args);
-        if (problems.length > 0)
-            throw new Error(`MonitoringStack "${name}": invalid arguments:\n  ${problems.join("\n  ")}`);
+        assertValid(this, "MonitoringStack", name, problems);
         const k8sOpts = { parent: this, provider: args.provider };
         const metrics = args.metrics ?? REFERENCE_METRICS;
         const job = args.services[0].name;

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GPU_TOLERATION, LABELS } from "../aws/gpuNodePool";
+import { assertValid } from "../validation";
 
 /** The chart version installed; bump deliberately, after reading its release notes. */
 export const DEVICE_PLUGIN_CHART_VERSION = "0.18.0";
@@ -79,8 +80,7 @@ export class NvidiaDevicePlugin extends pulumi.ComponentResource {
     constructor(name: string, args: NvidiaDevicePluginArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:k8s:NvidiaDevicePlugin", name, {}, opts);
         const problems = validateNvidiaDevicePluginArgs(args);
-        if (problems.length > 0)
-            throw new Error(`NvidiaDevicePlugin "${name}": invalid arguments:\n  ${problems.join("\n  ")}`);
+        assertValid(this, "NvidiaDevicePlugin", name, problems);
         const k8sOpts = { parent: this, provider: args.provider };
 
         const namespace = new k8s.core.v1.Namespace(

@@ -1,17 +1,22 @@
 /**
  * `npm run bench [-- --runs <n>]`
  *
- * Measures the offline plan of each stack (wall time and peak memory, median of several runs)
- * beside a bare program that only loads the same provider SDKs, each as a fresh `node --import
- * tsx` process, the way `npm run plan` and `pulumi up` start. A benchmark, not a test: it
- * prints figures and the targets, and never fails on them.
+ * Measures the offline plan of each stack (wall time, and the peak memory of the command's
+ * process and of the program process it starts; median of several runs) beside a bare program
+ * that only loads the same provider SDKs, each as a fresh process, the way `npm run plan` and
+ * `pulumi up` start. Then the prod plan through the language-host path (a program process
+ * speaking gRPC to the engine, as under the Pulumi CLI) against the in-process path (the same
+ * program run inline, as an Automation API inline program); an error's time and memory under the
+ * runner; and the policy gate. A benchmark, not a test: it prints figures and the targets, and
+ * never fails on them.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseCommandLine, runCommand, UsageError } from "../cli/cli";
-import { runStack } from "../engine/run";
+import { readProject, readStackConfig } from "../engine/project";
+import { runProgram, runStack } from "../engine/run";
 import { analyze, startPack } from "../policy/gate";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -19,27 +24,80 @@ const USAGE = "npm run bench -- [--runs <n>]";
 
 interface Sample {
     wallMs: number;
+    /** Peak memory of the measured process. */
     maxRssMiB: number;
+    /** Peak memory of the largest process it started (the program process of a plan), if any. */
+    childRssMiB: number;
     packages: string[];
 }
 
-function measure(args: string[], env: Record<string, string> = {}): Sample {
-    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "llm-bench-")), "probe.json");
+interface Probe {
+    pid: number;
+    maxRssKiB: number;
+    packages: string[];
+}
+
+function probesIn(dir: string): Probe[] {
+    return fs
+        .readdirSync(dir)
+        .filter((f) => /^probe-\d+\.json$/.test(f))
+        .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as Probe);
+}
+
+function measure(args: string[], env: Record<string, string> = {}, expectStatus = 0): Sample {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "llm-bench-"));
     const started = process.hrtime.bigint();
-    const r = spawnSync(
-        process.execPath,
-        ["--require", path.join(__dirname, "probe.cjs"), "--import", "tsx", ...args],
-        {
-            cwd: ROOT,
-            env: { ...process.env, ...env, LLM_PLATFORM_BENCH_OUT: out },
-            stdio: ["ignore", "ignore", "pipe"],
-            encoding: "utf8",
+    const r = spawnSync(process.execPath, ["--import", "tsx", ...args], {
+        cwd: ROOT,
+        env: {
+            ...process.env,
+            ...env,
+            // Every process of the run loads the probe, the program processes a plan starts too.
+            NODE_OPTIONS: `--require ${path.join(__dirname, "probe.cjs")}`,
+            LLM_PLATFORM_BENCH_OUT: out,
         },
-    );
+        stdio: ["ignore", "ignore", "pipe"],
+        encoding: "utf8",
+    });
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-    if (r.status !== 0) throw new Error(`${args.join(" ")} exited ${r.status}: ${r.stderr}`);
-    const probe = JSON.parse(fs.readFileSync(out, "utf8")) as { maxRssKiB: number; packages: string[] };
-    return { wallMs, maxRssMiB: probe.maxRssKiB / 1024, packages: probe.packages };
+    if (r.status !== expectStatus) throw new Error(`${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+    const probes = probesIn(out);
+    const own = probes.find((p) => p.pid === r.pid);
+    if (!own) throw new Error(`${args.join(" ")} left no probe`);
+    const children = probes.filter((p) => p !== own);
+    return {
+        wallMs,
+        maxRssMiB: own.maxRssKiB / 1024,
+        childRssMiB: Math.max(0, ...children.map((p) => p.maxRssKiB)) / 1024,
+        packages: [...new Set(probes.flatMap((p) => p.packages))].sort(),
+    };
+}
+
+/**
+ * A copy of the project whose program throws a TypeError after composing the stack, the way a bug
+ * would (node_modules linked in).
+ */
+function failingProject(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llm-bench-failing-"));
+    for (const f of ["Pulumi.yaml", "Pulumi.staging.yaml", "package.json", "tsconfig.json"])
+        fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
+    for (const d of ["stacks", "components", "environments", "images", "policies", "prices"])
+        fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true });
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+    fs.writeFileSync(
+        path.join(dir, "stacks", "index.ts"),
+        [
+            'import "./stackTraces";',
+            'import { program } from "./program";',
+            "export = async () => {",
+            "    const outputs = await program();",
+            "    const missing: Record<string, { name: string }> = {};",
+            "    return { ...outputs, broken: missing.serving.name };",
+            "};",
+            "",
+        ].join("\n"),
+    );
+    return dir;
 }
 
 const median = (xs: number[]): number => {
@@ -53,7 +111,7 @@ async function bench(argv: string[]): Promise<number> {
     if (!Number.isInteger(runs) || runs < 1 || runs > 50)
         throw new UsageError(`--runs: expected an integer from 1 to 50, received "${values.runs}"`);
 
-    const rows: Array<{ name: string; wall: number; rss: number }> = [];
+    const rows: Array<{ name: string; wall: number; rss: number; programRss?: number }> = [];
     let bare: { wall: number; rss: number } | undefined;
     for (const stack of ["staging", "prod"]) {
         const samples = Array.from({ length: runs }, () =>
@@ -70,23 +128,74 @@ async function bench(argv: string[]): Promise<number> {
             name: `plan --stack ${stack}`,
             wall: median(samples.map((s) => s.wallMs)),
             rss: median(samples.map((s) => s.maxRssMiB)),
+            programRss: median(samples.map((s) => s.childRssMiB)),
         });
     }
+    // An unexpected error in the program, reported through the runner as under the Pulumi CLI.
+    const failing = failingProject();
+    const errorSamples = Array.from({ length: runs }, () =>
+        measure([path.join(ROOT, "tools", "cli", "plan.ts"), "--stack", "staging", "--project", failing], {}, 1),
+    );
+    fs.rmSync(failing, { recursive: true, force: true });
+    rows.push({
+        name: "plan of a program that throws",
+        wall: median(errorSamples.map((s) => s.wallMs)),
+        rss: median(errorSamples.map((s) => s.maxRssMiB)),
+        programRss: median(errorSamples.map((s) => s.childRssMiB)),
+    });
     const width = Math.max(...rows.map((r) => r.name.length)) + 2;
     console.log(`Median of ${runs} runs each, fresh processes (node ${process.version}, ${os.cpus().length} cores)\n`);
-    console.log(`${"program".padEnd(width)}${"wall ms".padStart(9)}${"peak MiB".padStart(10)}${"vs bare".padStart(9)}`);
+    console.log(
+        `${"command".padEnd(width)}${"wall ms".padStart(9)}${"peak MiB".padStart(10)}${"program MiB".padStart(13)}${"vs bare".padStart(9)}`,
+    );
     for (const r of rows) {
         const ratio = bare ? `${(r.wall / bare.wall).toFixed(2)}x` : "";
+        const program = r.programRss === undefined ? "" : r.programRss.toFixed(0);
         console.log(
-            `${r.name.padEnd(width)}${r.wall.toFixed(0).padStart(9)}${r.rss.toFixed(0).padStart(10)}${ratio.padStart(9)}`,
+            `${r.name.padEnd(width)}${r.wall.toFixed(0).padStart(9)}${r.rss.toFixed(0).padStart(10)}${program.padStart(13)}${ratio.padStart(9)}`,
         );
     }
-    console.log("\nTargets: the prod plan within 1.5x the bare import's wall time and under 400 MiB peak.");
+    console.log(
+        "\npeak MiB: the command's own process; program MiB: the program process it starts (as the Pulumi CLI's language host does).",
+    );
+
+    // The prod plan through the language host's path, against the same program run in this process.
+    const grpc: number[] = [];
+    for (let i = 0; i < runs; i++) {
+        const started = performance.now();
+        await runStack({ projectDir: ROOT, stack: "prod", mode: "update" });
+        grpc.push(performance.now() - started);
+    }
+    const proj = readProject(ROOT);
+    const cfg = readStackConfig(ROOT, proj, "prod");
+    const inline: number[] = [];
+    for (let i = 0; i <= runs; i++) {
+        const started = performance.now();
+        await runProgram({
+            project: proj.name,
+            stack: "prod",
+            config: cfg.values,
+            secretKeys: cfg.secretKeys,
+            mode: "update",
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            program: () => (require(path.join(ROOT, "stacks", "program.ts")) as { program: () => unknown }).program(),
+        });
+        inline.push(performance.now() - started);
+    }
+    console.log(
+        `\nprod plan, language-host path (a program process speaking gRPC to the engine): ${median(grpc).toFixed(0)} ms`,
+    );
+    console.log(
+        `prod plan, in-process (the program run inline against the same engine): ${inline[0].toFixed(0)} ms the first time (loads the SDKs), ${median(inline.slice(1)).toFixed(0)} ms after`,
+    );
+    console.log(
+        "Targets: the prod plan within 1.5x the bare import's wall time and under 400 MiB peak; an error reported in seconds, not minutes.",
+    );
 
     // The policy gate: throughput over the analyzer protocol, and the prod stack planned and gated.
-    const prod = (await runStack({ projectDir: ROOT, stack: "prod" })).export.deployment.resources.filter(
-        (r) => r.type !== "pulumi:pulumi:Stack",
-    );
+    const prod = (
+        await runStack({ projectDir: ROOT, stack: "prod", mode: "update" })
+    ).export.deployment.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
     const synthetic = Array.from({ length: 10_000 }, (_, i) => {
         const r = prod[i % prod.length];
         return { ...r, urn: `${r.urn}-${i}`, parent: undefined, dependencies: [] };

@@ -1,7 +1,9 @@
-// Preloaded into each measured process: at exit, writes its peak resident memory (KiB) and the
-// @pulumi packages it loaded to the file named by LLM_PLATFORM_BENCH_OUT.
+// Preloaded into each measured process (through NODE_OPTIONS, so the program processes the plan
+// starts load it too): at exit, writes its peak resident memory (KiB) and the @pulumi packages it
+// loaded to probe-<pid>.json in the folder named by LLM_PLATFORM_BENCH_OUT.
 "use strict";
 const fs = require("node:fs");
+const path = require("node:path");
 const out = process.env.LLM_PLATFORM_BENCH_OUT;
 if (out) {
     process.on("exit", () => {
@@ -11,8 +13,12 @@ if (out) {
             if (m) packages.add(m[1].replace("\\", "/"));
         }
         fs.writeFileSync(
-            out,
-            JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS, packages: [...packages].sort() }),
+            path.join(out, `probe-${process.pid}.json`),
+            JSON.stringify({
+                pid: process.pid,
+                maxRssKiB: process.resourceUsage().maxRSS,
+                packages: [...packages].sort(),
+            }),
         );
     });
 }

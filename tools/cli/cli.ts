@@ -5,8 +5,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { ConfigError } from "../../environments/loader";
+import { PLAN_MODES, type PlanMode } from "../engine/monitor";
 import { UsageError } from "../engine/project";
+import { ProgramError } from "../engine/run";
 import { parseStackExport, type StackExport } from "../engine/stackExport";
 
 export { UsageError };
@@ -35,17 +36,34 @@ export function parseCommandLine<T extends Options>(argv: string[], options: T, 
     }
 }
 
-/** Runs a command's body and exits with its code; bad input exits 2 with the message alone. */
+/** `--mode`: the view of a plan (see {@link PlanMode}). */
+export function parseMode(value: string): PlanMode {
+    if (!(PLAN_MODES as readonly string[]).includes(value))
+        throw new UsageError(`--mode: expected preview or update, received "${value}"`);
+    return value as PlanMode;
+}
+
+/**
+ * Runs a command's body and exits with its code: bad input (arguments, files, configuration the
+ * program refused) exits 2 with the message alone; a program that failed exits 1 with what it
+ * reported; anything else is a bug and exits 1 with its stack.
+ */
 export function runCommand(name: string, body: () => Promise<number>): void {
     body().then(
         (code) => process.exit(code),
         (e: unknown) => {
-            // By name as well as class: a program loaded from another checkout (--project) has its own ConfigError class.
+            // A ConfigError thrown in this process (the loader's, by name: the commands do not load it).
             const badInput =
-                e instanceof UsageError || e instanceof ConfigError || (e instanceof Error && e.name === "ConfigError");
+                e instanceof UsageError ||
+                (e instanceof Error && e.name === "ConfigError") ||
+                (e instanceof ProgramError && e.configuration);
             if (badInput) {
                 process.stderr.write(`${name}: ${e.message}\n`);
                 process.exit(2);
+            }
+            if (e instanceof ProgramError) {
+                process.stderr.write(`${name}: the program failed:\n${e.message}\n`);
+                process.exit(1);
             }
             process.stderr.write(`${name}: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
             process.exit(1);

@@ -9,7 +9,7 @@ import { POLICIES } from "../../policies/pack";
 import { renderAlertTable, renderConfigTable, renderPolicyTable } from "../../environments/docs";
 import { renderMermaid } from "../engine/mermaid";
 import { displayType, type ExportedResource, type StackExport } from "../engine/stackExport";
-import { runStack } from "../engine/run";
+import { runStack, type RunResult } from "../engine/run";
 import { runCommand, UsageError } from "./cli";
 
 /** The README text with the block between `<!-- name:start -->` and `<!-- name:end -->` replaced. */
@@ -72,12 +72,19 @@ export function renderComponentTable(plans: Array<{ stack: string; export: Stack
     return lines.join("\n");
 }
 
-/** Plans the reference stacks and renders the blocks that come from them. */
-export async function plannedBlocks(): Promise<PlannedBlocks> {
-    const projectDir = path.resolve(__dirname, "..", "..");
+/** The reference stacks whose plans the README shows, in the order the component table takes them. */
+export const DOCUMENTED_STACKS = ["prod", "staging", "ecs"] as const;
+
+/**
+ * Plans the reference stacks (in the update view, as they stand after `pulumi up`) and renders the
+ * blocks that come from them. `planOf` plans one; tests pass one that shares plans.
+ */
+export async function plannedBlocks(
+    planOf: (stack: (typeof DOCUMENTED_STACKS)[number]) => Promise<RunResult> = (stack) =>
+        runStack({ projectDir: path.resolve(__dirname, "..", ".."), stack, mode: "update" }),
+): Promise<PlannedBlocks> {
     const plans = [];
-    for (const stack of ["prod", "staging", "ecs"])
-        plans.push({ stack, export: (await runStack({ projectDir, stack })).export });
+    for (const stack of DOCUMENTED_STACKS) plans.push({ stack, export: (await planOf(stack)).export });
     return {
         architecture: `\`\`\`mermaid\n${renderMermaid(plans[0].export)}\`\`\``,
         components: renderComponentTable(plans),

@@ -1,25 +1,38 @@
 /**
- * `npm run plan -- --stack <name> [--format text|mermaid] [--json <file>] [--project <dir>]`
+ * `npm run plan -- --stack <name> [--mode preview|update] [--format text|mermaid] [--json <file>] [--project <dir>]`
  *
- * Runs the stack program offline and prints the resource tree as `pulumi preview` would, with the
- * estimated monthly cost; `--format mermaid` prints the architecture as a Mermaid flowchart
- * instead. With --json, writes the deployment as a `pulumi stack export` document.
+ * Runs the stack program offline, as the Pulumi CLI runs it, and prints the resource tree as
+ * `pulumi preview` would, with the estimated monthly cost; `--format mermaid` prints the
+ * architecture as a Mermaid flowchart instead. `--mode preview` (the default) shows what a first
+ * `pulumi preview` knows — outputs of new resources unknown; `--mode update` shows the outputs a
+ * `pulumi up` would leave. With --json, writes the deployment as a `pulumi stack export` document.
  */
 import "./startup";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderMermaid } from "../engine/mermaid";
 import { renderPlan } from "../engine/render";
-import { runStack } from "../engine/run";
-import { checkOutputFolder, parseCommandLine, runCommand, UsageError } from "./cli";
+import { runStack, type RunOptions, type RunResult } from "../engine/run";
+import { checkOutputFolder, parseCommandLine, parseMode, runCommand, UsageError } from "./cli";
 
-export const PLAN_USAGE = "npm run plan -- --stack <name> [--format text|mermaid] [--json <file>] [--project <dir>]";
+export const PLAN_USAGE =
+    "npm run plan -- --stack <name> [--mode preview|update] [--format text|mermaid] [--json <file>] [--project <dir>]";
 
-export async function plan(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+/**
+ * The command. `run` plans the stack (the offline engine, {@link runStack}); tests pass one that
+ * shares plans between them.
+ */
+export async function plan(
+    argv: string[],
+    out: (s: string) => void,
+    err: (s: string) => void,
+    run: (options: RunOptions) => Promise<RunResult> = runStack,
+): Promise<number> {
     const { values, positionals } = parseCommandLine(
         argv,
         {
             stack: { type: "string" },
+            mode: { type: "string", default: "preview" },
             format: { type: "string", default: "text" },
             json: { type: "string" },
             project: { type: "string" },
@@ -28,12 +41,13 @@ export async function plan(argv: string[], out: (s: string) => void, err: (s: st
     );
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\nusage: ${PLAN_USAGE}`);
     if (!values.stack) throw new UsageError(`--stack is required\nusage: ${PLAN_USAGE}`);
+    const mode = parseMode(values.mode);
     if (values.format !== "text" && values.format !== "mermaid")
         throw new UsageError(`--format: expected text or mermaid, received "${values.format}"`);
     const projectDir = path.resolve(values.project ?? process.cwd());
     checkOutputFolder("--json", values.json);
 
-    const result = await runStack({ projectDir, stack: values.stack });
+    const result = await run({ projectDir, stack: values.stack, mode });
     if (result.environments.length > 0) {
         err(
             `warning: Pulumi.${values.stack}.yaml imports ESC environments (${result.environments.join(", ")}); ` +
@@ -44,7 +58,7 @@ export async function plan(argv: string[], out: (s: string) => void, err: (s: st
     out(
         mermaid
             ? renderMermaid(result.export)
-            : renderPlan({ stack: values.stack, export: result.export, outputs: result.outputs }),
+            : renderPlan({ stack: values.stack, mode, export: result.export, outputs: result.outputs }),
     );
     if (values.json !== undefined) {
         fs.writeFileSync(values.json, `${JSON.stringify(result.export, null, 2)}\n`);

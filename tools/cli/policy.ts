@@ -1,6 +1,10 @@
 /**
- * `npm run policy -- (--stack <name> | --file <document.json>) [--config <policy-config.json>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]`
+ * `npm run policy -- (--stack <name> [--mode preview|update] | --file <document.json>) [--config <policy-config.json>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]`
  *
+ * With --stack, the stack is planned first in the view `--mode` names: `preview` (the default) is
+ * what `pulumi preview --policy-pack` shows the pack — outputs of new resources unknown, so a
+ * policy that reads one is reported as not runnable during preview, as the CLI does — and
+ * `update` what the pack sees on `pulumi up`.
  * `--sarif` and `--json` also write those reports to files, so that CI gates a stack once and
  * keeps every report.
  * The offline policy gate: the pack runs in its own process and is spoken to over the analyzer
@@ -10,20 +14,29 @@ import "./startup";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { POLICIES } from "../../policies/pack";
-import { runStack } from "../engine/run";
-import { analyze, startPack, type PolicyConfigFile } from "../policy/gate";
+import { runStack, type RunOptions, type RunResult } from "../engine/run";
+import { analyze, startPack, type PackProcess, type PolicyConfigFile } from "../policy/gate";
 import { renderSarif, renderText, resourcesFromDocument } from "../policy/report";
-import { checkOutputFolder, parseCommandLine, readInput, runCommand, UsageError } from "./cli";
+import { checkOutputFolder, parseCommandLine, parseMode, readInput, runCommand, UsageError } from "./cli";
 
 export const POLICY_USAGE =
-    "npm run policy -- (--stack <name> | --file <document.json>) [--config <policy-config.json>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]";
+    "npm run policy -- (--stack <name> [--mode preview|update] | --file <document.json>) [--config <policy-config.json>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]";
 const HELP_URI = "https://github.com/llm-platform/llm-platform/blob/main/README.md";
 
-export async function policy(argv: string[], out: (s: string) => void): Promise<number> {
+/**
+ * The command. `run` plans a `--stack` (the offline engine, {@link runStack}); tests pass one that
+ * shares plans between them.
+ */
+export async function policy(
+    argv: string[],
+    out: (s: string) => void,
+    run: (options: RunOptions) => Promise<RunResult> = runStack,
+): Promise<number> {
     const { values, positionals } = parseCommandLine(
         argv,
         {
             stack: { type: "string" },
+            mode: { type: "string" },
             file: { type: "string" },
             config: { type: "string" },
             format: { type: "string", default: "text" },
@@ -37,6 +50,11 @@ export async function policy(argv: string[], out: (s: string) => void): Promise<
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\nusage: ${POLICY_USAGE}`);
     if (Boolean(values.stack) === Boolean(values.file))
         throw new UsageError(`give exactly one of --stack and --file\nusage: ${POLICY_USAGE}`);
+    if (values.mode !== undefined && !values.stack)
+        throw new UsageError(
+            `--mode applies to --stack only (a --file document is gated as it is)\nusage: ${POLICY_USAGE}`,
+        );
+    const mode = parseMode(values.mode ?? "preview");
     if (!["text", "json", "sarif"].includes(values.format))
         throw new UsageError(`--format: expected text, json or sarif, received "${values.format}"`);
     const projectDir = path.resolve(values.project ?? process.cwd());
@@ -60,6 +78,7 @@ export async function policy(argv: string[], out: (s: string) => void): Promise<
         }
     }
     let resources;
+    let packStarting: Promise<PackProcess> | undefined;
     if (values.file) {
         try {
             resources = resourcesFromDocument(readInput(values.file, "document"), values.file);
@@ -67,10 +86,20 @@ export async function policy(argv: string[], out: (s: string) => void): Promise<
             throw e instanceof UsageError ? e : new UsageError((e as Error).message);
         }
     } else {
-        resources = (await runStack({ projectDir, stack: values.stack as string })).export.deployment.resources;
+        // The pack starts while the stack is planned: both are processes of their own.
+        packStarting = startPack();
+        try {
+            resources = (await run({ projectDir, stack: values.stack as string, mode })).export.deployment.resources;
+        } catch (e) {
+            void packStarting.then(
+                (p) => p.stop(),
+                () => undefined,
+            );
+            throw e;
+        }
     }
 
-    const pack = await startPack();
+    const pack = await (packStarting ?? startPack());
     let result;
     try {
         result = await analyze(pack.port, resources, config);

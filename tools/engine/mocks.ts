@@ -384,6 +384,62 @@ const kubernetesModel: ResourceModel = (name, inputs, ctx, type) => {
     return { id, state: { metadata } };
 };
 
+/**
+ * The property each provider fills in from the logical name when the program leaves it out (the
+ * Terraform bridge's autonaming for AWS, `metadata.name` for Kubernetes). The provider does this
+ * in Check, so the value is known in a preview; every other computed output is not.
+ */
+const AUTONAMED: Record<string, string> = {
+    "aws:s3/bucket:Bucket": "bucket",
+    "aws:kms/alias:Alias": "name",
+    "aws:iam/role:Role": "name",
+    "aws:iam/policy:Policy": "name",
+    "aws:iam/instanceProfile:InstanceProfile": "name",
+    "aws:ecr/repository:Repository": "name",
+    "aws:eks/cluster:Cluster": "name",
+    "aws:eks/nodeGroup:NodeGroup": "nodeGroupName",
+    "aws:cloudwatch/logGroup:LogGroup": "name",
+    "aws:cloudwatch/metricAlarm:MetricAlarm": "name",
+    "aws:lb/loadBalancer:LoadBalancer": "name",
+    "aws:lb/targetGroup:TargetGroup": "name",
+    "aws:ecs/cluster:Cluster": "name",
+    "aws:ecs/service:Service": "name",
+    "aws:ecs/capacityProvider:CapacityProvider": "name",
+    "aws:autoscaling/group:Group": "name",
+    "aws:sns/topic:Topic": "name",
+    "aws:ec2/launchTemplate:LaunchTemplate": "name",
+};
+
+/** What a create answers in a preview: the inputs, the autonamed property, and which outputs are unknown. */
+export interface PreviewAnswer {
+    readonly state: State;
+    /** Outputs the provider computes on create: unknown until `pulumi up` runs. */
+    readonly unknown: readonly string[];
+}
+
+/**
+ * Answers a registration as a provider answers `Create` in a preview: the checked inputs (with the
+ * autonamed property filled in), and every other output it would compute left unknown. Kubernetes
+ * objects come back as their inputs (the provider's preview returns the object it would apply).
+ */
+export function previewResource(args: pulumi.runtime.MockResourceArgs, ctx: CloudContext): PreviewAnswer {
+    const inputs = args.inputs as State;
+    if (args.custom === false) return { state: {}, unknown: [] };
+    if (args.type.startsWith("pulumi:providers:")) return { state: { ...inputs }, unknown: [] };
+    const created = newResource(args, ctx).state;
+    if (args.type.startsWith("kubernetes:")) {
+        const metadata = (inputs.metadata as State | undefined) ?? {};
+        if (metadata.name !== undefined) return { state: { ...inputs }, unknown: [] };
+        const name = (created.metadata as State).name;
+        return { state: { ...inputs, metadata: { ...metadata, name } }, unknown: [] };
+    }
+    const named = AUTONAMED[args.type];
+    const state: State = { ...inputs };
+    if (named !== undefined && inputs[named] === undefined) state[named] = created[named];
+    const unknown = Object.keys(created).filter((k) => !(k in state));
+    return { state, unknown };
+}
+
 /** Answers resource registrations with realistic outputs (inputs echoed, provider outputs added). */
 export function newResource(
     args: pulumi.runtime.MockResourceArgs,

@@ -3,7 +3,8 @@
  * parent, the stack outputs, and counts (by operation and by type).
  */
 import { estimateCost, renderCost, type CostEstimate } from "../../policies/cost";
-import { displayType, urnName, type ExportedResource, type StackExport } from "./stackExport";
+import type { PlanMode } from "./monitor";
+import { displayType, UNKNOWN_VALUE, urnName, type ExportedResource, type StackExport } from "./stackExport";
 
 /** The estimated monthly cost of a deployment, from its resources' inputs (outputs fill gaps). */
 export function exportCost(exp: StackExport): CostEstimate {
@@ -14,6 +15,7 @@ export function exportCost(exp: StackExport): CostEstimate {
 
 export interface PlanView {
     readonly stack: string;
+    readonly mode: PlanMode;
     readonly export: StackExport;
     readonly outputs: Readonly<Record<string, unknown>>;
 }
@@ -55,8 +57,11 @@ export function countsByType(resources: readonly ExportedResource[]): Array<[str
     return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0], "en"));
 }
 
+/** An output as `pulumi preview` prints it: unknown values as `output<string>`. */
 function formatOutput(value: unknown): string {
-    return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value, null, 0);
+    if (value === UNKNOWN_VALUE) return "output<string>";
+    const text = JSON.stringify(value, (_k, v: unknown) => (v === UNKNOWN_VALUE ? "output<string>" : v));
+    return text;
 }
 
 /** The plan as text, for a terminal or a CI log. */
@@ -65,7 +70,9 @@ export function renderPlan(view: PlanView): string {
     const typeWidth = Math.max(4, ...rows.map((r) => r.prefix.length + displayType(r.resource.type).length)) + 2;
     const nameWidth = Math.max(4, ...rows.map((r) => urnName(r.resource.urn).length)) + 2;
     const lines = [
-        `Previewing update (${view.stack}) with the offline engine: no cloud calls, every resource is a create`,
+        view.mode === "preview"
+            ? `Previewing update (${view.stack}) with the offline engine: no cloud calls, every resource is a create; outputs of new resources are unknown, as in a first \`pulumi preview\``
+            : `Planning update (${view.stack}) with the offline engine: no cloud calls, every resource is a create; outputs are what \`pulumi up\` would leave`,
         "",
     ];
     lines.push(`     ${"Type".padEnd(typeWidth)}${"Name".padEnd(nameWidth)}Plan`);

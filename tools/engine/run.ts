@@ -1,241 +1,207 @@
 /**
- * The offline engine: runs a stack program under Pulumi's mock runtime with the stack's config
- * and captures every registered resource as `pulumi stack export` would record it.
+ * The offline engine: runs a stack's program the way the Pulumi CLI does and captures every
+ * registered resource as `pulumi stack export` would record it.
  *
- * The program is the one `pulumi up` runs (the project's `main`); only the resource monitor is
- * different. The mocks' `newResource` never sees parents, dependencies or options, so a
- * monitor subclass reads them from the registration request itself.
+ * {@link runStack} is `pulumi preview` / `pulumi up` without a cloud: it reads and validates the
+ * project and stack config as the CLI does, serves the ResourceMonitor and Engine services itself
+ * ({@link OfflineMonitor}), and launches the program as the Node.js language host does (a `node`
+ * process on the SDK's `cmd/run` entry, with Pulumi.yaml's `nodeargs`). Only the provider answers
+ * are the engine's own. {@link runProgram} runs a function (a component under test) against the
+ * same monitor, in this process, as the Automation API runs an inline program.
  */
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { call, newResource, OFFLINE_ACCOUNT_ID, type CloudContext } from "./mocks";
-import { readProject, readStackConfig, UsageError } from "./project";
-import {
-    RESOURCE_REF_SIG_VALUE,
-    SECRET_SIG,
-    SECRET_SIG_VALUE,
-    secretValue,
-    type ExportedResource,
-    type StackExport,
-} from "./stackExport";
+import { isConfigErrorMessage } from "../../environments/configErrors";
+import { launchProgram, runInline } from "./host";
+import { OFFLINE_ACCOUNT_ID, type CloudContext } from "./mocks";
+import { OfflineMonitor, type Diagnostic, type PlanMode } from "./monitor";
+import { readProject, readStackConfig } from "./project";
+import { SECRET_SIG, SECRET_SIG_VALUE, type ExportedResource, type StackExport } from "./stackExport";
+
+export type { Diagnostic, PlanMode };
 
 export interface RunOptions {
     /** Folder holding Pulumi.yaml. */
     readonly projectDir: string;
     readonly stack: string;
-    /** Overrides or adds config values (full keys), after the stack file. For tests. */
+    /**
+     * `preview`: what a first `pulumi preview` knows (computed outputs unknown); `update`: what
+     * `pulumi up` leaves behind (realistic outputs).
+     * @default "preview"
+     */
+    readonly mode?: PlanMode;
+    /** Overrides or adds config values (full keys) after the stack file, as `pulumi config set` would. */
     readonly configOverrides?: Readonly<Record<string, string>>;
     readonly accountId?: string;
-    /**
-     * Receives every captured resource as it registers, also when the program then fails (a
-     * run that throws has no result to read them from).
-     */
+    /** Receives every captured resource as it registers, also when the program then fails. */
     readonly sink?: ExportedResource[];
+    /** Environment variables for the program process, over this process's own. */
+    readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface RunResult {
     readonly project: string;
     readonly stack: string;
+    readonly mode: PlanMode;
     readonly export: StackExport;
     /** Stack outputs, secrets replaced by `[secret]`. */
     readonly outputs: Record<string, unknown>;
     /** ESC environments named by the stack file, which offline runs cannot open. */
     readonly environments: readonly string[];
+    /** What the program logged through the engine (warnings, errors). */
+    readonly diagnostics: readonly Diagnostic[];
+    /** The invokes (data source tokens) the program sent, in order. */
+    readonly invokes: readonly string[];
 }
 
 /** The Pulumi CLI version whose export format this mirrors. */
 const EXPORT_VERSION = "v3.248.0";
-const ROOT_TYPE = "pulumi:pulumi:Stack";
 
-interface Proto {
-    toJavaScript(): Record<string, unknown>;
+/**
+ * The program failed under the engine. `configuration` is true when it refused its
+ * configuration (the loader's "Invalid configuration" error): bad input, not a bug.
+ */
+export class ProgramError extends Error {
+    constructor(
+        message: string,
+        readonly configuration: boolean,
+        readonly diagnostics: readonly Diagnostic[],
+        /** What the program registered before it failed. */
+        readonly resources: readonly ExportedResource[],
+        /** The program's own output (stdout and stderr). */
+        readonly output: string,
+    ) {
+        super(message);
+        this.name = "ProgramError";
+    }
 }
 
-/** The parts of the SDK's RegisterResourceRequest the capture reads (its class is not exported as a type). */
-interface RegisterRequest {
-    getType(): string;
-    getName(): string;
-    getCustom(): boolean;
-    getParent(): string;
-    getObject(): Proto | undefined;
-    getProtect(): boolean | undefined;
-    getRetainondelete(): boolean | undefined;
-    getDependenciesList(): string[];
-    getPropertydependenciesMap(): { forEach(fn: (deps: { getUrnsList(): string[] }, key: string) => void): void };
-    getProvider(): string;
-    getVersion(): string;
-    getIgnorechangesList(): string[];
-    getReplaceonchangesList(): string[];
-    getAdditionalsecretoutputsList(): string[];
-    getDeletebeforereplace(): boolean;
-    getAliasesList(): Array<{ getUrn(): string }>;
-}
-
-interface RegisterResponse {
-    getUrn(): string;
-    getId(): string;
-    getObject(): Proto | undefined;
-    setObject(value: unknown): void;
+function context(project: string, stack: string, config: Readonly<Record<string, string>>, accountId?: string) {
+    const ctx: CloudContext = {
+        project,
+        stack,
+        region: config["aws:region"] ?? "us-east-1",
+        accountId: accountId ?? OFFLINE_ACCOUNT_ID,
+    };
+    return ctx;
 }
 
 /**
- * As the engine does: outputs a resource declares secret (`additionalSecretOutputs`, e.g. a
- * RandomPassword's `result`) come back to the program as secrets.
+ * Runs the project's program for `stack` as `pulumi preview` (or `up`) would and returns the
+ * captured deployment. Project and stack files the CLI would refuse are a UsageError; a failing
+ * program is a {@link ProgramError} carrying what it logged.
  */
-function markSecretOutputs(resp: RegisterResponse, names: string[]): void {
-    if (names.length === 0) return;
-    const object = resp.getObject()?.toJavaScript() ?? {};
-    for (const name of names) {
-        if (
-            name in object &&
-            !(typeof object[name] === "object" && object[name] !== null && SECRET_SIG in (object[name] as object))
-        ) {
-            object[name] = { [SECRET_SIG]: SECRET_SIG_VALUE, value: object[name] };
+export async function runStack(options: RunOptions): Promise<RunResult> {
+    const projectDir = path.resolve(options.projectDir);
+    const mode = options.mode ?? "preview";
+    const project = readProject(projectDir);
+    const stackConfig = readStackConfig(projectDir, project, options.stack, options.configOverrides);
+    const monitor = new OfflineMonitor({
+        ctx: context(project.name, options.stack, stackConfig.values, options.accountId),
+        mode,
+        config: stackConfig.values,
+        secretKeys: stackConfig.secretKeys,
+        sink: options.sink,
+        root: project.root,
+    });
+    const address = await monitor.start();
+    try {
+        const exit = await launchProgram({
+            project,
+            stack: options.stack,
+            config: stackConfig.values,
+            secretKeys: stackConfig.secretKeys,
+            address,
+            dryRun: mode === "preview",
+            env: options.env,
+        });
+        const errors = monitor.diagnostics.filter((d) => d.severity === "error");
+        if (exit.code !== 0 || errors.length > 0) {
+            const output = `${exit.stdout}${exit.stderr}`;
+            const message =
+                errors.length > 0
+                    ? errors.map((d) => stripAnsi(d.message)).join("\n")
+                    : `the program exited with ${exit.signal ?? `code ${exit.code}`}${output.trim() ? `:\n${output.trim()}` : ""}`;
+            throw new ProgramError(
+                message,
+                errors.length > 0 && errors.every((d) => isConfigErrorMessage(d.message)),
+                monitor.diagnostics,
+                monitor.resources(),
+                output,
+            );
         }
+    } finally {
+        monitor.stop();
     }
-    resp.setObject(Struct.fromJavaScript(object as Record<string, never>));
+    return { ...result(project.name, options.stack, monitor), environments: stackConfig.environments };
 }
 
-type Callback = (err: unknown, resp: unknown) => void;
-
-/** Turns wire-format property values into exported state: secrets as ciphertext, references as URNs. */
-function toState(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(toState);
-    if (typeof value === "object" && value !== null) {
-        const obj = value as Record<string, unknown>;
-        if (obj[SECRET_SIG] === SECRET_SIG_VALUE) return secretValue();
-        if (obj[SECRET_SIG] === RESOURCE_REF_SIG_VALUE) return obj.urn;
-        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, toState(v)]));
-    }
-    return value;
+export interface ProgramOptions {
+    readonly project: string;
+    readonly stack: string;
+    /** Full config keys to the strings the program sees. */
+    readonly config: Readonly<Record<string, string>>;
+    readonly secretKeys?: readonly string[];
+    /** The program: registers resources and returns the stack outputs. */
+    readonly program: () => unknown;
+    /** @default "update" */
+    readonly mode?: PlanMode;
+    readonly accountId?: string;
+    readonly sink?: ExportedResource[];
 }
 
-/** Drops empty fields the way `pulumi stack export` omits them. */
-function compact(r: ExportedResource): ExportedResource {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(r)) {
-        const empty =
-            v === undefined ||
-            v === "" ||
-            v === false ||
-            (Array.isArray(v) && v.length === 0) ||
-            (typeof v === "object" &&
-                v !== null &&
-                !Array.isArray(v) &&
-                Object.keys(v).length === 0 &&
-                k === "propertyDependencies");
-        if (!empty || k === "custom") out[k] = v;
+/**
+ * Runs a function (a component under test, a library user's program) in this process against
+ * the offline monitor, as an Automation API inline program, and returns what it registered.
+ * Rejects with what the program threw.
+ */
+export async function runProgram(options: ProgramOptions): Promise<Omit<RunResult, "environments">> {
+    const mode = options.mode ?? "update";
+    const secretKeys = options.secretKeys ?? [];
+    const monitor = new OfflineMonitor({
+        ctx: context(options.project, options.stack, options.config, options.accountId),
+        mode,
+        config: options.config,
+        secretKeys,
+        sink: options.sink,
+    });
+    const address = await monitor.start();
+    try {
+        await runInline({
+            project: options.project,
+            stack: options.stack,
+            config: options.config,
+            secretKeys,
+            address,
+            dryRun: mode === "preview",
+            program: options.program,
+        });
+    } finally {
+        monitor.stop();
     }
-    return out as unknown as ExportedResource;
+    return result(options.project, options.stack, monitor);
 }
 
-class CapturingMonitor extends MockMonitor {
-    readonly captured: ExportedResource[] = [];
-    private readonly byUrn = new Map<string, ExportedResource>();
-    private readonly defaultProviders = new Map<string, string>();
+function result(project: string, stack: string, monitor: OfflineMonitor): Omit<RunResult, "environments"> {
+    return {
+        project,
+        stack,
+        mode: monitor.mode,
+        export: {
+            version: 3,
+            deployment: {
+                manifest: { time: new Date().toISOString(), magic: "", version: EXPORT_VERSION },
+                resources: monitor.resources(),
+            },
+        },
+        outputs: reveal(monitor.stackOutputs()) as Record<string, unknown>,
+        diagnostics: monitor.diagnostics,
+        invokes: monitor.invokes,
+    };
+}
 
-    constructor(
-        mocks: pulumi.runtime.Mocks,
-        private readonly ctx: CloudContext,
-        private readonly config: Readonly<Record<string, string>>,
-        private readonly secretKeys: ReadonlySet<string>,
-        private readonly sink: ExportedResource[] | undefined,
-    ) {
-        super(mocks);
-        // MockMonitor.newUrn is private in the SDK's types; the instance property shadows it.
-        (this as unknown as { newUrn: (p: string, t: string, n: string) => string }).newUrn = (p, t, n) =>
-            this.urnOf(p, t, n);
-    }
-
-    /** Children of the root stack do not carry its type in their URN, as in the real engine. */
-    urnOf(parent: string, type: string, name: string): string {
-        const parentType = parent ? parent.split("::")[2]?.split("$").pop() : undefined;
-        const qualified = parentType && parentType !== ROOT_TYPE ? `${parent.split("::")[2]}$${type}` : type;
-        return `urn:pulumi:${this.ctx.stack}::${this.ctx.project}::${qualified}::${name}`;
-    }
-
-    async registerResource(req: RegisterRequest, callback: Callback): Promise<void> {
-        await super.registerResource(req, (err: unknown, resp: unknown) => {
-            if (!err) {
-                markSecretOutputs(resp as RegisterResponse, req.getAdditionalsecretoutputsList());
-                this.capture(req, resp as RegisterResponse);
-            }
-            callback(err, resp);
-        });
-    }
-
-    registerResourceOutputs(req: { getUrn(): string; getOutputs(): Proto | undefined }, callback: Callback): void {
-        const record = this.byUrn.get(req.getUrn());
-        const outputs = req.getOutputs()?.toJavaScript();
-        if (record && outputs) record.outputs = toState(outputs) as Record<string, unknown>;
-        super.registerResourceOutputs(req, callback);
-    }
-
-    private capture(req: RegisterRequest, resp: RegisterResponse): void {
-        const type: string = req.getType();
-        const custom: boolean = req.getCustom();
-        const propertyDependencies: Record<string, string[]> = {};
-        req.getPropertydependenciesMap().forEach((deps, key) => {
-            propertyDependencies[key] = deps.getUrnsList();
-        });
-        let provider: string | undefined = req.getProvider() || undefined;
-        if (custom && !provider && !type.startsWith("pulumi:providers:")) {
-            provider = this.defaultProvider(type.split(":")[0], req.getVersion());
-        }
-        const record: ExportedResource = compact({
-            urn: resp.getUrn(),
-            custom,
-            id: resp.getId() || undefined,
-            type,
-            inputs: toState(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
-            outputs: custom ? (toState(resp.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>) : {},
-            parent: req.getParent() || undefined,
-            protect: req.getProtect() ?? false,
-            retainOnDelete: req.getRetainondelete() ?? false,
-            dependencies: req.getDependenciesList(),
-            propertyDependencies,
-            provider,
-            ignoreChanges: req.getIgnorechangesList(),
-            replaceOnChanges: req.getReplaceonchangesList(),
-            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-            deleteBeforeReplace: req.getDeletebeforereplace(),
-            aliases: req
-                .getAliasesList()
-                .map((a) => a.getUrn())
-                .filter((u) => u),
-        });
-        this.record(record);
-    }
-
-    private record(resource: ExportedResource): void {
-        this.captured.push(resource);
-        this.sink?.push(resource);
-        this.byUrn.set(resource.urn, resource);
-    }
-
-    /** The engine's default provider for a package, recorded before its first resource. */
-    private defaultProvider(pkg: string, version: string): string {
-        const key = `${pkg}@${version}`;
-        const known = this.defaultProviders.get(key);
-        if (known) return known;
-        const type = `pulumi:providers:${pkg}`;
-        const name = version ? `default_${version.replace(/\./g, "_")}` : "default";
-        const urn = this.urnOf("", type, name);
-        const id = newResource({ type, name, inputs: {}, custom: true, provider: "", id: "" }, this.ctx).id ?? "";
-        const inputs: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(this.config)) {
-            if (!k.startsWith(`${pkg}:`)) continue;
-            inputs[k.slice(pkg.length + 1)] = this.secretKeys.has(k) ? secretValue() : v;
-        }
-        if (version) inputs.version = version;
-        const record: ExportedResource = { urn, custom: true, id, type, inputs, outputs: { ...inputs } };
-        this.record(record);
-        const ref = `${urn}::${id}`;
-        this.defaultProviders.set(key, ref);
-        return ref;
-    }
+/** The SDK colours the errors it reports for a terminal; messages here are plain text. */
+function stripAnsi(text: string): string {
+    return text.replace(/\u001b\[[0-9;]*m/g, "");
 }
 
 /** Replaces secret outputs with `[secret]` for display. */
@@ -247,110 +213,4 @@ function reveal(value: unknown): unknown {
         return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, reveal(v)]));
     }
     return value;
-}
-
-/**
- * Runs the project's program for `stack` offline and returns the captured deployment. Errors
- * thrown by the program (bad configuration included) reject the promise unchanged.
- */
-export async function runStack(options: RunOptions): Promise<RunResult> {
-    const projectDir = path.resolve(options.projectDir);
-    const project = readProject(projectDir);
-    const stackConfig = readStackConfig(projectDir, project, options.stack);
-    const result = await runProgram({
-        project: project.name,
-        stack: options.stack,
-        config: { ...stackConfig.values, ...options.configOverrides },
-        secretKeys: stackConfig.secretKeys,
-        program: () => {
-            const programModule = loadProgram(project.main);
-            return typeof programModule === "function" ? (programModule as () => unknown)() : programModule;
-        },
-        accountId: options.accountId,
-        sink: options.sink,
-    });
-    return { ...result, environments: stackConfig.environments };
-}
-
-export interface ProgramOptions {
-    readonly project: string;
-    readonly stack: string;
-    /** Full config keys to the strings the program sees. */
-    readonly config: Readonly<Record<string, string>>;
-    readonly secretKeys?: readonly string[];
-    /** The program: registers resources and returns the stack outputs. */
-    readonly program: () => unknown;
-    readonly accountId?: string;
-    readonly sink?: ExportedResource[];
-}
-
-/**
- * Runs any program (a stack's, or a component under test) inside a root stack under the
- * capturing mock runtime, and returns what it registered.
- */
-export async function runProgram(options: ProgramOptions): Promise<Omit<RunResult, "environments">> {
-    const { project, stack, config } = options;
-    const secretKeys = new Set(options.secretKeys ?? []);
-    const ctx: CloudContext = {
-        project,
-        stack,
-        region: config["aws:region"] ?? "us-east-1",
-        accountId: options.accountId ?? OFFLINE_ACCOUNT_ID,
-    };
-    const mocks: pulumi.runtime.Mocks = {
-        newResource: (args) => newResource(args, ctx),
-        call: (args) => call(args, ctx),
-    };
-    const monitor = new CapturingMonitor(mocks, ctx, config, secretKeys, options.sink);
-    await pulumi.runtime.setMocks(mocks, project, stack, false);
-    pulumi.runtime.setMockOptions(monitor, project, stack, false);
-    pulumi.runtime.setAllConfig({ ...config }, [...secretKeys]);
-
-    // A program that throws is caught inside the root stack and rethrown after registrations
-    // settle: the SDK would otherwise also leave the stack's own rejected promise unhandled.
-    let failure: { error: unknown } | undefined;
-    await pulumi.runtime.runInPulumiStack(async () => {
-        try {
-            return await options.program();
-        } catch (error) {
-            failure = { error };
-            return {};
-        }
-    });
-    await settleRegistrations();
-    if (failure) throw failure.error;
-    // The root stack's registered outputs keep secrets marked (the promise's values do not).
-    const outputs = monitor.captured.find((r) => r.type === ROOT_TYPE)?.outputs ?? {};
-
-    return {
-        project,
-        stack,
-        export: {
-            version: 3,
-            deployment: {
-                manifest: { time: new Date().toISOString(), magic: "", version: EXPORT_VERSION },
-                resources: monitor.captured,
-            },
-        },
-        outputs: reveal(outputs) as Record<string, unknown>,
-    };
-}
-
-function loadProgram(main: string): unknown {
-    try {
-        // The CLI's CommonJS path does the same: require the entry point, call it if it is a function.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        return require(main) as unknown;
-    } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND" && String((e as Error).message).includes(main)) {
-            throw new UsageError(`the program entry point ${main} (main in Pulumi.yaml) does not exist`);
-        }
-        throw e;
-    }
-}
-
-/** Waits until no registration is in flight (the SDK's own RPC queue drains). */
-async function settleRegistrations(): Promise<void> {
-    const settings = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
-    if (settings.waitForRPCs) await settings.waitForRPCs();
 }

@@ -30,6 +30,8 @@ export interface ExportedResource {
     additionalSecretOutputs?: string[];
     deleteBeforeReplace?: boolean;
     aliases?: string[];
+    /** Where the program created it: `project:///<file>#<line>,<column>`. */
+    sourcePosition?: string;
 }
 
 export interface StackExport {

@@ -1,0 +1,353 @@
+/**
+ * The offline engine behaves as the Pulumi CLI (v3.248) where a stack's fate is decided before the
+ * cloud is asked anything: config validation (`mergeConfig`, `Project.Validate`), how the
+ * Node.js language host launches the program, how errors reach the user, and what a first
+ * preview knows. Expected texts are the CLI's own (docs/UPSTREAM.md gives the sources).
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DEFAULT_PARALLEL, languageHostCommand, splitArgs } from "../tools/engine/host";
+import { missingKeysMessage, programLocation, readProject, readStackConfig, UsageError } from "../tools/engine/project";
+import { ProgramError, runStack, type RunResult } from "../tools/engine/run";
+import { UNKNOWN_VALUE, type ExportedResource } from "../tools/engine/stackExport";
+import { find, PROJECT_DIR, scratchProject } from "./helpers";
+import { NO_COVERAGE, planOf } from "./plans";
+
+/** A scratch project whose Pulumi.yaml and one stack file are given. */
+function project(pulumiYaml: string, stackYaml: string, stack = "dev"): string {
+    const dir = scratchProject();
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), pulumiYaml);
+    fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stackYaml);
+    return dir;
+}
+
+const refusal = (message: string) => (e: unknown) => e instanceof UsageError && e.message === message;
+
+describe("offline engine: stack config validated as the Pulumi CLI validates it", () => {
+    const HEADER = "name: llm-platform\nruntime: nodejs\nconfig:\n";
+
+    it("accepts the shipped stacks, whose files set every declared key", () => {
+        const proj = readProject(PROJECT_DIR);
+        for (const stack of ["staging", "prod", "ecs"]) {
+            const cfg = readStackConfig(PROJECT_DIR, proj, stack);
+            assert.equal(cfg.values["llm-platform:tier"], stack === "prod" ? "prod" : "staging", stack);
+        }
+    });
+
+    it("refuses a stack that leaves a declared key without default unset, in the CLI's words", () => {
+        const dir = project(
+            `${HEADER}  llm-platform:tier:\n    type: string\n  owner:\n    type: string\n  llm-platform:costCenter:\n    type: string\n  aws:region:\n    value: us-east-1\n`,
+            "config:\n  llm-platform:owner: team\n",
+        );
+        assert.throws(
+            () => readStackConfig(dir, readProject(dir), "dev"),
+            refusal(
+                "validating stack config: Stack 'dev' is missing configuration values 'llm-platform:costCenter' and 'llm-platform:tier' (set them in Pulumi.dev.yaml or with `pulumi config set`)",
+            ),
+        );
+        // The stack before this fix: Pulumi.yaml declared protectStatefulResources and the files did not set it.
+        const before = project(
+            `${HEADER}  llm-platform:tier:\n    type: string\n  llm-platform:protectStatefulResources:\n    type: boolean\n`,
+            "config:\n  aws:region: us-east-1\n",
+            "staging",
+        );
+        assert.throws(
+            () => readStackConfig(before, readProject(before), "staging"),
+            refusal(
+                "validating stack config: Stack 'staging' is missing configuration values 'llm-platform:protectStatefulResources' and 'llm-platform:tier' (set them in Pulumi.staging.yaml or with `pulumi config set`)",
+            ),
+        );
+    });
+
+    it("words missing keys as the CLI does (its project_test.go cases)", () => {
+        assert.equal(missingKeysMessage("dev", ["values"]), "Stack 'dev' is missing configuration value 'values'");
+        assert.equal(
+            missingKeysMessage("dev", ["values", "another"]),
+            "Stack 'dev' is missing configuration values 'another' and 'values'",
+        );
+        assert.equal(
+            missingKeysMessage("dev", ["world", "hello", "values"]),
+            "Stack 'dev' is missing configuration values 'hello', 'values' and 'world'",
+        );
+    });
+
+    it("applies declared defaults and values, and checks declared types", () => {
+        const decl =
+            `${HEADER}  replicas:\n    type: integer\n  debug:\n    type: boolean\n  zones:\n    type: array\n    items:\n      type: string\n` +
+            "  labels:\n    type: object\n  region:\n    type: string\n    default: eu-west-1\n  aws:profile:\n    value: ci\n  size: 3\n";
+        const ok = project(decl, "config:\n  replicas: 2\n  debug: true\n  zones: [a, b]\n  labels: {team: ml}\n");
+        assert.deepEqual(readStackConfig(ok, readProject(ok), "dev").values, {
+            "aws:profile": "ci",
+            "llm-platform:debug": "true",
+            "llm-platform:labels": '{"team":"ml"}',
+            "llm-platform:region": "eu-west-1",
+            "llm-platform:replicas": "2",
+            "llm-platform:size": "3",
+            "llm-platform:zones": '["a","b"]',
+        });
+        const cases: Array<[string, string]> = [
+            ["replicas: three", "integer"],
+            ["replicas: 1.5", "integer"],
+            ["debug: yes", "boolean"],
+            ["zones: [a, 1]", "array<string>"],
+            ["labels: [a]", "object"],
+            ["region: {a: 1}", "string"],
+        ];
+        for (const [line, type] of cases) {
+            const valid = "config:\n  replicas: 2\n  debug: true\n  zones: [a]\n  labels: {a: b}\n";
+            const key = line.split(":")[0];
+            const lines = valid.split("\n").filter((l) => !l.startsWith(`  ${key}:`));
+            const dir = project(decl, [...lines.filter((l) => l), `  ${line}`, ""].join("\n"));
+            assert.throws(
+                () => readStackConfig(dir, readProject(dir), "dev"),
+                refusal(
+                    `validating stack config: Stack 'dev' with configuration key '${key}' must be of type '${type}'`,
+                ),
+                line,
+            );
+        }
+    });
+
+    it("requires a secret declaration to be encrypted, and refuses a project file the CLI refuses", () => {
+        const secret = project(`${HEADER}  token:\n    type: string\n    secret: true\n`, "config:\n  token: plain\n");
+        assert.throws(
+            () => readStackConfig(secret, readProject(secret), "dev"),
+            refusal(
+                "validating stack config: Stack 'dev' with configuration key 'token' must be encrypted as it's secret",
+            ),
+        );
+        const refused: Array<[string, string]> = [
+            [
+                "  a:\n    type: string\n    default: x\n    value: y\n",
+                "project config 'a' cannot have both a 'default' and 'value' attribute",
+            ],
+            [
+                "  aws:region:\n    type: string\n",
+                "Configuration key 'aws:region' is not namespaced by the project and should not define a type",
+            ],
+            [
+                "  aws:region:\n    default: x\n",
+                "Configuration key 'aws:region' is not namespaced by the project and should not define a default value. Did you mean to use the 'value' attribute instead of 'default'?",
+            ],
+            [
+                "  zones:\n    type: array\n",
+                "The configuration key 'zones' declares an array but does not specify the underlying type via the 'items' attribute",
+            ],
+            [
+                "  n:\n    type: integer\n    default: many\n",
+                "The default value specified for configuration key 'n' is not of the expected type 'integer'",
+            ],
+        ];
+        for (const [body, message] of refused) {
+            const dir = project(`${HEADER}${body}`, "config: {}\n");
+            assert.throws(() => readProject(dir), refusal(message), body);
+        }
+    });
+});
+
+describe("offline engine: the program launched as the Node.js language host launches it", () => {
+    it("runs node with Pulumi.yaml's nodeargs on the SDK's cmd/run, the host's flags, config and folder", () => {
+        const proj = readProject(PROJECT_DIR);
+        const launch = languageHostCommand({
+            project: proj,
+            stack: "staging",
+            config: { "aws:region": "us-east-1", "llm-platform:tier": "staging" },
+            secretKeys: ["llm-platform:tags"],
+            address: "127.0.0.1:4242",
+            dryRun: true,
+        });
+        assert.deepEqual(launch.argv, [
+            "--import",
+            "tsx",
+            require.resolve("@pulumi/pulumi/cmd/run", { paths: [path.join(PROJECT_DIR, "stacks")] }),
+            "--monitor",
+            "127.0.0.1:4242",
+            "--engine",
+            "127.0.0.1:4242",
+            "--organization",
+            "organization",
+            "--project",
+            "llm-platform",
+            "--root-directory",
+            PROJECT_DIR,
+            "--stack",
+            "staging",
+            "--pwd",
+            path.join(PROJECT_DIR, "stacks"),
+            "--dry-run",
+            "--parallel",
+            String(DEFAULT_PARALLEL),
+            "index.ts",
+        ]);
+        assert.equal(launch.cwd, path.join(PROJECT_DIR, "stacks"));
+        assert.deepEqual(launch.env, {
+            PULUMI_CONFIG: '{"aws:config:region":"us-east-1","llm-platform:config:tier":"staging"}',
+            PULUMI_CONFIG_SECRET_KEYS: '["llm-platform:tags"]',
+        });
+    });
+
+    it("splits nodeargs as the language host's shlex does", () => {
+        assert.deepEqual(splitArgs("--import tsx"), ["--import", "tsx"]);
+        assert.deepEqual(splitArgs(`  --a "b c"  'd e' f\\ g --h=""`), ["--a", "b c", "d e", "f g", "--h="]);
+        assert.throws(() => splitArgs('--a "b'), { name: "UsageError", message: 'nodeargs: unclosed " in "--a \\"b"' });
+    });
+
+    it("runs a main file in its folder and a main folder in itself, as the CLI's getPwdMain", () => {
+        const dir = scratchProject();
+        const at = (main: string) => programLocation({ ...readProject(dir), main: path.join(dir, main) });
+        assert.deepEqual(at("stacks/index.ts"), { pwd: path.join(dir, "stacks"), entryPoint: "index.ts" });
+        assert.deepEqual(at("stacks"), { pwd: path.join(dir, "stacks"), entryPoint: "." });
+        assert.throws(() => at("nope.ts"), {
+            message: `project 'main' could not be read: ${path.join(dir, "nope.ts")}: ENOENT`,
+        });
+    });
+});
+
+/** The problems of a program that fails at the line `line` of stacks/index.ts, run as the CLI runs it. */
+async function failing(program: string): Promise<ProgramError> {
+    const dir = scratchProject();
+    fs.writeFileSync(path.join(dir, "stacks", "index.ts"), program);
+    try {
+        await runStack({ projectDir: dir, stack: "staging", mode: "update", env: NO_COVERAGE });
+    } catch (e) {
+        assert.ok(e instanceof ProgramError, String(e));
+        return e;
+    }
+    assert.fail("the program should have failed");
+}
+
+describe("offline engine: errors reach the user as their message", function () {
+    this.timeout(120_000);
+    let component: ProgramError;
+    let unexpected: ProgramError;
+    before(async () => {
+        [component, unexpected] = await Promise.all([
+            failing(
+                [
+                    'import "./stackTraces";',
+                    'import { ContainerRegistry } from "../components/aws/containerRegistry";',
+                    "export = () => {",
+                    '    new ContainerRegistry("images", { untaggedExpireDays: 0 });',
+                    "};",
+                    "",
+                ].join("\n"),
+            ),
+            failing(
+                [
+                    'import "./stackTraces";',
+                    "export = () => {",
+                    "    const settings: Record<string, { replicas: number }> = {};",
+                    "    return { replicas: settings.serving.replicas };",
+                    "};",
+                    "",
+                ].join("\n"),
+            ),
+        ]);
+    });
+
+    it("a component's refusal is the component's message, tied to its URN, without a stack trace", () => {
+        assert.equal(component.configuration, false);
+        assert.equal(
+            component.message,
+            'ContainerRegistry "images": invalid arguments:\n  untaggedExpireDays: expected an integer between 1 and 365, received 0',
+        );
+        assert.deepEqual(
+            component.diagnostics.filter((d) => d.severity === "error").map((d) => d.urn),
+            ["urn:pulumi:staging::llm-platform::llm-platform:aws:ContainerRegistry::images"],
+        );
+    });
+
+    it("an unexpected error names the TypeScript line it happened on and only real files", () => {
+        assert.equal(unexpected.configuration, false);
+        const lines = unexpected.message.split("\n");
+        assert.match(lines[0], /^Running program '.*\/stacks\/index\.ts' failed with an unhandled exception:$/);
+        assert.equal(lines[1], "TypeError: Cannot read properties of undefined (reading 'replicas')");
+        assert.match(lines[2], /^ {4}at .*\/stacks\/index\.ts:4:41\)$/);
+        // Frames of dependencies are printed as V8 reports them: no invented `node_modules/@pulumi/x.ts`
+        // paths (on which Node 20.20's util.inspect spends a minute, docs/UPSTREAM.md).
+        for (const frame of lines.filter((l) => l.includes("node_modules")))
+            assert.match(frame, /node_modules\/@?[\w.-]+(\/[\w.-]+)*\.js:\d+:\d+\)?$/, frame);
+    });
+});
+
+/** Every string leaf that is the preview's unknown, by path. */
+function unknownPaths(value: unknown, at = ""): string[] {
+    if (value === UNKNOWN_VALUE) return [at];
+    if (Array.isArray(value)) return value.flatMap((v, i) => unknownPaths(v, `${at}[${i}]`));
+    if (typeof value === "object" && value !== null)
+        return Object.entries(value).flatMap(([k, v]) => unknownPaths(v, at ? `${at}.${k}` : k));
+    return [];
+}
+
+describe("offline engine: the preview and update views", () => {
+    let preview: RunResult;
+    let update: RunResult;
+    before(async () => {
+        [preview, update] = await Promise.all([planOf("prod", "preview"), planOf("prod", "update")]);
+    });
+
+    it("registers the same resources with the same dependencies in both views", () => {
+        const shape = (r: RunResult) =>
+            r.export.deployment.resources.map((x) => ({
+                urn: x.urn,
+                parent: x.parent,
+                dependencies: x.dependencies,
+                propertyDependencies: x.propertyDependencies,
+                protect: x.protect,
+            }));
+        assert.deepEqual(shape(preview), shape(update));
+    });
+
+    it("leaves what AWS computes unknown in a preview, and knows the names Pulumi gives", () => {
+        const bucket = (r: RunResult): ExportedResource => find(r.export, "aws:s3/bucket:Bucket", "models-bucket");
+        assert.equal(bucket(preview).id, undefined);
+        assert.equal(bucket(preview).outputs?.arn, UNKNOWN_VALUE);
+        assert.match(String(bucket(preview).outputs?.bucket), /^models-bucket-[0-9a-f]{7}$/);
+        assert.equal(bucket(preview).outputs?.bucket, bucket(update).id);
+        assert.equal(find(preview.export, "aws:kms/key:Key", "models-key").outputs?.arn, UNKNOWN_VALUE);
+        // The bucket's configuration names it by name, so it is known and the pack can match it.
+        const versioning = find(preview.export, "aws:s3/bucketVersioning:BucketVersioning", "models-versioning");
+        assert.equal(versioning.inputs?.bucket, bucket(update).id);
+        for (const r of preview.export.deployment.resources.filter((x) => x.custom))
+            assert.equal(r.id, undefined, `${r.urn} has no id before it is created`);
+    });
+
+    it("knows every workload's shape in a preview: only the image built in the same update is unknown", () => {
+        const workloads = preview.export.deployment.resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment");
+        assert.equal(workloads.length, 2);
+        for (const w of workloads) {
+            assert.deepEqual(unknownPaths(w.inputs), ["spec.template.spec.containers[0].image"], w.urn);
+            const container = (w.inputs?.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } })
+                .template.spec.containers[0];
+            for (const field of ["livenessProbe", "readinessProbe", "startupProbe", "resources", "securityContext"])
+                assert.equal(typeof container[field], "object", `${w.urn} ${field}`);
+        }
+    });
+
+    it("sends no invoke whose arguments are unknown in a preview, as the SDK does", () => {
+        const token = "aws:ecr/getAuthorizationToken:getAuthorizationToken";
+        assert.ok(update.invokes.includes(token));
+        assert.ok(!preview.invokes.includes(token), "the registry id is unknown until the registry exists");
+    });
+
+    it("records where the program created each resource, at the TypeScript line and column", () => {
+        // The SDK records the first frame that names a function and a file, as V8 formats it; a
+        // resource created in an anonymous callback (a loop's \`map\`) has none, with the CLI too.
+        const positioned = update.export.deployment.resources.filter((r) => r.sourcePosition);
+        assert.ok(positioned.length > 60, `${positioned.length} resources have a position`);
+        const lines = new Map<string, string[]>();
+        for (const r of positioned) {
+            const m = /^project:\/\/\/(.+)#(\d+),(\d+)$/.exec(r.sourcePosition!);
+            assert.ok(m, r.sourcePosition);
+            const [, file, line, column] = m;
+            if (!lines.has(file)) lines.set(file, fs.readFileSync(path.join(PROJECT_DIR, file), "utf8").split("\n"));
+            const text = lines.get(file)![Number(line) - 1].slice(Number(column) - 1);
+            assert.match(text, /^new [\w.]+\(/, `${r.urn} at ${r.sourcePosition}: ${text}`);
+        }
+        assert.match(
+            find(update.export, "aws:s3/bucket:Bucket", "models-bucket").sourcePosition!,
+            /^project:\/\/\/components\/aws\/hardenedBucket\.ts#\d+,\d+$/,
+        );
+    });
+});

@@ -1,0 +1,149 @@
+/**
+ * The reference stacks' plans, shared by every test file: each plan is a program process (as
+ * under the Pulumi CLI), so a stack is planned once per view and run, not once per test. The
+ * root hook starts them all in the background, two at a time, while the first tests run.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { runStack, type PlanMode, type RunOptions, type RunResult } from "../tools/engine/run";
+import { PROJECT_DIR, scratchProject } from "./helpers";
+
+export const REFERENCE_STACKS = ["staging", "prod", "ecs"] as const;
+export type ReferenceStack = (typeof REFERENCE_STACKS)[number];
+
+/** Empty, not absent: Node passes its own NODE_V8_COVERAGE on to children that do not set one. */
+export const NO_COVERAGE: Readonly<Record<string, string>> = { NODE_V8_COVERAGE: "" };
+
+const plans = new Map<string, Promise<RunResult>>();
+const queue: Array<() => void> = [];
+let running = 0;
+/** Plans at once: one per core of the CI machine. */
+const CONCURRENCY = 2;
+
+function slot<T>(work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+        const start = (): void => {
+            running++;
+            work()
+                .then(resolve, reject)
+                .finally(() => {
+                    running--;
+                    queue.shift()?.();
+                });
+        };
+        if (running < CONCURRENCY) start();
+        else queue.push(start);
+    });
+}
+
+/**
+ * The plan of a reference stack in a view, made once per test run. Treat it as read-only: other
+ * tests share it.
+ */
+export function planOf(stack: ReferenceStack, mode: PlanMode = "update"): Promise<RunResult> {
+    const key = `${stack}/${mode}`;
+    let plan = plans.get(key);
+    if (!plan) {
+        // The update views run under coverage (they are the stack program's coverage); the others do
+        // not, since each process's V8 coverage is megabytes for c8 to merge.
+        const env = mode === "update" ? undefined : NO_COVERAGE;
+        plan = slot(() => runStack({ projectDir: PROJECT_DIR, stack, mode, env }));
+        // Tests that never await this plan must not see an unhandled rejection; those that do still see it.
+        plan.catch(() => undefined);
+        plans.set(key, plan);
+    }
+    return plan;
+}
+
+/** A plan with config set on top of a stack file, as `pulumi config set` would; run once per distinct input. */
+export function planWith(
+    stack: ReferenceStack,
+    overrides: Readonly<Record<string, string>>,
+    mode: PlanMode = "update",
+): Promise<RunResult> {
+    const key = `${stack}/${mode}/${JSON.stringify(overrides)}`;
+    let plan = plans.get(key);
+    if (!plan) {
+        plan = slot(() =>
+            runStack({ projectDir: PROJECT_DIR, stack, mode, configOverrides: overrides, env: NO_COVERAGE }),
+        );
+        plan.catch(() => undefined);
+        plans.set(key, plan);
+    }
+    return plan;
+}
+
+/** Starts the plans the tests use, without waiting for them (in the order the test files need them). */
+export function startReferencePlans(): void {
+    for (const stack of REFERENCE_STACKS) void planOf(stack, "update");
+    void planOf("prod", "preview");
+    void planOf("staging", "preview");
+    for (const [stack, overrides, mode] of OVERRIDE_PLANS) void planWith(stack, overrides, mode);
+    void sharedRunner({ projectDir: stagingWithEscAndSecret(), stack: "staging", mode: "update" });
+    void ecsWithPrebuiltImage();
+}
+
+/**
+ * A runner for the commands (`plan`, `policy`) that shares plans: a reference stack of this
+ * project without overrides comes from {@link planOf}; any other plan is made once per distinct
+ * input and run.
+ */
+export function sharedRunner(options: RunOptions): Promise<RunResult> {
+    const mode = options.mode ?? "preview";
+    if (options.accountId !== undefined || options.sink !== undefined || options.env !== undefined)
+        return runStack({ ...options, env: { ...NO_COVERAGE, ...options.env } });
+    const reference = (REFERENCE_STACKS as readonly string[]).includes(options.stack);
+    if (reference && path.resolve(options.projectDir) === PROJECT_DIR) {
+        return options.configOverrides === undefined
+            ? planOf(options.stack as ReferenceStack, mode)
+            : planWith(options.stack as ReferenceStack, options.configOverrides, mode);
+    }
+    const key = `${path.resolve(options.projectDir)}/${options.stack}/${mode}/${JSON.stringify(options.configOverrides ?? {})}`;
+    let plan = plans.get(key);
+    if (!plan) {
+        plan = slot(() => runStack({ ...options, mode, env: NO_COVERAGE }));
+        plan.catch(() => undefined);
+        plans.set(key, plan);
+    }
+    return plan;
+}
+
+let scratchStaging: string | undefined;
+
+/**
+ * A copy of the project whose staging stack file also imports an ESC environment and sets a
+ * secure provider key: what the engine must warn about and keep secret. Made once per run.
+ */
+export function stagingWithEscAndSecret(): string {
+    if (scratchStaging === undefined) {
+        scratchStaging = scratchProject();
+        fs.appendFileSync(
+            path.join(scratchStaging, "Pulumi.staging.yaml"),
+            "  aws:secretKey:\n    secure: v1:abcdef==\nenvironment:\n  - llm-platform/staging\n",
+        );
+    }
+    return scratchStaging;
+}
+
+/** A prebuilt image by digest, as `llm-platform:image.reference` takes it. */
+export const PREBUILT_IMAGE = `111122223333.dkr.ecr.us-east-1.amazonaws.com/inference@sha256:${"c".repeat(64)}`;
+
+/**
+ * The ECS stack previewed with a prebuilt image: nothing in its task definition waits for a
+ * build, so the container definitions are known in the preview.
+ */
+export function ecsWithPrebuiltImage(): Promise<RunResult> {
+    return planWith("ecs", { "llm-platform:image": JSON.stringify({ reference: PREBUILT_IMAGE }) }, "preview");
+}
+
+/** The plans the tests use, started in the background by the root hook: two at a time from the start. */
+export const OVERRIDE_PLANS: ReadonlyArray<[ReferenceStack, Record<string, string>, PlanMode]> = [
+    ["prod", { "llm-platform:serving": '{"strategy":"canary"}' }, "update"],
+    ["prod", { "llm-platform:serving": '{"activeColor":"green"}' }, "update"],
+    ["staging", { "llm-platform:serving": '{"activeColor":"green"}' }, "update"],
+    [
+        "prod",
+        { "llm-platform:serving": '{"queueLengthMetric":{"name":"llm_inference_queue_length","averageValue":"10"}}' },
+        "update",
+    ],
+];
