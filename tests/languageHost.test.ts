@@ -7,6 +7,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { plan } from "../tools/cli/plan";
 import { DEFAULT_PARALLEL, languageHostCommand, splitArgs } from "../tools/engine/host";
 import { missingKeysMessage, programLocation, readProject, readStackConfig, UsageError } from "../tools/engine/project";
 import { ProgramError, runStack, type RunResult } from "../tools/engine/run";
@@ -143,6 +144,13 @@ describe("offline engine: stack config validated as the Pulumi CLI validates it"
             const dir = project(`${HEADER}${body}`, "config: {}\n");
             assert.throws(() => readProject(dir), refusal(message), body);
         }
+        const python = project("name: llm-platform\nruntime: python\n", "config: {}\n");
+        assert.throws(
+            () => readProject(python),
+            refusal(
+                `${path.join(python, "Pulumi.yaml")}: runtime must be nodejs (the offline engine runs Node.js programs), received "python"`,
+            ),
+        );
     });
 });
 
@@ -204,12 +212,17 @@ describe("offline engine: the program launched as the Node.js language host laun
     });
 });
 
-/** The problems of a program that fails at the line `line` of stacks/index.ts, run as the CLI runs it. */
-async function failing(program: string): Promise<ProgramError> {
+/** A copy of the project whose entry point is `program`. */
+function withProgram(program: string): string {
     const dir = scratchProject();
     fs.writeFileSync(path.join(dir, "stacks", "index.ts"), program);
+    return dir;
+}
+
+/** What a program that fails reports, run as the CLI runs it. */
+async function failing(program: string): Promise<ProgramError> {
     try {
-        await runStack({ projectDir: dir, stack: "staging", mode: "update", env: NO_COVERAGE });
+        await runStack({ projectDir: withProgram(program), stack: "staging", mode: "update", env: NO_COVERAGE });
     } catch (e) {
         assert.ok(e instanceof ProgramError, String(e));
         return e;
@@ -221,7 +234,26 @@ describe("offline engine: errors reach the user as their message", function () {
     this.timeout(120_000);
     let component: ProgramError;
     let unexpected: ProgramError;
+    let chatty: string;
     before(async () => {
+        const talking = withProgram(
+            [
+                'import * as pulumi from "@pulumi/pulumi";',
+                "export = () => {",
+                '    console.log("loading weights manifest");',
+                '    pulumi.log.warn("no model version pinned; using latest");',
+                "    return {};",
+                "};",
+                "",
+            ].join("\n"),
+        );
+        let printed = "";
+        const planned = plan(
+            ["--stack", "staging", "--project", talking],
+            () => undefined,
+            (s) => (printed += s),
+            (options) => runStack({ ...options, env: NO_COVERAGE }),
+        ).then(() => (chatty = printed));
         [component, unexpected] = await Promise.all([
             failing(
                 [
@@ -244,6 +276,14 @@ describe("offline engine: errors reach the user as their message", function () {
                 ].join("\n"),
             ),
         ]);
+        await planned;
+    });
+
+    it("a program's warnings and what it prints reach the user, as `pulumi preview` shows them", () => {
+        assert.equal(
+            chatty,
+            "warning: no model version pinned; using latest\nprogram output:\nloading weights manifest\n",
+        );
     });
 
     it("a component's refusal is the component's message, tied to its URN, without a stack trace", () => {

@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderMermaid } from "../engine/mermaid";
 import { renderPlan } from "../engine/render";
+import { urnName } from "../engine/stackExport";
 import { runStack, type RunOptions, type RunResult } from "../engine/run";
 import { checkOutputFolder, parseCommandLine, parseMode, runCommand, UsageError } from "./cli";
 
@@ -54,6 +55,10 @@ export async function plan(
                 "they cannot be opened offline, so values they provide are missing from this plan\n",
         );
     }
+    // What `pulumi preview` shows as diagnostics: the program's warnings and what it printed.
+    for (const d of result.diagnostics.filter((x) => x.severity === "warning"))
+        err(`warning: ${d.urn ? `${urnName(d.urn)}: ` : ""}${d.message}\n`);
+    if (result.output.trim() !== "") err(`program output:\n${result.output.trimEnd()}\n`);
     const mermaid = values.format === "mermaid";
     out(
         mermaid

@@ -250,8 +250,8 @@ export class OfflineMonitor {
             }
         }
         // A cycle cannot come from a program; should one appear, keep what is left in registration order.
-        for (const r of this.captured) if (!out.includes(r)) out.push(r);
-        return out;
+        const placed = new Set(out);
+        return [...out, ...this.captured.filter((r) => !placed.has(r))];
     }
 
     /** Outputs the root stack registered (secrets kept marked). */
@@ -309,7 +309,6 @@ export class OfflineMonitor {
             ),
             signalAndWaitForShutdown: this.handle(() => new Empty()),
             call: unsupported("method calls on resources (Call)"),
-            streamInvoke: unsupported("streamed invokes"),
             registerStackTransform: unsupported("stack transforms (registerResourceTransform)"),
             registerStackInvokeTransform: unsupported("invoke transforms"),
             registerResourceHook: unsupported("resource hooks"),

@@ -51,6 +51,8 @@ export interface RunResult {
     readonly diagnostics: readonly Diagnostic[];
     /** The invokes (data source tokens) the program sent, in order. */
     readonly invokes: readonly string[];
+    /** What the program process printed (stdout, then stderr); empty for an inline program. */
+    readonly output: string;
 }
 
 /** The Pulumi CLI version whose export format this mirrors. */
@@ -129,10 +131,14 @@ export async function runStack(options: RunOptions): Promise<RunResult> {
                 output,
             );
         }
+        return {
+            ...result(project.name, options.stack, monitor),
+            environments: stackConfig.environments,
+            output: `${exit.stdout}${exit.stderr}`,
+        };
     } finally {
         monitor.stop();
     }
-    return { ...result(project.name, options.stack, monitor), environments: stackConfig.environments };
 }
 
 export interface ProgramOptions {
@@ -178,10 +184,10 @@ export async function runProgram(options: ProgramOptions): Promise<Omit<RunResul
     } finally {
         monitor.stop();
     }
-    return result(options.project, options.stack, monitor);
+    return { ...result(options.project, options.stack, monitor), output: "" };
 }
 
-function result(project: string, stack: string, monitor: OfflineMonitor): Omit<RunResult, "environments"> {
+function result(project: string, stack: string, monitor: OfflineMonitor): Omit<RunResult, "environments" | "output"> {
     return {
         project,
         stack,
