@@ -10,7 +10,8 @@ import * as path from "node:path";
 import { plan } from "../tools/cli/plan";
 import { DEFAULT_PARALLEL, languageHostCommand, splitArgs } from "../tools/engine/host";
 import { missingKeysMessage, programLocation, readProject, readStackConfig, UsageError } from "../tools/engine/project";
-import { ProgramError, runStack, type RunResult } from "../tools/engine/run";
+import { program } from "../stacks/program";
+import { ProgramError, runProgram, runStack, type RunResult } from "../tools/engine/run";
 import { UNKNOWN_VALUE, type ExportedResource } from "../tools/engine/stackExport";
 import { find, PROJECT_DIR, scratchProject } from "./helpers";
 import { NO_COVERAGE, planOf } from "./plans";
@@ -166,8 +167,8 @@ describe("offline engine: the program launched as the Node.js language host laun
             dryRun: true,
         });
         assert.deepEqual(launch.argv, [
-            "--import",
-            "tsx",
+            "--require",
+            "tsx/cjs",
             require.resolve("@pulumi/pulumi/cmd/run", { paths: [path.join(PROJECT_DIR, "stacks")] }),
             "--monitor",
             "127.0.0.1:4242",
@@ -320,11 +321,73 @@ function unknownPaths(value: unknown, at = ""): string[] {
     return [];
 }
 
+describe("offline engine: the stack program's own stack traces", () => {
+    it("maps this project's frames to their TypeScript line and prints other frames as V8 does", () => {
+        // Loading the entry point installs the program's formatter; the test process keeps its own.
+        const saved = Error.prepareStackTrace;
+        let entry: unknown;
+        let traces: typeof import("../stacks/stackTraces");
+        try {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            entry = require("../stacks/index");
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            traces = require("../stacks/stackTraces") as typeof import("../stacks/stackTraces");
+            assert.equal(Error.prepareStackTrace, traces.prepareStackTrace);
+        } finally {
+            Error.prepareStackTrace = saved;
+        }
+        assert.equal(typeof entry, "function", "the CLI calls the entry point's export");
+        const inDependency = path.join(PROJECT_DIR, "node_modules", "@pulumi", "pulumi", "resource.js");
+        assert.equal(traces.framePosition(inDependency, 10, 5), `${inDependency}:10:5`);
+        const elsewhere = "/opt/other/index.js";
+        assert.equal(traces.framePosition(elsewhere, 3, 1), `${elsewhere}:3:1`);
+        // A module of this project loaded by tsx (the test process has Node's source maps on for it).
+        const here = path.join(PROJECT_DIR, "tests", "languageHost.test.ts");
+        const mapped = traces.framePosition(here, 1, 1);
+        assert.match(mapped, new RegExp(`^${here.replace(/[.]/g, "\\.")}:\\d+:\\d+$`));
+        const error = new TypeError("boom");
+        const text = traces.prepareStackTrace(error, [
+            {
+                toString: () => `f (${inDependency}:10:5)`,
+                getFileName: () => inDependency,
+                getLineNumber: () => 10,
+                getColumnNumber: () => 5,
+            } as unknown as NodeJS.CallSite,
+        ]);
+        assert.equal(text, `TypeError: boom\n    at f (${inDependency}:10:5)`);
+    });
+});
+
 describe("offline engine: the preview and update views", () => {
     let preview: RunResult;
     let update: RunResult;
     before(async () => {
         [preview, update] = await Promise.all([planOf("prod", "preview"), planOf("prod", "update")]);
+    });
+
+    it("the stack's program run inline (as the Automation API runs one) registers exactly what the process registers", async () => {
+        const proj = readProject(PROJECT_DIR);
+        const cfg = readStackConfig(PROJECT_DIR, proj, "prod");
+        // In the program's folder, as the language host runs it (the image's build context is relative to it).
+        const cwd = process.cwd();
+        process.chdir(path.join(PROJECT_DIR, "stacks"));
+        let inline: Omit<RunResult, "environments">;
+        try {
+            inline = await runProgram({
+                project: proj.name,
+                stack: "prod",
+                config: cfg.values,
+                secretKeys: cfg.secretKeys,
+                mode: "update",
+                program: () => program(),
+            });
+        } finally {
+            process.chdir(cwd);
+        }
+        const withoutPositions = (r: Omit<RunResult, "environments">) =>
+            r.export.deployment.resources.map(({ sourcePosition: _position, ...rest }) => rest);
+        assert.deepEqual(withoutPositions(inline), withoutPositions(update));
+        assert.deepEqual(inline.outputs, update.outputs);
     });
 
     it("registers the same resources with the same dependencies in both views", () => {

@@ -44,10 +44,9 @@ export function planOf(stack: ReferenceStack, mode: PlanMode = "update"): Promis
     const key = `${stack}/${mode}`;
     let plan = plans.get(key);
     if (!plan) {
-        // The update views run under coverage (they are the stack program's coverage); the others do
-        // not, since each process's V8 coverage is megabytes for c8 to merge.
-        const env = mode === "update" ? undefined : NO_COVERAGE;
-        plan = slot(() => runStack({ projectDir: PROJECT_DIR, stack, mode, env }));
+        // Not under coverage: each program process's V8 coverage is megabytes for c8 to merge, and the
+        // stack program's code is covered in-process (the inline run of languageHost.test.ts).
+        plan = slot(() => runStack({ projectDir: PROJECT_DIR, stack, mode, env: NO_COVERAGE }));
         // Tests that never await this plan must not see an unhandled rejection; those that do still see it.
         plan.catch(() => undefined);
         plans.set(key, plan);

@@ -18,14 +18,17 @@ const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "gate-"));
 const fixture = (name: string): string => path.join(PROJECT_DIR, "tests", "fixtures", name);
 const prodConfig = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "policies", "config", "prod.json"), "utf8"));
 
+let pack: PackProcess;
+
+/** Runs the command in-process with the shared plans and the suite's pack (which it must not stop). */
 async function collect(argv: string[]) {
     let stdout = "";
-    const code = await policy(argv, (s) => void (stdout += s), sharedRunner);
+    const shared = (): Promise<PackProcess> => Promise.resolve({ port: pack.port, stop: () => undefined });
+    const code = await policy(argv, (s) => void (stdout += s), sharedRunner, shared);
     return { code, stdout };
 }
 
 describe("the offline policy gate over the analyzer protocol", () => {
-    let pack: PackProcess;
     let prod: StackExport;
     before(async () => {
         pack = await startPack();

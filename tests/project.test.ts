@@ -17,7 +17,10 @@ describe("project files", () => {
         const project = yamlOf("Pulumi.yaml");
         assert.equal(project.name, "llm-platform");
         assert.equal(project.main, "stacks/index.ts");
-        assert.deepEqual(project.runtime, { name: "nodejs", options: { typescript: false, nodeargs: "--import tsx" } });
+        assert.deepEqual(project.runtime, {
+            name: "nodejs",
+            options: { typescript: false, nodeargs: "--require tsx/cjs" },
+        });
         const pkg = JSON.parse(read("package.json")) as { dependencies: Record<string, string> };
         assert.ok(pkg.dependencies.tsx, "tsx is a runtime dependency, not a dev one: pulumi up needs it");
     });

@@ -24,13 +24,14 @@ export const POLICY_USAGE =
 const HELP_URI = "https://github.com/llm-platform/llm-platform/blob/main/README.md";
 
 /**
- * The command. `run` plans a `--stack` (the offline engine, {@link runStack}); tests pass one that
- * shares plans between them.
+ * The command. `run` plans a `--stack` (the offline engine, {@link runStack}) and `start` starts
+ * the pack ({@link startPack}); tests pass ones that share plans and a pack between them.
  */
 export async function policy(
     argv: string[],
     out: (s: string) => void,
     run: (options: RunOptions) => Promise<RunResult> = runStack,
+    start: () => Promise<PackProcess> = startPack,
 ): Promise<number> {
     const { values, positionals } = parseCommandLine(
         argv,
@@ -87,7 +88,7 @@ export async function policy(
         }
     } else {
         // The pack starts while the stack is planned: both are processes of their own.
-        packStarting = startPack();
+        packStarting = start();
         try {
             resources = (await run({ projectDir, stack: values.stack as string, mode })).export.deployment.resources;
         } catch (e) {
@@ -99,7 +100,7 @@ export async function policy(
         }
     }
 
-    const pack = await (packStarting ?? startPack());
+    const pack = await (packStarting ?? start());
     let result;
     try {
         result = await analyze(pack.port, resources, config);
