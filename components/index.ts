@@ -20,3 +20,4 @@ export * from "./k8s/alertmanagerConfig";
 export * from "./k8s/alertRules";
 export * from "./k8s/dashboards";
 export * from "./k8s/monitoringStack";
+export * from "./vllm";

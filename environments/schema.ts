@@ -13,6 +13,7 @@ import { GPU_INSTANCE_TYPES } from "../components/aws/gpuInstances";
 import { GPU_AMI_TYPES } from "../components/aws/gpuNodePool";
 import { SECRET_REFERENCE } from "../components/aws/ecsTask";
 import { CLOUDWATCH_RETENTION_DAYS } from "../components/aws/network";
+import { LIVENESS_PATH, READINESS_PATH } from "../components/vllm";
 
 export const CONFIG_NAMESPACE = "llm-platform";
 
@@ -461,15 +462,15 @@ const SERVING_DEFAULTS: Omit<Settings["serving"], "scaleDownInactive" | "replica
     green: { modelVersion: "v1" },
     gpus: 1,
     containerPort: 8000,
-    healthPath: "/health",
-    readyPath: "/ready",
+    healthPath: LIVENESS_PATH,
+    readyPath: READINESS_PATH,
     startupTimeoutSeconds: 600,
     targetCpuUtilization: 70,
     ingressNamespaces: ["ingress-nginx"],
     ingressCidrs: [],
     prometheusNamespace: "monitoring",
     canary: { ...DEFAULT_CANARY },
-    smokeTest: { path: "/health", expectedStatus: 200, latencyBudgetMs: 500, attempts: 5 },
+    smokeTest: { path: READINESS_PATH, expectedStatus: 200, latencyBudgetMs: 500, attempts: 5 },
 };
 
 export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {

@@ -50,7 +50,7 @@ export function goodDeployment(name = "inference"): TestResource {
                                     limits: { cpu: "8", memory: "24Gi", "nvidia.com/gpu": "1" },
                                 },
                                 livenessProbe: { httpGet: { path: "/health", port: 8000 } },
-                                readinessProbe: { httpGet: { path: "/ready", port: 8000 } },
+                                readinessProbe: { httpGet: { path: "/v1/models", port: 8000 } },
                             },
                         ],
                     },

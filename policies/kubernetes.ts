@@ -124,7 +124,7 @@ export const k8sProbes: ResourceValidationPolicy = {
     description: "Checks whether every serving container has liveness and readiness probes, and that they differ.",
     severity: "high",
     remediationSteps:
-        "Add a livenessProbe (e.g. GET /health) and a readinessProbe (e.g. GET /ready); readiness should fail while the model loads, liveness only when the process is stuck.",
+        "Add a livenessProbe (e.g. GET /health) and a readinessProbe (e.g. GET /v1/models on vLLM); readiness should fail while the model loads, liveness only when the process is stuck.",
     validateResource: forWorkloads((pod, _args, report) => {
         for (const { label, container, init } of allContainers(pod)) {
             if (init || (container.ports ?? []).length === 0) continue;

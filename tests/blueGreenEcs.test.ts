@@ -197,7 +197,7 @@ describe("BlueGreenEcsService in the ecs stack", () => {
             testListenerRule: r("aws:lb/listenerRule:ListenerRule", "inference-ecs-test-rule").outputs?.arn,
             roleArn: r("aws:iam/role:Role", "inference-ecs-infrastructure-role").outputs?.arn,
         });
-        assert.deepEqual((blue.inputs?.healthCheck as Record<string, unknown>).path, "/ready");
+        assert.deepEqual((blue.inputs?.healthCheck as Record<string, unknown>).path, "/v1/models");
     });
 
     it("does not fight ECS over the weights and target groups it swaps after a deployment", async () => {

@@ -30,7 +30,7 @@ function goodSpec(overrides: Partial<WorkloadSpec> = {}): WorkloadSpec {
         containerPort: 8000,
         probePort: 8000,
         healthPath: "/health",
-        readyPath: "/ready",
+        readyPath: "/v1/models",
         startupTimeoutSeconds: 600,
         runAsUser: 10001,
         logLevel: "INFO",
@@ -72,14 +72,14 @@ describe("inference pod spec", () => {
         });
     });
 
-    it("probes /health for liveness and startup (long enough to load a model) and /ready for readiness", () => {
+    it("probes /health for liveness and startup (long enough to load a model) and /v1/models for readiness", () => {
         assert.deepEqual(
             [container.livenessProbe.httpGet.path, container.livenessProbe.httpGet.port],
             ["/health", 8000],
         );
         assert.deepEqual(
             [container.readinessProbe.httpGet.path, container.readinessProbe.httpGet.port],
-            ["/ready", 8000],
+            ["/v1/models", 8000],
         );
         assert.equal(container.startupProbe.httpGet.path, "/health");
         assert.equal(container.startupProbe.failureThreshold * container.startupProbe.periodSeconds, 600);

@@ -8,6 +8,7 @@ import { GPU_INSTANCE_TYPES } from "./gpuInstances";
 import { nodeLaunchTemplateArgs, serviceTrustPolicy } from "./iam";
 import { CLOUDWATCH_RETENTION_DAYS } from "./network";
 import { assertValid } from "../validation";
+import { LIVENESS_PATH, READINESS_PATH } from "../vllm";
 
 /** The public SSM parameter of the ECS GPU-optimised AMI (Amazon Linux 2023). */
 export const ECS_GPU_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id";
@@ -46,7 +47,7 @@ export interface BlueGreenEcsServiceArgs {
     containerPort?: number;
     /** Container health check. @default "/health" */
     healthPath?: string;
-    /** Target groups' health check. @default "/ready" */
+    /** Target groups' health check. @default "/v1/models" (vLLM: the model is loaded and the API answers) */
     readyPath?: string;
     /** Environment name → Secrets Manager or SSM parameter ARN. @default {} */
     secrets?: Record<string, string>;
@@ -87,7 +88,7 @@ export function validateBlueGreenEcsServiceArgs(args: BlueGreenEcsServiceArgs): 
         cpuUnits: args.cpuUnits ?? 4096,
         memoryMiB: args.memoryMiB ?? 24576,
         containerPort: args.containerPort ?? 8000,
-        healthPath: args.healthPath ?? "/health",
+        healthPath: args.healthPath ?? LIVENESS_PATH,
         runAsUser: 10001,
         logLevel: "INFO",
         secrets: args.secrets ?? {},
@@ -342,7 +343,7 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
                                 cpuUnits: args.cpuUnits ?? 4096,
                                 memoryMiB: args.memoryMiB ?? 24576,
                                 containerPort: port,
-                                healthPath: args.healthPath ?? "/health",
+                                healthPath: args.healthPath ?? LIVENESS_PATH,
                                 runAsUser: 10001,
                                 logLevel: "INFO",
                                 logGroupName: group,
@@ -398,7 +399,7 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
                     targetType: "instance",
                     deregistrationDelay: 60,
                     healthCheck: {
-                        path: args.readyPath ?? "/ready",
+                        path: args.readyPath ?? READINESS_PATH,
                         matcher: "200",
                         interval: 15,
                         timeout: 5,

@@ -17,6 +17,7 @@ import {
     type WorkloadSpec,
 } from "./inferenceWorkload";
 import { assertValid } from "../validation";
+import { LIVENESS_PATH, READINESS_PATH } from "../vllm";
 
 export interface ColorRelease {
     /** Image by digest (checked here when known at construction, e.g. from config). */
@@ -82,9 +83,9 @@ export interface BlueGreenEksServiceArgs {
     containerPort?: number;
     /** @default - containerPort */
     probePort?: number;
-    /** @default "/health" */
+    /** Liveness and startup probe path. @default "/health" (vLLM: the engine is alive) */
     healthPath?: string;
-    /** @default "/ready" */
+    /** Readiness probe path. @default "/v1/models" (vLLM: the model is loaded and the API answers) */
     readyPath?: string;
     /** Longest model load before liveness applies. @default 600 */
     startupTimeoutSeconds?: number;
@@ -154,8 +155,8 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
             resources: args.resources ?? DEFAULT_RESOURCES,
             containerPort,
             probePort: args.probePort ?? containerPort,
-            healthPath: args.healthPath ?? "/health",
-            readyPath: args.readyPath ?? "/ready",
+            healthPath: args.healthPath ?? LIVENESS_PATH,
+            readyPath: args.readyPath ?? READINESS_PATH,
             startupTimeoutSeconds: args.startupTimeoutSeconds ?? 600,
             runAsUser: args.runAsUser ?? 10001,
             logLevel: args.logLevel ?? "INFO",
@@ -314,7 +315,7 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
                             namespaceName,
                             deploymentName,
                             containerPort,
-                            args.healthPath ?? "/health",
+                            args.healthPath ?? LIVENESS_PATH,
                             args.canary,
                         ),
                     },
