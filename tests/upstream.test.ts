@@ -6,9 +6,13 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { poolCapacity } from "../components/aws/gpuInstances";
+import { poolLabels } from "../components/aws/gpuNodePool";
+import { DEVICE_PLUGIN_CHART_VERSION, devicePluginValues } from "../components/k8s/nvidiaDevicePlugin";
 import { LIVENESS_PATH, READINESS_PATH, VLLM_ROUTES, VLLM_VERSION } from "../components/vllm";
 import { TIER_DEFAULTS } from "../environments/schema";
 import type { ExportedResource } from "../tools/engine/stackExport";
+import { chartDefaults, helmCoalesce, renderedScheduling, schedulingProblems } from "./helm";
 import { PROJECT_DIR } from "./helpers";
 import { planOf, REFERENCE_STACKS } from "./plans";
 
@@ -76,4 +80,73 @@ describe("the routes the shipped vLLM image serves", () => {
         );
         assert.equal(TIER_DEFAULTS.prod.serving.smokeTest.path, READINESS_PATH);
     });
+});
+
+describe("the NVIDIA device plugin as Helm renders it (chart 0.18.0)", () => {
+    const defaults = chartDefaults(`nvidia-device-plugin-${DEVICE_PLUGIN_CHART_VERSION}.values.yaml`);
+
+    it("merges values the way Helm does: a table merges into the chart's, null deletes it, lists replace", () => {
+        const chart = { a: { x: 1, y: { z: 2 } }, b: [1, 2], c: "keep", d: { e: 1 } };
+        assert.deepEqual(helmCoalesce(chart, { a: {}, b: [3], d: null }), {
+            a: { x: 1, y: { z: 2 } },
+            b: [3],
+            c: "keep",
+        });
+        assert.deepEqual(helmCoalesce(chart, { a: { y: { z: null }, w: 0 } }), {
+            a: { x: 1, y: {}, w: 0 },
+            b: [1, 2],
+            c: "keep",
+            d: { e: 1 },
+        });
+        assert.deepEqual(renderedScheduling({ nodeSelector: {}, affinity: null, tolerations: [] }), {});
+    });
+
+    it("an empty affinity keeps the chart's NFD affinity, which no node of ours matches", () => {
+        const merged = helmCoalesce(defaults, { ...devicePluginValues(undefined), affinity: {} });
+        const node = { labels: poolLabels("gpu", poolCapacity(["g5.xlarge"]), "AL2023_x86_64_NVIDIA"), taints: [] };
+        assert.deepEqual(schedulingProblems(renderedScheduling(merged), node), [
+            "no required node affinity term matches (feature.node.kubernetes.io/pci-10de.present | feature.node.kubernetes.io/cpu-model.vendor_id | nvidia.com/gpu.present)",
+        ]);
+    });
+
+    for (const stack of ["staging", "prod"] as const) {
+        it(`${stack}: the DaemonSet lands on every AL2023 GPU node and nowhere else`, async () => {
+            const resources = (await planOf(stack)).export.deployment.resources;
+            const release = resources.find(
+                (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.urn.endsWith("::nvidia-device-plugin"),
+            );
+            const values = release?.inputs?.values as Record<string, unknown>;
+            assert.equal(values.affinity, null, "affinity: null reaches the release's inputs");
+            const rendered = renderedScheduling(helmCoalesce(defaults, values));
+            assert.deepEqual(rendered, {
+                nodeSelector: { "llm-platform/nvidia-device-plugin": "daemonset" },
+                tolerations: [
+                    { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
+                    { key: "CriticalAddonsOnly", operator: "Exists" },
+                ],
+            });
+            const groups = resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
+            assert.ok(groups.length >= 2);
+            for (const group of groups) {
+                const inputs = group.inputs as {
+                    labels?: Record<string, string>;
+                    taints?: Array<{ key: string; value: string; effect: string }>;
+                    amiType: string;
+                };
+                const node = {
+                    labels: inputs.labels ?? {},
+                    taints: (inputs.taints ?? []).map((t) => ({
+                        key: t.key,
+                        value: t.value,
+                        effect: ({ NO_SCHEDULE: "NoSchedule", NO_EXECUTE: "NoExecute" } as const)[
+                            t.effect as "NO_SCHEDULE"
+                        ],
+                    })),
+                };
+                const problems = schedulingProblems(rendered, node);
+                if (inputs.amiType === "AL2023_x86_64_NVIDIA") assert.deepEqual(problems, [], group.urn);
+                else assert.notDeepEqual(problems, [], `${group.urn} (${inputs.amiType}) needs no DaemonSet`);
+            }
+        });
+    }
 });

@@ -46,8 +46,11 @@ export function devicePluginConfig(replicas: number | undefined): string {
 export function devicePluginValues(replicas: number | undefined): Record<string, unknown> {
     return {
         nodeSelector: { [LABELS.devicePlugin]: "daemonset" },
-        // The chart's default affinity waits for GPU feature discovery labels; the node selector replaces it.
-        affinity: {},
+        // The chart's default affinity requires node-feature-discovery labels our nodes never carry.
+        // Helm merges a table into the chart's (so `{}` would keep it) and deletes a key set to null;
+        // @pulumi/kubernetes >= 4.30 passes the null through (pulumi-kubernetes#4293). The node
+        // selector above is then the only constraint. See docs/UPSTREAM.md.
+        affinity: null,
         tolerations: [GPU_TOLERATION, { key: "CriticalAddonsOnly", operator: "Exists" }],
         priorityClassName: "system-node-critical",
         config: { map: { default: devicePluginConfig(replicas) } },
