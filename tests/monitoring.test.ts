@@ -8,6 +8,7 @@ import {
     buildAlertmanagerConfig,
     renderAlertmanagerConfig,
     severityRoutes,
+    type AlertReceivers,
 } from "../components/k8s/alertmanagerConfig";
 import {
     alertCatalogue,
@@ -19,18 +20,20 @@ import {
     type Rule,
     type RuleGroup,
 } from "../components/k8s/alertRules";
+import { KUBE_PROMETHEUS_STACK_VERSION, prometheusStackValues } from "../components/k8s/monitoringStack";
+import { chartDefaults, helmCoalesce } from "./helm";
 
 const RUNBOOK = "https://example.com/runbook";
 const groups = (): RuleGroup[] =>
     buildRuleGroups({ metrics: REFERENCE_METRICS, slo: REFERENCE_SLO, job: "inference", runbookBaseUrl: RUNBOOK });
 
 /** Runs one of Prometheus's tools; they come from Debian's prometheus and prometheus-alertmanager packages (.ci/run installs them). */
-function tool(command: "promtool" | "amtool", args: string[]): { code: number | null; out: string } {
+function tool(command: "promtool" | "amtool", args: string[]): { code: number | null; out: string; stdout: string } {
     const r = spawnSync(command, args, { encoding: "utf8" });
     if (r.error && (r.error as NodeJS.ErrnoException).code === "ENOENT") {
         assert.fail(`${command} is not installed: apt-get install prometheus prometheus-alertmanager (.ci/run does)`);
     }
-    return { code: r.status, out: `${r.stdout}${r.stderr}` };
+    return { code: r.status, out: `${r.stdout}${r.stderr}`, stdout: r.stdout };
 }
 
 interface Case {
@@ -294,5 +297,75 @@ describe("Alertmanager configuration, checked with amtool", () => {
             target_matchers: ['severity=~"warning|info"'],
             equal: ["alertname", "service"],
         });
+    });
+});
+
+describe("Alertmanager as kube-prometheus-stack 79.8.2 runs it", () => {
+    const receivers = {
+        slackWebhookUrl: "https://hooks.slack.com/services/T000/B000/XXXX",
+        pagerdutyRoutingKey: "0123456789abcdef0123456789abcdef",
+    };
+    /** Our values merged over the chart's defaults the way Helm merges them. */
+    const merged = (r: AlertReceivers) =>
+        helmCoalesce(
+            chartDefaults(`kube-prometheus-stack-${KUBE_PROMETHEUS_STACK_VERSION}.values.yaml`),
+            prometheusStackValues({
+                retentionDays: 15,
+                storageGiB: 50,
+                replicas: 1,
+                storageClass: "monitoring-gp3",
+                grafanaSecret: "grafana-admin",
+                resources: { cpuRequest: "500m", memoryRequest: "2Gi", memoryLimit: "8Gi" },
+                alertmanagerConfig: buildAlertmanagerConfig(r),
+            }),
+        );
+    const configFile = (r: AlertReceivers): string => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "am-")), "alertmanager.yaml");
+        fs.writeFileSync(file, dump((merged(r).alertmanager as { config: unknown }).config));
+        return file;
+    };
+    const receiverOf = (file: string, labels: string[]): string => {
+        const r = tool("amtool", ["config", "routes", "test", `--config.file=${file}`, ...labels]);
+        assert.equal(r.code, 0, r.out);
+        return r.stdout.trim();
+    };
+
+    it("sends Watchdog and InfoInhibitor nowhere, whatever receivers are configured", () => {
+        for (const r of [receivers, { snsTopicArn: "arn:aws:sns:us-east-1:111122223333:alerts" }, {}]) {
+            const file = configFile(r);
+            assert.equal(tool("amtool", ["check-config", file]).code, 0);
+            assert.equal(receiverOf(file, ["alertname=Watchdog", "severity=none"]), "null");
+            assert.equal(receiverOf(file, ["alertname=InfoInhibitor", "severity=none", "namespace=x"]), "null");
+        }
+    });
+
+    it("still pages critical alerts (ours and the chart's) and sends warnings to chat", () => {
+        const file = configFile(receivers);
+        assert.equal(
+            receiverOf(file, ["alertname=LLMHighErrorRate", "severity=critical", "service=inference"]),
+            "pagerduty",
+        );
+        assert.equal(receiverOf(file, ["alertname=KubePodCrashLooping", "severity=warning", "namespace=x"]), "slack");
+        assert.equal(receiverOf(file, ["alertname=KubeNodeNotReady", "severity=info"]), "null");
+    });
+
+    it("keeps the chart's templates and resolve timeout, and our routes, inhibitions and receivers whole", () => {
+        const config = (merged(receivers).alertmanager as { config: Record<string, unknown> }).config;
+        assert.deepEqual(config.templates, ["/etc/alertmanager/config/*.tmpl"]);
+        assert.deepEqual(config.global, { resolve_timeout: "5m" });
+        assert.deepEqual(config.route, buildAlertmanagerConfig(receivers).route);
+        assert.deepEqual(config.inhibit_rules, buildAlertmanagerConfig(receivers).inhibit_rules);
+        assert.deepEqual(
+            (config.receivers as Array<{ name: string }>).map((r) => r.name),
+            ["null", "slack", "pagerduty"],
+        );
+    });
+
+    it("scrapes no control-plane component EKS keeps out of reach, so their Down alerts are never created", () => {
+        const values = merged(receivers);
+        for (const component of ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"]) {
+            assert.deepEqual(values[component], { enabled: false }, component);
+        }
+        assert.deepEqual(values.defaultRules, { create: true });
     });
 });

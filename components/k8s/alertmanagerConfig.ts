@@ -1,9 +1,16 @@
 /**
  * The Alertmanager configuration: alerts route by severity — critical pages (PagerDuty, or the
  * Slack/SNS channel when no pager is configured), warning goes to chat, info is kept quiet — and
- * a critical alert inhibits the warnings of the same alert and service. Receivers come from
- * settings, their credentials from secrets. Checked with `amtool check-config` in the tests.
+ * a critical alert inhibits the warnings of the same alert and service. kube-prometheus-stack's
+ * always-firing `Watchdog` and its `InfoInhibitor` (severity `none`) keep the chart's null route:
+ * our config replaces the chart's route list, so without it they would reach chat every repeat
+ * interval. Receivers come from settings, their credentials from secrets. Checked with
+ * `amtool check-config` and `amtool config routes test` in the tests, merged over the chart's
+ * defaults as Helm merges it.
  */
+
+/** kube-prometheus-stack's alerts that must never notify (its own default route sends them to "null"). */
+export const SILENT_ALERTS = ["Watchdog", "InfoInhibitor"] as const;
 import { dump } from "js-yaml";
 
 export interface AlertReceivers {
@@ -84,6 +91,8 @@ export function buildAlertmanagerConfig(r: AlertReceivers): Record<string, unkno
             group_interval: "5m",
             repeat_interval: "4h",
             routes: [
+                // First, and without `continue`: these two never reach a receiver.
+                { receiver: "null", matchers: [`alertname=~"${SILENT_ALERTS.join("|")}"`] },
                 {
                     receiver: routes.critical,
                     matchers: ['severity="critical"'],
@@ -105,6 +114,13 @@ export function buildAlertmanagerConfig(r: AlertReceivers): Record<string, unkno
                 source_matchers: ['alertname="LLMTargetDown"'],
                 target_matchers: ['alertname!="LLMTargetDown"'],
                 equal: ["service"],
+            },
+            // The chart's: InfoInhibitor fires while a namespace has info alerts and no warning or
+            // critical one; it mutes those info alerts, and is itself never delivered.
+            {
+                source_matchers: ['alertname="InfoInhibitor"'],
+                target_matchers: ['severity="info"'],
+                equal: ["namespace"],
             },
         ],
         receivers,

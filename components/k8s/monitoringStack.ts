@@ -102,6 +102,14 @@ export function prometheusStackValues(options: {
             },
             config: options.alertmanagerConfig,
         },
+        // EKS runs the control plane out of reach: no scheduler, controller-manager or etcd pods to
+        // scrape, and kube-proxy serves metrics on 127.0.0.1 only. Scraping them would only make
+        // KubeSchedulerDown, KubeControllerManagerDown and KubeProxyDown (critical) fire forever;
+        // disabling a component also drops its rules (docs/UPSTREAM.md).
+        kubeControllerManager: { enabled: false },
+        kubeScheduler: { enabled: false },
+        kubeEtcd: { enabled: false },
+        kubeProxy: { enabled: false },
         grafana: {
             admin: { existingSecret: options.grafanaSecret, userKey: "admin-user", passwordKey: "admin-password" },
             sidecar: {
