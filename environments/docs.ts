@@ -3,7 +3,7 @@
  * README's table cannot drift from the code (a test compares them).
  */
 import type { z } from "zod";
-import { alertCatalogue, buildRuleGroups, REFERENCE_METRICS, REFERENCE_SLO } from "../components/k8s/alertRules";
+import { alertCatalogue, buildRuleGroups, METRIC_PRESETS, REFERENCE_SLO } from "../components/k8s/alertRules";
 import { CONFIG_NAMESPACE, TIER_DEFAULTS, TIERS, gpuNodePoolSchema, settingsSchema, type Tier } from "./schema";
 
 export interface ConfigKeyDoc {
@@ -71,10 +71,10 @@ export function renderConfigTable(): string {
     return ["| Key | Description | staging | prod |", "|---|---|---|---|", ...rows].join("\n");
 }
 
-/** The README's alert table: every alert with its condition, severity and where it routes. */
+/** The README's alert table: every alert with its condition, severity and where it routes, for the default metric preset. */
 export function renderAlertTable(): string {
     const groups = buildRuleGroups({
-        metrics: REFERENCE_METRICS,
+        metrics: METRIC_PRESETS[TIER_DEFAULTS.prod.monitoring.metricsPreset],
         slo: REFERENCE_SLO,
         job: "inference",
         runbookBaseUrl: "",

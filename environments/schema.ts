@@ -301,7 +301,9 @@ export const settingsSchema = z.strictObject({
         .strictObject({
             metricsPreset: z
                 .enum(["reference", "vllm"])
-                .describe("Metric names the rules and dashboards read: the reference app's or vLLM's own."),
+                .describe(
+                    "Metric names the rules and dashboards read: vLLM's own (the shipped image; the latency standard applies to time to first token) or the reference app's `llm_*` (request duration).",
+                ),
             retentionDays: intIn(1, 3650).describe("Days Prometheus keeps metrics."),
             storageGiB: intIn(10, 16384).describe("Size of each Prometheus volume (gp3, encrypted)."),
             replicas: intIn(1, 5).describe("Prometheus and Alertmanager replicas."),
@@ -426,7 +428,7 @@ const MONITORING_DEFAULTS: Omit<
     Settings["monitoring"],
     "retentionDays" | "storageGiB" | "replicas" | "prometheusResources"
 > = {
-    metricsPreset: "reference",
+    metricsPreset: "vllm",
     slo: { ...REFERENCE_SLO },
     alerting: {},
     runbookBaseUrl: "https://github.com/llm-platform/llm-platform/blob/main/README.md",

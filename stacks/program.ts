@@ -14,7 +14,7 @@ import { GpuNodePool } from "../components/aws/gpuNodePool";
 import { InferenceImage } from "../components/aws/inferenceImage";
 import { ModelArtifactBucket } from "../components/aws/modelArtifactBucket";
 import { Network } from "../components/aws/network";
-import { REFERENCE_METRICS, VLLM_METRICS } from "../components/k8s/alertRules";
+import { METRIC_PRESETS } from "../components/k8s/alertRules";
 import { BlueGreenEksService } from "../components/k8s/blueGreenEksService";
 import { MonitoringStack } from "../components/k8s/monitoringStack";
 import { NvidiaDevicePlugin } from "../components/k8s/nvidiaDevicePlugin";
@@ -119,7 +119,7 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
         services: [
             { name: "inference", namespace: service.namespace, selector: { "app.kubernetes.io/name": "inference" } },
         ],
-        metrics: settings.monitoring.metricsPreset === "vllm" ? VLLM_METRICS : REFERENCE_METRICS,
+        metrics: METRIC_PRESETS[settings.monitoring.metricsPreset],
         slo: settings.monitoring.slo,
         receivers: pulumi.secret({ ...settings.monitoring.alerting, region: settings.region }),
         retentionDays: settings.monitoring.retentionDays,

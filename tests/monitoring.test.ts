@@ -17,6 +17,7 @@ import {
     REFERENCE_METRICS,
     REFERENCE_SLO,
     VLLM_METRICS,
+    type MetricNames,
     type Rule,
     type RuleGroup,
 } from "../components/k8s/alertRules";
@@ -47,124 +48,159 @@ interface Case {
 
 const ok = (perMinute: number, minutes = 240) => `0+${perMinute}x${minutes}`;
 const gauge = (value: number, minutes = 240) => `${value}x${minutes}`;
-const latency = (le01: number, le05: number, le1: number) => [
-    { series: 'llm_request_duration_seconds_bucket{job="inference",le="0.1"}', values: ok(le01) },
-    { series: 'llm_request_duration_seconds_bucket{job="inference",le="0.5"}', values: ok(le05) },
-    { series: 'llm_request_duration_seconds_bucket{job="inference",le="1"}', values: ok(le1) },
-    { series: 'llm_request_duration_seconds_bucket{job="inference",le="2.5"}', values: ok(400) },
-    { series: 'llm_request_duration_seconds_bucket{job="inference",le="5"}', values: ok(400) },
-    { series: 'llm_request_duration_seconds_bucket{job="inference",le="+Inf"}', values: ok(400) },
-];
-const traffic = (okPerMinute: number, errorsPerMinute: number) => [
-    { series: 'llm_requests_total{job="inference",status="200"}', values: ok(okPerMinute) },
-    { series: 'llm_requests_total{job="inference",status="500"}', values: ok(errorsPerMinute) },
-];
+
+/** How each preset's series look on the wire, beyond the metric names. */
+interface Wire {
+    metrics: MetricNames;
+    /** Status label values of a success and of a server error. */
+    okStatus: string;
+    errorStatus: string;
+    /** Labels of an inference request, and of a readiness probe request when they share the counter. */
+    request: string;
+    probe?: string;
+    /** Labels of the latency histogram besides job and le. */
+    latencyLabels: string;
+    /** Labels of the GPU utilisation gauge. */
+    gpuLabels: string;
+}
+
+const WIRES: Record<"reference" | "vllm", Wire> = {
+    reference: {
+        metrics: REFERENCE_METRICS,
+        okStatus: "200",
+        errorStatus: "500",
+        request: 'job="inference"',
+        latencyLabels: 'job="inference"',
+        gpuLabels: 'job="inference"',
+    },
+    // vLLM v0.11: prometheus-fastapi-instrumentator groups status codes ("2xx"); the readiness probe
+    // hits /v1/models on the same counter; vllm:* series carry model_name; DCGM labels GPUs.
+    vllm: {
+        metrics: VLLM_METRICS,
+        okStatus: "2xx",
+        errorStatus: "5xx",
+        request: 'job="inference",handler="/v1/chat/completions",method="POST"',
+        probe: 'job="inference",handler="/v1/models",method="GET"',
+        latencyLabels: 'job="inference",model_name="llama",engine="0"',
+        gpuLabels: 'gpu="0",Hostname="node-1",modelName="NVIDIA A10G"',
+    },
+};
 
 /** Synthetic series: each alert fires on a breach and stays quiet just inside the standard. */
-const CASES: Case[] = [
-    {
-        name: "p95 at 600 ms for 10 minutes",
-        series: latency(0, 375, 400),
-        alert: "LLMHighP95Latency",
-        at: "25m",
-        fires: {},
-    },
-    { name: "p95 at 400 ms", series: latency(320, 400, 400), alert: "LLMHighP95Latency", at: "25m" },
-    { name: "2 % errors", series: traffic(98, 2), alert: "LLMLowSuccessRate", at: "25m", fires: {} },
-    { name: "0.5 % errors", series: traffic(995, 5), alert: "LLMLowSuccessRate", at: "25m" },
-    {
-        name: "2 % errors exhaust the budget 20x too fast",
-        series: traffic(98, 2),
-        alert: "LLMErrorBudgetBurn1h",
-        at: "70m",
-        fires: {},
-    },
-    { name: "0.1 % errors burn the budget at 1x", series: traffic(999, 1), alert: "LLMErrorBudgetBurn1h", at: "70m" },
-    { name: "0.8 % errors for hours", series: traffic(992, 8), alert: "LLMErrorBudgetBurn6h", at: "200m", fires: {} },
-    {
-        name: "8 % hallucinations",
-        series: [{ series: 'llm_hallucination_rate{job="inference"}', values: gauge(0.08) }],
-        alert: "LLMHallucinationRateHigh",
-        at: "30m",
-        fires: {},
-    },
-    {
-        name: "3 % hallucinations",
-        series: [{ series: 'llm_hallucination_rate{job="inference"}', values: gauge(0.03) }],
-        alert: "LLMHallucinationRateHigh",
-        at: "30m",
-    },
-    {
-        name: "GPUs at 98 %",
-        series: [{ series: 'llm_gpu_utilization{job="inference"}', values: gauge(98) }],
-        alert: "LLMGPUSaturated",
-        at: "45m",
-        fires: {},
-    },
-    {
-        name: "GPUs at 5 % for 3 hours",
-        series: [{ series: 'llm_gpu_utilization{job="inference"}', values: gauge(5) }],
-        alert: "LLMGPUIdle",
-        at: "150m",
-        fires: {},
-    },
-    {
-        name: "GPUs at 50 %",
-        series: [{ series: 'llm_gpu_utilization{job="inference"}', values: gauge(50) }],
-        alert: "LLMGPUIdle",
-        at: "150m",
-    },
-    {
-        name: "framebuffer 97 % full",
-        series: [
-            { series: 'DCGM_FI_DEV_FB_USED{Hostname="node-1",gpu="0"}', values: gauge(23300) },
-            { series: 'DCGM_FI_DEV_FB_FREE{Hostname="node-1",gpu="0"}', values: gauge(700) },
-        ],
-        alert: "LLMGPUMemoryPressure",
-        at: "30m",
-        fires: { Hostname: "node-1", gpu: "0" },
-    },
-    {
-        name: "XID 79 on a GPU",
-        series: [{ series: 'DCGM_FI_DEV_XID_ERRORS{Hostname="node-1",gpu="0"}', values: "0 0 79 79" }],
-        alert: "LLMGPUXidErrors",
-        at: "3m",
-        fires: { Hostname: "node-1", gpu: "0" },
-    },
-    {
-        name: "80 requests waiting",
-        series: [{ series: 'llm_inference_queue_length{job="inference"}', values: gauge(80) }],
-        alert: "LLMInferenceQueueLong",
-        at: "20m",
-        fires: {},
-    },
-    {
-        name: "drift reported",
-        series: [{ series: 'llm_model_drift_detected{job="drift-job"}', values: gauge(1) }],
-        alert: "LLMModelDriftDetected",
-        at: "1m",
-        fires: {},
-    },
-    {
-        name: "a pod that cannot be scraped",
-        series: [{ series: 'up{job="inference",instance="10.0.1.5:8000"}', values: gauge(0) }],
-        alert: "LLMTargetDown",
-        at: "10m",
-        fires: { instance: "10.0.1.5:8000", job: "inference" },
-    },
-    {
-        name: "token throughput at a third of yesterday's",
-        series: [
-            {
-                series: 'llm_tokens_used_total{job="inference",type="completion"}',
-                values: "0+3000x1440 4323000+1000x60",
-            },
-        ],
-        alert: "LLMTokenThroughputDrop",
-        at: "1500m",
-        fires: {},
-    },
-];
+function casesFor(w: Wire): Case[] {
+    const m = w.metrics;
+    const latency = (le01: number, le05: number, le1: number) =>
+        (
+            [
+                ["0.1", ok(le01)],
+                ["0.5", ok(le05)],
+                ["1.0", ok(le1)],
+                ["2.5", ok(400)],
+                ["5.0", ok(400)],
+                ["+Inf", ok(400)],
+            ] as const
+        ).map(([le, values]) => ({ series: `${m.latency}_bucket{${w.latencyLabels},le="${le}"}`, values }));
+    const traffic = (okPerMinute: number, errorsPerMinute: number) => [
+        { series: `${m.requestsTotal}{${w.request},status="${w.okStatus}"}`, values: ok(okPerMinute) },
+        { series: `${m.requestsTotal}{${w.request},status="${w.errorStatus}"}`, values: ok(errorsPerMinute) },
+        // Readiness probes: many successes that are not inference, and must not dilute its errors.
+        ...(w.probe ? [{ series: `${m.requestsTotal}{${w.probe},status="${w.okStatus}"}`, values: ok(5000) }] : []),
+    ];
+    const gpu = (percent: number) => [{ series: `${m.gpuUtilization}{${w.gpuLabels}}`, values: gauge(percent) }];
+    return [
+        {
+            name: "p95 at 600 ms for 10 minutes",
+            series: latency(0, 375, 400),
+            alert: "LLMHighP95Latency",
+            at: "25m",
+            fires: {},
+        },
+        { name: "p95 at 400 ms", series: latency(320, 400, 400), alert: "LLMHighP95Latency", at: "25m" },
+        { name: "2 % errors", series: traffic(98, 2), alert: "LLMLowSuccessRate", at: "25m", fires: {} },
+        { name: "0.5 % errors", series: traffic(995, 5), alert: "LLMLowSuccessRate", at: "25m" },
+        {
+            name: "2 % errors exhaust the budget 20x too fast",
+            series: traffic(98, 2),
+            alert: "LLMErrorBudgetBurn1h",
+            at: "70m",
+            fires: {},
+        },
+        {
+            name: "0.1 % errors burn the budget at 1x",
+            series: traffic(999, 1),
+            alert: "LLMErrorBudgetBurn1h",
+            at: "70m",
+        },
+        {
+            name: "0.8 % errors for hours",
+            series: traffic(992, 8),
+            alert: "LLMErrorBudgetBurn6h",
+            at: "200m",
+            fires: {},
+        },
+        {
+            name: "8 % hallucinations",
+            series: [{ series: `${m.hallucinationRate}{job="inference"}`, values: gauge(0.08) }],
+            alert: "LLMHallucinationRateHigh",
+            at: "30m",
+            fires: {},
+        },
+        {
+            name: "3 % hallucinations",
+            series: [{ series: `${m.hallucinationRate}{job="inference"}`, values: gauge(0.03) }],
+            alert: "LLMHallucinationRateHigh",
+            at: "30m",
+        },
+        { name: "GPUs at 98 %", series: gpu(98), alert: "LLMGPUSaturated", at: "45m", fires: {} },
+        { name: "GPUs at 5 % for 3 hours", series: gpu(5), alert: "LLMGPUIdle", at: "150m", fires: {} },
+        { name: "GPUs at 50 %", series: gpu(50), alert: "LLMGPUIdle", at: "150m" },
+        {
+            name: "framebuffer 97 % full",
+            series: [
+                { series: 'DCGM_FI_DEV_FB_USED{Hostname="node-1",gpu="0"}', values: gauge(23300) },
+                { series: 'DCGM_FI_DEV_FB_FREE{Hostname="node-1",gpu="0"}', values: gauge(700) },
+            ],
+            alert: "LLMGPUMemoryPressure",
+            at: "30m",
+            fires: { Hostname: "node-1", gpu: "0" },
+        },
+        {
+            name: "XID 79 on a GPU",
+            series: [{ series: 'DCGM_FI_DEV_XID_ERRORS{Hostname="node-1",gpu="0"}', values: "0 0 79 79" }],
+            alert: "LLMGPUXidErrors",
+            at: "3m",
+            fires: { Hostname: "node-1", gpu: "0" },
+        },
+        {
+            name: "80 requests waiting",
+            series: [{ series: `${m.queueLength}{${w.latencyLabels}}`, values: gauge(80) }],
+            alert: "LLMInferenceQueueLong",
+            at: "20m",
+            fires: {},
+        },
+        {
+            name: "drift reported",
+            series: [{ series: `${m.driftDetected}{job="drift-job"}`, values: gauge(1) }],
+            alert: "LLMModelDriftDetected",
+            at: "1m",
+            fires: {},
+        },
+        {
+            name: "a pod that cannot be scraped",
+            series: [{ series: 'up{job="inference",instance="10.0.1.5:8000"}', values: gauge(0) }],
+            alert: "LLMTargetDown",
+            at: "10m",
+            fires: { instance: "10.0.1.5:8000", job: "inference" },
+        },
+        {
+            name: "token throughput at a third of yesterday's",
+            series: [{ series: `${m.tokensTotal}{${w.latencyLabels}}`, values: "0+3000x1440 4323000+1000x60" }],
+            alert: "LLMTokenThroughputDrop",
+            at: "1500m",
+            fires: {},
+        },
+    ];
+}
 
 /** A promtool unit-test file for the cases, expecting each alert's labels and annotations from the rule. */
 function promtoolTests(cases: Case[], rules: RuleGroup[]): string {
@@ -201,10 +237,10 @@ function promtoolTests(cases: Case[], rules: RuleGroup[]): string {
     );
 }
 
-function runPromtoolTests(rules: RuleGroup[]): { code: number | null; out: string } {
+function runPromtoolTests(rules: RuleGroup[], wire: Wire = WIRES.reference): { code: number | null; out: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promtool-"));
     fs.writeFileSync(path.join(dir, "rules.yaml"), renderRulesFile(rules));
-    fs.writeFileSync(path.join(dir, "tests.yaml"), promtoolTests(CASES, rules));
+    fs.writeFileSync(path.join(dir, "tests.yaml"), promtoolTests(casesFor(wire), rules));
     return tool("promtool", ["test", "rules", path.join(dir, "tests.yaml")]);
 }
 
@@ -224,10 +260,30 @@ describe("alert rules, checked and unit-tested with promtool", () => {
         }
     });
 
-    it("fire on every breach and stay quiet inside the standards", () => {
-        const r = runPromtoolTests(groups());
-        assert.equal(r.code, 0, r.out);
-        assert.match(r.out, /SUCCESS/);
+    for (const [preset, wire] of Object.entries(WIRES)) {
+        it(`fire on every breach and stay quiet inside the standards (${preset} metrics, as the wire carries them)`, () => {
+            const rules = buildRuleGroups({
+                metrics: wire.metrics,
+                slo: REFERENCE_SLO,
+                job: "inference",
+                runbookBaseUrl: RUNBOOK,
+            });
+            const r = runPromtoolTests(rules, wire);
+            assert.equal(r.code, 0, r.out);
+            assert.match(r.out, /SUCCESS/);
+        });
+    }
+
+    it("count only inference requests for vLLM: without the handler matcher, probe traffic hides 2 % errors", () => {
+        const unfiltered = buildRuleGroups({
+            metrics: { ...VLLM_METRICS, requestMatchers: "" },
+            slo: REFERENCE_SLO,
+            job: "inference",
+            runbookBaseUrl: RUNBOOK,
+        });
+        const r = runPromtoolTests(unfiltered, WIRES.vllm);
+        assert.notEqual(r.code, 0);
+        assert.match(r.out, /2 % errors/);
     });
 
     it("catch a broken threshold: a mutated rule fails its promtool test", () => {
@@ -254,9 +310,17 @@ describe("alert rules, checked and unit-tested with promtool", () => {
         const vllm = renderRulesFile(
             buildRuleGroups({ metrics: VLLM_METRICS, slo: REFERENCE_SLO, job: "inference", runbookBaseUrl: RUNBOOK }),
         );
-        assert.match(vllm, /vllm:e2e_request_latency_seconds_bucket/);
+        assert.match(
+            vllm,
+            /histogram_quantile\(0\.95, sum by \(le\) \(rate\(vllm:time_to_first_token_seconds_bucket\{job="inference"\}\[5m\]\)\)\) > 0\.5/,
+        );
+        assert.match(vllm, /p95 time to first token over 500 ms/);
+        assert.match(
+            vllm,
+            /sum\(rate\(http_requests_total\{job="inference",handler=~"\/v1\/\(chat\/completions\|completions\|embeddings\)",status=~"5\.\.\|5xx"\}\[5m\]\)\)/,
+        );
         assert.match(vllm, /vllm:num_requests_waiting/);
-        assert.doesNotMatch(vllm, /llm_request_duration_seconds/);
+        assert.doesNotMatch(vllm, /llm_request_duration_seconds|e2e_request_latency/);
     });
 });
 

@@ -53,7 +53,7 @@ describe("Grafana dashboards as code", () => {
     }
 
     it("cover the service overview, GPUs and model quality", () => {
-        const titles = buildDashboards(REFERENCE_METRICS, "inference").map((d) => [
+        const titles = buildDashboards(VLLM_METRICS, "inference").map((d) => [
             d.title,
             (d.json.panels as Array<{ title: string }>).map((p) => p.title),
         ]);
@@ -62,7 +62,7 @@ describe("Grafana dashboards as code", () => {
                 "LLM service overview",
                 [
                     "Requests per second",
-                    "Latency",
+                    "Latency (time to first token)",
                     "Error ratio",
                     "Tokens per second",
                     "Queue length",

@@ -11,12 +11,23 @@ import { dump } from "js-yaml";
 export interface MetricNames {
     /** Counter of requests with a status label. */
     requestsTotal: string;
+    /**
+     * Extra label matchers that keep `requestsTotal` to inference requests (e.g. not the readiness
+     * probe's), written as inside braces; "" for none.
+     */
+    requestMatchers: string;
     /** Label of `requestsTotal` that holds the status. */
     statusLabel: string;
     /** Regex of `statusLabel` values that count as errors. */
     errorStatusRegex: string;
-    /** Histogram of request durations in seconds (the `_bucket` series are read). */
-    requestDuration: string;
+    /**
+     * Histogram, in seconds, that the p95 latency standard applies to (the `_bucket` series are
+     * read): for an LLM, the time to the first token — a whole generation's duration grows with the
+     * answer's length, so no fixed budget fits it.
+     */
+    latency: string;
+    /** What `latency` measures, in words, for alert summaries and the README. */
+    latencyName: string;
     /** Gauge 0..1 of hallucinated responses. */
     hallucinationRate: string;
     /** Counter of tokens. */
@@ -32,9 +43,11 @@ export interface MetricNames {
 /** The reference document's metric names (prometheus_client in the serving app). */
 export const REFERENCE_METRICS: MetricNames = {
     requestsTotal: "llm_requests_total",
+    requestMatchers: "",
     statusLabel: "status",
     errorStatusRegex: "5..|error",
-    requestDuration: "llm_request_duration_seconds",
+    latency: "llm_request_duration_seconds",
+    latencyName: "request duration",
     hallucinationRate: "llm_hallucination_rate",
     tokensTotal: "llm_tokens_used_total",
     gpuUtilization: "llm_gpu_utilization",
@@ -42,12 +55,19 @@ export const REFERENCE_METRICS: MetricNames = {
     driftDetected: "llm_model_drift_detected",
 };
 
-/** vLLM's own metric names (its OpenAI server exports them on /metrics). */
+/**
+ * vLLM's own metric names at the image's version (components/vllm.ts; sources in
+ * docs/UPSTREAM.md): its OpenAI server exports `vllm:*` and, through
+ * prometheus-fastapi-instrumentator, `http_requests_total{handler, method, status="2xx"|"5xx"…}`,
+ * which also counts the readiness probe's `/v1/models`, hence the handler matcher.
+ */
 export const VLLM_METRICS: MetricNames = {
     requestsTotal: "http_requests_total",
+    requestMatchers: 'handler=~"/v1/(chat/completions|completions|embeddings)"',
     statusLabel: "status",
     errorStatusRegex: "5..|5xx",
-    requestDuration: "vllm:e2e_request_latency_seconds",
+    latency: "vllm:time_to_first_token_seconds",
+    latencyName: "time to first token",
     hallucinationRate: "llm_hallucination_rate",
     tokensTotal: "vllm:generation_tokens_total",
     gpuUtilization: "DCGM_FI_DEV_GPU_UTIL",
@@ -55,11 +75,15 @@ export const VLLM_METRICS: MetricNames = {
     driftDetected: "llm_model_drift_detected",
 };
 
+/** The metric presets `monitoring.metricsPreset` chooses from; the image is vLLM, so `vllm` is the default. */
+export const METRIC_PRESETS = { reference: REFERENCE_METRICS, vllm: VLLM_METRICS } as const;
+export type MetricPreset = keyof typeof METRIC_PRESETS;
+
 /** The production standards, as thresholds. */
 export interface SloSettings {
     /** Availability objective, e.g. 0.999. */
     availability: number;
-    /** p95 latency budget, ms. */
+    /** p95 budget of the preset's `latency` (time to first token for vLLM), ms. */
     p95LatencyMs: number;
     /** Lowest success rate, e.g. 0.99. */
     minSuccessRate: number;
@@ -126,6 +150,7 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
     const { metrics: m, slo, job } = options;
     const sel = `job="${job}"`;
     const errors = `${m.statusLabel}=~"${m.errorStatusRegex}"`;
+    const requests = [sel, m.requestMatchers].filter(Boolean).join(",");
     const alert = (
         name: string,
         expr: string,
@@ -147,7 +172,7 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
             name: "llm-serving-recording",
             rules: windows.map((w) => ({
                 record: `llm:request_error_ratio:rate${w}`,
-                expr: `sum(rate(${m.requestsTotal}{${sel},${errors}}[${w}])) / sum(rate(${m.requestsTotal}{${sel}}[${w}]))`,
+                expr: `sum(rate(${m.requestsTotal}{${requests},${errors}}[${w}])) / sum(rate(${m.requestsTotal}{${requests}}[${w}]))`,
             })),
         },
         {
@@ -155,11 +180,11 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
             rules: [
                 alert(
                     "LLMHighP95Latency",
-                    `histogram_quantile(0.95, sum by (le) (rate(${m.requestDuration}_bucket{${sel}}[5m]))) > ${fmt(slo.p95LatencyMs / 1000)}`,
+                    `histogram_quantile(0.95, sum by (le) (rate(${m.latency}_bucket{${sel}}[5m]))) > ${fmt(slo.p95LatencyMs / 1000)}`,
                     "10m",
                     "warning",
-                    `p95 latency over ${slo.p95LatencyMs} ms`,
-                    `The 95th percentile of request duration has been above ${slo.p95LatencyMs} ms for 10 minutes.`,
+                    `p95 ${m.latencyName} over ${slo.p95LatencyMs} ms`,
+                    `The 95th percentile of ${m.latencyName} has been above ${slo.p95LatencyMs} ms for 10 minutes.`,
                 ),
                 alert(
                     "LLMLowSuccessRate",

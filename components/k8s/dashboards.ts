@@ -64,7 +64,7 @@ function dashboard(uid: string, title: string, panels: Panel[]): Dashboard {
 export function buildDashboards(m: MetricNames, job: string): Dashboard[] {
     const sel = `job="${job}"`;
     const quantile = (q: number) => ({
-        expr: `histogram_quantile(${q}, sum by (le) (rate(${m.requestDuration}_bucket{${sel}}[5m])))`,
+        expr: `histogram_quantile(${q}, sum by (le) (rate(${m.latency}_bucket{${sel}}[5m])))`,
         legend: `p${Math.round(q * 100)}`,
     });
     return [
@@ -74,12 +74,12 @@ export function buildDashboards(m: MetricNames, job: string): Dashboard[] {
                 unit: "reqps",
                 queries: [
                     {
-                        expr: `sum by (${m.statusLabel}) (rate(${m.requestsTotal}{${sel}}[5m]))`,
+                        expr: `sum by (${m.statusLabel}) (rate(${m.requestsTotal}{${[sel, m.requestMatchers].filter(Boolean).join(",")}}[5m]))`,
                         legend: `{{${m.statusLabel}}}`,
                     },
                 ],
             },
-            { title: "Latency", unit: "s", queries: [quantile(0.5), quantile(0.95), quantile(0.99)] },
+            { title: `Latency (${m.latencyName})`, unit: "s", queries: [quantile(0.5), quantile(0.95), quantile(0.99)] },
             {
                 title: "Error ratio",
                 unit: "percentunit",

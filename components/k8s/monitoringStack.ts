@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { GPU_TOLERATION, LABELS } from "../aws/gpuNodePool";
 import { buildAlertmanagerConfig, type AlertReceivers } from "./alertmanagerConfig";
-import { buildRuleGroups, REFERENCE_METRICS, REFERENCE_SLO, type MetricNames, type SloSettings } from "./alertRules";
+import { buildRuleGroups, REFERENCE_SLO, VLLM_METRICS, type MetricNames, type SloSettings } from "./alertRules";
 import { buildDashboards } from "./dashboards";
 import { assertValid } from "../validation";
 
@@ -26,7 +26,7 @@ export interface MonitoringStackArgs {
     namespace?: string;
     /** Services whose /metrics Prometheus scrapes. The first one is the rules' and dashboards' `job`. */
     services: ScrapedService[];
-    /** @default REFERENCE_METRICS */
+    /** Metric names of the scraped services; the shipped image is vLLM. @default VLLM_METRICS */
     metrics?: MetricNames;
     /** @default REFERENCE_SLO */
     slo?: SloSettings;
@@ -135,7 +135,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
         const problems = validateMonitoringStackArgs(args);
         assertValid(this, "MonitoringStack", name, problems);
         const k8sOpts = { parent: this, provider: args.provider };
-        const metrics = args.metrics ?? REFERENCE_METRICS;
+        const metrics = args.metrics ?? VLLM_METRICS;
         const job = args.services[0].name;
 
         const namespace = new k8s.core.v1.Namespace(
