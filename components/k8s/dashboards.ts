@@ -79,7 +79,11 @@ export function buildDashboards(m: MetricNames, job: string): Dashboard[] {
                     },
                 ],
             },
-            { title: `Latency (${m.latencyName})`, unit: "s", queries: [quantile(0.5), quantile(0.95), quantile(0.99)] },
+            {
+                title: `Latency (${m.latencyName})`,
+                unit: "s",
+                queries: [quantile(0.5), quantile(0.95), quantile(0.99)],
+            },
             {
                 title: "Error ratio",
                 unit: "percentunit",
