@@ -21,3 +21,4 @@ export * from "./k8s/alertRules";
 export * from "./k8s/dashboards";
 export * from "./k8s/monitoringStack";
 export * from "./vllm";
+export * from "./k8s/clusterAutoscaler";

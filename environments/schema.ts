@@ -9,7 +9,9 @@ import { z } from "zod";
 import { DIGEST_REFERENCE } from "../components/aws/dockerfile";
 import { REFERENCE_SLO } from "../components/k8s/alertRules";
 import { DEFAULT_CANARY } from "../components/k8s/canary";
-import { GPU_INSTANCE_TYPES } from "../components/aws/gpuInstances";
+import { allocatable, GPU_INSTANCE_TYPES, poolCapacity } from "../components/aws/gpuInstances";
+import { DAEMONSET_RESERVE, podsPerNode, servingPods } from "../components/capacity";
+import { CLUSTER_AUTOSCALER_IMAGES } from "../components/k8s/clusterAutoscaler";
 import { GPU_AMI_TYPES } from "../components/aws/gpuNodePool";
 import { SECRET_REFERENCE } from "../components/aws/ecsTask";
 import { CLOUDWATCH_RETENTION_DAYS } from "../components/aws/network";
@@ -152,7 +154,9 @@ export const settingsSchema = z.strictObject({
             kubernetesVersion: z
                 .string({ error: "expected a string" })
                 .regex(/^1\.\d{2}$/, { error: 'expected a Kubernetes version such as "1.33"' })
-                .describe("Kubernetes version of a new EKS cluster."),
+                .describe(
+                    "Kubernetes version of the EKS cluster (1.30 to 1.33: the cluster-autoscaler image follows it).",
+                ),
             publicAccessCidrs: z
                 .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR" }))
                 .describe("CIDRs allowed to reach the public API endpoint; empty keeps it private."),
@@ -587,7 +591,8 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         gpuNodePool: {
             capacityType: "ON_DEMAND",
             minSize: 1,
-            maxSize: 6,
+            // The capacity check's figure: 6 active pods at maxReplicas and 3 warm, one per g5.2xlarge.
+            maxSize: 9,
             diskSizeGiB: 200,
             amiType: "AL2023_x86_64_NVIDIA",
         },
@@ -747,5 +752,105 @@ export function crossFieldProblems(input: Readonly<Record<string, unknown>>): Cr
         }
         names.add(pool.name);
     });
+    problems.push(...capacityProblems(input));
+
+    const kubernetesVersion = (input.cluster as Record<string, unknown> | undefined)?.kubernetesVersion;
+    if (typeof kubernetesVersion === "string" && /^1\.\d{2}$/.test(kubernetesVersion)) {
+        if (!(kubernetesVersion in CLUSTER_AUTOSCALER_IMAGES)) {
+            problems.push({
+                path: ["cluster", "kubernetesVersion"],
+                message: `expected one of ${Object.keys(CLUSTER_AUTOSCALER_IMAGES).join(", ")} (the versions the pinned cluster-autoscaler has a release line for)`,
+                input: kubernetesVersion,
+            });
+        }
+    }
     return problems;
+}
+
+/**
+ * The serving GPU pool must hold every inference pod the autoscalers may run (see
+ * `servingPods`): at the configured replicas and at maxReplicas, or the pods stay Pending no
+ * matter what the node autoscaler does. EKS only (ECS has its own capacity provider).
+ */
+function capacityProblems(input: Readonly<Record<string, unknown>>): CrossFieldProblem[] {
+    const serving = input.serving as Record<string, unknown> | undefined;
+    const pools = input.gpuNodePools;
+    if (!serving || !Array.isArray(pools) || !["eks", "both"].includes(serving.platform as string)) return [];
+    const { replicas, maxReplicas, gpus, strategy, scaleDownInactive } = serving;
+    const resources = serving.resources as Record<string, unknown> | undefined;
+    const poolName = typeof serving.gpuPool === "string" ? serving.gpuPool : (pools[0] as { name?: unknown })?.name;
+    const index = pools.findIndex((p) => (p as { name?: unknown } | null)?.name === poolName);
+    const pool = pools[index] as Record<string, unknown> | undefined;
+    const instanceTypes = pool?.instanceTypes;
+    const slicing = (input.devicePlugin as Record<string, unknown> | undefined)?.timeSlicingReplicas;
+    if (
+        !pool ||
+        !Number.isInteger(replicas) ||
+        !Number.isInteger(maxReplicas) ||
+        (maxReplicas as number) < (replicas as number) ||
+        !Number.isInteger(gpus) ||
+        (gpus as number) < 1 ||
+        (strategy !== "blue-green" && strategy !== "canary") ||
+        typeof scaleDownInactive !== "boolean" ||
+        typeof resources?.cpuRequest !== "string" ||
+        typeof resources.memoryRequest !== "string" ||
+        !Number.isInteger(pool.maxSize) ||
+        (Number.isInteger(pool.minSize) && (pool.maxSize as number) < (pool.minSize as number)) ||
+        !Array.isArray(instanceTypes) ||
+        instanceTypes.length === 0 ||
+        !instanceTypes.every((t) => typeof t === "string" && GPU_INSTANCE_TYPES.has(t)) ||
+        (slicing !== undefined && !Number.isInteger(slicing))
+    ) {
+        return [];
+    }
+    const capacity = poolCapacity(instanceTypes as string[]);
+    const request = { gpus: gpus as number, cpuRequest: resources.cpuRequest, memoryRequest: resources.memoryRequest };
+    const perNode = podsPerNode(capacity, request, slicing as number | undefined);
+    const shape = `${request.gpus} GPU${request.gpus === 1 ? "" : "s"}, ${request.cpuRequest} CPU and ${request.memoryRequest} each`;
+    if (perNode.pods === 0) {
+        const node = allocatable(capacity);
+        const free = {
+            GPUs: `${capacity.gpusPerNode * ((slicing as number | undefined) ?? 1)} GPU${capacity.gpusPerNode === 1 && slicing === undefined ? "" : "s"}`,
+            CPU: `${node.vcpus - DAEMONSET_RESERVE.vcpus} vCPU`,
+            memory: `${node.memoryGiB - DAEMONSET_RESERVE.memoryGiB} GiB`,
+        }[perNode.limitedBy];
+        const asked = { GPUs: `${request.gpus} GPUs`, CPU: `${request.cpuRequest} CPU`, memory: request.memoryRequest }[
+            perNode.limitedBy
+        ];
+        return [
+            {
+                path: perNode.limitedBy === "GPUs" ? ["serving", "gpus"] : ["serving", "resources"],
+                message: `expected a pod that fits a node of GPU pool "${String(poolName)}": it asks for ${asked} but a ${(instanceTypes as string[]).join(" / ")} node has ${free} for pods (after the kubelet's reserve and the DaemonSets)`,
+                input: perNode.limitedBy === "GPUs" ? gpus : resources,
+            },
+        ];
+    }
+    const pods = servingPods({
+        replicas: replicas as number,
+        maxReplicas: maxReplicas as number,
+        strategy,
+        scaleDownInactive,
+    });
+    const nodesFor = (n: number): number => Math.ceil(n / perNode.pods);
+    const maxSize = pool.maxSize as number;
+    const holds = `a ${(instanceTypes as string[]).join(" / ")} node holds ${perNode.pods} (${shape}; limited by ${perNode.limitedBy})`;
+    if (nodesFor(pods.configured) > maxSize) {
+        return [
+            {
+                path: ["gpuNodePools", index, "maxSize"],
+                message: `expected an integer >= ${nodesFor(pods.peak)}: at llm-platform:serving.replicas (${String(replicas)}) serving already runs ${pods.configured} pods (${pods.explain}) and ${holds}; raise it, or lower llm-platform:serving.replicas${strategy === "blue-green" && !scaleDownInactive ? " or set llm-platform:serving.scaleDownInactive" : ""}`,
+                input: maxSize,
+            },
+        ];
+    }
+    if (nodesFor(pods.peak) > maxSize) {
+        return [
+            {
+                path: ["gpuNodePools", index, "maxSize"],
+                message: `expected an integer >= ${nodesFor(pods.peak)}: at llm-platform:serving.maxReplicas (${String(maxReplicas)}) serving runs ${pods.peak} pods (${pods.explain}) and ${holds}; raise it, or lower llm-platform:serving.maxReplicas`,
+                input: maxSize,
+            },
+        ];
+    }
+    return [];
 }

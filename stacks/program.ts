@@ -16,6 +16,7 @@ import { ModelArtifactBucket } from "../components/aws/modelArtifactBucket";
 import { Network } from "../components/aws/network";
 import { METRIC_PRESETS } from "../components/k8s/alertRules";
 import { BlueGreenEksService } from "../components/k8s/blueGreenEksService";
+import { ClusterAutoscaler } from "../components/k8s/clusterAutoscaler";
 import { MonitoringStack } from "../components/k8s/monitoringStack";
 import { NvidiaDevicePlugin } from "../components/k8s/nvidiaDevicePlugin";
 import { loadSettings, type PlatformSettings } from "../environments/loader";
@@ -77,6 +78,15 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
                 tags,
             }),
     );
+    new ClusterAutoscaler("cluster-autoscaler", {
+        provider: cluster.provider,
+        clusterName: cluster.clusterName,
+        region: settings.region,
+        oidcProviderArn: cluster.oidcProviderArn,
+        oidcIssuerUrl: cluster.oidcIssuerUrl,
+        kubernetesVersion: settings.cluster.kubernetesVersion,
+        tags,
+    });
     new NvidiaDevicePlugin("nvidia-device-plugin", {
         provider: cluster.provider,
         timeSlicingReplicas: settings.devicePlugin.timeSlicingReplicas,

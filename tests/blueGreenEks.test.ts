@@ -196,7 +196,7 @@ describe("canary strategy", () => {
     });
 
     it("replaces the two colours with one Deployment and a Flagger Canary when chosen", async () => {
-        const result = await planWith("prod", { "llm-platform:serving": '{"strategy":"canary"}' });
+        const result = await planWith("prod", { "llm-platform:serving": '{"strategy":"canary","maxReplicas":4}' });
         const byParent = result.export.deployment.resources.filter((r) =>
             r.parent?.endsWith("BlueGreenEksService::inference"),
         );
@@ -242,7 +242,7 @@ describe("BlueGreenEksService in the stacks", () => {
         });
     });
 
-    it("rolls out one pod at a time with none unavailable, both colours warm in prod, each with a PDB and an autoscaler", () => {
+    it("rolls out one pod at a time with none unavailable, both colours warm in prod, each with a PDB and an autoscaler (only the active one may grow)", () => {
         for (const color of ["blue", "green"]) {
             const spec = k8sOf(prod, "kubernetes:apps/v1:Deployment", `inference-${color}`).inputs?.spec as Record<
                 string,
@@ -253,9 +253,15 @@ describe("BlueGreenEksService in the stacks", () => {
                 rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
             });
             assert.equal(spec.replicas, undefined, "the autoscaler owns the replica count");
+            // Pulumi waits for the rollout: 10 minutes of startup budget plus 20 for a node, the image and the weights.
+            assert.deepEqual(k8sOf(prod, "kubernetes:apps/v1:Deployment", `inference-${color}`).customTimeouts, {
+                create: 1800,
+                update: 1800,
+            });
             const hpa = k8sOf(prod, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", `inference-${color}`).inputs
                 ?.spec as Record<string, unknown>;
-            assert.deepEqual([hpa.minReplicas, hpa.maxReplicas], [3, 6]);
+            // The inactive colour serves no production traffic: warm at 3 for rollback, never more.
+            assert.deepEqual([hpa.minReplicas, hpa.maxReplicas], color === "blue" ? [3, 6] : [3, 3]);
             assert.deepEqual(hpa.metrics, [
                 {
                     type: "Resource",
@@ -329,7 +335,7 @@ describe("BlueGreenEksService in the stacks", () => {
         });
     });
 
-    it("flipping activeColor changes exactly the two Services' selectors and nothing stateful", async () => {
+    it("flipping activeColor changes exactly the two Services' selectors and the autoscalers' ceilings, nothing stateful", async () => {
         const flipped = await planWith("prod", { "llm-platform:serving": '{"activeColor":"green"}' });
         const d = diffExports(prod.export, flipped.export);
         assert.deepEqual(d.dangers, []);
@@ -341,6 +347,8 @@ describe("BlueGreenEksService in the stacks", () => {
             [
                 "update inference-active spec.selector.llm-platform/color: blue -> green",
                 "update inference-preview spec.selector.llm-platform/color: green -> blue",
+                "update inference-blue spec.maxReplicas: 6 -> 3",
+                "update inference-green spec.maxReplicas: 3 -> 6",
             ].map((line) => line.replace("spec.selector.llm-platform/color", 'spec.selector."llm-platform/color"')),
         );
         assert.equal(flipped.outputs.eksActiveColor, "green");
@@ -381,7 +389,7 @@ describe("BlueGreenEksService in the stacks", () => {
 
     it("every Kubernetes object validates against the schema in both strategies", async () => {
         assert.deepEqual(kubernetesSchemaErrors(prod.export.deployment.resources), []);
-        const canary = await planWith("prod", { "llm-platform:serving": '{"strategy":"canary"}' });
+        const canary = await planWith("prod", { "llm-platform:serving": '{"strategy":"canary","maxReplicas":4}' });
         assert.deepEqual(kubernetesSchemaErrors(canary.export.deployment.resources), []);
     });
 });

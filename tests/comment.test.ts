@@ -30,7 +30,7 @@ describe("pull-request comment", () => {
     it("summarizes each stack: changes, GPU and total cost at maximum scale, the gate's verdict", () => {
         const head = copy(prod);
         const pool = find(head, "aws:eks/nodeGroup:NodeGroup", "gpu-inference-node-group");
-        (pool.inputs!.scalingConfig as { maxSize: number }).maxSize = 8;
+        (pool.inputs!.scalingConfig as { maxSize: number }).maxSize = 12;
         const body = renderComment([
             { stack: "staging", head: staging, base: staging, policy: gate([]) },
             {
@@ -65,10 +65,10 @@ describe("pull-request comment", () => {
             "| Stack | Changes | GPU, on-demand at maximum scale | All compute, on-demand at maximum scale | Policy gate |",
             "|---|---|---|---|---|",
             "| `staging` | 0 to add, 0 to change, 0 to replace, 0 to delete | $1,468.76 → $1,468.76 | $1,784.85 → $1,784.85 | ✅ passed |",
-            "| `prod` | 0 to add, 1 to change, 0 to replace, 0 to delete | $5,308.56 → $7,078.08 (+$1,769.52) | $5,760.43 → $7,529.95 (+$1,769.52) | ❌ 1 mandatory, 1 advisory |",
+            "| `prod` | 0 to add, 1 to change, 0 to replace, 0 to delete | $7,962.84 → $10,617.12 (+$2,654.28) | $8,414.71 → $11,068.99 (+$2,654.28) | ❌ 1 mandatory, 1 advisory |",
         ]);
         assert.ok(body.includes("### `prod`: plan diff against the base branch"));
-        assert.ok(body.includes("| GPU instances, on-demand | $884.76–$5,308.56 | $884.76–$7,078.08 | +$1,769.52 |"));
+        assert.ok(body.includes("| GPU instances, on-demand | $884.76–$7,962.84 | $884.76–$10,617.12 | +$2,654.28 |"));
         assert.ok(
             body.includes(
                 "- **mandatory** `gpu-budget` (medium) on `gpu-inference-node-group`: GPU instances could cost \\| too much",
@@ -91,7 +91,7 @@ describe("pull-request comment", () => {
         assert.ok(body.includes("<details><summary><code>prod</code>: architecture (new stack)</summary>"));
         assert.ok(
             body.includes(
-                "| `prod` (new) | 111 to add, 0 to change, 0 to replace, 0 to delete | $5,308.56 | $5,760.43 | not run |",
+                "| `prod` (new) | 125 to add, 0 to change, 0 to replace, 0 to delete | $7,962.84 | $8,414.71 | not run |",
             ),
         );
     });

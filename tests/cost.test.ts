@@ -143,13 +143,13 @@ describe("cost estimate", () => {
             "    Resource                  Billed as          Count  On-demand          Spot estimate",
             "    llm-cluster               EKS control plane  1      $73.00             —",
             "    llm-system                m6i.large          2–4    $140.16–$280.32    $56.06–$112.12",
-            "    gpu-inference-node-group  g5.2xlarge         1–6    $884.76–$5,308.56  $353.90–$2,123.40",
+            "    gpu-inference-node-group  g5.2xlarge         1–9    $884.76–$7,962.84  $353.90–$3,185.10",
             "    network-nat-0             NAT gateway        1      $32.85             —",
             "    network-nat-1             NAT gateway        1      $32.85             —",
             "    network-nat-2             NAT gateway        1      $32.85             —",
-            "    Total, all on-demand: $1,196.47–$5,760.43 a month (minimum–maximum scale)",
-            "    Total as configured (spot pools at the spot estimate): $1,196.47–$5,760.43 a month",
-            "    GPU instances, on-demand: $884.76–$5,308.56 a month",
+            "    Total, all on-demand: $1,196.47–$8,414.71 a month (minimum–maximum scale)",
+            "    Total as configured (spot pools at the spot estimate): $1,196.47–$8,414.71 a month",
+            "    GPU instances, on-demand: $884.76–$7,962.84 a month",
         ]);
     });
 

@@ -11,6 +11,7 @@ import {
     type CloudContext,
 } from "../tools/engine/mocks";
 import { readProject, readStackConfig, SECRET_PLACEHOLDER, UsageError } from "../tools/engine/project";
+import { goDurationSeconds } from "../tools/engine/monitor";
 import { ProgramError, runProgram, runStack, type RunResult } from "../tools/engine/run";
 import { STATEFUL_TYPES } from "../tools/engine/diff";
 import { parseStackExport, SECRET_SIG, type ExportedResource } from "../tools/engine/stackExport";
@@ -181,6 +182,7 @@ describe("offline engine: resource options", () => {
                         ignoreChanges: ["tags"],
                         replaceOnChanges: ["bucket"],
                         aliases: ["urn:pulumi:s::p::aws:s3/bucket:Bucket::old"],
+                        customTimeouts: { create: "1h30m", delete: "90s" },
                     },
                 );
                 return {};
@@ -194,10 +196,36 @@ describe("offline engine: resource options", () => {
         assert.deepEqual(bucket.ignoreChanges, ["tags"]);
         assert.deepEqual(bucket.replaceOnChanges, ["bucket"]);
         assert.deepEqual(bucket.aliases, ["urn:pulumi:s::p::aws:s3/bucket:Bucket::old"]);
+        // In seconds, as the engine stores them (time.ParseDuration).
+        assert.deepEqual(bucket.customTimeouts, { create: 5400, delete: 90 });
         assert.equal(
             result.export.deployment.resources.filter((r) => r.type.startsWith("pulumi:providers:aws")).length,
             1,
             "no default provider is recorded when an explicit one is used",
+        );
+    });
+
+    it("refuses a custom timeout Go cannot parse, as the engine does", async () => {
+        assert.deepEqual(["40m", "1h30m", "1.5h", "90s", "250ms", "soon", "10"].map(goDurationSeconds), [
+            2400,
+            5400,
+            5400,
+            90,
+            0.25,
+            undefined,
+            undefined,
+        ]);
+        await assert.rejects(
+            runProgram({
+                project: "p",
+                stack: "s",
+                config: { "aws:region": "us-west-2" },
+                program: () => {
+                    new aws.s3.Bucket("b", {}, { customTimeouts: { create: "soon" } });
+                    return {};
+                },
+            }),
+            /unable to parse customTimeout Value soon/,
         );
     });
 

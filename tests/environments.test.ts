@@ -18,6 +18,16 @@ function problemsOf(fn: () => unknown): string[] {
     assert.fail("expected a ConfigError");
 }
 
+/** Like {@link problemsOf}, but [] when `fn` accepts the configuration. */
+function problemsIfAny(fn: () => unknown): string[] {
+    try {
+        fn();
+        return [];
+    } catch {
+        return problemsOf(fn);
+    }
+}
+
 describe("environments: resolveSettings", () => {
     it("applies the staging tier defaults to a minimal stack", () => {
         const s = resolveSettings("staging", goodRawConfig());
@@ -124,7 +134,7 @@ describe("environments: resolveSettings", () => {
                 instanceTypes: ["g6.xlarge"],
                 capacityType: "SPOT",
                 minSize: 0,
-                maxSize: 6,
+                maxSize: 9,
                 diskSizeGiB: 200,
                 amiType: "AL2023_x86_64_NVIDIA",
             },
@@ -208,18 +218,84 @@ describe("environments: resolveSettings", () => {
                     goodRawConfig({
                         "llm-platform:serving": '{"replicas":1}',
                         "llm-platform:gpuNodePools": JSON.stringify([
-                            { name: "gpu", instanceTypes: ["g5.xlarge"], desiredSize: 9 },
-                            { name: "gpu", instanceTypes: ["g5.xlarge"] },
+                            { name: "gpu", instanceTypes: ["g5.2xlarge"], desiredSize: 10 },
+                            { name: "gpu", instanceTypes: ["g5.2xlarge"] },
                         ]),
                     }),
                 ),
             ),
             [
-                "llm-platform:gpuNodePools[0].desiredSize: expected an integer between minSize (1) and maxSize (6), received 9",
+                "llm-platform:gpuNodePools[0].desiredSize: expected an integer between minSize (1) and maxSize (9), received 10",
                 'llm-platform:gpuNodePools[1].name: expected a pool name not used by an earlier pool, received "gpu"',
                 "llm-platform:serving.replicas: expected an integer >= 2 in the prod tier (one replica cannot survive a node drain), received 1",
             ],
         );
+    });
+
+    it("checks that the serving pool holds every pod at the configured replicas and at maxReplicas", () => {
+        const prod = (serving: object, pools: object[], extra: Record<string, string> = {}) =>
+            problemsIfAny(() =>
+                resolveSettings(
+                    "prod",
+                    goodRawConfig({
+                        "llm-platform:serving": JSON.stringify(serving),
+                        "llm-platform:gpuNodePools": JSON.stringify(pools),
+                        ...extra,
+                    }),
+                ),
+            );
+        const pool = { name: "gpu", instanceTypes: ["g5.2xlarge"] };
+        // The tier's own figures fit exactly: 6 active at maxReplicas + 3 warm = 9 nodes of one GPU.
+        assert.deepEqual(prod({ replicas: 3, maxReplicas: 6 }, [{ ...pool, maxSize: 9 }]), []);
+        assert.deepEqual(prod({ replicas: 3, maxReplicas: 6 }, [{ ...pool, maxSize: 8 }]), [
+            "llm-platform:gpuNodePools[0].maxSize: expected an integer >= 9: at llm-platform:serving.maxReplicas (6) serving runs 9 pods (the active colour at 3 to 6 and the inactive one warm at 3) and a g5.2xlarge node holds 1 (1 GPU, 4 CPU and 16Gi each; limited by GPUs); raise it, or lower llm-platform:serving.maxReplicas, received 8",
+        ]);
+        assert.deepEqual(prod({ replicas: 3, maxReplicas: 6 }, [{ ...pool, maxSize: 5 }]), [
+            "llm-platform:gpuNodePools[0].maxSize: expected an integer >= 9: at llm-platform:serving.replicas (3) serving already runs 6 pods (the active colour at 3 to 6 and the inactive one warm at 3) and a g5.2xlarge node holds 1 (1 GPU, 4 CPU and 16Gi each; limited by GPUs); raise it, or lower llm-platform:serving.replicas or set llm-platform:serving.scaleDownInactive, received 5",
+        ]);
+        // Canary: Flagger's primary and canary may each reach maxReplicas during an analysis.
+        assert.deepEqual(prod({ strategy: "canary", replicas: 3, maxReplicas: 6 }, [{ ...pool, maxSize: 9 }]), [
+            "llm-platform:gpuNodePools[0].maxSize: expected an integer >= 12: at llm-platform:serving.maxReplicas (6) serving runs 12 pods (the primary and the canary of an analysis, each at 3 to 6) and a g5.2xlarge node holds 1 (1 GPU, 4 CPU and 16Gi each; limited by GPUs); raise it, or lower llm-platform:serving.maxReplicas, received 9",
+        ]);
+        // A 4-GPU node holds four one-GPU pods (CPU and memory allow it), and time-slicing multiplies GPUs.
+        assert.deepEqual(
+            prod({ replicas: 3, maxReplicas: 6 }, [{ name: "gpu", instanceTypes: ["g5.12xlarge"], maxSize: 3 }]),
+            [],
+        );
+        assert.deepEqual(
+            prod(
+                {
+                    replicas: 2,
+                    maxReplicas: 4,
+                    resources: { cpuRequest: "1", cpuLimit: "2", memoryRequest: "4Gi", memoryLimit: "6Gi" },
+                },
+                [{ ...pool, minSize: 1, maxSize: 2 }],
+                { "llm-platform:devicePlugin": '{"timeSlicingReplicas":4}' },
+            ),
+            [],
+        );
+        // Which pool: serving.gpuPool's, and the key named is that pool's.
+        assert.deepEqual(
+            prod({ replicas: 3, maxReplicas: 6, gpuPool: "big" }, [
+                { ...pool, maxSize: 9 },
+                { name: "big", instanceTypes: ["p4d.24xlarge"], minSize: 0, maxSize: 1 },
+            ]),
+            [
+                "llm-platform:gpuNodePools[1].maxSize: expected an integer >= 2: at llm-platform:serving.maxReplicas (6) serving runs 9 pods (the active colour at 3 to 6 and the inactive one warm at 3) and a p4d.24xlarge node holds 8 (1 GPU, 4 CPU and 16Gi each; limited by GPUs); raise it, or lower llm-platform:serving.maxReplicas, received 1",
+            ],
+        );
+        // A pod no node of the pool can hold is named by the resource that does not fit.
+        assert.deepEqual(
+            prod({ replicas: 3, maxReplicas: 6 }, [{ name: "gpu", instanceTypes: ["g5.xlarge"], maxSize: 9 }]),
+            [
+                'llm-platform:serving.resources: expected a pod that fits a node of GPU pool "gpu": it asks for 4 CPU but a g5.xlarge node has 3.25 vCPU for pods (after the kubelet\'s reserve and the DaemonSets), received {"cpuRequest":"4","cpuLimit":"8","memoryRequest":"16Gi","memoryLimit":"24Gi"}',
+            ],
+        );
+        assert.deepEqual(prod({ replicas: 3, maxReplicas: 6, gpus: 2 }, [{ ...pool, maxSize: 9 }]), [
+            'llm-platform:serving.gpus: expected a pod that fits a node of GPU pool "gpu": it asks for 2 GPUs but a g5.2xlarge node has 1 GPU for pods (after the kubelet\'s reserve and the DaemonSets), received 2',
+        ]);
+        // ECS-only stacks have no EKS pool to check.
+        assert.deepEqual(prod({ platform: "ecs", replicas: 3, maxReplicas: 6 }, [{ ...pool, maxSize: 1 }]), []);
     });
 
     it("lists every problem at once, sorted by key, and names required keys", () => {

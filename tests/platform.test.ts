@@ -313,18 +313,42 @@ describe("GpuNodePool", () => {
         assert.equal(group.inputs?.amiType, "AL2023_x86_64_NVIDIA");
         assert.equal(group.inputs?.capacityType, "ON_DEMAND");
         assert.deepEqual(group.inputs?.instanceTypes, ["g5.2xlarge"]);
-        assert.deepEqual(group.inputs?.scalingConfig, { minSize: 1, desiredSize: 1, maxSize: 6 });
+        assert.deepEqual(group.inputs?.scalingConfig, { minSize: 1, desiredSize: 1, maxSize: 9 });
         assert.deepEqual(group.inputs?.taints, [{ key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" }]);
         assert.deepEqual(group.inputs?.labels, {
             "llm-platform/accelerator": "nvidia",
             "llm-platform/gpu-type": "a10g",
             "llm-platform/pool": "gpu-inference",
             "llm-platform/nvidia-device-plugin": "daemonset",
+            "k8s.amazonaws.com/accelerator": "nvidia-a10g",
         });
         assert.deepEqual(group.ignoreChanges, ["scalingConfig.desiredSize"]);
+        // EKS would not copy these to the Auto Scaling group: they go on the group itself.
         const tags = group.inputs?.tags as Record<string, string>;
-        assert.equal(tags["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"], "1");
-        assert.equal(tags["k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu"], "true:NoSchedule");
+        assert.deepEqual(
+            Object.keys(tags).filter((k) => k.startsWith("k8s.io/")),
+            [],
+        );
+        const asgTags = prod.export.deployment.resources
+            .filter((r) => r.type === "aws:autoscaling/tag:Tag" && r.urn.includes("GpuNodePool"))
+            .map((r) => {
+                const tag = r.inputs?.tag as { key: string; value: string };
+                return `${r.urn.split("::").pop()} ${tag.key}=${tag.value}`;
+            })
+            .sort();
+        const cluster = find(prod.export, "aws:eks/cluster:Cluster", "llm-cluster").outputs?.name as string;
+        const t = "k8s.io/cluster-autoscaler/node-template";
+        assert.deepEqual(asgTags, [
+            `gpu-inference-asg-discovery-cluster k8s.io/cluster-autoscaler/${cluster}=owned`,
+            "gpu-inference-asg-discovery-enabled k8s.io/cluster-autoscaler/enabled=true",
+            `gpu-inference-asg-label-k8s-amazonaws-com-accelerator ${t}/label/k8s.amazonaws.com/accelerator=nvidia-a10g`,
+            `gpu-inference-asg-label-llm-platform-accelerator ${t}/label/llm-platform/accelerator=nvidia`,
+            `gpu-inference-asg-label-llm-platform-gpu-type ${t}/label/llm-platform/gpu-type=a10g`,
+            `gpu-inference-asg-label-llm-platform-nvidia-device-plugin ${t}/label/llm-platform/nvidia-device-plugin=daemonset`,
+            `gpu-inference-asg-label-llm-platform-pool ${t}/label/llm-platform/pool=gpu-inference`,
+            `gpu-inference-asg-resources-nvidia-com-gpu ${t}/resources/nvidia.com/gpu=1`,
+            `gpu-inference-asg-taint-nvidia-com-gpu ${t}/taint/nvidia.com/gpu=true:NoSchedule`,
+        ]);
     });
 
     it("launches with IMDSv2 only (hop limit 1) and an encrypted 200 GiB gp3 volume", () => {

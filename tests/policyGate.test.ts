@@ -67,7 +67,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
             [find(bad, "aws:kms/key:Key", "models-key").urn, "advisory kms-key-rotation: key rotation is off"],
             [
                 find(bad, "aws:eks/nodeGroup:NodeGroup", "gpu-inference-node-group").urn,
-                "mandatory gpu-budget: GPU instances could cost $5,308.56 a month on-demand at maximum scale (gpu-inference-node-group: 6 × g5.2xlarge at $884.76), over the budget of $3,000.00",
+                "mandatory gpu-budget: GPU instances could cost $7,962.84 a month on-demand at maximum scale (gpu-inference-node-group: 9 × g5.2xlarge at $884.76), over the budget of $3,000.00",
             ],
         ];
         assert.deepEqual(

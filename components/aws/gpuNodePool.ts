@@ -19,6 +19,12 @@ export const LABELS = {
     pool: "llm-platform/pool",
     /** `daemonset` where the NVIDIA device plugin must run as a DaemonSet; Bottlerocket runs it on the host. */
     devicePlugin: "llm-platform/nvidia-device-plugin",
+    /**
+     * cluster-autoscaler's GPU label on AWS: a node carrying it counts as a GPU node that is still
+     * starting until the device plugin advertises `nvidia.com/gpu`, so one Pending pod does not
+     * add node after node.
+     */
+    autoscalerGpu: "k8s.amazonaws.com/accelerator",
 } as const;
 
 export interface GpuNodePoolArgs {
@@ -115,26 +121,40 @@ export function poolLabels(
     amiType: GpuAmiType,
     extra: Record<string, string> = {},
 ): Record<string, string> {
+    const gpuType = capacity.gpuTypes.length === 1 ? capacity.gpuTypes[0] : "mixed";
     return {
         ...extra,
         [LABELS.accelerator]: "nvidia",
-        [LABELS.gpuType]: capacity.gpuTypes.length === 1 ? capacity.gpuTypes[0] : "mixed",
+        [LABELS.gpuType]: gpuType,
         [LABELS.pool]: poolName,
         [LABELS.devicePlugin]: amiType === "BOTTLEROCKET_x86_64_NVIDIA" ? "host" : "daemonset",
+        [LABELS.autoscalerGpu]: `nvidia-${gpuType}`,
     };
 }
 
+const NODE_TEMPLATE = "k8s.io/cluster-autoscaler/node-template";
+
 /**
- * Tags the cluster autoscaler reads to scale a pool up from zero: the labels, taint and GPU count
- * its nodes will have. (EKS does not copy node group tags to the Auto Scaling group; see README.)
+ * Tags cluster-autoscaler reads on an Auto Scaling group to scale it up from zero: the labels,
+ * taint and GPU count its nodes will have. EKS does not copy node group tags to the Auto Scaling
+ * group, so GpuNodePool puts each on the group itself (docs/UPSTREAM.md).
  */
 export function autoscalerTags(labels: Record<string, string>, gpus: number, tainted: boolean): Record<string, string> {
-    const prefix = "k8s.io/cluster-autoscaler/node-template";
     return {
-        ...Object.fromEntries(Object.entries(labels).map(([k, v]) => [`${prefix}/label/${k}`, v])),
-        ...(tainted ? { [`${prefix}/taint/${GPU_TAINT.key}`]: `${GPU_TAINT.value}:NoSchedule` } : {}),
-        [`${prefix}/resources/nvidia.com/gpu`]: String(gpus),
+        ...Object.fromEntries(Object.entries(labels).map(([k, v]) => [`${NODE_TEMPLATE}/label/${k}`, v])),
+        ...(tainted ? { [`${NODE_TEMPLATE}/taint/${GPU_TAINT.key}`]: `${GPU_TAINT.value}:NoSchedule` } : {}),
+        [`${NODE_TEMPLATE}/resources/nvidia.com/gpu`]: String(gpus),
     };
+}
+
+/** The logical name of the tag resource for an Auto Scaling group tag key: stable, readable. */
+export function asgTagResourceName(pool: string, key: string): string {
+    const slug = key
+        .replace(`${NODE_TEMPLATE}/`, "")
+        .replace(/[^A-Za-z0-9]+/g, "-")
+        .replace(/^-|-$/g, "")
+        .toLowerCase();
+    return `${pool}-asg-${slug}`;
 }
 
 /**
@@ -192,10 +212,35 @@ export class GpuNodePool extends pulumi.ComponentResource {
                 taints: taint ? [GPU_TAINT] : [],
                 labels,
                 updateConfig: { maxUnavailable: 1 },
-                tags: { ...tags, ...autoscalerTags(labels, this.capacity.gpusPerNode, taint) },
+                tags,
             },
             { parent: this, ignoreChanges: ["scalingConfig.desiredSize"] },
         );
+
+        // The Auto Scaling group EKS made for the node group, tagged for cluster-autoscaler: the
+        // auto-discovery tags (`--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,
+        // k8s.io/cluster-autoscaler/<cluster>`), and what a node will look like while the group is at 0.
+        const asgName = nodeGroup.resources.apply((r) => {
+            const asg = r?.[0]?.autoscalingGroups?.[0]?.name;
+            if (!asg) throw new Error(`node group ${name} reports no Auto Scaling group`);
+            return asg;
+        });
+        const tagAsg = (resourceName: string, key: pulumi.Input<string>, value: string): void => {
+            new aws.autoscaling.Tag(
+                resourceName,
+                { autoscalingGroupName: asgName, tag: { key, value, propagateAtLaunch: false } },
+                { parent: this },
+            );
+        };
+        tagAsg(`${name}-asg-discovery-enabled`, "k8s.io/cluster-autoscaler/enabled", "true");
+        tagAsg(
+            `${name}-asg-discovery-cluster`,
+            pulumi.interpolate`k8s.io/cluster-autoscaler/${args.clusterName}`,
+            "owned",
+        );
+        for (const [key, value] of Object.entries(autoscalerTags(labels, this.capacity.gpusPerNode, taint))) {
+            tagAsg(asgTagResourceName(name, key), key, value);
+        }
 
         this.nodeGroupName = nodeGroup.nodeGroupName;
         this.nodeRoleArn = role.arn;

@@ -33,6 +33,12 @@ export interface QueueLengthMetric {
     averageValue: string;
 }
 
+/**
+ * Minutes Pulumi waits for a Deployment beyond the model's startup budget: a GPU node from the
+ * autoscaler (about 5), the multi-gigabyte vLLM image pulled and the weights synced (about 10).
+ */
+export const ROLLOUT_MARGIN_MINUTES = 20;
+
 export interface BlueGreenEksServiceArgs {
     /** Kubernetes provider of the cluster (EksCluster.provider). */
     provider: k8s.Provider;
@@ -245,6 +251,7 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
             );
 
         const colors: Color[] = strategy === "canary" ? [active] : [...COLORS];
+        const rolloutTimeout = `${Math.ceil((args.startupTimeoutSeconds ?? 600) / 60) + ROLLOUT_MARGIN_MINUTES}m`;
         for (const color of colors) {
             const live = strategy === "canary" || color === active || !(args.scaleDownInactive ?? false);
             const deploymentName = strategy === "canary" ? name : `${name}-${color}`;
@@ -252,7 +259,13 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
             const deployment = new k8s.apps.v1.Deployment(
                 `${name}-${color}`,
                 { metadata: { name: deploymentName, namespace: ns, labels: podLabels(name, color) }, spec },
-                { ...k8sOpts, dependsOn: [serviceAccount] },
+                {
+                    ...k8sOpts,
+                    dependsOn: [serviceAccount],
+                    // Pulumi waits for the rollout: a GPU node to be added, the image pulled, the
+                    // weights synced and the model loaded; its 10-minute default is too short.
+                    customTimeouts: { create: rolloutTimeout, update: rolloutTimeout },
+                },
             );
             new k8s.policy.v1.PodDisruptionBudget(
                 `${name}-${color}`,
@@ -289,7 +302,9 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
                                 name: deployment.metadata.name,
                             },
                             minReplicas: replicas,
-                            maxReplicas,
+                            // The warm inactive colour serves no production traffic: it keeps
+                            // `replicas` for rollback and may not grow (the capacity check counts on it).
+                            maxReplicas: strategy === "canary" || color === active ? maxReplicas : replicas,
                             metrics: [metric],
                             // GPU pods take minutes to start: scale up promptly, down slowly.
                             behavior: {

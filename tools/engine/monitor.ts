@@ -161,6 +161,36 @@ function compact(r: ExportedResource): ExportedResource {
     return out as unknown as ExportedResource;
 }
 
+/** Go's `time.ParseDuration` in seconds, as the engine reads a custom timeout ("40m", "1h30m", "90s"). */
+export function goDurationSeconds(text: string): number | undefined {
+    const unit: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+    const m = /^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$/.exec(text);
+    if (!m) return text === "0" ? 0 : undefined;
+    let total = 0;
+    for (const [, value, u] of text.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g))
+        total += Number(value) * unit[u];
+    return m[1] === "-" ? -total : total;
+}
+
+/** The engine's `customTimeouts` of a registration, in seconds; an unparsable value fails it as the engine does. */
+function customTimeouts(req: respb.RegisterResourceRequest): ExportedResource["customTimeouts"] {
+    const t = req.getCustomtimeouts();
+    if (!t) return undefined;
+    const out: Record<string, number> = {};
+    for (const [key, value] of [
+        ["create", t.getCreate()],
+        ["update", t.getUpdate()],
+        ["delete", t.getDelete()],
+    ] as const) {
+        if (!value) continue;
+        const seconds = goDurationSeconds(value);
+        if (seconds === undefined)
+            throw grpcError(grpc.status.INVALID_ARGUMENT, `unable to parse customTimeout Value ${value}`);
+        out[key] = seconds;
+    }
+    return Object.keys(out).length ? out : undefined;
+}
+
 function grpcError(code: grpc.status, message: string): grpc.ServiceError {
     return Object.assign(new Error(message), { code, details: message, metadata: new grpc.Metadata() });
 }
@@ -379,6 +409,7 @@ export class OfflineMonitor {
                 propertyDependencies,
                 provider,
                 ignoreChanges: req.getIgnorechangesList(),
+                customTimeouts: customTimeouts(req),
                 replaceOnChanges: req.getReplaceonchangesList(),
                 additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
                 deleteBeforeReplace: req.getDeletebeforereplace(),

@@ -26,6 +26,8 @@ export interface ExportedResource {
     propertyDependencies?: Record<string, string[]>;
     provider?: string;
     ignoreChanges?: string[];
+    /** Seconds, as the engine records `customTimeouts` (`create`, `update`, `delete`). */
+    customTimeouts?: { create?: number; update?: number; delete?: number };
     replaceOnChanges?: string[];
     additionalSecretOutputs?: string[];
     deleteBeforeReplace?: boolean;

@@ -1,0 +1,73 @@
+/**
+ * How many inference pods a GPU pool must hold, and how many fit on one of its nodes: the
+ * arithmetic behind the stacks' config-time capacity check (a Pending pod that no node group can
+ * ever hold is caught before `pulumi up`, not after an hour of Pending).
+ */
+import { allocatable, parseCpu, parseMemoryGiB, type PoolCapacity } from "./aws/gpuInstances";
+
+/**
+ * CPU and memory the DaemonSets of a GPU node request besides the kubelet's reserve (VPC CNI,
+ * kube-proxy, EBS CSI node, device plugin, DCGM and node exporters): a round, conservative figure.
+ */
+export const DAEMONSET_RESERVE = { vcpus: 0.25, memoryGiB: 0.5 } as const;
+
+export interface PodRequest {
+    gpus: number;
+    cpuRequest: string;
+    memoryRequest: string;
+}
+
+/**
+ * Inference pods one node of the pool holds: the fewest of GPUs (time-sliced GPUs count
+ * `timeSlicingReplicas` times), CPU and memory after the system reserve and the DaemonSets.
+ * 0 when the pod fits no node; `limitedBy` says which resource binds.
+ */
+export function podsPerNode(
+    capacity: PoolCapacity,
+    pod: PodRequest,
+    timeSlicingReplicas?: number,
+): { pods: number; limitedBy: "GPUs" | "CPU" | "memory" } {
+    const node = allocatable(capacity);
+    const cpu = parseCpu(pod.cpuRequest) ?? Infinity;
+    const memory = parseMemoryGiB(pod.memoryRequest) ?? Infinity;
+    const fits = {
+        GPUs: Math.floor((capacity.gpusPerNode * (timeSlicingReplicas ?? 1)) / pod.gpus),
+        CPU: Math.floor((node.vcpus - DAEMONSET_RESERVE.vcpus) / cpu),
+        memory: Math.floor((node.memoryGiB - DAEMONSET_RESERVE.memoryGiB) / memory),
+    };
+    const limitedBy = (Object.keys(fits) as Array<keyof typeof fits>).reduce((a, b) => (fits[b] < fits[a] ? b : a));
+    return { pods: Math.max(0, fits[limitedBy]), limitedBy };
+}
+
+export interface ServingShape {
+    replicas: number;
+    maxReplicas: number;
+    strategy: "blue-green" | "canary";
+    scaleDownInactive: boolean;
+}
+
+/**
+ * Inference pods at the configured replica counts and at the autoscalers' ceilings.
+ * - blue-green: the active colour runs `replicas` up to `maxReplicas`; the inactive colour, kept
+ *   warm for rollback, runs `replicas` and its autoscaler may not grow it (it serves no
+ *   production traffic), or nothing when `scaleDownInactive`.
+ * - canary: during an analysis Flagger runs the primary and the canary side by side, each
+ *   autoscaled from `replicas` to `maxReplicas`.
+ */
+export function servingPods(s: ServingShape): { configured: number; peak: number; explain: string } {
+    if (s.strategy === "canary") {
+        return {
+            configured: 2 * s.replicas,
+            peak: 2 * s.maxReplicas,
+            explain: `the primary and the canary of an analysis, each at ${s.replicas} to ${s.maxReplicas}`,
+        };
+    }
+    const warm = s.scaleDownInactive ? 0 : s.replicas;
+    return {
+        configured: s.replicas + warm,
+        peak: s.maxReplicas + warm,
+        explain: s.scaleDownInactive
+            ? `the active colour at ${s.replicas} to ${s.maxReplicas}, the inactive one scaled to zero`
+            : `the active colour at ${s.replicas} to ${s.maxReplicas} and the inactive one warm at ${s.replicas}`,
+    };
+}
