@@ -160,6 +160,11 @@ export const settingsSchema = z.strictObject({
             publicAccessCidrs: z
                 .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR" }))
                 .describe("CIDRs allowed to reach the public API endpoint; empty keeps it private."),
+            privateAccessCidrs: z
+                .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR" }))
+                .describe(
+                    "CIDRs inside the VPC that may reach the private API endpoint on 443, such as a self-hosted CI runner's subnet.",
+                ),
             adminRoleArns: z
                 .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, { error: "expected an IAM role ARN" }))
                 .describe("IAM roles given cluster admin through EKS access entries."),
@@ -492,6 +497,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         cluster: {
             kubernetesVersion: "1.33",
             publicAccessCidrs: [],
+            privateAccessCidrs: [],
             adminRoleArns: [],
             systemNodes: { instanceTypes: ["m6i.large"], minSize: 1, maxSize: 3 },
         },
@@ -551,6 +557,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         cluster: {
             kubernetesVersion: "1.33",
             publicAccessCidrs: [],
+            privateAccessCidrs: [],
             adminRoleArns: [],
             systemNodes: { instanceTypes: ["m6i.large"], minSize: 2, maxSize: 4 },
         },

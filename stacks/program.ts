@@ -58,6 +58,7 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
         vpcId: network.vpcId,
         subnetIds: network.privateSubnetIds,
         publicAccessCidrs: settings.cluster.publicAccessCidrs,
+        privateAccessCidrs: settings.cluster.privateAccessCidrs,
         adminRoleArns: settings.cluster.adminRoleArns,
         systemNodes: settings.cluster.systemNodes,
         protect,

@@ -46,6 +46,7 @@ describe("environments: resolveSettings", () => {
             cluster: {
                 kubernetesVersion: "1.33",
                 publicAccessCidrs: [],
+                privateAccessCidrs: [],
                 adminRoleArns: [],
                 systemNodes: { instanceTypes: ["m6i.large"], minSize: 1, maxSize: 3 },
             },

@@ -205,8 +205,29 @@ describe("EksCluster", () => {
                     subnetIds: ["subnet-1", "subnet-2"],
                     adminRoleArns: [role],
                     publicAccessCidrs: ["203.0.113.0/24"],
+                    privateAccessCidrs: ["10.0.200.0/24"],
                 }),
         });
+        // A CI runner's subnet inside the VPC reaches the private endpoint through the cluster security group.
+        const cluster = find(result.export, "aws:eks/cluster:Cluster", "c-cluster");
+        assert.deepEqual(
+            find(result.export, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "c-api-from-10-0-200-0-24")
+                .inputs,
+            {
+                securityGroupId: (cluster.outputs?.vpcConfig as { clusterSecurityGroupId: string })
+                    .clusterSecurityGroupId,
+                description: "Kubernetes API from 10.0.200.0/24",
+                ipProtocol: "tcp",
+                fromPort: 443,
+                toPort: 443,
+                cidrIpv4: "10.0.200.0/24",
+                tags: {},
+            },
+        );
+        assert.match(
+            (cluster.outputs?.vpcConfig as { clusterSecurityGroupId: string }).clusterSecurityGroupId,
+            /^sg-[0-9a-f]{17}$/,
+        );
         assert.equal(find(result.export, "aws:eks/accessEntry:AccessEntry", "c-admin-0").inputs?.principalArn, role);
         assert.deepEqual(
             find(result.export, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "c-admin-0").inputs
@@ -222,6 +243,7 @@ describe("EksCluster", () => {
             validateEksClusterArgs({
                 kubernetesVersion: "1.3",
                 publicAccessCidrs: ["0.0.0.0/0"],
+                privateAccessCidrs: ["10.0.0.0", "0.0.0.0/0"],
                 adminRoleArns: ["admin"],
                 systemNodes: { minSize: 3, maxSize: 2 },
             }),
@@ -230,6 +252,8 @@ describe("EksCluster", () => {
                 "vpcId: required for a new cluster",
                 "subnetIds: required for a new cluster",
                 "publicAccessCidrs: 0.0.0.0/0 opens the API endpoint to the internet; list your networks instead",
+                'privateAccessCidrs: expected IPv4 CIDRs, received "10.0.0.0"',
+                "privateAccessCidrs: 0.0.0.0/0 admits every address; list the runners' subnets instead",
                 'adminRoleArns: expected IAM role ARNs, received "admin"',
                 "systemNodes.maxSize: expected an integer >= minSize (3), received 2",
             ],

@@ -363,6 +363,71 @@ describe("workflow scripts", () => {
         });
     });
 
+    it("pulumi-stack.sh stops on a GitHub-hosted runner when the stack's API endpoint is private", () => {
+        const dir = tmp();
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin);
+        // pulumi answers `config get` from files named after the key, and logs every call.
+        fs.writeFileSync(
+            path.join(bin, "pulumi"),
+            `#!/bin/bash\necho "pulumi $*" >> "${dir}/calls"\nif [[ $1 == config ]]; then f="${dir}/config/\${@: -1}"; [[ -f $f ]] || exit 1; cat "$f"; fi\n`,
+            { mode: 0o755 },
+        );
+        fs.mkdirSync(path.join(dir, "config"));
+        const setConfig = (key: string, value: string | undefined): void => {
+            const f = path.join(dir, "config", key);
+            if (value === undefined) fs.rmSync(f, { force: true });
+            else fs.writeFileSync(f, value);
+        };
+        const env = { PATH: `${bin}:${process.env.PATH}`, PULUMI_ORG: "acme", ESC_ENVIRONMENT: "" };
+        const hosted = { ...env, RUNNER_ENVIRONMENT: "github-hosted" };
+        const refused = {
+            code: 2,
+            stdout: "",
+            stderr:
+                "prod: the EKS API endpoint is private (llm-platform:cluster.publicAccessCidrs is empty) and this job runs on a GitHub-hosted runner, which cannot reach it.\n" +
+                'Set the repository variable DEPLOY_RUNNER to a runner inside the VPC, as JSON: ["self-hosted","llm-platform"] (README, CI/CD).\n',
+        };
+        // Unset (the tier default) and an explicit empty list are both private.
+        for (const action of ["preview", "up", "promote", "rollback"])
+            assert.deepEqual(run("pulumi-stack.sh", [action, "prod"], hosted), refused);
+        setConfig("llm-platform:cluster.publicAccessCidrs", "[]");
+        assert.deepEqual(run("pulumi-stack.sh", ["up", "prod"], hosted), refused);
+        fs.rmSync(path.join(dir, "calls"));
+        // A public endpoint for some ranges, an ECS-only stack, a self-hosted runner: it runs.
+        setConfig("llm-platform:cluster.publicAccessCidrs", '["203.0.113.0/24"]');
+        assert.equal(run("pulumi-stack.sh", ["up", "prod"], hosted).code, 0);
+        setConfig("llm-platform:cluster.publicAccessCidrs", undefined);
+        setConfig("llm-platform:serving.platform", "ecs");
+        assert.equal(run("pulumi-stack.sh", ["up", "prod"], hosted).code, 0);
+        setConfig("llm-platform:serving.platform", undefined);
+        assert.equal(run("pulumi-stack.sh", ["up", "prod"], { ...env, RUNNER_ENVIRONMENT: "self-hosted" }).code, 0);
+        const up =
+            "pulumi up --stack acme/prod --yes --non-interactive --skip-preview --policy-pack policies --policy-pack-config policies/config/prod.json";
+        assert.deepEqual(fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n"), [
+            "pulumi config get --stack acme/prod --path llm-platform:serving.platform",
+            "pulumi config get --stack acme/prod --path llm-platform:cluster.publicAccessCidrs",
+            up,
+            "pulumi config get --stack acme/prod --path llm-platform:serving.platform",
+            up,
+            up,
+        ]);
+    });
+
+    it("runs the jobs that reach the cluster on DEPLOY_RUNNER when it is set, on GitHub's otherwise", () => {
+        const runner = "${{ vars.DEPLOY_RUNNER && fromJSON(vars.DEPLOY_RUNNER) || 'ubuntu-24.04' }}";
+        const runsOn = (file: string, job: string): unknown =>
+            (load(file).jobs[job] as Job & { "runs-on": unknown })["runs-on"];
+        assert.equal(runsOn("deploy.yml", "staging"), runner);
+        assert.equal(runsOn("deploy.yml", "prod"), runner);
+        assert.equal(runsOn("rollback.yml", "rollback"), runner);
+        assert.equal(runsOn("pull-request.yml", "cloud-preview"), runner);
+        // Jobs that never touch the cluster stay on GitHub's runners (and a fork's code never
+        // reaches a self-hosted one).
+        assert.equal(runsOn("deploy.yml", "test"), "ubuntu-24.04");
+        assert.equal(runsOn("pull-request.yml", "offline-gate"), "ubuntu-24.04");
+    });
+
     it("offline-gate.sh refuses missing arguments and bad stack names", () => {
         assert.deepEqual(run("offline-gate.sh", ["."]), {
             code: 2,

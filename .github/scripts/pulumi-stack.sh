@@ -6,7 +6,9 @@
 # Environment: PULUMI_ACCESS_TOKEN (Pulumi Cloud) or PULUMI_BACKEND_URL (a self-managed backend);
 # PULUMI_ORG to qualify the stack name on Pulumi Cloud; ESC_ENVIRONMENT to run under an ESC
 # environment's credentials (`pulumi env run`), otherwise the AWS credentials already in the
-# environment (the configure-aws-credentials step) are used.
+# environment (the configure-aws-credentials step) are used. RUNNER_ENVIRONMENT (set by GitHub:
+# github-hosted or self-hosted): on a GitHub-hosted runner, a stack whose EKS API endpoint is
+# private is refused before anything runs, since the runner cannot reach it (README, "CI/CD").
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then
@@ -32,6 +34,22 @@ if [[ -n ${PULUMI_ORG:-} ]]; then
 fi
 policy=(--policy-pack policies --policy-pack-config "policies/config/$stack.json")
 
+# Stops at once when this runner cannot reach the stack's cluster: a GitHub-hosted runner and an
+# EKS API endpoint without public access (llm-platform:cluster.publicAccessCidrs empty, the
+# default). ECS-only stacks have no cluster.
+check_runner_reaches_cluster() {
+    [[ ${RUNNER_ENVIRONMENT:-} == github-hosted ]] || return 0
+    local platform cidrs
+    platform=$(pulumi config get --stack "$target" --path llm-platform:serving.platform 2>/dev/null || true)
+    [[ $platform == ecs ]] && return 0
+    cidrs=$(pulumi config get --stack "$target" --path llm-platform:cluster.publicAccessCidrs 2>/dev/null || true)
+    if [[ -z $cidrs || $cidrs == "[]" ]]; then
+        echo "$stack: the EKS API endpoint is private (llm-platform:cluster.publicAccessCidrs is empty) and this job runs on a GitHub-hosted runner, which cannot reach it." >&2
+        echo "Set the repository variable DEPLOY_RUNNER to a runner inside the VPC, as JSON: [\"self-hosted\",\"llm-platform\"] (README, CI/CD)." >&2
+        exit 2
+    fi
+}
+
 with_credentials() {
     if [[ -n ${ESC_ENVIRONMENT:-} ]]; then
         pulumi env run "$ESC_ENVIRONMENT" -- "$@"
@@ -39,6 +57,10 @@ with_credentials() {
         "$@"
     fi
 }
+
+case $action in
+preview | up | promote | rollback) check_runner_reaches_cluster ;;
+esac
 
 case $action in
 preview)

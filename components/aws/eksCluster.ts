@@ -32,6 +32,13 @@ export interface EksClusterArgs {
      */
     publicAccessCidrs?: string[];
     /**
+     * CIDRs inside the VPC (or peered with it) that may reach the private API endpoint on 443, such
+     * as the subnet of a self-hosted CI runner: ingress rules on the cluster security group, which
+     * otherwise admits only the cluster's own nodes.
+     * @default []
+     */
+    privateAccessCidrs?: string[];
+    /**
      * IAM roles granted cluster admin through EKS access entries.
      * @default []
      */
@@ -122,6 +129,12 @@ export function validateEksClusterArgs(args: EksClusterArgs): string[] {
             problems.push(
                 "publicAccessCidrs: 0.0.0.0/0 opens the API endpoint to the internet; list your networks instead",
             );
+    }
+    for (const cidr of args.privateAccessCidrs ?? []) {
+        if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr))
+            problems.push(`privateAccessCidrs: expected IPv4 CIDRs, received ${JSON.stringify(cidr)}`);
+        if (cidr === "0.0.0.0/0")
+            problems.push("privateAccessCidrs: 0.0.0.0/0 admits every address; list the runners' subnets instead");
     }
     for (const role of args.adminRoleArns ?? []) {
         if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(role))
@@ -214,6 +227,21 @@ export class EksCluster extends pulumi.ComponentResource {
                 },
                 { parent: this, protect, dependsOn: [clusterPolicy] },
             );
+            for (const cidr of args.privateAccessCidrs ?? []) {
+                new aws.vpc.SecurityGroupIngressRule(
+                    `${name}-api-from-${cidr.replace(/[./]/g, "-")}`,
+                    {
+                        securityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
+                        description: `Kubernetes API from ${cidr}`,
+                        ipProtocol: "tcp",
+                        fromPort: 443,
+                        toPort: 443,
+                        cidrIpv4: cidr,
+                        tags,
+                    },
+                    child,
+                );
+            }
             const oidc = new aws.iam.OpenIdConnectProvider(
                 `${name}-oidc`,
                 {

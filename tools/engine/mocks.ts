@@ -149,6 +149,11 @@ const MODELS: Record<string, ResourceModel> = {
                     data: Buffer.from(fakeCertificate(`${ctx.stack}/${clusterName}`)).toString("base64"),
                 },
                 identities: [{ oidcs: [{ issuer: `https://oidc.eks.${ctx.region}.amazonaws.com/id/${oidcId}` }] }],
+                // EKS creates the cluster security group and reports it with the VPC it is in.
+                vpcConfig: {
+                    ...((inputs.vpcConfig as State | undefined) ?? {}),
+                    clusterSecurityGroupId: `sg-${stableHex(17, ctx.stack, type, name, "cluster-sg")}`,
+                },
                 clusterId: stableUuid(ctx.stack, type, name, "id"),
             },
         };
