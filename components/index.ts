@@ -22,3 +22,4 @@ export * from "./k8s/dashboards";
 export * from "./k8s/monitoringStack";
 export * from "./vllm";
 export * from "./k8s/clusterAutoscaler";
+export * from "./k8s/canaryDelivery";

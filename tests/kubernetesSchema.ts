@@ -8,16 +8,66 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ExportedResource } from "../tools/engine/stackExport";
 
-/** Custom resources the platform creates, with the schemas the tests hold for them. */
-const CUSTOM_SCHEMAS: Record<string, string> = {
-    "kubernetes:flagger.app/v1beta1:Canary": "flagger-canary.schema.json",
+import * as yaml from "js-yaml";
+
+const CRDS = path.join(__dirname, "fixtures", "crds");
+
+/**
+ * A CRD's structural schema made strict: the API server prunes fields its schema does not declare
+ * (silently), so an object with one would lose it; here every object that declares its properties
+ * and neither preserves unknown fields nor allows additional ones refuses the rest.
+ */
+function strict(schema: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...schema };
+    if (out.properties && out.additionalProperties === undefined && !out["x-kubernetes-preserve-unknown-fields"])
+        out.additionalProperties = false;
+    for (const key of ["properties", "patternProperties"] as const) {
+        const props = out[key] as Record<string, Record<string, unknown>> | undefined;
+        if (props) out[key] = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, strict(v)]));
+    }
+    for (const key of ["items", "additionalProperties"] as const) {
+        const child = out[key];
+        if (child && typeof child === "object") out[key] = strict(child as Record<string, unknown>);
+    }
+    return out;
+}
+
+/** The openAPIV3Schema of `kind` at `version` in a vendored upstream CRD file, strict. */
+function crdSchema(file: string, kind: string, version: string): Record<string, unknown> {
+    const docs = yaml.loadAll(fs.readFileSync(path.join(CRDS, file), "utf8")) as Array<{
+        spec: { names: { kind: string }; versions: Array<{ name: string; schema: { openAPIV3Schema: object } }> };
+    }>;
+    const crd = docs.find((d) => d?.spec?.names?.kind === kind);
+    const v = crd?.spec.versions.find((x) => x.name === version);
+    if (!v) throw new Error(`${file} has no ${kind} ${version}`);
+    const schema = strict(v.schema.openAPIV3Schema as Record<string, unknown>);
+    // The object's metadata is the API server's to define, not the CRD's.
+    (schema.properties as Record<string, unknown>).metadata = { type: "object" };
+    return schema;
+}
+
+/**
+ * Custom resources the platform creates, validated against their upstream CRDs at the pinned
+ * versions (docs/UPSTREAM.md): Flagger's from its chart at v1.44.0, Envoy Gateway's EnvoyProxy
+ * from v1.9.0 (trimmed to the fields we set).
+ */
+const CUSTOM_SCHEMAS: Record<string, () => Record<string, unknown>> = {
+    "kubernetes:flagger.app/v1beta1:Canary": () => crdSchema("flagger-1.44.0.yaml", "Canary", "v1beta1"),
+    "kubernetes:flagger.app/v1beta1:MetricTemplate": () =>
+        crdSchema("flagger-1.44.0.yaml", "MetricTemplate", "v1beta1"),
+    "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy": () =>
+        strict(
+            JSON.parse(
+                fs.readFileSync(path.join(CRDS, "envoy-gateway-1.9.0-envoyproxy.trimmed.schema.json"), "utf8"),
+            ) as Record<string, unknown>,
+        ),
 };
 const ajv = new Ajv({ allErrors: true, strict: false });
 
-/** Models loaded from ESM-only packages (prometheus-operator's); fill with {@link loadOperatorModels}. */
+/** Models loaded from ESM-only packages (prometheus-operator's, gateway-api's); fill with {@link loadOperatorModels}. */
 const OPERATOR_MODELS = new Map<string, ModelClass>();
 
-/** Loads the prometheus-operator models (ServiceMonitor, PrometheusRule …); call in a `before` hook. */
+/** Loads the ESM-only models (ServiceMonitor, PrometheusRule, Gateway …); call in a `before` hook. */
 export async function loadOperatorModels(): Promise<void> {
     const v1 = (await import("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1")) as unknown as Record<
         string,
@@ -25,16 +75,28 @@ export async function loadOperatorModels(): Promise<void> {
     >;
     for (const kind of ["ServiceMonitor", "PodMonitor", "PrometheusRule"])
         OPERATOR_MODELS.set(`kubernetes:monitoring.coreos.com/v1:${kind}`, v1[kind]);
+    const gateway = (await import("@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1")) as unknown as Record<
+        string,
+        ModelClass
+    >;
+    for (const kind of ["Gateway", "GatewayClass", "HTTPRoute"])
+        OPERATOR_MODELS.set(`kubernetes:gateway.networking.k8s.io/v1:${kind}`, gateway[kind]);
 }
 
+const compiled = new Map<string, ReturnType<typeof ajv.compile>>();
+
 function customValidator(type: string): ((data: unknown) => string[]) | undefined {
-    const file = CUSTOM_SCHEMAS[type];
-    if (!file) return undefined;
-    const validate = ajv.compile(JSON.parse(fs.readFileSync(path.join(__dirname, "schemas", file), "utf8")) as object);
+    const schema = CUSTOM_SCHEMAS[type];
+    if (!schema) return undefined;
+    if (!compiled.has(type)) compiled.set(type, ajv.compile(schema()));
+    const validate = compiled.get(type)!;
     return (data) =>
         validate(data)
             ? []
-            : (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? "is invalid"}`);
+            : (validate.errors ?? []).map(
+                  (e) =>
+                      `${e.instancePath || "/"} ${e.message ?? "is invalid"}${e.keyword === "additionalProperties" ? ` (${String((e.params as { additionalProperty: string }).additionalProperty)})` : ""}`,
+              );
 }
 
 interface Validatable {

@@ -159,7 +159,8 @@ describe("MonitoringStack in the stacks", () => {
     it("scrapes the inference service's /metrics and deploys the rule groups and dashboards", () => {
         const monitor = find(prod.export, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "monitoring-inference")
             .inputs?.spec as Record<string, unknown>;
-        assert.deepEqual(monitor.selector, { matchLabels: { "app.kubernetes.io/name": "inference" } });
+        // The label the active and preview Services (or Flagger's primary and canary) carry.
+        assert.deepEqual(monitor.selector, { matchLabels: { "llm-platform/metrics": "inference" } });
         assert.deepEqual((monitor.endpoints as Array<Record<string, unknown>>)[0].path, "/metrics");
         const rules = find(prod.export, "kubernetes:monitoring.coreos.com/v1:PrometheusRule", "monitoring-rules").inputs
             ?.spec as { groups: Array<{ name: string }> };

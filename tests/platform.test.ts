@@ -554,12 +554,16 @@ describe("Kubernetes objects of the stacks", () => {
                 apiVersion: "flagger.app/v1beta1",
                 kind: "Canary",
                 metadata: { name: "c" },
-                spec: { service: { port: 80 }, analysis: { stepWeight: 200 } },
+                spec: {
+                    service: { port: 80 },
+                    analysis: { interval: "1m", threshold: 5, stepWeight: 10, maxWeight: "50" },
+                },
             },
         };
+        // Against Flagger's own CRD (v1.44.0).
         assert.deepEqual(kubernetesSchemaErrors([badCanary]), [
             "c: /spec must have required property 'targetRef'",
-            "c: /spec/analysis/stepWeight must be <= 100",
+            "c: /spec/analysis/maxWeight must be number",
         ]);
         const [error] = kubernetesSchemaErrors([unknown]);
         assert.equal(error, "y: no Kubernetes schema for kubernetes:example.com/v1:Widget");

@@ -2,11 +2,14 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { irsaTrustPolicy } from "../aws/iam";
-import { buildCanarySpec, DEFAULT_CANARY, validateCanary, type CanaryAnalysis } from "./canary";
+import { VLLM_METRICS, type MetricNames } from "./alertRules";
+import { buildCanarySpec, buildMetricTemplates, DEFAULT_CANARY, validateCanary, type CanaryAnalysis } from "./canary";
+import { FLAGGER_NAMESPACE, GATEWAY_NAMESPACE } from "./canaryDelivery";
 import {
     buildDeploymentSpec,
     COLORS,
     DEFAULT_RESOURCES,
+    modelPathOf,
     other,
     podLabels,
     validateRelease,
@@ -68,8 +71,20 @@ export interface BlueGreenEksServiceArgs {
      * @default "blue-green"
      */
     strategy?: "blue-green" | "canary";
-    /** Canary analysis (strategy canary). @default - 1m interval, threshold 5, max weight 50, step 10, success ≥ 99 %, duration ≤ 500 ms */
+    /** Canary analysis (strategy canary). @default - 1m interval, threshold 5, max weight 50, step 10, success ≥ 99 %, p95 latency ≤ 500 ms */
     canary?: Partial<CanaryAnalysis>;
+    /**
+     * Where the canary strategy runs (a CanaryDelivery: Flagger, the gateway, the load tester).
+     * Required with `strategy: "canary"`.
+     */
+    canaryDelivery?: {
+        gateway: { name: string; namespace: string };
+        loadtesterUrl: string;
+        metricsServer: string;
+        ready: pulumi.Resource[];
+    };
+    /** Metric names the image emits, for the canary analysis. @default VLLM_METRICS */
+    metrics?: MetricNames;
     /**
      * Namespace created for the service.
      * @default - the component name
@@ -141,6 +156,8 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
     public readonly previewService: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
     public readonly activeColor: Color;
+    /** Labels of the Services a ServiceMonitor should select to scrape every inference pod once. */
+    public readonly metricsSelector: Record<string, string>;
 
     constructor(name: string, args: BlueGreenEksServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:k8s:BlueGreenEksService", name, {}, opts);
@@ -183,6 +200,10 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
             }),
         ];
         if (strategy === "canary") problems.push(...validateCanary({ ...DEFAULT_CANARY, ...args.canary }));
+        if (strategy === "canary" && !args.canaryDelivery)
+            problems.push(
+                "canaryDelivery: required with strategy canary (a CanaryDelivery: Flagger, the gateway and the load tester)",
+            );
         if (!Number.isInteger(maxReplicas) || maxReplicas < replicas)
             problems.push(`maxReplicas: expected an integer >= replicas (${replicas}), received ${maxReplicas}`);
         assertValid(this, "BlueGreenEksService", name, problems);
@@ -228,6 +249,9 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
             },
             k8sOpts,
         );
+        // The ServiceMonitor selects Services by this label: active and preview (blue-green), or
+        // Flagger's primary and canary, each of which selects its own pods exactly once.
+        const metricsLabel = { "llm-platform/metrics": name };
         const selectorOf = (color: Color): Record<string, string> => {
             const { ["app.kubernetes.io/component"]: _component, ...selector } = podLabels(name, color);
             return selector;
@@ -239,7 +263,7 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
                     metadata: {
                         name: `${name}-${suffix}`,
                         namespace: ns,
-                        labels: { "app.kubernetes.io/name": name, "llm-platform/role": suffix },
+                        labels: { "app.kubernetes.io/name": name, "llm-platform/role": suffix, ...metricsLabel },
                     },
                     spec: {
                         type: "ClusterIP",
@@ -271,7 +295,13 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
                 `${name}-${color}`,
                 {
                     metadata: { name: deploymentName, namespace: ns },
-                    spec: { maxUnavailable: 1, selector: { matchLabels: podLabels(name, color) } },
+                    // Not app.kubernetes.io/name, which Flagger rewrites on its primary's pods.
+                    spec: {
+                        maxUnavailable: 1,
+                        selector: {
+                            matchLabels: { "app.kubernetes.io/component": "inference", "llm-platform/color": color },
+                        },
+                    },
                 },
                 k8sOpts,
             );
@@ -318,23 +348,43 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
                     k8sOpts,
                 );
             }
-            if (strategy === "canary") {
+            if (strategy === "canary" && args.canaryDelivery) {
+                const delivery = args.canaryDelivery;
+                const targets = {
+                    name,
+                    namespace: namespaceName,
+                    deployment: deploymentName,
+                    port: containerPort,
+                    readyPath: args.readyPath ?? READINESS_PATH,
+                    modelName: modelPathOf(args[color].modelVersion),
+                    gateway: delivery.gateway,
+                    loadtesterUrl: delivery.loadtesterUrl,
+                    metricsServer: delivery.metricsServer,
+                    metrics: args.metrics ?? VLLM_METRICS,
+                    metricsLabel,
+                };
+                const templates = buildMetricTemplates(targets).map(
+                    (t) =>
+                        new k8s.apiextensions.CustomResource(
+                            t.name,
+                            {
+                                apiVersion: "flagger.app/v1beta1",
+                                kind: "MetricTemplate",
+                                metadata: { name: t.name, namespace: ns },
+                                spec: t.spec,
+                            },
+                            { ...k8sOpts, dependsOn: delivery.ready },
+                        ),
+                );
                 new k8s.apiextensions.CustomResource(
                     `${name}-canary`,
                     {
                         apiVersion: "flagger.app/v1beta1",
                         kind: "Canary",
                         metadata: { name, namespace: ns },
-                        spec: buildCanarySpec(
-                            name,
-                            namespaceName,
-                            deploymentName,
-                            containerPort,
-                            args.healthPath ?? LIVENESS_PATH,
-                            args.canary,
-                        ),
+                        spec: buildCanarySpec(targets, args.canary),
                     },
-                    { ...k8sOpts, dependsOn: [deployment] },
+                    { ...k8sOpts, dependsOn: [deployment, ...templates, ...delivery.ready] },
                 );
             }
         }
@@ -355,12 +405,18 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
             {
                 metadata: { name: `${name}-ingress`, namespace: ns },
                 spec: {
-                    podSelector: { matchLabels: { "app.kubernetes.io/name": name } },
+                    // Every inference pod of the namespace: both colours, and Flagger's primary, whose
+                    // app.kubernetes.io/name Flagger rewrites to <name>-primary.
+                    podSelector: { matchLabels: { "app.kubernetes.io/component": "inference" } },
                     policyTypes: ["Ingress"],
                     ingress: [
                         {
                             from: [
-                                ...(args.ingressNamespaces ?? ["ingress-nginx"]).map((n) => ({
+                                ...[
+                                    ...(args.ingressNamespaces ?? ["ingress-nginx"]),
+                                    // The gateway's Envoy proxies and Flagger's load tester.
+                                    ...(strategy === "canary" ? [GATEWAY_NAMESPACE, FLAGGER_NAMESPACE] : []),
+                                ].map((n) => ({
                                     namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } },
                                 })),
                                 ...(args.ingressCidrs ?? []).map((cidr) => ({ ipBlock: { cidr } })),
@@ -381,6 +437,7 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
         );
 
         this.namespace = ns;
+        this.metricsSelector = metricsLabel;
         this.roleArn = role.arn;
         this.activeColor = active;
         this.registerOutputs({

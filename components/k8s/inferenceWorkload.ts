@@ -77,6 +77,11 @@ export function podLabels(name: string, color: Color): Record<string, string> {
 
 const MODELS_MOUNT = "/models";
 
+/** Where a model version's weights are synced in the pod: MODEL_PATH, which vLLM serves under that name. */
+export function modelPathOf(modelVersion: string): string {
+    return `${MODELS_MOUNT}/${modelVersion}`;
+}
+
 /** `value + suffix`, a string when `value` is one, else an output of it (unknown only where `value` is). */
 function suffixed(value: pulumi.Input<string>, suffix: string): pulumi.Input<string> {
     return typeof value === "string" ? `${value}${suffix}` : pulumi.output(value).apply((v) => `${v}${suffix}`);
@@ -96,7 +101,7 @@ export function buildPodSpec(spec: WorkloadSpec, color: Color): k8s.types.input.
         capabilities: { drop: ["ALL"] },
         seccompProfile: { type: "RuntimeDefault" },
     };
-    const modelPath = `${MODELS_MOUNT}/${spec.modelVersion}`;
+    const modelPath = modelPathOf(spec.modelVersion);
     const httpGet = (path: string) => ({ path, port: spec.probePort, scheme: "HTTP" });
     return {
         serviceAccountName: spec.serviceAccountName,
