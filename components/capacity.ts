@@ -5,38 +5,34 @@
  */
 import { allocatable, parseCpu, parseMemoryGiB, type PoolCapacity } from "./aws/gpuInstances";
 
-/**
- * CPU and memory the DaemonSets of a GPU node request besides the kubelet's reserve (VPC CNI,
- * kube-proxy, EBS CSI node, device plugin, DCGM and node exporters): a round, conservative figure.
- */
-export const DAEMONSET_RESERVE = { vcpus: 0.25, memoryGiB: 0.5 } as const;
-
 export interface PodRequest {
     gpus: number;
     cpuRequest: string;
     memoryRequest: string;
 }
 
+type Resource = "GPUs" | "CPU" | "memory";
+
 /**
  * Inference pods one node of the pool holds: the fewest of GPUs (time-sliced GPUs count
- * `timeSlicingReplicas` times), CPU and memory after the system reserve and the DaemonSets.
- * 0 when the pod fits no node; `limitedBy` says which resource binds.
+ * `timeSlicingReplicas` times), CPU and memory of what the node offers pods (`allocatable`).
+ * 0 when the pod fits no node; `limitedBy` says which resource binds, `offers` what a node has of it.
  */
 export function podsPerNode(
     capacity: PoolCapacity,
     pod: PodRequest,
     timeSlicingReplicas?: number,
-): { pods: number; limitedBy: "GPUs" | "CPU" | "memory" } {
+): { pods: number; limitedBy: Resource; offers: Record<Resource, number> } {
     const node = allocatable(capacity);
-    const cpu = parseCpu(pod.cpuRequest) ?? Infinity;
-    const memory = parseMemoryGiB(pod.memoryRequest) ?? Infinity;
-    const fits = {
-        GPUs: Math.floor((capacity.gpusPerNode * (timeSlicingReplicas ?? 1)) / pod.gpus),
-        CPU: Math.floor((node.vcpus - DAEMONSET_RESERVE.vcpus) / cpu),
-        memory: Math.floor((node.memoryGiB - DAEMONSET_RESERVE.memoryGiB) / memory),
+    const offers = { GPUs: capacity.gpusPerNode * (timeSlicingReplicas ?? 1), CPU: node.vcpus, memory: node.memoryGiB };
+    const asks = {
+        GPUs: pod.gpus,
+        CPU: parseCpu(pod.cpuRequest) ?? Infinity,
+        memory: parseMemoryGiB(pod.memoryRequest) ?? Infinity,
     };
-    const limitedBy = (Object.keys(fits) as Array<keyof typeof fits>).reduce((a, b) => (fits[b] < fits[a] ? b : a));
-    return { pods: Math.max(0, fits[limitedBy]), limitedBy };
+    const fits = (r: Resource): number => Math.floor(offers[r] / asks[r]);
+    const limitedBy = (["GPUs", "CPU", "memory"] as const).reduce((a, b) => (fits(b) < fits(a) ? b : a));
+    return { pods: Math.max(0, fits(limitedBy)), limitedBy, offers };
 }
 
 export interface ServingShape {

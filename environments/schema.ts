@@ -9,8 +9,8 @@ import { z } from "zod";
 import { DIGEST_REFERENCE } from "../components/aws/dockerfile";
 import { REFERENCE_SLO } from "../components/k8s/alertRules";
 import { DEFAULT_CANARY } from "../components/k8s/canary";
-import { allocatable, GPU_INSTANCE_TYPES, poolCapacity } from "../components/aws/gpuInstances";
-import { DAEMONSET_RESERVE, podsPerNode, servingPods } from "../components/capacity";
+import { GPU_INSTANCE_TYPES, poolCapacity } from "../components/aws/gpuInstances";
+import { podsPerNode, servingPods } from "../components/capacity";
 import { CLUSTER_AUTOSCALER_IMAGES } from "../components/k8s/clusterAutoscaler";
 import { GPU_AMI_TYPES } from "../components/aws/gpuNodePool";
 import { SECRET_REFERENCE } from "../components/aws/ecsTask";
@@ -815,11 +815,11 @@ function capacityProblems(input: Readonly<Record<string, unknown>>): CrossFieldP
     const perNode = podsPerNode(capacity, request, slicing as number | undefined);
     const shape = `${request.gpus} GPU${request.gpus === 1 ? "" : "s"}, ${request.cpuRequest} CPU and ${request.memoryRequest} each`;
     if (perNode.pods === 0) {
-        const node = allocatable(capacity);
+        const offered = perNode.offers[perNode.limitedBy];
         const free = {
-            GPUs: `${capacity.gpusPerNode * ((slicing as number | undefined) ?? 1)} GPU${capacity.gpusPerNode === 1 && slicing === undefined ? "" : "s"}`,
-            CPU: `${node.vcpus - DAEMONSET_RESERVE.vcpus} vCPU`,
-            memory: `${node.memoryGiB - DAEMONSET_RESERVE.memoryGiB} GiB`,
+            GPUs: `${offered} GPU${offered === 1 ? "" : "s"}`,
+            CPU: `${offered} vCPU`,
+            memory: `${offered} GiB`,
         }[perNode.limitedBy];
         const asked = { GPUs: `${request.gpus} GPUs`, CPU: `${request.cpuRequest} CPU`, memory: request.memoryRequest }[
             perNode.limitedBy

@@ -143,7 +143,7 @@ describe("inference workload validation", () => {
 
     it("rejects a GPU request that does not fit a node, a probe on an unexposed port and too few replicas", () => {
         assert.deepEqual(validateWorkload(goodSpec({ gpus: 2, probePort: 9000 }), 1, 2), [
-            "the pod does not fit a node of the GPU pool: it requests 2 GPUs but a node can offer 1 (after the system reserve)",
+            "the pod does not fit a node of the GPU pool: it requests 2 GPUs but a node can offer 1 (after the kubelet's reserve and the DaemonSets)",
             "probePort: the probes call port 9000 but the container exposes only 8000",
             "replicas: expected an integer >= 2 (the tier minimum), received 1",
         ]);
@@ -152,7 +152,7 @@ describe("inference workload validation", () => {
     it("rejects memory beyond what a node can offer and limits below requests", () => {
         const small = goodSpec({ pool: { ...goodSpec().pool, capacity: poolCapacity(["g5.xlarge"]) } });
         assert.deepEqual(validateWorkload(small, 1, 1), [
-            "the pod does not fit a node of the GPU pool: it requests 4 vCPUs but a node can offer 3.5 vCPUs (after the system reserve)",
+            "the pod does not fit a node of the GPU pool: it requests 4 vCPUs but a node can offer 3.25 vCPUs (after the kubelet's reserve and the DaemonSets)",
         ]);
         assert.deepEqual(
             validateWorkload(

@@ -100,13 +100,26 @@ export function fitsOnNode(
     return undefined;
 }
 
+/** What the EKS AMIs reserve for the system and the kubelet on these sizes (a conservative round figure). */
+export const KUBELET_RESERVE = { vcpus: 0.5, memoryGiB: 1.5 } as const;
+
 /**
- * What the kubelet can hand to pods on a node of the pool: capacity less what the EKS AMIs
- * reserve for the system and kubelet (about half a vCPU and 1.5 GiB on these sizes, a
- * conservative round figure; the exact reserve grows with the node).
+ * CPU and memory the DaemonSets of a GPU node request (VPC CNI, kube-proxy, EBS CSI node, device
+ * plugin, DCGM and node exporters): a round, conservative figure.
+ */
+export const DAEMONSET_RESERVE = { vcpus: 0.25, memoryGiB: 0.5 } as const;
+
+/**
+ * What a node of the pool can hand to an inference pod: capacity less the kubelet's reserve and
+ * what the node's DaemonSets request. The one figure both a component's fit check and the
+ * stacks' capacity check use.
  */
 export function allocatable(capacity: PoolCapacity): PoolCapacity {
-    return { ...capacity, vcpus: capacity.vcpus - 0.5, memoryGiB: capacity.memoryGiB - 1.5 };
+    return {
+        ...capacity,
+        vcpus: capacity.vcpus - KUBELET_RESERVE.vcpus - DAEMONSET_RESERVE.vcpus,
+        memoryGiB: capacity.memoryGiB - KUBELET_RESERVE.memoryGiB - DAEMONSET_RESERVE.memoryGiB,
+    };
 }
 
 /** Kubernetes quantities as numbers: CPU in cores ("500m" → 0.5), memory in GiB ("16Gi" → 16). */

@@ -289,7 +289,7 @@ export function validateWorkload(spec: WorkloadSpec, replicas: number, minReplic
         const misfit = fitsOnNode(node, { gpus: spec.gpus, vcpus: cpu, memoryGiB: memory });
         if (misfit)
             problems.push(
-                `the pod does not fit a node of the GPU pool: it ${misfit.replace("a node of the pool has", "a node can offer")} (after the system reserve)`,
+                `the pod does not fit a node of the GPU pool: it ${misfit.replace("a node of the pool has", "a node can offer")} (after the kubelet's reserve and the DaemonSets)`,
             );
     }
     if (spec.probePort !== spec.containerPort) {
