@@ -234,7 +234,7 @@ export const k8sMinReplicas: ResourceValidationPolicy = {
     description:
         "Checks whether serving Deployments run at least the configured replicas (unset replicas mean an autoscaler owns them).",
     severity: "medium",
-    configSchema: { properties: { minReplicas: { type: "integer", default: 1 } } },
+    configSchema: { properties: { minReplicas: { type: "integer", minimum: 1, default: 1 } } },
     remediationSteps:
         "Raise spec.replicas, or let a HorizontalPodAutoscaler with minReplicas at the tier minimum own it. A colour scaled to zero on purpose is allowed.",
     validateResource: forTypes(["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"], (args, report) => {

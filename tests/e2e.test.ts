@@ -177,7 +177,7 @@ describe("end to end, from a clean copy", function () {
             "npm run plan -- --stack staging",
             "npm run policy -- --stack prod",
             "npm run policy -- --file out/head-prod.json --config policies/config/prod.json --format sarif --output out/gate.sarif",
-            "npm run policy -- --file preview.json",
+            "npm run policy -- --file preview.json --tier prod",
         ]);
         // The last needs `pulumi preview --json` first, on the same line of the README.
         for (const command of offline.slice(0, 3)) {

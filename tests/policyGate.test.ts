@@ -5,7 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import AjvDraft04 from "ajv-draft-04";
 import { POLICIES } from "../policies/pack";
-import { policy } from "../tools/cli/policy";
+import { EXIT, policy, POLICY_USAGE } from "../tools/cli/policy";
+import type { RunOptions, RunResult } from "../tools/engine/run";
 
 import type { StackExport } from "../tools/engine/stackExport";
 import { analyze, startPack, type PackProcess, type PolicyConfigFile } from "../tools/policy/gate";
@@ -78,7 +79,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
     });
 
     it("reads a real stack export and a preview --json, secrets included", async () => {
-        const fromExport = await collect(["--file", fixture("stack-export.json"), "--format", "json"]);
+        const fromExport = await collect(["--file", fixture("stack-export.json"), "--tier", "prod", "--format", "json"]);
         assert.equal(fromExport.code, 1);
         const exp = JSON.parse(fromExport.stdout) as { violations: Array<{ policy: string; message: string }> };
         assert.deepEqual(
@@ -88,7 +89,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
                 "launch-template-imdsv2: the metadata hop limit is 2; it must be 1",
             ],
         );
-        const fromPreview = await collect(["--file", fixture("preview.json"), "--format", "json"]);
+        const fromPreview = await collect(["--file", fixture("preview.json"), "--tier", "prod", "--format", "json"]);
         assert.equal(fromPreview.code, 1);
         const prev = JSON.parse(fromPreview.stdout) as {
             resources: number;
@@ -104,7 +105,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
 
     it("writes SARIF 2.1.0 that validates against the schema, mandatory at error", async () => {
         const file = path.join(tmp(), "gate.sarif");
-        const r = await collect(["--file", fixture("stack-export.json"), "--format", "sarif", "--output", file]);
+        const r = await collect(["--file", fixture("stack-export.json"), "--tier", "prod", "--format", "sarif", "--output", file]);
         assert.equal(r.code, 1);
         const sarif = JSON.parse(fs.readFileSync(file, "utf8")) as {
             runs: Array<{
@@ -140,6 +141,8 @@ describe("the offline policy gate over the analyzer protocol", () => {
         const r = await collect([
             "--file",
             fixture("stack-export.json"),
+            "--tier",
+            "prod",
             "--sarif",
             path.join(dir, "gate.sarif"),
             "--json",
@@ -161,7 +164,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
         assert.equal(sarif.version, "2.1.0");
         assert.equal(sarif.runs[0].results.length, 2);
         await assert.rejects(
-            collect(["--file", fixture("stack-export.json"), "--json", path.join(dir, "no", "x.json")]),
+            collect(["--file", fixture("stack-export.json"), "--tier", "prod", "--json", path.join(dir, "no", "x.json")]),
             {
                 name: "UsageError",
                 message: `--json: folder ${path.join(dir, "no")} does not exist`,
@@ -260,6 +263,113 @@ describe("the offline policy gate over the analyzer protocol", () => {
         assert.ok(result.violations.every((v) => v.level === "mandatory"));
     });
 
+    it("chooses the policy config by the stack's tier, not its name: a prod-tier stack named production", async () => {
+        const dir = tmp();
+        fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+        fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), path.join(dir, "Pulumi.production.yaml"));
+        fs.cpSync(path.join(PROJECT_DIR, "policies", "config"), path.join(dir, "policies", "config"), { recursive: true });
+        const bad = badStack(prod);
+        const stacks: string[] = [];
+        const run = async (o: RunOptions): Promise<RunResult> => {
+            stacks.push(`${o.stack} in ${o.projectDir}`);
+            return { ...(await planOf("prod", "update")), export: bad };
+        };
+        let stdout = "";
+        const shared = (): Promise<PackProcess> => Promise.resolve({ port: pack.port, stop: () => undefined });
+        const code = await policy(
+            ["--stack", "production", "--project", dir, "--format", "json"],
+            (s) => void (stdout += s),
+            run,
+            shared,
+        );
+        assert.deepEqual(stacks, [`production in ${dir}`]);
+        assert.equal(code, EXIT.mandatoryViolation);
+        const byTier = (await analyze(pack.port, bad.deployment.resources, prodConfig)).violations;
+        const gated = (JSON.parse(stdout) as { violations: unknown[] }).violations;
+        assert.deepEqual(gated, byTier);
+        assert.equal(gated.length, 7, "prod's config: every policy mandatory");
+        // A document says its tier through the Stack's `tier` output; a document without one needs --tier.
+        const file = path.join(dir, "bad.json");
+        fs.writeFileSync(file, JSON.stringify(bad));
+        const fromFile = await collect(["--file", file, "--format", "json"]);
+        assert.deepEqual((JSON.parse(fromFile.stdout) as { violations: unknown[] }).violations, byTier);
+        await assert.rejects(collect(["--file", fixture("stack-export.json")]), {
+            name: "UsageError",
+            message: `cannot tell the tier of the stack in ${fixture("stack-export.json")} (its Stack resource has no "tier" output): give --tier staging|prod or --config <file>`,
+        });
+        await assert.rejects(collect(["--file", file, "--tier", "production"]), {
+            name: "UsageError",
+            message: '--tier is "production", which has no policy config: expected staging or prod (or give --config <file>)',
+        });
+        await assert.rejects(collect(["--file", file, "--tier", "prod", "--config", file]), {
+            name: "UsageError",
+            message: `give --tier or --config, not both\nusage: ${POLICY_USAGE}`,
+        });
+    });
+
+    it("refuses a policy config with a typo before anything runs, and writes no report", async () => {
+        const dir = tmp();
+        const config = path.join(dir, "typo.json");
+        fs.writeFileSync(config, JSON.stringify({ all: "advisroy", "gpu-budget": { maxMonthlyUsd: -5 } }));
+        const started: string[] = [];
+        const code = policy(
+            ["--stack", "prod", "--config", config, "--json", path.join(dir, "gate.json"), "--project", PROJECT_DIR],
+            () => undefined,
+            (o) => (started.push("plan"), sharedRunner(o)),
+            () => (started.push("pack"), Promise.reject(new Error("not expected"))),
+        );
+        await assert.rejects(code, {
+            name: "PolicyConfigError",
+            message: `${config}: the policy config is not usable:\n  - all: "advisroy" is not an enforcement level; use one of advisory, mandatory, disabled\n  - gpu-budget.maxMonthlyUsd: must be >= 0`,
+        });
+        assert.deepEqual(started, []);
+        assert.deepEqual(fs.readdirSync(dir), ["typo.json"]);
+        // The gate's API checks the config it is given against the pack it talks to.
+        await assert.rejects(analyze(pack.port, prod.deployment.resources, { all: "fatal" } as never), {
+            name: "PolicyConfigError",
+            message: 'policy config: the policy config is not usable:\n  - all: "fatal" is not an enforcement level; use one of advisory, mandatory, disabled',
+        });
+    });
+
+    it("writes its reports all or none: an output that names a folder is refused before the gate runs", async () => {
+        const dir = tmp();
+        fs.mkdirSync(path.join(dir, "reports"));
+        await assert.rejects(
+            collect([
+                "--file",
+                fixture("stack-export.json"),
+                "--tier",
+                "prod",
+                "--sarif",
+                path.join(dir, "gate.sarif"),
+                "--json",
+                path.join(dir, "reports"),
+            ]),
+            { name: "UsageError", message: `--json: ${path.join(dir, "reports")} is a folder; name a file` },
+        );
+        assert.deepEqual(fs.readdirSync(dir), ["reports"]);
+    });
+
+    it("exits 3, not 1, when the gate itself fails: 1 means a mandatory violation only", () => {
+        assert.deepEqual(EXIT, { clean: 0, mandatoryViolation: 1, unusableInput: 2, internalError: 3 });
+        const crash = spawnSync(
+            process.execPath,
+            [
+                "--import",
+                "tsx",
+                "-e",
+                'require("./tools/cli/cli").runCommand("policy", () => Promise.reject(new Error("boom")), 3)',
+            ],
+            { cwd: PROJECT_DIR, encoding: "utf8" },
+        );
+        assert.equal(crash.status, 3);
+        assert.match(crash.stderr, /^policy: failed: Error: boom\n/);
+        assert.match(
+            fs.readFileSync(path.join(PROJECT_DIR, "tools", "cli", "policy.ts"), "utf8"),
+            /runCommand\("policy", .*, EXIT\.internalError\)/s,
+        );
+    });
+
     it("exits 2 on unusable input, as a process", () => {
         const dir = tmp();
         const run = (args: string[]) =>
@@ -278,6 +388,16 @@ describe("the offline policy gate over the analyzer protocol", () => {
         assert.equal(other.status, 2);
         assert.match(other.stderr, /unknown format; expected a `pulumi stack export` document/);
         assert.equal(run(["--stack", "prod", "--file", "x"]).status, 2);
+        const folder = run(["--file", dir, "--tier", "prod"]);
+        assert.equal(folder.status, 2);
+        assert.equal(folder.stderr, `policy: cannot read document ${dir}: EISDIR\n`);
+        fs.writeFileSync(path.join(dir, "null.json"), "null");
+        const nullConfig = run(["--file", fixture("stack-export.json"), "--config", path.join(dir, "null.json")]);
+        assert.equal(nullConfig.status, 2);
+        assert.equal(
+            nullConfig.stderr,
+            `policy: ${path.join(dir, "null.json")}: the policy config is not usable:\n  - expected a JSON object of policy names to levels or settings, received null\n`,
+        );
         assert.match(
             run(["--stack", "prod", "--format", "html"]).stderr,
             /--format: expected text, json or sarif, received "html"/,

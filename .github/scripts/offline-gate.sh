@@ -5,7 +5,8 @@
 #
 # usage: offline-gate.sh <head-dir> <base-dir> <out-dir> <stack>...
 # Both checkouts must have had `npm ci`. Exit 0 when no stack has a mandatory violation, 1 when
-# one has, 2 on unusable input. Every file it writes is in <out-dir>, even when the gate fails.
+# one has, 2 on unusable input, 3 when the gate itself failed. Every file it writes is in
+# <out-dir>, even when the gate fails.
 set -euo pipefail
 
 if [[ $# -lt 4 ]]; then
@@ -37,16 +38,18 @@ for stack in "$@"; do
     echo "::endgroup::"
 
     echo "::group::$stack: policy gate"
-    tier=staging
-    [[ $stack == prod ]] && tier=prod
-    config="$head_dir/policies/config/$tier.json"
+    # The gate takes the policy config from the plan's tier (the Stack's "tier" output).
     rc=0
-    (cd "$head_dir" && npm run --silent policy -- --file "$out/head-$stack.json" --config "$config" \
+    (cd "$head_dir" && npm run --silent policy -- --file "$out/head-$stack.json" \
         --sarif "$out/policy-$stack.sarif" --json "$out/policy-$stack.json") || rc=$?
     echo "::endgroup::"
-    if [[ $rc -ge 2 ]]; then
-        echo "::error::the policy gate could not read the $stack plan (exit $rc)"
+    if [[ $rc -eq 2 ]]; then
+        echo "::error::the policy gate refused its input for $stack (exit 2: arguments, plan or policy config)"
         exit 2
+    fi
+    if [[ $rc -ge 3 ]]; then
+        echo "::error::the policy gate failed on $stack (exit $rc): not a policy verdict"
+        exit 3
     fi
     if [[ $rc -eq 1 ]]; then
         echo "::error::$stack has mandatory policy violations"

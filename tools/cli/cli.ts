@@ -45,17 +45,18 @@ export function parseMode(value: string): PlanMode {
 
 /**
  * Runs a command's body and exits with its code: bad input (arguments, files, configuration the
- * program refused) exits 2 with the message alone; a program that failed exits 1 with what it
- * reported; anything else is a bug and exits 1 with its stack.
+ * program refused) exits 2 with the message alone; a program that failed exits `failure` (1
+ * unless the command gives its 1 another meaning, as the policy gate does) with what it
+ * reported; anything else is a bug and exits `failure` with its stack.
  */
-export function runCommand(name: string, body: () => Promise<number>): void {
+export function runCommand(name: string, body: () => Promise<number>, failure = 1): void {
     body().then(
         (code) => process.exit(code),
         (e: unknown) => {
             // A ConfigError thrown in this process (the loader's, by name: the commands do not load it).
             const badInput =
                 e instanceof UsageError ||
-                (e instanceof Error && e.name === "ConfigError") ||
+                (e instanceof Error && (e.name === "ConfigError" || e.name === "PolicyConfigError")) ||
                 (e instanceof ProgramError && e.configuration);
             if (badInput) {
                 process.stderr.write(`${name}: ${e.message}\n`);
@@ -63,10 +64,10 @@ export function runCommand(name: string, body: () => Promise<number>): void {
             }
             if (e instanceof ProgramError) {
                 process.stderr.write(`${name}: the program failed:\n${e.message}\n`);
-                process.exit(1);
+                process.exit(failure);
             }
             process.stderr.write(`${name}: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-            process.exit(1);
+            process.exit(failure);
         },
     );
 }
@@ -95,9 +96,43 @@ export function parseExportInput(text: string, file: string): StackExport {
     }
 }
 
-/** Refuses, before any work, an output file (given with `flag`) whose folder does not exist. */
+/**
+ * Refuses, before any work, an output file (given with `flag`) whose folder does not exist, or
+ * that names a folder.
+ */
 export function checkOutputFolder(flag: string, file: string | undefined): void {
     if (file === undefined) return;
     const dir = path.dirname(path.resolve(file));
     if (!fs.existsSync(dir)) throw new UsageError(`${flag}: folder ${dir} does not exist`);
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory())
+        throw new UsageError(`${flag}: ${path.resolve(file)} is a folder; name a file`);
+}
+
+/**
+ * Writes every file or none: each is written beside its target under a temporary name, and only
+ * when all are written are they renamed into place (a rename within a folder is atomic). A file
+ * that cannot be written is a {@link UsageError} naming it, and no target has been touched.
+ */
+export function writeAllOrNone(files: ReadonlyArray<{ flag: string; file: string; text: string }>): void {
+    const staged: Array<{ tmp: string; file: string }> = [];
+    try {
+        for (const { flag, file, text } of files) {
+            const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${process.pid}.tmp`);
+            try {
+                fs.writeFileSync(tmp, text);
+            } catch (e) {
+                throw new UsageError(`${flag}: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+            }
+            staged.push({ tmp, file });
+        }
+        for (const { tmp, file } of staged) {
+            try {
+                fs.renameSync(tmp, file);
+            } catch (e) {
+                throw new UsageError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+            }
+        }
+    } finally {
+        for (const { tmp } of staged) fs.rmSync(tmp, { force: true });
+    }
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run policy -- (--stack <name> [--mode preview|update] | --file <document.json>) [--config <policy-config.json>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]`
+ * `npm run policy -- (--stack <name> [--mode preview|update] | --file <document.json>) [--tier staging|prod | --config <policy-config.json>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]`
  *
  * With --stack, the stack is planned first in the view `--mode` names: `preview` (the default) is
  * what `pulumi preview --policy-pack` shows the pack — outputs of new resources unknown, so a
@@ -7,20 +7,45 @@
  * `update` what the pack sees on `pulumi up`.
  * `--sarif` and `--json` also write those reports to files, so that CI gates a stack once and
  * keeps every report.
+ * The policy config follows the stack's tier (`policies/config/<tier>.json`): the tier is the
+ * stack file's `llm-platform:tier` with --stack, the Stack's `tier` output in a --file document, or
+ * --tier; --config names a file instead. The config is checked before anything runs
+ * ({@link checkPolicyConfig}).
  * The offline policy gate: the pack runs in its own process and is spoken to over the analyzer
- * protocol. Exit 1 on any mandatory violation, 0 otherwise, 2 on unusable input.
+ * protocol. Exit codes ({@link EXIT}): 0 no mandatory violation, 1 a mandatory violation, 2 unusable
+ * input (arguments, files, policy config, stack config), 3 the gate or the program failed. Reports
+ * are written all or none.
  */
 import "./startup";
-import * as fs from "node:fs";
 import * as path from "node:path";
+import { checkPolicyConfig } from "../../policies/config";
 import { POLICIES } from "../../policies/pack";
+import { TIERS } from "../../environments/schema";
+import { readProject, readStackConfig } from "../engine/project";
 import { runStack, type RunOptions, type RunResult } from "../engine/run";
-import { analyze, startPack, type PackProcess, type PolicyConfigFile } from "../policy/gate";
+import { analyze, startPack, type PackProcess } from "../policy/gate";
 import { renderSarif, renderText, resourcesFromDocument } from "../policy/report";
-import { checkOutputFolder, parseCommandLine, parseMode, readInput, runCommand, UsageError } from "./cli";
+import { checkOutputFolder, parseCommandLine, parseMode, readInput, runCommand, UsageError, writeAllOrNone } from "./cli";
 
 export const POLICY_USAGE =
-    "npm run policy -- (--stack <name> [--mode preview|update] | --file <document.json>) [--config <policy-config.json>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]";
+    "npm run policy -- (--stack <name> [--mode preview|update] | --file <document.json>) [--tier staging|prod | --config <policy-config.json>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]";
+
+/** The gate's exit codes; CI tells a violation from a gate that could not run by them. */
+export const EXIT = { clean: 0, mandatoryViolation: 1, unusableInput: 2, internalError: 3 } as const;
+
+const TIER_KEY = "llm-platform:tier";
+
+/** The tier a document's Stack resource reports (the reference program exports `tier`), if any. */
+function tierOfDocument(resources: ReadonlyArray<{ type: string; outputs?: Record<string, unknown> }>): unknown {
+    return resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs?.tier;
+}
+
+function checkTier(value: unknown, where: string): string {
+    if (typeof value === "string" && (TIERS as readonly string[]).includes(value)) return value;
+    throw new UsageError(
+        `${where} is ${JSON.stringify(value)}, which has no policy config: expected ${TIERS.join(" or ")} (or give --config <file>)`,
+    );
+}
 const HELP_URI = "https://github.com/llm-platform/llm-platform/blob/main/README.md";
 
 /**
@@ -40,6 +65,7 @@ export async function policy(
             mode: { type: "string" },
             file: { type: "string" },
             config: { type: "string" },
+            tier: { type: "string" },
             format: { type: "string", default: "text" },
             output: { type: "string" },
             sarif: { type: "string" },
@@ -63,30 +89,44 @@ export async function policy(
     checkOutputFolder("--sarif", values.sarif);
     checkOutputFolder("--json", values.json);
 
-    let config: PolicyConfigFile = {};
-    const configFile =
-        values.config ??
-        (values.stack
-            ? path.join(projectDir, "policies", "config", `${values.stack === "prod" ? "prod" : "staging"}.json`)
-            : undefined);
-    if (configFile) {
-        try {
-            config = JSON.parse(readInput(configFile, "policy config")) as PolicyConfigFile;
-        } catch (e) {
-            throw e instanceof UsageError
-                ? e
-                : new UsageError(`policy config ${configFile} is not JSON: ${(e as Error).message}`);
-        }
-    }
+    if (values.tier !== undefined && values.config !== undefined)
+        throw new UsageError(`give --tier or --config, not both\nusage: ${POLICY_USAGE}`);
+    if (values.tier !== undefined) checkTier(values.tier, "--tier");
+
     let resources;
-    let packStarting: Promise<PackProcess> | undefined;
+    let tier = values.tier;
     if (values.file) {
         try {
             resources = resourcesFromDocument(readInput(values.file, "document"), values.file);
         } catch (e) {
             throw e instanceof UsageError ? e : new UsageError((e as Error).message);
         }
-    } else {
+        if (tier === undefined && values.config === undefined) {
+            const found = tierOfDocument(resources);
+            if (found === undefined)
+                throw new UsageError(
+                    `cannot tell the tier of the stack in ${values.file} (its Stack resource has no "tier" output): give --tier ${TIERS.join("|")} or --config <file>`,
+                );
+            tier = checkTier(found, `the "tier" output of the Stack in ${values.file}`);
+        }
+    } else if (tier === undefined && values.config === undefined) {
+        const stack = values.stack as string;
+        const stackConfig = readStackConfig(projectDir, readProject(projectDir), stack);
+        tier = checkTier(stackConfig.values[TIER_KEY], `${TIER_KEY} in Pulumi.${stack}.yaml`);
+    }
+    const configFile = values.config ?? path.join(projectDir, "policies", "config", `${tier}.json`);
+    let raw: unknown;
+    try {
+        raw = JSON.parse(readInput(configFile, "policy config"));
+    } catch (e) {
+        throw e instanceof UsageError
+            ? e
+            : new UsageError(`policy config ${configFile} is not JSON: ${(e as Error).message}`);
+    }
+    const config = checkPolicyConfig(raw, POLICIES, configFile);
+
+    let packStarting: Promise<PackProcess> | undefined;
+    if (!resources) {
         // The pack starts while the stack is planned: both are processes of their own.
         packStarting = start();
         try {
@@ -114,11 +154,14 @@ export async function policy(
         text: () => renderText(result),
     };
     const text = render[values.format]();
-    if (values.output) fs.writeFileSync(values.output, text);
-    else out(text);
-    if (values.sarif) fs.writeFileSync(values.sarif, render.sarif());
-    if (values.json) fs.writeFileSync(values.json, render.json());
-    return result.violations.some((v) => v.level === "mandatory") ? 1 : 0;
+    writeAllOrNone([
+        ...(values.output ? [{ flag: "--output", file: values.output, text }] : []),
+        ...(values.sarif ? [{ flag: "--sarif", file: values.sarif, text: render.sarif() }] : []),
+        ...(values.json ? [{ flag: "--json", file: values.json, text: render.json() }] : []),
+    ]);
+    if (!values.output) out(text);
+    return result.violations.some((v) => v.level === "mandatory") ? EXIT.mandatoryViolation : EXIT.clean;
 }
 
-if (require.main === module) runCommand("policy", () => policy(process.argv.slice(2), (s) => process.stdout.write(s)));
+if (require.main === module)
+    runCommand("policy", () => policy(process.argv.slice(2), (s) => process.stdout.write(s)), EXIT.internalError);

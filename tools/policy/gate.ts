@@ -13,10 +13,12 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { AnalyzerClient, AnalyzerService } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import type { ExportedResource } from "../engine/stackExport";
+import { checkPolicyConfig, type PolicyConfig } from "../../policies/config";
 import { appendField, diagnosticsOf, encodeStruct, repeatedField } from "./wire";
 
 export type Level = "advisory" | "mandatory" | "disabled" | "remediate";
-export type PolicyConfigFile = Record<string, Level | ({ enforcementLevel?: Level } & Record<string, unknown>)>;
+/** A policy-config file's content (see {@link checkPolicyConfig}). */
+export type PolicyConfigFile = PolicyConfig;
 
 export interface Violation {
     policy: string;
@@ -141,7 +143,25 @@ export async function analyze(
     });
     try {
         const info = await call<Empty, pb.AnalyzerInfo>(client.getAnalyzerInfo.bind(client), new Empty());
-        const all = typeof config.all === "string" ? config.all : undefined;
+        // Checked against the policies the running pack reports, as the CLI checks it (and stricter).
+        checkPolicyConfig(
+            config,
+            info.getPoliciesList().map((p) => ({
+                name: p.getName(),
+                configSchema: p.getConfigschema()
+                    ? {
+                          properties: (p.getConfigschema()?.getProperties()?.toJavaScript() ?? {}) as Record<
+                              string,
+                              unknown
+                          >,
+                          required: p.getConfigschema()?.getRequiredList(),
+                      }
+                    : undefined,
+            })),
+            "policy config",
+        );
+        const allEntry = config.all;
+        const all = typeof allEntry === "string" ? allEntry : allEntry?.enforcementLevel;
         // As the Pulumi CLI does: each policy's configSchema defaults, under the file's properties.
         const defaults = new Map(
             info.getPoliciesList().map((p) => {
