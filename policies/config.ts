@@ -38,8 +38,7 @@ export class PolicyConfigError extends Error {
 }
 
 const describe = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "an array" : JSON.stringify(v));
-const isObject = (v: unknown): v is Record<string, unknown> =>
-    typeof v === "object" && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function levelProblem(key: string, value: unknown): string | undefined {
     if (typeof value === "string" && (CONFIG_LEVELS as readonly string[]).includes(value)) return undefined;

@@ -12,7 +12,10 @@ function problems(raw: unknown): string[] {
         return [];
     } catch (e) {
         assert.ok(e instanceof PolicyConfigError);
-        assert.equal(e.message, `x.json: the policy config is not usable:\n${e.problems.map((p) => `  - ${p}`).join("\n")}`);
+        assert.equal(
+            e.message,
+            `x.json: the policy config is not usable:\n${e.problems.map((p) => `  - ${p}`).join("\n")}`,
+        );
         return e.problems;
     }
 }

@@ -79,7 +79,14 @@ describe("the offline policy gate over the analyzer protocol", () => {
     });
 
     it("reads a real stack export and a preview --json, secrets included", async () => {
-        const fromExport = await collect(["--file", fixture("stack-export.json"), "--tier", "prod", "--format", "json"]);
+        const fromExport = await collect([
+            "--file",
+            fixture("stack-export.json"),
+            "--tier",
+            "prod",
+            "--format",
+            "json",
+        ]);
         assert.equal(fromExport.code, 1);
         const exp = JSON.parse(fromExport.stdout) as { violations: Array<{ policy: string; message: string }> };
         assert.deepEqual(
@@ -105,7 +112,16 @@ describe("the offline policy gate over the analyzer protocol", () => {
 
     it("writes SARIF 2.1.0 that validates against the schema, mandatory at error", async () => {
         const file = path.join(tmp(), "gate.sarif");
-        const r = await collect(["--file", fixture("stack-export.json"), "--tier", "prod", "--format", "sarif", "--output", file]);
+        const r = await collect([
+            "--file",
+            fixture("stack-export.json"),
+            "--tier",
+            "prod",
+            "--format",
+            "sarif",
+            "--output",
+            file,
+        ]);
         assert.equal(r.code, 1);
         const sarif = JSON.parse(fs.readFileSync(file, "utf8")) as {
             runs: Array<{
@@ -164,7 +180,14 @@ describe("the offline policy gate over the analyzer protocol", () => {
         assert.equal(sarif.version, "2.1.0");
         assert.equal(sarif.runs[0].results.length, 2);
         await assert.rejects(
-            collect(["--file", fixture("stack-export.json"), "--tier", "prod", "--json", path.join(dir, "no", "x.json")]),
+            collect([
+                "--file",
+                fixture("stack-export.json"),
+                "--tier",
+                "prod",
+                "--json",
+                path.join(dir, "no", "x.json"),
+            ]),
             {
                 name: "UsageError",
                 message: `--json: folder ${path.join(dir, "no")} does not exist`,
@@ -267,7 +290,9 @@ describe("the offline policy gate over the analyzer protocol", () => {
         const dir = tmp();
         fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
         fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), path.join(dir, "Pulumi.production.yaml"));
-        fs.cpSync(path.join(PROJECT_DIR, "policies", "config"), path.join(dir, "policies", "config"), { recursive: true });
+        fs.cpSync(path.join(PROJECT_DIR, "policies", "config"), path.join(dir, "policies", "config"), {
+            recursive: true,
+        });
         const bad = badStack(prod);
         const stacks: string[] = [];
         const run = async (o: RunOptions): Promise<RunResult> => {
@@ -299,7 +324,8 @@ describe("the offline policy gate over the analyzer protocol", () => {
         });
         await assert.rejects(collect(["--file", file, "--tier", "production"]), {
             name: "UsageError",
-            message: '--tier is "production", which has no policy config: expected staging or prod (or give --config <file>)',
+            message:
+                '--tier is "production", which has no policy config: expected staging or prod (or give --config <file>)',
         });
         await assert.rejects(collect(["--file", file, "--tier", "prod", "--config", file]), {
             name: "UsageError",
@@ -327,7 +353,8 @@ describe("the offline policy gate over the analyzer protocol", () => {
         // The gate's API checks the config it is given against the pack it talks to.
         await assert.rejects(analyze(pack.port, prod.deployment.resources, { all: "fatal" } as never), {
             name: "PolicyConfigError",
-            message: 'policy config: the policy config is not usable:\n  - all: "fatal" is not an enforcement level; use one of advisory, mandatory, disabled',
+            message:
+                'policy config: the policy config is not usable:\n  - all: "fatal" is not an enforcement level; use one of advisory, mandatory, disabled',
         });
     });
 

@@ -333,24 +333,49 @@ describe("workflow scripts", () => {
         const dir = tmp();
         const bin = path.join(dir, "bin");
         fs.mkdirSync(bin);
+        // pulumi answers `config get … llm-platform:tier` with TIER (the stack's tier, not its name).
         for (const tool of ["pulumi", "npm"])
-            fs.writeFileSync(path.join(bin, tool), `#!/bin/bash\necho "${tool} $*" >> "${dir}/calls"\n`, {
-                mode: 0o755,
-            });
-        const env = { PATH: `${bin}:${process.env.PATH}`, PULUMI_ORG: "acme", ESC_ENVIRONMENT: "" };
+            fs.writeFileSync(
+                path.join(bin, tool),
+                `#!/bin/bash\necho "${tool} $*" >> "${dir}/calls"\n[[ "$*" == *llm-platform:tier ]] && echo "$TIER"\nexit 0\n`,
+                { mode: 0o755 },
+            );
+        const env = { PATH: `${bin}:${process.env.PATH}`, PULUMI_ORG: "acme", ESC_ENVIRONMENT: "", TIER: "prod" };
         for (const action of ["preview", "up", "promote", "rollback"])
             assert.equal(run("pulumi-stack.sh", [action, "prod"], env).code, 0, action);
         assert.equal(
-            run("pulumi-stack.sh", ["up", "staging"], { ...env, ESC_ENVIRONMENT: "acme/llm-platform/staging" }).code,
+            run("pulumi-stack.sh", ["up", "staging"], {
+                ...env,
+                ESC_ENVIRONMENT: "acme/llm-platform/staging",
+                TIER: "staging",
+            }).code,
             0,
         );
+        const tierOf = (stack: string) => `pulumi config get --stack acme/${stack} llm-platform:tier`;
         assert.deepEqual(fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n"), [
+            tierOf("prod"),
             "pulumi preview --stack acme/prod --diff --non-interactive --policy-pack policies --policy-pack-config policies/config/prod.json",
+            tierOf("prod"),
             "pulumi up --stack acme/prod --yes --non-interactive --skip-preview --policy-pack policies --policy-pack-config policies/config/prod.json",
+            tierOf("prod"),
             "npm run promote -- --stack acme/prod",
+            tierOf("prod"),
             "npm run promote -- --stack acme/prod --rollback",
+            tierOf("staging"),
             "pulumi env run acme/llm-platform/staging -- pulumi up --stack acme/staging --yes --non-interactive --skip-preview --policy-pack policies --policy-pack-config policies/config/staging.json",
         ]);
+        // A staging stack whose tier is prod is held to prod's config; a stack without a tier stops.
+        fs.rmSync(path.join(dir, "calls"));
+        assert.equal(run("pulumi-stack.sh", ["up", "staging"], env).code, 0);
+        assert.match(
+            fs.readFileSync(path.join(dir, "calls"), "utf8"),
+            /--policy-pack-config policies\/config\/prod\.json\n$/,
+        );
+        assert.deepEqual(run("pulumi-stack.sh", ["up", "prod"], { ...env, TIER: "" }), {
+            code: 2,
+            stdout: "",
+            stderr: 'prod: llm-platform:tier is ""; expected staging or prod (it chooses policies/config/<tier>.json)\n',
+        });
         assert.deepEqual(run("pulumi-stack.sh", ["up", "ecs"], env), {
             code: 2,
             stdout: "",
@@ -379,6 +404,7 @@ describe("workflow scripts", () => {
             if (value === undefined) fs.rmSync(f, { force: true });
             else fs.writeFileSync(f, value);
         };
+        setConfig("llm-platform:tier", "prod");
         const env = { PATH: `${bin}:${process.env.PATH}`, PULUMI_ORG: "acme", ESC_ENVIRONMENT: "" };
         const hosted = { ...env, RUNNER_ENVIRONMENT: "github-hosted" };
         const refused = {
@@ -404,12 +430,16 @@ describe("workflow scripts", () => {
         assert.equal(run("pulumi-stack.sh", ["up", "prod"], { ...env, RUNNER_ENVIRONMENT: "self-hosted" }).code, 0);
         const up =
             "pulumi up --stack acme/prod --yes --non-interactive --skip-preview --policy-pack policies --policy-pack-config policies/config/prod.json";
+        const tier = "pulumi config get --stack acme/prod llm-platform:tier";
         assert.deepEqual(fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n"), [
+            tier,
             "pulumi config get --stack acme/prod --path llm-platform:serving.platform",
             "pulumi config get --stack acme/prod --path llm-platform:cluster.publicAccessCidrs",
             up,
+            tier,
             "pulumi config get --stack acme/prod --path llm-platform:serving.platform",
             up,
+            tier,
             up,
         ]);
     });

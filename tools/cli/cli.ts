@@ -121,7 +121,9 @@ export function writeAllOrNone(files: ReadonlyArray<{ flag: string; file: string
             try {
                 fs.writeFileSync(tmp, text);
             } catch (e) {
-                throw new UsageError(`${flag}: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+                throw new UsageError(
+                    `${flag}: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+                );
             }
             staged.push({ tmp, file });
         }
@@ -129,7 +131,9 @@ export function writeAllOrNone(files: ReadonlyArray<{ flag: string; file: string
             try {
                 fs.renameSync(tmp, file);
             } catch (e) {
-                throw new UsageError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+                throw new UsageError(
+                    `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+                );
             }
         }
     } finally {

@@ -25,7 +25,15 @@ import { readProject, readStackConfig } from "../engine/project";
 import { runStack, type RunOptions, type RunResult } from "../engine/run";
 import { analyze, startPack, type PackProcess } from "../policy/gate";
 import { renderSarif, renderText, resourcesFromDocument } from "../policy/report";
-import { checkOutputFolder, parseCommandLine, parseMode, readInput, runCommand, UsageError, writeAllOrNone } from "./cli";
+import {
+    checkOutputFolder,
+    parseCommandLine,
+    parseMode,
+    readInput,
+    runCommand,
+    UsageError,
+    writeAllOrNone,
+} from "./cli";
 
 export const POLICY_USAGE =
     "npm run policy -- (--stack <name> [--mode preview|update] | --file <document.json>) [--tier staging|prod | --config <policy-config.json>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]";
