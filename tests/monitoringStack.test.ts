@@ -140,10 +140,11 @@ describe("MonitoringStack in the stacks", () => {
         const release = find(prod.export, "kubernetes:helm.sh/v3:Release", "monitoring-kube-prometheus-stack");
         assert.equal(release.inputs?.version, KUBE_PROMETHEUS_STACK_VERSION);
         assert.equal(KUBE_PROMETHEUS_STACK_VERSION, "79.8.2");
+        const values = release.inputs?.values as { alertmanager: { config: Record<string, string> } };
         assert.equal(
-            (release.inputs?.values as Record<string, string>).ciphertext,
+            values.alertmanager.config.ciphertext,
             "[secret]",
-            "values carry receiver credentials and stay secret",
+            "Alertmanager's config carries receiver credentials and stays secret",
         );
     });
 

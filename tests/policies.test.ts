@@ -64,6 +64,55 @@ const CASES: Array<[ResourceValidationPolicy, Mutation, string, Record<string, u
         'container "inference" must run under seccomp RuntimeDefault or Localhost, not unset',
     ],
     [k8s.k8sNoHostNamespaces, (p) => void (p.spec.template.spec.hostNetwork = true), "the pod sets hostNetwork: true"],
+    [
+        k8s.k8sNoHostPath,
+        (p) => void (p.spec.template.spec.volumes = [{ name: "root", hostPath: { path: "/" } }]),
+        'volume "root" mounts a hostPath',
+    ],
+    [
+        k8s.k8sNoHostPorts,
+        (p) => void (container(p).ports = [{ name: "http", containerPort: 8000, hostPort: 8000 }]),
+        'container "inference" binds hostPort 8000',
+    ],
+    [
+        k8s.k8sAppArmor,
+        (p) => void (container(p).securityContext.appArmorProfile = { type: "Unconfined" }),
+        'container "inference" sets appArmorProfile.type: Unconfined',
+    ],
+    [
+        k8s.k8sSelinux,
+        (p) => void (container(p).securityContext.seLinuxOptions = { type: "spc_t" }),
+        'container "inference" sets seLinuxOptions.type: spc_t',
+    ],
+    [
+        k8s.k8sProcMount,
+        (p) => void (container(p).securityContext.procMount = "Unmasked"),
+        'container "inference" sets procMount: Unmasked',
+    ],
+    [
+        k8s.k8sSysctls,
+        (p) => void (p.spec.template.spec.securityContext!.sysctls = [{ name: "kernel.msgmax", value: "65536" }]),
+        "the pod sets the unsafe sysctl kernel.msgmax",
+    ],
+    [
+        k8s.k8sWindowsHostProcess,
+        (p) => void (container(p).securityContext.windowsOptions = { hostProcess: true }),
+        'container "inference" sets windowsOptions.hostProcess: true',
+    ],
+    [
+        k8s.k8sVolumeTypes,
+        (p) => void (p.spec.template.spec.volumes = [{ name: "nfs", nfs: { server: "10.0.0.1", path: "/models" } }]),
+        'volume "nfs" is of type nfs',
+    ],
+    [
+        k8s.k8sWorkloadsVisible,
+        (p) =>
+            void ((p.spec as Record<string, unknown>).template = {
+                metadata: {},
+                spec: { containers: "{{ .Values.containers }}" },
+            }),
+        "spec.template looks like a pod template but holds no pod spec the pack can read",
+    ],
     [k8s.k8sProbes, (p) => void delete container(p).readinessProbe, 'container "inference" has no readinessProbe'],
     [
         k8s.k8sResources,

@@ -67,10 +67,10 @@ export function prometheusStackValues(options: {
     retentionDays: number;
     storageGiB: number;
     replicas: number;
-    storageClass: string;
-    grafanaSecret: string;
+    storageClass: pulumi.Input<string>;
+    grafanaSecret: pulumi.Input<string>;
     resources: { cpuRequest: string; memoryRequest: string; memoryLimit: string };
-    alertmanagerConfig: Record<string, unknown>;
+    alertmanagerConfig: pulumi.Input<Record<string, unknown>>;
 }): Record<string, unknown> {
     return {
         prometheus: {
@@ -187,26 +187,22 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 version: args.chartVersion ?? KUBE_PROMETHEUS_STACK_VERSION,
                 repositoryOpts: { repo: "https://prometheus-community.github.io/helm-charts" },
                 namespace: ns,
-                // Receivers carry credentials: the whole values document is kept secret.
-                values: pulumi.secret(
-                    pulumi
-                        .all([storageClass.metadata.name, grafanaSecret.metadata.name, alertmanagerConfig])
-                        .apply(([sc, secret, am]) =>
-                            prometheusStackValues({
-                                retentionDays: args.retentionDays ?? 15,
-                                storageGiB: args.storageGiB ?? 50,
-                                replicas: args.replicas ?? 1,
-                                storageClass: sc,
-                                grafanaSecret: secret,
-                                resources: args.prometheusResources ?? {
-                                    cpuRequest: "500m",
-                                    memoryRequest: "2Gi",
-                                    memoryLimit: "8Gi",
-                                },
-                                alertmanagerConfig: am,
-                            }),
-                        ),
-                ),
+                // Receivers carry credentials: Alertmanager's config is kept secret. The rest stays
+                // plain, so that the policy pack can check the hardening the chart review relies on
+                // (policies/charts.ts).
+                values: prometheusStackValues({
+                    retentionDays: args.retentionDays ?? 15,
+                    storageGiB: args.storageGiB ?? 50,
+                    replicas: args.replicas ?? 1,
+                    storageClass: storageClass.metadata.name,
+                    grafanaSecret: grafanaSecret.metadata.name,
+                    resources: args.prometheusResources ?? {
+                        cpuRequest: "500m",
+                        memoryRequest: "2Gi",
+                        memoryLimit: "8Gi",
+                    },
+                    alertmanagerConfig: pulumi.secret(alertmanagerConfig),
+                }),
                 atomic: true,
                 timeout: 900,
             },
