@@ -91,19 +91,46 @@ export function renderAlertTable(): string {
     return ["| Alert | Fires when | Condition | Severity | Routes to |", "|---|---|---|---|---|", ...rows].join("\n");
 }
 
-/** The README's policy table: name, what it checks, severity, and the staging and prod levels. */
+/** Short names of the frameworks policies cite. */
+const FRAMEWORKS: Readonly<Record<string, string>> = {
+    "Kubernetes Pod Security Standards": "PSS",
+    "AWS Foundational Security Best Practices": "AWS FSBP",
+};
+
+/**
+ * The README's policy table: name, what it checks, the standard and control it enforces (Pod
+ * Security Standards level and control, AWS FSBP control, or our own production standard),
+ * severity, and the staging and prod levels (a policy's own default where a tier config is silent).
+ */
 export function renderPolicyTable(
-    policies: ReadonlyArray<{ name: string; description: string; severity?: string }>,
+    policies: ReadonlyArray<{
+        name: string;
+        description: string;
+        severity?: string;
+        enforcementLevel?: string;
+        framework?: { name?: string; reference?: string };
+    }>,
     configs: Readonly<Record<"staging" | "prod", Record<string, unknown>>>,
 ): string {
-    const level = (tier: "staging" | "prod", name: string): string => {
-        const entry = configs[tier][name] as string | { enforcementLevel?: string } | undefined;
-        const all = (configs[tier].all as string | undefined) ?? "mandatory";
-        return (typeof entry === "string" ? entry : entry?.enforcementLevel) ?? all;
+    const level = (tier: "staging" | "prod", p: { name: string; enforcementLevel?: string }): string => {
+        const entry = configs[tier][p.name] as string | { enforcementLevel?: string } | undefined;
+        const allEntry = configs[tier].all as string | { enforcementLevel?: string } | undefined;
+        const all = typeof allEntry === "string" ? allEntry : allEntry?.enforcementLevel;
+        return (
+            (typeof entry === "string" ? entry : entry?.enforcementLevel) ?? all ?? p.enforcementLevel ?? "mandatory"
+        );
     };
+    const standard = (p: { framework?: { name?: string; reference?: string } }): string =>
+        p.framework
+            ? `${FRAMEWORKS[p.framework.name ?? ""] ?? p.framework.name ?? ""} ${p.framework.reference ?? ""}`.trim()
+            : "production standard";
     const rows = policies.map(
         (p) =>
-            `| \`${p.name}\` | ${p.description.replace(/^Checks whether /, "").replace(/\|/g, "\\|")} | ${p.severity ?? ""} | ${level("staging", p.name)} | ${level("prod", p.name)} |`,
+            `| \`${p.name}\` | ${p.description.replace(/^Checks whether /, "").replace(/\|/g, "\\|")} | ${standard(p)} | ${p.severity ?? ""} | ${level("staging", p)} | ${level("prod", p)} |`,
     );
-    return ["| Policy | Checks that | Severity | staging | prod |", "|---|---|---|---|---|", ...rows].join("\n");
+    return [
+        "| Policy | Checks that | Standard | Severity | staging | prod |",
+        "|---|---|---|---|---|---|",
+        ...rows,
+    ].join("\n");
 }

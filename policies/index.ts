@@ -4,7 +4,10 @@
 process.setSourceMapsEnabled(false);
 import { PolicyPack } from "@pulumi/policy";
 import { PACK_NAME, POLICIES } from "./pack";
-import { memoizeStructDecoding } from "./runtime";
+import { memoizeStructDecoding, shareDecodedProperties } from "./runtime";
+import { cachePodSites } from "./util";
 
 memoizeStructDecoding();
+shareDecodedProperties();
+cachePodSites();
 new PolicyPack(PACK_NAME, { policies: POLICIES });

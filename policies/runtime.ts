@@ -34,3 +34,38 @@ export function memoizeStructDecoding(target: Decodable = Struct.prototype): voi
     };
     proto[MEMOIZED] = true;
 }
+
+const SHARED = Symbol.for("llm-platform.sharedDecodedProperties");
+
+interface DeserializeModule {
+    deserializeProperties(struct: Decodable, proxySecrets?: boolean): Record<string, unknown>;
+}
+
+/**
+ * Makes the SDK decode a request's properties once for all the policies it runs, not once per
+ * policy: the SDK calls `deserializeProperties(req.getProperties(), false)` for every policy and
+ * every resource, and that copy (and its garbage) was the largest share of the pack's time.
+ * Every policy then receives the same plain value behind its own unknown-checking proxy. This is
+ * safe because no policy of this pack changes the properties it is given (a test checks each one
+ * against every resource of the stacks); the secrets-preserving decode (remediations) is left
+ * alone.
+ */
+export function shareDecodedProperties(
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    target: DeserializeModule = require("@pulumi/policy/deserialize") as DeserializeModule,
+): void {
+    const mod = target as DeserializeModule & { [SHARED]?: true };
+    if (mod[SHARED]) return;
+    const decoded = new WeakMap<Decodable, Record<string, unknown>>();
+    const original = mod.deserializeProperties;
+    mod.deserializeProperties = (struct: Decodable, proxySecrets?: boolean) => {
+        if (proxySecrets) return original(struct, proxySecrets);
+        let value = decoded.get(struct);
+        if (value === undefined) {
+            value = original(struct, false);
+            decoded.set(struct, value);
+        }
+        return value;
+    };
+    mod[SHARED] = true;
+}

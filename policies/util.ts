@@ -110,6 +110,30 @@ const looksLikePodSpec = (v: unknown): v is PodSpec => isObject(v) && Array.isAr
  * not a pod template, or a workload kind without one).
  */
 export function podSitesOf(type: string, props: Props): { sites: PodSite[]; unreadable: string[] } {
+    if (!siteCache) return findPodSites(type, props);
+    // The SDK's proxy gives its target for this key; the same decoded properties, the same sites.
+    const target = ((props as Props).__getSpecialProxyTarget as Props | undefined) ?? props;
+    let found = siteCache.get(target);
+    if (!found) {
+        found = findPodSites(type, props);
+        siteCache.set(target, found);
+    }
+    return found;
+}
+
+let siteCache: WeakMap<object, { sites: PodSite[]; unreadable: string[] }> | undefined;
+
+/**
+ * Remembers the pod sites of each decoded properties object, for a pack process whose properties
+ * are decoded once per request and never changed (`shareDecodedProperties`): the Kubernetes
+ * policies then walk each resource once, not once each. Not for callers that change properties
+ * between evaluations (the testing kit's users may).
+ */
+export function cachePodSites(): void {
+    siteCache ??= new WeakMap();
+}
+
+function findPodSites(type: string, props: Props): { sites: PodSite[]; unreadable: string[] } {
     const k = kubernetesKind(type);
     if (!k || PROVIDER_COMPONENTS.test(type)) return { sites: [], unreadable: [] };
     if (BUILT_IN_GROUPS.has(k.group)) {

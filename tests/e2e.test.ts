@@ -119,7 +119,7 @@ describe("end to end, from a clean copy", function () {
         assert.ok(printed[1].includes("    GPU instances, on-demand: $0.00–$1,468.76 a month\n"));
         assert.ok(
             printed[3].includes(
-                "### staging → prod\n\n**10 to add, 75 to change, 0 to replace, 0 to delete, 40 unchanged**\n",
+                "### staging → prod\n\n**10 to add, 76 to change, 0 to replace, 0 to delete, 39 unchanged**\n",
             ),
         );
         assert.ok(

@@ -335,3 +335,40 @@ describe("what the pack cannot see gets a finding of its own", () => {
         assert.deepEqual((await runResourcePolicy(k8s.k8sWorkloadsVisible, secret)).violations, []);
     });
 });
+
+describe("the pack process shares one decoded copy of a resource among its policies", () => {
+    it("so no policy may change the properties it is given: each runs on every resource of the stacks unchanged", async () => {
+        const { POLICIES } = await import("../policies/pack");
+        const { runStackPolicy } = await import("../policies/testing");
+        for (const stack of ["staging", "prod"] as const) {
+            const resources = (await planOf(stack, "update")).export.deployment.resources.map((r) => ({
+                type: r.type,
+                urn: r.urn,
+                props: { ...r.inputs, ...r.outputs },
+            }));
+            const before = structuredClone(resources);
+            for (const p of POLICIES) {
+                if ("validateStack" in p) await runStackPolicy(p, resources);
+                else for (const r of resources) await runResourcePolicy(p, r);
+            }
+            assert.deepEqual(resources, before, stack);
+        }
+    });
+
+    it("and each request's properties are decoded once, whatever the number of policies", async () => {
+        const { shareDecodedProperties } = await import("../policies/runtime");
+        let decoded = 0;
+        const mod = {
+            deserializeProperties: (_s: object, secrets?: boolean) => (decoded++, { secrets: secrets ?? false }),
+        };
+        shareDecodedProperties(mod as never);
+        shareDecodedProperties(mod as never);
+        const struct = {};
+        const first = mod.deserializeProperties(struct, false);
+        assert.equal(mod.deserializeProperties(struct, false), first);
+        assert.equal(decoded, 1);
+        assert.notEqual(mod.deserializeProperties(struct, true), first, "the secrets-preserving decode is left alone");
+        assert.notEqual(mod.deserializeProperties({}, false), first);
+        assert.equal(decoded, 3);
+    });
+});

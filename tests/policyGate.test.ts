@@ -5,11 +5,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import AjvDraft04 from "ajv-draft-04";
 import { POLICIES } from "../policies/pack";
-import { EXIT, policy, POLICY_USAGE } from "../tools/cli/policy";
+import { EXIT, policy, POLICY_USAGE, processesFor, SHARD_THRESHOLD } from "../tools/cli/policy";
 import type { RunOptions, RunResult } from "../tools/engine/run";
 
 import type { StackExport } from "../tools/engine/stackExport";
 import { analyze, startPack, type PackProcess, type PolicyConfigFile } from "../tools/policy/gate";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
+import { H2Channel } from "../tools/policy/h2";
 import { renderSarif } from "../tools/policy/report";
 import { BAD_STACK_POLICIES, badStack } from "./badStack";
 import { find, PROJECT_DIR } from "./helpers";
@@ -395,6 +398,54 @@ describe("the offline policy gate over the analyzer protocol", () => {
             fs.readFileSync(path.join(PROJECT_DIR, "tools", "cli", "policy.ts"), "utf8"),
             /runCommand\("policy", .*, EXIT\.internalError\)/s,
         );
+    });
+
+    it("shards the per-resource calls over several pack processes with the same findings, AnalyzeStack once", async () => {
+        const bad = badStack(prod);
+        const second = await startPack();
+        try {
+            const one = await analyze(pack.port, bad.deployment.resources, prodConfig);
+            const two = await analyze([pack.port, second.port], bad.deployment.resources, prodConfig);
+            assert.deepEqual(two, one);
+            assert.equal(
+                one.violations.filter((v) => v.policy === "s3-bucket-hardened").length,
+                1,
+                "a stack policy's finding appears once, not once per process",
+            );
+        } finally {
+            second.stop();
+        }
+        assert.equal(processesFor(SHARD_THRESHOLD - 1, undefined), 1);
+        assert.equal(processesFor(SHARD_THRESHOLD, undefined), Math.min(os.availableParallelism(), 4));
+        assert.equal(processesFor(10, "3"), 3);
+        for (const bad of ["0", "17", "two", "1.5"])
+            assert.throws(() => processesFor(10, bad), {
+                name: "UsageError",
+                message: `--processes: expected a whole number from 1 to 16, received "${bad}"`,
+            });
+        const r = await collect(["--stack", "prod", "--mode", "update", "--processes", "2", "--project", PROJECT_DIR]);
+        assert.equal(r.code, 0);
+    });
+
+    it("speaks gRPC over plain HTTP/2 for the per-resource calls: a call's status reaches the caller", async () => {
+        await analyze(pack.port, [], {}); // configured, as the engine configures a pack first
+        const channel = new H2Channel(`127.0.0.1:${pack.port}`);
+        try {
+            await assert.rejects(channel.unary("/pulumirpc.Analyzer/NoSuchMethod", Buffer.alloc(0)), {
+                name: "GrpcStatusError",
+                code: 12,
+                path: "/pulumirpc.Analyzer/NoSuchMethod",
+            });
+            // A resource of a type no policy knows: no diagnostic, every policy not applicable (field 3).
+            const request = new pb.AnalyzeRequest();
+            request.setType("x");
+            request.setProperties(new Struct());
+            request.setOptions(new pb.AnalyzerResourceOptions());
+            const response = await channel.unary("/pulumirpc.Analyzer/Analyze", request.serializeBinary());
+            assert.equal(response[0], (3 << 3) | 2, "the response starts with a not-applicable entry");
+        } finally {
+            channel.close();
+        }
     });
 
     it("exits 2 on unusable input, as a process", () => {

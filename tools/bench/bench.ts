@@ -18,6 +18,7 @@ import { parseCommandLine, runCommand, UsageError } from "../cli/cli";
 import { readProject, readStackConfig } from "../engine/project";
 import { runProgram, runStack } from "../engine/run";
 import { analyze, startPack } from "../policy/gate";
+import { processesFor, SHARD_THRESHOLD } from "../cli/policy";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const USAGE = "npm run bench -- [--runs <n>]";
@@ -200,14 +201,24 @@ async function bench(argv: string[]): Promise<number> {
         const r = prod[i % prod.length];
         return { ...r, urn: `${r.urn}-${i}`, parent: undefined, dependencies: [] };
     });
-    const pack = await startPack();
-    let gateMs: number;
-    try {
-        const started = performance.now();
-        await analyze(pack.port, synthetic, {});
-        gateMs = performance.now() - started;
-    } finally {
-        pack.stop();
+    // One pack process, then one per core (the gate's default for large deployments), each
+    // warmed up on a few hundred resources first.
+    const shards = processesFor(SHARD_THRESHOLD, undefined);
+    const throughput: Array<{ processes: number; perSecond: number }> = [];
+    for (const processes of [...new Set([1, shards])]) {
+        const packs = await Promise.all(Array.from({ length: processes }, () => startPack()));
+        try {
+            const ports = packs.map((p) => p.port);
+            await analyze(ports, synthetic.slice(0, 500), {});
+            const started = performance.now();
+            await analyze(ports, synthetic, {});
+            throughput.push({
+                processes,
+                perSecond: Math.round(synthetic.length / ((performance.now() - started) / 1000)),
+            });
+        } finally {
+            for (const p of packs) p.stop();
+        }
     }
     const gated = Array.from({ length: runs }, () => {
         const started = process.hrtime.bigint();
@@ -227,11 +238,14 @@ async function bench(argv: string[]): Promise<number> {
         if (r.status !== 0) throw new Error(`policy --stack prod exited ${r.status}`);
         return Number(process.hrtime.bigint() - started) / 1e6;
     });
-    console.log(
-        `\npolicy gate: ${synthetic.length} resources in ${gateMs.toFixed(0)} ms = ${Math.round(synthetic.length / (gateMs / 1000))} resources/s over the analyzer protocol`,
-    );
+    for (const t of throughput)
+        console.log(
+            `\npolicy gate, ${t.processes} pack process${t.processes === 1 ? "" : "es"}: ${t.perSecond} resources/s over the analyzer protocol (${synthetic.length} resources)`,
+        );
     console.log(`policy --stack prod (plan and gate, fresh process): ${median(gated).toFixed(0)} ms`);
-    console.log("Targets: at least 2,000 resources per second; the prod stack planned and gated in under 5 s.");
+    console.log(
+        "Targets: at least 2,000 resources per second with one pack process per core; the prod stack planned and gated in under 3 s.",
+    );
     return 0;
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run policy -- (--stack <name> [--mode preview|update] | --file <document.json>) [--tier staging|prod | --config <policy-config.json>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]`
+ * `npm run policy -- (--stack <name> [--mode preview|update] | --file <document.json>) [--tier staging|prod | --config <policy-config.json>] [--processes <n>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]`
  *
  * With --stack, the stack is planned first in the view `--mode` names: `preview` (the default) is
  * what `pulumi preview --policy-pack` shows the pack — outputs of new resources unknown, so a
@@ -17,10 +17,11 @@
  * are written all or none.
  */
 import "./startup";
+import * as os from "node:os";
 import * as path from "node:path";
 import { checkPolicyConfig } from "../../policies/config";
 import { POLICIES } from "../../policies/pack";
-import { TIERS } from "../../environments/schema";
+import * as fs from "node:fs";
 import { readProject, readStackConfig } from "../engine/project";
 import { runStack, type RunOptions, type RunResult } from "../engine/run";
 import { analyze, startPack, type PackProcess } from "../policy/gate";
@@ -36,22 +37,51 @@ import {
 } from "./cli";
 
 export const POLICY_USAGE =
-    "npm run policy -- (--stack <name> [--mode preview|update] | --file <document.json>) [--tier staging|prod | --config <policy-config.json>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]";
+    "npm run policy -- (--stack <name> [--mode preview|update] | --file <document.json>) [--tier staging|prod | --config <policy-config.json>] [--processes <n>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]";
 
 /** The gate's exit codes; CI tells a violation from a gate that could not run by them. */
 export const EXIT = { clean: 0, mandatoryViolation: 1, unusableInput: 2, internalError: 3 } as const;
 
 const TIER_KEY = "llm-platform:tier";
 
+/** Below this many resources a second pack process costs more to start than it saves. */
+export const SHARD_THRESHOLD = 1000;
+
+/**
+ * How many pack processes gate `resources` resources: `--processes` when given (1 to 16), else one
+ * per core (at most 4) for large deployments and one otherwise.
+ */
+export function processesFor(resources: number, flag: string | undefined): number {
+    if (flag !== undefined) {
+        if (!/^\d+$/.test(flag) || Number(flag) < 1 || Number(flag) > 16)
+            throw new UsageError(`--processes: expected a whole number from 1 to 16, received "${flag}"`);
+        return Number(flag);
+    }
+    return resources >= SHARD_THRESHOLD ? Math.max(1, Math.min(os.availableParallelism(), 4)) : 1;
+}
+
 /** The tier a document's Stack resource reports (the reference program exports `tier`), if any. */
 function tierOfDocument(resources: ReadonlyArray<{ type: string; outputs?: Record<string, unknown> }>): unknown {
     return resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs?.tier;
 }
 
-function checkTier(value: unknown, where: string): string {
-    if (typeof value === "string" && (TIERS as readonly string[]).includes(value)) return value;
+/** The tiers with a policy config: `policies/config/<tier>.json` in the project. */
+function tiersOf(projectDir: string): string[] {
+    const dir = path.join(projectDir, "policies", "config");
+    return fs.existsSync(dir)
+        ? fs
+              .readdirSync(dir)
+              .filter((f) => f.endsWith(".json"))
+              .map((f) => f.slice(0, -".json".length))
+              .sort((a, b) => b.localeCompare(a, "en"))
+        : [];
+}
+
+function checkTier(value: unknown, where: string, projectDir: string): string {
+    const tiers = tiersOf(projectDir);
+    if (typeof value === "string" && tiers.includes(value)) return value;
     throw new UsageError(
-        `${where} is ${JSON.stringify(value)}, which has no policy config: expected ${TIERS.join(" or ")} (or give --config <file>)`,
+        `${where} is ${JSON.stringify(value)}, which has no policy config: expected ${tiers.join(" or ")} (or give --config <file>)`,
     );
 }
 const HELP_URI = "https://github.com/llm-platform/llm-platform/blob/main/README.md";
@@ -74,6 +104,7 @@ export async function policy(
             file: { type: "string" },
             config: { type: "string" },
             tier: { type: "string" },
+            processes: { type: "string" },
             format: { type: "string", default: "text" },
             output: { type: "string" },
             sarif: { type: "string" },
@@ -99,7 +130,8 @@ export async function policy(
 
     if (values.tier !== undefined && values.config !== undefined)
         throw new UsageError(`give --tier or --config, not both\nusage: ${POLICY_USAGE}`);
-    if (values.tier !== undefined) checkTier(values.tier, "--tier");
+    if (values.tier !== undefined) checkTier(values.tier, "--tier", projectDir);
+    if (values.processes !== undefined) processesFor(0, values.processes);
 
     let resources;
     let tier = values.tier;
@@ -113,14 +145,14 @@ export async function policy(
             const found = tierOfDocument(resources);
             if (found === undefined)
                 throw new UsageError(
-                    `cannot tell the tier of the stack in ${values.file} (its Stack resource has no "tier" output): give --tier ${TIERS.join("|")} or --config <file>`,
+                    `cannot tell the tier of the stack in ${values.file} (its Stack resource has no "tier" output): give --tier ${tiersOf(projectDir).join("|")} or --config <file>`,
                 );
-            tier = checkTier(found, `the "tier" output of the Stack in ${values.file}`);
+            tier = checkTier(found, `the "tier" output of the Stack in ${values.file}`, projectDir);
         }
     } else if (tier === undefined && values.config === undefined) {
         const stack = values.stack as string;
         const stackConfig = readStackConfig(projectDir, readProject(projectDir), stack);
-        tier = checkTier(stackConfig.values[TIER_KEY], `${TIER_KEY} in Pulumi.${stack}.yaml`);
+        tier = checkTier(stackConfig.values[TIER_KEY], `${TIER_KEY} in Pulumi.${stack}.yaml`, projectDir);
     }
     const configFile = values.config ?? path.join(projectDir, "policies", "config", `${tier}.json`);
     let raw: unknown;
@@ -148,12 +180,26 @@ export async function policy(
         }
     }
 
-    const pack = await (packStarting ?? start());
+    const wanted = processesFor(resources.length, values.processes);
+    const packs = await Promise.all([
+        packStarting ?? start(),
+        ...Array.from({ length: wanted - 1 }, () => start()),
+    ]).catch((e: unknown) => {
+        void packStarting?.then(
+            (p) => p.stop(),
+            () => undefined,
+        );
+        throw e;
+    });
     let result;
     try {
-        result = await analyze(pack.port, resources, config);
+        result = await analyze(
+            packs.map((p) => p.port),
+            resources,
+            config,
+        );
     } finally {
-        pack.stop();
+        for (const p of packs) p.stop();
     }
     const remediation = new Map(POLICIES.map((p) => [p.name, p.remediationSteps ?? ""]));
     const render: Record<string, () => string> = {

@@ -14,6 +14,7 @@ import { AnalyzerClient, AnalyzerService } from "@pulumi/pulumi/proto/analyzer_g
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import type { ExportedResource } from "../engine/stackExport";
 import { checkPolicyConfig, type PolicyConfig } from "../../policies/config";
+import { H2Channel } from "./h2";
 import { appendField, diagnosticsOf, encodeStruct, repeatedField } from "./wire";
 
 export type Level = "advisory" | "mandatory" | "disabled" | "remediate";
@@ -120,27 +121,37 @@ function options(r: ExportedResource): pb.AnalyzerResourceOptions {
 
 const ANALYZE = AnalyzerService.analyze.path;
 const ANALYZE_STACK = AnalyzerService.analyzeStack.path;
-const identity = (b: Buffer): Buffer => b;
 
 /** One Analyze or AnalyzeStack call with a request already encoded; resolves to its diagnostics. */
-function unary(client: grpc.Client, method: string, request: Buffer): Promise<pb.AnalyzeDiagnostic[]> {
-    return new Promise((resolve, reject) =>
-        client.makeUnaryRequest(method, identity, diagnosticsOf, request, (e, r) => (e ? reject(e) : resolve(r ?? []))),
-    );
+async function unary(channel: H2Channel, method: string, request: Buffer): Promise<pb.AnalyzeDiagnostic[]> {
+    return diagnosticsOf(await channel.unary(method, request));
 }
 
 const nameOf = (urn: string): string => urn.split("::").slice(3).join("::");
 
-/** Evaluates resources with the pack at `port`; `config` is a policy-config file's content. */
+/**
+ * Evaluates resources with the pack at `port`, or with several processes of the same pack at
+ * `port[]`: each is configured alike, the per-resource Analyze calls are shared among them (one
+ * queue, `concurrency` calls in flight in all), and AnalyzeStack runs once, on the first. The
+ * findings are the same as with one process; only the time differs. `config` is a policy-config
+ * file's content.
+ */
 export async function analyze(
-    port: number,
+    port: number | readonly number[],
     resources: ExportedResource[],
     config: PolicyConfigFile = {},
     concurrency = 64,
 ): Promise<GateResult> {
-    const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
-        "grpc.max_receive_message_length": 1 << 30,
-    });
+    const ports = typeof port === "number" ? [port] : [...port];
+    if (ports.length === 0) throw new Error("analyze: no pack process to speak to");
+    const clients = ports.map(
+        (p) =>
+            new AnalyzerClient(`127.0.0.1:${p}`, grpc.credentials.createInsecure(), {
+                "grpc.max_receive_message_length": 1 << 30,
+            }),
+    );
+    const client = clients[0];
+    const channels = ports.map((p) => new H2Channel(`127.0.0.1:${p}`));
     try {
         const info = await call<Empty, pb.AnalyzerInfo>(client.getAnalyzerInfo.bind(client), new Empty());
         // Checked against the policies the running pack reports, as the CLI checks it (and stricter).
@@ -201,28 +212,9 @@ export async function analyze(
             pc.setProperties(struct({ ...defaults.get(p.name), ...properties }));
             request.getPolicyconfigMap().set(p.name, pc);
         }
-        await call(client.configure.bind(client), request);
+        await Promise.all(clients.map((c) => call(c.configure.bind(c), request)));
 
         const analyzed = resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
-        const diagnostics: pb.AnalyzeDiagnostic[] = [];
-        let next = 0;
-        const worker = async (): Promise<void> => {
-            while (next < analyzed.length) {
-                const r = analyzed[next++];
-                const req = new pb.AnalyzeRequest();
-                req.setType(r.type);
-                req.setUrn(r.urn);
-                req.setName(nameOf(r.urn));
-                req.setOptions(options(r));
-                // properties = 2, encoded straight from the exported inputs.
-                const bytes = appendField(req.serializeBinary(), 2, encodeStruct(r.inputs ?? {}));
-                const found = await unary(client, ANALYZE, bytes);
-                // The engine attaches the analyzed resource's URN to resource diagnostics.
-                for (const d of found) diagnostics.push(d.getUrn() ? d : d.setUrn(r.urn));
-            }
-        };
-        await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, analyzed.length)) }, worker));
-
         // resources = 1, each with properties = 2 encoded straight from the exported state.
         const stackReq = repeatedField(
             1,
@@ -242,8 +234,35 @@ export async function analyze(
                 return appendField(ar.serializeBinary(), 2, encodeStruct({ ...r.inputs, ...r.outputs }));
             }),
         );
-        const stackFound = await unary(client, ANALYZE_STACK, stackReq);
-        diagnostics.push(...stackFound);
+        // AnalyzeStack does not depend on the Analyze calls (the engine makes it last, but its
+        // findings are the same in any order): it runs on the first process while the others, and
+        // the first once it is done, take the per-resource calls from the shared queue.
+        const stackFound = unary(channels[0], ANALYZE_STACK, stackReq);
+        stackFound.catch(() => undefined);
+        const diagnostics: pb.AnalyzeDiagnostic[] = [];
+        let next = 0;
+        const worker = async (shard: H2Channel): Promise<void> => {
+            while (next < analyzed.length) {
+                const r = analyzed[next++];
+                const req = new pb.AnalyzeRequest();
+                req.setType(r.type);
+                req.setUrn(r.urn);
+                req.setName(nameOf(r.urn));
+                req.setOptions(options(r));
+                // properties = 2, encoded straight from the exported inputs.
+                const bytes = appendField(req.serializeBinary(), 2, encodeStruct(r.inputs ?? {}));
+                const found = await unary(shard, ANALYZE, bytes);
+                // The engine attaches the analyzed resource's URN to resource diagnostics.
+                for (const d of found) diagnostics.push(d.getUrn() ? d : d.setUrn(r.urn));
+            }
+        };
+        await Promise.all(
+            Array.from({ length: Math.min(concurrency, Math.max(1, analyzed.length)) }, (_, i) =>
+                worker(channels[i % channels.length]),
+            ),
+        );
+
+        diagnostics.push(...(await stackFound));
 
         const byName = new Map(policies.map((p) => [p.name, p]));
         const violations = diagnostics.map((d) => ({
@@ -270,6 +289,7 @@ export async function analyze(
             resources: analyzed.length,
         };
     } finally {
-        client.close();
+        for (const c of clients) c.close();
+        for (const c of channels) c.close();
     }
 }
