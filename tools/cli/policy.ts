@@ -24,6 +24,7 @@ import { POLICIES } from "../../policies/pack";
 import * as fs from "node:fs";
 import { readProject, readStackConfig } from "../engine/project";
 import { runStack, type RunOptions, type RunResult } from "../engine/run";
+import { UnknownSignatureError } from "../policy/decode";
 import { analyze, startPack, type PackProcess } from "../policy/gate";
 import { renderSarif, renderText, resourcesFromDocument } from "../policy/report";
 import {
@@ -95,6 +96,7 @@ export async function policy(
     out: (s: string) => void,
     run: (options: RunOptions) => Promise<RunResult> = runStack,
     start: () => Promise<PackProcess> = startPack,
+    warn: (s: string) => void = (s) => void process.stderr.write(s),
 ): Promise<number> {
     const { values, positionals } = parseCommandLine(
         argv,
@@ -137,7 +139,9 @@ export async function policy(
     let tier = values.tier;
     if (values.file) {
         try {
-            resources = resourcesFromDocument(readInput(values.file, "document"), values.file);
+            const read = resourcesFromDocument(readInput(values.file, "document"), values.file);
+            resources = read.resources;
+            for (const w of read.warnings) warn(`policy: warning: ${w}\n`);
         } catch (e) {
             throw e instanceof UsageError ? e : new UsageError((e as Error).message);
         }
@@ -198,6 +202,9 @@ export async function policy(
             resources,
             config,
         );
+    } catch (e) {
+        // A special value Pulumi does not define: the document, not the gate, is at fault.
+        throw e instanceof UnknownSignatureError ? new UsageError(`${values.file ?? values.stack}: ${e.message}`) : e;
     } finally {
         for (const p of packs) p.stop();
     }

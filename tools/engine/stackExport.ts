@@ -10,6 +10,24 @@ export const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 export const RESOURCE_REF_SIG_VALUE = "5cf8f73096256a8f31e491e813e4eb8e";
 /** Pulumi's marker for a value unknown during preview. */
 export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** Pulumi's marker for an output value (a value with its secretness, knownness and dependencies). */
+export const OUTPUT_VALUE_SIG_VALUE = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+
+/**
+ * Deployment features a version 4 export may require: every one the Pulumi CLI v3.248.0 supports
+ * (`supportedFeatures` in pkg/resource/stack/deployment.go). None changes how a resource's
+ * properties read; a document needing any other is refused, as the CLI refuses it.
+ */
+export const SUPPORTED_FEATURES = [
+    "refreshBeforeUpdate",
+    "views",
+    "hooks",
+    "taint",
+    "replaceWith",
+    "snippets-prototype",
+    "extensionParameterization",
+    "byteString",
+] as const;
 
 /** One resource of a deployment, with the fields `pulumi stack export` writes (empty ones left out). */
 export interface ExportedResource {
@@ -34,14 +52,45 @@ export interface ExportedResource {
     aliases?: string[];
     /** Where the program created it: `project:///<file>#<line>,<column>`. */
     sourcePosition?: string;
+    /** The old copy of a replaced resource, awaiting deletion: no longer part of the stack. */
+    delete?: boolean;
+    /** Read (`get`) rather than managed: Pulumi never deletes it. */
+    external?: boolean;
+}
+
+/** An operation the engine had begun when the deployment stopped (`pending_operations`). */
+export interface PendingOperation {
+    resource?: { urn?: string; type?: string };
+    type?: string;
 }
 
 export interface StackExport {
-    version: 3;
+    version: 3 | 4;
+    /** Version 4: the deployment features the document needs. */
+    features?: string[];
     deployment: {
         manifest: { time: string; magic: string; version: string };
         resources: ExportedResource[];
+        // eslint-disable-next-line @typescript-eslint/naming-convention
+        pending_operations?: PendingOperation[];
     };
+}
+
+/** The resources that make up the stack: old copies awaiting deletion are left out, as Pulumi leaves them out. */
+export function liveResources(exp: StackExport): ExportedResource[] {
+    return exp.deployment.resources.filter((r) => r.delete !== true);
+}
+
+/**
+ * What the document says was interrupted, one line each (none when nothing was): the engine had
+ * begun these operations when the deployment stopped, so the recorded state may not match the
+ * cloud until `pulumi refresh` settles it.
+ */
+export function pendingOperationWarnings(exp: StackExport, source: string): string[] {
+    return (exp.deployment.pending_operations ?? []).map(
+        (op) =>
+            `${source}: a pending ${op.type ?? "operation"} of ${op.resource?.urn ?? "a resource"}: the deployment stopped during it, so its state may not match the cloud (pulumi refresh settles it)`,
+    );
 }
 
 /** A secret in exported state: the ciphertext never holds the plaintext here. */
@@ -64,17 +113,33 @@ export function parseStackExport(text: string, source: string): StackExport {
     } catch (e) {
         throw new Error(`${source} is not JSON: ${(e as Error).message}`);
     }
-    const d = doc as { version?: unknown; deployment?: { resources?: unknown } };
+    const d = doc as { version?: unknown; features?: unknown; deployment?: { resources?: unknown } };
     if (
         typeof d !== "object" ||
         d === null ||
-        d.version !== 3 ||
+        (d.version !== 3 && d.version !== 4) ||
         typeof d.deployment !== "object" ||
         d.deployment === null
     ) {
+        if (typeof d === "object" && d !== null && typeof d.version === "number" && d.deployment)
+            throw new Error(
+                `${source}: deployment version ${d.version} is not one this tool reads (3 and 4, as the Pulumi CLI v3.248.0 writes them)`,
+            );
         throw new Error(
             `${source} is not a stack export: expected {"version": 3, "deployment": {...}} as written by \`pulumi stack export\` or \`npm run plan -- --json\``,
         );
+    }
+    const features = d.version === 4 ? (d.features ?? []) : undefined;
+    if (features !== undefined) {
+        if (!Array.isArray(features) || features.some((f) => typeof f !== "string"))
+            throw new Error(`${source}: "features" must be a list of feature names`);
+        const unsupported = (features as string[]).filter(
+            (f) => !(SUPPORTED_FEATURES as readonly string[]).includes(f),
+        );
+        if (unsupported.length > 0)
+            throw new Error(
+                `${source}: this stack's deployment needs support for the following features: ${unsupported.join(", ")} (this tool reads ${SUPPORTED_FEATURES.join(", ")}, as the Pulumi CLI v3.248.0 does)`,
+            );
     }
     const resources = d.deployment.resources ?? [];
     if (!Array.isArray(resources)) throw new Error(`${source}: deployment.resources must be an array`);
@@ -85,7 +150,8 @@ export function parseStackExport(text: string, source: string): StackExport {
         }
     });
     return {
-        version: 3,
+        version: d.version,
+        ...(features !== undefined ? { features: features as string[] } : {}),
         deployment: { ...(d.deployment as StackExport["deployment"]), resources: resources as ExportedResource[] },
     };
 }

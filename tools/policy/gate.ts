@@ -15,6 +15,7 @@ import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import type { ExportedResource } from "../engine/stackExport";
 import { checkPolicyConfig, type PolicyConfig } from "../../policies/config";
 import { H2Channel } from "./h2";
+import { analyzerProperties, explainHiddenSecret, UnknownSignatureError } from "./decode";
 import { appendField, diagnosticsOf, encodeStruct, repeatedField } from "./wire";
 
 export type Level = "advisory" | "mandatory" | "disabled" | "remediate";
@@ -115,8 +116,35 @@ function options(r: ExportedResource): pb.AnalyzerResourceOptions {
     o.setIgnorechangesList(r.ignoreChanges ?? []);
     o.setAdditionalsecretoutputsList(r.additionalSecretOutputs ?? []);
     o.setAliasesList(r.aliases ?? []);
+    if (r.customTimeouts) {
+        const t = new pb.AnalyzerResourceOptions.CustomTimeouts();
+        t.setCreate(r.customTimeouts.create ?? 0);
+        t.setUpdate(r.customTimeouts.update ?? 0);
+        t.setDelete(r.customTimeouts.delete ?? 0);
+        o.setCustomtimeouts(t);
+    }
     if (r.parent) o.setParent(r.parent);
     return o;
+}
+
+/**
+ * The provider a resource names (`<provider urn>::<id>`), as the engine attaches it: its type, URN,
+ * name and inputs. Undefined when the document does not hold it.
+ */
+function providerOf(
+    r: ExportedResource,
+    byUrn: ReadonlyMap<string, ExportedResource>,
+): pb.AnalyzerProviderResource | undefined {
+    if (!r.provider) return undefined;
+    const urn = r.provider.slice(0, r.provider.lastIndexOf("::"));
+    const p = byUrn.get(urn);
+    if (!p) return undefined;
+    const out = new pb.AnalyzerProviderResource();
+    out.setType(p.type);
+    out.setUrn(p.urn);
+    out.setName(nameOf(p.urn));
+    out.setProperties(struct(analyzerProperties(p.inputs).properties));
+    return out;
 }
 
 const ANALYZE = AnalyzerService.analyze.path;
@@ -214,7 +242,25 @@ export async function analyze(
         }
         await Promise.all(clients.map((c) => call(c.configure.bind(c), request)));
 
-        const analyzed = resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+        // As the engine analyses a recorded deployment (pkg/resource/deploy/analyze_snapshot.go,
+        // AnalyzeSnapshot): every resource not awaiting deletion, the root stack and providers
+        // included; Analyze gets the inputs, AnalyzeStack the outputs.
+        const analyzed = resources.filter((r) => r.delete !== true);
+        const byUrn = new Map(analyzed.map((r) => [r.urn, r]));
+        const hidden = new Map<string, string[]>();
+        const decoded = (r: ExportedResource, which: "inputs" | "outputs"): Record<string, unknown> => {
+            const source = which === "outputs" ? (r.outputs ?? r.inputs) : r.inputs;
+            let read;
+            try {
+                read = analyzerProperties(source);
+            } catch (e) {
+                if (e instanceof UnknownSignatureError) e.message = `${r.urn}: ${e.message}`;
+                throw e;
+            }
+            const { properties, hiddenSecrets } = read;
+            if (hiddenSecrets.length) hidden.set(r.urn, [...(hidden.get(r.urn) ?? []), ...hiddenSecrets]);
+            return properties;
+        };
         // resources = 1, each with properties = 2 encoded straight from the exported state.
         const stackReq = repeatedField(
             1,
@@ -225,13 +271,15 @@ export async function analyze(
                 ar.setName(nameOf(r.urn));
                 ar.setOptions(options(r));
                 if (r.parent) ar.setParent(r.parent);
+                const provider = providerOf(r, byUrn);
+                if (provider) ar.setProvider(provider);
                 ar.setDependenciesList(r.dependencies ?? []);
                 for (const [key, urns] of Object.entries(r.propertyDependencies ?? {})) {
                     const deps = new pb.AnalyzerPropertyDependencies();
                     deps.setUrnsList(urns);
                     ar.getPropertydependenciesMap().set(key, deps);
                 }
-                return appendField(ar.serializeBinary(), 2, encodeStruct({ ...r.inputs, ...r.outputs }));
+                return appendField(ar.serializeBinary(), 2, encodeStruct(decoded(r, "outputs")));
             }),
         );
         // AnalyzeStack does not depend on the Analyze calls (the engine makes it last, but its
@@ -249,8 +297,10 @@ export async function analyze(
                 req.setUrn(r.urn);
                 req.setName(nameOf(r.urn));
                 req.setOptions(options(r));
+                const provider = providerOf(r, byUrn);
+                if (provider) req.setProvider(provider);
                 // properties = 2, encoded straight from the exported inputs.
-                const bytes = appendField(req.serializeBinary(), 2, encodeStruct(r.inputs ?? {}));
+                const bytes = appendField(req.serializeBinary(), 2, encodeStruct(decoded(r, "inputs")));
                 const found = await unary(shard, ANALYZE, bytes);
                 // The engine attaches the analyzed resource's URN to resource diagnostics.
                 for (const d of found) diagnostics.push(d.getUrn() ? d : d.setUrn(r.urn));
@@ -271,9 +321,12 @@ export async function analyze(
             severity: SEVERITIES[d.getSeverity()] ?? byName.get(d.getPolicyname())?.severity ?? "unspecified",
             description: d.getDescription(),
             // The SDK prefixes the message with the policy's description.
-            message: d.getMessage().startsWith(`${d.getDescription()}\n`)
-                ? d.getMessage().slice(d.getDescription().length + 1)
-                : d.getMessage(),
+            message: explainHiddenSecret(
+                d.getMessage().startsWith(`${d.getDescription()}\n`)
+                    ? d.getMessage().slice(d.getDescription().length + 1)
+                    : d.getMessage(),
+                d.getUrn() ? (hidden.get(d.getUrn()) ?? []) : [...hidden.values()].flat(),
+            ),
             urn: d.getUrn(),
         })) as Violation[];
         violations.sort(

@@ -3,28 +3,52 @@
  * (mandatory violations at error, advisory at warning), and the inputs it reads (a stack export or
  * a `pulumi preview --json` document).
  */
-import { parseStackExport, type ExportedResource } from "../engine/stackExport";
+import { parseStackExport, pendingOperationWarnings, type ExportedResource } from "../engine/stackExport";
 import type { GateResult } from "./gate";
 
-/** Resources from a `pulumi stack export` or a `pulumi preview --json` document; throws on anything else. */
-export function resourcesFromDocument(text: string, source: string): ExportedResource[] {
+/**
+ * Resources from a `pulumi stack export` (version 3 or 4) or a `pulumi preview --json` document,
+ * with warnings about what the document says was interrupted; throws on anything else, and on a
+ * preview that leaves unchanged resources out (written without `--show-sames`), since policies
+ * would then see part of the stack.
+ */
+export function resourcesFromDocument(
+    text: string,
+    source: string,
+): { resources: ExportedResource[]; warnings: string[] } {
     let doc: unknown;
     try {
         doc = JSON.parse(text);
     } catch (e) {
         throw new Error(`${source} is not JSON: ${(e as Error).message}`);
     }
-    const d = doc as { version?: unknown; steps?: unknown };
+    const d = doc as { version?: unknown; steps?: unknown; changeSummary?: unknown };
     if (d && typeof d === "object" && Array.isArray(d.steps)) {
         // pulumi preview --json: each step's newState is the resource as it will be (deletes have none).
-        return (d.steps as Array<{ op?: string; newState?: ExportedResource; urn?: string }>)
-            .filter((s) => s.op !== "delete" && s.newState)
-            .map((s) => s.newState as ExportedResource)
-            .filter((r) => typeof r.urn === "string" && typeof r.type === "string");
+        const steps = d.steps as Array<{ op?: string; newState?: ExportedResource; urn?: string }>;
+        // Without --show-sames the CLI leaves unchanged resources out (the root stack is always
+        // shown; pkg/backend/display/json.go), while changeSummary still counts them.
+        const summary = (d.changeSummary ?? {}) as Record<string, unknown>;
+        const same = typeof summary.same === "number" ? summary.same : 0;
+        const shown = steps.filter((s) => s.op === "same").length;
+        if (same > shown)
+            throw new Error(
+                `${source}: the preview leaves out ${same - shown} unchanged resource${same - shown === 1 ? "" : "s"} (changeSummary.same is ${same}), so policies would see part of the stack; write it with \`pulumi preview --json --show-sames\``,
+            );
+        return {
+            resources: steps
+                .filter((s) => s.op !== "delete" && s.newState)
+                .map((s) => s.newState as ExportedResource)
+                .filter((r) => typeof r.urn === "string" && typeof r.type === "string"),
+            warnings: [],
+        };
     }
-    if (d && typeof d === "object" && d.version === 3) return parseStackExport(text, source).deployment.resources;
+    if (d && typeof d === "object" && "deployment" in d) {
+        const exp = parseStackExport(text, source);
+        return { resources: exp.deployment.resources, warnings: pendingOperationWarnings(exp, source) };
+    }
     throw new Error(
-        `${source}: unknown format; expected a \`pulumi stack export\` document ({"version": 3, ...}) or \`pulumi preview --json\` output ({"steps": [...]})`,
+        `${source}: unknown format; expected a \`pulumi stack export\` document ({"version": 3 or 4, "deployment": ...}) or \`pulumi preview --json --show-sames\` output ({"steps": [...]})`,
     );
 }
 
