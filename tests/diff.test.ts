@@ -65,8 +65,9 @@ describe("diff: two plans", () => {
             without(head(), (r) => r.urn.endsWith("::models-bucket")),
         );
         assert.deepEqual(d.counts, { add: 0, remove: 1, replace: 0, update: 0 });
+        // Prod retains the bucket on delete: Pulumi would refuse (protected), then leave it in the account.
         assert.deepEqual(d.dangers, [
-            "`aws:s3:Bucket` **models-bucket** is deleted: stateful, protected: Pulumi refuses to delete it until it is unprotected",
+            "`aws:s3:Bucket` **models-bucket** is removed from the program: protected: Pulumi refuses to remove it until it is unprotected; then it is left in the account (retainOnDelete)",
         ]);
         const md = renderDiffMarkdown(d);
         assert.ok(
@@ -75,7 +76,7 @@ describe("diff: two plans", () => {
             ),
             md,
         );
-        assert.ok(md.includes("| `-` | `models-bucket` | `aws:s3:Bucket` |  |"));
+        assert.ok(md.includes("| `-` | `models-bucket` | `aws:s3:Bucket` | left in the account (retainOnDelete) |"));
     });
 
     it("treats a rename as a replacement and says how to avoid it", () => {
@@ -211,7 +212,20 @@ describe("diff: properties", () => {
     it("masks secrets and reports a changed secret without its value", () => {
         const a = secretValue();
         const b = { ...secretValue(), ciphertext: "other" };
-        assert.deepEqual(diffProperties({ password: a }, { password: b }), [
+        // Two ciphertexts: the same value encrypted again, or another value; it cannot be known.
+        const unknowable: string[] = [];
+        assert.deepEqual(
+            diffProperties({ password: a }, { password: b }, "", (p) => void unknowable.push(p)),
+            [],
+        );
+        assert.deepEqual(unknowable, ["password"]);
+        // With the plaintext (stack export --show-secrets), the value decides.
+        const shown = (v: string) => ({ ...secretValue(), plaintext: JSON.stringify(v) });
+        assert.deepEqual(
+            diffProperties({ password: shown("x") }, { password: { ...shown("x"), ciphertext: "re" } }),
+            [],
+        );
+        assert.deepEqual(diffProperties({ password: shown("x") }, { password: shown("y") }), [
             { path: "password", old: "[secret]", new: "[secret]" },
         ]);
         assert.deepEqual(diffProperties({ password: a }, { password: secretValue() }), []);

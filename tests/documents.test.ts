@@ -2,7 +2,9 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { diff } from "../tools/cli/diff";
 import { policy } from "../tools/cli/policy";
+import { diffExports, renderDiffMarkdown } from "../tools/engine/diff";
 import { parseStackExport, SECRET_SIG, SECRET_SIG_VALUE, UNKNOWN_VALUE } from "../tools/engine/stackExport";
 import { analyzerProperties, explainHiddenSecret } from "../tools/policy/decode";
 import { analyze, startPack, type PackProcess } from "../tools/policy/gate";
@@ -226,5 +228,84 @@ describe("documents read as Pulumi reads them", () => {
             ["s3-bucket-hardened: public access is not fully blocked (all four public access block settings)"],
         );
         await analyze(pack.port, [], {});
+    });
+});
+
+describe("the diff reads documents as Pulumi reads them", () => {
+    const load = (doc: unknown) => parseStackExport(JSON.stringify(doc), "doc.json");
+
+    it("leaves out the old copy awaiting deletion: a document compared with itself has no changes", () => {
+        const doc = bucketDocument();
+        const old = structuredClone(doc.deployment.resources[1]);
+        Object.assign(old, { delete: true });
+        doc.deployment.resources.push(old);
+        const d = diffExports(load(doc), load(doc));
+        assert.deepEqual(d.counts, { add: 0, remove: 0, replace: 0, update: 0 });
+        assert.equal(d.unchanged, 7, "the root stack and six resources");
+    });
+
+    it("ignores Pulumi's internal keys; reads version 4", () => {
+        const base = bucketDocument();
+        const head = { ...bucketDocument(), version: 4, features: ["views"] };
+        (head.deployment.resources[1] as { inputs: Obj }).inputs.__defaults = [];
+        (head.deployment.resources[1] as { inputs: Obj }).inputs.__meta = '{"schemaVersion":"1"}';
+        assert.deepEqual(diffExports(load(base), load(head)).counts, { add: 0, remove: 0, replace: 0, update: 0 });
+    });
+
+    it("a secret encrypted again is not a change, and the comment says it cannot be known", () => {
+        const base = bucketDocument();
+        const head = bucketDocument();
+        (base.deployment.resources[1] as { inputs: Obj }).inputs.token = {
+            [SECRET_SIG]: SECRET_SIG_VALUE,
+            ciphertext: "v1:AAA",
+        };
+        (head.deployment.resources[1] as { inputs: Obj }).inputs.token = {
+            [SECRET_SIG]: SECRET_SIG_VALUE,
+            ciphertext: "v1:BBB",
+        };
+        const d = diffExports(load(base), load(head));
+        assert.deepEqual(d.counts, { add: 0, remove: 0, replace: 0, update: 0 });
+        assert.deepEqual(d.unknowableSecrets, ["models: token"]);
+        assert.ok(
+            renderDiffMarkdown(d).includes(
+                "> [!NOTE]\n> 1 secret value is held only encrypted, with different ciphertexts: whether it changed cannot be known from these documents (`pulumi stack export --show-secrets` can tell): `models: token`",
+            ),
+        );
+    });
+
+    it("a read or retained resource that disappears is dropped or left, not destroyed", () => {
+        const base = bucketDocument();
+        const read: Obj = { ...structuredClone(base.deployment.resources[1]), protect: false, external: true };
+        read.urn = urn("aws:s3/bucket:Bucket", "shared");
+        const kept: Obj = { ...structuredClone(base.deployment.resources[1]), protect: false, retainOnDelete: true };
+        kept.urn = urn("aws:s3/bucket:Bucket", "archive");
+        base.deployment.resources.push(read, kept);
+        const d = diffExports(load(base), load(bucketDocument()));
+        assert.deepEqual(d.dangers, []);
+        assert.deepEqual(
+            d.changes.map((c) => `${c.kind} ${c.name}: ${c.fate ?? ""}`),
+            [
+                "remove shared: dropped from the state (read, never managed)",
+                "remove archive: left in the account (retainOnDelete)",
+            ],
+        );
+    });
+
+    it("warns about pending operations", async () => {
+        const doc = bucketDocument() as ReturnType<typeof bucketDocument> & {
+            deployment: { pending_operations?: Obj[] };
+        };
+        doc.deployment.pending_operations = [{ resource: { urn: "urn:x" }, type: "creating" }];
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "diff-"));
+        const file = path.join(dir, "a.json");
+        fs.writeFileSync(file, JSON.stringify(doc));
+        let warned = "";
+        await diff(
+            [file, file],
+            () => undefined,
+            (s) => void (warned += s),
+        );
+        const line = `diff: warning: ${file}: a pending creating of urn:x: the deployment stopped during it, so its state may not match the cloud (pulumi refresh settles it)\n`;
+        assert.equal(warned, line + line);
     });
 });

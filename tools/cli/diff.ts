@@ -6,11 +6,16 @@
  */
 import "./startup";
 import { diffExports, renderDiffMarkdown } from "../engine/diff";
+import { pendingOperationWarnings } from "../engine/stackExport";
 import { parseCommandLine, parseExportInput, readInput, runCommand, UsageError } from "./cli";
 
 export const DIFF_USAGE = "npm run diff -- <base.json> <head.json> [--format markdown|json] [--title <text>]";
 
-export async function diff(argv: string[], out: (s: string) => void): Promise<number> {
+export async function diff(
+    argv: string[],
+    out: (s: string) => void,
+    warn: (s: string) => void = (s) => void process.stderr.write(s),
+): Promise<number> {
     const { values, positionals } = parseCommandLine(
         argv,
         { format: { type: "string", default: "markdown" }, title: { type: "string", default: "Plan diff" } },
@@ -23,6 +28,11 @@ export async function diff(argv: string[], out: (s: string) => void): Promise<nu
         throw new UsageError(`--format: expected markdown or json, received "${values.format}"`);
     }
     const [base, head] = positionals.map((file) => parseExportInput(readInput(file), file));
+    for (const [doc, file] of [
+        [base, positionals[0]],
+        [head, positionals[1]],
+    ] as const)
+        for (const w of pendingOperationWarnings(doc, file)) warn(`diff: warning: ${w}\n`);
     const result = diffExports(base, head);
     out(values.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderDiffMarkdown(result, values.title));
     return 0;

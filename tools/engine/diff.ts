@@ -8,7 +8,7 @@
  */
 import { PRICE_TABLE, signedUsd, usdRange, type Range } from "../../policies/cost";
 import { exportCost } from "./render";
-import { displayType, isSecret, urnName, type ExportedResource, type StackExport } from "./stackExport";
+import { displayType, isSecret, liveResources, urnName, type ExportedResource, type StackExport } from "./stackExport";
 
 /** Types that hold data or identity: losing one loses more than a resource. */
 export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
@@ -63,6 +63,11 @@ export interface ResourceChange {
     readonly protected: boolean;
     /** Why it is a replacement. */
     readonly reason?: string;
+    /**
+     * What a removal really does when Pulumi deletes nothing: a read (`external`) resource is
+     * dropped from the state; one with `retainOnDelete` is left in the account.
+     */
+    readonly fate?: "dropped from the state (read, never managed)" | "left in the account (retainOnDelete)";
     readonly properties: readonly PropertyChange[];
 }
 
@@ -74,6 +79,12 @@ export interface PlanDiff {
     readonly counts: Readonly<Record<ChangeKind, number>>;
     /** Estimated monthly cost before and after (see policies/cost.ts). */
     readonly cost: { readonly base: CostSummary; readonly head: CostSummary };
+    /**
+     * Secrets held only as ciphertext on both sides, with different ciphertexts: the same value
+     * encrypted again and a changed value look alike, so whether they changed cannot be known
+     * (`resource: path`).
+     */
+    readonly unknowableSecrets: readonly string[];
 }
 
 export interface CostSummary {
@@ -96,12 +107,58 @@ function mask(v: unknown): unknown {
     return isSecret(v) ? "[secret]" : v;
 }
 
-/** Property-level differences between two input bags, as `a.b[0].c` paths. */
-export function diffProperties(oldValue: unknown, newValue: unknown, path = ""): PropertyChange[] {
-    if (isSecret(oldValue) || isSecret(newValue)) {
-        const same = JSON.stringify(oldValue) === JSON.stringify(newValue);
-        return same ? [] : [{ path, old: mask(oldValue), new: mask(newValue) }];
+/**
+ * What a document lets us know of a secret: its value (`plaintext`, written by
+ * `pulumi stack export --show-secrets`, or `value`), or nothing when it holds only ciphertext.
+ */
+function secretContent(v: Record<string, unknown>): { known: true; value: unknown } | { known: false } {
+    if (typeof v.plaintext === "string") {
+        try {
+            return { known: true, value: JSON.parse(v.plaintext) as unknown };
+        } catch {
+            return { known: true, value: v.plaintext };
+        }
     }
+    if ("value" in v) return { known: true, value: v.value };
+    return { known: false };
+}
+
+/** A resource's inputs without Pulumi's internal keys (`__defaults`, `__meta`), which are not properties. */
+function propertiesOf(r: ExportedResource): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(r.inputs ?? {}).filter(([k]) => !k.startsWith("__")));
+}
+
+/** Secret paths whose change cannot be known, collected by {@link diffProperties}. */
+export type UnknowableSink = (path: string) => void;
+
+/**
+ * Property-level differences between two input bags, as `a.b[0].c` paths. A secret is
+ * changed when what can be known of it changed: its plaintext when both sides hold it, its
+ * secretness; two different ciphertexts are reported to `unknowable` instead (the same value
+ * encrypted twice has two ciphertexts).
+ */
+export function diffProperties(
+    oldValue: unknown,
+    newValue: unknown,
+    path = "",
+    unknowable: UnknowableSink = () => undefined,
+): PropertyChange[] {
+    if (isSecret(oldValue) && isSecret(newValue)) {
+        const [o, n] = [
+            secretContent(oldValue as Record<string, unknown>),
+            secretContent(newValue as Record<string, unknown>),
+        ];
+        if (o.known && n.known)
+            return JSON.stringify(o.value) === JSON.stringify(n.value)
+                ? []
+                : [{ path, old: "[secret]", new: "[secret]" }];
+        if (JSON.stringify(oldValue) !== JSON.stringify(newValue)) unknowable(path);
+        return [];
+    }
+    if (isSecret(oldValue) || isSecret(newValue)) {
+        return [{ path, old: mask(oldValue), new: mask(newValue) }];
+    }
+
     const bothObjects = (a: unknown, b: unknown): boolean =>
         typeof a === "object" &&
         a !== null &&
@@ -112,7 +169,7 @@ export function diffProperties(oldValue: unknown, newValue: unknown, path = ""):
         const changes: PropertyChange[] = [];
         if (Array.isArray(oldValue) && Array.isArray(newValue)) {
             for (let i = 0; i < Math.max(oldValue.length, newValue.length); i++) {
-                changes.push(...diffProperties(oldValue[i], newValue[i], `${path}[${i}]`));
+                changes.push(...diffProperties(oldValue[i], newValue[i], `${path}[${i}]`, unknowable));
             }
             return changes;
         }
@@ -121,14 +178,14 @@ export function diffProperties(oldValue: unknown, newValue: unknown, path = ""):
         const keys = [...new Set([...Object.keys(o), ...Object.keys(n)])].sort();
         for (const k of keys) {
             const key = /^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k);
-            changes.push(...diffProperties(o[k], n[k], path ? `${path}.${key}` : key));
+            changes.push(...diffProperties(o[k], n[k], path ? `${path}.${key}` : key, unknowable));
         }
         return changes;
     }
     const [oldJson, newJson] = [parseJsonText(oldValue), parseJsonText(newValue)];
     if (oldJson !== undefined && newJson !== undefined) {
         // Policies and other documents held as JSON strings: report the paths inside them.
-        return diffProperties(oldJson, newJson, `${path}(json)`);
+        return diffProperties(oldJson, newJson, `${path}(json)`, unknowable);
     }
     return JSON.stringify(oldValue) === JSON.stringify(newValue)
         ? []
@@ -183,8 +240,14 @@ function change(
 
 /** Compares `base` (before) with `head` (after). */
 export function diffExports(base: StackExport, head: StackExport): PlanDiff {
-    const baseRes = base.deployment.resources.filter((r) => !isProvider(r));
-    const headRes = head.deployment.resources.filter((r) => !isProvider(r));
+    // Old copies awaiting deletion are not part of either stack (Pulumi leaves them out too).
+    const baseRes = liveResources(base).filter((r) => !isProvider(r));
+    const headRes = liveResources(head).filter((r) => !isProvider(r));
+    const unknowableSecrets: string[] = [];
+    const sink =
+        (r: ExportedResource): UnknowableSink =>
+        (p) =>
+            void unknowableSecrets.push(`${urnName(r.urn)}: ${p}`);
     const baseById = new Map(baseRes.map((r) => [identity(r.urn), r]));
     const matched = new Map<ExportedResource, ExportedResource>(); // head -> base
     for (const h of headRes) {
@@ -233,7 +296,7 @@ export function diffExports(base: StackExport, head: StackExport): PlanDiff {
             changes.push(
                 change("replace", h, rename.base, {
                     reason: rename.reason,
-                    properties: diffProperties(rename.base.inputs ?? {}, h.inputs ?? {}),
+                    properties: diffProperties(propertiesOf(rename.base), propertiesOf(h), "", sink(h)),
                 }),
             );
         } else if (!b) {
@@ -241,7 +304,7 @@ export function diffExports(base: StackExport, head: StackExport): PlanDiff {
         } else {
             // As the engine does: paths the program lists in ignoreChanges never count as changes.
             const ignored = h.ignoreChanges ?? [];
-            const properties = diffProperties(b.inputs ?? {}, h.inputs ?? {}).filter(
+            const properties = diffProperties(propertiesOf(b), propertiesOf(h), "", sink(h)).filter(
                 (p) => !ignored.some((i) => p.path === i || p.path.startsWith(`${i}.`) || p.path.startsWith(`${i}[`)),
             );
             if (Boolean(b.protect) !== Boolean(h.protect))
@@ -264,11 +327,25 @@ export function diffExports(base: StackExport, head: StackExport): PlanDiff {
             }
         }
     }
-    for (const b of removed) if (!pairedBases.has(b)) changes.push(change("remove", undefined, b));
+    for (const b of removed) {
+        if (pairedBases.has(b)) continue;
+        // Pulumi deletes neither a read resource nor one it is told to retain.
+        const fate = b.external
+            ? ("dropped from the state (read, never managed)" as const)
+            : b.retainOnDelete
+              ? ("left in the account (retainOnDelete)" as const)
+              : undefined;
+        changes.push(change("remove", undefined, b, fate ? { fate } : {}));
+    }
 
     const dangers = changes
-        .filter((c) => (c.kind === "remove" || c.kind === "replace") && (c.stateful || c.protected))
+        .filter(
+            (c) => (c.kind === "remove" || c.kind === "replace") && (c.fate ? c.protected : c.stateful || c.protected),
+        )
         .map((c) => {
+            // Nothing is destroyed: only the protection stops the update.
+            if (c.fate)
+                return `\`${displayType(c.type)}\` **${c.name}** is removed from the program: protected: Pulumi refuses to remove it until it is unprotected; then it is ${c.fate}`;
             const what = [
                 c.stateful ? "stateful" : "",
                 c.protected ? "protected: Pulumi refuses to delete it until it is unprotected" : "",
@@ -280,7 +357,14 @@ export function diffExports(base: StackExport, head: StackExport): PlanDiff {
         });
     const counts = { add: 0, remove: 0, replace: 0, update: 0 };
     for (const c of changes) counts[c.kind]++;
-    return { changes, unchanged, dangers, counts, cost: { base: costSummary(base), head: costSummary(head) } };
+    return {
+        changes,
+        unchanged,
+        dangers,
+        counts,
+        cost: { base: costSummary(base), head: costSummary(head) },
+        unknowableSecrets,
+    };
 }
 
 const SYMBOL: Record<ChangeKind, string> = { add: "+", remove: "-", replace: "+-", update: "~" };
@@ -319,6 +403,13 @@ export function renderDiffMarkdown(diff: PlanDiff, title = "Plan diff"): string 
     const summary = `${counts.add} to add, ${counts.update} to change, ${counts.replace} to replace, ${counts.remove} to delete, ${diff.unchanged} unchanged`;
     const lines = [`### ${title}`, "", `**${summary}**`, ""];
     lines.push(...renderCostChange(diff.cost.base, diff.cost.head));
+    if (diff.unknowableSecrets.length > 0) {
+        lines.push(
+            "> [!NOTE]",
+            `> ${diff.unknowableSecrets.length} secret value${diff.unknowableSecrets.length === 1 ? " is" : "s are"} held only encrypted, with different ciphertexts: whether ${diff.unknowableSecrets.length === 1 ? "it" : "they"} changed cannot be known from these documents (\`pulumi stack export --show-secrets\` can tell): ${diff.unknowableSecrets.map((x) => `\`${x}\``).join(", ")}`,
+            "",
+        );
+    }
     if (diff.changes.length === 0) {
         lines.push("No changes.");
         return `${lines.join("\n")}\n`;
@@ -336,7 +427,7 @@ export function renderDiffMarkdown(diff: PlanDiff, title = "Plan diff"): string 
                 ? (c.reason ?? "")
                 : c.kind === "update"
                   ? c.properties.map((p) => `\`${p.path}\``).join(", ")
-                  : "";
+                  : (c.fate ?? "");
         lines.push(
             `| \`${SYMBOL[c.kind]}\` | \`${c.name}\` | \`${displayType(c.type)}\` | ${details.replace(/\|/g, "\\|")} |`,
         );

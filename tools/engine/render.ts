@@ -4,12 +4,20 @@
  */
 import { estimateCost, renderCost, type CostEstimate } from "../../policies/cost";
 import type { PlanMode } from "./monitor";
-import { displayType, UNKNOWN_VALUE, urnName, type ExportedResource, type StackExport } from "./stackExport";
+import {
+    displayType,
+    liveResources,
+    UNKNOWN_VALUE,
+    urnName,
+    type ExportedResource,
+    type StackExport,
+} from "./stackExport";
 
 /** The estimated monthly cost of a deployment, from its resources' inputs (outputs fill gaps). */
 export function exportCost(exp: StackExport): CostEstimate {
     return estimateCost(
-        exp.deployment.resources.map((r) => ({ type: r.type, urn: r.urn, props: { ...r.outputs, ...r.inputs } })),
+        // Old copies awaiting deletion cost nothing once the deployment completes.
+        liveResources(exp).map((r) => ({ type: r.type, urn: r.urn, props: { ...r.outputs, ...r.inputs } })),
     );
 }
 

@@ -48,6 +48,15 @@ export interface AnalyzerProperties {
     hiddenSecrets: string[];
 }
 
+/** A secret's `plaintext` is the value as JSON (pkg/resource/stack); a bare string is taken as is. */
+function plaintextOf(text: string): unknown {
+    try {
+        return JSON.parse(text) as unknown;
+    } catch {
+        return text;
+    }
+}
+
 function decode(value: unknown, path: string, hidden: string[]): unknown {
     if (Array.isArray(value)) return value.map((e, i) => decode(e, path ? `${path}.${i}` : String(i), hidden));
     if (typeof value !== "object" || value === null) return value;
@@ -57,7 +66,7 @@ function decode(value: unknown, path: string, hidden: string[]): unknown {
         switch (sig) {
             case SECRET_SIG_VALUE: {
                 if (typeof obj.plaintext === "string")
-                    return { [SECRET_SIG]: SECRET_SIG_VALUE, value: decode(JSON.parse(obj.plaintext), path, hidden) };
+                    return { [SECRET_SIG]: SECRET_SIG_VALUE, value: decode(plaintextOf(obj.plaintext), path, hidden) };
                 if ("value" in obj) return { [SECRET_SIG]: SECRET_SIG_VALUE, value: decode(obj.value, path, hidden) };
                 hidden.push(path);
                 return { [SECRET_SIG]: SECRET_SIG_VALUE, value: UNKNOWN_VALUE };
