@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -307,5 +308,38 @@ describe("the diff reads documents as Pulumi reads them", () => {
         );
         const line = `diff: warning: ${file}: a pending creating of urn:x: the deployment stopped during it, so its state may not match the cloud (pulumi refresh settles it)\n`;
         assert.equal(warned, line + line);
+    });
+});
+
+describe("policy --file as a process on well-formed documents of every shape", () => {
+    it("ends with an exit code from the table, never a stack trace", function () {
+        this.timeout(120_000);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "docs-proc-"));
+        const run = (doc: unknown) => {
+            const file = path.join(dir, `${Math.random().toString(36).slice(2)}.json`);
+            fs.writeFileSync(file, JSON.stringify(doc));
+            return spawnSync(
+                process.execPath,
+                ["--import", "tsx", path.join(PROJECT_DIR, "tools", "cli", "policy.ts"), "--file", file],
+                { cwd: PROJECT_DIR, encoding: "utf8" },
+            );
+        };
+        const odd = bucketDocument();
+        (odd.deployment.resources[1] as { inputs: Obj }).inputs.odd = { [SECRET_SIG]: "nope" };
+        const weird = bucketDocument();
+        Object.assign(weird.deployment.resources[2], { inputs: null, outputs: null, provider: "no-separator" });
+        (weird.deployment.resources[1] as { inputs: Obj }).inputs.tags = {
+            [SECRET_SIG]: SECRET_SIG_VALUE,
+            plaintext: "not json",
+        };
+        for (const [doc, status] of [
+            [bucketDocument(), 0],
+            [odd, 2],
+            [weird, 1],
+        ] as const) {
+            const r = run(doc);
+            assert.equal(r.status, status, r.stderr);
+            assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+        }
     });
 });
