@@ -11,7 +11,7 @@ import { plan } from "../tools/cli/plan";
 import { UsageError } from "../tools/engine/project";
 
 import { parseStackExport, type StackExport } from "../tools/engine/stackExport";
-import { PROJECT_DIR, scratchProject } from "./helpers";
+import { knownStacks, PROJECT_DIR, scratchProject } from "./helpers";
 import { planOf, sharedRunner, stagingWithEscAndSecret } from "./plans";
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "llm-platform-cli-"));
@@ -174,7 +174,12 @@ describe("plan and diff as processes: exit codes", () => {
         assert.equal((inProcess as { context: string }).context, "../images/inference");
         const unknown = spawnCli("plan.ts", ["--stack", "qa"]);
         assert.equal(unknown.code, 2);
-        assert.equal(unknown.stderr, 'plan: unknown stack "qa": no Pulumi.qa.yaml; known stacks: ecs, prod, staging\n');
+        assert.equal(unknown.stderr, `plan: unknown stack "qa": no Pulumi.qa.yaml; known stacks: ${knownStacks()}\n`);
+        assert.match(
+            knownStacks(),
+            /^(.+, )?ecs, (.+, )?prod, (.+, )?staging(, .+)?$/,
+            "the reference stacks are listed",
+        );
         assert.equal(unknown.stdout, "");
     });
 

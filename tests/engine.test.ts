@@ -15,7 +15,7 @@ import { goDurationSeconds } from "../tools/engine/monitor";
 import { ProgramError, runProgram, runStack, type RunResult } from "../tools/engine/run";
 import { STATEFUL_TYPES } from "../tools/engine/diff";
 import { parseStackExport, SECRET_SIG, type ExportedResource } from "../tools/engine/stackExport";
-import { find, PROJECT_DIR, scratchProject } from "./helpers";
+import { find, knownStacks, PROJECT_DIR, scratchProject } from "./helpers";
 import { planOf, sharedRunner, stagingWithEscAndSecret } from "./plans";
 
 const ctx: CloudContext = {
@@ -287,7 +287,7 @@ describe("offline engine: project and stack files", () => {
             () => readStackConfig(dir, project, "qa"),
             (e: unknown) =>
                 e instanceof UsageError &&
-                e.message === 'unknown stack "qa": no Pulumi.qa.yaml; known stacks: ecs, prod, staging',
+                e.message === `unknown stack "qa": no Pulumi.qa.yaml; known stacks: ${knownStacks(dir)}`,
         );
         assert.throws(() => readStackConfig(dir, project, "../x"), /invalid stack name "\.\.\/x"/);
         fs.writeFileSync(path.join(dir, "Pulumi.bad.yaml"), "config: [unclosed\n");

@@ -43,3 +43,13 @@ export function scratchProject(): string {
     fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"), "dir");
     return dir;
 }
+
+/** The stacks whose files are in `dir` (`Pulumi.<stack>.yaml`), as the tools list them: sorted, comma-separated. */
+export function knownStacks(dir: string = PROJECT_DIR): string {
+    return fs
+        .readdirSync(dir)
+        .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort()
+        .join(", ");
+}

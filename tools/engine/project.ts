@@ -238,7 +238,8 @@ export function readStackConfig(
         const known = fs
             .readdirSync(projectDir)
             .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
-            .filter((s): s is string => s !== undefined);
+            .filter((s): s is string => s !== undefined)
+            .sort();
         throw new UsageError(
             `unknown stack "${stack}": no ${path.basename(file)}; known stacks: ${known.join(", ") || "none"}`,
         );
