@@ -11,7 +11,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderComment, type StackInput } from "../engine/comment";
 import type { GateResult } from "../policy/gate";
-import { parseCommandLine, parseExportInput, readOptionalInput, runCommand, UsageError } from "./cli";
+import {
+    checkOutputFolder,
+    parseCommandLine,
+    parseExportInput,
+    readOptionalInput,
+    runCommand,
+    UsageError,
+    writeAllOrNone,
+} from "./cli";
 
 export const COMMENT_USAGE =
     "npm run comment -- --dir <dir> --stacks <a,b,...> [--output <file>] [--title <text>] [--footer <text>]";
@@ -49,6 +57,7 @@ export async function comment(argv: string[], out: (s: string) => void): Promise
     const bad = stacks.find((s) => !/^[A-Za-z0-9_.-]+$/.test(s));
     if (bad !== undefined) throw new UsageError(`--stacks: "${bad}" is not a stack name`);
     if (!fs.existsSync(values.dir)) throw new UsageError(`--dir: folder ${values.dir} does not exist`);
+    checkOutputFolder("--output", values.output);
 
     const inputs: StackInput[] = stacks.map((stack) => {
         const file = (kind: string) => path.join(values.dir as string, `${kind}-${stack}.json`);
@@ -70,7 +79,7 @@ export async function comment(argv: string[], out: (s: string) => void): Promise
         ...(values.title ? { title: values.title } : {}),
         ...(values.footer ? { footer: values.footer } : {}),
     });
-    if (values.output) fs.writeFileSync(values.output, body);
+    if (values.output) writeAllOrNone([{ flag: "--output", file: values.output, text: body }]);
     else out(body);
     return 0;
 }

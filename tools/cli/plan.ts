@@ -8,13 +8,12 @@
  * `pulumi up` would leave. With --json, writes the deployment as a `pulumi stack export` document.
  */
 import "./startup";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderMermaid } from "../engine/mermaid";
 import { renderPlan } from "../engine/render";
 import { urnName } from "../engine/stackExport";
 import { runStack, type RunOptions, type RunResult } from "../engine/run";
-import { checkOutputFolder, parseCommandLine, parseMode, runCommand, UsageError } from "./cli";
+import { checkOutputFolder, parseCommandLine, parseMode, runCommand, UsageError, writeAllOrNone } from "./cli";
 
 export const PLAN_USAGE =
     "npm run plan -- --stack <name> [--mode preview|update] [--format text|mermaid] [--json <file>] [--project <dir>]";
@@ -66,7 +65,7 @@ export async function plan(
             : renderPlan({ stack: values.stack, mode, export: result.export, outputs: result.outputs }),
     );
     if (values.json !== undefined) {
-        fs.writeFileSync(values.json, `${JSON.stringify(result.export, null, 2)}\n`);
+        writeAllOrNone([{ flag: "--json", file: values.json, text: `${JSON.stringify(result.export, null, 2)}\n` }]);
         // The diagram goes to stdout alone, so that it can be redirected to a file.
         (mermaid ? err : out)(`\nWrote the stack export document to ${values.json}\n`);
     }
