@@ -121,10 +121,12 @@ export function resolveSettings(stack: string, raw: RawConfig, options: ResolveO
                     : `expected one of ${TIERS.map((t) => `"${t}"`).join(", ")}`,
             received: input.tier === undefined ? "nothing" : received(`${PREFIX}tier`, input.tier),
         });
-        throw new ConfigError(stack, problems);
     }
-    const tier = tierInput as Tier;
-    const merged = withTierDefaults(tier, input);
+    // A bad tier is one problem among others: the rest of the file is still checked, against the
+    // staging tier's defaults (its rules are the looser), so every problem is reported at once.
+    const tierValid = (TIERS as readonly string[]).includes(tierInput as string);
+    const tier = (tierValid ? tierInput : "staging") as Tier;
+    const merged = withTierDefaults(tier, tierValid ? input : { ...input, tier });
 
     const result = settingsSchema.safeParse(merged, { reportInput: true, error: expectation });
     if (!result.success) {

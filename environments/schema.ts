@@ -40,8 +40,18 @@ const dnsLabel = z.string({ error: "expected a string" }).regex(/^[a-z]([-a-z0-9
 });
 
 /** Tag keys are checked by {@link crossFieldProblems}, which can name the bad key. */
+/**
+ * What AWS accepts in tags (the Resource Groups Tagging API and the services' TagResource calls):
+ * letters, numbers and spaces in UTF-8 and `_ . : / = + - @`; keys 1–128 characters and not
+ * starting with `aws:`, values up to 256. An emoji or another symbol fails the first create.
+ */
+export const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const TAG_CHARACTERS_HELP = "letters, digits, spaces and _ . : / = + - @ only (what AWS accepts in tags)";
 const tagKey = z.string();
-const tagValue = z.string({ error: "expected a string" }).max(256, { error: "expected at most 256 characters" });
+const tagValue = z
+    .string({ error: "expected a string" })
+    .max(256, { error: "expected at most 256 characters" })
+    .regex(TAG_CHARACTERS, { error: `expected ${TAG_CHARACTERS_HELP}` });
 
 const instanceType = z.string({ error: "expected a string" }).regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, {
     error: "expected an EC2 instance type such as g5.xlarge",
@@ -93,11 +103,13 @@ export const settingsSchema = z.strictObject({
         .string({ error: "expected a string" })
         .min(1, { error: "expected a non-empty string" })
         .max(256, { error: "expected at most 256 characters" })
+        .regex(TAG_CHARACTERS, { error: `expected ${TAG_CHARACTERS_HELP}` })
         .describe("Team that owns the stack; tagged on every AWS resource as Owner. Required."),
     costCenter: z
         .string({ error: "expected a string" })
         .min(1, { error: "expected a non-empty string" })
         .max(256, { error: "expected at most 256 characters" })
+        .regex(TAG_CHARACTERS, { error: `expected ${TAG_CHARACTERS_HELP}` })
         .describe("Cost center tagged on every AWS resource as CostCenter. Required."),
     tags: z
         .record(tagKey, tagValue, { error: "expected an object of tag names to string values" })
@@ -710,6 +722,8 @@ export function crossFieldProblems(input: Readonly<Record<string, unknown>>): Cr
                     message: "expected tag names of 1-128 characters that do not start with the reserved prefix 'aws:'",
                     input: key,
                 });
+            } else if (!TAG_CHARACTERS.test(key)) {
+                problems.push({ path: ["tags"], message: `expected tag names of ${TAG_CHARACTERS_HELP}`, input: key });
             }
         }
     }

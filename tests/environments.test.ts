@@ -307,9 +307,29 @@ describe("environments: resolveSettings", () => {
         };
         assert.deepEqual(
             problemsOf(() => resolveSettings("prod", raw)),
+            // A bad tier no longer hides the rest of the file.
             [
                 "aws:region: expected an AWS region such as us-east-1 (set it with `pulumi config set aws:region us-east-1`), received nothing",
+                'llm-platform:costCenter: expected a non-empty string, received ""',
+                "llm-platform:owner: required; expected a string, received nothing",
+                "llm-platform:tags: expected tag names of 1-128 characters that do not start with the reserved prefix 'aws:', received \"aws:team\"",
+                "llm-platform:tags.env: expected a string, received 3",
                 'llm-platform:tier: expected one of "staging", "prod", received "production"',
+            ],
+        );
+        const tagged = {
+            "aws:region": "us-east-1",
+            "llm-platform:tier": "staging",
+            "llm-platform:owner": "ml 🚀",
+            "llm-platform:costCenter": "cc-42",
+            "llm-platform:tags": '{"team!":"x","env":"prod\u2603"}',
+        };
+        assert.deepEqual(
+            problemsOf(() => resolveSettings("staging", tagged)),
+            [
+                'llm-platform:owner: expected letters, digits, spaces and _ . : / = + - @ only (what AWS accepts in tags), received "ml 🚀"',
+                'llm-platform:tags: expected tag names of letters, digits, spaces and _ . : / = + - @ only (what AWS accepts in tags), received "team!"',
+                'llm-platform:tags.env: expected letters, digits, spaces and _ . : / = + - @ only (what AWS accepts in tags), received "prod☃"',
             ],
         );
         const raw2 = {
