@@ -32,8 +32,16 @@ function parseGate(text: string, file: string): GateResult {
         throw new UsageError(`${file} is not JSON: ${(e as Error).message}`);
     }
     const d = doc as Partial<GateResult> | null;
-    if (!d || !Array.isArray(d.violations) || !d.pack)
+    if (!d || typeof d !== "object" || !Array.isArray(d.violations) || !d.pack)
         throw new UsageError(`${file} is not the policy gate's JSON result (npm run policy -- --format json)`);
+    d.violations.forEach((v: unknown, i) => {
+        const x = v as Record<string, unknown> | null;
+        const missing = ["policy", "level", "message"].filter((k) => typeof x?.[k] !== "string");
+        if (x === null || typeof x !== "object" || missing.length > 0)
+            throw new UsageError(
+                `${file}: violations[${i}] ${x === null || typeof x !== "object" ? `is ${JSON.stringify(x)}, not a violation` : `needs string ${missing.map((k) => `"${k}"`).join(", ")}`} (the gate writes it with npm run policy -- --json)`,
+            );
+    });
     return d as GateResult;
 }
 

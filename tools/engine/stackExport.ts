@@ -87,9 +87,10 @@ export function liveResources(exp: StackExport): ExportedResource[] {
  * cloud until `pulumi refresh` settles it.
  */
 export function pendingOperationWarnings(exp: StackExport, source: string): string[] {
-    return (exp.deployment.pending_operations ?? []).map(
-        (op) =>
-            `${source}: a pending ${op.type ?? "operation"} of ${op.resource?.urn ?? "a resource"}: the deployment stopped during it, so its state may not match the cloud (pulumi refresh settles it)`,
+    const ops = Array.isArray(exp.deployment.pending_operations) ? exp.deployment.pending_operations : [];
+    return ops.map(
+        (op: PendingOperation | null) =>
+            `${source}: a pending ${op?.type ?? "operation"} of ${op?.resource?.urn ?? "a resource"}: the deployment stopped during it, so its state may not match the cloud (pulumi refresh settles it)`,
     );
 }
 

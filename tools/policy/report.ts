@@ -26,6 +26,18 @@ export function resourcesFromDocument(
     if (d && typeof d === "object" && Array.isArray(d.steps)) {
         // pulumi preview --json: each step's newState is the resource as it will be (deletes have none).
         const steps = d.steps as Array<{ op?: string; newState?: ExportedResource; urn?: string }>;
+        steps.forEach((step: unknown, i) => {
+            if (typeof step !== "object" || step === null || Array.isArray(step))
+                throw new Error(
+                    `${source}: steps[${i}] is ${JSON.stringify(step)}, not a step of \`pulumi preview --json\``,
+                );
+            const state = (step as { newState?: unknown }).newState;
+            if (state !== undefined && state !== null) {
+                const r = state as Partial<ExportedResource>;
+                if (typeof r !== "object" || typeof r.urn !== "string" || typeof r.type !== "string")
+                    throw new Error(`${source}: steps[${i}].newState needs a string "urn" and "type"`);
+            }
+        });
         // Without --show-sames the CLI leaves unchanged resources out (the root stack is always
         // shown; pkg/backend/display/json.go), while changeSummary still counts them.
         const summary = (d.changeSummary ?? {}) as Record<string, unknown>;
