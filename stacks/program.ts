@@ -96,16 +96,18 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
 
     const serving = settings.serving;
     const metrics = METRIC_PRESETS[settings.monitoring.metricsPreset];
+    // The serving namespace: BlueGreenEksService names it after the service (args.namespace unset).
+    const servingName = "inference";
     const canaryDelivery =
         serving.strategy === "canary"
             ? new CanaryDelivery("canary-delivery", {
                   provider: cluster.provider,
-                  servingNamespace: "inference",
+                  servingNamespace: servingName,
                   prometheusNamespace: serving.prometheusNamespace,
               })
             : undefined;
     const poolName = serving.gpuPool ?? settings.gpuNodePools[0].name;
-    const service = new BlueGreenEksService("inference", {
+    const service = new BlueGreenEksService(servingName, {
         provider: cluster.provider,
         pool: pools[settings.gpuNodePools.findIndex((p) => p.name === poolName)],
         oidcProviderArn: cluster.oidcProviderArn,

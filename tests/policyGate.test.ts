@@ -25,10 +25,10 @@ const prodConfig = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "policies",
 let pack: PackProcess;
 
 /** Runs the command in-process with the shared plans and the suite's pack (which it must not stop). */
-async function collect(argv: string[]) {
+async function collect(argv: string[], run: (o: RunOptions) => Promise<RunResult> = sharedRunner) {
     let stdout = "";
     const shared = (): Promise<PackProcess> => Promise.resolve({ port: pack.port, stop: () => undefined });
-    const code = await policy(argv, (s) => void (stdout += s), sharedRunner, shared);
+    const code = await policy(argv, (s) => void (stdout += s), run, shared);
     return { code, stdout };
 }
 
@@ -302,14 +302,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
             stacks.push(`${o.stack} in ${o.projectDir}`);
             return { ...(await planOf("prod", "update")), export: bad };
         };
-        let stdout = "";
-        const shared = (): Promise<PackProcess> => Promise.resolve({ port: pack.port, stop: () => undefined });
-        const code = await policy(
-            ["--stack", "production", "--project", dir, "--format", "json"],
-            (s) => void (stdout += s),
-            run,
-            shared,
-        );
+        const { code, stdout } = await collect(["--stack", "production", "--project", dir, "--format", "json"], run);
         assert.deepEqual(stacks, [`production in ${dir}`]);
         assert.equal(code, EXIT.mandatoryViolation);
         const byTier = (await analyze(pack.port, bad.deployment.resources, prodConfig)).violations;

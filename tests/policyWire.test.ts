@@ -3,7 +3,8 @@ import * as path from "node:path";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { memoizeStructDecoding } from "../policies/runtime";
-import { SECRET_SIG, SECRET_SIG_VALUE } from "../tools/engine/stackExport";
+import { SECRET_SIG, SECRET_SIG_VALUE, UNKNOWN_VALUE } from "../tools/engine/stackExport";
+import { analyzerProperties } from "../tools/policy/decode";
 import { appendField, diagnosticsOf, encodeStruct, repeatedField } from "../tools/policy/wire";
 
 const decode = (bytes: Uint8Array): unknown => Struct.deserializeBinary(bytes).toJavaScript();
@@ -39,13 +40,14 @@ describe("Policy gate wire encoding", () => {
         assert.equal(encodeStruct(value).length, Struct.fromJavaScript(value).serializeBinary().length);
     });
 
-    it("sends exported secrets as the analyzer protocol's {sig, value} with a placeholder", () => {
+    it("sends exported secrets as the analyzer protocol's {sig, value}; a ciphertext-only one as unknown", () => {
         const secret = { [SECRET_SIG]: SECRET_SIG_VALUE, ciphertext: "AAAA" };
         const plain = { [SECRET_SIG]: SECRET_SIG_VALUE, value: "kept" };
-        assert.deepEqual(decode(encodeStruct({ password: secret, token: plain, list: [secret] })), {
-            password: { [SECRET_SIG]: SECRET_SIG_VALUE, value: "[secret]" },
+        const { properties } = analyzerProperties({ password: secret, token: plain, list: [secret] });
+        assert.deepEqual(decode(encodeStruct(properties)), {
+            password: { [SECRET_SIG]: SECRET_SIG_VALUE, value: UNKNOWN_VALUE },
             token: plain,
-            list: [{ [SECRET_SIG]: SECRET_SIG_VALUE, value: "[secret]" }],
+            list: [{ [SECRET_SIG]: SECRET_SIG_VALUE, value: UNKNOWN_VALUE }],
         });
     });
 

@@ -61,12 +61,19 @@ export function validateCanaryDeliveryArgs(args: Omit<CanaryDeliveryArgs, "provi
     return problems;
 }
 
+/**
+ * Prometheus's address in its namespace: the operator's governing Service of every Prometheus
+ * there (`prometheus-operated`), a stable name.
+ */
+export function prometheusUrl(prometheusNamespace: string): string {
+    return `http://prometheus-operated.${prometheusNamespace}:9090`;
+}
+
 /** Flagger's chart values: the Gateway API provider, our Prometheus, our pod labels kept on primaries. */
 export function flaggerValues(prometheusNamespace: string): Record<string, unknown> {
     return {
         meshProvider: "gatewayapi:v1",
-        // The operator's governing Service of every Prometheus in the namespace: a stable name.
-        metricsServer: `http://prometheus-operated.${prometheusNamespace}:9090`,
+        metricsServer: prometheusUrl(prometheusNamespace),
         // Flagger copies only these label prefixes to the primary Deployment's pods; the platform's
         // NetworkPolicy, PodDisruptionBudget and dashboards select on them.
         includeLabelPrefix: "app.kubernetes.io,llm-platform",
@@ -206,7 +213,7 @@ export class CanaryDelivery extends pulumi.ComponentResource {
 
         // Flagger, with its CRDs (the chart's crds/ folder, which Helm installs before the rest).
         const flaggerNamespace = namespace("flagger", FLAGGER_NAMESPACE, "restricted");
-        this.metricsServer = `http://prometheus-operated.${args.prometheusNamespace}:9090`;
+        this.metricsServer = prometheusUrl(args.prometheusNamespace);
         const flagger = new k8s.helm.v3.Release(
             `${name}-flagger`,
             {

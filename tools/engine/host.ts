@@ -55,8 +55,8 @@ export function splitArgs(text: string): string[] {
     return words;
 }
 
-export interface LaunchOptions {
-    readonly project: ProjectFile;
+/** What a program run needs, however it is started. */
+interface RunContext {
     readonly stack: string;
     /** Full keys (`namespace:name`) to values. */
     readonly config: Readonly<Record<string, string>>;
@@ -64,6 +64,10 @@ export interface LaunchOptions {
     /** Where the ResourceMonitor and Engine services listen. */
     readonly address: string;
     readonly dryRun: boolean;
+}
+
+export interface LaunchOptions extends RunContext {
+    readonly project: ProjectFile;
     readonly parallel?: number;
     /** Extra environment for the program (tests). */
     readonly env?: Readonly<Record<string, string>>;
@@ -174,13 +178,8 @@ function stripPulumiRunEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     return out;
 }
 
-export interface InlineOptions {
+export interface InlineOptions extends RunContext {
     readonly project: string;
-    readonly stack: string;
-    readonly config: Readonly<Record<string, string>>;
-    readonly secretKeys: readonly string[];
-    readonly address: string;
-    readonly dryRun: boolean;
     /** The program: registers resources and returns the stack outputs. */
     readonly program: () => unknown;
 }

@@ -7,19 +7,8 @@
  * protobuf reader) decodes them as it decodes google-protobuf's.
  */
 import { AnalyzeDiagnostic } from "@pulumi/pulumi/proto/analyzer_pb";
-import { SECRET_SIG, SECRET_SIG_VALUE } from "../engine/stackExport";
 
 type Obj = Record<string, unknown>;
-
-/**
- * Exported state holds secrets as ciphertext (`{sig, ciphertext}`); the analyzer protocol carries
- * them as `{sig, value}`. Offline the plaintext is unknown, so the value is a placeholder.
- */
-function view(obj: Obj): Obj {
-    return obj[SECRET_SIG] === SECRET_SIG_VALUE && !("value" in obj)
-        ? { [SECRET_SIG]: SECRET_SIG_VALUE, value: "[secret]" }
-        : obj;
-}
 
 const varintSize = (n: number): number => (n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5);
 
@@ -63,10 +52,9 @@ function sizeList(list: unknown[], sizes: number[]): number {
 }
 
 function sizeStruct(obj: Obj, sizes: number[]): number {
-    const o = view(obj);
     let total = 0;
-    for (const key of Object.keys(o)) {
-        const v = o[key];
+    for (const key of Object.keys(obj)) {
+        const v = obj[key];
         if (v === undefined) continue;
         const i = sizes.length;
         const k = Buffer.byteLength(key);
@@ -147,9 +135,8 @@ class Writer {
     }
 
     struct(obj: Obj): void {
-        const o = view(obj);
-        for (const key of Object.keys(o)) {
-            const v = o[key];
+        for (const key of Object.keys(obj)) {
+            const v = obj[key];
             if (v === undefined) continue;
             this.byte(0x0a); // fields = 1, a map entry
             this.length();
