@@ -9,7 +9,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { CONFIG_ERROR_PREFIX } from "./configErrors";
+import { CONFIG_ERROR_PREFIX, isWithheldSecret } from "./configErrors";
 import {
     CONFIG_NAMESPACE,
     TIERS,
@@ -84,17 +84,25 @@ const STRING_KEYS = new Set(
 export function resolveSettings(stack: string, raw: RawConfig, options: ResolveOptions = {}): PlatformSettings {
     const secretKeys = new Set(options.secretKeys ?? []);
     const problems: ConfigProblem[] = [];
+    const inSecretKey = (key: string): boolean =>
+        secretKeys.has(key) || [...secretKeys].some((s) => key.startsWith(`${s}.`) || key.startsWith(`${s}[`));
+    // A secure value is always a string, so inside a secret key only strings (and structures,
+    // which may hold them) are masked: a number or a boolean beside a secret leaf is printed.
     const received = (key: string, value: unknown): string =>
-        secretKeys.has(key) || [...secretKeys].some((s) => key.startsWith(`${s}.`) || key.startsWith(`${s}[`))
+        inSecretKey(key) && (typeof value === "string" || (typeof value === "object" && value !== null))
             ? "[secret]"
             : formatValue(value);
 
     const input: Record<string, Json> = {};
+    const withheld = new Set<string>();
     for (const [key, value] of Object.entries(raw)) {
         if (!key.startsWith(PREFIX)) continue;
         const name = key.slice(PREFIX.length);
         input[name] = STRING_KEYS.has(name) ? value : parseJson(value);
+        if (secretKeys.has(key)) for (const p of withheldPaths(input[name], [name])) withheld.add(configKey(p));
     }
+    // What a withheld secret's format rules say cannot be known: only its type is checked.
+    const knowable = (key: string, code?: string): boolean => !withheld.has(key) || code === "invalid_type";
 
     const region = raw["aws:region"];
     if (region === undefined || region === "") {
@@ -146,20 +154,29 @@ export function resolveSettings(stack: string, raw: RawConfig, options: ResolveO
                 continue;
             }
             const key = configKey(issue.path);
+            if (!knowable(key, issue.code)) continue;
             const missing = issue.input === undefined;
             problems.push({
                 key,
-                expected: missing ? `required; ${issue.message}` : issue.message,
+                expected: missing
+                    ? `required; ${issue.message}`
+                    : withheld.has(key)
+                      ? `${issue.message} (a secure value is always a string)`
+                      : issue.message,
                 received: missing ? "nothing" : received(key, issue.input),
             });
         }
     }
     for (const p of crossFieldProblems(merged)) {
         const key = configKey(p.path);
+        if (!knowable(key)) continue;
         problems.push({ key, expected: p.message, received: received(key, p.input) });
     }
     if (problems.length > 0) throw new ConfigError(stack, sortProblems(problems));
-    return deepFreeze({ ...(result.data as Settings), stack, region: region as string });
+    // Every issue left was a withheld secret's format: the input is the settings (the schema
+    // transforms nothing), with the marker where the secret goes.
+    const data = result.success ? result.data : merged;
+    return deepFreeze({ ...(data as Settings), stack, region: region as string });
 }
 
 /**
@@ -192,6 +209,14 @@ function deepMerge(base: unknown, over: unknown): unknown {
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Paths of the {@link isWithheldSecret} markers in a value. */
+function withheldPaths(value: Json, at: Array<string | number>): Array<Array<string | number>> {
+    if (isWithheldSecret(value)) return [at];
+    if (Array.isArray(value)) return value.flatMap((v, i) => withheldPaths(v, [...at, i]));
+    if (isPlainObject(value)) return Object.entries(value).flatMap(([k, v]) => withheldPaths(v, [...at, k]));
+    return [];
 }
 
 function parseJson(value: string): Json {

@@ -1,7 +1,13 @@
 import * as assert from "node:assert/strict";
 import { diffExports, diffProperties, identity, renderDiffMarkdown } from "../tools/engine/diff";
 
-import { displayType, secretValue, type ExportedResource, type StackExport } from "../tools/engine/stackExport";
+import {
+    displayType,
+    secretFingerprint,
+    secretValue,
+    type ExportedResource,
+    type StackExport,
+} from "../tools/engine/stackExport";
 import { find } from "./helpers";
 import { planOf } from "./plans";
 
@@ -226,8 +232,32 @@ describe("diff: properties", () => {
             [],
         );
         assert.deepEqual(diffProperties({ password: shown("x") }, { password: shown("y") }), [
-            { path: "password", old: "[secret]", new: "[secret]" },
+            { path: "password", old: "[secret]", new: "[secret]", secret: true },
         ]);
+        // The offline engine's fingerprints decide when both sides have one.
+        const printed = (v: unknown) => secretValue(secretFingerprint(v));
+        assert.deepEqual(
+            diffProperties(
+                { key: printed("[secret 0123456789abcdef]") },
+                { key: printed("[secret 0123456789abcdef]") },
+            ),
+            [],
+        );
+        assert.deepEqual(diffProperties({ key: printed({ a: 1, b: 2 }) }, { key: printed({ b: 2, a: 1 }) }), []);
+        assert.deepEqual(
+            diffProperties(
+                { key: printed("[secret 0123456789abcdef]") },
+                { key: printed("[secret fedcba9876543210]") },
+            ),
+            [{ path: "key", old: "[secret]", new: "[secret]", secret: true }],
+        );
+        // A real export against an offline one: only ciphertexts to compare.
+        const unknown: string[] = [];
+        assert.deepEqual(
+            diffProperties({ key: printed("x") }, { key: a }, "", (p) => void unknown.push(p)),
+            [],
+        );
+        assert.deepEqual(unknown, ["key"]);
         assert.deepEqual(diffProperties({ password: a }, { password: secretValue() }), []);
         assert.deepEqual(diffProperties({ password: "plain" }, { password: a }), [
             { path: "password", old: "plain", new: "[secret]" },

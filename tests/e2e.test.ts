@@ -119,17 +119,22 @@ describe("end to end, from a clean copy", function () {
         assert.ok(printed[1].includes("    GPU instances, on-demand: $0.00–$1,468.76 a month\n"));
         assert.ok(
             printed[3].includes(
-                "### staging → prod\n\n**10 to add, 76 to change, 0 to replace, 0 to delete, 39 unchanged**\n",
+                "### staging → prod\n\n**10 to add, 76 to change, 0 to replace, 0 to delete, 40 unchanged**\n",
             ),
         );
         assert.ok(
             printed[3].includes("| GPU instances, on-demand | $0.00–$1,468.76 | $884.76–$7,962.84 | +$6,494.08 |"),
         );
+        // Monitoring's retention, replicas and storage are reviewable: no secret hides the release's values.
+        assert.ok(
+            printed[3].includes('| `values.prometheus.prometheusSpec.retention` | `"7d"` | `"30d"` |\n'),
+            printed[3],
+        );
         const out = (f: string) => fs.readFileSync(path.join(dir, "out", f), "utf8");
         const staging = parseStackExport(out("head-staging.json"), "head-staging.json");
         const prod = parseStackExport(out("head-prod.json"), "head-prod.json");
-        assert.equal(staging.deployment.resources.length, 118);
-        assert.equal(prod.deployment.resources.length, 128);
+        assert.equal(staging.deployment.resources.length, 119);
+        assert.equal(prod.deployment.resources.length, 129);
         assert.equal(out("prod.mmd"), renderMermaid(prod));
         // The plans are previews, so the gate sees what `pulumi preview --policy-pack` sees: the image
         // built in the same update and the KMS key's ARN are unknown, and the policies that read
@@ -149,12 +154,12 @@ describe("end to end, from a clean copy", function () {
         assert.ok(comment.startsWith(`${COMMENT_MARKER}\n## Offline plan, cost and policy gate\n`));
         assert.ok(
             comment.includes(
-                "| `staging` (new) | 115 to add, 0 to change, 0 to replace, 0 to delete | $1,468.76 | $1,784.85 | not run |",
+                "| `staging` (new) | 116 to add, 0 to change, 0 to replace, 0 to delete | $1,468.76 | $1,784.85 | not run |",
             ),
         );
         assert.ok(
             comment.includes(
-                "| `prod` (new) | 125 to add, 0 to change, 0 to replace, 0 to delete | $7,962.84 | $8,414.71 | ✅ passed (4 advisory) |",
+                "| `prod` (new) | 126 to add, 0 to change, 0 to replace, 0 to delete | $7,962.84 | $8,414.71 | ✅ passed (4 advisory) |",
             ),
         );
     });

@@ -10,11 +10,18 @@ import {
     renderPolicyDocument,
     type CloudContext,
 } from "../tools/engine/mocks";
-import { readProject, readStackConfig, SECRET_PLACEHOLDER, UsageError } from "../tools/engine/project";
-import { goDurationSeconds } from "../tools/engine/monitor";
+import { readProject, readStackConfig, UsageError } from "../tools/engine/project";
+import { annotateSecrets, goDurationSeconds } from "../tools/engine/monitor";
 import { ProgramError, runProgram, runStack, type RunResult } from "../tools/engine/run";
-import { STATEFUL_TYPES } from "../tools/engine/diff";
-import { parseStackExport, SECRET_SIG, type ExportedResource } from "../tools/engine/stackExport";
+import { diffExports, renderDiffMarkdown, STATEFUL_TYPES } from "../tools/engine/diff";
+import {
+    parseStackExport,
+    SECRET_SIG,
+    SECRET_SIG_VALUE,
+    secretFingerprint,
+    type ExportedResource,
+} from "../tools/engine/stackExport";
+import { withheldSecret } from "../environments/configErrors";
 import { find, knownStacks, PROJECT_DIR, scratchProject } from "./helpers";
 import { planOf, sharedRunner, stagingWithEscAndSecret } from "./plans";
 
@@ -152,14 +159,73 @@ describe("offline engine: runStack", () => {
         );
     });
 
-    it("replaces secure config with a secret placeholder that never reaches the export", async () => {
+    it("hands secure config to the program as its ciphertext's marker, never the ciphertext, and exports each secret with a fingerprint", async () => {
         const result = await sharedRunner({ projectDir: stagingWithEscAndSecret(), stack: "staging", mode: "update" });
         const text = JSON.stringify(result.export);
-        assert.ok(!text.includes("v1:abcdef=="));
+        for (const ciphertext of ["v1:abcdef==", "v1:webhook-a==", "v1:topic=="]) assert.ok(!text.includes(ciphertext));
+        assert.ok(!text.includes(withheldSecret("v1:webhook-a==")), "the marker itself stays inside secrets");
         const provider = find(result.export, "pulumi:providers:aws", "default_7_48_0");
         assert.deepEqual(provider.inputs?.secretKey, {
             [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270",
             ciphertext: "[secret]",
+            fingerprint: secretFingerprint(withheldSecret("v1:abcdef==")),
+        });
+        assert.equal(withheldSecret("v1:abcdef=="), "[secret d02b607a119528c1]"); // sha256 of the ciphertext, first 16 hex
+    });
+
+    it("plans a secure value whose format cannot be known offline (an SNS topic ARN) by its type alone", async () => {
+        const result = await sharedRunner({ projectDir: stagingWithEscAndSecret(), stack: "staging", mode: "update" });
+        const secret = find(result.export, "kubernetes:core/v1:Secret", "monitoring-alertmanager-config");
+        assert.match((secret.inputs?.stringData as Record<string, string>).fingerprint, /^sha256:[0-9a-f]{64}$/);
+    });
+
+    it("shows a change of a secure value, and only that, as a secret changed", async () => {
+        const [a, b] = await Promise.all(
+            ["v1:webhook-a==", "v1:webhook-b=="].map((c) =>
+                sharedRunner({ projectDir: stagingWithEscAndSecret(c), stack: "staging", mode: "update" }),
+            ),
+        );
+        const diff = diffExports(a.export, b.export);
+        assert.deepEqual(
+            diff.changes.map((c) => [c.kind, c.name, c.properties]),
+            [
+                [
+                    "update",
+                    "monitoring-alertmanager-config",
+                    [{ path: "stringData", old: "[secret]", new: "[secret]", secret: true }],
+                ],
+            ],
+        );
+        const markdown = renderDiffMarkdown(diff);
+        assert.ok(
+            markdown.includes(
+                "| `~` | `monitoring-alertmanager-config` | `kubernetes:core/v1:Secret` | `stringData` changed (secret) |",
+            ),
+            markdown,
+        );
+        assert.ok(markdown.includes("| `stringData` | _secret_ | _changed (secret)_ |"), markdown);
+        assert.deepEqual(diffExports(a.export, a.export).changes, []);
+    });
+});
+
+describe("offline engine: secretness of outputs", () => {
+    it("marks an output secret where its input held a secret, recurring into objects as the engine's annotateSecrets does", () => {
+        const secret = (value: unknown) => ({ [SECRET_SIG]: SECRET_SIG_VALUE, value });
+        const outs: Record<string, unknown> = {
+            values: { a: { key: "k", plain: 1 }, list: ["x", "y"] },
+            name: "n",
+            token: "t",
+        };
+        annotateSecrets(outs, {
+            values: { a: { key: secret("k"), plain: 1 }, list: ["x", secret("y")] },
+            name: "n",
+            token: secret("t"),
+            absent: secret("z"),
+        });
+        assert.deepEqual(outs, {
+            values: { a: { key: secret("k"), plain: 1 }, list: secret(["x", "y"]) },
+            name: "n",
+            token: secret("t"),
         });
     });
 });
@@ -261,7 +327,7 @@ describe("offline engine: project and stack files", () => {
             "llm-platform:costCenter": "42",
             "llm-platform:owner": "team",
             "llm-platform:serving": '{"replicas":2}',
-            "llm-platform:tags": `{"Token":"${SECRET_PLACEHOLDER}"}`,
+            "llm-platform:tags": '{"Token":"[secret d25e0eba7a2aea95]"}', // the ciphertext's fingerprint, never decrypted
             "llm-platform:tier": "staging",
         });
         assert.deepEqual(cfg.secretKeys, ["llm-platform:tags"]);

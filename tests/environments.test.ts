@@ -6,6 +6,7 @@ const SERVING_KEYS = Object.keys(settingsSchema.shape.serving.shape).join(", ");
 import { ConfigError, resolveSettings, withTierDefaults, closest, configKey } from "../environments/loader";
 import { TIER_DEFAULTS } from "../environments/schema";
 import { goodRawConfig } from "./helpers";
+import { withheldSecret } from "../environments/configErrors";
 
 /** The problem lines of a ConfigError thrown by `fn`. */
 function problemsOf(fn: () => unknown): string[] {
@@ -369,6 +370,26 @@ describe("environments: resolveSettings", () => {
         assert.deepEqual(
             problemsOf(() => resolveSettings("staging", goodRawConfig({ [key]: "" }), { secretKeys: [key] })),
             ["llm-platform:owner: expected a non-empty string, received [secret]"],
+        );
+    });
+
+    it("checks a secure value this run could not decrypt by its type alone, and prints a number beside it", () => {
+        const key = "llm-platform:monitoring";
+        const marker = withheldSecret("v1:topic==");
+        const withheld = (monitoring: Record<string, unknown>) =>
+            resolveSettings("staging", goodRawConfig({ [key]: JSON.stringify(monitoring) }), { secretKeys: [key] });
+        // The format of an SNS topic ARN cannot be checked on a marker: the value passes as a string.
+        const settings = withheld({ alerting: { snsTopicArn: marker } });
+        assert.equal(settings.monitoring.alerting.snsTopicArn, marker);
+        assert.equal(settings.monitoring.retentionDays, TIER_DEFAULTS.staging.monitoring.retentionDays);
+        assert.deepEqual(
+            problemsOf(() => withheld({ retentionDays: 0, replicas: marker, alerting: { snsTopicArn: "topic" } })),
+            [
+                // A sibling that is not a string cannot be the secret: its value is printed.
+                "llm-platform:monitoring.alerting.snsTopicArn: expected an SNS topic ARN, received [secret]",
+                "llm-platform:monitoring.replicas: expected an integer between 1 and 5 (a secure value is always a string), received [secret]",
+                "llm-platform:monitoring.retentionDays: expected an integer >= 1, received 0",
+            ],
         );
     });
 

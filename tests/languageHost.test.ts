@@ -95,6 +95,8 @@ describe("offline engine: stack config validated as the Pulumi CLI validates it"
             ["zones: [a, 1]", "array<string>"],
             ["labels: [a]", "object"],
             ["region: {a: 1}", "string"],
+            // An empty YAML value is null (the JSON text "null" with the object flag), not a string.
+            ["region:", "string"],
         ];
         for (const [line, type] of cases) {
             const valid = "config:\n  replicas: 2\n  debug: true\n  zones: [a]\n  labels: {a: b}\n";

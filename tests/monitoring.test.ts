@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { dump } from "js-yaml";
+import { dump, load } from "js-yaml";
 import {
     buildAlertmanagerConfig,
     renderAlertmanagerConfig,
@@ -370,7 +370,7 @@ describe("Alertmanager as kube-prometheus-stack 79.8.2 runs it", () => {
         pagerdutyRoutingKey: "0123456789abcdef0123456789abcdef",
     };
     /** Our values merged over the chart's defaults the way Helm merges them. */
-    const merged = (r: AlertReceivers) =>
+    const merged = () =>
         helmCoalesce(
             chartDefaults(`kube-prometheus-stack-${KUBE_PROMETHEUS_STACK_VERSION}.values.yaml`),
             prometheusStackValues({
@@ -380,12 +380,13 @@ describe("Alertmanager as kube-prometheus-stack 79.8.2 runs it", () => {
                 storageClass: "monitoring-gp3",
                 grafanaSecret: "grafana-admin",
                 resources: { cpuRequest: "500m", memoryRequest: "2Gi", memoryLimit: "8Gi" },
-                alertmanagerConfig: buildAlertmanagerConfig(r),
+                alertmanagerConfigSecret: "llm-platform-alertmanager",
             }),
         );
+    /** The Secret's `alertmanager.yaml`, as the operator mounts it. */
     const configFile = (r: AlertReceivers): string => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "am-")), "alertmanager.yaml");
-        fs.writeFileSync(file, dump((merged(r).alertmanager as { config: unknown }).config));
+        fs.writeFileSync(file, renderAlertmanagerConfig(r));
         return file;
     };
     const receiverOf = (file: string, labels: string[]): string => {
@@ -413,12 +414,13 @@ describe("Alertmanager as kube-prometheus-stack 79.8.2 runs it", () => {
         assert.equal(receiverOf(file, ["alertname=KubeNodeNotReady", "severity=info"]), "null");
     });
 
-    it("keeps the chart's templates and resolve timeout, and our routes, inhibitions and receivers whole", () => {
-        const config = (merged(receivers).alertmanager as { config: Record<string, unknown> }).config;
-        assert.deepEqual(config.templates, ["/etc/alertmanager/config/*.tmpl"]);
-        assert.deepEqual(config.global, { resolve_timeout: "5m" });
-        assert.deepEqual(config.route, buildAlertmanagerConfig(receivers).route);
-        assert.deepEqual(config.inhibit_rules, buildAlertmanagerConfig(receivers).inhibit_rules);
+    it("uses our Secret whole: the chart renders no config Secret of its own and names ours on the Alertmanager", () => {
+        const spec = (merged().alertmanager as { alertmanagerSpec: Record<string, unknown> }).alertmanagerSpec;
+        // templates/alertmanager/secret.yaml renders only `if not .Values.alertmanager.alertmanagerSpec.useExistingSecret`;
+        // templates/alertmanager/alertmanager.yaml sets `configSecret` from the value.
+        assert.deepEqual([spec.useExistingSecret, spec.configSecret], [true, "llm-platform-alertmanager"]);
+        const config = load(renderAlertmanagerConfig(receivers)) as Record<string, unknown>;
+        assert.deepEqual(config.global, { resolve_timeout: "5m" }, "the chart's default, kept");
         assert.deepEqual(
             (config.receivers as Array<{ name: string }>).map((r) => r.name),
             ["null", "slack", "pagerduty"],
@@ -426,7 +428,7 @@ describe("Alertmanager as kube-prometheus-stack 79.8.2 runs it", () => {
     });
 
     it("scrapes no control-plane component EKS keeps out of reach, so their Down alerts are never created", () => {
-        const values = merged(receivers);
+        const values = merged();
         for (const component of ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"]) {
             assert.deepEqual(values[component], { enabled: false }, component);
         }

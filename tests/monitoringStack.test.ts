@@ -8,6 +8,7 @@ import {
     validateMonitoringStackArgs,
 } from "../components/k8s/monitoringStack";
 import { type RunResult } from "../tools/engine/run";
+import { SECRET_SIG, SECRET_SIG_VALUE } from "../tools/engine/stackExport";
 import { find } from "./helpers";
 import { planOf } from "./plans";
 
@@ -98,7 +99,7 @@ describe("kube-prometheus-stack values", () => {
             storageClass: "monitoring-gp3",
             grafanaSecret: "grafana-admin",
             resources: { cpuRequest: "1", memoryRequest: "4Gi", memoryLimit: "12Gi" },
-            alertmanagerConfig: { route: {} },
+            alertmanagerConfigSecret: "llm-platform-alertmanager",
         }) as {
             prometheus: { prometheusSpec: Record<string, unknown> };
             alertmanager: Record<string, unknown>;
@@ -120,7 +121,14 @@ describe("kube-prometheus-stack values", () => {
             accessModes: ["ReadWriteOnce"],
             resources: { requests: { storage: "200Gi" } },
         });
-        assert.deepEqual(values.alertmanager.config, { route: {} });
+        assert.deepEqual(values.alertmanager, {
+            alertmanagerSpec: {
+                replicas: 2,
+                resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+                useExistingSecret: true,
+                configSecret: "llm-platform-alertmanager",
+            },
+        });
         assert.deepEqual(values.grafana, {
             admin: { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" },
             sidecar: {
@@ -140,12 +148,19 @@ describe("MonitoringStack in the stacks", () => {
         const release = find(prod.export, "kubernetes:helm.sh/v3:Release", "monitoring-kube-prometheus-stack");
         assert.equal(release.inputs?.version, KUBE_PROMETHEUS_STACK_VERSION);
         assert.equal(KUBE_PROMETHEUS_STACK_VERSION, "79.8.2");
-        const values = release.inputs?.values as { alertmanager: { config: Record<string, string> } };
-        assert.equal(
-            values.alertmanager.config.ciphertext,
-            "[secret]",
-            "Alertmanager's config carries receiver credentials and stays secret",
-        );
+    });
+
+    it("keeps Alertmanager's configuration, receivers' credentials and all, in a Secret the release only names, so its values hold no secret", () => {
+        const release = find(prod.export, "kubernetes:helm.sh/v3:Release", "monitoring-kube-prometheus-stack");
+        const values = release.inputs?.values as { alertmanager: { alertmanagerSpec: Record<string, unknown> } };
+        const spec = values.alertmanager.alertmanagerSpec;
+        assert.deepEqual([spec.useExistingSecret, spec.configSecret], [true, "llm-platform-alertmanager"]);
+        assert.ok(!JSON.stringify(release.inputs).includes(SECRET_SIG), "nothing in the release's inputs is secret");
+        const secret = find(prod.export, "kubernetes:core/v1:Secret", "monitoring-alertmanager-config");
+        assert.deepEqual(secret.inputs?.metadata, { name: "llm-platform-alertmanager", namespace: "monitoring" });
+        const data = secret.inputs?.stringData as Record<string, string>;
+        assert.equal(data[SECRET_SIG], SECRET_SIG_VALUE);
+        assert.match(data.fingerprint, /^sha256:[0-9a-f]{64}$/);
     });
 
     it("runs the DCGM exporter only on GPU nodes, tolerating their taint", () => {

@@ -79,6 +79,7 @@ export function startReferencePlans(): void {
     void planOf("staging", "preview");
     for (const [stack, overrides, mode] of OVERRIDE_PLANS) void planWith(stack, overrides, mode);
     void sharedRunner({ projectDir: stagingWithEscAndSecret(), stack: "staging", mode: "update" });
+    void sharedRunner({ projectDir: stagingWithEscAndSecret("v1:webhook-b=="), stack: "staging", mode: "update" });
     void ecsWithPrebuiltImage();
 }
 
@@ -107,21 +108,37 @@ export function sharedRunner(options: RunOptions): Promise<RunResult> {
     return plan;
 }
 
-let scratchStaging: string | undefined;
+const scratchStaging = new Map<string, string>();
 
 /**
- * A copy of the project whose staging stack file also imports an ESC environment and sets a
- * secure provider key: what the engine must warn about and keep secret. Made once per run.
+ * A copy of the project whose staging stack file also imports an ESC environment and sets secure
+ * values: a provider key, and Alertmanager's Slack webhook (ciphertext `webhookCiphertext`) and SNS
+ * topic (which has a format rule) set with `pulumi config set --secret --path`. What the engine
+ * must warn about and keep secret. Made once per run and ciphertext.
  */
-export function stagingWithEscAndSecret(): string {
-    if (scratchStaging === undefined) {
-        scratchStaging = scratchProject();
+export function stagingWithEscAndSecret(webhookCiphertext = "v1:webhook-a=="): string {
+    let dir = scratchStaging.get(webhookCiphertext);
+    if (dir === undefined) {
+        dir = scratchProject();
         fs.appendFileSync(
-            path.join(scratchStaging, "Pulumi.staging.yaml"),
-            "  aws:secretKey:\n    secure: v1:abcdef==\nenvironment:\n  - llm-platform/staging\n",
+            path.join(dir, "Pulumi.staging.yaml"),
+            [
+                "  aws:secretKey:",
+                "    secure: v1:abcdef==",
+                "  llm-platform:monitoring:",
+                "    alerting:",
+                "      slackWebhookUrl:",
+                `        secure: ${webhookCiphertext}`,
+                "      snsTopicArn:",
+                "        secure: v1:topic==",
+                "environment:",
+                "  - llm-platform/staging",
+                "",
+            ].join("\n"),
         );
+        scratchStaging.set(webhookCiphertext, dir);
     }
-    return scratchStaging;
+    return dir;
 }
 
 /** A prebuilt image by digest, as `llm-platform:image.reference` takes it. */

@@ -4,9 +4,10 @@
  * a critical alert inhibits the warnings of the same alert and service. kube-prometheus-stack's
  * always-firing `Watchdog` and its `InfoInhibitor` (severity `none`) keep the chart's null route:
  * our config replaces the chart's route list, so without it they would reach chat every repeat
- * interval. Receivers come from settings, their credentials from secrets. Checked with
- * `amtool check-config` and `amtool config routes test` in the tests, merged over the chart's
- * defaults as Helm merges it.
+ * interval. Receivers come from settings, their credentials from secrets; the whole document is
+ * the `alertmanager.yaml` of a Kubernetes Secret the chart's Alertmanager names (`configSecret`),
+ * so the release's values hold no secret. Checked with `amtool check-config` and `amtool config
+ * routes test` in the tests.
  */
 
 /** kube-prometheus-stack's alerts that must never notify (its own default route sends them to "null"). */
@@ -39,7 +40,7 @@ export function severityRoutes(r: AlertReceivers): Record<"critical" | "warning"
     return { critical: r.pagerdutyRoutingKey ? "pagerduty" : chat, warning: chat, info: "null" };
 }
 
-/** The configuration object (the chart's `alertmanager.config`). */
+/** The whole configuration (the Secret's `alertmanager.yaml`). */
 export function buildAlertmanagerConfig(r: AlertReceivers): Record<string, unknown> {
     const receivers: Receiver[] = [{ name: "null" }];
     if (r.slackWebhookUrl) {
@@ -84,6 +85,8 @@ export function buildAlertmanagerConfig(r: AlertReceivers): Record<string, unkno
     }
     const routes = severityRoutes(r);
     return {
+        // The chart's default, kept: the configuration is whole in our Secret, not merged with the chart's.
+        global: { resolve_timeout: "5m" },
         route: {
             receiver: routes.warning,
             group_by: ["alertname", "service"],

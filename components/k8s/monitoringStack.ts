@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { GPU_TOLERATION, LABELS } from "../aws/gpuNodePool";
-import { buildAlertmanagerConfig, type AlertReceivers } from "./alertmanagerConfig";
+import { renderAlertmanagerConfig, type AlertReceivers } from "./alertmanagerConfig";
 import { buildRuleGroups, REFERENCE_SLO, VLLM_METRICS, type MetricNames, type SloSettings } from "./alertRules";
 import { buildDashboards } from "./dashboards";
 import { assertValid } from "../validation";
@@ -70,7 +70,8 @@ export function prometheusStackValues(options: {
     storageClass: pulumi.Input<string>;
     grafanaSecret: pulumi.Input<string>;
     resources: { cpuRequest: string; memoryRequest: string; memoryLimit: string };
-    alertmanagerConfig: pulumi.Input<Record<string, unknown>>;
+    /** The Secret holding Alertmanager's whole configuration (key `alertmanager.yaml`). */
+    alertmanagerConfigSecret: pulumi.Input<string>;
 }): Record<string, unknown> {
     return {
         prometheus: {
@@ -99,8 +100,12 @@ export function prometheusStackValues(options: {
             alertmanagerSpec: {
                 replicas: options.replicas,
                 resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+                // The configuration, receivers' credentials included, lives in our own Secret: the
+                // chart renders none of its own and ignores `alertmanager.config`, and these values
+                // hold nothing secret, so every change to them shows in a plan's diff.
+                useExistingSecret: true,
+                configSecret: options.alertmanagerConfigSecret,
             },
-            config: options.alertmanagerConfig,
         },
         // EKS runs the control plane out of reach: no scheduler, controller-manager or etcd pods to
         // scrape, and kube-proxy serves metrics on 127.0.0.1 only. Scraping them would only make
@@ -179,7 +184,21 @@ export class MonitoringStack extends pulumi.ComponentResource {
             },
             k8sOpts,
         );
-        const alertmanagerConfig = pulumi.output(args.receivers ?? {}).apply((r) => buildAlertmanagerConfig(r));
+        // Receivers carry credentials: the whole configuration is a Secret the Alertmanager
+        // resource names (`configSecret`); the operator reads its `alertmanager.yaml` key.
+        const alertmanagerConfig = new k8s.core.v1.Secret(
+            `${name}-alertmanager-config`,
+            {
+                metadata: { name: "llm-platform-alertmanager", namespace: ns },
+                type: "Opaque",
+                stringData: {
+                    "alertmanager.yaml": pulumi.secret(
+                        pulumi.output(args.receivers ?? {}).apply((r) => renderAlertmanagerConfig(r)),
+                    ),
+                },
+            },
+            k8sOpts,
+        );
         new k8s.helm.v3.Release(
             `${name}-kube-prometheus-stack`,
             {
@@ -187,9 +206,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 version: args.chartVersion ?? KUBE_PROMETHEUS_STACK_VERSION,
                 repositoryOpts: { repo: "https://prometheus-community.github.io/helm-charts" },
                 namespace: ns,
-                // Receivers carry credentials: Alertmanager's config is kept secret. The rest stays
-                // plain, so that the policy pack can check the hardening the chart review relies on
-                // (policies/charts.ts).
+                // Plain values: the policy pack checks the hardening the chart review relies on
+                // (policies/charts.ts), and a plan's diff shows every change.
                 values: prometheusStackValues({
                     retentionDays: args.retentionDays ?? 15,
                     storageGiB: args.storageGiB ?? 50,
@@ -201,7 +219,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                         memoryRequest: "2Gi",
                         memoryLimit: "8Gi",
                     },
-                    alertmanagerConfig: pulumi.secret(alertmanagerConfig),
+                    alertmanagerConfigSecret: alertmanagerConfig.metadata.name,
                 }),
                 atomic: true,
                 timeout: 900,

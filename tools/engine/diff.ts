@@ -49,6 +49,8 @@ export interface PropertyChange {
     /** Display values: secrets are `[secret]`, absent values `undefined`. */
     readonly old: unknown;
     readonly new: unknown;
+    /** A secret on both sides whose value changed: printed "changed (secret)". */
+    readonly secret?: true;
 }
 
 export interface ResourceChange {
@@ -109,9 +111,14 @@ function mask(v: unknown): unknown {
 
 /**
  * What a document lets us know of a secret: its value (`plaintext`, written by
- * `pulumi stack export --show-secrets`, or `value`), or nothing when it holds only ciphertext.
+ * `pulumi stack export --show-secrets`, or `value`), the offline engine's `fingerprint` of it, or
+ * nothing when it holds only ciphertext.
  */
-function secretContent(v: Record<string, unknown>): { known: true; value: unknown } | { known: false } {
+function secretContent(
+    v: Record<string, unknown>,
+): { known: true; value: unknown } | { known: false; fingerprint?: string } {
+    if (typeof v.fingerprint === "string" && !("plaintext" in v) && !("value" in v))
+        return { known: false, fingerprint: v.fingerprint };
     if (typeof v.plaintext === "string") {
         try {
             return { known: true, value: JSON.parse(v.plaintext) as unknown };
@@ -133,9 +140,9 @@ export type UnknowableSink = (path: string) => void;
 
 /**
  * Property-level differences between two input bags, as `a.b[0].c` paths. A secret is
- * changed when what can be known of it changed: its plaintext when both sides hold it, its
- * secretness; two different ciphertexts are reported to `unknowable` instead (the same value
- * encrypted twice has two ciphertexts).
+ * changed when what can be known of it changed: its plaintext when both sides hold it, the offline
+ * engine's fingerprint when both sides have one, its secretness; two different ciphertexts are
+ * reported to `unknowable` instead (the same value encrypted twice has two ciphertexts).
  */
 export function diffProperties(
     oldValue: unknown,
@@ -148,10 +155,10 @@ export function diffProperties(
             secretContent(oldValue as Record<string, unknown>),
             secretContent(newValue as Record<string, unknown>),
         ];
-        if (o.known && n.known)
-            return JSON.stringify(o.value) === JSON.stringify(n.value)
-                ? []
-                : [{ path, old: "[secret]", new: "[secret]" }];
+        const changed: PropertyChange[] = [{ path, old: "[secret]", new: "[secret]", secret: true }];
+        if (o.known && n.known) return JSON.stringify(o.value) === JSON.stringify(n.value) ? [] : changed;
+        if (!o.known && !n.known && o.fingerprint !== undefined && n.fingerprint !== undefined)
+            return o.fingerprint === n.fingerprint ? [] : changed;
         if (JSON.stringify(oldValue) !== JSON.stringify(newValue)) unknowable(path);
         return [];
     }
@@ -426,7 +433,7 @@ export function renderDiffMarkdown(diff: PlanDiff, title = "Plan diff"): string 
             c.kind === "replace"
                 ? (c.reason ?? "")
                 : c.kind === "update"
-                  ? c.properties.map((p) => `\`${p.path}\``).join(", ")
+                  ? c.properties.map((p) => `\`${p.path}\`${p.secret ? " changed (secret)" : ""}`).join(", ")
                   : (c.fate ?? "");
         lines.push(
             `| \`${SYMBOL[c.kind]}\` | \`${c.name}\` | \`${displayType(c.type)}\` | ${details.replace(/\|/g, "\\|")} |`,
@@ -442,7 +449,12 @@ export function renderDiffMarkdown(diff: PlanDiff, title = "Plan diff"): string 
                 "| Property | Old | New |",
                 "|---|---|---|",
             );
-            for (const p of c.properties) lines.push(`| \`${p.path}\` | ${cell(p.old)} | ${cell(p.new)} |`);
+            for (const p of c.properties)
+                lines.push(
+                    p.secret
+                        ? `| \`${p.path}\` | _secret_ | _changed (secret)_ |`
+                        : `| \`${p.path}\` | ${cell(p.old)} | ${cell(p.new)} |`,
+                );
             lines.push("");
         }
         lines.push("</details>");

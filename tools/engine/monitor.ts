@@ -24,6 +24,7 @@ import {
     RESOURCE_REF_SIG_VALUE,
     SECRET_SIG,
     SECRET_SIG_VALUE,
+    secretFingerprint,
     secretValue,
     UNKNOWN_VALUE,
     type ExportedResource,
@@ -84,6 +85,31 @@ function isSecretWire(v: unknown): boolean {
     return typeof v === "object" && v !== null && (v as State)[SECRET_SIG] === SECRET_SIG_VALUE;
 }
 
+function containsSecrets(v: unknown): boolean {
+    if (isSecretWire(v)) return true;
+    if (Array.isArray(v)) return v.some(containsSecrets);
+    if (typeof v === "object" && v !== null) return Object.values(v as State).some(containsSecrets);
+    return false;
+}
+
+/**
+ * The engine's `annotateSecrets` (pkg/resource/plugin/provider_plugin.go): a provider's outputs
+ * take the secretness of the inputs of the same name; where both are objects it recurs, so one
+ * secret inside a structure marks only its own branch; otherwise an output whose input contains a
+ * secret anywhere (an array, say) becomes secret whole.
+ */
+export function annotateSecrets(outs: State, ins: State): void {
+    for (const [key, inValue] of Object.entries(ins)) {
+        if (!(key in outs)) continue;
+        const outValue = outs[key];
+        const isObject = (v: unknown): v is State =>
+            typeof v === "object" && v !== null && !Array.isArray(v) && !isSecretWire(v);
+        if (isObject(outValue) && isObject(inValue)) annotateSecrets(outValue, inValue);
+        else if (!isSecretWire(outValue) && containsSecrets(inValue))
+            outs[key] = { [SECRET_SIG]: SECRET_SIG_VALUE, value: outValue };
+    }
+}
+
 /** Wire values as a provider sees them: secrets unwrapped. */
 export function plain(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(plain);
@@ -100,7 +126,7 @@ function toState(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(toState);
     if (typeof value === "object" && value !== null) {
         const obj = value as State;
-        if (obj[SECRET_SIG] === SECRET_SIG_VALUE) return secretValue();
+        if (obj[SECRET_SIG] === SECRET_SIG_VALUE) return secretValue(secretFingerprint(plain(obj.value)));
         if (obj[SECRET_SIG] === RESOURCE_REF_SIG_VALUE) return obj.urn;
         return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, toState(v)]));
     }
@@ -452,10 +478,7 @@ export class OfflineMonitor {
             state = created.state;
         }
         const outputs: State = { ...state };
-        for (const [key, value] of Object.entries(wireInputs)) {
-            if (isSecretWire(value) && !isSecretWire(outputs[key]))
-                outputs[key] = { [SECRET_SIG]: SECRET_SIG_VALUE, value: outputs[key] };
-        }
+        annotateSecrets(outputs, wireInputs);
         for (const key of secretOutputs) {
             if (key in outputs && !isSecretWire(outputs[key]))
                 outputs[key] = { [SECRET_SIG]: SECRET_SIG_VALUE, value: outputs[key] };
@@ -512,7 +535,7 @@ export class OfflineMonitor {
         const inputs: State = {};
         for (const [k, v] of Object.entries(this.options.config)) {
             if (!k.startsWith(`${pkg}:`)) continue;
-            inputs[k.slice(pkg.length + 1)] = this.secretKeys.has(k) ? secretValue() : v;
+            inputs[k.slice(pkg.length + 1)] = this.secretKeys.has(k) ? secretValue(secretFingerprint(v)) : v;
         }
         if (version) inputs.version = version;
         const id =

@@ -4,12 +4,13 @@
  * file's config merged with the project's declarations and validated as
  * `ValidateStackConfigAndApplyProjectConfig` does — a project-namespaced key declared without a
  * default is required, typed keys must hold their type — so that a stack the CLI refuses is
- * refused here too, with the CLI's own words. Secure values become a placeholder and are listed
- * as secret keys; they are never decrypted or printed. Sources: docs/UPSTREAM.md.
+ * refused here too, with the CLI's own words. Secure values become a marker of their ciphertext
+ * and are listed as secret keys; they are never decrypted or printed. Sources: docs/UPSTREAM.md.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { load as parseYaml } from "js-yaml";
+import { withheldSecret } from "../../environments/configErrors";
 
 /** Bad project or stack files, CLI arguments or configuration: the commands exit 2. */
 export class UsageError extends Error {
@@ -18,9 +19,6 @@ export class UsageError extends Error {
         this.name = "UsageError";
     }
 }
-
-/** What a secure config value becomes offline. */
-export const SECRET_PLACEHOLDER = "[secret]";
 
 /** A config declaration of Pulumi.yaml (after the CLI's shorthand rewrite). */
 export interface ConfigDeclaration {
@@ -372,11 +370,11 @@ function isJsonStructure(text: string): boolean {
     }
 }
 
-/** Replaces every `{secure: ...}` node with the placeholder; reports whether it found one. */
+/** Replaces every `{secure: ...}` node with its {@link withheldSecret} marker; reports whether it found one. */
 function redactSecure(value: unknown): { text: unknown; secret: boolean } {
     if (isObject(value)) {
         if (Object.keys(value).length === 1 && typeof value.secure === "string")
-            return { text: SECRET_PLACEHOLDER, secret: true };
+            return { text: withheldSecret(value.secure), secret: true };
         let secret = false;
         const out: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(value)) {

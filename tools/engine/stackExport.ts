@@ -2,6 +2,7 @@
  * The `pulumi stack export` document (deployment version 3) that the offline engine writes and
  * that the diff and policy commands read, whether it came from the engine or a real stack.
  */
+import { createHash } from "node:crypto";
 
 /** Pulumi's marker for a secret value in serialized state. */
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -71,7 +72,6 @@ export interface StackExport {
     deployment: {
         manifest: { time: string; magic: string; version: string };
         resources: ExportedResource[];
-        // eslint-disable-next-line @typescript-eslint/naming-convention
         pending_operations?: PendingOperation[];
     };
 }
@@ -94,9 +94,33 @@ export function pendingOperationWarnings(exp: StackExport, source: string): stri
     );
 }
 
-/** A secret in exported state: the ciphertext never holds the plaintext here. */
-export function secretValue(): Record<string, string> {
-    return { [SECRET_SIG]: SECRET_SIG_VALUE, ciphertext: "[secret]" };
+/**
+ * A secret in exported state, as the offline engine writes it: no ciphertext (it holds no key),
+ * and a `fingerprint` of what the engine knows of the value, so that two plans tell whether it
+ * changed. The engine never has a plaintext to hide: a secure config value reaches it as the
+ * marker of its ciphertext (environments/configErrors.ts), and everything else in a secret is
+ * built from the repository's code and plain config, which any reader has. A real
+ * `pulumi stack export` has no fingerprint; the diff then compares plaintexts or says it cannot
+ * know.
+ */
+export function secretValue(fingerprint?: string): Record<string, string> {
+    return { [SECRET_SIG]: SECRET_SIG_VALUE, ciphertext: "[secret]", ...(fingerprint ? { fingerprint } : {}) };
+}
+
+/** `sha256:<hex>` of a value's canonical JSON (keys sorted), for {@link secretValue}. */
+export function secretFingerprint(value: unknown): string {
+    const canonical = (v: unknown): unknown =>
+        Array.isArray(v)
+            ? v.map(canonical)
+            : typeof v === "object" && v !== null
+              ? Object.fromEntries(
+                    Object.keys(v)
+                        .sort()
+                        .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+                )
+              : v;
+    const text = `llm-platform offline secret v1\n${JSON.stringify(canonical(value) ?? null)}`;
+    return `sha256:${createHash("sha256").update(text).digest("hex")}`;
 }
 
 export function isSecret(v: unknown): boolean {
