@@ -347,7 +347,10 @@ export const settingsSchema = z.strictObject({
                 ),
             alerting: z
                 .strictObject({
-                    slackWebhookUrl: z.string().min(1).optional(),
+                    slackWebhookUrl: z
+                        .string()
+                        .regex(/^https:\/\/\S+$/, { error: "expected an https URL (a Slack incoming webhook)" })
+                        .optional(),
                     slackChannel: z.string().min(1).optional(),
                     pagerdutyRoutingKey: z.string().min(1).optional(),
                     snsTopicArn: z

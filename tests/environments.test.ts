@@ -379,15 +379,24 @@ describe("environments: resolveSettings", () => {
         const withheld = (monitoring: Record<string, unknown>) =>
             resolveSettings("staging", goodRawConfig({ [key]: JSON.stringify(monitoring) }), { secretKeys: [key] });
         // The format of an SNS topic ARN cannot be checked on a marker: the value passes as a string.
-        const settings = withheld({ alerting: { snsTopicArn: marker } });
+        const settings = withheld({ alerting: { snsTopicArn: marker, slackWebhookUrl: withheldSecret("v1:hook==") } });
         assert.equal(settings.monitoring.alerting.snsTopicArn, marker);
         assert.equal(settings.monitoring.retentionDays, TIER_DEFAULTS.staging.monitoring.retentionDays);
         assert.deepEqual(
-            problemsOf(() => withheld({ retentionDays: 0, replicas: marker, alerting: { snsTopicArn: "topic" } })),
+            problemsOf(() =>
+                withheld({
+                    retentionDays: 0,
+                    replicas: marker,
+                    alerting: { snsTopicArn: "topic", slackWebhookUrl: "http://hooks.slack.com/x" },
+                }),
+            ),
             [
-                // A sibling that is not a string cannot be the secret: its value is printed.
+                // A decrypted secret (as under `pulumi up`) is checked whole; a string is never printed.
+                "llm-platform:monitoring.alerting.slackWebhookUrl: expected an https URL (a Slack incoming webhook), received [secret]",
                 "llm-platform:monitoring.alerting.snsTopicArn: expected an SNS topic ARN, received [secret]",
+                // A marker where a number goes: wrong by its type, whatever the plaintext.
                 "llm-platform:monitoring.replicas: expected an integer between 1 and 5 (a secure value is always a string), received [secret]",
+                // A sibling that is not a string cannot be the secret: its value is printed.
                 "llm-platform:monitoring.retentionDays: expected an integer >= 1, received 0",
             ],
         );
