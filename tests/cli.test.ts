@@ -2,7 +2,6 @@ import * as assert from "node:assert/strict";
 import { settingsSchema } from "../environments/schema";
 
 const TOP_LEVEL_KEYS = Object.keys(settingsSchema.shape).join(", ");
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -11,7 +10,7 @@ import { plan } from "../tools/cli/plan";
 import { UsageError } from "../tools/engine/project";
 
 import { parseStackExport, type StackExport } from "../tools/engine/stackExport";
-import { knownStacks, PROJECT_DIR, scratchProject } from "./helpers";
+import { knownStacks, PROJECT_DIR, runCli, scratchProject } from "./helpers";
 import { planOf, sharedRunner, stagingWithEscAndSecret } from "./plans";
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "llm-platform-cli-"));
@@ -28,12 +27,8 @@ async function collect(fn: (out: (s: string) => void, err: (s: string) => void) 
 }
 
 /** Runs a command as a user would, through node and tsx, from `cwd`. */
-function spawnCli(script: string, args: string[], cwd = PROJECT_DIR) {
-    const r = spawnSync(
-        process.execPath,
-        ["--import", "tsx", path.join(PROJECT_DIR, "tools", "cli", script), ...args],
-        { cwd, encoding: "utf8" },
-    );
+async function spawnCli(script: string, args: string[], cwd = PROJECT_DIR) {
+    const r = await runCli(script, args, cwd);
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -161,18 +156,21 @@ describe("plan and diff as processes: exit codes", () => {
     it("exits 0 for a stack and 2 for an unknown one; the program runs in stacks/ from any working folder", async () => {
         // From a subfolder, as a user might: the program still runs where the Pulumi CLI runs it.
         const file = path.join(tmp(), "staging.json");
-        const ok = spawnCli(
-            "plan.ts",
-            ["--stack", "staging", "--project", PROJECT_DIR, "--json", file],
-            path.join(PROJECT_DIR, "components"),
-        );
+        // Both at once: neither needs the other.
+        const [ok, unknown] = await Promise.all([
+            spawnCli(
+                "plan.ts",
+                ["--stack", "staging", "--project", PROJECT_DIR, "--json", file],
+                path.join(PROJECT_DIR, "components"),
+            ),
+            spawnCli("plan.ts", ["--stack", "qa"]),
+        ]);
         assert.equal(ok.code, 0, ok.stderr);
         const image = (doc: StackExport) =>
             doc.deployment.resources.find((r) => r.type === "docker:index/image:Image")?.inputs?.build;
         const inProcess = image((await planOf("staging")).export);
         assert.deepEqual(image(parseStackExport(fs.readFileSync(file, "utf8"), file)), inProcess);
         assert.equal((inProcess as { context: string }).context, "../images/inference");
-        const unknown = spawnCli("plan.ts", ["--stack", "qa"]);
         assert.equal(unknown.code, 2);
         assert.equal(unknown.stderr, `plan: unknown stack "qa": no Pulumi.qa.yaml; known stacks: ${knownStacks()}\n`);
         assert.match(
@@ -183,13 +181,17 @@ describe("plan and diff as processes: exit codes", () => {
         assert.equal(unknown.stdout, "");
     });
 
-    it("exits 2 with every problem for bad config, and 2 for an invalid stack file", () => {
+    it("exits 2 with every problem for bad config, and 2 for an invalid stack file", async () => {
         const dir = scratchProject();
         fs.writeFileSync(
             path.join(dir, "Pulumi.prod.yaml"),
             "config:\n  aws:region: us-east-1\n  llm-platform:tier: prod\n  llm-platform:owner: ml\n  llm-platform:costCenter: cc\n  llm-platform:serving:\n    replicas: 1\n  llm-platform:protect: true\n",
         );
-        const bad = spawnCli("plan.ts", ["--stack", "prod", "--project", dir]);
+        fs.writeFileSync(path.join(dir, "Pulumi.staging.yaml"), "config: {aws:region: [\n");
+        const [bad, invalid] = await Promise.all([
+            spawnCli("plan.ts", ["--stack", "prod", "--project", dir]),
+            spawnCli("plan.ts", ["--stack", "staging", "--project", dir]),
+        ]);
         assert.equal(bad.code, 2);
         assert.equal(
             bad.stderr,
@@ -201,20 +203,20 @@ describe("plan and diff as processes: exit codes", () => {
                 "",
             ].join("\n"),
         );
-        fs.writeFileSync(path.join(dir, "Pulumi.staging.yaml"), "config: {aws:region: [\n");
-        const invalid = spawnCli("plan.ts", ["--stack", "staging", "--project", dir]);
         assert.equal(invalid.code, 2);
         assert.match(invalid.stderr, /^plan: .*Pulumi\.staging\.yaml is not valid YAML: /);
     });
 
-    it("diff exits 2 on unreadable or non-export input", () => {
+    it("diff exits 2 on unreadable or non-export input", async () => {
         const dir = tmp();
         const notJson = path.join(dir, "a.json");
         fs.writeFileSync(notJson, "{");
-        const r = spawnCli("diff.ts", [notJson, notJson]);
+        const [r, missing] = await Promise.all([
+            spawnCli("diff.ts", [notJson, notJson]),
+            spawnCli("diff.ts", [path.join(dir, "none.json"), notJson]),
+        ]);
         assert.equal(r.code, 2);
         assert.match(r.stderr, /^diff: .*a\.json is not JSON: /);
-        const missing = spawnCli("diff.ts", [path.join(dir, "none.json"), notJson]);
         assert.equal(missing.code, 2);
         assert.equal(missing.stderr, `diff: cannot read ${path.join(dir, "none.json")}: ENOENT\n`);
     });

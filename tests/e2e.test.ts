@@ -1,82 +1,42 @@
 /**
- * End to end, as a newcomer would: a clean copy of the repository (the files git would clone, with
- * the installed node_modules linked in), the README's commands run as written, every exit code and
- * the documented outputs checked; then the pull-request workflow's offline script on it.
+ * End to end, as a newcomer would: a clean copy of the repository, the README's commands run as
+ * written, every exit code and the documented outputs checked; then the pull-request workflow's
+ * offline script on it. The commands run in the background from the start of the suite
+ * (tests/readmeRuns.ts); these tests read what they printed.
  */
 import * as assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { COMMENT_MARKER } from "../tools/engine/comment";
 import { renderMermaid } from "../tools/engine/mermaid";
 import { parseStackExport } from "../tools/engine/stackExport";
-import { PROJECT_DIR } from "./helpers";
+import { e2eBlock, otherOfflineCommands, readmeRuns, type Ran, type ReadmeRuns } from "./readmeRuns";
 
-/** The repository's files as a clone would have them: tracked and new, never ignored ones. */
-function cleanCopy(): string {
-    const listed = spawnSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], {
-        cwd: PROJECT_DIR,
-        encoding: "utf8",
-    });
-    if (listed.status !== 0) throw new Error(`git ls-files failed: ${listed.stderr}`);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llm-platform-e2e-"));
-    for (const file of listed.stdout.split("\0").filter(Boolean)) {
-        if (!fs.existsSync(path.join(PROJECT_DIR, file))) continue; // deleted, not yet committed
-        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-        fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(dir, file));
-    }
-    fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"), "dir");
-    return dir;
-}
-
-/**
- * Runs a command line as a user would. Not under coverage: these processes run code the other tests
- * cover in-process, and each would add megabytes of V8 coverage for c8 to merge.
- */
-const sh = (command: string, cwd: string) => {
-    // Empty, not absent: Node passes its own NODE_V8_COVERAGE on to children that do not set one.
-    const env = { ...process.env, NODE_OPTIONS: "", NODE_V8_COVERAGE: "" };
-    const r = spawnSync("bash", ["-c", command], { cwd, encoding: "utf8", env });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-};
-
-/**
- * Starts a command line in the background, its output to `<log>` in `cwd` (files, not pipes: the
- * other tests block this process while they run theirs). Resolves to its exit code and output.
- */
-function background(command: string, cwd: string, log: string): Promise<{ code: number | null; output: string }> {
-    const fd = fs.openSync(path.join(cwd, log), "w");
-    const child = spawn("bash", ["-c", command], {
-        cwd,
-        env: { ...process.env, NODE_OPTIONS: "", NODE_V8_COVERAGE: "" },
-        stdio: ["ignore", fd, fd],
-    });
-    return new Promise((resolve) =>
-        child.on("close", (code) => {
-            fs.closeSync(fd);
-            resolve({ code, output: fs.readFileSync(path.join(cwd, log), "utf8") });
-        }),
-    );
+/** Asserts a command exited 0, naming it and its stderr otherwise. */
+function succeeded(r: Ran): string {
+    assert.equal(r.code, 0, `${r.command}\n${r.stderr}`);
+    return r.stdout;
 }
 
 describe("end to end, from a clean copy", function () {
-    this.timeout(120_000);
+    this.timeout(180_000);
+    let runs: ReadmeRuns;
     let dir: string;
     let readme: string;
-    let workflow: Promise<{ code: number | null; output: string }>;
     before(() => {
-        dir = cleanCopy();
-        readme = fs.readFileSync(path.join(dir, "README.md"), "utf8");
-        // The workflow's script needs nothing the README's commands make: it runs beside them.
-        workflow = background("bash .github/scripts/offline-gate.sh . . gate staging", dir, "gate.log");
+        runs = readmeRuns();
+        ({ dir, readme } = runs);
     });
-    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    after(async () => {
+        await Promise.allSettled([runs.walkthrough, runs.others, runs.badInput, runs.workflow]);
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
 
     it("the copy holds what a clone holds, and nothing ignored", () => {
         for (const f of ["package.json", "package-lock.json", "README.md", "Pulumi.prod.yaml", ".ci/run"])
             assert.ok(fs.existsSync(path.join(dir, f)), f);
-        for (const f of ["coverage", "bin", "out"]) assert.ok(!fs.existsSync(path.join(dir, f)), f);
+        for (const f of [".ci", "README.md", "node_modules", "package.json"]) assert.ok(runs.copied.includes(f), f);
+        for (const f of ["coverage", "bin", "out", ".git"]) assert.ok(!runs.copied.includes(f), f);
     });
 
     it("every npm script the README mentions exists", () => {
@@ -104,16 +64,14 @@ describe("end to end, from a clean copy", function () {
         ]);
     });
 
-    it("runs the README's pull-request block as written and prints what it says: plans with cost, diagram, diff, gate, comment", () => {
-        const block = /<!-- e2e:start -->\n```sh\n([\s\S]*?)```\n<!-- e2e:end -->/.exec(readme)?.[1];
-        assert.ok(block, "the README has the e2e block");
-        const commands = block.trim().split("\n");
-        assert.equal(commands.length, 6);
-        const printed = commands.map((command) => {
-            const r = sh(command, dir);
-            assert.equal(r.code, 0, `${command}\n${r.stderr}`);
-            return r.stdout;
-        });
+    it("runs the README's pull-request block as written and prints what it says: plans with cost, diagram, diff, gate, comment", async () => {
+        assert.equal(e2eBlock(readme).length, 6, "the README has the e2e block");
+        const ran = await runs.walkthrough;
+        assert.deepEqual(
+            ran.map((r) => r.command),
+            e2eBlock(readme),
+        );
+        const printed = ran.map(succeeded);
         // What the README says they print: the plan with its cost, the diff with its title and cost change.
         assert.ok(printed[1].includes("\nPreviewing update (staging) with the offline engine"));
         assert.ok(printed[1].includes("    GPU instances, on-demand: $0.00–$1,468.76 a month\n"));
@@ -164,36 +122,24 @@ describe("end to end, from a clean copy", function () {
         );
     });
 
-    it("runs every other offline npm command of the README as written; promote says it needs the Pulumi CLI", () => {
-        const lines = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
-            .flatMap((m) => m[1].split("\n"))
-            .map((l) => /(npm run .*?)(\s{2,}#.*)?$/.exec(l.trim())?.[1])
-            .filter((l): l is string => l !== undefined);
-        // Build, lint, format and docs are the developer's (and change files); bench measures for minutes.
-        const skipped = /^npm run (build|lint|format|docs|bench)\b/;
-        const alreadyRun = new Set(
-            /<!-- e2e:start -->\n```sh\n([\s\S]*?)```/
-                .exec(readme)![1]
-                .split("\n")
-                .map((l) => l.replace(/\s{2,}#.*$/, "").trim()),
-        );
-        const offline = lines.filter((l) => !skipped.test(l) && !l.startsWith("npm run promote") && !alreadyRun.has(l));
-        assert.deepEqual(offline, [
-            "npm run plan -- --stack staging",
+    it("runs every other offline npm command of the README as written; promote says it needs the Pulumi CLI", async () => {
+        assert.deepEqual(otherOfflineCommands(readme), [
             "npm run policy -- --stack prod",
             "npm run policy -- --file out/head-prod.json --config policies/config/prod.json --format sarif --output out/gate.sarif",
             "npm run policy -- --file preview.json --tier prod",
         ]);
         // The last needs `pulumi preview --json` first, on the same line of the README.
-        for (const command of offline.slice(0, 3)) {
-            const r = sh(command, dir);
-            assert.equal(r.code, 0, `${command}\n${r.stderr}`);
-        }
+        const ran = await runs.others;
+        assert.deepEqual(
+            ran.map((r) => r.command),
+            [...otherOfflineCommands(readme).slice(0, 2), "npm run --silent promote -- --stack staging --rollback"],
+        );
+        ran.slice(0, 2).forEach(succeeded);
         assert.equal(
             (JSON.parse(fs.readFileSync(path.join(dir, "out", "gate.sarif"), "utf8")) as { version: string }).version,
             "2.1.0",
         );
-        const promote = sh("npm run --silent promote -- --stack staging --rollback", dir);
+        const promote = ran[2];
         assert.deepEqual(
             [promote.code, promote.stderr.trimEnd().split("\n").pop()],
             [
@@ -203,10 +149,9 @@ describe("end to end, from a clean copy", function () {
         );
     });
 
-    it("exits 2 with a clear message on bad input, as the README's table says", () => {
-        const missing = sh("npm run --silent policy -- --file out/none.json", dir);
+    it("exits 2 with a clear message on bad input, as the README's table says", async () => {
+        const [missing, comment] = await runs.badInput;
         assert.deepEqual([missing.code, missing.stderr], [2, `policy: cannot read document out/none.json: ENOENT\n`]);
-        const comment = sh("npm run --silent comment -- --dir out --stacks ecs", dir);
         assert.equal(comment.code, 2);
         assert.match(
             comment.stderr,
@@ -215,8 +160,8 @@ describe("end to end, from a clean copy", function () {
     });
 
     it("the pull-request workflow's offline script passes on it, with the base equal to the head", async () => {
-        const r = await workflow;
-        assert.equal(r.code, 0, r.output);
+        const r = await runs.workflow;
+        assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
         const comment = fs.readFileSync(path.join(dir, "gate", "comment.md"), "utf8");
         assert.ok(
             comment.includes(

@@ -170,6 +170,8 @@ describe("offline engine: runStack", () => {
             ciphertext: "[secret]",
             fingerprint: secretFingerprint(withheldSecret("v1:abcdef==")),
         });
+        // Another ciphertext (the value set again, or another value): another marker, so another fingerprint.
+        assert.notEqual(withheldSecret("v1:webhook-b=="), withheldSecret("v1:webhook-a=="));
         assert.equal(withheldSecret("v1:abcdef=="), "[secret d02b607a119528c1]"); // sha256 of the ciphertext, first 16 hex
     });
 
@@ -179,12 +181,12 @@ describe("offline engine: runStack", () => {
         assert.match((secret.inputs?.stringData as Record<string, string>).fingerprint, /^sha256:[0-9a-f]{64}$/);
     });
 
-    it("shows a change of a secure value, and only that, as a secret changed", async () => {
-        const [a, b] = await Promise.all(
-            ["v1:webhook-a==", "v1:webhook-b=="].map((c) =>
-                sharedRunner({ projectDir: stagingWithEscAndSecret(c), stack: "staging", mode: "update" }),
-            ),
-        );
+    it("shows a change of secure values, and only that, as a secret changed", async () => {
+        // The reference staging stack has no receivers; the copy sets two, both secure.
+        const [a, b] = await Promise.all([
+            planOf("staging", "update"),
+            sharedRunner({ projectDir: stagingWithEscAndSecret(), stack: "staging", mode: "update" }),
+        ]);
         const diff = diffExports(a.export, b.export);
         assert.deepEqual(
             diff.changes.map((c) => [c.kind, c.name, c.properties]),

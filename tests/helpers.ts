@@ -1,4 +1,5 @@
 /** Shared fixtures for the tests: the project folder, known-good raw config, output capture. */
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -52,4 +53,52 @@ export function knownStacks(dir: string = PROJECT_DIR): string {
         .filter((s): s is string => s !== undefined)
         .sort()
         .join(", ");
+}
+
+/** What a finished process printed, as `spawnSync` reports it. */
+export interface Finished {
+    readonly status: number | null;
+    readonly stdout: string;
+    readonly stderr: string;
+    /** Set when the command could not be started (ENOENT: not installed). */
+    readonly error?: NodeJS.ErrnoException;
+}
+
+/**
+ * Runs a command to its end without blocking the test process (`spawnSync` would stall the engine
+ * that serves the plans running in the background), so independent commands can run at once.
+ */
+export function run(
+    command: string,
+    args: readonly string[],
+    options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Finished> {
+    return new Promise((resolve) => {
+        const child = spawn(command, args, {
+            cwd: options.cwd ?? PROJECT_DIR,
+            env: options.env ?? process.env,
+            stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+        });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout!.on("data", (b: Buffer) => out.push(b));
+        child.stderr!.on("data", (b: Buffer) => err.push(b));
+        child.on("error", (error: NodeJS.ErrnoException) => resolve({ status: null, stdout: "", stderr: "", error }));
+        child.on("close", (status) =>
+            resolve({
+                status,
+                stdout: Buffer.concat(out).toString("utf8"),
+                stderr: Buffer.concat(err).toString("utf8"),
+            }),
+        );
+        if (options.input !== undefined) {
+            child.stdin!.on("error", () => undefined); // a child that exits without reading its input
+            child.stdin!.end(options.input);
+        }
+    });
+}
+
+/** A command of tools/cli run as a user would, through node and tsx. */
+export function runCli(script: string, args: readonly string[], cwd = PROJECT_DIR): Promise<Finished> {
+    return run(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "tools", "cli", script), ...args], { cwd });
 }

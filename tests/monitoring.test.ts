@@ -23,6 +23,7 @@ import {
 } from "../components/k8s/alertRules";
 import { KUBE_PROMETHEUS_STACK_VERSION, prometheusStackValues } from "../components/k8s/monitoringStack";
 import { chartDefaults, helmCoalesce } from "./helm";
+import { run } from "./helpers";
 
 const RUNBOOK = "https://example.com/runbook";
 const groups = (): RuleGroup[] =>
@@ -237,14 +238,53 @@ function promtoolTests(cases: Case[], rules: RuleGroup[]): string {
     );
 }
 
-function runPromtoolTests(rules: RuleGroup[], wire: Wire = WIRES.reference): { code: number | null; out: string } {
+/** `promtool test rules` of the cases for `wire` against `rules`; a process, so several run at once. */
+async function runPromtoolTests(
+    rules: RuleGroup[],
+    wire: Wire = WIRES.reference,
+): Promise<{ code: number | null; out: string }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promtool-"));
     fs.writeFileSync(path.join(dir, "rules.yaml"), renderRulesFile(rules));
     fs.writeFileSync(path.join(dir, "tests.yaml"), promtoolTests(casesFor(wire), rules));
-    return tool("promtool", ["test", "rules", path.join(dir, "tests.yaml")]);
+    const r = await run("promtool", ["test", "rules", path.join(dir, "tests.yaml")]);
+    if (r.error?.code === "ENOENT")
+        assert.fail("promtool is not installed: apt-get install prometheus (npm test's pretest does)");
+    return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
 describe("alert rules, checked and unit-tested with promtool", () => {
+    // Each promtool run evaluates hours of series (seconds of CPU): all start together, each test awaits its own.
+    const runs = new Map<string, Promise<{ code: number | null; out: string }>>();
+    before(() => {
+        for (const [preset, wire] of Object.entries(WIRES))
+            runs.set(
+                preset,
+                runPromtoolTests(
+                    buildRuleGroups({
+                        metrics: wire.metrics,
+                        slo: REFERENCE_SLO,
+                        job: "inference",
+                        runbookBaseUrl: RUNBOOK,
+                    }),
+                    wire,
+                ),
+            );
+        const unfiltered = buildRuleGroups({
+            metrics: { ...VLLM_METRICS, requestMatchers: "" },
+            slo: REFERENCE_SLO,
+            job: "inference",
+            runbookBaseUrl: RUNBOOK,
+        });
+        runs.set("unfiltered", runPromtoolTests(unfiltered, WIRES.vllm));
+        const mutated = groups().map((g) => ({
+            ...g,
+            rules: g.rules.map((rule) =>
+                rule.alert === "LLMHighP95Latency" ? { ...rule, expr: rule.expr.replace("> 0.5", "> 5") } : rule,
+            ),
+        }));
+        runs.set("mutated", runPromtoolTests(mutated));
+    });
+
     it("render to a rules file that promtool accepts, for both metric presets", () => {
         for (const metrics of [REFERENCE_METRICS, VLLM_METRICS]) {
             const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rules-")), "rules.yaml");
@@ -260,40 +300,22 @@ describe("alert rules, checked and unit-tested with promtool", () => {
         }
     });
 
-    for (const [preset, wire] of Object.entries(WIRES)) {
-        it(`fire on every breach and stay quiet inside the standards (${preset} metrics, as the wire carries them)`, () => {
-            const rules = buildRuleGroups({
-                metrics: wire.metrics,
-                slo: REFERENCE_SLO,
-                job: "inference",
-                runbookBaseUrl: RUNBOOK,
-            });
-            const r = runPromtoolTests(rules, wire);
+    for (const preset of Object.keys(WIRES)) {
+        it(`fire on every breach and stay quiet inside the standards (${preset} metrics, as the wire carries them)`, async () => {
+            const r = await runs.get(preset)!;
             assert.equal(r.code, 0, r.out);
             assert.match(r.out, /SUCCESS/);
         });
     }
 
-    it("count only inference requests for vLLM: without the handler matcher, probe traffic hides 2 % errors", () => {
-        const unfiltered = buildRuleGroups({
-            metrics: { ...VLLM_METRICS, requestMatchers: "" },
-            slo: REFERENCE_SLO,
-            job: "inference",
-            runbookBaseUrl: RUNBOOK,
-        });
-        const r = runPromtoolTests(unfiltered, WIRES.vllm);
+    it("count only inference requests for vLLM: without the handler matcher, probe traffic hides 2 % errors", async () => {
+        const r = await runs.get("unfiltered")!;
         assert.notEqual(r.code, 0);
         assert.match(r.out, /2 % errors/);
     });
 
-    it("catch a broken threshold: a mutated rule fails its promtool test", () => {
-        const mutated = groups().map((g) => ({
-            ...g,
-            rules: g.rules.map((rule) =>
-                rule.alert === "LLMHighP95Latency" ? { ...rule, expr: rule.expr.replace("> 0.5", "> 5") } : rule,
-            ),
-        }));
-        const r = runPromtoolTests(mutated);
+    it("catch a broken threshold: a mutated rule fails its promtool test", async () => {
+        const r = await runs.get("mutated")!;
         assert.notEqual(r.code, 0);
         assert.match(r.out, /p95 at 600 ms for 10 minutes/);
     });

@@ -36,6 +36,11 @@ function slot<T>(work: () => Promise<T>): Promise<T> {
     });
 }
 
+/** Runs `work` (processes the test process only waits for) in a background slot, after the work queued before it. */
+export function inBackground<T>(work: () => Promise<T>): Promise<T> {
+    return slot(work);
+}
+
 /**
  * The plan of a reference stack in a view, made once per test run. Treat it as read-only: other
  * tests share it.
@@ -79,7 +84,6 @@ export function startReferencePlans(): void {
     void planOf("staging", "preview");
     for (const [stack, overrides, mode] of OVERRIDE_PLANS) void planWith(stack, overrides, mode);
     void sharedRunner({ projectDir: stagingWithEscAndSecret(), stack: "staging", mode: "update" });
-    void sharedRunner({ projectDir: stagingWithEscAndSecret("v1:webhook-b=="), stack: "staging", mode: "update" });
     void ecsWithPrebuiltImage();
 }
 
@@ -90,8 +94,9 @@ export function startReferencePlans(): void {
  */
 export function sharedRunner(options: RunOptions): Promise<RunResult> {
     const mode = options.mode ?? "preview";
-    if (options.accountId !== undefined || options.sink !== undefined || options.env !== undefined)
+    if (options.accountId !== undefined || options.sink !== undefined || options.env !== undefined) {
         return runStack({ ...options, env: { ...NO_COVERAGE, ...options.env } });
+    }
     const reference = (REFERENCE_STACKS as readonly string[]).includes(options.stack);
     if (reference && path.resolve(options.projectDir) === PROJECT_DIR) {
         return options.configOverrides === undefined
@@ -154,7 +159,7 @@ export function ecsWithPrebuiltImage(): Promise<RunResult> {
 
 /** The plans the tests use, started in the background by the root hook: two at a time from the start. */
 export const OVERRIDE_PLANS: ReadonlyArray<[ReferenceStack, Record<string, string>, PlanMode]> = [
-    ["prod", { "llm-platform:serving": '{"strategy":"canary"}' }, "update"],
+    ["prod", { "llm-platform:serving": '{"strategy":"canary","maxReplicas":4}' }, "update"],
     ["prod", { "llm-platform:serving": '{"activeColor":"green"}' }, "update"],
     ["staging", { "llm-platform:serving": '{"activeColor":"green"}' }, "update"],
     [

@@ -1,5 +1,4 @@
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -15,7 +14,7 @@ import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { H2Channel } from "../tools/policy/h2";
 import { renderSarif } from "../tools/policy/report";
 import { BAD_STACK_POLICIES, badStack } from "./badStack";
-import { find, PROJECT_DIR } from "./helpers";
+import { find, PROJECT_DIR, run, runCli } from "./helpers";
 import { ecsWithPrebuiltImage, planOf, sharedRunner } from "./plans";
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "gate-"));
@@ -373,18 +372,14 @@ describe("the offline policy gate over the analyzer protocol", () => {
         assert.deepEqual(fs.readdirSync(dir), ["reports"]);
     });
 
-    it("exits 3, not 1, when the gate itself fails: 1 means a mandatory violation only", () => {
+    it("exits 3, not 1, when the gate itself fails: 1 means a mandatory violation only", async () => {
         assert.deepEqual(EXIT, { clean: 0, mandatoryViolation: 1, unusableInput: 2, internalError: 3 });
-        const crash = spawnSync(
-            process.execPath,
-            [
-                "--import",
-                "tsx",
-                "-e",
-                'require("./tools/cli/cli").runCommand("policy", () => Promise.reject(new Error("boom")), 3)',
-            ],
-            { cwd: PROJECT_DIR, encoding: "utf8" },
-        );
+        const crash = await run(process.execPath, [
+            "--import",
+            "tsx",
+            "-e",
+            'require("./tools/cli/cli").runCommand("policy", () => Promise.reject(new Error("boom")), 3)',
+        ]);
         assert.equal(crash.status, 3);
         assert.match(crash.stderr, /^policy: failed: Error: boom\n/);
         assert.match(
@@ -441,37 +436,36 @@ describe("the offline policy gate over the analyzer protocol", () => {
         }
     });
 
-    it("exits 2 on unusable input, as a process", () => {
+    it("exits 2 on unusable input, as a process", async () => {
         const dir = tmp();
-        const run = (args: string[]) =>
-            spawnSync(
-                process.execPath,
-                ["--import", "tsx", path.join(PROJECT_DIR, "tools", "cli", "policy.ts"), ...args],
-                { cwd: PROJECT_DIR, encoding: "utf8" },
-            );
-        const missing = run(["--file", path.join(dir, "none.json")]);
+        fs.writeFileSync(path.join(dir, "bad.json"), "{nope");
+        fs.writeFileSync(path.join(dir, "other.json"), '{"hello": 1}');
+        fs.writeFileSync(path.join(dir, "null.json"), "null");
+        // All at once: each is a process of its own.
+        const [missing, bad, other, both, folder, nullConfig, format] = await Promise.all(
+            [
+                ["--file", path.join(dir, "none.json")],
+                ["--file", path.join(dir, "bad.json")],
+                ["--file", path.join(dir, "other.json")],
+                ["--stack", "prod", "--file", "x"],
+                ["--file", dir, "--tier", "prod"],
+                ["--file", fixture("stack-export.json"), "--config", path.join(dir, "null.json")],
+                ["--stack", "prod", "--format", "html"],
+            ].map((args) => runCli("policy.ts", args)),
+        );
         assert.equal(missing.status, 2);
         assert.equal(missing.stderr, `policy: cannot read document ${path.join(dir, "none.json")}: ENOENT\n`);
-        fs.writeFileSync(path.join(dir, "bad.json"), "{nope");
-        assert.match(run(["--file", path.join(dir, "bad.json")]).stderr, /^policy: .*bad\.json is not JSON/);
-        fs.writeFileSync(path.join(dir, "other.json"), '{"hello": 1}');
-        const other = run(["--file", path.join(dir, "other.json")]);
+        assert.match(bad.stderr, /^policy: .*bad\.json is not JSON/);
         assert.equal(other.status, 2);
         assert.match(other.stderr, /unknown format; expected a `pulumi stack export` document/);
-        assert.equal(run(["--stack", "prod", "--file", "x"]).status, 2);
-        const folder = run(["--file", dir, "--tier", "prod"]);
+        assert.equal(both.status, 2);
         assert.equal(folder.status, 2);
         assert.equal(folder.stderr, `policy: cannot read document ${dir}: EISDIR\n`);
-        fs.writeFileSync(path.join(dir, "null.json"), "null");
-        const nullConfig = run(["--file", fixture("stack-export.json"), "--config", path.join(dir, "null.json")]);
         assert.equal(nullConfig.status, 2);
         assert.equal(
             nullConfig.stderr,
             `policy: ${path.join(dir, "null.json")}: the policy config is not usable:\n  - expected a JSON object of policy names to levels or settings, received null\n`,
         );
-        assert.match(
-            run(["--stack", "prod", "--format", "html"]).stderr,
-            /--format: expected text, json or sarif, received "html"/,
-        );
+        assert.match(format.stderr, /--format: expected text, json or sarif, received "html"/);
     });
 });
