@@ -128,3 +128,35 @@ describe("project files", () => {
         assert.match(read("README.md"), /^npm test +#/m);
     });
 });
+
+describe("install scripts", () => {
+    it("allowScripts decides every installed dependency's install script, so npm 11 installs without a warning", () => {
+        const withScripts = new Set<string>();
+        const visit = (folder: string): void => {
+            for (const entry of fs.readdirSync(folder)) {
+                if (entry.startsWith(".")) continue;
+                const dir = path.join(folder, entry);
+                if (entry.startsWith("@")) {
+                    visit(dir);
+                    continue;
+                }
+                const manifest = path.join(dir, "package.json");
+                if (fs.existsSync(manifest)) {
+                    const pkg = JSON.parse(fs.readFileSync(manifest, "utf8")) as {
+                        name: string;
+                        scripts?: Record<string, string>;
+                    };
+                    if (["preinstall", "install", "postinstall"].some((s) => pkg.scripts?.[s]))
+                        withScripts.add(pkg.name);
+                }
+                if (fs.existsSync(path.join(dir, "node_modules"))) visit(path.join(dir, "node_modules"));
+            }
+        };
+        visit(path.join(PROJECT_DIR, "node_modules"));
+        const { allowScripts } = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as {
+            allowScripts: Record<string, boolean>;
+        };
+        assert.deepEqual([...withScripts].sort(), Object.keys(allowScripts).sort());
+        assert.deepEqual(Object.values(allowScripts), [false, false, false], "none is needed (docs/UPSTREAM.md)");
+    });
+});
