@@ -4,7 +4,7 @@
  * stateful resources protected.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { estimateCost, PRICE_TABLE, usd } from "./cost";
+import { estimateCost, PRICE_TABLE, usd } from "../catalog/cost";
 import { isServing, podSpecOf } from "./util";
 
 type Props = Record<string, unknown>;

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { poolCapacity } from "../components/aws/gpuInstances";
+import { poolCapacity } from "../catalog/gpu";
 import { GPU_TOLERATION } from "../components/aws/gpuNodePool";
 import { DEFAULT_CANARY, validateCanary } from "../components/k8s/canary";
 import {

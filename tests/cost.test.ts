@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { GPU_INSTANCE_TYPES } from "../components/aws/gpuInstances";
+import { GPU_INSTANCE_TYPES } from "../catalog/gpu";
 import {
     DEFAULT_PRICES,
     estimateCost,
@@ -9,7 +9,7 @@ import {
     usd,
     usdRange,
     type CostedResource,
-} from "../policies/cost";
+} from "../catalog/cost";
 import { gpuBudget } from "../policies/stack";
 import { runStackPolicy } from "../policies/testing";
 import { renderCostChange } from "../tools/engine/diff";

@@ -5,7 +5,7 @@ import {
     EksCluster,
     validateEksClusterArgs,
 } from "../components/aws/eksCluster";
-import { fitsOnNode, GPU_INSTANCE_TYPES, poolCapacity } from "../components/aws/gpuInstances";
+import { fitsOnNode, GPU_INSTANCE_TYPES, poolCapacity } from "../catalog/gpu";
 import { autoscalerTags, GpuNodePool, poolLabels, validateGpuNodePoolArgs } from "../components/aws/gpuNodePool";
 import { irsaTrustPolicy, NODE_POLICY_ARNS } from "../components/aws/iam";
 import { Network, planSubnets, validateNetworkArgs } from "../components/aws/network";

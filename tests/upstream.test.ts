@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { poolCapacity } from "../components/aws/gpuInstances";
+import { poolCapacity } from "../catalog/gpu";
 import { poolLabels } from "../components/aws/gpuNodePool";
 import { DEVICE_PLUGIN_CHART_VERSION, devicePluginValues } from "../components/k8s/nvidiaDevicePlugin";
 import { LIVENESS_PATH, READINESS_PATH, VLLM_ROUTES, VLLM_VERSION } from "../components/vllm";

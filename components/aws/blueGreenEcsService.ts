@@ -4,7 +4,7 @@ import { logLifecycleRules } from "./bucketPolicies";
 import { hardenedBucket } from "./hardenedBucket";
 import { EcsMonitoring } from "./ecsMonitoring";
 import { albLogBucketPolicy, buildContainerDefinitions, secretsReadPolicy, validateEcsContainer } from "./ecsTask";
-import { GPU_INSTANCE_TYPES } from "./gpuInstances";
+import { GPU_INSTANCE_TYPES } from "../../catalog/gpu";
 import { nodeLaunchTemplateArgs, serviceTrustPolicy } from "./iam";
 import { CLOUDWATCH_RETENTION_DAYS } from "./network";
 import { assertValid } from "../validation";

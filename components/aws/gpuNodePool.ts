@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { GPU_INSTANCE_TYPES, poolCapacity, type PoolCapacity } from "./gpuInstances";
+import { GPU_INSTANCE_TYPES, poolCapacity, type PoolCapacity } from "../../catalog/gpu";
 import { nodeLaunchTemplateArgs, nodeRole } from "./iam";
 import { assertValid } from "../validation";
 
@@ -32,7 +32,7 @@ export interface GpuNodePoolArgs {
     clusterName: pulumi.Input<string>;
     /** Private subnets for the nodes. */
     subnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    /** GPU instance types (see the table in gpuInstances.ts); every type must be an NVIDIA GPU type. */
+    /** GPU instance types (see the table in catalog/gpu.ts); every type must be an NVIDIA GPU type. */
     instanceTypes: string[];
     /**
      * The EKS-optimised NVIDIA AMI family.

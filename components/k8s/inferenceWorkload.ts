@@ -6,7 +6,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DIGEST_REFERENCE } from "../aws/dockerfile";
-import { allocatable, fitsOnNode, parseCpu, parseMemoryGiB, type PoolCapacity } from "../aws/gpuInstances";
+import { allocatable, fitsOnNode, parseCpu, parseMemoryGiB, type PoolCapacity } from "../../catalog/gpu";
 
 export const COLORS = ["blue", "green"] as const;
 export type Color = (typeof COLORS)[number];

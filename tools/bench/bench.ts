@@ -82,7 +82,7 @@ function failingProject(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llm-bench-failing-"));
     for (const f of ["Pulumi.yaml", "Pulumi.staging.yaml", "package.json", "tsconfig.json"])
         fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
-    for (const d of ["stacks", "components", "environments", "images", "policies", "prices"])
+    for (const d of ["catalog", "stacks", "components", "environments", "images", "policies", "prices"])
         fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true });
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
     fs.writeFileSync(

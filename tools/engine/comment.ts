@@ -4,7 +4,7 @@
  * diagram when the topology changes. One comment per pull request, found again by its marker and
  * updated in place.
  */
-import { signedUsd, usd } from "../../policies/cost";
+import { signedUsd, usd } from "../../catalog/cost";
 import type { GateResult } from "../policy/gate";
 import { diffExports, renderDiffMarkdown } from "./diff";
 import { renderMermaid, topologyChanged } from "./mermaid";

@@ -6,7 +6,7 @@
  * replacement (Pulumi would delete the old one); so is a change to a property that cannot be
  * updated in place. Every removal or replacement of a stateful or protected resource is flagged.
  */
-import { PRICE_TABLE, signedUsd, usdRange, type Range } from "../../policies/cost";
+import { PRICE_TABLE, signedUsd, usdRange, type Range } from "../../catalog/cost";
 import { exportCost } from "./render";
 import { displayType, isSecret, liveResources, urnName, type ExportedResource, type StackExport } from "./stackExport";
 
@@ -79,7 +79,7 @@ export interface PlanDiff {
     /** Removals and replacements of stateful or protected resources, one sentence each. */
     readonly dangers: readonly string[];
     readonly counts: Readonly<Record<ChangeKind, number>>;
-    /** Estimated monthly cost before and after (see policies/cost.ts). */
+    /** Estimated monthly cost before and after (see catalog/cost.ts). */
     readonly cost: { readonly base: CostSummary; readonly head: CostSummary };
     /**
      * Secrets held only as ciphertext on both sides, with different ciphertexts: the same value

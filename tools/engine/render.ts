@@ -2,7 +2,7 @@
  * Renders a captured deployment the way `pulumi preview` prints it: the resource tree nested by
  * parent, the stack outputs, and counts (by operation and by type).
  */
-import { estimateCost, renderCost, type CostEstimate } from "../../policies/cost";
+import { estimateCost, renderCost, type CostEstimate } from "../../catalog/cost";
 import type { PlanMode } from "./monitor";
 import {
     displayType,

@@ -5,7 +5,7 @@
  * Data transfer, storage and per-request charges are not included. Used by `npm run plan`, the
  * plan diff and the `gpu-budget` policy alike, so all three agree.
  */
-import { GPU_INSTANCE_TYPES } from "../components/aws/gpuInstances";
+import { GPU_INSTANCE_TYPES } from "./gpu";
 import PRICES from "../prices/aws-us-east-1.json";
 
 export const PRICE_TABLE = "prices/aws-us-east-1.json";

@@ -3,7 +3,7 @@
  * arithmetic behind the stacks' config-time capacity check (a Pending pod that no node group can
  * ever hold is caught before `pulumi up`, not after an hour of Pending).
  */
-import { allocatable, parseCpu, parseMemoryGiB, type PoolCapacity } from "./aws/gpuInstances";
+import { allocatable, parseCpu, parseMemoryGiB, type PoolCapacity } from "./gpu";
 
 export interface PodRequest {
     gpus: number;

@@ -1,0 +1,89 @@
+/**
+ * The shape of the project: which folder may import which (README, "Project layout"), and the
+ * reference stacks' URNs, which are public API — a refactoring must not rename a resource (Pulumi
+ * would replace it) without an alias.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PROJECT_DIR } from "./helpers";
+import { planOf, REFERENCE_STACKS } from "./plans";
+
+/** The project's own files (outside tests and node_modules) and the project files each imports. */
+function projectImports(): Map<string, string[]> {
+    const imports = new Map<string, string[]>();
+    const visit = (dir: string): void => {
+        for (const entry of fs.readdirSync(path.join(PROJECT_DIR, dir), { withFileTypes: true })) {
+            const rel = path.join(dir, entry.name);
+            if (entry.isDirectory()) visit(rel);
+            else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) {
+                const text = fs.readFileSync(path.join(PROJECT_DIR, rel), "utf8");
+                const specs = [...text.matchAll(/(?:from\s+|import\s*\(\s*|require\(\s*|^import\s+)"(\.[^"]+)"/gm)].map(
+                    (m) => path.normalize(path.join(path.dirname(rel), m[1])),
+                );
+                imports.set(rel, specs);
+            }
+        }
+    };
+    for (const folder of ["catalog", "components", "environments", "policies", "stacks", "tools"]) visit(folder);
+    return imports;
+}
+
+const top = (file: string): string => file.split(path.sep)[0];
+
+describe("project layout", () => {
+    const imports = projectImports();
+    const offending = (from: (f: string) => boolean, allowed: (target: string) => boolean): string[] =>
+        [...imports]
+            .filter(([file]) => from(file))
+            .flatMap(([file, targets]) => targets.filter((t) => !allowed(t)).map((t) => `${file} -> ${t}`));
+
+    it("catalog/ is the ground floor: it imports nothing from the project but the price table", () => {
+        assert.ok([...imports.keys()].some((f) => top(f) === "catalog"));
+        assert.deepEqual(
+            offending(
+                (f) => top(f) === "catalog",
+                (t) => top(t) === "catalog" || top(t) === "prices",
+            ),
+            [],
+        );
+    });
+
+    it("the policy pack imports catalog/, never components/, environments/, stacks/ or tools/", () => {
+        assert.deepEqual(
+            offending(
+                (f) => top(f) === "policies",
+                (t) => ["policies", "catalog", "prices"].includes(top(t)),
+            ),
+            [],
+        );
+    });
+
+    it("components/ import only catalog/ and each other; the offline engine never imports the pack", () => {
+        assert.deepEqual(
+            offending(
+                (f) => top(f) === "components",
+                (t) => ["components", "catalog"].includes(top(t)),
+            ),
+            [],
+        );
+        assert.deepEqual(
+            offending(
+                (f) => f.startsWith(path.join("tools", "engine")),
+                (t) => top(t) !== "policies",
+            ),
+            [],
+        );
+    });
+
+    for (const stack of REFERENCE_STACKS) {
+        it(`keeps every URN of the ${stack} stack (tests/fixtures/urns/${stack}.txt)`, async () => {
+            const urns = (await planOf(stack)).export.deployment.resources.map((r) => r.urn).sort();
+            const expected = fs
+                .readFileSync(path.join(PROJECT_DIR, "tests", "fixtures", "urns", `${stack}.txt`), "utf8")
+                .trim()
+                .split("\n");
+            assert.deepEqual(urns, expected);
+        });
+    }
+});
