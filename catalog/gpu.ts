@@ -143,3 +143,27 @@ export function parseMemoryGiB(quantity: string): number | undefined {
     };
     return Number(m[1]) * (m[2] ? factor[m[2]] : 1 / 2 ** 30);
 }
+
+/** The EKS-optimised NVIDIA AMI families a GPU pool may run. */
+export const GPU_AMI_TYPES = ["AL2023_x86_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA"] as const;
+export type GpuAmiType = (typeof GPU_AMI_TYPES)[number];
+
+/** The taint that keeps everything but GPU workloads off GPU nodes. */
+export const GPU_TAINT = { key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" } as const;
+/** The same taint as a pod toleration. */
+export const GPU_TOLERATION = { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" } as const;
+
+/** Node labels the platform sets and selects on. */
+export const LABELS = {
+    accelerator: "llm-platform/accelerator",
+    gpuType: "llm-platform/gpu-type",
+    pool: "llm-platform/pool",
+    /** `daemonset` where the NVIDIA device plugin must run as a DaemonSet; Bottlerocket runs it on the host. */
+    devicePlugin: "llm-platform/nvidia-device-plugin",
+    /**
+     * cluster-autoscaler's GPU label on AWS: a node carrying it counts as a GPU node that is still
+     * starting until the device plugin advertises `nvidia.com/gpu`, so one Pending pod does not
+     * add node after node.
+     */
+    autoscalerGpu: "k8s.amazonaws.com/accelerator",
+} as const;

@@ -3,6 +3,8 @@ export * from "./aws/containerRegistry";
 export * from "./aws/dockerfile";
 export * from "./aws/eksCluster";
 export * from "../catalog/gpu";
+export * from "../catalog/formats";
+export * from "../catalog/standards";
 export * from "./aws/gpuNodePool";
 export * from "./aws/iam";
 export * from "./aws/inferenceImage";

@@ -3,7 +3,8 @@
  * README's table cannot drift from the code (a test compares them).
  */
 import type { z } from "zod";
-import { alertCatalogue, buildRuleGroups, METRIC_PRESETS, REFERENCE_SLO } from "../components/k8s/alertRules";
+import { REFERENCE_SLO } from "../catalog/standards";
+import { alertCatalogue, buildRuleGroups, METRIC_PRESETS } from "../components/k8s/alertRules";
 import { CONFIG_NAMESPACE, TIER_DEFAULTS, TIERS, gpuNodePoolSchema, settingsSchema, type Tier } from "./schema";
 
 export interface ConfigKeyDoc {

@@ -6,15 +6,12 @@
  * the README's config table are checked against it by the tests.
  */
 import { z } from "zod";
-import { DIGEST_REFERENCE } from "../components/aws/dockerfile";
-import { REFERENCE_SLO } from "../components/k8s/alertRules";
+import { CLOUDWATCH_RETENTION_DAYS, DIGEST_REFERENCE, SECRET_REFERENCE } from "../catalog/formats";
+import { PROD_MIN_REPLICAS, REFERENCE_SLO } from "../catalog/standards";
 import { DEFAULT_CANARY } from "../components/k8s/canary";
-import { GPU_INSTANCE_TYPES, poolCapacity } from "../catalog/gpu";
+import { GPU_AMI_TYPES, GPU_INSTANCE_TYPES, poolCapacity } from "../catalog/gpu";
 import { podsPerNode, servingPods } from "../catalog/capacity";
 import { CLUSTER_AUTOSCALER_IMAGES } from "../components/k8s/clusterAutoscaler";
-import { GPU_AMI_TYPES } from "../components/aws/gpuNodePool";
-import { SECRET_REFERENCE } from "../components/aws/ecsTask";
-import { CLOUDWATCH_RETENTION_DAYS } from "../components/aws/network";
 import { LIVENESS_PATH, READINESS_PATH } from "../components/vllm";
 
 export const CONFIG_NAMESPACE = "llm-platform";
@@ -23,9 +20,6 @@ export const TIERS = ["staging", "prod"] as const;
 export type Tier = (typeof TIERS)[number];
 
 export const CAPACITY_TYPES = ["ON_DEMAND", "SPOT"] as const;
-
-/** The fewest replicas of a serving Deployment that the prod tier accepts. */
-export const PROD_MIN_REPLICAS = 2;
 
 /** An integer in [min, max] with messages that say so. */
 function intIn(min: number, max: number): z.ZodInt {

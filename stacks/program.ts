@@ -21,7 +21,7 @@ import { ClusterAutoscaler } from "../components/k8s/clusterAutoscaler";
 import { MonitoringStack } from "../components/k8s/monitoringStack";
 import { NvidiaDevicePlugin } from "../components/k8s/nvidiaDevicePlugin";
 import { loadSettings, type PlatformSettings } from "../environments/loader";
-import { PROD_MIN_REPLICAS } from "../environments/schema";
+import { PROD_MIN_REPLICAS } from "../catalog/standards";
 
 /** Tags on every AWS resource: cost allocation and ownership first, then the stack's own. */
 export function platformTags(settings: PlatformSettings): Record<string, string> {

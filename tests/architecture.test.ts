@@ -6,6 +6,8 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { PROD_MIN_REPLICAS } from "../catalog/standards";
+import { TIER_DEFAULTS } from "../environments/schema";
 import { PROJECT_DIR } from "./helpers";
 import { planOf, REFERENCE_STACKS } from "./plans";
 
@@ -74,6 +76,18 @@ describe("project layout", () => {
             ),
             [],
         );
+    });
+
+    it("defines the prod minimum of replicas once: the settings, the program and the pack's tier configs agree", () => {
+        const minReplicas = (tier: string) =>
+            (
+                JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "policies", "config", `${tier}.json`), "utf8")) as {
+                    "k8s-min-replicas": { minReplicas: number };
+                }
+            )["k8s-min-replicas"].minReplicas;
+        assert.equal(minReplicas("prod"), PROD_MIN_REPLICAS);
+        assert.equal(minReplicas("staging"), 1);
+        assert.ok(TIER_DEFAULTS.prod.serving.replicas >= PROD_MIN_REPLICAS);
     });
 
     for (const stack of REFERENCE_STACKS) {

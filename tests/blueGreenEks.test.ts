@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { poolCapacity } from "../catalog/gpu";
-import { GPU_TOLERATION } from "../components/aws/gpuNodePool";
+import { GPU_TOLERATION } from "../catalog/gpu";
 import { DEFAULT_CANARY, validateCanary } from "../components/k8s/canary";
 import {
     buildPodSpec,

@@ -15,13 +15,13 @@ import {
     buildRuleGroups,
     renderRulesFile,
     REFERENCE_METRICS,
-    REFERENCE_SLO,
     VLLM_METRICS,
     type MetricNames,
     type Rule,
     type RuleGroup,
 } from "../components/k8s/alertRules";
 import { KUBE_PROMETHEUS_STACK_VERSION, prometheusStackValues } from "../components/k8s/monitoringStack";
+import { REFERENCE_SLO } from "../catalog/standards";
 import { chartDefaults, helmCoalesce } from "./helm";
 import { run } from "./helpers";
 

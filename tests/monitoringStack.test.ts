@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { buildRuleGroups, REFERENCE_METRICS, REFERENCE_SLO, VLLM_METRICS } from "../components/k8s/alertRules";
+import { REFERENCE_SLO } from "../catalog/standards";
+import { buildRuleGroups, REFERENCE_METRICS, VLLM_METRICS } from "../components/k8s/alertRules";
 import { buildDashboards, DCGM_METRICS, FEEDBACK_METRIC, metricsIn } from "../components/k8s/dashboards";
 import {
     DCGM_EXPORTER_VERSION,

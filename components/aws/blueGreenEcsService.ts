@@ -6,7 +6,7 @@ import { EcsMonitoring } from "./ecsMonitoring";
 import { albLogBucketPolicy, buildContainerDefinitions, secretsReadPolicy, validateEcsContainer } from "./ecsTask";
 import { GPU_INSTANCE_TYPES } from "../../catalog/gpu";
 import { nodeLaunchTemplateArgs, serviceTrustPolicy } from "./iam";
-import { CLOUDWATCH_RETENTION_DAYS } from "./network";
+import { CLOUDWATCH_RETENTION_DAYS } from "../../catalog/formats";
 import { assertValid } from "../validation";
 import { LIVENESS_PATH, READINESS_PATH } from "../vllm";
 

@@ -33,9 +33,6 @@ export function parseDockerfile(text: string): Instruction[] {
     return instructions;
 }
 
-/** An image reference pinned by digest: `repository@sha256:<64 hex>`. */
-export const DIGEST_REFERENCE = /^[a-z0-9]([a-z0-9._/:-]*[a-z0-9])?@sha256:[0-9a-f]{64}$/;
-
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL)/i;
 
 /** `${NAME}` / `$NAME` expanded from ARG defaults declared before the first FROM. */

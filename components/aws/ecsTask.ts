@@ -1,3 +1,4 @@
+import { SECRET_REFERENCE } from "../../catalog/formats";
 import { denyInsecureTransport } from "./bucketPolicies";
 
 /**
@@ -25,10 +26,6 @@ export interface EcsContainerSpec {
     secrets: Record<string, string>;
     modelSyncImage: string;
 }
-
-/** A Secrets Manager secret or an SSM parameter, by ARN. */
-export const SECRET_REFERENCE =
-    /^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|ssm:[a-z0-9-]+:\d{12}:parameter\/.+)$/;
 
 /** The task's containers: a one-shot weights sync, then the server, which depends on its success. */
 export function buildContainerDefinitions(spec: EcsContainerSpec): Array<Record<string, unknown>> {

@@ -4,7 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { checkHardenedDockerfile, DIGEST_REFERENCE } from "./dockerfile";
+import { DIGEST_REFERENCE } from "../../catalog/formats";
+import { checkHardenedDockerfile } from "./dockerfile";
 import { assertValid } from "../validation";
 
 export { DIGEST_REFERENCE };

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { CLOUDWATCH_RETENTION_DAYS } from "../../catalog/formats";
 import { assertValid } from "../validation";
 
 export interface ExistingNetwork {
@@ -133,11 +134,6 @@ export function validateNetworkArgs(args: NetworkArgs): string[] {
     }
     return problems;
 }
-
-/** Retention periods CloudWatch Logs accepts. */
-export const CLOUDWATCH_RETENTION_DAYS = [
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-];
 
 /**
  * A VPC for the platform: public and private subnets across zones with the tags EKS load

@@ -6,6 +6,7 @@
  * unit-tested with promtool; deployed, they become a PrometheusRule.
  */
 import { dump } from "js-yaml";
+import type { SloSettings } from "../../catalog/standards";
 
 /** The metrics the rules read; each is a setting. */
 export interface MetricNames {
@@ -78,37 +79,6 @@ export const VLLM_METRICS: MetricNames = {
 /** The metric presets `monitoring.metricsPreset` chooses from; the image is vLLM, so `vllm` is the default. */
 export const METRIC_PRESETS = { reference: REFERENCE_METRICS, vllm: VLLM_METRICS } as const;
 export type MetricPreset = keyof typeof METRIC_PRESETS;
-
-/** The production standards, as thresholds. */
-export interface SloSettings {
-    /** Availability objective, e.g. 0.999. */
-    availability: number;
-    /** p95 budget of the preset's `latency` (time to first token for vLLM), ms. */
-    p95LatencyMs: number;
-    /** Lowest success rate, e.g. 0.99. */
-    minSuccessRate: number;
-    /** Highest hallucination rate, e.g. 0.05. */
-    maxHallucinationRate: number;
-    /** GPU utilisation (percent) above which the service is saturated. */
-    gpuHighUtilizationPercent: number;
-    /** GPU utilisation (percent) below which GPUs sit idle and cost money. */
-    gpuIdleUtilizationPercent: number;
-    /** Pending requests per pod that mean the service cannot keep up. */
-    maxQueueLength: number;
-    /** Fraction of yesterday's token throughput (same time of day) below which a drop alerts. */
-    tokenThroughputDropRatio: number;
-}
-
-export const REFERENCE_SLO: SloSettings = {
-    availability: 0.999,
-    p95LatencyMs: 500,
-    minSuccessRate: 0.99,
-    maxHallucinationRate: 0.05,
-    gpuHighUtilizationPercent: 95,
-    gpuIdleUtilizationPercent: 10,
-    maxQueueLength: 50,
-    tokenThroughputDropRatio: 0.5,
-};
 
 export interface Rule {
     record?: string;

@@ -5,7 +5,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DIGEST_REFERENCE } from "../aws/dockerfile";
+import { DIGEST_REFERENCE } from "../../catalog/formats";
 import { allocatable, fitsOnNode, parseCpu, parseMemoryGiB, type PoolCapacity } from "../../catalog/gpu";
 
 export const COLORS = ["blue", "green"] as const;

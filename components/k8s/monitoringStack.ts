@@ -1,9 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { GPU_TOLERATION, LABELS } from "../aws/gpuNodePool";
+import { GPU_TOLERATION, LABELS } from "../../catalog/gpu";
 import { renderAlertmanagerConfig, type AlertReceivers } from "./alertmanagerConfig";
-import { buildRuleGroups, REFERENCE_SLO, VLLM_METRICS, type MetricNames, type SloSettings } from "./alertRules";
+import { REFERENCE_SLO, type SloSettings } from "../../catalog/standards";
+import { buildRuleGroups, VLLM_METRICS, type MetricNames } from "./alertRules";
 import { buildDashboards } from "./dashboards";
 import { assertValid } from "../validation";
 

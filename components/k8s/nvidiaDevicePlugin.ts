@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GPU_TOLERATION, LABELS } from "../aws/gpuNodePool";
+import { GPU_TOLERATION, LABELS } from "../../catalog/gpu";
 import { assertValid } from "../validation";
 
 /** The chart version installed; bump deliberately, after reading its release notes. */

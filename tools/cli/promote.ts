@@ -9,7 +9,7 @@
  */
 import "./startup";
 import * as path from "node:path";
-import { DIGEST_REFERENCE } from "../../components/aws/dockerfile";
+import { DIGEST_REFERENCE } from "../../catalog/formats";
 import { AutomationStack, HttpProber } from "../promote/automation";
 import { promote, PromotionError, type Outcome, type PromoteOptions } from "../promote/machine";
 import { parseCommandLine, runCommand, UsageError } from "./cli";

@@ -1,0 +1,39 @@
+/**
+ * The production standards the platform holds, defined once: the alert thresholds (the reference
+ * document's figures) and the tier minimums. The settings schema, the components, the alert rules
+ * and the policy pack's tier configs take them from here (a test checks the pack's configs).
+ */
+
+/** The fewest replicas of a serving Deployment that the prod tier accepts. */
+export const PROD_MIN_REPLICAS = 2;
+
+/** The production standards, as thresholds. */
+export interface SloSettings {
+    /** Availability objective, e.g. 0.999. */
+    availability: number;
+    /** p95 budget of the preset's `latency` (time to first token for vLLM), ms. */
+    p95LatencyMs: number;
+    /** Lowest success rate, e.g. 0.99. */
+    minSuccessRate: number;
+    /** Highest hallucination rate, e.g. 0.05. */
+    maxHallucinationRate: number;
+    /** GPU utilisation (percent) above which the service is saturated. */
+    gpuHighUtilizationPercent: number;
+    /** GPU utilisation (percent) below which GPUs sit idle and cost money. */
+    gpuIdleUtilizationPercent: number;
+    /** Pending requests per pod that mean the service cannot keep up. */
+    maxQueueLength: number;
+    /** Fraction of yesterday's token throughput (same time of day) below which a drop alerts. */
+    tokenThroughputDropRatio: number;
+}
+
+export const REFERENCE_SLO: SloSettings = {
+    availability: 0.999,
+    p95LatencyMs: 500,
+    minSuccessRate: 0.99,
+    maxHallucinationRate: 0.05,
+    gpuHighUtilizationPercent: 95,
+    gpuIdleUtilizationPercent: 10,
+    maxQueueLength: 50,
+    tokenThroughputDropRatio: 0.5,
+};
