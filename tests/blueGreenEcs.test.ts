@@ -12,7 +12,7 @@ import {
     secretsReadPolicy,
     validateEcsContainer,
 } from "../components/aws/ecsTask";
-import { diffExports } from "../tools/engine/diff";
+import { diffExports } from "../tools/reports/diff";
 import { runProgram, type RunResult } from "../tools/engine/run";
 import type { ExportedResource, StackExport } from "../tools/engine/stackExport";
 import { find } from "./helpers";

@@ -9,7 +9,7 @@ import {
     type WorkloadSpec,
 } from "../components/k8s/inferenceWorkload";
 import { TIER_DEFAULTS } from "../environments/schema";
-import { diffExports } from "../tools/engine/diff";
+import { diffExports } from "../tools/reports/diff";
 import { type RunResult } from "../tools/engine/run";
 import { displayType, type ExportedResource } from "../tools/engine/stackExport";
 import { find } from "./helpers";

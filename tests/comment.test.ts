@@ -3,8 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { comment } from "../tools/cli/comment";
-import { COMMENT_LIMIT, COMMENT_MARKER, renderComment } from "../tools/engine/comment";
-import { renderMermaid } from "../tools/engine/mermaid";
+import { COMMENT_LIMIT, COMMENT_MARKER, renderComment } from "../tools/reports/comment";
+import { renderMermaid } from "../tools/reports/mermaid";
 
 import type { StackExport } from "../tools/engine/stackExport";
 import type { GateResult } from "../tools/policy/gate";

@@ -12,9 +12,9 @@ import {
 } from "../catalog/cost";
 import { gpuBudget } from "../policies/stack";
 import { runStackPolicy } from "../policies/testing";
-import { renderCostChange } from "../tools/engine/diff";
+import { renderCostChange } from "../tools/reports/diff";
 
-import { exportCost } from "../tools/engine/render";
+import { exportCost } from "../tools/reports/render";
 
 import { planOf } from "./plans";
 

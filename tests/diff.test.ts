@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { diffExports, diffProperties, identity, renderDiffMarkdown } from "../tools/engine/diff";
+import { diffExports, diffProperties, identity, renderDiffMarkdown } from "../tools/reports/diff";
 
 import {
     displayType,

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { diff } from "../tools/cli/diff";
 import { policy } from "../tools/cli/policy";
-import { diffExports, renderDiffMarkdown } from "../tools/engine/diff";
+import { diffExports, renderDiffMarkdown } from "../tools/reports/diff";
 import { parseStackExport, SECRET_SIG, SECRET_SIG_VALUE, UNKNOWN_VALUE } from "../tools/engine/stackExport";
 import { analyzerProperties, explainHiddenSecret } from "../tools/policy/decode";
 import { startPack, type PackProcess } from "../tools/policy/gate";

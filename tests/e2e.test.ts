@@ -7,8 +7,8 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { COMMENT_MARKER } from "../tools/engine/comment";
-import { renderMermaid } from "../tools/engine/mermaid";
+import { COMMENT_MARKER } from "../tools/reports/comment";
+import { renderMermaid } from "../tools/reports/mermaid";
 import { parseStackExport } from "../tools/engine/stackExport";
 import { e2eBlock, otherOfflineCommands, readmeRuns, type Ran, type ReadmeRuns } from "./readmeRuns";
 

@@ -13,7 +13,7 @@ import {
 import { readProject, readStackConfig, UsageError } from "../tools/engine/project";
 import { annotateSecrets, goDurationSeconds } from "../tools/engine/monitor";
 import { ProgramError, runProgram, runStack, type RunResult } from "../tools/engine/run";
-import { diffExports, renderDiffMarkdown, STATEFUL_TYPES } from "../tools/engine/diff";
+import { diffExports, renderDiffMarkdown, STATEFUL_TYPES } from "../tools/reports/diff";
 import {
     parseStackExport,
     SECRET_SIG,

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { plan } from "../tools/cli/plan";
-import { renderMermaid, topology, topologyChanged } from "../tools/engine/mermaid";
+import { renderMermaid, topology, topologyChanged } from "../tools/reports/mermaid";
 
 import type { ExportedResource, StackExport } from "../tools/engine/stackExport";
 import { PROJECT_DIR } from "./helpers";

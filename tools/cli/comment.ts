@@ -9,7 +9,7 @@
 import "./startup";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { renderComment, type StackInput } from "../engine/comment";
+import { renderComment, type StackInput } from "../reports/comment";
 import type { GateResult } from "../policy/gate";
 import {
     checkOutputFolder,

@@ -5,7 +5,7 @@
  * and prints the changes as Markdown for a pull-request comment, or as JSON.
  */
 import "./startup";
-import { diffExports, renderDiffMarkdown } from "../engine/diff";
+import { diffExports, renderDiffMarkdown } from "../reports/diff";
 import { pendingOperationWarnings } from "../engine/stackExport";
 import { parseCommandLine, parseExportInput, readInput, runCommand, UsageError } from "./cli";
 

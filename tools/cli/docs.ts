@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { POLICIES } from "../../policies/pack";
 import { renderAlertTable, renderConfigTable, renderPolicyTable } from "../../environments/docs";
-import { renderMermaid } from "../engine/mermaid";
+import { renderMermaid } from "../reports/mermaid";
 import { displayType, type ExportedResource, type StackExport } from "../engine/stackExport";
 import { runStack, type RunResult } from "../engine/run";
 import { runCommand, UsageError } from "./cli";

@@ -9,8 +9,8 @@
  */
 import "./startup";
 import * as path from "node:path";
-import { renderMermaid } from "../engine/mermaid";
-import { renderPlan } from "../engine/render";
+import { renderMermaid } from "../reports/mermaid";
+import { renderPlan } from "../reports/render";
 import { urnName } from "../engine/stackExport";
 import { runStack, type RunOptions, type RunResult } from "../engine/run";
 import { checkOutputFolder, parseCommandLine, parseMode, runCommand, UsageError, writeAllOrNone } from "./cli";

@@ -4,7 +4,7 @@
  * it, directly or through resources the diagram leaves out (IAM roles, subnets, policies …) and
  * through the provider a resource is deployed with (so the cluster feeds the Kubernetes objects).
  */
-import { urnName, type ExportedResource, type StackExport } from "./stackExport";
+import { urnName, type ExportedResource, type StackExport } from "../engine/stackExport";
 
 /** The resources the diagram shows, by type, with a short label. */
 export const KEY_TYPES: Readonly<Record<string, string>> = {

@@ -3,7 +3,7 @@
  * parent, the stack outputs, and counts (by operation and by type).
  */
 import { estimateCost, renderCost, type CostEstimate } from "../../catalog/cost";
-import type { PlanMode } from "./monitor";
+import type { PlanMode } from "../engine/monitor";
 import {
     displayType,
     liveResources,
@@ -11,7 +11,7 @@ import {
     urnName,
     type ExportedResource,
     type StackExport,
-} from "./stackExport";
+} from "../engine/stackExport";
 
 /** The estimated monthly cost of a deployment, from its resources' inputs (outputs fill gaps). */
 export function exportCost(exp: StackExport): CostEstimate {

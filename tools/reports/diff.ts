@@ -8,7 +8,14 @@
  */
 import { PRICE_TABLE, signedUsd, usdRange, type Range } from "../../catalog/cost";
 import { exportCost } from "./render";
-import { displayType, isSecret, liveResources, urnName, type ExportedResource, type StackExport } from "./stackExport";
+import {
+    displayType,
+    isSecret,
+    liveResources,
+    urnName,
+    type ExportedResource,
+    type StackExport,
+} from "../engine/stackExport";
 
 /** Types that hold data or identity: losing one loses more than a resource. */
 export const STATEFUL_TYPES: ReadonlySet<string> = new Set([

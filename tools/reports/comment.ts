@@ -8,7 +8,7 @@ import { signedUsd, usd } from "../../catalog/cost";
 import type { GateResult } from "../policy/gate";
 import { diffExports, renderDiffMarkdown } from "./diff";
 import { renderMermaid, topologyChanged } from "./mermaid";
-import type { StackExport } from "./stackExport";
+import type { StackExport } from "../engine/stackExport";
 
 /** The first line of the comment; the workflow finds the comment to update by it. */
 export const COMMENT_MARKER = "<!-- llm-platform:plan-comment -->";
