@@ -5,7 +5,8 @@
 import type { z } from "zod";
 import { REFERENCE_SLO } from "../catalog/standards";
 import { alertCatalogue, buildRuleGroups, METRIC_PRESETS } from "../components/k8s/alertRules";
-import { CONFIG_NAMESPACE, TIER_DEFAULTS, TIERS, gpuNodePoolSchema, settingsSchema, type Tier } from "./schema";
+import { TIER_DEFAULTS } from "./defaults";
+import { CONFIG_NAMESPACE, TIERS, gpuNodePoolSchema, settingsSchema, type Tier } from "./schema";
 
 export interface ConfigKeyDoc {
     /** `llm-platform:modelBucket.forceDestroy`, `llm-platform:gpuNodePools[].minSize`. */

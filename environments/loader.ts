@@ -10,15 +10,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { CONFIG_ERROR_PREFIX, isWithheldSecret } from "./configErrors";
-import {
-    CONFIG_NAMESPACE,
-    TIERS,
-    TIER_DEFAULTS,
-    crossFieldProblems,
-    settingsSchema,
-    type Settings,
-    type Tier,
-} from "./schema";
+import { TIER_DEFAULTS } from "./defaults";
+import { crossFieldProblems } from "./rules";
+import { CONFIG_NAMESPACE, TIERS, settingsSchema, type Settings, type Tier } from "./schema";
 
 /** Validated settings plus the values that come from outside the `llm-platform` namespace. */
 export interface PlatformSettings extends Settings {

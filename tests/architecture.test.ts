@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROD_MIN_REPLICAS } from "../catalog/standards";
-import { TIER_DEFAULTS } from "../environments/schema";
+import { TIER_DEFAULTS } from "../environments/defaults";
 import { PROJECT_DIR } from "./helpers";
 import { planOf, REFERENCE_STACKS } from "./plans";
 

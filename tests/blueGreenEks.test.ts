@@ -8,7 +8,7 @@ import {
     validateWorkload,
     type WorkloadSpec,
 } from "../components/k8s/inferenceWorkload";
-import { TIER_DEFAULTS } from "../environments/schema";
+import { TIER_DEFAULTS } from "../environments/defaults";
 import { diffExports } from "../tools/reports/diff";
 import { type RunResult } from "../tools/engine/run";
 import { displayType, type ExportedResource } from "../tools/engine/stackExport";

@@ -4,7 +4,7 @@ import { settingsSchema } from "../environments/schema";
 const TOP_LEVEL_KEYS = Object.keys(settingsSchema.shape).join(", ");
 const SERVING_KEYS = Object.keys(settingsSchema.shape.serving.shape).join(", ");
 import { ConfigError, resolveSettings, withTierDefaults, closest, configKey } from "../environments/loader";
-import { TIER_DEFAULTS } from "../environments/schema";
+import { TIER_DEFAULTS } from "../environments/defaults";
 import { goodRawConfig } from "./helpers";
 import { withheldSecret } from "../environments/configErrors";
 

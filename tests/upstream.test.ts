@@ -10,7 +10,7 @@ import { poolCapacity } from "../catalog/gpu";
 import { poolLabels } from "../components/aws/gpuNodePool";
 import { DEVICE_PLUGIN_CHART_VERSION, devicePluginValues } from "../components/k8s/nvidiaDevicePlugin";
 import { LIVENESS_PATH, READINESS_PATH, VLLM_ROUTES, VLLM_VERSION } from "../components/vllm";
-import { TIER_DEFAULTS } from "../environments/schema";
+import { TIER_DEFAULTS } from "../environments/defaults";
 import type { ExportedResource } from "../tools/engine/stackExport";
 import { chartDefaults, helmCoalesce, renderedScheduling, schedulingProblems } from "./helm";
 import { PROJECT_DIR } from "./helpers";

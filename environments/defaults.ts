@@ -1,0 +1,200 @@
+/**
+ * The tier defaults: what a stack gets for a key it does not set, per tier. Where the tiers agree
+ * a value is written once (the shared blocks below); the tier tables hold only what differs.
+ */
+import { REFERENCE_SLO } from "../catalog/standards";
+import { DEFAULT_CANARY } from "../components/k8s/canary";
+import { LIVENESS_PATH, READINESS_PATH } from "../components/vllm";
+import type { GpuNodePoolSettings, Settings, Tier } from "./schema";
+
+/** What a stack gets for a key it does not set, per tier. `owner` and `costCenter` have none. */
+export interface TierDefaults {
+    tags: Record<string, string>;
+    protectStatefulResources: boolean;
+    network: Settings["network"];
+    cluster: Settings["cluster"];
+    devicePlugin: Settings["devicePlugin"];
+    modelBucket: Settings["modelBucket"];
+    registry: Settings["registry"];
+    image: Settings["image"];
+    serving: Settings["serving"];
+    ecs: Settings["ecs"];
+    monitoring: Settings["monitoring"];
+    /** Merged under every entry of `gpuNodePools`. */
+    gpuNodePool: Omit<GpuNodePoolSettings, "name" | "instanceTypes" | "desiredSize">;
+    gpuNodePools: Array<Pick<GpuNodePoolSettings, "name" | "instanceTypes">>;
+}
+
+const MONITORING_DEFAULTS: Omit<
+    Settings["monitoring"],
+    "retentionDays" | "storageGiB" | "replicas" | "prometheusResources"
+> = {
+    metricsPreset: "vllm",
+    slo: { ...REFERENCE_SLO },
+    alerting: {},
+    runbookBaseUrl: "https://github.com/llm-platform/llm-platform/blob/main/README.md",
+};
+
+const ECS_DEFAULTS: Omit<
+    Settings["ecs"],
+    | "instanceTypes"
+    | "cpuUnits"
+    | "memoryMiB"
+    | "bakeTimeMinutes"
+    | "logRetentionDays"
+    | "deletionProtection"
+    | "minTasks"
+    | "maxTasks"
+> = {
+    minInstances: 1,
+    maxInstances: 4,
+    requestsPerTarget: 50,
+    internal: true,
+    allowedCidrs: ["10.0.0.0/8"],
+    testListenerPort: 8443,
+    max5xxPerMinute: 5,
+    secrets: {},
+};
+
+/** Serving settings both tiers share (the reference deployment's probes, port and canary figures). */
+const SERVING_DEFAULTS: Omit<Settings["serving"], "scaleDownInactive" | "replicas" | "maxReplicas" | "resources"> = {
+    platform: "eks",
+    strategy: "blue-green",
+    activeColor: "blue",
+    blue: { modelVersion: "v1" },
+    green: { modelVersion: "v1" },
+    gpus: 1,
+    containerPort: 8000,
+    healthPath: LIVENESS_PATH,
+    readyPath: READINESS_PATH,
+    startupTimeoutSeconds: 600,
+    targetCpuUtilization: 70,
+    ingressNamespaces: ["ingress-nginx"],
+    ingressCidrs: [],
+    prometheusNamespace: "monitoring",
+    canary: { ...DEFAULT_CANARY },
+    smokeTest: { path: READINESS_PATH, expectedStatus: 200, latencyBudgetMs: 500, attempts: 5 },
+};
+
+export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
+    staging: {
+        tags: {},
+        protectStatefulResources: false,
+        network: {
+            cidrBlock: "10.0.0.0/16",
+            availabilityZoneCount: 2,
+            natGateways: "single",
+            flowLogRetentionDays: 30,
+        },
+        cluster: {
+            kubernetesVersion: "1.33",
+            publicAccessCidrs: [],
+            privateAccessCidrs: [],
+            adminRoleArns: [],
+            systemNodes: { instanceTypes: ["m6i.large"], minSize: 1, maxSize: 3 },
+        },
+        devicePlugin: {},
+        modelBucket: {
+            noncurrentVersionExpirationDays: 30,
+            abortIncompleteMultipartUploadDays: 7,
+            accessLogRetentionDays: 90,
+            forceDestroy: false,
+        },
+        registry: { untaggedExpireDays: 1, keepTaggedImages: 10, forceDelete: true },
+        image: { platform: "linux/amd64", buildOnPreview: false },
+        serving: {
+            ...SERVING_DEFAULTS,
+            scaleDownInactive: true,
+            replicas: 1,
+            maxReplicas: 2,
+            // g5.xlarge / g6.xlarge: 4 vCPU and 16 GiB per node.
+            resources: { cpuRequest: "2", cpuLimit: "4", memoryRequest: "10Gi", memoryLimit: "14Gi" },
+        },
+        monitoring: {
+            ...MONITORING_DEFAULTS,
+            retentionDays: 7,
+            storageGiB: 50,
+            replicas: 1,
+            prometheusResources: { cpuRequest: "500m", memoryRequest: "2Gi", memoryLimit: "4Gi" },
+        },
+        ecs: {
+            ...ECS_DEFAULTS,
+            instanceTypes: ["g5.xlarge"],
+            cpuUnits: 2048,
+            memoryMiB: 12288,
+            minTasks: 1,
+            maxTasks: 2,
+            bakeTimeMinutes: 5,
+            logRetentionDays: 30,
+            deletionProtection: false,
+        },
+        gpuNodePool: {
+            capacityType: "SPOT",
+            minSize: 0,
+            maxSize: 2,
+            diskSizeGiB: 200,
+            amiType: "AL2023_x86_64_NVIDIA",
+        },
+        gpuNodePools: [{ name: "inference", instanceTypes: ["g5.xlarge", "g6.xlarge"] }],
+    },
+    prod: {
+        tags: {},
+        protectStatefulResources: true,
+        network: {
+            cidrBlock: "10.0.0.0/16",
+            availabilityZoneCount: 3,
+            natGateways: "perAz",
+            flowLogRetentionDays: 365,
+        },
+        cluster: {
+            kubernetesVersion: "1.33",
+            publicAccessCidrs: [],
+            privateAccessCidrs: [],
+            adminRoleArns: [],
+            systemNodes: { instanceTypes: ["m6i.large"], minSize: 2, maxSize: 4 },
+        },
+        devicePlugin: {},
+        modelBucket: {
+            noncurrentVersionExpirationDays: 90,
+            abortIncompleteMultipartUploadDays: 7,
+            accessLogRetentionDays: 365,
+            forceDestroy: false,
+        },
+        registry: { untaggedExpireDays: 1, keepTaggedImages: 30, forceDelete: false },
+        image: { platform: "linux/amd64", buildOnPreview: false },
+        serving: {
+            ...SERVING_DEFAULTS,
+            scaleDownInactive: false,
+            replicas: 3,
+            maxReplicas: 6,
+            resources: { cpuRequest: "4", cpuLimit: "8", memoryRequest: "16Gi", memoryLimit: "24Gi" },
+        },
+        monitoring: {
+            ...MONITORING_DEFAULTS,
+            retentionDays: 30,
+            storageGiB: 200,
+            replicas: 2,
+            prometheusResources: { cpuRequest: "1", memoryRequest: "4Gi", memoryLimit: "12Gi" },
+        },
+        ecs: {
+            ...ECS_DEFAULTS,
+            instanceTypes: ["g5.2xlarge"],
+            cpuUnits: 4096,
+            memoryMiB: 24576,
+            minTasks: 2,
+            maxTasks: 6,
+            bakeTimeMinutes: 15,
+            logRetentionDays: 90,
+            deletionProtection: true,
+        },
+        gpuNodePool: {
+            capacityType: "ON_DEMAND",
+            minSize: 1,
+            // The capacity check's figure: 6 active pods at maxReplicas and 3 warm, one per g5.2xlarge.
+            maxSize: 9,
+            diskSizeGiB: 200,
+            amiType: "AL2023_x86_64_NVIDIA",
+        },
+        gpuNodePools: [{ name: "inference", instanceTypes: ["g5.2xlarge"] }],
+    },
+};
