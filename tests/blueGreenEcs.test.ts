@@ -3,7 +3,9 @@ import { buildEcsDashboard, capacityAlarms, topicKeyPolicy } from "../components
 import {
     BlueGreenEcsService,
     ECS_GPU_AMI_PARAMETER,
+    ECS_SERVICE_DEFAULTS,
     validateBlueGreenEcsServiceArgs,
+    withEcsServiceDefaults,
 } from "../components/aws/blueGreenEcsService";
 import {
     albLogBucketPolicy,
@@ -40,6 +42,25 @@ function containerSpec() {
         modelSyncImage: "public.ecr.aws/aws-cli/aws-cli:2.22.35",
     };
 }
+
+describe("BlueGreenEcsService defaults", () => {
+    it("apply once, from one table: an argument left out or set to undefined takes its default", () => {
+        const required = {
+            vpcId: "v",
+            loadBalancerSubnetIds: [],
+            instanceSubnetIds: [],
+            image: DIGEST,
+            modelBucketName: "b",
+            modelReadPolicyArn: "p",
+        };
+        const resolved = withEcsServiceDefaults({ ...required, minTasks: undefined, maxTasks: 6 });
+        assert.deepEqual(resolved, { ...ECS_SERVICE_DEFAULTS, ...required, maxTasks: 6 });
+        assert.deepEqual(
+            [resolved.minTasks, resolved.memoryMiB, resolved.bakeTimeMinutes, resolved.amiParameter],
+            [2, 24576, 10, ECS_GPU_AMI_PARAMETER],
+        );
+    });
+});
 
 describe("ECS task definition builders", () => {
     const [sync, server] = buildContainerDefinitions(containerSpec());

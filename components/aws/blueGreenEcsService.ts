@@ -81,45 +81,86 @@ export interface BlueGreenEcsServiceArgs {
     tags?: Record<string, string>;
 }
 
-export function validateBlueGreenEcsServiceArgs(args: BlueGreenEcsServiceArgs): string[] {
+/**
+ * Every optional argument's default, in one place; {@link withEcsServiceDefaults} applies them once
+ * and the component and its validation read the result. (`max5xxPerMinute` and `p95LatencyMs`
+ * default in {@link EcsMonitoring}, which owns the alarms.)
+ */
+export const ECS_SERVICE_DEFAULTS = {
+    modelVersion: "v1",
+    instanceTypes: ["g5.2xlarge"],
+    minInstances: 1,
+    maxInstances: 4,
+    minTasks: 2,
+    maxTasks: 4,
+    requestsPerTarget: 50,
+    gpus: 1,
+    cpuUnits: 4096,
+    memoryMiB: 24576,
+    containerPort: 8000,
+    healthPath: LIVENESS_PATH,
+    readyPath: READINESS_PATH,
+    secrets: {},
+    internal: true,
+    allowedCidrs: ["10.0.0.0/8"],
+    testListenerPort: 8443,
+    bakeTimeMinutes: 10,
+    logRetentionDays: 30,
+    deletionProtection: true,
+    protect: true,
+    modelSyncImage: "public.ecr.aws/aws-cli/aws-cli:2.22.35",
+    amiParameter: ECS_GPU_AMI_PARAMETER,
+    tags: {},
+} satisfies Partial<BlueGreenEcsServiceArgs>;
+
+type Defaulted = keyof typeof ECS_SERVICE_DEFAULTS;
+
+/** The arguments with every default applied (an argument set to `undefined` takes its default). */
+export type ResolvedEcsServiceArgs = Omit<BlueGreenEcsServiceArgs, Defaulted> & {
+    [K in Defaulted]-?: NonNullable<BlueGreenEcsServiceArgs[K]>;
+};
+
+export function withEcsServiceDefaults(args: BlueGreenEcsServiceArgs): ResolvedEcsServiceArgs {
+    const given = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined && v !== null));
+    return { ...ECS_SERVICE_DEFAULTS, ...given } as ResolvedEcsServiceArgs;
+}
+
+export function validateBlueGreenEcsServiceArgs(given: BlueGreenEcsServiceArgs): string[] {
+    const args = withEcsServiceDefaults(given);
     const problems = validateEcsContainer({
-        modelVersion: args.modelVersion ?? "v1",
-        gpus: args.gpus ?? 1,
-        cpuUnits: args.cpuUnits ?? 4096,
-        memoryMiB: args.memoryMiB ?? 24576,
-        containerPort: args.containerPort ?? 8000,
-        healthPath: args.healthPath ?? LIVENESS_PATH,
+        modelVersion: args.modelVersion,
+        gpus: args.gpus,
+        cpuUnits: args.cpuUnits,
+        memoryMiB: args.memoryMiB,
+        containerPort: args.containerPort,
+        healthPath: args.healthPath,
         runAsUser: 10001,
         logLevel: "INFO",
-        secrets: args.secrets ?? {},
-        modelSyncImage: "",
+        secrets: args.secrets,
+        modelSyncImage: args.modelSyncImage,
     });
-    const types = args.instanceTypes ?? ["g5.2xlarge"];
+    const types = args.instanceTypes;
     for (const t of types)
         if (!GPU_INSTANCE_TYPES.has(t))
             problems.push(
                 `instanceTypes: ${JSON.stringify(t)} is not a supported NVIDIA GPU instance type (Fargate has no GPUs)`,
             );
     const smallest = Math.min(...types.map((t) => GPU_INSTANCE_TYPES.get(t)?.memoryGiB ?? Infinity));
-    if ((args.memoryMiB ?? 24576) > (smallest - 1.5) * 1024)
+    if (args.memoryMiB > (smallest - 1.5) * 1024)
         problems.push(
-            `memoryMiB: ${args.memoryMiB ?? 24576} MiB does not fit an instance with ${smallest} GiB after the agent's reserve`,
+            `memoryMiB: ${args.memoryMiB} MiB does not fit an instance with ${smallest} GiB after the agent's reserve`,
         );
-    const [minT, maxT] = [args.minTasks ?? 2, args.maxTasks ?? 4];
+    const [minT, maxT] = [args.minTasks, args.maxTasks];
     if (!Number.isInteger(minT) || minT < 1 || maxT < minT)
         problems.push(`maxTasks: expected an integer >= minTasks (${minT}), received ${maxT}`);
-    if ((args.maxInstances ?? 4) < (args.minInstances ?? 1))
+    if (args.maxInstances < args.minInstances)
         problems.push(
-            `maxInstances: expected an integer >= minInstances (${args.minInstances ?? 1}), received ${args.maxInstances}`,
+            `maxInstances: expected an integer >= minInstances (${args.minInstances}), received ${args.maxInstances}`,
         );
-    const days = args.logRetentionDays ?? 30;
+    const days = args.logRetentionDays;
     if (!CLOUDWATCH_RETENTION_DAYS.includes(days))
         problems.push(`logRetentionDays: expected a CloudWatch retention period, received ${days}`);
-    if (
-        (args.allowedCidrs ?? []).includes("0.0.0.0/0") &&
-        (args.internal ?? true) === false &&
-        args.certificateArn === undefined
-    ) {
+    if (args.allowedCidrs.includes("0.0.0.0/0") && args.internal === false && args.certificateArn === undefined) {
         problems.push(
             "certificateArn: an internet-facing load balancer open to 0.0.0.0/0 must serve HTTPS; set a certificate",
         );
@@ -149,14 +190,14 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
     public readonly alertTopicArn: pulumi.Output<string>;
     public readonly dashboardName: pulumi.Output<string>;
 
-    constructor(name: string, args: BlueGreenEcsServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    constructor(name: string, given: BlueGreenEcsServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:aws:BlueGreenEcsService", name, {}, opts);
-        const problems = validateBlueGreenEcsServiceArgs(args);
-        assertValid(this, "BlueGreenEcsService", name, problems);
-        const tags = args.tags ?? {};
-        const protect = args.protect ?? true;
+        assertValid(this, "BlueGreenEcsService", name, validateBlueGreenEcsServiceArgs(given));
+        const args = withEcsServiceDefaults(given);
+        const tags = args.tags;
+        const protect = args.protect;
         const child = { parent: this };
-        const port = args.containerPort ?? 8000;
+        const port = args.containerPort;
         const region = aws.getRegionOutput({}, child).region;
         const accountId = aws.getCallerIdentityOutput({}, child).accountId;
 
@@ -191,13 +232,13 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
                 description: `${name} load balancer`,
                 ingress: [
                     args.certificateArn ? 443 : 80,
-                    args.testListenerPort ?? 8443,
+                    args.testListenerPort,
                     ...(args.certificateArn ? [80] : []),
                 ].map((p) => ({
                     protocol: "tcp",
                     fromPort: p,
                     toPort: p,
-                    cidrBlocks: args.allowedCidrs ?? ["10.0.0.0/8"],
+                    cidrBlocks: args.allowedCidrs,
                 })),
                 egress: [{ protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: ["0.0.0.0/0"] }],
                 tags,
@@ -215,7 +256,7 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
             },
             child,
         );
-        const ami = aws.ssm.getParameterOutput({ name: args.amiParameter ?? ECS_GPU_AMI_PARAMETER }, child).value;
+        const ami = aws.ssm.getParameterOutput({ name: args.amiParameter }, child).value;
         const template = new aws.ec2.LaunchTemplate(
             `${name}-launch-template`,
             {
@@ -240,12 +281,12 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
             `${name}-instances`,
             {
                 vpcZoneIdentifiers: args.instanceSubnetIds,
-                minSize: args.minInstances ?? 1,
-                maxSize: args.maxInstances ?? 4,
+                minSize: args.minInstances,
+                maxSize: args.maxInstances,
                 mixedInstancesPolicy: {
                     launchTemplate: {
                         launchTemplateSpecification: { launchTemplateId: template.id, version: "$Latest" },
-                        overrides: (args.instanceTypes ?? ["g5.2xlarge"]).map((instanceType) => ({ instanceType })),
+                        overrides: args.instanceTypes.map((instanceType) => ({ instanceType })),
                     },
                 },
                 protectFromScaleIn: true,
@@ -289,7 +330,7 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
         // Task: roles, logs, definition.
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-logs`,
-            { retentionInDays: args.logRetentionDays ?? 30, tags },
+            { retentionInDays: args.logRetentionDays, tags },
             child,
         );
         const executionRole = new aws.iam.Role(
@@ -305,7 +346,7 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
             },
             child,
         );
-        const secretArns = Object.values(args.secrets ?? {});
+        const secretArns = Object.values(args.secrets);
         if (secretArns.length > 0)
             new aws.iam.RolePolicy(
                 `${name}-execution-secrets`,
@@ -337,19 +378,19 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
                         JSON.stringify(
                             buildContainerDefinitions({
                                 image,
-                                modelVersion: args.modelVersion ?? "v1",
+                                modelVersion: args.modelVersion,
                                 modelSource: `s3://${bucket}/models`,
-                                gpus: args.gpus ?? 1,
-                                cpuUnits: args.cpuUnits ?? 4096,
-                                memoryMiB: args.memoryMiB ?? 24576,
+                                gpus: args.gpus,
+                                cpuUnits: args.cpuUnits,
+                                memoryMiB: args.memoryMiB,
                                 containerPort: port,
-                                healthPath: args.healthPath ?? LIVENESS_PATH,
+                                healthPath: args.healthPath,
                                 runAsUser: 10001,
                                 logLevel: "INFO",
                                 logGroupName: group,
                                 region: r,
-                                secrets: args.secrets ?? {},
-                                modelSyncImage: args.modelSyncImage ?? "public.ecr.aws/aws-cli/aws-cli:2.22.35",
+                                secrets: args.secrets,
+                                modelSyncImage: args.modelSyncImage,
                             }),
                         ),
                     ),
@@ -371,7 +412,7 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
                     pulumi
                         .all([bucketArn, elbAccount, accountId])
                         .apply(([b, e, a]) => albLogBucketPolicy(b, e, a, "alb")),
-                rules: logLifecycleRules(args.logRetentionDays ?? 30),
+                rules: logLifecycleRules(args.logRetentionDays),
             },
             { protect, retainOnDelete: protect },
         );
@@ -379,11 +420,11 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
             `${name}-alb`,
             {
                 loadBalancerType: "application",
-                internal: args.internal ?? true,
+                internal: args.internal,
                 subnets: args.loadBalancerSubnetIds,
                 securityGroups: [albSg.id],
                 dropInvalidHeaderFields: true,
-                enableDeletionProtection: args.deletionProtection ?? true,
+                enableDeletionProtection: args.deletionProtection,
                 accessLogs: { bucket: logBucket.name, prefix: "alb", enabled: true },
                 tags,
             },
@@ -399,7 +440,7 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
                     targetType: "instance",
                     deregistrationDelay: 60,
                     healthCheck: {
-                        path: args.readyPath ?? READINESS_PATH,
+                        path: args.readyPath,
                         matcher: "200",
                         interval: 15,
                         timeout: 5,
@@ -432,7 +473,7 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
                 child,
             );
         const production = listener("production", https ? 443 : 80);
-        const test = listener("test", args.testListenerPort ?? 8443);
+        const test = listener("test", args.testListenerPort);
         if (https) {
             new aws.lb.Listener(
                 `${name}-http-redirect`,
@@ -527,12 +568,12 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
             {
                 cluster: cluster.arn,
                 taskDefinition: taskDefinition.arn,
-                desiredCount: args.minTasks ?? 2,
+                desiredCount: args.minTasks,
                 capacityProviderStrategies: [{ capacityProvider: capacityProvider.name, weight: 1, base: 0 }],
                 deploymentController: { type: "ECS" },
                 deploymentConfiguration: {
                     strategy: "BLUE_GREEN",
-                    bakeTimeInMinutes: String(args.bakeTimeMinutes ?? 10),
+                    bakeTimeInMinutes: String(args.bakeTimeMinutes),
                     lifecycleHooks:
                         args.smokeTestLambdaArn !== undefined && hookRole
                             ? [
@@ -587,8 +628,8 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
                 serviceNamespace: "ecs",
                 scalableDimension: "ecs:service:DesiredCount",
                 resourceId,
-                minCapacity: args.minTasks ?? 2,
-                maxCapacity: args.maxTasks ?? 4,
+                minCapacity: args.minTasks,
+                maxCapacity: args.maxTasks,
                 tags,
             },
             child,
@@ -601,7 +642,7 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
                 scalableDimension: scaling.scalableDimension,
                 resourceId: scaling.resourceId,
                 targetTrackingScalingPolicyConfiguration: {
-                    targetValue: args.requestsPerTarget ?? 50,
+                    targetValue: args.requestsPerTarget,
                     predefinedMetricSpecification: {
                         predefinedMetricType: "ALBRequestCountPerTarget",
                         resourceLabel: pulumi.interpolate`${alb.arnSuffix}/${blue.arnSuffix}`,
@@ -618,7 +659,7 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
         this.serviceName = service.name;
         this.loadBalancerDnsName = alb.dnsName;
         this.productionUrl = pulumi.interpolate`${scheme}://${alb.dnsName}`;
-        this.testUrl = pulumi.interpolate`${scheme}://${alb.dnsName}:${args.testListenerPort ?? 8443}`;
+        this.testUrl = pulumi.interpolate`${scheme}://${alb.dnsName}:${args.testListenerPort}`;
         this.alarmNames = monitoring.deploymentAlarmNames;
         this.alertTopicArn = monitoring.topicArn;
         this.dashboardName = monitoring.dashboardName;
