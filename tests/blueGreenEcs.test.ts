@@ -43,18 +43,20 @@ function containerSpec() {
     };
 }
 
+/** The arguments BlueGreenEcsService has no default for. */
+const REQUIRED_ECS_ARGS = {
+    vpcId: "v",
+    loadBalancerSubnetIds: [],
+    instanceSubnetIds: [],
+    image: DIGEST,
+    modelBucketName: "b",
+    modelReadPolicyArn: "p",
+};
+
 describe("BlueGreenEcsService defaults", () => {
     it("apply once, from one table: an argument left out or set to undefined takes its default", () => {
-        const required = {
-            vpcId: "v",
-            loadBalancerSubnetIds: [],
-            instanceSubnetIds: [],
-            image: DIGEST,
-            modelBucketName: "b",
-            modelReadPolicyArn: "p",
-        };
-        const resolved = withEcsServiceDefaults({ ...required, minTasks: undefined, maxTasks: 6 });
-        assert.deepEqual(resolved, { ...ECS_SERVICE_DEFAULTS, ...required, maxTasks: 6 });
+        const resolved = withEcsServiceDefaults({ ...REQUIRED_ECS_ARGS, minTasks: undefined, maxTasks: 6 });
+        assert.deepEqual(resolved, { ...ECS_SERVICE_DEFAULTS, ...REQUIRED_ECS_ARGS, maxTasks: 6 });
         assert.deepEqual(
             [resolved.minTasks, resolved.memoryMiB, resolved.bakeTimeMinutes, resolved.amiParameter],
             [2, 24576, 10, ECS_GPU_AMI_PARAMETER],
@@ -113,12 +115,7 @@ describe("ECS task definition builders", () => {
         );
         assert.deepEqual(
             validateBlueGreenEcsServiceArgs({
-                vpcId: "v",
-                loadBalancerSubnetIds: [],
-                instanceSubnetIds: [],
-                image: DIGEST,
-                modelBucketName: "b",
-                modelReadPolicyArn: "p",
+                ...REQUIRED_ECS_ARGS,
                 instanceTypes: ["m5.large", "g5.xlarge"],
                 memoryMiB: 24576,
                 minTasks: 3,
