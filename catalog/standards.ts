@@ -37,3 +37,29 @@ export const REFERENCE_SLO: SloSettings = {
     maxQueueLength: 50,
     tokenThroughputDropRatio: 0.5,
 };
+
+/** How a canary is analysed (Flagger), in the production standards' terms. */
+export interface CanaryAnalysis {
+    /** How often the analysis runs, e.g. "1m". */
+    interval: string;
+    /** Failed checks before rollback. */
+    threshold: number;
+    /** Highest share of traffic the canary gets before promotion, percent. */
+    maxWeight: number;
+    /** Traffic added per passing step, percent. */
+    stepWeight: number;
+    /** Lowest request success rate, percent. */
+    minSuccessRatePercent: number;
+    /** Highest p95 of the metric preset's latency (time to first token for vLLM), milliseconds. */
+    maxRequestDurationMs: number;
+}
+
+/** The reference figures: 1m interval, 5 failures, up to 50 % in steps of 10, ≥ 99 %, ≤ 500 ms. */
+export const DEFAULT_CANARY: CanaryAnalysis = {
+    interval: "1m",
+    threshold: 5,
+    maxWeight: 50,
+    stepWeight: 10,
+    minSuccessRatePercent: 99,
+    maxRequestDurationMs: 500,
+};

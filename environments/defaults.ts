@@ -2,9 +2,8 @@
  * The tier defaults: what a stack gets for a key it does not set, per tier. Where the tiers agree
  * a value is written once (the shared blocks below); the tier tables hold only what differs.
  */
-import { REFERENCE_SLO } from "../catalog/standards";
-import { DEFAULT_CANARY } from "../components/k8s/canary";
-import { LIVENESS_PATH, READINESS_PATH } from "../components/vllm";
+import { DEFAULT_CANARY, REFERENCE_SLO } from "../catalog/standards";
+import { LIVENESS_PATH, READINESS_PATH } from "../catalog/vllm";
 import type { GpuNodePoolSettings, Settings, Tier } from "./schema";
 
 /** What a stack gets for a key it does not set, per tier. `owner` and `costCenter` have none. */

@@ -5,7 +5,7 @@
 import { PROD_MIN_REPLICAS } from "../catalog/standards";
 import { GPU_INSTANCE_TYPES, poolCapacity } from "../catalog/gpu";
 import { podsPerNode, servingPods } from "../catalog/capacity";
-import { CLUSTER_AUTOSCALER_IMAGES } from "../components/k8s/clusterAutoscaler";
+import { CLUSTER_AUTOSCALER_IMAGES } from "../catalog/versions";
 import { TAG_CHARACTERS, TAG_CHARACTERS_HELP } from "./schema";
 
 const GPU_FAMILIES = [...new Set([...GPU_INSTANCE_TYPES.keys()].map((k) => k.split(".")[0]))].join(", ");

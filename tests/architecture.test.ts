@@ -51,6 +51,16 @@ describe("project layout", () => {
         );
     });
 
+    it("the settings (schema, defaults, rules, loader) import catalog/ only; the README renderer may read components/", () => {
+        assert.deepEqual(
+            offending(
+                (f) => top(f) === "environments" && f !== path.join("environments", "docs.ts"),
+                (t) => ["environments", "catalog"].includes(top(t)),
+            ),
+            [],
+        );
+    });
+
     it("the policy pack imports catalog/, never components/, environments/, stacks/ or tools/", () => {
         assert.deepEqual(
             offending(

@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import { poolCapacity } from "../catalog/gpu";
 import { GPU_TOLERATION } from "../catalog/gpu";
-import { DEFAULT_CANARY, validateCanary } from "../components/k8s/canary";
+import { DEFAULT_CANARY } from "../catalog/standards";
+import { validateCanary } from "../components/k8s/canary";
 import {
     buildPodSpec,
     validateRelease,

@@ -6,11 +6,11 @@
 import * as assert from "node:assert/strict";
 import {
     CLUSTER_AUTOSCALER_CHART_VERSION,
-    CLUSTER_AUTOSCALER_IMAGES,
     clusterAutoscalerPolicy,
     validateClusterAutoscalerArgs,
 } from "../components/k8s/clusterAutoscaler";
 import { asgTagResourceName } from "../components/aws/gpuNodePool";
+import { CLUSTER_AUTOSCALER_IMAGES } from "../catalog/versions";
 import type { ExportedResource } from "../tools/engine/stackExport";
 import { chartDefaults, helmCoalesce, renderedScheduling, schedulingProblems, type Node } from "./helm";
 import { planOf } from "./plans";

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { poolCapacity } from "../catalog/gpu";
 import { poolLabels } from "../components/aws/gpuNodePool";
 import { DEVICE_PLUGIN_CHART_VERSION, devicePluginValues } from "../components/k8s/nvidiaDevicePlugin";
-import { LIVENESS_PATH, READINESS_PATH, VLLM_ROUTES, VLLM_VERSION } from "../components/vllm";
+import { LIVENESS_PATH, READINESS_PATH, VLLM_ROUTES, VLLM_VERSION } from "../catalog/vllm";
 import { TIER_DEFAULTS } from "../environments/defaults";
 import type { ExportedResource } from "../tools/engine/stackExport";
 import { chartDefaults, helmCoalesce, renderedScheduling, schedulingProblems } from "./helm";

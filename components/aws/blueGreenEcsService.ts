@@ -8,7 +8,7 @@ import { GPU_INSTANCE_TYPES } from "../../catalog/gpu";
 import { nodeLaunchTemplateArgs, serviceTrustPolicy } from "./iam";
 import { CLOUDWATCH_RETENTION_DAYS } from "../../catalog/formats";
 import { assertValid } from "../validation";
-import { LIVENESS_PATH, READINESS_PATH } from "../vllm";
+import { LIVENESS_PATH, READINESS_PATH } from "../../catalog/vllm";
 
 /** The public SSM parameter of the ECS GPU-optimised AMI (Amazon Linux 2023). */
 export const ECS_GPU_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id";

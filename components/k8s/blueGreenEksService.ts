@@ -3,7 +3,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { irsaTrustPolicy } from "../aws/iam";
 import { VLLM_METRICS, type MetricNames } from "./alertRules";
-import { buildCanarySpec, buildMetricTemplates, DEFAULT_CANARY, validateCanary, type CanaryAnalysis } from "./canary";
+import { DEFAULT_CANARY, type CanaryAnalysis } from "../../catalog/standards";
+import { buildCanarySpec, buildMetricTemplates, validateCanary } from "./canary";
 import { FLAGGER_NAMESPACE, GATEWAY_NAMESPACE } from "./canaryDelivery";
 import {
     buildDeploymentSpec,
@@ -20,7 +21,7 @@ import {
     type WorkloadSpec,
 } from "./inferenceWorkload";
 import { assertValid } from "../validation";
-import { LIVENESS_PATH, READINESS_PATH } from "../vllm";
+import { LIVENESS_PATH, READINESS_PATH } from "../../catalog/vllm";
 
 export interface ColorRelease {
     /** Image by digest (checked here when known at construction, e.g. from config). */

@@ -4,32 +4,8 @@
  * ≥ 99 %, p95 latency ≤ 500 ms — time to first token for vLLM), and rolls back after `threshold`
  * failures. What it runs on (Flagger, Envoy Gateway, the load tester) is `CanaryDelivery`.
  */
+import { DEFAULT_CANARY, type CanaryAnalysis } from "../../catalog/standards";
 import type { MetricNames } from "./alertRules";
-
-export interface CanaryAnalysis {
-    /** How often the analysis runs, e.g. "1m". */
-    interval: string;
-    /** Failed checks before rollback. */
-    threshold: number;
-    /** Highest share of traffic the canary gets before promotion, percent. */
-    maxWeight: number;
-    /** Traffic added per passing step, percent. */
-    stepWeight: number;
-    /** Lowest request success rate, percent. */
-    minSuccessRatePercent: number;
-    /** Highest p95 of the metric preset's latency (time to first token for vLLM), milliseconds. */
-    maxRequestDurationMs: number;
-}
-
-/** The reference figures: 1m interval, 5 failures, up to 50 % in steps of 10, ≥ 99 %, ≤ 500 ms. */
-export const DEFAULT_CANARY: CanaryAnalysis = {
-    interval: "1m",
-    threshold: 5,
-    maxWeight: 50,
-    stepWeight: 10,
-    minSuccessRatePercent: 99,
-    maxRequestDurationMs: 500,
-};
 
 /** Problems with canary settings, naming the setting. */
 export function validateCanary(analysis: CanaryAnalysis): string[] {

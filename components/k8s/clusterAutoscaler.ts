@@ -10,23 +10,13 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { CLUSTER_AUTOSCALER_IMAGES } from "../../catalog/versions";
 import { irsaTrustPolicy } from "../aws/iam";
 import { assertValid } from "../validation";
 
 /** The chart (kubernetes/autoscaler, `charts/cluster-autoscaler`); its appVersion is 1.33.0. */
 export const CLUSTER_AUTOSCALER_CHART_VERSION = "9.51.0";
 export const CLUSTER_AUTOSCALER_REPO = "https://kubernetes.github.io/autoscaler";
-
-/**
- * The image per Kubernetes minor version: cluster-autoscaler's minor must match the cluster's
- * (the newest patch of each release line at the tags `cluster-autoscaler-1.3x.y`).
- */
-export const CLUSTER_AUTOSCALER_IMAGES: Readonly<Record<string, string>> = {
-    "1.30": "v1.30.7",
-    "1.31": "v1.31.5",
-    "1.32": "v1.32.7",
-    "1.33": "v1.33.6",
-};
 
 /** Where it runs and as whom; the IRSA trust policy names exactly this service account. */
 export const CLUSTER_AUTOSCALER_NAMESPACE = "kube-system";

@@ -1,0 +1,15 @@
+/**
+ * Versions the platform pins that settings are checked against (a Kubernetes version the
+ * cluster-autoscaler has no release line for is refused before anything is created).
+ */
+
+/**
+ * The image per Kubernetes minor version: cluster-autoscaler's minor must match the cluster's
+ * (the newest patch of each release line at the tags `cluster-autoscaler-1.3x.y`).
+ */
+export const CLUSTER_AUTOSCALER_IMAGES: Readonly<Record<string, string>> = {
+    "1.30": "v1.30.7",
+    "1.31": "v1.31.5",
+    "1.32": "v1.32.7",
+    "1.33": "v1.33.6",
+};
