@@ -208,7 +208,12 @@ export class GpuNodePool extends pulumi.ComponentResource {
         // k8s.io/cluster-autoscaler/<cluster>`), and what a node will look like while the group is at 0.
         const asgName = nodeGroup.resources.apply((r) => {
             const asg = r?.[0]?.autoscalingGroups?.[0]?.name;
-            if (!asg) throw new Error(`node group ${name} reports no Auto Scaling group`);
+            if (!asg)
+                throw new pulumi.ResourceError(
+                    `GpuNodePool "${name}": node group reports no Auto Scaling group, so cluster-autoscaler cannot be told about it`,
+                    this,
+                    /* hideStack */ true,
+                );
             return asg;
         });
         const tagAsg = (resourceName: string, key: pulumi.Input<string>, value: string): void => {
