@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { diff } from "../tools/cli/diff";
 import { plan } from "../tools/cli/plan";
-import { UsageError } from "../tools/engine/project";
+import { UsageError } from "../tools/errors";
 
 import { parseStackExport, type StackExport } from "../tools/engine/stackExport";
 import { knownStacks, PROJECT_DIR, runCli, scratchProject } from "./helpers";

@@ -10,7 +10,8 @@ import {
     renderPolicyDocument,
     type CloudContext,
 } from "../tools/engine/mocks";
-import { readProject, readStackConfig, UsageError } from "../tools/engine/project";
+import { readProject, readStackConfig } from "../tools/engine/project";
+import { UsageError } from "../tools/errors";
 import { annotateSecrets, goDurationSeconds } from "../tools/engine/monitor";
 import { ProgramError, runProgram, runStack, type RunResult } from "../tools/engine/run";
 import { diffExports, renderDiffMarkdown, STATEFUL_TYPES } from "../tools/reports/diff";

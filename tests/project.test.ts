@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { load as parseYaml } from "js-yaml";
-import { configKeyDocs, renderAlertTable, renderConfigTable } from "../environments/docs";
+import { configKeyDocs, renderAlertTable, renderConfigTable } from "../tools/cli/readmeTables";
 import { TIER_DEFAULTS } from "../environments/defaults";
 import { settingsSchema } from "../environments/schema";
 import { POLICIES } from "../policies/pack";

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { AddressInfo } from "node:net";
 import { parsePromoteArgs } from "../tools/cli/promote";
-import { UsageError } from "../tools/engine/project";
+import { UsageError } from "../tools/errors";
 import {
     HttpProber,
     lockFileFor,

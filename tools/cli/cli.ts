@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { PLAN_MODES, type PlanMode } from "../engine/monitor";
-import { UsageError } from "../engine/project";
+import { UsageError } from "../errors";
 import { ProgramError } from "../engine/run";
 import { parseStackExport, type StackExport } from "../engine/stackExport";
 

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { POLICIES } from "../../policies/pack";
-import { renderAlertTable, renderConfigTable, renderPolicyTable } from "../../environments/docs";
+import { renderAlertTable, renderConfigTable, renderPolicyTable } from "./readmeTables";
 import { renderMermaid } from "../reports/mermaid";
 import { displayType, type ExportedResource, type StackExport } from "../engine/stackExport";
 import { runStack, type RunResult } from "../engine/run";

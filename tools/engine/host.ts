@@ -14,7 +14,8 @@
 import { spawn } from "node:child_process";
 import * as os from "node:os";
 import type { ProjectFile } from "./project";
-import { programLocation, UsageError } from "./project";
+import { UsageError } from "../errors";
+import { programLocation } from "./project";
 
 /** The organization the CLI passes for a self-managed backend. */
 export const ORGANIZATION = "organization";

@@ -11,14 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { load as parseYaml } from "js-yaml";
 import { withheldSecret } from "../../environments/configErrors";
-
-/** Bad project or stack files, CLI arguments or configuration: the commands exit 2. */
-export class UsageError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "UsageError";
-    }
-}
+import { UsageError } from "../errors";
 
 /** A config declaration of Pulumi.yaml (after the CLI's shorthand rewrite). */
 export interface ConfigDeclaration {

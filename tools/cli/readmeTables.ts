@@ -3,10 +3,10 @@
  * README's table cannot drift from the code (a test compares them).
  */
 import type { z } from "zod";
-import { REFERENCE_SLO } from "../catalog/standards";
-import { alertCatalogue, buildRuleGroups, METRIC_PRESETS } from "../components/k8s/alertRules";
-import { TIER_DEFAULTS } from "./defaults";
-import { CONFIG_NAMESPACE, TIERS, gpuNodePoolSchema, settingsSchema, type Tier } from "./schema";
+import { REFERENCE_SLO } from "../../catalog/standards";
+import { alertCatalogue, buildRuleGroups, METRIC_PRESETS } from "../../components/k8s/alertRules";
+import { TIER_DEFAULTS } from "../../environments/defaults";
+import { CONFIG_NAMESPACE, TIERS, gpuNodePoolSchema, settingsSchema, type Tier } from "../../environments/schema";
 
 export interface ConfigKeyDoc {
     /** `llm-platform:modelBucket.forceDestroy`, `llm-platform:gpuNodePools[].minSize`. */
