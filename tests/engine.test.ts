@@ -23,6 +23,7 @@ import {
     type ExportedResource,
 } from "../tools/engine/stackExport";
 import { withheldSecret } from "../environments/configErrors";
+import { renderAlertmanagerConfig } from "../components/k8s/alertmanagerConfig";
 import { find, knownStacks, PROJECT_DIR, scratchProject } from "./helpers";
 import { planOf, sharedRunner, stagingWithEscAndSecret } from "./plans";
 
@@ -179,7 +180,18 @@ describe("offline engine: runStack", () => {
     it("plans a secure value whose format cannot be known offline (an SNS topic ARN) by its type alone", async () => {
         const result = await sharedRunner({ projectDir: stagingWithEscAndSecret(), stack: "staging", mode: "update" });
         const secret = find(result.export, "kubernetes:core/v1:Secret", "monitoring-alertmanager-config");
-        assert.match((secret.inputs?.stringData as Record<string, string>).fingerprint, /^sha256:[0-9a-f]{64}$/);
+        // The fingerprint is of the configuration built around both markers: the SNS topic passed
+        // the check and reached its receiver, as the webhook did.
+        const expected = renderAlertmanagerConfig({
+            slackWebhookUrl: withheldSecret("v1:webhook-a=="),
+            snsTopicArn: withheldSecret("v1:topic=="),
+            region: "us-east-1",
+        });
+        assert.match(expected, /topic_arn: '?\[secret [0-9a-f]{16}\]/);
+        assert.equal(
+            (secret.inputs?.stringData as Record<string, string>).fingerprint,
+            secretFingerprint({ "alertmanager.yaml": expected }),
+        );
     });
 
     it("shows a change of secure values, and only that, as a secret changed", async () => {

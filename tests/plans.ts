@@ -113,27 +113,26 @@ export function sharedRunner(options: RunOptions): Promise<RunResult> {
     return plan;
 }
 
-const scratchStaging = new Map<string, string>();
+let scratchStaging: string | undefined;
 
 /**
  * A copy of the project whose staging stack file also imports an ESC environment and sets secure
- * values: a provider key, and Alertmanager's Slack webhook (ciphertext `webhookCiphertext`) and SNS
- * topic (which has a format rule) set with `pulumi config set --secret --path`. What the engine
- * must warn about and keep secret. Made once per run and ciphertext.
+ * values: a provider key, and Alertmanager's Slack webhook and SNS topic (which has a format rule)
+ * set with `pulumi config set --secret --path`. What the engine must warn about and keep secret.
+ * Made once per run.
  */
-export function stagingWithEscAndSecret(webhookCiphertext = "v1:webhook-a=="): string {
-    let dir = scratchStaging.get(webhookCiphertext);
-    if (dir === undefined) {
-        dir = scratchProject();
+export function stagingWithEscAndSecret(): string {
+    if (scratchStaging === undefined) {
+        scratchStaging = scratchProject();
         fs.appendFileSync(
-            path.join(dir, "Pulumi.staging.yaml"),
+            path.join(scratchStaging, "Pulumi.staging.yaml"),
             [
                 "  aws:secretKey:",
                 "    secure: v1:abcdef==",
                 "  llm-platform:monitoring:",
                 "    alerting:",
                 "      slackWebhookUrl:",
-                `        secure: ${webhookCiphertext}`,
+                "        secure: v1:webhook-a==",
                 "      snsTopicArn:",
                 "        secure: v1:topic==",
                 "environment:",
@@ -141,9 +140,8 @@ export function stagingWithEscAndSecret(webhookCiphertext = "v1:webhook-a=="): s
                 "",
             ].join("\n"),
         );
-        scratchStaging.set(webhookCiphertext, dir);
     }
-    return dir;
+    return scratchStaging;
 }
 
 /** A prebuilt image by digest, as `llm-platform:image.reference` takes it. */
