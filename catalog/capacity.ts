@@ -3,7 +3,7 @@
  * arithmetic behind the stacks' config-time capacity check (a Pending pod that no node group can
  * ever hold is caught before `pulumi up`, not after an hour of Pending).
  */
-import { allocatable, parseCpu, parseMemoryGiB, type PoolCapacity } from "./gpu";
+import { allocatable, parseCpu, parseMemoryGiB, poolCapacity, type PoolCapacity } from "./gpu";
 
 export interface PodRequest {
     gpus: number;
@@ -65,5 +65,26 @@ export function servingPods(s: ServingShape): { configured: number; peak: number
         explain: s.scaleDownInactive
             ? `the active colour at ${s.replicas} to ${s.maxReplicas}, the inactive one scaled to zero`
             : `the active colour at ${s.replicas} to ${s.maxReplicas} and the inactive one warm at ${s.replicas}`,
+    };
+}
+
+/**
+ * Instances an ECS blue/green deployment needs at `maxTasks`: ECS starts the whole new colour
+ * beside the old one (deploymentMaximumPercent 200) before it shifts traffic, so at the ceiling
+ * both colours run `maxTasks` tasks at once. A task takes `gpus` whole GPUs of one instance (ECS
+ * does not share a GPU between tasks). `undefined` when a task fits no instance of the types.
+ */
+export function ecsDeploymentInstances(
+    instanceTypes: readonly string[],
+    gpus: number,
+    maxTasks: number,
+): { needed: number; tasksPerInstance: number; explain: string } | undefined {
+    const tasksPerInstance = Math.floor(poolCapacity(instanceTypes).gpusPerNode / gpus);
+    if (tasksPerInstance < 1) return undefined;
+    const needed = Math.ceil((2 * maxTasks) / tasksPerInstance);
+    return {
+        needed,
+        tasksPerInstance,
+        explain: `both colours at maxTasks (2 × ${maxTasks} tasks), ${tasksPerInstance} task(s) of ${gpus} GPU(s) per instance`,
     };
 }

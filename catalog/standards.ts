@@ -63,3 +63,12 @@ export const DEFAULT_CANARY: CanaryAnalysis = {
     minSuccessRatePercent: 99,
     maxRequestDurationMs: 500,
 };
+
+/**
+ * Minutes ECS keeps the old colour after shifting production traffic, ready for an instant
+ * rollback: the component's default and the prod tier's (staging bakes shorter).
+ */
+export const PROD_BAKE_TIME_MINUTES = 15;
+
+/** Target 5xx responses per minute at which an ECS deployment rolls back (the default, both tiers). */
+export const ROLLBACK_MAX_5XX_PER_MINUTE = 5;

@@ -2,7 +2,13 @@
  * The tier defaults: what a stack gets for a key it does not set, per tier. Where the tiers agree
  * a value is written once (the shared blocks below); the tier tables hold only what differs.
  */
-import { DEFAULT_CANARY, REFERENCE_SLO } from "../catalog/standards";
+import {
+    DEFAULT_CANARY,
+    PROD_BAKE_TIME_MINUTES,
+    PROD_MIN_REPLICAS,
+    REFERENCE_SLO,
+    ROLLBACK_MAX_5XX_PER_MINUTE,
+} from "../catalog/standards";
 import { LIVENESS_PATH, READINESS_PATH } from "../catalog/vllm";
 import type { GpuNodePoolSettings, Settings, Tier } from "./schema";
 
@@ -44,14 +50,14 @@ const ECS_DEFAULTS: Omit<
     | "deletionProtection"
     | "minTasks"
     | "maxTasks"
+    | "maxInstances"
 > = {
     minInstances: 1,
-    maxInstances: 4,
     requestsPerTarget: 50,
     internal: true,
     allowedCidrs: ["10.0.0.0/8"],
     testListenerPort: 8443,
-    max5xxPerMinute: 5,
+    max5xxPerMinute: ROLLBACK_MAX_5XX_PER_MINUTE,
     secrets: {},
 };
 
@@ -123,6 +129,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
             memoryMiB: 12288,
             minTasks: 1,
             maxTasks: 2,
+            maxInstances: 4,
             bakeTimeMinutes: 5,
             logRetentionDays: 30,
             deletionProtection: false,
@@ -180,9 +187,11 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
             instanceTypes: ["g5.2xlarge"],
             cpuUnits: 4096,
             memoryMiB: 24576,
-            minTasks: 2,
+            minTasks: PROD_MIN_REPLICAS,
             maxTasks: 6,
-            bakeTimeMinutes: 15,
+            // Both colours at maxTasks during a deployment: 12 single-GPU instances.
+            maxInstances: 12,
+            bakeTimeMinutes: PROD_BAKE_TIME_MINUTES,
             logRetentionDays: 90,
             deletionProtection: true,
         },

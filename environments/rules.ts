@@ -4,7 +4,7 @@
  */
 import { PROD_MIN_REPLICAS } from "../catalog/standards";
 import { GPU_INSTANCE_TYPES, poolCapacity } from "../catalog/gpu";
-import { podsPerNode, servingPods } from "../catalog/capacity";
+import { ecsDeploymentInstances, podsPerNode, servingPods } from "../catalog/capacity";
 import { CLUSTER_AUTOSCALER_IMAGES } from "../catalog/versions";
 import { TAG_CHARACTERS, TAG_CHARACTERS_HELP } from "./schema";
 
@@ -93,6 +93,30 @@ export function crossFieldProblems(input: Readonly<Record<string, unknown>>): Cr
             message: `expected an integer >= minTasks (${ecs.minTasks})`,
             input: ecs.maxTasks,
         });
+    }
+    const ecsTypes = Array.isArray(ecs?.instanceTypes) ? (ecs.instanceTypes as unknown[]) : [];
+    if (
+        serving?.platform === "ecs" &&
+        ecsTypes.length > 0 &&
+        ecsTypes.every((t) => typeof t === "string" && GPU_INSTANCE_TYPES.has(t)) &&
+        isInt(serving?.gpus) &&
+        isInt(ecs?.maxTasks) &&
+        isInt(ecs?.maxInstances)
+    ) {
+        const deployment = ecsDeploymentInstances(ecsTypes as string[], serving.gpus, ecs.maxTasks);
+        if (deployment === undefined) {
+            problems.push({
+                path: ["serving", "gpus"],
+                message: `a task asks more GPUs than an instance of ecs.instanceTypes has`,
+                input: serving.gpus,
+            });
+        } else if (ecs.maxInstances < deployment.needed) {
+            problems.push({
+                path: ["ecs", "maxInstances"],
+                message: `expected at least ${deployment.needed} for a blue/green deployment at maxTasks (${deployment.explain})`,
+                input: ecs.maxInstances,
+            });
+        }
     }
     if (input.tier === "prod" && isInt(ecs?.minTasks) && ecs.minTasks < PROD_MIN_REPLICAS) {
         problems.push({

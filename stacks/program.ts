@@ -204,7 +204,8 @@ function ecsPlatform(shared: Shared): Record<string, unknown> {
         bakeTimeMinutes: ecs.bakeTimeMinutes,
         smokeTestLambdaArn: ecs.smokeTestLambdaArn,
         max5xxPerMinute: ecs.max5xxPerMinute,
-        p95LatencyMs: settings.serving.smokeTest.latencyBudgetMs,
+        // The rollback alarm holds the service to its latency SLO, not to the smoke test's budget.
+        p95LatencyMs: settings.monitoring.slo.p95LatencyMs,
         logRetentionDays: ecs.logRetentionDays,
         deletionProtection: ecs.deletionProtection,
         protect,

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { buildEcsDashboard, capacityAlarms, topicKeyPolicy } from "../components/aws/ecsMonitoring";
 import {
     BlueGreenEcsService,
+    type BlueGreenEcsServiceArgs,
     ECS_GPU_AMI_PARAMETER,
     ECS_SERVICE_DEFAULTS,
     validateBlueGreenEcsServiceArgs,
@@ -14,11 +15,15 @@ import {
     secretsReadPolicy,
     validateEcsContainer,
 } from "../components/aws/ecsTask";
+import { ecsDeploymentInstances } from "../catalog/capacity";
+import { PROD_BAKE_TIME_MINUTES, PROD_MIN_REPLICAS, ROLLBACK_MAX_5XX_PER_MINUTE } from "../catalog/standards";
+import { requestsPerTaskMetrics } from "../components/aws/ecsDeployment";
+import { TIER_DEFAULTS } from "../environments/defaults";
 import { diffExports } from "../tools/reports/diff";
 import { runProgram, type RunResult } from "../tools/engine/run";
 import type { ExportedResource, StackExport } from "../tools/engine/stackExport";
 import { find } from "./helpers";
-import { planOf } from "./plans";
+import { ECS_VARIANT_P95_MS, ecsWithPrebuiltImage, planOf } from "./plans";
 
 const DIGEST = `111122223333.dkr.ecr.us-east-1.amazonaws.com/inference@sha256:${"d".repeat(64)}`;
 const SECRET = "arn:aws:secretsmanager:us-east-1:111122223333:secret:llm/hf-token-AbCdEf";
@@ -59,8 +64,42 @@ describe("BlueGreenEcsService defaults", () => {
         assert.deepEqual(resolved, { ...ECS_SERVICE_DEFAULTS, ...REQUIRED_ECS_ARGS, maxTasks: 6 });
         assert.deepEqual(
             [resolved.minTasks, resolved.memoryMiB, resolved.bakeTimeMinutes, resolved.amiParameter],
-            [2, 24576, 10, ECS_GPU_AMI_PARAMETER],
+            [2, 24576, 15, ECS_GPU_AMI_PARAMETER],
         );
+    });
+
+    it("take the production standards from the catalogue, as the prod tier does", () => {
+        assert.equal(ECS_SERVICE_DEFAULTS.bakeTimeMinutes, PROD_BAKE_TIME_MINUTES);
+        assert.equal(TIER_DEFAULTS.prod.ecs.bakeTimeMinutes, PROD_BAKE_TIME_MINUTES);
+        assert.equal(ECS_SERVICE_DEFAULTS.minTasks, PROD_MIN_REPLICAS);
+        assert.equal(TIER_DEFAULTS.prod.ecs.minTasks, PROD_MIN_REPLICAS);
+        assert.equal(TIER_DEFAULTS.prod.ecs.max5xxPerMinute, ROLLBACK_MAX_5XX_PER_MINUTE);
+        // Where the component and the prod tier share a key they differ only in the prod sizing.
+        const prod = TIER_DEFAULTS.prod.ecs as Record<string, unknown>;
+        const differs = Object.entries(ECS_SERVICE_DEFAULTS)
+            .filter(([k, v]) => k in prod && JSON.stringify(prod[k]) !== JSON.stringify(v))
+            .map(([k, v]) => `${k}: ${JSON.stringify(v)} vs ${JSON.stringify(prod[k])}`);
+        assert.deepEqual(differs, ["maxInstances: 8 vs 12", "maxTasks: 4 vs 6", "logRetentionDays: 30 vs 90"]);
+    });
+
+    it("are enough for a blue/green deployment at maxTasks, and say so when they are not", () => {
+        assert.deepEqual(validateBlueGreenEcsServiceArgs(REQUIRED_ECS_ARGS), []);
+        assert.deepEqual(validateBlueGreenEcsServiceArgs({ ...REQUIRED_ECS_ARGS, maxTasks: 5 }), [
+            "maxInstances: expected at least 10 for a blue/green deployment at maxTasks (both colours at maxTasks (2 × 5 tasks), 1 task(s) of 1 GPU(s) per instance), received 8",
+        ]);
+        assert.deepEqual(
+            validateBlueGreenEcsServiceArgs({ ...REQUIRED_ECS_ARGS, instanceTypes: ["g5.12xlarge"], maxTasks: 8 }),
+            [],
+            "4 GPUs per instance: 16 tasks on 4 instances",
+        );
+        assert.deepEqual(validateBlueGreenEcsServiceArgs({ ...REQUIRED_ECS_ARGS, gpus: 2 }), [
+            "gpus: a task asks 2 GPUs, more than an instance of instanceTypes has",
+        ]);
+        assert.deepEqual(ecsDeploymentInstances(["g5.12xlarge"], 2, 3), {
+            needed: 3,
+            tasksPerInstance: 2,
+            explain: "both colours at maxTasks (2 × 3 tasks), 2 task(s) of 2 GPU(s) per instance",
+        });
     });
 });
 
@@ -263,7 +302,7 @@ describe("BlueGreenEcsService in the ecs stack", () => {
         );
     });
 
-    it("scales tasks on ALB requests per target between the configured bounds", () => {
+    it("scales tasks on requests per running task over both colours' target groups, between the configured bounds", () => {
         const target = r("aws:appautoscaling/target:Target", "inference-ecs-scaling").inputs!;
         assert.deepEqual(
             [target.minCapacity, target.maxCapacity, target.scalableDimension],
@@ -272,9 +311,43 @@ describe("BlueGreenEcsService in the ecs stack", () => {
         const policy = r("aws:appautoscaling/policy:Policy", "inference-ecs-requests-per-target").inputs
             ?.targetTrackingScalingPolicyConfiguration as Record<string, unknown>;
         assert.equal(policy.targetValue, 50);
-        const metric = policy.predefinedMetricSpecification as Record<string, string>;
-        assert.equal(metric.predefinedMetricType, "ALBRequestCountPerTarget");
-        assert.match(metric.resourceLabel, /^app\/.+\/[0-9a-f]{16}\/targetgroup\/.+\/[0-9a-f]{16}$/);
+        assert.equal(policy.predefinedMetricSpecification, undefined, "one target group's metric reads 0 after a swap");
+        const alb = r("aws:lb/loadBalancer:LoadBalancer", "inference-ecs-alb").outputs!;
+        const [blue, green] = ["blue", "green"].map(
+            (c) => r("aws:lb/targetGroup:TargetGroup", `inference-ecs-${c}`).outputs!.arnSuffix as string,
+        );
+        assert.deepEqual(
+            (policy.customizedMetricSpecification as { metrics: unknown }).metrics,
+            requestsPerTaskMetrics({
+                loadBalancer: alb.arnSuffix as string,
+                targetGroups: [blue, green],
+                clusterName: r("aws:ecs/cluster:Cluster", "inference-ecs-cluster").outputs!.name as string,
+                serviceName: r("aws:ecs/service:Service", "inference-ecs-service").outputs!.name as string,
+            }),
+        );
+        const metrics = requestsPerTaskMetrics({
+            loadBalancer: "app/a/1",
+            targetGroups: ["targetgroup/b/2", "targetgroup/g/3"],
+            clusterName: "c",
+            serviceName: "s",
+        });
+        assert.deepEqual(
+            metrics.map((m) => [
+                m.id,
+                m.returnData,
+                m.expression ?? (m.metricStat as { metric: { metricName: string } }).metric.metricName,
+            ]),
+            [
+                ["blue", false, "RequestCount"],
+                ["green", false, "RequestCount"],
+                ["tasks", false, "RunningTaskCount"],
+                ["requestsPerTask", true, "(FILL(blue, 0) + FILL(green, 0)) / tasks"],
+            ],
+        );
+        assert.deepEqual((metrics[1].metricStat as { metric: { dimensions: unknown } }).metric.dimensions, [
+            { name: "LoadBalancer", value: "app/a/1" },
+            { name: "TargetGroup", value: "targetgroup/g/3" },
+        ]);
     });
 
     it("drops invalid headers, logs access, and alarms on 5xx and p95 latency", () => {
@@ -285,6 +358,16 @@ describe("BlueGreenEcsService in the ecs stack", () => {
         assert.equal(alb.enableDeletionProtection, false, "staging tier");
         const p95 = r("aws:cloudwatch/metricAlarm:MetricAlarm", "inference-ecs-monitoring-p95-latency").inputs!;
         assert.deepEqual([p95.metricName, p95.extendedStatistic, p95.threshold], ["TargetResponseTime", "p95", 0.5]);
+    });
+
+    it("rolls back on the latency SLO (monitoring.slo.p95LatencyMs), not on the smoke test's budget", async () => {
+        const variant = await ecsWithPrebuiltImage();
+        const p95 = find(
+            variant.export,
+            "aws:cloudwatch/metricAlarm:MetricAlarm",
+            "inference-ecs-monitoring-p95-latency",
+        );
+        assert.equal(p95.inputs?.threshold, ECS_VARIANT_P95_MS / 1000);
     });
 });
 
@@ -330,6 +413,100 @@ describe("BlueGreenEcsService options", () => {
             true,
         );
         assert.equal(find(result.export, "aws:ecs/cluster:Cluster", "svc-cluster").protect, true);
+    });
+});
+
+describe("BlueGreenEcsService, bring your own", () => {
+    const EXISTING = {
+        arn: "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/shared/50dc6c495c0c9188",
+        arnSuffix: "app/shared/50dc6c495c0c9188",
+        dnsName: "internal-shared-1234567890.us-east-1.elb.amazonaws.com",
+        securityGroupId: "sg-0123456789abcdef0",
+    };
+    const plan = (extra: Partial<BlueGreenEcsServiceArgs>) =>
+        runProgram({
+            project: "lib",
+            stack: "dev",
+            config: { "aws:region": "us-east-1" },
+            program: () => {
+                const svc = new BlueGreenEcsService("svc", { ...REQUIRED_ECS_ARGS, ...extra });
+                return Promise.resolve({
+                    url: svc.productionUrl,
+                    exposed: [
+                        svc.cluster.urn,
+                        svc.service.urn,
+                        svc.taskDefinition.urn,
+                        svc.taskRole.urn,
+                        svc.executionRole.urn,
+                        svc.instanceRole.urn,
+                        svc.instanceSecurityGroup.urn,
+                        svc.autoScalingGroup.urn,
+                        svc.capacityProvider.urn,
+                        svc.listeners.production.urn,
+                        svc.listeners.test.urn,
+                        svc.targetGroups.blue.urn,
+                        svc.targetGroups.green.urn,
+                        svc.monitoring.urn,
+                        svc.loadBalancer?.urn ?? "none",
+                    ],
+                });
+            },
+        });
+    const names = (result: { export: StackExport }) => result.export.deployment.resources.map((x) => x.urn.split("::").pop());
+
+    it("adds listeners, target groups and rules to an existing load balancer and builds none of its own", async () => {
+        const result = await plan({ loadBalancer: EXISTING });
+        const built = names(result);
+        for (const absent of ["svc-alb", "svc-alb-sg", "svc-alb-logs"]) assert.ok(!built.includes(absent), absent);
+        assert.equal(
+            find(result.export, "aws:lb/listener:Listener", "svc-production").inputs?.loadBalancerArn,
+            EXISTING.arn,
+        );
+        const ingress = find(result.export, "aws:ec2/securityGroup:SecurityGroup", "svc-instance-sg").inputs
+            ?.ingress as Array<Record<string, unknown>>;
+        assert.deepEqual(ingress[0].securityGroups, [EXISTING.securityGroupId]);
+        assert.equal(result.outputs.url, `http://${EXISTING.dnsName}`);
+        const alarm = find(result.export, "aws:cloudwatch/metricAlarm:MetricAlarm", "svc-monitoring-target-5xx");
+        assert.deepEqual(alarm.inputs?.dimensions, { LoadBalancer: EXISTING.arnSuffix });
+        assert.equal((result.outputs.exposed as string[]).at(-1), "none");
+    });
+
+    it("logs to an existing bucket instead of building one", async () => {
+        const result = await plan({ accessLogBucketName: "org-alb-logs" });
+        assert.ok(!names(result).includes("svc-alb-logs"));
+        const alb = find(result.export, "aws:lb/loadBalancer:LoadBalancer", "svc-alb");
+        assert.deepEqual(alb.inputs?.accessLogs, { bucket: "org-alb-logs", prefix: "alb", enabled: true });
+    });
+
+    it("exposes the children a user extends, by their URNs", async () => {
+        const result = await plan({});
+        const suffix = (urn: string) => urn.split("::").pop();
+        assert.deepEqual((result.outputs.exposed as string[]).map(suffix), [
+            "svc-cluster",
+            "svc-service",
+            "svc-task",
+            "svc-task-role",
+            "svc-execution-role",
+            "svc-instance-role",
+            "svc-instance-sg",
+            "svc-instances",
+            "svc-gpu",
+            "svc-production",
+            "svc-test",
+            "svc-blue",
+            "svc-green",
+            "svc-monitoring",
+            "svc-alb",
+        ]);
+    });
+
+    it("refuses an access-log bucket beside a load balancer it does not own", () => {
+        assert.deepEqual(
+            validateBlueGreenEcsServiceArgs({ ...REQUIRED_ECS_ARGS, loadBalancer: EXISTING, accessLogBucketName: "b" }),
+            [
+                "accessLogBucketName: a load balancer you bring keeps its own access-log settings; set them on it and leave accessLogBucketName out",
+            ],
+        );
     });
 });
 

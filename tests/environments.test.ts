@@ -234,6 +234,19 @@ describe("environments: resolveSettings", () => {
         );
     });
 
+    it("checks that the ECS instances hold both colours of a deployment at maxTasks, on the ecs platform only", () => {
+        const ecs = (platform: string, ecsSettings: object) =>
+            goodRawConfig({
+                "llm-platform:serving": JSON.stringify({ platform }),
+                "llm-platform:ecs": JSON.stringify(ecsSettings),
+            });
+        assert.deepEqual(problemsOf(() => resolveSettings("prod", ecs("ecs", { maxTasks: 8 }))), [
+            "llm-platform:ecs.maxInstances: expected at least 16 for a blue/green deployment at maxTasks (both colours at maxTasks (2 × 8 tasks), 1 task(s) of 1 GPU(s) per instance), received 12",
+        ]);
+        assert.equal(resolveSettings("prod", ecs("ecs", {})).ecs.maxInstances, 12);
+        assert.equal(resolveSettings("prod", ecs("eks", { maxTasks: 8 })).ecs.maxTasks, 8, "unused off ECS");
+    });
+
     it("checks that the serving pool holds every pod at the configured replicas and at maxReplicas", () => {
         const prod = (serving: object, pools: object[], extra: Record<string, string> = {}) =>
             problemsIfAny(() =>

@@ -147,12 +147,23 @@ export function stagingWithEscAndSecret(): string {
 /** A prebuilt image by digest, as `llm-platform:image.reference` takes it. */
 export const PREBUILT_IMAGE = `111122223333.dkr.ecr.us-east-1.amazonaws.com/inference@sha256:${"c".repeat(64)}`;
 
+/** The latency SLO of {@link ecsWithPrebuiltImage}: not the smoke test's budget (500 ms). */
+export const ECS_VARIANT_P95_MS = 800;
+
 /**
  * The ECS stack previewed with a prebuilt image: nothing in its task definition waits for a
- * build, so the container definitions are known in the preview.
+ * build, so the container definitions are known in the preview. Its latency SLO is
+ * {@link ECS_VARIANT_P95_MS}, so that the rollback alarm can be told from the smoke test's budget.
  */
 export function ecsWithPrebuiltImage(): Promise<RunResult> {
-    return planWith("ecs", { "llm-platform:image": JSON.stringify({ reference: PREBUILT_IMAGE }) }, "preview");
+    return planWith(
+        "ecs",
+        {
+            "llm-platform:image": JSON.stringify({ reference: PREBUILT_IMAGE }),
+            "llm-platform:monitoring": JSON.stringify({ slo: { p95LatencyMs: ECS_VARIANT_P95_MS } }),
+        },
+        "preview",
+    );
 }
 
 /** The plans the tests use, started in the background by the root hook: two at a time from the start. */

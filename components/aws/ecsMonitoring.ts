@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { deploymentAlarms, type AlarmSpec } from "./ecsTask";
+import { REFERENCE_SLO, ROLLBACK_MAX_5XX_PER_MINUTE } from "../../catalog/standards";
 
 export interface EcsMonitoringArgs {
     clusterName: pulumi.Input<string>;
@@ -176,9 +177,11 @@ export class EcsMonitoring extends pulumi.ComponentResource {
                 },
                 child,
             );
-        const gates = deploymentAlarms(name, args.max5xxPerMinute ?? 5, args.p95LatencyMs ?? 500).map((a) =>
-            alarm(a, { LoadBalancer: args.loadBalancerArnSuffix }, "AWS/ApplicationELB"),
-        );
+        const gates = deploymentAlarms(
+            name,
+            args.max5xxPerMinute ?? ROLLBACK_MAX_5XX_PER_MINUTE,
+            args.p95LatencyMs ?? REFERENCE_SLO.p95LatencyMs,
+        ).map((a) => alarm(a, { LoadBalancer: args.loadBalancerArnSuffix }, "AWS/ApplicationELB"));
         args.targetGroupArnSuffixes.forEach((tg, i) =>
             alarm(
                 {

@@ -1,0 +1,194 @@
+/**
+ * What {@link BlueGreenEcsService} takes: its arguments, their defaults (one table, applied once by
+ * {@link withEcsServiceDefaults}) and the checks it runs before it creates anything.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { CLOUDWATCH_RETENTION_DAYS } from "../../catalog/formats";
+import { ecsDeploymentInstances } from "../../catalog/capacity";
+import { GPU_INSTANCE_TYPES } from "../../catalog/gpu";
+import { PROD_BAKE_TIME_MINUTES, PROD_MIN_REPLICAS } from "../../catalog/standards";
+import { LIVENESS_PATH, READINESS_PATH } from "../../catalog/vllm";
+import { validateEcsContainer } from "./ecsTask";
+import { containerSpecOf } from "./ecsTaskDefinition";
+
+/** The public SSM parameter of the ECS GPU-optimised AMI (Amazon Linux 2023). */
+export const ECS_GPU_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id";
+
+export interface BlueGreenEcsServiceArgs {
+    vpcId: pulumi.Input<string>;
+    /** Subnets of the load balancer (public ones when `internal` is false). */
+    loadBalancerSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** Private subnets of the GPU instances. */
+    instanceSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** Image by digest. */
+    image: pulumi.Input<string>;
+    /** @default "v1" */
+    modelVersion?: string;
+    modelBucketName: pulumi.Input<string>;
+    /** Read-only policy of the model bucket, for the task role. */
+    modelReadPolicyArn: pulumi.Input<string>;
+    /** GPU instance types of the capacity provider. @default ["g5.2xlarge"] */
+    instanceTypes?: string[];
+    /** @default 1 */
+    minInstances?: number;
+    /** Enough for both colours at `maxTasks` during a deployment (checked). @default 8 */
+    maxInstances?: number;
+    /** Tasks; Application Auto Scaling moves between min and max. @default {min: 2, max: 4} */
+    minTasks?: number;
+    maxTasks?: number;
+    /** ALB requests per target the autoscaler holds. @default 50 */
+    requestsPerTarget?: number;
+    /** @default 1 */
+    gpus?: number;
+    /** @default 4096 (4 vCPU) */
+    cpuUnits?: number;
+    /** @default 24576 (24 GiB) */
+    memoryMiB?: number;
+    /** @default 8000 */
+    containerPort?: number;
+    /** Container health check. @default "/health" */
+    healthPath?: string;
+    /** Target groups' health check. @default "/v1/models" (vLLM: the model is loaded and the API answers) */
+    readyPath?: string;
+    /** Environment name → Secrets Manager or SSM parameter ARN. @default {} */
+    secrets?: Record<string, string>;
+    /** ACM certificate: HTTPS on 443 and HTTP redirected; without one, HTTP on 80 only. @default - none */
+    certificateArn?: pulumi.Input<string>;
+    /** An internal load balancer. @default true */
+    internal?: boolean;
+    /** Who may reach the load balancer. @default ["10.0.0.0/8"] */
+    allowedCidrs?: string[];
+    /** Port of the test listener (the new colour before the shift). @default 8443 */
+    testListenerPort?: number;
+    /** Minutes ECS keeps the old colour after shifting traffic, ready for rollback. @default PROD_BAKE_TIME_MINUTES (15) */
+    bakeTimeMinutes?: number;
+    /** A Lambda that smoke-tests the test listener before production traffic shifts. @default - none */
+    smokeTestLambdaArn?: pulumi.Input<string>;
+    /** Roll back when target 5xx per minute exceed this. @default 5 */
+    max5xxPerMinute?: number;
+    /** Roll back when p95 target response time exceeds this. @default REFERENCE_SLO.p95LatencyMs (500) */
+    p95LatencyMs?: number;
+    /** @default 30 */
+    logRetentionDays?: number;
+    /** Deletion protection of the load balancer. @default true */
+    deletionProtection?: boolean;
+    /** Protect the log buckets and the cluster. @default true */
+    protect?: boolean;
+    /** @default "public.ecr.aws/aws-cli/aws-cli:2.22.35" */
+    modelSyncImage?: string;
+    /** @default ECS_GPU_AMI_PARAMETER */
+    amiParameter?: string;
+    /**
+     * An Application Load Balancer you already run, to add the listeners, target groups and rules
+     * to. The component then creates no load balancer, security group or log bucket:
+     * `internal`, `allowedCidrs`, `deletionProtection` and `loadBalancerSubnetIds` are yours to set
+     * on it, and its security group must admit clients on the listener ports. @default - one is built
+     */
+    loadBalancer?: ExistingLoadBalancer;
+    /**
+     * An existing bucket for the load balancer's access logs (its policy must let the regional ELB
+     * account write under `alb/`). @default - a hardened bucket `<name>-alb-logs` is built
+     */
+    accessLogBucketName?: pulumi.Input<string>;
+    /** @default {} */
+    tags?: Record<string, string>;
+}
+
+/** A load balancer the service adds its listeners to (e.g. from `aws.lb.getLoadBalancerOutput`). */
+export interface ExistingLoadBalancer {
+    arn: pulumi.Input<string>;
+    /** `app/<name>/<id>`: the CloudWatch dimension of its metrics. */
+    arnSuffix: pulumi.Input<string>;
+    dnsName: pulumi.Input<string>;
+    /** A security group of the load balancer: the GPU instances admit traffic from it. */
+    securityGroupId: pulumi.Input<string>;
+}
+
+/**
+ * Every optional argument's default, in one place; {@link withEcsServiceDefaults} applies them once
+ * and the component and its validation read the result. (`max5xxPerMinute` and `p95LatencyMs`
+ * default in {@link EcsMonitoring}, which owns the alarms.)
+ */
+export const ECS_SERVICE_DEFAULTS = {
+    modelVersion: "v1",
+    instanceTypes: ["g5.2xlarge"],
+    minInstances: 1,
+    maxInstances: 8,
+    minTasks: PROD_MIN_REPLICAS,
+    maxTasks: 4,
+    requestsPerTarget: 50,
+    gpus: 1,
+    cpuUnits: 4096,
+    memoryMiB: 24576,
+    containerPort: 8000,
+    healthPath: LIVENESS_PATH,
+    readyPath: READINESS_PATH,
+    secrets: {},
+    internal: true,
+    allowedCidrs: ["10.0.0.0/8"],
+    testListenerPort: 8443,
+    bakeTimeMinutes: PROD_BAKE_TIME_MINUTES,
+    logRetentionDays: 30,
+    deletionProtection: true,
+    protect: true,
+    modelSyncImage: "public.ecr.aws/aws-cli/aws-cli:2.22.35",
+    amiParameter: ECS_GPU_AMI_PARAMETER,
+    tags: {},
+} satisfies Partial<BlueGreenEcsServiceArgs>;
+
+type Defaulted = keyof typeof ECS_SERVICE_DEFAULTS;
+
+/** The arguments with every default applied (an argument set to `undefined` takes its default). */
+export type ResolvedEcsServiceArgs = Omit<BlueGreenEcsServiceArgs, Defaulted> & {
+    [K in Defaulted]-?: NonNullable<BlueGreenEcsServiceArgs[K]>;
+};
+
+export function withEcsServiceDefaults(args: BlueGreenEcsServiceArgs): ResolvedEcsServiceArgs {
+    const given = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined && v !== null));
+    return { ...ECS_SERVICE_DEFAULTS, ...given } as ResolvedEcsServiceArgs;
+}
+
+export function validateBlueGreenEcsServiceArgs(given: BlueGreenEcsServiceArgs): string[] {
+    const args = withEcsServiceDefaults(given);
+    const problems = validateEcsContainer(containerSpecOf(args));
+    const types = args.instanceTypes;
+    for (const t of types)
+        if (!GPU_INSTANCE_TYPES.has(t))
+            problems.push(
+                `instanceTypes: ${JSON.stringify(t)} is not a supported NVIDIA GPU instance type (Fargate has no GPUs)`,
+            );
+    const smallest = Math.min(...types.map((t) => GPU_INSTANCE_TYPES.get(t)?.memoryGiB ?? Infinity));
+    if (args.memoryMiB > (smallest - 1.5) * 1024)
+        problems.push(
+            `memoryMiB: ${args.memoryMiB} MiB does not fit an instance with ${smallest} GiB after the agent's reserve`,
+        );
+    const [minT, maxT] = [args.minTasks, args.maxTasks];
+    if (!Number.isInteger(minT) || minT < 1 || maxT < minT)
+        problems.push(`maxTasks: expected an integer >= minTasks (${minT}), received ${maxT}`);
+    if (args.maxInstances < args.minInstances)
+        problems.push(
+            `maxInstances: expected an integer >= minInstances (${args.minInstances}), received ${args.maxInstances}`,
+        );
+    const days = args.logRetentionDays;
+    if (!CLOUDWATCH_RETENTION_DAYS.includes(days))
+        problems.push(`logRetentionDays: expected a CloudWatch retention period, received ${days}`);
+    if (args.allowedCidrs.includes("0.0.0.0/0") && args.internal === false && args.certificateArn === undefined) {
+        problems.push(
+            "certificateArn: an internet-facing load balancer open to 0.0.0.0/0 must serve HTTPS; set a certificate",
+        );
+    }
+    if (args.loadBalancer !== undefined && args.accessLogBucketName !== undefined)
+        problems.push(
+            "accessLogBucketName: a load balancer you bring keeps its own access-log settings; set them on it and leave accessLogBucketName out",
+        );
+    if (types.every((t) => GPU_INSTANCE_TYPES.has(t)) && Number.isInteger(args.gpus) && args.gpus >= 1) {
+        const deployment = ecsDeploymentInstances(types, args.gpus, maxT);
+        if (deployment === undefined)
+            problems.push(`gpus: a task asks ${args.gpus} GPUs, more than an instance of instanceTypes has`);
+        else if (args.maxInstances < deployment.needed)
+            problems.push(
+                `maxInstances: expected at least ${deployment.needed} for a blue/green deployment at maxTasks (${deployment.explain}), received ${args.maxInstances}`,
+            );
+    }
+    return problems;
+}
