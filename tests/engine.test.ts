@@ -484,7 +484,7 @@ describe("offline engine: provider answers", () => {
             () => call({ token: "aws:rds/getEngineVersion:getEngineVersion", inputs: {}, provider: "" }, ctx),
             {
                 message:
-                    'offline engine: no answer for invoke "aws:rds/getEngineVersion:getEngineVersion"; add one to tools/engine/mocks.ts (call) so the plan can run offline',
+                    'offline engine: no answer for invoke "aws:rds/getEngineVersion:getEngineVersion"; add one to tools/engine/invokes.ts (call) so the plan can run offline',
             },
         );
         assert.throws(

@@ -2,33 +2,27 @@
  * The offline engine's side of the Pulumi protocol: a gRPC server with the ResourceMonitor and
  * Engine services that a Pulumi program talks to (the same services the Pulumi CLI serves, from
  * `@pulumi/pulumi/proto`). It names resources as the engine does, answers registrations and
- * invokes from the provider models (`mocks.ts`) in one of two views, and captures every resource
- * in the shape of `pulumi stack export`:
+ * invokes from the provider models (`mocks.ts`, `resourceModels.ts`, `invokes.ts`) in one of two
+ * views, and captures every resource in the shape of `pulumi stack export`:
  *
  * - `preview`: what a first `pulumi preview` knows. A create answers with its checked inputs
  *   (the autonamed property filled in); ids and every other computed output are unknown.
  * - `update`: what `pulumi up` leaves behind, with realistic provider outputs.
  */
-import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { EngineService } from "@pulumi/pulumi/proto/engine_grpc_pb";
 import * as enginepb from "@pulumi/pulumi/proto/engine_pb";
 import * as providerpb from "@pulumi/pulumi/proto/provider_pb";
 import { ResourceMonitorService } from "@pulumi/pulumi/proto/resource_grpc_pb";
 import * as respb from "@pulumi/pulumi/proto/resource_pb";
-import { call, newResource, previewResource, type CloudContext } from "./mocks";
-import {
-    RESOURCE_REF_SIG_VALUE,
-    SECRET_SIG,
-    SECRET_SIG_VALUE,
-    secretFingerprint,
-    secretValue,
-    UNKNOWN_VALUE,
-    type ExportedResource,
-} from "./stackExport";
+import { answerCreate, call, newResource, type CloudContext } from "./mocks";
+import { canonicalOrder, compact, customTimeouts, grpcError, sourcePosition } from "./registration";
+import { secretFingerprint, secretValue, UNKNOWN_VALUE, type ExportedResource } from "./stackExport";
+import { plain, struct, toState, type State } from "./wireValues";
+
+export { annotateSecrets, plain } from "./wireValues";
+export { goDurationSeconds } from "./registration";
 
 export type PlanMode = "preview" | "update";
 export const PLAN_MODES: readonly PlanMode[] = ["preview", "update"];
@@ -77,155 +71,13 @@ const SEVERITIES: Record<number, Diagnostic["severity"]> = {
     [enginepb.LogSeverity.ERROR]: "error",
 };
 
-type State = Record<string, unknown>;
 type Callback<T> = (err: grpc.ServiceError | null, value?: T) => void;
 type Unary<Req, Res> = (call: { request: Req }, callback: Callback<Res>) => void;
-
-function isSecretWire(v: unknown): boolean {
-    return typeof v === "object" && v !== null && (v as State)[SECRET_SIG] === SECRET_SIG_VALUE;
-}
-
-function containsSecrets(v: unknown): boolean {
-    if (isSecretWire(v)) return true;
-    if (Array.isArray(v)) return v.some(containsSecrets);
-    if (typeof v === "object" && v !== null) return Object.values(v as State).some(containsSecrets);
-    return false;
-}
-
-/**
- * The engine's `annotateSecrets` (pkg/resource/plugin/provider_plugin.go): a provider's outputs
- * take the secretness of the inputs of the same name; where both are objects it recurs, so one
- * secret inside a structure marks only its own branch; otherwise an output whose input contains a
- * secret anywhere (an array, say) becomes secret whole.
- */
-export function annotateSecrets(outs: State, ins: State): void {
-    for (const [key, inValue] of Object.entries(ins)) {
-        if (!(key in outs)) continue;
-        const outValue = outs[key];
-        const isObject = (v: unknown): v is State =>
-            typeof v === "object" && v !== null && !Array.isArray(v) && !isSecretWire(v);
-        if (isObject(outValue) && isObject(inValue)) annotateSecrets(outValue, inValue);
-        else if (!isSecretWire(outValue) && containsSecrets(inValue))
-            outs[key] = { [SECRET_SIG]: SECRET_SIG_VALUE, value: outValue };
-    }
-}
-
-/** Wire values as a provider sees them: secrets unwrapped. */
-export function plain(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(plain);
-    if (typeof value === "object" && value !== null) {
-        const obj = value as State;
-        if (obj[SECRET_SIG] === SECRET_SIG_VALUE) return plain(obj.value);
-        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, plain(v)]));
-    }
-    return value;
-}
-
-/** Turns wire-format property values into exported state: secrets as ciphertext, references as URNs. */
-function toState(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(toState);
-    if (typeof value === "object" && value !== null) {
-        const obj = value as State;
-        if (obj[SECRET_SIG] === SECRET_SIG_VALUE) return secretValue(secretFingerprint(plain(obj.value)));
-        if (obj[SECRET_SIG] === RESOURCE_REF_SIG_VALUE) return obj.urn;
-        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, toState(v)]));
-    }
-    return value;
-}
-
-/** Struct.fromJavaScript refuses undefined; the wire has no such value. */
-function defined(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : defined(v)));
-    if (typeof value === "object" && value !== null) {
-        return Object.fromEntries(
-            Object.entries(value as State)
-                .filter(([, v]) => v !== undefined)
-                .map(([k, v]) => [k, defined(v)]),
-        );
-    }
-    return value;
-}
-
-/**
- * Where the program created the resource, as the engine records it: a `project://` URI relative
- * to the project root, with line and column (`project:///stacks/program.ts#42,5`).
- */
-function sourcePosition(req: respb.RegisterResourceRequest, root: string | undefined): string | undefined {
-    const pos = req.getSourceposition();
-    if (!pos || !root) return undefined;
-    let file: string;
-    try {
-        file = fileURLToPath(pos.getUri());
-    } catch {
-        return undefined;
-    }
-    const relative = path.relative(root, file);
-    // Positions in dependencies (the SDK's own, for the root stack) say nothing about the program.
-    if (relative.startsWith("..") || path.isAbsolute(relative) || relative.split(path.sep).includes("node_modules"))
-        return undefined;
-    return `project:///${relative.split(path.sep).join("/")}#${pos.getLine()},${pos.getColumn()}`;
-}
-
-const struct = (value: State): Struct => Struct.fromJavaScript(defined(value) as Record<string, never>);
-
-/** Drops empty fields the way `pulumi stack export` omits them. */
-function compact(r: ExportedResource): ExportedResource {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(r)) {
-        const empty =
-            v === undefined ||
-            v === "" ||
-            v === false ||
-            (Array.isArray(v) && v.length === 0) ||
-            (typeof v === "object" &&
-                v !== null &&
-                !Array.isArray(v) &&
-                Object.keys(v).length === 0 &&
-                k === "propertyDependencies");
-        if (!empty || k === "custom") out[k] = v;
-    }
-    return out as unknown as ExportedResource;
-}
-
-/** Go's `time.ParseDuration` in seconds, as the engine reads a custom timeout ("40m", "1h30m", "90s"). */
-export function goDurationSeconds(text: string): number | undefined {
-    const unit: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-    const m = /^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$/.exec(text);
-    if (!m) return text === "0" ? 0 : undefined;
-    let total = 0;
-    for (const [, value, u] of text.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g))
-        total += Number(value) * unit[u];
-    return m[1] === "-" ? -total : total;
-}
-
-/** The engine's `customTimeouts` of a registration, in seconds; an unparsable value fails it as the engine does. */
-function customTimeouts(req: respb.RegisterResourceRequest): ExportedResource["customTimeouts"] {
-    const t = req.getCustomtimeouts();
-    if (!t) return undefined;
-    const out: Record<string, number> = {};
-    for (const [key, value] of [
-        ["create", t.getCreate()],
-        ["update", t.getUpdate()],
-        ["delete", t.getDelete()],
-    ] as const) {
-        if (!value) continue;
-        const seconds = goDurationSeconds(value);
-        if (seconds === undefined)
-            throw grpcError(grpc.status.INVALID_ARGUMENT, `unable to parse customTimeout Value ${value}`);
-        out[key] = seconds;
-    }
-    return Object.keys(out).length ? out : undefined;
-}
-
-function grpcError(code: grpc.status, message: string): grpc.ServiceError {
-    return Object.assign(new Error(message), { code, details: message, metadata: new grpc.Metadata() });
-}
 
 /**
  * The monitor and engine of one program run. `start` serves both services on a loopback port;
  * `captured` and `diagnostics` fill as the program runs.
- */
-export class OfflineMonitor {
+ */ export class OfflineMonitor {
     readonly captured: ExportedResource[] = [];
     readonly diagnostics: Diagnostic[] = [];
     /** Invokes the program made (tokens, in order): a preview sends none whose arguments are unknown. */
@@ -277,37 +129,7 @@ export class OfflineMonitor {
      * diffs and generated documents are reproducible.
      */
     resources(): ExportedResource[] {
-        const byUrn = new Map(this.captured.map((r) => [r.urn, r]));
-        const waitingOn = new Map<string, number>();
-        const dependents = new Map<string, string[]>();
-        for (const r of this.captured) {
-            const before = new Set<string>(r.dependencies ?? []);
-            if (r.parent) before.add(r.parent);
-            if (r.provider) before.add(r.provider.split("::").slice(0, -1).join("::"));
-            const known = [...before].filter((u) => u !== r.urn && byUrn.has(u));
-            waitingOn.set(r.urn, known.length);
-            for (const u of known) dependents.set(u, [...(dependents.get(u) ?? []), r.urn]);
-        }
-        // The root stack first, as in an export; then by URN.
-        const key = (urn: string): string => (urn.split("::")[2] === ROOT_TYPE ? "" : urn);
-        const ready = this.captured.filter((r) => waitingOn.get(r.urn) === 0).map((r) => r.urn);
-        ready.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-        const out: ExportedResource[] = [];
-        while (ready.length > 0) {
-            const urn = ready.shift() as string;
-            out.push(byUrn.get(urn) as ExportedResource);
-            for (const d of dependents.get(urn) ?? []) {
-                const left = (waitingOn.get(d) as number) - 1;
-                waitingOn.set(d, left);
-                if (left === 0) {
-                    const at = ready.findIndex((u) => key(u) > key(d));
-                    ready.splice(at < 0 ? ready.length : at, 0, d);
-                }
-            }
-        }
-        // A cycle cannot come from a program; should one appear, keep what is left in registration order.
-        const placed = new Set(out);
-        return [...out, ...this.captured.filter((r) => !placed.has(r))];
+        return canonicalOrder(this.captured, ROOT_TYPE);
     }
 
     /** Outputs the root stack registered (secrets kept marked). */
@@ -412,7 +234,13 @@ export class OfflineMonitor {
             provider = this.defaultProvider(type.split(":")[0], req.getVersion());
         }
         const answer = custom
-            ? this.answer(type, name, wireInputs, req.getImportid(), req.getAdditionalsecretoutputsList())
+            ? answerCreate(this.options.mode, this.options.ctx, {
+                  type,
+                  name,
+                  wireInputs,
+                  importId: req.getImportid(),
+                  secretOutputs: req.getAdditionalsecretoutputsList(),
+              })
             : { id: "", outputs: {}, unknown: [] as readonly string[] };
         const outputs = toState(answer.outputs) as State;
         for (const key of answer.unknown) outputs[key] = UNKNOWN_VALUE;
@@ -451,39 +279,6 @@ export class OfflineMonitor {
         const response = new respb.RegisterResourceResponse().setUrn(urn).setId(answer.id);
         response.setObject(struct(answer.outputs));
         return response;
-    }
-
-    /**
-     * A custom resource's id and outputs in this run's view, as wire values: inputs echoed (secret
-     * where they were sent secret), provider outputs added (update) or left unknown (preview), and
-     * `additionalSecretOutputs` marked secret as the engine does.
-     */
-    private answer(
-        type: string,
-        name: string,
-        wireInputs: State,
-        importId: string,
-        secretOutputs: readonly string[],
-    ): { id: string; outputs: State; unknown: readonly string[] } {
-        const args = { type, name, inputs: plain(wireInputs) as State, custom: true, provider: "", id: importId };
-        let id: string;
-        let state: State;
-        let unknown: readonly string[] = [];
-        if (this.options.mode === "preview" && !importId) {
-            ({ state, unknown } = previewResource(args, this.options.ctx));
-            id = "";
-        } else {
-            const created = newResource(args, this.options.ctx);
-            id = created.id ?? "";
-            state = created.state;
-        }
-        const outputs: State = { ...state };
-        annotateSecrets(outputs, wireInputs);
-        for (const key of secretOutputs) {
-            if (key in outputs && !isSecretWire(outputs[key]))
-                outputs[key] = { [SECRET_SIG]: SECRET_SIG_VALUE, value: outputs[key] };
-        }
-        return { id, outputs, unknown };
     }
 
     private readResource(req: respb.ReadResourceRequest): respb.ReadResourceResponse {
