@@ -72,3 +72,6 @@ export const PROD_BAKE_TIME_MINUTES = 15;
 
 /** Target 5xx responses per minute at which an ECS deployment rolls back (the default, both tiers). */
 export const ROLLBACK_MAX_5XX_PER_MINUTE = 5;
+
+/** Replicas of the active colour in prod (one per zone of three): the EKS service's default. */
+export const PROD_SERVING_REPLICAS = 3;

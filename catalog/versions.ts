@@ -13,3 +13,6 @@ export const CLUSTER_AUTOSCALER_IMAGES: Readonly<Record<string, string>> = {
     "1.32": "v1.32.7",
     "1.33": "v1.33.6",
 };
+
+/** The image that syncs model weights from S3 before the server starts (ECS and EKS). */
+export const MODEL_SYNC_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.22.35";

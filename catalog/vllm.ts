@@ -25,3 +25,6 @@ export const LIVENESS_PATH = "/health";
  * no GPU time, so probing it every few seconds is free.
  */
 export const READINESS_PATH = "/v1/models";
+
+/** The numeric, non-root user the image runs as (`USER 10001:10001` in its Dockerfile). */
+export const INFERENCE_UID = 10001;

@@ -19,6 +19,7 @@ export * from "./aws/ecsDeployment";
 export * from "./aws/ecsLoadBalancer";
 export * from "./aws/ecsTaskDefinition";
 export * from "./k8s/blueGreenEksService";
+export * from "./k8s/eksServiceParts";
 export * from "./k8s/canary";
 export * from "./k8s/inferenceWorkload";
 export * from "./aws/ecsMonitoring";

@@ -6,6 +6,7 @@ import {
     DEFAULT_CANARY,
     PROD_BAKE_TIME_MINUTES,
     PROD_MIN_REPLICAS,
+    PROD_SERVING_REPLICAS,
     REFERENCE_SLO,
     ROLLBACK_MAX_5XX_PER_MINUTE,
 } from "../catalog/standards";
@@ -171,7 +172,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         serving: {
             ...SERVING_DEFAULTS,
             scaleDownInactive: false,
-            replicas: 3,
+            replicas: PROD_SERVING_REPLICAS,
             maxReplicas: 6,
             resources: { cpuRequest: "4", cpuLimit: "8", memoryRequest: "16Gi", memoryLimit: "24Gi" },
         },

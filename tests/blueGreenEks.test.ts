@@ -1,7 +1,15 @@
 import * as assert from "node:assert/strict";
 import { poolCapacity } from "../catalog/gpu";
 import { GPU_TOLERATION } from "../catalog/gpu";
-import { DEFAULT_CANARY } from "../catalog/standards";
+import * as k8s from "@pulumi/kubernetes";
+import { DEFAULT_CANARY, PROD_SERVING_REPLICAS } from "../catalog/standards";
+import {
+    BlueGreenEksService,
+    EKS_SERVICE_DEFAULTS,
+    validateBlueGreenEksServiceArgs,
+    withEksServiceDefaults,
+    type BlueGreenEksServiceArgs,
+} from "../components/k8s/blueGreenEksService";
 import { validateCanary } from "../components/k8s/canary";
 import {
     buildPodSpec,
@@ -11,7 +19,7 @@ import {
 } from "../components/k8s/inferenceWorkload";
 import { TIER_DEFAULTS } from "../environments/defaults";
 import { diffExports } from "../tools/reports/diff";
-import { type RunResult } from "../tools/engine/run";
+import { runProgram, type RunResult } from "../tools/engine/run";
 import { displayType, type ExportedResource } from "../tools/engine/stackExport";
 import { find } from "./helpers";
 import { kubernetesSchemaErrors } from "./kubernetesSchema";
@@ -383,5 +391,114 @@ describe("BlueGreenEksService in the stacks", () => {
         assert.deepEqual(kubernetesSchemaErrors(prod.export.deployment.resources), []);
         const canary = await planWith("prod", { "llm-platform:serving": '{"strategy":"canary","maxReplicas":4}' });
         assert.deepEqual(kubernetesSchemaErrors(canary.export.deployment.resources), []);
+    });
+});
+
+describe("BlueGreenEksService as a library", () => {
+    const DIGEST = `111122223333.dkr.ecr.us-east-1.amazonaws.com/inference@sha256:${"e".repeat(64)}`;
+    const required = (provider: k8s.Provider): BlueGreenEksServiceArgs => ({
+        provider,
+        pool: {
+            capacity: poolCapacity(["g5.2xlarge"]),
+            nodeSelector: { "llm-platform/pool": "inference" },
+            tolerations: [GPU_TOLERATION],
+        },
+        oidcProviderArn: "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC",
+        oidcIssuerUrl: "https://oidc.eks.us-east-1.amazonaws.com/id/ABC",
+        modelBucketName: "models",
+        modelReadPolicyArn: "arn:aws:iam::111122223333:policy/read",
+        blue: { image: DIGEST, modelVersion: "v1" },
+        green: { image: DIGEST, modelVersion: "v2" },
+    });
+
+    it("defaults to the prod tier's serving figures: where they share a key they agree", () => {
+        const prod = TIER_DEFAULTS.prod.serving as Record<string, unknown>;
+        const shared = Object.entries(EKS_SERVICE_DEFAULTS).filter(([k]) => k in prod);
+        assert.deepEqual(
+            shared.map(([k]) => k),
+            [
+                "activeColor",
+                "scaleDownInactive",
+                "strategy",
+                "replicas",
+                "gpus",
+                "resources",
+                "containerPort",
+                "healthPath",
+                "readyPath",
+                "startupTimeoutSeconds",
+                "targetCpuUtilization",
+                "ingressNamespaces",
+                "ingressCidrs",
+                "prometheusNamespace",
+            ],
+        );
+        for (const [k, v] of shared) assert.deepEqual(prod[k], v, k);
+        assert.equal(EKS_SERVICE_DEFAULTS.replicas, PROD_SERVING_REPLICAS);
+        const resolved = withEksServiceDefaults("svc", required(undefined as unknown as k8s.Provider));
+        assert.deepEqual(
+            [resolved.maxReplicas, resolved.probePort, resolved.namespace, resolved.canary],
+            [2 * PROD_SERVING_REPLICAS, 8000, "svc", DEFAULT_CANARY],
+        );
+    });
+
+    it("exposes its role, service account, colours and network policy, by their URNs", async () => {
+        const result = await runProgram({
+            project: "lib",
+            stack: "dev",
+            config: { "aws:region": "us-east-1" },
+            program: () => {
+                const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
+                const svc = new BlueGreenEksService("svc", required(provider));
+                return Promise.resolve({
+                    exposed: [
+                        svc.role.urn,
+                        svc.serviceAccount.urn,
+                        svc.colors.blue!.deployment.urn,
+                        svc.colors.blue!.podDisruptionBudget.urn,
+                        svc.colors.blue!.autoscaler!.urn,
+                        svc.colors.green!.deployment.urn,
+                        svc.networkPolicy.urn,
+                    ],
+                    canary: svc.canary === undefined,
+                });
+            },
+        });
+        assert.deepEqual(
+            (result.outputs.exposed as string[]).map((u) => u.split("::").slice(2).join("::")),
+            [
+                "llm-platform:k8s:BlueGreenEksService$aws:iam/role:Role::svc-irsa",
+                "llm-platform:k8s:BlueGreenEksService$kubernetes:core/v1:ServiceAccount::svc-service-account",
+                "llm-platform:k8s:BlueGreenEksService$kubernetes:apps/v1:Deployment::svc-blue",
+                "llm-platform:k8s:BlueGreenEksService$kubernetes:policy/v1:PodDisruptionBudget::svc-blue",
+                "llm-platform:k8s:BlueGreenEksService$kubernetes:autoscaling/v2:HorizontalPodAutoscaler::svc-blue",
+                "llm-platform:k8s:BlueGreenEksService$kubernetes:apps/v1:Deployment::svc-green",
+                "llm-platform:k8s:BlueGreenEksService$kubernetes:networking.k8s.io/v1:NetworkPolicy::svc-ingress",
+            ],
+        );
+        assert.equal(result.outputs.canary, true);
+        const hpa = find(result.export, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "svc-blue").inputs!;
+        assert.deepEqual(
+            [(hpa.spec as Record<string, unknown>).minReplicas, (hpa.spec as Record<string, unknown>).maxReplicas],
+            [3, 6],
+        );
+    });
+
+    it("refuses bad arguments with one ResourceError naming each", () => {
+        assert.deepEqual(
+            validateBlueGreenEksServiceArgs("svc", {
+                ...required(undefined as unknown as k8s.Provider),
+                replicas: 4,
+                maxReplicas: 2,
+                strategy: "canary",
+                green: { image: "inference:latest", modelVersion: "v 2" },
+            }),
+            [
+                'green.image: expected an image pinned by digest (repository@sha256:<64 hex>), received "inference:latest"',
+                `green.modelVersion: expected a version name of letters, digits, '.', '_' and '-', received "v 2"`,
+                "canaryDelivery: required with strategy canary (a CanaryDelivery: Flagger, the gateway and the load tester)",
+                "maxReplicas: expected an integer >= replicas (4), received 2",
+            ],
+        );
     });
 });

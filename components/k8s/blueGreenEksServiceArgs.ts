@@ -1,0 +1,233 @@
+/**
+ * What {@link BlueGreenEksService} takes: its arguments, their defaults (one table, applied once by
+ * {@link withEksServiceDefaults}), the pod spec they make, and the checks run before anything is
+ * created.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_CANARY, PROD_SERVING_REPLICAS, type CanaryAnalysis } from "../../catalog/standards";
+import { MODEL_SYNC_IMAGE } from "../../catalog/versions";
+import { INFERENCE_UID, LIVENESS_PATH, READINESS_PATH } from "../../catalog/vllm";
+import { VLLM_METRICS, type MetricNames } from "./alertRules";
+import { validateCanary } from "./canary";
+import {
+    COLORS,
+    DEFAULT_RESOURCES,
+    validateRelease,
+    validateWorkload,
+    type Color,
+    type Resources,
+    type TargetPool,
+    type WorkloadSpec,
+} from "./inferenceWorkload";
+
+export interface ColorRelease {
+    /** Image by digest (checked here when known at construction, e.g. from config). */
+    image: pulumi.Input<string>;
+    /** Model version directory under the bucket's models/ prefix. */
+    modelVersion: string;
+}
+
+export interface QueueLengthMetric {
+    /** A per-pod metric served by a custom metrics adapter, e.g. `llm_inference_queue_length`. */
+    name: string;
+    /** Average value per pod to hold. */
+    averageValue: string;
+}
+
+/**
+ * Minutes Pulumi waits for a Deployment beyond the model's startup budget: a GPU node from the
+ * autoscaler (about 5), the multi-gigabyte vLLM image pulled and the weights synced (about 10).
+ */
+export const ROLLOUT_MARGIN_MINUTES = 20;
+
+export interface BlueGreenEksServiceArgs {
+    /** Kubernetes provider of the cluster (EksCluster.provider). */
+    provider: k8s.Provider;
+    /** The GPU pool to run on (a GpuNodePool, or its capacity, selector and tolerations). */
+    pool: TargetPool;
+    /** The cluster's OIDC provider, for the service account's IAM role. */
+    oidcProviderArn: pulumi.Input<string>;
+    oidcIssuerUrl: pulumi.Input<string>;
+    /** The model bucket's name and its read-only policy (ModelArtifactBucket). */
+    modelBucketName: pulumi.Input<string>;
+    modelReadPolicyArn: pulumi.Input<string>;
+    /** What each colour runs. */
+    blue: ColorRelease;
+    green: ColorRelease;
+    /**
+     * The colour the active Service sends traffic to; promotion flips it.
+     * @default "blue"
+     */
+    activeColor?: Color;
+    /**
+     * Scale the inactive colour to zero instead of keeping it warm for rollback.
+     * @default false
+     */
+    scaleDownInactive?: boolean;
+    /**
+     * `blue-green` (two Deployments, flip the Service) or `canary` (Flagger shifts traffic by analysis).
+     * @default "blue-green"
+     */
+    strategy?: "blue-green" | "canary";
+    /** Canary analysis (strategy canary). @default - 1m interval, threshold 5, max weight 50, step 10, success ≥ 99 %, p95 latency ≤ 500 ms */
+    canary?: Partial<CanaryAnalysis>;
+    /**
+     * Where the canary strategy runs (a CanaryDelivery: Flagger, the gateway, the load tester).
+     * Required with `strategy: "canary"`.
+     */
+    canaryDelivery?: {
+        gateway: { name: string; namespace: string };
+        loadtesterUrl: string;
+        metricsServer: string;
+        ready: pulumi.Resource[];
+    };
+    /** Metric names the image emits, for the canary analysis. @default VLLM_METRICS */
+    metrics?: MetricNames;
+    /**
+     * Namespace created for the service.
+     * @default - the component name
+     */
+    namespace?: string;
+    /** Replicas of the active colour (the autoscaler's floor). @default PROD_SERVING_REPLICAS (3) */
+    replicas?: number;
+    /** The autoscaler's ceiling. @default - twice replicas */
+    maxReplicas?: number;
+    /** Lowest replicas the tier accepts. @default 1 */
+    minReplicas?: number;
+    /** GPUs per pod (requests equal limits). @default 1 */
+    gpus?: number;
+    /** CPU and memory. @default {cpuRequest: "4", cpuLimit: "8", memoryRequest: "16Gi", memoryLimit: "24Gi"} */
+    resources?: Resources;
+    /** @default 8000 */
+    containerPort?: number;
+    /** @default - containerPort */
+    probePort?: number;
+    /** Liveness and startup probe path. @default "/health" (vLLM: the engine is alive) */
+    healthPath?: string;
+    /** Readiness probe path. @default "/v1/models" (vLLM: the model is loaded and the API answers) */
+    readyPath?: string;
+    /** Longest model load before liveness applies. @default 600 */
+    startupTimeoutSeconds?: number;
+    /** @default INFERENCE_UID (10001, the image's USER) */
+    runAsUser?: number;
+    /** @default "INFO" */
+    logLevel?: string;
+    /** Seconds to drain in-flight requests on shutdown. @default 30 */
+    drainSeconds?: number;
+    /** CPU utilisation the autoscaler holds, when no queue metric is set. @default 70 */
+    targetCpuUtilization?: number;
+    /** Scale on a queue-length metric instead of CPU (needs a custom metrics adapter). @default - CPU */
+    queueLengthMetric?: QueueLengthMetric;
+    /** Namespaces whose pods may call the service (ingress controllers). @default ["ingress-nginx"] */
+    ingressNamespaces?: string[];
+    /** Address ranges that may call the service (load balancers with IP targets). @default [] */
+    ingressCidrs?: string[];
+    /** Namespace of Prometheus, allowed to scrape. @default "monitoring" */
+    prometheusNamespace?: string;
+    /** Image that syncs weights from S3 before the server starts. @default MODEL_SYNC_IMAGE */
+    modelSyncImage?: string;
+    /** Size of the weights volume. @default 100 */
+    modelCacheSizeGiB?: number;
+    /** Tags for AWS resources. @default {} */
+    tags?: Record<string, string>;
+}
+
+/**
+ * Every optional argument's default that does not depend on another argument, in one place
+ * (`maxReplicas` defaults to twice `replicas`, `probePort` to `containerPort`, `namespace` to the
+ * component's name; `canary` is merged over {@link DEFAULT_CANARY}).
+ */
+export const EKS_SERVICE_DEFAULTS = {
+    activeColor: "blue",
+    scaleDownInactive: false,
+    strategy: "blue-green",
+    metrics: VLLM_METRICS,
+    replicas: PROD_SERVING_REPLICAS,
+    minReplicas: 1,
+    gpus: 1,
+    resources: DEFAULT_RESOURCES,
+    containerPort: 8000,
+    healthPath: LIVENESS_PATH,
+    readyPath: READINESS_PATH,
+    startupTimeoutSeconds: 600,
+    runAsUser: INFERENCE_UID,
+    logLevel: "INFO",
+    drainSeconds: 30,
+    targetCpuUtilization: 70,
+    ingressNamespaces: ["ingress-nginx"],
+    ingressCidrs: [],
+    prometheusNamespace: "monitoring",
+    modelSyncImage: MODEL_SYNC_IMAGE,
+    modelCacheSizeGiB: 100,
+    tags: {},
+} satisfies Partial<BlueGreenEksServiceArgs>;
+
+type Defaulted = keyof typeof EKS_SERVICE_DEFAULTS | "maxReplicas" | "probePort" | "namespace" | "canary";
+
+/** The arguments with every default applied (an argument set to `undefined` takes its default). */
+export type ResolvedEksServiceArgs = Omit<BlueGreenEksServiceArgs, Defaulted> & {
+    [K in Defaulted]-?: NonNullable<BlueGreenEksServiceArgs[K]>;
+} & { canary: CanaryAnalysis };
+
+export function withEksServiceDefaults(name: string, args: BlueGreenEksServiceArgs): ResolvedEksServiceArgs {
+    const given = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined && v !== null));
+    const merged = { ...EKS_SERVICE_DEFAULTS, ...given } as unknown as Omit<
+        ResolvedEksServiceArgs,
+        "maxReplicas" | "probePort" | "namespace" | "canary"
+    >;
+    return {
+        ...merged,
+        maxReplicas: args.maxReplicas ?? merged.replicas * 2,
+        probePort: args.probePort ?? merged.containerPort,
+        namespace: args.namespace ?? name,
+        canary: { ...DEFAULT_CANARY, ...args.canary },
+    };
+}
+
+/** The pod spec of one colour's release. Only the image and the bucket are outputs; the rest is known in a preview. */
+export function workloadSpecOf(name: string, args: ResolvedEksServiceArgs, release: ColorRelease): WorkloadSpec {
+    return {
+        name,
+        image: release.image,
+        modelVersion: release.modelVersion,
+        modelSource: pulumi.interpolate`s3://${args.modelBucketName}/models`,
+        gpus: args.gpus,
+        resources: args.resources,
+        containerPort: args.containerPort,
+        probePort: args.probePort,
+        healthPath: args.healthPath,
+        readyPath: args.readyPath,
+        startupTimeoutSeconds: args.startupTimeoutSeconds,
+        runAsUser: args.runAsUser,
+        logLevel: args.logLevel,
+        drainSeconds: args.drainSeconds,
+        serviceAccountName: name,
+        pool: args.pool,
+        modelSyncImage: args.modelSyncImage,
+        modelCacheSizeGiB: args.modelCacheSizeGiB,
+    };
+}
+
+/** Problems with the arguments known at construction, each naming the argument. */
+export function validateBlueGreenEksServiceArgs(name: string, given: BlueGreenEksServiceArgs): string[] {
+    const args = withEksServiceDefaults(name, given);
+    const problems = [
+        ...validateWorkload(workloadSpecOf(name, args, args.blue), args.replicas, args.minReplicas),
+        ...COLORS.flatMap((c) => {
+            const { image, modelVersion } = args[c];
+            // An image from an output (the built one) is a digest by construction; one from config is checked.
+            return validateRelease({ image: typeof image === "string" ? image : undefined, modelVersion }).map(
+                (p) => `${c}.${p}`,
+            );
+        }),
+    ];
+    if (args.strategy === "canary") problems.push(...validateCanary(args.canary));
+    if (args.strategy === "canary" && !args.canaryDelivery)
+        problems.push(
+            "canaryDelivery: required with strategy canary (a CanaryDelivery: Flagger, the gateway and the load tester)",
+        );
+    if (!Number.isInteger(args.maxReplicas) || args.maxReplicas < args.replicas)
+        problems.push(`maxReplicas: expected an integer >= replicas (${args.replicas}), received ${args.maxReplicas}`);
+    return problems;
+}

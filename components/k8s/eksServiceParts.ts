@@ -1,0 +1,270 @@
+/**
+ * The parts of {@link BlueGreenEksService}, each built by a function with the service as parent
+ * and keeping the names it had when the service built them inline: the identity (IRSA role,
+ * namespace, service account), a colour (Deployment, PodDisruptionBudget, autoscaler), the Flagger
+ * canary, the Services and the NetworkPolicy.
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { irsaTrustPolicy } from "../aws/iam";
+import type { ResolvedEksServiceArgs } from "./blueGreenEksServiceArgs";
+import { buildCanarySpec, buildMetricTemplates } from "./canary";
+import { FLAGGER_NAMESPACE, GATEWAY_NAMESPACE } from "./canaryDelivery";
+import { buildDeploymentSpec, modelPathOf, podLabels, type Color, type WorkloadSpec } from "./inferenceWorkload";
+
+/**
+ * Minutes Pulumi waits for a Deployment beyond the model's startup budget: a GPU node from the
+ * autoscaler (about 5), the multi-gigabyte vLLM image pulled and the weights synced (about 10).
+ */
+export const ROLLOUT_MARGIN_MINUTES = 20;
+
+/** How a part is parented and which cluster it goes to. */
+export interface PartOptions {
+    readonly parent: pulumi.Resource;
+    readonly provider: k8s.Provider;
+}
+
+export interface ServiceIdentity {
+    /** The pods' IAM role (IRSA): reads the model bucket; attach policies for what else they call. */
+    readonly role: aws.iam.Role;
+    readonly namespace: k8s.core.v1.Namespace;
+    readonly serviceAccount: k8s.core.v1.ServiceAccount;
+}
+
+export function createServiceIdentity(name: string, args: ResolvedEksServiceArgs, opts: PartOptions): ServiceIdentity {
+    const role = new aws.iam.Role(
+        `${name}-irsa`,
+        {
+            description: `${name} pods: read the model bucket`,
+            assumeRolePolicy: pulumi
+                .all([args.oidcProviderArn, args.oidcIssuerUrl])
+                .apply(([arn, url]) => irsaTrustPolicy(arn, url, args.namespace, name)),
+            tags: args.tags,
+        },
+        { parent: opts.parent },
+    );
+    new aws.iam.RolePolicyAttachment(
+        `${name}-irsa-read`,
+        { role: role.name, policyArn: args.modelReadPolicyArn },
+        { parent: opts.parent },
+    );
+    const namespace = new k8s.core.v1.Namespace(
+        `${name}-namespace`,
+        {
+            metadata: {
+                name: args.namespace,
+                labels: {
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "app.kubernetes.io/managed-by": "pulumi",
+                },
+            },
+        },
+        opts,
+    );
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+        `${name}-service-account`,
+        {
+            metadata: {
+                name,
+                namespace: namespace.metadata.name,
+                annotations: { "eks.amazonaws.com/role-arn": role.arn },
+            },
+            automountServiceAccountToken: false,
+        },
+        opts,
+    );
+    return { role, namespace, serviceAccount };
+}
+
+export interface ColorParts {
+    readonly deployment: k8s.apps.v1.Deployment;
+    readonly podDisruptionBudget: k8s.policy.v1.PodDisruptionBudget;
+    /** Absent for a colour scaled to zero. */
+    readonly autoscaler?: k8s.autoscaling.v2.HorizontalPodAutoscaler;
+}
+
+/** The autoscaler's metric: the queue-length metric when one is set, else CPU utilisation. */
+export function autoscalerMetric(args: Pick<ResolvedEksServiceArgs, "queueLengthMetric" | "targetCpuUtilization">) {
+    return args.queueLengthMetric
+        ? {
+              type: "Pods",
+              pods: {
+                  metric: { name: args.queueLengthMetric.name },
+                  target: { type: "AverageValue", averageValue: args.queueLengthMetric.averageValue },
+              },
+          }
+        : {
+              type: "Resource",
+              resource: {
+                  name: "cpu",
+                  target: { type: "Utilization", averageUtilization: args.targetCpuUtilization },
+              },
+          };
+}
+
+/**
+ * One colour: its Deployment (Flagger's target under canary), PodDisruptionBudget and, while it
+ * is live, its autoscaler. The warm inactive colour of blue-green keeps `replicas` for rollback
+ * and may not grow (it serves no production traffic; the capacity check counts on it).
+ */
+export function createColor(
+    name: string,
+    args: ResolvedEksServiceArgs,
+    color: Color,
+    spec: WorkloadSpec,
+    parts: { namespace: pulumi.Input<string>; serviceAccount: k8s.core.v1.ServiceAccount },
+    opts: PartOptions,
+): ColorParts {
+    const canary = args.strategy === "canary";
+    const active = args.activeColor === color;
+    const live = canary || active || !args.scaleDownInactive;
+    const deploymentName = canary ? name : `${name}-${color}`;
+    const ns = parts.namespace;
+    const rolloutTimeout = `${Math.ceil(args.startupTimeoutSeconds / 60) + ROLLOUT_MARGIN_MINUTES}m`;
+    const deployment = new k8s.apps.v1.Deployment(
+        `${name}-${color}`,
+        {
+            metadata: { name: deploymentName, namespace: ns, labels: podLabels(name, color) },
+            spec: buildDeploymentSpec(spec, color, live ? undefined : 0),
+        },
+        {
+            ...opts,
+            dependsOn: [parts.serviceAccount],
+            // Pulumi waits for the rollout: a GPU node to be added, the image pulled, the
+            // weights synced and the model loaded; its 10-minute default is too short.
+            customTimeouts: { create: rolloutTimeout, update: rolloutTimeout },
+        },
+    );
+    const podDisruptionBudget = new k8s.policy.v1.PodDisruptionBudget(
+        `${name}-${color}`,
+        {
+            metadata: { name: deploymentName, namespace: ns },
+            // Not app.kubernetes.io/name, which Flagger rewrites on its primary's pods.
+            spec: {
+                maxUnavailable: 1,
+                selector: { matchLabels: { "app.kubernetes.io/component": "inference", "llm-platform/color": color } },
+            },
+        },
+        opts,
+    );
+    if (!live) return { deployment, podDisruptionBudget };
+    const autoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        `${name}-${color}`,
+        {
+            metadata: { name: deploymentName, namespace: ns },
+            spec: {
+                scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
+                minReplicas: args.replicas,
+                maxReplicas: canary || active ? args.maxReplicas : args.replicas,
+                metrics: [autoscalerMetric(args)],
+                // GPU pods take minutes to start: scale up promptly, down slowly.
+                behavior: {
+                    scaleDown: {
+                        stabilizationWindowSeconds: 600,
+                        policies: [{ type: "Pods", value: 1, periodSeconds: 300 }],
+                    },
+                },
+            },
+        },
+        opts,
+    );
+    return { deployment, podDisruptionBudget, autoscaler };
+}
+
+/** Flagger's MetricTemplates and the Canary over the colour's Deployment (strategy canary). */
+export function createCanary(
+    name: string,
+    args: ResolvedEksServiceArgs,
+    color: Color,
+    parts: {
+        namespace: pulumi.Input<string>;
+        deployment: k8s.apps.v1.Deployment;
+        metricsLabel: Record<string, string>;
+    },
+    opts: PartOptions,
+): k8s.apiextensions.CustomResource {
+    const delivery = args.canaryDelivery!;
+    const targets = {
+        name,
+        namespace: args.namespace,
+        deployment: name,
+        port: args.containerPort,
+        readyPath: args.readyPath,
+        modelName: modelPathOf(args[color].modelVersion),
+        gateway: delivery.gateway,
+        loadtesterUrl: delivery.loadtesterUrl,
+        metricsServer: delivery.metricsServer,
+        metrics: args.metrics,
+        metricsLabel: parts.metricsLabel,
+    };
+    const templates = buildMetricTemplates(targets).map(
+        (t) =>
+            new k8s.apiextensions.CustomResource(
+                t.name,
+                {
+                    apiVersion: "flagger.app/v1beta1",
+                    kind: "MetricTemplate",
+                    metadata: { name: t.name, namespace: parts.namespace },
+                    spec: t.spec,
+                },
+                { ...opts, dependsOn: delivery.ready },
+            ),
+    );
+    return new k8s.apiextensions.CustomResource(
+        `${name}-canary`,
+        {
+            apiVersion: "flagger.app/v1beta1",
+            kind: "Canary",
+            metadata: { name, namespace: parts.namespace },
+            spec: buildCanarySpec(targets, args.canary),
+        },
+        { ...opts, dependsOn: [parts.deployment, ...templates, ...delivery.ready] },
+    );
+}
+
+/**
+ * Who may call the inference pods: the ingress namespaces and CIDRs, the gateway and Flagger's
+ * load tester under canary, and Prometheus, on the container port only.
+ */
+export function createNetworkPolicy(
+    name: string,
+    args: ResolvedEksServiceArgs,
+    namespace: pulumi.Input<string>,
+    opts: PartOptions,
+): k8s.networking.v1.NetworkPolicy {
+    const callers = [
+        ...args.ingressNamespaces,
+        // The gateway's Envoy proxies and Flagger's load tester.
+        ...(args.strategy === "canary" ? [GATEWAY_NAMESPACE, FLAGGER_NAMESPACE] : []),
+    ];
+    return new k8s.networking.v1.NetworkPolicy(
+        `${name}-ingress`,
+        {
+            metadata: { name: `${name}-ingress`, namespace },
+            spec: {
+                // Every inference pod of the namespace: both colours, and Flagger's primary, whose
+                // app.kubernetes.io/name Flagger rewrites to <name>-primary.
+                podSelector: { matchLabels: { "app.kubernetes.io/component": "inference" } },
+                policyTypes: ["Ingress"],
+                ingress: [
+                    {
+                        from: [
+                            ...callers.map((n) => ({
+                                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } },
+                            })),
+                            ...args.ingressCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+                            {
+                                namespaceSelector: {
+                                    matchLabels: { "kubernetes.io/metadata.name": args.prometheusNamespace },
+                                },
+                            },
+                        ],
+                        ports: [{ port: args.containerPort, protocol: "TCP" }],
+                    },
+                ],
+            },
+        },
+        opts,
+    );
+}
