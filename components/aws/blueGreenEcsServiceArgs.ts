@@ -7,6 +7,7 @@ import { CLOUDWATCH_RETENTION_DAYS } from "../../catalog/formats";
 import { ecsDeploymentInstances } from "../../catalog/capacity";
 import { GPU_INSTANCE_TYPES } from "../../catalog/gpu";
 import { PROD_BAKE_TIME_MINUTES, PROD_MIN_REPLICAS } from "../../catalog/standards";
+import { MODEL_SYNC_IMAGE } from "../../catalog/versions";
 import { LIVENESS_PATH, READINESS_PATH } from "../../catalog/vllm";
 import { validateEcsContainer } from "./ecsTask";
 import { containerSpecOf } from "./ecsTaskDefinition";
@@ -74,7 +75,7 @@ export interface BlueGreenEcsServiceArgs {
     deletionProtection?: boolean;
     /** Protect the log buckets and the cluster. @default true */
     protect?: boolean;
-    /** @default "public.ecr.aws/aws-cli/aws-cli:2.22.35" */
+    /** @default MODEL_SYNC_IMAGE */
     modelSyncImage?: string;
     /** @default ECS_GPU_AMI_PARAMETER */
     amiParameter?: string;
@@ -131,7 +132,7 @@ export const ECS_SERVICE_DEFAULTS = {
     logRetentionDays: 30,
     deletionProtection: true,
     protect: true,
-    modelSyncImage: "public.ecr.aws/aws-cli/aws-cli:2.22.35",
+    modelSyncImage: MODEL_SYNC_IMAGE,
     amiParameter: ECS_GPU_AMI_PARAMETER,
     tags: {},
 } satisfies Partial<BlueGreenEcsServiceArgs>;

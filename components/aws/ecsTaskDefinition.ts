@@ -6,12 +6,11 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { buildContainerDefinitions, secretsReadPolicy, type EcsContainerSpec } from "./ecsTask";
 import { serviceTrustPolicy } from "./iam";
+import { INFERENCE_UID } from "../../catalog/vllm";
 import type { ResolvedEcsServiceArgs } from "./blueGreenEcsServiceArgs";
 
 export const ECS_EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
 
-/** The numeric user every container runs as (non-root, so the pack's checks hold). */
-export const ECS_RUN_AS_USER = 10001;
 
 export interface EcsTask {
     readonly logGroup: aws.cloudwatch.LogGroup;
@@ -32,7 +31,7 @@ export function containerSpecOf(
         memoryMiB: args.memoryMiB,
         containerPort: args.containerPort,
         healthPath: args.healthPath,
-        runAsUser: ECS_RUN_AS_USER,
+        runAsUser: INFERENCE_UID,
         logLevel: "INFO",
         secrets: args.secrets,
         modelSyncImage: args.modelSyncImage,
