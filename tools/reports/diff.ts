@@ -1,21 +1,19 @@
 /**
  * Compares two deployments (offline plans or real `pulumi stack export`s) resource by resource
- * and property by property, and renders the result as Markdown for a pull-request comment.
+ * and property by property (./propertyDiff); ./diffMarkdown renders the result for a pull-request
+ * comment.
  *
  * Resources are matched by URN, then by alias. A resource whose name or type changed is a
  * replacement (Pulumi would delete the old one); so is a change to a property that cannot be
  * updated in place. Every removal or replacement of a stateful or protected resource is flagged.
  */
-import { PRICE_TABLE, signedUsd, usdRange, type Range } from "../../catalog/cost";
+import type { Range } from "../../catalog/cost";
 import { exportCost } from "./render";
-import {
-    displayType,
-    isSecret,
-    liveResources,
-    urnName,
-    type ExportedResource,
-    type StackExport,
-} from "../engine/stackExport";
+import { diffProperties, propertiesOf, type UnknowableSink } from "./propertyDiff";
+
+export { diffProperties, type UnknowableSink } from "./propertyDiff";
+export { renderCostChange, renderDiffMarkdown } from "./diffMarkdown";
+import { displayType, liveResources, urnName, type ExportedResource, type StackExport } from "../engine/stackExport";
 
 /** Types that hold data or identity: losing one loses more than a resource. */
 export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
@@ -111,111 +109,6 @@ function costSummary(exp: StackExport): CostSummary {
 }
 
 const isProvider = (r: ExportedResource): boolean => r.type.startsWith("pulumi:providers:") && !r.parent;
-
-function mask(v: unknown): unknown {
-    return isSecret(v) ? "[secret]" : v;
-}
-
-/**
- * What a document lets us know of a secret: its value (`plaintext`, written by
- * `pulumi stack export --show-secrets`, or `value`), the offline engine's `fingerprint` of it, or
- * nothing when it holds only ciphertext.
- */
-function secretContent(
-    v: Record<string, unknown>,
-): { known: true; value: unknown } | { known: false; fingerprint?: string } {
-    if (typeof v.fingerprint === "string" && !("plaintext" in v) && !("value" in v))
-        return { known: false, fingerprint: v.fingerprint };
-    if (typeof v.plaintext === "string") {
-        try {
-            return { known: true, value: JSON.parse(v.plaintext) as unknown };
-        } catch {
-            return { known: true, value: v.plaintext };
-        }
-    }
-    if ("value" in v) return { known: true, value: v.value };
-    return { known: false };
-}
-
-/** A resource's inputs without Pulumi's internal keys (`__defaults`, `__meta`), which are not properties. */
-function propertiesOf(r: ExportedResource): Record<string, unknown> {
-    return Object.fromEntries(Object.entries(r.inputs ?? {}).filter(([k]) => !k.startsWith("__")));
-}
-
-/** Secret paths whose change cannot be known, collected by {@link diffProperties}. */
-export type UnknowableSink = (path: string) => void;
-
-/**
- * Property-level differences between two input bags, as `a.b[0].c` paths. A secret is
- * changed when what can be known of it changed: its plaintext when both sides hold it, the offline
- * engine's fingerprint when both sides have one, its secretness; two different ciphertexts are
- * reported to `unknowable` instead (the same value encrypted twice has two ciphertexts).
- */
-export function diffProperties(
-    oldValue: unknown,
-    newValue: unknown,
-    path = "",
-    unknowable: UnknowableSink = () => undefined,
-): PropertyChange[] {
-    if (isSecret(oldValue) && isSecret(newValue)) {
-        const [o, n] = [
-            secretContent(oldValue as Record<string, unknown>),
-            secretContent(newValue as Record<string, unknown>),
-        ];
-        const changed: PropertyChange[] = [{ path, old: "[secret]", new: "[secret]", secret: true }];
-        if (o.known && n.known) return JSON.stringify(o.value) === JSON.stringify(n.value) ? [] : changed;
-        if (!o.known && !n.known && o.fingerprint !== undefined && n.fingerprint !== undefined)
-            return o.fingerprint === n.fingerprint ? [] : changed;
-        if (JSON.stringify(oldValue) !== JSON.stringify(newValue)) unknowable(path);
-        return [];
-    }
-    if (isSecret(oldValue) || isSecret(newValue)) {
-        return [{ path, old: mask(oldValue), new: mask(newValue) }];
-    }
-
-    const bothObjects = (a: unknown, b: unknown): boolean =>
-        typeof a === "object" &&
-        a !== null &&
-        typeof b === "object" &&
-        b !== null &&
-        Array.isArray(a) === Array.isArray(b);
-    if (bothObjects(oldValue, newValue)) {
-        const changes: PropertyChange[] = [];
-        if (Array.isArray(oldValue) && Array.isArray(newValue)) {
-            for (let i = 0; i < Math.max(oldValue.length, newValue.length); i++) {
-                changes.push(...diffProperties(oldValue[i], newValue[i], `${path}[${i}]`, unknowable));
-            }
-            return changes;
-        }
-        const o = oldValue as Record<string, unknown>;
-        const n = newValue as Record<string, unknown>;
-        const keys = [...new Set([...Object.keys(o), ...Object.keys(n)])].sort();
-        for (const k of keys) {
-            const key = /^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k);
-            changes.push(...diffProperties(o[k], n[k], path ? `${path}.${key}` : key, unknowable));
-        }
-        return changes;
-    }
-    const [oldJson, newJson] = [parseJsonText(oldValue), parseJsonText(newValue)];
-    if (oldJson !== undefined && newJson !== undefined) {
-        // Policies and other documents held as JSON strings: report the paths inside them.
-        return diffProperties(oldJson, newJson, `${path}(json)`, unknowable);
-    }
-    return JSON.stringify(oldValue) === JSON.stringify(newValue)
-        ? []
-        : [{ path, old: mask(oldValue), new: mask(newValue) }];
-}
-
-/** The object or array a string holds as JSON, if it holds one. */
-function parseJsonText(value: unknown): object | undefined {
-    if (typeof value !== "string" || !/^\s*[[{]/.test(value)) return undefined;
-    try {
-        const parsed: unknown = JSON.parse(value);
-        return typeof parsed === "object" && parsed !== null ? parsed : undefined;
-    } catch {
-        return undefined;
-    }
-}
 
 /**
  * A resource's identity across stacks and projects: its qualified type and name, without the
@@ -379,92 +272,4 @@ export function diffExports(base: StackExport, head: StackExport): PlanDiff {
         cost: { base: costSummary(base), head: costSummary(head) },
         unknowableSecrets,
     };
-}
-
-const SYMBOL: Record<ChangeKind, string> = { add: "+", remove: "-", replace: "+-", update: "~" };
-const ORDER: Record<ChangeKind, number> = { remove: 0, replace: 1, update: 2, add: 3 };
-
-function cell(value: unknown): string {
-    if (value === undefined) return "_(absent)_";
-    const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value);
-    const short = text.length > 80 ? `${text.slice(0, 77)}...` : text;
-    return `\`${short.replace(/\|/g, "\\|").replace(/`/g, "'")}\``;
-}
-
-/** The change in estimated monthly cost, as Markdown lines; nothing when the estimate is unchanged. */
-export function renderCostChange(base: CostSummary, head: CostSummary): string[] {
-    const rows: Array<[string, Range, Range]> = [
-        ["All compute, on-demand", base.onDemand, head.onDemand],
-        ["As configured (spot pools at the spot estimate)", base.configured, head.configured],
-        ["GPU instances, on-demand", base.gpuOnDemand, head.gpuOnDemand],
-    ];
-    if (rows.every(([, b, h]) => b.min === h.min && b.max === h.max)) return [];
-    const out = [
-        `**Estimated monthly cost** (minimum–maximum scale, ${PRICE_TABLE}):`,
-        "",
-        "| | Before | After | Change at maximum scale |",
-        "|---|---|---|---|",
-    ];
-    for (const [label, b, h] of rows)
-        out.push(`| ${label} | ${usdRange(b)} | ${usdRange(h)} | ${signedUsd(h.max - b.max)} |`);
-    out.push("");
-    return out;
-}
-
-/** The diff as GitHub-flavoured Markdown for a pull-request comment. */
-export function renderDiffMarkdown(diff: PlanDiff, title = "Plan diff"): string {
-    const { counts } = diff;
-    const summary = `${counts.add} to add, ${counts.update} to change, ${counts.replace} to replace, ${counts.remove} to delete, ${diff.unchanged} unchanged`;
-    const lines = [`### ${title}`, "", `**${summary}**`, ""];
-    lines.push(...renderCostChange(diff.cost.base, diff.cost.head));
-    if (diff.unknowableSecrets.length > 0) {
-        lines.push(
-            "> [!NOTE]",
-            `> ${diff.unknowableSecrets.length} secret value${diff.unknowableSecrets.length === 1 ? " is" : "s are"} held only encrypted, with different ciphertexts: whether ${diff.unknowableSecrets.length === 1 ? "it" : "they"} changed cannot be known from these documents (\`pulumi stack export --show-secrets\` can tell): ${diff.unknowableSecrets.map((x) => `\`${x}\``).join(", ")}`,
-            "",
-        );
-    }
-    if (diff.changes.length === 0) {
-        lines.push("No changes.");
-        return `${lines.join("\n")}\n`;
-    }
-    if (diff.dangers.length > 0) {
-        lines.push("> [!CAUTION]", "> **Stateful or protected resources would be destroyed:**");
-        for (const d of diff.dangers) lines.push(`> - ${d}`);
-        lines.push("");
-    }
-    const sorted = [...diff.changes].sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || a.urn.localeCompare(b.urn, "en"));
-    lines.push("| | Resource | Type | Details |", "|---|---|---|---|");
-    for (const c of sorted) {
-        const details =
-            c.kind === "replace"
-                ? (c.reason ?? "")
-                : c.kind === "update"
-                  ? c.properties.map((p) => `\`${p.path}\`${p.secret ? " changed (secret)" : ""}`).join(", ")
-                  : (c.fate ?? "");
-        lines.push(
-            `| \`${SYMBOL[c.kind]}\` | \`${c.name}\` | \`${displayType(c.type)}\` | ${details.replace(/\|/g, "\\|")} |`,
-        );
-    }
-    const detailed = sorted.filter((c) => (c.kind === "update" || c.kind === "replace") && c.properties.length > 0);
-    if (detailed.length > 0) {
-        lines.push("", "<details><summary>Property changes</summary>", "");
-        for (const c of detailed) {
-            lines.push(
-                `#### \`${SYMBOL[c.kind]}\` ${c.name} (\`${displayType(c.type)}\`)`,
-                "",
-                "| Property | Old | New |",
-                "|---|---|---|",
-            );
-            for (const p of c.properties)
-                lines.push(
-                    p.secret
-                        ? `| \`${p.path}\` | _secret_ | _changed (secret)_ |`
-                        : `| \`${p.path}\` | ${cell(p.old)} | ${cell(p.new)} |`,
-                );
-            lines.push("");
-        }
-        lines.push("</details>");
-    }
-    return `${lines.join("\n")}\n`;
 }
