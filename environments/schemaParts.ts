@@ -1,0 +1,75 @@
+/**
+ * The building blocks of the settings schema: integer ranges, names, tags, quantities, paths, an
+ * image release and a GPU node pool, each with messages that say what was expected.
+ */
+import { z } from "zod";
+import { DIGEST_REFERENCE } from "../catalog/formats";
+import { GPU_AMI_TYPES } from "../catalog/gpu";
+
+export const CAPACITY_TYPES = ["ON_DEMAND", "SPOT"] as const;
+
+/** An integer in [min, max] with messages that say so. */
+export function intIn(min: number, max: number): z.ZodInt {
+    return z
+        .int({ error: `expected an integer between ${min} and ${max}` })
+        .min(min, { error: `expected an integer >= ${min}` })
+        .max(max, { error: `expected an integer <= ${max}` });
+}
+
+export const dnsLabel = z.string({ error: "expected a string" }).regex(/^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/, {
+    error: "expected a lower-case DNS label of 1-32 characters (a-z, 0-9, '-'), starting with a letter",
+});
+
+/** Tag keys are checked by {@link crossFieldProblems}, which can name the bad key. */
+/**
+ * What AWS accepts in tags (the Resource Groups Tagging API and the services' TagResource calls):
+ * letters, numbers and spaces in UTF-8 and `_ . : / = + - @`; keys 1–128 characters and not
+ * starting with `aws:`, values up to 256. An emoji or another symbol fails the first create.
+ */
+export const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+export const TAG_CHARACTERS_HELP = "letters, digits, spaces and _ . : / = + - @ only (what AWS accepts in tags)";
+export const tagKey = z.string();
+export const tagValue = z
+    .string({ error: "expected a string" })
+    .max(256, { error: "expected at most 256 characters" })
+    .regex(TAG_CHARACTERS, { error: `expected ${TAG_CHARACTERS_HELP}` });
+
+export const instanceType = z.string({ error: "expected a string" }).regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, {
+    error: "expected an EC2 instance type such as g5.xlarge",
+});
+
+export const quantity = z
+    .string({ error: "expected a string" })
+    .regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/, { error: 'expected a Kubernetes quantity such as "4", "500m" or "16Gi"' });
+export const baseUrl = z.string({ error: "expected a string" }).regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, {
+    error: "expected an http(s) URL such as https://preview.llm.example.com",
+});
+export const httpPath = z
+    .string({ error: "expected a string" })
+    .regex(/^\/[\w\-./]*$/, { error: "expected an absolute path such as /health" });
+export const releaseSchema = z.strictObject({
+    image: z
+        .string({ error: "expected a string" })
+        .regex(DIGEST_REFERENCE, { error: "expected an image pinned by digest (repository@sha256:<64 hex>)" })
+        .optional(),
+    modelVersion: z.string({ error: "expected a string" }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, {
+        error: "expected a version name of letters, digits, '.', '_' and '-'",
+    }),
+});
+
+export const gpuNodePoolSchema = z.strictObject({
+    name: dnsLabel.describe("Pool name; becomes part of the node group and label names."),
+    instanceTypes: z
+        .array(instanceType, { error: "expected an array of EC2 instance types" })
+        .min(1, { error: "expected at least one instance type" })
+        .describe("GPU instance types the pool may launch."),
+    capacityType: z.enum(CAPACITY_TYPES).describe("ON_DEMAND or SPOT."),
+    minSize: intIn(0, 1000).describe("Minimum node count; 0 lets the pool scale to zero."),
+    desiredSize: intIn(0, 1000)
+        .optional()
+        .describe("Initial node count (defaults to minSize); afterwards left to the autoscaler."),
+    maxSize: intIn(1, 1000).describe("Maximum node count."),
+    diskSizeGiB: intIn(20, 16384).describe("Root volume size for images and model weights."),
+    amiType: z.enum(GPU_AMI_TYPES).describe("EKS NVIDIA AMI: AL2023_x86_64_NVIDIA or BOTTLEROCKET_x86_64_NVIDIA."),
+});
+export type GpuNodePoolSettings = z.infer<typeof gpuNodePoolSchema>;

@@ -1,0 +1,182 @@
+/**
+ * The settings of the inference service and what watches it: `llm-platform:serving`,
+ * `llm-platform:monitoring` and `llm-platform:ecs`.
+ */
+import { z } from "zod";
+import { CLOUDWATCH_RETENTION_DAYS, SECRET_REFERENCE } from "../catalog/formats";
+import { baseUrl, dnsLabel, httpPath, instanceType, intIn, quantity, releaseSchema } from "./schemaParts";
+
+export const servingSchema = z
+    .strictObject({
+        platform: z.enum(["eks", "ecs", "both"]).describe("Where the inference service runs: eks, ecs or both."),
+        strategy: z.enum(["blue-green", "canary"]).describe("Release strategy on EKS: blue-green or canary (Flagger)."),
+        activeColor: z
+            .enum(["blue", "green"])
+            .describe("The colour that serves production traffic; promotion flips it."),
+        scaleDownInactive: z
+            .boolean({ error: "expected a boolean (true or false)" })
+            .describe("Scale the inactive colour to zero instead of keeping it warm for rollback."),
+        blue: releaseSchema.describe(
+            "What the blue colour runs: {image (by digest; default the built image), modelVersion}.",
+        ),
+        green: releaseSchema.describe("What the green colour runs: {image, modelVersion}."),
+        replicas: intIn(1, 100).describe("Replicas of the active colour (the autoscaler's floor)."),
+        maxReplicas: intIn(1, 200).describe("The autoscaler's ceiling."),
+        gpuPool: dnsLabel
+            .optional()
+            .describe("Name of the GPU pool (from gpuNodePools) the service runs on. Unset: the first pool."),
+        gpus: intIn(1, 8).describe("GPUs per pod (requests equal limits)."),
+        resources: z
+            .strictObject({
+                cpuRequest: quantity,
+                cpuLimit: quantity,
+                memoryRequest: quantity,
+                memoryLimit: quantity,
+            })
+            .describe("CPU and memory per pod: {cpuRequest, cpuLimit, memoryRequest, memoryLimit}."),
+        containerPort: intIn(1, 65535).describe("Port the server listens on."),
+        healthPath: httpPath.describe("Liveness and startup probe path."),
+        readyPath: httpPath.describe("Readiness probe path (also the load balancer health check)."),
+        startupTimeoutSeconds: intIn(30, 3600).describe("Longest model load before liveness applies."),
+        targetCpuUtilization: intIn(10, 100).describe(
+            "CPU utilisation the autoscaler holds, when no queue metric is set.",
+        ),
+        queueLengthMetric: z
+            .strictObject({ name: z.string().min(1), averageValue: quantity })
+            .optional()
+            .describe(
+                "Scale on this per-pod metric instead of CPU (needs a custom metrics adapter): {name, averageValue}.",
+            ),
+        ingressNamespaces: z.array(dnsLabel).describe("Namespaces whose pods may call the service."),
+        ingressCidrs: z
+            .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR" }))
+            .describe("Address ranges that may call the service (load balancers with IP targets)."),
+        prometheusNamespace: dnsLabel.describe("Namespace of Prometheus, allowed to scrape."),
+        canary: z
+            .strictObject({
+                interval: z.string().regex(/^\d+[smh]$/, { error: 'expected a duration such as "1m"' }),
+                threshold: intIn(1, 100),
+                maxWeight: intIn(1, 100),
+                stepWeight: intIn(1, 100),
+                minSuccessRatePercent: z.number().min(0).max(100),
+                maxRequestDurationMs: intIn(1, 600000),
+            })
+            .describe(
+                "Flagger analysis: {interval, threshold, maxWeight, stepWeight, minSuccessRatePercent, maxRequestDurationMs}.",
+            ),
+        smokeTest: z
+            .strictObject({
+                path: httpPath,
+                expectedStatus: intIn(100, 599),
+                latencyBudgetMs: intIn(1, 600000),
+                attempts: intIn(1, 100),
+                previewUrl: baseUrl.optional(),
+                activeUrl: baseUrl.optional(),
+            })
+            .describe(
+                "What `npm run promote` checks: {path, expectedStatus, latencyBudgetMs, attempts, previewUrl, activeUrl} (where the preview and active Services are reachable).",
+            ),
+    })
+    .describe("Inference serving.");
+
+export const monitoringSchema = z
+    .strictObject({
+        metricsPreset: z
+            .enum(["reference", "vllm"])
+            .describe(
+                "Metric names the rules and dashboards read: vLLM's own (the shipped image; the latency standard applies to time to first token) or the reference app's `llm_*` (request duration).",
+            ),
+        retentionDays: intIn(1, 3650).describe("Days Prometheus keeps metrics."),
+        storageGiB: intIn(10, 16384).describe("Size of each Prometheus volume (gp3, encrypted)."),
+        replicas: intIn(1, 5).describe("Prometheus and Alertmanager replicas."),
+        prometheusResources: z
+            .strictObject({ cpuRequest: quantity, memoryRequest: quantity, memoryLimit: quantity })
+            .describe("Prometheus's CPU and memory: {cpuRequest, memoryRequest, memoryLimit}."),
+        slo: z
+            .strictObject({
+                availability: z.number().gt(0.9).lt(1),
+                p95LatencyMs: intIn(1, 600000),
+                minSuccessRate: z.number().gt(0).lt(1),
+                maxHallucinationRate: z.number().gt(0).lt(1),
+                gpuHighUtilizationPercent: intIn(1, 100),
+                gpuIdleUtilizationPercent: intIn(0, 99),
+                maxQueueLength: intIn(1, 100000),
+                tokenThroughputDropRatio: z.number().gt(0).lt(1),
+            })
+            .describe(
+                "The production standards the alerts hold (availability 0.999, p95 500 ms, success 99 %, hallucinations 5 % …).",
+            ),
+        alerting: z
+            .strictObject({
+                slackWebhookUrl: z
+                    .string()
+                    .regex(/^https:\/\/\S+$/, { error: "expected an https URL (a Slack incoming webhook)" })
+                    .optional(),
+                slackChannel: z.string().min(1).optional(),
+                pagerdutyRoutingKey: z.string().min(1).optional(),
+                snsTopicArn: z
+                    .string()
+                    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:.+$/, { error: "expected an SNS topic ARN" })
+                    .optional(),
+            })
+            .describe(
+                "Alert receivers: {slackWebhookUrl, slackChannel, pagerdutyRoutingKey, snsTopicArn}; set the webhook and key with `pulumi config set --secret --path`.",
+            ),
+        runbookBaseUrl: z
+            .string()
+            .regex(/^https?:\/\/\S+$/, { error: "expected an http(s) URL" })
+            .describe("Where each alert's runbook link points (an anchor per alert is appended)."),
+    })
+    .describe("Prometheus, Alertmanager, Grafana and the alert rules (EKS).");
+
+export const ecsSchema = z
+    .strictObject({
+        instanceTypes: z
+            .array(instanceType)
+            .min(1, { error: "expected at least one instance type" })
+            .describe("GPU instance types of the ECS capacity provider."),
+        minInstances: intIn(0, 100).describe("Fewest GPU instances."),
+        maxInstances: intIn(1, 100).describe("Most GPU instances."),
+        minTasks: intIn(1, 100).describe("Fewest tasks (the autoscaler's floor)."),
+        maxTasks: intIn(1, 200).describe("Most tasks."),
+        requestsPerTarget: intIn(1, 100000).describe("ALB requests per target the autoscaler holds."),
+        cpuUnits: intIn(256, 196608).describe("CPU units per task (1024 per vCPU)."),
+        memoryMiB: intIn(512, 2097152).describe("Memory per task, MiB."),
+        certificateArn: z
+            .string()
+            .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/, {
+                error: "expected an ACM certificate ARN",
+            })
+            .optional()
+            .describe("ACM certificate: HTTPS on 443 with HTTP redirected. Unset: HTTP on 80."),
+        internal: z.boolean({ error: "expected a boolean (true or false)" }).describe("An internal load balancer."),
+        allowedCidrs: z
+            .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR" }))
+            .describe("Who may reach the load balancer."),
+        testListenerPort: intIn(1, 65535).describe("Port of the test listener."),
+        bakeTimeMinutes: intIn(0, 1440).describe("Minutes ECS keeps the old colour after the shift, for rollback."),
+        smokeTestLambdaArn: z
+            .string()
+            .regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:.+$/, {
+                error: "expected a Lambda function ARN",
+            })
+            .optional()
+            .describe("Lambda that smoke-tests the test listener before production traffic shifts."),
+        max5xxPerMinute: intIn(0, 100000).describe("Target 5xx per minute that roll a deployment back."),
+        logRetentionDays: z
+            .int({ error: "expected an integer" })
+            .refine((d) => CLOUDWATCH_RETENTION_DAYS.includes(d), {
+                error: "expected a CloudWatch retention period",
+            })
+            .describe("Days the task logs are kept."),
+        deletionProtection: z
+            .boolean({ error: "expected a boolean (true or false)" })
+            .describe("Deletion protection of the load balancer."),
+        secrets: z
+            .record(
+                z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" }),
+                z.string().regex(SECRET_REFERENCE, { error: "expected a Secrets Manager secret or SSM parameter ARN" }),
+            )
+            .describe("Environment name → Secrets Manager or SSM parameter ARN (never plain values)."),
+    })
+    .describe("The inference service on ECS (serving.platform ecs or both).");
