@@ -10,7 +10,8 @@ import {
     renderPolicyDocument,
     type CloudContext,
 } from "../tools/engine/mocks";
-import { readProject, readStackConfig } from "../tools/engine/project";
+import { readProject } from "../tools/engine/project";
+import { readStackConfig } from "../tools/engine/stackConfig";
 import { UsageError } from "../tools/errors";
 import { annotateSecrets, goDurationSeconds } from "../tools/engine/monitor";
 import { ProgramError, runProgram, runStack, type RunResult } from "../tools/engine/run";

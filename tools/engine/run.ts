@@ -14,7 +14,8 @@ import { isConfigErrorMessage } from "../../environments/configErrors";
 import { launchProgram, runInline } from "./host";
 import { OFFLINE_ACCOUNT_ID, type CloudContext } from "./mocks";
 import { OfflineMonitor, type Diagnostic, type PlanMode } from "./monitor";
-import { readProject, readStackConfig } from "./project";
+import { readProject } from "./project";
+import { readStackConfig } from "./stackConfig";
 import { SECRET_SIG, SECRET_SIG_VALUE, type ExportedResource, type StackExport } from "./stackExport";
 
 export type { Diagnostic, PlanMode };
