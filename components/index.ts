@@ -2,6 +2,7 @@
 export * from "./aws/containerRegistry";
 export * from "./aws/dockerfile";
 export * from "./aws/eksCluster";
+export * from "./aws/eksClusterParts";
 export * from "../catalog/gpu";
 export * from "../catalog/formats";
 export * from "../catalog/standards";

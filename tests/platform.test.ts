@@ -260,6 +260,62 @@ describe("EksCluster", () => {
         );
     });
 
+    it("encrypts secrets with a key you bring, and exposes the children you extend", async () => {
+        const key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        const result = await runProgram({
+            project: "lib",
+            stack: "dev",
+            config: { "aws:region": "us-east-1" },
+            program: () => {
+                const c = new EksCluster("c", {
+                    kubernetesVersion: "1.33",
+                    vpcId: "vpc-1",
+                    subnetIds: ["subnet-1"],
+                    secretsKmsKeyArn: key,
+                });
+                return Promise.resolve({
+                    exposed: [c.cluster!.urn, c.systemNodeGroup!.urn, c.systemNodeRole!.urn, c.addons.coredns.urn],
+                    addons: Object.keys(c.addons),
+                    key: c.secretsKey === undefined,
+                });
+            },
+        });
+        assert.equal(ofType(result, "aws:kms/key:Key").length, 0);
+        assert.deepEqual(
+            (
+                find(result.export, "aws:eks/cluster:Cluster", "c-cluster").inputs?.encryptionConfig as Record<
+                    string,
+                    unknown
+                >
+            ).provider,
+            { keyArn: key },
+        );
+        assert.deepEqual(
+            (result.outputs.exposed as string[]).map((u) => u.split("::").pop()),
+            ["c-cluster", "c-system", "c-system-node-role", "c-coredns"],
+        );
+        assert.deepEqual(result.outputs.addons, [
+            "vpc-cni",
+            "kube-proxy",
+            "eks-pod-identity-agent",
+            "coredns",
+            "aws-ebs-csi-driver",
+        ]);
+        assert.equal(result.outputs.key, true);
+        assert.deepEqual(validateEksClusterArgs({ existingClusterName: "prod", secretsKmsKeyArn: key }), [
+            "secretsKmsKeyArn: an existing cluster keeps its own encryption; leave secretsKmsKeyArn out",
+        ]);
+        assert.deepEqual(
+            validateEksClusterArgs({
+                kubernetesVersion: "1.33",
+                vpcId: "v",
+                subnetIds: [],
+                secretsKmsKeyArn: "alias/k",
+            }),
+            ['secretsKmsKeyArn: expected a KMS key ARN, received "alias/k"'],
+        );
+    });
+
     it("adopts an existing cluster by name: looks it up and creates only the provider", async () => {
         const result = await runProgram({
             project: "lib",

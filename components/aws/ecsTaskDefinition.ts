@@ -11,7 +11,6 @@ import type { ResolvedEcsServiceArgs } from "./blueGreenEcsServiceArgs";
 
 export const ECS_EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
 
-
 export interface EcsTask {
     readonly logGroup: aws.cloudwatch.LogGroup;
     readonly executionRole: aws.iam.Role;

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { irsaTrustPolicy, nodeLaunchTemplateArgs, nodeRole, serviceTrustPolicy } from "./iam";
+import { createAddons, createControlPlane, createSystemNodes } from "./eksClusterParts";
 import { assertValid } from "../validation";
 
 export interface SystemNodesArgs {
@@ -49,6 +49,11 @@ export interface EksClusterArgs {
      */
     systemNodes?: SystemNodesArgs;
     /**
+     * A KMS key of yours to envelope-encrypt Kubernetes secrets with (its policy must let the
+     * cluster role use it). @default - a key with rotation on is created
+     */
+    secretsKmsKeyArn?: pulumi.Input<string>;
+    /**
      * Protect the cluster and its secrets key from deletion and replacement.
      * @default true
      */
@@ -60,8 +65,7 @@ export interface EksClusterArgs {
     tags?: Record<string, string>;
 }
 
-/** Every control-plane log type EKS offers. */
-export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+export { CONTROL_PLANE_LOG_TYPES } from "./eksClusterParts";
 
 /** A kubeconfig that authenticates with `aws eks get-token` (no static credentials). */
 export function buildKubeconfig(
@@ -113,6 +117,8 @@ export function validateEksClusterArgs(args: EksClusterArgs): string[] {
                 `existingClusterName: expected an EKS cluster name, received ${JSON.stringify(args.existingClusterName)}`,
             );
         }
+        if (args.secretsKmsKeyArn !== undefined)
+            problems.push("secretsKmsKeyArn: an existing cluster keeps its own encryption; leave secretsKmsKeyArn out");
         return problems;
     }
     if (!args.kubernetesVersion || !/^1\.\d{2}$/.test(args.kubernetesVersion)) {
@@ -136,6 +142,11 @@ export function validateEksClusterArgs(args: EksClusterArgs): string[] {
         if (cidr === "0.0.0.0/0")
             problems.push("privateAccessCidrs: 0.0.0.0/0 admits every address; list the runners' subnets instead");
     }
+    if (
+        typeof args.secretsKmsKeyArn === "string" &&
+        !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/.test(args.secretsKmsKeyArn)
+    )
+        problems.push(`secretsKmsKeyArn: expected a KMS key ARN, received ${JSON.stringify(args.secretsKmsKeyArn)}`);
     for (const role of args.adminRoleArns ?? []) {
         if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(role))
             problems.push(`adminRoleArns: expected IAM role ARNs, received ${JSON.stringify(role)}`);
@@ -166,11 +177,20 @@ export class EksCluster extends pulumi.ComponentResource {
     /** Pass as `provider` to every Kubernetes resource on this cluster. */
     public readonly provider: k8s.Provider;
 
+    // The children a user extends; absent for an existing cluster (`existingClusterName`).
+    public readonly cluster: aws.eks.Cluster | undefined;
+    /** The key that envelope-encrypts Kubernetes secrets; absent with `secretsKmsKeyArn`. */
+    public readonly secretsKey: aws.kms.Key | undefined;
+    public readonly systemNodeGroup: aws.eks.NodeGroup | undefined;
+    /** The system nodes' role. */
+    public readonly systemNodeRole: aws.iam.Role | undefined;
+    /** The managed add-ons by name (vpc-cni, kube-proxy, eks-pod-identity-agent, coredns, aws-ebs-csi-driver). */
+    public readonly addons: Readonly<Record<string, aws.eks.Addon>> = {};
+
     constructor(name: string, args: EksClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:aws:EksCluster", name, {}, opts);
         const problems = validateEksClusterArgs(args);
         assertValid(this, "EksCluster", name, problems);
-        const tags = args.tags ?? {};
         const child = { parent: this };
         const region = aws.getRegionOutput({}, { parent: this }).region;
 
@@ -186,161 +206,15 @@ export class EksCluster extends pulumi.ComponentResource {
                 { parent: this },
             ).arn;
         } else {
-            const protect = args.protect ?? true;
-            const publicCidrs = args.publicAccessCidrs ?? [];
-            const key = new aws.kms.Key(
-                `${name}-secrets-key`,
-                {
-                    description: `Envelope encryption of ${name} Kubernetes secrets`,
-                    enableKeyRotation: true,
-                    deletionWindowInDays: 30,
-                    tags,
-                },
-                { parent: this, protect },
-            );
-            const clusterRole = new aws.iam.Role(
-                `${name}-cluster-role`,
-                { assumeRolePolicy: serviceTrustPolicy("eks.amazonaws.com"), tags },
-                child,
-            );
-            const clusterPolicy = new aws.iam.RolePolicyAttachment(
-                `${name}-cluster-policy`,
-                { role: clusterRole.name, policyArn: "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy" },
-                child,
-            );
-            const cluster = new aws.eks.Cluster(
-                `${name}-cluster`,
-                {
-                    version: args.kubernetesVersion,
-                    roleArn: clusterRole.arn,
-                    vpcConfig: {
-                        subnetIds: args.subnetIds as pulumi.Input<pulumi.Input<string>[]>,
-                        endpointPrivateAccess: true,
-                        endpointPublicAccess: publicCidrs.length > 0,
-                        publicAccessCidrs: publicCidrs.length > 0 ? publicCidrs : undefined,
-                    },
-                    encryptionConfig: { provider: { keyArn: key.arn }, resources: ["secrets"] },
-                    enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
-                    accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
-                    bootstrapSelfManagedAddons: false,
-                    tags,
-                },
-                { parent: this, protect, dependsOn: [clusterPolicy] },
-            );
-            for (const cidr of args.privateAccessCidrs ?? []) {
-                new aws.vpc.SecurityGroupIngressRule(
-                    `${name}-api-from-${cidr.replace(/[./]/g, "-")}`,
-                    {
-                        securityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
-                        description: `Kubernetes API from ${cidr}`,
-                        ipProtocol: "tcp",
-                        fromPort: 443,
-                        toPort: 443,
-                        cidrIpv4: cidr,
-                        tags,
-                    },
-                    child,
-                );
-            }
-            const oidc = new aws.iam.OpenIdConnectProvider(
-                `${name}-oidc`,
-                {
-                    url: cluster.identities.apply((i) => i[0].oidcs[0].issuer),
-                    clientIdLists: ["sts.amazonaws.com"],
-                    tags,
-                },
-                child,
-            );
-            (args.adminRoleArns ?? []).forEach((principalArn, i) => {
-                const entry = new aws.eks.AccessEntry(
-                    `${name}-admin-${i}`,
-                    { clusterName: cluster.name, principalArn, type: "STANDARD", tags },
-                    child,
-                );
-                new aws.eks.AccessPolicyAssociation(
-                    `${name}-admin-${i}`,
-                    {
-                        clusterName: cluster.name,
-                        principalArn,
-                        policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
-                        accessScope: { type: "cluster" },
-                    },
-                    { parent: this, dependsOn: [entry] },
-                );
-            });
-
-            const sys = args.systemNodes ?? {};
-            const systemRole = nodeRole(this, `${name}-system`, tags);
-            const systemTemplate = new aws.ec2.LaunchTemplate(
-                `${name}-system`,
-                nodeLaunchTemplateArgs({
-                    diskSizeGiB: 50,
-                    deviceName: "/dev/xvda",
-                    tags,
-                    description: `${name} system nodes`,
-                }),
-                child,
-            );
-            const systemNodes = new aws.eks.NodeGroup(
-                `${name}-system`,
-                {
-                    clusterName: cluster.name,
-                    nodeRoleArn: systemRole.arn,
-                    subnetIds: args.subnetIds as pulumi.Input<pulumi.Input<string>[]>,
-                    amiType: "AL2023_x86_64_STANDARD",
-                    capacityType: "ON_DEMAND",
-                    instanceTypes: sys.instanceTypes ?? ["m6i.large"],
-                    scalingConfig: {
-                        minSize: sys.minSize ?? 2,
-                        desiredSize: sys.minSize ?? 2,
-                        maxSize: sys.maxSize ?? 4,
-                    },
-                    launchTemplate: { id: systemTemplate.id, version: systemTemplate.latestVersion.apply(String) },
-                    labels: { "llm-platform/pool": "system" },
-                    updateConfig: { maxUnavailable: 1 },
-                    tags,
-                },
-                { parent: this, ignoreChanges: ["scalingConfig.desiredSize"] },
-            );
-
-            const ebsRole = new aws.iam.Role(
-                `${name}-ebs-csi-role`,
-                {
-                    assumeRolePolicy: pulumi
-                        .all([oidc.arn, oidc.url])
-                        .apply(([arn, url]) => irsaTrustPolicy(arn, url, "kube-system", "ebs-csi-controller-sa")),
-                    tags,
-                },
-                child,
-            );
-            new aws.iam.RolePolicyAttachment(
-                `${name}-ebs-csi-policy`,
-                { role: ebsRole.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy" },
-                child,
-            );
-            const addon = (
-                addonName: string,
-                extra: Partial<aws.eks.AddonArgs> = {},
-                dependsOn: pulumi.Resource[] = [],
-            ): aws.eks.Addon =>
-                new aws.eks.Addon(
-                    `${name}-${addonName}`,
-                    {
-                        clusterName: cluster.name,
-                        addonName,
-                        resolveConflictsOnCreate: "OVERWRITE",
-                        resolveConflictsOnUpdate: "PRESERVE",
-                        tags,
-                        ...extra,
-                    },
-                    { parent: this, dependsOn },
-                );
-            addon("vpc-cni");
-            addon("kube-proxy");
-            addon("eks-pod-identity-agent");
-            addon("coredns", {}, [systemNodes]);
-            addon("aws-ebs-csi-driver", { serviceAccountRoleArn: ebsRole.arn }, [systemNodes]);
-
+            const plane = createControlPlane(this, name, args);
+            const system = createSystemNodes(this, name, args, plane.cluster);
+            this.addons = createAddons(this, name, args, { ...plane, systemNodes: system.nodeGroup });
+            this.cluster = plane.cluster;
+            this.secretsKey = plane.secretsKey;
+            this.systemNodeGroup = system.nodeGroup;
+            this.systemNodeRole = system.role;
+            const cluster = plane.cluster;
+            const oidc = plane.oidcProvider;
             this.clusterName = cluster.name;
             this.endpoint = cluster.endpoint;
             caData = cluster.certificateAuthority.data;
