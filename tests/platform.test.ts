@@ -21,7 +21,7 @@ import { find } from "./helpers";
 import { kubernetesObjects, kubernetesSchemaErrors } from "./kubernetesSchema";
 import { planOf } from "./plans";
 
-const ofType = (r: RunResult, type: string): ExportedResource[] =>
+const ofType = (r: Pick<RunResult, "export">, type: string): ExportedResource[] =>
     r.export.deployment.resources.filter((x) => x.type === type);
 
 describe("Network", () => {
