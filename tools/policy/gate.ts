@@ -5,8 +5,6 @@
  * AnalyzeStack with parents and dependencies — so enforcement levels, config defaults and
  * not-applicable handling are the SDK's own.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
@@ -17,6 +15,8 @@ import { checkPolicyConfig, type PolicyConfig } from "../../policies/config";
 import { H2Channel } from "./h2";
 import { analyzerProperties, explainHiddenSecret, UnknownSignatureError } from "./decode";
 import { appendField, diagnosticsOf, encodeStruct, repeatedField } from "./wire";
+
+export { DEFAULT_PACK_DIR, startPack, type PackProcess } from "./packProcess";
 
 export type Level = "advisory" | "mandatory" | "disabled" | "remediate";
 /** A policy-config file's content (see {@link checkPolicyConfig}). */
@@ -53,52 +53,6 @@ const LEVELS: Record<Level, pb.EnforcementLevel> = {
 };
 const LEVEL_NAMES = Object.fromEntries(Object.entries(LEVELS).map(([k, v]) => [v, k])) as Record<number, Level>;
 const SEVERITIES = ["unspecified", "low", "medium", "high", "critical"];
-
-export const DEFAULT_PACK_DIR = path.resolve(__dirname, "..", "..", "policies");
-
-/** A running pack process and its port. */
-export interface PackProcess {
-    port: number;
-    stop(): void;
-}
-
-/**
- * Starts the pack with node (not npx, so stopping it leaves no orphan) and waits for its port. A
- * larger young generation (32 MiB semi-spaces) means fewer scavenges, which take a good share of
- * the pack's time: the SDK deserializes every resource's properties once per policy.
- */
-export function startPack(packDir = DEFAULT_PACK_DIR): Promise<PackProcess> {
-    return new Promise((resolve, reject) => {
-        const child: ChildProcess = spawn(
-            process.execPath,
-            ["--max-semi-space-size=32", "--import", "tsx", "index.ts"],
-            {
-                cwd: packDir,
-                stdio: ["ignore", "pipe", "pipe"],
-                env: { ...process.env, NODE_OPTIONS: "" },
-            },
-        );
-        let out = "";
-        let err = "";
-        const timer = setTimeout(() => {
-            child.kill();
-            reject(new Error(`the policy pack in ${packDir} did not start within 30 s: ${err}`));
-        }, 30_000);
-        child.stdout?.on("data", (d: Buffer) => {
-            out += d.toString();
-            const m = /^(\d+)\s*$/m.exec(out);
-            if (m) {
-                clearTimeout(timer);
-                resolve({ port: Number(m[1]), stop: () => void child.kill() });
-            }
-        });
-        child.stderr?.on("data", (d: Buffer) => void (err += d.toString()));
-        child.on("exit", (code) => {
-            clearTimeout(timer);
-            reject(new Error(`the policy pack in ${packDir} exited with ${code} before serving: ${err.trim()}`));
-        });
-    });
-}
 
 function call<Req, Res>(
     fn: (req: Req, cb: (e: grpc.ServiceError | null, r: Res) => void) => unknown,
