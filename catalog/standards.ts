@@ -75,3 +75,9 @@ export const ROLLBACK_MAX_5XX_PER_MINUTE = 5;
 
 /** Replicas of the active colour in prod (one per zone of three): the EKS service's default. */
 export const PROD_SERVING_REPLICAS = 3;
+
+/** The tags every AWS resource carries for cost allocation and ownership (the stacks set them). */
+export const OWNERSHIP_TAG_KEYS = ["Owner", "CostCenter"] as const;
+
+/** Monthly on-demand GPU spend at maximum scale that each tier's gate accepts, USD. */
+export const GPU_BUDGET_USD = { staging: 3000, prod: 10000 } as const;

@@ -5,6 +5,7 @@
  * see stack.ts.)
  */
 import type { PolicyComplianceFramework, ResourceValidationPolicy } from "@pulumi/policy";
+import { OWNERSHIP_TAG_KEYS } from "../catalog/standards";
 import { forTypes, notApplicable } from "./util";
 
 const FSBP = (control: string): PolicyComplianceFramework => ({
@@ -193,7 +194,7 @@ export const requiredTags: ResourceValidationPolicy = {
     description: "Checks whether taggable AWS resources carry the cost and ownership tags.",
     severity: "low",
     configSchema: {
-        properties: { requiredTags: { type: "array", items: { type: "string" }, default: ["Owner", "CostCenter"] } },
+        properties: { requiredTags: { type: "array", items: { type: "string" }, default: [...OWNERSHIP_TAG_KEYS] } },
     },
     remediationSteps:
         "Tag every resource, e.g. through the stack's platform tags (llm-platform:owner, llm-platform:costCenter).",

@@ -5,6 +5,7 @@
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { estimateCost, PRICE_TABLE, usd } from "../catalog/cost";
+import { GPU_BUDGET_USD } from "../catalog/standards";
 import { s3BucketHardened } from "./s3";
 import { isServing, podSpecOf } from "./util";
 
@@ -154,7 +155,7 @@ export const gpuBudget: StackValidationPolicy = {
     severity: "medium",
     configSchema: {
         properties: {
-            maxMonthlyUsd: { type: "number", minimum: 0, default: 10000 },
+            maxMonthlyUsd: { type: "number", minimum: 0, default: GPU_BUDGET_USD.prod },
         },
     },
     remediationSteps:

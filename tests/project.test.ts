@@ -6,7 +6,11 @@ import { configKeyDocs, renderAlertTable, renderConfigTable } from "../tools/cli
 import { TIER_DEFAULTS } from "../environments/defaults";
 import { settingsSchema } from "../environments/schema";
 import { POLICIES } from "../policies/pack";
-import { plannedBlocks, withGeneratedBlocks } from "../tools/cli/docs";
+import { MODEL_SYNC_IMAGE } from "../catalog/versions";
+import { OWNERSHIP_TAG_KEYS, PROD_MIN_REPLICAS } from "../catalog/standards";
+import { PSS_LEVELS } from "../policies/podSecurity";
+import { TIER_POLICY_CONFIG } from "../policies/tiers";
+import { plannedBlocks, renderPolicyConfig, withGeneratedBlocks } from "../tools/cli/docs";
 import { PROJECT_DIR } from "./helpers";
 import { planOf } from "./plans";
 
@@ -58,6 +62,26 @@ describe("project files", () => {
                 `undeclared key ${k} is documented in Pulumi.yaml`,
             );
         }
+    });
+
+    it("the pack's tier configs are generated from policies/tiers.ts, byte for byte, and take the catalogue's standards", async () => {
+        for (const tier of ["staging", "prod"] as const)
+            assert.equal(
+                read(`policies/config/${tier}.json`),
+                await renderPolicyConfig(tier),
+                `run \`npm run docs\` to rewrite policies/config/${tier}.json`,
+            );
+        const prod = TIER_POLICY_CONFIG.prod as Record<string, Record<string, unknown>>;
+        assert.equal(prod["k8s-min-replicas"].minReplicas, PROD_MIN_REPLICAS);
+        assert.deepEqual(prod["required-tags"].requiredTags, [...OWNERSHIP_TAG_KEYS]);
+        assert.deepEqual(prod["k8s-image-pinned"].digestExemptions, ["public.ecr.aws/aws-cli/aws-cli:"]);
+        assert.ok(MODEL_SYNC_IMAGE.startsWith("public.ecr.aws/aws-cli/aws-cli:"));
+        assert.deepEqual(
+            Object.entries(TIER_POLICY_CONFIG.staging)
+                .filter(([, v]) => v === "mandatory")
+                .map(([k]) => k),
+            ["k8s-run-as-non-root", ...Object.keys(PSS_LEVELS).filter((k) => PSS_LEVELS[k] === "baseline")],
+        );
     });
 
     it("the README's generated blocks are up to date: configuration, alert, policy and component tables, prod diagram", async () => {

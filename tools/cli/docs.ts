@@ -1,11 +1,15 @@
 /**
  * `npm run docs`: rewrites the README's generated blocks: the configuration table (from the schema
  * and tier defaults), the alert and policy tables, and, from the offline plans of the reference
- * stacks, the prod architecture diagram and the component table. The tests fail when the README is out of date.
+ * stacks, the prod architecture diagram and the component table; and writes the pack's tier
+ * configs (`policies/config/<tier>.json`) from `policies/tiers.ts`. The tests fail when the README
+ * or a config file is out of date.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as prettier from "prettier";
 import { POLICIES } from "../../policies/pack";
+import { TIER_POLICY_CONFIG } from "../../policies/tiers";
 import { renderAlertTable, renderConfigTable, renderPolicyTable } from "./readmeTables";
 import { renderMermaid } from "../reports/mermaid";
 import { displayType, type ExportedResource, type StackExport } from "../engine/stackExport";
@@ -22,12 +26,15 @@ function replaceBlock(readme: string, name: string, content: string): string {
     return `${readme.slice(0, from + start.length)}\n${content}\n${readme.slice(to)}`;
 }
 
-function tierConfigs(): Record<"staging" | "prod", Record<string, unknown>> {
-    const read = (tier: string) =>
-        JSON.parse(
-            fs.readFileSync(path.resolve(__dirname, "..", "..", "policies", "config", `${tier}.json`), "utf8"),
-        ) as Record<string, unknown>;
-    return { staging: read("staging"), prod: read("prod") };
+/** Where the CLI reads a tier's policy config from. */
+export const policyConfigFile = (tier: "staging" | "prod"): string =>
+    path.resolve(__dirname, "..", "..", "policies", "config", `${tier}.json`);
+
+/** A tier's policy config file as `npm run docs` writes it: the source, formatted as the project formats JSON. */
+export async function renderPolicyConfig(tier: "staging" | "prod"): Promise<string> {
+    const file = policyConfigFile(tier);
+    const options = (await prettier.resolveConfig(file)) ?? {};
+    return prettier.format(JSON.stringify(TIER_POLICY_CONFIG[tier], null, 2), { ...options, filepath: file });
 }
 
 /** The prod stack's architecture as a fenced Mermaid block. */
@@ -96,7 +103,7 @@ export function withGeneratedBlocks(readme: string, planned: PlannedBlocks): str
     const blocks: Array<[string, string]> = [
         ["config-table", renderConfigTable()],
         ["alert-table", renderAlertTable()],
-        ["policy-table", renderPolicyTable(POLICIES, tierConfigs())],
+        ["policy-table", renderPolicyTable(POLICIES, TIER_POLICY_CONFIG)],
         ["architecture", planned.architecture],
         ["component-table", planned.components],
     ];
@@ -107,8 +114,10 @@ if (require.main === module) {
     runCommand("docs", async () => {
         const file = path.resolve(__dirname, "..", "..", "README.md");
         fs.writeFileSync(file, withGeneratedBlocks(fs.readFileSync(file, "utf8"), await plannedBlocks()));
+        for (const tier of ["staging", "prod"] as const)
+            fs.writeFileSync(policyConfigFile(tier), await renderPolicyConfig(tier));
         process.stdout.write(
-            `Updated the configuration, alert, policy and component tables and the diagram in ${file}\n`,
+            `Updated the configuration, alert, policy and component tables and the diagram in ${file}, and the policy configs in policies/config/\n`,
         );
         return 0;
     });
