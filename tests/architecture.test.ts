@@ -89,6 +89,20 @@ describe("project layout", () => {
         );
     });
 
+    it("tools/ reach into policies/ only to run and configure the pack, and to document it", () => {
+        const importers = [...imports]
+            .filter(([file]) => top(file) === "tools")
+            .flatMap(([file, targets]) => targets.filter((t) => top(t) === "policies").map((t) => `${file} -> ${t}`))
+            .sort();
+        assert.deepEqual(importers, [
+            path.join("tools", "cli", "docs.ts") + " -> " + path.join("policies", "pack"),
+            path.join("tools", "cli", "docs.ts") + " -> " + path.join("policies", "tiers"),
+            path.join("tools", "cli", "policy.ts") + " -> " + path.join("policies", "config"),
+            path.join("tools", "cli", "policy.ts") + " -> " + path.join("policies", "pack"),
+            path.join("tools", "policy", "gate.ts") + " -> " + path.join("policies", "config"),
+        ]);
+    });
+
     it("defines the prod minimum of replicas once: the settings, the program and the pack's tier configs agree", () => {
         const minReplicas = (tier: string) =>
             (
