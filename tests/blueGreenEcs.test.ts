@@ -452,7 +452,8 @@ describe("BlueGreenEcsService, bring your own", () => {
                 });
             },
         });
-    const names = (result: { export: StackExport }) => result.export.deployment.resources.map((x) => x.urn.split("::").pop());
+    const names = (result: { export: StackExport }) =>
+        result.export.deployment.resources.map((x) => x.urn.split("::").pop());
 
     it("adds listeners, target groups and rules to an existing load balancer and builds none of its own", async () => {
         const result = await plan({ loadBalancer: EXISTING });

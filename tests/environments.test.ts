@@ -240,9 +240,12 @@ describe("environments: resolveSettings", () => {
                 "llm-platform:serving": JSON.stringify({ platform }),
                 "llm-platform:ecs": JSON.stringify(ecsSettings),
             });
-        assert.deepEqual(problemsOf(() => resolveSettings("prod", ecs("ecs", { maxTasks: 8 }))), [
-            "llm-platform:ecs.maxInstances: expected at least 16 for a blue/green deployment at maxTasks (both colours at maxTasks (2 × 8 tasks), 1 task(s) of 1 GPU(s) per instance), received 12",
-        ]);
+        assert.deepEqual(
+            problemsOf(() => resolveSettings("prod", ecs("ecs", { maxTasks: 8 }))),
+            [
+                "llm-platform:ecs.maxInstances: expected at least 16 for a blue/green deployment at maxTasks (both colours at maxTasks (2 × 8 tasks), 1 task(s) of 1 GPU(s) per instance), received 12",
+            ],
+        );
         assert.equal(resolveSettings("prod", ecs("ecs", {})).ecs.maxInstances, 12);
         assert.equal(resolveSettings("prod", ecs("eks", { maxTasks: 8 })).ecs.maxTasks, 8, "unused off ECS");
     });
