@@ -81,3 +81,20 @@ export const OWNERSHIP_TAG_KEYS = ["Owner", "CostCenter"] as const;
 
 /** Monthly on-demand GPU spend at maximum scale that each tier's gate accepts, USD. */
 export const GPU_BUDGET_USD = { staging: 3000, prod: 10000 } as const;
+
+/** What the inference autoscaler holds per replica (KEDA's Prometheus scaler on vLLM's gauges). */
+export interface ScaleOn {
+    /**
+     * `waitingRequests`: requests queued in the engine per replica (KEDA's default `AverageValue`:
+     * desired replicas = ceil(sum / target)). `kvCacheUsage`: the replicas' mean KV-cache usage,
+     * a fraction (metric type `Value`: desired = ceil(replicas × mean / target)).
+     */
+    metric: "waitingRequests" | "kvCacheUsage";
+    target: number;
+}
+
+/**
+ * Scale out while more than 5 requests per replica wait for a slot in the engine: well before the
+ * queue-length alert (REFERENCE_SLO.maxQueueLength, 50 per pod) fires.
+ */
+export const DEFAULT_SCALE_ON: ScaleOn = { metric: "waitingRequests", target: 5 };

@@ -16,3 +16,7 @@ export const CLUSTER_AUTOSCALER_IMAGES: Readonly<Record<string, string>> = {
 
 /** The image that syncs model weights from S3 before the server starts (ECS and EKS). */
 export const MODEL_SYNC_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.22.35";
+
+/** KEDA's chart (kedacore/charts `keda`, appVersion 2.20.2) and where it is published. */
+export const KEDA_CHART_VERSION = "2.20.2";
+export const KEDA_REPO = "https://kedacore.github.io/charts";

@@ -28,3 +28,11 @@ export const READINESS_PATH = "/v1/models";
 
 /** The numeric, non-root user the image runs as (`USER 10001:10001` in its Dockerfile). */
 export const INFERENCE_UID = 10001;
+
+/** vLLM gauges the autoscaler reads (see docs/UPSTREAM.md, "Metrics the image emits"). */
+export const VLLM_METRIC_NAMES = {
+    /** Requests queued for a slot in the engine, per engine (pod). */
+    waitingRequests: "vllm:num_requests_waiting",
+    /** Fraction (0–1) of the KV cache in use, per engine. */
+    kvCacheUsage: "vllm:kv_cache_usage_perc",
+} as const;

@@ -32,3 +32,5 @@ export * from "./k8s/monitoringStack";
 export * from "../catalog/vllm";
 export * from "./k8s/clusterAutoscaler";
 export * from "./k8s/canaryDelivery";
+export * from "./k8s/keda";
+export * from "./k8s/scaling";

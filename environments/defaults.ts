@@ -4,6 +4,7 @@
  */
 import {
     DEFAULT_CANARY,
+    DEFAULT_SCALE_ON,
     PROD_BAKE_TIME_MINUTES,
     PROD_MIN_REPLICAS,
     PROD_SERVING_REPLICAS,
@@ -74,6 +75,8 @@ const SERVING_DEFAULTS: Omit<Settings["serving"], "scaleDownInactive" | "replica
     healthPath: LIVENESS_PATH,
     readyPath: READINESS_PATH,
     startupTimeoutSeconds: 600,
+    autoscaler: "keda",
+    scaleOn: { ...DEFAULT_SCALE_ON },
     targetCpuUtilization: 70,
     ingressNamespaces: ["ingress-nginx"],
     ingressCidrs: [],

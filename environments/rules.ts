@@ -64,6 +64,33 @@ export function crossFieldProblems(input: Readonly<Record<string, unknown>>): Cr
             input: serving.maxReplicas,
         });
     }
+    if (serving?.autoscaler === "keda" && serving.queueLengthMetric !== undefined) {
+        problems.push({
+            path: ["serving", "queueLengthMetric"],
+            message:
+                'scales a HorizontalPodAutoscaler through a custom metrics adapter, which autoscaler "keda" replaces; set serving.autoscaler to "hpa" to keep it, or remove it and let KEDA scale on serving.scaleOn',
+            input: serving.queueLengthMetric,
+        });
+    }
+    const scaleOn = serving?.scaleOn as { metric?: unknown; target?: unknown } | undefined;
+    if (
+        scaleOn?.metric === "waitingRequests" &&
+        typeof scaleOn.target === "number" &&
+        !Number.isInteger(scaleOn.target)
+    ) {
+        problems.push({
+            path: ["serving", "scaleOn", "target"],
+            message: "expected an integer (waiting requests per replica)",
+            input: scaleOn.target,
+        });
+    }
+    if (scaleOn?.metric === "kvCacheUsage" && typeof scaleOn.target === "number" && scaleOn.target > 1) {
+        problems.push({
+            path: ["serving", "scaleOn", "target"],
+            message: "expected a fraction <= 1 of the KV cache in use",
+            input: scaleOn.target,
+        });
+    }
     if (typeof serving?.gpuPool === "string" && Array.isArray(input.gpuNodePools)) {
         const poolNames = (input.gpuNodePools as Array<Record<string, unknown>>).map((p) => p?.name);
         if (!poolNames.includes(serving.gpuPool)) {

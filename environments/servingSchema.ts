@@ -38,14 +38,27 @@ export const servingSchema = z
         healthPath: httpPath.describe("Liveness and startup probe path."),
         readyPath: httpPath.describe("Readiness probe path (also the load balancer health check)."),
         startupTimeoutSeconds: intIn(30, 3600).describe("Longest model load before liveness applies."),
+        autoscaler: z
+            .enum(["keda", "hpa"])
+            .describe(
+                "keda: KEDA scales each live colour on vLLM's own load (serving.scaleOn); hpa: a HorizontalPodAutoscaler on CPU (serving.targetCpuUtilization) or on serving.queueLengthMetric.",
+            ),
+        scaleOn: z
+            .strictObject({
+                metric: z.enum(["waitingRequests", "kvCacheUsage"]),
+                target: z.number({ error: "expected a number" }).positive({ error: "expected a number > 0" }),
+            })
+            .describe(
+                "What KEDA holds per replica (autoscaler keda): {metric: waitingRequests (vllm:num_requests_waiting, an integer per replica) or kvCacheUsage (vllm:kv_cache_usage_perc, a fraction), target}.",
+            ),
         targetCpuUtilization: intIn(10, 100).describe(
-            "CPU utilisation the autoscaler holds, when no queue metric is set.",
+            "CPU utilisation the autoscaler holds (autoscaler hpa), when no queue metric is set.",
         ),
         queueLengthMetric: z
             .strictObject({ name: z.string().min(1), averageValue: quantity })
             .optional()
             .describe(
-                "Scale on this per-pod metric instead of CPU (needs a custom metrics adapter): {name, averageValue}.",
+                "Scale on this per-pod metric instead of CPU (autoscaler hpa; needs a custom metrics adapter): {name, averageValue}.",
             ),
         ingressNamespaces: z.array(dnsLabel).describe("Namespaces whose pods may call the service."),
         ingressCidrs: z

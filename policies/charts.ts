@@ -114,6 +114,26 @@ export const REVIEWED_CHARTS: readonly ReviewedChart[] = [
         ],
     },
     {
+        chart: "keda",
+        version: "2.20.2",
+        repo: "https://kedacore.github.io/charts",
+        source: "kedacore/charts@v2.20.2 keda (values.yaml, templates/manager, metrics-server, webhooks)",
+        rules: [
+            keepDefault(
+                "securityContext",
+                "operator, metrics server and webhooks: no privilege escalation, read-only root, drop ALL, RuntimeDefault seccomp",
+            ),
+            keepDefault("podSecurityContext", "runAsNonRoot: true for every pod"),
+            notTrue(
+                "operator.useHostNetwork",
+                "the operator reaches Prometheus and the API server over the pod network",
+            ),
+            notTrue("metricsServer.useHostNetwork", "the API server reaches the metrics server through its Service"),
+            notTrue("webhooks.useHostNetwork", "the API server reaches the webhooks through their Service"),
+        ],
+        exemptions: [],
+    },
+    {
         chart: "kube-prometheus-stack",
         version: "79.8.2",
         repo: "https://prometheus-community.github.io/helm-charts",

@@ -16,8 +16,9 @@ import { ModelArtifactBucket } from "../components/aws/modelArtifactBucket";
 import { Network } from "../components/aws/network";
 import { METRIC_PRESETS } from "../components/k8s/alertRules";
 import { BlueGreenEksService } from "../components/k8s/blueGreenEksService";
-import { CanaryDelivery } from "../components/k8s/canaryDelivery";
+import { CanaryDelivery, prometheusUrl } from "../components/k8s/canaryDelivery";
 import { ClusterAutoscaler } from "../components/k8s/clusterAutoscaler";
+import { Keda } from "../components/k8s/keda";
 import { MonitoringStack } from "../components/k8s/monitoringStack";
 import { NvidiaDevicePlugin } from "../components/k8s/nvidiaDevicePlugin";
 import { loadSettings, type PlatformSettings } from "../environments/loader";
@@ -106,6 +107,8 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
                   prometheusNamespace: serving.prometheusNamespace,
               })
             : undefined;
+    // KEDA scales the inference Deployments on vLLM's own load, read from the platform's Prometheus.
+    const keda = serving.autoscaler === "keda" ? new Keda("keda", { provider: cluster.provider }) : undefined;
     const poolName = serving.gpuPool ?? settings.gpuNodePools[0].name;
     const service = new BlueGreenEksService(servingName, {
         provider: cluster.provider,
@@ -133,6 +136,11 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
         startupTimeoutSeconds: serving.startupTimeoutSeconds,
         targetCpuUtilization: serving.targetCpuUtilization,
         queueLengthMetric: serving.queueLengthMetric,
+        keda: keda && {
+            ready: keda.ready,
+            prometheusUrl: prometheusUrl(serving.prometheusNamespace),
+            scaleOn: { ...serving.scaleOn },
+        },
         ingressNamespaces: [...serving.ingressNamespaces],
         ingressCidrs: [...serving.ingressCidrs],
         prometheusNamespace: serving.prometheusNamespace,

@@ -2,7 +2,8 @@ import * as assert from "node:assert/strict";
 import { poolCapacity } from "../catalog/gpu";
 import { GPU_TOLERATION } from "../catalog/gpu";
 import * as k8s from "@pulumi/kubernetes";
-import { DEFAULT_CANARY, PROD_SERVING_REPLICAS } from "../catalog/standards";
+import { DEFAULT_CANARY, DEFAULT_SCALE_ON, PROD_SERVING_REPLICAS } from "../catalog/standards";
+import { buildScaledObjectSpec } from "../components/k8s/scaling";
 import {
     BlueGreenEksService,
     EKS_SERVICE_DEFAULTS,
@@ -205,12 +206,12 @@ describe("canary strategy", () => {
                 .sort(),
             [
                 "kubernetes:apps/v1:Deployment inference-blue",
-                "kubernetes:autoscaling/v2:HorizontalPodAutoscaler inference-blue",
                 "kubernetes:core/v1:Namespace inference-namespace",
                 "kubernetes:core/v1:ServiceAccount inference-service-account",
                 "kubernetes:flagger.app/v1beta1:Canary inference-canary",
                 "kubernetes:flagger.app/v1beta1:MetricTemplate inference-latency",
                 "kubernetes:flagger.app/v1beta1:MetricTemplate inference-success-rate",
+                "kubernetes:keda.sh/v1alpha1:ScaledObject inference-blue",
                 "kubernetes:networking.k8s.io/v1:NetworkPolicy inference-ingress",
                 "kubernetes:policy/v1:PodDisruptionBudget inference-blue",
             ],
@@ -258,16 +259,26 @@ describe("BlueGreenEksService in the stacks", () => {
                 create: 1800,
                 update: 1800,
             });
-            const hpa = k8sOf(prod, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", `inference-${color}`).inputs
+            // KEDA scales each colour on the requests waiting in its own pods' engines.
+            const scaled = k8sOf(prod, "kubernetes:keda.sh/v1alpha1:ScaledObject", `inference-${color}`).inputs
                 ?.spec as Record<string, unknown>;
             // The inactive colour serves no production traffic: warm at 3 for rollback, never more.
-            assert.deepEqual([hpa.minReplicas, hpa.maxReplicas], color === "blue" ? [3, 6] : [3, 3]);
-            assert.deepEqual(hpa.metrics, [
-                {
-                    type: "Resource",
-                    resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } },
-                },
-            ]);
+            assert.deepEqual(
+                scaled,
+                buildScaledObjectSpec({
+                    deployment: `inference-${color}`,
+                    namespace: "inference",
+                    min: 3,
+                    max: color === "blue" ? 6 : 3,
+                    scaleOn: DEFAULT_SCALE_ON,
+                    prometheusUrl: "http://prometheus-operated.monitoring:9090",
+                }),
+            );
+            assert.deepEqual((scaled.triggers as Array<{ metadata: Record<string, string> }>)[0].metadata, {
+                serverAddress: "http://prometheus-operated.monitoring:9090",
+                query: `sum(vllm:num_requests_waiting{namespace="inference",pod=~"inference-${color}-[a-z0-9]+-[a-z0-9]+"})`,
+                threshold: "5",
+            });
             assert.deepEqual(
                 (
                     k8sOf(prod, "kubernetes:policy/v1:PodDisruptionBudget", `inference-${color}`).inputs
@@ -322,9 +333,7 @@ describe("BlueGreenEksService in the stacks", () => {
         >;
         assert.equal(green.replicas, 0);
         assert.equal(
-            staging.export.deployment.resources.filter((r) =>
-                r.urn.endsWith("HorizontalPodAutoscaler::inference-green"),
-            ).length,
+            staging.export.deployment.resources.filter((r) => r.urn.endsWith("ScaledObject::inference-green")).length,
             0,
         );
         assert.deepEqual(TIER_DEFAULTS.staging.serving.resources, {
@@ -347,8 +356,8 @@ describe("BlueGreenEksService in the stacks", () => {
             [
                 "update inference-active spec.selector.llm-platform/color: blue -> green",
                 "update inference-preview spec.selector.llm-platform/color: green -> blue",
-                "update inference-blue spec.maxReplicas: 6 -> 3",
-                "update inference-green spec.maxReplicas: 3 -> 6",
+                "update inference-blue spec.maxReplicaCount: 6 -> 3",
+                "update inference-green spec.maxReplicaCount: 3 -> 6",
             ].map((line) => line.replace("spec.selector.llm-platform/color", 'spec.selector."llm-platform/color"')),
         );
         assert.equal(flipped.outputs.eksActiveColor, "green");
@@ -360,8 +369,8 @@ describe("BlueGreenEksService in the stacks", () => {
         const d = diffExports(staging.export, flipped.export);
         assert.deepEqual(d.dangers, []);
         assert.deepEqual(d.changes.map((c) => `${c.kind} ${displayType(c.type)} ${c.name}`).sort(), [
-            "add kubernetes:autoscaling/v2:HorizontalPodAutoscaler inference-green",
-            "remove kubernetes:autoscaling/v2:HorizontalPodAutoscaler inference-blue",
+            "add kubernetes:keda.sh/v1alpha1:ScaledObject inference-green",
+            "remove kubernetes:keda.sh/v1alpha1:ScaledObject inference-blue",
             "update kubernetes:apps/v1:Deployment inference-blue",
             "update kubernetes:apps/v1:Deployment inference-green",
             "update kubernetes:core/v1:Service inference-active",
@@ -369,10 +378,12 @@ describe("BlueGreenEksService in the stacks", () => {
         ]);
     });
 
-    it("scales on a queue-length metric when one is configured", async () => {
+    it("scales with a HorizontalPodAutoscaler on a queue-length metric when autoscaler hpa is chosen", async () => {
         const queued = await planWith("prod", {
-            "llm-platform:serving": '{"queueLengthMetric":{"name":"llm_inference_queue_length","averageValue":"10"}}',
+            "llm-platform:serving":
+                '{"autoscaler":"hpa","queueLengthMetric":{"name":"llm_inference_queue_length","averageValue":"10"}}',
         });
+        assert.equal(queued.export.deployment.resources.filter((r) => r.type.includes("keda")).length, 0);
         const hpa = k8sOf(queued, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "inference-blue").inputs
             ?.spec as Record<string, unknown>;
         assert.deepEqual(hpa.metrics, [

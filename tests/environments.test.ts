@@ -250,6 +250,41 @@ describe("environments: resolveSettings", () => {
         assert.equal(resolveSettings("prod", ecs("eks", { maxTasks: 8 })).ecs.maxTasks, 8, "unused off ECS");
     });
 
+    it("scales with KEDA by default, and says how to keep a queue-length metric adapter", () => {
+        const s = resolveSettings("prod", goodRawConfig());
+        assert.deepEqual([s.serving.autoscaler, s.serving.scaleOn], ["keda", { metric: "waitingRequests", target: 5 }]);
+        const serving = (v: object) => goodRawConfig({ "llm-platform:serving": JSON.stringify(v) });
+        assert.deepEqual(
+            problemsOf(() =>
+                resolveSettings("prod", serving({ queueLengthMetric: { name: "q", averageValue: "10" } })),
+            ),
+            [
+                'llm-platform:serving.queueLengthMetric: scales a HorizontalPodAutoscaler through a custom metrics adapter, which autoscaler "keda" replaces; set serving.autoscaler to "hpa" to keep it, or remove it and let KEDA scale on serving.scaleOn, received {"name":"q","averageValue":"10"}',
+            ],
+        );
+        assert.equal(
+            resolveSettings(
+                "prod",
+                serving({ autoscaler: "hpa", queueLengthMetric: { name: "q", averageValue: "10" } }),
+            ).serving.autoscaler,
+            "hpa",
+        );
+        assert.deepEqual(
+            problemsOf(() => resolveSettings("prod", serving({ scaleOn: { metric: "waitingRequests", target: 2.5 } }))),
+            ["llm-platform:serving.scaleOn.target: expected an integer (waiting requests per replica), received 2.5"],
+        );
+        assert.deepEqual(
+            problemsOf(() => resolveSettings("prod", serving({ scaleOn: { metric: "kvCacheUsage", target: 70 } }))),
+            ["llm-platform:serving.scaleOn.target: expected a fraction <= 1 of the KV cache in use, received 70"],
+        );
+        assert.deepEqual(
+            problemsOf(() => resolveSettings("prod", serving({ scaleOn: { metric: "tokens", target: 1 } }))),
+            [
+                'llm-platform:serving.scaleOn.metric: expected one of "waitingRequests", "kvCacheUsage", received "tokens"',
+            ],
+        );
+    });
+
     it("checks that the serving pool holds every pod at the configured replicas and at maxReplicas", () => {
         const prod = (serving: object, pools: object[], extra: Record<string, string> = {}) =>
             problemsIfAny(() =>

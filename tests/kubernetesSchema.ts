@@ -64,7 +64,7 @@ const CUSTOM_SCHEMAS: Record<string, () => Record<string, unknown>> = {
 };
 const ajv = new Ajv({ allErrors: true, strict: false });
 
-/** Models loaded from ESM-only packages (prometheus-operator's, gateway-api's); fill with {@link loadOperatorModels}. */
+/** Models loaded from ESM-only packages (prometheus-operator's, gateway-api's, KEDA's); fill with {@link loadOperatorModels}. */
 const OPERATOR_MODELS = new Map<string, ModelClass>();
 
 /** Loads the ESM-only models (ServiceMonitor, PrometheusRule, Gateway …); call in a `before` hook. */
@@ -81,6 +81,8 @@ export async function loadOperatorModels(): Promise<void> {
     >;
     for (const kind of ["Gateway", "GatewayClass", "HTTPRoute"])
         OPERATOR_MODELS.set(`kubernetes:gateway.networking.k8s.io/v1:${kind}`, gateway[kind]);
+    const keda = (await import("@kubernetes-models/keda/keda.sh/v1alpha1")) as unknown as Record<string, ModelClass>;
+    OPERATOR_MODELS.set("kubernetes:keda.sh/v1alpha1:ScaledObject", keda.ScaledObject);
 }
 
 const compiled = new Map<string, ReturnType<typeof ajv.compile>>();

@@ -173,7 +173,10 @@ export const OVERRIDE_PLANS: ReadonlyArray<[ReferenceStack, Record<string, strin
     ["staging", { "llm-platform:serving": '{"activeColor":"green"}' }, "update"],
     [
         "prod",
-        { "llm-platform:serving": '{"queueLengthMetric":{"name":"llm_inference_queue_length","averageValue":"10"}}' },
+        {
+            "llm-platform:serving":
+                '{"autoscaler":"hpa","queueLengthMetric":{"name":"llm_inference_queue_length","averageValue":"10"}}',
+        },
         "update",
     ],
 ];

@@ -7,6 +7,7 @@
  */
 import { dump } from "js-yaml";
 import type { SloSettings } from "../../catalog/standards";
+import { VLLM_METRIC_NAMES } from "../../catalog/vllm";
 
 /** The metrics the rules read; each is a setting. */
 export interface MetricNames {
@@ -72,7 +73,7 @@ export const VLLM_METRICS: MetricNames = {
     hallucinationRate: "llm_hallucination_rate",
     tokensTotal: "vllm:generation_tokens_total",
     gpuUtilization: "DCGM_FI_DEV_GPU_UTIL",
-    queueLength: "vllm:num_requests_waiting",
+    queueLength: VLLM_METRIC_NAMES.waitingRequests,
     driftDetected: "llm_model_drift_detected",
 };
 

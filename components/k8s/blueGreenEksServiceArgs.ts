@@ -10,6 +10,7 @@ import { MODEL_SYNC_IMAGE } from "../../catalog/versions";
 import { INFERENCE_UID, LIVENESS_PATH, READINESS_PATH } from "../../catalog/vllm";
 import { VLLM_METRICS, type MetricNames } from "./alertRules";
 import { validateCanary } from "./canary";
+import { validateScaleOn, type ScaleOn } from "./scaling";
 import {
     COLORS,
     DEFAULT_RESOURCES,
@@ -119,6 +120,12 @@ export interface BlueGreenEksServiceArgs {
     targetCpuUtilization?: number;
     /** Scale on a queue-length metric instead of CPU (needs a custom metrics adapter). @default - CPU */
     queueLengthMetric?: QueueLengthMetric;
+    /**
+     * Scale with KEDA on vLLM's own load (a `ScaledObject` per live colour instead of a
+     * HorizontalPodAutoscaler): a `Keda` component's `ready`, the Prometheus it queries and what
+     * to hold per replica. @default - a HorizontalPodAutoscaler on CPU (or `queueLengthMetric`)
+     */
+    keda?: { ready: pulumi.Resource[]; prometheusUrl: string; scaleOn: ScaleOn };
     /** Namespaces whose pods may call the service (ingress controllers). @default ["ingress-nginx"] */
     ingressNamespaces?: string[];
     /** Address ranges that may call the service (load balancers with IP targets). @default [] */
@@ -226,6 +233,11 @@ export function validateBlueGreenEksServiceArgs(name: string, given: BlueGreenEk
     if (args.strategy === "canary" && !args.canaryDelivery)
         problems.push(
             "canaryDelivery: required with strategy canary (a CanaryDelivery: Flagger, the gateway and the load tester)",
+        );
+    if (args.keda) problems.push(...validateScaleOn(args.keda.scaleOn, "keda.scaleOn"));
+    if (args.keda && args.queueLengthMetric)
+        problems.push(
+            "queueLengthMetric: scales a HorizontalPodAutoscaler through a metrics adapter, but keda replaces it with a ScaledObject; set one of them",
         );
     if (!Number.isInteger(args.maxReplicas) || args.maxReplicas < args.replicas)
         problems.push(`maxReplicas: expected an integer >= replicas (${args.replicas}), received ${args.maxReplicas}`);

@@ -5,6 +5,7 @@
  * failures. What it runs on (Flagger, Envoy Gateway, the load tester) is `CanaryDelivery`.
  */
 import { DEFAULT_CANARY, type CanaryAnalysis } from "../../catalog/standards";
+import { SCALER_TRIGGER } from "./scaling";
 import type { MetricNames } from "./alertRules";
 
 /** Problems with canary settings, naming the setting. */
@@ -47,6 +48,11 @@ export interface CanaryTargets {
     metrics: MetricNames;
     /** Label put on Flagger's primary and canary Services, which the ServiceMonitor selects. */
     metricsLabel: Record<string, string>;
+    /**
+     * With KEDA: the scaler query for Flagger's primary pods. The Deployment then scales by a
+     * ScaledObject of its name, which Flagger copies for the primary with this query.
+     */
+    primaryScalerQuery?: string;
 }
 
 /**
@@ -98,7 +104,15 @@ export function buildCanarySpec(t: CanaryTargets, overrides: Partial<CanaryAnaly
     return {
         provider: "gatewayapi:v1",
         targetRef: { apiVersion: "apps/v1", kind: "Deployment", name: t.deployment },
-        autoscalerRef: { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", name: t.deployment },
+        autoscalerRef:
+            t.primaryScalerQuery === undefined
+                ? { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", name: t.deployment }
+                : {
+                      apiVersion: "keda.sh/v1alpha1",
+                      kind: "ScaledObject",
+                      name: t.deployment,
+                      primaryScalerQueries: { [SCALER_TRIGGER]: t.primaryScalerQuery },
+                  },
         progressDeadlineSeconds: 1800,
         service: {
             name: t.name,

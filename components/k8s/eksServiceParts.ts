@@ -12,6 +12,7 @@ import type { ResolvedEksServiceArgs } from "./blueGreenEksServiceArgs";
 import { buildCanarySpec, buildMetricTemplates } from "./canary";
 import { FLAGGER_NAMESPACE, GATEWAY_NAMESPACE } from "./canaryDelivery";
 import { buildDeploymentSpec, modelPathOf, podLabels, type Color, type WorkloadSpec } from "./inferenceWorkload";
+import { buildScaledObjectSpec, scalerQuery } from "./scaling";
 
 /**
  * Minutes Pulumi waits for a Deployment beyond the model's startup budget: a GPU node from the
@@ -80,8 +81,8 @@ export function createServiceIdentity(name: string, args: ResolvedEksServiceArgs
 export interface ColorParts {
     readonly deployment: k8s.apps.v1.Deployment;
     readonly podDisruptionBudget: k8s.policy.v1.PodDisruptionBudget;
-    /** Absent for a colour scaled to zero. */
-    readonly autoscaler?: k8s.autoscaling.v2.HorizontalPodAutoscaler;
+    /** Absent for a colour scaled to zero: the HorizontalPodAutoscaler, or with KEDA its ScaledObject. */
+    readonly autoscaler?: k8s.autoscaling.v2.HorizontalPodAutoscaler | k8s.apiextensions.CustomResource;
 }
 
 /** The autoscaler's metric: the queue-length metric when one is set, else CPU utilisation. */
@@ -149,14 +150,35 @@ export function createColor(
         opts,
     );
     if (!live) return { deployment, podDisruptionBudget };
+    const [min, max] = [args.replicas, canary || active ? args.maxReplicas : args.replicas];
+    if (args.keda) {
+        const scaledObject = new k8s.apiextensions.CustomResource(
+            `${name}-${color}`,
+            {
+                apiVersion: "keda.sh/v1alpha1",
+                kind: "ScaledObject",
+                metadata: { name: deploymentName, namespace: ns },
+                spec: buildScaledObjectSpec({
+                    deployment: deploymentName,
+                    namespace: args.namespace,
+                    min,
+                    max,
+                    scaleOn: args.keda.scaleOn,
+                    prometheusUrl: args.keda.prometheusUrl,
+                }),
+            },
+            { ...opts, dependsOn: [deployment, ...args.keda.ready] },
+        );
+        return { deployment, podDisruptionBudget, autoscaler: scaledObject };
+    }
     const autoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(
         `${name}-${color}`,
         {
             metadata: { name: deploymentName, namespace: ns },
             spec: {
                 scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
-                minReplicas: args.replicas,
-                maxReplicas: canary || active ? args.maxReplicas : args.replicas,
+                minReplicas: min,
+                maxReplicas: max,
                 metrics: [autoscalerMetric(args)],
                 // GPU pods take minutes to start: scale up promptly, down slowly.
                 behavior: {
@@ -197,6 +219,7 @@ export function createCanary(
         metricsServer: delivery.metricsServer,
         metrics: args.metrics,
         metricsLabel: parts.metricsLabel,
+        ...(args.keda ? { primaryScalerQuery: scalerQuery(args.keda.scaleOn, args.namespace, `${name}-primary`) } : {}),
     };
     const templates = buildMetricTemplates(targets).map(
         (t) =>
