@@ -20,3 +20,7 @@ export const MODEL_SYNC_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.22.35";
 /** KEDA's chart (kedacore/charts `keda`, appVersion 2.20.2) and where it is published. */
 export const KEDA_CHART_VERSION = "2.20.2";
 export const KEDA_REPO = "https://kedacore.github.io/charts";
+
+/** The AWS Load Balancer Controller's chart (aws/eks-charts, appVersion v3.5.0) and where it is published. */
+export const LOAD_BALANCER_CONTROLLER_CHART_VERSION = "3.5.0";
+export const EKS_CHARTS_REPO = "https://aws.github.io/eks-charts";

@@ -33,4 +33,6 @@ export * from "../catalog/vllm";
 export * from "./k8s/clusterAutoscaler";
 export * from "./k8s/canaryDelivery";
 export * from "./k8s/keda";
+export * from "./k8s/entryPoint";
+export * from "./k8s/loadBalancerController";
 export * from "./k8s/scaling";

@@ -64,7 +64,17 @@ const ECS_DEFAULTS: Omit<
 };
 
 /** Serving settings both tiers share (the reference deployment's probes, port and canary figures). */
-const SERVING_DEFAULTS: Omit<Settings["serving"], "scaleDownInactive" | "replicas" | "maxReplicas" | "resources"> = {
+const ENTRY_POINT_DEFAULTS: Omit<Settings["serving"]["entryPoint"], "deletionProtection"> = {
+    enabled: true,
+    internetFacing: false,
+    allowedCidrs: ["10.0.0.0/8"],
+    previewPort: 8443,
+};
+
+const SERVING_DEFAULTS: Omit<
+    Settings["serving"],
+    "scaleDownInactive" | "replicas" | "maxReplicas" | "resources" | "entryPoint"
+> = {
     platform: "eks",
     strategy: "blue-green",
     activeColor: "blue",
@@ -114,6 +124,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         serving: {
             ...SERVING_DEFAULTS,
             scaleDownInactive: true,
+            entryPoint: { ...ENTRY_POINT_DEFAULTS, deletionProtection: false },
             replicas: 1,
             maxReplicas: 2,
             // g5.xlarge / g6.xlarge: 4 vCPU and 16 GiB per node.
@@ -175,6 +186,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         serving: {
             ...SERVING_DEFAULTS,
             scaleDownInactive: false,
+            entryPoint: { ...ENTRY_POINT_DEFAULTS, deletionProtection: true },
             replicas: PROD_SERVING_REPLICAS,
             maxReplicas: 6,
             resources: { cpuRequest: "4", cpuLimit: "8", memoryRequest: "16Gi", memoryLimit: "24Gi" },

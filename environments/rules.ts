@@ -72,6 +72,28 @@ export function crossFieldProblems(input: Readonly<Record<string, unknown>>): Cr
             input: serving.queueLengthMetric,
         });
     }
+    const entry = serving?.entryPoint as
+        | { internetFacing?: unknown; allowedCidrs?: unknown; certificateArn?: unknown; previewPort?: unknown }
+        | undefined;
+    if (
+        entry?.internetFacing === true &&
+        Array.isArray(entry.allowedCidrs) &&
+        entry.allowedCidrs.includes("0.0.0.0/0") &&
+        entry.certificateArn === undefined
+    ) {
+        problems.push({
+            path: ["serving", "entryPoint", "certificateArn"],
+            message: "required: an internet-facing load balancer open to 0.0.0.0/0 must serve HTTPS",
+            input: entry.certificateArn,
+        });
+    }
+    if (entry?.previewPort === 80 || entry?.previewPort === 443) {
+        problems.push({
+            path: ["serving", "entryPoint", "previewPort"],
+            message: "expected a port other than the production listener's (80, 443)",
+            input: entry.previewPort,
+        });
+    }
     const scaleOn = serving?.scaleOn as { metric?: unknown; target?: unknown } | undefined;
     if (
         scaleOn?.metric === "waitingRequests" &&

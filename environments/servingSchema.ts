@@ -64,6 +64,25 @@ export const servingSchema = z
         ingressCidrs: z
             .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR" }))
             .describe("Address ranges that may call the service (load balancers with IP targets)."),
+        entryPoint: z
+            .strictObject({
+                enabled: z.boolean({ error: "expected a boolean (true or false)" }),
+                internetFacing: z.boolean({ error: "expected a boolean (true or false)" }),
+                certificateArn: z
+                    .string()
+                    .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/, {
+                        error: "expected an ACM certificate ARN",
+                    })
+                    .optional(),
+                allowedCidrs: z
+                    .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR" }))
+                    .min(1, { error: "expected at least one CIDR" }),
+                previewPort: intIn(1, 65535),
+                deletionProtection: z.boolean({ error: "expected a boolean (true or false)" }),
+            })
+            .describe(
+                "The way in from outside the cluster (strategy blue-green; under canary it is the gateway): an Application Load Balancer from the AWS Load Balancer Controller, production on 443 (80 without certificateArn) to the active colour, the preview colour on previewPort. {enabled, internetFacing, certificateArn, allowedCidrs, previewPort, deletionProtection}.",
+            ),
         prometheusNamespace: dnsLabel.describe("Namespace of Prometheus, allowed to scrape."),
         canary: z
             .strictObject({

@@ -134,6 +134,21 @@ export const REVIEWED_CHARTS: readonly ReviewedChart[] = [
         exemptions: [],
     },
     {
+        chart: "aws-load-balancer-controller",
+        version: "3.5.0",
+        repo: "https://aws.github.io/eks-charts",
+        source: "kubernetes-sigs/aws-load-balancer-controller@v3.5.0 helm/aws-load-balancer-controller (published to aws/eks-charts)",
+        rules: [
+            is("securityContext.readOnlyRootFilesystem", true),
+            is("securityContext.runAsNonRoot", true),
+            is("securityContext.allowPrivilegeEscalation", false),
+            is("securityContext.capabilities", { drop: ["ALL"] }),
+            is("securityContext.seccompProfile", { type: "RuntimeDefault" }),
+            notTrue("hostNetwork", "the API server reaches its webhooks through their Service"),
+        ],
+        exemptions: [],
+    },
+    {
         chart: "kube-prometheus-stack",
         version: "79.8.2",
         repo: "https://prometheus-community.github.io/helm-charts",

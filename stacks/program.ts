@@ -19,6 +19,7 @@ import { BlueGreenEksService } from "../components/k8s/blueGreenEksService";
 import { CanaryDelivery, prometheusUrl } from "../components/k8s/canaryDelivery";
 import { ClusterAutoscaler } from "../components/k8s/clusterAutoscaler";
 import { Keda } from "../components/k8s/keda";
+import { LoadBalancerController } from "../components/k8s/loadBalancerController";
 import { MonitoringStack } from "../components/k8s/monitoringStack";
 import { NvidiaDevicePlugin } from "../components/k8s/nvidiaDevicePlugin";
 import { loadSettings, type PlatformSettings } from "../environments/loader";
@@ -109,6 +110,20 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
             : undefined;
     // KEDA scales the inference Deployments on vLLM's own load, read from the platform's Prometheus.
     const keda = serving.autoscaler === "keda" ? new Keda("keda", { provider: cluster.provider }) : undefined;
+    // The way in from outside (blue-green; under canary it is the gateway): an ALB from the controller.
+    const entry = serving.entryPoint;
+    const lbController =
+        entry.enabled && serving.strategy === "blue-green"
+            ? new LoadBalancerController("aws-load-balancer-controller", {
+                  provider: cluster.provider,
+                  clusterName: cluster.clusterName,
+                  region: settings.region,
+                  vpcId: network.vpcId,
+                  oidcProviderArn: cluster.oidcProviderArn,
+                  oidcIssuerUrl: cluster.oidcIssuerUrl,
+                  tags,
+              })
+            : undefined;
     const poolName = serving.gpuPool ?? settings.gpuNodePools[0].name;
     const service = new BlueGreenEksService(servingName, {
         provider: cluster.provider,
@@ -142,7 +157,16 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
             scaleOn: { ...serving.scaleOn },
         },
         ingressNamespaces: [...serving.ingressNamespaces],
-        ingressCidrs: [...serving.ingressCidrs],
+        // The ALB sends to the pods' IPs from its own addresses in the VPC.
+        ingressCidrs: lbController ? [...serving.ingressCidrs, network.cidrBlock] : [...serving.ingressCidrs],
+        entryPoint: lbController && {
+            internetFacing: entry.internetFacing,
+            certificateArn: entry.certificateArn,
+            allowedCidrs: [...entry.allowedCidrs],
+            previewPort: entry.previewPort,
+            deletionProtection: entry.deletionProtection,
+            ready: lbController.ready,
+        },
         prometheusNamespace: serving.prometheusNamespace,
         tags,
     });

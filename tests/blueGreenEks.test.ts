@@ -311,13 +311,14 @@ describe("BlueGreenEksService in the stacks", () => {
         assert.equal(sa.metadata.annotations["eks.amazonaws.com/role-arn"], role.outputs?.arn);
     });
 
-    it("admits traffic only from the ingress namespaces and Prometheus", () => {
+    it("admits traffic only from the ingress namespaces, the VPC (the entry point's ALB) and Prometheus", () => {
         const spec = k8sOf(prod, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "inference-ingress").inputs
             ?.spec as Record<string, unknown>;
         assert.deepEqual(spec.ingress, [
             {
                 from: [
                     { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } },
+                    { ipBlock: { cidr: "10.0.0.0/16" } },
                     { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
                 ],
                 ports: [{ port: 8000, protocol: "TCP" }],

@@ -91,7 +91,7 @@ describe("pull-request comment", () => {
         assert.ok(body.includes("<details><summary><code>prod</code>: architecture (new stack)</summary>"));
         assert.ok(
             body.includes(
-                "| `prod` (new) | 126 to add, 0 to change, 0 to replace, 0 to delete | $7,962.84 | $8,414.71 | not run |",
+                "| `prod` (new) | 135 to add, 0 to change, 0 to replace, 0 to delete | $7,962.84 | $8,414.71 | not run |",
             ),
         );
     });

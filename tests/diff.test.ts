@@ -184,7 +184,7 @@ describe("diff: across stacks", () => {
                 "remove aws:ec2:Subnet network-private-2",
                 "remove aws:ec2:Subnet network-public-2",
                 // staging scales the inactive colour to zero: it has no autoscaler
-                "remove kubernetes:autoscaling/v2:HorizontalPodAutoscaler inference-green",
+                "remove kubernetes:keda.sh/v1alpha1:ScaledObject inference-green",
             ],
         );
         assert.deepEqual(d.dangers, []);

@@ -77,7 +77,7 @@ describe("end to end, from a clean copy", function () {
         assert.ok(printed[1].includes("    GPU instances, on-demand: $0.00–$1,468.76 a month\n"));
         assert.ok(
             printed[3].includes(
-                "### staging → prod\n\n**10 to add, 76 to change, 0 to replace, 0 to delete, 40 unchanged**\n",
+                "### staging → prod\n\n**10 to add, 80 to change, 0 to replace, 0 to delete, 45 unchanged**\n",
             ),
         );
         assert.ok(
@@ -91,8 +91,8 @@ describe("end to end, from a clean copy", function () {
         const out = (f: string) => fs.readFileSync(path.join(dir, "out", f), "utf8");
         const staging = parseStackExport(out("head-staging.json"), "head-staging.json");
         const prod = parseStackExport(out("head-prod.json"), "head-prod.json");
-        assert.equal(staging.deployment.resources.length, 119);
-        assert.equal(prod.deployment.resources.length, 129);
+        assert.equal(staging.deployment.resources.length, 128);
+        assert.equal(prod.deployment.resources.length, 138);
         assert.equal(out("prod.mmd"), renderMermaid(prod));
         // The plans are previews, so the gate sees what `pulumi preview --policy-pack` sees: the image
         // built in the same update and the KMS key's ARN are unknown, and the policies that read
@@ -112,12 +112,12 @@ describe("end to end, from a clean copy", function () {
         assert.ok(comment.startsWith(`${COMMENT_MARKER}\n## Offline plan, cost and policy gate\n`));
         assert.ok(
             comment.includes(
-                "| `staging` (new) | 116 to add, 0 to change, 0 to replace, 0 to delete | $1,468.76 | $1,784.85 | not run |",
+                "| `staging` (new) | 125 to add, 0 to change, 0 to replace, 0 to delete | $1,468.76 | $1,784.85 | not run |",
             ),
         );
         assert.ok(
             comment.includes(
-                "| `prod` (new) | 126 to add, 0 to change, 0 to replace, 0 to delete | $7,962.84 | $8,414.71 | ✅ passed (4 advisory) |",
+                "| `prod` (new) | 135 to add, 0 to change, 0 to replace, 0 to delete | $7,962.84 | $8,414.71 | ✅ passed (4 advisory) |",
             ),
         );
     });

@@ -285,6 +285,28 @@ describe("environments: resolveSettings", () => {
         );
     });
 
+    it("opens an internal entry point by default, and refuses an open internet-facing one without TLS", () => {
+        const s = resolveSettings("prod", goodRawConfig());
+        assert.deepEqual(s.serving.entryPoint, {
+            enabled: true,
+            internetFacing: false,
+            allowedCidrs: ["10.0.0.0/8"],
+            previewPort: 8443,
+            deletionProtection: true,
+        });
+        assert.equal(resolveSettings("staging", goodRawConfig()).serving.entryPoint.deletionProtection, false);
+        const entry = (v: object) => goodRawConfig({ "llm-platform:serving": JSON.stringify({ entryPoint: v }) });
+        assert.deepEqual(
+            problemsOf(() =>
+                resolveSettings("prod", entry({ internetFacing: true, allowedCidrs: ["0.0.0.0/0"], previewPort: 443 })),
+            ),
+            [
+                "llm-platform:serving.entryPoint.certificateArn: required: an internet-facing load balancer open to 0.0.0.0/0 must serve HTTPS, received nothing",
+                "llm-platform:serving.entryPoint.previewPort: expected a port other than the production listener's (80, 443), received 443",
+            ],
+        );
+    });
+
     it("checks that the serving pool holds every pod at the configured replicas and at maxReplicas", () => {
         const prod = (serving: object, pools: object[], extra: Record<string, string> = {}) =>
             problemsIfAny(() =>

@@ -103,6 +103,8 @@ export class Network extends pulumi.ComponentResource {
     public readonly vpcId: pulumi.Output<string>;
     public readonly publicSubnetIds: pulumi.Output<string[]>;
     public readonly privateSubnetIds: pulumi.Output<string[]>;
+    /** The VPC's CIDR block (looked up for an existing VPC): where its load balancers' addresses come from. */
+    public readonly cidrBlock: pulumi.Output<string>;
 
     constructor(name: string, args: NetworkArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:aws:Network", name, args, opts);
@@ -113,6 +115,7 @@ export class Network extends pulumi.ComponentResource {
             this.vpcId = pulumi.output(args.existing.vpcId);
             this.publicSubnetIds = pulumi.output(args.existing.publicSubnetIds);
             this.privateSubnetIds = pulumi.output(args.existing.privateSubnetIds);
+            this.cidrBlock = aws.ec2.getVpcOutput({ id: args.existing.vpcId }, { parent: this }).cidrBlock;
             this.registerOutputs({
                 vpcId: this.vpcId,
                 publicSubnetIds: this.publicSubnetIds,
@@ -278,6 +281,7 @@ export class Network extends pulumi.ComponentResource {
         );
 
         this.vpcId = vpc.id;
+        this.cidrBlock = vpc.cidrBlock;
         this.publicSubnetIds = pulumi.all(publicSubnets.map((s) => s.id));
         this.privateSubnetIds = pulumi.all(privateSubnets.map((s) => s.id));
         this.registerOutputs({

@@ -16,6 +16,7 @@ import {
     type ColorParts,
     type PartOptions,
 } from "./eksServiceParts";
+import { createEntryPoint } from "./entryPoint";
 import { COLORS, other, podLabels, type Color } from "./inferenceWorkload";
 
 export {
@@ -66,6 +67,9 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
     public readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
     /** Flagger's Canary (strategy canary). */
     public readonly canary: k8s.apiextensions.CustomResource | undefined;
+    /** The entry point's Ingresses (with `entryPoint`): production and preview. */
+    public readonly ingresses:
+        { readonly production: k8s.networking.v1.Ingress; readonly preview: k8s.networking.v1.Ingress } | undefined;
 
     constructor(name: string, given: BlueGreenEksServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:k8s:BlueGreenEksService", name, {}, opts);
@@ -127,6 +131,17 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
                 );
             this.activeService = service("active", args.activeColor).metadata.name;
             this.previewService = service("preview", other(args.activeColor)).metadata.name;
+            if (args.entryPoint)
+                this.ingresses = createEntryPoint(
+                    name,
+                    args.entryPoint,
+                    {
+                        namespace: ns,
+                        readyPath: args.readyPath,
+                        services: { production: this.activeService, preview: this.previewService },
+                    },
+                    part,
+                );
         }
         this.networkPolicy = createNetworkPolicy(name, args, ns, part);
 

@@ -10,6 +10,7 @@ import { MODEL_SYNC_IMAGE } from "../../catalog/versions";
 import { INFERENCE_UID, LIVENESS_PATH, READINESS_PATH } from "../../catalog/vllm";
 import { VLLM_METRICS, type MetricNames } from "./alertRules";
 import { validateCanary } from "./canary";
+import { validateEntryPoint, type EntryPoint } from "./entryPoint";
 import { validateScaleOn, type ScaleOn } from "./scaling";
 import {
     COLORS,
@@ -126,10 +127,16 @@ export interface BlueGreenEksServiceArgs {
      * to hold per replica. @default - a HorizontalPodAutoscaler on CPU (or `queueLengthMetric`)
      */
     keda?: { ready: pulumi.Resource[]; prometheusUrl: string; scaleOn: ScaleOn };
+    /**
+     * A way in from outside the cluster (blue-green only): an Application Load Balancer from the
+     * AWS Load Balancer Controller, production to the active colour, preview on its own port.
+     * @default - in-cluster Services only
+     */
+    entryPoint?: EntryPoint;
     /** Namespaces whose pods may call the service (ingress controllers). @default ["ingress-nginx"] */
     ingressNamespaces?: string[];
     /** Address ranges that may call the service (load balancers with IP targets). @default [] */
-    ingressCidrs?: string[];
+    ingressCidrs?: pulumi.Input<string>[];
     /** Namespace of Prometheus, allowed to scrape. @default "monitoring" */
     prometheusNamespace?: string;
     /** Image that syncs weights from S3 before the server starts. @default MODEL_SYNC_IMAGE */
@@ -235,6 +242,11 @@ export function validateBlueGreenEksServiceArgs(name: string, given: BlueGreenEk
             "canaryDelivery: required with strategy canary (a CanaryDelivery: Flagger, the gateway and the load tester)",
         );
     if (args.keda) problems.push(...validateScaleOn(args.keda.scaleOn, "keda.scaleOn"));
+    if (args.entryPoint) problems.push(...validateEntryPoint(args.entryPoint));
+    if (args.entryPoint && args.strategy === "canary")
+        problems.push(
+            "entryPoint: the canary strategy's way in is the CanaryDelivery's gateway, whose routes Flagger shifts; leave entryPoint out",
+        );
     if (args.keda && args.queueLengthMetric)
         problems.push(
             "queueLengthMetric: scales a HorizontalPodAutoscaler through a metrics adapter, but keda replaces it with a ScaledObject; set one of them",

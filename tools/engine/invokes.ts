@@ -151,6 +151,17 @@ export function call(args: pulumi.runtime.MockCallArgs, ctx: CloudContext): Reco
                 arn: arn(ctx, "ssm", `parameter${name}`),
             };
         }
+        case "aws:ec2/getVpc:getVpc": {
+            // An existing VPC: the id asked for, and a CIDR block derived from it.
+            const id = String(inputs.id);
+            const octet = parseInt(stableHex(2, id), 16) % 200;
+            return {
+                id,
+                cidrBlock: `10.${octet}.0.0/16`,
+                arn: arn(ctx, "ec2", `vpc/${id}`),
+                state: "available",
+            };
+        }
         case "aws:ec2/getAmi:getAmi": {
             const imageId = `ami-0${stableHex(16, ctx.region, JSON.stringify(inputs.filters ?? []), JSON.stringify(inputs.owners ?? []))}`;
             return {
