@@ -4,7 +4,8 @@
  */
 import { PROD_MIN_REPLICAS } from "../catalog/standards";
 import { GPU_INSTANCE_TYPES, poolCapacity } from "../catalog/gpu";
-import { ecsDeploymentInstances, podsPerNode, servingPods } from "../catalog/capacity";
+import { podsPerNode, servingPods } from "../catalog/capacity";
+import { ecsProblems, servingProblems } from "./servingRules";
 import { CLUSTER_AUTOSCALER_IMAGES } from "../catalog/versions";
 import { TAG_CHARACTERS, TAG_CHARACTERS_HELP } from "./schema";
 
@@ -64,55 +65,7 @@ export function crossFieldProblems(input: Readonly<Record<string, unknown>>): Cr
             input: serving.maxReplicas,
         });
     }
-    if (serving?.autoscaler === "keda" && serving.queueLengthMetric !== undefined) {
-        problems.push({
-            path: ["serving", "queueLengthMetric"],
-            message:
-                'scales a HorizontalPodAutoscaler through a custom metrics adapter, which autoscaler "keda" replaces; set serving.autoscaler to "hpa" to keep it, or remove it and let KEDA scale on serving.scaleOn',
-            input: serving.queueLengthMetric,
-        });
-    }
-    const entry = serving?.entryPoint as
-        | { internetFacing?: unknown; allowedCidrs?: unknown; certificateArn?: unknown; previewPort?: unknown }
-        | undefined;
-    if (
-        entry?.internetFacing === true &&
-        Array.isArray(entry.allowedCidrs) &&
-        entry.allowedCidrs.includes("0.0.0.0/0") &&
-        entry.certificateArn === undefined
-    ) {
-        problems.push({
-            path: ["serving", "entryPoint", "certificateArn"],
-            message: "required: an internet-facing load balancer open to 0.0.0.0/0 must serve HTTPS",
-            input: entry.certificateArn,
-        });
-    }
-    if (entry?.previewPort === 80 || entry?.previewPort === 443) {
-        problems.push({
-            path: ["serving", "entryPoint", "previewPort"],
-            message: "expected a port other than the production listener's (80, 443)",
-            input: entry.previewPort,
-        });
-    }
-    const scaleOn = serving?.scaleOn as { metric?: unknown; target?: unknown } | undefined;
-    if (
-        scaleOn?.metric === "waitingRequests" &&
-        typeof scaleOn.target === "number" &&
-        !Number.isInteger(scaleOn.target)
-    ) {
-        problems.push({
-            path: ["serving", "scaleOn", "target"],
-            message: "expected an integer (waiting requests per replica)",
-            input: scaleOn.target,
-        });
-    }
-    if (scaleOn?.metric === "kvCacheUsage" && typeof scaleOn.target === "number" && scaleOn.target > 1) {
-        problems.push({
-            path: ["serving", "scaleOn", "target"],
-            message: "expected a fraction <= 1 of the KV cache in use",
-            input: scaleOn.target,
-        });
-    }
+    problems.push(...servingProblems(serving));
     if (typeof serving?.gpuPool === "string" && Array.isArray(input.gpuNodePools)) {
         const poolNames = (input.gpuNodePools as Array<Record<string, unknown>>).map((p) => p?.name);
         if (!poolNames.includes(serving.gpuPool)) {
@@ -124,56 +77,7 @@ export function crossFieldProblems(input: Readonly<Record<string, unknown>>): Cr
         }
     }
 
-    const ecs = input.ecs as Record<string, unknown> | undefined;
-    if (Array.isArray(ecs?.instanceTypes)) {
-        ecs.instanceTypes.forEach((t, j) => {
-            if (typeof t === "string" && /^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(t) && !GPU_INSTANCE_TYPES.has(t)) {
-                problems.push({
-                    path: ["ecs", "instanceTypes", j],
-                    message: `expected an NVIDIA GPU instance type (${GPU_FAMILIES}); Fargate has no GPUs`,
-                    input: t,
-                });
-            }
-        });
-    }
-    if (isInt(ecs?.minTasks) && isInt(ecs?.maxTasks) && ecs.maxTasks < ecs.minTasks) {
-        problems.push({
-            path: ["ecs", "maxTasks"],
-            message: `expected an integer >= minTasks (${ecs.minTasks})`,
-            input: ecs.maxTasks,
-        });
-    }
-    const ecsTypes = Array.isArray(ecs?.instanceTypes) ? (ecs.instanceTypes as unknown[]) : [];
-    if (
-        serving?.platform === "ecs" &&
-        ecsTypes.length > 0 &&
-        ecsTypes.every((t) => typeof t === "string" && GPU_INSTANCE_TYPES.has(t)) &&
-        isInt(serving?.gpus) &&
-        isInt(ecs?.maxTasks) &&
-        isInt(ecs?.maxInstances)
-    ) {
-        const deployment = ecsDeploymentInstances(ecsTypes as string[], serving.gpus, ecs.maxTasks);
-        if (deployment === undefined) {
-            problems.push({
-                path: ["serving", "gpus"],
-                message: `a task asks more GPUs than an instance of ecs.instanceTypes has`,
-                input: serving.gpus,
-            });
-        } else if (ecs.maxInstances < deployment.needed) {
-            problems.push({
-                path: ["ecs", "maxInstances"],
-                message: `expected at least ${deployment.needed} for a blue/green deployment at maxTasks (${deployment.explain})`,
-                input: ecs.maxInstances,
-            });
-        }
-    }
-    if (input.tier === "prod" && isInt(ecs?.minTasks) && ecs.minTasks < PROD_MIN_REPLICAS) {
-        problems.push({
-            path: ["ecs", "minTasks"],
-            message: `expected an integer >= ${PROD_MIN_REPLICAS} in the prod tier`,
-            input: ecs.minTasks,
-        });
-    }
+    problems.push(...ecsProblems(input));
 
     const tags = input.tags;
     if (typeof tags === "object" && tags !== null && !Array.isArray(tags)) {

@@ -7,7 +7,6 @@
  * (blue/green service with its own GPU capacity), or both, per `llm-platform:serving.platform`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { BlueGreenEcsService } from "../components/aws/blueGreenEcsService";
 import { ContainerRegistry } from "../components/aws/containerRegistry";
 import { EksCluster } from "../components/aws/eksCluster";
 import { GpuNodePool } from "../components/aws/gpuNodePool";
@@ -24,6 +23,8 @@ import { MonitoringStack } from "../components/k8s/monitoringStack";
 import { NvidiaDevicePlugin } from "../components/k8s/nvidiaDevicePlugin";
 import { loadSettings, type PlatformSettings } from "../environments/loader";
 import { PROD_MIN_REPLICAS } from "../catalog/standards";
+import { ecsPlatform } from "./ecsPlatform";
+import { releaseOf, type Shared } from "./shared";
 
 /** Tags on every AWS resource: cost allocation and ownership first, then the stack's own. */
 export function platformTags(settings: PlatformSettings): Record<string, string> {
@@ -36,21 +37,6 @@ export function platformTags(settings: PlatformSettings): Record<string, string>
         CostCenter: settings.costCenter,
         ManagedBy: "pulumi",
     };
-}
-
-interface Shared {
-    settings: PlatformSettings;
-    tags: Record<string, string>;
-    protect: boolean;
-    network: Network;
-    models: ModelArtifactBucket;
-    image: InferenceImage;
-}
-
-/** The release a colour runs: its configured image by digest, or the image the stack builds. */
-function releaseOf(shared: Shared, color: "blue" | "green"): { image: pulumi.Input<string>; modelVersion: string } {
-    const release = shared.settings.serving[color];
-    return { image: release.image ?? shared.image.imageRef, modelVersion: release.modelVersion };
 }
 
 function eksPlatform(shared: Shared): Record<string, unknown> {
@@ -201,56 +187,6 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
         eksActiveService: service.activeService,
         eksPreviewService: service.previewService,
         eksActiveColor: service.activeColor,
-    };
-}
-
-function ecsPlatform(shared: Shared): Record<string, unknown> {
-    const { settings, tags, protect, network, models } = shared;
-    const ecs = settings.ecs;
-    const release = releaseOf(shared, settings.serving.activeColor);
-    const service = new BlueGreenEcsService("inference-ecs", {
-        vpcId: network.vpcId,
-        loadBalancerSubnetIds: ecs.internal ? network.privateSubnetIds : network.publicSubnetIds,
-        instanceSubnetIds: network.privateSubnetIds,
-        image: release.image,
-        modelVersion: release.modelVersion,
-        modelBucketName: models.bucketName,
-        modelReadPolicyArn: models.readPolicyArn,
-        instanceTypes: [...ecs.instanceTypes],
-        minInstances: ecs.minInstances,
-        maxInstances: ecs.maxInstances,
-        minTasks: ecs.minTasks,
-        maxTasks: ecs.maxTasks,
-        requestsPerTarget: ecs.requestsPerTarget,
-        gpus: settings.serving.gpus,
-        cpuUnits: ecs.cpuUnits,
-        memoryMiB: ecs.memoryMiB,
-        containerPort: settings.serving.containerPort,
-        healthPath: settings.serving.healthPath,
-        readyPath: settings.serving.readyPath,
-        secrets: { ...ecs.secrets },
-        certificateArn: ecs.certificateArn,
-        internal: ecs.internal,
-        allowedCidrs: [...ecs.allowedCidrs],
-        testListenerPort: ecs.testListenerPort,
-        bakeTimeMinutes: ecs.bakeTimeMinutes,
-        smokeTestLambdaArn: ecs.smokeTestLambdaArn,
-        max5xxPerMinute: ecs.max5xxPerMinute,
-        // The rollback alarm holds the service to its latency SLO, not to the smoke test's budget.
-        p95LatencyMs: settings.monitoring.slo.p95LatencyMs,
-        logRetentionDays: ecs.logRetentionDays,
-        deletionProtection: ecs.deletionProtection,
-        protect,
-        tags,
-    });
-    return {
-        ecsCluster: service.clusterName,
-        ecsService: service.serviceName,
-        ecsProductionUrl: service.productionUrl,
-        ecsTestUrl: service.testUrl,
-        ecsRollbackAlarms: service.alarmNames,
-        ecsAlertTopicArn: service.alertTopicArn,
-        ecsDashboard: service.dashboardName,
     };
 }
 

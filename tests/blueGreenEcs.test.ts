@@ -360,7 +360,9 @@ describe("BlueGreenEcsService in the ecs stack", () => {
         assert.deepEqual([p95.metricName, p95.extendedStatistic, p95.threshold], ["TargetResponseTime", "p95", 0.5]);
     });
 
-    it("rolls back on the latency SLO (monitoring.slo.p95LatencyMs), not on the smoke test's budget", async () => {
+    it("rolls back on the latency SLO (monitoring.slo.p95LatencyMs), not on the smoke test's budget", async function () {
+        // The variant's plan is queued behind the others the root hook started: wait for its turn.
+        this.timeout(240_000);
         const variant = await ecsWithPrebuiltImage();
         const p95 = find(
             variant.export,

@@ -121,7 +121,9 @@ describe("entry point: the AWS Load Balancer Controller and the inference Ingres
         assert.deepEqual((values.serviceAccount as { name: string }).name, "aws-load-balancer-controller");
     });
 
-    it("is the gateway under canary: no controller and no Ingress then", async () => {
+    it("is the gateway under canary: no controller and no Ingress then", async function () {
+        // A plan the root hook queued: wait for its turn.
+        this.timeout(240_000);
         const canary = await planWith("prod", { "llm-platform:serving": '{"strategy":"canary","maxReplicas":4}' });
         assert.deepEqual(
             canary.export.deployment.resources
