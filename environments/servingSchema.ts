@@ -171,7 +171,9 @@ export const ecsSchema = z
         maxInstances: intIn(1, 100).describe("Most GPU instances."),
         minTasks: intIn(1, 100).describe("Fewest tasks (the autoscaler's floor)."),
         maxTasks: intIn(1, 200).describe("Most tasks."),
-        requestsPerTarget: intIn(1, 100000).describe("ALB requests per target the autoscaler holds."),
+        requestsPerTarget: intIn(1, 100000).describe(
+            "Requests per running task per minute the autoscaler holds (counted over both colours' target groups).",
+        ),
         cpuUnits: intIn(256, 196608).describe("CPU units per task (1024 per vCPU)."),
         memoryMiB: intIn(512, 2097152).describe("Memory per task, MiB."),
         certificateArn: z
