@@ -187,6 +187,33 @@ function casesFor(w: Wire): Case[] {
             fires: {},
         },
         {
+            name: "an autoscaler whose metric cannot be read",
+            series: [
+                {
+                    series: 'kube_horizontalpodautoscaler_status_condition{namespace="inference",horizontalpodautoscaler="keda-hpa-inference-blue",condition="ScalingActive",status="false"}',
+                    values: gauge(1),
+                },
+                {
+                    series: 'kube_horizontalpodautoscaler_status_condition{namespace="inference",horizontalpodautoscaler="keda-hpa-inference-green",condition="ScalingActive",status="false"}',
+                    values: gauge(0),
+                },
+            ],
+            alert: "LLMAutoscalerBlind",
+            at: "20m",
+            fires: { horizontalpodautoscaler: "keda-hpa-inference-blue" },
+        },
+        {
+            name: "an autoscaler of another namespace",
+            series: [
+                {
+                    series: 'kube_horizontalpodautoscaler_status_condition{namespace="other",horizontalpodautoscaler="keda-hpa-x",condition="ScalingActive",status="false"}',
+                    values: gauge(1),
+                },
+            ],
+            alert: "LLMAutoscalerBlind",
+            at: "20m",
+        },
+        {
             name: "a pod that cannot be scraped",
             series: [{ series: 'up{job="inference",instance="10.0.1.5:8000"}', values: gauge(0) }],
             alert: "LLMTargetDown",
@@ -298,7 +325,7 @@ describe("alert rules, checked and unit-tested with promtool", () => {
             );
             const r = tool("promtool", ["check", "rules", file]);
             assert.equal(r.code, 0, r.out);
-            assert.match(r.out, /SUCCESS: 19 rules found/);
+            assert.match(r.out, /SUCCESS: 20 rules found/);
         }
     });
 

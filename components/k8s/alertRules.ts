@@ -103,6 +103,8 @@ export interface RuleOptions {
     slo: SloSettings;
     /** Prometheus `job` of the inference service's scrape. */
     job: string;
+    /** Namespace of the inference service (its autoscalers live there). @default job */
+    namespace?: string;
     /** Base URL of the runbooks; each alert links `<base>#<alert>`. */
     runbookBaseUrl: string;
 }
@@ -248,6 +250,14 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
                     "warning",
                     `more than ${slo.maxQueueLength} requests waiting`,
                     "Requests queue faster than the service serves them; scale out.",
+                ),
+                alert(
+                    "LLMAutoscalerBlind",
+                    `max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_condition{namespace="${options.namespace ?? job}",condition="ScalingActive",status="false"}) == 1`,
+                    "15m",
+                    "warning",
+                    "an inference autoscaler cannot read its metric",
+                    "The autoscaler has no valid metric (KEDA's Prometheus query, the KEDA metrics server or the metrics adapter fails), so capacity no longer follows load; check the ScaledObject's status and the KEDA operator's logs.",
                 ),
                 alert(
                     "LLMTargetDown",
