@@ -2,6 +2,9 @@ import * as assert from "node:assert/strict";
 import { DEFAULT_SCALE_ON, REFERENCE_SLO } from "../catalog/standards";
 import { buildScaledObjectSpec, podsOf, scalerQuery, SCALER_TRIGGER, validateScaleOn } from "../components/k8s/scaling";
 import { REVIEWED_CHARTS, reviewHelmRelease } from "../policies/charts";
+import { manyModelsProgram } from "../tools/bench/models";
+import { MODEL_COUNTS } from "../tools/bench/bench";
+import { runProgram } from "../tools/engine/run";
 import { find } from "./helpers";
 import { kubernetesSchemaErrors, loadOperatorModels } from "./kubernetesSchema";
 import { planOf, planWith } from "./plans";
@@ -127,5 +130,29 @@ describe("scaling on vLLM's load (KEDA)", () => {
             },
         ];
         assert.deepEqual(kubernetesSchemaErrors(bad), ["bad: data/spec/triggers/0/metadata/threshold must be string"]);
+    });
+
+    it("plans many model services side by side, each with its own namespace, ScaledObjects and entry point (the bench's program)", async () => {
+        const result = await runProgram({
+            project: "bench",
+            stack: "models",
+            config: { "aws:region": "us-east-1" },
+            program: manyModelsProgram(2),
+        });
+        const resources = result.export.deployment.resources;
+        assert.equal(resources.length, 6 + 2 * 16, "16 resources per model beside the provider, KEDA and the stack");
+        assert.deepEqual(result.outputs.namespaces, ["model-0", "model-1"]);
+        const scaled = resources
+            .filter((r) => r.type === "kubernetes:keda.sh/v1alpha1:ScaledObject")
+            .map((r) => r.inputs?.metadata as { namespace: string; name: string })
+            .map((m) => `${m.namespace}/${m.name}`)
+            .sort();
+        assert.deepEqual(scaled, [
+            "model-0/model-0-blue",
+            "model-0/model-0-green",
+            "model-1/model-1-blue",
+            "model-1/model-1-green",
+        ]);
+        assert.deepEqual(MODEL_COUNTS, [1, 5, 20]);
     });
 });

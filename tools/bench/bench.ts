@@ -7,8 +7,8 @@
  * `pulumi up` start. Then the prod plan through the language-host path (a program process
  * speaking gRPC to the engine, as under the Pulumi CLI) against the in-process path (the same
  * program run inline, as an Automation API inline program); an error's time and memory under the
- * runner; and the policy gate. A benchmark, not a test: it prints figures and the targets, and
- * never fails on them.
+ * runner; the plan of 1, 5 and 20 model services (what each added model costs); and the policy
+ * gate. A benchmark, not a test: it prints figures and the targets, and never fails on them.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -20,6 +20,10 @@ import { readStackConfig } from "../engine/stackConfig";
 import { runProgram, runStack } from "../engine/run";
 import { analyze, startPack } from "../policy/gate";
 import { processesFor, SHARD_THRESHOLD } from "../cli/policy";
+import { manyModelsProgram } from "./models";
+
+/** The model counts whose plan time the bench compares. */
+export const MODEL_COUNTS = [1, 5, 20] as const;
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const USAGE = "npm run bench -- [--runs <n>]";
@@ -192,6 +196,32 @@ async function bench(argv: string[]): Promise<number> {
     );
     console.log(
         "Targets: the prod plan within 1.5x the bare import's wall time and under 400 MiB peak; an error reported in seconds, not minutes.",
+    );
+
+    // What each added model costs the plan: 1, 5 and 20 model services, in process (SDKs loaded above).
+    const perModels: Array<{ models: number; ms: number; resources: number }> = [];
+    for (const models of MODEL_COUNTS) {
+        const samples: number[] = [];
+        let resources = 0;
+        for (let i = 0; i < runs; i++) {
+            const started = performance.now();
+            const result = await runProgram({
+                project: "bench",
+                stack: "models",
+                config: { "aws:region": "us-east-1" },
+                mode: "update",
+                program: manyModelsProgram(models),
+            });
+            samples.push(performance.now() - started);
+            resources = result.export.deployment.resources.length;
+        }
+        perModels.push({ models, ms: median(samples), resources });
+    }
+    console.log("");
+    for (const p of perModels) console.log(`${p.models} model(s): ${p.ms.toFixed(0)} ms, ${p.resources} resources`);
+    const [one, five, twenty] = perModels;
+    console.log(
+        `Each added model: ${((five.ms - one.ms) / 4).toFixed(0)} ms from 1 to 5, ${((twenty.ms - five.ms) / 15).toFixed(0)} ms from 5 to 20 (linear when these agree).`,
     );
 
     // The policy gate: throughput over the analyzer protocol, and the prod stack planned and gated.
