@@ -50,6 +50,20 @@ describe("the offline policy gate over the analyzer protocol", () => {
         assert.deepEqual(result.violations, []);
     });
 
+    it("gates a stack whose AnalyzeStack message is larger than an HTTP/2 session's default 10 MB buffer", async () => {
+        // 60 resources of 200 KB each: one AnalyzeStack request of about 12 MB (Node refused it with
+        // NGHTTP2_ENHANCE_YOUR_CALM before the client lifted maxSessionMemory).
+        const big = Array.from({ length: 60 }, (_, i) => ({
+            urn: `urn:pulumi:prod::llm-platform::aws:ssm/parameter:Parameter::big-${i}`,
+            custom: true,
+            type: "aws:ssm/parameter:Parameter",
+            inputs: { value: "x".repeat(200_000), tags: { Owner: "o", CostCenter: "c" } },
+        }));
+        const result = await analyze(pack.port, big, prodConfig);
+        assert.equal(result.resources, 60);
+        assert.deepEqual(result.violations, []);
+    });
+
     it("applies config defaults and levels as the CLI does: staging is advisory, critical ones stay mandatory", async () => {
         const bad = JSON.parse(JSON.stringify(prod)) as StackExport;
         find(bad, "aws:kms/key:Key", "models-key").inputs!.enableKeyRotation = false;

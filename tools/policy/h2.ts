@@ -38,7 +38,11 @@ export class H2Channel {
     private failure: Error | undefined;
 
     constructor(address: string) {
-        this.session = http2.connect(`http://${address}`);
+        // Node refuses new streams with ENHANCE_YOUR_CALM once a session buffers more than
+        // `maxSessionMemory` (MB, default 10): an AnalyzeStack of thousands of resources is one
+        // message larger than that. grpc-js lifts the same limit on its servers (Number.MAX_SAFE_INTEGER);
+        // 1 GiB here, bounded by the pack's own 400 MiB message limit.
+        this.session = http2.connect(`http://${address}`, { maxSessionMemory: 1024 });
         this.session.on("error", (e: Error) => void (this.failure = e));
     }
 
