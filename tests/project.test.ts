@@ -2,12 +2,13 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { load as parseYaml } from "js-yaml";
+import { alertCatalogue, buildRuleGroups, FIRST_STEPS, VLLM_METRICS } from "../components/k8s/alertRules";
 import { configKeyDocs, renderAlertTable, renderConfigTable } from "../tools/cli/readmeTables";
 import { TIER_DEFAULTS } from "../environments/defaults";
 import { settingsSchema } from "../environments/schema";
 import { POLICIES } from "../policies/pack";
 import { MODEL_SYNC_IMAGE } from "../catalog/versions";
-import { OWNERSHIP_TAG_KEYS, PROD_MIN_REPLICAS } from "../catalog/standards";
+import { OWNERSHIP_TAG_KEYS, PROD_MIN_REPLICAS, REFERENCE_SLO } from "../catalog/standards";
 import { PSS_LEVELS } from "../policies/podSecurity";
 import { TIER_POLICY_CONFIG } from "../policies/tiers";
 import { plannedBlocks, renderPolicyConfig, withGeneratedBlocks } from "../tools/cli/docs";
@@ -82,6 +83,24 @@ describe("project files", () => {
                 .map(([k]) => k),
             ["k8s-run-as-non-root", ...Object.keys(PSS_LEVELS).filter((k) => PSS_LEVELS[k] === "baseline")],
         );
+    });
+
+    it("every alert's runbook link lands on a README heading that says what to do first", () => {
+        const readme = read("README.md");
+        const groups = buildRuleGroups({
+            metrics: VLLM_METRICS,
+            slo: REFERENCE_SLO,
+            job: "inference",
+            runbookBaseUrl: "https://example.com/README.md",
+        });
+        const alerts = alertCatalogue(groups).map((a) => a.alert);
+        assert.deepEqual(Object.keys(FIRST_STEPS).sort(), [...alerts].sort());
+        for (const rule of groups.flatMap((g) => g.rules).filter((r) => r.alert)) {
+            const anchor = rule.annotations!.runbook_url.split("#")[1];
+            const heading = readme.split("\n").find((l) => l.startsWith("### ") && l.slice(4).toLowerCase() === anchor);
+            assert.ok(heading, `no README heading for ${rule.alert}'s runbook anchor #${anchor}`);
+        }
+        assert.ok(readme.includes(`### LLMAutoscalerBlind\n\n`));
     });
 
     it("the README's generated blocks are up to date: configuration, alert, policy and component tables, prod diagram", async () => {

@@ -280,7 +280,7 @@ export function renderRulesFile(groups: RuleGroup[]): string {
 /** Every alert with what the README lists about it. */
 export function alertCatalogue(
     groups: RuleGroup[],
-): Array<{ alert: string; severity: string; for: string; expr: string; summary: string }> {
+): Array<{ alert: string; severity: string; for: string; expr: string; summary: string; description: string }> {
     return groups.flatMap((g) =>
         g.rules
             .filter((r): r is Rule & { alert: string } => r.alert !== undefined)
@@ -290,6 +290,38 @@ export function alertCatalogue(
                 for: r.for ?? "0m",
                 expr: r.expr,
                 summary: r.annotations?.summary ?? "",
+                description: r.annotations?.description ?? "",
             })),
     );
 }
+
+const RELEASE_RUNBOOK = "the README's runbook on releasing a model (`npm run promote` back to the previous colour)";
+const ERRORS_FIRST = `Open the service dashboard's errors by handler and the pods' logs (\`kubectl logs -n inference -l app.kubernetes.io/component=inference\`); if the errors began with a release, roll back per ${RELEASE_RUNBOOK}; if pods restart, look for LLMGPUMemoryPressure and LLMGPUXidErrors.`;
+
+/** What the person paged does first, per alert; the README's runbooks print it under each alert. */
+export const FIRST_STEPS: Readonly<Record<string, string>> = {
+    LLMHighP95Latency: `Compare the queue (\`vllm:num_requests_waiting\`) and GPU utilisation on the service dashboard: a long queue on busy GPUs means too few replicas — check whether the autoscaler is at \`serving.maxReplicas\` or pods are Pending for a GPU node (the pool's \`maxSize\`); a short queue means slower prefill — if it began with a release, roll back per ${RELEASE_RUNBOOK}.`,
+    LLMLowSuccessRate: ERRORS_FIRST,
+    LLMErrorBudgetBurn1h: `${ERRORS_FIRST} The 1h window means the month's budget goes in about two days: act now.`,
+    LLMErrorBudgetBurn6h: `${ERRORS_FIRST} The 6h window means the month's budget goes in about five days.`,
+    LLMErrorBudgetBurn3d: `${ERRORS_FIRST} The slow burn can wait for working hours; find the source before it becomes a fast one.`,
+    LLMHallucinationRateHigh: `Compare the colours on the model-quality dashboard; if the new release raised the rate, roll back per ${RELEASE_RUNBOOK}; otherwise check the evaluation job that reports \`llm_hallucination_rate\`.`,
+    LLMModelDriftDetected:
+        "Read the drift job's report and schedule a re-evaluation or retraining of the model; serving needs no action.",
+    LLMTokenThroughputDrop:
+        "Check whether traffic fell (requests on the dashboard: then nothing is wrong with serving) or tokens per request did; a drop with steady requests and rising latency points at the GPUs (LLMGPUSaturated, LLMGPUXidErrors).",
+    LLMGPUSaturated:
+        "Confirm the queue is growing too (LLMInferenceQueueLong); if the autoscaler is at `serving.maxReplicas` or the pool at its `maxSize`, raise them (the capacity check and the gpu-budget policy say what fits); otherwise wait for the new pods.",
+    LLMGPUIdle:
+        "GPUs are paid for and unused: lower `serving.replicas` (prod keeps at least two) or the pool's `minSize`, or in staging let `scaleDownInactive` take the inactive colour to zero.",
+    LLMGPUMemoryPressure:
+        "Find the pod on the node (`kubectl get pods -o wide`); vLLM preallocates most GPU memory, so pressure from elsewhere means another process on the GPU (time slicing) or a model too large for the GPU: move it to a pool with more GPU memory.",
+    LLMGPUXidErrors:
+        "Look up the XID code (NVIDIA's XID table); for hardware codes (e.g. 48, 79) cordon and drain the node (`kubectl drain <node> --ignore-daemonsets`) and let the node group replace it.",
+    LLMInferenceQueueLong:
+        "Requests wait faster than they are served: check that the autoscaler is scaling (LLMAutoscalerBlind, pods Pending for GPU nodes) and whether it is capped at `serving.maxReplicas` or the pool's `maxSize`.",
+    LLMAutoscalerBlind:
+        "`kubectl describe scaledobject -n inference` and `kubectl describe hpa -n inference` say why the metric is missing; check the KEDA operator's logs (`kubectl logs -n keda deploy/keda-operator`) and that Prometheus answers at `prometheus-operated.monitoring:9090`.",
+    LLMTargetDown:
+        "`kubectl get pods -n inference`: a pod that is not Ready (model still loading, crash loop) or a NetworkPolicy that stops Prometheus (the `monitoring` namespace must be admitted).",
+};

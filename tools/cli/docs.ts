@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as prettier from "prettier";
 import { POLICIES } from "../../policies/pack";
 import { TIER_POLICY_CONFIG } from "../../policies/tiers";
-import { renderAlertTable, renderConfigTable, renderPolicyTable } from "./readmeTables";
+import { renderAlertTable, renderConfigTable, renderPolicyTable, renderRunbooks } from "./readmeTables";
 import { renderMermaid } from "../reports/mermaid";
 import { displayType, type ExportedResource, type StackExport } from "../engine/stackExport";
 import { runStack, type RunResult } from "../engine/run";
@@ -103,6 +103,7 @@ export function withGeneratedBlocks(readme: string, planned: PlannedBlocks): str
     const blocks: Array<[string, string]> = [
         ["config-table", renderConfigTable()],
         ["alert-table", renderAlertTable()],
+        ["runbooks", renderRunbooks()],
         ["policy-table", renderPolicyTable(POLICIES, TIER_POLICY_CONFIG)],
         ["architecture", planned.architecture],
         ["component-table", planned.components],

@@ -4,7 +4,7 @@
  */
 import type { z } from "zod";
 import { REFERENCE_SLO } from "../../catalog/standards";
-import { alertCatalogue, buildRuleGroups, METRIC_PRESETS } from "../../components/k8s/alertRules";
+import { alertCatalogue, buildRuleGroups, FIRST_STEPS, METRIC_PRESETS } from "../../components/k8s/alertRules";
 import { TIER_DEFAULTS } from "../../environments/defaults";
 import { CONFIG_NAMESPACE, TIERS, gpuNodePoolSchema, settingsSchema, type Tier } from "../../environments/schema";
 
@@ -73,14 +73,31 @@ export function renderConfigTable(): string {
     return ["| Key | Description | staging | prod |", "|---|---|---|---|", ...rows].join("\n");
 }
 
-/** The README's alert table: every alert with its condition, severity and where it routes, for the default metric preset. */
-export function renderAlertTable(): string {
-    const groups = buildRuleGroups({
+/**
+ * The README's runbooks: a heading per alert, whose anchor (`#<alert in lower case>`) is what each
+ * alert's `runbook_url` points at, with what it means and what to do first.
+ */
+export function renderRunbooks(): string {
+    return alertCatalogue(defaultRuleGroups())
+        .map(
+            (a) =>
+                `### ${a.alert}\n\n${a.summary.charAt(0).toUpperCase()}${a.summary.slice(1)} (${a.severity}): \`${a.expr}\` for ${a.for}.\n\n${a.description}\n\nFirst steps: ${FIRST_STEPS[a.alert] ?? "none written yet."}`,
+        )
+        .join("\n\n");
+}
+
+function defaultRuleGroups() {
+    return buildRuleGroups({
         metrics: METRIC_PRESETS[TIER_DEFAULTS.prod.monitoring.metricsPreset],
         slo: REFERENCE_SLO,
         job: "inference",
         runbookBaseUrl: "",
     });
+}
+
+/** The README's alert table: every alert with its condition, severity and where it routes, for the default metric preset. */
+export function renderAlertTable(): string {
+    const groups = defaultRuleGroups();
     const route: Record<string, string> = {
         critical: "PagerDuty when `alerting.pagerdutyRoutingKey` is set, else Slack / SNS",
         warning: "Slack (`alerting.slackWebhookUrl`) or SNS (`alerting.snsTopicArn`)",
