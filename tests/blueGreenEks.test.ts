@@ -4,6 +4,8 @@ import { GPU_TOLERATION } from "../catalog/gpu";
 import * as k8s from "@pulumi/kubernetes";
 import { DEFAULT_CANARY, DEFAULT_SCALE_ON, PROD_SERVING_REPLICAS } from "../catalog/standards";
 import { buildScaledObjectSpec } from "../components/k8s/scaling";
+import { prefixReadOnlyPolicy } from "../components/aws/bucketPolicies";
+import { createPrefixReadPolicy } from "../components/aws/modelArtifactBucket";
 import {
     BlueGreenEksService,
     EKS_SERVICE_DEFAULTS,
@@ -408,6 +410,7 @@ describe("BlueGreenEksService in the stacks", () => {
 
 describe("BlueGreenEksService as a library", () => {
     const DIGEST = `111122223333.dkr.ecr.us-east-1.amazonaws.com/inference@sha256:${"e".repeat(64)}`;
+    const provider0 = () => undefined as unknown as k8s.Provider;
     const required = (provider: k8s.Provider): BlueGreenEksServiceArgs => ({
         provider,
         pool: {
@@ -493,6 +496,57 @@ describe("BlueGreenEksService as a library", () => {
         assert.deepEqual(
             [(hpa.spec as Record<string, unknown>).minReplicas, (hpa.spec as Record<string, unknown>).maxReplicas],
             [3, 6],
+        );
+    });
+
+    it("reads one model's prefix of the bucket only, with the prefix's own read policy", async () => {
+        const result = await runProgram({
+            project: "lib",
+            stack: "dev",
+            config: { "aws:region": "us-east-1" },
+            program: () => {
+                const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
+                const read = createPrefixReadPolicy("chat-read", {
+                    bucketArn: "arn:aws:s3:::models",
+                    kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/k",
+                    prefix: "models/chat",
+                });
+                new BlueGreenEksService("chat", {
+                    ...required(provider),
+                    modelPrefix: "models/chat",
+                    modelReadPolicyArn: read.arn,
+                });
+                return Promise.resolve({});
+            },
+        });
+        const spec = find(result.export, "kubernetes:apps/v1:Deployment", "chat-blue").inputs?.spec as {
+            template: { spec: { initContainers: Array<{ name: string; command: string[] }> } };
+        };
+        const sync = spec.template.spec.initContainers.find((c) => c.name === "model-sync")!;
+        assert.equal(sync.command[4], "s3://models/models/chat/v1");
+        const policy = JSON.parse(String(find(result.export, "aws:iam/policy:Policy", "chat-read").inputs?.policy));
+        assert.deepEqual(
+            policy,
+            JSON.parse(
+                prefixReadOnlyPolicy("arn:aws:s3:::models", "arn:aws:kms:us-east-1:111122223333:key/k", "models/chat"),
+            ),
+        );
+        assert.deepEqual(policy.Statement[0].Condition, { StringLike: { "s3:prefix": ["models/chat/*"] } });
+        assert.equal(policy.Statement[2].Resource, "arn:aws:s3:::models/models/chat/*");
+        assert.equal(
+            find(result.export, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "chat-irsa-read").inputs
+                ?.policyArn,
+            find(result.export, "aws:iam/policy:Policy", "chat-read").outputs?.arn,
+        );
+        assert.deepEqual(
+            validateBlueGreenEksServiceArgs("svc", { ...required(provider0()), modelPrefix: "/models/" }),
+            [
+                `modelPrefix: expected path segments of letters, digits, '.', '_' and '-' without a leading or trailing '/', received "/models/"`,
+            ],
+        );
+        assert.throws(
+            () => createPrefixReadPolicy("x", { bucketArn: "b", kmsKeyArn: "k", prefix: "a//b" }),
+            /prefix: expected path segments/,
         );
     });
 

@@ -72,6 +72,34 @@ export function readOnlyPolicy(bucketArn: string, keyArn: string): string {
     ]);
 }
 
+/**
+ * Serving one model: read objects and versions under `prefix` only, list only that prefix, decrypt
+ * with the bucket's key. (The key cannot be narrowed to a prefix: the bucket uses S3 Bucket Keys,
+ * whose encryption context is the bucket's ARN, not the object's.)
+ */
+export function prefixReadOnlyPolicy(bucketArn: string, keyArn: string, prefix: string): string {
+    return document([
+        {
+            Sid: "ListModelPrefix",
+            Effect: "Allow",
+            Action: "s3:ListBucket",
+            Resource: bucketArn,
+            Condition: { StringLike: { "s3:prefix": [`${prefix}/*`] } },
+        },
+        { Sid: "LocateModelBucket", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: bucketArn },
+        {
+            Sid: "ReadModelPrefix",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:GetObjectVersion"],
+            Resource: `${bucketArn}/${prefix}/*`,
+        },
+        { Sid: "DecryptModelObjects", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn },
+    ]);
+}
+
+/** A key prefix of the model bucket: path segments of letters, digits, `.`, `_`, `-`, no leading or trailing `/`. */
+export const MODEL_PREFIX = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+
 /** Training and CI: read, plus write and delete objects and finish multipart uploads. */
 export function readWritePolicy(bucketArn: string, keyArn: string): string {
     return document([

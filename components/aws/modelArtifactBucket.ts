@@ -2,6 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { hardenedBucket } from "./hardenedBucket";
 import {
+    MODEL_PREFIX,
+    prefixReadOnlyPolicy,
     ACCESS_LOG_PREFIX,
     lifecycleRules,
     logBucketPolicy,
@@ -208,4 +210,35 @@ export class ModelArtifactBucket extends pulumi.ComponentResource {
             writePolicyArn: this.writePolicyArn,
         });
     }
+}
+
+/**
+ * A read-only policy for one prefix of a model bucket (e.g. `models/chat`): what a model's pods
+ * get, so that each model reads only its own weights. Attach it instead of `readPolicyArn`.
+ */
+export function createPrefixReadPolicy(
+    name: string,
+    args: {
+        bucketArn: pulumi.Input<string>;
+        kmsKeyArn: pulumi.Input<string>;
+        prefix: string;
+        tags?: Record<string, string>;
+    },
+    opts: pulumi.CustomResourceOptions = {},
+): aws.iam.Policy {
+    if (!MODEL_PREFIX.test(args.prefix))
+        throw new Error(
+            `createPrefixReadPolicy "${name}": prefix: expected path segments of letters, digits, '.', '_' and '-' without a leading or trailing '/', received ${JSON.stringify(args.prefix)}`,
+        );
+    return new aws.iam.Policy(
+        name,
+        {
+            description: `Read the model artifacts under ${args.prefix}/ (serving one model)`,
+            policy: pulumi
+                .all([args.bucketArn, args.kmsKeyArn])
+                .apply(([b, k]) => prefixReadOnlyPolicy(b, k, args.prefix)),
+            tags: args.tags ?? {},
+        },
+        opts,
+    );
 }

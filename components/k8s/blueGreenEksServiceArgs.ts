@@ -9,6 +9,7 @@ import { DEFAULT_CANARY, PROD_SERVING_REPLICAS, type CanaryAnalysis } from "../.
 import { MODEL_SYNC_IMAGE } from "../../catalog/versions";
 import { INFERENCE_UID, LIVENESS_PATH, READINESS_PATH } from "../../catalog/vllm";
 import { VLLM_METRICS, type MetricNames } from "./alertRules";
+import { MODEL_PREFIX } from "../aws/bucketPolicies";
 import { validateCanary } from "./canary";
 import { validateEntryPoint, type EntryPoint } from "./entryPoint";
 import { validateScaleOn, type ScaleOn } from "./scaling";
@@ -54,6 +55,12 @@ export interface BlueGreenEksServiceArgs {
     /** The model bucket's name and its read-only policy (ModelArtifactBucket). */
     modelBucketName: pulumi.Input<string>;
     modelReadPolicyArn: pulumi.Input<string>;
+    /**
+     * Where the model's versions are in the bucket: weights at `<modelPrefix>/<modelVersion>`.
+     * One model per prefix (e.g. `models/chat`) lets each read only its own, with
+     * `createPrefixReadPolicy` as its `modelReadPolicyArn`. @default "models"
+     */
+    modelPrefix?: string;
     /** What each colour runs. */
     blue: ColorRelease;
     green: ColorRelease;
@@ -174,6 +181,7 @@ export const EKS_SERVICE_DEFAULTS = {
     prometheusNamespace: "monitoring",
     modelSyncImage: MODEL_SYNC_IMAGE,
     modelCacheSizeGiB: 100,
+    modelPrefix: "models",
     tags: {},
 } satisfies Partial<BlueGreenEksServiceArgs>;
 
@@ -205,7 +213,7 @@ export function workloadSpecOf(name: string, args: ResolvedEksServiceArgs, relea
         name,
         image: release.image,
         modelVersion: release.modelVersion,
-        modelSource: pulumi.interpolate`s3://${args.modelBucketName}/models`,
+        modelSource: pulumi.interpolate`s3://${args.modelBucketName}/${args.modelPrefix}`,
         gpus: args.gpus,
         resources: args.resources,
         containerPort: args.containerPort,
@@ -240,6 +248,10 @@ export function validateBlueGreenEksServiceArgs(name: string, given: BlueGreenEk
     if (args.strategy === "canary" && !args.canaryDelivery)
         problems.push(
             "canaryDelivery: required with strategy canary (a CanaryDelivery: Flagger, the gateway and the load tester)",
+        );
+    if (!MODEL_PREFIX.test(args.modelPrefix))
+        problems.push(
+            `modelPrefix: expected path segments of letters, digits, '.', '_' and '-' without a leading or trailing '/', received ${JSON.stringify(args.modelPrefix)}`,
         );
     if (args.keda) problems.push(...validateScaleOn(args.keda.scaleOn, "keda.scaleOn"));
     if (args.entryPoint) problems.push(...validateEntryPoint(args.entryPoint));
