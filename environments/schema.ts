@@ -12,6 +12,7 @@ import {
     gpuNodePoolSchema,
     instanceType,
     intIn,
+    ipv4Cidr,
     TAG_CHARACTERS,
     TAG_CHARACTERS_HELP,
     tagKey,
@@ -109,10 +110,10 @@ export const settingsSchema = z.strictObject({
                     "Kubernetes version of the EKS cluster (1.30 to 1.33: the cluster-autoscaler image follows it).",
                 ),
             publicAccessCidrs: z
-                .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR" }))
+                .array(ipv4Cidr)
                 .describe("CIDRs allowed to reach the public API endpoint; empty keeps it private."),
             privateAccessCidrs: z
-                .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR" }))
+                .array(ipv4Cidr)
                 .describe(
                     "CIDRs inside the VPC that may reach the private API endpoint on 443, such as a self-hosted CI runner's subnet.",
                 ),

@@ -73,3 +73,11 @@ export const gpuNodePoolSchema = z.strictObject({
     amiType: z.enum(GPU_AMI_TYPES).describe("EKS NVIDIA AMI: AL2023_x86_64_NVIDIA or BOTTLEROCKET_x86_64_NVIDIA."),
 });
 export type GpuNodePoolSettings = z.infer<typeof gpuNodePoolSchema>;
+
+/** An IPv4 CIDR block. */
+export const ipv4Cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR" });
+
+/** An ACM certificate ARN. */
+export const certificateArn = z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/, {
+    error: "expected an ACM certificate ARN",
+});

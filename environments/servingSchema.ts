@@ -4,7 +4,17 @@
  */
 import { z } from "zod";
 import { CLOUDWATCH_RETENTION_DAYS, SECRET_REFERENCE } from "../catalog/formats";
-import { baseUrl, dnsLabel, httpPath, instanceType, intIn, quantity, releaseSchema } from "./schemaParts";
+import {
+    baseUrl,
+    certificateArn,
+    dnsLabel,
+    httpPath,
+    instanceType,
+    intIn,
+    ipv4Cidr,
+    quantity,
+    releaseSchema,
+} from "./schemaParts";
 
 export const servingSchema = z
     .strictObject({
@@ -62,21 +72,14 @@ export const servingSchema = z
             ),
         ingressNamespaces: z.array(dnsLabel).describe("Namespaces whose pods may call the service."),
         ingressCidrs: z
-            .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR" }))
+            .array(ipv4Cidr)
             .describe("Address ranges that may call the service (load balancers with IP targets)."),
         entryPoint: z
             .strictObject({
                 enabled: z.boolean({ error: "expected a boolean (true or false)" }),
                 internetFacing: z.boolean({ error: "expected a boolean (true or false)" }),
-                certificateArn: z
-                    .string()
-                    .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/, {
-                        error: "expected an ACM certificate ARN",
-                    })
-                    .optional(),
-                allowedCidrs: z
-                    .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR" }))
-                    .min(1, { error: "expected at least one CIDR" }),
+                certificateArn: certificateArn.optional(),
+                allowedCidrs: z.array(ipv4Cidr).min(1, { error: "expected at least one CIDR" }),
                 previewPort: intIn(1, 65535),
                 deletionProtection: z.boolean({ error: "expected a boolean (true or false)" }),
             })
@@ -176,17 +179,11 @@ export const ecsSchema = z
         ),
         cpuUnits: intIn(256, 196608).describe("CPU units per task (1024 per vCPU)."),
         memoryMiB: intIn(512, 2097152).describe("Memory per task, MiB."),
-        certificateArn: z
-            .string()
-            .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/, {
-                error: "expected an ACM certificate ARN",
-            })
+        certificateArn: certificateArn
             .optional()
             .describe("ACM certificate: HTTPS on 443 with HTTP redirected. Unset: HTTP on 80."),
         internal: z.boolean({ error: "expected a boolean (true or false)" }).describe("An internal load balancer."),
-        allowedCidrs: z
-            .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR" }))
-            .describe("Who may reach the load balancer."),
+        allowedCidrs: z.array(ipv4Cidr).describe("Who may reach the load balancer."),
         testListenerPort: intIn(1, 65535).describe("Port of the test listener."),
         bakeTimeMinutes: intIn(0, 1440).describe("Minutes ECS keeps the old colour after the shift, for rollback."),
         smokeTestLambdaArn: z

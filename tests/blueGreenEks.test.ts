@@ -278,7 +278,7 @@ describe("BlueGreenEksService in the stacks", () => {
             );
             assert.deepEqual((scaled.triggers as Array<{ metadata: Record<string, string> }>)[0].metadata, {
                 serverAddress: "http://prometheus-operated.monitoring:9090",
-                query: `sum(vllm:num_requests_waiting{namespace="inference",pod=~"inference-${color}-[a-z0-9]+-[a-z0-9]+"})`,
+                query: `sum(vllm:num_requests_waiting{namespace="inference",pod=~"inference-${color}-[0-9a-zA-Z]+-[0-9a-zA-Z]+"})`,
                 threshold: "5",
             });
             assert.deepEqual(

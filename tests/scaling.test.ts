@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { DEFAULT_SCALE_ON, REFERENCE_SLO } from "../catalog/standards";
-import { buildScaledObjectSpec, podsOf, scalerQuery, SCALER_TRIGGER, validateScaleOn } from "../components/k8s/scaling";
+import { deploymentPodsSelector } from "../components/k8s/inferenceWorkload";
+import { buildScaledObjectSpec, scalerQuery, SCALER_TRIGGER, validateScaleOn } from "../components/k8s/scaling";
 import { REVIEWED_CHARTS, reviewHelmRelease } from "../policies/charts";
 import { manyModelsProgram } from "../tools/bench/models";
 import { MODEL_COUNTS } from "../tools/bench/bench";
@@ -14,10 +15,10 @@ describe("scaling on vLLM's load (KEDA)", () => {
 
     it("selects exactly one Deployment's pods: <deployment>-<template hash>-<suffix>", () => {
         assert.equal(
-            podsOf("inference", "inference-blue"),
-            'namespace="inference",pod=~"inference-blue-[a-z0-9]+-[a-z0-9]+"',
+            deploymentPodsSelector("inference", "inference-blue"),
+            'namespace="inference",pod=~"inference-blue-[0-9a-zA-Z]+-[0-9a-zA-Z]+"',
         );
-        const regex = new RegExp(`^inference-[a-z0-9]+-[a-z0-9]+$`);
+        const regex = new RegExp(`^inference-[0-9a-zA-Z]+-[0-9a-zA-Z]+$`);
         assert.ok(regex.test("inference-7d9f8c6b5-x2x9z"), "the canary Deployment's pod");
         assert.ok(!regex.test("inference-primary-7d9f8c6b5-x2x9z"), "not Flagger's primary");
     });
@@ -25,11 +26,11 @@ describe("scaling on vLLM's load (KEDA)", () => {
     it("sums waiting requests (AverageValue per replica) or averages KV-cache usage (Value)", () => {
         assert.equal(
             scalerQuery({ metric: "waitingRequests", target: 5 }, "ns", "d"),
-            'sum(vllm:num_requests_waiting{namespace="ns",pod=~"d-[a-z0-9]+-[a-z0-9]+"})',
+            'sum(vllm:num_requests_waiting{namespace="ns",pod=~"d-[0-9a-zA-Z]+-[0-9a-zA-Z]+"})',
         );
         assert.equal(
             scalerQuery({ metric: "kvCacheUsage", target: 0.8 }, "ns", "d"),
-            'avg(vllm:kv_cache_usage_perc{namespace="ns",pod=~"d-[a-z0-9]+-[a-z0-9]+"})',
+            'avg(vllm:kv_cache_usage_perc{namespace="ns",pod=~"d-[0-9a-zA-Z]+-[0-9a-zA-Z]+"})',
         );
         const spec = buildScaledObjectSpec({
             deployment: "d",
@@ -46,7 +47,7 @@ describe("scaling on vLLM's load (KEDA)", () => {
                 metricType: "Value",
                 metadata: {
                     serverAddress: "http://prometheus-operated.monitoring:9090",
-                    query: 'avg(vllm:kv_cache_usage_perc{namespace="ns",pod=~"d-[a-z0-9]+-[a-z0-9]+"})',
+                    query: 'avg(vllm:kv_cache_usage_perc{namespace="ns",pod=~"d-[0-9a-zA-Z]+-[0-9a-zA-Z]+"})',
                     threshold: "0.8",
                 },
             },
@@ -101,7 +102,7 @@ describe("scaling on vLLM's load (KEDA)", () => {
             kind: "ScaledObject",
             name: "inference",
             primaryScalerQueries: {
-                vllm: 'sum(vllm:num_requests_waiting{namespace="inference",pod=~"inference-primary-[a-z0-9]+-[a-z0-9]+"})',
+                vllm: 'sum(vllm:num_requests_waiting{namespace="inference",pod=~"inference-primary-[0-9a-zA-Z]+-[0-9a-zA-Z]+"})',
             },
         });
         const scaled = find(canary.export, "kubernetes:keda.sh/v1alpha1:ScaledObject", "inference-blue").inputs as {

@@ -5,6 +5,7 @@
  * failures. What it runs on (Flagger, Envoy Gateway, the load tester) is `CanaryDelivery`.
  */
 import { DEFAULT_CANARY, type CanaryAnalysis } from "../../catalog/standards";
+import { deploymentPodsSelector } from "./inferenceWorkload";
 import { SCALER_TRIGGER } from "./scaling";
 import type { MetricNames } from "./alertRules";
 
@@ -59,7 +60,7 @@ export interface CanaryTargets {
  * The canary's own pods in a Flagger query: `<target>-<replicaset hash>-<pod hash>`, which the
  * primary's `<target>-primary-…-…` never matches (Prometheus anchors the regex).
  */
-const CANARY_PODS = 'namespace="{{ namespace }}",pod=~"{{ target }}-[0-9a-zA-Z]+-[0-9a-zA-Z]+"';
+const CANARY_PODS = deploymentPodsSelector("{{ namespace }}", "{{ target }}");
 
 /**
  * The MetricTemplates the analysis uses, on the metrics the image really emits (Flagger's

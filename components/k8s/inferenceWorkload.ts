@@ -74,6 +74,15 @@ export function podLabels(name: string, color: Color): Record<string, string> {
     return { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "inference", "llm-platform/color": color };
 }
 
+/**
+ * PromQL label matchers for the pods of one Deployment, `<deployment>-<replicaset hash>-<pod
+ * suffix>` in its namespace: Prometheus anchors the regex, so Flagger's `<deployment>-primary-…-…`
+ * and another colour's pods never match. The scrape's `namespace` and `pod` labels are the target's.
+ */
+export function deploymentPodsSelector(namespace: string, deployment: string): string {
+    return `namespace="${namespace}",pod=~"${deployment}-[0-9a-zA-Z]+-[0-9a-zA-Z]+"`;
+}
+
 const MODELS_MOUNT = "/models";
 
 /** Where a model version's weights are synced in the pod: MODEL_PATH, which vLLM serves under that name. */

@@ -6,22 +6,18 @@
  */
 import type { ScaleOn } from "../../catalog/standards";
 import { VLLM_METRIC_NAMES } from "../../catalog/vllm";
+import { deploymentPodsSelector } from "./inferenceWorkload";
 
 export type { ScaleOn } from "../../catalog/standards";
 
 /** The trigger's name; Flagger maps primary queries by it. */
 export const SCALER_TRIGGER = "vllm";
 
-/** The pods of one Deployment: `<deployment>-<pod-template-hash>-<suffix>`. */
-export function podsOf(namespace: string, deployment: string): string {
-    return `namespace="${namespace}",pod=~"${deployment}-[a-z0-9]+-[a-z0-9]+"`;
-}
-
 /** The PromQL the scaler evaluates for one Deployment's pods. */
 export function scalerQuery(scaleOn: ScaleOn, namespace: string, deployment: string): string {
     return scaleOn.metric === "waitingRequests"
-        ? `sum(${VLLM_METRIC_NAMES.waitingRequests}{${podsOf(namespace, deployment)}})`
-        : `avg(${VLLM_METRIC_NAMES.kvCacheUsage}{${podsOf(namespace, deployment)}})`;
+        ? `sum(${VLLM_METRIC_NAMES.waitingRequests}{${deploymentPodsSelector(namespace, deployment)}})`
+        : `avg(${VLLM_METRIC_NAMES.kvCacheUsage}{${deploymentPodsSelector(namespace, deployment)}})`;
 }
 
 /** Problems with a `scaleOn`, each naming the field. */
