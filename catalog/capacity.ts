@@ -35,6 +35,35 @@ export function podsPerNode(
     return { pods: Math.max(0, fits(limitedBy)), limitedBy, offers };
 }
 
+/**
+ * Nodes that hold the pods of several shapes, packed first-fit decreasing (the largest pods
+ * first, each on the first node with room for its GPUs, CPU and memory): the figure the scheduler
+ * reaches on a pool that several models share. `offers` is what one node has for pods
+ * ({@link podsPerNode}); a pod that fits no node counts a node of its own.
+ */
+export function packPods(
+    offers: Record<Resource, number>,
+    groups: ReadonlyArray<{ request: PodRequest; count: number }>,
+): number {
+    const pods = groups
+        .flatMap(({ request, count }) => {
+            const ask: [number, number, number] = [
+                request.gpus,
+                parseCpu(request.cpuRequest) ?? Infinity,
+                parseMemoryGiB(request.memoryRequest) ?? Infinity,
+            ];
+            return Array.from({ length: count }, () => ask);
+        })
+        .sort((a, b) => b[0] - a[0] || b[1] - a[1] || b[2] - a[2]);
+    const free: Array<[number, number, number]> = [];
+    for (const ask of pods) {
+        const node = free.find((f) => f.every((v, i) => v >= ask[i]));
+        if (node) ask.forEach((v, i) => (node[i] -= v));
+        else free.push([offers.GPUs - ask[0], offers.CPU - ask[1], offers.memory - ask[2]]);
+    }
+    return free.length;
+}
+
 export interface ServingShape {
     replicas: number;
     maxReplicas: number;

@@ -6,6 +6,7 @@
  * plan diff and the `gpu-budget` policy alike, so all three agree.
  */
 import { GPU_INSTANCE_TYPES } from "./gpu";
+import { modelGpuCosts, type ModelCost } from "./modelCost";
 import PRICES from "../prices/aws-us-east-1.json";
 
 export const PRICE_TABLE = "prices/aws-us-east-1.json";
@@ -69,8 +70,12 @@ export interface CostEstimate {
     configured: Range;
     /** GPU lines only, every node on-demand (what the GPU budget policy caps). */
     gpuOnDemand: Range;
+    /** The GPUs each model's pods hold, priced on-demand (see modelCost.ts). */
+    models: ModelCost[];
     prices: PriceTable;
 }
+
+export type { ModelCost } from "./modelCost";
 
 type Props = Record<string, unknown>;
 
@@ -205,6 +210,7 @@ export function estimateCost(resources: readonly CostedResource[], prices: Price
             (l) => l.unitMonthly,
             (l) => l.gpu,
         ),
+        models: modelGpuCosts(resources, lines, prices),
         prices,
     };
 }
@@ -250,6 +256,7 @@ export function renderCost(estimate: CostEstimate): string[] {
         `    Total as configured (spot pools at the spot estimate): ${usdRange(estimate.configured)} a month`,
         `    GPU instances, on-demand: ${usdRange(estimate.gpuOnDemand)} a month`,
     );
+    if (estimate.models.length > 0) out.push(...renderModelCosts(estimate.models));
     for (const u of estimate.unpriced)
         out.push(
             u.types.length > 0
@@ -257,4 +264,22 @@ export function renderCost(estimate: CostEstimate): string[] {
                 : `    not priced: ${u.name} (its instance type is not set on the resource)`,
         );
     return out;
+}
+
+/** The GPU cost per model, as text lines: its GPUs and their on-demand cost at minimum and maximum scale. */
+export function renderModelCosts(models: readonly ModelCost[]): string[] {
+    const rows = models.map((m) => [
+        m.model,
+        m.pool ?? "—",
+        m.gpus.min === m.gpus.max ? String(m.gpus.min) : `${m.gpus.min}–${m.gpus.max}`,
+        m.monthly ? usdRange(m.monthly) : "not priced (no node group of its pool)",
+    ]);
+    const header = ["Model", "GPU pool", "GPUs", "On-demand"];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)) + 2);
+    const fmt = (cells: string[]): string => `        ${cells.map((c, i) => c.padEnd(widths[i])).join("")}`.trimEnd();
+    return [
+        "    GPU cost per model (its pods' GPUs at the autoscalers' floor–ceiling, on-demand):",
+        fmt(header),
+        ...rows.map(fmt),
+    ];
 }

@@ -14,3 +14,6 @@ export const SECRET_REFERENCE =
 export const CLOUDWATCH_RETENTION_DAYS = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
+
+/** A prefix of the model bucket (one model's weights): path segments without a leading or trailing '/'. */
+export const MODEL_PREFIX = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;

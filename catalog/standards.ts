@@ -79,8 +79,12 @@ export const PROD_SERVING_REPLICAS = 3;
 /** The tags every AWS resource carries for cost allocation and ownership (the stacks set them). */
 export const OWNERSHIP_TAG_KEYS = ["Owner", "CostCenter"] as const;
 
-/** Monthly on-demand GPU spend at maximum scale that each tier's gate accepts, USD. */
-export const GPU_BUDGET_USD = { staging: 3000, prod: 10000 } as const;
+/**
+ * Monthly on-demand GPU spend at maximum scale that each tier's gate accepts, USD: for the whole
+ * stack (sized for the reference stacks: two models in staging, three in prod) and for any one model.
+ */
+export const GPU_BUDGET_USD = { staging: 3000, prod: 20000 } as const;
+export const GPU_BUDGET_PER_MODEL_USD = { staging: 2500, prod: 10000 } as const;
 
 /** What the inference autoscaler holds per replica (KEDA's Prometheus scaler on vLLM's gauges). */
 export interface ScaleOn {

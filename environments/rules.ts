@@ -2,9 +2,8 @@
  * Rules that span keys (the prod minimums, the pod that must fit its node, tag keys …), checked
  * on the merged input beside the schema so one run reports every problem.
  */
-import { PROD_MIN_REPLICAS } from "../catalog/standards";
-import { GPU_INSTANCE_TYPES, poolCapacity } from "../catalog/gpu";
-import { podsPerNode, servingPods } from "../catalog/capacity";
+import { GPU_INSTANCE_TYPES } from "../catalog/gpu";
+import { capacityProblems, modelProblems } from "./modelRules";
 import { ecsProblems, servingProblems } from "./servingRules";
 import { CLUSTER_AUTOSCALER_IMAGES } from "../catalog/versions";
 import { TAG_CHARACTERS, TAG_CHARACTERS_HELP } from "./schema";
@@ -28,13 +27,7 @@ export function crossFieldProblems(input: Readonly<Record<string, unknown>>): Cr
     const isInt = (v: unknown): v is number => Number.isInteger(v);
 
     const serving = input.serving as Record<string, unknown> | undefined;
-    if (input.tier === "prod" && isInt(serving?.replicas) && serving.replicas < PROD_MIN_REPLICAS) {
-        problems.push({
-            path: ["serving", "replicas"],
-            message: `expected an integer >= ${PROD_MIN_REPLICAS} in the prod tier (one replica cannot survive a node drain)`,
-            input: serving.replicas,
-        });
-    }
+    problems.push(...modelProblems(input));
 
     const network = input.network as Record<string, unknown> | undefined;
     if (
@@ -58,25 +51,7 @@ export function crossFieldProblems(input: Readonly<Record<string, unknown>>): Cr
         });
     }
 
-    if (isInt(serving?.replicas) && isInt(serving?.maxReplicas) && serving.maxReplicas < serving.replicas) {
-        problems.push({
-            path: ["serving", "maxReplicas"],
-            message: `expected an integer >= replicas (${serving.replicas})`,
-            input: serving.maxReplicas,
-        });
-    }
     problems.push(...servingProblems(serving));
-    if (typeof serving?.gpuPool === "string" && Array.isArray(input.gpuNodePools)) {
-        const poolNames = (input.gpuNodePools as Array<Record<string, unknown>>).map((p) => p?.name);
-        if (!poolNames.includes(serving.gpuPool)) {
-            problems.push({
-                path: ["serving", "gpuPool"],
-                message: `expected the name of a GPU pool in gpuNodePools (${poolNames.map((n) => JSON.stringify(n)).join(", ")})`,
-                input: serving.gpuPool,
-            });
-        }
-    }
-
     problems.push(...ecsProblems(input));
 
     const tags = input.tags;
@@ -151,93 +126,10 @@ export function crossFieldProblems(input: Readonly<Record<string, unknown>>): Cr
             });
         }
     }
-    return problems;
-}
-
-/**
- * The serving GPU pool must hold every inference pod the autoscalers may run (see
- * `servingPods`): at the configured replicas and at maxReplicas, or the pods stay Pending no
- * matter what the node autoscaler does. EKS only (ECS has its own capacity provider).
- */
-function capacityProblems(input: Readonly<Record<string, unknown>>): CrossFieldProblem[] {
-    const serving = input.serving as Record<string, unknown> | undefined;
-    const pools = input.gpuNodePools;
-    if (!serving || !Array.isArray(pools) || !["eks", "both"].includes(serving.platform as string)) return [];
-    const { replicas, maxReplicas, gpus, strategy, scaleDownInactive } = serving;
-    const resources = serving.resources as Record<string, unknown> | undefined;
-    const poolName = typeof serving.gpuPool === "string" ? serving.gpuPool : (pools[0] as { name?: unknown })?.name;
-    const index = pools.findIndex((p) => (p as { name?: unknown } | null)?.name === poolName);
-    const pool = pools[index] as Record<string, unknown> | undefined;
-    const instanceTypes = pool?.instanceTypes;
-    const slicing = (input.devicePlugin as Record<string, unknown> | undefined)?.timeSlicingReplicas;
-    if (
-        !pool ||
-        !Number.isInteger(replicas) ||
-        !Number.isInteger(maxReplicas) ||
-        (maxReplicas as number) < (replicas as number) ||
-        !Number.isInteger(gpus) ||
-        (gpus as number) < 1 ||
-        (strategy !== "blue-green" && strategy !== "canary") ||
-        typeof scaleDownInactive !== "boolean" ||
-        typeof resources?.cpuRequest !== "string" ||
-        typeof resources.memoryRequest !== "string" ||
-        !Number.isInteger(pool.maxSize) ||
-        (Number.isInteger(pool.minSize) && (pool.maxSize as number) < (pool.minSize as number)) ||
-        !Array.isArray(instanceTypes) ||
-        instanceTypes.length === 0 ||
-        !instanceTypes.every((t) => typeof t === "string" && GPU_INSTANCE_TYPES.has(t)) ||
-        (slicing !== undefined && !Number.isInteger(slicing))
-    ) {
-        return [];
-    }
-    const capacity = poolCapacity(instanceTypes as string[]);
-    const request = { gpus: gpus as number, cpuRequest: resources.cpuRequest, memoryRequest: resources.memoryRequest };
-    const perNode = podsPerNode(capacity, request, slicing as number | undefined);
-    const shape = `${request.gpus} GPU${request.gpus === 1 ? "" : "s"}, ${request.cpuRequest} CPU and ${request.memoryRequest} each`;
-    if (perNode.pods === 0) {
-        const offered = perNode.offers[perNode.limitedBy];
-        const free = {
-            GPUs: `${offered} GPU${offered === 1 ? "" : "s"}`,
-            CPU: `${offered} vCPU`,
-            memory: `${offered} GiB`,
-        }[perNode.limitedBy];
-        const asked = { GPUs: `${request.gpus} GPUs`, CPU: `${request.cpuRequest} CPU`, memory: request.memoryRequest }[
-            perNode.limitedBy
-        ];
-        return [
-            {
-                path: perNode.limitedBy === "GPUs" ? ["serving", "gpus"] : ["serving", "resources"],
-                message: `expected a pod that fits a node of GPU pool "${String(poolName)}": it asks for ${asked} but a ${(instanceTypes as string[]).join(" / ")} node has ${free} for pods (after the kubelet's reserve and the DaemonSets)`,
-                input: perNode.limitedBy === "GPUs" ? gpus : resources,
-            },
-        ];
-    }
-    const pods = servingPods({
-        replicas: replicas as number,
-        maxReplicas: maxReplicas as number,
-        strategy,
-        scaleDownInactive,
+    // Models that inherit one bad serving value report it once.
+    const seen = new Set<string>();
+    return problems.filter((p) => {
+        const id = JSON.stringify([p.path, p.message]);
+        return !seen.has(id) && seen.add(id) !== undefined;
     });
-    const nodesFor = (n: number): number => Math.ceil(n / perNode.pods);
-    const maxSize = pool.maxSize as number;
-    const holds = `a ${(instanceTypes as string[]).join(" / ")} node holds ${perNode.pods} (${shape}; limited by ${perNode.limitedBy})`;
-    if (nodesFor(pods.configured) > maxSize) {
-        return [
-            {
-                path: ["gpuNodePools", index, "maxSize"],
-                message: `expected an integer >= ${nodesFor(pods.peak)}: at llm-platform:serving.replicas (${String(replicas)}) serving already runs ${pods.configured} pods (${pods.explain}) and ${holds}; raise it, or lower llm-platform:serving.replicas${strategy === "blue-green" && !scaleDownInactive ? " or set llm-platform:serving.scaleDownInactive" : ""}`,
-                input: maxSize,
-            },
-        ];
-    }
-    if (nodesFor(pods.peak) > maxSize) {
-        return [
-            {
-                path: ["gpuNodePools", index, "maxSize"],
-                message: `expected an integer >= ${nodesFor(pods.peak)}: at llm-platform:serving.maxReplicas (${String(maxReplicas)}) serving runs ${pods.peak} pods (${pods.explain}) and ${holds}; raise it, or lower llm-platform:serving.maxReplicas`,
-                input: maxSize,
-            },
-        ];
-    }
-    return [];
 }

@@ -18,6 +18,7 @@ import {
     tagKey,
     tagValue,
 } from "./schemaParts";
+import { modelsSchema } from "./modelSchema";
 import { ecsSchema, monitoringSchema, servingSchema } from "./servingSchema";
 
 export {
@@ -185,6 +186,7 @@ export const settingsSchema = z.strictObject({
         })
         .describe("The inference image."),
     serving: servingSchema,
+    models: modelsSchema,
     monitoring: monitoringSchema,
     ecs: ecsSchema,
     gpuNodePools: z

@@ -43,25 +43,6 @@ export function servingProblems(serving: Record<string, unknown> | undefined): C
             input: entry.previewPort,
         });
     }
-    const scaleOn = serving?.scaleOn as { metric?: unknown; target?: unknown } | undefined;
-    if (
-        scaleOn?.metric === "waitingRequests" &&
-        typeof scaleOn.target === "number" &&
-        !Number.isInteger(scaleOn.target)
-    ) {
-        problems.push({
-            path: ["serving", "scaleOn", "target"],
-            message: "expected an integer (waiting requests per replica)",
-            input: scaleOn.target,
-        });
-    }
-    if (scaleOn?.metric === "kvCacheUsage" && typeof scaleOn.target === "number" && scaleOn.target > 1) {
-        problems.push({
-            path: ["serving", "scaleOn", "target"],
-            message: "expected a fraction <= 1 of the KV cache in use",
-            input: scaleOn.target,
-        });
-    }
     return problems;
 }
 

@@ -82,9 +82,15 @@ export const servingSchema = z
                 allowedCidrs: z.array(ipv4Cidr).min(1, { error: "expected at least one CIDR" }),
                 previewPort: intIn(1, 65535),
                 deletionProtection: z.boolean({ error: "expected a boolean (true or false)" }),
+                domain: z
+                    .string({ error: "expected a string" })
+                    .regex(/^(?=.{1,200}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/, {
+                        error: "expected a DNS domain such as llm.example.com",
+                    })
+                    .optional(),
             })
             .describe(
-                "The way in from outside the cluster (strategy blue-green; under canary it is the gateway): an Application Load Balancer from the AWS Load Balancer Controller, production on 443 (80 without certificateArn) to the active colour, the preview colour on previewPort. {enabled, internetFacing, certificateArn, allowedCidrs, previewPort, deletionProtection}.",
+                "The way in from outside the cluster (strategy blue-green; under canary it is the gateway): one Application Load Balancer from the AWS Load Balancer Controller, production on 443 (80 without certificateArn) to each model's active colour, the preview colours on previewPort. The models of llm-platform:models are routed by host <model>.<domain> when domain is set (point a wildcard record at the load balancer), otherwise by the header x-llm-model: <model>. {enabled, internetFacing, certificateArn, allowedCidrs, previewPort, deletionProtection, domain}.",
             ),
         prometheusNamespace: dnsLabel.describe("Namespace of Prometheus, allowed to scrape."),
         canary: z

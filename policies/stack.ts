@@ -151,18 +151,50 @@ export const statefulResourcesProtected: StackValidationPolicy = {
 export const gpuBudget: StackValidationPolicy = {
     name: "gpu-budget",
     description:
-        "Checks whether the stack's GPU instances, every node on-demand at maximum scale, stay within a monthly budget.",
+        "Checks whether the stack's GPU instances, every node on-demand at maximum scale, stay within a monthly budget, and each capped model's GPUs within its own.",
     severity: "medium",
     configSchema: {
         properties: {
             maxMonthlyUsd: { type: "number", minimum: 0, default: GPU_BUDGET_USD.prod },
+            maxMonthlyUsdPerModel: {
+                type: "number",
+                minimum: 0,
+                description: "A cap for every model's GPUs (unset: none); models.<name> overrides it for one.",
+            },
+            models: {
+                type: "object",
+                description:
+                    "A cap per model: model name → the most its pods' GPUs may cost a month on-demand at maximum scale.",
+                additionalProperties: { type: "number", minimum: 0 },
+                default: {},
+            },
         },
     },
     remediationSteps:
-        "Lower the GPU pools' maxSize, choose a cheaper instance type, or raise maxMonthlyUsd in the policy config. Prices come from prices/aws-us-east-1.json; add a missing instance type there with its source.",
+        "Lower the GPU pools' maxSize (a model's maxReplicas), choose a cheaper instance type, or raise maxMonthlyUsd (models.<name>) in the policy config. Prices come from prices/aws-us-east-1.json; add a missing instance type there with its source.",
     validateStack: (args, report) => {
-        const { maxMonthlyUsd } = args.getConfig<{ maxMonthlyUsd: number }>();
+        const {
+            maxMonthlyUsd,
+            maxMonthlyUsdPerModel,
+            models: caps,
+        } = args.getConfig<{
+            maxMonthlyUsd: number;
+            maxMonthlyUsdPerModel?: number;
+            models?: Record<string, number>;
+        }>();
         const estimate = estimateCost(args.resources);
+        for (const cost of estimate.models) {
+            const model = cost.model;
+            const cap = caps?.[model] ?? maxMonthlyUsdPerModel;
+            if (cap === undefined) continue;
+            if (!cost.monthly)
+                report(`cannot price the GPUs of model ${model}: its pods select no priced node group`, cost.urn);
+            else if (cost.monthly.max > cap)
+                report(
+                    `model ${model}'s GPUs could cost ${usd(cost.monthly.max)} a month on-demand at maximum scale (${cost.gpus.max} GPUs on pool ${cost.pool ?? "?"}), over its budget of ${usd(cap)}`,
+                    cost.urn,
+                );
+        }
         for (const u of estimate.unpriced.filter((x) => x.gpu))
             report(
                 `cannot price GPU instances of ${u.name}: ${u.types.join(", ")}; add them to ${PRICE_TABLE} with their source`,

@@ -5,7 +5,7 @@
  * replicas, the ownership tags and the GPU budgets are defined once for the settings, the
  * components and the gate.
  */
-import { GPU_BUDGET_USD, OWNERSHIP_TAG_KEYS, PROD_MIN_REPLICAS } from "../catalog/standards";
+import { GPU_BUDGET_PER_MODEL_USD, GPU_BUDGET_USD, OWNERSHIP_TAG_KEYS, PROD_MIN_REPLICAS } from "../catalog/standards";
 import { MODEL_SYNC_IMAGE } from "../catalog/versions";
 import type { PolicyConfig } from "./config";
 import { PSS_LEVELS } from "./podSecurity";
@@ -29,13 +29,21 @@ export const TIER_POLICY_CONFIG: Readonly<Record<"staging" | "prod", PolicyConfi
         "k8s-image-pinned": { enforcementLevel: "advisory", requireDigest: false },
         "k8s-min-replicas": { enforcementLevel: "advisory", minReplicas: 1 },
         "stateful-resources-protected": "disabled",
-        "gpu-budget": { enforcementLevel: "mandatory", maxMonthlyUsd: GPU_BUDGET_USD.staging },
+        "gpu-budget": {
+            enforcementLevel: "mandatory",
+            maxMonthlyUsd: GPU_BUDGET_USD.staging,
+            maxMonthlyUsdPerModel: GPU_BUDGET_PER_MODEL_USD.staging,
+        },
     },
     prod: {
         all: "mandatory",
         "k8s-image-pinned": { enforcementLevel: "mandatory", requireDigest: true, digestExemptions: DIGEST_EXEMPTIONS },
         "k8s-min-replicas": { enforcementLevel: "mandatory", minReplicas: PROD_MIN_REPLICAS },
         "required-tags": { enforcementLevel: "mandatory", requiredTags: [...OWNERSHIP_TAG_KEYS] },
-        "gpu-budget": { enforcementLevel: "mandatory", maxMonthlyUsd: GPU_BUDGET_USD.prod },
+        "gpu-budget": {
+            enforcementLevel: "mandatory",
+            maxMonthlyUsd: GPU_BUDGET_USD.prod,
+            maxMonthlyUsdPerModel: GPU_BUDGET_PER_MODEL_USD.prod,
+        },
     },
 };

@@ -5,7 +5,7 @@ import { releaseOf, type Shared } from "./shared";
 export function ecsPlatform(shared: Shared): Record<string, unknown> {
     const { settings, tags, protect, network, models } = shared;
     const ecs = settings.ecs;
-    const release = releaseOf(shared, settings.serving.activeColor);
+    const release = releaseOf(shared, settings.serving[settings.serving.activeColor]);
     const service = new BlueGreenEcsService("inference-ecs", {
         vpcId: network.vpcId,
         loadBalancerSubnetIds: ecs.internal ? network.privateSubnetIds : network.publicSubnetIds,

@@ -22,6 +22,9 @@ import { LoadBalancerController } from "../components/k8s/loadBalancerController
 import { MonitoringStack } from "../components/k8s/monitoringStack";
 import { NvidiaDevicePlugin } from "../components/k8s/nvidiaDevicePlugin";
 import { loadSettings, type PlatformSettings } from "../environments/loader";
+import { DEFAULT_MODEL_NAME, servedModels, type ServedModel } from "../environments/models";
+import { createPrefixReadPolicy } from "../components/aws/modelArtifactBucket";
+import { MODEL_ROUTE_HEADER, type EntryPoint } from "../components/k8s/entryPoint";
 import { PROD_MIN_REPLICAS } from "../catalog/standards";
 import { ecsPlatform } from "./ecsPlatform";
 import { releaseOf, type Shared } from "./shared";
@@ -85,7 +88,7 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
     const serving = settings.serving;
     const metrics = METRIC_PRESETS[settings.monitoring.metricsPreset];
     // The serving namespace: BlueGreenEksService names it after the service (args.namespace unset).
-    const servingName = "inference";
+    const servingName = servedModels(settings)[0].name;
     const canaryDelivery =
         serving.strategy === "canary"
             ? new CanaryDelivery("canary-delivery", {
@@ -110,56 +113,77 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
                   tags,
               })
             : undefined;
-    const poolName = serving.gpuPool ?? settings.gpuNodePools[0].name;
-    const service = new BlueGreenEksService(servingName, {
-        provider: cluster.provider,
-        pool: pools[settings.gpuNodePools.findIndex((p) => p.name === poolName)],
-        oidcProviderArn: cluster.oidcProviderArn,
-        oidcIssuerUrl: cluster.oidcIssuerUrl,
-        modelBucketName: models.bucketName,
-        modelReadPolicyArn: models.readPolicyArn,
-        blue: releaseOf(shared, "blue"),
-        green: releaseOf(shared, "green"),
-        activeColor: serving.activeColor,
-        scaleDownInactive: serving.scaleDownInactive,
-        strategy: serving.strategy,
-        canary: serving.canary,
-        canaryDelivery,
-        metrics,
-        replicas: serving.replicas,
-        maxReplicas: serving.maxReplicas,
-        minReplicas: settings.tier === "prod" ? PROD_MIN_REPLICAS : 1,
-        gpus: serving.gpus,
-        resources: serving.resources,
-        containerPort: serving.containerPort,
-        healthPath: serving.healthPath,
-        readyPath: serving.readyPath,
-        startupTimeoutSeconds: serving.startupTimeoutSeconds,
-        targetCpuUtilization: serving.targetCpuUtilization,
-        queueLengthMetric: serving.queueLengthMetric,
-        keda: keda && {
-            ready: keda.ready,
-            prometheusUrl: prometheusUrl(serving.prometheusNamespace),
-            scaleOn: { ...serving.scaleOn },
-        },
-        ingressNamespaces: [...serving.ingressNamespaces],
-        // The ALB sends to the pods' IPs from its own addresses in the VPC.
-        ingressCidrs: lbController ? [...serving.ingressCidrs, network.cidrBlock] : [...serving.ingressCidrs],
-        entryPoint: lbController && {
-            internetFacing: entry.internetFacing,
-            certificateArn: entry.certificateArn,
-            allowedCidrs: [...entry.allowedCidrs],
-            previewPort: entry.previewPort,
-            deletionProtection: entry.deletionProtection,
-            ready: lbController.ready,
-        },
-        prometheusNamespace: serving.prometheusNamespace,
-        tags,
+    const services = servedModels(settings).map((model) => {
+        const readPolicy = model.listed
+            ? createPrefixReadPolicy(
+                  `${model.name}-model-read`,
+                  { bucketArn: models.bucketArn, kmsKeyArn: models.kmsKeyArn, prefix: model.modelPrefix, tags },
+                  {},
+              )
+            : undefined;
+        const service = new BlueGreenEksService(model.name, {
+            provider: cluster.provider,
+            pool: pools[settings.gpuNodePools.findIndex((p) => p.name === model.gpuPool)],
+            oidcProviderArn: cluster.oidcProviderArn,
+            oidcIssuerUrl: cluster.oidcIssuerUrl,
+            modelBucketName: models.bucketName,
+            // A listed model reads only its own prefix; the one model of a stack without the list, the bucket's models/.
+            modelReadPolicyArn: readPolicy ? readPolicy.arn : models.readPolicyArn,
+            modelPrefix: model.modelPrefix,
+            servedModelName: model.servedModelName,
+            tensorParallelSize: model.tensorParallelSize,
+            blue: releaseOf(shared, model.blue),
+            green: releaseOf(shared, model.green),
+            activeColor: model.activeColor,
+            scaleDownInactive: model.scaleDownInactive,
+            strategy: serving.strategy,
+            canary: serving.canary,
+            canaryDelivery,
+            metrics,
+            replicas: model.replicas,
+            maxReplicas: model.maxReplicas,
+            minReplicas: settings.tier === "prod" ? PROD_MIN_REPLICAS : 1,
+            gpus: model.gpus,
+            resources: model.resources,
+            containerPort: serving.containerPort,
+            healthPath: model.healthPath,
+            readyPath: model.readyPath,
+            startupTimeoutSeconds: model.startupTimeoutSeconds,
+            targetCpuUtilization: serving.targetCpuUtilization,
+            queueLengthMetric: serving.queueLengthMetric,
+            keda: keda && {
+                ready: keda.ready,
+                prometheusUrl: prometheusUrl(serving.prometheusNamespace),
+                scaleOn: { ...model.scaleOn },
+            },
+            ingressNamespaces: [...serving.ingressNamespaces],
+            // The ALB sends to the pods' IPs from its own addresses in the VPC.
+            ingressCidrs: lbController ? [...serving.ingressCidrs, network.cidrBlock] : [...serving.ingressCidrs],
+            entryPoint: lbController && {
+                internetFacing: entry.internetFacing,
+                certificateArn: entry.certificateArn,
+                allowedCidrs: [...entry.allowedCidrs],
+                previewPort: entry.previewPort,
+                deletionProtection: entry.deletionProtection,
+                ready: lbController.ready,
+                // Every model behind one load balancer (the group of the stack's first, single-model shape).
+                group: DEFAULT_MODEL_NAME,
+                route: model.listed ? modelRoute(model.name, entry.domain) : undefined,
+            },
+            prometheusNamespace: serving.prometheusNamespace,
+            tags,
+        });
+        return { model, service };
     });
     const monitoring = new MonitoringStack("monitoring", {
         provider: cluster.provider,
         namespace: serving.prometheusNamespace,
-        services: [{ name: "inference", namespace: service.namespace, selector: service.metricsSelector }],
+        services: services.map(({ model, service }) => ({
+            name: model.name,
+            namespace: service.namespace,
+            selector: service.metricsSelector,
+            slo: model.slo,
+        })),
         metrics,
         slo: settings.monitoring.slo,
         receivers: pulumi.secret({ ...settings.monitoring.alerting, region: settings.region }),
@@ -183,6 +207,38 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
             gpuMemoryGiB: p.capacity.gpuMemoryGiB,
             gpuTypes: p.capacity.gpuTypes,
         })),
+        ...legacyServiceOutputs(services[0]),
+        models: services.map(({ model, service }) => ({
+            name: model.name,
+            servedModelName: model.servedModelName ?? null,
+            namespace: service.namespace,
+            activeService: service.activeService,
+            previewService: service.previewService,
+            activeColor: service.activeColor,
+            route: model.listed && lbController ? describeRoute(modelRoute(model.name, entry.domain)) : "every request",
+        })),
+    };
+}
+
+/** How a listed model is reached on the shared load balancer: by host under `domain`, or by header. */
+export function modelRoute(model: string, domain: string | undefined): NonNullable<EntryPoint["route"]> {
+    return domain !== undefined
+        ? { host: `${model}.${domain}` }
+        : { header: { name: MODEL_ROUTE_HEADER, value: model } };
+}
+
+function describeRoute(route: NonNullable<EntryPoint["route"]>): string {
+    return route.host !== undefined ? `host ${route.host}` : `header ${route.header!.name}: ${route.header!.value}`;
+}
+
+/** The single-service outputs of the shape before the model list: the first model's. */
+function legacyServiceOutputs({
+    service,
+}: {
+    model: ServedModel;
+    service: BlueGreenEksService;
+}): Record<string, unknown> {
+    return {
         eksNamespace: service.namespace,
         eksActiveService: service.activeService,
         eksPreviewService: service.previewService,

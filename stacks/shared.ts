@@ -17,8 +17,7 @@ export interface Shared {
 /** The release a colour runs: its configured image by digest, or the image the stack builds. */
 export function releaseOf(
     shared: Shared,
-    color: "blue" | "green",
+    release: { image?: string; modelVersion: string },
 ): { image: pulumi.Input<string>; modelVersion: string } {
-    const release = shared.settings.serving[color];
     return { image: release.image ?? shared.image.imageRef, modelVersion: release.modelVersion };
 }

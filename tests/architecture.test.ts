@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { PROD_MIN_REPLICAS } from "../catalog/standards";
 import { TIER_DEFAULTS } from "../environments/defaults";
 import { PROJECT_DIR } from "./helpers";
-import { planOf, REFERENCE_STACKS } from "./plans";
+import { planOf, REFERENCE_STACKS, singleModelProd } from "./plans";
 
 /** The project's own files (outside tests and node_modules) and the project files each imports. */
 function projectImports(): Map<string, string[]> {
@@ -125,4 +125,24 @@ describe("project layout", () => {
             assert.deepEqual(urns, expected);
         });
     }
+
+    it("keeps every URN of a stack without llm-platform:models: its one model is still `inference` (tests/fixtures/urns/single-model-prod.txt)", async () => {
+        const result = await singleModelProd();
+        const urns = result.export.deployment.resources.map((r) => r.urn).sort();
+        const expected = fs
+            .readFileSync(path.join(PROJECT_DIR, "tests", "fixtures", "urns", "single-model-prod.txt"), "utf8")
+            .trim()
+            .split("\n");
+        assert.deepEqual(urns, expected);
+        // Its single-model outputs are unchanged, and the list names the one model.
+        assert.equal(result.outputs.eksActiveService, "inference-active");
+        assert.deepEqual(
+            (result.outputs.models as Array<{ name: string; route: string; servedModelName: unknown }>).map((m) => [
+                m.name,
+                m.route,
+                m.servedModelName,
+            ]),
+            [["inference", "every request", null]],
+        );
+    });
 });

@@ -18,7 +18,7 @@ export const BAD_STACK_POLICIES = [
 export function badStack(good: StackExport): StackExport {
     const bad = JSON.parse(JSON.stringify(good)) as StackExport;
     type Container = { securityContext: Record<string, unknown>; livenessProbe?: unknown; readinessProbe?: unknown };
-    const spec = find(bad, "kubernetes:apps/v1:Deployment", "inference-blue").inputs!.spec as {
+    const spec = find(bad, "kubernetes:apps/v1:Deployment", "chat-blue").inputs!.spec as {
         template: { spec: { containers: Container[]; securityContext: Record<string, unknown> } };
     };
     spec.template.spec.securityContext = {};

@@ -26,7 +26,7 @@ import { runProgram, type RunResult } from "../tools/engine/run";
 import { displayType, type ExportedResource } from "../tools/engine/stackExport";
 import { find } from "./helpers";
 import { kubernetesSchemaErrors } from "./kubernetesSchema";
-import { planOf, planWith } from "./plans";
+import { CHAT_GREEN, PROD_CANARY, planOf, planWith } from "./plans";
 
 const DIGEST = `111122223333.dkr.ecr.us-east-1.amazonaws.com/inference@sha256:${"b".repeat(64)}`;
 
@@ -197,7 +197,7 @@ describe("canary strategy", () => {
     });
 
     it("replaces the two colours with one Deployment, a Flagger Canary and its MetricTemplates when chosen", async () => {
-        const result = await planWith("prod", { "llm-platform:serving": '{"strategy":"canary","maxReplicas":4}' });
+        const result = await planWith("prod", PROD_CANARY);
         const byParent = result.export.deployment.resources.filter((r) =>
             r.parent?.endsWith("BlueGreenEksService::inference"),
         );
@@ -235,19 +235,19 @@ describe("BlueGreenEksService in the stacks", () => {
     it("points the active Service at blue and the preview Service at green", () => {
         const selector = (name: string) =>
             (k8sOf(prod, "kubernetes:core/v1:Service", name).inputs?.spec as { selector: unknown }).selector;
-        assert.deepEqual(selector("inference-active"), {
-            "app.kubernetes.io/name": "inference",
+        assert.deepEqual(selector("chat-active"), {
+            "app.kubernetes.io/name": "chat",
             "llm-platform/color": "blue",
         });
-        assert.deepEqual(selector("inference-preview"), {
-            "app.kubernetes.io/name": "inference",
+        assert.deepEqual(selector("chat-preview"), {
+            "app.kubernetes.io/name": "chat",
             "llm-platform/color": "green",
         });
     });
 
     it("rolls out one pod at a time with none unavailable, both colours warm in prod, each with a PDB and an autoscaler (only the active one may grow)", () => {
         for (const color of ["blue", "green"]) {
-            const spec = k8sOf(prod, "kubernetes:apps/v1:Deployment", `inference-${color}`).inputs?.spec as Record<
+            const spec = k8sOf(prod, "kubernetes:apps/v1:Deployment", `chat-${color}`).inputs?.spec as Record<
                 string,
                 unknown
             >;
@@ -257,19 +257,19 @@ describe("BlueGreenEksService in the stacks", () => {
             });
             assert.equal(spec.replicas, undefined, "the autoscaler owns the replica count");
             // Pulumi waits for the rollout: 10 minutes of startup budget plus 20 for a node, the image and the weights.
-            assert.deepEqual(k8sOf(prod, "kubernetes:apps/v1:Deployment", `inference-${color}`).customTimeouts, {
+            assert.deepEqual(k8sOf(prod, "kubernetes:apps/v1:Deployment", `chat-${color}`).customTimeouts, {
                 create: 1800,
                 update: 1800,
             });
             // KEDA scales each colour on the requests waiting in its own pods' engines.
-            const scaled = k8sOf(prod, "kubernetes:keda.sh/v1alpha1:ScaledObject", `inference-${color}`).inputs
+            const scaled = k8sOf(prod, "kubernetes:keda.sh/v1alpha1:ScaledObject", `chat-${color}`).inputs
                 ?.spec as Record<string, unknown>;
             // The inactive colour serves no production traffic: warm at 3 for rollback, never more.
             assert.deepEqual(
                 scaled,
                 buildScaledObjectSpec({
-                    deployment: `inference-${color}`,
-                    namespace: "inference",
+                    deployment: `chat-${color}`,
+                    namespace: "chat",
                     min: 3,
                     max: color === "blue" ? 6 : 3,
                     scaleOn: DEFAULT_SCALE_ON,
@@ -278,43 +278,48 @@ describe("BlueGreenEksService in the stacks", () => {
             );
             assert.deepEqual((scaled.triggers as Array<{ metadata: Record<string, string> }>)[0].metadata, {
                 serverAddress: "http://prometheus-operated.monitoring:9090",
-                query: `sum(vllm:num_requests_waiting{namespace="inference",pod=~"inference-${color}-[0-9a-zA-Z]+-[0-9a-zA-Z]+"})`,
+                query: `sum(vllm:num_requests_waiting{namespace="chat",pod=~"chat-${color}-[0-9a-zA-Z]+-[0-9a-zA-Z]+"})`,
                 threshold: "5",
             });
             assert.deepEqual(
                 (
-                    k8sOf(prod, "kubernetes:policy/v1:PodDisruptionBudget", `inference-${color}`).inputs
-                        ?.spec as Record<string, unknown>
+                    k8sOf(prod, "kubernetes:policy/v1:PodDisruptionBudget", `chat-${color}`).inputs?.spec as Record<
+                        string,
+                        unknown
+                    >
                 ).maxUnavailable,
                 1,
             );
         }
     });
 
-    it("deploys the built image by digest and lets the pods read only the model bucket", () => {
-        const spec = k8sOf(prod, "kubernetes:apps/v1:Deployment", "inference-blue").inputs?.spec as {
+    it("deploys the built image by digest and lets the pods read only their model's prefix of the bucket", () => {
+        const spec = k8sOf(prod, "kubernetes:apps/v1:Deployment", "chat-blue").inputs?.spec as {
             template: { spec: { containers: Array<{ image: string }> } };
         };
         assert.equal(spec.template.spec.containers[0].image, prod.outputs.inferenceImage);
-        const role = find(prod.export, "aws:iam/role:Role", "inference-irsa");
+        const role = find(prod.export, "aws:iam/role:Role", "chat-irsa");
         const trust = JSON.parse(String(role.inputs?.assumeRolePolicy));
         assert.deepEqual(Object.values(trust.Statement[0].Condition.StringEquals), [
-            "system:serviceaccount:inference:inference",
+            "system:serviceaccount:chat:chat",
             "sts.amazonaws.com",
         ]);
         assert.equal(
-            find(prod.export, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "inference-irsa-read").inputs
-                ?.policyArn,
-            prod.outputs.modelReadPolicyArn,
+            find(prod.export, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "chat-irsa-read").inputs?.policyArn,
+            find(prod.export, "aws:iam/policy:Policy", "chat-model-read").outputs?.arn,
         );
-        const sa = k8sOf(prod, "kubernetes:core/v1:ServiceAccount", "inference-service-account").inputs as {
+        assert.match(
+            String(find(prod.export, "aws:iam/policy:Policy", "chat-model-read").inputs?.policy),
+            /models\/chat\/\*/,
+        );
+        const sa = k8sOf(prod, "kubernetes:core/v1:ServiceAccount", "chat-service-account").inputs as {
             metadata: { annotations: Record<string, string> };
         };
         assert.equal(sa.metadata.annotations["eks.amazonaws.com/role-arn"], role.outputs?.arn);
     });
 
     it("admits traffic only from the ingress namespaces, the VPC (the entry point's ALB) and Prometheus", () => {
-        const spec = k8sOf(prod, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "inference-ingress").inputs
+        const spec = k8sOf(prod, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "chat-ingress").inputs
             ?.spec as Record<string, unknown>;
         assert.deepEqual(spec.ingress, [
             {
@@ -330,13 +335,13 @@ describe("BlueGreenEksService in the stacks", () => {
 
     it("staging scales the inactive colour to zero and runs smaller pods that fit its g5.xlarge nodes", async () => {
         const staging = await planOf("staging");
-        const green = k8sOf(staging, "kubernetes:apps/v1:Deployment", "inference-green").inputs?.spec as Record<
+        const green = k8sOf(staging, "kubernetes:apps/v1:Deployment", "chat-green").inputs?.spec as Record<
             string,
             unknown
         >;
         assert.equal(green.replicas, 0);
         assert.equal(
-            staging.export.deployment.resources.filter((r) => r.urn.endsWith("ScaledObject::inference-green")).length,
+            staging.export.deployment.resources.filter((r) => r.urn.endsWith("ScaledObject::chat-green")).length,
             0,
         );
         assert.deepEqual(TIER_DEFAULTS.staging.serving.resources, {
@@ -347,8 +352,8 @@ describe("BlueGreenEksService in the stacks", () => {
         });
     });
 
-    it("flipping activeColor changes exactly the two Services' selectors and the autoscalers' ceilings, nothing stateful", async () => {
-        const flipped = await planWith("prod", { "llm-platform:serving": '{"activeColor":"green"}' });
+    it("flipping one model's activeColor changes exactly its two Services' selectors and the autoscalers' ceilings, nothing stateful", async () => {
+        const flipped = await planWith("prod", CHAT_GREEN.prod);
         const d = diffExports(prod.export, flipped.export);
         assert.deepEqual(d.dangers, []);
         assert.deepEqual(
@@ -357,27 +362,33 @@ describe("BlueGreenEksService in the stacks", () => {
                     `${c.kind} ${c.name} ${c.properties.map((p) => `${p.path}: ${String(p.old)} -> ${String(p.new)}`).join("; ")}`,
             ),
             [
-                "update inference-active spec.selector.llm-platform/color: blue -> green",
-                "update inference-preview spec.selector.llm-platform/color: green -> blue",
-                "update inference-blue spec.maxReplicaCount: 6 -> 3",
-                "update inference-green spec.maxReplicaCount: 3 -> 6",
+                "update chat-active spec.selector.llm-platform/color: blue -> green",
+                "update chat-preview spec.selector.llm-platform/color: green -> blue",
+                "update chat-blue spec.maxReplicaCount: 6 -> 3",
+                "update chat-green spec.maxReplicaCount: 3 -> 6",
             ].map((line) => line.replace("spec.selector.llm-platform/color", 'spec.selector."llm-platform/color"')),
         );
-        assert.equal(flipped.outputs.eksActiveColor, "green");
+        // One model released: the others' objects are untouched.
+        assert.deepEqual(
+            (flipped.outputs.models as Array<{ name: string; activeColor: string }>).map(
+                (m) => `${m.name} ${m.activeColor}`,
+            ),
+            ["chat green", "embed blue", "router blue"],
+        );
     });
 
     it("in staging a flip also moves the scale: the new inactive colour goes to zero", async () => {
         const staging = await planOf("staging");
-        const flipped = await planWith("staging", { "llm-platform:serving": '{"activeColor":"green"}' });
+        const flipped = await planWith("staging", CHAT_GREEN.staging);
         const d = diffExports(staging.export, flipped.export);
         assert.deepEqual(d.dangers, []);
         assert.deepEqual(d.changes.map((c) => `${c.kind} ${displayType(c.type)} ${c.name}`).sort(), [
-            "add kubernetes:keda.sh/v1alpha1:ScaledObject inference-green",
-            "remove kubernetes:keda.sh/v1alpha1:ScaledObject inference-blue",
-            "update kubernetes:apps/v1:Deployment inference-blue",
-            "update kubernetes:apps/v1:Deployment inference-green",
-            "update kubernetes:core/v1:Service inference-active",
-            "update kubernetes:core/v1:Service inference-preview",
+            "add kubernetes:keda.sh/v1alpha1:ScaledObject chat-green",
+            "remove kubernetes:keda.sh/v1alpha1:ScaledObject chat-blue",
+            "update kubernetes:apps/v1:Deployment chat-blue",
+            "update kubernetes:apps/v1:Deployment chat-green",
+            "update kubernetes:core/v1:Service chat-active",
+            "update kubernetes:core/v1:Service chat-preview",
         ]);
     });
 
@@ -387,7 +398,7 @@ describe("BlueGreenEksService in the stacks", () => {
                 '{"autoscaler":"hpa","queueLengthMetric":{"name":"llm_inference_queue_length","averageValue":"10"}}',
         });
         assert.equal(queued.export.deployment.resources.filter((r) => r.type.includes("keda")).length, 0);
-        const hpa = k8sOf(queued, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "inference-blue").inputs
+        const hpa = k8sOf(queued, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "chat-blue").inputs
             ?.spec as Record<string, unknown>;
         assert.deepEqual(hpa.metrics, [
             {
@@ -403,7 +414,7 @@ describe("BlueGreenEksService in the stacks", () => {
 
     it("every Kubernetes object validates against the schema in both strategies", async () => {
         assert.deepEqual(kubernetesSchemaErrors(prod.export.deployment.resources), []);
-        const canary = await planWith("prod", { "llm-platform:serving": '{"strategy":"canary","maxReplicas":4}' });
+        const canary = await planWith("prod", PROD_CANARY);
         assert.deepEqual(kubernetesSchemaErrors(canary.export.deployment.resources), []);
     });
 });

@@ -22,9 +22,7 @@ import {
 import type { RunResult } from "../tools/engine/run";
 import type { ExportedResource } from "../tools/engine/stackExport";
 import { kubernetesSchemaErrors } from "./kubernetesSchema";
-import { planWith } from "./plans";
-
-const PROD_CANARY = { "llm-platform:serving": '{"strategy":"canary","maxReplicas":4}' };
+import { PROD_CANARY, planWith } from "./plans";
 
 const targets: CanaryTargets = {
     name: "inference",

@@ -228,7 +228,7 @@ describe("ClusterAutoscaler", () => {
         assert.equal(tags[`${prefix}resources/nvidia.com/gpu`], "1");
         assert.equal(template.labels["k8s.amazonaws.com/accelerator"], "nvidia-mixed");
 
-        const deployment = named(resources, "kubernetes:apps/v1:Deployment", "inference-blue");
+        const deployment = named(resources, "kubernetes:apps/v1:Deployment", "chat-blue");
         const pod = (deployment.inputs?.spec as { template: { spec: Values & { containers: Values[] } } }).template
             .spec;
         assert.deepEqual(schedulingProblems(renderedScheduling(pod), template), []);

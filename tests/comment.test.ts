@@ -64,11 +64,22 @@ describe("pull-request comment", () => {
             "",
             "| Stack | Changes | GPU, on-demand at maximum scale | All compute, on-demand at maximum scale | Policy gate |",
             "|---|---|---|---|---|",
-            "| `staging` | 0 to add, 0 to change, 0 to replace, 0 to delete | $1,468.76 → $1,468.76 | $1,784.85 → $1,784.85 | ✅ passed |",
-            "| `prod` | 0 to add, 1 to change, 0 to replace, 0 to delete | $7,962.84 → $10,617.12 (+$2,654.28) | $8,414.71 → $11,068.99 (+$2,654.28) | ❌ 1 mandatory, 1 advisory |",
+            "| `staging` | 0 to add, 0 to change, 0 to replace, 0 to delete | $2,203.14 → $2,203.14 | $2,519.23 → $2,519.23 | ✅ passed |",
+            "| `prod` | 0 to add, 1 to change, 0 to replace, 0 to delete | $16,187.84 → $18,842.12 (+$2,654.28) | $16,639.71 → $19,293.99 (+$2,654.28) | ❌ 1 mandatory, 1 advisory |",
         ]);
         assert.ok(body.includes("### `prod`: plan diff against the base branch"));
-        assert.ok(body.includes("| GPU instances, on-demand | $884.76–$7,962.84 | $884.76–$10,617.12 | +$2,654.28 |"));
+        assert.ok(
+            body.includes("| GPU instances, on-demand | $1,472.26–$16,187.84 | $1,472.26–$18,842.12 | +$2,654.28 |"),
+        );
+        // Each model's GPUs: a larger pool ceiling gives no model more pods.
+        assert.ok(
+            body.includes("| Model `chat`: its GPUs, on-demand | $5,308.56–$7,962.84 | $5,308.56–$7,962.84 | ±$0.00 |"),
+        );
+        assert.ok(
+            body.includes(
+                "| Model `router`: its GPUs, on-demand | $3,525.00–$4,112.50 | $3,525.00–$4,112.50 | ±$0.00 |",
+            ),
+        );
         assert.ok(
             body.includes(
                 "- **mandatory** `gpu-budget` (medium) on `gpu-inference-node-group`: GPU instances could cost \\| too much",
@@ -81,7 +92,7 @@ describe("pull-request comment", () => {
 
     it("shows the diagram when the topology changes, and for a new stack", () => {
         const head = copy(staging);
-        head.deployment.resources = head.deployment.resources.filter((r) => !r.urn.endsWith("::inference-preview"));
+        head.deployment.resources = head.deployment.resources.filter((r) => !r.urn.endsWith("::chat-preview"));
         const body = renderComment([
             { stack: "staging", head, base: staging },
             { stack: "prod", head: prod },
@@ -91,7 +102,7 @@ describe("pull-request comment", () => {
         assert.ok(body.includes("<details><summary><code>prod</code>: architecture (new stack)</summary>"));
         assert.ok(
             body.includes(
-                "| `prod` (new) | 135 to add, 0 to change, 0 to replace, 0 to delete | $7,962.84 | $8,414.71 | not run |",
+                "| `prod` (new) | 194 to add, 0 to change, 0 to replace, 0 to delete | $16,187.84 | $16,639.71 | not run |",
             ),
         );
     });

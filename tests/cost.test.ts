@@ -5,6 +5,7 @@ import {
     estimateCost,
     isGpuInstanceType,
     renderCost,
+    renderModelCosts,
     signedUsd,
     usd,
     usdRange,
@@ -135,7 +136,7 @@ describe("cost estimate", () => {
         assert.equal(signedUsd(0.001), "±$0.00");
     });
 
-    it("shows in the prod plan: three NAT gateways, the control plane, system and GPU nodes", async () => {
+    it("shows in the prod plan: three NAT gateways, the control plane, system and GPU nodes, and each model's GPUs", async () => {
         const prod = await planOf("prod");
         const text = renderCost(exportCost(prod.export));
         assert.deepEqual(text, [
@@ -144,12 +145,96 @@ describe("cost estimate", () => {
             "    llm-cluster               EKS control plane  1      $73.00             —",
             "    llm-system                m6i.large          2–4    $140.16–$280.32    $56.06–$112.12",
             "    gpu-inference-node-group  g5.2xlarge         1–9    $884.76–$7,962.84  $353.90–$3,185.10",
+            "    gpu-small-node-group      g6.xlarge          1–14   $587.50–$8,225.00  $235.00–$3,290.00",
             "    network-nat-0             NAT gateway        1      $32.85             —",
             "    network-nat-1             NAT gateway        1      $32.85             —",
             "    network-nat-2             NAT gateway        1      $32.85             —",
-            "    Total, all on-demand: $1,196.47–$8,414.71 a month (minimum–maximum scale)",
-            "    Total as configured (spot pools at the spot estimate): $1,196.47–$8,414.71 a month",
-            "    GPU instances, on-demand: $884.76–$7,962.84 a month",
+            "    Total, all on-demand: $1,783.97–$16,639.71 a month (minimum–maximum scale)",
+            "    Total as configured (spot pools at the spot estimate): $1,783.97–$16,639.71 a month",
+            "    GPU instances, on-demand: $1,472.26–$16,187.84 a month",
+            "    GPU cost per model (its pods' GPUs at the autoscalers' floor–ceiling, on-demand):",
+            "        Model   GPU pool       GPUs  On-demand",
+            // chat: 3 active to 6 and 3 warm (prod keeps the inactive colour for rollback), $884.76 a g5.2xlarge GPU.
+            "        chat    gpu-inference  6–9   $5,308.56–$7,962.84",
+            // embed and router: 3 to 4 active and 3 warm on g6.xlarge, $587.50 a GPU.
+            "        embed   gpu-small      6–7   $3,525.00–$4,112.50",
+            "        router  gpu-small      6–7   $3,525.00–$4,112.50",
+        ]);
+    });
+
+    it("prices a model's GPUs from its Deployments, autoscalers and pool; doubles a canary's ceiling; names an unpriced pool", () => {
+        const nodeGroup = {
+            type: "aws:eks/nodeGroup:NodeGroup",
+            urn: "urn:pulumi:s::p::aws:eks/nodeGroup:NodeGroup::gpu-big",
+            props: {
+                instanceTypes: ["g5.12xlarge"],
+                scalingConfig: { minSize: 0, maxSize: 4 },
+                labels: { "llm-platform/pool": "gpu-big" },
+            },
+        };
+        const deployment = (name: string, model: string, gpus: number, pool: string, replicas?: number) => ({
+            type: "kubernetes:apps/v1:Deployment",
+            urn: `urn:pulumi:s::p::kubernetes:apps/v1:Deployment::${name}`,
+            props: {
+                metadata: {
+                    name,
+                    labels: { "app.kubernetes.io/name": model, "app.kubernetes.io/component": "inference" },
+                },
+                spec: {
+                    ...(replicas !== undefined ? { replicas } : {}),
+                    template: {
+                        spec: {
+                            nodeSelector: { "llm-platform/pool": pool },
+                            containers: [{ resources: { requests: { "nvidia.com/gpu": String(gpus) } } }],
+                        },
+                    },
+                },
+            },
+        });
+        const scaled = (target: string, min: number | undefined, max: number) => ({
+            type: "kubernetes:keda.sh/v1alpha1:ScaledObject",
+            urn: `urn:pulumi:s::p::kubernetes:keda.sh/v1alpha1:ScaledObject::${target}`,
+            props: {
+                spec: {
+                    scaleTargetRef: { name: target },
+                    ...(min !== undefined ? { minReplicaCount: min } : {}),
+                    maxReplicaCount: max,
+                },
+            },
+        });
+        const estimate = estimateCost([
+            nodeGroup,
+            deployment("big-blue", "big", 2, "gpu-big"),
+            scaled("big-blue", 1, 3),
+            deployment("big-green", "big", 2, "gpu-big", 1),
+            deployment("tiny", "tiny", 1, "gpu-big"),
+            scaled("tiny", undefined, 2),
+            {
+                type: "kubernetes:flagger.app/v1beta1:Canary",
+                urn: "urn:c",
+                props: { spec: { targetRef: { name: "tiny" } } },
+            },
+            deployment("lost", "lost", 1, "gpu-none", 2),
+        ]);
+        // A g5.12xlarge holds 4 GPUs: $5.672 × 730 / 4 a GPU.
+        const perGpu = estimate.lines[0].unitMonthly / 4;
+        assert.deepEqual(
+            estimate.models.map((m) => [m.model, m.pool, m.gpus, m.monthly]),
+            [
+                // 1–3 active pods and 1 warm, 2 GPUs each.
+                [
+                    "big",
+                    "gpu-big",
+                    { min: 4, max: 8 },
+                    { min: Math.round(4 * perGpu * 100) / 100, max: Math.round(8 * perGpu * 100) / 100 },
+                ],
+                // KEDA's floor defaults to 0; Flagger runs the primary beside the canary: twice the ceiling.
+                ["tiny", "gpu-big", { min: 0, max: 4 }, { min: 0, max: Math.round(4 * perGpu * 100) / 100 }],
+                ["lost", "gpu-none", { min: 2, max: 2 }, undefined],
+            ],
+        );
+        assert.deepEqual(renderModelCosts(estimate.models).slice(-1), [
+            "        lost   gpu-none  2     not priced (no node group of its pool)",
         ]);
     });
 
@@ -158,6 +243,7 @@ describe("cost estimate", () => {
             onDemand: { min: 100, max: 200 },
             configured: { min: 50, max: 100 },
             gpuOnDemand: { min: 0, max: 100 },
+            models: [],
         };
         assert.deepEqual(renderCostChange(base, base), []);
         assert.deepEqual(

@@ -167,26 +167,29 @@ describe("diff: across stacks", () => {
             identity(find(staging, BUCKET, "models-bucket").urn),
         );
         const d = diffExports(prod, staging);
-        // The tiers differ in zones (3 vs 2) and NAT gateways (one per zone vs one): only those come and go.
-        assert.deepEqual(
-            d.changes
-                .filter((c) => c.kind !== "update")
-                .map((c) => `${c.kind} ${displayType(c.type)} ${c.name}`)
-                .sort(),
-            [
-                "remove aws:ec2:Eip network-nat-1",
-                "remove aws:ec2:Eip network-nat-2",
-                "remove aws:ec2:NatGateway network-nat-1",
-                "remove aws:ec2:NatGateway network-nat-2",
-                "remove aws:ec2:RouteTable network-private-rt-2",
-                "remove aws:ec2:RouteTableAssociation network-private-2",
-                "remove aws:ec2:RouteTableAssociation network-public-2",
-                "remove aws:ec2:Subnet network-private-2",
-                "remove aws:ec2:Subnet network-public-2",
-                // staging scales the inactive colour to zero: it has no autoscaler
-                "remove kubernetes:keda.sh/v1alpha1:ScaledObject inference-green",
-            ],
-        );
+        const gone = d.changes
+            .filter((c) => c.kind !== "update")
+            .map((c) => `${c.kind} ${displayType(c.type)} ${c.name}`);
+        // prod's third model (router) and the pool it shares with embed are prod's alone.
+        const prodOnly = (line: string) => /\b(router|gpu-small)(-|$)|-router\b|rules-router/.test(line);
+        assert.ok(gone.filter(prodOnly).every((l) => l.startsWith("remove ")));
+        assert.ok(gone.includes("remove kubernetes:apps/v1:Deployment router-blue"));
+        assert.ok(gone.includes("remove aws:eks:NodeGroup gpu-small-node-group"));
+        // Otherwise the tiers differ in zones (3 vs 2) and NAT gateways (one per zone vs one): only those come and go.
+        assert.deepEqual(gone.filter((l) => !prodOnly(l)).sort(), [
+            "remove aws:ec2:Eip network-nat-1",
+            "remove aws:ec2:Eip network-nat-2",
+            "remove aws:ec2:NatGateway network-nat-1",
+            "remove aws:ec2:NatGateway network-nat-2",
+            "remove aws:ec2:RouteTable network-private-rt-2",
+            "remove aws:ec2:RouteTableAssociation network-private-2",
+            "remove aws:ec2:RouteTableAssociation network-public-2",
+            "remove aws:ec2:Subnet network-private-2",
+            "remove aws:ec2:Subnet network-public-2",
+            // staging scales the inactive colour to zero: it has no autoscaler
+            "remove kubernetes:keda.sh/v1alpha1:ScaledObject chat-green",
+            "remove kubernetes:keda.sh/v1alpha1:ScaledObject embed-green",
+        ]);
         assert.deepEqual(d.dangers, []);
         const policy = d.changes.find((c) => c.name === "models-policy")!;
         assert.deepEqual(

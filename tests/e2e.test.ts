@@ -74,14 +74,18 @@ describe("end to end, from a clean copy", function () {
         const printed = ran.map(succeeded);
         // What the README says they print: the plan with its cost, the diff with its title and cost change.
         assert.ok(printed[1].includes("\nPreviewing update (staging) with the offline engine"));
-        assert.ok(printed[1].includes("    GPU instances, on-demand: $0.00–$1,468.76 a month\n"));
+        assert.ok(printed[1].includes("    GPU instances, on-demand: $0.00–$2,203.14 a month\n"));
         assert.ok(
             printed[3].includes(
-                "### staging → prod\n\n**10 to add, 80 to change, 0 to replace, 0 to delete, 45 unchanged**\n",
+                "### staging → prod\n\n**48 to add, 89 to change, 0 to replace, 0 to delete, 57 unchanged**\n",
             ),
         );
         assert.ok(
-            printed[3].includes("| GPU instances, on-demand | $0.00–$1,468.76 | $884.76–$7,962.84 | +$6,494.08 |"),
+            printed[3].includes("| GPU instances, on-demand | $0.00–$2,203.14 | $1,472.26–$16,187.84 | +$13,984.70 |"),
+        );
+        // Each model's GPUs, before and after: prod adds a third model.
+        assert.ok(
+            printed[3].includes("| Model `router`: its GPUs, on-demand | $0.00 | $3,525.00–$4,112.50 | +$4,112.50 |"),
         );
         // Monitoring's retention, replicas and storage are reviewable: no secret hides the release's values.
         assert.ok(
@@ -91,8 +95,8 @@ describe("end to end, from a clean copy", function () {
         const out = (f: string) => fs.readFileSync(path.join(dir, "out", f), "utf8");
         const staging = parseStackExport(out("head-staging.json"), "head-staging.json");
         const prod = parseStackExport(out("head-prod.json"), "head-prod.json");
-        assert.equal(staging.deployment.resources.length, 128);
-        assert.equal(prod.deployment.resources.length, 138);
+        assert.equal(staging.deployment.resources.length, 149);
+        assert.equal(prod.deployment.resources.length, 197);
         assert.equal(out("prod.mmd"), renderMermaid(prod));
         // The plans are previews, so the gate sees what `pulumi preview --policy-pack` sees: the image
         // built in the same update and the KMS key's ARN are unknown, and the policies that read
@@ -104,7 +108,7 @@ describe("end to end, from a clean copy", function () {
         assert.equal(sarif.version, "2.1.0");
         assert.deepEqual(
             sarif.runs[0].results.map((r) => r.level),
-            ["warning", "warning", "warning", "warning"],
+            Array<string>(11).fill("warning"),
         );
         const gate = JSON.parse(out("policy-prod.json")) as { violations: Array<{ level: string; message: string }> };
         assert.ok(gate.violations.every((v) => v.level === "advisory" && v.message.includes(" during preview: ")));
@@ -112,12 +116,12 @@ describe("end to end, from a clean copy", function () {
         assert.ok(comment.startsWith(`${COMMENT_MARKER}\n## Offline plan, cost and policy gate\n`));
         assert.ok(
             comment.includes(
-                "| `staging` (new) | 125 to add, 0 to change, 0 to replace, 0 to delete | $1,468.76 | $1,784.85 | not run |",
+                "| `staging` (new) | 146 to add, 0 to change, 0 to replace, 0 to delete | $2,203.14 | $2,519.23 | not run |",
             ),
         );
         assert.ok(
             comment.includes(
-                "| `prod` (new) | 135 to add, 0 to change, 0 to replace, 0 to delete | $7,962.84 | $8,414.71 | ✅ passed (4 advisory) |",
+                "| `prod` (new) | 194 to add, 0 to change, 0 to replace, 0 to delete | $16,187.84 | $16,639.71 | ✅ passed (11 advisory) |",
             ),
         );
     });
@@ -165,7 +169,7 @@ describe("end to end, from a clean copy", function () {
         const comment = fs.readFileSync(path.join(dir, "gate", "comment.md"), "utf8");
         assert.ok(
             comment.includes(
-                "| `staging` | 0 to add, 0 to change, 0 to replace, 0 to delete | $1,468.76 → $1,468.76 | $1,784.85 → $1,784.85 | ✅ passed (4 advisory) |",
+                "| `staging` | 0 to add, 0 to change, 0 to replace, 0 to delete | $2,203.14 → $2,203.14 | $2,519.23 → $2,519.23 | ✅ passed (8 advisory) |",
             ),
         );
         assert.ok(comment.includes("No changes."));

@@ -9,7 +9,7 @@ import {
 import { reviewHelmRelease } from "../policies/charts";
 import { find, PROJECT_DIR } from "./helpers";
 import { kubernetesSchemaErrors, loadOperatorModels } from "./kubernetesSchema";
-import { planOf, planWith } from "./plans";
+import { PROD_CANARY, planOf, planWith } from "./plans";
 
 const CERT = "arn:aws:acm:us-east-1:111122223333:certificate/abc";
 
@@ -61,20 +61,44 @@ describe("entry point: the AWS Load Balancer Controller and the inference Ingres
         ]);
     });
 
-    it("routes production to the active colour and preview to the other, admitting the VPC to the pods", async () => {
+    it("routes each model, by its header on one shared load balancer, production to its active colour and preview to the other", async () => {
         const prod = await planOf("prod");
         const ingress = (n: string) =>
             find(prod.export, "kubernetes:networking.k8s.io/v1:Ingress", n).inputs as {
-                spec: { ingressClassName: string; rules: Array<{ http: { paths: Array<{ backend: unknown }> } }> };
+                metadata: { annotations: Record<string, string> };
+                spec: {
+                    ingressClassName: string;
+                    rules: Array<{ host?: string; http: { paths: Array<{ backend: unknown }> } }>;
+                };
             };
-        assert.deepEqual(ingress("inference-production").spec.ingressClassName, "alb");
-        assert.deepEqual(ingress("inference-production").spec.rules[0].http.paths[0].backend, {
-            service: { name: "inference-active", port: { number: 80 } },
-        });
-        assert.deepEqual(ingress("inference-preview").spec.rules[0].http.paths[0].backend, {
-            service: { name: "inference-preview", port: { number: 80 } },
-        });
-        const policy = find(prod.export, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "inference-ingress").inputs
+        for (const model of ["chat", "embed", "router"]) {
+            for (const [listener, service] of [
+                ["production", `${model}-active`],
+                ["preview", `${model}-preview`],
+            ]) {
+                const spec = ingress(`${model}-${listener}`);
+                assert.equal(spec.spec.ingressClassName, "alb");
+                assert.equal(spec.spec.rules[0].host, undefined);
+                assert.deepEqual(spec.spec.rules[0].http.paths[0].backend, {
+                    service: { name: service, port: { number: 80 } },
+                });
+                // One ALB for all: the same group; the model's header picks its rule.
+                assert.equal(spec.metadata.annotations["alb.ingress.kubernetes.io/group.name"], "inference");
+                assert.deepEqual(
+                    JSON.parse(spec.metadata.annotations[`alb.ingress.kubernetes.io/conditions.${service}`]),
+                    [{ field: "http-header", httpHeaderConfig: { httpHeaderName: "x-llm-model", values: [model] } }],
+                );
+            }
+        }
+        assert.deepEqual(
+            (prod.outputs.models as Array<{ name: string; route: string }>).map((m) => `${m.name}: ${m.route}`),
+            [
+                "chat: header x-llm-model: chat",
+                "embed: header x-llm-model: embed",
+                "router: header x-llm-model: router",
+            ],
+        );
+        const policy = find(prod.export, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "chat-ingress").inputs
             ?.spec as { ingress: Array<{ from: Array<Record<string, unknown>> }> };
         assert.ok(
             policy.ingress[0].from.some(
@@ -86,7 +110,7 @@ describe("entry point: the AWS Load Balancer Controller and the inference Ingres
         const ingressDeps = find(
             prod.export,
             "kubernetes:networking.k8s.io/v1:Ingress",
-            "inference-production",
+            "chat-production",
         ).dependencies;
         assert.ok(ingressDeps?.includes(release.urn), "created after the controller and its webhook");
         assert.deepEqual(kubernetesSchemaErrors(prod.export.deployment.resources), []);
@@ -124,7 +148,7 @@ describe("entry point: the AWS Load Balancer Controller and the inference Ingres
     it("is the gateway under canary: no controller and no Ingress then", async function () {
         // A plan the root hook queued: wait for its turn.
         this.timeout(240_000);
-        const canary = await planWith("prod", { "llm-platform:serving": '{"strategy":"canary","maxReplicas":4}' });
+        const canary = await planWith("prod", PROD_CANARY);
         assert.deepEqual(
             canary.export.deployment.resources
                 .filter((r) => r.type.includes("Ingress") || r.type.includes("LoadBalancerController"))

@@ -422,7 +422,7 @@ describe("offline engine: the preview and update views", () => {
 
     it("knows every workload's shape in a preview: only the image built in the same update is unknown", () => {
         const workloads = preview.export.deployment.resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment");
-        assert.equal(workloads.length, 2);
+        assert.equal(workloads.length, 6, "two colours of each of the three models");
         for (const w of workloads) {
             assert.deepEqual(unknownPaths(w.inputs), ["spec.template.spec.containers[0].image"], w.urn);
             const container = (w.inputs?.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } })

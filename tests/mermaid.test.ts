@@ -154,8 +154,8 @@ describe("architecture diagram (Mermaid)", () => {
     });
 
     for (const [stack, expected] of [
-        ["prod", { nodes: 24, groups: 12, edges: 29 }],
-        ["staging", { nodes: 22, groups: 12, edges: 27 }],
+        ["prod", { nodes: 35, groups: 15, edges: 49 }],
+        ["staging", { nodes: 27, groups: 13, edges: 36 }],
         ["ecs", { nodes: 15, groups: 6, edges: 18 }],
     ] as const) {
         it(`draws a well-formed diagram of the ${stack} stack`, async () => {
@@ -163,6 +163,24 @@ describe("architecture diagram (Mermaid)", () => {
             assert.deepEqual(checkStructure(renderMermaid(exp)), expected);
         });
     }
+
+    it("groups each model's service objects under the model", async () => {
+        const text = renderMermaid((await planOf("prod")).export);
+        for (const model of ["chat", "embed", "router"]) {
+            const group = text.split("\n").findIndex((l) => l.includes(`["BlueGreenEksService: ${model}"]`));
+            assert.ok(group >= 0, model);
+            const body = text.split("\n").slice(group + 1, group + 5);
+            assert.deepEqual(
+                body.map((l) => l.replace(/^\s*r\d+\[/, "[")),
+                [
+                    `["Service<br/>${model}-active"]`,
+                    `["Service<br/>${model}-preview"]`,
+                    `["Deployment<br/>${model}-blue"]`,
+                    `["Deployment<br/>${model}-green"]`,
+                ],
+            );
+        }
+    });
 
     it("is what `plan --format mermaid` prints, alone on stdout; other formats are refused", async () => {
         let stdout = "";

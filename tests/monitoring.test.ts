@@ -13,6 +13,7 @@ import {
 import {
     alertCatalogue,
     buildRuleGroups,
+    PLATFORM_ALERTS,
     renderRulesFile,
     REFERENCE_METRICS,
     VLLM_METRICS,
@@ -117,14 +118,21 @@ function casesFor(w: Wire): Case[] {
             fires: {},
         },
         { name: "p95 at 400 ms", series: latency(320, 400, 400), alert: "LLMHighP95Latency", at: "25m" },
-        { name: "2 % errors", series: traffic(98, 2), alert: "LLMLowSuccessRate", at: "25m", fires: {} },
+        // The error ratio is recorded per job (one series per model), so its alerts carry the job.
+        {
+            name: "2 % errors",
+            series: traffic(98, 2),
+            alert: "LLMLowSuccessRate",
+            at: "25m",
+            fires: { job: "inference" },
+        },
         { name: "0.5 % errors", series: traffic(995, 5), alert: "LLMLowSuccessRate", at: "25m" },
         {
             name: "2 % errors exhaust the budget 20x too fast",
             series: traffic(98, 2),
             alert: "LLMErrorBudgetBurn1h",
             at: "70m",
-            fires: {},
+            fires: { job: "inference" },
         },
         {
             name: "0.1 % errors burn the budget at 1x",
@@ -137,7 +145,7 @@ function casesFor(w: Wire): Case[] {
             series: traffic(992, 8),
             alert: "LLMErrorBudgetBurn6h",
             at: "200m",
-            fires: {},
+            fires: { job: "inference" },
         },
         {
             name: "8 % hallucinations",
@@ -368,10 +376,76 @@ describe("alert rules, checked and unit-tested with promtool", () => {
         assert.match(vllm, /p95 time to first token over 500 ms/);
         assert.match(
             vllm,
-            /sum\(rate\(http_requests_total\{job="inference",handler=~"\/v1\/\(chat\/completions\|completions\|embeddings\)",status=~"5\.\.\|5xx"\}\[5m\]\)\)/,
+            /sum by \(job\) \(rate\(http_requests_total\{job="inference",handler=~"\/v1\/\(chat\/completions\|completions\|embeddings\)",status=~"5\.\.\|5xx"\}\[5m\]\)\)/,
         );
         assert.match(vllm, /vllm:num_requests_waiting/);
         assert.doesNotMatch(vllm, /llm_request_duration_seconds|e2e_request_latency/);
+    });
+
+    it("two models on one Prometheus: each model's errors page for that model only, under its own SLO", async () => {
+        // The stack's layout: the first model's rules hold the platform's; the second's its own, stricter SLO.
+        const chat = buildRuleGroups({
+            metrics: VLLM_METRICS,
+            slo: REFERENCE_SLO,
+            job: "chat",
+            runbookBaseUrl: RUNBOOK,
+        });
+        const embed = buildRuleGroups({
+            metrics: VLLM_METRICS,
+            slo: { ...REFERENCE_SLO, minSuccessRate: 0.999 },
+            job: "embed",
+            runbookBaseUrl: RUNBOOK,
+            scope: "service",
+        });
+        assert.deepEqual(
+            embed.flatMap((g) => g.rules).filter((r) => PLATFORM_ALERTS.includes(r.alert ?? "")),
+            [],
+            "the GPU and drift alerts are the first model's only",
+        );
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promtool-models-"));
+        fs.writeFileSync(path.join(dir, "chat.yaml"), renderRulesFile(chat));
+        fs.writeFileSync(path.join(dir, "embed.yaml"), renderRulesFile(embed));
+        const requests = (job: string, ok: number, errors: number) => [
+            {
+                series: `http_requests_total{job="${job}",handler="/v1/embeddings",status="200"}`,
+                values: `0+${ok}x120`,
+            },
+            {
+                series: `http_requests_total{job="${job}",handler="/v1/embeddings",status="500"}`,
+                values: `0+${errors}x120`,
+            },
+        ];
+        const labels = (job: string) => ({ severity: "critical", service: job, model: job, job });
+        fs.writeFileSync(
+            path.join(dir, "tests.yaml"),
+            dump({
+                rule_files: ["chat.yaml", "embed.yaml"],
+                evaluation_interval: "1m",
+                tests: [
+                    {
+                        // 0.5 % errors on embed: under chat's 99 % but over embed's 99.9 %; chat is healthy.
+                        name: "embed fails its own SLO",
+                        interval: "1m",
+                        input_series: [...requests("chat", 1000, 0), ...requests("embed", 995, 5)],
+                        alert_rule_test: [
+                            {
+                                eval_time: "30m",
+                                alertname: "LLMLowSuccessRate",
+                                exp_alerts: [
+                                    {
+                                        exp_labels: labels("embed"),
+                                        exp_annotations: embed[1].rules.find((r) => r.alert === "LLMLowSuccessRate")!
+                                            .annotations,
+                                    },
+                                ],
+                            },
+                        ],
+                    },
+                ],
+            }),
+        );
+        const r = await run("promtool", ["test", "rules", path.join(dir, "tests.yaml")]);
+        assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
     });
 });
 

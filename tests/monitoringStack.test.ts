@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { REFERENCE_SLO } from "../catalog/standards";
-import { buildRuleGroups, REFERENCE_METRICS, VLLM_METRICS } from "../components/k8s/alertRules";
+import { buildRuleGroups, PLATFORM_ALERTS, REFERENCE_METRICS, VLLM_METRICS } from "../components/k8s/alertRules";
 import { buildDashboards, DCGM_METRICS, FEEDBACK_METRIC, metricsIn } from "../components/k8s/dashboards";
 import {
     DCGM_EXPORTER_VERSION,
@@ -173,25 +173,60 @@ describe("MonitoringStack in the stacks", () => {
         assert.deepEqual(values.serviceMonitor, { enabled: true, interval: "15s" });
     });
 
-    it("scrapes the inference service's /metrics and deploys the rule groups and dashboards", () => {
-        const monitor = find(prod.export, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "monitoring-inference")
-            .inputs?.spec as Record<string, unknown>;
-        // The label the active and preview Services (or Flagger's primary and canary) carry.
-        assert.deepEqual(monitor.selector, { matchLabels: { "llm-platform/metrics": "inference" } });
-        assert.deepEqual((monitor.endpoints as Array<Record<string, unknown>>)[0].path, "/metrics");
-        const rules = find(prod.export, "kubernetes:monitoring.coreos.com/v1:PrometheusRule", "monitoring-rules").inputs
-            ?.spec as { groups: Array<{ name: string }> };
+    it("scrapes each model's /metrics and deploys its rule groups and dashboards, the platform's once", () => {
+        for (const model of ["chat", "embed", "router"]) {
+            const monitor = find(
+                prod.export,
+                "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
+                `monitoring-${model}`,
+            ).inputs?.spec as Record<string, unknown>;
+            // The label the active and preview Services (or Flagger's primary and canary) carry.
+            assert.deepEqual(monitor.selector, { matchLabels: { "llm-platform/metrics": model } });
+            assert.deepEqual(monitor.namespaceSelector, { matchNames: [model] });
+            assert.deepEqual((monitor.endpoints as Array<Record<string, unknown>>)[0].path, "/metrics");
+        }
+        const groups = (name: string) =>
+            (
+                find(prod.export, "kubernetes:monitoring.coreos.com/v1:PrometheusRule", name).inputs?.spec as {
+                    groups: Array<{ name: string; rules: Array<{ alert?: string; labels?: Record<string, string> }> }>;
+                }
+            ).groups;
         assert.deepEqual(
-            rules.groups.map((g) => g.name),
+            groups("monitoring-rules").map((g) => g.name),
             ["llm-serving-recording", "llm-serving-slo", "llm-model-quality", "llm-capacity"],
+        );
+        for (const model of ["embed", "router"]) {
+            const own = groups(`monitoring-rules-${model}`);
+            const alerts = own.flatMap((g) => g.rules).filter((r) => r.alert);
+            // Every alert names its model; the GPU and drift alerts are the first rules' only.
+            assert.ok(alerts.every((r) => r.labels?.model === model && r.labels?.service === model));
+            assert.deepEqual(
+                alerts.filter((r) => PLATFORM_ALERTS.includes(r.alert!)),
+                [],
+            );
+        }
+        const platform = groups("monitoring-rules")
+            .flatMap((g) => g.rules)
+            .filter((r) => PLATFORM_ALERTS.includes(r.alert ?? ""));
+        assert.deepEqual(
+            platform.map((r) => [r.alert, r.labels]),
+            PLATFORM_ALERTS.map((a) => [
+                a,
+                { severity: a === "LLMGPUXidErrors" ? "critical" : a === "LLMGPUIdle" ? "info" : "warning" },
+            ]),
         );
         const dashboards = prod.export.deployment.resources.filter(
             (r) => r.type === "kubernetes:core/v1:ConfigMap" && r.urn.includes("MonitoringStack"),
         );
-        assert.deepEqual(
-            dashboards.map((d) => (d.inputs?.metadata as { labels: Record<string, string> }).labels),
-            [{ grafana_dashboard: "1" }, { grafana_dashboard: "1" }, { grafana_dashboard: "1" }],
-        );
+        assert.deepEqual(dashboards.map((d) => (d.inputs?.metadata as { name: string }).name).sort(), [
+            "llm-gpus",
+            "llm-model-quality",
+            "llm-model-quality-embed",
+            "llm-model-quality-router",
+            "llm-service-overview",
+            "llm-service-overview-embed",
+            "llm-service-overview-router",
+        ]);
     });
 
     it("generates Grafana's admin password and keeps it secret", () => {

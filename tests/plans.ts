@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { load } from "js-yaml";
 import { runStack, type PlanMode, type RunOptions, type RunResult } from "../tools/engine/run";
 import { PROJECT_DIR, scratchProject } from "./helpers";
 
@@ -84,6 +85,7 @@ export function startReferencePlans(): void {
     void planOf("staging", "preview");
     for (const [stack, overrides, mode] of OVERRIDE_PLANS) void planWith(stack, overrides, mode);
     void sharedRunner({ projectDir: stagingWithEscAndSecret(), stack: "staging", mode: "update" });
+    void singleModelProd();
     void ecsWithPrebuiltImage();
 }
 
@@ -167,10 +169,44 @@ export function ecsWithPrebuiltImage(): Promise<RunResult> {
 }
 
 /** The plans the tests use, started in the background by the root hook: two at a time from the start. */
+/**
+ * `llm-platform:models` of a reference stack file with one model's entry changed: the override
+ * that releases that model alone (config overrides replace a whole key).
+ */
+export function withModel(
+    stack: ReferenceStack,
+    model: string,
+    patch: Record<string, unknown>,
+): Record<string, string> {
+    const file = load(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as {
+        config: Record<string, unknown>;
+    };
+    const models = file.config["llm-platform:models"] as Array<Record<string, unknown>>;
+    if (!models.some((m) => m.name === model)) throw new Error(`${stack} serves no model ${model}`);
+    return {
+        "llm-platform:models": JSON.stringify(models.map((m) => (m.name === model ? { ...m, ...patch } : m))),
+    };
+}
+
+/** The prod and staging stacks with only their chat model flipped to green. */
+export const CHAT_GREEN = {
+    prod: withModel("prod", "chat", { activeColor: "green" }),
+    staging: withModel("staging", "chat", { activeColor: "green" }),
+};
+
+/**
+ * The prod stack releasing by canary: one model (the canary strategy's gateway routes one Canary),
+ * named `inference` as in a stack without the model list.
+ */
+export const PROD_CANARY: Readonly<Record<string, string>> = {
+    "llm-platform:serving": '{"strategy":"canary","maxReplicas":4}',
+    "llm-platform:models": '[{"name":"inference"}]',
+};
+
 export const OVERRIDE_PLANS: ReadonlyArray<[ReferenceStack, Record<string, string>, PlanMode]> = [
-    ["prod", { "llm-platform:serving": '{"strategy":"canary","maxReplicas":4}' }, "update"],
-    ["prod", { "llm-platform:serving": '{"activeColor":"green"}' }, "update"],
-    ["staging", { "llm-platform:serving": '{"activeColor":"green"}' }, "update"],
+    ["prod", PROD_CANARY, "update"],
+    ["prod", CHAT_GREEN.prod, "update"],
+    ["staging", CHAT_GREEN.staging, "update"],
     [
         "prod",
         {
@@ -180,3 +216,22 @@ export const OVERRIDE_PLANS: ReadonlyArray<[ReferenceStack, Record<string, strin
         "update",
     ],
 ];
+
+let singleModel: Promise<RunResult> | undefined;
+
+/**
+ * The prod stack as it was before the model list (tests/fixtures/single-model/Pulumi.prod.yaml:
+ * one model from llm-platform:serving), planned in a copy of the project. Made once per run.
+ */
+export function singleModelProd(): Promise<RunResult> {
+    if (singleModel === undefined) {
+        const dir = scratchProject();
+        fs.copyFileSync(
+            path.join(PROJECT_DIR, "tests", "fixtures", "single-model", "Pulumi.prod.yaml"),
+            path.join(dir, "Pulumi.prod.yaml"),
+        );
+        singleModel = sharedRunner({ projectDir: dir, stack: "prod", mode: "update" });
+        singleModel.catch(() => undefined);
+    }
+    return singleModel;
+}

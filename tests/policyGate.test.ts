@@ -67,7 +67,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
     it("applies config defaults and levels as the CLI does: staging is advisory, critical ones stay mandatory", async () => {
         const bad = JSON.parse(JSON.stringify(prod)) as StackExport;
         find(bad, "aws:kms/key:Key", "models-key").inputs!.enableKeyRotation = false;
-        const spec = find(bad, "kubernetes:apps/v1:Deployment", "inference-blue").inputs!.spec as {
+        const spec = find(bad, "kubernetes:apps/v1:Deployment", "chat-blue").inputs!.spec as {
             template: { spec: { hostNetwork?: boolean } };
         };
         spec.template.spec.hostNetwork = true;
@@ -77,14 +77,28 @@ describe("the offline policy gate over the analyzer protocol", () => {
         const result = await analyze(pack.port, bad.deployment.resources, staging);
         // Sorted by URN, as the gate sorts; prod's GPU pool at maximum scale is over staging's budget.
         const expected: Array<[string, string]> = [
+            // On one resource the gate keeps the order the pack reported in (here the stack policy's finding first).
             [
-                find(bad, "kubernetes:apps/v1:Deployment", "inference-blue").urn,
+                find(bad, "kubernetes:apps/v1:Deployment", "chat-blue").urn,
+                "mandatory gpu-budget: model chat's GPUs could cost $7,962.84 a month on-demand at maximum scale (9 GPUs on pool gpu-inference), over its budget of $2,500.00",
+            ],
+            [
+                find(bad, "kubernetes:apps/v1:Deployment", "chat-blue").urn,
                 "mandatory k8s-no-host-namespaces: the pod sets hostNetwork: true",
             ],
             [find(bad, "aws:kms/key:Key", "models-key").urn, "advisory kms-key-rotation: key rotation is off"],
             [
-                find(bad, "aws:eks/nodeGroup:NodeGroup", "gpu-inference-node-group").urn,
-                "mandatory gpu-budget: GPU instances could cost $7,962.84 a month on-demand at maximum scale (gpu-inference-node-group: 9 × g5.2xlarge at $884.76), over the budget of $3,000.00",
+                find(bad, "aws:eks/nodeGroup:NodeGroup", "gpu-small-node-group").urn,
+                "mandatory gpu-budget: GPU instances could cost $16,187.84 a month on-demand at maximum scale (gpu-small-node-group: 14 × g6.xlarge at $587.50; gpu-inference-node-group: 9 × g5.2xlarge at $884.76), over the budget of $3,000.00",
+            ],
+            // Each model over staging's cap per model, reported on its first Deployment.
+            [
+                find(bad, "kubernetes:apps/v1:Deployment", "embed-blue").urn,
+                "mandatory gpu-budget: model embed's GPUs could cost $4,112.50 a month on-demand at maximum scale (7 GPUs on pool gpu-small), over its budget of $2,500.00",
+            ],
+            [
+                find(bad, "kubernetes:apps/v1:Deployment", "router-blue").urn,
+                "mandatory gpu-budget: model router's GPUs could cost $4,112.50 a month on-demand at maximum scale (7 GPUs on pool gpu-small), over its budget of $2,500.00",
             ],
         ];
         assert.deepEqual(
@@ -230,10 +244,17 @@ describe("the offline policy gate over the analyzer protocol", () => {
         assert.deepEqual(
             result.violations.map((v) => `${v.level} ${v.policy} ${v.urn.split("::").pop()}`),
             [
+                "advisory iam-no-wildcard-actions chat-model-read",
+                "advisory iam-no-wildcard-actions embed-model-read",
+                "advisory iam-no-wildcard-actions router-model-read",
                 "advisory iam-no-wildcard-actions models-read-policy",
                 "advisory iam-no-wildcard-actions models-write-policy",
-                "advisory k8s-image-pinned inference-blue",
-                "advisory k8s-image-pinned inference-green",
+                "advisory k8s-image-pinned chat-blue",
+                "advisory k8s-image-pinned chat-green",
+                "advisory k8s-image-pinned embed-blue",
+                "advisory k8s-image-pinned embed-green",
+                "advisory k8s-image-pinned router-blue",
+                "advisory k8s-image-pinned router-green",
             ],
         );
         for (const v of result.violations)
@@ -268,7 +289,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
     it("reports a broken workload in a preview", async () => {
         const preview = structuredClone((await planOf("prod", "preview")).export);
         const container = (
-            find(preview, "kubernetes:apps/v1:Deployment", "inference-green").inputs!.spec as {
+            find(preview, "kubernetes:apps/v1:Deployment", "chat-green").inputs!.spec as {
                 template: { spec: { containers: Array<Record<string, unknown>> } };
             }
         ).template.spec.containers[0];
@@ -277,7 +298,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
         const result = await analyze(pack.port, preview.deployment.resources, prodConfig);
         assert.deepEqual(
             result.violations
-                .filter((v) => v.urn.endsWith("::inference-green") && !v.message.startsWith("can't run"))
+                .filter((v) => v.urn.endsWith("::chat-green") && !v.message.startsWith("can't run"))
                 .map((v) => `${v.level} ${v.policy}`)
                 .sort(),
             ["mandatory k8s-not-privileged", "mandatory k8s-probes"],

@@ -193,17 +193,17 @@ describe("the policy pack", () => {
         const bad = copy();
         bad.deployment.resources = bad.deployment.resources.filter(
             (x) =>
-                !x.urn.endsWith("PodDisruptionBudget::inference-green") &&
-                !x.urn.endsWith("NetworkPolicy::inference-ingress") &&
-                !x.urn.endsWith("ServiceMonitor::monitoring-inference"),
+                !x.urn.endsWith("PodDisruptionBudget::chat-green") &&
+                !x.urn.endsWith("NetworkPolicy::chat-ingress") &&
+                !x.urn.endsWith("ServiceMonitor::monitoring-chat"),
         );
         const findings = await evaluatePack(bad, config("prod"));
         assert.deepEqual(findings.map((f) => `${f.policy} ${f.urn.split("::").pop()}: ${f.message}`).sort(), [
-            "k8s-monitored-serving inference-active: no ServiceMonitor scrapes this serving Service",
-            "k8s-monitored-serving inference-preview: no ServiceMonitor scrapes this serving Service",
-            "k8s-networkpolicy-for-serving inference-blue: no NetworkPolicy selects this serving Deployment's pods",
-            "k8s-networkpolicy-for-serving inference-green: no NetworkPolicy selects this serving Deployment's pods",
-            "k8s-pdb-for-serving inference-green: no PodDisruptionBudget covers this serving Deployment",
+            "k8s-monitored-serving chat-active: no ServiceMonitor scrapes this serving Service",
+            "k8s-monitored-serving chat-preview: no ServiceMonitor scrapes this serving Service",
+            "k8s-networkpolicy-for-serving chat-blue: no NetworkPolicy selects this serving Deployment's pods",
+            "k8s-networkpolicy-for-serving chat-green: no NetworkPolicy selects this serving Deployment's pods",
+            "k8s-pdb-for-serving chat-green: no PodDisruptionBudget covers this serving Deployment",
         ]);
     });
 });

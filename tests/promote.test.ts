@@ -73,6 +73,7 @@ class FakeProber implements Prober {
 
 function state(overrides: Partial<ServingState> = {}): ServingState {
     return {
+        model: "inference",
         activeColor: "blue",
         strategy: "blue-green",
         platform: "eks",

@@ -3,12 +3,16 @@ import { DEFAULT_SCALE_ON, REFERENCE_SLO } from "../catalog/standards";
 import { deploymentPodsSelector } from "../components/k8s/inferenceWorkload";
 import { buildScaledObjectSpec, scalerQuery, SCALER_TRIGGER, validateScaleOn } from "../components/k8s/scaling";
 import { REVIEWED_CHARTS, reviewHelmRelease } from "../policies/charts";
-import { manyModelsProgram } from "../tools/bench/models";
+import { resolveSettings } from "../environments/loader";
+import { program } from "../stacks/program";
+import { manyModelsConfig } from "../tools/bench/models";
+import { readProject } from "../tools/engine/project";
+import { readStackConfig } from "../tools/engine/stackConfig";
 import { MODEL_COUNTS } from "../tools/bench/bench";
 import { runProgram } from "../tools/engine/run";
-import { find } from "./helpers";
+import { find, goodRawConfig, PROJECT_DIR } from "./helpers";
 import { kubernetesSchemaErrors, loadOperatorModels } from "./kubernetesSchema";
-import { planOf, planWith } from "./plans";
+import { PROD_CANARY, planOf, planWith } from "./plans";
 
 describe("scaling on vLLM's load (KEDA)", () => {
     before(loadOperatorModels);
@@ -82,7 +86,7 @@ describe("scaling on vLLM's load (KEDA)", () => {
             labels: Record<string, string>;
         };
         assert.equal(ns.labels["pod-security.kubernetes.io/enforce"], "restricted");
-        const scaled = find(prod.export, "kubernetes:keda.sh/v1alpha1:ScaledObject", "inference-blue");
+        const scaled = find(prod.export, "kubernetes:keda.sh/v1alpha1:ScaledObject", "chat-blue");
         assert.ok(scaled.dependencies?.includes(release.urn), "created after the chart installed the CRD");
         assert.equal(
             prod.export.deployment.resources.filter(
@@ -94,7 +98,7 @@ describe("scaling on vLLM's load (KEDA)", () => {
     });
 
     it("hands Flagger a ScaledObject to copy for the primary, with the primary's own query", async () => {
-        const canary = await planWith("prod", { "llm-platform:serving": '{"strategy":"canary","maxReplicas":4}' });
+        const canary = await planWith("prod", PROD_CANARY);
         const spec = find(canary.export, "kubernetes:flagger.app/v1beta1:Canary", "inference-canary").inputs
             ?.spec as Record<string, unknown>;
         assert.deepEqual(spec.autoscalerRef, {
@@ -133,16 +137,27 @@ describe("scaling on vLLM's load (KEDA)", () => {
         assert.deepEqual(kubernetesSchemaErrors(bad), ["bad: data/spec/triggers/0/metadata/threshold must be string"]);
     });
 
-    it("plans many model services side by side, each with its own namespace, ScaledObjects and entry point (the bench's program)", async () => {
+    it("the bench's stacks of many models are valid prod configurations, each model with its own namespace, ScaledObjects and route", async () => {
+        assert.deepEqual(MODEL_COUNTS, [1, 5, 20]);
+        for (const n of MODEL_COUNTS) {
+            const settings = resolveSettings(
+                "prod",
+                goodRawConfig({ "llm-platform:tier": "prod", ...manyModelsConfig(n) }),
+            );
+            assert.equal(settings.models?.length, n);
+        }
+        assert.throws(() => manyModelsConfig(0), { message: "manyModelsConfig: expected a count >= 1, received 0" });
+        const proj = readProject(PROJECT_DIR);
+        const cfg = readStackConfig(PROJECT_DIR, proj, "prod", manyModelsConfig(2));
         const result = await runProgram({
-            project: "bench",
-            stack: "models",
-            config: { "aws:region": "us-east-1" },
-            program: manyModelsProgram(2),
+            project: proj.name,
+            stack: "prod",
+            config: cfg.values,
+            secretKeys: cfg.secretKeys,
+            mode: "update",
+            program,
         });
         const resources = result.export.deployment.resources;
-        assert.equal(resources.length, 6 + 2 * 16, "16 resources per model beside the provider, KEDA and the stack");
-        assert.deepEqual(result.outputs.namespaces, ["model-0", "model-1"]);
         const scaled = resources
             .filter((r) => r.type === "kubernetes:keda.sh/v1alpha1:ScaledObject")
             .map((r) => r.inputs?.metadata as { namespace: string; name: string })
@@ -154,6 +169,9 @@ describe("scaling on vLLM's load (KEDA)", () => {
             "model-1/model-1-blue",
             "model-1/model-1-green",
         ]);
-        assert.deepEqual(MODEL_COUNTS, [1, 5, 20]);
+        assert.deepEqual(
+            (result.outputs.models as Array<{ name: string; route: string }>).map((m) => `${m.name}: ${m.route}`),
+            ["model-0: header x-llm-model: model-0", "model-1: header x-llm-model: model-1"],
+        );
     });
 });

@@ -154,6 +154,7 @@ describe("the NVIDIA device plugin as Helm renders it (chart 0.18.0)", () => {
 describe("the stacks' alerts read what the vLLM image emits", () => {
     for (const stack of ["staging", "prod"] as const) {
         it(`${stack}: latency on time to first token, errors of inference requests, vLLM's queue and tokens, DCGM's GPUs`, async () => {
+            // The first model's rules, which also hold the platform's (GPUs, drift).
             const rule = (await planOf(stack)).export.deployment.resources.find(
                 (r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
             );
@@ -167,17 +168,17 @@ describe("the stacks' alerts read what the vLLM image emits", () => {
             const of = (name: string) => exprs.find(([n]) => n === name)?.[1];
             assert.equal(
                 of("LLMHighP95Latency"),
-                'histogram_quantile(0.95, sum by (le) (rate(vllm:time_to_first_token_seconds_bucket{job="inference"}[5m]))) > 0.5',
+                'histogram_quantile(0.95, sum by (le) (rate(vllm:time_to_first_token_seconds_bucket{job="chat"}[5m]))) > 0.5',
             );
             assert.equal(
                 of("llm:request_error_ratio:rate5m"),
-                'sum(rate(http_requests_total{job="inference",handler=~"/v1/(chat/completions|completions|embeddings)",status=~"5..|5xx"}[5m])) / sum(rate(http_requests_total{job="inference",handler=~"/v1/(chat/completions|completions|embeddings)"}[5m]))',
+                'sum by (job) (rate(http_requests_total{job="chat",handler=~"/v1/(chat/completions|completions|embeddings)",status=~"5..|5xx"}[5m])) / sum by (job) (rate(http_requests_total{job="chat",handler=~"/v1/(chat/completions|completions|embeddings)"}[5m]))',
             );
-            assert.equal(of("LLMInferenceQueueLong"), 'max(vllm:num_requests_waiting{job="inference"}) > 50');
+            assert.equal(of("LLMInferenceQueueLong"), 'max(vllm:num_requests_waiting{job="chat"}) > 50');
             assert.equal(of("LLMGPUSaturated"), "avg(DCGM_FI_DEV_GPU_UTIL) > 95");
             assert.match(
                 of("LLMTokenThroughputDrop") ?? "",
-                /^sum\(rate\(vllm:generation_tokens_total\{job="inference"\}\[30m\]\)\)/,
+                /^sum\(rate\(vllm:generation_tokens_total\{job="chat"\}\[30m\]\)\)/,
             );
             // Only the evaluation and drift jobs' own gauges keep llm_* names: no image emits them.
             const llmSeries = exprs.flatMap(([, e]) => e.match(/\bllm_[a-z_]+/g) ?? []);

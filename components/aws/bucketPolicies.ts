@@ -98,7 +98,7 @@ export function prefixReadOnlyPolicy(bucketArn: string, keyArn: string, prefix: 
 }
 
 /** A key prefix of the model bucket: path segments of letters, digits, `.`, `_`, `-`, no leading or trailing `/`. */
-export const MODEL_PREFIX = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+export { MODEL_PREFIX } from "../../catalog/formats";
 
 /** Training and CI: read, plus write and delete objects and finish multipart uploads. */
 export function readWritePolicy(bucketArn: string, keyArn: string): string {

@@ -107,6 +107,11 @@ export interface RuleOptions {
     namespace?: string;
     /** Base URL of the runbooks; each alert links `<base>#<alert>`. */
     runbookBaseUrl: string;
+    /**
+     * `all`: the service's groups and the platform's (GPUs, drift); `service`: the service's alone,
+     * for every model after the first on a shared Prometheus. @default "all"
+     */
+    scope?: "all" | "service";
 }
 
 /** Window pairs of the multi-window, multi-burn-rate alerts (Google SRE workbook, ch. 5). */
@@ -135,17 +140,20 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
         alert: name,
         expr,
         ...(forDuration ? { for: forDuration } : {}),
-        labels: { severity, service: job },
+        labels: { severity, service: job, model: job },
         annotations: { summary, description, runbook_url: `${options.runbookBaseUrl}#${name.toLowerCase()}` },
     });
     const windows = [...new Set(BURN_RATE_WINDOWS.flatMap((w) => [w.long, w.short]))];
     const budget = 1 - slo.availability;
-    return [
+    // Recorded per job, so that every model's rules on one Prometheus record series of their own.
+    const ratio = (w: string): string => `llm:request_error_ratio:rate${w}{${sel}}`;
+    const service = options.scope === "service";
+    const groups: RuleGroup[] = [
         {
             name: "llm-serving-recording",
             rules: windows.map((w) => ({
                 record: `llm:request_error_ratio:rate${w}`,
-                expr: `sum(rate(${m.requestsTotal}{${requests},${errors}}[${w}])) / sum(rate(${m.requestsTotal}{${requests}}[${w}]))`,
+                expr: `sum by (job) (rate(${m.requestsTotal}{${requests},${errors}}[${w}])) / sum by (job) (rate(${m.requestsTotal}{${requests}}[${w}]))`,
             })),
         },
         {
@@ -161,7 +169,7 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
                 ),
                 alert(
                     "LLMLowSuccessRate",
-                    `(1 - llm:request_error_ratio:rate5m) < ${fmt(slo.minSuccessRate)}`,
+                    `(1 - ${ratio("5m")}) < ${fmt(slo.minSuccessRate)}`,
                     "10m",
                     "critical",
                     `success rate below ${fmt(slo.minSuccessRate * 100)} %`,
@@ -170,7 +178,7 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
                 ...BURN_RATE_WINDOWS.map((w) =>
                     alert(
                         `LLMErrorBudgetBurn${w.long}`,
-                        `llm:request_error_ratio:rate${w.long} > ${fmt(w.factor * budget)} and llm:request_error_ratio:rate${w.short} > ${fmt(w.factor * budget)}`,
+                        `${ratio(w.long)} > ${fmt(w.factor * budget)} and ${ratio(w.short)} > ${fmt(w.factor * budget)}`,
                         w.for,
                         w.severity,
                         `error budget of the ${fmt(slo.availability * 100)} % availability objective burning ${w.factor}x too fast`,
@@ -270,7 +278,27 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
             ],
         },
     ];
+    // The platform's alerts (GPUs, drift) belong to no model: once per Prometheus, without a model label.
+    return groups
+        .map((g) => ({
+            ...g,
+            rules: g.rules
+                .filter((r) => !(service && PLATFORM_ALERTS.includes(r.alert ?? "")))
+                .map((r) =>
+                    PLATFORM_ALERTS.includes(r.alert ?? "") ? { ...r, labels: { severity: r.labels!.severity } } : r,
+                ),
+        }))
+        .filter((g) => g.rules.length > 0);
 }
+
+/** Alerts about the platform rather than one model: in the first model's rules only, labelled by severity alone. */
+export const PLATFORM_ALERTS: readonly string[] = [
+    "LLMModelDriftDetected",
+    "LLMGPUSaturated",
+    "LLMGPUIdle",
+    "LLMGPUMemoryPressure",
+    "LLMGPUXidErrors",
+];
 
 /** The rules file promtool and Prometheus read. */
 export function renderRulesFile(groups: RuleGroup[]): string {

@@ -129,8 +129,10 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
                     },
                     { ...part, dependsOn: [identity.serviceAccount] },
                 );
-            this.activeService = service("active", args.activeColor).metadata.name;
-            this.previewService = service("preview", other(args.activeColor)).metadata.name;
+            const active = service("active", args.activeColor);
+            const preview = service("preview", other(args.activeColor));
+            this.activeService = active.metadata.name;
+            this.previewService = preview.metadata.name;
             if (args.entryPoint)
                 this.ingresses = createEntryPoint(
                     name,
@@ -138,7 +140,8 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
                     {
                         namespace: ns,
                         readyPath: args.readyPath,
-                        services: { production: this.activeService, preview: this.previewService },
+                        services: { production: `${name}-active`, preview: `${name}-preview` },
+                        dependsOn: [active, preview],
                     },
                     part,
                 );

@@ -150,6 +150,10 @@ export interface BlueGreenEksServiceArgs {
     modelSyncImage?: string;
     /** Size of the weights volume. @default 100 */
     modelCacheSizeGiB?: number;
+    /** The model name clients send in requests (vLLM's `--served-model-name`). @default - vLLM's: the weights path */
+    servedModelName?: string;
+    /** GPUs of a pod vLLM shards the model over (`--tensor-parallel-size`); a divisor of `gpus`. @default - vLLM's: 1 */
+    tensorParallelSize?: number;
     /** Tags for AWS resources. @default {} */
     tags?: Record<string, string>;
 }
@@ -228,6 +232,8 @@ export function workloadSpecOf(name: string, args: ResolvedEksServiceArgs, relea
         pool: args.pool,
         modelSyncImage: args.modelSyncImage,
         modelCacheSizeGiB: args.modelCacheSizeGiB,
+        servedModelName: args.servedModelName,
+        tensorParallelSize: args.tensorParallelSize,
     };
 }
 
@@ -252,6 +258,13 @@ export function validateBlueGreenEksServiceArgs(name: string, given: BlueGreenEk
     if (!MODEL_PREFIX.test(args.modelPrefix))
         problems.push(
             `modelPrefix: expected path segments of letters, digits, '.', '_' and '-' without a leading or trailing '/', received ${JSON.stringify(args.modelPrefix)}`,
+        );
+    const tp = args.tensorParallelSize;
+    if (tp !== undefined && (!Number.isInteger(tp) || tp < 1 || tp > args.gpus || args.gpus % tp !== 0))
+        problems.push(`tensorParallelSize: expected a divisor of gpus (${args.gpus}), received ${tp}`);
+    if (args.servedModelName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._\-/:]{0,127}$/.test(args.servedModelName))
+        problems.push(
+            `servedModelName: expected a model name of letters, digits, '.', '_', '-', '/' and ':', received ${JSON.stringify(args.servedModelName)}`,
         );
     if (args.keda) problems.push(...validateScaleOn(args.keda.scaleOn, "keda.scaleOn"));
     if (args.entryPoint) problems.push(...validateEntryPoint(args.entryPoint));

@@ -60,8 +60,24 @@ function dashboard(uid: string, title: string, panels: Panel[]): Dashboard {
     };
 }
 
-/** The three dashboards for an inference service scraped as `job`. */
-export function buildDashboards(m: MetricNames, job: string): Dashboard[] {
+/**
+ * The three dashboards for an inference service scraped as `job`. `service` scope (every model
+ * after the first): its own overview and quality dashboards, titled and keyed by the model; the
+ * GPU dashboard is the platform's, built once.
+ */
+export function buildDashboards(m: MetricNames, job: string, scope: "all" | "service" = "all"): Dashboard[] {
+    const all = buildAllDashboards(m, job);
+    if (scope === "all") return all;
+    return all
+        .filter((d) => d.uid !== "llm-gpus")
+        .map((d) => {
+            const uid = `${d.uid}-${job}`;
+            const title = `${d.title} (${job})`;
+            return { uid, title, json: { ...d.json, uid, title } };
+        });
+}
+
+function buildAllDashboards(m: MetricNames, job: string): Dashboard[] {
     const sel = `job="${job}"`;
     const quantile = (q: number) => ({
         expr: `histogram_quantile(${q}, sum by (le) (rate(${m.latency}_bucket{${sel}}[5m])))`,
@@ -87,7 +103,7 @@ export function buildDashboards(m: MetricNames, job: string): Dashboard[] {
             {
                 title: "Error ratio",
                 unit: "percentunit",
-                queries: [{ expr: "llm:request_error_ratio:rate5m", legend: "errors" }],
+                queries: [{ expr: `llm:request_error_ratio:rate5m{${sel}}`, legend: "errors" }],
             },
             {
                 title: "Tokens per second",

@@ -24,7 +24,21 @@ export interface EntryPoint {
     deletionProtection?: boolean;
     /** What the controller needs to be running first (LoadBalancerController.ready). */
     ready: pulumi.Resource[];
+    /**
+     * The ingress group, one load balancer for every Ingress in it: services that share a group
+     * share the load balancer, and each needs a `route` of its own. @default - the service's name
+     */
+    group?: string;
+    /**
+     * Which requests are this service's on a shared load balancer: those for `host`, or those with
+     * the header `header.name: header.value` (ALB cannot route on the request body, where an
+     * OpenAI client names its model, nor rewrite a path). @default - every request (the group's only service)
+     */
+    route?: { host?: string; header?: { name: string; value: string } };
 }
+
+/** The header that picks a model on a shared load balancer without a domain (the `x-` prefix: not a standard header). */
+export const MODEL_ROUTE_HEADER = "x-llm-model";
 
 /** Seconds an idle connection stays open: a long generation streams slowly (the ALB's default is 60). */
 export const ENTRY_IDLE_TIMEOUT_SECONDS = 300;
@@ -45,7 +59,7 @@ export function entryPointAnnotations(
         `idle_timeout.timeout_seconds=${ENTRY_IDLE_TIMEOUT_SECONDS}`,
     ];
     return {
-        "alb.ingress.kubernetes.io/group.name": group,
+        "alb.ingress.kubernetes.io/group.name": entry.group ?? group,
         "alb.ingress.kubernetes.io/scheme": entry.internetFacing ? "internet-facing" : "internal",
         "alb.ingress.kubernetes.io/target-type": "ip",
         "alb.ingress.kubernetes.io/healthcheck-path": readyPath,
@@ -65,6 +79,9 @@ export function entryPointAnnotations(
     };
 }
 
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
+const HEADER_NAME = /^[A-Za-z0-9-]{1,40}$/;
+
 /** Problems with an entry point, each naming the field. */
 export function validateEntryPoint(entry: EntryPoint, field = "entryPoint"): string[] {
     const problems: string[] = [];
@@ -77,6 +94,20 @@ export function validateEntryPoint(entry: EntryPoint, field = "entryPoint"): str
     const preview = entry.previewPort ?? 8443;
     if ([80, 443].includes(preview))
         problems.push(`${field}.previewPort: ${preview} is a production listener's port; choose another`);
+    const route = entry.route;
+    if (route && (route.host === undefined) === (route.header === undefined))
+        problems.push(`${field}.route: expected either host or header`);
+    if (route?.host !== undefined && !HOST_NAME.test(route.host))
+        problems.push(
+            `${field}.route.host: expected a DNS name such as chat.llm.example.com, received ${JSON.stringify(route.host)}`,
+        );
+    if (
+        route?.header !== undefined &&
+        (!HEADER_NAME.test(route.header.name) || !/^[\x21-\x7e]{1,128}$/.test(route.header.value))
+    )
+        problems.push(
+            `${field}.route.header: expected a header name of letters, digits and '-' and a printable value without spaces, received ${JSON.stringify(route.header)}`,
+        );
     return problems;
 }
 
@@ -87,7 +118,10 @@ export function createEntryPoint(
     parts: {
         namespace: pulumi.Input<string>;
         readyPath: string;
-        services: { production: pulumi.Input<string>; preview: pulumi.Input<string> };
+        /** The Services' names (a route's conditions are keyed by them). */
+        services: { production: string; preview: string };
+        /** The Services, created first. */
+        dependsOn?: pulumi.Resource[];
     },
     opts: { parent: pulumi.Resource; provider: k8s.Provider },
 ): { production: k8s.networking.v1.Ingress; preview: k8s.networking.v1.Ingress } {
@@ -98,12 +132,16 @@ export function createEntryPoint(
                 metadata: {
                     name: `${name}-${listener}`,
                     namespace: parts.namespace,
-                    annotations: entryPointAnnotations(name, entry, parts.readyPath, listener),
+                    annotations: {
+                        ...entryPointAnnotations(name, entry, parts.readyPath, listener),
+                        ...routeAnnotations(entry, parts.services[listener]),
+                    },
                 },
                 spec: {
                     ingressClassName: "alb",
                     rules: [
                         {
+                            ...(entry.route?.host !== undefined ? { host: entry.route.host } : {}),
                             http: {
                                 paths: [
                                     {
@@ -117,7 +155,21 @@ export function createEntryPoint(
                     ],
                 },
             },
-            { ...opts, dependsOn: entry.ready },
+            { ...opts, dependsOn: [...entry.ready, ...(parts.dependsOn ?? [])] },
         );
     return { production: ingress("production"), preview: ingress("preview") };
+}
+
+/**
+ * A header route's condition, keyed by the backend Service's name as the controller reads it
+ * (`alb.ingress.kubernetes.io/conditions.<service>`; a host route is the rule's own `host`).
+ */
+export function routeAnnotations(entry: EntryPoint, service: string): Record<string, string> {
+    const header = entry.route?.header;
+    if (!header) return {};
+    return {
+        [`alb.ingress.kubernetes.io/conditions.${service}`]: JSON.stringify([
+            { field: "http-header", httpHeaderConfig: { httpHeaderName: header.name, values: [header.value] } },
+        ]),
+    };
 }

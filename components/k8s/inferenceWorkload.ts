@@ -67,6 +67,18 @@ export interface WorkloadSpec {
     modelSyncImage: string;
     /** Size limit of the weights volume. */
     modelCacheSizeGiB: number;
+    /** The model name clients send (vLLM's `--served-model-name`). @default - vLLM's: the weights path */
+    servedModelName?: string;
+    /** GPUs vLLM shards the model over (`--tensor-parallel-size`). @default - vLLM's: 1 */
+    tensorParallelSize?: number;
+}
+
+/** The server's arguments after the image's own (serve.sh passes them to vLLM unchanged). */
+export function serverArgs(spec: Pick<WorkloadSpec, "servedModelName" | "tensorParallelSize">): string[] {
+    return [
+        ...(spec.servedModelName !== undefined ? ["--served-model-name", spec.servedModelName] : []),
+        ...(spec.tensorParallelSize !== undefined ? ["--tensor-parallel-size", String(spec.tensorParallelSize)] : []),
+    ];
 }
 
 /** Labels of one colour's pods; Services select on these. */
@@ -179,6 +191,7 @@ export function buildPodSpec(spec: WorkloadSpec, color: Color): k8s.types.input.
             {
                 name: "inference",
                 image: spec.image,
+                ...(serverArgs(spec).length > 0 ? { args: serverArgs(spec) } : {}),
                 ports: [{ name: "http", containerPort: spec.containerPort, protocol: "TCP" }],
                 env: [
                     { name: "MODEL_PATH", value: modelPath },

@@ -19,13 +19,15 @@ export interface ScrapedService {
     selector: Record<string, string>;
     /** Named Service port that serves /metrics. @default "http" */
     port?: string;
+    /** This service's SLO (one model's). @default - the stack's `slo` */
+    slo?: SloSettings;
 }
 
 export interface MonitoringStackArgs {
     provider: k8s.Provider;
     /** @default "monitoring" */
     namespace?: string;
-    /** Services whose /metrics Prometheus scrapes. The first one is the rules' and dashboards' `job`. */
+    /** Services whose /metrics Prometheus scrapes: one per model, each with its rules and dashboards (the first's include the platform's). */
     services: ScrapedService[];
     /** Metric names of the scraped services; the shipped image is vLLM. @default VLLM_METRICS */
     metrics?: MetricNames;
@@ -52,6 +54,12 @@ export interface MonitoringStackArgs {
 export function validateMonitoringStackArgs(args: Omit<MonitoringStackArgs, "provider">): string[] {
     const problems: string[] = [];
     if (args.services.length === 0) problems.push("services: expected at least one service to scrape");
+    const names = args.services.map((s) => s.name);
+    const twice = names.filter((n, i) => names.indexOf(n) !== i);
+    if (twice.length > 0)
+        problems.push(
+            `services: expected a name per service (the job of its rules), received ${JSON.stringify(twice[0])} twice`,
+        );
     const check = (field: string, value: number | undefined, min: number, max: number): void => {
         if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
             problems.push(`${field}: expected an integer between ${min} and ${max}, received ${value}`);
@@ -142,7 +150,6 @@ export class MonitoringStack extends pulumi.ComponentResource {
         assertValid(this, "MonitoringStack", name, problems);
         const k8sOpts = { parent: this, provider: args.provider };
         const metrics = args.metrics ?? VLLM_METRICS;
-        const job = args.services[0].name;
 
         const namespace = new k8s.core.v1.Namespace(
             `${name}-namespace`,
@@ -266,34 +273,41 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 k8sOpts,
             );
         }
-        new k8s.apiextensions.CustomResource(
-            `${name}-rules`,
-            {
-                apiVersion: "monitoring.coreos.com/v1",
-                kind: "PrometheusRule",
-                metadata: { name: "llm-platform", namespace: ns },
-                spec: {
-                    groups: buildRuleGroups({
-                        metrics,
-                        slo: args.slo ?? REFERENCE_SLO,
-                        job,
-                        runbookBaseUrl:
-                            args.runbookBaseUrl ?? "https://github.com/llm-platform/llm-platform/blob/main/README.md",
-                    }),
-                },
-            },
-            k8sOpts,
-        );
-        for (const d of buildDashboards(metrics, job)) {
-            new k8s.core.v1.ConfigMap(
-                `${name}-${d.uid}`,
+        // The first service's rules and dashboards include the platform's (GPUs); every other
+        // service (model) gets its own, labelled and titled by it, with its own SLO.
+        args.services.forEach((service, i) => {
+            const first = i === 0;
+            new k8s.apiextensions.CustomResource(
+                first ? `${name}-rules` : `${name}-rules-${service.name}`,
                 {
-                    metadata: { name: d.uid, namespace: ns, labels: { grafana_dashboard: "1" } },
-                    data: { [`${d.uid}.json`]: JSON.stringify(d.json) },
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "PrometheusRule",
+                    metadata: { name: first ? "llm-platform" : `llm-platform-${service.name}`, namespace: ns },
+                    spec: {
+                        groups: buildRuleGroups({
+                            metrics,
+                            slo: service.slo ?? args.slo ?? REFERENCE_SLO,
+                            job: service.name,
+                            scope: first ? "all" : "service",
+                            runbookBaseUrl:
+                                args.runbookBaseUrl ??
+                                "https://github.com/llm-platform/llm-platform/blob/main/README.md",
+                        }),
+                    },
                 },
                 k8sOpts,
             );
-        }
+            for (const d of buildDashboards(metrics, service.name, first ? "all" : "service")) {
+                new k8s.core.v1.ConfigMap(
+                    `${name}-${d.uid}`,
+                    {
+                        metadata: { name: d.uid, namespace: ns, labels: { grafana_dashboard: "1" } },
+                        data: { [`${d.uid}.json`]: JSON.stringify(d.json) },
+                    },
+                    k8sOpts,
+                );
+            }
+        });
 
         this.namespace = ns;
         this.grafanaAdminPassword = password.result;

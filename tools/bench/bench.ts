@@ -20,7 +20,7 @@ import { readStackConfig } from "../engine/stackConfig";
 import { runProgram, runStack } from "../engine/run";
 import { analyze, startPack } from "../policy/gate";
 import { processesFor, SHARD_THRESHOLD } from "../cli/policy";
-import { manyModelsProgram } from "./models";
+import { manyModelsConfig } from "./models";
 
 /** The model counts whose plan time the bench compares. */
 export const MODEL_COUNTS = [1, 5, 20] as const;
@@ -198,19 +198,24 @@ async function bench(argv: string[]): Promise<number> {
         "Targets: the prod plan within 1.5x the bare import's wall time and under 400 MiB peak; an error reported in seconds, not minutes.",
     );
 
-    // What each added model costs the plan: 1, 5 and 20 model services, in process (SDKs loaded above).
+    // What each added model costs the plan of the prod stack: 1, 5 and 20 models in llm-platform:models,
+    // the real stack program in process (SDKs loaded above).
     const perModels: Array<{ models: number; ms: number; resources: number }> = [];
     for (const models of MODEL_COUNTS) {
+        const many = readStackConfig(ROOT, proj, "prod", manyModelsConfig(models));
         const samples: number[] = [];
         let resources = 0;
         for (let i = 0; i < runs; i++) {
             const started = performance.now();
             const result = await runProgram({
-                project: "bench",
-                stack: "models",
-                config: { "aws:region": "us-east-1" },
+                project: proj.name,
+                stack: "prod",
+                config: many.values,
+                secretKeys: many.secretKeys,
                 mode: "update",
-                program: manyModelsProgram(models),
+                program: () =>
+                    // eslint-disable-next-line @typescript-eslint/no-require-imports
+                    (require(path.join(ROOT, "stacks", "program.ts")) as { program: () => unknown }).program(),
             });
             samples.push(performance.now() - started);
             resources = result.export.deployment.resources.length;

@@ -1,8 +1,9 @@
 /**
- * `npm run promote -- --stack <name> [--to blue|green] [--image <repo@sha256:…>] [--model-version <v>] [--rollback]`
+ * `npm run promote -- --stack <name> [--model <name> | --all] [--to blue|green] [--image <repo@sha256:…>] [--model-version <v>] [--rollback]`
  *
- * Promotes the inactive colour of the EKS blue-green service (deploy it, smoke-test the preview,
- * flip, verify, roll back on failure), or flips back with --rollback. Needs the Pulumi CLI and
+ * Promotes the inactive colour of one model's EKS blue-green service (deploy it, smoke-test the
+ * preview, flip, verify, roll back on failure), or flips back with --rollback; the other models
+ * are not touched. --all releases each model in turn (exit: the worst). Needs the Pulumi CLI and
  * credentials for the stack. Exit 0 promoted or rolled back; 1 the release did not go out (smoke
  * failed, or reverted after the flip); 2 bad input or a state that forbids it; 3 the rollback
  * itself failed and someone must act.
@@ -10,12 +11,12 @@
 import "./startup";
 import * as path from "node:path";
 import { DIGEST_REFERENCE } from "../../catalog/formats";
-import { AutomationStack, HttpProber } from "../promote/automation";
+import { AutomationStack, HttpProber, modelNamesFromConfig, shortStackName } from "../promote/automation";
 import { promote, PromotionError, type Outcome, type PromoteOptions } from "../promote/machine";
 import { parseCommandLine, runCommand, UsageError } from "./cli";
 
 export const PROMOTE_USAGE =
-    "npm run promote -- --stack <name> [--to blue|green] [--image <repository@sha256:…>] [--model-version <version>] [--rollback] [--project <dir>]";
+    "npm run promote -- --stack <name> [--model <name> | --all] [--to blue|green] [--image <repository@sha256:…>] [--model-version <version>] [--rollback] [--project <dir>]";
 
 const EXIT: Record<Outcome, number> = {
     promoted: 0,
@@ -26,7 +27,14 @@ const EXIT: Record<Outcome, number> = {
 };
 
 /** Parses the command line into promotion options; every mistake is a UsageError. */
-export function parsePromoteArgs(argv: string[]): { stack: string; project: string; options: PromoteOptions } {
+export function parsePromoteArgs(argv: string[]): {
+    stack: string;
+    project: string;
+    /** The model to release; undefined: the stack's only one (or every one with `all`). */
+    model: string | undefined;
+    all: boolean;
+    options: PromoteOptions;
+} {
     const { values, positionals } = parseCommandLine(
         argv,
         {
@@ -35,6 +43,8 @@ export function parsePromoteArgs(argv: string[]): { stack: string; project: stri
             image: { type: "string" },
             "model-version": { type: "string" },
             project: { type: "string" },
+            model: { type: "string" },
+            all: { type: "boolean" },
             rollback: { type: "boolean" },
         },
         PROMOTE_USAGE,
@@ -49,9 +59,18 @@ export function parsePromoteArgs(argv: string[]): { stack: string; project: stri
             `--image: expected an image pinned by digest (repository@sha256:<64 hex>), received "${values.image}"`,
         );
     }
+    if (values.model !== undefined && !/^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/.test(values.model))
+        throw new UsageError(`--model: expected a model name from llm-platform:models, received "${values.model}"`);
+    if (values.all && values.model !== undefined) throw new UsageError("--all releases every model; leave out --model");
+    if (values.all && (values.to || values.image || values["model-version"]))
+        throw new UsageError(
+            "--all releases each model's own inactive colour; --to, --image and --model-version name one model's release: use --model",
+        );
     return {
         stack: values.stack,
         project: path.resolve(values.project ?? process.cwd()),
+        model: values.model,
+        all: values.all ?? false,
         options: {
             to: values.to as PromoteOptions["to"],
             image: values.image,
@@ -61,19 +80,52 @@ export function parsePromoteArgs(argv: string[]): { stack: string; project: stri
     };
 }
 
+/** Releases `models` of a stack one after another; the exit code is the worst of theirs. */
+export async function promoteEach(
+    models: ReadonlyArray<string | undefined>,
+    release: (
+        model: string | undefined,
+    ) => Promise<{ outcome: Outcome; activeColor: string; log: string[]; model: string }>,
+    say: (line: string) => void,
+): Promise<number> {
+    let worst = 0;
+    for (const model of models) {
+        try {
+            const result = await release(model);
+            for (const line of result.log) say(`- ${line}`);
+            say(`${result.outcome}: ${result.activeColor} is the active colour of model ${result.model}`);
+            worst = Math.max(worst, EXIT[result.outcome]);
+        } catch (e) {
+            if (!(e instanceof PromotionError)) throw e;
+            if (models.length === 1) throw new UsageError(e.message);
+            say(`model ${model ?? "?"}: ${e.message}`);
+            worst = Math.max(worst, 2);
+        }
+    }
+    return worst;
+}
+
 if (require.main === module) {
     runCommand("promote", async () => {
-        const { stack, project, options } = parsePromoteArgs(process.argv.slice(2));
+        const { stack, project, model, all, options } = parsePromoteArgs(process.argv.slice(2));
         const say = (line: string): void => void process.stdout.write(`${line}\n`);
-        try {
-            const target = await AutomationStack.select(project, stack, say);
-            const result = await promote(target, new HttpProber(), options);
-            for (const line of result.log) say(`- ${line}`);
-            say(`${result.outcome}: ${result.activeColor} is the active colour of ${stack}`);
-            return EXIT[result.outcome];
-        } catch (e) {
-            if (e instanceof PromotionError) throw new UsageError(e.message);
-            throw e;
+        let models: Array<string | undefined> = [model];
+        if (all) {
+            try {
+                const { values, secrets } = await (await AutomationStack.select(project, stack, say)).config();
+                models = modelNamesFromConfig(shortStackName(stack), values, secrets);
+            } catch (e) {
+                throw e instanceof PromotionError ? new UsageError(e.message) : e;
+            }
         }
+        return promoteEach(
+            models,
+            async (m) => {
+                const target = await AutomationStack.select(project, stack, say, m);
+                const result = await promote(target, new HttpProber(), options);
+                return { ...result, model: (await target.readState()).model };
+            },
+            say,
+        );
     });
 }

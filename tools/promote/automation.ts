@@ -5,24 +5,64 @@
 import * as automation from "@pulumi/pulumi/automation";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { MODEL_ROUTE_HEADER } from "../../components/k8s/entryPoint";
 import { resolveSettings } from "../../environments/loader";
+import { servedModels, type ServedModel } from "../../environments/models";
+import type { Settings } from "../../environments/schema";
 import { PromotionError, type Prober, type PromotionStack, type ServingState } from "./machine";
 
-/** The serving state from a stack's configuration, validated like the program does. */
+/** The model of a stack that a promotion releases: the one named, or the stack's only one. */
+export function chooseModel(stackName: string, settings: Settings, model: string | undefined): ServedModel {
+    const models = servedModels(settings);
+    const names = models.map((m) => m.name).join(", ");
+    if (model === undefined) {
+        if (models.length === 1) return models[0];
+        throw new PromotionError(
+            `stack ${stackName} serves ${models.length} models (${names}): choose one with --model, or promote each in turn with --all`,
+        );
+    }
+    const found = models.find((m) => m.name === model);
+    if (!found) throw new PromotionError(`--model: stack ${stackName} serves no model "${model}" (it serves ${names})`);
+    return found;
+}
+
+/** One model's serving state from a stack's configuration, validated like the program does. */
 export function servingStateFromConfig(
     stackName: string,
     config: Record<string, string>,
     secretKeys: string[] = [],
-): ServingState {
-    const s = resolveSettings(stackName, config, { secretKeys }).serving;
+    model?: string,
+): ServingState & { keyPath: (key: string) => string } {
+    const settings = resolveSettings(stackName, config, { secretKeys });
+    const m = chooseModel(stackName, settings, model);
+    const entry = settings.serving.entryPoint;
+    // On the shared load balancer without a domain, a listed model's requests carry its route header.
+    const headers =
+        m.listed && entry.enabled && entry.domain === undefined ? { [MODEL_ROUTE_HEADER]: m.name } : undefined;
     return {
-        activeColor: s.activeColor,
-        strategy: s.strategy,
-        platform: s.platform,
-        scaleDownInactive: s.scaleDownInactive,
-        releases: { blue: { ...s.blue, image: s.blue.image }, green: { ...s.green, image: s.green.image } },
-        smoke: { ...s.smokeTest, previewUrl: s.smokeTest.previewUrl, activeUrl: s.smokeTest.activeUrl },
+        model: m.name,
+        keyPath: m.keyPath,
+        activeColor: m.activeColor,
+        strategy: settings.serving.strategy,
+        platform: settings.serving.platform,
+        scaleDownInactive: m.scaleDownInactive,
+        releases: { blue: { ...m.blue, image: m.blue.image }, green: { ...m.green, image: m.green.image } },
+        smoke: {
+            ...m.smokeTest,
+            previewUrl: m.smokeTest.previewUrl,
+            activeUrl: m.smokeTest.activeUrl,
+            ...(headers ? { headers } : {}),
+        },
     };
+}
+
+/** The models `--all` promotes, in order. */
+export function modelNamesFromConfig(
+    stackName: string,
+    config: Record<string, string>,
+    secretKeys: string[] = [],
+): string[] {
+    return servedModels(resolveSettings(stackName, config, { secretKeys })).map((m) => m.name);
 }
 
 /**
@@ -33,9 +73,14 @@ export function shortStackName(stackName: string): string {
     return stackName.split("/").pop() ?? stackName;
 }
 
-/** Where the promotion lock of a stack lives: beside the project, one file per stack. */
-export function lockFileFor(projectDir: string, stackName: string): string {
-    return path.join(projectDir, `.promote-${shortStackName(stackName)}.lock`);
+/**
+ * Where the promotion lock of a model lives: beside the project, one file per stack and model, so
+ * that two models of a stack can be released at once (their `pulumi up`s queue: see `up`). The
+ * one model of a stack without `llm-platform:models` keeps the stack's file.
+ */
+export function lockFileFor(projectDir: string, stackName: string, model?: string): string {
+    const suffix = model === undefined ? "" : `.${model}`;
+    return path.join(projectDir, `.promote-${shortStackName(stackName)}${suffix}.lock`);
 }
 
 /**
@@ -57,19 +102,95 @@ export async function takeLockFile(file: string, stackName: string): Promise<() 
     return async () => fs.rmSync(file, { force: true });
 }
 
+/** How long `up` waits for another update of the stack (another model's promotion) to finish. */
+export interface UpdateQueue {
+    /** Longest wait in all. @default 30 minutes */
+    waitMs: number;
+    /** Between attempts. @default 20 seconds */
+    pollMs: number;
+    sleep(ms: number): Promise<void>;
+}
+
+const DEFAULT_QUEUE: UpdateQueue = {
+    waitMs: 30 * 60_000,
+    pollMs: 20_000,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/**
+ * Runs `fn` holding `file` (created exclusively, removed after), waiting up to `queue.waitMs` for
+ * another holder: the short lock around a config write, which two promotions of different models
+ * of one stack would otherwise race on (each rewrites Pulumi.<stack>.yaml).
+ */
+export async function withFileLock<T>(
+    file: string,
+    fn: () => Promise<T>,
+    queue: UpdateQueue = DEFAULT_QUEUE,
+): Promise<T> {
+    for (let waited = 0; ; waited += queue.pollMs) {
+        try {
+            fs.writeFileSync(file, JSON.stringify({ pid: process.pid }), { flag: "wx" });
+            break;
+        } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+            if (waited >= queue.waitMs)
+                throw new PromotionError(
+                    `${file} has been held for ${Math.round(waited / 1000)} s; if its process died, delete it`,
+                );
+            await queue.sleep(queue.pollMs);
+        }
+    }
+    try {
+        return await fn();
+    } finally {
+        fs.rmSync(file, { force: true });
+    }
+}
+
+/**
+ * `fn` (a `pulumi up`), again while Pulumi refuses it because another update of the stack runs
+ * (a promotion of another model): each update applies the stack's whole config, this model's
+ * changes included, so waiting for the other one is all it takes.
+ */
+export async function queuedUpdate(
+    fn: () => Promise<void>,
+    stackName: string,
+    onOutput: (line: string) => void,
+    queue: UpdateQueue = DEFAULT_QUEUE,
+): Promise<void> {
+    for (let waited = 0; ; waited += queue.pollMs) {
+        try {
+            return await fn();
+        } catch (e) {
+            if (!(e instanceof automation.ConcurrentUpdateError)) throw e;
+            if (waited >= queue.waitMs)
+                throw new PromotionError(
+                    `stack ${stackName} has been updated by someone else for ${Math.round(waited / 60_000)} minutes; try again when it is done`,
+                );
+            onOutput(`stack ${stackName} is being updated by someone else; waiting`);
+            await queue.sleep(queue.pollMs);
+        }
+    }
+}
+
 export class AutomationStack implements PromotionStack {
+    private keyPath: ((key: string) => string) | undefined;
+    private model: string | undefined;
+
     private constructor(
         readonly name: string,
         private readonly stack: automation.Stack,
-        private readonly lockFile: string,
+        private readonly projectDir: string,
+        private readonly requested: string | undefined,
         private readonly onOutput: (line: string) => void,
     ) {}
 
-    /** Selects an existing stack of the project in `projectDir`; clear errors when it or the CLI is missing. */
+    /** Selects an existing stack of the project in `projectDir` to release `model` of; clear errors when it or the CLI is missing. */
     static async select(
         projectDir: string,
         stackName: string,
         onOutput: (line: string) => void,
+        model?: string,
     ): Promise<AutomationStack> {
         let stack: automation.Stack;
         try {
@@ -87,37 +208,50 @@ export class AutomationStack implements PromotionStack {
             }
             throw e;
         }
-        return new AutomationStack(shortStackName(stackName), stack, lockFileFor(projectDir, stackName), onOutput);
+        return new AutomationStack(shortStackName(stackName), stack, projectDir, model, onOutput);
     }
 
-    async readState(): Promise<ServingState> {
+    /** The stack's configuration and which of its keys are secret. */
+    async config(): Promise<{ values: Record<string, string>; secrets: string[] }> {
         const all = await this.stack.getAllConfig();
         const values = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value]));
         const secrets = Object.entries(all)
             .filter(([, v]) => v.secret)
             .map(([k]) => k);
-        return servingStateFromConfig(this.name, values, secrets);
+        return { values, secrets };
     }
 
-    async setServing(keyPath: string, value: string): Promise<void> {
-        await this.stack.setConfig(`llm-platform:serving.${keyPath}`, { value }, true);
+    async readState(): Promise<ServingState> {
+        const { values, secrets } = await this.config();
+        const { keyPath, ...state } = servingStateFromConfig(this.name, values, secrets, this.requested);
+        this.keyPath = keyPath;
+        this.model = keyPath("x").startsWith("models[") ? state.model : undefined;
+        return state;
+    }
+
+    async setServing(key: string, value: string): Promise<void> {
+        if (!this.keyPath) throw new Error("setServing before readState");
+        const configKey = `llm-platform:${this.keyPath(key)}`;
+        await withFileLock(path.join(this.projectDir, `.promote-${this.name}.config.lock`), () =>
+            this.stack.setConfig(configKey, { value }, true),
+        );
     }
 
     async up(reason: string): Promise<void> {
-        this.onOutput(`pulumi up (${reason})`);
-        try {
-            await this.stack.up({ onOutput: (line) => this.onOutput(line.trimEnd()), message: `promote: ${reason}` });
-        } catch (e) {
-            if (e instanceof automation.ConcurrentUpdateError)
-                throw new PromotionError(
-                    `stack ${this.name} is being updated by someone else; try again when it is done`,
-                );
-            throw e;
-        }
+        const what = this.model ? `${reason} of model ${this.model}` : reason;
+        this.onOutput(`pulumi up (${what})`);
+        await queuedUpdate(
+            () =>
+                this.stack
+                    .up({ onOutput: (line) => this.onOutput(line.trimEnd()), message: `promote: ${what}` })
+                    .then(() => undefined),
+            this.name,
+            this.onOutput,
+        );
     }
 
     lock(): Promise<() => Promise<void>> {
-        return takeLockFile(this.lockFile, this.name);
+        return takeLockFile(lockFileFor(this.projectDir, this.name, this.model), this.name);
     }
 }
 
@@ -125,9 +259,13 @@ export class AutomationStack implements PromotionStack {
 export class HttpProber implements Prober {
     constructor(private readonly timeoutMs = 10_000) {}
 
-    async get(url: string): Promise<{ status: number; latencyMs: number }> {
+    async get(url: string, headers?: Record<string, string>): Promise<{ status: number; latencyMs: number }> {
         const started = performance.now();
-        const response = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs), redirect: "manual" });
+        const response = await fetch(url, {
+            signal: AbortSignal.timeout(this.timeoutMs),
+            redirect: "manual",
+            headers,
+        });
         await response.arrayBuffer();
         return { status: response.status, latencyMs: performance.now() - started };
     }

@@ -29,10 +29,14 @@ export interface SmokeSettings {
     attempts: number;
     previewUrl: string | undefined;
     activeUrl: string | undefined;
+    /** Headers every smoke request sends (the model's route on a shared load balancer). */
+    headers?: Record<string, string>;
 }
 
-/** What the promotion needs to know about the stack. */
+/** What the promotion needs to know about the stack: one model's serving state. */
 export interface ServingState {
+    /** The model promoted (`inference` on a stack without `llm-platform:models`). */
+    model: string;
     activeColor: Color;
     strategy: "blue-green" | "canary";
     platform: "eks" | "ecs" | "both";
@@ -45,11 +49,11 @@ export interface ServingState {
 export interface PromotionStack {
     readonly name: string;
     readState(): Promise<ServingState>;
-    /** Sets `llm-platform:serving.<path>` (e.g. `activeColor`, `green.image`). */
+    /** Sets one of the model's keys (e.g. `activeColor`, `green.image`): in `llm-platform:serving` or its `llm-platform:models` entry. */
     setServing(path: string, value: string): Promise<void>;
     /** `pulumi up`; rejects on failure. */
     up(reason: string): Promise<void>;
-    /** Takes the promotion lock; rejects with PromotionError when another promotion holds it. */
+    /** Takes the model's promotion lock; rejects with PromotionError when another promotion of it holds it. */
     lock(): Promise<() => Promise<void>>;
 }
 
@@ -59,8 +63,8 @@ export interface ProbeResult {
 }
 
 export interface Prober {
-    /** One GET; rejects when the request fails (connection refused, timeout). */
-    get(url: string): Promise<ProbeResult>;
+    /** One GET with `headers`; rejects when the request fails (connection refused, timeout). */
+    get(url: string, headers?: Record<string, string>): Promise<ProbeResult>;
 }
 
 export interface PromoteOptions {
@@ -101,7 +105,7 @@ export async function smokeTest(prober: Prober, baseUrl: string, smoke: SmokeSet
     let reason = "";
     for (let attempt = 1; attempt <= smoke.attempts; attempt++) {
         try {
-            const r = await prober.get(url);
+            const r = await prober.get(url, smoke.headers);
             if (r.status !== smoke.expectedStatus)
                 reason = `${url} answered ${r.status}, expected ${smoke.expectedStatus}`;
             else if (r.latencyMs > smoke.latencyBudgetMs)

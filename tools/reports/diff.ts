@@ -101,11 +101,13 @@ export interface CostSummary {
     readonly configured: Range;
     /** GPU instances on-demand. */
     readonly gpuOnDemand: Range;
+    /** Each model's GPUs on-demand (undefined: not priced). */
+    readonly models: ReadonlyArray<{ model: string; monthly: Range | undefined }>;
 }
 
 function costSummary(exp: StackExport): CostSummary {
-    const { onDemand, configured, gpuOnDemand } = exportCost(exp);
-    return { onDemand, configured, gpuOnDemand };
+    const { onDemand, configured, gpuOnDemand, models } = exportCost(exp);
+    return { onDemand, configured, gpuOnDemand, models: models.map(({ model, monthly }) => ({ model, monthly })) };
 }
 
 const isProvider = (r: ExportedResource): boolean => r.type.startsWith("pulumi:providers:") && !r.parent;

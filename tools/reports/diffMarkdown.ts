@@ -15,10 +15,18 @@ function cell(value: unknown): string {
 
 /** The change in estimated monthly cost, as Markdown lines; nothing when the estimate is unchanged. */
 export function renderCostChange(base: CostSummary, head: CostSummary): string[] {
+    const none: Range = { min: 0, max: 0 };
+    const modelOf = (s: CostSummary, name: string): Range => s.models.find((m) => m.model === name)?.monthly ?? none;
+    const names = [...new Set([...base.models, ...head.models].map((m) => m.model))];
     const rows: Array<[string, Range, Range]> = [
         ["All compute, on-demand", base.onDemand, head.onDemand],
         ["As configured (spot pools at the spot estimate)", base.configured, head.configured],
         ["GPU instances, on-demand", base.gpuOnDemand, head.gpuOnDemand],
+        ...names.map((n): [string, Range, Range] => [
+            `Model \`${n}\`: its GPUs, on-demand`,
+            modelOf(base, n),
+            modelOf(head, n),
+        ]),
     ];
     if (rows.every(([, b, h]) => b.min === h.min && b.max === h.max)) return [];
     const out = [
