@@ -197,6 +197,12 @@ describe("MonitoringStack in the stacks", () => {
         );
         for (const model of ["embed", "router"]) {
             const own = groups(`monitoring-rules-${model}`);
+            assert.deepEqual(
+                own.map((g) => g.name),
+                ["llm-serving-recording", "llm-serving-slo", "llm-model-quality", "llm-capacity"].map(
+                    (g) => `${g}-${model}`,
+                ),
+            );
             const alerts = own.flatMap((g) => g.rules).filter((r) => r.alert);
             // Every alert names its model; the GPU and drift alerts are the first rules' only.
             assert.ok(alerts.every((r) => r.labels?.model === model && r.labels?.service === model));

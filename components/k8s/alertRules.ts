@@ -279,9 +279,11 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
         },
     ];
     // The platform's alerts (GPUs, drift) belong to no model: once per Prometheus, without a model label.
+    // Group names unique on the Prometheus, whether the operator writes a rule file per PrometheusRule or not.
     return groups
         .map((g) => ({
             ...g,
+            name: service ? `${g.name}-${job}` : g.name,
             rules: g.rules
                 .filter((r) => !(service && PLATFORM_ALERTS.includes(r.alert ?? "")))
                 .map((r) =>
