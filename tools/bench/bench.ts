@@ -184,7 +184,7 @@ async function bench(argv: string[]): Promise<number> {
             secretKeys: cfg.secretKeys,
             mode: "update",
             // eslint-disable-next-line @typescript-eslint/no-require-imports
-            program: () => (require(path.join(ROOT, "stacks", "program.ts")) as { program: () => unknown }).program(),
+            program: () => (require(path.join(ROOT, "stacks", "index.ts")) as () => unknown)(),
         });
         inline.push(performance.now() - started);
     }
@@ -215,7 +215,7 @@ async function bench(argv: string[]): Promise<number> {
                 mode: "update",
                 program: () =>
                     // eslint-disable-next-line @typescript-eslint/no-require-imports
-                    (require(path.join(ROOT, "stacks", "program.ts")) as { program: () => unknown }).program(),
+                    (require(path.join(ROOT, "stacks", "index.ts")) as () => unknown)(),
             });
             samples.push(performance.now() - started);
             resources = result.export.deployment.resources.length;
