@@ -138,7 +138,7 @@ describe("scaling on vLLM's load (KEDA)", () => {
     });
 
     it("the bench's stacks of many models are valid prod configurations, each model with its own namespace, ScaledObjects and route", async () => {
-        assert.deepEqual(MODEL_COUNTS, [1, 5, 20]);
+        assert.deepEqual(MODEL_COUNTS, [1, 5, 20, 40]);
         for (const n of MODEL_COUNTS) {
             const settings = resolveSettings(
                 "prod",

@@ -23,7 +23,8 @@ import { processesFor, SHARD_THRESHOLD } from "../cli/policy";
 import { manyModelsConfig } from "./models";
 
 /** The model counts whose plan time the bench compares. */
-export const MODEL_COUNTS = [1, 5, 20] as const;
+/** Models in the stacks whose plan time the bench compares (40: a second segment as long as 5 to 20, to see linearity). */
+export const MODEL_COUNTS = [1, 5, 20, 40] as const;
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const USAGE = "npm run bench -- [--runs <n>]";
@@ -224,10 +225,13 @@ async function bench(argv: string[]): Promise<number> {
     }
     console.log("");
     for (const p of perModels) console.log(`${p.models} model(s): ${p.ms.toFixed(0)} ms, ${p.resources} resources`);
-    const [one, five, twenty] = perModels;
-    console.log(
-        `Each added model: ${((five.ms - one.ms) / 4).toFixed(0)} ms from 1 to 5, ${((twenty.ms - five.ms) / 15).toFixed(0)} ms from 5 to 20 (linear when these agree).`,
-    );
+    const segments = perModels
+        .slice(1)
+        .map(
+            (p, i) =>
+                `${((p.ms - perModels[i].ms) / (p.models - perModels[i].models)).toFixed(0)} ms from ${perModels[i].models} to ${p.models}`,
+        );
+    console.log(`Each added model: ${segments.join(", ")} (linear when these agree).`);
 
     // The policy gate: throughput over the analyzer protocol, and the prod stack planned and gated.
     const prod = (
