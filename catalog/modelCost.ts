@@ -29,8 +29,18 @@ const num = (v: unknown): number | undefined => (typeof v === "number" && Number
 const round = (n: number): number => Math.round(n * 100) / 100;
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const SCALERS: Record<string, { min: string; max: string; defaultMin: number }> = {
-    "kubernetes:keda.sh/v1alpha1:ScaledObject": { min: "minReplicaCount", max: "maxReplicaCount", defaultMin: 0 },
+/**
+ * Each autoscaler's bounds and their defaults (docs/UPSTREAM.md): KEDA v2.20.2 scales an idle target
+ * to 0 without `minReplicaCount` and caps it at 100 without `maxReplicaCount`; an HPA's
+ * `minReplicas` defaults to 1 and its `maxReplicas` is required.
+ */
+const SCALERS: Record<string, { min: string; max: string; defaultMin: number; defaultMax?: number }> = {
+    "kubernetes:keda.sh/v1alpha1:ScaledObject": {
+        min: "minReplicaCount",
+        max: "maxReplicaCount",
+        defaultMin: 0,
+        defaultMax: 100,
+    },
     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": { min: "minReplicas", max: "maxReplicas", defaultMin: 1 },
 };
 const CANARY = "kubernetes:flagger.app/v1beta1:Canary";
@@ -57,7 +67,7 @@ export function modelGpuCosts(
         const kind = SCALERS[r.type];
         if (kind) {
             const target = obj(spec.scaleTargetRef).name;
-            const max = num(spec[kind.max]);
+            const max = num(spec[kind.max]) ?? kind.defaultMax;
             if (typeof target === "string" && max !== undefined)
                 scalers.set(target, { min: num(spec[kind.min]) ?? kind.defaultMin, max });
         }

@@ -10,6 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_ERROR_PREFIX, isWithheldSecret } from "./configErrors";
 import { TIER_DEFAULTS } from "./defaults";
+import { mergeOver } from "./models";
 import { crossFieldProblems } from "./rules";
 import { closest, configKey, expectation, formatValue, shapeAt } from "./problems";
 import { CONFIG_NAMESPACE, TIERS, settingsSchema, type Settings, type Tier } from "./schema";
@@ -190,17 +191,10 @@ export function loadSettings(): PlatformSettings {
 /** Merges tier defaults under the stack's values: objects merge, arrays replace, pools merge per entry. */
 export function withTierDefaults(tier: Tier, input: Readonly<Record<string, Json>>): Record<string, unknown> {
     const { gpuNodePool, gpuNodePools, ...defaults } = TIER_DEFAULTS[tier];
-    const merged = deepMerge({ ...defaults, tier }, input) as Record<string, unknown>;
+    const merged = mergeOver({ ...defaults, tier }, input) as Record<string, unknown>;
     const pools = input.gpuNodePools === undefined ? gpuNodePools : input.gpuNodePools;
-    merged.gpuNodePools = Array.isArray(pools) ? pools.map((p) => deepMerge(gpuNodePool, p)) : pools;
+    merged.gpuNodePools = Array.isArray(pools) ? pools.map((p) => mergeOver(gpuNodePool, p)) : pools;
     return merged;
-}
-
-function deepMerge(base: unknown, over: unknown): unknown {
-    if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
-    const out: Record<string, unknown> = { ...base };
-    for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
-    return out;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

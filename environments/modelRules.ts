@@ -7,7 +7,7 @@
 import { packPods, podsPerNode, servingPods } from "../catalog/capacity";
 import { GPU_INSTANCE_TYPES, poolCapacity } from "../catalog/gpu";
 import { PROD_MIN_REPLICAS } from "../catalog/standards";
-import { DEFAULT_MODEL_NAME, rawModels } from "./models";
+import { DEFAULT_MODEL_NAME, defaultModelPrefix, rawModels } from "./models";
 import type { CrossFieldProblem } from "./rules";
 
 const isInt = (v: unknown): v is number => Number.isInteger(v);
@@ -84,7 +84,7 @@ export function modelProblems(input: Readonly<Record<string, unknown>>): CrossFi
     const seen = new Map<string, Map<unknown, number>>();
     for (const m of models) {
         const ownPrefix =
-            m.entry.modelPrefix ?? (typeof m.entry.name === "string" ? `models/${m.entry.name}` : undefined);
+            m.entry.modelPrefix ?? (typeof m.entry.name === "string" ? defaultModelPrefix(m.entry.name) : undefined);
         const values: Record<string, unknown> = {
             name: m.entry.name,
             servedModelName: m.entry.servedModelName ?? m.entry.name,
@@ -105,7 +105,7 @@ export function modelProblems(input: Readonly<Record<string, unknown>>): CrossFi
         }
         const prefix = typeof ownPrefix === "string" ? ownPrefix : undefined;
         const held = models.find((other) => {
-            const otherPrefix = other.entry.modelPrefix ?? `models/${String(other.entry.name)}`;
+            const otherPrefix = other.entry.modelPrefix ?? defaultModelPrefix(other.entry.name);
             return (
                 other !== m &&
                 prefix !== undefined &&
@@ -116,7 +116,7 @@ export function modelProblems(input: Readonly<Record<string, unknown>>): CrossFi
         if (held)
             problems.push({
                 path: ["models", m.index!, "modelPrefix"],
-                message: `expected a prefix that does not hold another model's (models[${held.index}] reads ${String(held.entry.modelPrefix ?? `models/${String(held.entry.name)}`)})`,
+                message: `expected a prefix that does not hold another model's (models[${held.index}] reads ${String(held.entry.modelPrefix ?? defaultModelPrefix(held.entry.name))})`,
                 input: prefix,
             });
     }

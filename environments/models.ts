@@ -59,6 +59,18 @@ export function mergeOver(base: unknown, over: unknown): unknown {
     return out;
 }
 
+/** Where a listed model's versions are in the bucket unless its entry says otherwise. */
+export function defaultModelPrefix(name: unknown): string {
+    return `models/${String(name)}`;
+}
+
+/** A model's entry over the serving keys it may override: what it runs with. */
+function mergeModel(serving: Readonly<Record<string, unknown>>, entry: unknown): Record<string, unknown> {
+    const defaults = Object.fromEntries(MODEL_SERVING_KEYS.map((k) => [k, serving[k]]));
+    const merged = mergeOver(defaults, entry) as Record<string, unknown>;
+    return Object.fromEntries(MODEL_SERVING_KEYS.map((k) => [k, merged[k]]));
+}
+
 /**
  * A model's raw settings before validation (the rules read them): each entry merged over the
  * serving keys it may override, with where each came from. Non-objects are skipped.
@@ -69,17 +81,10 @@ export function rawModels(input: Readonly<Record<string, unknown>>): Array<{
     merged: Record<string, unknown>;
 }> {
     const serving = (input.serving ?? {}) as Record<string, unknown>;
-    const defaults = Object.fromEntries(MODEL_SERVING_KEYS.map((k) => [k, serving[k]]));
-    if (!Array.isArray(input.models)) return [{ index: undefined, entry: {}, merged: defaults }];
+    if (!Array.isArray(input.models)) return [{ index: undefined, entry: {}, merged: mergeModel(serving, {}) }];
     return input.models.flatMap((raw, index) =>
         typeof raw === "object" && raw !== null && !Array.isArray(raw)
-            ? [
-                  {
-                      index,
-                      entry: raw as Record<string, unknown>,
-                      merged: mergeOver(defaults, raw) as Record<string, unknown>,
-                  },
-              ]
+            ? [{ index, entry: raw as Record<string, unknown>, merged: mergeModel(serving, raw) }]
             : [],
     );
 }
@@ -87,28 +92,25 @@ export function rawModels(input: Readonly<Record<string, unknown>>): Array<{
 /** Every model the stack serves, in order, with every setting resolved. */
 export function servedModels(settings: Settings): ServedModel[] {
     const firstPool = settings.gpuNodePools[0].name;
-    const pick = (from: Record<string, unknown>) =>
-        Object.fromEntries(MODEL_SERVING_KEYS.map((k) => [k, from[k]])) as Pick<
-            Serving,
-            (typeof MODEL_SERVING_KEYS)[number]
-        >;
+    type Merged = Pick<Serving, (typeof MODEL_SERVING_KEYS)[number]>;
+    const serving = settings.serving as unknown as Record<string, unknown>;
     if (settings.models === undefined) {
-        const serving = settings.serving;
+        const merged = mergeModel(serving, {}) as unknown as Merged;
         return [
             {
-                ...pick(serving),
+                ...merged,
                 name: DEFAULT_MODEL_NAME,
                 configKey: "llm-platform:serving",
                 keyPath: (key) => `serving.${key}`,
                 listed: false,
                 modelPrefix: "models",
-                gpuPool: serving.gpuPool ?? firstPool,
+                gpuPool: merged.gpuPool ?? firstPool,
                 slo: settings.monitoring.slo,
             },
         ];
     }
     return settings.models.map((entry, i) => {
-        const merged = pick(mergeOver(pick(settings.serving), entry) as Record<string, unknown>);
+        const merged = mergeModel(serving, entry) as unknown as Merged;
         return {
             ...merged,
             name: entry.name,
@@ -116,7 +118,7 @@ export function servedModels(settings: Settings): ServedModel[] {
             keyPath: (key) => `models[${i}].${key}`,
             listed: true,
             servedModelName: entry.servedModelName ?? entry.name,
-            modelPrefix: entry.modelPrefix ?? `models/${entry.name}`,
+            modelPrefix: entry.modelPrefix ?? defaultModelPrefix(entry.name),
             tensorParallelSize: entry.tensorParallelSize ?? merged.gpus,
             gpuPool: merged.gpuPool ?? firstPool,
             slo: { ...settings.monitoring.slo, ...entry.slo },

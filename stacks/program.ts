@@ -22,7 +22,7 @@ import { LoadBalancerController } from "../components/k8s/loadBalancerController
 import { MonitoringStack } from "../components/k8s/monitoringStack";
 import { NvidiaDevicePlugin } from "../components/k8s/nvidiaDevicePlugin";
 import { loadSettings, type PlatformSettings } from "../environments/loader";
-import { DEFAULT_MODEL_NAME, servedModels, type ServedModel } from "../environments/models";
+import { DEFAULT_MODEL_NAME, servedModels } from "../environments/models";
 import { createPrefixReadPolicy } from "../components/aws/modelArtifactBucket";
 import { MODEL_ROUTE_HEADER, type EntryPoint } from "../components/k8s/entryPoint";
 import { PROD_MIN_REPLICAS } from "../catalog/standards";
@@ -88,7 +88,8 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
     const serving = settings.serving;
     const metrics = METRIC_PRESETS[settings.monitoring.metricsPreset];
     // The serving namespace: BlueGreenEksService names it after the service (args.namespace unset).
-    const servingName = servedModels(settings)[0].name;
+    const served = servedModels(settings);
+    const servingName = served[0].name;
     const canaryDelivery =
         serving.strategy === "canary"
             ? new CanaryDelivery("canary-delivery", {
@@ -113,13 +114,14 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
                   tags,
               })
             : undefined;
-    const services = servedModels(settings).map((model) => {
+    const services = served.map((model) => {
         const readPolicy = model.listed
-            ? createPrefixReadPolicy(
-                  `${model.name}-model-read`,
-                  { bucketArn: models.bucketArn, kmsKeyArn: models.kmsKeyArn, prefix: model.modelPrefix, tags },
-                  {},
-              )
+            ? createPrefixReadPolicy(`${model.name}-model-read`, {
+                  bucketArn: models.bucketArn,
+                  kmsKeyArn: models.kmsKeyArn,
+                  prefix: model.modelPrefix,
+                  tags,
+              })
             : undefined;
         const service = new BlueGreenEksService(model.name, {
             provider: cluster.provider,
@@ -207,7 +209,7 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
             gpuMemoryGiB: p.capacity.gpuMemoryGiB,
             gpuTypes: p.capacity.gpuTypes,
         })),
-        ...legacyServiceOutputs(services[0]),
+        ...legacyServiceOutputs(services[0].service),
         models: services.map(({ model, service }) => ({
             name: model.name,
             servedModelName: model.servedModelName ?? null,
@@ -232,12 +234,7 @@ function describeRoute(route: NonNullable<EntryPoint["route"]>): string {
 }
 
 /** The single-service outputs of the shape before the model list: the first model's. */
-function legacyServiceOutputs({
-    service,
-}: {
-    model: ServedModel;
-    service: BlueGreenEksService;
-}): Record<string, unknown> {
+function legacyServiceOutputs(service: BlueGreenEksService): Record<string, unknown> {
     return {
         eksNamespace: service.namespace,
         eksActiveService: service.activeService,

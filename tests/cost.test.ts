@@ -191,7 +191,7 @@ describe("cost estimate", () => {
                 },
             },
         });
-        const scaled = (target: string, min: number | undefined, max: number) => ({
+        const scaled = (target: string, min: number | undefined, max: number | undefined) => ({
             type: "kubernetes:keda.sh/v1alpha1:ScaledObject",
             urn: `urn:pulumi:s::p::kubernetes:keda.sh/v1alpha1:ScaledObject::${target}`,
             props: {
@@ -215,6 +215,9 @@ describe("cost estimate", () => {
                 props: { spec: { targetRef: { name: "tiny" } } },
             },
             deployment("lost", "lost", 1, "gpu-none", 2),
+            // KEDA without a ceiling caps the target at 100 replicas.
+            deployment("open", "open", 1, "gpu-big"),
+            scaled("open", 1, undefined),
         ]);
         // A g5.12xlarge holds 4 GPUs: $5.672 × 730 / 4 a GPU.
         const perGpu = estimate.lines[0].unitMonthly / 4;
@@ -231,10 +234,16 @@ describe("cost estimate", () => {
                 // KEDA's floor defaults to 0; Flagger runs the primary beside the canary: twice the ceiling.
                 ["tiny", "gpu-big", { min: 0, max: 4 }, { min: 0, max: Math.round(4 * perGpu * 100) / 100 }],
                 ["lost", "gpu-none", { min: 2, max: 2 }, undefined],
+                [
+                    "open",
+                    "gpu-big",
+                    { min: 1, max: 100 },
+                    { min: Math.round(perGpu * 100) / 100, max: Math.round(100 * perGpu * 100) / 100 },
+                ],
             ],
         );
-        assert.deepEqual(renderModelCosts(estimate.models).slice(-1), [
-            "        lost   gpu-none  2     not priced (no node group of its pool)",
+        assert.deepEqual(renderModelCosts(estimate.models).slice(-2, -1), [
+            "        lost   gpu-none  2      not priced (no node group of its pool)",
         ]);
     });
 

@@ -3,31 +3,10 @@ import { settingsSchema } from "../environments/schema";
 
 const TOP_LEVEL_KEYS = Object.keys(settingsSchema.shape).join(", ");
 const SERVING_KEYS = Object.keys(settingsSchema.shape.serving.shape).join(", ");
-import { ConfigError, resolveSettings, withTierDefaults, closest, configKey } from "../environments/loader";
+import { resolveSettings, withTierDefaults, closest, configKey } from "../environments/loader";
 import { TIER_DEFAULTS } from "../environments/defaults";
-import { goodRawConfig } from "./helpers";
+import { goodRawConfig, problemsIfAny, problemsOf } from "./helpers";
 import { withheldSecret } from "../environments/configErrors";
-
-/** The problem lines of a ConfigError thrown by `fn`. */
-function problemsOf(fn: () => unknown): string[] {
-    try {
-        fn();
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-        return e.problems.map((p) => `${p.key}: ${p.expected}, received ${p.received}`);
-    }
-    assert.fail("expected a ConfigError");
-}
-
-/** Like {@link problemsOf}, but [] when `fn` accepts the configuration. */
-function problemsIfAny(fn: () => unknown): string[] {
-    try {
-        fn();
-        return [];
-    } catch {
-        return problemsOf(fn);
-    }
-}
 
 describe("environments: resolveSettings", () => {
     it("applies the staging tier defaults to a minimal stack", () => {

@@ -1,9 +1,11 @@
 /** Shared fixtures for the tests: the project folder, known-good raw config, output capture. */
+import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../environments/loader";
 import type { ExportedResource, StackExport } from "../tools/engine/stackExport";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -101,4 +103,25 @@ export function run(
 /** A command of tools/cli run as a user would, through node and tsx. */
 export function runCli(script: string, args: readonly string[], cwd = PROJECT_DIR): Promise<Finished> {
     return run(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "tools", "cli", script), ...args], { cwd });
+}
+
+/** The problem lines of a ConfigError thrown by `fn`. */
+export function problemsOf(fn: () => unknown): string[] {
+    try {
+        fn();
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
+        return e.problems.map((p) => `${p.key}: ${p.expected}, received ${p.received}`);
+    }
+    assert.fail("expected a ConfigError");
+}
+
+/** Like {@link problemsOf}, but [] when `fn` accepts the configuration. */
+export function problemsIfAny(fn: () => unknown): string[] {
+    try {
+        fn();
+        return [];
+    } catch {
+        return problemsOf(fn);
+    }
 }

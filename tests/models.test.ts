@@ -6,7 +6,7 @@ import * as automation from "@pulumi/pulumi/automation";
 import { packPods } from "../catalog/capacity";
 import { entryPointAnnotations, routeAnnotations, validateEntryPoint } from "../components/k8s/entryPoint";
 import { serverArgs } from "../components/k8s/inferenceWorkload";
-import { ConfigError, resolveSettings } from "../environments/loader";
+import { resolveSettings } from "../environments/loader";
 import { servedModels } from "../environments/models";
 import { modelRoute } from "../stacks/program";
 import { parsePromoteArgs, promoteEach } from "../tools/cli/promote";
@@ -22,18 +22,7 @@ import {
     type UpdateQueue,
 } from "../tools/promote/automation";
 import { PromotionError, smokeTest, type Prober } from "../tools/promote/machine";
-import { goodRawConfig } from "./helpers";
-
-/** The problem lines of the ConfigError `fn` throws, or [] when it accepts the configuration. */
-function problems(fn: () => unknown): string[] {
-    try {
-        fn();
-        return [];
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-        return e.problems.map((p) => `${p.key}: ${p.expected}, received ${p.received}`);
-    }
-}
+import { goodRawConfig, problemsIfAny } from "./helpers";
 
 const stack = (tier: "staging" | "prod", models: unknown, extra: Record<string, string> = {}) =>
     resolveSettings(tier, goodRawConfig({ "llm-platform:models": JSON.stringify(models), ...extra }));
@@ -104,7 +93,7 @@ describe("the model catalogue (llm-platform:models)", () => {
 
     it("keeps models apart: names (not the platform's namespaces), served names and prefixes are their own", () => {
         assert.deepEqual(
-            problems(() =>
+            problemsIfAny(() =>
                 stack(
                     "staging",
                     [
@@ -136,7 +125,7 @@ describe("the model catalogue (llm-platform:models)", () => {
             "llm-platform:gpuNodePools": '[{"name":"inference","instanceTypes":["g5.12xlarge"],"maxSize":40}]',
         };
         assert.deepEqual(
-            problems(() =>
+            problemsIfAny(() =>
                 stack(
                     "prod",
                     [
@@ -156,7 +145,7 @@ describe("the model catalogue (llm-platform:models)", () => {
         );
         // A value every model inherits from serving is reported once, at serving.
         assert.deepEqual(
-            problems(() =>
+            problemsIfAny(() =>
                 stack("prod", [{ name: "chat" }, { name: "embed" }], {
                     "llm-platform:serving": '{"replicas":1}',
                     ...wide,
@@ -170,13 +159,13 @@ describe("the model catalogue (llm-platform:models)", () => {
 
     it("serves a list on EKS with blue-green releases only, and says what to do otherwise", () => {
         assert.deepEqual(
-            problems(() => stack("staging", [{ name: "chat" }], { "llm-platform:serving": '{"platform":"ecs"}' })),
+            problemsIfAny(() => stack("staging", [{ name: "chat" }], { "llm-platform:serving": '{"platform":"ecs"}' })),
             [
                 'llm-platform:models: the ECS service serves one model (serving.platform "ecs"): remove llm-platform:models and configure the model in llm-platform:serving, or serve the list on EKS (serving.platform "eks"), received [{"name":"chat"}]',
             ],
         );
         assert.deepEqual(
-            problems(() =>
+            problemsIfAny(() =>
                 stack("staging", [{ name: "chat" }, { name: "embed" }], {
                     "llm-platform:serving": '{"strategy":"canary"}',
                     "llm-platform:gpuNodePools": '[{"name":"inference","instanceTypes":["g5.xlarge"],"maxSize":10}]',
@@ -187,7 +176,7 @@ describe("the model catalogue (llm-platform:models)", () => {
             ],
         );
         assert.deepEqual(
-            problems(() =>
+            problemsIfAny(() =>
                 stack("staging", [{ name: "chat" }], {
                     "llm-platform:serving": '{"strategy":"canary"}',
                     "llm-platform:gpuNodePools": '[{"name":"inference","instanceTypes":["g5.xlarge"],"maxSize":10}]',
@@ -207,24 +196,24 @@ describe("the model catalogue (llm-platform:models)", () => {
         // g5.12xlarge: 4 GPUs. At the ceiling chat runs 9 two-GPU pods and embed 7 one-GPU pods
         // (prod keeps the inactive colours warm): 25 GPUs, 7 nodes packed first-fit.
         assert.deepEqual(
-            problems(() => stack("prod", two, { "llm-platform:gpuNodePools": pools(7) })),
+            problemsIfAny(() => stack("prod", two, { "llm-platform:gpuNodePools": pools(7) })),
             [],
         );
         assert.deepEqual(
-            problems(() => stack("prod", two, { "llm-platform:gpuNodePools": pools(6) })),
+            problemsIfAny(() => stack("prod", two, { "llm-platform:gpuNodePools": pools(6) })),
             [
                 'llm-platform:gpuNodePools[0].maxSize: expected an integer >= 7: at their maxReplicas the models on GPU pool "inference" run chat 9 pods of 2 GPUs, embed 7 pods of 1 GPU, which take 7 g5.12xlarge nodes packed first-fit (4 GPUs, 47.25 vCPU and 190 GiB for pods each); raise it, or lower the models\' maxReplicas, received 6',
             ],
         );
         assert.deepEqual(
-            problems(() => stack("prod", two, { "llm-platform:gpuNodePools": pools(4) })),
+            problemsIfAny(() => stack("prod", two, { "llm-platform:gpuNodePools": pools(4) })),
             [
                 'llm-platform:gpuNodePools[0].maxSize: expected an integer >= 7: at their replicas the models on GPU pool "inference" run chat 6 pods of 2 GPUs, embed 6 pods of 1 GPU, which take 5 g5.12xlarge nodes packed first-fit (4 GPUs, 47.25 vCPU and 190 GiB for pods each); raise it, or lower the models\' replicas, received 4',
             ],
         );
         // A model that fits no node is named; the pool's total is then not computed.
         assert.deepEqual(
-            problems(() =>
+            problemsIfAny(() =>
                 stack("prod", [{ name: "chat" }, { name: "huge", gpus: 8, tensorParallelSize: 8 }], {
                     "llm-platform:gpuNodePools": pools(20),
                 }),
@@ -235,7 +224,7 @@ describe("the model catalogue (llm-platform:models)", () => {
         );
         // One model on a pool: the exact count, naming its own keys.
         assert.deepEqual(
-            problems(() =>
+            problemsIfAny(() =>
                 stack("prod", [{ name: "chat", maxReplicas: 6 }], {
                     "llm-platform:gpuNodePools": '[{"name":"inference","instanceTypes":["g5.2xlarge"],"maxSize":8}]',
                 }),
@@ -441,6 +430,7 @@ describe("promote per model", () => {
             },
         };
         assert.equal(await withFileLock(file, async () => fs.existsSync(file), waiting), true);
+        assert.deepEqual(slept, [20, 20], "it waited two polls for the other writer");
         assert.equal(fs.existsSync(file), false, "released after the write");
         fs.writeFileSync(file, "stuck");
         await assert.rejects(

@@ -206,4 +206,29 @@ describe("the policy pack", () => {
             "k8s-pdb-for-serving chat-green: no PodDisruptionBudget covers this serving Deployment",
         ]);
     });
+
+    it("gpu-budget caps one model by name over the cap for every model, and names a model it cannot price", async () => {
+        const prodConfig = config("prod");
+        const capped = {
+            ...prodConfig,
+            "gpu-budget": { ...(prodConfig["gpu-budget"] as object), models: { embed: 4000, chat: 8000 } },
+        } as PolicyConfigFile;
+        const budget = (doc: StackExport, file: PolicyConfigFile) =>
+            evaluatePack(doc, file).then((fs) =>
+                fs.filter((f) => f.policy === "gpu-budget").map((f) => `${f.urn.split("::").pop()}: ${f.message}`),
+            );
+        // embed's ceiling is $4,112.50: over its own cap of $4,000; chat's $7,962.84 is under $8,000.
+        assert.deepEqual(await budget(prod, capped), [
+            "embed-blue: model embed's GPUs could cost $4,112.50 a month on-demand at maximum scale (7 GPUs on pool gpu-small), over its budget of $4,000.00",
+        ]);
+        // A model whose pods select no priced node group cannot be checked against its cap.
+        const unpriced = copy();
+        unpriced.deployment.resources = unpriced.deployment.resources.filter(
+            (r) => !r.urn.endsWith("NodeGroup::gpu-small-node-group"),
+        );
+        assert.deepEqual(await budget(unpriced, capped), [
+            "embed-blue: cannot price the GPUs of model embed: its pods select no priced node group",
+            "router-blue: cannot price the GPUs of model router: its pods select no priced node group",
+        ]);
+    });
 });

@@ -32,7 +32,7 @@ export function servingStateFromConfig(
     config: Record<string, string>,
     secretKeys: string[] = [],
     model?: string,
-): ServingState & { keyPath: (key: string) => string } {
+): ServingState & { keyPath: (key: string) => string; listed: boolean } {
     const settings = resolveSettings(stackName, config, { secretKeys });
     const m = chooseModel(stackName, settings, model);
     const entry = settings.serving.entryPoint;
@@ -42,6 +42,7 @@ export function servingStateFromConfig(
     return {
         model: m.name,
         keyPath: m.keyPath,
+        listed: m.listed,
         activeColor: m.activeColor,
         strategy: settings.serving.strategy,
         platform: settings.serving.platform,
@@ -89,17 +90,22 @@ export function lockFileFor(projectDir: string, stackName: string, model?: strin
  * Pulumi's own update lock serialize promotions.)
  */
 export async function takeLockFile(file: string, stackName: string): Promise<() => Promise<void>> {
+    if (!createExclusive(file, { pid: process.pid, since: new Date().toISOString() }))
+        throw new PromotionError(
+            `a promotion of stack ${stackName} is already in progress (${file}: ${fs.readFileSync(file, "utf8")}); if it died, delete the file`,
+        );
+    return async () => fs.rmSync(file, { force: true });
+}
+
+/** Creates `file` holding `owner`; false when it exists already (another holder). */
+function createExclusive(file: string, owner: Record<string, unknown>): boolean {
     try {
-        fs.writeFileSync(file, JSON.stringify({ pid: process.pid, since: new Date().toISOString() }), { flag: "wx" });
+        fs.writeFileSync(file, JSON.stringify(owner), { flag: "wx" });
+        return true;
     } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "EEXIST") {
-            throw new PromotionError(
-                `a promotion of stack ${stackName} is already in progress (${file}: ${fs.readFileSync(file, "utf8")}); if it died, delete the file`,
-            );
-        }
+        if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
         throw e;
     }
-    return async () => fs.rmSync(file, { force: true });
 }
 
 /** How long `up` waits for another update of the stack (another model's promotion) to finish. */
@@ -127,18 +133,12 @@ export async function withFileLock<T>(
     fn: () => Promise<T>,
     queue: UpdateQueue = DEFAULT_QUEUE,
 ): Promise<T> {
-    for (let waited = 0; ; waited += queue.pollMs) {
-        try {
-            fs.writeFileSync(file, JSON.stringify({ pid: process.pid }), { flag: "wx" });
-            break;
-        } catch (e) {
-            if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-            if (waited >= queue.waitMs)
-                throw new PromotionError(
-                    `${file} has been held for ${Math.round(waited / 1000)} s; if its process died, delete it`,
-                );
-            await queue.sleep(queue.pollMs);
-        }
+    for (let waited = 0; !createExclusive(file, { pid: process.pid }); waited += queue.pollMs) {
+        if (waited >= queue.waitMs)
+            throw new PromotionError(
+                `${file} has been held for ${Math.round(waited / 1000)} s; if its process died, delete it`,
+            );
+        await queue.sleep(queue.pollMs);
     }
     try {
         return await fn();
@@ -223,9 +223,10 @@ export class AutomationStack implements PromotionStack {
 
     async readState(): Promise<ServingState> {
         const { values, secrets } = await this.config();
-        const { keyPath, ...state } = servingStateFromConfig(this.name, values, secrets, this.requested);
+        const { keyPath, listed, ...state } = servingStateFromConfig(this.name, values, secrets, this.requested);
         this.keyPath = keyPath;
-        this.model = keyPath("x").startsWith("models[") ? state.model : undefined;
+        // A listed model has a lock of its own; the one model of a stack without the list keeps the stack's.
+        this.model = listed ? state.model : undefined;
         return state;
     }
 
