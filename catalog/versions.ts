@@ -20,6 +20,8 @@ export const MODEL_SYNC_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.22.35";
 /** KEDA's chart (kedacore/charts `keda`, appVersion 2.20.2) and where it is published. */
 export const KEDA_CHART_VERSION = "2.20.2";
 export const KEDA_REPO = "https://kedacore.github.io/charts";
+/** KEDA's HTTP add-on chart (kedacore/charts `http-add-on`, name keda-add-ons-http, appVersion 0.15.0), same repository. */
+export const KEDA_HTTP_ADD_ON_CHART_VERSION = "0.15.0";
 
 /** The AWS Load Balancer Controller's chart (aws/eks-charts, appVersion v3.5.0) and where it is published. */
 export const LOAD_BALANCER_CONTROLLER_CHART_VERSION = "3.5.0";

@@ -26,6 +26,13 @@ export const LIVENESS_PATH = "/health";
  */
 export const READINESS_PATH = "/v1/models";
 
+/**
+ * Sequences vLLM batches at once by default on a GPU under 70 GiB (the OpenAI server's
+ * max_num_seqs in EngineArgs' batch defaults; 1024 on larger GPUs other than A100): beyond it
+ * requests wait (docs/UPSTREAM.md, "KEDA HTTP add-on", vLLM's batch limit).
+ */
+export const VLLM_DEFAULT_MAX_NUM_SEQS = 256;
+
 /** The numeric, non-root user the image runs as (`USER 10001:10001` in its Dockerfile). */
 export const INFERENCE_UID = 10001;
 

@@ -11,7 +11,7 @@ import {
     REFERENCE_SLO,
     ROLLBACK_MAX_5XX_PER_MINUTE,
 } from "../catalog/standards";
-import { LIVENESS_PATH, READINESS_PATH } from "../catalog/vllm";
+import { LIVENESS_PATH, READINESS_PATH, VLLM_DEFAULT_MAX_NUM_SEQS } from "../catalog/vllm";
 import type { GpuNodePoolSettings, Settings, Tier } from "./schema";
 
 /** What a stack gets for a key it does not set, per tier. `owner` and `costCenter` have none. */
@@ -87,6 +87,8 @@ const SERVING_DEFAULTS: Omit<
     startupTimeoutSeconds: 600,
     autoscaler: "keda",
     scaleOn: { ...DEFAULT_SCALE_ON },
+    // Off: a model at zero answers its first request minutes late (a GPU node, the image, the weights).
+    scaleToZero: { enabled: false, idleMinutes: 30, targetConcurrency: VLLM_DEFAULT_MAX_NUM_SEQS },
     targetCpuUtilization: 70,
     ingressNamespaces: ["ingress-nginx"],
     ingressCidrs: [],

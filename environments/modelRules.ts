@@ -78,6 +78,7 @@ export function modelProblems(input: Readonly<Record<string, unknown>>): CrossFi
             });
         }
     }
+    problems.push(...scaleToZeroProblems(input, models));
     if (!Array.isArray(input.models)) return problems;
 
     // Isolation: a model's name is its namespace and route, its prefix the only weights it reads.
@@ -263,5 +264,60 @@ export function capacityProblems(input: Readonly<Record<string, unknown>>): Cros
                 input: maxSize,
             });
     });
+    return problems;
+}
+
+/** Scale-to-zero: staging only, and only where KEDA, blue-green and the entry point carry it. */
+function scaleToZeroProblems(input: Readonly<Record<string, unknown>>, models: RawModel[]): CrossFieldProblem[] {
+    const problems: CrossFieldProblem[] = [];
+    const enabled = models.filter((m) => (m.merged.scaleToZero as { enabled?: unknown } | undefined)?.enabled === true);
+    if (enabled.length === 0) return problems;
+    const where = (m: RawModel): Array<string | number> =>
+        m.index !== undefined && (m.entry.scaleToZero as { enabled?: unknown } | undefined)?.enabled !== undefined
+            ? ["models", m.index, "scaleToZero", "enabled"]
+            : ["serving", "scaleToZero", "enabled"];
+    if (input.tier === "prod") {
+        const seen = new Set<string>();
+        for (const m of enabled) {
+            const path = where(m);
+            if (seen.has(path.join("."))) continue;
+            seen.add(path.join("."));
+            problems.push({
+                path,
+                message: `expected false in the prod tier: prod keeps at least ${PROD_MIN_REPLICAS} replicas of every model, and a model at zero answers its first request minutes late; scale to zero in staging`,
+                input: true,
+            });
+        }
+        return problems;
+    }
+    const serving = (input.serving ?? {}) as Record<string, unknown>;
+    const names = enabled.map(nameOf).join(", ");
+    const needs: Array<[Array<string | number>, boolean, string, unknown]> = [
+        [
+            ["serving", "autoscaler"],
+            serving.autoscaler === "keda",
+            `expected "keda": KEDA takes a model to zero and back (scaleToZero on ${names})`,
+            serving.autoscaler,
+        ],
+        [
+            ["serving", "strategy"],
+            serving.strategy === "blue-green",
+            `expected "blue-green": the add-on's interceptor sends to the active colour's Service (scaleToZero on ${names})`,
+            serving.strategy,
+        ],
+        [
+            ["serving", "platform"],
+            serving.platform !== "ecs",
+            `expected "eks" or "both": scale-to-zero is built for EKS, an ECS service keeps its desired count (scaleToZero on ${names})`,
+            serving.platform,
+        ],
+        [
+            ["serving", "entryPoint", "enabled"],
+            (serving.entryPoint as { enabled?: unknown } | undefined)?.enabled === true,
+            `expected true: a model at zero is woken by its requests, which must come through the load balancer to the add-on's interceptor (scaleToZero on ${names})`,
+            (serving.entryPoint as { enabled?: unknown } | undefined)?.enabled,
+        ],
+    ];
+    for (const [path, ok, message, value] of needs) if (!ok) problems.push({ path, message, input: value });
     return problems;
 }

@@ -72,6 +72,13 @@ export const modelEntrySchema = z.strictObject({
     healthPath: httpPath.optional(),
     readyPath: httpPath.optional(),
     startupTimeoutSeconds: intIn(30, 3600).optional(),
+    scaleToZero: z
+        .strictObject({
+            enabled: z.boolean({ error: "expected a boolean (true or false)" }).optional(),
+            idleMinutes: intIn(1, 1440).optional(),
+            targetConcurrency: intIn(1, 100000).optional(),
+        })
+        .optional(),
     scaleOn: z
         .strictObject({
             metric: z.enum(["waitingRequests", "kvCacheUsage"]).optional(),
@@ -103,7 +110,7 @@ export const modelsSchema = z
     .min(1, { error: "expected at least one model" })
     .optional()
     .describe(
-        "The models the stack serves, a list; unset, it serves one model, inference, from serving alone. Each entry is {name (its namespace, Service and route), servedModelName (the API's model name; default name), modelPrefix (its weights in the bucket, read by it alone; default models/<name>), tensorParallelSize (default gpus)} and overrides of serving's activeColor, scaleDownInactive, blue, green, replicas, maxReplicas, gpuPool, gpus, resources, healthPath, readyPath, startupTimeoutSeconds, scaleOn and smokeTest, and of monitoring.slo's availability, p95LatencyMs, minSuccessRate and maxQueueLength.",
+        "The models the stack serves, a list; unset, it serves one model, inference, from serving alone. Each entry is {name (its namespace, Service and route), servedModelName (the API's model name; default name), modelPrefix (its weights in the bucket, read by it alone; default models/<name>), tensorParallelSize (default gpus)} and overrides of serving's activeColor, scaleDownInactive, blue, green, replicas, maxReplicas, gpuPool, gpus, resources, healthPath, readyPath, startupTimeoutSeconds, scaleOn, scaleToZero and smokeTest, and of monitoring.slo's availability, p95LatencyMs, minSuccessRate and maxQueueLength.",
     );
 
 export type ModelEntry = z.infer<typeof modelEntrySchema>;

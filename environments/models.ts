@@ -27,6 +27,7 @@ export const MODEL_SERVING_KEYS = [
     "readyPath",
     "startupTimeoutSeconds",
     "scaleOn",
+    "scaleToZero",
     "smokeTest",
 ] as const satisfies ReadonlyArray<keyof Serving>;
 

@@ -61,6 +61,15 @@ export const servingSchema = z
             .describe(
                 "What KEDA holds per replica (autoscaler keda): {metric: waitingRequests (vllm:num_requests_waiting, an integer per replica) or kvCacheUsage (vllm:kv_cache_usage_perc, a fraction), target}.",
             ),
+        scaleToZero: z
+            .strictObject({
+                enabled: z.boolean({ error: "expected a boolean (true or false)" }),
+                idleMinutes: intIn(1, 1440),
+                targetConcurrency: intIn(1, 100000),
+            })
+            .describe(
+                "Staging only: let each model's active colour go to zero replicas after idleMinutes without requests, and wake it on the next one through KEDA's HTTP add-on (needs autoscaler keda, the blue-green strategy and the entry point, whose production route then goes through the add-on's interceptor; the first request after idle waits up to 280 s and fails if a GPU node must be added first). targetConcurrency: requests in flight per replica, seen by the interceptor, above which it adds replicas too (default 256, vLLM's batch limit on GPUs under 70 GiB, so vLLM's own queue leads). {enabled, idleMinutes, targetConcurrency}.",
+            ),
         targetCpuUtilization: intIn(10, 100).describe(
             "CPU utilisation the autoscaler holds (autoscaler hpa), when no queue metric is set.",
         ),

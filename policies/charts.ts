@@ -134,6 +134,22 @@ export const REVIEWED_CHARTS: readonly ReviewedChart[] = [
         exemptions: [],
     },
     {
+        chart: "keda-add-ons-http",
+        version: "0.15.0",
+        repo: "https://kedacore.github.io/charts",
+        source: "kedacore/charts@c4b92e9 http-add-on 0.15.0 (values.yaml, templates/interceptor, scaler, operator)",
+        rules: [
+            keepDefault(
+                "securityContext",
+                "interceptor, scaler and operator: no privilege escalation, not privileged, read-only root, drop ALL",
+            ),
+            // The chart's pod default sets only fsGroup and supplementalGroups; the restricted standard needs these.
+            is("podSecurityContext.runAsNonRoot", true),
+            is("podSecurityContext.seccompProfile", { type: "RuntimeDefault" }),
+        ],
+        exemptions: [],
+    },
+    {
         chart: "aws-load-balancer-controller",
         version: "3.5.0",
         repo: "https://aws.github.io/eks-charts",

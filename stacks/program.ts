@@ -17,7 +17,7 @@ import { METRIC_PRESETS } from "../components/k8s/alertRules";
 import { BlueGreenEksService } from "../components/k8s/blueGreenEksService";
 import { CanaryDelivery, prometheusUrl } from "../components/k8s/canaryDelivery";
 import { ClusterAutoscaler } from "../components/k8s/clusterAutoscaler";
-import { Keda } from "../components/k8s/keda";
+import { Keda, KEDA_NAMESPACE, KedaHttpAddOn } from "../components/k8s/keda";
 import { LoadBalancerController } from "../components/k8s/loadBalancerController";
 import { MonitoringStack } from "../components/k8s/monitoringStack";
 import { NvidiaDevicePlugin } from "../components/k8s/nvidiaDevicePlugin";
@@ -114,6 +114,11 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
                   tags,
               })
             : undefined;
+    // Models that may go to zero are woken through KEDA's HTTP add-on (the rules refuse it without KEDA and the ALB).
+    const httpAddOn =
+        keda && lbController && served.some((m) => m.scaleToZero.enabled)
+            ? new KedaHttpAddOn("keda-http-add-on", { provider: cluster.provider, keda })
+            : undefined;
     const services = served.map((model) => {
         const readPolicy = model.listed
             ? createPrefixReadPolicy(`${model.name}-model-read`, {
@@ -158,6 +163,14 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
                 prometheusUrl: prometheusUrl(serving.prometheusNamespace),
                 scaleOn: { ...model.scaleOn },
             },
+            scaleToZero:
+                httpAddOn && model.scaleToZero.enabled
+                    ? {
+                          addOn: { namespace: KEDA_NAMESPACE, ready: httpAddOn.ready },
+                          idleMinutes: model.scaleToZero.idleMinutes,
+                          targetConcurrency: model.scaleToZero.targetConcurrency,
+                      }
+                    : undefined,
             ingressNamespaces: [...serving.ingressNamespaces],
             // The ALB sends to the pods' IPs from its own addresses in the VPC.
             ingressCidrs: lbController ? [...serving.ingressCidrs, network.cidrBlock] : [...serving.ingressCidrs],

@@ -24,7 +24,7 @@ import { TIER_DEFAULTS } from "../environments/defaults";
 import { diffExports } from "../tools/reports/diff";
 import { runProgram, type RunResult } from "../tools/engine/run";
 import { displayType, type ExportedResource } from "../tools/engine/stackExport";
-import { find } from "./helpers";
+import { find, requiredServiceArgs } from "./helpers";
 import { kubernetesSchemaErrors } from "./kubernetesSchema";
 import { CHAT_GREEN, PROD_CANARY, planOf, planWith } from "./plans";
 
@@ -422,20 +422,7 @@ describe("BlueGreenEksService in the stacks", () => {
 describe("BlueGreenEksService as a library", () => {
     const DIGEST = `111122223333.dkr.ecr.us-east-1.amazonaws.com/inference@sha256:${"e".repeat(64)}`;
     const provider0 = () => undefined as unknown as k8s.Provider;
-    const required = (provider: k8s.Provider): BlueGreenEksServiceArgs => ({
-        provider,
-        pool: {
-            capacity: poolCapacity(["g5.2xlarge"]),
-            nodeSelector: { "llm-platform/pool": "inference" },
-            tolerations: [GPU_TOLERATION],
-        },
-        oidcProviderArn: "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC",
-        oidcIssuerUrl: "https://oidc.eks.us-east-1.amazonaws.com/id/ABC",
-        modelBucketName: "models",
-        modelReadPolicyArn: "arn:aws:iam::111122223333:policy/read",
-        blue: { image: DIGEST, modelVersion: "v1" },
-        green: { image: DIGEST, modelVersion: "v2" },
-    });
+    const required = (provider: k8s.Provider): BlueGreenEksServiceArgs => requiredServiceArgs(provider, DIGEST);
 
     it("defaults to the prod tier's serving figures: where they share a key they agree", () => {
         const prod = TIER_DEFAULTS.prod.serving as Record<string, unknown>;

@@ -175,8 +175,13 @@ describe("diff: across stacks", () => {
         assert.ok(gone.filter(prodOnly).every((l) => l.startsWith("remove ")));
         assert.ok(gone.includes("remove kubernetes:apps/v1:Deployment router-blue"));
         assert.ok(gone.includes("remove aws:eks:NodeGroup gpu-small-node-group"));
-        // Otherwise the tiers differ in zones (3 vs 2) and NAT gateways (one per zone vs one): only those come and go.
+        // Otherwise the tiers differ in zones (3 vs 2), NAT gateways (one per zone vs one) and
+        // scale-to-zero (staging's models are woken through KEDA's HTTP add-on): only those come and go.
         assert.deepEqual(gone.filter((l) => !prodOnly(l)).sort(), [
+            "add kubernetes:helm.sh/v3:Release keda-http-add-on",
+            "add kubernetes:http.keda.sh/v1beta1:InterceptorRoute chat-interceptor-route",
+            "add kubernetes:http.keda.sh/v1beta1:InterceptorRoute embed-interceptor-route",
+            "add llm-platform:k8s:KedaHttpAddOn keda-http-add-on",
             "remove aws:ec2:Eip network-nat-1",
             "remove aws:ec2:Eip network-nat-2",
             "remove aws:ec2:NatGateway network-nat-1",

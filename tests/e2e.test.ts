@@ -77,7 +77,7 @@ describe("end to end, from a clean copy", function () {
         assert.ok(printed[1].includes("    GPU instances, on-demand: $0.00–$2,203.14 a month\n"));
         assert.ok(
             printed[3].includes(
-                "### staging → prod\n\n**48 to add, 89 to change, 0 to replace, 0 to delete, 57 unchanged**\n",
+                "### staging → prod\n\n**48 to add, 91 to change, 0 to replace, 4 to delete, 55 unchanged**\n",
             ),
         );
         assert.ok(
@@ -95,7 +95,7 @@ describe("end to end, from a clean copy", function () {
         const out = (f: string) => fs.readFileSync(path.join(dir, "out", f), "utf8");
         const staging = parseStackExport(out("head-staging.json"), "head-staging.json");
         const prod = parseStackExport(out("head-prod.json"), "head-prod.json");
-        assert.equal(staging.deployment.resources.length, 149);
+        assert.equal(staging.deployment.resources.length, 153);
         assert.equal(prod.deployment.resources.length, 197);
         assert.equal(out("prod.mmd"), renderMermaid(prod));
         // The plans are previews, so the gate sees what `pulumi preview --policy-pack` sees: the image
@@ -116,7 +116,7 @@ describe("end to end, from a clean copy", function () {
         assert.ok(comment.startsWith(`${COMMENT_MARKER}\n## Offline plan, cost and policy gate\n`));
         assert.ok(
             comment.includes(
-                "| `staging` (new) | 146 to add, 0 to change, 0 to replace, 0 to delete | $2,203.14 | $2,519.23 | not run |",
+                "| `staging` (new) | 150 to add, 0 to change, 0 to replace, 0 to delete | $2,203.14 | $2,519.23 | not run |",
             ),
         );
         assert.ok(

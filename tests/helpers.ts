@@ -5,6 +5,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
+import { GPU_TOLERATION, poolCapacity } from "../catalog/gpu";
+import type { BlueGreenEksServiceArgs } from "../components/k8s/blueGreenEksService";
 import { ConfigError } from "../environments/loader";
 import type { ExportedResource, StackExport } from "../tools/engine/stackExport";
 
@@ -124,4 +127,22 @@ export function problemsIfAny(fn: () => unknown): string[] {
     } catch {
         return problemsOf(fn);
     }
+}
+
+/** What a BlueGreenEksService needs and nothing more: one g5.2xlarge pool, IRSA, the bucket, two releases of `image`. */
+export function requiredServiceArgs(provider: k8s.Provider, image: string): BlueGreenEksServiceArgs {
+    return {
+        provider,
+        pool: {
+            capacity: poolCapacity(["g5.2xlarge"]),
+            nodeSelector: { "llm-platform/pool": "inference" },
+            tolerations: [GPU_TOLERATION],
+        },
+        oidcProviderArn: "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC",
+        oidcIssuerUrl: "https://oidc.eks.us-east-1.amazonaws.com/id/ABC",
+        modelBucketName: "models",
+        modelReadPolicyArn: "arn:aws:iam::111122223333:policy/read",
+        blue: { image, modelVersion: "v1" },
+        green: { image, modelVersion: "v2" },
+    };
 }

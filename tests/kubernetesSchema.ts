@@ -55,6 +55,8 @@ const CUSTOM_SCHEMAS: Record<string, () => Record<string, unknown>> = {
     "kubernetes:flagger.app/v1beta1:Canary": () => crdSchema("flagger-1.44.0.yaml", "Canary", "v1beta1"),
     "kubernetes:flagger.app/v1beta1:MetricTemplate": () =>
         crdSchema("flagger-1.44.0.yaml", "MetricTemplate", "v1beta1"),
+    "kubernetes:http.keda.sh/v1beta1:InterceptorRoute": () =>
+        crdSchema("keda-http-add-on-0.15.0-interceptorroutes.yaml", "InterceptorRoute", "v1beta1"),
     "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy": () =>
         strict(
             JSON.parse(
@@ -63,6 +65,10 @@ const CUSTOM_SCHEMAS: Record<string, () => Record<string, unknown>> = {
         ),
 };
 const ajv = new Ajv({ allErrors: true, strict: false });
+// The OpenAPI formats CRDs use: the integer ranges are checked, the string formats are the API server's.
+ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31 });
+ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isInteger(n) });
+for (const format of ["string", "url", "date-time", "byte", "duration"]) ajv.addFormat(format, true);
 
 /** Models loaded from ESM-only packages (prometheus-operator's, gateway-api's, KEDA's); fill with {@link loadOperatorModels}. */
 const OPERATOR_MODELS = new Map<string, ModelClass>();
@@ -88,17 +94,54 @@ export async function loadOperatorModels(): Promise<void> {
 const compiled = new Map<string, ReturnType<typeof ajv.compile>>();
 
 function customValidator(type: string): ((data: unknown) => string[]) | undefined {
-    const schema = CUSTOM_SCHEMAS[type];
-    if (!schema) return undefined;
-    if (!compiled.has(type)) compiled.set(type, ajv.compile(schema()));
+    if (!CUSTOM_SCHEMAS[type]) return undefined;
+    const schema = schemaOf(type);
+    if (!compiled.has(type)) compiled.set(type, ajv.compile(schema));
     const validate = compiled.get(type)!;
-    return (data) =>
-        validate(data)
+    return (data) => [
+        ...(validate(data)
             ? []
             : (validate.errors ?? []).map(
                   (e) =>
                       `${e.instancePath || "/"} ${e.message ?? "is invalid"}${e.keyword === "additionalProperties" ? ` (${String((e.params as { additionalProperty: string }).additionalProperty)})` : ""}`,
-              );
+              )),
+        ...(CEL_CHECKED.has(type) ? celErrors(schema, data, "") : []),
+    ];
+}
+
+/** Kinds whose CRD's CEL rules are all of the form {@link celErrors} reads (Flagger's and Envoy's are not). */
+const CEL_CHECKED = new Set(["kubernetes:http.keda.sh/v1beta1:InterceptorRoute"]);
+
+const schemas = new Map<string, Record<string, unknown>>();
+function schemaOf(type: string): Record<string, unknown> {
+    if (!schemas.has(type)) schemas.set(type, CUSTOM_SCHEMAS[type]());
+    return schemas.get(type)!;
+}
+
+/**
+ * The CRD's CEL rules (`x-kubernetes-validations`), which JSON Schema cannot say and the API server
+ * enforces. Only rules built of `has(self.<field>)`, `!`, `&&`, `||`, `!=` and `==` are evaluated;
+ * any other rule throws, so a CRD with a rule this cannot read is never passed silently.
+ */
+export function celErrors(schema: Record<string, unknown>, data: unknown, at: string): string[] {
+    if (data === null || typeof data !== "object") return [];
+    const errors: string[] = [];
+    const rules = (schema["x-kubernetes-validations"] ?? []) as Array<{ rule: string; message?: string }>;
+    for (const { rule, message } of rules) {
+        const substituted = rule.replace(/has\(self\.([A-Za-z0-9_]+)\)/g, (_, field: string) =>
+            String(Object.prototype.hasOwnProperty.call(data, field)),
+        );
+        if (!/^[\s()!&|=]*((true|false)[\s()!&|=]*)*$/.test(substituted))
+            throw new Error(`CEL rule not supported by this check: ${rule}`);
+        if (!(new Function(`return (${substituted});`)() as boolean)) errors.push(`${at || "/"} ${message ?? rule}`);
+    }
+    const props = schema.properties as Record<string, Record<string, unknown>> | undefined;
+    if (props && !Array.isArray(data))
+        for (const [key, value] of Object.entries(data as Record<string, unknown>))
+            if (props[key]) errors.push(...celErrors(props[key], value, `${at}/${key}`));
+    const items = schema.items as Record<string, unknown> | undefined;
+    if (items && Array.isArray(data)) data.forEach((v, i) => errors.push(...celErrors(items, v, `${at}/${i}`)));
+    return errors;
 }
 
 interface Validatable {

@@ -202,6 +202,10 @@ function casesFor(w: Wire): Case[] {
                     values: gauge(1),
                 },
                 {
+                    series: 'kube_horizontalpodautoscaler_status_current_replicas{namespace="inference",horizontalpodautoscaler="keda-hpa-inference-blue"}',
+                    values: gauge(2),
+                },
+                {
                     series: 'kube_horizontalpodautoscaler_status_condition{namespace="inference",horizontalpodautoscaler="keda-hpa-inference-green",condition="ScalingActive",status="false"}',
                     values: gauge(0),
                 },
@@ -209,6 +213,22 @@ function casesFor(w: Wire): Case[] {
             alert: "LLMAutoscalerBlind",
             at: "20m",
             fires: { horizontalpodautoscaler: "keda-hpa-inference-blue" },
+        },
+        {
+            // The HPA's ScalingDisabled at zero replicas (scale-to-zero): KEDA wakes it, nothing is blind.
+            name: "an autoscaler of a model scaled to zero",
+            series: [
+                {
+                    series: 'kube_horizontalpodautoscaler_status_condition{namespace="inference",horizontalpodautoscaler="keda-hpa-inference-blue",condition="ScalingActive",status="false"}',
+                    values: gauge(1),
+                },
+                {
+                    series: 'kube_horizontalpodautoscaler_status_current_replicas{namespace="inference",horizontalpodautoscaler="keda-hpa-inference-blue"}',
+                    values: gauge(0),
+                },
+            ],
+            alert: "LLMAutoscalerBlind",
+            at: "20m",
         },
         {
             name: "an autoscaler of another namespace",

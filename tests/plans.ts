@@ -203,7 +203,13 @@ export const PROD_CANARY: Readonly<Record<string, string>> = {
     "llm-platform:models": '[{"name":"inference"}]',
 };
 
+/** Staging with its models routed by host under a domain (scale-to-zero's InterceptorRoutes then match hosts). */
+export const STAGING_BY_HOST: Readonly<Record<string, string>> = {
+    "llm-platform:serving": '{"scaleToZero":{"enabled":true},"entryPoint":{"domain":"llm.example.com"}}',
+};
+
 export const OVERRIDE_PLANS: ReadonlyArray<[ReferenceStack, Record<string, string>, PlanMode]> = [
+    ["staging", STAGING_BY_HOST, "update"],
     ["prod", PROD_CANARY, "update"],
     ["prod", CHAT_GREEN.prod, "update"],
     ["staging", CHAT_GREEN.staging, "update"],

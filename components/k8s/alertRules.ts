@@ -261,7 +261,9 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
                 ),
                 alert(
                     "LLMAutoscalerBlind",
-                    `max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_condition{namespace="${options.namespace ?? job}",condition="ScalingActive",status="false"}) == 1`,
+                    // At zero replicas the HPA reports ScalingActive false by design (ScalingDisabled) and
+                    // KEDA's own triggers wake the Deployment: only an autoscaler with pods is blind.
+                    `max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_condition{namespace="${options.namespace ?? job}",condition="ScalingActive",status="false"}) == 1 and on (horizontalpodautoscaler) max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_current_replicas{namespace="${options.namespace ?? job}"}) > 0`,
                     "15m",
                     "warning",
                     "an inference autoscaler cannot read its metric",
@@ -351,7 +353,7 @@ export const FIRST_STEPS: Readonly<Record<string, string>> = {
     LLMInferenceQueueLong:
         "Requests wait faster than they are served: check that the autoscaler is scaling (LLMAutoscalerBlind, pods Pending for GPU nodes) and whether it is capped at `serving.maxReplicas` or the pool's `maxSize`.",
     LLMAutoscalerBlind:
-        "`kubectl describe scaledobject -n inference` and `kubectl describe hpa -n inference` say why the metric is missing; check the KEDA operator's logs (`kubectl logs -n keda deploy/keda-operator`) and that Prometheus answers at `prometheus-operated.monitoring:9090`.",
+        "It fires only for an autoscaler with pods (at zero replicas, scale-to-zero, the HPA reports ScalingActive false by design). `kubectl describe scaledobject -n inference` and `kubectl describe hpa -n inference` say why the metric is missing; check the KEDA operator's logs (`kubectl logs -n keda deploy/keda-operator`) and that Prometheus answers at `prometheus-operated.monitoring:9090`.",
     LLMTargetDown:
         "`kubectl get pods -n inference`: a pod that is not Ready (model still loading, crash loop) or a NetworkPolicy that stops Prometheus (the `monitoring` namespace must be admitted).",
 };

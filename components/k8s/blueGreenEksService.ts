@@ -16,7 +16,14 @@ import {
     type ColorParts,
     type PartOptions,
 } from "./eksServiceParts";
-import { createEntryPoint } from "./entryPoint";
+import { createEntryPoint, ENTRY_IDLE_TIMEOUT_SECONDS, type EntryBackend } from "./entryPoint";
+import {
+    INTERCEPTOR_ADMIN_PORT_NAME,
+    INTERCEPTOR_PROXY_PORT,
+    INTERCEPTOR_PROXY_SERVICE,
+    INTERCEPTOR_READY_PATH,
+} from "./keda";
+import { buildInterceptorRouteSpec, holdSeconds } from "./scaling";
 import { COLORS, other, podLabels, type Color } from "./inferenceWorkload";
 
 export {
@@ -27,6 +34,7 @@ export {
     type ColorRelease,
     type QueueLengthMetric,
     type ResolvedEksServiceArgs,
+    type ScaleToZero,
 } from "./blueGreenEksServiceArgs";
 export { ROLLOUT_MARGIN_MINUTES } from "./eksServiceParts";
 
@@ -70,6 +78,8 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
     /** The entry point's Ingresses (with `entryPoint`): production and preview. */
     public readonly ingresses:
         { readonly production: k8s.networking.v1.Ingress; readonly preview: k8s.networking.v1.Ingress } | undefined;
+    /** The HTTP add-on's route to the active Service (with `scaleToZero`). */
+    public readonly interceptorRoute: k8s.apiextensions.CustomResource | undefined;
 
     constructor(name: string, given: BlueGreenEksServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:k8s:BlueGreenEksService", name, {}, opts);
@@ -133,18 +143,49 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
             const preview = service("preview", other(args.activeColor));
             this.activeService = active.metadata.name;
             this.previewService = preview.metadata.name;
-            if (args.entryPoint)
+            if (args.scaleToZero && args.entryPoint)
+                this.interceptorRoute = new k8s.apiextensions.CustomResource(
+                    `${name}-interceptor-route`,
+                    {
+                        apiVersion: "http.keda.sh/v1beta1",
+                        kind: "InterceptorRoute",
+                        metadata: { name, namespace: ns },
+                        spec: buildInterceptorRouteSpec({
+                            service: `${name}-active`,
+                            port: 80,
+                            route: args.entryPoint.route,
+                            targetConcurrency: args.scaleToZero.targetConcurrency,
+                            holdSeconds: holdSeconds(ENTRY_IDLE_TIMEOUT_SECONDS),
+                        }),
+                    },
+                    { ...part, dependsOn: [active, ...args.scaleToZero.addOn.ready] },
+                );
+            if (args.entryPoint) {
+                const own = (service: string): EntryBackend => ({
+                    namespace: ns,
+                    service,
+                    port: 80,
+                    healthCheck: { path: args.readyPath },
+                });
+                const addOn = args.scaleToZero?.addOn;
                 this.ingresses = createEntryPoint(
                     name,
                     args.entryPoint,
                     {
-                        namespace: ns,
-                        readyPath: args.readyPath,
-                        services: { production: `${name}-active`, preview: `${name}-preview` },
-                        dependsOn: [active, preview],
+                        production: addOn
+                            ? {
+                                  namespace: addOn.namespace,
+                                  service: INTERCEPTOR_PROXY_SERVICE,
+                                  port: INTERCEPTOR_PROXY_PORT,
+                                  healthCheck: { path: INTERCEPTOR_READY_PATH, port: INTERCEPTOR_ADMIN_PORT_NAME },
+                              }
+                            : own(`${name}-active`),
+                        preview: own(`${name}-preview`),
                     },
+                    [active, preview, ...(this.interceptorRoute ? [this.interceptorRoute] : [])],
                     part,
                 );
+            }
         }
         this.networkPolicy = createNetworkPolicy(name, args, ns, part);
 

@@ -140,6 +140,12 @@ export interface BlueGreenEksServiceArgs {
      * @default - in-cluster Services only
      */
     entryPoint?: EntryPoint;
+    /**
+     * Let the active colour go to zero when idle and wake it on the next request (needs `keda` and
+     * `entryPoint`): the production route goes through KEDA's HTTP add-on, whose interceptor counts
+     * and holds the model's requests, and the ScaledObject adds its trigger. @default - never below `replicas`
+     */
+    scaleToZero?: ScaleToZero;
     /** Namespaces whose pods may call the service (ingress controllers). @default ["ingress-nginx"] */
     ingressNamespaces?: string[];
     /** Address ranges that may call the service (load balancers with IP targets). @default [] */
@@ -237,6 +243,15 @@ export function workloadSpecOf(name: string, args: ResolvedEksServiceArgs, relea
     };
 }
 
+export interface ScaleToZero {
+    /** The add-on (KedaHttpAddOn): its namespace and what must run first. */
+    addOn: { namespace: string; ready: pulumi.Resource[] };
+    /** Minutes without requests before the model goes to zero. */
+    idleMinutes: number;
+    /** Requests in flight per replica, seen by the interceptor, above which it adds replicas too. */
+    targetConcurrency: number;
+}
+
 /** Problems with the arguments known at construction, each naming the argument. */
 export function validateBlueGreenEksServiceArgs(name: string, given: BlueGreenEksServiceArgs): string[] {
     const args = withEksServiceDefaults(name, given);
@@ -278,5 +293,24 @@ export function validateBlueGreenEksServiceArgs(name: string, given: BlueGreenEk
         );
     if (!Number.isInteger(args.maxReplicas) || args.maxReplicas < args.replicas)
         problems.push(`maxReplicas: expected an integer >= replicas (${args.replicas}), received ${args.maxReplicas}`);
+    if (args.scaleToZero) problems.push(...validateScaleToZero(args));
+    return problems;
+}
+
+function validateScaleToZero(args: ResolvedEksServiceArgs): string[] {
+    const { idleMinutes, targetConcurrency } = args.scaleToZero!;
+    const problems: string[] = [];
+    if (!args.keda)
+        problems.push(
+            "scaleToZero: needs keda (KEDA takes the Deployment to zero and back; a HorizontalPodAutoscaler cannot)",
+        );
+    if (!args.entryPoint || args.strategy === "canary")
+        problems.push(
+            "scaleToZero: needs entryPoint and the blue-green strategy (the requests that wake the model come through the load balancer to the add-on's interceptor)",
+        );
+    if (!Number.isInteger(idleMinutes) || idleMinutes < 1 || idleMinutes > 1440)
+        problems.push(`scaleToZero.idleMinutes: expected an integer from 1 to 1440, received ${idleMinutes}`);
+    if (!Number.isInteger(targetConcurrency) || targetConcurrency < 1)
+        problems.push(`scaleToZero.targetConcurrency: expected an integer >= 1, received ${targetConcurrency}`);
     return problems;
 }

@@ -12,7 +12,8 @@ import type { ResolvedEksServiceArgs } from "./blueGreenEksServiceArgs";
 import { buildCanarySpec, buildMetricTemplates } from "./canary";
 import { FLAGGER_NAMESPACE, GATEWAY_NAMESPACE } from "./canaryDelivery";
 import { buildDeploymentSpec, modelPathOf, podLabels, type Color, type WorkloadSpec } from "./inferenceWorkload";
-import { buildScaledObjectSpec, scalerQuery } from "./scaling";
+import { httpScalerAddress } from "./keda";
+import { buildScaledObjectSpec, scalerQuery, type Wake } from "./scaling";
 
 /**
  * Minutes Pulumi waits for a Deployment beyond the model's startup budget: a GPU node from the
@@ -152,6 +153,15 @@ export function createColor(
     if (!live) return { deployment, podDisruptionBudget };
     const [min, max] = [args.replicas, canary || active ? args.maxReplicas : args.replicas];
     if (args.keda) {
+        // Scale to zero: the active colour's requests, counted by the add-on, wake it from zero.
+        const wake: Wake | undefined =
+            args.scaleToZero && active && !canary
+                ? {
+                      scalerAddress: httpScalerAddress(args.scaleToZero.addOn.namespace),
+                      interceptorRoute: name,
+                      idleMinutes: args.scaleToZero.idleMinutes,
+                  }
+                : undefined;
         const scaledObject = new k8s.apiextensions.CustomResource(
             `${name}-${color}`,
             {
@@ -165,9 +175,10 @@ export function createColor(
                     max,
                     scaleOn: args.keda.scaleOn,
                     prometheusUrl: args.keda.prometheusUrl,
+                    wake,
                 }),
             },
-            { ...opts, dependsOn: [deployment, ...args.keda.ready] },
+            { ...opts, dependsOn: [deployment, ...args.keda.ready, ...(wake ? args.scaleToZero!.addOn.ready : [])] },
         );
         return { deployment, podDisruptionBudget, autoscaler: scaledObject };
     }
@@ -248,7 +259,8 @@ export function createCanary(
 
 /**
  * Who may call the inference pods: the ingress namespaces and CIDRs, the gateway and Flagger's
- * load tester under canary, and Prometheus, on the container port only.
+ * load tester under canary, the HTTP add-on's interceptor under scale-to-zero, and Prometheus, on
+ * the container port only.
  */
 export function createNetworkPolicy(
     name: string,
@@ -260,6 +272,8 @@ export function createNetworkPolicy(
         ...args.ingressNamespaces,
         // The gateway's Envoy proxies and Flagger's load tester.
         ...(args.strategy === "canary" ? [GATEWAY_NAMESPACE, FLAGGER_NAMESPACE] : []),
+        // The HTTP add-on's interceptor, which forwards production requests to a model that scales to zero.
+        ...(args.scaleToZero ? [args.scaleToZero.addOn.namespace] : []),
     ];
     return new k8s.networking.v1.NetworkPolicy(
         `${name}-ingress`,

@@ -111,30 +111,43 @@ export function validateEntryPoint(entry: EntryPoint, field = "entryPoint"): str
     return problems;
 }
 
-/** The two Ingresses: production to the active Service, preview to the inactive one. */
+/** Where one listener's requests go: a Service, and how the load balancer checks its pods. */
+export interface EntryBackend {
+    namespace: pulumi.Input<string>;
+    service: string;
+    port: number;
+    /** The target group's health check: path, and the pods' port (a number or a named port) when not the traffic port. */
+    healthCheck: { path: string; port?: string };
+}
+
+/**
+ * The two Ingresses: production to the active Service (or, for a model that scales to zero, to the
+ * HTTP add-on's interceptor in its own namespace: an Ingress of the group may live in any namespace,
+ * and the controller sends to a Service's pods, so it must be the interceptor's namespace), and
+ * preview to the inactive one.
+ */
 export function createEntryPoint(
     name: string,
     entry: EntryPoint,
-    parts: {
-        namespace: pulumi.Input<string>;
-        readyPath: string;
-        /** The Services' names (a route's conditions are keyed by them). */
-        services: { production: string; preview: string };
-        /** The Services, created first. */
-        dependsOn?: pulumi.Resource[];
-    },
+    backends: Record<"production" | "preview", EntryBackend>,
+    /** The Services, created first. */
+    dependsOn: pulumi.Resource[],
     opts: { parent: pulumi.Resource; provider: k8s.Provider },
 ): { production: k8s.networking.v1.Ingress; preview: k8s.networking.v1.Ingress } {
-    const ingress = (listener: "production" | "preview"): k8s.networking.v1.Ingress =>
-        new k8s.networking.v1.Ingress(
+    const ingress = (listener: "production" | "preview"): k8s.networking.v1.Ingress => {
+        const backend = backends[listener];
+        return new k8s.networking.v1.Ingress(
             `${name}-${listener}`,
             {
                 metadata: {
                     name: `${name}-${listener}`,
-                    namespace: parts.namespace,
+                    namespace: backend.namespace,
                     annotations: {
-                        ...entryPointAnnotations(name, entry, parts.readyPath, listener),
-                        ...routeAnnotations(entry, parts.services[listener]),
+                        ...entryPointAnnotations(name, entry, backend.healthCheck.path, listener),
+                        ...(backend.healthCheck.port !== undefined
+                            ? { "alb.ingress.kubernetes.io/healthcheck-port": backend.healthCheck.port }
+                            : {}),
+                        ...routeAnnotations(entry, backend.service),
                     },
                 },
                 spec: {
@@ -147,7 +160,7 @@ export function createEntryPoint(
                                     {
                                         path: "/",
                                         pathType: "Prefix",
-                                        backend: { service: { name: parts.services[listener], port: { number: 80 } } },
+                                        backend: { service: { name: backend.service, port: { number: backend.port } } },
                                     },
                                 ],
                             },
@@ -155,8 +168,9 @@ export function createEntryPoint(
                     ],
                 },
             },
-            { ...opts, dependsOn: [...entry.ready, ...(parts.dependsOn ?? [])] },
+            { ...opts, dependsOn: [...entry.ready, ...dependsOn] },
         );
+    };
     return { production: ingress("production"), preview: ingress("preview") };
 }
 

@@ -7,7 +7,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KEDA_CHART_VERSION, KEDA_REPO } from "../../catalog/versions";
+import { KEDA_CHART_VERSION, KEDA_HTTP_ADD_ON_CHART_VERSION, KEDA_REPO } from "../../catalog/versions";
 
 export const KEDA_NAMESPACE = "keda";
 
@@ -53,6 +53,73 @@ export class Keda extends pulumi.ComponentResource {
             k8sOpts,
         );
         this.namespace = namespace.metadata.name;
+        this.ready = [release];
+        this.registerOutputs({ namespace: this.namespace });
+    }
+}
+
+/** The HTTP add-on's chart name, which prefixes its Services whatever the release is called. */
+export const HTTP_ADD_ON_CHART = "keda-add-ons-http";
+/** The interceptor's proxy Service and port (chart values interceptor.proxy.{service,port}). */
+export const INTERCEPTOR_PROXY_SERVICE = `${HTTP_ADD_ON_CHART}-interceptor-proxy`;
+export const INTERCEPTOR_PROXY_PORT = 8080;
+/** The interceptor container's named admin port, which serves /readyz (the load balancer's health check). */
+export const INTERCEPTOR_ADMIN_PORT_NAME = "admin";
+export const INTERCEPTOR_READY_PATH = "/readyz";
+
+/** Where KEDA reaches the add-on's external scaler (`<chart>-external-scaler.<namespace>:9090`, as the add-on's operator writes it). */
+export function httpScalerAddress(namespace: string): string {
+    return `${HTTP_ADD_ON_CHART}-external-scaler.${namespace}:9090`;
+}
+
+/**
+ * The add-on's pods run in KEDA's namespace, held to the restricted Pod Security Standard; the
+ * chart's default pod security context sets only fsGroup and supplementalGroups, so these values
+ * add what the standard requires (its binaries are static Go, built by ko on a Wolfi static base, and
+ * run as any non-root user). Read at 0.15.0: docs/UPSTREAM.md, "KEDA HTTP add-on".
+ */
+export const HTTP_ADD_ON_POD_SECURITY_CONTEXT = {
+    runAsNonRoot: true,
+    runAsUser: 65532,
+    runAsGroup: 65532,
+    fsGroup: 65532,
+    seccompProfile: { type: "RuntimeDefault" },
+} as const;
+
+export interface KedaHttpAddOnArgs {
+    provider: k8s.Provider;
+    /** KEDA, which scales the interceptor and the models: the add-on's ScaledObjects need its CRD. */
+    keda: Keda;
+}
+
+/**
+ * KEDA's HTTP add-on: an interceptor that receives a model's requests, counts them for KEDA and
+ * holds them while the model scales up from zero, its external scaler and its operator, in KEDA's
+ * namespace. A model scaled to zero emits none of vLLM's gauges, so only requests seen in front of
+ * it can wake it. Models point their production route at the interceptor and describe it with an
+ * `InterceptorRoute` (components/k8s/scaling.ts).
+ */
+export class KedaHttpAddOn extends pulumi.ComponentResource {
+    public readonly namespace: pulumi.Output<string>;
+    /** What an InterceptorRoute or a ScaledObject that calls the external scaler must wait for. */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: KedaHttpAddOnArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("llm-platform:k8s:KedaHttpAddOn", name, {}, opts);
+        const release = new k8s.helm.v3.Release(
+            name,
+            {
+                chart: HTTP_ADD_ON_CHART,
+                version: KEDA_HTTP_ADD_ON_CHART_VERSION,
+                repositoryOpts: { repo: KEDA_REPO },
+                namespace: args.keda.namespace,
+                values: { crds: { install: true }, podSecurityContext: { ...HTTP_ADD_ON_POD_SECURITY_CONTEXT } },
+                atomic: true,
+                cleanupOnFail: true,
+            },
+            { parent: this, provider: args.provider, dependsOn: args.keda.ready },
+        );
+        this.namespace = args.keda.namespace;
         this.ready = [release];
         this.registerOutputs({ namespace: this.namespace });
     }

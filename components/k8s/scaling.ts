@@ -41,13 +41,16 @@ export function buildScaledObjectSpec(options: {
     max: number;
     scaleOn: ScaleOn;
     prometheusUrl: string;
+    /** Scale to zero: the requests the HTTP add-on's interceptor sees wake the Deployment. */
+    wake?: Wake;
 }): Record<string, unknown> {
-    const { scaleOn } = options;
+    const { scaleOn, wake } = options;
     return {
         scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: options.deployment },
-        minReplicaCount: options.min,
+        minReplicaCount: wake ? 0 : options.min,
         maxReplicaCount: options.max,
         pollingInterval: 15,
+        ...(wake ? { cooldownPeriod: wake.idleMinutes * 60 } : {}),
         advanced: {
             horizontalPodAutoscalerConfig: {
                 behavior: {
@@ -69,6 +72,66 @@ export function buildScaledObjectSpec(options: {
                     threshold: String(scaleOn.target),
                 },
             },
+            ...(wake
+                ? [
+                      {
+                          type: "external-push",
+                          name: WAKE_TRIGGER,
+                          metadata: { scalerAddress: wake.scalerAddress, interceptorRoute: wake.interceptorRoute },
+                      },
+                  ]
+                : []),
         ],
+    };
+}
+
+/** The add-on's trigger in a model's ScaledObject. */
+export const WAKE_TRIGGER = "requests";
+
+/** How a model scaled to zero is woken: by the requests KEDA's HTTP add-on counts for it. */
+export interface Wake {
+    /** The add-on's external scaler (`httpScalerAddress`). */
+    scalerAddress: string;
+    /** The model's InterceptorRoute, in the ScaledObject's namespace. */
+    interceptorRoute: string;
+    /** Minutes without a request or a waiting one before the model goes to zero (KEDA's cooldownPeriod). */
+    idleMinutes: number;
+}
+
+/**
+ * Seconds the interceptor holds a request while its model scales up from zero: under the load
+ * balancer's idle timeout, so the client gets the interceptor's 504 rather than the ALB's cut.
+ * A cold start that needs a new GPU node takes longer; the request that woke it fails, and the model
+ * serves the ones after.
+ */
+export function holdSeconds(idleTimeoutSeconds: number): number {
+    return idleTimeoutSeconds - 20;
+}
+
+/**
+ * The `InterceptorRoute` of one model (http.keda.sh/v1beta1): which requests the interceptor sends
+ * to its active Service — those for its host, or with its header (no rule: every request) — and the
+ * concurrency it reports for them. The ScaledObject refers to it with its `requests` trigger; the
+ * add-on's operator creates no ScaledObject for an InterceptorRoute.
+ */
+export function buildInterceptorRouteSpec(options: {
+    service: string;
+    port: number;
+    route?: { host?: string; header?: { name: string; value: string } };
+    targetConcurrency: number;
+    holdSeconds: number;
+}): Record<string, unknown> {
+    const { route } = options;
+    const rule =
+        route?.host !== undefined
+            ? { hosts: [route.host] }
+            : route?.header !== undefined
+              ? { headers: [{ name: route.header.name, value: route.header.value }] }
+              : undefined;
+    return {
+        target: { service: options.service, port: options.port },
+        ...(rule ? { rules: [rule] } : {}),
+        scalingMetric: { concurrency: { targetValue: options.targetConcurrency } },
+        timeouts: { readiness: `${options.holdSeconds}s` },
     };
 }
