@@ -94,6 +94,8 @@ const SERVING_DEFAULTS: Omit<
     ingressCidrs: [],
     prometheusNamespace: "monitoring",
     canary: { ...DEFAULT_CANARY },
+    // The production standard's accuracy (issue 18); the other thresholds are monitoring.slo's.
+    evaluation: { minAccuracy: 0.85, concurrency: 4, timeoutSeconds: 120, maxTokens: 256 },
     smokeTest: { path: READINESS_PATH, expectedStatus: 200, latencyBudgetMs: 500, attempts: 5 },
 };
 

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { DIGEST_REFERENCE, MODEL_PREFIX } from "../catalog/formats";
-import { baseUrl, dnsLabel, httpPath, intIn, quantity } from "./schemaParts";
+import { baseUrl, dnsLabel, httpPath, intIn, quantity, repoPath } from "./schemaParts";
 
 /** Namespaces the platform itself uses: a model (whose namespace is its name) may not take one. */
 export const RESERVED_MODEL_NAMES = [
@@ -93,6 +93,15 @@ export const modelEntrySchema = z.strictObject({
             maxQueueLength: intIn(1, 100000).optional(),
         })
         .optional(),
+    evaluation: z
+        .strictObject({
+            set: repoPath.optional(),
+            minAccuracy: z.number({ error: "expected a number" }).gt(0).max(1).optional(),
+            concurrency: intIn(1, 64).optional(),
+            timeoutSeconds: intIn(1, 3600).optional(),
+            maxTokens: intIn(1, 4096).optional(),
+        })
+        .optional(),
     smokeTest: z
         .strictObject({
             path: httpPath.optional(),
@@ -110,7 +119,7 @@ export const modelsSchema = z
     .min(1, { error: "expected at least one model" })
     .optional()
     .describe(
-        "The models the stack serves, a list; unset, it serves one model, inference, from serving alone. Each entry is {name (its namespace, Service and route), servedModelName (the API's model name; default name), modelPrefix (its weights in the bucket, read by it alone; default models/<name>), tensorParallelSize (default gpus)} and overrides of serving's activeColor, scaleDownInactive, blue, green, replicas, maxReplicas, gpuPool, gpus, resources, healthPath, readyPath, startupTimeoutSeconds, scaleOn, scaleToZero and smokeTest, and of monitoring.slo's availability, p95LatencyMs, minSuccessRate and maxQueueLength.",
+        "The models the stack serves, a list; unset, it serves one model, inference, from serving alone. Each entry is {name (its namespace, Service and route), servedModelName (the API's model name; default name), modelPrefix (its weights in the bucket, read by it alone; default models/<name>), tensorParallelSize (default gpus)} and overrides of serving's activeColor, scaleDownInactive, blue, green, replicas, maxReplicas, gpuPool, gpus, resources, healthPath, readyPath, startupTimeoutSeconds, scaleOn, scaleToZero, evaluation and smokeTest, and of monitoring.slo's availability, p95LatencyMs, minSuccessRate and maxQueueLength.",
     );
 
 export type ModelEntry = z.infer<typeof modelEntrySchema>;

@@ -28,6 +28,7 @@ export const MODEL_SERVING_KEYS = [
     "startupTimeoutSeconds",
     "scaleOn",
     "scaleToZero",
+    "evaluation",
     "smokeTest",
 ] as const satisfies ReadonlyArray<keyof Serving>;
 

@@ -81,3 +81,10 @@ export const ipv4Cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { e
 export const certificateArn = z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/, {
     error: "expected an ACM certificate ARN",
 });
+
+/** A repository-relative path of a file (no leading '/', no '..' segment). */
+export const repoPath = z
+    .string({ error: "expected a string" })
+    .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._\-/]{1,300}$/, {
+        error: "expected a path relative to the project directory, such as evals/chat.jsonl",
+    });

@@ -14,6 +14,7 @@ import {
     ipv4Cidr,
     quantity,
     releaseSchema,
+    repoPath,
 } from "./schemaParts";
 
 export const servingSchema = z
@@ -113,6 +114,17 @@ export const servingSchema = z
             })
             .describe(
                 "Flagger analysis: {interval, threshold, maxWeight, stepWeight, minSuccessRatePercent, maxRequestDurationMs}.",
+            ),
+        evaluation: z
+            .strictObject({
+                set: repoPath.optional(),
+                minAccuracy: z.number({ error: "expected a number" }).gt(0).max(1),
+                concurrency: intIn(1, 64),
+                timeoutSeconds: intIn(1, 3600),
+                maxTokens: intIn(1, 4096),
+            })
+            .describe(
+                "The quality gate `npm run promote` runs on the preview colour before traffic flips: the evaluation set (set: a JSON Lines file in the project, one {id, prompt or messages, expect, kind} a line) is asked over the OpenAI-compatible API and must score accuracy >= minAccuracy (0.85) on its answer items, a hallucination rate under monitoring.slo.maxHallucinationRate on the items it marks hallucination or refusal, a success rate >= monitoring.slo.availability and a p95 latency (time to first token for vLLM) <= the model's slo.p95LatencyMs. No set: the smoke test alone. {set, minAccuracy, concurrency, timeoutSeconds, maxTokens}.",
             ),
         smokeTest: z
             .strictObject({

@@ -266,9 +266,9 @@ describe("GitHub workflows", () => {
 });
 
 describe("workflow scripts", () => {
-    const run = (script: string, args: string[], env: Record<string, string> = {}) => {
+    const run = (script: string, args: string[], env: Record<string, string> = {}, cwd = PROJECT_DIR) => {
         const r = spawnSync("bash", [path.join(SCRIPTS, script), ...args], {
-            cwd: PROJECT_DIR,
+            cwd,
             encoding: "utf8",
             env: { ...process.env, PATH: process.env.PATH ?? "", ...env },
         });
@@ -358,6 +358,30 @@ describe("workflow scripts", () => {
         );
     });
 
+    it("pulumi-stack.sh adds the quality gate's report to the job summary and keeps promote's exit status", () => {
+        const dir = tmp();
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin);
+        fs.writeFileSync(
+            path.join(bin, "pulumi"),
+            '#!/bin/bash\n[[ "$*" == *llm-platform:tier ]] && echo prod\nexit 0\n',
+            {
+                mode: 0o755,
+            },
+        );
+        // npm run promote: writes the gate's report where --report says, then fails the gate (exit 1).
+        fs.writeFileSync(
+            path.join(bin, "npm"),
+            '#!/bin/bash\nmkdir -p out/quality-gate\necho "### Quality gate: model \\`chat\\` (green) ❌ failed" > out/quality-gate/gate-chat.md\nexit 1\n',
+            { mode: 0o755 },
+        );
+        const summary = path.join(dir, "summary.md");
+        fs.writeFileSync(summary, "# Deploy\n");
+        const env = { PATH: `${bin}:${process.env.PATH}`, ESC_ENVIRONMENT: "", GITHUB_STEP_SUMMARY: summary };
+        assert.equal(run("pulumi-stack.sh", ["promote", "prod", "chat"], env, dir).code, 1);
+        assert.equal(fs.readFileSync(summary, "utf8"), "# Deploy\n### Quality gate: model `chat` (green) ❌ failed\n");
+    });
+
     it("pulumi-stack.sh runs preview, up, promote and rollback with the stack's policy config", () => {
         const dir = tmp();
         const bin = path.join(dir, "bin");
@@ -388,7 +412,7 @@ describe("workflow scripts", () => {
             "pulumi up --stack acme/prod --yes --non-interactive --skip-preview --policy-pack policies --policy-pack-config policies/config/prod.json",
             tierOf("prod"),
             // Without a model: every model of the stack in turn.
-            "npm run promote -- --stack acme/prod --all",
+            "npm run promote -- --stack acme/prod --all --report out/quality-gate",
             tierOf("prod"),
             "npm run promote -- --stack acme/prod --rollback",
             tierOf("staging"),
@@ -425,7 +449,7 @@ describe("workflow scripts", () => {
         assert.equal(run("pulumi-stack.sh", ["rollback", "prod", "embed"], env).code, 0);
         assert.deepEqual(fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n"), [
             tierOf("prod"),
-            `npm run promote -- --stack acme/prod --model chat --image ${digest} --model-version v2`,
+            `npm run promote -- --stack acme/prod --model chat --image ${digest} --model-version v2 --report out/quality-gate`,
             tierOf("prod"),
             "npm run promote -- --stack acme/prod --model embed --rollback",
         ]);

@@ -88,18 +88,27 @@ up)
     with_credentials pulumi up --stack "$target" --yes --non-interactive --skip-preview "${policy[@]}"
     ;;
 promote)
-    # Deploys the inactive colour, smoke-tests it, flips, verifies; rolls back on failure.
+    # Deploys the inactive colour, smoke-tests it, holds it to the quality gate, flips, verifies;
+    # rolls back on failure. The gate's reports (out/quality-gate/gate-<model>.{json,md}) are added
+    # to the job's summary whatever the outcome.
     release=()
     [[ -n ${PROMOTE_IMAGE:-} ]] && release+=(--image "$PROMOTE_IMAGE")
     [[ -n ${PROMOTE_MODEL_VERSION:-} ]] && release+=(--model-version "$PROMOTE_MODEL_VERSION")
+    which=(--all)
     if [[ -n $model ]]; then
-        with_credentials npm run promote -- --stack "$target" --model "$model" "${release[@]}"
+        which=(--model "$model")
     elif [[ ${#release[@]} -gt 0 ]]; then
         echo "PROMOTE_IMAGE and PROMOTE_MODEL_VERSION are one model's release: name the model" >&2
         exit 2
-    else
-        with_credentials npm run promote -- --stack "$target" --all
     fi
+    status=0
+    with_credentials npm run promote -- --stack "$target" "${which[@]}" "${release[@]}" --report out/quality-gate || status=$?
+    if [[ -n ${GITHUB_STEP_SUMMARY:-} ]]; then
+        for gate in out/quality-gate/*.md; do
+            [[ -f $gate ]] && cat "$gate" >>"$GITHUB_STEP_SUMMARY"
+        done
+    fi
+    exit "$status"
     ;;
 rollback)
     if [[ -n $model ]]; then

@@ -2,26 +2,29 @@
  * `npm run promote -- --stack <name> [--model <name> | --all] [--to blue|green] [--image <repo@sha256:…>] [--model-version <v>] [--rollback]`
  *
  * Promotes the inactive colour of one model's EKS blue-green service (deploy it, smoke-test the
- * preview, flip, verify, roll back on failure), or flips back with --rollback; the other models
+ * preview, hold it to the quality gate when the model has an evaluation set, flip, verify, roll back on failure), or flips back with --rollback; the other models
  * are not touched. --all releases each model in turn (exit: the worst). Needs the Pulumi CLI and
  * credentials for the stack. Exit 0 promoted or rolled back; 1 the release did not go out (smoke
- * failed, or reverted after the flip); 2 bad input or a state that forbids it; 3 the rollback
+ * or the quality gate failed, or reverted after the flip); 2 bad input or a state that forbids it; 3 the rollback
  * itself failed and someone must act.
  */
 import "./startup";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { DIGEST_REFERENCE } from "../../catalog/formats";
 import { AutomationStack, HttpProber, modelNamesFromConfig, shortStackName } from "../promote/automation";
-import { promote, PromotionError, type Outcome, type PromoteOptions } from "../promote/machine";
+import { HttpChatClient, loadEvaluationSet, renderGateMarkdown, type ChatClient } from "../promote/evaluation";
+import { promote, PromotionError, type Outcome, type PromoteOptions, type QualityGate } from "../promote/machine";
 import { parseCommandLine, runCommand, UsageError } from "./cli";
 
 export const PROMOTE_USAGE =
-    "npm run promote -- --stack <name> [--model <name> | --all] [--to blue|green] [--image <repository@sha256:…>] [--model-version <version>] [--rollback] [--project <dir>]";
+    "npm run promote -- --stack <name> [--model <name> | --all] [--to blue|green] [--image <repository@sha256:…>] [--model-version <version>] [--rollback] [--report <dir>] [--project <dir>]";
 
 const EXIT: Record<Outcome, number> = {
     promoted: 0,
     "rolled-back": 0,
     "smoke-failed": 1,
+    "gate-failed": 1,
     reverted: 1,
     "rollback-failed": 3,
 };
@@ -33,6 +36,8 @@ export function parsePromoteArgs(argv: string[]): {
     /** The model to release; undefined: the stack's only one (or every one with `all`). */
     model: string | undefined;
     all: boolean;
+    /** Where the quality gate's reports go (gate-<model>.json and .md). */
+    report: string | undefined;
     options: PromoteOptions;
 } {
     const { values, positionals } = parseCommandLine(
@@ -46,6 +51,7 @@ export function parsePromoteArgs(argv: string[]): {
             model: { type: "string" },
             all: { type: "boolean" },
             rollback: { type: "boolean" },
+            report: { type: "string" },
         },
         PROMOTE_USAGE,
     );
@@ -71,6 +77,7 @@ export function parsePromoteArgs(argv: string[]): {
         project: path.resolve(values.project ?? process.cwd()),
         model: values.model,
         all: values.all ?? false,
+        report: values.report === undefined ? undefined : path.resolve(values.report),
         options: {
             to: values.to as PromoteOptions["to"],
             image: values.image,
@@ -105,9 +112,27 @@ export async function promoteEach(
     return worst;
 }
 
+/** The quality gate as the CLI runs it: sets read from the project, reports written to `reportDir`. */
+export function qualityGate(
+    project: string,
+    reportDir: string | undefined,
+    client: ChatClient = new HttpChatClient(),
+): QualityGate {
+    return {
+        load: (set) => loadEvaluationSet(path.join(project, set)),
+        client,
+        report: async (r) => {
+            if (reportDir === undefined) return;
+            fs.mkdirSync(reportDir, { recursive: true });
+            fs.writeFileSync(path.join(reportDir, `gate-${r.model}.json`), `${JSON.stringify(r, null, 2)}\n`);
+            fs.writeFileSync(path.join(reportDir, `gate-${r.model}.md`), renderGateMarkdown(r));
+        },
+    };
+}
+
 if (require.main === module) {
     runCommand("promote", async () => {
-        const { stack, project, model, all, options } = parsePromoteArgs(process.argv.slice(2));
+        const { stack, project, model, all, report, options } = parsePromoteArgs(process.argv.slice(2));
         const say = (line: string): void => void process.stdout.write(`${line}\n`);
         let models: Array<string | undefined> = [model];
         if (all) {
@@ -122,7 +147,7 @@ if (require.main === module) {
             models,
             async (m) => {
                 const target = await AutomationStack.select(project, stack, say, m);
-                const result = await promote(target, new HttpProber(), options);
+                const result = await promote(target, new HttpProber(), options, qualityGate(project, report));
                 return { ...result, model: (await target.readState()).model };
             },
             say,

@@ -54,6 +54,23 @@ export function servingStateFromConfig(
             activeUrl: m.smokeTest.activeUrl,
             ...(headers ? { headers } : {}),
         },
+        ...(m.servedModelName !== undefined ? { servedModelName: m.servedModelName } : {}),
+        ...(m.evaluation.set !== undefined
+            ? {
+                  gate: {
+                      set: m.evaluation.set,
+                      minAccuracy: m.evaluation.minAccuracy,
+                      maxHallucinationRate: settings.monitoring.slo.maxHallucinationRate,
+                      minSuccessRate: m.slo.availability,
+                      p95LatencyMs: m.slo.p95LatencyMs,
+                      // The latency SLO: vLLM's time to first token, or the reference app's request duration.
+                      latency: settings.monitoring.metricsPreset === "vllm" ? ("ttft" as const) : ("total" as const),
+                      concurrency: m.evaluation.concurrency,
+                      timeoutMs: m.evaluation.timeoutSeconds * 1000,
+                      maxTokens: m.evaluation.maxTokens,
+                  },
+              }
+            : {}),
     };
 }
 

@@ -4,15 +4,26 @@
  * HTTP request). The CLI runs it against a real stack through the Pulumi Automation API; the
  * tests run it against a fake stack on every path.
  *
- *   promote: deploy to inactive → smoke preview → flip → verify active → done
- *                                     │ fail                   │ fail
- *                                     ▼                        ▼
- *                        restore inactive, stop      flip back → verify → rolled back
+ *   promote: deploy to inactive → smoke preview → quality gate → flip → verify active → done
+ *                                     │ fail             │ fail          │ fail
+ *                                     ▼                  ▼               ▼
+ *                          restore inactive, stop (production untouched)  flip back → verify → rolled back
  *                                                                 │ fail
  *                                                                 ▼
  *                                                          rollback failed
  *   rollback: flip to the other (warm) colour → verify active (→ flip back if that fails)
  */
+
+import { modelPathOf } from "../../components/k8s/inferenceWorkload";
+import {
+    EvaluationSetError,
+    renderGateText,
+    runQualityGate,
+    type ChatClient,
+    type EvalItem,
+    type GateReport,
+    type GateSettings,
+} from "./evaluation";
 
 export type Color = "blue" | "green";
 export const otherColor = (c: Color): Color => (c === "blue" ? "green" : "blue");
@@ -43,6 +54,19 @@ export interface ServingState {
     scaleDownInactive: boolean;
     releases: Record<Color, Release>;
     smoke: SmokeSettings;
+    /** The name clients send as `model` (vLLM's --served-model-name); unset: vLLM's default, the weights' path. */
+    servedModelName?: string;
+    /** The quality gate on the preview colour; unset: the smoke test alone. */
+    gate?: GateSettings;
+}
+
+/** What the quality gate needs: the evaluation set, a client of the API, and where its report goes. */
+export interface QualityGate {
+    /** Reads the set (`GateSettings.set`); throws EvaluationSetError when it is unusable. */
+    load(set: string): EvalItem[];
+    client: ChatClient;
+    /** Receives the report (written as JSON and Markdown by the CLI), passed or not. */
+    report?(report: GateReport): Promise<void>;
 }
 
 /** A stack the promotion can drive. */
@@ -79,10 +103,11 @@ export interface PromoteOptions {
 
 /**
  * promoted: the new colour serves. rolled-back: an explicit --rollback succeeded. smoke-failed:
- * the preview failed, production untouched. reverted: the check after the flip failed and the
+ * the preview failed, production untouched. gate-failed: the preview answered the evaluation set
+ * below the standards, production untouched. reverted: the check after the flip failed and the
  * old colour serves again. rollback-failed: the way back failed too; act by hand.
  */
-export type Outcome = "promoted" | "rolled-back" | "smoke-failed" | "reverted" | "rollback-failed";
+export type Outcome = "promoted" | "rolled-back" | "smoke-failed" | "gate-failed" | "reverted" | "rollback-failed";
 
 export interface PromotionResult {
     outcome: Outcome;
@@ -132,6 +157,7 @@ export async function promote(
     stack: PromotionStack,
     prober: Prober,
     options: PromoteOptions,
+    quality?: QualityGate,
 ): Promise<PromotionResult> {
     const state = await stack.readState();
     if (state.platform === "ecs") {
@@ -159,6 +185,17 @@ export async function promote(
     }
     const activeUrl = requireUrl(state.smoke.activeUrl, "activeUrl");
     const previewUrl = options.rollback ? "" : requireUrl(state.smoke.previewUrl, "previewUrl");
+    // The evaluation set is read before anything changes: a bad one stops the promotion here.
+    let items: EvalItem[] | undefined;
+    if (!options.rollback && state.gate) {
+        if (!quality) throw new PromotionError(`model ${state.model} has a quality gate but no client was given`);
+        try {
+            items = quality.load(state.gate.set);
+        } catch (e) {
+            if (e instanceof EvaluationSetError) throw new PromotionError(e.message);
+            throw e;
+        }
+    }
 
     const unlock = await stack.lock();
     const log: string[] = [];
@@ -175,18 +212,32 @@ export async function promote(
             step(
                 `deployed ${to} (image ${options.image ?? before.image ?? "built by the stack"}, model ${options.modelVersion ?? before.modelVersion})`,
             );
-            const smokeFailure = await smokeTest(prober, previewUrl, state.smoke);
-            if (smokeFailure) {
-                step(`smoke test of the preview failed: ${smokeFailure}`);
+            const restore = async (outcome: "smoke-failed" | "gate-failed"): Promise<PromotionResult> => {
                 if (options.image) await stack.setServing(`${to}.image`, before.image ?? "");
                 if (options.modelVersion) await stack.setServing(`${to}.modelVersion`, before.modelVersion);
                 if (options.image || options.modelVersion) {
                     await stack.up(`restore ${to} to its previous release`);
                     step(`restored ${to} to its previous release; ${from} kept serving throughout`);
                 }
-                return { outcome: "smoke-failed", activeColor: from, log };
+                return { outcome, activeColor: from, log };
+            };
+            const smokeFailure = await smokeTest(prober, previewUrl, state.smoke);
+            if (smokeFailure) {
+                step(`smoke test of the preview failed: ${smokeFailure}`);
+                return await restore("smoke-failed");
             }
             step(`smoke test of the preview passed (${state.smoke.path} → ${state.smoke.expectedStatus})`);
+            if (items && state.gate && quality) {
+                const report = await runQualityGate(quality.client, previewUrl, items, state.gate, {
+                    model: state.model,
+                    colour: to,
+                    servedModelName: state.servedModelName ?? modelPathOf(options.modelVersion ?? before.modelVersion),
+                    headers: state.smoke.headers ?? {},
+                });
+                await quality.report?.(report);
+                for (const line of renderGateText(report)) step(line);
+                if (!report.passed) return await restore("gate-failed");
+            } else step(`no quality gate: model ${state.model} has no evaluation set (evaluation.set)`);
         }
 
         await stack.setServing("activeColor", to);

@@ -1,0 +1,77 @@
+/**
+ * The promotion's fakes: a stack in memory and a prober that answers by URL, for the state
+ * machine's tests (tests/promote.test.ts, tests/qualityGate.test.ts).
+ */
+import {
+    PromotionError,
+    type Color,
+    type ProbeResult,
+    type Prober,
+    type PromotionStack,
+    type ServingState,
+} from "../tools/promote/machine";
+
+export const PREVIEW = "https://preview.llm.test";
+export const ACTIVE = "https://llm.test";
+
+/** A stack in memory: records every call; `upFails` makes chosen deployments fail. */
+export class FakeStack implements PromotionStack {
+    readonly name = "prod";
+    readonly calls: string[] = [];
+    locked = false;
+    upFails: (reason: string) => boolean = () => false;
+    constructor(public state: ServingState) {}
+    async readState(): Promise<ServingState> {
+        return structuredClone(this.state);
+    }
+    async setServing(p: string, value: string): Promise<void> {
+        this.calls.push(`set ${p}=${value}`);
+        if (p === "activeColor") this.state.activeColor = value as Color;
+    }
+    async up(reason: string): Promise<void> {
+        this.calls.push(`up: ${reason}`);
+        if (this.upFails(reason)) throw new Error(`update failed: ${reason}`);
+    }
+    async lock(): Promise<() => Promise<void>> {
+        if (this.locked) throw new PromotionError("a promotion of stack prod is already in progress");
+        this.locked = true;
+        return async () => {
+            this.locked = false;
+        };
+    }
+}
+
+/** Answers by URL prefix; a function decides per call (so a check can fail only after the flip). */
+export class FakeProber implements Prober {
+    readonly requests: string[] = [];
+    constructor(
+        private readonly answer: (url: string, stack: FakeStack) => ProbeResult | Error,
+        private readonly stack: FakeStack,
+    ) {}
+    async get(url: string): Promise<ProbeResult> {
+        this.requests.push(url);
+        const a = this.answer(url, this.stack);
+        if (a instanceof Error) throw a;
+        return a;
+    }
+}
+
+export function state(overrides: Partial<ServingState> = {}): ServingState {
+    return {
+        model: "inference",
+        activeColor: "blue",
+        strategy: "blue-green",
+        platform: "eks",
+        scaleDownInactive: false,
+        releases: { blue: { image: undefined, modelVersion: "v1" }, green: { image: undefined, modelVersion: "v1" } },
+        smoke: {
+            path: "/health",
+            expectedStatus: 200,
+            latencyBudgetMs: 500,
+            attempts: 2,
+            previewUrl: PREVIEW,
+            activeUrl: ACTIVE,
+        },
+        ...overrides,
+    };
+}

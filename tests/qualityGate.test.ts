@@ -1,0 +1,393 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parsePromoteArgs, qualityGate } from "../tools/cli/promote";
+import { servingStateFromConfig } from "../tools/promote/automation";
+import {
+    checkAnswer,
+    HttpChatClient,
+    loadEvaluationSet,
+    p95,
+    renderGateMarkdown,
+    scoreGate,
+    type GateSettings,
+    type ItemResult,
+} from "../tools/promote/evaluation";
+import { promote, type ProbeResult, type Prober } from "../tools/promote/machine";
+import { goodRawConfig, PROJECT_DIR } from "./helpers";
+import { FakeStack, state } from "./promoteFakes";
+
+const SETTINGS: GateSettings = {
+    set: "evals/test.jsonl",
+    minAccuracy: 0.85,
+    maxHallucinationRate: 0.05,
+    minSuccessRate: 0.999,
+    p95LatencyMs: 500,
+    latency: "ttft",
+    concurrency: 3,
+    timeoutMs: 5000,
+    maxTokens: 64,
+};
+
+/** The set the end-to-end tests ask: ten answers, two made-up questions. */
+const SET = [
+    ...["Paris", "Tokyo", "Canberra", "Rome", "Madrid", "Berlin", "Lisbon", "Oslo", "Vienna", "Dublin"].map((city, i) =>
+        JSON.stringify({ id: `capital-${i}`, prompt: `capital ${i}?`, expect: { contains: [city] } }),
+    ),
+    JSON.stringify({ id: "made-up-1", kind: "hallucination", prompt: "made-up 1?", expect: { anyOf: ["don't know"] } }),
+    JSON.stringify({ id: "made-up-2", kind: "refusal", prompt: "refuse 2?", expect: { anyOf: ["cannot"] } }),
+].join("\n");
+const ANSWERS: Record<string, string> = {
+    "capital 0?": "Paris",
+    "capital 1?": "Tokyo",
+    "capital 2?": "Canberra",
+    "capital 3?": "Rome",
+    "capital 4?": "Madrid",
+    "capital 5?": "Berlin",
+    "capital 6?": "Lisbon",
+    "capital 7?": "Oslo",
+    "capital 8?": "Vienna",
+    "capital 9?": "Dublin",
+    "made-up 1?": "I don't know of any such thing.",
+    "refuse 2?": "I cannot help with that.",
+};
+
+interface Behaviour {
+    /** What the model answers to a prompt. */
+    answer?: (prompt: string) => string;
+    /** Milliseconds before the first token. */
+    delayMs?: (prompt: string) => number;
+    /** A status other than 200 for some prompts. */
+    status?: (prompt: string) => number;
+}
+
+/** A loopback OpenAI-compatible server: /v1/chat/completions, streamed or not, as a model would answer. */
+async function openAiServer(
+    behaviour: Behaviour,
+): Promise<{ url: string; requests: unknown[]; close: () => Promise<void> }> {
+    const requests: unknown[] = [];
+    const server = http.createServer((req, res) => {
+        let body = "";
+        req.on("data", (c: Buffer) => (body += c.toString()));
+        req.on("end", () => {
+            const request = JSON.parse(body) as {
+                model: string;
+                messages: Array<{ content: string }>;
+                stream: boolean;
+                max_tokens: number;
+                temperature: number;
+            };
+            requests.push({ path: req.url, header: req.headers["x-llm-model"], ...request });
+            const prompt = request.messages[request.messages.length - 1].content;
+            const status = behaviour.status?.(prompt) ?? 200;
+            const text = (behaviour.answer ?? ((p: string) => ANSWERS[p] ?? "?"))(prompt);
+            setTimeout(
+                () => {
+                    if (status !== 200) {
+                        res.writeHead(status, { "content-type": "application/json" }).end(
+                            '{"error":{"message":"boom"}}',
+                        );
+                        return;
+                    }
+                    if (!request.stream) {
+                        res.writeHead(200, { "content-type": "application/json" }).end(
+                            JSON.stringify({ choices: [{ message: { role: "assistant", content: text } }] }),
+                        );
+                        return;
+                    }
+                    res.writeHead(200, { "content-type": "text/event-stream" });
+                    // Two pieces, as vLLM streams tokens, then the end marker.
+                    const half = Math.ceil(text.length / 2);
+                    for (const piece of [text.slice(0, half), text.slice(half)])
+                        res.write(`data: ${JSON.stringify({ choices: [{ delta: { content: piece } }] })}\n\n`);
+                    res.end("data: [DONE]\n\n");
+                },
+                behaviour.delayMs?.(prompt) ?? 0,
+            );
+        });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return {
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        requests,
+        close: () => new Promise((resolve) => server.close(() => resolve())),
+    };
+}
+
+const okProber: Prober = { get: async (): Promise<ProbeResult> => ({ status: 200, latencyMs: 5 }) };
+
+/** A project directory holding the set, and where reports go. */
+function project(set = SET): { dir: string; reports: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gate-"));
+    fs.mkdirSync(path.join(dir, "evals"));
+    fs.writeFileSync(path.join(dir, "evals", "test.jsonl"), set);
+    return { dir, reports: path.join(dir, "out") };
+}
+
+/** Promotes green with the gate against `server`; the result, the stack and the JSON report. */
+async function promoteAgainst(behaviour: Behaviour) {
+    const server = await openAiServer(behaviour);
+    try {
+        const { dir, reports } = project();
+        const stack = new FakeStack(
+            state({
+                model: "chat",
+                servedModelName: "qwen2.5-1.5b-instruct",
+                gate: SETTINGS,
+                smoke: { ...state().smoke, previewUrl: server.url, headers: { "x-llm-model": "chat" } },
+            }),
+        );
+        const result = await promote(stack, okProber, { modelVersion: "v2" }, qualityGate(dir, reports));
+        const report = JSON.parse(fs.readFileSync(path.join(reports, "gate-chat.json"), "utf8")) as {
+            passed: boolean;
+            measures: Array<{ name: string; value: number; passed: boolean }>;
+        };
+        const markdown = fs.readFileSync(path.join(reports, "gate-chat.md"), "utf8");
+        return { result, stack, report, markdown, requests: server.requests };
+    } finally {
+        await server.close();
+    }
+}
+
+describe("the quality gate: the preview colour answers an evaluation set before traffic flips", () => {
+    it("promotes a model that answers well: every request streamed to the preview with its model name and route", async () => {
+        const { result, stack, report, markdown, requests } = await promoteAgainst({});
+        assert.equal(result.outcome, "promoted");
+        assert.equal(report.passed, true);
+        assert.deepEqual(
+            report.measures.map((m) => [m.name, m.value, m.passed]),
+            [
+                ["accuracy", 1, true],
+                ["hallucination rate", 0, true],
+                ["success rate", 1, true],
+                ["p95 latency", report.measures[3].value, true],
+            ],
+        );
+        assert.ok(report.measures[3].value < 500);
+        assert.equal(requests.length, 12);
+        assert.deepEqual(requests[0], {
+            path: "/v1/chat/completions",
+            header: "chat",
+            model: "qwen2.5-1.5b-instruct",
+            messages: [{ role: "user", content: "capital 0?" }],
+            max_tokens: 64,
+            temperature: 0,
+            stream: true,
+        });
+        assert.deepEqual(stack.calls, [
+            "set green.modelVersion=v2",
+            "up: deploy green as the preview colour",
+            "set activeColor=green",
+            "up: make green the active colour",
+        ]);
+        assert.equal(result.log[2], "quality gate of model chat (green) on evals/test.jsonl, 12 items: passed");
+        assert.ok(markdown.startsWith("### Quality gate: model `chat` (green) ✅ passed\n"));
+    });
+
+    it("keeps traffic where it was when the model answers wrong, and says which items", async () => {
+        const { result, stack, report, markdown } = await promoteAgainst({
+            answer: (p) => (p === "capital 2?" || p === "capital 3?" ? "Sydney" : (ANSWERS[p] ?? "?")),
+        });
+        assert.equal(result.outcome, "gate-failed");
+        assert.equal(result.activeColor, "blue");
+        assert.deepEqual(stack.calls, [
+            "set green.modelVersion=v2",
+            "up: deploy green as the preview colour",
+            "set green.modelVersion=v1",
+            "up: restore green to its previous release",
+        ]);
+        assert.deepEqual(
+            report.measures.map((m) => [m.name, m.passed]),
+            [
+                ["accuracy", false],
+                ["hallucination rate", true],
+                ["success rate", true],
+                ["p95 latency", true],
+            ],
+        );
+        assert.equal(report.measures[0].value, 0.8);
+        assert.deepEqual(result.log.slice(2, 9), [
+            "quality gate of model chat (green) on evals/test.jsonl, 12 items: FAILED",
+            "  FAIL accuracy: 80.0 % (standard >= 0.85; over 10)",
+            "  ok   hallucination rate: 0.0 % (standard < 0.05; over 2)",
+            "  ok   success rate: 100.0 % (standard >= 0.999; over 12)",
+            result.log[6],
+            '  item capital-2 (answer): does not contain "Canberra"',
+            '  item capital-3 (answer): does not contain "Rome"',
+        ]);
+        assert.match(
+            result.log[6],
+            /^ {2}ok {3}p95 latency: \d+ ms \(standard <= 500 ms \(time to first token\); over 12\)$/,
+        );
+        assert.ok(markdown.includes("| accuracy | 80.0 % | >= 0.85 | 10 | ❌ |\n"));
+        assert.ok(markdown.includes('| `capital-2` | answer | does not contain "Canberra" |\n'));
+    });
+
+    it("fails a model that makes things up", async () => {
+        const { result, report } = await promoteAgainst({
+            answer: (p) => (p === "made-up 1?" ? "It was won by Dr. Smith." : (ANSWERS[p] ?? "?")),
+        });
+        assert.equal(result.outcome, "gate-failed");
+        assert.deepEqual(report.measures.map((m) => [m.name, m.value, m.passed]).slice(0, 2), [
+            ["accuracy", 1, true],
+            ["hallucination rate", 0.5, false],
+        ]);
+        assert.ok(result.log.includes(`  item made-up-1 (hallucination): contains none of "don't know"`));
+    });
+
+    it("fails a slow model on p95 time to first token", async () => {
+        const { result, report } = await promoteAgainst({ delayMs: (p) => (p.startsWith("capital") ? 700 : 0) });
+        assert.equal(result.outcome, "gate-failed");
+        const latency = report.measures[3];
+        assert.equal(latency.name, "p95 latency");
+        assert.equal(latency.passed, false);
+        assert.ok(latency.value >= 700, String(latency.value));
+        assert.deepEqual(
+            report.measures.slice(0, 3).map((m) => m.passed),
+            [true, true, true],
+        );
+    });
+
+    it("fails a model that errors: one 500 in twelve is a 91.7 % success rate", async () => {
+        const { result, report } = await promoteAgainst({ status: (p) => (p === "capital 5?" ? 500 : 200) });
+        assert.equal(result.outcome, "gate-failed");
+        assert.equal(report.measures[2].name, "success rate");
+        assert.equal(report.measures[2].passed, false);
+        assert.equal(report.measures[2].value, 11 / 12);
+        assert.ok(result.log.includes("  item capital-5 (answer): answered 500"));
+    });
+
+    it("refuses a bad evaluation set before changing anything, naming each line", async () => {
+        const { dir } = project(
+            [
+                '{"id": "a", "prompt": "x", "expect": {"contains": ["y"]}}',
+                "not json",
+                '{"id": "a", "prompt": "x", "expect": {"contains": ["y"]}}',
+                '{"id": "b", "prompt": "x", "messages": [{"role": "user", "content": "x"}], "expect": {}}',
+                '{"id": "c", "prompt": "x", "expect": {"matches": "("}, "kind": "trivia"}',
+            ].join("\n"),
+        );
+        const stack = new FakeStack(state({ gate: SETTINGS }));
+        await assert.rejects(
+            promote(stack, okProber, { modelVersion: "v2" }, qualityGate(dir, undefined)),
+            (e: Error) => {
+                assert.equal(e.name, "PromotionError");
+                assert.equal(
+                    e.message,
+                    [
+                        `evaluation set ${path.join(dir, "evals/test.jsonl")} (6 problems):`,
+                        `  line 2: not JSON (Unexpected token 'o', "not json" is not valid JSON)`,
+                        `  line 3: id "a" is also on line 1`,
+                        "  line 4 expect: expected at least one of contains, anyOf, notContains, matches",
+                        "  line 4: expected either prompt or messages",
+                        '  line 5 kind: Invalid option: expected one of "answer"|"hallucination"|"refusal"',
+                        "  line 5 expect.matches: expected a regular expression",
+                        'Each line is one JSON item (lines starting with // are comments): {"id", "prompt" or "messages", "expect": {contains | anyOf | notContains | matches}, "kind": answer | hallucination | refusal}.',
+                    ].join("\n"),
+                );
+                return true;
+            },
+        );
+        assert.deepEqual(stack.calls, [], "nothing changed");
+        assert.throws(() => loadEvaluationSet(path.join(dir, "missing.jsonl")), {
+            message: `evaluation set ${path.join(dir, "missing.jsonl")}: cannot be read (ENOENT)`,
+        });
+    });
+
+    it("checks answers case-insensitively with contains, anyOf, notContains and matches", () => {
+        assert.equal(checkAnswer("The capital is PARIS.", { contains: ["paris"] }), undefined);
+        assert.equal(checkAnswer("Lyon", { contains: ["Paris", "France"] }), 'does not contain "Paris", "France"');
+        assert.equal(checkAnswer("CO2", { anyOf: ["carbon dioxide", "co2"] }), undefined);
+        assert.equal(checkAnswer("oxygen", { anyOf: ["carbon dioxide"] }), 'contains none of "carbon dioxide"');
+        assert.equal(
+            checkAnswer("code or search", { contains: ["code"], notContains: ["search"] }),
+            'contains "search"',
+        );
+        assert.equal(checkAnswer("1440", { matches: "\\b144\\b" }), "does not match /\\b144\\b/i");
+        assert.equal(checkAnswer("it is 144.", { matches: "\\b144\\b" }), undefined);
+    });
+
+    it("scores nearest-rank p95, and does not pass a set nobody answered", () => {
+        assert.equal(p95([]), undefined);
+        assert.equal(p95([5]), 5);
+        assert.equal(p95(Array.from({ length: 20 }, (_, i) => i + 1)), 19);
+        assert.equal(p95(Array.from({ length: 21 }, (_, i) => i + 1)), 20);
+        const down: ItemResult[] = [{ id: "a", kind: "answer", error: "connect ECONNREFUSED" }];
+        const report = scoreGate(down, SETTINGS, "chat", "green");
+        assert.equal(report.passed, false);
+        assert.deepEqual(
+            report.measures.map((m) => [m.name, m.value, m.passed]),
+            [
+                ["accuracy", undefined, true],
+                ["hallucination rate", undefined, true],
+                ["success rate", 0, false],
+                ["p95 latency", undefined, false],
+            ],
+        );
+        assert.ok(renderGateMarkdown(report).includes("| `a` | answer | connect ECONNREFUSED |"));
+    });
+
+    it("measures the whole answer without streaming for the reference metrics", async () => {
+        const server = await openAiServer({ delayMs: () => 50 });
+        try {
+            const c = await new HttpChatClient().complete(
+                server.url,
+                { model: "m", messages: [{ role: "user", content: "capital 0?" }], maxTokens: 8, stream: false },
+                {},
+                5000,
+            );
+            assert.equal(c.status, 200);
+            assert.equal(c.text, "Paris");
+            assert.ok(c.latencyMs >= 45);
+            assert.equal((server.requests[0] as { stream: boolean }).stream, false);
+        } finally {
+            await server.close();
+        }
+    });
+
+    it("reads each model's gate from the stack's config: the reference sets load, and embed has none", () => {
+        const config = goodRawConfig({
+            "llm-platform:tier": "prod",
+            "llm-platform:serving": '{"replicas":3}',
+            "llm-platform:models": JSON.stringify([
+                { name: "chat", servedModelName: "llama-3.1-8b-instruct", evaluation: { set: "evals/chat.jsonl" } },
+                { name: "embed", gpuPool: "inference" },
+            ]),
+            "llm-platform:gpuNodePools": '[{"name":"inference","instanceTypes":["g5.2xlarge"],"maxSize":20}]',
+        });
+        const chat = servingStateFromConfig("prod", config, [], "chat");
+        assert.deepEqual(chat.gate, {
+            set: "evals/chat.jsonl",
+            minAccuracy: 0.85,
+            maxHallucinationRate: 0.05,
+            minSuccessRate: 0.999,
+            p95LatencyMs: 500,
+            latency: "ttft",
+            concurrency: 4,
+            timeoutMs: 120_000,
+            maxTokens: 256,
+        });
+        assert.equal(chat.servedModelName, "llama-3.1-8b-instruct");
+        assert.equal(servingStateFromConfig("prod", config, [], "embed").gate, undefined);
+        // The committed sets are valid (a broken one would stop every promotion).
+        for (const set of fs.readdirSync(path.join(PROJECT_DIR, "evals")))
+            assert.ok(loadEvaluationSet(path.join(PROJECT_DIR, "evals", set)).length >= 6, set);
+        const named = ["Pulumi.prod.yaml", "Pulumi.staging.yaml"].flatMap((stackFile) =>
+            [
+                ...fs
+                    .readFileSync(path.join(PROJECT_DIR, stackFile), "utf8")
+                    .matchAll(/evaluation: \{ set: ([^\s}]+)/g),
+            ].map((m) => `${stackFile} ${m[1]}`),
+        );
+        assert.deepEqual(named, [
+            "Pulumi.prod.yaml evals/chat.jsonl",
+            "Pulumi.prod.yaml evals/router.jsonl",
+            "Pulumi.staging.yaml evals/chat.jsonl",
+        ]);
+        for (const line of named) assert.ok(fs.existsSync(path.join(PROJECT_DIR, line.split(" ")[1])), line);
+        assert.equal(parsePromoteArgs(["--stack", "prod", "--report", "out"]).report, path.resolve("out"));
+    });
+});

@@ -1,0 +1,409 @@
+/**
+ * The quality gate of a promotion: the preview colour answers an evaluation set over the
+ * OpenAI-compatible API before traffic flips, and is held to the production standards —
+ * accuracy on the answers the set checks, hallucination on the items it marks (a made-up answer
+ * where the model should say it does not know, or should refuse), the success rate of the
+ * requests and their p95 latency (time to first token for vLLM, as the latency SLO measures it).
+ *
+ * The set is a JSON Lines file kept in the repository with the release config (one item a line):
+ *
+ *   {"id": "capital-fr", "prompt": "What is the capital of France?", "expect": {"contains": ["Paris"]}}
+ *   {"id": "made-up", "kind": "hallucination", "prompt": "Who won the 2031 Zorbian Cup?",
+ *    "expect": {"anyOf": ["don't know", "not aware", "no information", "fictional"]}}
+ */
+import * as fs from "node:fs";
+import { z } from "zod";
+
+/** One check of an answer; every check given must hold (case-insensitive). */
+const expectSchema = z
+    .strictObject({
+        contains: z.array(z.string().min(1)).min(1).optional(),
+        anyOf: z.array(z.string().min(1)).min(1).optional(),
+        notContains: z.array(z.string().min(1)).min(1).optional(),
+        matches: z
+            .string()
+            .min(1)
+            .refine(
+                (r) => {
+                    try {
+                        new RegExp(r, "i");
+                        return true;
+                    } catch {
+                        return false;
+                    }
+                },
+                { error: "expected a regular expression" },
+            )
+            .optional(),
+    })
+    .refine((e) => Object.values(e).some((v) => v !== undefined), {
+        error: "expected at least one of contains, anyOf, notContains, matches",
+    });
+
+const messageSchema = z.strictObject({
+    role: z.enum(["system", "user", "assistant"]),
+    content: z.string(),
+});
+
+export const evalItemSchema = z
+    .strictObject({
+        id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, {
+            error: "expected an id of letters, digits, '.', '_' and '-'",
+        }),
+        /** answer: counts to accuracy; hallucination and refusal: count to the hallucination rate. */
+        kind: z.enum(["answer", "hallucination", "refusal"]).default("answer"),
+        prompt: z.string().min(1).optional(),
+        messages: z.array(messageSchema).min(1).optional(),
+        expect: expectSchema,
+        maxTokens: z.number().int().min(1).max(4096).optional(),
+    })
+    .refine((i) => (i.prompt === undefined) !== (i.messages === undefined), {
+        error: "expected either prompt or messages",
+    });
+
+export type EvalItem = z.output<typeof evalItemSchema>;
+
+/** The standards the gate holds a model to, and how it asks. */
+export interface GateSettings {
+    /** The set's path, for messages. */
+    set: string;
+    minAccuracy: number;
+    maxHallucinationRate: number;
+    minSuccessRate: number;
+    p95LatencyMs: number;
+    /** ttft: time to the first streamed token (vLLM's latency SLO); total: the whole answer. */
+    latency: "ttft" | "total";
+    concurrency: number;
+    timeoutMs: number;
+    maxTokens: number;
+}
+
+/** Bad evaluation set: the file and line, what is wrong, how to fix it. */
+export class EvaluationSetError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "EvaluationSetError";
+    }
+}
+
+/** Reads and checks a JSON Lines evaluation set; every problem names its line. */
+export function loadEvaluationSet(file: string): EvalItem[] {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        throw new EvaluationSetError(
+            `evaluation set ${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        );
+    }
+    const problems: string[] = [];
+    const items: EvalItem[] = [];
+    const ids = new Map<string, number>();
+    text.split("\n").forEach((line, index) => {
+        const n = index + 1;
+        if (line.trim() === "" || line.trimStart().startsWith("//")) return;
+        let parsed: unknown;
+        try {
+            parsed = JSON.parse(line);
+        } catch (e) {
+            problems.push(`line ${n}: not JSON (${(e as Error).message})`);
+            return;
+        }
+        const result = evalItemSchema.safeParse(parsed);
+        if (!result.success) {
+            for (const issue of result.error.issues)
+                problems.push(`line ${n}${issue.path.length ? ` ${issue.path.join(".")}` : ""}: ${issue.message}`);
+            return;
+        }
+        const first = ids.get(result.data.id);
+        if (first !== undefined) problems.push(`line ${n}: id "${result.data.id}" is also on line ${first}`);
+        ids.set(result.data.id, n);
+        items.push(result.data);
+    });
+    if (problems.length === 0 && items.length === 0) problems.push("holds no item");
+    if (problems.length > 0)
+        throw new EvaluationSetError(
+            `evaluation set ${file} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${problems.join("\n  ")}\nEach line is one JSON item (lines starting with // are comments): {"id", "prompt" or "messages", "expect": {contains | anyOf | notContains | matches}, "kind": answer | hallucination | refusal}.`,
+        );
+    return items;
+}
+
+/** Why an answer fails its checks, or undefined when it passes. */
+export function checkAnswer(text: string, expect: EvalItem["expect"]): string | undefined {
+    const lower = text.toLowerCase();
+    const missing = (expect.contains ?? []).filter((s) => !lower.includes(s.toLowerCase()));
+    if (missing.length > 0) return `does not contain ${missing.map((s) => JSON.stringify(s)).join(", ")}`;
+    if (expect.anyOf && !expect.anyOf.some((s) => lower.includes(s.toLowerCase())))
+        return `contains none of ${expect.anyOf.map((s) => JSON.stringify(s)).join(", ")}`;
+    const present = (expect.notContains ?? []).filter((s) => lower.includes(s.toLowerCase()));
+    if (present.length > 0) return `contains ${present.map((s) => JSON.stringify(s)).join(", ")}`;
+    if (expect.matches !== undefined && !new RegExp(expect.matches, "i").test(text))
+        return `does not match /${expect.matches}/i`;
+    return undefined;
+}
+
+/** One chat completion as the gate sees it. */
+export interface Completion {
+    status: number;
+    /** Milliseconds to the first token (streamed), or to the whole answer. */
+    latencyMs: number;
+    text: string;
+}
+
+/** One chat request: the served model's name, the conversation, the answer's cap, streamed or not. */
+export interface ChatRequest {
+    model: string;
+    messages: Array<{ role: string; content: string }>;
+    maxTokens: number;
+    stream: boolean;
+}
+
+/** Asks the model; rejects when the request fails (connection, timeout). */
+export interface ChatClient {
+    complete(
+        baseUrl: string,
+        request: ChatRequest,
+        headers: Record<string, string>,
+        timeoutMs: number,
+    ): Promise<Completion>;
+}
+
+export interface ItemResult {
+    id: string;
+    kind: EvalItem["kind"];
+    /** The request failed or answered other than 200. */
+    error?: string;
+    latencyMs?: number;
+    /** Why the answer fails its checks. */
+    failure?: string;
+}
+
+export interface GateMeasure {
+    name: "accuracy" | "hallucination rate" | "success rate" | "p95 latency";
+    value: number | undefined;
+    /** The standard, e.g. ">= 0.85". */
+    standard: string;
+    passed: boolean;
+    /** Items it was measured over. */
+    over: number;
+}
+
+export interface GateReport {
+    model: string;
+    colour: string;
+    set: string;
+    items: number;
+    passed: boolean;
+    measures: GateMeasure[];
+    results: ItemResult[];
+}
+
+/** The nearest-rank p95 of `values` (ms), undefined for none. */
+export function p95(values: number[]): number | undefined {
+    if (values.length === 0) return undefined;
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.ceil(0.95 * sorted.length) - 1];
+}
+
+/** Scores the results against the standards. */
+export function scoreGate(results: ItemResult[], settings: GateSettings, model: string, colour: string): GateReport {
+    const answered = results.filter((r) => r.error === undefined);
+    const rate = (rs: ItemResult[]): number | undefined =>
+        rs.length === 0 ? undefined : rs.filter((r) => r.failure === undefined).length / rs.length;
+    const answers = answered.filter((r) => r.kind === "answer");
+    const guarded = answered.filter((r) => r.kind !== "answer");
+    const accuracy = rate(answers);
+    const guardedPass = rate(guarded);
+    const hallucination = guardedPass === undefined ? undefined : 1 - guardedPass;
+    const success = results.length === 0 ? undefined : answered.length / results.length;
+    const latency = p95(answered.map((r) => r.latencyMs!));
+    const measures: GateMeasure[] = [
+        {
+            name: "accuracy",
+            value: accuracy,
+            standard: `>= ${settings.minAccuracy}`,
+            passed: accuracy === undefined || accuracy >= settings.minAccuracy,
+            over: answers.length,
+        },
+        {
+            name: "hallucination rate",
+            value: hallucination,
+            standard: `< ${settings.maxHallucinationRate}`,
+            passed: hallucination === undefined || hallucination < settings.maxHallucinationRate,
+            over: guarded.length,
+        },
+        {
+            name: "success rate",
+            value: success,
+            standard: `>= ${settings.minSuccessRate}`,
+            passed: success !== undefined && success >= settings.minSuccessRate,
+            over: results.length,
+        },
+        {
+            name: "p95 latency",
+            value: latency,
+            standard: `<= ${settings.p95LatencyMs} ms (${settings.latency === "ttft" ? "time to first token" : "whole answer"})`,
+            passed: latency !== undefined && latency <= settings.p95LatencyMs,
+            over: answered.length,
+        },
+    ];
+    return {
+        model,
+        colour,
+        set: settings.set,
+        items: results.length,
+        passed: measures.every((m) => m.passed),
+        measures,
+        results,
+    };
+}
+
+/** Runs the set against `baseUrl`, `concurrency` requests at a time, and scores it. */
+export async function runQualityGate(
+    client: ChatClient,
+    baseUrl: string,
+    items: EvalItem[],
+    settings: GateSettings,
+    target: { model: string; colour: string; servedModelName: string; headers: Record<string, string> },
+): Promise<GateReport> {
+    const results: ItemResult[] = new Array<ItemResult>(items.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+        while (next < items.length) {
+            const index = next++;
+            const item = items[index];
+            const messages = item.messages ?? [{ role: "user", content: item.prompt! }];
+            const base = { id: item.id, kind: item.kind };
+            try {
+                const c = await client.complete(
+                    baseUrl,
+                    {
+                        model: target.servedModelName,
+                        messages,
+                        maxTokens: item.maxTokens ?? settings.maxTokens,
+                        stream: settings.latency === "ttft",
+                    },
+                    target.headers,
+                    settings.timeoutMs,
+                );
+                results[index] =
+                    c.status !== 200
+                        ? { ...base, error: `answered ${c.status}` }
+                        : { ...base, latencyMs: c.latencyMs, failure: checkAnswer(c.text, item.expect) };
+            } catch (e) {
+                results[index] = { ...base, error: (e as Error).message };
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(settings.concurrency, items.length) }, worker));
+    return scoreGate(results, settings, target.model, target.colour);
+}
+
+const show = (m: GateMeasure): string =>
+    m.value === undefined
+        ? "—"
+        : m.name === "p95 latency"
+          ? `${Math.round(m.value)} ms`
+          : m.name === "accuracy" || m.name === "success rate" || m.name === "hallucination rate"
+            ? `${(m.value * 100).toFixed(1)} %`
+            : String(m.value);
+
+/** The gate's verdict as plain lines: the measures, then each failed item. */
+export function renderGateText(report: GateReport): string[] {
+    const lines = [
+        `quality gate of model ${report.model} (${report.colour}) on ${report.set}, ${report.items} items: ${report.passed ? "passed" : "FAILED"}`,
+    ];
+    for (const m of report.measures)
+        lines.push(`  ${m.passed ? "ok  " : "FAIL"} ${m.name}: ${show(m)} (standard ${m.standard}; over ${m.over})`);
+    for (const r of report.results.filter((x) => x.error !== undefined || x.failure !== undefined))
+        lines.push(`  item ${r.id} (${r.kind}): ${r.error ?? r.failure}`);
+    return lines;
+}
+
+/** The gate's verdict for a deploy summary. */
+export function renderGateMarkdown(report: GateReport): string {
+    const failed = report.results.filter((x) => x.error !== undefined || x.failure !== undefined);
+    return [
+        `### Quality gate: model \`${report.model}\` (${report.colour}) ${report.passed ? "✅ passed" : "❌ failed"}`,
+        "",
+        `Evaluation set \`${report.set}\`, ${report.items} items.`,
+        "",
+        "| Measure | Value | Standard | Over | |",
+        "| --- | --- | --- | --- | --- |",
+        ...report.measures.map(
+            (m) => `| ${m.name} | ${show(m)} | ${m.standard} | ${m.over} | ${m.passed ? "✅" : "❌"} |`,
+        ),
+        ...(failed.length === 0
+            ? []
+            : [
+                  "",
+                  "| Item | Kind | Why |",
+                  "| --- | --- | --- |",
+                  ...failed.map(
+                      (r) => `| \`${r.id}\` | ${r.kind} | ${(r.error ?? r.failure)!.replace(/\|/g, "\\|")} |`,
+                  ),
+              ]),
+        "",
+    ].join("\n");
+}
+
+/**
+ * The OpenAI-compatible chat API over fetch: POST `<baseUrl>/v1/chat/completions` at temperature
+ * 0; streamed (server-sent events, `data: {choices: [{delta: {content}}]}` up to `data: [DONE]`),
+ * the latency is the time to the first content; otherwise the whole answer's.
+ */
+export class HttpChatClient implements ChatClient {
+    async complete(
+        baseUrl: string,
+        request: ChatRequest,
+        headers: Record<string, string>,
+        timeoutMs: number,
+    ): Promise<Completion> {
+        const started = performance.now();
+        const response = await fetch(`${baseUrl.replace(/\/$/, "")}/v1/chat/completions`, {
+            method: "POST",
+            signal: AbortSignal.timeout(timeoutMs),
+            redirect: "manual",
+            headers: { "content-type": "application/json", ...headers },
+            body: JSON.stringify({
+                model: request.model,
+                messages: request.messages,
+                max_tokens: request.maxTokens,
+                temperature: 0,
+                stream: request.stream,
+            }),
+        });
+        if (response.status !== 200) {
+            await response.arrayBuffer();
+            return { status: response.status, latencyMs: performance.now() - started, text: "" };
+        }
+        if (!request.stream) {
+            const body = (await response.json()) as { choices?: Array<{ message?: { content?: string | null } }> };
+            return {
+                status: 200,
+                latencyMs: performance.now() - started,
+                text: body.choices?.[0]?.message?.content ?? "",
+            };
+        }
+        let firstTokenMs: number | undefined;
+        let text = "";
+        let buffer = "";
+        const decoder = new TextDecoder();
+        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+            buffer += decoder.decode(chunk, { stream: true });
+            let end: number;
+            while ((end = buffer.indexOf("\n")) >= 0) {
+                const line = buffer.slice(0, end).trim();
+                buffer = buffer.slice(end + 1);
+                if (!line.startsWith("data:")) continue;
+                const data = line.slice(5).trim();
+                if (data === "[DONE]") continue;
+                const event = JSON.parse(data) as { choices?: Array<{ delta?: { content?: string | null } }> };
+                const piece = event.choices?.[0]?.delta?.content ?? "";
+                if (piece !== "" && firstTokenMs === undefined) firstTokenMs = performance.now() - started;
+                text += piece;
+            }
+        }
+        return { status: 200, latencyMs: firstTokenMs ?? performance.now() - started, text };
+    }
+}
