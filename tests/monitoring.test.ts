@@ -51,6 +51,32 @@ interface Case {
 const ok = (perMinute: number, minutes = 240) => `0+${perMinute}x${minutes}`;
 const gauge = (value: number, minutes = 240) => `${value}x${minutes}`;
 
+/**
+ * A token-count histogram on vLLM's 1-2-5 buckets: `perMinute` requests a minute, each of at most
+ * `yesterday` tokens for the first day (1440 minutes) and of at most `today` after, for two hours.
+ */
+function tokenHistogram(
+    metric: string,
+    labels: string,
+    yesterday: number,
+    today: number,
+    perMinute: number,
+): Array<{ series: string; values: string }> {
+    const day = 1440;
+    const after = 120;
+    const les = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+    const counter = (before: boolean, now: boolean): string =>
+        `0+${before ? perMinute : 0}x${day} ${before ? perMinute * day : 0}+${now ? perMinute : 0}x${after}`;
+    return [
+        ...les.map((le) => ({
+            series: `${metric}_bucket{${labels},le="${le}"}`,
+            values: counter(le >= yesterday, le >= today),
+        })),
+        { series: `${metric}_bucket{${labels},le="+Inf"}`, values: counter(true, true) },
+        { series: `${metric}_count{${labels}}`, values: counter(true, true) },
+    ];
+}
+
 /** How each preset's series look on the wire, beyond the metric names. */
 interface Wire {
     metrics: MetricNames;
@@ -187,13 +213,42 @@ function casesFor(w: Wire): Case[] {
             at: "20m",
             fires: {},
         },
-        {
-            name: "drift reported",
-            series: [{ series: `${m.driftDetected}{job="drift-job"}`, values: gauge(1) }],
-            alert: "LLMModelDriftDetected",
-            at: "1m",
-            fires: {},
-        },
+        ...(m.tokenHistograms
+            ? [
+                  {
+                      // Yesterday's prompts were 20 to 50 tokens; since 1440m they are 200 to 500.
+                      name: "prompts drift from yesterday's",
+                      series: [
+                          ...tokenHistogram(m.tokenHistograms.prompt, w.latencyLabels, 50, 500, 5),
+                          ...tokenHistogram(m.tokenHistograms.generation, w.latencyLabels, 100, 100, 5),
+                      ],
+                      alert: "LLMModelDriftDetected",
+                      at: "1560m",
+                      fires: { job: "inference" },
+                  },
+                  {
+                      name: "the same traffic as yesterday",
+                      series: tokenHistogram(m.tokenHistograms.prompt, w.latencyLabels, 50, 50, 5),
+                      alert: "LLMModelDriftDetected",
+                      at: "1560m",
+                  },
+                  {
+                      // Six requests an hour: a distance over so few says nothing.
+                      name: "a shift on too few requests",
+                      series: tokenHistogram(m.tokenHistograms.prompt, w.latencyLabels, 50, 500, 0.1),
+                      alert: "LLMModelDriftDetected",
+                      at: "1560m",
+                  },
+              ]
+            : [
+                  {
+                      name: "drift reported",
+                      series: [{ series: `${m.driftDetected}{job="drift-job"}`, values: gauge(1) }],
+                      alert: "LLMModelDriftDetected",
+                      at: "1m",
+                      fires: {},
+                  },
+              ]),
         {
             name: "an autoscaler whose metric cannot be read",
             series: [
@@ -353,7 +408,8 @@ describe("alert rules, checked and unit-tested with promtool", () => {
             );
             const r = tool("promtool", ["check", "rules", file]);
             assert.equal(r.code, 0, r.out);
-            assert.match(r.out, /SUCCESS: 20 rules found/);
+            // vLLM's token histograms add the two drift scores, and the drift alert reads them.
+            assert.match(r.out, new RegExp(`SUCCESS: ${metrics.tokenHistograms ? 22 : 20} rules found`));
         }
     });
 
@@ -418,9 +474,12 @@ describe("alert rules, checked and unit-tested with promtool", () => {
             scope: "service",
         });
         assert.deepEqual(
-            embed.flatMap((g) => g.rules).filter((r) => PLATFORM_ALERTS.includes(r.alert ?? "")),
-            [],
-            "the GPU and drift alerts are the first model's only",
+            embed
+                .flatMap((g) => g.rules)
+                .filter((r) => PLATFORM_ALERTS.includes(r.alert ?? ""))
+                .map((r) => `${r.alert} ${JSON.stringify(r.labels)}`),
+            ['LLMModelDriftDetected {"severity":"warning","service":"embed","model":"embed"}'],
+            "the GPU alerts are the first model's only; drift, measured on each model's own tokens, is each model's",
         );
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promtool-models-"));
         fs.writeFileSync(path.join(dir, "chat.yaml"), renderRulesFile(chat));

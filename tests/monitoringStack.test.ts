@@ -82,8 +82,15 @@ describe("Grafana dashboards as code", () => {
                     "Serving GPU utilisation (app)",
                 ],
             ],
-            ["LLM model quality", ["Hallucination rate", "Drift detected", "Feedback rating"]],
+            ["LLM model quality", ["Hallucination rate", "Drift (KS distance to yesterday)", "Feedback rating"]],
         ]);
+        // The reference app's drift job reports a gauge instead.
+        assert.deepEqual(
+            (buildDashboards(REFERENCE_METRICS, "inference")[2].json.panels as Array<{ title: string }>).map(
+                (p) => p.title,
+            ),
+            ["Hallucination rate", "Drift detected", "Feedback rating"],
+        );
         assert.deepEqual(
             metricsIn('histogram_quantile(0.95, sum by (le) (rate(x_bucket{job="a"}[5m]))) > 0.5 * y offset 1d'),
             ["x_bucket", "y"],
@@ -193,33 +200,39 @@ describe("MonitoringStack in the stacks", () => {
             ).groups;
         assert.deepEqual(
             groups("monitoring-rules").map((g) => g.name),
-            ["llm-serving-recording", "llm-serving-slo", "llm-model-quality", "llm-capacity"],
+            ["llm-serving-recording", "llm-serving-slo", "llm-model-quality", "llm-capacity", "llm-model-drift"],
         );
         for (const model of ["embed", "router"]) {
             const own = groups(`monitoring-rules-${model}`);
             assert.deepEqual(
                 own.map((g) => g.name),
-                ["llm-serving-recording", "llm-serving-slo", "llm-model-quality", "llm-capacity"].map(
-                    (g) => `${g}-${model}`,
-                ),
+                [
+                    "llm-serving-recording",
+                    "llm-serving-slo",
+                    "llm-model-quality",
+                    "llm-capacity",
+                    "llm-model-drift",
+                ].map((g) => `${g}-${model}`),
             );
             const alerts = own.flatMap((g) => g.rules).filter((r) => r.alert);
-            // Every alert names its model; the GPU and drift alerts are the first rules' only.
+            // Every alert names its model; the GPU alerts are the first rules' only, drift is each model's own.
             assert.ok(alerts.every((r) => r.labels?.model === model && r.labels?.service === model));
             assert.deepEqual(
-                alerts.filter((r) => PLATFORM_ALERTS.includes(r.alert!)),
-                [],
+                alerts.filter((r) => PLATFORM_ALERTS.includes(r.alert!)).map((r) => r.alert),
+                ["LLMModelDriftDetected"],
             );
         }
         const platform = groups("monitoring-rules")
             .flatMap((g) => g.rules)
             .filter((r) => PLATFORM_ALERTS.includes(r.alert ?? ""));
         assert.deepEqual(
-            platform.map((r) => [r.alert, r.labels]),
+            platform.map((r) => [r.alert, r.labels]).sort(),
             PLATFORM_ALERTS.map((a) => [
                 a,
-                { severity: a === "LLMGPUXidErrors" ? "critical" : a === "LLMGPUIdle" ? "info" : "warning" },
-            ]),
+                a === "LLMModelDriftDetected"
+                    ? { severity: "warning", service: "chat", model: "chat" }
+                    : { severity: a === "LLMGPUXidErrors" ? "critical" : a === "LLMGPUIdle" ? "info" : "warning" },
+            ]).sort(),
         );
         const dashboards = prod.export.deployment.resources.filter(
             (r) => r.type === "kubernetes:core/v1:ConfigMap" && r.urn.includes("MonitoringStack"),

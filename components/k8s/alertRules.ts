@@ -38,8 +38,14 @@ export interface MetricNames {
     gpuUtilization: string;
     /** Gauge of pending requests. */
     queueLength: string;
-    /** Gauge 1 while the drift job detects drift. */
+    /** Gauge 1 while the drift job detects drift (the reference app's; unused where `tokenHistograms` are). */
     driftDetected: string;
+    /**
+     * Histograms of prompt and generated tokens per request: where the server exports them, drift
+     * is measured in Prometheus from them (`llm:model_drift_score:1h`, per model) instead of read
+     * from a drift job's gauge.
+     */
+    tokenHistograms?: { prompt: string; generation: string };
 }
 
 /** The reference document's metric names (prometheus_client in the serving app). */
@@ -75,6 +81,7 @@ export const VLLM_METRICS: MetricNames = {
     gpuUtilization: "DCGM_FI_DEV_GPU_UTIL",
     queueLength: VLLM_METRIC_NAMES.waitingRequests,
     driftDetected: "llm_model_drift_detected",
+    tokenHistograms: { prompt: "vllm:request_prompt_tokens", generation: "vllm:request_generation_tokens" },
 };
 
 /** The metric presets `monitoring.metricsPreset` chooses from; the image is vLLM, so `vllm` is the default. */
@@ -120,6 +127,17 @@ export const BURN_RATE_WINDOWS = [
     { severity: "critical" as Severity, long: "6h", short: "30m", factor: 6, for: "15m" },
     { severity: "warning" as Severity, long: "3d", short: "6h", factor: 1, for: "1h" },
 ];
+
+/** The drift window, its reference (the same window yesterday), the least requests per window and the alerting distance. */
+export const DRIFT_WINDOW = "1h";
+export const DRIFT_REFERENCE_OFFSET = "1d";
+export const DRIFT_MIN_REQUESTS = 100;
+/**
+ * Above the two-sample KS critical value at α = 0.01 for 100 requests in each window
+ * (1.628 · √(2/100) ≈ 0.23); binned on vLLM's 1-2-5 buckets the distance can only be smaller,
+ * so the test errs towards quiet.
+ */
+export const DRIFT_KS_THRESHOLD = 0.25;
 
 const fmt = (n: number): string => String(Number(n.toPrecision(6)));
 
@@ -198,14 +216,18 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
                     `hallucination rate over ${fmt(slo.maxHallucinationRate * 100)} %`,
                     `The evaluated share of hallucinated responses has been above ${fmt(slo.maxHallucinationRate * 100)} % for 15 minutes.`,
                 ),
-                alert(
-                    "LLMModelDriftDetected",
-                    `max(${m.driftDetected}) > 0`,
-                    "0m",
-                    "warning",
-                    "model drift detected",
-                    "The drift job reports a significant shift of the model's inputs or outputs; review and retrain.",
-                ),
+                ...(m.tokenHistograms
+                    ? []
+                    : [
+                          alert(
+                              "LLMModelDriftDetected",
+                              `max(${m.driftDetected}) > 0`,
+                              "0m",
+                              "warning",
+                              "model drift detected",
+                              "The drift job reports a significant shift of the model's inputs or outputs; review and retrain.",
+                          ),
+                      ]),
                 alert(
                     "LLMTokenThroughputDrop",
                     `sum(rate(${m.tokensTotal}{${sel}}[30m])) < ${fmt(slo.tokenThroughputDropRatio)} * sum(rate(${m.tokensTotal}{${sel}}[30m] offset 1d))`,
@@ -280,6 +302,9 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
             ],
         },
     ];
+    if (m.tokenHistograms) groups.push(driftGroup(m.tokenHistograms, sel, alert));
+    // Measured per model from its own token histograms, drift is the model's, not the platform's.
+    const platform = PLATFORM_ALERTS.filter((a) => !(m.tokenHistograms && a === "LLMModelDriftDetected"));
     // The platform's alerts (GPUs, drift) belong to no model: once per Prometheus, without a model label.
     // Group names unique on the Prometheus, whether the operator writes a rule file per PrometheusRule or not.
     return groups
@@ -287,12 +312,51 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
             ...g,
             name: service ? `${g.name}-${job}` : g.name,
             rules: g.rules
-                .filter((r) => !(service && PLATFORM_ALERTS.includes(r.alert ?? "")))
+                .filter((r) => !(service && platform.includes(r.alert ?? "")))
                 .map((r) =>
-                    PLATFORM_ALERTS.includes(r.alert ?? "") ? { ...r, labels: { severity: r.labels!.severity } } : r,
+                    platform.includes(r.alert ?? "") ? { ...r, labels: { severity: r.labels!.severity } } : r,
                 ),
         }))
         .filter((g) => g.rules.length > 0);
+}
+
+/**
+ * Drift of a model's traffic, measured in Prometheus: for prompt and for generated tokens per
+ * request, the Kolmogorov–Smirnov distance between the last hour's distribution and the same hour
+ * yesterday's — the largest gap between the two cumulative distributions, which a Prometheus
+ * histogram's cumulative buckets are, so no job has to export them. Recorded only when both hours
+ * saw at least DRIFT_MIN_REQUESTS requests. Sources: docs/UPSTREAM.md, "Drift".
+ */
+function driftGroup(
+    h: { prompt: string; generation: string },
+    sel: string,
+    alert: (n: string, e: string, f: string, s: Severity, summary: string, d: string) => Rule,
+): RuleGroup {
+    const window = DRIFT_WINDOW;
+    const cdf = (metric: string, offset: string): string =>
+        `sum by (job, le) (increase(${metric}_bucket{${sel}}[${window}]${offset})) / ignoring (le) group_left () sum by (job) (increase(${metric}_count{${sel}}[${window}]${offset}))`;
+    const enough = (metric: string, offset: string): string =>
+        `sum by (job) (increase(${metric}_count{${sel}}[${window}]${offset})) >= ${DRIFT_MIN_REQUESTS}`;
+    const score = (metric: string, signal: string): Rule => ({
+        record: "llm:model_drift_score:1h",
+        expr: `max by (job) (abs(${cdf(metric, "")} - ${cdf(metric, ` offset ${DRIFT_REFERENCE_OFFSET}`)})) and on (job) (${enough(metric, "")}) and on (job) (${enough(metric, ` offset ${DRIFT_REFERENCE_OFFSET}`)})`,
+        labels: { signal },
+    });
+    return {
+        name: "llm-model-drift",
+        rules: [
+            score(h.prompt, "prompt_tokens"),
+            score(h.generation, "generation_tokens"),
+            alert(
+                "LLMModelDriftDetected",
+                `max by (job) (llm:model_drift_score:1h{${sel}}) > ${DRIFT_KS_THRESHOLD}`,
+                "30m",
+                "warning",
+                "model drift detected",
+                `The distribution of prompt or generated tokens per request over the last hour differs from the same hour yesterday by a Kolmogorov–Smirnov distance over ${DRIFT_KS_THRESHOLD} (with at least ${DRIFT_MIN_REQUESTS} requests in each): what users ask, or what the model answers, has changed; review and re-evaluate.`,
+            ),
+        ],
+    };
 }
 
 /** Alerts about the platform rather than one model: in the first model's rules only, labelled by severity alone. */
@@ -339,7 +403,7 @@ export const FIRST_STEPS: Readonly<Record<string, string>> = {
     LLMErrorBudgetBurn3d: `${ERRORS_FIRST} The slow burn can wait for working hours; find the source before it becomes a fast one.`,
     LLMHallucinationRateHigh: `Compare the colours on the model-quality dashboard; if the new release raised the rate, roll back per ${RELEASE_RUNBOOK}; otherwise check the evaluation job that reports \`llm_hallucination_rate\`.`,
     LLMModelDriftDetected:
-        "Read the drift job's report and schedule a re-evaluation or retraining of the model; serving needs no action.",
+        "Compare `llm:model_drift_score:1h` by `signal` (prompt_tokens: what users send changed; generation_tokens: what the model answers changed) with `histogram_quantile(0.5, sum by (le) (rate(vllm:request_prompt_tokens_bucket{job=\"<model>\"}[1h])))` now and `offset 1d` (and the same for `vllm:request_generation_tokens`), find what changed (a new client, a prompt template, a release), and re-run the model's evaluation set against the new traffic; serving needs no action. With the reference metrics, read the drift job's report.",
     LLMTokenThroughputDrop:
         "Check whether traffic fell (requests on the dashboard: then nothing is wrong with serving) or tokens per request did; a drop with steady requests and rising latency points at the GPUs (LLMGPUSaturated, LLMGPUXidErrors).",
     LLMGPUSaturated:

@@ -160,7 +160,17 @@ function buildAllDashboards(m: MetricNames, job: string): Dashboard[] {
                 unit: "percentunit",
                 queries: [{ expr: `max(${m.hallucinationRate}{${sel}})`, legend: "hallucinations" }],
             },
-            { title: "Drift detected", unit: "short", queries: [{ expr: `max(${m.driftDetected})`, legend: "drift" }] },
+            m.tokenHistograms
+                ? {
+                      title: "Drift (KS distance to yesterday)",
+                      unit: "short",
+                      queries: [{ expr: `max by (signal) (llm:model_drift_score:1h{${sel}})`, legend: "{{signal}}" }],
+                  }
+                : {
+                      title: "Drift detected",
+                      unit: "short",
+                      queries: [{ expr: `max(${m.driftDetected})`, legend: "drift" }],
+                  },
             {
                 title: "Feedback rating",
                 unit: "short",
