@@ -36,3 +36,5 @@ export * from "./k8s/keda";
 export * from "./k8s/entryPoint";
 export * from "./k8s/loadBalancerController";
 export * from "./k8s/scaling";
+export * from "./aws/feedbackStore";
+export * from "./feedback";

@@ -6,11 +6,13 @@
  * Then the serving platform: EKS (cluster, GPU pools, device plugin, blue-green service), ECS
  * (blue/green service with its own GPU capacity), or both, per `llm-platform:serving.platform`.
  */
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerRegistry } from "../components/aws/containerRegistry";
 import { EksCluster } from "../components/aws/eksCluster";
 import { GpuNodePool } from "../components/aws/gpuNodePool";
 import { InferenceImage } from "../components/aws/inferenceImage";
+import { FeedbackStore } from "../components/aws/feedbackStore";
 import { ModelArtifactBucket } from "../components/aws/modelArtifactBucket";
 import { Network } from "../components/aws/network";
 import { METRIC_PRESETS } from "../components/k8s/alertRules";
@@ -190,6 +192,19 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
         });
         return { model, service };
     });
+    // Production feedback: a stream into the model bucket's feedback/ prefix; each model's pods may send to it.
+    const feedback = new FeedbackStore("feedback", {
+        bucketArn: models.bucketArn,
+        kmsKeyArn: models.kmsKeyArn,
+        protect,
+        tags,
+    });
+    for (const { model, service } of services)
+        new aws.iam.RolePolicyAttachment(
+            `${model.name}-feedback-write`,
+            { role: service.role.name, policyArn: feedback.writePolicyArn },
+            { parent: service },
+        );
     const monitoring = new MonitoringStack("monitoring", {
         provider: cluster.provider,
         namespace: serving.prometheusNamespace,
@@ -211,6 +226,7 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
     return {
         monitoringNamespace: monitoring.namespace,
         grafanaAdminPassword: monitoring.grafanaAdminPassword,
+        feedbackStreamName: feedback.streamName,
         clusterName: cluster.clusterName,
         oidcProviderArn: cluster.oidcProviderArn,
         kubeconfig: cluster.kubeconfig,

@@ -239,7 +239,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
             violations: Array<{ policy: string; level: string; message: string; urn: string }>;
         };
         // Only what depends on values AWS computes on create: the built image's digest and the KMS
-        // key's ARN in the IAM documents. Every workload's probes, resources and security context are
+        // key's, the feedback stream's and its log group's ARNs in the IAM documents. Every workload's probes, resources and security context are
         // known, so the Kubernetes policies run in the preview.
         assert.deepEqual(
             result.violations.map((v) => `${v.level} ${v.policy} ${v.urn.split("::").pop()}`),
@@ -247,6 +247,8 @@ describe("the offline policy gate over the analyzer protocol", () => {
                 "advisory iam-no-wildcard-actions chat-model-read",
                 "advisory iam-no-wildcard-actions embed-model-read",
                 "advisory iam-no-wildcard-actions router-model-read",
+                "advisory iam-no-wildcard-actions feedback-write",
+                "advisory iam-no-wildcard-actions feedback-firehose-delivery",
                 "advisory iam-no-wildcard-actions models-read-policy",
                 "advisory iam-no-wildcard-actions models-write-policy",
                 "advisory k8s-image-pinned chat-blue",

@@ -77,6 +77,12 @@ export const MODELS: Record<string, ResourceModel> = {
             },
         };
     },
+    // The provider names the stream when `name` is unset; its id is the ARN (service `firehose`).
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": (name, inputs, ctx, type) => {
+        const streamName = (inputs.name as string | undefined) ?? autoName(name, type, ctx);
+        const streamArn = arn(ctx, "firehose", `deliverystream/${streamName}`);
+        return { id: streamArn, state: { name: streamName, arn: streamArn } };
+    },
     "aws:ecr/repository:Repository": (name, inputs, ctx, type) => {
         const repoName = (inputs.name as string | undefined) ?? autoName(name, type, ctx);
         return {
