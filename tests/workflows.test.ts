@@ -30,6 +30,7 @@ interface Step {
 }
 interface Job {
     name?: string;
+    "timeout-minutes"?: number;
     if?: string;
     needs?: string | string[];
     environment?: string;
@@ -262,6 +263,29 @@ describe("GitHub workflows", () => {
         const runs = job.steps.map((s) => s.run ?? "").join("\n");
         assert.ok(!runs.includes("${{"), "no expression in a run script");
         assert.match(runs, /bash \.github\/scripts\/pulumi-stack\.sh promote "\$STACK" "\$MODEL"/);
+    });
+});
+
+describe("GitHub workflows: AWS credentials", () => {
+    it("ask for a session as long as the job may run: configure-aws-credentials v4.2.1 gives one hour by default", () => {
+        const sessions = files().flatMap((file) =>
+            Object.entries(load(file).jobs).flatMap(([name, job]) =>
+                job.steps
+                    .filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))
+                    .map((s) => [
+                        `${file} ${name}`,
+                        s.with?.["role-duration-seconds"],
+                        (job["timeout-minutes"] ?? 0) * 60,
+                    ]),
+            ),
+        );
+        assert.deepEqual(sessions, [
+            ["deploy.yml staging", 5400, 5400],
+            ["deploy.yml prod", 5400, 5400],
+            ["promote.yml promote", 3600, 3600],
+            ["pull-request.yml cloud-preview", 1800, 1800],
+            ["rollback.yml rollback", 3600, 3600],
+        ]);
     });
 });
 
