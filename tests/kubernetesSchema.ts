@@ -91,13 +91,17 @@ export async function loadOperatorModels(): Promise<void> {
     OPERATOR_MODELS.set("kubernetes:keda.sh/v1alpha1:ScaledObject", keda.ScaledObject);
 }
 
-const compiled = new Map<string, ReturnType<typeof ajv.compile>>();
+/** Each custom kind's strict schema and its compiled validator, made once. */
+const compiled = new Map<string, { schema: Record<string, unknown>; validate: ReturnType<typeof ajv.compile> }>();
 
 function customValidator(type: string): ((data: unknown) => string[]) | undefined {
-    if (!CUSTOM_SCHEMAS[type]) return undefined;
-    const schema = schemaOf(type);
-    if (!compiled.has(type)) compiled.set(type, ajv.compile(schema));
-    const validate = compiled.get(type)!;
+    const load = CUSTOM_SCHEMAS[type];
+    if (!load) return undefined;
+    if (!compiled.has(type)) {
+        const schema = load();
+        compiled.set(type, { schema, validate: ajv.compile(schema) });
+    }
+    const { schema, validate } = compiled.get(type)!;
     return (data) => [
         ...(validate(data)
             ? []
@@ -111,12 +115,6 @@ function customValidator(type: string): ((data: unknown) => string[]) | undefine
 
 /** Kinds whose CRD's CEL rules are all of the form {@link celErrors} reads (Flagger's and Envoy's are not). */
 const CEL_CHECKED = new Set(["kubernetes:http.keda.sh/v1beta1:InterceptorRoute"]);
-
-const schemas = new Map<string, Record<string, unknown>>();
-function schemaOf(type: string): Record<string, unknown> {
-    if (!schemas.has(type)) schemas.set(type, CUSTOM_SCHEMAS[type]());
-    return schemas.get(type)!;
-}
 
 /**
  * The CRD's CEL rules (`x-kubernetes-validations`), which JSON Schema cannot say and the API server

@@ -95,7 +95,8 @@ describe("scale to zero (staging): KEDA's HTTP add-on wakes a model on its next 
             const annotations = production.metadata.annotations as Record<string, string>;
             assert.equal(annotations["alb.ingress.kubernetes.io/group.name"], "inference");
             assert.equal(annotations["alb.ingress.kubernetes.io/healthcheck-path"], "/readyz");
-            assert.equal(annotations["alb.ingress.kubernetes.io/healthcheck-port"], "admin");
+            // A number: the controller resolves a named port among the proxy Service's ports, which lack "admin".
+            assert.equal(annotations["alb.ingress.kubernetes.io/healthcheck-port"], "9090");
             assert.deepEqual(
                 JSON.parse(annotations["alb.ingress.kubernetes.io/conditions.keda-add-ons-http-interceptor-proxy"]),
                 [{ field: "http-header", httpHeaderConfig: { httpHeaderName: "x-llm-model", values: [model] } }],

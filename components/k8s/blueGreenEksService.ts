@@ -18,7 +18,7 @@ import {
 } from "./eksServiceParts";
 import { createEntryPoint, ENTRY_IDLE_TIMEOUT_SECONDS, type EntryBackend } from "./entryPoint";
 import {
-    INTERCEPTOR_ADMIN_PORT_NAME,
+    INTERCEPTOR_ADMIN_PORT,
     INTERCEPTOR_PROXY_PORT,
     INTERCEPTOR_PROXY_SERVICE,
     INTERCEPTOR_READY_PATH,
@@ -177,7 +177,7 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
                                   namespace: addOn.namespace,
                                   service: INTERCEPTOR_PROXY_SERVICE,
                                   port: INTERCEPTOR_PROXY_PORT,
-                                  healthCheck: { path: INTERCEPTOR_READY_PATH, port: INTERCEPTOR_ADMIN_PORT_NAME },
+                                  healthCheck: { path: INTERCEPTOR_READY_PATH, port: String(INTERCEPTOR_ADMIN_PORT) },
                               }
                             : own(`${name}-active`),
                         preview: own(`${name}-preview`),

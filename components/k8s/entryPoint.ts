@@ -116,7 +116,7 @@ export interface EntryBackend {
     namespace: pulumi.Input<string>;
     service: string;
     port: number;
-    /** The target group's health check: path, and the pods' port (a number or a named port) when not the traffic port. */
+    /** The target group's health check: path, and the pods' port number when not the traffic port (with IP targets the controller takes a number as the pod's port). */
     healthCheck: { path: string; port?: string };
 }
 

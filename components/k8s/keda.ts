@@ -63,8 +63,13 @@ export const HTTP_ADD_ON_CHART = "keda-add-ons-http";
 /** The interceptor's proxy Service and port (chart values interceptor.proxy.{service,port}). */
 export const INTERCEPTOR_PROXY_SERVICE = `${HTTP_ADD_ON_CHART}-interceptor-proxy`;
 export const INTERCEPTOR_PROXY_PORT = 8080;
-/** The interceptor container's named admin port, which serves /readyz (the load balancer's health check). */
-export const INTERCEPTOR_ADMIN_PORT_NAME = "admin";
+/**
+ * The interceptor container's admin port (chart value interceptor.admin.port), which serves /readyz:
+ * the load balancer's health check. A number, not the port's name: the controller resolves a named
+ * health-check port among the *Service's* ports, and the proxy Service has no admin port (nor an
+ * integer targetPort), so a name would fail the whole ingress group (docs/UPSTREAM.md).
+ */
+export const INTERCEPTOR_ADMIN_PORT = 9090;
 export const INTERCEPTOR_READY_PATH = "/readyz";
 
 /** Where KEDA reaches the add-on's external scaler (`<chart>-external-scaler.<namespace>:9090`, as the add-on's operator writes it). */

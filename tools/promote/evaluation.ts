@@ -299,14 +299,13 @@ export async function runQualityGate(
     return scoreGate(results, settings, target.model, target.colour);
 }
 
+/** A measure's value as a reader wants it: milliseconds for latency, a percentage for the rates. */
 const show = (m: GateMeasure): string =>
     m.value === undefined
         ? "—"
         : m.name === "p95 latency"
           ? `${Math.round(m.value)} ms`
-          : m.name === "accuracy" || m.name === "success rate" || m.name === "hallucination rate"
-            ? `${(m.value * 100).toFixed(1)} %`
-            : String(m.value);
+          : `${(m.value * 100).toFixed(1)} %`;
 
 /** The gate's verdict as plain lines: the measures, then each failed item. */
 export function renderGateText(report: GateReport): string[] {
