@@ -17,3 +17,51 @@ export const CLOUDWATCH_RETENTION_DAYS = [
 
 /** A prefix of the model bucket (one model's weights): path segments without a leading or trailing '/'. */
 export const MODEL_PREFIX = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+
+/** A model version in the bucket: a name of letters, digits, '.', '_' and '-'. */
+export const BUCKET_MODEL_VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * A registered model version in the MLflow registry: `models:/<name>/<version>` (a number, fixed)
+ * or `models:/<name>@<alias>` (resolved when a pod starts). MLflow's own URI forms.
+ */
+export const REGISTRY_MODEL_URI =
+    /^models:\/([A-Za-z0-9][A-Za-z0-9._-]{0,127})(?:\/([1-9][0-9]{0,9})|@([A-Za-z][A-Za-z0-9_-]{0,63}))$/;
+
+/** What a release's `modelVersion` may be: a version in the bucket, or a registered model version. */
+export const MODEL_VERSION_HELP =
+    "expected a version name of letters, digits, '.', '_' and '-', or a registered model as models:/<name>/<version> or models:/<name>@<alias>";
+
+/** The registry alias `npm run promote` moves to the version a stack serves (retraining starts from it). */
+export const SERVING_ALIAS = "serving";
+/** The registry alias a retraining run gives the version it registers; nothing deploys it unasked. */
+export const CANDIDATE_ALIAS = "candidate";
+
+export interface RegistryModelReference {
+    name: string;
+    /** The version number; undefined for an alias. */
+    version?: string;
+    alias?: string;
+}
+
+/** The registered model a `modelVersion` names, or undefined for a version in the bucket. */
+export function registryReference(modelVersion: string): RegistryModelReference | undefined {
+    const m = REGISTRY_MODEL_URI.exec(modelVersion);
+    if (!m) return undefined;
+    return m[2] !== undefined ? { name: m[1], version: m[2] } : { name: m[1], alias: m[3] };
+}
+
+export function isModelVersion(value: string): boolean {
+    return BUCKET_MODEL_VERSION.test(value) || REGISTRY_MODEL_URI.test(value);
+}
+
+/**
+ * The folder a release's weights are kept in under the pod's models volume (and the name vLLM
+ * serves them by unless `servedModelName` is set): the version itself, or for a registered model
+ * `<name>-v<version>` / `<name>-at-<alias>`.
+ */
+export function modelFolderOf(modelVersion: string): string {
+    const ref = registryReference(modelVersion);
+    if (!ref) return modelVersion;
+    return ref.version !== undefined ? `${ref.name}-v${ref.version}` : `${ref.name}-at-${ref.alias}`;
+}

@@ -6,6 +6,7 @@
  *    "text": "The dosage it gave is wrong.", "createdAt": "2026-11-30T08:00:00Z"}
  */
 import { z } from "zod";
+import { isModelVersion, MODEL_VERSION_HELP } from "../catalog/formats";
 
 export const feedbackSchema = z.strictObject({
     /** The completion's id as the API returned it (`id` of the chat completion). */
@@ -17,9 +18,7 @@ export const feedbackSchema = z.strictObject({
         .string({ error: "expected a string" })
         .regex(/^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/, { error: "expected a model name from llm-platform:models" }),
     /** The release that answered (the colour's modelVersion). */
-    modelVersion: z.string({ error: "expected a string" }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, {
-        error: "expected a version name of letters, digits, '.', '_' and '-'",
-    }),
+    modelVersion: z.string({ error: "expected a string" }).refine(isModelVersion, { error: MODEL_VERSION_HELP }),
     /** -1 bad, 0 neutral, 1 good. */
     rating: z.union([z.literal(-1), z.literal(0), z.literal(1)], { error: "expected -1, 0 or 1" }),
     /** What the user wrote, if anything. */

@@ -38,3 +38,6 @@ export * from "./k8s/loadBalancerController";
 export * from "./k8s/scaling";
 export * from "./aws/feedbackStore";
 export * from "./feedback";
+export * from "./k8s/modelRegistry";
+export * from "./k8s/retraining";
+export * from "./k8s/workloadIdentity";

@@ -25,6 +25,8 @@ export interface TierDefaults {
     registry: Settings["registry"];
     image: Settings["image"];
     serving: Settings["serving"];
+    modelRegistry: Settings["modelRegistry"];
+    retraining: Settings["retraining"];
     ecs: Settings["ecs"];
     monitoring: Settings["monitoring"];
     /** Merged under every entry of `gpuNodePools`. */
@@ -61,6 +63,16 @@ const ECS_DEFAULTS: Omit<
     testListenerPort: 8443,
     max5xxPerMinute: ROLLBACK_MAX_5XX_PER_MINUTE,
     secrets: {},
+};
+
+/** Retraining: off until a stack names its training image; weekly, on a week of data, at most once a week per drift. */
+const RETRAINING_DEFAULTS: Settings["retraining"] = {
+    enabled: false,
+    schedule: "0 3 * * 0",
+    dataWindowDays: 7,
+    cooldownHours: 168,
+    timeoutHours: 12,
+    gpus: 1,
 };
 
 /** Serving settings both tiers share (the reference deployment's probes, port and canary figures). */
@@ -134,6 +146,17 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
             // g5.xlarge / g6.xlarge: 4 vCPU and 16 GiB per node.
             resources: { cpuRequest: "2", cpuLimit: "4", memoryRequest: "10Gi", memoryLimit: "14Gi" },
         },
+        modelRegistry: {
+            enabled: true,
+            replicas: 1,
+            instanceClass: "db.t4g.small",
+            allocatedStorageGiB: 20,
+            maxAllocatedStorageGiB: 100,
+            backupRetentionDays: 7,
+            multiAz: false,
+            entryPoint: true,
+        },
+        retraining: { ...RETRAINING_DEFAULTS },
         monitoring: {
             ...MONITORING_DEFAULTS,
             retentionDays: 7,
@@ -195,6 +218,17 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
             maxReplicas: 6,
             resources: { cpuRequest: "4", cpuLimit: "8", memoryRequest: "16Gi", memoryLimit: "24Gi" },
         },
+        modelRegistry: {
+            enabled: true,
+            replicas: 2,
+            instanceClass: "db.t4g.medium",
+            allocatedStorageGiB: 50,
+            maxAllocatedStorageGiB: 500,
+            backupRetentionDays: 14,
+            multiAz: true,
+            entryPoint: true,
+        },
+        retraining: { ...RETRAINING_DEFAULTS },
         monitoring: {
             ...MONITORING_DEFAULTS,
             retentionDays: 30,

@@ -5,7 +5,7 @@
  * model, `inference`, from `serving` alone (the shape before the catalogue, kept working).
  */
 import { z } from "zod";
-import { DIGEST_REFERENCE, MODEL_PREFIX } from "../catalog/formats";
+import { DIGEST_REFERENCE, isModelVersion, MODEL_PREFIX, MODEL_VERSION_HELP } from "../catalog/formats";
 import { baseUrl, dnsLabel, httpPath, intIn, quantity, repoPath } from "./schemaParts";
 
 /** Namespaces the platform itself uses: a model (whose namespace is its name) may not take one. */
@@ -28,9 +28,7 @@ const partialRelease = z.strictObject({
         .optional(),
     modelVersion: z
         .string({ error: "expected a string" })
-        .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, {
-            error: "expected a version name of letters, digits, '.', '_' and '-'",
-        })
+        .refine(isModelVersion, { error: MODEL_VERSION_HELP })
         .optional(),
 });
 

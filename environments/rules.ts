@@ -3,6 +3,7 @@
  * on the merged input beside the schema so one run reports every problem.
  */
 import { GPU_INSTANCE_TYPES } from "../catalog/gpu";
+import { REGISTRY_MODEL_URI } from "../catalog/formats";
 import { capacityProblems, modelProblems } from "./modelRules";
 import { ecsProblems, servingProblems } from "./servingRules";
 import { CLUSTER_AUTOSCALER_IMAGES } from "../catalog/versions";
@@ -52,6 +53,7 @@ export function crossFieldProblems(input: Readonly<Record<string, unknown>>): Cr
     }
 
     problems.push(...servingProblems(serving));
+    problems.push(...loopProblems(input));
     problems.push(...ecsProblems(input));
 
     const tags = input.tags;
@@ -132,4 +134,77 @@ export function crossFieldProblems(input: Readonly<Record<string, unknown>>): Cr
         const id = JSON.stringify([p.path, p.message]);
         return !seen.has(id) && seen.add(id) !== undefined;
     });
+}
+
+/** The model registry and retraining (issue 18): what each needs of the rest of the stack. */
+export function loopProblems(input: Readonly<Record<string, unknown>>): CrossFieldProblem[] {
+    const problems: CrossFieldProblem[] = [];
+    const obj = (v: unknown): Record<string, unknown> | undefined =>
+        typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+    const registry = obj(input.modelRegistry);
+    const retraining = obj(input.retraining);
+    const serving = obj(input.serving);
+    const platform = serving?.platform;
+    const registryOn = registry?.enabled === true && platform !== "ecs";
+    if (Number.isInteger(registry?.allocatedStorageGiB) && Number.isInteger(registry?.maxAllocatedStorageGiB)) {
+        if ((registry!.maxAllocatedStorageGiB as number) < (registry!.allocatedStorageGiB as number))
+            problems.push({
+                path: ["modelRegistry", "maxAllocatedStorageGiB"],
+                message: `expected an integer >= allocatedStorageGiB (${String(registry!.allocatedStorageGiB)})`,
+                input: registry!.maxAllocatedStorageGiB,
+            });
+    }
+    // Releases that name a registered model need the registry, on EKS.
+    const releases: Array<[Array<string | number>, unknown]> = [];
+    for (const color of ["blue", "green"])
+        releases.push([["serving", color, "modelVersion"], obj(serving?.[color])?.modelVersion]);
+    if (Array.isArray(input.models))
+        (input.models as unknown[]).forEach((m, i) => {
+            for (const color of ["blue", "green"])
+                releases.push([["models", i, color, "modelVersion"], obj(obj(m)?.[color])?.modelVersion]);
+        });
+    for (const [path, version] of releases) {
+        if (typeof version !== "string" || !REGISTRY_MODEL_URI.test(version)) continue;
+        if (platform === "ecs")
+            problems.push({
+                path,
+                message: "expected a version in the bucket: ECS releases cannot name a registered model",
+                input: version,
+            });
+        else if (registry?.enabled !== true)
+            problems.push({
+                path,
+                message: "names a registered model; set modelRegistry.enabled: true",
+                input: version,
+            });
+    }
+    if (retraining?.enabled === true) {
+        if (retraining.image === undefined)
+            problems.push({
+                path: ["retraining", "image"],
+                message:
+                    "required when retraining.enabled: the team's training image, by digest (repository@sha256:<64 hex>)",
+                input: undefined,
+            });
+        if (platform === "ecs")
+            problems.push({
+                path: ["retraining", "enabled"],
+                message: "expected false on ECS: runs are Kubernetes Jobs",
+                input: true,
+            });
+        else if (!registryOn)
+            problems.push({
+                path: ["retraining", "enabled"],
+                message:
+                    "expected false without the model registry (runs register their candidate there): set modelRegistry.enabled: true",
+                input: true,
+            });
+        if (serving?.autoscaler !== undefined && serving.autoscaler !== "keda")
+            problems.push({
+                path: ["retraining", "enabled"],
+                message: "expected false without serving.autoscaler keda (the drift path is a KEDA ScaledJob)",
+                input: true,
+            });
+    }
+    return problems;
 }

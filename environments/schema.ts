@@ -19,6 +19,7 @@ import {
     tagValue,
 } from "./schemaParts";
 import { modelsSchema } from "./modelSchema";
+import { modelRegistrySchema, retrainingSchema } from "./loopSchema";
 import { ecsSchema, monitoringSchema, servingSchema } from "./servingSchema";
 
 export {
@@ -187,6 +188,8 @@ export const settingsSchema = z.strictObject({
         .describe("The inference image."),
     serving: servingSchema,
     models: modelsSchema,
+    modelRegistry: modelRegistrySchema,
+    retraining: retrainingSchema,
     monitoring: monitoringSchema,
     ecs: ecsSchema,
     gpuNodePools: z

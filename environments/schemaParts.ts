@@ -3,7 +3,7 @@
  * image release and a GPU node pool, each with messages that say what was expected.
  */
 import { z } from "zod";
-import { DIGEST_REFERENCE } from "../catalog/formats";
+import { DIGEST_REFERENCE, isModelVersion, MODEL_VERSION_HELP } from "../catalog/formats";
 import { GPU_AMI_TYPES } from "../catalog/gpu";
 
 export const CAPACITY_TYPES = ["ON_DEMAND", "SPOT"] as const;
@@ -52,9 +52,7 @@ export const releaseSchema = z.strictObject({
         .string({ error: "expected a string" })
         .regex(DIGEST_REFERENCE, { error: "expected an image pinned by digest (repository@sha256:<64 hex>)" })
         .optional(),
-    modelVersion: z.string({ error: "expected a string" }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, {
-        error: "expected a version name of letters, digits, '.', '_' and '-'",
-    }),
+    modelVersion: z.string({ error: "expected a string" }).refine(isModelVersion, { error: MODEL_VERSION_HELP }),
 });
 
 export const gpuNodePoolSchema = z.strictObject({

@@ -153,6 +153,29 @@ export const kmsKeyRotation: ResourceValidationPolicy = {
     }),
 };
 
+export const rdsInstanceHardened: ResourceValidationPolicy = {
+    name: "rds-instance-hardened",
+    description:
+        "Checks whether RDS instances are encrypted, private, backed up for at least 7 days, protected from deletion and keep no final-snapshot gap.",
+    severity: "high",
+    framework: FSBP("RDS.2, RDS.3, RDS.8, RDS.11"),
+    remediationSteps:
+        "Set storageEncrypted: true, publiclyAccessible: false, backupRetentionPeriod >= 7 and deletionProtection: true (ModelRegistry does in prod: llm-platform:protectStatefulResources).",
+    validateResource: forTypes(["aws:rds/instance:Instance"], (args, report) => {
+        const p = args.props as {
+            storageEncrypted?: boolean;
+            publiclyAccessible?: boolean;
+            backupRetentionPeriod?: number;
+            deletionProtection?: boolean;
+        };
+        if (p.storageEncrypted !== true) report("storage is not encrypted (storageEncrypted)");
+        if (p.publiclyAccessible === true) report("the instance is publicly accessible");
+        if ((p.backupRetentionPeriod ?? 0) < 7)
+            report(`automated backups are kept ${p.backupRetentionPeriod ?? 0} days; keep at least 7`);
+        if (p.deletionProtection !== true) report("deletion protection is off");
+    }),
+};
+
 const DATA_SERVICES = ["s3", "kms", "secretsmanager", "dynamodb", "rds", "ssm", "ecr"];
 
 /** Allow statements granting every action, or every action of a data service. */
@@ -220,6 +243,7 @@ export const AWS_POLICIES: ResourceValidationPolicy[] = [
     albHardened,
     albListenerHttps,
     kmsKeyRotation,
+    rdsInstanceHardened,
     iamNoWildcardActions,
     requiredTags,
 ];

@@ -123,7 +123,7 @@ export const k8sMonitoredServing: StackValidationPolicy = {
 export const statefulResourcesProtected: StackValidationPolicy = {
     name: "stateful-resources-protected",
     description:
-        "Checks whether stateful resources (buckets, registries, keys, clusters, log groups) are protected from deletion.",
+        "Checks whether stateful resources (buckets, registries, keys, clusters, databases, secrets) are protected from deletion.",
     severity: "high",
     configSchema: {
         properties: {
@@ -136,6 +136,8 @@ export const statefulResourcesProtected: StackValidationPolicy = {
                     "aws:kms/key:Key",
                     "aws:eks/cluster:Cluster",
                     "aws:ecs/cluster:Cluster",
+                    "aws:rds/instance:Instance",
+                    "aws:secretsmanager/secret:Secret",
                 ],
             },
         },

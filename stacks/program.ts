@@ -11,7 +11,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { ContainerRegistry } from "../components/aws/containerRegistry";
 import { EksCluster } from "../components/aws/eksCluster";
 import { GpuNodePool } from "../components/aws/gpuNodePool";
-import { InferenceImage } from "../components/aws/inferenceImage";
+import { InferenceImage, REGISTRY_IMAGE_CONTEXT } from "../components/aws/inferenceImage";
+import { ModelRegistry } from "../components/k8s/modelRegistry";
+import { RETRAINING_NAMESPACE, RetrainingTrigger } from "../components/k8s/retraining";
 import { FeedbackStore } from "../components/aws/feedbackStore";
 import { ModelArtifactBucket } from "../components/aws/modelArtifactBucket";
 import { Network } from "../components/aws/network";
@@ -121,6 +123,47 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
         keda && lbController && served.some((m) => m.scaleToZero.enabled)
             ? new KedaHttpAddOn("keda-http-add-on", { provider: cluster.provider, keda })
             : undefined;
+    // The model registry (MLflow): releases may name a registered version; retraining registers candidates there.
+    const registry = settings.modelRegistry.enabled
+        ? new ModelRegistry("registry", {
+              provider: cluster.provider,
+              vpcId: network.vpcId,
+              subnetIds: network.privateSubnetIds,
+              vpcCidr: network.cidrBlock,
+              bucketName: models.bucketName,
+              bucketArn: models.bucketArn,
+              kmsKeyArn: models.kmsKeyArn,
+              oidcProviderArn: cluster.oidcProviderArn,
+              oidcIssuerUrl: cluster.oidcIssuerUrl,
+              image: registryImage(shared),
+              clientNamespaces: [
+                  ...served.map((m) => m.name),
+                  ...(settings.retraining.enabled ? [RETRAINING_NAMESPACE] : []),
+              ],
+              prometheusNamespace: serving.prometheusNamespace,
+              replicas: settings.modelRegistry.replicas,
+              database: {
+                  instanceClass: settings.modelRegistry.instanceClass,
+                  allocatedStorageGiB: settings.modelRegistry.allocatedStorageGiB,
+                  maxAllocatedStorageGiB: settings.modelRegistry.maxAllocatedStorageGiB,
+                  backupRetentionDays: settings.modelRegistry.backupRetentionDays,
+                  multiAz: settings.modelRegistry.multiAz,
+              },
+              deletionProtection: protect,
+              protect,
+              entryPoint:
+                  lbController && settings.modelRegistry.entryPoint
+                      ? {
+                            allowedCidrs: [...entry.allowedCidrs],
+                            certificateArn: entry.certificateArn,
+                            host: entry.domain !== undefined ? `registry.${entry.domain}` : undefined,
+                            ready: lbController.ready,
+                        }
+                      : undefined,
+              runbookBaseUrl: settings.monitoring.runbookBaseUrl,
+              tags,
+          })
+        : undefined;
     const services = served.map((model) => {
         const readPolicy = model.listed
             ? createPrefixReadPolicy(`${model.name}-model-read`, {
@@ -139,6 +182,7 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
             // A listed model reads only its own prefix; the one model of a stack without the list, the bucket's models/.
             modelReadPolicyArn: readPolicy ? readPolicy.arn : models.readPolicyArn,
             modelPrefix: model.modelPrefix,
+            registry: registry && { image: registry.image, trackingUri: registry.trackingUri },
             servedModelName: model.servedModelName,
             tensorParallelSize: model.tensorParallelSize,
             blue: releaseOf(shared, model.blue),
@@ -205,6 +249,32 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
             { role: service.role.name, policyArn: feedback.writePolicyArn },
             { parent: service },
         );
+    // Retraining runs per model: weekly and on its drift alert, ending in a registry version aliased candidate.
+    const retraining =
+        settings.retraining.enabled && registry && keda
+            ? new RetrainingTrigger("retraining", {
+                  provider: cluster.provider,
+                  image: settings.retraining.image!,
+                  models: services.map(({ model }) => {
+                      const pool = pools[settings.gpuNodePools.findIndex((p) => p.name === model.gpuPool)];
+                      return { name: model.name, gpus: settings.retraining.gpus, pool };
+                  }),
+                  schedule: settings.retraining.schedule,
+                  dataWindowDays: settings.retraining.dataWindowDays,
+                  cooldownHours: settings.retraining.cooldownHours,
+                  timeoutHours: settings.retraining.timeoutHours,
+                  trackingUri: registry.trackingUri,
+                  registryReady: registry.ready,
+                  feedbackUri: pulumi.interpolate`s3://${models.bucketName}/feedback/`,
+                  bucketArn: models.bucketArn,
+                  kmsKeyArn: models.kmsKeyArn,
+                  oidcProviderArn: cluster.oidcProviderArn,
+                  oidcIssuerUrl: cluster.oidcIssuerUrl,
+                  keda: { ready: keda.ready, prometheusUrl: prometheusUrl(serving.prometheusNamespace) },
+                  namespace: RETRAINING_NAMESPACE,
+                  tags,
+              })
+            : undefined;
     const monitoring = new MonitoringStack("monitoring", {
         provider: cluster.provider,
         namespace: serving.prometheusNamespace,
@@ -227,6 +297,14 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
         monitoringNamespace: monitoring.namespace,
         grafanaAdminPassword: monitoring.grafanaAdminPassword,
         feedbackStreamName: feedback.streamName,
+        ...(registry
+            ? {
+                  modelRegistryUri: registry.trackingUri,
+                  modelRegistryUrl: registry.url ?? null,
+                  modelRegistryCredentialsSecretArn: registry.credentialsSecretArn,
+              }
+            : {}),
+        ...(retraining ? { retrainingNamespace: retraining.namespace } : {}),
         clusterName: cluster.clusterName,
         oidcProviderArn: cluster.oidcProviderArn,
         kubeconfig: cluster.kubeconfig,
@@ -247,8 +325,31 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
             previewService: service.previewService,
             activeColor: service.activeColor,
             route: model.listed && lbController ? describeRoute(modelRoute(model.name, entry.domain)) : "every request",
+            // Where npm run promote reaches each colour (from inside the network), unless smokeTest sets URLs.
+            activeUrl: service.urls?.active ?? null,
+            previewUrl: service.urls?.preview ?? null,
         })),
     };
+}
+
+/** The registry's image: a prebuilt one by digest, or images/mlflow built into its own ECR repository. */
+function registryImage(shared: Shared): pulumi.Input<string> {
+    const { settings, protect, tags } = shared;
+    if (settings.modelRegistry.image !== undefined) return settings.modelRegistry.image;
+    const repository = new ContainerRegistry("mlflow", {
+        untaggedExpireDays: settings.registry.untaggedExpireDays,
+        keepTaggedImages: settings.registry.keepTaggedImages,
+        forceDelete: settings.registry.forceDelete,
+        protect,
+        tags,
+    });
+    return new InferenceImage("mlflow", {
+        context: REGISTRY_IMAGE_CONTEXT,
+        repositoryUrl: repository.repositoryUrl,
+        registryId: repository.registryId,
+        platform: settings.image.platform,
+        buildOnPreview: settings.image.buildOnPreview,
+    }).imageRef;
 }
 
 /** How a listed model is reached on the shared load balancer: by host under `domain`, or by header. */

@@ -26,7 +26,7 @@ import { runProgram, type RunResult } from "../tools/engine/run";
 import { displayType, type ExportedResource } from "../tools/engine/stackExport";
 import { find, requiredServiceArgs } from "./helpers";
 import { kubernetesSchemaErrors } from "./kubernetesSchema";
-import { CHAT_GREEN, PROD_CANARY, planOf, planWith } from "./plans";
+import { CHAT_GREEN, PROD_CANARY, PROD_HPA, planOf, planWith } from "./plans";
 
 const DIGEST = `111122223333.dkr.ecr.us-east-1.amazonaws.com/inference@sha256:${"b".repeat(64)}`;
 
@@ -182,7 +182,7 @@ describe("inference workload validation", () => {
     it("requires images by digest and plain model versions", () => {
         assert.deepEqual(validateRelease({ image: "inference:latest", modelVersion: "v 2" }), [
             'image: expected an image pinned by digest (repository@sha256:<64 hex>), received "inference:latest"',
-            "modelVersion: expected a version name of letters, digits, '.', '_' and '-', received \"v 2\"",
+            "modelVersion: expected a version name of letters, digits, '.', '_' and '-', or a registered model as models:/<name>/<version> or models:/<name>@<alias>, received \"v 2\"",
         ]);
         assert.deepEqual(validateRelease({ image: undefined, modelVersion: "llama-3.1-8b" }), []);
     });
@@ -393,10 +393,7 @@ describe("BlueGreenEksService in the stacks", () => {
     });
 
     it("scales with a HorizontalPodAutoscaler on a queue-length metric when autoscaler hpa is chosen", async () => {
-        const queued = await planWith("prod", {
-            "llm-platform:serving":
-                '{"autoscaler":"hpa","queueLengthMetric":{"name":"llm_inference_queue_length","averageValue":"10"}}',
-        });
+        const queued = await planWith("prod", PROD_HPA);
         assert.equal(queued.export.deployment.resources.filter((r) => r.type.includes("keda")).length, 0);
         const hpa = k8sOf(queued, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "chat-blue").inputs
             ?.spec as Record<string, unknown>;
@@ -559,7 +556,7 @@ describe("BlueGreenEksService as a library", () => {
             }),
             [
                 'green.image: expected an image pinned by digest (repository@sha256:<64 hex>), received "inference:latest"',
-                `green.modelVersion: expected a version name of letters, digits, '.', '_' and '-', received "v 2"`,
+                `green.modelVersion: expected a version name of letters, digits, '.', '_' and '-', or a registered model as models:/<name>/<version> or models:/<name>@<alias>, received "v 2"`,
                 "canaryDelivery: required with strategy canary (a CanaryDelivery: Flagger, the gateway and the load tester)",
                 "maxReplicas: expected an integer >= replicas (4), received 2",
             ],

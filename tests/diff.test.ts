@@ -191,9 +191,19 @@ describe("diff: across stacks", () => {
             "remove aws:ec2:RouteTableAssociation network-public-2",
             "remove aws:ec2:Subnet network-private-2",
             "remove aws:ec2:Subnet network-public-2",
+            // prod retrains its models (a training image is named); staging does not
+            "remove aws:iam:Role retraining-irsa",
+            "remove aws:iam:RolePolicy retraining-read",
+            "remove kubernetes:batch/v1:CronJob retraining-chat-schedule",
+            "remove kubernetes:batch/v1:CronJob retraining-embed-schedule",
+            "remove kubernetes:core/v1:Namespace retraining-namespace",
+            "remove kubernetes:core/v1:ServiceAccount retraining-service-account",
+            "remove kubernetes:keda.sh/v1alpha1:ScaledJob retraining-chat-drift",
+            "remove kubernetes:keda.sh/v1alpha1:ScaledJob retraining-embed-drift",
             // staging scales the inactive colour to zero: it has no autoscaler
             "remove kubernetes:keda.sh/v1alpha1:ScaledObject chat-green",
             "remove kubernetes:keda.sh/v1alpha1:ScaledObject embed-green",
+            "remove llm-platform:k8s:RetrainingTrigger retraining",
         ]);
         assert.deepEqual(d.dangers, []);
         const policy = d.changes.find((c) => c.name === "models-policy")!;

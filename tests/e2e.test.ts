@@ -77,7 +77,7 @@ describe("end to end, from a clean copy", function () {
         assert.ok(printed[1].includes("    GPU instances, on-demand: $0.00–$2,203.14 a month\n"));
         assert.ok(
             printed[3].includes(
-                "### staging → prod\n\n**49 to add, 97 to change, 0 to replace, 4 to delete, 58 unchanged**\n",
+                "### staging → prod\n\n**60 to add, 108 to change, 0 to replace, 4 to delete, 72 unchanged**\n",
             ),
         );
         assert.ok(
@@ -95,8 +95,8 @@ describe("end to end, from a clean copy", function () {
         const out = (f: string) => fs.readFileSync(path.join(dir, "out", f), "utf8");
         const staging = parseStackExport(out("head-staging.json"), "head-staging.json");
         const prod = parseStackExport(out("head-prod.json"), "head-prod.json");
-        assert.equal(staging.deployment.resources.length, 162);
-        assert.equal(prod.deployment.resources.length, 207);
+        assert.equal(staging.deployment.resources.length, 187);
+        assert.equal(prod.deployment.resources.length, 243);
         assert.equal(out("prod.mmd"), renderMermaid(prod));
         // The plans are previews, so the gate sees what `pulumi preview --policy-pack` sees: the image
         // built in the same update and the KMS key's ARN are unknown, and the policies that read
@@ -108,7 +108,7 @@ describe("end to end, from a clean copy", function () {
         assert.equal(sarif.version, "2.1.0");
         assert.deepEqual(
             sarif.runs[0].results.map((r) => r.level),
-            Array<string>(13).fill("warning"),
+            Array<string>(16).fill("warning"),
         );
         const gate = JSON.parse(out("policy-prod.json")) as { violations: Array<{ level: string; message: string }> };
         assert.ok(gate.violations.every((v) => v.level === "advisory" && v.message.includes(" during preview: ")));
@@ -116,12 +116,12 @@ describe("end to end, from a clean copy", function () {
         assert.ok(comment.startsWith(`${COMMENT_MARKER}\n## Offline plan, cost and policy gate\n`));
         assert.ok(
             comment.includes(
-                "| `staging` (new) | 159 to add, 0 to change, 0 to replace, 0 to delete | $2,203.14 | $2,519.23 | not run |",
+                "| `staging` (new) | 184 to add, 0 to change, 0 to replace, 0 to delete | $2,203.14 | $2,519.23 | not run |",
             ),
         );
         assert.ok(
             comment.includes(
-                "| `prod` (new) | 204 to add, 0 to change, 0 to replace, 0 to delete | $16,187.84 | $16,639.71 | ✅ passed (13 advisory) |",
+                "| `prod` (new) | 240 to add, 0 to change, 0 to replace, 0 to delete | $16,187.84 | $16,639.71 | ✅ passed (16 advisory) |",
             ),
         );
     });
@@ -169,7 +169,7 @@ describe("end to end, from a clean copy", function () {
         const comment = fs.readFileSync(path.join(dir, "gate", "comment.md"), "utf8");
         assert.ok(
             comment.includes(
-                "| `staging` | 0 to add, 0 to change, 0 to replace, 0 to delete | $2,203.14 → $2,203.14 | $2,519.23 → $2,519.23 | ✅ passed (10 advisory) |",
+                "| `staging` | 0 to add, 0 to change, 0 to replace, 0 to delete | $2,203.14 → $2,203.14 | $2,519.23 → $2,519.23 | ✅ passed (13 advisory) |",
             ),
         );
         assert.ok(comment.includes("No changes."));

@@ -89,6 +89,7 @@ export async function loadOperatorModels(): Promise<void> {
         OPERATOR_MODELS.set(`kubernetes:gateway.networking.k8s.io/v1:${kind}`, gateway[kind]);
     const keda = (await import("@kubernetes-models/keda/keda.sh/v1alpha1")) as unknown as Record<string, ModelClass>;
     OPERATOR_MODELS.set("kubernetes:keda.sh/v1alpha1:ScaledObject", keda.ScaledObject);
+    OPERATOR_MODELS.set("kubernetes:keda.sh/v1alpha1:ScaledJob", keda.ScaledJob);
 }
 
 /** Each custom kind's strict schema and its compiled validator, made once. */

@@ -422,9 +422,17 @@ describe("offline engine: the preview and update views", () => {
 
     it("knows every workload's shape in a preview: only the image built in the same update is unknown", () => {
         const workloads = preview.export.deployment.resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment");
-        assert.equal(workloads.length, 6, "two colours of each of the three models");
+        assert.equal(workloads.length, 7, "two colours of each of the three models, and the model registry's server");
         for (const w of workloads) {
-            assert.deepEqual(unknownPaths(w.inputs), ["spec.template.spec.containers[0].image"], w.urn);
+            // The registry's server also reads the database's address, which RDS gives on create.
+            const registry = w.urn.endsWith("::registry-server");
+            assert.deepEqual(
+                unknownPaths(w.inputs),
+                registry
+                    ? ["spec.template.spec.containers[0].env[1].value", "spec.template.spec.containers[0].image"]
+                    : ["spec.template.spec.containers[0].image"],
+                w.urn,
+            );
             const container = (w.inputs?.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } })
                 .template.spec.containers[0];
             for (const field of ["livenessProbe", "readinessProbe", "startupProbe", "resources", "securityContext"])

@@ -208,19 +208,19 @@ export const STAGING_BY_HOST: Readonly<Record<string, string>> = {
     "llm-platform:serving": '{"scaleToZero":{"enabled":true},"entryPoint":{"domain":"llm.example.com"}}',
 };
 
+/** Prod scaled by HorizontalPodAutoscalers: without KEDA, retraining's drift path has nothing to run on, so it is off. */
+export const PROD_HPA: Readonly<Record<string, string>> = {
+    "llm-platform:serving":
+        '{"autoscaler":"hpa","queueLengthMetric":{"name":"llm_inference_queue_length","averageValue":"10"}}',
+    "llm-platform:retraining": '{"enabled":false}',
+};
+
 export const OVERRIDE_PLANS: ReadonlyArray<[ReferenceStack, Record<string, string>, PlanMode]> = [
     ["staging", STAGING_BY_HOST, "update"],
     ["prod", PROD_CANARY, "update"],
     ["prod", CHAT_GREEN.prod, "update"],
     ["staging", CHAT_GREEN.staging, "update"],
-    [
-        "prod",
-        {
-            "llm-platform:serving":
-                '{"autoscaler":"hpa","queueLengthMetric":{"name":"llm_inference_queue_length","averageValue":"10"}}',
-        },
-        "update",
-    ],
+    ["prod", PROD_HPA, "update"],
 ];
 
 let singleModel: Promise<RunResult> | undefined;

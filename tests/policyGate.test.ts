@@ -238,7 +238,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
         const result = JSON.parse(r.stdout) as {
             violations: Array<{ policy: string; level: string; message: string; urn: string }>;
         };
-        // Only what depends on values AWS computes on create: the built image's digest and the KMS
+        // Only what depends on values AWS computes on create: the built images' digests and the KMS
         // key's, the feedback stream's and its log group's ARNs in the IAM documents. Every workload's probes, resources and security context are
         // known, so the Kubernetes policies run in the preview.
         assert.deepEqual(
@@ -257,6 +257,9 @@ describe("the offline policy gate over the analyzer protocol", () => {
                 "advisory k8s-image-pinned embed-green",
                 "advisory k8s-image-pinned router-blue",
                 "advisory k8s-image-pinned router-green",
+                "advisory iam-no-wildcard-actions registry-artifacts",
+                "advisory k8s-image-pinned registry-server",
+                "advisory iam-no-wildcard-actions retraining-read",
             ],
         );
         for (const v of result.violations)

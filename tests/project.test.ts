@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { load as parseYaml } from "js-yaml";
 import { alertCatalogue, buildRuleGroups, FIRST_STEPS, VLLM_METRICS } from "../components/k8s/alertRules";
+import { registryRuleGroups } from "../components/k8s/modelRegistry";
 import { configKeyDocs, renderAlertTable, renderConfigTable } from "../tools/cli/readmeTables";
 import { TIER_DEFAULTS } from "../environments/defaults";
 import { settingsSchema } from "../environments/schema";
@@ -98,9 +99,14 @@ describe("project files", () => {
             job: "inference",
             runbookBaseUrl: "https://example.com/README.md",
         });
-        const alerts = alertCatalogue(groups).map((a) => a.alert);
+        const alerts = alertCatalogue([
+            ...groups,
+            ...registryRuleGroups("mlflow", "https://example.com/README.md"),
+        ]).map((a) => a.alert);
         assert.deepEqual(Object.keys(FIRST_STEPS).sort(), [...alerts].sort());
-        for (const rule of groups.flatMap((g) => g.rules).filter((r) => r.alert)) {
+        for (const rule of [...groups, ...registryRuleGroups("mlflow", "https://example.com/README.md")]
+            .flatMap((g) => g.rules)
+            .filter((r) => r.alert)) {
             const anchor = rule.annotations!.runbook_url.split("#")[1];
             const heading = readme.split("\n").find((l) => l.startsWith("### ") && l.slice(4).toLowerCase() === anchor);
             assert.ok(heading, `no README heading for ${rule.alert}'s runbook anchor #${anchor}`);
@@ -116,7 +122,7 @@ describe("project files", () => {
         assert.equal(withGeneratedBlocks(readme, planned), readme, "run `npm run docs` to update the README");
         assert.match(planned.architecture, /^```mermaid\nflowchart LR\n[\s\S]*\n```$/);
         const components = planned.components.split("\n");
-        assert.equal(components.length, 2 + 16, "every component type is listed");
+        assert.equal(components.length, 2 + 18, "every component type is listed");
         assert.equal(
             components.find((l) => l.startsWith("| `GpuNodePool`")),
             "| `GpuNodePool` | `llm-platform:aws:GpuNodePool` | prod, staging | 9 × `aws:autoscaling:Tag`, 3 × `aws:iam:RolePolicyAttachment`, `aws:ec2:LaunchTemplate`, `aws:eks:NodeGroup`, `aws:iam:Role` |",
@@ -127,7 +133,7 @@ describe("project files", () => {
         });
         const alerts = /<!-- alert-table:start -->\n([\s\S]*?)\n<!-- alert-table:end -->/.exec(readme)?.[1];
         assert.equal(alerts, renderAlertTable(), "run `npm run docs` to update the README");
-        assert.equal(alerts?.split("\n").length, 2 + 15, "every alert is listed");
+        assert.equal(alerts?.split("\n").length, 2 + 17, "every alert is listed");
         const policies = /<!-- policy-table:start -->\n([\s\S]*?)\n<!-- policy-table:end -->/.exec(readme)?.[1];
         assert.equal(policies?.split("\n").length, 2 + POLICIES.length, "every policy is listed");
     });

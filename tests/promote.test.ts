@@ -7,14 +7,29 @@ import type { AddressInfo } from "node:net";
 import { parsePromoteArgs } from "../tools/cli/promote";
 import { UsageError } from "../tools/errors";
 import {
+    entryUrlsFromOutputs,
     HttpProber,
     lockFileFor,
+    promotionUpOptions,
     servingStateFromConfig,
     shortStackName,
     takeLockFile,
+    typedConfigArgs,
+    type PromotionOutputs,
 } from "../tools/promote/automation";
-import { promote, PromotionError, smokeTest, type ProbeResult, type ServingState } from "../tools/promote/machine";
-import { goodRawConfig } from "./helpers";
+import { readProject } from "../tools/engine/project";
+import { readStackConfig } from "../tools/engine/stackConfig";
+import {
+    promote,
+    PromotionError,
+    smokeTest,
+    type ProbeResult,
+    type Prober,
+    type ServingState,
+} from "../tools/promote/machine";
+import type { ModelRegistryClient } from "../tools/promote/registry";
+import { goodRawConfig, PROJECT_DIR } from "./helpers";
+import { planOf } from "./plans";
 import { ACTIVE, FakeProber, FakeStack, PREVIEW, state } from "./promoteFakes";
 
 const DIGEST = `111122223333.dkr.ecr.us-east-1.amazonaws.com/inference@sha256:${"c".repeat(64)}`;
@@ -136,9 +151,10 @@ describe("promote: the state machine", () => {
             ],
             [{}, { to: "blue" }, "blue is already the active colour of stack prod"],
             [
-                { scaleDownInactive: true },
+                // A colour scaled to zero is smoke-tested as the preview before a rollback flips to it.
+                { scaleDownInactive: true, smoke: { ...state().smoke, previewUrl: undefined } },
                 { rollback: true },
-                "stack prod scales the inactive colour to zero (llm-platform:serving.scaleDownInactive), so green is not warm: promote it with --to green instead, which deploys and smoke-tests it first",
+                "no preview URL: the stack has no entry point output for this model (serving.entryPoint.enabled gives one after the first pulumi up) and llm-platform:serving.smokeTest.previewUrl is not set; set it to where the preview colour is reachable from here (pulumi config set --path 'llm-platform:serving.smokeTest.previewUrl' https://…)",
             ],
             [
                 {},
@@ -148,7 +164,7 @@ describe("promote: the state machine", () => {
             [
                 { smoke: { ...state().smoke, previewUrl: undefined } },
                 {},
-                "llm-platform:serving.smokeTest.previewUrl is not set: set it to where the preview Service is reachable from here (pulumi config set --path 'llm-platform:serving.smokeTest.previewUrl' https://…)",
+                "no preview URL: the stack has no entry point output for this model (serving.entryPoint.enabled gives one after the first pulumi up) and llm-platform:serving.smokeTest.previewUrl is not set; set it to where the preview colour is reachable from here (pulumi config set --path 'llm-platform:serving.smokeTest.previewUrl' https://…)",
             ],
         ];
         for (const [overrides, options, message] of cases) {
@@ -159,6 +175,109 @@ describe("promote: the state machine", () => {
             });
             assert.deepEqual(stack.calls, []);
         }
+    });
+
+    it("rolls back a stack that scales the inactive colour to zero: scale it up, smoke-test it, flip, scale the other down", async () => {
+        const stack = new FakeStack(state({ scaleDownInactive: true }));
+        const prober = new FakeProber(() => ok, stack);
+        const result = await promote(stack, prober, { rollback: true });
+        assert.equal(result.outcome, "rolled-back");
+        assert.equal(result.activeColor, "green");
+        assert.deepEqual(stack.calls, [
+            "set scaleDownInactive=false",
+            "up: scale green up again for the rollback",
+            "set activeColor=green",
+            "up: make green the active colour",
+            "set scaleDownInactive=true",
+            "up: scale blue down again",
+        ]);
+        assert.deepEqual(prober.requests, [`${PREVIEW}/health`, `${ACTIVE}/health`]);
+        assert.deepEqual(result.log, [
+            "scaled green up again (scaleDownInactive off while rolling back); blue kept serving",
+            "smoke test of green passed (/health → 200)",
+            "flipped the active Service from blue to green",
+            "verified the active endpoint",
+            "scaled blue down again (scaleDownInactive on)",
+        ]);
+        // The boolean reaches the stack as a boolean, not the string "false" (the program's schema refuses strings).
+        assert.deepEqual(
+            stack.values.filter(([k]) => k === "scaleDownInactive").map(([, v]) => typeof v),
+            ["boolean", "boolean"],
+        );
+    });
+
+    it("keeps production where it was when the colour it rolls back to fails its smoke test, and scales it down again", async () => {
+        const stack = new FakeStack(state({ scaleDownInactive: true }));
+        const prober = new FakeProber((url) => (url.startsWith(PREVIEW) ? { status: 503, latencyMs: 10 } : ok), stack);
+        const result = await promote(stack, prober, { rollback: true });
+        assert.equal(result.outcome, "smoke-failed");
+        assert.equal(result.activeColor, "blue");
+        assert.deepEqual(stack.calls, [
+            "set scaleDownInactive=false",
+            "up: scale green up again for the rollback",
+            "set scaleDownInactive=true",
+            "up: scale green down again",
+        ]);
+        assert.equal(
+            result.log[1],
+            `smoke test of green failed: ${PREVIEW}/health answered 503, expected 200 (2 attempts)`,
+        );
+    });
+
+    it("records a release that names a registered model in the registry once the flip holds", async () => {
+        const calls: string[] = [];
+        const registry: ModelRegistryClient = {
+            resolve: async (ref) => {
+                calls.push(`resolve ${ref.name} ${ref.version ?? `@${ref.alias}`}`);
+                return ref.version ?? "7";
+            },
+            recordDeployment: async (name, version, record) => {
+                calls.push(`record ${name} ${version} ${record.stack} ${record.model} ${record.colour}`);
+                assert.match(record.at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+            },
+        };
+        const stack = new FakeStack(state());
+        const result = await promote(
+            stack,
+            new FakeProber(() => ok, stack),
+            { modelVersion: "models:/chat@candidate" },
+            undefined,
+            registry,
+        );
+        assert.equal(result.outcome, "promoted");
+        assert.deepEqual(calls, ["resolve chat @candidate", "record chat 7 prod inference green"]);
+        assert.equal(result.log.at(-1), "recorded in the model registry: chat version 7 is now aliased serving");
+
+        // A failure to record leaves the release standing, and says so; without a registry it is said too.
+        const failing: ModelRegistryClient = {
+            resolve: async () => "3",
+            recordDeployment: async () => {
+                throw new Error("POST http://mlflow/api/2.0/mlflow/registered-models/alias answered 503: unavailable");
+            },
+        };
+        const again = new FakeStack(state());
+        const r2 = await promote(
+            again,
+            new FakeProber(() => ok, again),
+            { modelVersion: "models:/chat/3" },
+            undefined,
+            failing,
+        );
+        assert.equal(r2.outcome, "promoted");
+        assert.equal(
+            r2.log.at(-1),
+            "could not record models:/chat/3 in the model registry: POST http://mlflow/api/2.0/mlflow/registered-models/alias answered 503: unavailable; the release itself stands",
+        );
+        const none = new FakeStack(state());
+        const r3 = await promote(none, new FakeProber(() => ok, none), { modelVersion: "models:/chat/3" });
+        assert.equal(
+            r3.log.at(-1),
+            "models:/chat/3 is not recorded in the model registry: no registry URL (the stack output modelRegistryUrl, or --registry-url)",
+        );
+        // A version in the bucket has nothing to record.
+        const bucket = new FakeStack(state());
+        const r4 = await promote(bucket, new FakeProber(() => ok, bucket), { modelVersion: "v3" }, undefined, registry);
+        assert.equal(r4.log.at(-1), "verified the active endpoint");
     });
 
     it("refuses while another promotion holds the lock", async () => {
@@ -264,5 +383,104 @@ describe("promote: the real adapters", () => {
             message:
                 '--image: expected an image pinned by digest (repository@sha256:<64 hex>), received "inference:v2"',
         });
+    });
+});
+
+describe("promote: what it runs against on a real stack", () => {
+    it("reaches both colours of the reference stacks through the entry point's outputs, with no URL configured", async () => {
+        // embed has no evaluation set (the gate's client is tested in qualityGate.test.ts).
+        // The deploy job's runner is inside the VPC (the cluster's endpoint is private): it reaches the
+        // internal ALB the stack outputs. Here the ALB's name is mapped to a loopback server.
+        for (const stackName of ["staging", "prod"] as const) {
+            const plan = await planOf(stackName);
+            const { values, secretKeys } = readStackConfig(PROJECT_DIR, readProject(PROJECT_DIR), stackName);
+            const s = servingStateFromConfig(
+                stackName,
+                values,
+                [...secretKeys],
+                "embed",
+                plan.outputs as PromotionOutputs,
+            );
+            const outputs = (
+                plan.outputs.models as Array<{ name: string; activeUrl: string; previewUrl: string }>
+            ).find((m) => m.name === "embed")!;
+            assert.match(
+                outputs.activeUrl,
+                /^http:\/\/internal-k8s-inferenc-[0-9a-f]{10}-\d+\.us-east-1\.elb\.amazonaws\.com$/,
+            );
+            assert.equal(s.smoke.activeUrl, outputs.activeUrl);
+            assert.equal(s.smoke.previewUrl, `${outputs.activeUrl}:8443`);
+            assert.deepEqual(s.smoke.headers, { "x-llm-model": "embed" });
+
+            const seen: string[] = [];
+            const server = http.createServer((req, res) => {
+                seen.push(`${req.headers["x-forwarded-port"] ?? ""}${req.url} ${String(req.headers["x-llm-model"])}`);
+                res.statusCode = req.url === s.smoke.path && req.headers["x-llm-model"] === "embed" ? 200 : 404;
+                res.end();
+            });
+            await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+            const loopback = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+            const alb = new URL(outputs.activeUrl).host;
+            const real = new HttpProber(2000);
+            const prober: Prober = {
+                get: (url, headers) => {
+                    const u = new URL(url);
+                    assert.equal(u.hostname, alb, "only the stack's load balancer is called");
+                    return real.get(`${loopback}${u.pathname}`, { ...headers, "x-forwarded-port": u.port || "80" });
+                },
+            };
+            try {
+                const { keyPath: _k, listed: _l, tier: _t, ...state } = s;
+                const stack = new FakeStack(state);
+                const result = await promote(stack, prober, {});
+                assert.equal(result.outcome, "promoted", result.log.join("\n"));
+                assert.deepEqual(seen, [`8443${s.smoke.path} embed`, `80${s.smoke.path} embed`]);
+            } finally {
+                server.close();
+            }
+        }
+    });
+
+    it("runs every update with the production pack and the stack's tier config, and stores booleans as booleans", () => {
+        assert.deepEqual(promotionUpOptions("/repo", "prod", "promote: make green the active colour"), {
+            policyPacks: [path.join("/repo", "policies")],
+            policyPackConfigs: [path.join("/repo", "policies", "config", "prod.json")],
+            message: "promote: make green the active colour",
+        });
+        for (const tier of ["staging", "prod"])
+            assert.ok(fs.existsSync(promotionUpOptions(PROJECT_DIR, tier, "m").policyPackConfigs[0]));
+        assert.ok(
+            fs.existsSync(path.join(promotionUpOptions(PROJECT_DIR, "prod", "m").policyPacks[0], "PulumiPolicy.yaml")),
+        );
+        assert.deepEqual(typedConfigArgs("llm-platform:models[0].scaleDownInactive", false, "acme/staging"), [
+            "config",
+            "set",
+            "--path",
+            "llm-platform:models[0].scaleDownInactive",
+            "false",
+            "--type",
+            "bool",
+            "--stack",
+            "acme/staging",
+            "--non-interactive",
+        ]);
+        // The configured URLs win over the outputs; a model without outputs has none.
+        assert.deepEqual(
+            entryUrlsFromOutputs({ models: [{ name: "chat", activeUrl: "http://a", previewUrl: null }] }, "chat"),
+            {
+                activeUrl: "http://a",
+            },
+        );
+        assert.deepEqual(entryUrlsFromOutputs(undefined, "chat"), {});
+        const s = servingStateFromConfig(
+            "prod",
+            goodRawConfig({ "llm-platform:serving": JSON.stringify({ smokeTest: { previewUrl: PREVIEW } }) }),
+            [],
+            undefined,
+            { models: [{ name: "inference", activeUrl: "http://alb", previewUrl: "http://alb:8443" }] },
+        );
+        assert.equal(s.smoke.previewUrl, PREVIEW);
+        assert.equal(s.smoke.activeUrl, "http://alb");
+        assert.equal(s.tier, "prod");
     });
 });

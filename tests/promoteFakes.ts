@@ -18,14 +18,17 @@ export const ACTIVE = "https://llm.test";
 export class FakeStack implements PromotionStack {
     readonly name = "prod";
     readonly calls: string[] = [];
+    /** Every value set, as given (a boolean stays one). */
+    readonly values: Array<[string, string | boolean]> = [];
     locked = false;
     upFails: (reason: string) => boolean = () => false;
     constructor(public state: ServingState) {}
     async readState(): Promise<ServingState> {
         return structuredClone(this.state);
     }
-    async setServing(p: string, value: string): Promise<void> {
-        this.calls.push(`set ${p}=${value}`);
+    async setServing(p: string, value: string | boolean): Promise<void> {
+        this.calls.push(`set ${p}=${String(value)}`);
+        this.values.push([p, value]);
         if (p === "activeColor") this.state.activeColor = value as Color;
     }
     async up(reason: string): Promise<void> {

@@ -156,7 +156,9 @@ describe("the stacks' alerts read what the vLLM image emits", () => {
         it(`${stack}: latency on time to first token, errors of inference requests, vLLM's queue and tokens, DCGM's GPUs`, async () => {
             // The first model's rules, which also hold the platform's (GPUs, drift).
             const rule = (await planOf(stack)).export.deployment.resources.find(
-                (r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+                (r) =>
+                    r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" &&
+                    r.urn.endsWith("::monitoring-rules"),
             );
             const exprs = (
                 rule?.inputs?.spec as {

@@ -61,6 +61,8 @@ function packageRoot(): string {
 }
 
 export const DEFAULT_CONTEXT = path.join(packageRoot(), "images", "inference");
+/** The model registry's build context: MLflow's server with the PostgreSQL driver and boto3 (ModelRegistry). */
+export const REGISTRY_IMAGE_CONTEXT = path.join(packageRoot(), "images", "mlflow");
 
 /**
  * A tag from the content of the build context: the same files give the same tag (nothing to

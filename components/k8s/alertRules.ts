@@ -420,4 +420,8 @@ export const FIRST_STEPS: Readonly<Record<string, string>> = {
         "It fires only for an autoscaler with pods (at zero replicas, scale-to-zero, the HPA reports ScalingActive false by design). `kubectl describe scaledobject -n inference` and `kubectl describe hpa -n inference` say why the metric is missing; check the KEDA operator's logs (`kubectl logs -n keda deploy/keda-operator`) and that Prometheus answers at `prometheus-operated.monitoring:9090`.",
     LLMTargetDown:
         "`kubectl get pods -n inference`: a pod that is not Ready (model still loading, crash loop) or a NetworkPolicy that stops Prometheus (the `monitoring` namespace must be admitted).",
+    LLMRegistryUnavailable:
+        "`kubectl get pods -n mlflow` and the pods' logs (`kubectl logs -n mlflow deploy/mlflow`): a pod that never turns ready cannot reach the database (its readiness reads the Default experiment) — check the RDS instance's status and events and the `registry-db` security group; a crash at start is often a schema migration after an image change. Serving pods already running are not affected; new ones of models released from the registry wait in their init container.",
+    LLMRegistryErrors:
+        "Read the server's logs for the failing requests (`kubectl logs -n mlflow deploy/mlflow`); errors on artifact requests point at S3 or KMS (the `registry-artifacts` role policy), errors everywhere at the database (RDS CPU, connections, free storage in CloudWatch).",
 };

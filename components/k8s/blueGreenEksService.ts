@@ -16,7 +16,7 @@ import {
     type ColorParts,
     type PartOptions,
 } from "./eksServiceParts";
-import { createEntryPoint, ENTRY_IDLE_TIMEOUT_SECONDS, type EntryBackend } from "./entryPoint";
+import { createEntryPoint, ENTRY_IDLE_TIMEOUT_SECONDS, entryUrl, type EntryBackend } from "./entryPoint";
 import {
     INTERCEPTOR_ADMIN_PORT,
     INTERCEPTOR_PROXY_PORT,
@@ -80,6 +80,12 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
         { readonly production: k8s.networking.v1.Ingress; readonly preview: k8s.networking.v1.Ingress } | undefined;
     /** The HTTP add-on's route to the active Service (with `scaleToZero`). */
     public readonly interceptorRoute: k8s.apiextensions.CustomResource | undefined;
+    /**
+     * Where the active and preview colours answer through the entry point (with `entryPoint`): what
+     * `npm run promote` smoke-tests and evaluates, from a runner inside the network.
+     */
+    public readonly urls:
+        { readonly active: pulumi.Output<string>; readonly preview: pulumi.Output<string> } | undefined;
 
     constructor(name: string, given: BlueGreenEksServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:k8s:BlueGreenEksService", name, {}, opts);
@@ -188,6 +194,13 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
             }
         }
         this.networkPolicy = createNetworkPolicy(name, args, ns, part);
+        this.urls =
+            this.ingresses && args.entryPoint
+                ? {
+                      active: entryUrl(this.ingresses.production, args.entryPoint, "production"),
+                      preview: entryUrl(this.ingresses.preview, args.entryPoint, "preview"),
+                  }
+                : undefined;
 
         this.role = identity.role;
         this.serviceAccount = identity.serviceAccount;

@@ -154,6 +154,12 @@ export interface BlueGreenEksServiceArgs {
     prometheusNamespace?: string;
     /** Image that syncs weights from S3 before the server starts. @default MODEL_SYNC_IMAGE */
     modelSyncImage?: string;
+    /**
+     * The model registry a release may name a registered model of (`modelVersion: models:/<name>/<version>`):
+     * ModelRegistry's `image` and `trackingUri`. Its namespace must admit this one (ModelRegistry's `clientNamespaces`).
+     * @default - none: releases name versions in the bucket
+     */
+    registry?: { image: pulumi.Input<string>; trackingUri: string };
     /** Size of the weights volume. @default 100 */
     modelCacheSizeGiB?: number;
     /** The model name clients send in requests (vLLM's `--served-model-name`). @default - vLLM's: the weights path */
@@ -237,6 +243,7 @@ export function workloadSpecOf(name: string, args: ResolvedEksServiceArgs, relea
         serviceAccountName: name,
         pool: args.pool,
         modelSyncImage: args.modelSyncImage,
+        registry: args.registry,
         modelCacheSizeGiB: args.modelCacheSizeGiB,
         servedModelName: args.servedModelName,
         tensorParallelSize: args.tensorParallelSize,

@@ -187,3 +187,21 @@ export function routeAnnotations(entry: EntryPoint, service: string): Record<str
         ]),
     };
 }
+
+/**
+ * Where a listener of the entry point answers once the controller has provisioned the load
+ * balancer: `https://<route host>` for a host route (its DNS record points at the load balancer),
+ * else the load balancer's own DNS name from the Ingress's status (written by the controller),
+ * with the preview listener's port. Unknown in a preview of a new stack.
+ */
+export function entryUrl(
+    ingress: k8s.networking.v1.Ingress,
+    entry: Pick<EntryPoint, "certificateArn" | "previewPort" | "route">,
+    listener: "production" | "preview",
+): pulumi.Output<string> {
+    const https = entry.certificateArn !== undefined;
+    const port = listener === "preview" ? `:${entry.previewPort ?? 8443}` : "";
+    const scheme = https ? "https" : "http";
+    if (entry.route?.host !== undefined) return pulumi.output(`${scheme}://${entry.route.host}${port}`);
+    return ingress.status.loadBalancer.ingress.apply((lbs) => `${scheme}://${lbs[0].hostname}${port}`);
+}

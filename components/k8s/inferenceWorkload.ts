@@ -6,6 +6,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PoolCapacity } from "../../catalog/gpu";
+import { modelFolderOf, registryReference } from "../../catalog/formats";
 
 export const COLORS = ["blue", "green"] as const;
 export type Color = (typeof COLORS)[number];
@@ -65,6 +66,11 @@ export interface WorkloadSpec {
     pool: TargetPool;
     /** Image of the init container that syncs the weights from S3. */
     modelSyncImage: string;
+    /**
+     * The model registry, for a `modelVersion` that names a registered model (`models:/…`): its
+     * image (it has MLflow's client) and the tracking URI the init container downloads through.
+     */
+    registry?: { image: pulumi.Input<string>; trackingUri: string };
     /** Size limit of the weights volume. */
     modelCacheSizeGiB: number;
     /** The model name clients send (vLLM's `--served-model-name`). @default - vLLM's: the weights path */
@@ -99,7 +105,22 @@ const MODELS_MOUNT = "/models";
 
 /** Where a model version's weights are synced in the pod: MODEL_PATH, which vLLM serves under that name. */
 export function modelPathOf(modelVersion: string): string {
-    return `${MODELS_MOUNT}/${modelVersion}`;
+    return `${MODELS_MOUNT}/${modelFolderOf(modelVersion)}`;
+}
+
+/**
+ * The init container's command that puts a release's weights at `modelPath`: `aws s3 sync` from the
+ * bucket for a version there, or for a registered model MLflow's own client, `mlflow artifacts
+ * download --artifact-uri models:/…`, which resolves the version (or alias) through the registry and
+ * downloads its artifacts through the server's artifact proxy (so the pod needs no S3 access to them).
+ */
+export function modelSyncCommand(
+    spec: Pick<WorkloadSpec, "modelVersion" | "modelSource">,
+    modelPath: string,
+): pulumi.Input<string>[] {
+    return registryReference(spec.modelVersion)
+        ? ["mlflow", "artifacts", "download", "--artifact-uri", spec.modelVersion, "--dst-path", modelPath]
+        : ["aws", "s3", "sync", "--only-show-errors", suffixed(spec.modelSource, `/${spec.modelVersion}`), modelPath];
 }
 
 /** `value + suffix`, a string when `value` is one, else an output of it (unknown only where `value` is). */
@@ -169,16 +190,15 @@ export function buildPodSpec(spec: WorkloadSpec, color: Color): k8s.types.input.
         initContainers: [
             {
                 name: "model-sync",
-                image: spec.modelSyncImage,
-                command: [
-                    "aws",
-                    "s3",
-                    "sync",
-                    "--only-show-errors",
-                    suffixed(spec.modelSource, `/${spec.modelVersion}`),
-                    modelPath,
+                image:
+                    registryReference(spec.modelVersion) && spec.registry ? spec.registry.image : spec.modelSyncImage,
+                command: modelSyncCommand(spec, modelPath),
+                env: [
+                    { name: "HOME", value: "/tmp" },
+                    ...(registryReference(spec.modelVersion) && spec.registry
+                        ? [{ name: "MLFLOW_TRACKING_URI", value: spec.registry.trackingUri }]
+                        : []),
                 ],
-                env: [{ name: "HOME", value: "/tmp" }],
                 resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
                 securityContext,
                 volumeMounts: [

@@ -3,7 +3,7 @@
  * and fit a node of the pool, probes and ports, replicas against the tier's minimum, and a release
  * pinned by digest with a well-formed model version.
  */
-import { DIGEST_REFERENCE } from "../../catalog/formats";
+import { DIGEST_REFERENCE, isModelVersion, MODEL_VERSION_HELP, registryReference } from "../../catalog/formats";
 import { allocatable, fitsOnNode, parseCpu, parseMemoryGiB } from "../../catalog/gpu";
 import type { WorkloadSpec } from "./inferenceWorkload";
 
@@ -12,6 +12,10 @@ export function validateWorkload(spec: WorkloadSpec, replicas: number, minReplic
     const problems: string[] = [];
     if (!Number.isInteger(spec.gpus) || spec.gpus < 1)
         problems.push(`gpus: expected an integer >= 1, received ${spec.gpus}`);
+    if (registryReference(spec.modelVersion) && !spec.registry)
+        problems.push(
+            `modelVersion: ${spec.modelVersion} names a registered model, but no model registry is given (registry: the ModelRegistry's image and tracking URI)`,
+        );
     const cpu = parseCpu(spec.resources.cpuRequest);
     const memory = parseMemoryGiB(spec.resources.memoryRequest);
     const cpuLimit = parseCpu(spec.resources.cpuLimit);
@@ -70,10 +74,8 @@ export function validateRelease(release: { image: string | undefined; modelVersi
             `image: expected an image pinned by digest (repository@sha256:<64 hex>), received ${JSON.stringify(release.image)}`,
         );
     }
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(release.modelVersion)) {
-        problems.push(
-            `modelVersion: expected a version name of letters, digits, '.', '_' and '-', received ${JSON.stringify(release.modelVersion)}`,
-        );
+    if (!isModelVersion(release.modelVersion)) {
+        problems.push(`modelVersion: ${MODEL_VERSION_HELP}, received ${JSON.stringify(release.modelVersion)}`);
     }
     return problems;
 }

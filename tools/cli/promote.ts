@@ -11,14 +11,15 @@
 import "./startup";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DIGEST_REFERENCE } from "../../catalog/formats";
+import { DIGEST_REFERENCE, isModelVersion, MODEL_VERSION_HELP } from "../../catalog/formats";
+import { MlflowRegistryClient } from "../promote/registry";
 import { AutomationStack, HttpProber, modelNamesFromConfig, shortStackName } from "../promote/automation";
 import { HttpChatClient, loadEvaluationSet, renderGateMarkdown, type ChatClient } from "../promote/evaluation";
 import { promote, PromotionError, type Outcome, type PromoteOptions, type QualityGate } from "../promote/machine";
 import { parseCommandLine, runCommand, UsageError } from "./cli";
 
 export const PROMOTE_USAGE =
-    "npm run promote -- --stack <name> [--model <name> | --all] [--to blue|green] [--image <repository@sha256:…>] [--model-version <version>] [--rollback] [--report <dir>] [--project <dir>]";
+    "npm run promote -- --stack <name> [--model <name> | --all] [--to blue|green] [--image <repository@sha256:…>] [--model-version <version | models:/<name>/<version>>] [--rollback] [--report <dir>] [--registry-url <url>] [--project <dir>]";
 
 const EXIT: Record<Outcome, number> = {
     promoted: 0,
@@ -38,6 +39,8 @@ export function parsePromoteArgs(argv: string[]): {
     all: boolean;
     /** Where the quality gate's reports go (gate-<model>.json and .md). */
     report: string | undefined;
+    /** The model registry's URL; unset: the stack output modelRegistryUrl. */
+    registryUrl: string | undefined;
     options: PromoteOptions;
 } {
     const { values, positionals } = parseCommandLine(
@@ -52,6 +55,7 @@ export function parsePromoteArgs(argv: string[]): {
             all: { type: "boolean" },
             rollback: { type: "boolean" },
             report: { type: "string" },
+            "registry-url": { type: "string" },
         },
         PROMOTE_USAGE,
     );
@@ -65,6 +69,12 @@ export function parsePromoteArgs(argv: string[]): {
             `--image: expected an image pinned by digest (repository@sha256:<64 hex>), received "${values.image}"`,
         );
     }
+    if (values["model-version"] !== undefined && !isModelVersion(values["model-version"]))
+        throw new UsageError(`--model-version: ${MODEL_VERSION_HELP}, received "${values["model-version"]}"`);
+    if (values["registry-url"] !== undefined && !/^https?:\/\/[^\s/]+/.test(values["registry-url"]))
+        throw new UsageError(
+            `--registry-url: expected an http(s) URL such as http://mlflow.internal, received "${values["registry-url"]}"`,
+        );
     if (values.model !== undefined && !/^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/.test(values.model))
         throw new UsageError(`--model: expected a model name from llm-platform:models, received "${values.model}"`);
     if (values.all && values.model !== undefined) throw new UsageError("--all releases every model; leave out --model");
@@ -78,6 +88,7 @@ export function parsePromoteArgs(argv: string[]): {
         model: values.model,
         all: values.all ?? false,
         report: values.report === undefined ? undefined : path.resolve(values.report),
+        registryUrl: values["registry-url"],
         options: {
             to: values.to as PromoteOptions["to"],
             image: values.image,
@@ -132,7 +143,7 @@ export function qualityGate(
 
 if (require.main === module) {
     runCommand("promote", async () => {
-        const { stack, project, model, all, report, options } = parsePromoteArgs(process.argv.slice(2));
+        const { stack, project, model, all, report, registryUrl, options } = parsePromoteArgs(process.argv.slice(2));
         const say = (line: string): void => void process.stdout.write(`${line}\n`);
         let models: Array<string | undefined> = [model];
         if (all) {
@@ -147,7 +158,9 @@ if (require.main === module) {
             models,
             async (m) => {
                 const target = await AutomationStack.select(project, stack, say, m);
-                const result = await promote(target, new HttpProber(), options, qualityGate(project, report));
+                const url = registryUrl ?? (await target.outputs()).modelRegistryUrl ?? undefined;
+                const registry = url ? new MlflowRegistryClient(url) : undefined;
+                const result = await promote(target, new HttpProber(), options, qualityGate(project, report), registry);
                 return { ...result, model: (await target.readState()).model };
             },
             say,

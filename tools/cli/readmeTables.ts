@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import { REFERENCE_SLO } from "../../catalog/standards";
 import { alertCatalogue, buildRuleGroups, FIRST_STEPS, METRIC_PRESETS } from "../../components/k8s/alertRules";
+import { registryRuleGroups } from "../../components/k8s/modelRegistry";
 import { TIER_DEFAULTS } from "../../environments/defaults";
 import { CONFIG_NAMESPACE, TIERS, gpuNodePoolSchema, settingsSchema, type Tier } from "../../environments/schema";
 
@@ -86,13 +87,17 @@ export function renderRunbooks(): string {
         .join("\n\n");
 }
 
+/** The reference stacks' alerts: the serving ones and the model registry's. */
 function defaultRuleGroups() {
-    return buildRuleGroups({
-        metrics: METRIC_PRESETS[TIER_DEFAULTS.prod.monitoring.metricsPreset],
-        slo: REFERENCE_SLO,
-        job: "inference",
-        runbookBaseUrl: "",
-    });
+    return [
+        ...buildRuleGroups({
+            metrics: METRIC_PRESETS[TIER_DEFAULTS.prod.monitoring.metricsPreset],
+            slo: REFERENCE_SLO,
+            job: "inference",
+            runbookBaseUrl: "",
+        }),
+        ...registryRuleGroups("mlflow", ""),
+    ];
 }
 
 /** The README's alert table: every alert with its condition, severity and where it routes, for the default metric preset. */

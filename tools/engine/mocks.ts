@@ -36,6 +36,9 @@ const AUTONAMED: Record<string, string> = {
     "aws:autoscaling/group:Group": "name",
     "aws:sns/topic:Topic": "name",
     "aws:ec2/launchTemplate:LaunchTemplate": "name",
+    "aws:rds/instance:Instance": "identifier",
+    "aws:rds/subnetGroup:SubnetGroup": "name",
+    "aws:secretsmanager/secret:Secret": "name",
 };
 
 /** What a create answers in a preview: the inputs, the autonamed property, and which outputs are unknown. */

@@ -212,6 +212,34 @@ export const MODELS: Record<string, ResourceModel> = {
         );
         return { id: ruleArn, state: { arn: ruleArn } };
     },
+    // RDS names the instance when `identifier` is unset; its endpoint is <identifier>.<account hash>.<region>.rds.amazonaws.com.
+    "aws:rds/instance:Instance": (name, inputs, ctx, type) => {
+        const identifier = (inputs.identifier as string | undefined) ?? autoName(name, type, ctx).toLowerCase();
+        const address = `${identifier}.c${stableHex(11, ctx.accountId)}.${ctx.region}.rds.amazonaws.com`;
+        const port = (inputs.port as number | undefined) ?? 5432;
+        return {
+            id: identifier,
+            state: {
+                identifier,
+                address,
+                port,
+                endpoint: `${address}:${port}`,
+                arn: arn(ctx, "rds", `db:${identifier}`),
+                resourceId: `db-${stableHex(26, ctx.stack, type, name).toUpperCase()}`,
+            },
+        };
+    },
+    // RDS lower-cases the names it is given; a subnet group's id is its name.
+    "aws:rds/subnetGroup:SubnetGroup": (name, inputs, ctx, type) => {
+        const groupName = (inputs.name as string | undefined) ?? autoName(name, type, ctx).toLowerCase();
+        return { id: groupName, state: { name: groupName, arn: arn(ctx, "rds", `subgrp:${groupName}`) } };
+    },
+    // A secret's ARN ends in its name, a dash and six random characters; its id is the ARN.
+    "aws:secretsmanager/secret:Secret": (name, inputs, ctx, type) => {
+        const secretName = (inputs.name as string | undefined) ?? autoName(name, type, ctx);
+        const secretArn = arn(ctx, "secretsmanager", `secret:${secretName}-${stableHex(6, ctx.stack, type, name)}`);
+        return { id: secretArn, state: { name: secretName, arn: secretArn } };
+    },
     "aws:ecs/cluster:Cluster": (name, inputs, ctx, type) => {
         const clusterName = (inputs.name as string | undefined) ?? autoName(name, type, ctx);
         const clusterArn = arn(ctx, "ecs", `cluster/${clusterName}`);
@@ -338,6 +366,20 @@ const genericAwsModel: ResourceModel = (name, inputs, ctx, type) => {
     return { id, state: { arn: arn(ctx, module, `${member.charAt(0).toLowerCase()}${member.slice(1)}/${id}`) } };
 };
 
+/**
+ * The status the AWS Load Balancer Controller writes on an Ingress of class alb: the DNS name of
+ * its group's load balancer (one per `group.name`), `internal-` first for an internal one.
+ */
+function albIngressStatus(metadata: State, ctx: CloudContext): State {
+    const annotations = (metadata.annotations as Record<string, string> | undefined) ?? {};
+    const group =
+        annotations["alb.ingress.kubernetes.io/group.name"] ?? `${String(metadata.namespace)}-${String(metadata.name)}`;
+    const internal = annotations["alb.ingress.kubernetes.io/scheme"] !== "internet-facing";
+    const lb = `k8s-${group.replace(/[^a-z0-9]/g, "").slice(0, 8)}-${stableHex(10, ctx.stack, group)}`;
+    const hostname = `${internal ? "internal-" : ""}${lb}-${parseInt(stableHex(8, ctx.stack, group, "dns"), 16)}.${ctx.region}.elb.amazonaws.com`;
+    return { loadBalancer: { ingress: [{ hostname }] } };
+}
+
 /** Kubernetes objects: the API server's defaults for name, namespace, uid and generation. */
 const kubernetesModel: ResourceModel = (name, inputs, ctx, type) => {
     const metadata = { ...((inputs.metadata as State | undefined) ?? {}) };
@@ -348,6 +390,8 @@ const kubernetesModel: ResourceModel = (name, inputs, ctx, type) => {
     metadata.uid = stableUuid(ctx.stack, type, name);
     metadata.generation = 1;
     const id = clusterScoped ? String(metadata.name) : `${String(metadata.namespace)}/${String(metadata.name)}`;
+    if (type === "kubernetes:networking.k8s.io/v1:Ingress")
+        return { id, state: { metadata, status: albIngressStatus(metadata, ctx) } };
     return { id, state: { metadata } };
 };
 

@@ -3,6 +3,7 @@
  * project, which needs the Pulumi CLI on PATH) and HTTP requests with a timeout.
  */
 import * as automation from "@pulumi/pulumi/automation";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { MODEL_ROUTE_HEADER } from "../../components/k8s/entryPoint";
@@ -26,23 +27,47 @@ export function chooseModel(stackName: string, settings: Settings, model: string
     return found;
 }
 
-/** One model's serving state from a stack's configuration, validated like the program does. */
+/** The stack outputs a promotion reads: each model's entry-point URLs, and the registry's. */
+export interface PromotionOutputs {
+    models?: Array<{ name?: string; activeUrl?: string | null; previewUrl?: string | null }>;
+    modelRegistryUrl?: string | null;
+}
+
+/**
+ * Where a model's colours answer, by the stack's outputs (the entry point's load balancer, known
+ * after the first `pulumi up`): used unless `smokeTest.activeUrl`/`previewUrl` are set.
+ */
+export function entryUrlsFromOutputs(
+    outputs: PromotionOutputs | undefined,
+    model: string,
+): { activeUrl?: string; previewUrl?: string } {
+    const entry = (outputs?.models ?? []).find((m) => m.name === model);
+    return {
+        ...(typeof entry?.activeUrl === "string" ? { activeUrl: entry.activeUrl } : {}),
+        ...(typeof entry?.previewUrl === "string" ? { previewUrl: entry.previewUrl } : {}),
+    };
+}
+
+/** One model's serving state from a stack's configuration, validated like the program does, and its outputs. */
 export function servingStateFromConfig(
     stackName: string,
     config: Record<string, string>,
     secretKeys: string[] = [],
     model?: string,
-): ServingState & { keyPath: (key: string) => string; listed: boolean } {
+    outputs?: PromotionOutputs,
+): ServingState & { keyPath: (key: string) => string; listed: boolean; tier: string } {
     const settings = resolveSettings(stackName, config, { secretKeys });
     const m = chooseModel(stackName, settings, model);
     const entry = settings.serving.entryPoint;
     // On the shared load balancer without a domain, a listed model's requests carry its route header.
     const headers =
         m.listed && entry.enabled && entry.domain === undefined ? { [MODEL_ROUTE_HEADER]: m.name } : undefined;
+    const fromOutputs = entryUrlsFromOutputs(outputs, m.name);
     return {
         model: m.name,
         keyPath: m.keyPath,
         listed: m.listed,
+        tier: settings.tier,
         activeColor: m.activeColor,
         strategy: settings.serving.strategy,
         platform: settings.serving.platform,
@@ -50,8 +75,8 @@ export function servingStateFromConfig(
         releases: { blue: { ...m.blue, image: m.blue.image }, green: { ...m.green, image: m.green.image } },
         smoke: {
             ...m.smokeTest,
-            previewUrl: m.smokeTest.previewUrl,
-            activeUrl: m.smokeTest.activeUrl,
+            previewUrl: m.smokeTest.previewUrl ?? fromOutputs.previewUrl,
+            activeUrl: m.smokeTest.activeUrl ?? fromOutputs.activeUrl,
             ...(headers ? { headers } : {}),
         },
         ...(m.servedModelName !== undefined ? { servedModelName: m.servedModelName } : {}),
@@ -190,9 +215,40 @@ export async function queuedUpdate(
     }
 }
 
+/**
+ * Every update a promotion makes runs the production pack with the stack's tier config, as
+ * `pulumi up --policy-pack policies --policy-pack-config policies/config/<tier>.json` does in CI.
+ */
+export function promotionUpOptions(
+    projectDir: string,
+    tier: string,
+    message: string,
+): { policyPacks: string[]; policyPackConfigs: string[]; message: string } {
+    return {
+        policyPacks: [path.join(projectDir, "policies")],
+        policyPackConfigs: [path.join(projectDir, "policies", "config", `${tier}.json`)],
+        message,
+    };
+}
+
+/** `pulumi config set --path <key> <value> --type bool`: a boolean in the stack file, not the string "false". */
+export function typedConfigArgs(key: string, value: boolean, stackName: string): string[] {
+    return ["config", "set", "--path", key, String(value), "--type", "bool", "--stack", stackName, "--non-interactive"];
+}
+
+/** Runs the Pulumi CLI; rejects with its stderr. */
+function runPulumi(command: string, args: string[], cwd: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+        execFile(command, args, { cwd }, (error, _stdout, stderr) =>
+            error ? reject(new Error(`pulumi ${args.join(" ")}: ${stderr.trim() || error.message}`)) : resolve(),
+        );
+    });
+}
+
 export class AutomationStack implements PromotionStack {
     private keyPath: ((key: string) => string) | undefined;
     private model: string | undefined;
+    private tier: string | undefined;
 
     private constructor(
         readonly name: string,
@@ -238,30 +294,55 @@ export class AutomationStack implements PromotionStack {
         return { values, secrets };
     }
 
+    /** The outputs a promotion reads (none before the stack's first update). */
+    async outputs(): Promise<PromotionOutputs> {
+        const all = await this.stack.outputs();
+        return {
+            models: all.models?.value as PromotionOutputs["models"],
+            modelRegistryUrl: all.modelRegistryUrl?.value as string | null | undefined,
+        };
+    }
+
     async readState(): Promise<ServingState> {
         const { values, secrets } = await this.config();
-        const { keyPath, listed, ...state } = servingStateFromConfig(this.name, values, secrets, this.requested);
+        const { keyPath, listed, tier, ...state } = servingStateFromConfig(
+            this.name,
+            values,
+            secrets,
+            this.requested,
+            await this.outputs(),
+        );
         this.keyPath = keyPath;
+        this.tier = tier;
         // A listed model has a lock of its own; the one model of a stack without the list keeps the stack's.
         this.model = listed ? state.model : undefined;
         return state;
     }
 
-    async setServing(key: string, value: string): Promise<void> {
+    async setServing(key: string, value: string | boolean): Promise<void> {
         if (!this.keyPath) throw new Error("setServing before readState");
         const configKey = `llm-platform:${this.keyPath(key)}`;
         await withFileLock(path.join(this.projectDir, `.promote-${this.name}.config.lock`), () =>
-            this.stack.setConfig(configKey, { value }, true),
+            typeof value === "boolean"
+                ? // The Automation API stores every value as a string; the CLI's --type bool stores a boolean.
+                  runPulumi(
+                      (this.stack.workspace as automation.LocalWorkspace).pulumiCommand.command,
+                      typedConfigArgs(configKey, value, this.stack.name),
+                      this.projectDir,
+                  )
+                : this.stack.setConfig(configKey, { value }, true),
         );
     }
 
     async up(reason: string): Promise<void> {
+        if (!this.tier) throw new Error("up before readState");
         const what = this.model ? `${reason} of model ${this.model}` : reason;
-        this.onOutput(`pulumi up (${what})`);
+        this.onOutput(`pulumi up (${what}) with the policy pack`);
+        const upOptions = promotionUpOptions(this.projectDir, this.tier, `promote: ${what}`);
         await queuedUpdate(
             () =>
                 this.stack
-                    .up({ onOutput: (line) => this.onOutput(line.trimEnd()), message: `promote: ${what}` })
+                    .up({ ...upOptions, onOutput: (line) => this.onOutput(line.trimEnd()) })
                     .then(() => undefined),
             this.name,
             this.onOutput,

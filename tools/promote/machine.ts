@@ -11,10 +11,15 @@
  *                                                                 │ fail
  *                                                                 ▼
  *                                                          rollback failed
- *   rollback: flip to the other (warm) colour → verify active (→ flip back if that fails)
+ *   rollback: flip to the other (warm) colour → verify active (→ flip back if that fails); where the
+ *             inactive colour is scaled to zero (scaleDownInactive), it is first scaled up again
+ *             and smoke-tested as the preview, and scaled down once the flip holds
+ *   after a flip that holds: a release naming a registered model is recorded in the registry
  */
 
+import { registryReference } from "../../catalog/formats";
 import { modelPathOf } from "../../components/k8s/inferenceWorkload";
+import { SERVING_ALIAS, type ModelRegistryClient } from "./registry";
 import {
     EvaluationSetError,
     renderGateText,
@@ -73,8 +78,11 @@ export interface QualityGate {
 export interface PromotionStack {
     readonly name: string;
     readState(): Promise<ServingState>;
-    /** Sets one of the model's keys (e.g. `activeColor`, `green.image`): in `llm-platform:serving` or its `llm-platform:models` entry. */
-    setServing(path: string, value: string): Promise<void>;
+    /**
+     * Sets one of the model's keys (e.g. `activeColor`, `green.image`, `scaleDownInactive`): in
+     * `llm-platform:serving` or its `llm-platform:models` entry. A boolean is stored as one.
+     */
+    setServing(path: string, value: string | boolean): Promise<void>;
     /** `pulumi up`; rejects on failure. */
     up(reason: string): Promise<void>;
     /** Takes the model's promotion lock; rejects with PromotionError when another promotion of it holds it. */
@@ -146,7 +154,7 @@ export async function smokeTest(prober: Prober, baseUrl: string, smoke: SmokeSet
 function requireUrl(url: string | undefined, key: "previewUrl" | "activeUrl"): string {
     if (!url) {
         throw new PromotionError(
-            `llm-platform:serving.smokeTest.${key} is not set: set it to where the ${key === "previewUrl" ? "preview" : "active"} Service is reachable from here (pulumi config set --path 'llm-platform:serving.smokeTest.${key}' https://…)`,
+            `no ${key === "previewUrl" ? "preview" : "active"} URL: the stack has no entry point output for this model (serving.entryPoint.enabled gives one after the first pulumi up) and llm-platform:serving.smokeTest.${key} is not set; set it to where the ${key === "previewUrl" ? "preview" : "active"} colour is reachable from here (pulumi config set --path 'llm-platform:serving.smokeTest.${key}' https://…)`,
         );
     }
     return url;
@@ -158,6 +166,8 @@ export async function promote(
     prober: Prober,
     options: PromoteOptions,
     quality?: QualityGate,
+    /** Where a release that names a registered model is recorded; unset: not recorded (said in the log). */
+    registry?: ModelRegistryClient,
 ): Promise<PromotionResult> {
     const state = await stack.readState();
     if (state.platform === "ecs") {
@@ -178,13 +188,10 @@ export async function promote(
     const from = state.activeColor;
     const to = options.rollback ? otherColor(from) : (options.to ?? otherColor(from));
     if (to === from) throw new PromotionError(`${to} is already the active colour of stack ${stack.name}`);
-    if (options.rollback && state.scaleDownInactive) {
-        throw new PromotionError(
-            `stack ${stack.name} scales the inactive colour to zero (llm-platform:serving.scaleDownInactive), so ${to} is not warm: promote it with --to ${to} instead, which deploys and smoke-tests it first`,
-        );
-    }
+    // A colour scaled to zero is brought back up and smoke-tested before a rollback flips to it.
+    const warmUp = options.rollback === true && state.scaleDownInactive;
     const activeUrl = requireUrl(state.smoke.activeUrl, "activeUrl");
-    const previewUrl = options.rollback ? "" : requireUrl(state.smoke.previewUrl, "previewUrl");
+    const previewUrl = options.rollback && !warmUp ? "" : requireUrl(state.smoke.previewUrl, "previewUrl");
     // The evaluation set is read before anything changes: a bad one stops the promotion here.
     let items: EvalItem[] | undefined;
     if (!options.rollback && state.gate) {
@@ -201,6 +208,45 @@ export async function promote(
     const log: string[] = [];
     const step = (line: string): void => {
         log.push(line);
+    };
+    /** Turns scaleDownInactive back on after a rollback warmed `colour`; a failure here leaves the release standing. */
+    const scaleDownAgain = async (colour: Color): Promise<void> => {
+        try {
+            await stack.setServing("scaleDownInactive", true);
+            await stack.up(`scale ${colour} down again`);
+            step(`scaled ${colour} down again (scaleDownInactive on)`);
+        } catch (e) {
+            step(
+                `could not scale ${colour} down again: ${(e as Error).message}; run \`pulumi up\` once the stack is free`,
+            );
+        }
+    };
+    /** Records the release `colour` now serves in the model registry, when it names a registered model. */
+    const recordRelease = async (colour: Color): Promise<void> => {
+        const version =
+            colour === to && options.modelVersion ? options.modelVersion : state.releases[colour].modelVersion;
+        const ref = registryReference(version);
+        if (!ref) return;
+        if (!registry) {
+            step(
+                `${version} is not recorded in the model registry: no registry URL (the stack output modelRegistryUrl, or --registry-url)`,
+            );
+            return;
+        }
+        try {
+            const number = await registry.resolve(ref);
+            await registry.recordDeployment(ref.name, number, {
+                stack: stack.name,
+                model: state.model,
+                colour,
+                at: new Date().toISOString(),
+            });
+            step(`recorded in the model registry: ${ref.name} version ${number} is now aliased ${SERVING_ALIAS}`);
+        } catch (e) {
+            step(
+                `could not record ${version} in the model registry: ${(e as Error).message}; the release itself stands`,
+            );
+        }
     };
     try {
         const before = state.releases[to];
@@ -239,6 +285,18 @@ export async function promote(
                 if (!report.passed) return await restore("gate-failed");
             } else step(`no quality gate: model ${state.model} has no evaluation set (evaluation.set)`);
         }
+        if (warmUp) {
+            await stack.setServing("scaleDownInactive", false);
+            await stack.up(`scale ${to} up again for the rollback`);
+            step(`scaled ${to} up again (scaleDownInactive off while rolling back); ${from} kept serving`);
+            const failure = await smokeTest(prober, previewUrl, state.smoke);
+            if (failure) {
+                step(`smoke test of ${to} failed: ${failure}`);
+                await scaleDownAgain(to);
+                return { outcome: "smoke-failed", activeColor: from, log };
+            }
+            step(`smoke test of ${to} passed (${state.smoke.path} → ${state.smoke.expectedStatus})`);
+        }
 
         await stack.setServing("activeColor", to);
         await stack.up(`make ${to} the active colour`);
@@ -246,6 +304,8 @@ export async function promote(
         const verifyFailure = await smokeTest(prober, activeUrl, state.smoke);
         if (!verifyFailure) {
             step(`verified the active endpoint`);
+            if (warmUp) await scaleDownAgain(from);
+            await recordRelease(to);
             return { outcome: options.rollback ? "rolled-back" : "promoted", activeColor: to, log };
         }
 
@@ -263,6 +323,7 @@ export async function promote(
             return { outcome: "rollback-failed", activeColor: from, log };
         }
         step(`rolled back: ${from} serves again and passes the check`);
+        if (warmUp) await scaleDownAgain(to);
         return { outcome: "reverted", activeColor: from, log };
     } finally {
         await unlock();

@@ -29,6 +29,11 @@ export const KEY_TYPES: Readonly<Record<string, string>> = {
     "kubernetes:core/v1:Service": "Service",
     "kubernetes:monitoring.coreos.com/v1:PrometheusRule": "alert rules",
     "kubernetes:flagger.app/v1beta1:Canary": "canary",
+    // The model loop: the registry's database, feedback, and the retraining runs.
+    "aws:rds/instance:Instance": "PostgreSQL (RDS)",
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": "Firehose stream",
+    "kubernetes:batch/v1:CronJob": "CronJob",
+    "kubernetes:keda.sh/v1alpha1:ScaledJob": "ScaledJob",
 };
 
 /** Properties by which a settings resource names the resource it configures. */

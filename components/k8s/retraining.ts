@@ -1,0 +1,267 @@
+/**
+ * The retraining trigger: for each model, a run of the team's training image on a schedule (a
+ * CronJob) and when the model's drift alert fires (a KEDA ScaledJob on Prometheus's `ALERTS`),
+ * given the data window and the model version to start from, and ending, by the image's contract,
+ * in a new registered version under the alias `candidate`. Nothing here deploys that version:
+ * a release names it and `npm run promote` holds it to the quality gate.
+ *
+ * Why Kubernetes Jobs and not EventBridge to Step Functions: Step Functions' EKS integration
+ * (`eks:runJob`) calls the cluster's API over its public endpoint only, and the platform's
+ * clusters keep theirs private (cluster.publicAccessCidrs: []); and the drift signal is a
+ * Prometheus alert, which KEDA (already the platform's autoscaler) reads where it is, with no
+ * Alertmanager-to-AWS bridge to build. The runs land on the GPU pool the model serves from, the
+ * cluster autoscaler adds a node for them, and a failed run shows as kube-prometheus-stack's
+ * KubeJobFailed.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CANDIDATE_ALIAS, DIGEST_REFERENCE, SERVING_ALIAS } from "../../catalog/formats";
+import { assertValid } from "../validation";
+import type { TargetPool } from "./inferenceWorkload";
+import { createWorkloadIdentity, restrictedContainerContext, restrictedPodContext } from "./workloadIdentity";
+
+export const RETRAINING_UID = 10001;
+export const RETRAINING_NAMESPACE = "retraining";
+/** How often KEDA asks Prometheus whether a model's drift alert is firing. */
+export const DRIFT_POLL_SECONDS = 300;
+
+export interface RetrainedModel {
+    /** The platform's model name (its drift alert's `model` label). */
+    name: string;
+    /** Its name in the registry. @default - `name` */
+    registeredModel?: string;
+    /** The version a run starts from. @default `models:/<registeredModel>@serving` (the alias promotion records) */
+    baseModelUri?: string;
+    /** GPUs of a run. @default 1 */
+    gpus?: number;
+    /** The GPU pool the run is scheduled on (GpuNodePool's nodeSelector and tolerations). */
+    pool: Pick<TargetPool, "nodeSelector" | "tolerations">;
+}
+
+export interface RetrainingTriggerArgs {
+    provider: k8s.Provider;
+    /** The team's training image, by digest. */
+    image: string;
+    models: RetrainedModel[];
+    /** When the scheduled run starts: a five-field cron expression, in UTC. */
+    schedule: string;
+    /** Days of data (feedback, traffic) before the run that it trains on. */
+    dataWindowDays: number;
+    /** A drift alert starts no run within this many hours of the model's last run (scheduled or not). */
+    cooldownHours: number;
+    /** A run is stopped after this many hours. */
+    timeoutHours: number;
+    /** ModelRegistry.trackingUri. */
+    trackingUri: string;
+    /** What must run before the runs can register (ModelRegistry.ready). @default [] */
+    registryReady?: pulumi.Resource[];
+    /** Where feedback lands: `s3://<bucket>/feedback/` (FeedbackStore). */
+    feedbackUri: pulumi.Input<string>;
+    /** The model bucket and key: the runs may read `feedback/` and `models/`. */
+    bucketArn: pulumi.Input<string>;
+    kmsKeyArn: pulumi.Input<string>;
+    oidcProviderArn: pulumi.Input<string>;
+    oidcIssuerUrl: pulumi.Input<string>;
+    /** KEDA (Keda.ready) and the Prometheus it asks. */
+    keda: { ready: pulumi.Resource[]; prometheusUrl: string };
+    /** @default "retraining" */
+    namespace?: string;
+    /** CPU and memory of a run. @default {cpu: "4", memory: "16Gi"} */
+    resources?: { cpu: string; memory: string };
+    tags?: Record<string, string>;
+}
+
+const CRON = /^(\S+\s+){4}\S+$/;
+
+export function validateRetrainingTriggerArgs(args: Omit<RetrainingTriggerArgs, "provider">): string[] {
+    const problems: string[] = [];
+    const int = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
+    if (!DIGEST_REFERENCE.test(args.image))
+        problems.push(
+            `image: expected an image pinned by digest (repository@sha256:<64 hex>), received ${JSON.stringify(args.image)}`,
+        );
+    if (!CRON.test(args.schedule.trim()))
+        problems.push(
+            `schedule: expected a five-field cron expression such as "0 3 * * 0", received ${JSON.stringify(args.schedule)}`,
+        );
+    if (!int(args.dataWindowDays, 1, 365))
+        problems.push(`dataWindowDays: expected an integer from 1 to 365, received ${args.dataWindowDays}`);
+    if (!int(args.cooldownHours, 1, 24 * 90))
+        problems.push(`cooldownHours: expected an integer from 1 to 2160, received ${args.cooldownHours}`);
+    if (!int(args.timeoutHours, 1, 168))
+        problems.push(`timeoutHours: expected an integer from 1 to 168, received ${args.timeoutHours}`);
+    if (args.models.length === 0) problems.push("models: expected at least one model to retrain");
+    args.models.forEach((m, i) => {
+        if (!int(m.gpus ?? 1, 1, 8))
+            problems.push(`models[${i}].gpus: expected an integer from 1 to 8, received ${m.gpus}`);
+    });
+    return problems;
+}
+
+/** The runs' role: read the bucket's feedback/ and models/ prefixes with its key; registering goes through the registry. */
+export function retrainingReadPolicy(bucketArn: string, keyArn: string): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "ReadTrainingData",
+                Effect: "Allow",
+                Action: "s3:GetObject",
+                Resource: [`${bucketArn}/feedback/*`, `${bucketArn}/models/*`],
+            },
+            {
+                Sid: "ListTrainingData",
+                Effect: "Allow",
+                Action: "s3:ListBucket",
+                Resource: bucketArn,
+                Condition: { StringLike: { "s3:prefix": ["feedback/*", "models/*"] } },
+            },
+            { Sid: "BucketKey", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn },
+        ],
+    });
+}
+
+/**
+ * The PromQL KEDA reads for one model: 1 while its drift alert fires and no run of it started in
+ * the cooldown, else nothing (KEDA's prometheus scaler takes an empty result as 0 by default).
+ */
+export function driftTriggerQuery(model: string, namespace: string, cooldownHours: number): string {
+    return (
+        `max(ALERTS{alertname="LLMModelDriftDetected",alertstate="firing",model="${model}"}) ` +
+        `unless on () (time() - max(kube_job_status_start_time{namespace="${namespace}",job_name=~"${model}-retrain-.+"}) < ${cooldownHours * 3600})`
+    );
+}
+
+/** The Job of one run: hardened, on the model's GPU pool, with its inputs in the environment. */
+export function retrainingJobSpec(
+    args: Pick<RetrainingTriggerArgs, "image" | "dataWindowDays" | "timeoutHours" | "trackingUri" | "resources">,
+    model: RetrainedModel,
+    feedbackUri: pulumi.Input<string>,
+    trigger: "schedule" | "drift",
+): k8s.types.input.batch.v1.JobSpec {
+    const registered = model.registeredModel ?? model.name;
+    const gpu = String(model.gpus ?? 1);
+    const resources = args.resources ?? { cpu: "4", memory: "16Gi" };
+    const securityContext = restrictedContainerContext(RETRAINING_UID);
+    const labels = { "app.kubernetes.io/name": `${model.name}-retrain`, "app.kubernetes.io/component": "retraining" };
+    return {
+        backoffLimit: 1,
+        activeDeadlineSeconds: args.timeoutHours * 3600,
+        template: {
+            metadata: { labels: { ...labels, "llm-platform/trigger": trigger } },
+            spec: {
+                restartPolicy: "Never",
+                serviceAccountName: "retrain",
+                automountServiceAccountToken: false,
+                securityContext: restrictedPodContext(RETRAINING_UID),
+                nodeSelector: { ...model.pool.nodeSelector },
+                tolerations: model.pool.tolerations.map((t) => ({ ...t })),
+                containers: [
+                    {
+                        name: "retrain",
+                        image: args.image,
+                        env: [
+                            { name: "MLFLOW_TRACKING_URI", value: args.trackingUri },
+                            { name: "LLM_MODEL", value: model.name },
+                            { name: "LLM_REGISTERED_MODEL", value: registered },
+                            {
+                                name: "LLM_BASE_MODEL_URI",
+                                value: model.baseModelUri ?? `models:/${registered}@${SERVING_ALIAS}`,
+                            },
+                            { name: "LLM_DATA_WINDOW_DAYS", value: String(args.dataWindowDays) },
+                            { name: "LLM_FEEDBACK_URI", value: feedbackUri },
+                            { name: "LLM_CANDIDATE_ALIAS", value: CANDIDATE_ALIAS },
+                            { name: "LLM_TRIGGER", value: trigger },
+                            { name: "HOME", value: "/tmp" },
+                        ],
+                        resources: {
+                            requests: { cpu: resources.cpu, memory: resources.memory, "nvidia.com/gpu": gpu },
+                            limits: { cpu: resources.cpu, memory: resources.memory, "nvidia.com/gpu": gpu },
+                        },
+                        securityContext,
+                        volumeMounts: [{ name: "work", mountPath: "/tmp" }],
+                    },
+                ],
+                volumes: [{ name: "work", emptyDir: { sizeLimit: "200Gi" } }],
+            },
+        },
+    };
+}
+
+export class RetrainingTrigger extends pulumi.ComponentResource {
+    public readonly namespace: string;
+    /** The schedule's CronJobs and the drift ScaledJobs, by model. */
+    public readonly cronJobs: Record<string, k8s.batch.v1.CronJob> = {};
+    public readonly driftJobs: Record<string, k8s.apiextensions.CustomResource> = {};
+
+    constructor(name: string, args: RetrainingTriggerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("llm-platform:k8s:RetrainingTrigger", name, {}, opts);
+        assertValid(this, "RetrainingTrigger", name, validateRetrainingTriggerArgs(args));
+        const ns = args.namespace ?? RETRAINING_NAMESPACE;
+        this.namespace = ns;
+        const k8sOpts = { parent: this, provider: args.provider };
+        const tags = args.tags ?? {};
+
+        const { namespace, serviceAccount } = createWorkloadIdentity(
+            name,
+            "read",
+            {
+                namespace: ns,
+                serviceAccount: "retrain",
+                description: `${name}: retraining runs read feedback and weights from the model bucket`,
+                policy: pulumi.all([args.bucketArn, args.kmsKeyArn]).apply(([b, k]) => retrainingReadPolicy(b, k)),
+                oidcProviderArn: args.oidcProviderArn,
+                oidcIssuerUrl: args.oidcIssuerUrl,
+                tags,
+            },
+            k8sOpts,
+        );
+        const nsName = namespace.metadata.name;
+        for (const model of args.models) {
+            this.cronJobs[model.name] = new k8s.batch.v1.CronJob(
+                `${name}-${model.name}-schedule`,
+                {
+                    metadata: { name: `${model.name}-retrain-schedule`, namespace: nsName },
+                    spec: {
+                        schedule: args.schedule,
+                        timeZone: "Etc/UTC",
+                        concurrencyPolicy: "Forbid",
+                        startingDeadlineSeconds: 3600,
+                        successfulJobsHistoryLimit: 3,
+                        failedJobsHistoryLimit: 3,
+                        jobTemplate: { spec: retrainingJobSpec(args, model, args.feedbackUri, "schedule") },
+                    },
+                },
+                { ...k8sOpts, dependsOn: [serviceAccount, ...(args.registryReady ?? [])] },
+            );
+            this.driftJobs[model.name] = new k8s.apiextensions.CustomResource(
+                `${name}-${model.name}-drift`,
+                {
+                    apiVersion: "keda.sh/v1alpha1",
+                    kind: "ScaledJob",
+                    metadata: { name: `${model.name}-retrain-drift`, namespace: nsName },
+                    spec: {
+                        jobTargetRef: retrainingJobSpec(args, model, args.feedbackUri, "drift"),
+                        pollingInterval: DRIFT_POLL_SECONDS,
+                        // One run at a time; the query's cooldown keeps a still-firing alert from starting the next.
+                        maxReplicaCount: 1,
+                        successfulJobsHistoryLimit: 3,
+                        failedJobsHistoryLimit: 3,
+                        triggers: [
+                            {
+                                type: "prometheus",
+                                metadata: {
+                                    serverAddress: args.keda.prometheusUrl,
+                                    query: driftTriggerQuery(model.name, ns, args.cooldownHours),
+                                    threshold: "1",
+                                },
+                            },
+                        ],
+                    },
+                },
+                { ...k8sOpts, dependsOn: [serviceAccount, ...args.keda.ready, ...(args.registryReady ?? [])] },
+            );
+        }
+        this.registerOutputs({ namespace: ns });
+    }
+}

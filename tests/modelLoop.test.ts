@@ -1,0 +1,807 @@
+/**
+ * The model loop (issue 18): the MLflow registry (RDS, Secrets Manager, IRSA, the hardened server,
+ * its alerts), releases that name a registered model, the retraining trigger (a CronJob and a KEDA
+ * ScaledJob per model), and the registry client a promotion records the deployed version with.
+ */
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { dump } from "js-yaml";
+import { isModelVersion, modelFolderOf, registryReference } from "../catalog/formats";
+import { buildPodSpec, modelSyncCommand } from "../components/k8s/inferenceWorkload";
+import {
+    registryAllowedHosts,
+    registryArtifactPolicy,
+    registryRuleGroups,
+    REGISTRY_READY_PATH,
+    validateModelRegistryArgs,
+} from "../components/k8s/modelRegistry";
+import {
+    driftTriggerQuery,
+    retrainingJobSpec,
+    retrainingReadPolicy,
+    validateRetrainingTriggerArgs,
+} from "../components/k8s/retraining";
+import { validateWorkload } from "../components/k8s/workloadValidation";
+import { resolveSettings } from "../environments/loader";
+import { POLICIES } from "../policies/pack";
+import { runResourcePolicy } from "../policies/testing";
+import { deploymentTags, MlflowRegistryClient, RegistryError } from "../tools/promote/registry";
+import { find, goodRawConfig, problemsOf } from "./helpers";
+import { evaluatePack } from "./packEvaluation";
+import { planOf } from "./plans";
+
+type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A staging stack's raw config with `extra` keys set to JSON values, as `pulumi config set --path` leaves them. */
+const cfg = (extra: Record<string, unknown>) =>
+    goodRawConfig({
+        "llm-platform:tier": "staging",
+        ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, JSON.stringify(v)])),
+    });
+
+const DIGEST = `111122223333.dkr.ecr.us-east-1.amazonaws.com/train@sha256:${"a".repeat(64)}`;
+
+describe("the model registry: MLflow on the cluster, PostgreSQL on RDS, artifacts in the bucket", () => {
+    it("keeps its database encrypted, private, backed up, protected in prod, with the password in Secrets Manager only", async () => {
+        const prod = await planOf("prod");
+        const db = find(prod.export, "aws:rds/instance:Instance", "registry-db");
+        const inputs = db.inputs as Inputs;
+        const key = find(prod.export, "aws:kms/key:Key", "models-key").outputs as Inputs;
+        assert.equal(inputs.engine, "postgres");
+        assert.equal(inputs.engineVersion, "16");
+        assert.equal(inputs.instanceClass, "db.t4g.medium");
+        assert.equal(inputs.storageType, "gp3");
+        assert.equal(inputs.allocatedStorage, 50);
+        assert.equal(inputs.maxAllocatedStorage, 500);
+        assert.equal(inputs.storageEncrypted, true);
+        assert.equal(inputs.kmsKeyId, key.arn);
+        assert.equal(inputs.publiclyAccessible, false);
+        assert.equal(inputs.multiAz, true);
+        assert.equal(inputs.backupRetentionPeriod, 14);
+        assert.equal(inputs.deletionProtection, true);
+        assert.equal(inputs.skipFinalSnapshot, false);
+        assert.equal(inputs.finalSnapshotIdentifier, "registry-db-final");
+        assert.equal(inputs.dbName, "mlflow");
+        assert.equal(inputs.username, "mlflow");
+        assert.equal(db.protect, true);
+        const secret = find(prod.export, "aws:secretsmanager/secret:Secret", "registry-db");
+        assert.equal(secret.protect, true);
+        assert.equal((secret.inputs as Inputs).kmsKeyId, key.arn);
+        assert.equal((secret.inputs as Inputs).recoveryWindowInDays, 30);
+        // The subnets are the private ones; the security group admits PostgreSQL from the VPC only.
+        const subnets = find(prod.export, "aws:rds/subnetGroup:SubnetGroup", "registry-db").inputs as Inputs;
+        assert.deepEqual(subnets.subnetIds, prod.outputs.privateSubnetIds);
+        const sg = find(prod.export, "aws:ec2/securityGroup:SecurityGroup", "registry-db").inputs as Inputs;
+        assert.deepEqual(
+            (sg.ingress as Inputs[]).map((r) => [r.protocol, r.fromPort, r.toPort, r.cidrBlocks]),
+            [["tcp", 5432, 5432, ["10.0.0.0/16"]]],
+        );
+        // Staging keeps a cheaper, unprotected database.
+        const staging = find((await planOf("staging")).export, "aws:rds/instance:Instance", "registry-db");
+        assert.equal((staging.inputs as Inputs).deletionProtection, false);
+        assert.equal((staging.inputs as Inputs).skipFinalSnapshot, true);
+        assert.equal((staging.inputs as Inputs).multiAz, false);
+        assert.ok(!staging.protect);
+    });
+
+    it("never puts the database password in config, in outputs or in the Deployment", async () => {
+        const prod = await planOf("prod");
+        // The database's password is a Pulumi secret wherever it goes, and no output carries it.
+        const SECRET = "4dabf18193072939515e22adb298388d";
+        const password = find(prod.export, "random:index/randomPassword:RandomPassword", "registry-db")
+            .outputs as Inputs;
+        assert.ok(SECRET in password.result);
+        assert.ok(SECRET in (find(prod.export, "aws:rds/instance:Instance", "registry-db").inputs as Inputs).password);
+        assert.ok(!JSON.stringify(prod.outputs).includes(password.result.fingerprint as string));
+        assert.deepEqual(
+            Object.keys(prod.outputs).filter((k) => /registry/i.test(k)),
+            ["modelRegistryCredentialsSecretArn", "modelRegistryUri", "modelRegistryUrl"],
+        );
+        assert.equal(
+            prod.outputs.modelRegistryCredentialsSecretArn,
+            find(prod.export, "aws:secretsmanager/secret:Secret", "registry-db").outputs!.arn,
+        );
+        const deployment = find(prod.export, "kubernetes:apps/v1:Deployment", "registry-server").inputs as Inputs;
+        const env = deployment.spec.template.spec.containers[0].env as Inputs[];
+        assert.deepEqual(env[0], {
+            name: "DB_PASSWORD",
+            valueFrom: { secretKeyRef: { name: "mlflow-db", key: "password" } },
+        });
+        const address = (find(prod.export, "aws:rds/instance:Instance", "registry-db").outputs as Inputs).address;
+        assert.equal(env[1].name, "MLFLOW_BACKEND_STORE_URI");
+        assert.equal(env[1].value, `postgresql://mlflow:$(DB_PASSWORD)@${address}:5432/mlflow?sslmode=require`);
+        // The Kubernetes Secret and the Secrets Manager version hold it, both as Pulumi secrets.
+        const k8sSecret = find(prod.export, "kubernetes:core/v1:Secret", "registry-db").inputs as Inputs;
+        assert.ok(SECRET in k8sSecret.stringData);
+        const version = find(prod.export, "aws:secretsmanager/secretVersion:SecretVersion", "registry-db")
+            .inputs as Inputs;
+        assert.ok(SECRET in version.secretString);
+    });
+
+    it("runs the server hardened and probed, reading artifacts through its own role and the mlflow/ prefix only", async () => {
+        const prod = await planOf("prod");
+        const deployment = find(prod.export, "kubernetes:apps/v1:Deployment", "registry-server").inputs as Inputs;
+        assert.equal(deployment.metadata.namespace, "mlflow");
+        assert.equal(deployment.spec.replicas, 2);
+        const pod = deployment.spec.template.spec;
+        assert.equal(pod.serviceAccountName, "mlflow");
+        assert.equal(pod.automountServiceAccountToken, false);
+        const [c] = pod.containers as Inputs[];
+        assert.deepEqual(c.command, ["mlflow", "server"]);
+        const bucket = prod.outputs.modelBucketName as string;
+        assert.deepEqual(c.args, [
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "5000",
+            "--serve-artifacts",
+            "--artifacts-destination",
+            `s3://${bucket}/mlflow`,
+            "--workers",
+            "2",
+            "--expose-prometheus",
+            "/tmp/prometheus",
+        ]);
+        assert.equal(
+            c.image,
+            (find(prod.export, "docker:index/image:Image", "mlflow-image").outputs as Inputs).repoDigest,
+        );
+        assert.deepEqual(c.startupProbe.httpGet, { path: "/health", port: 5000, scheme: "HTTP" });
+        assert.deepEqual(c.livenessProbe.httpGet, { path: "/health", port: 5000, scheme: "HTTP" });
+        assert.deepEqual(c.readinessProbe.httpGet, { path: REGISTRY_READY_PATH, port: 5000, scheme: "HTTP" });
+        assert.deepEqual(c.securityContext, {
+            runAsNonRoot: true,
+            runAsUser: 10001,
+            runAsGroup: 10001,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            privileged: false,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+        });
+        assert.equal(
+            (c.env as Inputs[]).find((e) => e.name === "MLFLOW_SERVER_ALLOWED_HOSTS")!.value,
+            registryAllowedHosts("mlflow"),
+        );
+        const role = find(prod.export, "aws:iam/role:Role", "registry-irsa");
+        const trust = JSON.parse((role.inputs as Inputs).assumeRolePolicy as string);
+        assert.match(JSON.stringify(trust.Statement[0].Condition), /system:serviceaccount:mlflow:mlflow/);
+        const policy = find(prod.export, "aws:iam/rolePolicy:RolePolicy", "registry-artifacts").inputs as Inputs;
+        const bucketArn = `arn:aws:s3:::${bucket}`;
+        const keyArn = (find(prod.export, "aws:kms/key:Key", "models-key").outputs as Inputs).arn as string;
+        assert.deepEqual(JSON.parse(policy.policy as string), JSON.parse(registryArtifactPolicy(bucketArn, keyArn)));
+        assert.deepEqual(
+            JSON.parse(registryArtifactPolicy("arn:aws:s3:::b", "k")).Statement[0].Resource,
+            "arn:aws:s3:::b/mlflow/*",
+        );
+        const sa = find(prod.export, "kubernetes:core/v1:ServiceAccount", "registry-service-account").inputs as Inputs;
+        assert.equal(sa.metadata.annotations["eks.amazonaws.com/role-arn"], (role.outputs as Inputs).arn);
+        const pdb = find(prod.export, "kubernetes:policy/v1:PodDisruptionBudget", "registry-server").inputs as Inputs;
+        assert.deepEqual(pdb.spec, {
+            maxUnavailable: 1,
+            selector: {
+                matchLabels: { "app.kubernetes.io/name": "mlflow", "app.kubernetes.io/component": "model-registry" },
+            },
+        });
+    });
+
+    it("admits only its clients, Prometheus and the VPC's internal load balancer", async () => {
+        const prod = await planOf("prod");
+        const np = find(prod.export, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "registry-ingress")
+            .inputs as Inputs;
+        assert.deepEqual(np.spec.ingress, [
+            {
+                from: [
+                    ...["chat", "embed", "router", "retraining", "monitoring"].map((n) => ({
+                        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } },
+                    })),
+                    { ipBlock: { cidr: "10.0.0.0/16" } },
+                ],
+                ports: [{ port: 5000, protocol: "TCP" }],
+            },
+        ]);
+        const ingress = find(prod.export, "kubernetes:networking.k8s.io/v1:Ingress", "registry-entry");
+        const a = (ingress.inputs as Inputs).metadata.annotations as Record<string, string>;
+        assert.equal(a["alb.ingress.kubernetes.io/scheme"], "internal");
+        assert.equal(a["alb.ingress.kubernetes.io/group.name"], "llm-registry");
+        assert.equal(a["alb.ingress.kubernetes.io/healthcheck-path"], "/health");
+        assert.equal(a["alb.ingress.kubernetes.io/inbound-cidrs"], "10.0.0.0/8");
+        const host = (ingress.outputs as Inputs).status.loadBalancer.ingress[0].hostname as string;
+        assert.equal(prod.outputs.modelRegistryUrl, `http://${host}`);
+        assert.equal(prod.outputs.modelRegistryUri, "http://mlflow.mlflow.svc.cluster.local:5000");
+        // The ALB's name passes the server's Host check; a public name does not.
+        const patterns = registryAllowedHosts("mlflow").split(",");
+        const allowed = (h: string) =>
+            patterns.some((p) =>
+                p.includes("*") ? new RegExp(`^${p.replace(/\./g, "\\.").replace(/\*/g, ".*")}$`).test(h) : p === h,
+            );
+        assert.ok(allowed(host));
+        assert.ok(allowed("mlflow.mlflow.svc.cluster.local:5000"));
+        assert.ok(allowed("10.0.12.7:5000"));
+        assert.ok(!allowed("evil.example.com"));
+    });
+
+    it("is scraped and alerts when no server is available or it answers with errors (promtool)", () => {
+        const groups = registryRuleGroups("mlflow", "https://runbooks.test/README.md");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "registry-rules-"));
+        fs.writeFileSync(path.join(dir, "rules.yaml"), dump({ groups }));
+        const labels = (alert: string, severity: string) => ({ alertname: alert, severity, service: "mlflow" });
+        fs.writeFileSync(
+            path.join(dir, "tests.yaml"),
+            dump({
+                rule_files: ["rules.yaml"],
+                evaluation_interval: "1m",
+                tests: [
+                    {
+                        interval: "1m",
+                        input_series: [
+                            {
+                                series: 'kube_deployment_status_replicas_available{namespace="mlflow",deployment="mlflow"}',
+                                values: "2x10 0x20",
+                            },
+                            {
+                                series: 'mlflow_http_request_total{namespace="mlflow",status="200"}',
+                                values: "0+100x40",
+                            },
+                            {
+                                series: 'mlflow_http_request_total{namespace="mlflow",status="500"}',
+                                values: "0+0x10 0+20x30",
+                            },
+                        ],
+                        alert_rule_test: [
+                            { eval_time: "9m", alertname: "LLMRegistryUnavailable", exp_alerts: [] },
+                            {
+                                eval_time: "20m",
+                                alertname: "LLMRegistryUnavailable",
+                                exp_alerts: [
+                                    {
+                                        exp_labels: labels("LLMRegistryUnavailable", "critical"),
+                                        exp_annotations: groups[0].rules[0].annotations,
+                                    },
+                                ],
+                            },
+                            { eval_time: "12m", alertname: "LLMRegistryErrors", exp_alerts: [] },
+                            {
+                                eval_time: "35m",
+                                alertname: "LLMRegistryErrors",
+                                exp_alerts: [
+                                    {
+                                        exp_labels: labels("LLMRegistryErrors", "warning"),
+                                        exp_annotations: {
+                                            ...groups[0].rules[1].annotations,
+                                            summary:
+                                                "The model registry answers 16.67% of requests with a server error",
+                                        },
+                                    },
+                                ],
+                            },
+                        ],
+                    },
+                    {
+                        // No series at all (the Deployment is gone): the registry is unavailable too.
+                        interval: "1m",
+                        input_series: [{ series: "up", values: "1x10" }],
+                        alert_rule_test: [
+                            {
+                                eval_time: "6m",
+                                alertname: "LLMRegistryUnavailable",
+                                exp_alerts: [
+                                    {
+                                        exp_labels: labels("LLMRegistryUnavailable", "critical"),
+                                        exp_annotations: groups[0].rules[0].annotations,
+                                    },
+                                ],
+                            },
+                        ],
+                    },
+                ],
+            }),
+        );
+        const r = spawnSync("promtool", ["test", "rules", path.join(dir, "tests.yaml")], { encoding: "utf8" });
+        if (r.error) assert.fail("promtool is not installed: apt-get install prometheus (.ci/run does)");
+        assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    });
+
+    it("passes the production pack at the stack's defaults, and the pack catches a public, unencrypted database", async () => {
+        const prod = await planOf("prod");
+        const prodConfig = JSON.parse(
+            fs.readFileSync(path.join(__dirname, "..", "policies", "config", "prod.json"), "utf8"),
+        );
+        const findings = await evaluatePack(prod.export, prodConfig);
+        assert.deepEqual(
+            findings.filter((f) => /registry|retraining|mlflow/.test(f.urn)),
+            [],
+        );
+        const policy = POLICIES.find((p) => p.name === "rds-instance-hardened")!;
+        const run = await runResourcePolicy(policy as never, {
+            type: "aws:rds/instance:Instance",
+            props: {
+                storageEncrypted: false,
+                publiclyAccessible: true,
+                backupRetentionPeriod: 0,
+                deletionProtection: false,
+            },
+        });
+        assert.deepEqual(run.violations, [
+            "storage is not encrypted (storageEncrypted)",
+            "the instance is publicly accessible",
+            "automated backups are kept 0 days; keep at least 7",
+            "deletion protection is off",
+        ]);
+    });
+
+    it("refuses bad arguments, naming each", () => {
+        const base = {
+            vpcId: "vpc-1",
+            subnetIds: [],
+            vpcCidr: "10.0.0.0/16",
+            bucketName: "b",
+            bucketArn: "arn:aws:s3:::b",
+            kmsKeyArn: "k",
+            oidcProviderArn: "o",
+            oidcIssuerUrl: "https://o",
+            image: DIGEST,
+        };
+        assert.deepEqual(validateModelRegistryArgs(base), []);
+        assert.deepEqual(
+            validateModelRegistryArgs({
+                ...base,
+                replicas: 0,
+                workers: 20,
+                database: {
+                    instanceClass: "t4g.small",
+                    allocatedStorageGiB: 50,
+                    maxAllocatedStorageGiB: 30,
+                    backupRetentionDays: 0,
+                },
+                entryPoint: { allowedCidrs: [], ready: [] },
+            }),
+            [
+                'database.instanceClass: expected an RDS instance class such as db.t4g.medium, received "t4g.small"',
+                "database.maxAllocatedStorageGiB: expected an integer >= allocatedStorageGiB (50) and <= 65536, received 30",
+                "database.backupRetentionDays: expected an integer from 1 to 35 (RDS's limits; 0 would turn backups off), received 0",
+                "replicas: expected an integer from 1 to 10, received 0",
+                "workers: expected an integer from 1 to 16, received 20",
+                "entryPoint.allowedCidrs: expected at least one CIDR (who may reach the registry)",
+            ],
+        );
+    });
+});
+
+describe("releases that name a registered model", () => {
+    it("accept models:/<name>/<version> and models:/<name>@<alias>, and nothing else", () => {
+        assert.deepEqual(registryReference("models:/chat/12"), { name: "chat", version: "12" });
+        assert.deepEqual(registryReference("models:/chat@serving"), { name: "chat", alias: "serving" });
+        assert.equal(registryReference("v2"), undefined);
+        for (const bad of [
+            "models:/chat",
+            "models:/chat/0",
+            "models:/chat/latest",
+            "models:/chat@",
+            "runs:/abc/model",
+            "s3://b/m",
+        ])
+            assert.ok(!isModelVersion(bad), bad);
+        assert.equal(modelFolderOf("models:/chat/12"), "chat-v12");
+        assert.equal(modelFolderOf("models:/chat@serving"), "chat-at-serving");
+        assert.equal(modelFolderOf("v2"), "v2");
+    });
+
+    it("download through the registry with MLflow's client in the init container, and need the registry", async () => {
+        const prod = await planOf("prod");
+        const deployment = find(prod.export, "kubernetes:apps/v1:Deployment", "chat-blue").inputs as Inputs;
+        const spec = {
+            name: "chat",
+            image: DIGEST,
+            modelVersion: "models:/chat/4",
+            modelSource: "s3://b/models/chat",
+            gpus: 1,
+            resources: { cpuRequest: "4", cpuLimit: "8", memoryRequest: "16Gi", memoryLimit: "24Gi" },
+            containerPort: 8000,
+            probePort: 8000,
+            healthPath: "/health",
+            readyPath: "/v1/models",
+            startupTimeoutSeconds: 600,
+            runAsUser: 10001,
+            logLevel: "INFO",
+            drainSeconds: 30,
+            serviceAccountName: "chat",
+            pool: {
+                capacity: { gpusPerNode: 1, gpuMemoryGiB: 24, gpuTypes: ["A10G"], vcpu: 8, memoryGiB: 32 } as never,
+                nodeSelector: {},
+                tolerations: [],
+            },
+            modelSyncImage: "public.ecr.aws/aws-cli/aws-cli:2.22.35",
+            modelCacheSizeGiB: 100,
+            registry: {
+                image: "registry@sha256:" + "b".repeat(64),
+                trackingUri: "http://mlflow.mlflow.svc.cluster.local:5000",
+            },
+        };
+        const pod = buildPodSpec(spec, "blue") as Inputs;
+        const init = pod.initContainers[0];
+        assert.equal(init.image, spec.registry.image);
+        assert.deepEqual(init.command, [
+            "mlflow",
+            "artifacts",
+            "download",
+            "--artifact-uri",
+            "models:/chat/4",
+            "--dst-path",
+            "/models/chat-v4",
+        ]);
+        assert.deepEqual(init.env, [
+            { name: "HOME", value: "/tmp" },
+            { name: "MLFLOW_TRACKING_URI", value: "http://mlflow.mlflow.svc.cluster.local:5000" },
+        ]);
+        assert.equal(
+            (pod.containers[0].env as Inputs[]).find((e) => e.name === "MODEL_PATH")!.value,
+            "/models/chat-v4",
+        );
+        assert.deepEqual(modelSyncCommand({ modelVersion: "v2", modelSource: "s3://b/models/chat" }, "/models/v2"), [
+            "aws",
+            "s3",
+            "sync",
+            "--only-show-errors",
+            "s3://b/models/chat/v2",
+            "/models/v2",
+        ]);
+        assert.ok(
+            validateWorkload({ ...spec, registry: undefined }, 1, 1).includes(
+                "modelVersion: models:/chat/4 names a registered model, but no model registry is given (registry: the ModelRegistry's image and tracking URI)",
+            ),
+        );
+        // The stacks hand every model the registry: a bucket release still syncs from S3.
+        assert.deepEqual(deployment.spec.template.spec.initContainers[0].command.slice(0, 3), ["aws", "s3", "sync"]);
+    });
+
+    it("are refused where they cannot work, before anything is created", () => {
+        assert.deepEqual(
+            problemsOf(() =>
+                resolveSettings(
+                    "staging",
+                    cfg({
+                        "llm-platform:modelRegistry": { enabled: false },
+                        "llm-platform:serving": { green: { modelVersion: "models:/chat/3" } },
+                    }),
+                ),
+            ),
+            [
+                'llm-platform:serving.green.modelVersion: names a registered model; set modelRegistry.enabled: true, received "models:/chat/3"',
+            ],
+        );
+        assert.deepEqual(
+            problemsOf(() =>
+                resolveSettings(
+                    "staging",
+                    cfg({
+                        "llm-platform:serving": { platform: "ecs", green: { modelVersion: "models:/chat@serving" } },
+                    }),
+                ),
+            ),
+            [
+                'llm-platform:serving.green.modelVersion: expected a version in the bucket: ECS releases cannot name a registered model, received "models:/chat@serving"',
+            ],
+        );
+        assert.deepEqual(
+            problemsOf(() =>
+                resolveSettings(
+                    "staging",
+                    cfg({ "llm-platform:serving": { green: { modelVersion: "models:/chat" } } }),
+                ),
+            ),
+            [
+                "llm-platform:serving.green.modelVersion: expected a version name of letters, digits, '.', '_' and '-', or a registered model as models:/<name>/<version> or models:/<name>@<alias>, received \"models:/chat\"",
+            ],
+        );
+        const ok = resolveSettings(
+            "staging",
+            cfg({ "llm-platform:serving": { green: { modelVersion: "models:/chat/3" } } }),
+        );
+        assert.equal(ok.serving.green.modelVersion, "models:/chat/3");
+    });
+});
+
+describe("the retraining trigger: a schedule and the drift alert start a run, ending in a candidate", () => {
+    it("runs each model's training image weekly and on its drift alert, with the data window and base version as inputs", async () => {
+        const prod = await planOf("prod");
+        const image =
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/llm-retrain@sha256:5f4d1e0c6b2a3948d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4";
+        const bucket = prod.outputs.modelBucketName as string;
+        for (const model of ["chat", "embed", "router"]) {
+            const cron = find(prod.export, "kubernetes:batch/v1:CronJob", `retraining-${model}-schedule`)
+                .inputs as Inputs;
+            assert.equal(cron.metadata.name, `${model}-retrain-schedule`);
+            assert.equal(cron.metadata.namespace, "retraining");
+            assert.equal(cron.spec.schedule, "0 3 * * 0");
+            assert.equal(cron.spec.timeZone, "Etc/UTC");
+            assert.equal(cron.spec.concurrencyPolicy, "Forbid");
+            const job = cron.spec.jobTemplate.spec;
+            assert.equal(job.activeDeadlineSeconds, 12 * 3600);
+            assert.equal(job.backoffLimit, 1);
+            const [c] = job.template.spec.containers as Inputs[];
+            assert.equal(c.image, image);
+            assert.deepEqual(Object.fromEntries((c.env as Inputs[]).map((e) => [e.name, e.value])), {
+                MLFLOW_TRACKING_URI: "http://mlflow.mlflow.svc.cluster.local:5000",
+                LLM_MODEL: model,
+                LLM_REGISTERED_MODEL: model,
+                LLM_BASE_MODEL_URI: `models:/${model}@serving`,
+                LLM_DATA_WINDOW_DAYS: "7",
+                LLM_FEEDBACK_URI: `s3://${bucket}/feedback/`,
+                LLM_CANDIDATE_ALIAS: "candidate",
+                LLM_TRIGGER: "schedule",
+                HOME: "/tmp",
+            });
+            assert.deepEqual(c.resources.limits["nvidia.com/gpu"], "1");
+            const drift = find(prod.export, "kubernetes:keda.sh/v1alpha1:ScaledJob", `retraining-${model}-drift`)
+                .inputs as Inputs;
+            assert.equal(drift.metadata.name, `${model}-retrain-drift`);
+            assert.equal(drift.spec.maxReplicaCount, 1);
+            assert.equal(drift.spec.pollingInterval, 300);
+            assert.deepEqual(drift.spec.triggers, [
+                {
+                    type: "prometheus",
+                    metadata: {
+                        serverAddress: "http://prometheus-operated.monitoring:9090",
+                        query: driftTriggerQuery(model, "retraining", 168),
+                        threshold: "1",
+                    },
+                },
+            ]);
+            assert.equal(
+                (drift.spec.jobTargetRef.template.spec.containers[0].env as Inputs[]).find(
+                    (e) => e.name === "LLM_TRIGGER",
+                )!.value,
+                "drift",
+            );
+        }
+        // The chat runs land on its GPU pool; embed's and router's on the small one.
+        const chatPod = (find(prod.export, "kubernetes:batch/v1:CronJob", "retraining-chat-schedule").inputs as Inputs)
+            .spec.jobTemplate.spec.template.spec;
+        const routerPod = (
+            find(prod.export, "kubernetes:batch/v1:CronJob", "retraining-router-schedule").inputs as Inputs
+        ).spec.jobTemplate.spec.template.spec;
+        assert.notDeepEqual(chatPod.nodeSelector, routerPod.nodeSelector);
+        const read = find(prod.export, "aws:iam/rolePolicy:RolePolicy", "retraining-read").inputs as Inputs;
+        const keyArn = (find(prod.export, "aws:kms/key:Key", "models-key").outputs as Inputs).arn as string;
+        assert.deepEqual(
+            JSON.parse(read.policy as string),
+            JSON.parse(retrainingReadPolicy(`arn:aws:s3:::${bucket}`, keyArn)),
+        );
+        assert.equal(prod.outputs.retrainingNamespace, "retraining");
+        // Staging has no trigger unless it names a training image.
+        assert.equal(
+            (await planOf("staging")).export.deployment.resources.some((r) => r.type.includes("RetrainingTrigger")),
+            false,
+        );
+    });
+
+    it("starts a drift run only while the alert fires and no run of the model started within the cooldown (promtool)", () => {
+        const query = driftTriggerQuery("chat", "retraining", 168);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "drift-trigger-"));
+        fs.writeFileSync(
+            path.join(dir, "rules.yaml"),
+            dump({ groups: [{ name: "t", rules: [{ record: "trigger", expr: query }] }] }),
+        );
+        // ALERTS fires for chat from minute 10; a chat run started at minute 0 (t=0), another model's at minute 30.
+        const week = 7 * 24 * 60;
+        fs.writeFileSync(
+            path.join(dir, "tests.yaml"),
+            dump({
+                rule_files: ["rules.yaml"],
+                evaluation_interval: "1m",
+                tests: [
+                    {
+                        interval: "1m",
+                        input_series: [
+                            {
+                                series: 'ALERTS{alertname="LLMModelDriftDetected",alertstate="firing",model="chat"}',
+                                values: "_x10 1x20",
+                            },
+                            {
+                                series: 'ALERTS{alertname="LLMModelDriftDetected",alertstate="firing",model="embed"}',
+                                values: "1x30",
+                            },
+                        ],
+                        promql_expr_test: [
+                            { expr: "trigger", eval_time: "5m", exp_samples: [] },
+                            { expr: "trigger", eval_time: "15m", exp_samples: [{ labels: "trigger", value: 1 }] },
+                        ],
+                    },
+                    {
+                        interval: "1m",
+                        input_series: [
+                            {
+                                series: 'ALERTS{alertname="LLMModelDriftDetected",alertstate="firing",model="chat"}',
+                                values: `1x${week + 20}`,
+                            },
+                            {
+                                series: 'kube_job_status_start_time{namespace="retraining",job_name="chat-retrain-drift-x7k2p"}',
+                                values: `0x${week + 20}`,
+                            },
+                            {
+                                series: 'kube_job_status_start_time{namespace="retraining",job_name="embed-retrain-drift-a1b2c"}',
+                                values: `0x${week + 20}`,
+                            },
+                        ],
+                        promql_expr_test: [
+                            // Within the week after chat's last run: nothing; after it: a run.
+                            { expr: "trigger", eval_time: "1h", exp_samples: [] },
+                            {
+                                expr: "trigger",
+                                eval_time: `${week + 10}m`,
+                                exp_samples: [{ labels: "trigger", value: 1 }],
+                            },
+                        ],
+                    },
+                ],
+            }),
+        );
+        const r = spawnSync("promtool", ["test", "rules", path.join(dir, "tests.yaml")], { encoding: "utf8" });
+        if (r.error) assert.fail("promtool is not installed: apt-get install prometheus (.ci/run does)");
+        assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    });
+
+    it("hardens the runs' pods: the pack reads the CronJob's and the ScaledJob's templates and would refuse a root one", async () => {
+        const prod = await planOf("prod");
+        const cron = find(prod.export, "kubernetes:batch/v1:CronJob", "retraining-chat-schedule");
+        const scaled = find(prod.export, "kubernetes:keda.sh/v1alpha1:ScaledJob", "retraining-chat-drift");
+        const policy = POLICIES.find((p) => p.name === "k8s-run-as-non-root")!;
+        for (const r of [cron, scaled]) {
+            const ok = await runResourcePolicy(policy as never, { type: r.type, props: r.inputs as Inputs });
+            assert.deepEqual(ok.violations, []);
+            const root = structuredClone(r.inputs) as Inputs;
+            const pod = r.type.endsWith("CronJob")
+                ? root.spec.jobTemplate.spec.template.spec
+                : root.spec.jobTargetRef.template.spec;
+            pod.securityContext.runAsNonRoot = false;
+            pod.containers[0].securityContext.runAsNonRoot = false;
+            const bad = await runResourcePolicy(policy as never, { type: r.type, props: root });
+            assert.equal(bad.violations.length > 0, true, r.type);
+        }
+        const spec = retrainingJobSpec(
+            { image: DIGEST, dataWindowDays: 3, timeoutHours: 2, trackingUri: "http://t" },
+            {
+                name: "chat",
+                pool: { nodeSelector: { pool: "a" }, tolerations: [] },
+                gpus: 2,
+                baseModelUri: "models:/chat/9",
+            },
+            "s3://b/feedback/",
+            "drift",
+        ) as Inputs;
+        assert.equal(spec.activeDeadlineSeconds, 7200);
+        assert.equal(spec.template.spec.containers[0].resources.requests["nvidia.com/gpu"], "2");
+        assert.equal(
+            (spec.template.spec.containers[0].env as Inputs[]).find((e) => e.name === "LLM_BASE_MODEL_URI")!.value,
+            "models:/chat/9",
+        );
+    });
+
+    it("is refused without its image, the registry or KEDA, and its arguments are checked", () => {
+        assert.deepEqual(
+            problemsOf(() =>
+                resolveSettings(
+                    "staging",
+                    cfg({
+                        "llm-platform:retraining": { enabled: true },
+                        "llm-platform:modelRegistry": { enabled: false },
+                        "llm-platform:serving": { autoscaler: "hpa" },
+                    }),
+                ),
+            ),
+            [
+                "llm-platform:retraining.enabled: expected false without the model registry (runs register their candidate there): set modelRegistry.enabled: true, received true",
+                "llm-platform:retraining.enabled: expected false without serving.autoscaler keda (the drift path is a KEDA ScaledJob), received true",
+                "llm-platform:retraining.image: required when retraining.enabled: the team's training image, by digest (repository@sha256:<64 hex>), received nothing",
+            ],
+        );
+        assert.deepEqual(
+            problemsOf(() =>
+                resolveSettings(
+                    "staging",
+                    cfg({ "llm-platform:retraining": { enabled: true, image: DIGEST, schedule: "weekly" } }),
+                ),
+            ),
+            [
+                'llm-platform:retraining.schedule: expected a five-field cron expression such as "0 3 * * 0", received "weekly"',
+            ],
+        );
+        assert.deepEqual(
+            problemsOf(() =>
+                resolveSettings(
+                    "staging",
+                    cfg({ "llm-platform:modelRegistry": { allocatedStorageGiB: 200, maxAllocatedStorageGiB: 100 } }),
+                ),
+            ),
+            [
+                "llm-platform:modelRegistry.maxAllocatedStorageGiB: expected an integer >= allocatedStorageGiB (200), received 100",
+            ],
+        );
+        assert.deepEqual(
+            validateRetrainingTriggerArgs({
+                image: "train:latest",
+                models: [],
+                schedule: "@weekly",
+                dataWindowDays: 0,
+                cooldownHours: 0,
+                timeoutHours: 200,
+                trackingUri: "http://t",
+                feedbackUri: "s3://b/feedback/",
+                bucketArn: "b",
+                kmsKeyArn: "k",
+                oidcProviderArn: "o",
+                oidcIssuerUrl: "u",
+                keda: { ready: [], prometheusUrl: "http://p" },
+            }),
+            [
+                'image: expected an image pinned by digest (repository@sha256:<64 hex>), received "train:latest"',
+                'schedule: expected a five-field cron expression such as "0 3 * * 0", received "@weekly"',
+                "dataWindowDays: expected an integer from 1 to 365, received 0",
+                "cooldownHours: expected an integer from 1 to 2160, received 0",
+                "timeoutHours: expected an integer from 1 to 168, received 200",
+                "models: expected at least one model to retrain",
+            ],
+        );
+    });
+});
+
+describe("the registry client a promotion records the deployed version with", () => {
+    it("resolves an alias, moves the serving alias and tags the version over MLflow's REST API", async () => {
+        const requests: string[] = [];
+        const server = http.createServer((req, res) => {
+            let body = "";
+            req.on("data", (c) => (body += c));
+            req.on("end", () => {
+                requests.push(`${req.method} ${req.url} ${body}`);
+                res.setHeader("content-type", "application/json");
+                if (req.url?.startsWith("/api/2.0/mlflow/registered-models/alias?")) {
+                    const q = new URL(req.url, "http://x").searchParams;
+                    if (q.get("alias") === "candidate")
+                        return res.end(JSON.stringify({ model_version: { name: "chat", version: "7" } }));
+                    res.statusCode = 404;
+                    return res.end(
+                        JSON.stringify({
+                            error_code: "RESOURCE_DOES_NOT_EXIST",
+                            message: "Registered model alias nope not found.",
+                        }),
+                    );
+                }
+                res.end("{}");
+            });
+        });
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        try {
+            const client = new MlflowRegistryClient(`${base}/`);
+            assert.equal(await client.resolve({ name: "chat", alias: "candidate" }), "7");
+            assert.equal(await client.resolve({ name: "chat", version: "3" }), "3");
+            const record = { stack: "prod", model: "chat", colour: "green", at: "2026-11-30T10:00:00.000Z" };
+            await client.recordDeployment("chat", "7", record);
+            assert.deepEqual(requests, [
+                "GET /api/2.0/mlflow/registered-models/alias?name=chat&alias=candidate ",
+                'POST /api/2.0/mlflow/registered-models/alias {"name":"chat","alias":"serving","version":"7"}',
+                'POST /api/2.0/mlflow/model-versions/set-tag {"name":"chat","version":"7","key":"llm-platform.prod.model","value":"chat"}',
+                'POST /api/2.0/mlflow/model-versions/set-tag {"name":"chat","version":"7","key":"llm-platform.prod.colour","value":"green"}',
+                'POST /api/2.0/mlflow/model-versions/set-tag {"name":"chat","version":"7","key":"llm-platform.prod.deployed-at","value":"2026-11-30T10:00:00.000Z"}',
+            ]);
+            assert.deepEqual(Object.keys(deploymentTags(record)), [
+                "llm-platform.prod.model",
+                "llm-platform.prod.colour",
+                "llm-platform.prod.deployed-at",
+            ]);
+            await assert.rejects(client.resolve({ name: "chat", alias: "nope" }), {
+                name: "RegistryError",
+                message: `GET ${base}/api/2.0/mlflow/registered-models/alias?name=chat&alias=nope answered 404: Registered model alias nope not found.`,
+            });
+        } finally {
+            server.close();
+        }
+        await assert.rejects(new MlflowRegistryClient(base, 500).resolve({ name: "chat", alias: "x" }), RegistryError);
+    });
+});
