@@ -26,7 +26,7 @@ export const servingSchema = z
             .describe("The colour that serves production traffic; promotion flips it."),
         scaleDownInactive: z
             .boolean({ error: "expected a boolean (true or false)" })
-            .describe("Scale the inactive colour to zero instead of keeping it warm for rollback."),
+            .describe("Scale the inactive colour to zero instead of keeping it warm (a rollback then scales it up and smoke-tests it first)."),
         blue: releaseSchema.describe(
             "What the blue colour runs: {image (by digest; default the built image), modelVersion}.",
         ),
@@ -136,7 +136,7 @@ export const servingSchema = z
                 activeUrl: baseUrl.optional(),
             })
             .describe(
-                "What `npm run promote` checks: {path, expectedStatus, latencyBudgetMs, attempts, previewUrl, activeUrl} (where the preview and active Services are reachable).",
+                "What `npm run promote` checks: {path, expectedStatus, latencyBudgetMs, attempts, previewUrl, activeUrl}; the URLs default to the entry point's, from the stack outputs (models[].previewUrl and activeUrl).",
             ),
     })
     .describe("Inference serving.");
