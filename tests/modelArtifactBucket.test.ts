@@ -228,6 +228,16 @@ describe("ModelArtifactBucket access logs and IAM policies", () => {
         assert.deepEqual(write, JSON.parse(readWritePolicy(bucketArn, keyArn)));
         const actions = write.Statement.flatMap((st: { Action: string | string[] }) => st.Action);
         assert.ok(actions.includes("s3:PutObject") && actions.includes("kms:GenerateDataKey"));
+        // Training reads feedback but never writes it: only the feedback stream does.
+        assert.deepEqual(
+            write.Statement.find((st: { Sid: string }) => st.Sid === "FeedbackIsWrittenByItsStreamOnly"),
+            {
+                Sid: "FeedbackIsWrittenByItsStreamOnly",
+                Effect: "Deny",
+                Action: ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+                Resource: [`${bucketArn}/feedback/*`, `${bucketArn}/feedback-errors/*`],
+            },
+        );
         assert.ok(
             !actions.some((a: string) => a === "s3:*" || a === "kms:*" || a.startsWith("s3:PutBucket")),
             "no bucket administration",

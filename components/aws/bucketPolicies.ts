@@ -100,7 +100,10 @@ export function prefixReadOnlyPolicy(bucketArn: string, keyArn: string, prefix: 
 /** A key prefix of the model bucket: path segments of letters, digits, `.`, `_`, `-`, no leading or trailing `/`. */
 export { MODEL_PREFIX } from "../../catalog/formats";
 
-/** Training and CI: read, plus write and delete objects and finish multipart uploads. */
+/**
+ * Training and CI: read, plus write and delete objects and finish multipart uploads; everything but
+ * the feedback prefixes, which only the feedback stream writes (FeedbackStore) and training only reads.
+ */
 export function readWritePolicy(bucketArn: string, keyArn: string): string {
     return document([
         {
@@ -121,6 +124,12 @@ export function readWritePolicy(bucketArn: string, keyArn: string): string {
                 "s3:ListMultipartUploadParts",
             ],
             Resource: `${bucketArn}/*`,
+        },
+        {
+            Sid: "FeedbackIsWrittenByItsStreamOnly",
+            Effect: "Deny",
+            Action: ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+            Resource: [`${bucketArn}/feedback/*`, `${bucketArn}/feedback-errors/*`],
         },
         {
             Sid: "EncryptModelObjects",
