@@ -26,7 +26,9 @@ export const servingSchema = z
             .describe("The colour that serves production traffic; promotion flips it."),
         scaleDownInactive: z
             .boolean({ error: "expected a boolean (true or false)" })
-            .describe("Scale the inactive colour to zero instead of keeping it warm (a rollback then scales it up and smoke-tests it first)."),
+            .describe(
+                "Scale the inactive colour to zero instead of keeping it warm (a rollback then scales it up and smoke-tests it first).",
+            ),
         blue: releaseSchema.describe(
             "What the blue colour runs: {image (by digest; default the built image), modelVersion}.",
         ),

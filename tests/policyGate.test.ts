@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -12,10 +13,52 @@ import { analyze, startPack, type PackProcess, type PolicyConfigFile } from "../
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { H2Channel } from "../tools/policy/h2";
-import { renderSarif } from "../tools/policy/report";
+import { renderSarif, sourceLocationOf, violationLocator } from "../tools/policy/report";
 import { BAD_STACK_POLICIES, badStack } from "./badStack";
 import { find, PROJECT_DIR, run, runCli } from "./helpers";
 import { ecsWithPrebuiltImage, planOf, sharedRunner } from "./plans";
+
+/**
+ * What GitHub's code scanning would refuse in a SARIF file: the SARIF Multitool's GitHub ingestion
+ * rules (rule kinds Gh and Ghas, all enabled by tests/fixtures/sarif-github-rules.xml) over it, as
+ * `<rule> <arguments>` lines; an engine failure of the tool counts as a problem too.
+ */
+function githubIngestionProblems(file: string): string[] {
+    const out = `${file}.validation.sarif`;
+    const tool = path.join(
+        path.dirname(require.resolve("@microsoft/sarif-multitool-linux/package.json")),
+        "Sarif.Multitool",
+    );
+    // Its package's postinstall only sets this bit, which the tarball already has (allowScripts: false).
+    fs.chmodSync(tool, 0o755);
+    const r = spawnSync(
+        tool,
+        [
+            "validate",
+            "--rule-kind",
+            "Gh;Ghas",
+            "-c",
+            fixture("sarif-github-rules.xml"),
+            "--level",
+            "Error;Warning;Note",
+            "-o",
+            out,
+            file,
+        ],
+        { encoding: "utf8", env: { ...process.env, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: "1" } },
+    );
+    if (r.error) assert.fail(`the SARIF Multitool did not start: ${r.error.message}`);
+    const crashed = r.stdout.split("\n").filter((l) => /\bERR\d+|error [A-Z]+\d+/.test(l));
+    const log = JSON.parse(fs.readFileSync(out, "utf8")) as {
+        runs: Array<{ results?: Array<{ ruleId: string; message: { text?: string; arguments?: string[] } }> }>;
+    };
+    return [
+        ...crashed,
+        ...(log.runs[0].results ?? []).map(
+            (x) => `${x.ruleId} ${x.message.text ?? (x.message.arguments ?? []).join(" ")}`,
+        ),
+    ];
+}
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "gate-"));
 const fixture = (name: string): string => path.join(PROJECT_DIR, "tests", "fixtures", name);
@@ -177,9 +220,85 @@ describe("the offline policy gate over the analyzer protocol", () => {
                 { pack: { name: "p", version: "1" }, policies: [], violations: [], resources: 0 },
                 "https://x",
                 new Map(),
+                () => ({ uri: "Pulumi.yaml", startLine: 1 }),
             ).version,
             "2.1.0",
         );
+    });
+
+    it("writes SARIF GitHub's code scanning ingests: every result at a file and line of the repository (the SARIF Multitool's GitHub rules)", async () => {
+        const dir = tmp();
+        // Prod's preview (advisories on what is unknown yet) and a stack export with mandatory violations.
+        const preview = path.join(dir, "prod.json");
+        fs.writeFileSync(preview, JSON.stringify((await planOf("prod", "preview")).export));
+        for (const [input, tier] of [
+            [preview, "prod"],
+            [fixture("stack-export.json"), "prod"],
+        ] as const) {
+            const file = path.join(dir, `${path.basename(input)}.sarif`);
+            await collect(["--file", input, "--tier", tier, "--sarif", file]);
+            const sarif = JSON.parse(fs.readFileSync(file, "utf8")) as {
+                runs: Array<{ results: Array<{ ruleId: string; locations: Array<Record<string, any>> }> }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+            };
+            const results = sarif.runs[0].results;
+            assert.ok(results.length > 0, input);
+            for (const r of results) {
+                const physical = r.locations[0].physicalLocation as {
+                    artifactLocation: { uri: string };
+                    region: { startLine: number };
+                };
+                // A reviewer can open it: a file of this repository, and a line it has.
+                const lines = fs
+                    .readFileSync(path.join(PROJECT_DIR, physical.artifactLocation.uri), "utf8")
+                    .split("\n");
+                assert.ok(
+                    physical.region.startLine >= 1 && physical.region.startLine <= lines.length,
+                    JSON.stringify(r),
+                );
+                assert.equal(r.locations[0].logicalLocations[0].kind, "resource");
+            }
+            assert.deepEqual(githubIngestionProblems(file), [], input);
+        }
+        // Where each lands: the line that created the resource (a component's file for its child), or
+        // the stack file when the document records no position (this export, as older CLIs write it).
+        const at = (name: string): { uri: string; line: string } => {
+            const doc = JSON.parse(fs.readFileSync(name, "utf8")) as {
+                runs: Array<{
+                    results: Array<{
+                        message: { text: string };
+                        locations: Array<{
+                            physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } };
+                        }>;
+                    }>;
+                }>;
+            };
+            const r =
+                doc.runs[0].results.find((x) => x.message.text.endsWith("(chat-model-read)")) ?? doc.runs[0].results[0];
+            const { artifactLocation, region } = r.locations[0].physicalLocation;
+            const text = fs.readFileSync(path.join(PROJECT_DIR, artifactLocation.uri), "utf8").split("\n")[
+                region.startLine - 1
+            ];
+            return { uri: artifactLocation.uri, line: text.trim() };
+        };
+        assert.deepEqual(at(path.join(dir, "prod.json.sarif")), {
+            uri: "components/aws/modelArtifactBucket.ts",
+            line: "return new aws.iam.Policy(",
+        });
+        assert.equal(at(path.join(dir, "stack-export.json.sarif")).uri, "Pulumi.prod.yaml");
+        assert.deepEqual(sourceLocationOf("project:///components/k8s/modelRegistry.ts#42,9"), {
+            uri: "components/k8s/modelRegistry.ts",
+            startLine: 42,
+            startColumn: 9,
+        });
+        for (const bad of [undefined, "file:///etc/passwd#1,1", "project:///../x.ts#3,1", "project:///a.ts#0,1"])
+            assert.equal(sourceLocationOf(bad), undefined, String(bad));
+        assert.deepEqual(violationLocator([])("urn:x"), { uri: "Pulumi.yaml", startLine: 1 });
+        // What the reports were before: only a logical location (the URN). GitHub refuses it.
+        const logicalOnly = path.join(dir, "logical-only.sarif");
+        const before = JSON.parse(fs.readFileSync(path.join(dir, "prod.json.sarif"), "utf8"));
+        for (const r of before.runs[0].results) r.locations = [{ logicalLocations: r.locations[0].logicalLocations }];
+        fs.writeFileSync(logicalOnly, JSON.stringify(before));
+        assert.notDeepEqual(githubIngestionProblems(logicalOnly), []);
     });
 
     it("also writes the SARIF and JSON reports to files with --sarif and --json, from one evaluation", async () => {

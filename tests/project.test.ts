@@ -212,6 +212,10 @@ describe("install scripts", () => {
             allowScripts: Record<string, boolean>;
         };
         assert.deepEqual([...withScripts].sort(), Object.keys(allowScripts).sort());
-        assert.deepEqual(Object.values(allowScripts), [false, false, false], "none is needed (docs/UPSTREAM.md)");
+        assert.deepEqual(
+            Object.values(allowScripts),
+            [false, false, false, false],
+            "none is needed (docs/UPSTREAM.md)",
+        );
     });
 });

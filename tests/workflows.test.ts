@@ -132,10 +132,41 @@ describe("GitHub workflows", () => {
         assert.deepEqual(problems, []);
     });
 
-    it("pin every action to an exact release", () => {
+    it("pin every action to a full commit SHA, with its release in a comment, and keep the pins current", () => {
         const uses = files().flatMap((f) => steps(load(f)).flatMap(({ step }) => (step.uses ? [step.uses] : [])));
         assert.ok(uses.length > 20);
-        for (const u of uses) assert.match(u, /^[\w.-]+\/[\w./-]+@v\d+\.\d+\.\d+$/, u);
+        for (const u of uses) assert.match(u, /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/, u);
+        // The commits of the releases, read in each action's repository at its tag (docs/UPSTREAM.md).
+        const PINS: Record<string, string> = {
+            "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683": "v4.2.2",
+            "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020": "v4.4.0",
+            "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02": "v4.6.2",
+            "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093": "v4.3.0",
+            "aws-actions/configure-aws-credentials@b47578312673ae6fa5b5096b330d9fbac3d116df": "v4.2.1",
+            "github/codeql-action/upload-sarif@45cbd0c69e560cd9e7cd7f8c32362050c9b7ded2": "v4.32.2",
+            "pulumi/actions@c7fad9e2f0b79653172b36538b8b34b3c0291952": "v6.0.0",
+        };
+        // Each `uses:` line carries its release as a comment (YAML drops comments: read the text).
+        const lines = files().flatMap((f) =>
+            fs
+                .readFileSync(path.join(WORKFLOWS, f), "utf8")
+                .split("\n")
+                .filter((l) => /^\s*(- )?uses: /.test(l)),
+        );
+        assert.equal(lines.length, uses.length);
+        for (const l of lines) {
+            const m = /uses: (\S+) # (v\d+\.\d+\.\d+)$/.exec(l);
+            assert.ok(m, `no release comment: ${l.trim()}`);
+            assert.equal(PINS[m[1]], m[2], l.trim());
+        }
+        // Dependabot moves the SHA and the comment together when an action releases.
+        const dependabot = yaml.load(fs.readFileSync(path.join(WORKFLOWS, "..", "dependabot.yml"), "utf8")) as {
+            updates: Array<{ "package-ecosystem": string; directory: string }>;
+        };
+        assert.deepEqual(
+            dependabot.updates.map((u) => [u["package-ecosystem"], u.directory]),
+            [["github-actions", "/"]],
+        );
         assert.deepEqual([...new Set(uses.map((u) => u.split("@")[0]))].sort(), [
             "actions/checkout",
             "actions/download-artifact",
@@ -171,7 +202,8 @@ describe("GitHub workflows", () => {
             "pull-request-comment.yml": {},
             "pull-request-comment.yml comment": { actions: "read", contents: "read", "pull-requests": "write" },
             "pull-request.yml": { contents: "read" },
-            "pull-request.yml offline-gate": { contents: "read", "security-events": "write" },
+            // upload-sarif reads the workflow run through the Actions API (private repositories).
+            "pull-request.yml offline-gate": { actions: "read", contents: "read", "security-events": "write" },
             "pull-request.yml cloud-preview": { contents: "read", "id-token": "write", "pull-requests": "write" },
             "rollback.yml": { contents: "read" },
             "rollback.yml rollback": { contents: "read", "id-token": "write" },
@@ -221,8 +253,11 @@ describe("GitHub workflows", () => {
         assert.equal(prod.needs, "staging");
         assert.equal(staging.environment, "staging");
         assert.equal(prod.environment, "production");
-        assert.deepEqual(staging.concurrency, { group: "deploy-staging", "cancel-in-progress": false });
-        assert.deepEqual(prod.concurrency, { group: "deploy-prod", "cancel-in-progress": false });
+        // One deploy run at a time in push order, so the surviving pending run is main's newest head;
+        // no job-level group, which runs would join in the order their tests finish.
+        assert.deepEqual(load("deploy.yml").concurrency, { group: "deploy-main", "cancel-in-progress": false });
+        assert.equal(staging.concurrency, undefined);
+        assert.equal(prod.concurrency, undefined);
         for (const [name, job] of [
             ["staging", staging],
             ["prod", prod],
@@ -237,10 +272,12 @@ describe("GitHub workflows", () => {
         }
         const rollback = load("rollback.yml");
         assert.deepEqual(Object.keys(rollback.on), ["workflow_dispatch"]);
+        // Never in the deploys' group: a push cannot cancel a waiting rollback.
         assert.deepEqual(rollback.jobs.rollback.concurrency, {
-            group: "deploy-${{ inputs.stack }}",
+            group: "release-${{ inputs.stack }}-${{ inputs.model }}",
             "cancel-in-progress": false,
         });
+        assert.equal(rollback.concurrency, undefined);
         assert.equal(rollback.jobs.rollback.environment, "${{ inputs.stack == 'prod' && 'production' || 'staging' }}");
         const dispatch = (w: typeof rollback) =>
             (w.on as { workflow_dispatch: { inputs: Record<string, { required: boolean }> } }).workflow_dispatch;
@@ -255,8 +292,12 @@ describe("GitHub workflows", () => {
         assert.deepEqual(Object.keys(inputs), ["stack", "model", "image", "model-version"]);
         assert.equal(inputs.model.required, true);
         const job = w.jobs.promote;
-        // Queued with the stack's deployments and rollbacks: one Pulumi update of a stack at a time.
-        assert.deepEqual(job.concurrency, { group: "deploy-${{ inputs.stack }}", "cancel-in-progress": false });
+        // One change of a model at a time, with its rollbacks; never cancelled by a push (the stack's
+        // Pulumi lock serializes its updates with a deploy's).
+        assert.deepEqual(job.concurrency, {
+            group: "release-${{ inputs.stack }}-${{ inputs.model }}",
+            "cancel-in-progress": false,
+        });
         assert.deepEqual(job.env?.MODEL, "${{ inputs.model }}");
         assert.deepEqual(job.env?.PROMOTE_IMAGE, "${{ inputs.image }}");
         assert.deepEqual(job.env?.PROMOTE_MODEL_VERSION, "${{ inputs.model-version }}");
@@ -380,6 +421,146 @@ describe("workflow scripts", () => {
             calls[3],
             `api --method POST repos/acme/llm/issues/42/comments -F body=@${path.join(dir, "body")}`,
         );
+    });
+
+    it("post-comment.sh says the gate could not run when the run wrote no comment, instead of failing", () => {
+        const dir = tmp();
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin);
+        fs.writeFileSync(
+            path.join(bin, "gh"),
+            [
+                "#!/bin/bash",
+                `echo "$*" >> "${dir}/calls"`,
+                'for a in "$@"; do if [[ $a == body=@* ]]; then cat "${a#body=@}" > "' + dir + '/posted"; fi; done',
+                "",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
+        fs.writeFileSync(path.join(dir, "pr"), "42\n");
+        const env = {
+            PATH: `${bin}:${process.env.PATH}`,
+            GITHUB_REPOSITORY: "acme/llm",
+            GH_TOKEN: "t",
+            RUN_URL: "https://github.com/acme/llm/actions/runs/123",
+            RUN_CONCLUSION: "failure",
+        };
+        for (const body of [path.join(dir, "missing.md"), path.join(dir, "empty.md")]) {
+            if (body.endsWith("empty.md")) fs.writeFileSync(body, "");
+            const r = run("post-comment.sh", [path.join(dir, "pr"), body], env);
+            assert.deepEqual(
+                [r.code, r.stdout],
+                [
+                    0,
+                    `no comment was written by the run (${body} is missing or empty): posting that the gate could not run\ncommented on #42\n`,
+                ],
+            );
+            assert.equal(
+                fs.readFileSync(path.join(dir, "posted"), "utf8"),
+                [
+                    "<!-- llm-platform:plan-comment -->",
+                    "## Offline plan, cost and policy gate",
+                    "",
+                    "The gate could not run: the pull-request run ended (failure) before it wrote the plan comment, so there is no plan, cost or policy verdict for this commit.",
+                    "See the run's log: https://github.com/acme/llm/actions/runs/123",
+                    "",
+                ].join("\n"),
+            );
+        }
+        // The workflow hands the script the run's URL and conclusion.
+        const step = load("pull-request-comment.yml").jobs.comment.steps.find((s) =>
+            s.run?.includes("post-comment.sh"),
+        )!;
+        assert.equal(step.env?.RUN_URL, "${{ github.event.workflow_run.html_url }}");
+        assert.equal(step.env?.RUN_CONCLUSION, "${{ github.event.workflow_run.conclusion }}");
+    });
+
+    it("pulumi-stack.sh waits while another update holds the stack's lock, and fails at once on anything else", () => {
+        const dir = tmp();
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin);
+        // pulumi up fails twice with Pulumi Cloud's conflict, then succeeds; UP_FAILS=other fails for another reason.
+        fs.writeFileSync(
+            path.join(bin, "pulumi"),
+            [
+                "#!/bin/bash",
+                '[[ "$*" == *llm-platform:tier ]] && { echo prod; exit 0; }',
+                "if [[ $1 == up ]]; then",
+                `  n=$(cat "${dir}/ups" 2>/dev/null || echo 0); echo $((n + 1)) > "${dir}/ups"`,
+                '  if [[ $UP_FAILS == other ]]; then echo "error: resource x failed" >&2; exit 255; fi',
+                '  if (( n < 2 )); then echo "error: [409] Conflict: Another update is currently in progress." >&2; exit 255; fi',
+                "fi",
+                "exit 0",
+                "",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
+        const env = { PATH: `${bin}:${process.env.PATH}`, ESC_ENVIRONMENT: "", STACK_LOCK_POLL_SECONDS: "0" };
+        const waited = run("pulumi-stack.sh", ["up", "prod"], env, dir);
+        assert.equal(waited.code, 0, waited.stderr);
+        assert.equal(fs.readFileSync(path.join(dir, "ups"), "utf8").trim(), "3");
+        assert.equal(waited.stdout.split("\n").filter((l) => l.includes("trying again")).length, 2, waited.stdout);
+        fs.rmSync(path.join(dir, "ups"));
+        const failed = run("pulumi-stack.sh", ["up", "prod"], { ...env, UP_FAILS: "other" }, dir);
+        assert.equal(failed.code, 255);
+        assert.equal(fs.readFileSync(path.join(dir, "ups"), "utf8").trim(), "1");
+        // The wait has an end: with no time left, the conflict is the job's failure.
+        fs.rmSync(path.join(dir, "ups"));
+        assert.equal(run("pulumi-stack.sh", ["up", "prod"], { ...env, STACK_LOCK_WAIT_SECONDS: "0" }, dir).code, 255);
+    });
+
+    it("pulumi-stack.sh shows the stack file's change after a promotion or rollback, to be committed", () => {
+        const dir = tmp();
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin);
+        const git = (...args: string[]) => spawnSync("git", args, { cwd: dir, encoding: "utf8" });
+        git("init", "-q");
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.prod.yaml"),
+            "config:\n  llm-platform:serving:\n    activeColor: blue\n",
+        );
+        git("add", "Pulumi.prod.yaml");
+        git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "-m", "stack");
+        fs.writeFileSync(
+            path.join(bin, "pulumi"),
+            '#!/bin/bash\n[[ "$*" == *llm-platform:tier ]] && echo prod\nexit 0\n',
+            {
+                mode: 0o755,
+            },
+        );
+        // npm run promote: flips the stack file's activeColor, as the Automation API's config set does.
+        fs.writeFileSync(
+            path.join(bin, "npm"),
+            "#!/bin/bash\nsed -i 's/activeColor: blue/activeColor: green/' Pulumi.prod.yaml\nexit 0\n",
+            {
+                mode: 0o755,
+            },
+        );
+        const summary = path.join(dir, "summary.md");
+        const env = { PATH: `${bin}:${process.env.PATH}`, ESC_ENVIRONMENT: "", GITHUB_STEP_SUMMARY: summary };
+        for (const action of ["rollback", "promote"]) {
+            git("checkout", "-q", "--", "Pulumi.prod.yaml");
+            fs.writeFileSync(summary, "");
+            const r = run("pulumi-stack.sh", [action, "prod", "chat"], env, dir);
+            assert.equal(r.code, 0, r.stderr);
+            assert.ok(
+                r.stdout.includes(
+                    "::warning::Pulumi.prod.yaml changed on this runner: commit it to main, or the next deploy puts the previous colour back\n",
+                ),
+                r.stdout,
+            );
+            const written = fs.readFileSync(summary, "utf8");
+            assert.ok(written.startsWith("### Commit this change to `Pulumi.prod.yaml`\n"), written);
+            assert.ok(written.includes("-    activeColor: blue\n+    activeColor: green\n"), written);
+        }
+        // Nothing changed, nothing said.
+        git("checkout", "-q", "--", "Pulumi.prod.yaml");
+        fs.writeFileSync(path.join(bin, "npm"), "#!/bin/bash\nexit 0\n", { mode: 0o755 });
+        fs.writeFileSync(summary, "");
+        const quiet = run("pulumi-stack.sh", ["rollback", "prod", "chat"], env, dir);
+        assert.equal(quiet.code, 0);
+        assert.ok(!quiet.stdout.includes("::warning::"));
+        assert.equal(fs.readFileSync(summary, "utf8"), "");
     });
 
     it("pulumi-stack.sh adds the quality gate's report to the job summary and keeps promote's exit status", () => {

@@ -8,6 +8,10 @@
 # With EXPECTED_HEAD_SHA set (the commit the pull-request run checked), it comments only if the
 # pull request is still at that commit: a run cannot comment on another pull request, and a
 # stale run does not overwrite the comment of a newer one.
+#
+# When the body file is missing or empty (the gate stopped before it wrote the comment), it posts a
+# short comment under the plan comment's marker instead, saying the gate could not run and linking
+# the run (RUN_URL, RUN_CONCLUSION), so the pull request never keeps a stale plan silently.
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then
@@ -20,6 +24,21 @@ if [[ ! $pr =~ ^[0-9]+$ ]]; then
     exit 2
 fi
 body_file=$2
+if [[ ! -s $body_file ]]; then
+    fallback=$(mktemp)
+    trap 'rm -f "$fallback"' EXIT
+    {
+        echo "<!-- llm-platform:plan-comment -->"
+        echo "## Offline plan, cost and policy gate"
+        echo
+        echo "The gate could not run: the pull-request run ended (${RUN_CONCLUSION:-unknown}) before it wrote the plan comment, so there is no plan, cost or policy verdict for this commit."
+        if [[ ${RUN_URL:-} =~ ^https://[A-Za-z0-9.-]+/[A-Za-z0-9._/-]+$ ]]; then
+            echo "See the run's log: $RUN_URL"
+        fi
+    } >"$fallback"
+    echo "no comment was written by the run ($body_file is missing or empty): posting that the gate could not run"
+    body_file=$fallback
+fi
 marker=$(head -n 1 "$body_file")
 if [[ ! $marker =~ ^\<\!--\ llm-platform:[a-z-]+\ --\>$ ]]; then
     echo "the body must start with an llm-platform marker line, found: $marker" >&2

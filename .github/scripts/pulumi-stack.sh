@@ -80,12 +80,60 @@ case $action in
 preview | up | promote | rollback) check_runner_reaches_cluster ;;
 esac
 
+# Runs a Pulumi command again while another update of the stack holds its lock (a manual release
+# or rollback, which are not in the deploy's concurrency group): the CLI's conflict messages, as
+# the Automation API matches them (sdk/nodejs/automation/errors.ts at v3.248.0). Every
+# STACK_LOCK_POLL_SECONDS (20) for up to STACK_LOCK_WAIT_SECONDS (1800); other failures at once.
+wait_for_stack_lock() {
+    local log status deadline
+    log=$(mktemp)
+    deadline=$((SECONDS + ${STACK_LOCK_WAIT_SECONDS:-1800}))
+    while true; do
+        status=0
+        "$@" 2>&1 | tee "$log" || status=$?
+        if [[ $status -eq 0 ]]; then
+            rm -f "$log"
+            return 0
+        fi
+        if ! grep -q -e "Conflict: Another update is currently in progress" -e "the stack is currently locked by" "$log" ||
+            ((SECONDS >= deadline)); then
+            rm -f "$log"
+            return "$status"
+        fi
+        echo "$stack: another update of the stack is in progress; trying again in ${STACK_LOCK_POLL_SECONDS:-20} s"
+        sleep "${STACK_LOCK_POLL_SECONDS:-20}"
+    done
+}
+
+# A promotion or rollback sets the model's keys (activeColor, a release) in this checkout's stack
+# file only, and the next deploy applies the file from main: show the change and ask for it to be
+# committed (in the log and the job summary).
+report_config_changes() {
+    local file="Pulumi.$stack.yaml" diff
+    git rev-parse --is-inside-work-tree >/dev/null 2>&1 || return 0
+    diff=$(git diff -- "$file" 2>/dev/null) || return 0
+    [[ -n $diff ]] || return 0
+    echo "::warning::$file changed on this runner: commit it to main, or the next deploy puts the previous colour back"
+    echo "$diff"
+    if [[ -n ${GITHUB_STEP_SUMMARY:-} ]]; then
+        {
+            echo "### Commit this change to \`$file\`"
+            echo
+            echo "The next deploy applies the file from main; without it, it puts the previous colour back."
+            echo
+            echo '```diff'
+            echo "$diff"
+            echo '```'
+        } >>"$GITHUB_STEP_SUMMARY"
+    fi
+}
+
 case $action in
 preview)
     with_credentials pulumi preview --stack "$target" --diff --non-interactive "${policy[@]}"
     ;;
 up)
-    with_credentials pulumi up --stack "$target" --yes --non-interactive --skip-preview "${policy[@]}"
+    wait_for_stack_lock with_credentials pulumi up --stack "$target" --yes --non-interactive --skip-preview "${policy[@]}"
     ;;
 promote)
     # Deploys the inactive colour, smoke-tests it, holds it to the quality gate, flips, verifies;
@@ -108,14 +156,18 @@ promote)
             [[ -f $gate ]] && cat "$gate" >>"$GITHUB_STEP_SUMMARY"
         done
     fi
+    report_config_changes
     exit "$status"
     ;;
 rollback)
+    status=0
     if [[ -n $model ]]; then
-        with_credentials npm run promote -- --stack "$target" --model "$model" --rollback
+        with_credentials npm run promote -- --stack "$target" --model "$model" --rollback || status=$?
     else
-        with_credentials npm run promote -- --stack "$target" --rollback
+        with_credentials npm run promote -- --stack "$target" --rollback || status=$?
     fi
+    report_config_changes
+    exit "$status"
     ;;
 *)
     echo "unknown action: $action (expected preview, up, promote or rollback)" >&2

@@ -27,7 +27,7 @@ import { readStackConfig } from "../engine/stackConfig";
 import { runStack, type RunOptions, type RunResult } from "../engine/run";
 import { UnknownSignatureError } from "../policy/decode";
 import { analyze, startPack, type PackProcess } from "../policy/gate";
-import { renderSarif, renderText, resourcesFromDocument } from "../policy/report";
+import { renderSarif, renderText, resourcesFromDocument, violationLocator } from "../policy/report";
 import {
     checkOutputFolder,
     parseCommandLine,
@@ -210,9 +210,11 @@ export async function policy(
         for (const p of packs) p.stop();
     }
     const remediation = new Map(POLICIES.map((p) => [p.name, p.remediationSteps ?? ""]));
+    const analysed = resources;
     const render: Record<string, () => string> = {
         json: () => `${JSON.stringify(result, null, 2)}\n`,
-        sarif: () => `${JSON.stringify(renderSarif(result, HELP_URI, remediation), null, 2)}\n`,
+        sarif: () =>
+            `${JSON.stringify(renderSarif(result, HELP_URI, remediation, violationLocator(analysed)), null, 2)}\n`,
         text: () => renderText(result),
     };
     const text = render[values.format]();

@@ -77,10 +77,40 @@ export function renderText(result: GateResult): string {
     return `${lines.join("\n")}\n`;
 }
 
+/** Where a result points in the repository: a file relative to the project, and a line (and column). */
+export interface SourceLocation {
+    uri: string;
+    startLine: number;
+    startColumn?: number;
+}
+
+/**
+ * The engine's record of where a resource was created (`project:///<file>#<line>,<column>`, as
+ * `pulumi stack export` writes `sourcePosition`), as a repository location; undefined for anything else.
+ */
+export function sourceLocationOf(position: string | undefined): SourceLocation | undefined {
+    const m = /^project:\/\/\/([^#]+)#(\d+)(?:,(\d+))?$/.exec(position ?? "");
+    if (!m || m[1].split("/").includes("..") || Number(m[2]) < 1) return undefined;
+    return { uri: m[1], startLine: Number(m[2]), ...(m[3] && Number(m[3]) >= 1 ? { startColumn: Number(m[3]) } : {}) };
+}
+
+/**
+ * Where each violation is shown in code scanning: the source line that created its resource (the
+ * component's file for a component's child), else the stack file (`Pulumi.<stack>.yaml`, whose
+ * settings the stack-wide policies judge), line 1. The stack comes from the resources' URNs.
+ */
+export function violationLocator(resources: readonly ExportedResource[]): (urn: string) => SourceLocation {
+    const byUrn = new Map(resources.map((r) => [r.urn, r.sourcePosition]));
+    const stack = /^urn:pulumi:([^:]+)::/.exec(resources[0]?.urn ?? "")?.[1];
+    const stackFile: SourceLocation = { uri: stack ? `Pulumi.${stack}.yaml` : "Pulumi.yaml", startLine: 1 };
+    return (urn) => sourceLocationOf(byUrn.get(urn)) ?? stackFile;
+}
+
 export function renderSarif(
     result: GateResult,
     helpUri: string,
     remediation: ReadonlyMap<string, string>,
+    locate: (urn: string) => SourceLocation,
 ): Record<string, unknown> {
     const rules = result.policies.map((p) => ({
         id: p.name,
@@ -103,13 +133,30 @@ export function renderSarif(
                 tool: {
                     driver: { name: result.pack.name, version: result.pack.version, informationUri: helpUri, rules },
                 },
-                results: result.violations.map((v) => ({
-                    ruleId: v.policy,
-                    ruleIndex: index.get(v.policy) ?? 0,
-                    level: v.level === "mandatory" ? "error" : "warning",
-                    message: { text: v.message },
-                    locations: [{ logicalLocations: [{ fullyQualifiedName: v.urn || "stack", kind: "resource" }] }],
-                })),
+                results: result.violations.map((v) => {
+                    const at = locate(v.urn);
+                    return {
+                        ruleId: v.policy,
+                        ruleIndex: index.get(v.policy) ?? 0,
+                        level: v.level === "mandatory" ? "error" : "warning",
+                        message: { text: v.urn ? `${v.message} (${v.urn.split("::").pop()})` : v.message },
+                        locations: [
+                            {
+                                // GitHub's code scanning refuses a result without a file to show it in.
+                                physicalLocation: {
+                                    artifactLocation: { uri: at.uri },
+                                    region: {
+                                        startLine: at.startLine,
+                                        ...(at.startColumn ? { startColumn: at.startColumn } : {}),
+                                    },
+                                },
+                                logicalLocations: [{ fullyQualifiedName: v.urn || "stack", kind: "resource" }],
+                            },
+                        ],
+                        // Stable across runs for the same policy and resource, wherever the line moves.
+                        partialFingerprints: { "llmPlatformResource/v1": `${v.policy}:${v.urn || "stack"}` },
+                    };
+                }),
             },
         ],
     };
