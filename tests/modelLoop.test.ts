@@ -37,6 +37,19 @@ import { planOf } from "./plans";
 
 type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** `promtool test rules` of `tests` (its test cases) over `groups`, in a fresh folder; fails the test with promtool's output. */
+function promtoolRules(groups: unknown[], tests: unknown[]): void {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "model-loop-rules-"));
+    fs.writeFileSync(path.join(dir, "rules.yaml"), dump({ groups }));
+    fs.writeFileSync(
+        path.join(dir, "tests.yaml"),
+        dump({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }),
+    );
+    const r = spawnSync("promtool", ["test", "rules", path.join(dir, "tests.yaml")], { encoding: "utf8" });
+    if (r.error) assert.fail("promtool is not installed: apt-get install prometheus (.ci/run does)");
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+}
+
 /** A staging stack's raw config with `extra` keys set to JSON values, as `pulumi config set --path` leaves them. */
 const cfg = (extra: Record<string, unknown>) =>
     goodRawConfig({
@@ -223,88 +236,77 @@ describe("the model registry: MLflow on the cluster, PostgreSQL on RDS, artifact
         assert.ok(allowed(host));
         assert.ok(allowed("mlflow.mlflow.svc.cluster.local:5000"));
         assert.ok(allowed("10.0.12.7:5000"));
+        assert.ok(allowed("172.20.1.5:5000"));
+        assert.ok(!allowed("172.64.0.1:5000"), "172.64/10 is not a private range");
         assert.ok(!allowed("evil.example.com"));
     });
 
     it("is scraped and alerts when no server is available or it answers with errors (promtool)", () => {
         const groups = registryRuleGroups("mlflow", "https://runbooks.test/README.md");
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "registry-rules-"));
-        fs.writeFileSync(path.join(dir, "rules.yaml"), dump({ groups }));
         const labels = (alert: string, severity: string) => ({ alertname: alert, severity, service: "mlflow" });
-        fs.writeFileSync(
-            path.join(dir, "tests.yaml"),
-            dump({
-                rule_files: ["rules.yaml"],
-                evaluation_interval: "1m",
-                tests: [
+        promtoolRules(groups, [
+            {
+                interval: "1m",
+                input_series: [
                     {
-                        interval: "1m",
-                        input_series: [
+                        series: 'kube_deployment_status_replicas_available{namespace="mlflow",deployment="mlflow"}',
+                        values: "2x10 0x20",
+                    },
+                    {
+                        series: 'mlflow_http_request_total{namespace="mlflow",status="200"}',
+                        values: "0+100x40",
+                    },
+                    {
+                        series: 'mlflow_http_request_total{namespace="mlflow",status="500"}',
+                        values: "0+0x10 0+20x30",
+                    },
+                ],
+                alert_rule_test: [
+                    { eval_time: "9m", alertname: "LLMRegistryUnavailable", exp_alerts: [] },
+                    {
+                        eval_time: "20m",
+                        alertname: "LLMRegistryUnavailable",
+                        exp_alerts: [
                             {
-                                series: 'kube_deployment_status_replicas_available{namespace="mlflow",deployment="mlflow"}',
-                                values: "2x10 0x20",
-                            },
-                            {
-                                series: 'mlflow_http_request_total{namespace="mlflow",status="200"}',
-                                values: "0+100x40",
-                            },
-                            {
-                                series: 'mlflow_http_request_total{namespace="mlflow",status="500"}',
-                                values: "0+0x10 0+20x30",
-                            },
-                        ],
-                        alert_rule_test: [
-                            { eval_time: "9m", alertname: "LLMRegistryUnavailable", exp_alerts: [] },
-                            {
-                                eval_time: "20m",
-                                alertname: "LLMRegistryUnavailable",
-                                exp_alerts: [
-                                    {
-                                        exp_labels: labels("LLMRegistryUnavailable", "critical"),
-                                        exp_annotations: groups[0].rules[0].annotations,
-                                    },
-                                ],
-                            },
-                            { eval_time: "12m", alertname: "LLMRegistryErrors", exp_alerts: [] },
-                            {
-                                eval_time: "35m",
-                                alertname: "LLMRegistryErrors",
-                                exp_alerts: [
-                                    {
-                                        exp_labels: labels("LLMRegistryErrors", "warning"),
-                                        exp_annotations: {
-                                            ...groups[0].rules[1].annotations,
-                                            summary:
-                                                "The model registry answers 16.67% of requests with a server error",
-                                        },
-                                    },
-                                ],
+                                exp_labels: labels("LLMRegistryUnavailable", "critical"),
+                                exp_annotations: groups[0].rules[0].annotations,
                             },
                         ],
                     },
+                    { eval_time: "12m", alertname: "LLMRegistryErrors", exp_alerts: [] },
                     {
-                        // No series at all (the Deployment is gone): the registry is unavailable too.
-                        interval: "1m",
-                        input_series: [{ series: "up", values: "1x10" }],
-                        alert_rule_test: [
+                        eval_time: "35m",
+                        alertname: "LLMRegistryErrors",
+                        exp_alerts: [
                             {
-                                eval_time: "6m",
-                                alertname: "LLMRegistryUnavailable",
-                                exp_alerts: [
-                                    {
-                                        exp_labels: labels("LLMRegistryUnavailable", "critical"),
-                                        exp_annotations: groups[0].rules[0].annotations,
-                                    },
-                                ],
+                                exp_labels: labels("LLMRegistryErrors", "warning"),
+                                exp_annotations: {
+                                    ...groups[0].rules[1].annotations,
+                                    summary: "The model registry answers 16.67% of requests with a server error",
+                                },
                             },
                         ],
                     },
                 ],
-            }),
-        );
-        const r = spawnSync("promtool", ["test", "rules", path.join(dir, "tests.yaml")], { encoding: "utf8" });
-        if (r.error) assert.fail("promtool is not installed: apt-get install prometheus (.ci/run does)");
-        assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+            },
+            {
+                // No series at all (the Deployment is gone): the registry is unavailable too.
+                interval: "1m",
+                input_series: [{ series: "up", values: "1x10" }],
+                alert_rule_test: [
+                    {
+                        eval_time: "6m",
+                        alertname: "LLMRegistryUnavailable",
+                        exp_alerts: [
+                            {
+                                exp_labels: labels("LLMRegistryUnavailable", "critical"),
+                                exp_annotations: groups[0].rules[0].annotations,
+                            },
+                        ],
+                    },
+                ],
+            },
+        ]);
     });
 
     it("passes the production pack at the stack's defaults, and the pack catches a public, unencrypted database", async () => {
@@ -583,68 +585,73 @@ describe("the retraining trigger: a schedule and the drift alert start a run, en
 
     it("starts a drift run only while the alert fires and no run of the model started within the cooldown (promtool)", () => {
         const query = driftTriggerQuery("chat", "retraining", 168);
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "drift-trigger-"));
-        fs.writeFileSync(
-            path.join(dir, "rules.yaml"),
-            dump({ groups: [{ name: "t", rules: [{ record: "trigger", expr: query }] }] }),
-        );
-        // ALERTS fires for chat from minute 10; a chat run started at minute 0 (t=0), another model's at minute 30.
+        // Case 1: ALERTS fires for chat from minute 10 (and for embed throughout), no run yet. Case 2: a
+        // chat run started at t=0, so a week's cooldown holds. Case 3: only embed ran: chat's alert starts one.
         const week = 7 * 24 * 60;
-        fs.writeFileSync(
-            path.join(dir, "tests.yaml"),
-            dump({
-                rule_files: ["rules.yaml"],
-                evaluation_interval: "1m",
-                tests: [
-                    {
-                        interval: "1m",
-                        input_series: [
-                            {
-                                series: 'ALERTS{alertname="LLMModelDriftDetected",alertstate="firing",model="chat"}',
-                                values: "_x10 1x20",
-                            },
-                            {
-                                series: 'ALERTS{alertname="LLMModelDriftDetected",alertstate="firing",model="embed"}',
-                                values: "1x30",
-                            },
-                        ],
-                        promql_expr_test: [
-                            { expr: "trigger", eval_time: "5m", exp_samples: [] },
-                            { expr: "trigger", eval_time: "15m", exp_samples: [{ labels: "trigger", value: 1 }] },
-                        ],
-                    },
-                    {
-                        interval: "1m",
-                        input_series: [
-                            {
-                                series: 'ALERTS{alertname="LLMModelDriftDetected",alertstate="firing",model="chat"}',
-                                values: `1x${week + 20}`,
-                            },
-                            {
-                                series: 'kube_job_status_start_time{namespace="retraining",job_name="chat-retrain-drift-x7k2p"}',
-                                values: `0x${week + 20}`,
-                            },
-                            {
-                                series: 'kube_job_status_start_time{namespace="retraining",job_name="embed-retrain-drift-a1b2c"}',
-                                values: `0x${week + 20}`,
-                            },
-                        ],
-                        promql_expr_test: [
-                            // Within the week after chat's last run: nothing; after it: a run.
-                            { expr: "trigger", eval_time: "1h", exp_samples: [] },
-                            {
-                                expr: "trigger",
-                                eval_time: `${week + 10}m`,
-                                exp_samples: [{ labels: "trigger", value: 1 }],
-                            },
-                        ],
-                    },
-                ],
-            }),
+        promtoolRules(
+            [{ name: "t", rules: [{ record: "trigger", expr: query }] }],
+            [
+                {
+                    interval: "1m",
+                    input_series: [
+                        {
+                            series: 'ALERTS{alertname="LLMModelDriftDetected",alertstate="firing",model="chat"}',
+                            values: "_x10 1x20",
+                        },
+                        {
+                            series: 'ALERTS{alertname="LLMModelDriftDetected",alertstate="firing",model="embed"}',
+                            values: "1x30",
+                        },
+                    ],
+                    promql_expr_test: [
+                        { expr: "trigger", eval_time: "5m", exp_samples: [] },
+                        { expr: "trigger", eval_time: "15m", exp_samples: [{ labels: "trigger", value: 1 }] },
+                    ],
+                },
+                {
+                    interval: "1m",
+                    input_series: [
+                        {
+                            series: 'ALERTS{alertname="LLMModelDriftDetected",alertstate="firing",model="chat"}',
+                            values: `1x${week + 20}`,
+                        },
+                        {
+                            series: 'kube_job_status_start_time{namespace="retraining",job_name="chat-retrain-drift-x7k2p"}',
+                            values: `0x${week + 20}`,
+                        },
+                        {
+                            series: 'kube_job_status_start_time{namespace="retraining",job_name="embed-retrain-drift-a1b2c"}',
+                            values: `0x${week + 20}`,
+                        },
+                    ],
+                    promql_expr_test: [
+                        // Within the week after chat's last run: nothing; after it: a run.
+                        { expr: "trigger", eval_time: "1h", exp_samples: [] },
+                        {
+                            expr: "trigger",
+                            eval_time: `${week + 10}m`,
+                            exp_samples: [{ labels: "trigger", value: 1 }],
+                        },
+                    ],
+                },
+                {
+                    interval: "1m",
+                    input_series: [
+                        {
+                            series: 'ALERTS{alertname="LLMModelDriftDetected",alertstate="firing",model="chat"}',
+                            values: "1x90",
+                        },
+                        {
+                            series: 'kube_job_status_start_time{namespace="retraining",job_name="embed-retrain-drift-a1b2c"}',
+                            values: "0x90",
+                        },
+                    ],
+                    promql_expr_test: [
+                        { expr: "trigger", eval_time: "1h", exp_samples: [{ labels: "trigger", value: 1 }] },
+                    ],
+                },
+            ],
         );
-        const r = spawnSync("promtool", ["test", "rules", path.join(dir, "tests.yaml")], { encoding: "utf8" });
-        if (r.error) assert.fail("promtool is not installed: apt-get install prometheus (.ci/run does)");
-        assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
     });
 
     it("hardens the runs' pods: the pack reads the CronJob's and the ScaledJob's templates and would refuse a root one", async () => {

@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { parsePromoteArgs } from "../tools/cli/promote";
 import { UsageError } from "../tools/errors";
 import {
+    AutomationStack,
     entryUrlsFromOutputs,
     HttpProber,
     lockFileFor,
@@ -15,6 +16,7 @@ import {
     shortStackName,
     takeLockFile,
     typedConfigArgs,
+    type AutomationTarget,
     type PromotionOutputs,
 } from "../tools/promote/automation";
 import { readProject } from "../tools/engine/project";
@@ -439,6 +441,52 @@ describe("promote: what it runs against on a real stack", () => {
                 server.close();
             }
         }
+    });
+
+    it("drives a real stack through the Automation API: outputs read, booleans typed by the CLI, every up with the pack", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "automation-"));
+        const cli = path.join(dir, "pulumi");
+        fs.writeFileSync(cli, `#!/bin/bash\necho "$PWD $*" >> "${dir}/cli"\n`, { mode: 0o755 });
+        const calls: string[] = [];
+        const upOptions: Array<Record<string, unknown>> = [];
+        const config = goodRawConfig({ "llm-platform:tier": "staging" });
+        const target: AutomationTarget = {
+            name: "acme/staging",
+            workspace: { pulumiCommand: { command: cli } },
+            getAllConfig: async () =>
+                Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v, secret: false }])),
+            outputs: async () => ({
+                models: {
+                    value: [{ name: "inference", activeUrl: "http://alb", previewUrl: "http://alb:8443" }],
+                    secret: false,
+                },
+            }),
+            setConfig: async (key, value, usePath) =>
+                void calls.push(`setConfig ${key}=${value.value} path=${String(usePath)}`),
+            up: async (opts) => {
+                upOptions.push({ ...opts, onOutput: typeof opts?.onOutput });
+                return {} as Awaited<ReturnType<AutomationTarget["up"]>>;
+            },
+        };
+        const stack = new AutomationStack("staging", target, dir, undefined, () => undefined);
+        const state = await stack.readState();
+        assert.deepEqual([state.smoke.activeUrl, state.smoke.previewUrl], ["http://alb", "http://alb:8443"]);
+        await stack.setServing("activeColor", "green");
+        await stack.setServing("scaleDownInactive", false);
+        assert.deepEqual(calls, ["setConfig llm-platform:serving.activeColor=green path=true"]);
+        assert.equal(
+            fs.readFileSync(path.join(dir, "cli"), "utf8"),
+            `${dir} config set --path llm-platform:serving.scaleDownInactive false --type bool --stack acme/staging --non-interactive\n`,
+        );
+        await stack.up("make green the active colour");
+        assert.deepEqual(upOptions, [
+            {
+                policyPacks: [path.join(dir, "policies")],
+                policyPackConfigs: [path.join(dir, "policies", "config", "staging.json")],
+                message: "promote: make green the active colour",
+                onOutput: "function",
+            },
+        ]);
     });
 
     it("runs every update with the production pack and the stack's tier config, and stores booleans as booleans", () => {

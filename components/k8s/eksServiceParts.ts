@@ -7,12 +7,12 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { irsaTrustPolicy } from "../aws/iam";
 import type { ResolvedEksServiceArgs } from "./blueGreenEksServiceArgs";
 import { buildCanarySpec, buildMetricTemplates } from "./canary";
 import { FLAGGER_NAMESPACE, GATEWAY_NAMESPACE } from "./canaryDelivery";
 import { buildDeploymentSpec, modelPathOf, podLabels, type Color, type WorkloadSpec } from "./inferenceWorkload";
 import { httpScalerAddress } from "./keda";
+import { createIrsaRole, createRestrictedNamespace } from "./workloadIdentity";
 import { buildScaledObjectSpec, scalerQuery, type Wake } from "./scaling";
 
 /**
@@ -35,48 +35,31 @@ export interface ServiceIdentity {
 }
 
 export function createServiceIdentity(name: string, args: ResolvedEksServiceArgs, opts: PartOptions): ServiceIdentity {
-    const role = new aws.iam.Role(
-        `${name}-irsa`,
+    const role = createIrsaRole(
+        name,
         {
+            namespace: args.namespace,
+            serviceAccount: name,
             description: `${name} pods: read the model bucket`,
-            assumeRolePolicy: pulumi
-                .all([args.oidcProviderArn, args.oidcIssuerUrl])
-                .apply(([arn, url]) => irsaTrustPolicy(arn, url, args.namespace, name)),
+            oidcProviderArn: args.oidcProviderArn,
+            oidcIssuerUrl: args.oidcIssuerUrl,
             tags: args.tags,
         },
-        { parent: opts.parent },
+        opts.parent,
     );
     new aws.iam.RolePolicyAttachment(
         `${name}-irsa-read`,
         { role: role.name, policyArn: args.modelReadPolicyArn },
         { parent: opts.parent },
     );
-    const namespace = new k8s.core.v1.Namespace(
-        `${name}-namespace`,
-        {
-            metadata: {
-                name: args.namespace,
-                labels: {
-                    "pod-security.kubernetes.io/enforce": "restricted",
-                    "app.kubernetes.io/managed-by": "pulumi",
-                },
-            },
-        },
-        opts,
-    );
-    const serviceAccount = new k8s.core.v1.ServiceAccount(
-        `${name}-service-account`,
-        {
-            metadata: {
-                name,
-                namespace: namespace.metadata.name,
-                annotations: { "eks.amazonaws.com/role-arn": role.arn },
-            },
-            automountServiceAccountToken: false,
-        },
-        opts,
-    );
-    return { role, namespace, serviceAccount };
+    return {
+        role,
+        ...createRestrictedNamespace(
+            name,
+            { namespace: args.namespace, serviceAccount: name, roleArn: role.arn },
+            opts,
+        ),
+    };
 }
 
 export interface ColorParts {

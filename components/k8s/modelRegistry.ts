@@ -164,9 +164,10 @@ export function registryAllowedHosts(namespace: string, host?: string): string {
     const service = `mlflow.${namespace}`;
     return [
         ...[service, `${service}.svc`, `${service}.svc.cluster.local`].flatMap((h) => [h, `${h}:${REGISTRY_PORT}`]),
-        // Prometheus scrapes the pods by address (/metrics is not exempt from the check, /health is).
+        // Prometheus scrapes the pods by address (/metrics is not exempt from the check, /health is):
+        // the RFC 1918 ranges, as MLflow's own default list writes them (security_utils.py).
         "10.*",
-        "172.*",
+        ...Array.from({ length: 16 }, (_, i) => `172.${16 + i}.*`),
         "192.168.*",
         // The internal ALB's own DNS name, and the host a domain gives it.
         "internal-*.elb.amazonaws.com",

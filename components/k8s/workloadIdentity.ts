@@ -52,18 +52,13 @@ export interface WorkloadIdentity {
     serviceAccount: k8s.core.v1.ServiceAccount;
 }
 
-/**
- * `<name>-irsa` (the role), `<name>-<policySuffix>` (its policy), `<name>-namespace` and
- * `<name>-service-account`, each a child of `parent`.
- */
-export function createWorkloadIdentity(
+/** `<name>-irsa`: a role only `namespace/serviceAccount` may assume, through the cluster's OIDC provider. */
+export function createIrsaRole(
     name: string,
-    policySuffix: string,
-    args: WorkloadIdentityArgs,
-    opts: { parent: pulumi.Resource; provider: k8s.Provider },
-): WorkloadIdentity {
-    const child = { parent: opts.parent };
-    const role = new aws.iam.Role(
+    args: Omit<WorkloadIdentityArgs, "policy">,
+    parent: pulumi.Resource,
+): aws.iam.Role {
+    return new aws.iam.Role(
         `${name}-irsa`,
         {
             description: args.description,
@@ -72,9 +67,19 @@ export function createWorkloadIdentity(
                 .apply(([arn, url]) => irsaTrustPolicy(arn, url, args.namespace, args.serviceAccount)),
             tags: args.tags,
         },
-        child,
+        { parent },
     );
-    new aws.iam.RolePolicy(`${name}-${policySuffix}`, { role: role.id, policy: args.policy }, child);
+}
+
+/**
+ * `<name>-namespace` under the restricted Pod Security Standard and `<name>-service-account` in it,
+ * annotated with `roleArn` for IRSA and without the Kubernetes API token.
+ */
+export function createRestrictedNamespace(
+    name: string,
+    args: { namespace: string; serviceAccount: string; roleArn: pulumi.Input<string> },
+    opts: { parent: pulumi.Resource; provider: k8s.Provider },
+): { namespace: k8s.core.v1.Namespace; serviceAccount: k8s.core.v1.ServiceAccount } {
     const namespace = new k8s.core.v1.Namespace(
         `${name}-namespace`,
         {
@@ -94,11 +99,26 @@ export function createWorkloadIdentity(
             metadata: {
                 name: args.serviceAccount,
                 namespace: namespace.metadata.name,
-                annotations: { "eks.amazonaws.com/role-arn": role.arn },
+                annotations: { "eks.amazonaws.com/role-arn": args.roleArn },
             },
             automountServiceAccountToken: false,
         },
         opts,
     );
-    return { role, namespace, serviceAccount };
+    return { namespace, serviceAccount };
+}
+
+/**
+ * `<name>-irsa` (the role), `<name>-<policySuffix>` (its policy), `<name>-namespace` and
+ * `<name>-service-account`, each a child of `parent`.
+ */
+export function createWorkloadIdentity(
+    name: string,
+    policySuffix: string,
+    args: WorkloadIdentityArgs,
+    opts: { parent: pulumi.Resource; provider: k8s.Provider },
+): WorkloadIdentity {
+    const role = createIrsaRole(name, args, opts.parent);
+    new aws.iam.RolePolicy(`${name}-${policySuffix}`, { role: role.id, policy: args.policy }, { parent: opts.parent });
+    return { role, ...createRestrictedNamespace(name, { ...args, roleArn: role.arn }, opts) };
 }

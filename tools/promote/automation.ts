@@ -245,14 +245,23 @@ function runPulumi(command: string, args: string[], cwd: string): Promise<void> 
     });
 }
 
+/**
+ * What the promotion uses of an Automation API stack: its config and outputs, `pulumi up`, and
+ * the CLI it runs (for config `set --type bool`, which the API cannot express).
+ */
+export type AutomationTarget = Pick<automation.Stack, "name" | "getAllConfig" | "outputs" | "setConfig" | "up"> & {
+    readonly workspace: { readonly pulumiCommand: { readonly command: string } };
+};
+
 export class AutomationStack implements PromotionStack {
     private keyPath: ((key: string) => string) | undefined;
     private model: string | undefined;
     private tier: string | undefined;
 
-    private constructor(
+    /** Use {@link AutomationStack.select}; the constructor takes any {@link AutomationTarget} (tests pass a fake). */
+    constructor(
         readonly name: string,
-        private readonly stack: automation.Stack,
+        private readonly stack: AutomationTarget,
         private readonly projectDir: string,
         private readonly requested: string | undefined,
         private readonly onOutput: (line: string) => void,
@@ -326,7 +335,7 @@ export class AutomationStack implements PromotionStack {
             typeof value === "boolean"
                 ? // The Automation API stores every value as a string; the CLI's --type bool stores a boolean.
                   runPulumi(
-                      (this.stack.workspace as automation.LocalWorkspace).pulumiCommand.command,
+                      this.stack.workspace.pulumiCommand.command,
                       typedConfigArgs(configKey, value, this.stack.name),
                       this.projectDir,
                   )
