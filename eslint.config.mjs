@@ -4,7 +4,7 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", "bin/", "coverage/", "eslint.config.mjs"] },
+    { ignores: ["node_modules/", "bin/", "dist/", "coverage/", "eslint.config.mjs"] },
     ...tseslint.configs.recommended,
     {
         rules: {
@@ -21,7 +21,7 @@ export default tseslint.config(
         },
     },
     {
-        files: ["**/*.cjs"],
+        files: ["**/*.cjs", "pack/index.js"],
         languageOptions: { sourceType: "commonjs", globals: { require: "readonly", process: "readonly" } },
         rules: { "@typescript-eslint/no-require-imports": "off" },
     },

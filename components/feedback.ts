@@ -14,9 +14,9 @@ export const feedbackSchema = z.strictObject({
         error: "expected the completion's id (letters, digits, '.', '_', ':', '-')",
     }),
     /** The model's name on the platform (its route), not the served name. */
-    model: z
-        .string({ error: "expected a string" })
-        .regex(/^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/, { error: "expected a model name from llm-platform:models" }),
+    model: z.string({ error: "expected a string" }).regex(/^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/, {
+        error: "expected a model name: lower-case letters, digits and '-', starting with a letter, at most 32 characters",
+    }),
     /** The release that answered (the colour's modelVersion). */
     modelVersion: z.string({ error: "expected a string" }).refine(isModelVersion, { error: MODEL_VERSION_HELP }),
     /** -1 bad, 0 neutral, 1 good. */
@@ -26,7 +26,25 @@ export const feedbackSchema = z.strictObject({
     createdAt: z.iso.datetime({ error: "expected an ISO 8601 time in UTC, such as 2026-11-30T08:00:00Z" }),
 });
 
-export type Feedback = z.output<typeof feedbackSchema>;
+/** A feedback record as {@link parseFeedback} accepts it. */
+export interface Feedback {
+    /** The completion's id as the API returned it (`id` of the chat completion). */
+    requestId: string;
+    /** The model's name on the platform (its route), not the served name. */
+    model: string;
+    /** The release that answered (the colour's model version). */
+    modelVersion: string;
+    /** -1 bad, 0 neutral, 1 good. */
+    rating: -1 | 0 | 1;
+    /** What the user wrote, if anything. */
+    text?: string;
+    /** ISO 8601 time in UTC. */
+    createdAt: string;
+}
+
+// The interface is the schema's output, both ways (a compile error when they part).
+const _sameShape: [Feedback, z.output<typeof feedbackSchema>] = [{} as z.output<typeof feedbackSchema>, {} as Feedback];
+void _sameShape;
 
 /** A record ready for the stream (a JSON line), or every problem with the input, each naming its field. */
 export function parseFeedback(input: unknown): { record: string } | { problems: string[] } {

@@ -1,43 +1,94 @@
-// The public surface of the llm-platform component library.
-export * from "./aws/containerRegistry";
-export * from "./aws/dockerfile";
-export * from "./aws/eksCluster";
-export * from "./aws/eksClusterParts";
-export * from "../catalog/gpu";
-export * from "../catalog/formats";
-export * from "../catalog/standards";
-export * from "../catalog/versions";
-export * from "./aws/gpuNodePool";
-export * from "./aws/iam";
-export * from "./aws/inferenceImage";
-export * from "./aws/modelArtifactBucket";
-export * from "./aws/network";
-export * from "./k8s/nvidiaDevicePlugin";
-export * from "./aws/blueGreenEcsService";
-export * from "./aws/ecsTask";
-export * from "./aws/ecsCapacity";
-export * from "./aws/ecsDeployment";
-export * from "./aws/ecsLoadBalancer";
-export * from "./aws/ecsTaskDefinition";
-export * from "./k8s/blueGreenEksService";
-export * from "./k8s/eksServiceParts";
-export * from "./k8s/canary";
-export * from "./k8s/inferenceWorkload";
-export * from "./aws/ecsMonitoring";
-export * from "./aws/hardenedBucket";
-export * from "./k8s/alertmanagerConfig";
-export * from "./k8s/alertRules";
-export * from "./k8s/dashboards";
-export * from "./k8s/monitoringStack";
-export * from "../catalog/vllm";
-export * from "./k8s/clusterAutoscaler";
-export * from "./k8s/canaryDelivery";
-export * from "./k8s/keda";
-export * from "./k8s/entryPoint";
-export * from "./k8s/loadBalancerController";
-export * from "./k8s/scaling";
-export * from "./aws/feedbackStore";
-export * from "./feedback";
-export * from "./k8s/modelRegistry";
-export * from "./k8s/retraining";
-export * from "./k8s/workloadIdentity";
+/**
+ * `llm-platform`: the component library's public surface (semver applies to every name here and
+ * to every component's type token and child names; see CHANGELOG.md). Components, their
+ * arguments and the types those arguments name, each component's pure `validate…Args`, and the
+ * few helpers a program calls beside them. The builders the components use inside are not part
+ * of it; GPU and version facts are in `llm-platform/catalog`, the image build in
+ * `llm-platform/image`, the policy pack in `llm-platform/policies`, unit-test mocks in
+ * `llm-platform/testing`.
+ */
+
+// Network and cluster
+export { Network, validateNetworkArgs, type ExistingNetwork, type NetworkArgs } from "./aws/network";
+export { EksCluster, validateEksClusterArgs, type EksClusterArgs, type SystemNodesArgs } from "./aws/eksCluster";
+
+// GPU capacity
+export { GpuNodePool, validateGpuNodePoolArgs, type GpuNodePoolArgs } from "./aws/gpuNodePool";
+export {
+    NvidiaDevicePlugin,
+    validateNvidiaDevicePluginArgs,
+    type NvidiaDevicePluginArgs,
+} from "./k8s/nvidiaDevicePlugin";
+export { ClusterAutoscaler, validateClusterAutoscalerArgs, type ClusterAutoscalerArgs } from "./k8s/clusterAutoscaler";
+
+// Model artifacts, registry and images
+export {
+    ModelArtifactBucket,
+    createPrefixReadPolicy,
+    validateModelArtifactBucketArgs,
+    type ModelArtifactBucketArgs,
+} from "./aws/modelArtifactBucket";
+export { ContainerRegistry, validateContainerRegistryArgs, type ContainerRegistryArgs } from "./aws/containerRegistry";
+
+// Serving on EKS
+export {
+    BlueGreenEksService,
+    validateBlueGreenEksServiceArgs,
+    type BlueGreenEksServiceArgs,
+    type ColorRelease,
+    type QueueLengthMetric,
+    type ScaleToZero,
+    type ServiceEndpoints,
+} from "./k8s/blueGreenEksService";
+export { COLORS, type Color, type Resources, type TargetPool } from "./k8s/inferenceWorkload";
+export type { ColorParts } from "./k8s/eksServiceParts";
+export type { EntryPoint } from "./k8s/entryPoint";
+export type { ScaleOn } from "./k8s/scaling";
+export { Keda, KedaHttpAddOn, type KedaArgs, type KedaHttpAddOnArgs } from "./k8s/keda";
+export { LoadBalancerController, type LoadBalancerControllerArgs } from "./k8s/loadBalancerController";
+export {
+    CanaryDelivery,
+    prometheusUrl,
+    validateCanaryDeliveryArgs,
+    type CanaryDeliveryArgs,
+} from "./k8s/canaryDelivery";
+export { WorkloadIdentity, createWorkloadIdentity, type WorkloadIdentityArgs } from "./k8s/workloadIdentity";
+
+// Serving on ECS
+export {
+    BlueGreenEcsService,
+    validateBlueGreenEcsServiceArgs,
+    type BlueGreenEcsServiceArgs,
+    type ExistingLoadBalancer,
+} from "./aws/blueGreenEcsService";
+export { EcsMonitoring, type EcsMonitoringArgs } from "./aws/ecsMonitoring";
+
+// Monitoring
+export {
+    MonitoringStack,
+    validateMonitoringStackArgs,
+    type MonitoringStackArgs,
+    type ScrapedService,
+} from "./k8s/monitoringStack";
+export { METRIC_PRESETS, REFERENCE_METRICS, VLLM_METRICS, type MetricNames, type MetricPreset } from "./k8s/alertRules";
+export type { AlertReceivers } from "./k8s/alertmanagerConfig";
+
+// The model loop
+export {
+    ModelRegistry,
+    validateModelRegistryArgs,
+    type ModelRegistryArgs,
+    type RegistryDatabase,
+} from "./k8s/modelRegistry";
+export {
+    RetrainingTrigger,
+    validateRetrainingTriggerArgs,
+    type RetrainedModel,
+    type RetrainingTriggerArgs,
+} from "./k8s/retraining";
+export { FeedbackStore, validateFeedbackStoreArgs, type FeedbackStoreArgs } from "./aws/feedbackStore";
+export { parseFeedback, type Feedback } from "./feedback";
+
+// Types of the catalogue that component arguments and outputs name
+export type { CanaryAnalysis, SloSettings } from "../catalog/standards";
+export type { GpuAmiType, PoolCapacity } from "../catalog/gpu";

@@ -160,7 +160,7 @@ export const rdsInstanceHardened: ResourceValidationPolicy = {
     severity: "high",
     framework: FSBP("RDS.2, RDS.3, RDS.8, RDS.11"),
     remediationSteps:
-        "Set storageEncrypted: true, publiclyAccessible: false, backupRetentionPeriod >= 7 and deletionProtection: true (ModelRegistry does in prod: llm-platform:protectStatefulResources).",
+        "Set storageEncrypted: true, publiclyAccessible: false, backupRetentionPeriod >= 7 and deletionProtection: true (ModelRegistry sets all four; give it deletionProtection: true).",
     validateResource: forTypes(["aws:rds/instance:Instance"], (args, report) => {
         const p = args.props as {
             storageEncrypted?: boolean;
@@ -220,20 +220,46 @@ export const requiredTags: ResourceValidationPolicy = {
         properties: { requiredTags: { type: "array", items: { type: "string" }, default: [...OWNERSHIP_TAG_KEYS] } },
     },
     remediationSteps:
-        "Tag every resource, e.g. through the stack's platform tags (llm-platform:owner, llm-platform:costCenter).",
+        "Give the resource each required tag: in its tags, through a component's tags argument, or for every resource of a provider with its defaultTags.",
     validateResource: (args, report) => {
         if (!args.type.startsWith("aws:") || !("tags" in args.props))
             notApplicable(args, "not a taggable AWS resource");
         const { requiredTags: required } = args.getConfig<{ requiredTags: string[] }>();
         const raw = args.props.tags;
         // Auto Scaling groups list tags as {key, value, propagateAtLaunch}.
-        const tags: Record<string, string> = Array.isArray(raw)
+        const own: Record<string, string> = Array.isArray(raw)
             ? Object.fromEntries((raw as Array<{ key: string; value: string }>).map((t) => [t.key, t.value]))
             : ((raw as Record<string, string> | undefined) ?? {});
+        // The AWS provider adds its defaultTags to every resource it creates (tagsAll).
+        const tags = { ...providerDefaultTags(args.provider), ...own };
         const missing = required.filter((t) => !tags[t]);
         if (missing.length > 0) report(`missing tags: ${missing.join(", ")}`);
     },
 };
+
+/**
+ * The tags an AWS provider puts on every resource (`defaultTags.tags`). A provider's inputs reach a
+ * policy as the provider plugin takes them: an object-valued setting JSON-encoded as a string.
+ */
+export function providerDefaultTags(
+    provider: { type: string; props: Record<string, unknown> } | undefined,
+): Record<string, string> {
+    if (!provider || !provider.type.startsWith("pulumi:providers:aws")) return {};
+    let defaultTags = provider.props.defaultTags;
+    if (typeof defaultTags === "string") {
+        try {
+            defaultTags = JSON.parse(defaultTags);
+        } catch {
+            return {};
+        }
+    }
+    const tags = (defaultTags as { tags?: unknown } | undefined)?.tags;
+    return tags && typeof tags === "object" && !Array.isArray(tags)
+        ? (Object.fromEntries(
+              Object.entries(tags as Record<string, unknown>).filter(([, v]) => typeof v === "string"),
+          ) as Record<string, string>)
+        : {};
+}
 
 export const AWS_POLICIES: ResourceValidationPolicy[] = [
     ecrRepositoryHardened,

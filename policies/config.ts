@@ -48,15 +48,20 @@ function levelProblem(key: string, value: unknown): string | undefined {
 /**
  * Checks `raw` (a parsed policy-config file) against `policies`: every key a policy of the pack or
  * `all`; every level one of {@link CONFIG_LEVELS}; every property declared by the policy's
- * `configSchema` and valid against it, after the schema's defaults, as the CLI validates. Throws
+ * `configSchema` and valid against it, after the schema's defaults, as the CLI validates. Without
+ * `policies` (a pack not yet started), only the shape and the levels. Throws
  * {@link PolicyConfigError} listing every problem; returns the config unchanged when there is none.
  */
-export function checkPolicyConfig(raw: unknown, policies: readonly ConfigurablePolicy[], source: string): PolicyConfig {
+export function checkPolicyConfig(
+    raw: unknown,
+    policies: readonly ConfigurablePolicy[] | undefined,
+    source: string,
+): PolicyConfig {
     if (!isObject(raw))
         throw new PolicyConfigError(source, [
             `expected a JSON object of policy names to levels or settings, received ${describe(raw)}`,
         ]);
-    const byName = new Map(policies.map((p) => [p.name, p]));
+    const byName = new Map((policies ?? []).map((p) => [p.name, p]));
     const problems: string[] = [];
     const ajv = new Ajv({ allErrors: true, strict: false });
     for (const [key, value] of Object.entries(raw)) {
@@ -69,7 +74,7 @@ export function checkPolicyConfig(raw: unknown, policies: readonly ConfigurableP
             continue;
         }
         const policy = byName.get(key);
-        if (!policy) {
+        if (!policy && policies) {
             const near = [...byName.keys()].filter((n) => n.includes(key) || key.includes(n) || close(n, key));
             problems.push(
                 `${key}: no policy of this name in the pack${near.length ? ` (did you mean ${near.join(", ")}?)` : ""}`,
@@ -90,6 +95,7 @@ export function checkPolicyConfig(raw: unknown, policies: readonly ConfigurableP
             const p = levelProblem(`${key}.enforcementLevel`, enforcementLevel);
             if (p) problems.push(p);
         }
+        if (!policy) continue;
         const declared = policy.configSchema?.properties ?? {};
         for (const name of Object.keys(properties))
             if (!(name in declared))

@@ -142,7 +142,8 @@ export const statefulResourcesProtected: StackValidationPolicy = {
             },
         },
     },
-    remediationSteps: "Set protect: true (llm-platform:protectStatefulResources, on by default in prod).",
+    remediationSteps:
+        "Set the resource option protect: true (the components take a protect argument; it is on at their defaults).",
     validateStack: (args, report) => {
         const { types } = args.getConfig<{ types: string[] }>();
         for (const r of args.resources)

@@ -39,6 +39,12 @@ export interface TestResource {
     protect?: boolean;
     parent?: string;
     dependencies?: string[];
+    /**
+     * The resource's provider as the engine describes it to a policy: its type
+     * (`pulumi:providers:aws`) and inputs (object-valued settings such as `defaultTags` JSON-encoded,
+     * as the provider SDKs send them). @default - none (a default provider without settings)
+     */
+    provider?: { type: string; props: Record<string, unknown>; name?: string; urn?: string };
 }
 
 export interface PolicyRun {
@@ -67,6 +73,17 @@ function configOf(
 
 const urnOf = (r: TestResource): string => r.urn ?? `urn:pulumi:test::test::${r.type}::${r.name ?? "resource"}`;
 
+function providerOf(r: TestResource): ResourceValidationArgs["provider"] {
+    if (!r.provider) return undefined;
+    const name = r.provider.name ?? "default";
+    return {
+        type: r.provider.type,
+        props: r.provider.props,
+        name,
+        urn: r.provider.urn ?? `urn:pulumi:test::test::${r.provider.type}::${name}`,
+    } as ResourceValidationArgs["provider"];
+}
+
 function unsupported(): never {
     throw new Error("isType/asType are not available in the testing kit; compare args.type with the type token");
 }
@@ -84,6 +101,10 @@ export async function runResourcePolicy(
     resource: TestResource,
     config: Record<string, unknown> = {},
 ): Promise<PolicyRun> {
+    if (typeof policy.validateResource !== "function" && !Array.isArray(policy.validateResource))
+        throw new TypeError(
+            `runResourcePolicy: "${policy.name}" has no validateResource${"validateStack" in policy ? " (it is a stack policy)" : ""}; run a stack policy with runStackPolicy`,
+        );
     const violations: string[] = [];
     const report: ReportViolation = (message: string) => void violations.push(message);
     const args: ResourceValidationArgs = {
@@ -98,6 +119,7 @@ export async function runResourcePolicy(
             customTimeouts: {},
             additionalSecretOutputs: [],
         } as unknown as ResourceValidationArgs["opts"],
+        provider: providerOf(resource),
         stackTags: new Map(),
         isType: unsupported,
         asType: unsupported,
@@ -139,6 +161,10 @@ export async function runStackPolicy(
     resources: TestResource[],
     config: Record<string, unknown> = {},
 ): Promise<PolicyRun> {
+    if (typeof policy.validateStack !== "function")
+        throw new TypeError(
+            `runStackPolicy: "${policy.name}" has no validateStack${"validateResource" in policy ? " (it is a resource policy)" : ""}; run a resource policy with runResourcePolicy`,
+        );
     const violations: string[] = [];
     const report: ReportViolation = (message: string, urn?: string) =>
         void violations.push(urn ? `${urn}: ${message}` : message);
@@ -158,6 +184,7 @@ export async function runStackPolicy(
             },
             dependencies: [],
             propertyDependencies: {},
+            provider: providerOf(r),
             isType: unsupported,
             asType: unsupported,
         } as unknown as PolicyResource;

@@ -1,6 +1,6 @@
 /**
  * The pack's configuration per tier, as source: `npm run docs` writes it to
- * `policies/config/<tier>.json` (the file `pulumi up --policy-pack-config` reads) and a test fails
+ * `pack/config/<tier>.json` (the file `pulumi up --policy-pack-config` reads) and a test fails
  * when a file differs. The figures come from the catalogue's standards, so the prod minimum of
  * replicas, the ownership tags and the GPU budgets are defined once for the settings, the
  * components and the gate.

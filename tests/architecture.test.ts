@@ -106,7 +106,7 @@ describe("project layout", () => {
     it("defines the prod minimum of replicas once: the settings, the program and the pack's tier configs agree", () => {
         const minReplicas = (tier: string) =>
             (
-                JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "policies", "config", `${tier}.json`), "utf8")) as {
+                JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "pack", "config", `${tier}.json`), "utf8")) as {
                     "k8s-min-replicas": { minReplicas: number };
                 }
             )["k8s-min-replicas"].minReplicas;

@@ -114,7 +114,7 @@ describe("plan command", () => {
             ),
             {
                 message:
-                    "--stack is required\nusage: npm run plan -- --stack <name> [--mode preview|update] [--format text|mermaid] [--json <file>] [--project <dir>]",
+                    "--stack is required\nusage: llm-platform plan --stack <name> [--mode preview|update] [--format text|mermaid] [--json <file>] [--project <dir>]",
             },
         );
         await assert.rejects(
@@ -258,7 +258,7 @@ describe("diff command", () => {
     it("rejects a wrong file count, an unknown format and a document that is not an export", async () => {
         await assert.rejects(
             diff([basePath], () => undefined),
-            /^UsageError: expected two files, base and head; received 1\nusage: npm run diff/,
+            /^UsageError: expected two files, base and head; received 1\nusage: llm-platform diff/,
         );
         await assert.rejects(
             diff([basePath, headPath, "--format", "html"], () => undefined),
@@ -269,7 +269,7 @@ describe("diff command", () => {
         await assert.rejects(
             diff([basePath, other], () => undefined),
             {
-                message: `${other} is not a stack export: expected {"version": 3, "deployment": {...}} as written by \`pulumi stack export\` or \`npm run plan -- --json\``,
+                message: `${other} is not a stack export: expected {"version": 3, "deployment": {...}} as written by \`pulumi stack export\` or \`llm-platform plan --json\``,
             },
         );
     });

@@ -12,7 +12,7 @@ import { find } from "./helpers";
 import { planOf } from "./plans";
 
 const gate = (violations: GateResult["violations"]): GateResult => ({
-    pack: { name: "llm-production-standards", version: "0.1.0" },
+    packs: [{ name: "llm-production-standards", version: "1.2.3" }],
     policies: [],
     violations,
     resources: 100,
@@ -39,6 +39,7 @@ describe("pull-request comment", () => {
                 base: prod,
                 policy: gate([
                     {
+                        pack: "llm-production-standards",
                         policy: "gpu-budget",
                         level: "mandatory",
                         severity: "medium",
@@ -47,6 +48,7 @@ describe("pull-request comment", () => {
                         urn: pool.urn,
                     },
                     {
+                        pack: "llm-production-standards",
                         policy: "kms-key-rotation",
                         level: "advisory",
                         severity: "medium",
@@ -149,14 +151,14 @@ describe("pull-request comment", () => {
         await assert.rejects(
             comment(["--dir", dir, "--stacks", "prod"], () => undefined),
             usage(
-                `${path.join(dir, "head-prod.json")} is missing: write it with npm run plan -- --stack prod --json ${path.join(dir, "head-prod.json")}`,
+                `${path.join(dir, "head-prod.json")} is missing: write it with llm-platform plan --stack prod --json ${path.join(dir, "head-prod.json")}`,
             ),
         );
         fs.writeFileSync(path.join(dir, "policy-staging.json"), "{}");
         await assert.rejects(
             comment(["--dir", dir, "--stacks", "staging"], () => undefined),
             usage(
-                `${path.join(dir, "policy-staging.json")} is not the policy gate's JSON result (npm run policy -- --format json)`,
+                `${path.join(dir, "policy-staging.json")} is not the policy gate's JSON result (llm-platform policy --format json)`,
             ),
         );
         await assert.rejects(
@@ -170,7 +172,7 @@ describe("pull-request comment", () => {
         await assert.rejects(
             comment(["--stacks", "staging"], () => undefined),
             usage(
-                "--dir is required\nusage: npm run comment -- --dir <dir> --stacks <a,b,...> [--output <file>] [--title <text>] [--footer <text>]",
+                "--dir is required\nusage: llm-platform comment --dir <dir> --stacks <a,b,...> [--output <file>] [--title <text>] [--footer <text>]",
             ),
         );
     });

@@ -8,7 +8,7 @@ import { diffExports, renderDiffMarkdown } from "../tools/reports/diff";
 import { parseStackExport, SECRET_SIG, SECRET_SIG_VALUE, UNKNOWN_VALUE } from "../tools/engine/stackExport";
 import { analyzerProperties, explainHiddenSecret } from "../tools/policy/decode";
 import { startPack, type PackProcess } from "../tools/policy/gate";
-import { PROJECT_DIR, runCli } from "./helpers";
+import { runCli, VERSION } from "./helpers";
 
 type Obj = Record<string, unknown>;
 const REF = "5cf8f73096256a8f31e491e813e4eb8e";
@@ -78,9 +78,9 @@ describe("documents read as Pulumi reads them", () => {
     async function gate(argv: string[]) {
         let stdout = "";
         let stderr = "";
-        const shared = (): Promise<PackProcess> => Promise.resolve({ port: pack.port, stop: () => undefined });
+        const shared = (): Promise<PackProcess> => Promise.resolve({ ...pack, stop: () => undefined });
         const code = await policy(
-            [...argv, "--format", "json", "--project", PROJECT_DIR],
+            [...argv, "--format", "json"],
             (s) => void (stdout += s),
             () => Promise.reject(new Error("no plan")),
             shared,
@@ -203,7 +203,7 @@ describe("documents read as Pulumi reads them", () => {
         assert.deepEqual(
             r.result.violations.map((v) => `${String(v.level)} ${String(v.policy)}: ${String(v.message)}`),
             [
-                "advisory required-tags: can't run policy 'required-tags' from policy pack 'llm-production-standards@v0.1.0': the value at .tags is a secret this document holds only encrypted (export the stack with --show-secrets to check it)",
+                `advisory required-tags: can't run policy 'required-tags' from policy pack 'llm-production-standards@v${VERSION}': the value at .tags is a secret this document holds only encrypted (export the stack with --show-secrets to check it)`,
             ],
         );
     });

@@ -129,7 +129,7 @@ describe("end to end, from a clean copy", function () {
     it("runs every other offline npm command of the README as written; promote says it needs the Pulumi CLI", async () => {
         assert.deepEqual(otherOfflineCommands(readme), [
             "npm run policy -- --stack prod",
-            "npm run policy -- --file out/head-prod.json --config policies/config/prod.json --format sarif --output out/gate.sarif",
+            "npm run policy -- --file out/head-prod.json --config pack/config/prod.json --format sarif --output out/gate.sarif",
             "npm run policy -- --file preview.json --tier prod",
         ]);
         // The last needs `pulumi preview --json` first, on the same line of the README.
@@ -159,7 +159,7 @@ describe("end to end, from a clean copy", function () {
         assert.equal(comment.code, 2);
         assert.match(
             comment.stderr,
-            /^comment: .*head-ecs\.json is missing: write it with npm run plan -- --stack ecs --json /,
+            /^comment: .*head-ecs\.json is missing: write it with llm-platform plan --stack ecs --json /,
         );
     });
 

@@ -12,6 +12,10 @@ import { ConfigError } from "../environments/loader";
 import type { ExportedResource, StackExport } from "../tools/engine/stackExport";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
+/** The package's version (the pack reports it too). */
+export const VERSION = (
+    JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as { version: string }
+).version;
 
 /** Raw config a valid stack of `tier` might have, as Pulumi hands it to the program. */
 export function goodRawConfig(overrides: Record<string, string> = {}): Record<string, string> {
@@ -105,7 +109,14 @@ export function run(
 
 /** A command of tools/cli run as a user would, through node and tsx. */
 export function runCli(script: string, args: readonly string[], cwd = PROJECT_DIR): Promise<Finished> {
-    return run(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "tools", "cli", script), ...args], { cwd });
+    const command = script.replace(/\.ts$/, "");
+    return run(
+        process.execPath,
+        ["--import", "tsx", path.join(PROJECT_DIR, "tools", "cli", "main.ts"), command, ...args],
+        {
+            cwd,
+        },
+    );
 }
 
 /** The problem lines of a ConfigError thrown by `fn`. */

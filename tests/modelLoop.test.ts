@@ -312,7 +312,7 @@ describe("the model registry: MLflow on the cluster, PostgreSQL on RDS, artifact
     it("passes the production pack at the stack's defaults, and the pack catches a public, unencrypted database", async () => {
         const prod = await planOf("prod");
         const prodConfig = JSON.parse(
-            fs.readFileSync(path.join(__dirname, "..", "policies", "config", "prod.json"), "utf8"),
+            fs.readFileSync(path.join(__dirname, "..", "pack", "config", "prod.json"), "utf8"),
         );
         const findings = await evaluatePack(prod.export, prodConfig);
         assert.deepEqual(

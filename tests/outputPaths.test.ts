@@ -75,12 +75,12 @@ describe("documents with null in unexpected places: the file and the path named,
             [null, "is null, not a violation"],
             [{ policy: "p", level: "mandatory" }, 'needs string "message"'],
         ] as const) {
-            fs.writeFileSync(gate, JSON.stringify({ pack: { name: "p", version: "1" }, violations: [violation] }));
+            fs.writeFileSync(gate, JSON.stringify({ packs: [{ name: "p", version: "1" }], violations: [violation] }));
             await assert.rejects(
                 comment(["--dir", dir, "--stacks", "prod"], () => undefined),
                 {
                     name: "UsageError",
-                    message: `${gate}: violations[0] ${detail} (the gate writes it with npm run policy -- --json)`,
+                    message: `${gate}: violations[0] ${detail} (the gate writes it with llm-platform policy --json)`,
                 },
             );
         }

@@ -25,7 +25,7 @@ const LEVELS = "use one of advisory, mandatory, disabled";
 describe("the policy config check (fail closed)", () => {
     it("accepts the shipped tier configs", () => {
         for (const tier of ["staging", "prod"]) {
-            const file = path.join(PROJECT_DIR, "policies", "config", `${tier}.json`);
+            const file = path.join(PROJECT_DIR, "pack", "config", `${tier}.json`);
             assert.deepEqual(problems(JSON.parse(fs.readFileSync(file, "utf8"))), [], tier);
         }
     });

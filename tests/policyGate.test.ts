@@ -15,7 +15,8 @@ import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { H2Channel } from "../tools/policy/h2";
 import { renderSarif, sourceLocationOf, violationLocator } from "../tools/policy/report";
 import { BAD_STACK_POLICIES, badStack } from "./badStack";
-import { find, PROJECT_DIR, run, runCli } from "./helpers";
+import { find, PROJECT_DIR, run, runCli, VERSION } from "./helpers";
+import { COMMANDS } from "../tools/cli/main";
 import { ecsWithPrebuiltImage, planOf, sharedRunner } from "./plans";
 
 /**
@@ -62,14 +63,14 @@ function githubIngestionProblems(file: string): string[] {
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "gate-"));
 const fixture = (name: string): string => path.join(PROJECT_DIR, "tests", "fixtures", name);
-const prodConfig = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "policies", "config", "prod.json"), "utf8"));
+const prodConfig = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "pack", "config", "prod.json"), "utf8"));
 
 let pack: PackProcess;
 
 /** Runs the command in-process with the shared plans and the suite's pack (which it must not stop). */
 async function collect(argv: string[], run: (o: RunOptions) => Promise<RunResult> = sharedRunner) {
     let stdout = "";
-    const shared = (): Promise<PackProcess> => Promise.resolve({ port: pack.port, stop: () => undefined });
+    const shared = (): Promise<PackProcess> => Promise.resolve({ ...pack, stop: () => undefined });
     const code = await policy(argv, (s) => void (stdout += s), run, shared);
     return { code, stdout };
 }
@@ -84,7 +85,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
 
     it("reports the pack's policies with the tier config's levels and no violation for prod", async () => {
         const result = await analyze(pack.port, prod.deployment.resources, prodConfig);
-        assert.deepEqual(result.pack, { name: "llm-production-standards", version: "0.1.0" });
+        assert.deepEqual(result.packs, [{ name: "llm-production-standards", version: VERSION }]);
         assert.deepEqual(
             result.policies.map((p) => p.name),
             POLICIES.map((p) => p.name),
@@ -114,9 +115,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
             template: { spec: { hostNetwork?: boolean } };
         };
         spec.template.spec.hostNetwork = true;
-        const staging = JSON.parse(
-            fs.readFileSync(path.join(PROJECT_DIR, "policies", "config", "staging.json"), "utf8"),
-        );
+        const staging = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "pack", "config", "staging.json"), "utf8"));
         const result = await analyze(pack.port, bad.deployment.resources, staging);
         // Sorted by URN, as the gate sorts; prod's GPU pool at maximum scale is over staging's budget.
         const expected: Array<[string, string]> = [
@@ -217,9 +216,8 @@ describe("the offline policy gate over the analyzer protocol", () => {
         assert.equal(rule.help.text, "Set metadataOptions {httpTokens: required, httpPutResponseHopLimit: 1}.");
         assert.deepEqual(
             renderSarif(
-                { pack: { name: "p", version: "1" }, policies: [], violations: [], resources: 0 },
+                { packs: [{ name: "p", version: "1" }], policies: [], violations: [], resources: 0 },
                 "https://x",
-                new Map(),
                 () => ({ uri: "Pulumi.yaml", startLine: 1 }),
             ).version,
             "2.1.0",
@@ -314,7 +312,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
             path.join(dir, "gate.json"),
         ]);
         assert.equal(r.code, 1);
-        assert.match(r.stdout, /^Policy pack llm-production-standards@0\.1\.0: /);
+        assert.match(r.stdout, /^Policy pack llm-production-standards@\d+\.\d+\.\d+: /);
         const json = JSON.parse(fs.readFileSync(path.join(dir, "gate.json"), "utf8")) as {
             violations: Array<{ policy: string }>;
         };
@@ -347,7 +345,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
     it("gates the shipped stacks: prod exits 0; text names the pack and counts", async () => {
         const r = await collect(["--stack", "prod", "--mode", "update", "--project", PROJECT_DIR]);
         assert.equal(r.code, 0);
-        assert.match(r.stdout, /^Policy pack llm-production-standards@0\.1\.0: \d+ resources analyzed\n/);
+        assert.match(r.stdout, /^Policy pack llm-production-standards@\d+\.\d+\.\d+: \d+ resources analyzed\n/);
         assert.ok(r.stdout.endsWith("0 mandatory and 0 advisory violations\n"));
     });
 
@@ -384,14 +382,14 @@ describe("the offline policy gate over the analyzer protocol", () => {
         for (const v of result.violations)
             assert.match(
                 v.message,
-                /^can't run policy '[\w-]+' from policy pack 'llm-production-standards@v0\.1\.0' during preview: string value at \.[\w.]+ can't be known during preview$/,
+                /^can't run policy '[\w-]+' from policy pack 'llm-production-standards@v\d+\.\d+\.\d+' during preview: string value at \.[\w.]+ can't be known during preview$/,
             );
     });
 
     it("checks an ECS task in a preview when its image is prebuilt (nothing in it waits for the update)", async () => {
         const ecs = await ecsWithPrebuiltImage();
         const staging = JSON.parse(
-            fs.readFileSync(path.join(PROJECT_DIR, "policies", "config", "staging.json"), "utf8"),
+            fs.readFileSync(path.join(PROJECT_DIR, "pack", "config", "staging.json"), "utf8"),
         ) as PolicyConfigFile;
         const result = await analyze(pack.port, ecs.export.deployment.resources, staging);
         assert.deepEqual(
@@ -437,7 +435,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
             "--file",
             file,
             "--config",
-            path.join(PROJECT_DIR, "policies", "config", "prod.json"),
+            path.join(PROJECT_DIR, "pack", "config", "prod.json"),
             "--format",
             "json",
         ]);
@@ -451,7 +449,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
         const dir = tmp();
         fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
         fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), path.join(dir, "Pulumi.production.yaml"));
-        fs.cpSync(path.join(PROJECT_DIR, "policies", "config"), path.join(dir, "policies", "config"), {
+        fs.cpSync(path.join(PROJECT_DIR, "pack", "config"), path.join(dir, "pack", "config"), {
             recursive: true,
         });
         const bad = badStack(prod);
@@ -472,10 +470,28 @@ describe("the offline policy gate over the analyzer protocol", () => {
         fs.writeFileSync(file, JSON.stringify(bad));
         const fromFile = await collect(["--file", file, "--format", "json"]);
         assert.deepEqual((JSON.parse(fromFile.stdout) as { violations: unknown[] }).violations, byTier);
-        await assert.rejects(collect(["--file", fixture("stack-export.json")]), {
-            name: "UsageError",
-            message: `cannot tell the tier of the stack in ${fixture("stack-export.json")} (its Stack resource has no "tier" output): give --tier staging|prod or --config <file>`,
-        });
+        // Without a tier or a config, each pack runs at its own levels and defaults (as the CLI
+        // runs a pack without --policy-pack-config), and says so.
+        let warned = "";
+        let untiered = "";
+        const untieredCode = await policy(
+            ["--file", fixture("stack-export.json"), "--format", "json"],
+            (s) => void (untiered += s),
+            sharedRunner,
+            () => Promise.resolve({ ...pack, stop: () => undefined }),
+            (s) => void (warned += s),
+        );
+        assert.equal(untieredCode, EXIT.mandatoryViolation);
+        assert.equal(
+            warned,
+            "policy: no policy config (--config, --tier, or llm-platform:tier in the stack): each pack runs at its own levels and defaults\n",
+        );
+        assert.deepEqual(
+            (JSON.parse(untiered) as { policies: Array<{ name: string; level: string }> }).policies.map(
+                (p) => `${p.name} ${p.level}`,
+            ),
+            POLICIES.map((p) => `${p.name} ${p.enforcementLevel}`),
+        );
         await assert.rejects(collect(["--file", file, "--tier", "production"]), {
             name: "UsageError",
             message:
@@ -541,9 +557,29 @@ describe("the offline policy gate over the analyzer protocol", () => {
         ]);
         assert.equal(crash.status, 3);
         assert.match(crash.stderr, /^policy: failed: Error: boom\n/);
+        assert.equal(COMMANDS.policy.failure, EXIT.internalError);
+        // A pack that does not start is the gate failing, not a verdict.
+        const dir = tmp();
+        fs.writeFileSync(path.join(dir, "PulumiPolicy.yaml"), "runtime: nodejs\n");
+        fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ version: "1.0.0", main: "index.js" }));
+        fs.writeFileSync(path.join(dir, "index.js"), 'throw new Error("the pack is broken");\n');
+        const orphan = await runCli("policy", ["--file", fixture("stack-export.json"), "--pack", dir]);
+        assert.equal(orphan.status, 3);
         assert.match(
-            fs.readFileSync(path.join(PROJECT_DIR, "tools", "cli", "policy.ts"), "utf8"),
-            /runCommand\("policy", .*, EXIT\.internalError\)/s,
+            orphan.stderr,
+            new RegExp(
+                `\\npolicy: the gate failed: the policy pack in ${dir} cannot start: It looks like the Pulumi SDK has not been installed. Have you run npm install in ${dir}\\?\\n$`,
+            ),
+        );
+        fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"), "dir");
+        const broken = await runCli("policy", ["--file", fixture("stack-export.json"), "--pack", dir]);
+        assert.equal(broken.status, 3);
+        assert.match(
+            broken.stderr,
+            new RegExp(
+                `\\npolicy: the gate failed: the policy pack in ${dir} exited with \\d+ before serving: .*the pack is broken`,
+                "s",
+            ),
         );
     });
 

@@ -14,9 +14,7 @@ import { evaluatePack, type PolicyConfigFile } from "./packEvaluation";
 import { planOf } from "./plans";
 
 const config = (tier: "staging" | "prod"): PolicyConfigFile =>
-    JSON.parse(
-        fs.readFileSync(path.join(PROJECT_DIR, "policies", "config", `${tier}.json`), "utf8"),
-    ) as PolicyConfigFile;
+    JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "pack", "config", `${tier}.json`), "utf8")) as PolicyConfigFile;
 
 describe("the policy pack", () => {
     let prod: StackExport;

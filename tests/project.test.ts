@@ -28,8 +28,14 @@ describe("project files", () => {
             name: "nodejs",
             options: { typescript: false, nodeargs: "--require tsx/cjs" },
         });
-        const pkg = JSON.parse(read("package.json")) as { dependencies: Record<string, string> };
-        assert.ok(pkg.dependencies.tsx, "tsx is a runtime dependency, not a dev one: pulumi up needs it");
+        const pkg = JSON.parse(read("package.json")) as {
+            dependencies: Record<string, string>;
+            devDependencies: Record<string, string>;
+        };
+        // The reference program runs from this repository's checkout (npm ci installs dev
+        // dependencies); the package's consumers never load tsx: its bin and pack are compiled.
+        assert.ok(pkg.devDependencies.tsx, "tsx runs the reference program");
+        assert.equal(pkg.dependencies.tsx, undefined, "tsx is not a runtime dependency of consumers");
     });
 
     it("Pulumi.yaml declares exactly the keys every stack must set, and every stack file sets them", () => {
@@ -74,9 +80,9 @@ describe("project files", () => {
     it("the pack's tier configs are generated from policies/tiers.ts, byte for byte, and take the catalogue's standards", async () => {
         for (const tier of ["staging", "prod"] as const)
             assert.equal(
-                read(`policies/config/${tier}.json`),
+                read(`pack/config/${tier}.json`),
                 await renderPolicyConfig(tier),
-                `run \`npm run docs\` to rewrite policies/config/${tier}.json`,
+                `run \`npm run docs\` to rewrite pack/config/${tier}.json`,
             );
         const prod = TIER_POLICY_CONFIG.prod as Record<string, Record<string, unknown>>;
         assert.equal(prod["k8s-min-replicas"].minReplicas, PROD_MIN_REPLICAS);

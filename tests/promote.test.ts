@@ -482,7 +482,7 @@ describe("promote: what it runs against on a real stack", () => {
         assert.deepEqual(upOptions, [
             {
                 policyPacks: [path.join(dir, "policies")],
-                policyPackConfigs: [path.join(dir, "policies", "config", "staging.json")],
+                policyPackConfigs: [path.join(dir, "pack", "config", "staging.json")],
                 message: "promote: make green the active colour",
                 onOutput: "function",
             },
@@ -492,7 +492,7 @@ describe("promote: what it runs against on a real stack", () => {
     it("runs every update with the production pack and the stack's tier config, and stores booleans as booleans", () => {
         assert.deepEqual(promotionUpOptions("/repo", "prod", "promote: make green the active colour"), {
             policyPacks: [path.join("/repo", "policies")],
-            policyPackConfigs: [path.join("/repo", "policies", "config", "prod.json")],
+            policyPackConfigs: [path.join("/repo", "pack", "config", "prod.json")],
             message: "promote: make green the active colour",
         });
         for (const tier of ["staging", "prod"])

@@ -612,28 +612,28 @@ describe("workflow scripts", () => {
         const tierOf = (stack: string) => `pulumi config get --stack acme/${stack} llm-platform:tier`;
         assert.deepEqual(fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n"), [
             tierOf("prod"),
-            "pulumi preview --stack acme/prod --diff --non-interactive --policy-pack policies --policy-pack-config policies/config/prod.json",
+            "pulumi preview --stack acme/prod --diff --non-interactive --policy-pack policies --policy-pack-config pack/config/prod.json",
             tierOf("prod"),
-            "pulumi up --stack acme/prod --yes --non-interactive --skip-preview --policy-pack policies --policy-pack-config policies/config/prod.json",
+            "pulumi up --stack acme/prod --yes --non-interactive --skip-preview --policy-pack policies --policy-pack-config pack/config/prod.json",
             tierOf("prod"),
             // Without a model: every model of the stack in turn.
             "npm run promote -- --stack acme/prod --all --report out/quality-gate",
             tierOf("prod"),
             "npm run promote -- --stack acme/prod --rollback",
             tierOf("staging"),
-            "pulumi env run acme/llm-platform/staging -- pulumi up --stack acme/staging --yes --non-interactive --skip-preview --policy-pack policies --policy-pack-config policies/config/staging.json",
+            "pulumi env run acme/llm-platform/staging -- pulumi up --stack acme/staging --yes --non-interactive --skip-preview --policy-pack policies --policy-pack-config pack/config/staging.json",
         ]);
         // A staging stack whose tier is prod is held to prod's config; a stack without a tier stops.
         fs.rmSync(path.join(dir, "calls"));
         assert.equal(run("pulumi-stack.sh", ["up", "staging"], env).code, 0);
         assert.match(
             fs.readFileSync(path.join(dir, "calls"), "utf8"),
-            /--policy-pack-config policies\/config\/prod\.json\n$/,
+            /--policy-pack-config pack\/config\/prod\.json\n$/,
         );
         assert.deepEqual(run("pulumi-stack.sh", ["up", "prod"], { ...env, TIER: "" }), {
             code: 2,
             stdout: "",
-            stderr: 'prod: llm-platform:tier is ""; expected staging or prod (it chooses policies/config/<tier>.json)\n',
+            stderr: 'prod: llm-platform:tier is ""; expected staging or prod (it chooses pack/config/<tier>.json)\n',
         });
         assert.deepEqual(run("pulumi-stack.sh", ["up", "ecs"], env), {
             code: 2,
@@ -716,7 +716,7 @@ describe("workflow scripts", () => {
         setConfig("llm-platform:serving.platform", undefined);
         assert.equal(run("pulumi-stack.sh", ["up", "prod"], { ...env, RUNNER_ENVIRONMENT: "self-hosted" }).code, 0);
         const up =
-            "pulumi up --stack acme/prod --yes --non-interactive --skip-preview --policy-pack policies --policy-pack-config policies/config/prod.json";
+            "pulumi up --stack acme/prod --yes --non-interactive --skip-preview --policy-pack policies --policy-pack-config pack/config/prod.json";
         const tier = "pulumi config get --stack acme/prod llm-platform:tier";
         assert.deepEqual(fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n"), [
             tier,

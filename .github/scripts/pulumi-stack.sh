@@ -46,11 +46,11 @@ tier=$(pulumi config get --stack "$target" llm-platform:tier 2>/dev/null || true
 case $tier in
 staging | prod) ;;
 *)
-    echo "$stack: llm-platform:tier is \"$tier\"; expected staging or prod (it chooses policies/config/<tier>.json)" >&2
+    echo "$stack: llm-platform:tier is \"$tier\"; expected staging or prod (it chooses pack/config/<tier>.json)" >&2
     exit 2
     ;;
 esac
-policy=(--policy-pack policies --policy-pack-config "policies/config/$tier.json")
+policy=(--policy-pack policies --policy-pack-config "pack/config/$tier.json")
 
 # Stops at once when this runner cannot reach the stack's cluster: a GitHub-hosted runner and an
 # EKS API endpoint without public access (llm-platform:cluster.publicAccessCidrs empty, the

@@ -391,7 +391,8 @@ export function alertCatalogue(
     );
 }
 
-const RELEASE_RUNBOOK = "the README's runbook on releasing a model (`npm run promote` back to the previous colour)";
+const RELEASE_RUNBOOK =
+    "the runbook on releasing a model (`llm-platform promote --rollback`, back to the previous colour)";
 const ERRORS_FIRST = `Open the service dashboard's errors by handler and the pods' logs (\`kubectl logs -n inference -l app.kubernetes.io/component=inference\`); if the errors began with a release, roll back per ${RELEASE_RUNBOOK}; if pods restart, look for LLMGPUMemoryPressure and LLMGPUXidErrors.`;
 
 /** What the person paged does first, per alert; the README's runbooks print it under each alert. */

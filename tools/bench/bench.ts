@@ -122,7 +122,7 @@ async function bench(argv: string[]): Promise<number> {
     let bare: { wall: number; rss: number } | undefined;
     for (const stack of ["staging", "prod"]) {
         const samples = Array.from({ length: runs }, () =>
-            measure([path.join(ROOT, "tools", "cli", "plan.ts"), "--stack", stack]),
+            measure([path.join(ROOT, "tools", "cli", "main.ts"), "plan", "--stack", stack]),
         );
         const packages = samples[0].packages.filter((p) => p !== "@pulumi/eslint-plugin");
         if (!bare) {
@@ -141,7 +141,11 @@ async function bench(argv: string[]): Promise<number> {
     // An unexpected error in the program, reported through the runner as under the Pulumi CLI.
     const failing = failingProject();
     const errorSamples = Array.from({ length: runs }, () =>
-        measure([path.join(ROOT, "tools", "cli", "plan.ts"), "--stack", "staging", "--project", failing], {}, 1),
+        measure(
+            [path.join(ROOT, "tools", "cli", "main.ts"), "plan", "--stack", "staging", "--project", failing],
+            {},
+            1,
+        ),
     );
     fs.rmSync(failing, { recursive: true, force: true });
     rows.push({
@@ -269,7 +273,8 @@ async function bench(argv: string[]): Promise<number> {
                 "--max-semi-space-size=32",
                 "--import",
                 "tsx",
-                path.join(ROOT, "tools", "cli", "policy.ts"),
+                path.join(ROOT, "tools", "cli", "main.ts"),
+                "policy",
                 "--stack",
                 "prod",
             ],

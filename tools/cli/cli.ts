@@ -12,16 +12,21 @@ import { parseStackExport, type StackExport } from "../engine/stackExport";
 
 export { UsageError };
 
-/** Options take a string value, or are boolean flags. */
-type Options = Record<string, { type: "string"; default?: string } | { type: "boolean" }>;
+/** Options take a string value (or several, in order, with `multiple`), or are boolean flags. */
+type Options = Record<
+    string,
+    { type: "string"; default?: string } | { type: "string"; multiple: true } | { type: "boolean" }
+>;
 
 export interface CommandLine<T extends Options> {
     values: {
         [K in keyof T]: T[K] extends { type: "boolean" }
             ? boolean | undefined
-            : T[K] extends { default: string }
-              ? string
-              : string | undefined;
+            : T[K] extends { multiple: true }
+              ? string[] | undefined
+              : T[K] extends { default: string }
+                ? string
+                : string | undefined;
     };
     positionals: string[];
 }
@@ -64,6 +69,11 @@ export function runCommand(name: string, body: () => Promise<number>, failure = 
             }
             if (e instanceof ProgramError) {
                 process.stderr.write(`${name}: the program failed:\n${e.message}\n`);
+                process.exit(failure);
+            }
+            // A policy pack that did not start: the gate could not judge anything.
+            if (e instanceof Error && e.name === "PackStartError") {
+                process.stderr.write(`${name}: the gate failed: ${e.message}\n`);
                 process.exit(failure);
             }
             process.stderr.write(`${name}: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

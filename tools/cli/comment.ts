@@ -1,12 +1,11 @@
 /**
- * `npm run comment -- --dir <dir> --stacks <a,b,...> [--output <file>] [--title <text>] [--footer <text>]`
+ * `llm-platform comment --dir <dir> --stacks <a,b,...> [--output <file>] [--title <text>] [--footer <text>]`
  *
  * Writes the pull-request comment from files the workflow leaves in <dir> for each stack:
  * `head-<stack>.json` (the plan of the pull request, required), `base-<stack>.json` (the plan of
  * the base branch; absent for a new stack) and `policy-<stack>.json` (the gate's `--format json`
  * result; absent when the gate did not run).
  */
-import "./startup";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderComment, type StackInput } from "../reports/comment";
@@ -16,13 +15,12 @@ import {
     parseCommandLine,
     parseExportInput,
     readOptionalInput,
-    runCommand,
     UsageError,
     writeAllOrNone,
 } from "./cli";
 
 export const COMMENT_USAGE =
-    "npm run comment -- --dir <dir> --stacks <a,b,...> [--output <file>] [--title <text>] [--footer <text>]";
+    "llm-platform comment --dir <dir> --stacks <a,b,...> [--output <file>] [--title <text>] [--footer <text>]";
 
 function parseGate(text: string, file: string): GateResult {
     let doc: unknown;
@@ -32,14 +30,14 @@ function parseGate(text: string, file: string): GateResult {
         throw new UsageError(`${file} is not JSON: ${(e as Error).message}`);
     }
     const d = doc as Partial<GateResult> | null;
-    if (!d || typeof d !== "object" || !Array.isArray(d.violations) || !d.pack)
-        throw new UsageError(`${file} is not the policy gate's JSON result (npm run policy -- --format json)`);
+    if (!d || typeof d !== "object" || !Array.isArray(d.violations) || !Array.isArray(d.packs))
+        throw new UsageError(`${file} is not the policy gate's JSON result (llm-platform policy --format json)`);
     d.violations.forEach((v: unknown, i) => {
         const x = v as Record<string, unknown> | null;
         const missing = ["policy", "level", "message"].filter((k) => typeof x?.[k] !== "string");
         if (x === null || typeof x !== "object" || missing.length > 0)
             throw new UsageError(
-                `${file}: violations[${i}] ${x === null || typeof x !== "object" ? `is ${JSON.stringify(x)}, not a violation` : `needs string ${missing.map((k) => `"${k}"`).join(", ")}`} (the gate writes it with npm run policy -- --json)`,
+                `${file}: violations[${i}] ${x === null || typeof x !== "object" ? `is ${JSON.stringify(x)}, not a violation` : `needs string ${missing.map((k) => `"${k}"`).join(", ")}`} (the gate writes it with llm-platform policy --json)`,
             );
     });
     return d as GateResult;
@@ -72,7 +70,7 @@ export async function comment(argv: string[], out: (s: string) => void): Promise
         const headText = readOptionalInput(file("head"));
         if (headText === undefined)
             throw new UsageError(
-                `${file("head")} is missing: write it with npm run plan -- --stack ${stack} --json ${file("head")}`,
+                `${file("head")} is missing: write it with llm-platform plan --stack ${stack} --json ${file("head")}`,
             );
         const baseText = readOptionalInput(file("base"));
         const policyText = readOptionalInput(file("policy"));
@@ -91,6 +89,3 @@ export async function comment(argv: string[], out: (s: string) => void): Promise
     else out(body);
     return 0;
 }
-
-if (require.main === module)
-    runCommand("comment", () => comment(process.argv.slice(2), (s) => process.stdout.write(s)));

@@ -1,15 +1,14 @@
 /**
- * `npm run diff -- <base.json> <head.json> [--format markdown|json] [--title <text>]`
+ * `llm-platform diff <base.json> <head.json> [--format markdown|json] [--title <text>]`
  *
  * Compares two stack export documents (from `npm run plan -- --json` or `pulumi stack export`)
  * and prints the changes as Markdown for a pull-request comment, or as JSON.
  */
-import "./startup";
 import { diffExports, renderDiffMarkdown } from "../reports/diff";
 import { pendingOperationWarnings } from "../engine/stackExport";
-import { parseCommandLine, parseExportInput, readInput, runCommand, UsageError } from "./cli";
+import { parseCommandLine, parseExportInput, readInput, UsageError } from "./cli";
 
-export const DIFF_USAGE = "npm run diff -- <base.json> <head.json> [--format markdown|json] [--title <text>]";
+export const DIFF_USAGE = "llm-platform diff <base.json> <head.json> [--format markdown|json] [--title <text>]";
 
 export async function diff(
     argv: string[],
@@ -36,8 +35,4 @@ export async function diff(
     const result = diffExports(base, head);
     out(values.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderDiffMarkdown(result, values.title));
     return 0;
-}
-
-if (require.main === module) {
-    runCommand("diff", () => diff(process.argv.slice(2), (s) => process.stdout.write(s)));
 }

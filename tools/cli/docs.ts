@@ -2,7 +2,7 @@
  * `npm run docs`: rewrites the README's generated blocks: the configuration table (from the schema
  * and tier defaults), the alert and policy tables, and, from the offline plans of the reference
  * stacks, the prod architecture diagram and the component table; and writes the pack's tier
- * configs (`policies/config/<tier>.json`) from `policies/tiers.ts`. The tests fail when the README
+ * configs (`pack/config/<tier>.json`) from `policies/tiers.ts`. The tests fail when the README
  * or a config file is out of date.
  */
 import * as fs from "node:fs";
@@ -28,7 +28,7 @@ function replaceBlock(readme: string, name: string, content: string): string {
 
 /** Where the CLI reads a tier's policy config from. */
 export const policyConfigFile = (tier: "staging" | "prod"): string =>
-    path.resolve(__dirname, "..", "..", "policies", "config", `${tier}.json`);
+    path.resolve(__dirname, "..", "..", "pack", "config", `${tier}.json`);
 
 /** A tier's policy config file as `npm run docs` writes it: the source, formatted as the project formats JSON. */
 export async function renderPolicyConfig(tier: "staging" | "prod"): Promise<string> {
@@ -118,7 +118,7 @@ if (require.main === module) {
         for (const tier of ["staging", "prod"] as const)
             fs.writeFileSync(policyConfigFile(tier), await renderPolicyConfig(tier));
         process.stdout.write(
-            `Updated the configuration, alert, policy and component tables and the diagram in ${file}, and the policy configs in policies/config/\n`,
+            `Updated the configuration, alert, policy and component tables and the diagram in ${file}, and the policy configs in pack/config/\n`,
         );
         return 0;
     });

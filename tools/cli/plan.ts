@@ -1,5 +1,5 @@
 /**
- * `npm run plan -- --stack <name> [--mode preview|update] [--format text|mermaid] [--json <file>] [--project <dir>]`
+ * `llm-platform plan --stack <name> [--mode preview|update] [--format text|mermaid] [--json <file>] [--project <dir>]`
  *
  * Runs the stack program offline, as the Pulumi CLI runs it, and prints the resource tree as
  * `pulumi preview` would, with the estimated monthly cost; `--format mermaid` prints the
@@ -7,16 +7,15 @@
  * `pulumi preview` knows — outputs of new resources unknown; `--mode update` shows the outputs a
  * `pulumi up` would leave. With --json, writes the deployment as a `pulumi stack export` document.
  */
-import "./startup";
 import * as path from "node:path";
 import { renderMermaid } from "../reports/mermaid";
 import { renderPlan } from "../reports/render";
 import { urnName } from "../engine/stackExport";
 import { runStack, type RunOptions, type RunResult } from "../engine/run";
-import { checkOutputFolder, parseCommandLine, parseMode, runCommand, UsageError, writeAllOrNone } from "./cli";
+import { checkOutputFolder, parseCommandLine, parseMode, UsageError, writeAllOrNone } from "./cli";
 
 export const PLAN_USAGE =
-    "npm run plan -- --stack <name> [--mode preview|update] [--format text|mermaid] [--json <file>] [--project <dir>]";
+    "llm-platform plan --stack <name> [--mode preview|update] [--format text|mermaid] [--json <file>] [--project <dir>]";
 
 /**
  * The command. `run` plans the stack (the offline engine, {@link runStack}); tests pass one that
@@ -70,14 +69,4 @@ export async function plan(
         (mermaid ? err : out)(`\nWrote the stack export document to ${values.json}\n`);
     }
     return 0;
-}
-
-if (require.main === module) {
-    runCommand("plan", () =>
-        plan(
-            process.argv.slice(2),
-            (s) => process.stdout.write(s),
-            (s) => process.stderr.write(s),
-        ),
-    );
 }

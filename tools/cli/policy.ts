@@ -1,45 +1,45 @@
 /**
- * `npm run policy -- (--stack <name> [--mode preview|update] | --file <document.json>) [--tier staging|prod | --config <policy-config.json>] [--processes <n>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]`
+ * `llm-platform policy (--stack <name> [--mode preview|update] [--project <dir>] | --file <document.json>) [--pack <dir>]... [--config <file>]... [--tier staging|prod] [--processes <n>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]`
  *
- * With --stack, the stack is planned first in the view `--mode` names: `preview` (the default) is
- * what `pulumi preview --policy-pack` shows the pack — outputs of new resources unknown, so a
- * policy that reads one is reported as not runnable during preview, as the CLI does — and
- * `update` what the pack sees on `pulumi up`.
- * `--sarif` and `--json` also write those reports to files, so that CI gates a stack once and
- * keeps every report.
- * The policy config follows the stack's tier (`policies/config/<tier>.json`): the tier is the
- * stack file's `llm-platform:tier` with --stack, the Stack's `tier` output in a --file document, or
- * --tier; --config names a file instead. The config is checked before anything runs
- * ({@link checkPolicyConfig}).
- * The offline policy gate: the pack runs in its own process and is spoken to over the analyzer
- * protocol. Exit codes ({@link EXIT}): 0 no mandatory violation, 1 a mandatory violation, 2 unusable
- * input (arguments, files, policy config, stack config), 3 the gate or the program failed. Reports
- * are written all or none.
+ * The offline policy gate. Each pack runs in its own process, started as the Pulumi CLI starts a
+ * local `--policy-pack` (./startPack), and is spoken to over the analyzer protocol, configured as
+ * the CLI configures it. With --stack, the stack is planned first in the view `--mode` names:
+ * `preview` (the default) is what `pulumi preview --policy-pack` shows the packs — outputs of new
+ * resources unknown, so a policy that reads one is reported as not runnable during preview, as the
+ * CLI does — and `update` what they see on `pulumi up`. --file gates a `pulumi stack export`, a
+ * `pulumi preview --json --show-sames` or a plan's `--json` document instead.
+ *
+ * Packs: each `--pack <dir>` in order (as `pulumi preview --policy-pack` repeats), or this package's
+ * production-standards pack when none is given. Policy configs: `--config <file>` pairs with the
+ * `--pack` in the same position (none, or one per pack, as the CLI's `--policy-pack-config`);
+ * `--tier staging|prod` is the production-standards pack's config for that tier; without either,
+ * the tier comes from the stack (`llm-platform:tier` in its stack file, or the Stack's `tier` output
+ * of a document) when it has one, and otherwise each pack runs with its own defaults. Configs are
+ * checked before anything runs ({@link checkPolicyConfig}), strictly: unknown policies and settings
+ * are refused.
+ *
+ * `--sarif` and `--json` also write those reports to files, so that CI gates a stack once and keeps
+ * every report. Exit codes ({@link EXIT}): 0 no mandatory violation, 1 a mandatory violation, 2
+ * unusable input (arguments, files, policy configs, stack config), 3 the gate itself failed (a pack
+ * that does not start, a program that fails). Reports are written all or none.
  */
-import "./startup";
 import * as os from "node:os";
 import * as path from "node:path";
-import { checkPolicyConfig } from "../../policies/config";
-import { POLICIES } from "../../policies/pack";
 import * as fs from "node:fs";
+import { checkPolicyConfig, type PolicyConfig } from "../../policies/config";
+import { POLICIES } from "../../policies/pack";
 import { readProject } from "../engine/project";
 import { readStackConfig } from "../engine/stackConfig";
 import { runStack, type RunOptions, type RunResult } from "../engine/run";
+import type { ExportedResource } from "../engine/stackExport";
 import { UnknownSignatureError } from "../policy/decode";
-import { analyze, startPack, type PackProcess } from "../policy/gate";
+import { analyze, DEFAULT_PACK_DIR, mergeResults, startPack, type PackProcess } from "../policy/gate";
+import type { PackContext } from "../policy/packProcess";
 import { renderSarif, renderText, resourcesFromDocument, violationLocator } from "../policy/report";
-import {
-    checkOutputFolder,
-    parseCommandLine,
-    parseMode,
-    readInput,
-    runCommand,
-    UsageError,
-    writeAllOrNone,
-} from "./cli";
+import { checkOutputFolder, parseCommandLine, parseMode, readInput, UsageError, writeAllOrNone } from "./cli";
 
 export const POLICY_USAGE =
-    "npm run policy -- (--stack <name> [--mode preview|update] | --file <document.json>) [--tier staging|prod | --config <policy-config.json>] [--processes <n>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]";
+    "llm-platform policy (--stack <name> [--mode preview|update] [--project <dir>] | --file <document.json>) [--pack <dir>]... [--config <policy-config.json>]... [--tier staging|prod] [--processes <n>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]";
 
 /** The gate's exit codes; CI tells a violation from a gate that could not run by them. */
 export const EXIT = { clean: 0, mandatoryViolation: 1, unusableInput: 2, internalError: 3 } as const;
@@ -49,9 +49,12 @@ const TIER_KEY = "llm-platform:tier";
 /** Below this many resources a second pack process costs more to start than it saves. */
 export const SHARD_THRESHOLD = 1000;
 
+/** The production-standards pack's config per tier: `config/<tier>.json` of the shipped pack folder. */
+export const TIER_CONFIG_DIR = path.resolve(__dirname, "..", "..", "pack", "config");
+
 /**
- * How many pack processes gate `resources` resources: `--processes` when given (1 to 16), else one
- * per core (at most 4) for large deployments and one otherwise.
+ * How many processes of each pack gate `resources` resources: `--processes` when given (1 to 16),
+ * else one per core (at most 4) for large deployments and one otherwise.
  */
 export function processesFor(resources: number, flag: string | undefined): number {
     if (flag !== undefined) {
@@ -67,36 +70,46 @@ function tierOfDocument(resources: ReadonlyArray<{ type: string; outputs?: Recor
     return resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs?.tier;
 }
 
-/** The tiers with a policy config: `policies/config/<tier>.json` in the project. */
-function tiersOf(projectDir: string): string[] {
-    const dir = path.join(projectDir, "policies", "config");
-    return fs.existsSync(dir)
+/** The tiers the production-standards pack has a config for. */
+function tiers(): string[] {
+    return fs.existsSync(TIER_CONFIG_DIR)
         ? fs
-              .readdirSync(dir)
+              .readdirSync(TIER_CONFIG_DIR)
               .filter((f) => f.endsWith(".json"))
               .map((f) => f.slice(0, -".json".length))
               .sort((a, b) => b.localeCompare(a, "en"))
         : [];
 }
 
-function checkTier(value: unknown, where: string, projectDir: string): string {
-    const tiers = tiersOf(projectDir);
-    if (typeof value === "string" && tiers.includes(value)) return value;
+function checkTier(value: unknown, where: string): string {
+    const known = tiers();
+    if (typeof value === "string" && known.includes(value)) return value;
     throw new UsageError(
-        `${where} is ${JSON.stringify(value)}, which has no policy config: expected ${tiers.join(" or ")} (or give --config <file>)`,
+        `${where} is ${JSON.stringify(value)}, which has no policy config: expected ${known.join(" or ")} (or give --config <file>)`,
     );
 }
-const HELP_URI = "https://github.com/llm-platform/llm-platform/blob/main/README.md";
+
+/** A policy-config file, parsed; what is wrong with reading or parsing it is a UsageError. */
+function readConfigFile(file: string): unknown {
+    const text = readInput(file, "policy config");
+    try {
+        return JSON.parse(text);
+    } catch (e) {
+        throw new UsageError(`policy config ${file} is not JSON: ${(e as Error).message}`);
+    }
+}
+
+const HELP_URI = "https://github.com/llm-platform/llm-platform/blob/main/docs/policies.md";
 
 /**
- * The command. `run` plans a `--stack` (the offline engine, {@link runStack}) and `start` starts
- * the pack ({@link startPack}); tests pass ones that share plans and a pack between them.
+ * The command. `run` plans a `--stack` (the offline engine, {@link runStack}) and `start` starts a
+ * pack ({@link startPack}); tests pass ones that share plans and packs between them.
  */
 export async function policy(
     argv: string[],
     out: (s: string) => void,
     run: (options: RunOptions) => Promise<RunResult> = runStack,
-    start: () => Promise<PackProcess> = startPack,
+    start: (dir: string, context: PackContext) => Promise<PackProcess> = startPack,
     warn: (s: string) => void = (s) => void process.stderr.write(s),
 ): Promise<number> {
     const { values, positionals } = parseCommandLine(
@@ -105,7 +118,8 @@ export async function policy(
             stack: { type: "string" },
             mode: { type: "string" },
             file: { type: "string" },
-            config: { type: "string" },
+            pack: { type: "string", multiple: true },
+            config: { type: "string", multiple: true },
             tier: { type: "string" },
             processes: { type: "string" },
             format: { type: "string", default: "text" },
@@ -123,6 +137,10 @@ export async function policy(
         throw new UsageError(
             `--mode applies to --stack only (a --file document is gated as it is)\nusage: ${POLICY_USAGE}`,
         );
+    if (values.project !== undefined && !values.stack)
+        throw new UsageError(
+            `--project applies to --stack only (the project whose stack is planned)\nusage: ${POLICY_USAGE}`,
+        );
     const mode = parseMode(values.mode ?? "preview");
     if (!["text", "json", "sarif"].includes(values.format))
         throw new UsageError(`--format: expected text, json or sarif, received "${values.format}"`);
@@ -131,13 +149,34 @@ export async function policy(
     checkOutputFolder("--sarif", values.sarif);
     checkOutputFolder("--json", values.json);
 
-    if (values.tier !== undefined && values.config !== undefined)
+    // Repeated flags keep their order: the i-th --config goes with the i-th --pack.
+    const packDirs = values.pack ?? [];
+    const configFiles = values.config ?? [];
+    const packs = packDirs.length > 0 ? packDirs.map((d) => path.resolve(d)) : [DEFAULT_PACK_DIR];
+    if (configFiles.length > 0 && configFiles.length !== packs.length)
+        throw new UsageError(
+            `give one --config per --pack, in the same order, or none: received ${configFiles.length} --config for ${packs.length} pack${packs.length === 1 ? "" : "s"} (${packDirs.length === 0 ? "the production-standards pack" : packDirs.join(", ")})`,
+        );
+    if (values.tier !== undefined && configFiles.length > 0)
         throw new UsageError(`give --tier or --config, not both\nusage: ${POLICY_USAGE}`);
-    if (values.tier !== undefined) checkTier(values.tier, "--tier", projectDir);
+    if (values.tier !== undefined && packDirs.length > 0)
+        throw new UsageError(
+            `--tier chooses the production-standards pack's config when it runs alone; with --pack, give each pack its --config (the tiers are ${tiers()
+                .map((t) => path.join(TIER_CONFIG_DIR, `${t}.json`))
+                .join(", ")})`,
+        );
+    if (values.tier !== undefined) checkTier(values.tier, "--tier");
     if (values.processes !== undefined) processesFor(0, values.processes);
+    for (const dir of packs)
+        if (!fs.existsSync(path.join(dir, "PulumiPolicy.yaml")))
+            throw new UsageError(
+                `--pack ${dir}: not a policy pack folder (no PulumiPolicy.yaml); a pack folder holds PulumiPolicy.yaml, package.json and its entry point`,
+            );
 
-    let resources;
+    let resources: ExportedResource[] | undefined;
     let tier = values.tier;
+    let stackName: string | undefined;
+    let projectName: string | undefined;
     if (values.file) {
         try {
             const read = resourcesFromDocument(readInput(values.file, "document"), values.file);
@@ -146,86 +185,100 @@ export async function policy(
         } catch (e) {
             throw e instanceof UsageError ? e : new UsageError((e as Error).message);
         }
-        if (tier === undefined && values.config === undefined) {
+        const urn = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(resources[0]?.urn ?? "");
+        [stackName, projectName] = [urn?.[1], urn?.[2]];
+        if (tier === undefined && configFiles.length === 0 && packDirs.length === 0) {
             const found = tierOfDocument(resources);
-            if (found === undefined)
-                throw new UsageError(
-                    `cannot tell the tier of the stack in ${values.file} (its Stack resource has no "tier" output): give --tier ${tiersOf(projectDir).join("|")} or --config <file>`,
-                );
-            tier = checkTier(found, `the "tier" output of the Stack in ${values.file}`, projectDir);
+            if (found !== undefined) tier = checkTier(found, `the "tier" output of the Stack in ${values.file}`);
         }
-    } else if (tier === undefined && values.config === undefined) {
-        const stack = values.stack as string;
-        const stackConfig = readStackConfig(projectDir, readProject(projectDir), stack);
-        tier = checkTier(stackConfig.values[TIER_KEY], `${TIER_KEY} in Pulumi.${stack}.yaml`, projectDir);
+    } else {
+        stackName = values.stack as string;
+        const project = readProject(projectDir);
+        projectName = project.name;
+        if (tier === undefined && configFiles.length === 0 && packDirs.length === 0) {
+            const found = readStackConfig(projectDir, project, stackName).values[TIER_KEY];
+            if (found !== undefined) tier = checkTier(found, `${TIER_KEY} in Pulumi.${stackName}.yaml`);
+        }
     }
-    const configFile = values.config ?? path.join(projectDir, "policies", "config", `${tier}.json`);
-    let raw: unknown;
-    try {
-        raw = JSON.parse(readInput(configFile, "policy config"));
-    } catch (e) {
-        throw e instanceof UsageError
-            ? e
-            : new UsageError(`policy config ${configFile} is not JSON: ${(e as Error).message}`);
-    }
-    const config = checkPolicyConfig(raw, POLICIES, configFile);
+    const sources: Array<string | undefined> =
+        configFiles.length > 0
+            ? configFiles
+            : tier !== undefined
+              ? [path.join(TIER_CONFIG_DIR, `${tier}.json`)]
+              : packs.map(() => undefined);
+    if (sources.every((s) => s === undefined))
+        warn(
+            `policy: no policy config (--config, --tier, or ${TIER_KEY} in the stack): each pack runs at its own levels and defaults\n`,
+        );
+    const configs: PolicyConfig[] = sources.map((file, i) => {
+        if (file === undefined) return {};
+        const raw = readConfigFile(file);
+        // The production-standards pack's configs are checked before anything starts; another
+        // pack's once it reports its policies.
+        return checkPolicyConfig(raw, packs[i] === DEFAULT_PACK_DIR ? POLICIES : undefined, file);
+    });
 
-    let packStarting: Promise<PackProcess> | undefined;
-    if (!resources) {
-        // The pack starts while the stack is planned: both are processes of their own.
-        packStarting = start();
-        try {
-            resources = (await run({ projectDir, stack: values.stack as string, mode })).export.deployment.resources;
-        } catch (e) {
-            void packStarting.then(
-                (p) => p.stop(),
+    const context: PackContext = {
+        project: projectName,
+        stack: stackName,
+        dryRun: Boolean(values.stack) && mode === "preview",
+    };
+    const started: Array<Promise<PackProcess>> = [];
+    const launch = (dir: string): Promise<PackProcess> => {
+        const p = start(dir, context);
+        started.push(p);
+        p.catch(() => undefined);
+        return p;
+    };
+    const stopAll = (): void => {
+        for (const p of started)
+            void p.then(
+                (x) => x.stop(),
                 () => undefined,
             );
-            throw e;
-        }
-    }
-
-    const wanted = processesFor(resources.length, values.processes);
-    const packs = await Promise.all([
-        packStarting ?? start(),
-        ...Array.from({ length: wanted - 1 }, () => start()),
-    ]).catch((e: unknown) => {
-        void packStarting?.then(
-            (p) => p.stop(),
-            () => undefined,
-        );
-        throw e;
-    });
-    let result;
-    try {
-        result = await analyze(
-            packs.map((p) => p.port),
-            resources,
-            config,
-        );
-    } catch (e) {
-        // A special value Pulumi does not define: the document, not the gate, is at fault.
-        throw e instanceof UnknownSignatureError ? new UsageError(`${values.file ?? values.stack}: ${e.message}`) : e;
-    } finally {
-        for (const p of packs) p.stop();
-    }
-    const remediation = new Map(POLICIES.map((p) => [p.name, p.remediationSteps ?? ""]));
-    const analysed = resources;
-    const render: Record<string, () => string> = {
-        json: () => `${JSON.stringify(result, null, 2)}\n`,
-        sarif: () =>
-            `${JSON.stringify(renderSarif(result, HELP_URI, remediation, violationLocator(analysed)), null, 2)}\n`,
-        text: () => renderText(result),
     };
-    const text = render[values.format]();
-    writeAllOrNone([
-        ...(values.output ? [{ flag: "--output", file: values.output, text }] : []),
-        ...(values.sarif ? [{ flag: "--sarif", file: values.sarif, text: render.sarif() }] : []),
-        ...(values.json ? [{ flag: "--json", file: values.json, text: render.json() }] : []),
-    ]);
-    if (!values.output) out(text);
-    return result.violations.some((v) => v.level === "mandatory") ? EXIT.mandatoryViolation : EXIT.clean;
+    try {
+        // The packs start while the stack is planned: each is a process of its own.
+        const first = packs.map((dir) => launch(dir));
+        if (!resources) resources = (await run({ projectDir, stack: stackName!, mode })).export.deployment.resources;
+        const wanted = processesFor(resources.length, values.processes);
+        const processes = await Promise.all(
+            packs.map((dir, i) => Promise.all([first[i], ...Array.from({ length: wanted - 1 }, () => launch(dir))])),
+        );
+        let result;
+        try {
+            result = mergeResults(
+                await Promise.all(
+                    processes.map((ps, i) =>
+                        analyze(
+                            ps.map((p) => p.port),
+                            resources!,
+                            configs[i],
+                        ),
+                    ),
+                ),
+            );
+        } catch (e) {
+            // A special value Pulumi does not define: the document, not the gate, is at fault.
+            throw e instanceof UnknownSignatureError
+                ? new UsageError(`${values.file ?? values.stack}: ${e.message}`)
+                : e;
+        }
+        const analysed = resources;
+        const render: Record<string, () => string> = {
+            json: () => `${JSON.stringify(result, null, 2)}\n`,
+            sarif: () => `${JSON.stringify(renderSarif(result, HELP_URI, violationLocator(analysed)), null, 2)}\n`,
+            text: () => renderText(result),
+        };
+        const text = render[values.format]();
+        writeAllOrNone([
+            ...(values.output ? [{ flag: "--output", file: values.output, text }] : []),
+            ...(values.sarif ? [{ flag: "--sarif", file: values.sarif, text: render.sarif() }] : []),
+            ...(values.json ? [{ flag: "--json", file: values.json, text: render.json() }] : []),
+        ]);
+        if (!values.output) out(text);
+        return result.violations.some((v) => v.level === "mandatory") ? EXIT.mandatoryViolation : EXIT.clean;
+    } finally {
+        stopAll();
+    }
 }
-
-if (require.main === module)
-    runCommand("policy", () => policy(process.argv.slice(2), (s) => process.stdout.write(s)), EXIT.internalError);

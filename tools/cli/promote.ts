@@ -1,5 +1,5 @@
 /**
- * `npm run promote -- --stack <name> [--model <name> | --all] [--to blue|green] [--image <repo@sha256:…>] [--model-version <v>] [--rollback]`
+ * `llm-platform promote --stack <name> [--model <name> | --all] [--to blue|green] [--image <repo@sha256:…>] [--model-version <v>] [--rollback]`
  *
  * Promotes the inactive colour of one model's EKS blue-green service (deploy it, smoke-test the
  * preview, hold it to the quality gate when the model has an evaluation set, flip, verify, roll back on failure), or flips back with --rollback; the other models
@@ -8,7 +8,6 @@
  * or the quality gate failed, or reverted after the flip); 2 bad input or a state that forbids it; 3 the rollback
  * itself failed and someone must act.
  */
-import "./startup";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DIGEST_REFERENCE, isModelVersion, MODEL_VERSION_HELP } from "../../catalog/formats";
@@ -16,10 +15,10 @@ import { MlflowRegistryClient } from "../promote/registry";
 import { AutomationStack, HttpProber, modelNamesFromConfig, shortStackName } from "../promote/automation";
 import { HttpChatClient, loadEvaluationSet, renderGateMarkdown, type ChatClient } from "../promote/evaluation";
 import { promote, PromotionError, type Outcome, type PromoteOptions, type QualityGate } from "../promote/machine";
-import { parseCommandLine, runCommand, UsageError } from "./cli";
+import { parseCommandLine, UsageError } from "./cli";
 
 export const PROMOTE_USAGE =
-    "npm run promote -- --stack <name> [--model <name> | --all] [--to blue|green] [--image <repository@sha256:…>] [--model-version <version | models:/<name>/<version>>] [--rollback] [--report <dir>] [--registry-url <url>] [--project <dir>]";
+    "llm-platform promote --stack <name> [--model <name> | --all] [--to blue|green] [--image <repository@sha256:…>] [--model-version <version | models:/<name>/<version>>] [--rollback] [--report <dir>] [--registry-url <url>] [--project <dir>]";
 
 const EXIT: Record<Outcome, number> = {
     promoted: 0,
@@ -141,29 +140,28 @@ export function qualityGate(
     };
 }
 
-if (require.main === module) {
-    runCommand("promote", async () => {
-        const { stack, project, model, all, report, registryUrl, options } = parsePromoteArgs(process.argv.slice(2));
-        const say = (line: string): void => void process.stdout.write(`${line}\n`);
-        let models: Array<string | undefined> = [model];
-        if (all) {
-            try {
-                const { values, secrets } = await (await AutomationStack.select(project, stack, say)).config();
-                models = modelNamesFromConfig(shortStackName(stack), values, secrets);
-            } catch (e) {
-                throw e instanceof PromotionError ? new UsageError(e.message) : e;
-            }
+/** The command as `llm-platform promote` runs it: releases each model asked for; resolves to the exit code. */
+export async function promoteCommand(argv: string[]): Promise<number> {
+    const { stack, project, model, all, report, registryUrl, options } = parsePromoteArgs(argv);
+    const say = (line: string): void => void process.stdout.write(`${line}\n`);
+    let models: Array<string | undefined> = [model];
+    if (all) {
+        try {
+            const { values, secrets } = await (await AutomationStack.select(project, stack, say)).config();
+            models = modelNamesFromConfig(shortStackName(stack), values, secrets);
+        } catch (e) {
+            throw e instanceof PromotionError ? new UsageError(e.message) : e;
         }
-        return promoteEach(
-            models,
-            async (m) => {
-                const target = await AutomationStack.select(project, stack, say, m);
-                const url = registryUrl ?? (await target.outputs()).modelRegistryUrl ?? undefined;
-                const registry = url ? new MlflowRegistryClient(url) : undefined;
-                const result = await promote(target, new HttpProber(), options, qualityGate(project, report), registry);
-                return { ...result, model: (await target.readState()).model };
-            },
-            say,
-        );
-    });
+    }
+    return promoteEach(
+        models,
+        async (m) => {
+            const target = await AutomationStack.select(project, stack, say, m);
+            const url = registryUrl ?? (await target.outputs()).modelRegistryUrl ?? undefined;
+            const registry = url ? new MlflowRegistryClient(url) : undefined;
+            const result = await promote(target, new HttpProber(), options, qualityGate(project, report), registry);
+            return { ...result, model: (await target.readState()).model };
+        },
+        say,
+    );
 }

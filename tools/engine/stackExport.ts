@@ -151,7 +151,7 @@ export function parseStackExport(text: string, source: string): StackExport {
                 `${source}: deployment version ${d.version} is not one this tool reads (3 and 4, as the Pulumi CLI v3.248.0 writes them)`,
             );
         throw new Error(
-            `${source} is not a stack export: expected {"version": 3, "deployment": {...}} as written by \`pulumi stack export\` or \`npm run plan -- --json\``,
+            `${source} is not a stack export: expected {"version": 3, "deployment": {...}} as written by \`pulumi stack export\` or \`llm-platform plan --json\``,
         );
     }
     const features = d.version === 4 ? (d.features ?? []) : undefined;

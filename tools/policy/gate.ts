@@ -1,9 +1,10 @@
 /**
- * The offline policy gate: runs the CrossGuard pack in its own process and evaluates a deployment
- * over the analyzer protocol, as the Pulumi engine does — GetAnalyzerInfo, Configure with the
- * policy config (the `all` level, per-policy levels and properties), Analyze for each resource and
- * AnalyzeStack with parents and dependencies — so enforcement levels, config defaults and
- * not-applicable handling are the SDK's own.
+ * The offline policy gate: runs CrossGuard packs, each in its own process, and evaluates a
+ * deployment over the analyzer protocol, as the Pulumi engine does — GetAnalyzerInfo, Configure
+ * with the config the CLI reconciles (each policy's level and schema defaults, then the pack's
+ * `initialConfig`, then the policy-config file: `all` for levels, then per policy), Analyze for
+ * each resource and AnalyzeStack with parents and dependencies — so enforcement levels, config
+ * defaults and not-applicable handling are the SDK's own.
  */
 import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
@@ -23,6 +24,8 @@ export type Level = "advisory" | "mandatory" | "disabled" | "remediate";
 export type PolicyConfigFile = PolicyConfig;
 
 export interface Violation {
+    /** The pack the policy belongs to. */
+    pack: string;
     policy: string;
     level: "advisory" | "mandatory";
     severity: string;
@@ -32,17 +35,91 @@ export interface Violation {
 }
 
 export interface PolicyDescription {
+    /** The pack the policy belongs to. */
+    pack: string;
     name: string;
     description: string;
     severity: string;
     level: Level;
+    /** What the policy says to do about a violation (its `remediationSteps`), if anything. */
+    remediation: string;
+    /** Where the policy is documented (its `url`), if anywhere. */
+    url: string;
 }
 
 export interface GateResult {
-    pack: { name: string; version: string };
+    /** Each pack that ran, in the order given. */
+    packs: Array<{ name: string; version: string }>;
     policies: PolicyDescription[];
     violations: Violation[];
     resources: number;
+}
+
+/** A policy's effective configuration: its level and the properties it is configured with. */
+export interface EffectivePolicyConfig {
+    level: Level;
+    properties: Record<string, unknown>;
+}
+
+type ConfigLayer = Record<string, { level?: Level; properties: Record<string, unknown> }>;
+
+/**
+ * Merges one layer of config over `result` as the CLI does (pkg/resource/analyzer/config.go at
+ * v3.248.0, `applyConfig`): `all` sets every policy's level, then each named entry sets its level
+ * (when it has one) and its properties key by key.
+ */
+function applyLayer(result: Map<string, EffectivePolicyConfig>, layer: ConfigLayer): void {
+    const all = layer.all?.level;
+    if (all !== undefined) for (const c of result.values()) c.level = all;
+    for (const [name, given] of Object.entries(layer)) {
+        const current = result.get(name);
+        if (!current) continue; // a name the pack does not have configures nothing
+        if (given.level !== undefined) current.level = given.level;
+        Object.assign(current.properties, given.properties);
+    }
+}
+
+/**
+ * Each policy's configuration as the CLI reconciles it (`ReconcilePolicyPackConfig`): the level
+ * the pack gives it and its schema's defaults, then the pack's `initialConfig` (whose entries
+ * always carry a level on the wire: one given only properties arrives as advisory, as the CLI
+ * reads it), then the policy-config file.
+ */
+export function reconcileConfig(
+    policies: ReadonlyArray<{ name: string; level: Level; defaults: Record<string, unknown> }>,
+    initialConfig: ConfigLayer,
+    file: PolicyConfigFile,
+): Map<string, EffectivePolicyConfig> {
+    const result = new Map(policies.map((p) => [p.name, { level: p.level, properties: { ...p.defaults } }]));
+    applyLayer(result, initialConfig);
+    const fromFile: ConfigLayer = {};
+    for (const [name, entry] of Object.entries(file)) {
+        if (typeof entry === "string") fromFile[name] = { level: entry, properties: {} };
+        else {
+            const { enforcementLevel, ...properties } = entry;
+            fromFile[name] = { level: enforcementLevel, properties };
+        }
+    }
+    applyLayer(result, fromFile);
+    return result;
+}
+
+/** Merges the results of several packs run on the same resources. */
+export function mergeResults(results: readonly GateResult[]): GateResult {
+    return {
+        packs: results.flatMap((r) => r.packs),
+        policies: results.flatMap((r) => r.policies),
+        violations: results
+            .flatMap((r) => r.violations)
+            .sort(
+                (a, b) =>
+                    a.urn.localeCompare(b.urn, "en") ||
+                    a.pack.localeCompare(b.pack, "en") ||
+                    a.policy.localeCompare(b.policy, "en") ||
+                    a.message.localeCompare(b.message, "en"),
+            ),
+        resources: results[0]?.resources ?? 0,
+    };
 }
 
 const LEVELS: Record<Level, pb.EnforcementLevel> = {
@@ -153,45 +230,49 @@ export async function analyze(
             })),
             "policy config",
         );
-        const allEntry = config.all;
-        const all = typeof allEntry === "string" ? allEntry : allEntry?.enforcementLevel;
-        // As the Pulumi CLI does: each policy's configSchema defaults, under the file's properties.
-        const defaults = new Map(
-            info.getPoliciesList().map((p) => {
+        const packName = info.getName();
+        const infoPolicies = info.getPoliciesList();
+        // As the Pulumi CLI does: each policy's configSchema defaults, then initialConfig, then the file.
+        const initialConfig: ConfigLayer = {};
+        info.getInitialconfigMap().forEach((c: pb.PolicyConfig, name: string) => {
+            initialConfig[name] = {
+                level: LEVEL_NAMES[c.getEnforcementlevel()],
+                properties: (c.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>,
+            };
+        });
+        const effective = reconcileConfig(
+            infoPolicies.map((p) => {
                 const schema = (p.getConfigschema()?.getProperties()?.toJavaScript() ?? {}) as Record<
                     string,
                     { default?: unknown }
                 >;
-                return [
-                    p.getName(),
-                    Object.fromEntries(
+                return {
+                    name: p.getName(),
+                    level: LEVEL_NAMES[p.getEnforcementlevel()],
+                    defaults: Object.fromEntries(
                         Object.entries(schema)
                             .filter(([, v]) => v?.default !== undefined)
                             .map(([k, v]) => [k, v.default]),
                     ),
-                ];
+                };
             }),
+            initialConfig,
+            config,
         );
-        const policies: PolicyDescription[] = info.getPoliciesList().map((p) => {
-            const entry = config[p.getName()];
-            const level =
-                (typeof entry === "string" ? entry : entry?.enforcementLevel) ??
-                all ??
-                LEVEL_NAMES[p.getEnforcementlevel()];
-            return {
-                name: p.getName(),
-                description: p.getDescription(),
-                severity: SEVERITIES[p.getSeverity()] ?? "unspecified",
-                level,
-            };
-        });
+        const policies: PolicyDescription[] = infoPolicies.map((p) => ({
+            pack: packName,
+            name: p.getName(),
+            description: p.getDescription(),
+            severity: SEVERITIES[p.getSeverity()] ?? "unspecified",
+            level: effective.get(p.getName())!.level,
+            remediation: p.getRemediationSteps(),
+            url: p.getUrl(),
+        }));
         const request = new pb.ConfigureAnalyzerRequest();
         for (const p of policies) {
-            const entry = config[p.name];
-            const { enforcementLevel: _level, ...properties } = typeof entry === "object" ? entry : {};
             const pc = new pb.PolicyConfig();
             pc.setEnforcementlevel(LEVELS[p.level]);
-            pc.setProperties(struct({ ...defaults.get(p.name), ...properties }));
+            pc.setProperties(struct(effective.get(p.name)!.properties));
             request.getPolicyconfigMap().set(p.name, pc);
         }
         await Promise.all(clients.map((c) => call(c.configure.bind(c), request)));
@@ -270,6 +351,7 @@ export async function analyze(
 
         const byName = new Map(policies.map((p) => [p.name, p]));
         const violations = diagnostics.map((d) => ({
+            pack: packName,
             policy: d.getPolicyname(),
             level: LEVEL_NAMES[d.getEnforcementlevel()] === "mandatory" ? "mandatory" : "advisory",
             severity: SEVERITIES[d.getSeverity()] ?? byName.get(d.getPolicyname())?.severity ?? "unspecified",
@@ -290,7 +372,7 @@ export async function analyze(
                 a.message.localeCompare(b.message, "en"),
         );
         return {
-            pack: { name: info.getName(), version: info.getVersion() },
+            packs: [{ name: packName, version: info.getVersion() }],
             policies,
             violations,
             resources: analyzed.length,

@@ -65,12 +65,18 @@ export function resourcesFromDocument(
 }
 
 export function renderText(result: GateResult): string {
-    const lines = [`Policy pack ${result.pack.name}@${result.pack.version}: ${result.resources} resources analyzed`];
+    const packs = result.packs.map((p) => `${p.name}@${p.version}`).join(", ");
+    const lines = [
+        `Policy pack${result.packs.length === 1 ? "" : "s"} ${packs}: ${result.resources} resources analyzed`,
+    ];
     const byUrn = new Map<string, GateResult["violations"]>();
     for (const v of result.violations) byUrn.set(v.urn || "(stack)", [...(byUrn.get(v.urn || "(stack)") ?? []), v]);
     for (const [urn, violations] of byUrn) {
         lines.push("", urn);
-        for (const v of violations) lines.push(`    [${v.level}] ${v.policy} (${v.severity}): ${v.message}`);
+        for (const v of violations)
+            lines.push(
+                `    [${v.level}] ${result.packs.length > 1 ? `${v.pack}/` : ""}${v.policy} (${v.severity}): ${v.message}`,
+            );
     }
     const mandatory = result.violations.filter((v) => v.level === "mandatory").length;
     lines.push("", `${mandatory} mandatory and ${result.violations.length - mandatory} advisory violations`);
@@ -106,58 +112,64 @@ export function violationLocator(resources: readonly ExportedResource[]): (urn: 
     return (urn) => sourceLocationOf(byUrn.get(urn)) ?? stackFile;
 }
 
+/**
+ * SARIF 2.1.0 for GitHub code scanning: one run per pack (its tool driver), each policy a rule with
+ * the pack's own remediation text and URL (`helpUri` with the policy's anchor where it has none),
+ * mandatory violations at error and advisory at warning.
+ */
 export function renderSarif(
     result: GateResult,
     helpUri: string,
-    remediation: ReadonlyMap<string, string>,
     locate: (urn: string) => SourceLocation,
 ): Record<string, unknown> {
-    const rules = result.policies.map((p) => ({
-        id: p.name,
-        name: p.name,
-        shortDescription: { text: p.description },
-        fullDescription: { text: p.description },
-        help: { text: remediation.get(p.name) ?? p.description },
-        helpUri: `${helpUri}#${p.name}`,
-        defaultConfiguration: {
-            level: p.level === "mandatory" ? "error" : p.level === "disabled" ? "none" : "warning",
-        },
-        properties: { severity: p.severity, tags: ["security", "llm-platform"] },
-    }));
-    const index = new Map(rules.map((r, i) => [r.id, i]));
     return {
         $schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",
-        runs: [
-            {
-                tool: {
-                    driver: { name: result.pack.name, version: result.pack.version, informationUri: helpUri, rules },
-                },
-                results: result.violations.map((v) => {
-                    const at = locate(v.urn);
-                    return {
-                        ruleId: v.policy,
-                        ruleIndex: index.get(v.policy) ?? 0,
-                        level: v.level === "mandatory" ? "error" : "warning",
-                        message: { text: v.urn ? `${v.message} (${v.urn.split("::").pop()})` : v.message },
-                        locations: [
-                            {
-                                // GitHub's code scanning refuses a result without a file to show it in.
-                                physicalLocation: {
-                                    artifactLocation: { uri: at.uri },
-                                    region: {
-                                        startLine: at.startLine,
-                                        ...(at.startColumn ? { startColumn: at.startColumn } : {}),
+        runs: result.packs.map((pack) => {
+            const rules = result.policies
+                .filter((p) => p.pack === pack.name)
+                .map((p) => ({
+                    id: p.name,
+                    name: p.name,
+                    shortDescription: { text: p.description },
+                    fullDescription: { text: p.description },
+                    help: { text: p.remediation || p.description },
+                    helpUri: p.url || `${helpUri}#${p.name}`,
+                    defaultConfiguration: {
+                        level: p.level === "mandatory" ? "error" : p.level === "disabled" ? "none" : "warning",
+                    },
+                    properties: { severity: p.severity, tags: ["security", pack.name] },
+                }));
+            const index = new Map(rules.map((r, i) => [r.id, i]));
+            return {
+                tool: { driver: { name: pack.name, version: pack.version, informationUri: helpUri, rules } },
+                results: result.violations
+                    .filter((v) => v.pack === pack.name)
+                    .map((v) => {
+                        const at = locate(v.urn);
+                        return {
+                            ruleId: v.policy,
+                            ruleIndex: index.get(v.policy) ?? 0,
+                            level: v.level === "mandatory" ? "error" : "warning",
+                            message: { text: v.urn ? `${v.message} (${v.urn.split("::").pop()})` : v.message },
+                            locations: [
+                                {
+                                    // GitHub's code scanning refuses a result without a file to show it in.
+                                    physicalLocation: {
+                                        artifactLocation: { uri: at.uri },
+                                        region: {
+                                            startLine: at.startLine,
+                                            ...(at.startColumn ? { startColumn: at.startColumn } : {}),
+                                        },
                                     },
+                                    logicalLocations: [{ fullyQualifiedName: v.urn || "stack", kind: "resource" }],
                                 },
-                                logicalLocations: [{ fullyQualifiedName: v.urn || "stack", kind: "resource" }],
-                            },
-                        ],
-                        // Stable across runs for the same policy and resource, wherever the line moves.
-                        partialFingerprints: { "llmPlatformResource/v1": `${v.policy}:${v.urn || "stack"}` },
-                    };
-                }),
-            },
-        ],
+                            ],
+                            // Stable across runs for the same policy and resource, wherever the line moves.
+                            partialFingerprints: { "llmPlatformResource/v1": `${v.policy}:${v.urn || "stack"}` },
+                        };
+                    }),
+            };
+        }),
     };
 }

@@ -217,7 +217,7 @@ export async function queuedUpdate(
 
 /**
  * Every update a promotion makes runs the production pack with the stack's tier config, as
- * `pulumi up --policy-pack policies --policy-pack-config policies/config/<tier>.json` does in CI.
+ * `pulumi up --policy-pack policies --policy-pack-config pack/config/<tier>.json` does in CI.
  */
 export function promotionUpOptions(
     projectDir: string,
@@ -226,7 +226,7 @@ export function promotionUpOptions(
 ): { policyPacks: string[]; policyPackConfigs: string[]; message: string } {
     return {
         policyPacks: [path.join(projectDir, "policies")],
-        policyPackConfigs: [path.join(projectDir, "policies", "config", `${tier}.json`)],
+        policyPackConfigs: [path.join(projectDir, "pack", "config", `${tier}.json`)],
         message,
     };
 }
