@@ -65,3 +65,20 @@ export function modelFolderOf(modelVersion: string): string {
     if (!ref) return modelVersion;
     return ref.version !== undefined ? `${ref.name}-v${ref.version}` : `${ref.name}-at-${ref.alias}`;
 }
+
+/**
+ * What is wrong with a general purpose S3 bucket name, by S3's naming rules (the S3 User Guide,
+ * "General purpose bucket naming rules"), or undefined when it is fine.
+ */
+export function s3BucketNameProblem(name: string): string | undefined {
+    if (name.length < 3 || name.length > 63) return `is ${name.length} characters long; a bucket name has 3 to 63`;
+    if (!/^[a-z0-9.-]+$/.test(name)) return "may hold only lower-case letters, digits, '.' and '-'";
+    if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) return "must begin and end with a letter or digit";
+    if (name.includes("..")) return "must not hold two adjacent periods";
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return "must not be an IP address";
+    const prefix = ["xn--", "sthree-", "amzn-s3-demo-"].find((p) => name.startsWith(p));
+    if (prefix) return `must not start with ${prefix} (reserved by S3)`;
+    const suffix = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"].find((s) => name.endsWith(s));
+    if (suffix) return `must not end with ${suffix} (reserved by S3)`;
+    return undefined;
+}

@@ -31,7 +31,20 @@ export {
     type ScaleOn,
     type SloSettings,
 } from "./standards";
-export { INFERENCE_UID, LIVENESS_PATH, READINESS_PATH, VLLM_METRIC_NAMES, VLLM_ROUTES, VLLM_VERSION } from "./vllm";
+export {
+    INFERENCE_UID,
+    LIVENESS_PATH,
+    READINESS_PATH,
+    UVICORN_LOG_LEVELS,
+    VLLM_ENTRYPOINT,
+    VLLM_ENVIRONMENT,
+    VLLM_IMAGE,
+    VLLM_METRIC_NAMES,
+    VLLM_ROUTES,
+    VLLM_SERVER_FLAGS,
+    VLLM_VERSION,
+    VLLM_WRITABLE_DIR,
+} from "./vllm";
 export {
     CLUSTER_AUTOSCALER_IMAGES,
     KEDA_CHART_VERSION,
@@ -39,4 +52,4 @@ export {
     LOAD_BALANCER_CONTROLLER_CHART_VERSION,
     MODEL_SYNC_IMAGE,
 } from "./versions";
-export { DIGEST_REFERENCE, isModelVersion, MODEL_VERSION_HELP } from "./formats";
+export { DIGEST_REFERENCE, isModelVersion, MODEL_VERSION_HELP, s3BucketNameProblem } from "./formats";

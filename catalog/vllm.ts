@@ -33,8 +33,68 @@ export const READINESS_PATH = "/v1/models";
  */
 export const VLLM_DEFAULT_MAX_NUM_SEQS = 256;
 
-/** The numeric, non-root user the image runs as (`USER 10001:10001` in its Dockerfile). */
+/**
+ * The numeric, non-root user the server runs as: the user `images/inference` creates and runs as,
+ * and what the components set (`runAsUser`) for the stock image, which has no USER (it would run as
+ * root).
+ */
 export const INFERENCE_UID = 10001;
+
+/**
+ * The stock image at {@link VLLM_VERSION}, by digest: what `BlueGreenEksService` and
+ * `BlueGreenEcsService` run when a release names no image. The digest is the tag's image index as
+ * pulled (vllm-project/vllm#28125 and other public records; docs/UPSTREAM.md): check it with
+ * `docker buildx imagetools inspect vllm/vllm-openai:v0.11.0` and mirror it into your registry
+ * (an ECR pull-through cache) for production, where Docker Hub's pull limits apply.
+ */
+export const VLLM_IMAGE =
+    "vllm/vllm-openai:v0.11.0@sha256:014a95f21c9edf6abe0aea6b07353f96baa4ec291c427bb1176dc7c93a85845c";
+
+/**
+ * What the server's container must be given, for the stock image and for `images/inference`
+ * alike (docs/UPSTREAM.md, "The image contract"): both images start vLLM's OpenAI server as the
+ * stock image's ENTRYPOINT does, `python3 -m vllm.entrypoints.openai.api_server`, which takes the
+ * model only as `--model` (a positional model is ignored) and listens on `--port`; neither image's
+ * entrypoint reads an environment variable for the model or the port. The components therefore
+ * set no `command` and pass everything as arguments.
+ */
+export const VLLM_ENTRYPOINT = ["python3", "-m", "vllm.entrypoints.openai.api_server"] as const;
+
+/** The api_server flags the components pass (each exists at {@link VLLM_VERSION}). */
+export const VLLM_SERVER_FLAGS = [
+    "--model",
+    "--host",
+    "--port",
+    "--uvicorn-log-level",
+    "--served-model-name",
+    "--tensor-parallel-size",
+] as const;
+
+/** `--uvicorn-log-level`'s choices at {@link VLLM_VERSION}. */
+export const UVICORN_LOG_LEVELS = ["debug", "info", "warning", "error", "critical", "trace"] as const;
+
+/**
+ * The one writable place a non-root vLLM with a read-only root file system needs besides the
+ * weights: every cache and config vLLM, torch.compile, Triton, FlashInfer and Hugging Face write at
+ * serve time defaults under HOME (or XDG_*, left unset), and its IPC sockets and temporary files
+ * under the temp folder; both are this folder.
+ */
+export const VLLM_WRITABLE_DIR = "/tmp";
+
+/**
+ * The environment the server runs with (besides what the components add for the model): HOME on
+ * the writable folder; a user name, since uid 10001 has no passwd entry in the stock image and
+ * torch's default cache folder asks for one (getpass.getuser()); torch's Inductor cache set, which
+ * skips that question; vLLM's usage statistics off (on by default, they write under HOME and
+ * send the deployment's details to stats.vllm.ai every ten minutes).
+ */
+export const VLLM_ENVIRONMENT: Readonly<Record<string, string>> = {
+    HOME: VLLM_WRITABLE_DIR,
+    USER: "vllm",
+    TORCHINDUCTOR_CACHE_DIR: `${VLLM_WRITABLE_DIR}/torchinductor`,
+    VLLM_NO_USAGE_STATS: "1",
+    DO_NOT_TRACK: "1",
+};
 
 /** vLLM gauges the autoscaler reads (see docs/UPSTREAM.md, "Metrics the image emits"). */
 export const VLLM_METRIC_NAMES = {

@@ -13,6 +13,12 @@ export { Network, validateNetworkArgs, type ExistingNetwork, type NetworkArgs } 
 export { EksCluster, validateEksClusterArgs, type EksClusterArgs, type SystemNodesArgs } from "./aws/eksCluster";
 
 // GPU capacity
+export {
+    GpuPlatform,
+    validateGpuPlatformArgs,
+    type GpuPlatformArgs,
+    type GpuPlatformPoolArgs,
+} from "./aws/gpuPlatform";
 export { GpuNodePool, validateGpuNodePoolArgs, type GpuNodePoolArgs } from "./aws/gpuNodePool";
 export {
     NvidiaDevicePlugin,
@@ -40,7 +46,7 @@ export {
     type ScaleToZero,
     type ServiceEndpoints,
 } from "./k8s/blueGreenEksService";
-export { COLORS, type Color, type Resources, type TargetPool } from "./k8s/inferenceWorkload";
+export { COLORS, fittedResources, type Color, type Resources, type TargetPool } from "./k8s/inferenceWorkload";
 export type { ColorParts } from "./k8s/eksServiceParts";
 export type { EntryPoint } from "./k8s/entryPoint";
 export type { ScaleOn } from "./k8s/scaling";

@@ -72,6 +72,8 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
                 desiredSize: pool.desiredSize,
                 maxSize: pool.maxSize,
                 diskSizeGiB: pool.diskSizeGiB,
+                // The services' capacity check counts what the device plugin advertises per GPU.
+                timeSlicingReplicas: settings.devicePlugin.timeSlicingReplicas,
                 tags,
             }),
     );

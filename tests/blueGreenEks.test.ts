@@ -16,6 +16,7 @@ import {
 import { validateCanary } from "../components/k8s/canary";
 import {
     buildPodSpec,
+    fittedResources,
     validateRelease,
     validateWorkload,
     type WorkloadSpec,
@@ -127,14 +128,29 @@ describe("inference pod spec", () => {
         );
     });
 
-    it("passes the model path and log level, drains before shutdown, and syncs weights first", () => {
-        assert.deepEqual(
-            container.env.filter((e) => ["MODEL_PATH", "LOG_LEVEL"].includes(e.name)),
-            [
-                { name: "MODEL_PATH", value: "/models/v1" },
-                { name: "LOG_LEVEL", value: "INFO" },
-            ],
-        );
+    it("starts vLLM's server with its own flags, the image's entry point untouched, drains before shutdown, and syncs weights first", () => {
+        assert.equal((container as { command?: unknown }).command, undefined);
+        assert.deepEqual((container as unknown as { args: string[] }).args, [
+            "--model",
+            "/models/v1",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "8000",
+            "--uvicorn-log-level",
+            "info",
+        ]);
+        assert.deepEqual(container.env, [
+            { name: "HOME", value: "/tmp" },
+            { name: "USER", value: "vllm" },
+            { name: "TORCHINDUCTOR_CACHE_DIR", value: "/tmp/torchinductor" },
+            { name: "VLLM_NO_USAGE_STATS", value: "1" },
+            { name: "DO_NOT_TRACK", value: "1" },
+            { name: "VLLM_LOGGING_LEVEL", value: "INFO" },
+            { name: "PORT", value: "8000" },
+            { name: "MODEL_VERSION", value: "v1" },
+            { name: "HF_HOME", value: "/models/.cache/huggingface" },
+        ]);
         assert.deepEqual(container.lifecycle, { preStop: { exec: { command: ["sleep", "30"] } } });
         assert.equal(pod.terminationGracePeriodSeconds, 60);
         assert.deepEqual((pod.initContainers[0] as unknown as { command: string[] }).command, [
@@ -432,7 +448,6 @@ describe("BlueGreenEksService as a library", () => {
                 "strategy",
                 "replicas",
                 "gpus",
-                "resources",
                 "containerPort",
                 "healthPath",
                 "readyPath",
@@ -450,6 +465,9 @@ describe("BlueGreenEksService as a library", () => {
             [resolved.maxReplicas, resolved.probePort, resolved.namespace, resolved.canary],
             [2 * PROD_SERVING_REPLICAS, 8000, "svc", DEFAULT_CANARY],
         );
+        // Resources fit the pool's smallest node: on a g5.2xlarge they are the prod tier's.
+        assert.deepEqual(resolved.resources, prod.resources);
+        assert.deepEqual(resolved.resources, fittedResources(poolCapacity(["g5.2xlarge"])));
     });
 
     it("exposes its role, service account, colours and network policy, by their URNs", async () => {

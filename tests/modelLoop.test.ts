@@ -441,10 +441,8 @@ describe("releases that name a registered model", () => {
             { name: "HOME", value: "/tmp" },
             { name: "MLFLOW_TRACKING_URI", value: "http://mlflow.mlflow.svc.cluster.local:5000" },
         ]);
-        assert.equal(
-            (pod.containers[0].env as Inputs[]).find((e) => e.name === "MODEL_PATH")!.value,
-            "/models/chat-v4",
-        );
+        const args = pod.containers[0].args as string[];
+        assert.equal(args[args.indexOf("--model") + 1], "/models/chat-v4");
         assert.deepEqual(modelSyncCommand({ modelVersion: "v2", modelSource: "s3://b/models/chat" }, "/models/v2"), [
             "aws",
             "s3",

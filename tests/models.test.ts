@@ -5,7 +5,7 @@ import * as path from "node:path";
 import * as automation from "@pulumi/pulumi/automation";
 import { packPods } from "../catalog/capacity";
 import { entryPointAnnotations, routeAnnotations, validateEntryPoint } from "../components/k8s/entryPoint";
-import { serverArgs } from "../components/k8s/inferenceWorkload";
+import { serverArgs } from "../components/vllmServer";
 import { resolveSettings } from "../environments/loader";
 import { servedModels } from "../environments/models";
 import { modelRoute } from "../stacks/program";
@@ -82,13 +82,22 @@ describe("the model catalogue (llm-platform:models)", () => {
         assert.deepEqual(embed.green, { modelVersion: "v7" });
         assert.deepEqual(embed.blue, s.serving.blue);
         // vLLM's arguments: the name clients send and the GPUs it shards over.
-        assert.deepEqual(serverArgs({ servedModelName: "chat", tensorParallelSize: 2 }), [
+        const server = { modelPath: "/models/v7", port: 8000, logLevel: "INFO" };
+        assert.deepEqual(serverArgs({ ...server, servedModelName: "chat", tensorParallelSize: 2 }), [
+            "--model",
+            "/models/v7",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "8000",
+            "--uvicorn-log-level",
+            "info",
             "--served-model-name",
             "chat",
             "--tensor-parallel-size",
             "2",
         ]);
-        assert.deepEqual(serverArgs({}), []);
+        assert.deepEqual(serverArgs(server).slice(8), []);
     });
 
     it("keeps models apart: names (not the platform's namespaces), served names and prefixes are their own", () => {

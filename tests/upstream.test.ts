@@ -9,7 +9,20 @@ import * as path from "node:path";
 import { poolCapacity } from "../catalog/gpu";
 import { poolLabels } from "../components/aws/gpuNodePool";
 import { DEVICE_PLUGIN_CHART_VERSION, devicePluginValues } from "../components/k8s/nvidiaDevicePlugin";
-import { LIVENESS_PATH, READINESS_PATH, VLLM_ROUTES, VLLM_VERSION } from "../catalog/vllm";
+import {
+    INFERENCE_UID,
+    LIVENESS_PATH,
+    READINESS_PATH,
+    UVICORN_LOG_LEVELS,
+    VLLM_ENTRYPOINT,
+    VLLM_ENVIRONMENT,
+    VLLM_IMAGE,
+    VLLM_ROUTES,
+    VLLM_SERVER_FLAGS,
+    VLLM_VERSION,
+    VLLM_WRITABLE_DIR,
+} from "../catalog/vllm";
+import { parseDockerfile } from "../components/aws/dockerfile";
 import { TIER_DEFAULTS } from "../environments/defaults";
 import type { ExportedResource } from "../tools/engine/stackExport";
 import { chartDefaults, helmCoalesce, renderedScheduling, schedulingProblems } from "./helm";
@@ -31,10 +44,8 @@ interface Container {
 describe("the routes the shipped vLLM image serves", () => {
     it("the image is vLLM's OpenAI server at the pinned version, with its HEALTHCHECK on /health", () => {
         const dockerfile = fs.readFileSync(path.join(PROJECT_DIR, "images", "inference", "Dockerfile"), "utf8");
-        assert.match(
-            dockerfile,
-            new RegExp(`^ARG BASE_IMAGE=vllm/vllm-openai:${VLLM_VERSION.replace(/\./g, "\\.")}$`, "m"),
-        );
+        assert.match(dockerfile, new RegExp(`^ARG BASE_IMAGE=${VLLM_IMAGE.replace(/[.]/g, "\\.")}$`, "m"));
+        assert.ok(VLLM_IMAGE.startsWith(`vllm/vllm-openai:${VLLM_VERSION}@sha256:`));
         const healthcheck = /^HEALTHCHECK [\s\S]*?\/health'/m.exec(dockerfile);
         assert.ok(healthcheck, "HEALTHCHECK calls /health");
         assert.ok(routes.has(LIVENESS_PATH) && routes.has(READINESS_PATH));
@@ -192,4 +203,106 @@ describe("the stacks' alerts read what the vLLM image emits", () => {
             );
         });
     }
+});
+
+/**
+ * What the stock image's entry point does with a container's arguments at v0.11.0 (docs/UPSTREAM.md,
+ * "The image contract"): `python3 -m vllm.entrypoints.openai.api_server` parses them as flags; the
+ * model is `--model` (a positional model is ignored there); no variable names the model or port.
+ */
+function serverFlags(args: readonly string[]): Map<string, string> {
+    const flags = new Map<string, string>();
+    for (let i = 0; i < args.length; i += 2) {
+        assert.ok(args[i].startsWith("--"), `a positional argument ${args[i]}: the api_server ignores it`);
+        assert.ok((VLLM_SERVER_FLAGS as readonly string[]).includes(args[i]), `${args[i]} is not a flag we know`);
+        assert.ok(!flags.has(args[i]), `${args[i]} twice`);
+        flags.set(args[i], args[i + 1]);
+    }
+    return flags;
+}
+
+describe("the image contract: the stock vLLM image and ours, started alike", () => {
+    it("images/inference keeps the stock image's entry point and runs as the numeric user the pods set", () => {
+        const steps = parseDockerfile(
+            fs.readFileSync(path.join(PROJECT_DIR, "images", "inference", "Dockerfile"), "utf8"),
+        );
+        assert.deepEqual(
+            steps.filter((i) => i.keyword === "ENTRYPOINT" || i.keyword === "CMD"),
+            [],
+            `no ENTRYPOINT or CMD: the base's ${JSON.stringify(VLLM_ENTRYPOINT)} stays`,
+        );
+        assert.deepEqual(
+            steps.filter((i) => i.keyword === "FROM").map((i) => i.args),
+            ["${BASE_IMAGE}"],
+        );
+        assert.equal(steps.filter((i) => i.keyword === "USER").pop()?.args, `${INFERENCE_UID}:${INFERENCE_UID}`);
+    });
+
+    it("every inference container of every stack passes vLLM's flags, never a command, and writes only to volumes", async () => {
+        let containers = 0;
+        let tasks = 0;
+        for (const stack of REFERENCE_STACKS) {
+            const resources = (await planOf(stack, "update")).export.deployment.resources;
+            for (const d of resources.filter(
+                (r) => r.type === "kubernetes:apps/v1:Deployment" && r.urn.includes("BlueGreenEksService"),
+            )) {
+                type Pod = {
+                    containers: Array<{
+                        command?: string[];
+                        args: string[];
+                        env: Array<{ name: string; value: string }>;
+                        ports: Array<{ containerPort: number }>;
+                        readinessProbe: { httpGet: { port: number } };
+                        securityContext: { readOnlyRootFilesystem: boolean; runAsUser: number };
+                        volumeMounts: Array<{ name: string; mountPath: string }>;
+                    }>;
+                    volumes: Array<{ name: string; emptyDir?: object }>;
+                };
+                const pod = (d.inputs?.spec as { template: { spec: Pod } }).template.spec;
+                const c = pod.containers[0];
+                containers++;
+                assert.equal(c.command, undefined, `${d.urn}: the image's entry point runs`);
+                const flags = serverFlags(c.args);
+                assert.match(flags.get("--model") ?? "", /^\/models\//, d.urn);
+                assert.equal(Number(flags.get("--port")), c.ports[0].containerPort, d.urn);
+                assert.equal(c.readinessProbe.httpGet.port, c.ports[0].containerPort, d.urn);
+                assert.ok((UVICORN_LOG_LEVELS as readonly string[]).includes(flags.get("--uvicorn-log-level") ?? ""));
+                assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+                assert.equal(c.securityContext.runAsUser, INFERENCE_UID);
+                const env = Object.fromEntries(c.env.map((e) => [e.name, e.value]));
+                for (const [name, value] of Object.entries(VLLM_ENVIRONMENT)) assert.equal(env[name], value, name);
+                // Every folder the server writes is on a writable volume: HOME, the temp folder, the weights.
+                const mounted = (folder: string): boolean =>
+                    c.volumeMounts.some(
+                        (m) =>
+                            (folder === m.mountPath || folder.startsWith(`${m.mountPath}/`)) &&
+                            pod.volumes.some((v) => v.name === m.name && v.emptyDir),
+                    );
+                for (const folder of [env.HOME, env.TORCHINDUCTOR_CACHE_DIR, env.HF_HOME, VLLM_WRITABLE_DIR])
+                    assert.ok(mounted(folder), `${d.urn}: ${folder} is on no writable volume`);
+            }
+            for (const task of resources.filter((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition")) {
+                tasks++;
+                const defs = JSON.parse(String(task.inputs?.containerDefinitions)) as Array<{
+                    name: string;
+                    entryPoint?: string[];
+                    command: string[];
+                    environment: Array<{ name: string; value: string }>;
+                    portMappings: Array<{ containerPort: number }>;
+                    readonlyRootFilesystem: boolean;
+                    mountPoints: Array<{ containerPath: string }>;
+                }>;
+                const c = defs.find((x) => x.name === "inference")!;
+                containers++;
+                assert.equal(c.entryPoint, undefined, `${task.urn}: the image's entry point runs`);
+                const flags = serverFlags(c.command);
+                assert.equal(Number(flags.get("--port")), c.portMappings[0].containerPort);
+                const env = Object.fromEntries(c.environment.map((e) => [e.name, e.value]));
+                for (const [name, value] of Object.entries(VLLM_ENVIRONMENT)) assert.equal(env[name], value, name);
+                assert.equal(c.readonlyRootFilesystem, true);
+                assert.ok(c.mountPoints.some((m) => m.containerPath === VLLM_WRITABLE_DIR));
+            }
+        }
+        assert.ok(containers >= 5 && tasks >= 1, `${containers} inference containers checked, ${tasks} ECS tasks`);
+    });
 });

@@ -8,7 +8,7 @@ import { ecsDeploymentInstances } from "../../catalog/capacity";
 import { GPU_INSTANCE_TYPES } from "../../catalog/gpu";
 import { PROD_BAKE_TIME_MINUTES, PROD_MIN_REPLICAS } from "../../catalog/standards";
 import { MODEL_SYNC_IMAGE } from "../../catalog/versions";
-import { LIVENESS_PATH, READINESS_PATH } from "../../catalog/vllm";
+import { LIVENESS_PATH, READINESS_PATH, VLLM_IMAGE } from "../../catalog/vllm";
 import { validateEcsContainer } from "./ecsTask";
 import { containerSpecOf } from "./ecsTaskDefinition";
 
@@ -21,8 +21,12 @@ export interface BlueGreenEcsServiceArgs {
     loadBalancerSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
     /** Private subnets of the GPU instances. */
     instanceSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    /** Image by digest. */
-    image: pulumi.Input<string>;
+    /**
+     * The inference image, by digest: vLLM's OpenAI server as its entry point (the stock image, or
+     * `llm-platform/image`'s InferenceImage); the task passes the model and port as its flags.
+     * @default VLLM_IMAGE (vllm/vllm-openai:v0.11.0, by digest)
+     */
+    image?: pulumi.Input<string>;
     /** @default "v1" */
     modelVersion?: string;
     modelBucketName: pulumi.Input<string>;
@@ -111,6 +115,7 @@ export interface ExistingLoadBalancer {
  * default in {@link EcsMonitoring}, which owns the alarms.)
  */
 export const ECS_SERVICE_DEFAULTS = {
+    image: VLLM_IMAGE,
     modelVersion: "v1",
     instanceTypes: ["g5.2xlarge"],
     minInstances: 1,

@@ -1,5 +1,6 @@
 import { SECRET_REFERENCE } from "../../catalog/formats";
 import { denyInsecureTransport } from "./bucketPolicies";
+import { serverArgs, serverEnvironment } from "../vllmServer";
 
 /**
  * Pure builders for the inference service on ECS: the container definitions (GPU, non-root,
@@ -35,6 +36,7 @@ export function buildContainerDefinitions(spec: EcsContainerSpec): Array<Record<
         options: { "awslogs-group": spec.logGroupName, "awslogs-region": spec.region, "awslogs-stream-prefix": prefix },
     });
     const modelPath = `/models/${spec.modelVersion}`;
+    const server = { modelPath, port: spec.containerPort, logLevel: spec.logLevel };
     const linuxParameters = { initProcessEnabled: true, capabilities: { drop: ["ALL"] } };
     const mounts = [
         { sourceVolume: "models", containerPath: "/models", readOnly: false },
@@ -65,13 +67,9 @@ export function buildContainerDefinitions(spec: EcsContainerSpec): Array<Record<
             portMappings: [
                 { name: "http", containerPort: spec.containerPort, hostPort: spec.containerPort, protocol: "tcp" },
             ],
-            environment: [
-                { name: "MODEL_PATH", value: modelPath },
-                { name: "MODEL_VERSION", value: spec.modelVersion },
-                { name: "LOG_LEVEL", value: spec.logLevel },
-                { name: "PORT", value: String(spec.containerPort) },
-                { name: "HOME", value: "/tmp" },
-            ],
+            // The image's ENTRYPOINT is vLLM's OpenAI server; ECS's command is Docker's CMD: its flags.
+            command: serverArgs(server),
+            environment: serverEnvironment({ ...server, modelVersion: spec.modelVersion }),
             // Values are fetched by the agent at start; nothing secret is in the task definition.
             secrets: Object.entries(spec.secrets).map(([name, valueFrom]) => ({ name, valueFrom })),
             dependsOn: [{ containerName: "model-sync", condition: "SUCCESS" }],

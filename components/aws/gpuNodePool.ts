@@ -41,8 +41,8 @@ export interface GpuNodePoolArgs {
      */
     desiredSize?: number;
     /**
-     * Most nodes.
-     * @default 2
+     * Most nodes the autoscaler adds. Services placed on the pool are checked to fit it.
+     * @default 9 (a BlueGreenEksService at its defaults on one-GPU nodes: 3 active replicas up to 6, and 3 warm for rollback)
      */
     maxSize?: number;
     /**
@@ -61,11 +61,27 @@ export interface GpuNodePoolArgs {
      */
     labels?: Record<string, string>;
     /**
+     * GPUs a node advertises per physical GPU, when the cluster's NVIDIA device plugin time-slices
+     * them (its `timeSlicingReplicas`): only for the capacity check of the services placed on the
+     * pool. GpuPlatform sets it. @default 1
+     */
+    timeSlicingReplicas?: number;
+    /**
      * Tags for every AWS resource of the component.
      * @default {}
      */
     tags?: Record<string, string>;
 }
+
+/** The defaults the pool's arguments take. */
+export const GPU_NODE_POOL_DEFAULTS = {
+    amiType: "AL2023_x86_64_NVIDIA",
+    capacityType: "ON_DEMAND",
+    minSize: 0,
+    maxSize: 9,
+    diskSizeGiB: 200,
+    taint: true,
+} as const;
 
 export function validateGpuNodePoolArgs(args: GpuNodePoolArgs): string[] {
     const problems: string[] = [];
@@ -83,8 +99,8 @@ export function validateGpuNodePoolArgs(args: GpuNodePoolArgs): string[] {
     if (args.amiType !== undefined && !(GPU_AMI_TYPES as readonly string[]).includes(args.amiType)) {
         problems.push(`amiType: expected one of ${GPU_AMI_TYPES.join(", ")}, received ${JSON.stringify(args.amiType)}`);
     }
-    const min = args.minSize ?? 0;
-    const max = args.maxSize ?? 2;
+    const min = args.minSize ?? GPU_NODE_POOL_DEFAULTS.minSize;
+    const max = args.maxSize ?? GPU_NODE_POOL_DEFAULTS.maxSize;
     const desired = args.desiredSize ?? min;
     if (!Number.isInteger(min) || min < 0) problems.push(`minSize: expected an integer >= 0, received ${min}`);
     if (!Number.isInteger(max) || max < Math.max(1, min))
@@ -94,7 +110,10 @@ export function validateGpuNodePoolArgs(args: GpuNodePoolArgs): string[] {
             `desiredSize: expected an integer between minSize (${min}) and maxSize (${max}), received ${desired}`,
         );
     }
-    const disk = args.diskSizeGiB ?? 200;
+    const disk = args.diskSizeGiB ?? GPU_NODE_POOL_DEFAULTS.diskSizeGiB;
+    const slicing = args.timeSlicingReplicas;
+    if (slicing !== undefined && (!Number.isInteger(slicing) || slicing < 1 || slicing > 48))
+        problems.push(`timeSlicingReplicas: expected an integer from 1 to 48, received ${slicing}`);
     if (!Number.isInteger(disk) || disk < 20 || disk > 16384)
         problems.push(`diskSizeGiB: expected an integer between 20 and 16384, received ${disk}`);
     return problems;
@@ -158,15 +177,20 @@ export class GpuNodePool extends pulumi.ComponentResource {
     public readonly nodeSelector: Record<string, string>;
     /** Tolerations a pod needs to run on this pool. */
     public readonly tolerations: Array<typeof GPU_TOLERATION>;
+    /** Most nodes: services placed on the pool are checked against it. */
+    public readonly maxSize: number;
+    /** GPUs a node advertises per physical GPU (time slicing). */
+    public readonly timeSlicingReplicas: number | undefined;
 
     constructor(name: string, args: GpuNodePoolArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:aws:GpuNodePool", name, {}, opts);
         const problems = validateGpuNodePoolArgs(args);
         assertValid(this, "GpuNodePool", name, problems);
 
-        const amiType = args.amiType ?? "AL2023_x86_64_NVIDIA";
-        const minSize = args.minSize ?? 0;
-        const taint = args.taint ?? true;
+        const amiType = args.amiType ?? GPU_NODE_POOL_DEFAULTS.amiType;
+        const minSize = args.minSize ?? GPU_NODE_POOL_DEFAULTS.minSize;
+        const maxSize = args.maxSize ?? GPU_NODE_POOL_DEFAULTS.maxSize;
+        const taint = args.taint ?? GPU_NODE_POOL_DEFAULTS.taint;
         const tags = args.tags ?? {};
         this.capacity = poolCapacity(args.instanceTypes);
         const labels = poolLabels(name, this.capacity, amiType, args.labels);
@@ -177,7 +201,7 @@ export class GpuNodePool extends pulumi.ComponentResource {
         const template = new aws.ec2.LaunchTemplate(
             `${name}-launch-template`,
             nodeLaunchTemplateArgs({
-                diskSizeGiB: args.diskSizeGiB ?? 200,
+                diskSizeGiB: args.diskSizeGiB ?? GPU_NODE_POOL_DEFAULTS.diskSizeGiB,
                 deviceName,
                 tags,
                 description: `GPU node pool ${name}`,
@@ -191,9 +215,9 @@ export class GpuNodePool extends pulumi.ComponentResource {
                 nodeRoleArn: role.arn,
                 subnetIds: args.subnetIds,
                 amiType,
-                capacityType: args.capacityType ?? "ON_DEMAND",
+                capacityType: args.capacityType ?? GPU_NODE_POOL_DEFAULTS.capacityType,
                 instanceTypes: args.instanceTypes,
-                scalingConfig: { minSize, desiredSize: args.desiredSize ?? minSize, maxSize: args.maxSize ?? 2 },
+                scalingConfig: { minSize, desiredSize: args.desiredSize ?? minSize, maxSize },
                 launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
                 taints: taint ? [GPU_TAINT] : [],
                 labels,
@@ -239,6 +263,8 @@ export class GpuNodePool extends pulumi.ComponentResource {
         this.nodeRoleArn = role.arn;
         this.nodeSelector = { [LABELS.pool]: name };
         this.tolerations = taint ? [GPU_TOLERATION] : [];
+        this.maxSize = maxSize;
+        this.timeSlicingReplicas = args.timeSlicingReplicas;
         this.registerOutputs({
             nodeGroupName: this.nodeGroupName,
             nodeRoleArn: this.nodeRoleArn,

@@ -8,6 +8,10 @@ import * as pulumi from "@pulumi/pulumi";
 
 export interface HardenedBucketOptions {
     readonly forceDestroy: boolean;
+    /** The bucket's name. @default - Pulumi's auto-name from the logical name */
+    readonly bucketName?: string;
+    /** A prefix for the bucket's name, which the provider completes. @default - none */
+    readonly bucketNamePrefix?: string;
     readonly tags: Record<string, string>;
     readonly objectLockEnabled?: boolean;
     /** KMS key ARN, or SSE-S3 when absent (S3 server access logs cannot be written to SSE-KMS buckets). */
@@ -47,7 +51,13 @@ export function hardenedBucket(
     const child = { parent };
     const bucket = new aws.s3.Bucket(
         bucketName,
-        { forceDestroy: options.forceDestroy, objectLockEnabled: options.objectLockEnabled, tags: options.tags },
+        {
+            forceDestroy: options.forceDestroy,
+            objectLockEnabled: options.objectLockEnabled,
+            tags: options.tags,
+            ...(options.bucketName !== undefined ? { bucket: options.bucketName } : {}),
+            ...(options.bucketNamePrefix !== undefined ? { bucketPrefix: options.bucketNamePrefix } : {}),
+        },
         { ...stateful, parent },
     );
     const partition = aws.getPartitionOutput({}, child).partition;

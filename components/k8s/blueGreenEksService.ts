@@ -3,10 +3,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assertValid } from "../validation";
 import {
+    placementOf,
     validateBlueGreenEksServiceArgs,
     withEksServiceDefaults,
     workloadSpecOf,
     type BlueGreenEksServiceArgs,
+    type PoolPlacement,
 } from "./blueGreenEksServiceArgs";
 import {
     createCanary,
@@ -32,11 +34,15 @@ export {
     withEksServiceDefaults,
     type BlueGreenEksServiceArgs,
     type ColorRelease,
+    type PoolPlacement,
     type QueueLengthMetric,
     type ResolvedEksServiceArgs,
     type ScaleToZero,
 } from "./blueGreenEksServiceArgs";
 export { ROLLOUT_MARGIN_MINUTES } from "./eksServiceParts";
+
+/** The services built so far on each pool object, for its capacity check. */
+const PLACED = new WeakMap<object, PoolPlacement[]>();
 
 /** What the stacks and the promote command read back. */
 export interface ServiceEndpoints {
@@ -89,8 +95,11 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
 
     constructor(name: string, given: BlueGreenEksServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:k8s:BlueGreenEksService", name, {}, opts);
-        assertValid(this, "BlueGreenEksService", name, validateBlueGreenEksServiceArgs(name, given));
+        // Services on the same pool object are checked together: the pool must hold them all.
+        const placed = PLACED.get(given.pool) ?? [];
+        assertValid(this, "BlueGreenEksService", name, validateBlueGreenEksServiceArgs(name, given, placed));
         const args = withEksServiceDefaults(name, given);
+        PLACED.set(given.pool, [...placed, placementOf(name, args)]);
         const part: PartOptions = { parent: this, provider: args.provider };
 
         const identity = createServiceIdentity(name, args, part);

@@ -5,9 +5,10 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { packPods, podsPerNode, servingPods, type PodRequest } from "../../catalog/capacity";
 import { DEFAULT_CANARY, PROD_SERVING_REPLICAS, type CanaryAnalysis } from "../../catalog/standards";
 import { MODEL_SYNC_IMAGE } from "../../catalog/versions";
-import { INFERENCE_UID, LIVENESS_PATH, READINESS_PATH } from "../../catalog/vllm";
+import { INFERENCE_UID, LIVENESS_PATH, READINESS_PATH, UVICORN_LOG_LEVELS, VLLM_IMAGE } from "../../catalog/vllm";
 import { VLLM_METRICS, type MetricNames } from "./alertRules";
 import { MODEL_PREFIX } from "../aws/bucketPolicies";
 import { validateCanary } from "./canary";
@@ -15,7 +16,7 @@ import { validateEntryPoint, type EntryPoint } from "./entryPoint";
 import { validateScaleOn, type ScaleOn } from "./scaling";
 import {
     COLORS,
-    DEFAULT_RESOURCES,
+    fittedResources,
     validateRelease,
     validateWorkload,
     type Color,
@@ -25,8 +26,14 @@ import {
 } from "./inferenceWorkload";
 
 export interface ColorRelease {
-    /** Image by digest (checked here when known at construction, e.g. from config). */
-    image: pulumi.Input<string>;
+    /**
+     * The inference image, by digest (checked here when known at construction, e.g. from config).
+     * Its entry point must be vLLM's OpenAI server, as the stock `vllm/vllm-openai` image's is
+     * (`llm-platform/image`'s InferenceImage keeps it): the container gets the model, address and
+     * log level as vLLM's flags and the environment a non-root server needs (catalog/vllm.ts).
+     * @default VLLM_IMAGE (vllm/vllm-openai:v0.11.0, by digest)
+     */
+    image?: pulumi.Input<string>;
     /** Model version directory under the bucket's models/ prefix. */
     modelVersion: string;
 }
@@ -106,7 +113,10 @@ export interface BlueGreenEksServiceArgs {
     minReplicas?: number;
     /** GPUs per pod (requests equal limits). @default 1 */
     gpus?: number;
-    /** CPU and memory. @default {cpuRequest: "4", cpuLimit: "8", memoryRequest: "16Gi", memoryLimit: "24Gi"} */
+    /**
+     * CPU and memory of the server container.
+     * @default - {cpuRequest: "4", cpuLimit: "8", memoryRequest: "16Gi", memoryLimit: "24Gi"}, each capped at what a node of the pool gives a pod (fittedResources)
+     */
     resources?: Resources;
     /** @default 8000 */
     containerPort?: number;
@@ -120,7 +130,7 @@ export interface BlueGreenEksServiceArgs {
     startupTimeoutSeconds?: number;
     /** @default INFERENCE_UID (10001, the image's USER) */
     runAsUser?: number;
-    /** @default "INFO" */
+    /** vLLM's log level (and uvicorn's): DEBUG, INFO, WARNING, ERROR, CRITICAL or TRACE. @default "INFO" */
     logLevel?: string;
     /** Seconds to drain in-flight requests on shutdown. @default 30 */
     drainSeconds?: number;
@@ -183,7 +193,6 @@ export const EKS_SERVICE_DEFAULTS = {
     replicas: PROD_SERVING_REPLICAS,
     minReplicas: 1,
     gpus: 1,
-    resources: DEFAULT_RESOURCES,
     containerPort: 8000,
     healthPath: LIVENESS_PATH,
     readyPath: READINESS_PATH,
@@ -201,30 +210,45 @@ export const EKS_SERVICE_DEFAULTS = {
     tags: {},
 } satisfies Partial<BlueGreenEksServiceArgs>;
 
-type Defaulted = keyof typeof EKS_SERVICE_DEFAULTS | "maxReplicas" | "probePort" | "namespace" | "canary";
+type Defaulted =
+    | keyof typeof EKS_SERVICE_DEFAULTS
+    | "maxReplicas"
+    | "probePort"
+    | "namespace"
+    | "canary"
+    | "resources"
+    | "blue"
+    | "green";
+
+/** A colour's release with its image resolved. */
+export type ResolvedRelease = Required<ColorRelease>;
 
 /** The arguments with every default applied (an argument set to `undefined` takes its default). */
 export type ResolvedEksServiceArgs = Omit<BlueGreenEksServiceArgs, Defaulted> & {
-    [K in Defaulted]-?: NonNullable<BlueGreenEksServiceArgs[K]>;
-} & { canary: CanaryAnalysis };
+    [K in Exclude<Defaulted, "blue" | "green">]-?: NonNullable<BlueGreenEksServiceArgs[K]>;
+} & { canary: CanaryAnalysis; blue: ResolvedRelease; green: ResolvedRelease };
 
 export function withEksServiceDefaults(name: string, args: BlueGreenEksServiceArgs): ResolvedEksServiceArgs {
     const given = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined && v !== null));
     const merged = { ...EKS_SERVICE_DEFAULTS, ...given } as unknown as Omit<
         ResolvedEksServiceArgs,
-        "maxReplicas" | "probePort" | "namespace" | "canary"
+        "maxReplicas" | "probePort" | "namespace" | "canary" | "resources" | "blue" | "green"
     >;
+    const release = (r: ColorRelease): ResolvedRelease => ({ ...r, image: r.image ?? VLLM_IMAGE });
     return {
         ...merged,
         maxReplicas: args.maxReplicas ?? merged.replicas * 2,
         probePort: args.probePort ?? merged.containerPort,
         namespace: args.namespace ?? name,
         canary: { ...DEFAULT_CANARY, ...args.canary },
+        resources: args.resources ?? fittedResources(args.pool.capacity),
+        blue: release(args.blue),
+        green: release(args.green),
     };
 }
 
 /** The pod spec of one colour's release. Only the image and the bucket are outputs; the rest is known in a preview. */
-export function workloadSpecOf(name: string, args: ResolvedEksServiceArgs, release: ColorRelease): WorkloadSpec {
+export function workloadSpecOf(name: string, args: ResolvedEksServiceArgs, release: ResolvedRelease): WorkloadSpec {
     return {
         name,
         image: release.image,
@@ -259,8 +283,82 @@ export interface ScaleToZero {
     targetConcurrency: number;
 }
 
-/** Problems with the arguments known at construction, each naming the argument. */
-export function validateBlueGreenEksServiceArgs(name: string, given: BlueGreenEksServiceArgs): string[] {
+/** A service's pods on a pool: what the pool's capacity check counts. */
+export interface PoolPlacement {
+    service: string;
+    request: PodRequest;
+    pods: { configured: number; peak: number; explain: string };
+}
+
+/** What the service places on its pool, at its replicas and at its autoscaler's ceiling. */
+export function placementOf(name: string, args: ResolvedEksServiceArgs): PoolPlacement {
+    return {
+        service: name,
+        request: {
+            gpus: args.gpus,
+            cpuRequest: args.resources.cpuRequest,
+            memoryRequest: args.resources.memoryRequest,
+        },
+        pods: servingPods({
+            replicas: args.replicas,
+            maxReplicas: args.maxReplicas,
+            strategy: args.strategy,
+            scaleDownInactive: args.scaleDownInactive,
+        }),
+    };
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/**
+ * Whether the pool holds this service's pods, and those of the services already placed on it, at
+ * their replicas and at their autoscalers' ceilings (`maxSize` nodes of the pool's smallest node,
+ * packed first-fit): otherwise pods stay Pending whatever the node autoscaler does.
+ */
+export function poolCapacityProblems(
+    name: string,
+    args: ResolvedEksServiceArgs,
+    placed: readonly PoolPlacement[] = [],
+): string[] {
+    const { pool } = args;
+    if (pool.maxSize === undefined) return [];
+    const own = placementOf(name, args);
+    const perNode = podsPerNode(pool.capacity, own.request, pool.timeSlicingReplicas);
+    if (perNode.pods === 0) return []; // the pod fits no node: validateWorkload says so
+    const node = `a node of the pool (${pool.capacity.gpusPerNode} × ${pool.capacity.gpuTypes.join("/")} GPU, ${pool.capacity.vcpus} vCPU, ${pool.capacity.memoryGiB} GiB)`;
+    const all = [...placed, own];
+    const nodes = (at: "configured" | "peak"): number =>
+        all.length === 1
+            ? Math.ceil(own.pods[at] / perNode.pods)
+            : packPods(
+                  perNode.offers,
+                  all.map((p) => ({ request: p.request, count: p.pods[at] })),
+              );
+    const at = nodes("configured") > pool.maxSize ? "configured" : nodes("peak") > pool.maxSize ? "peak" : undefined;
+    if (at === undefined) return [];
+    const needed = nodes(at);
+    const when = at === "configured" ? `at replicas (${args.replicas})` : `at maxReplicas (${args.maxReplicas})`;
+    const lower = at === "configured" ? "replicas" : "maxReplicas";
+    const warm = args.strategy === "blue-green" && !args.scaleDownInactive ? ", or set scaleDownInactive" : "";
+    if (all.length === 1)
+        return [
+            `pool: ${when} the service runs ${plural(own.pods[at], "pod")} (${own.pods.explain}) and ${node} holds ${perNode.pods} (limited by ${perNode.limitedBy}), so the pool needs ${plural(needed, "node")}, but its maxSize is ${pool.maxSize}: raise the pool's maxSize to ${needed}, or lower ${lower}${warm}`,
+        ];
+    const list = all.map((p) => `${p.service} ${plural(p.pods[at], "pod")} of ${plural(p.request.gpus, "GPU")}`);
+    return [
+        `pool: the services on it need ${plural(needed, "node")} ${at === "configured" ? "at their replicas" : "at their autoscalers' ceilings"} (${list.join(", ")}), but its maxSize is ${pool.maxSize}: raise the pool's maxSize to ${needed}, lower ${lower}, or give a service a pool of its own`,
+    ];
+}
+
+/**
+ * Problems with the arguments known at construction, each naming the argument; `placed` are the
+ * services already on the same pool (BlueGreenEksService passes them).
+ */
+export function validateBlueGreenEksServiceArgs(
+    name: string,
+    given: BlueGreenEksServiceArgs,
+    placed: readonly PoolPlacement[] = [],
+): string[] {
     const args = withEksServiceDefaults(name, given);
     const problems = [
         ...validateWorkload(workloadSpecOf(name, args, args.blue), args.replicas, args.minReplicas),
@@ -301,6 +399,17 @@ export function validateBlueGreenEksServiceArgs(name: string, given: BlueGreenEk
     if (!Number.isInteger(args.maxReplicas) || args.maxReplicas < args.replicas)
         problems.push(`maxReplicas: expected an integer >= replicas (${args.replicas}), received ${args.maxReplicas}`);
     if (args.scaleToZero) problems.push(...validateScaleToZero(args));
+    if (!(UVICORN_LOG_LEVELS as readonly string[]).includes(args.logLevel.toLowerCase()))
+        problems.push(
+            `logLevel: expected one of ${UVICORN_LOG_LEVELS.map((l) => l.toUpperCase()).join(", ")}, received ${JSON.stringify(args.logLevel)}`,
+        );
+    const countable =
+        Number.isInteger(args.gpus) &&
+        args.gpus >= 1 &&
+        Number.isInteger(args.replicas) &&
+        Number.isInteger(args.maxReplicas) &&
+        args.maxReplicas >= args.replicas;
+    if (countable) problems.push(...poolCapacityProblems(name, args, placed));
     return problems;
 }
 

@@ -5,8 +5,10 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { PoolCapacity } from "../../catalog/gpu";
+import { allocatable, type PoolCapacity } from "../../catalog/gpu";
 import { modelFolderOf, registryReference } from "../../catalog/formats";
+import { VLLM_WRITABLE_DIR } from "../../catalog/vllm";
+import { serverArgs, serverEnvironment } from "../vllmServer";
 
 export const COLORS = ["blue", "green"] as const;
 export type Color = (typeof COLORS)[number];
@@ -28,6 +30,25 @@ export const DEFAULT_RESOURCES: Resources = {
     memoryLimit: "24Gi",
 };
 
+/**
+ * {@link DEFAULT_RESOURCES} fitted to a node of the pool: each request at most what the smallest
+ * node gives a pod after the kubelet's reserve and the DaemonSets (whole CPUs and GiB), each limit at
+ * most the node's CPUs and that memory. On a `*.2xlarge` and larger they are the defaults; on a
+ * `g5.xlarge` (4 vCPU, 16 GiB) 3 CPU / 14Gi requested, 4 CPU / 14Gi at most.
+ */
+export function fittedResources(capacity: PoolCapacity): Resources {
+    const node = allocatable(capacity);
+    const cpu = Math.max(1, Math.min(4, Math.floor(node.vcpus)));
+    const memory = Math.max(1, Math.min(16, Math.floor(node.memoryGiB)));
+    return {
+        cpuRequest: String(cpu),
+        cpuLimit: String(Math.max(cpu, Math.min(8, capacity.vcpus))),
+        memoryRequest: `${memory}Gi`,
+        memoryLimit: `${Math.max(memory, Math.min(24, Math.floor(node.memoryGiB)))}Gi`,
+    };
+}
+
+/** Where a service runs: a GpuNodePool, or the same facts of a pool the program does not build. */
 export interface TargetPool {
     /** Per-node capacity of the GPU pool (GpuNodePool.capacity). */
     capacity: PoolCapacity;
@@ -35,6 +56,16 @@ export interface TargetPool {
     nodeSelector: Record<string, string>;
     /** Tolerations its taint needs (GpuNodePool.tolerations). */
     tolerations: ReadonlyArray<{ key: string; operator: string; effect: string }>;
+    /**
+     * Most nodes the pool scales to (GpuNodePool.maxSize): services placed on the pool are checked
+     * to fit it at their autoscalers' ceilings. @default - not checked
+     */
+    maxSize?: number;
+    /**
+     * GPUs a node advertises per physical GPU when the device plugin time-slices them
+     * (NvidiaDevicePlugin's `timeSlicingReplicas`). @default 1
+     */
+    timeSlicingReplicas?: number;
 }
 
 export interface WorkloadSpec {
@@ -79,14 +110,6 @@ export interface WorkloadSpec {
     tensorParallelSize?: number;
 }
 
-/** The server's arguments after the image's own (serve.sh passes them to vLLM unchanged). */
-export function serverArgs(spec: Pick<WorkloadSpec, "servedModelName" | "tensorParallelSize">): string[] {
-    return [
-        ...(spec.servedModelName !== undefined ? ["--served-model-name", spec.servedModelName] : []),
-        ...(spec.tensorParallelSize !== undefined ? ["--tensor-parallel-size", String(spec.tensorParallelSize)] : []),
-    ];
-}
-
 /** Labels of one colour's pods; Services select on these. */
 export function podLabels(name: string, color: Color): Record<string, string> {
     return { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "inference", "llm-platform/color": color };
@@ -103,7 +126,7 @@ export function deploymentPodsSelector(namespace: string, deployment: string): s
 
 const MODELS_MOUNT = "/models";
 
-/** Where a model version's weights are synced in the pod: MODEL_PATH, which vLLM serves under that name. */
+/** Where a model version's weights are synced in the pod: vLLM's `--model`, the name it serves them under by default. */
 export function modelPathOf(modelVersion: string): string {
     return `${MODELS_MOUNT}/${modelFolderOf(modelVersion)}`;
 }
@@ -143,6 +166,12 @@ export function buildPodSpec(spec: WorkloadSpec, color: Color): k8s.types.input.
         seccompProfile: { type: "RuntimeDefault" },
     };
     const modelPath = modelPathOf(spec.modelVersion);
+    const server = {
+        port: spec.containerPort,
+        logLevel: spec.logLevel,
+        servedModelName: spec.servedModelName,
+        tensorParallelSize: spec.tensorParallelSize,
+    };
     const httpGet = (path: string) => ({ path, port: spec.probePort, scheme: "HTTP" });
     return {
         serviceAccountName: spec.serviceAccountName,
@@ -211,15 +240,13 @@ export function buildPodSpec(spec: WorkloadSpec, color: Color): k8s.types.input.
             {
                 name: "inference",
                 image: spec.image,
-                ...(serverArgs(spec).length > 0 ? { args: serverArgs(spec) } : {}),
+                // The image's ENTRYPOINT is vLLM's OpenAI server (the stock image's, kept by
+                // images/inference); it takes the model and the port only as flags.
+                args: serverArgs({ ...server, modelPath }),
                 ports: [{ name: "http", containerPort: spec.containerPort, protocol: "TCP" }],
                 env: [
-                    { name: "MODEL_PATH", value: modelPath },
-                    { name: "MODEL_VERSION", value: spec.modelVersion },
-                    { name: "LOG_LEVEL", value: spec.logLevel },
-                    { name: "PORT", value: String(spec.containerPort) },
+                    ...serverEnvironment({ ...server, modelPath, modelVersion: spec.modelVersion }),
                     { name: "HF_HOME", value: `${MODELS_MOUNT}/.cache/huggingface` },
-                    { name: "HOME", value: "/tmp" },
                 ],
                 resources: {
                     requests: {
@@ -253,14 +280,16 @@ export function buildPodSpec(spec: WorkloadSpec, color: Color): k8s.types.input.
                 securityContext,
                 volumeMounts: [
                     { name: "models", mountPath: MODELS_MOUNT },
-                    { name: "tmp", mountPath: "/tmp" },
+                    { name: "tmp", mountPath: VLLM_WRITABLE_DIR },
                     { name: "shm", mountPath: "/dev/shm" },
                 ],
             },
         ],
         volumes: [
             { name: "models", emptyDir: { sizeLimit: `${spec.modelCacheSizeGiB}Gi` } },
-            { name: "tmp", emptyDir: { sizeLimit: "2Gi" } },
+            // HOME and the temp folder: vLLM's, torch.compile's, Triton's and FlashInfer's caches and
+            // the server's IPC sockets (catalog/vllm.ts); the kubelet evicts a pod past the limit.
+            { name: "tmp", emptyDir: { sizeLimit: "8Gi" } },
             // PyTorch's shared memory between workers; the default 64 MiB is too small.
             { name: "shm", emptyDir: { medium: "Memory", sizeLimit: "2Gi" } },
         ],

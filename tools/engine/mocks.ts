@@ -66,7 +66,9 @@ export function previewResource(args: pulumi.runtime.MockResourceArgs, ctx: Clou
     }
     const named = AUTONAMED[args.type];
     const state: State = { ...inputs };
-    if (named !== undefined && inputs[named] === undefined) state[named] = created[named];
+    // A bucket named from a prefix gets its name on create (the provider's own suffix), not in Check.
+    const prefixed = args.type === "aws:s3/bucket:Bucket" && inputs.bucketPrefix !== undefined;
+    if (named !== undefined && inputs[named] === undefined && !prefixed) state[named] = created[named];
     const unknown = Object.keys(created).filter((k) => !(k in state));
     return { state, unknown };
 }

@@ -1,0 +1,49 @@
+/**
+ * How the inference container starts vLLM's OpenAI server, on EKS and on ECS alike: the image's
+ * own ENTRYPOINT (the stock `vllm/vllm-openai` image's, which `images/inference` keeps), given the
+ * model, address and logging as vLLM's flags, with the environment a non-root server on a
+ * read-only root needs (catalog/vllm.ts: the image contract).
+ */
+import { VLLM_ENVIRONMENT } from "../catalog/vllm";
+
+export interface ServerSpec {
+    /** Where the weights are in the container (the synced model folder). */
+    modelPath: string;
+    /** The port the server listens on (the container port the probes call). */
+    port: number;
+    /** vLLM's log level (INFO, DEBUG …); uvicorn's is the same, in lower case. */
+    logLevel: string;
+    /** The model name clients send (`--served-model-name`). @default - vLLM's: the model path */
+    servedModelName?: string;
+    /** GPUs the model is sharded over (`--tensor-parallel-size`). @default - vLLM's: 1 */
+    tensorParallelSize?: number;
+}
+
+/** The container's arguments: vLLM's OpenAI server flags, after the image's ENTRYPOINT. */
+export function serverArgs(spec: ServerSpec): string[] {
+    return [
+        "--model",
+        spec.modelPath,
+        "--host",
+        "0.0.0.0",
+        "--port",
+        String(spec.port),
+        "--uvicorn-log-level",
+        spec.logLevel.toLowerCase(),
+        ...(spec.servedModelName !== undefined ? ["--served-model-name", spec.servedModelName] : []),
+        ...(spec.tensorParallelSize !== undefined ? ["--tensor-parallel-size", String(spec.tensorParallelSize)] : []),
+    ];
+}
+
+/**
+ * The server's environment: the contract's (HOME, USER, torch's cache, no usage statistics), vLLM's
+ * log level, the port (the HEALTHCHECK of `images/inference` reads PORT) and the release.
+ */
+export function serverEnvironment(spec: ServerSpec & { modelVersion: string }): Array<{ name: string; value: string }> {
+    return [
+        ...Object.entries(VLLM_ENVIRONMENT).map(([name, value]) => ({ name, value })),
+        { name: "VLLM_LOGGING_LEVEL", value: spec.logLevel.toUpperCase() },
+        { name: "PORT", value: String(spec.port) },
+        { name: "MODEL_VERSION", value: spec.modelVersion },
+    ];
+}
