@@ -4,6 +4,8 @@
  * and the policy pack's tier configs take them from here (a test checks the pack's configs).
  */
 
+import { READINESS_PATH } from "./vllm";
+
 /** The fewest replicas of a serving Deployment that the prod tier accepts. */
 export const PROD_MIN_REPLICAS = 2;
 
@@ -102,3 +104,14 @@ export interface ScaleOn {
  * queue-length alert (REFERENCE_SLO.maxQueueLength, 50 per pod) fires.
  */
 export const DEFAULT_SCALE_ON: ScaleOn = { metric: "waitingRequests", target: 5 };
+
+/** How a release's colour is smoke-tested before and after the flip: the readiness route, within the latency SLO. */
+export const DEFAULT_SMOKE_TEST = {
+    path: READINESS_PATH,
+    expectedStatus: 200,
+    latencyBudgetMs: 500,
+    attempts: 5,
+} as const;
+
+/** The quality gate's own settings (its thresholds but accuracy are the SLO's): the production standard's accuracy. */
+export const DEFAULT_EVALUATION = { minAccuracy: 0.85, concurrency: 4, timeoutSeconds: 120, maxTokens: 256 } as const;

@@ -79,6 +79,20 @@ export {
 export { METRIC_PRESETS, REFERENCE_METRICS, VLLM_METRICS, type MetricNames, type MetricPreset } from "./k8s/alertRules";
 export type { AlertReceivers } from "./k8s/alertmanagerConfig";
 
+// Releases: the contract `llm-platform promote` reads from a stack
+export {
+    readReleaseConfig,
+    releaseConfigProblems,
+    releaseContract,
+    RELEASES_OUTPUT,
+    type EvaluationSettings,
+    type ReleaseConfig,
+    type ReleaseConfigColor,
+    type ReleaseContract,
+    type ReleaseContractArgs,
+    type SmokeTestSettings,
+} from "./release";
+
 // The model loop
 export {
     ModelRegistry,

@@ -4,7 +4,9 @@
  */
 import {
     DEFAULT_CANARY,
+    DEFAULT_EVALUATION,
     DEFAULT_SCALE_ON,
+    DEFAULT_SMOKE_TEST,
     PROD_BAKE_TIME_MINUTES,
     PROD_MIN_REPLICAS,
     PROD_SERVING_REPLICAS,
@@ -107,8 +109,8 @@ const SERVING_DEFAULTS: Omit<
     prometheusNamespace: "monitoring",
     canary: { ...DEFAULT_CANARY },
     // The production standard's accuracy (issue 18); the other thresholds are monitoring.slo's.
-    evaluation: { minAccuracy: 0.85, concurrency: 4, timeoutSeconds: 120, maxTokens: 256 },
-    smokeTest: { path: READINESS_PATH, expectedStatus: 200, latencyBudgetMs: 500, attempts: 5 },
+    evaluation: { ...DEFAULT_EVALUATION },
+    smokeTest: { ...DEFAULT_SMOKE_TEST },
 };
 
 export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {

@@ -5,7 +5,6 @@
  * bucket can be named or brought.
  */
 import * as assert from "node:assert/strict";
-import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import { poolCapacity } from "../catalog/gpu";
 import { s3BucketNameProblem } from "../catalog/formats";
@@ -20,7 +19,7 @@ import {
 import { fittedResources, type TargetPool } from "../components/k8s/inferenceWorkload";
 import { runProgram } from "../tools/engine/run";
 import type { ExportedResource } from "../tools/engine/stackExport";
-import { find, PROJECT_DIR, requiredServiceArgs, run as spawn } from "./helpers";
+import { find, requiredServiceArgs } from "./helpers";
 
 const IMAGE = `111122223333.dkr.ecr.us-east-1.amazonaws.com/inference@sha256:${"c".repeat(64)}`;
 const CLUSTER = {
@@ -287,32 +286,5 @@ describe("a model bucket named, prefixed or brought", () => {
         assert.deepEqual(validateModelArtifactBucketArgs({ bucketNamePrefix: "a".repeat(38) }), [
             `bucketNamePrefix: "${"a".repeat(38)}" is 38 characters long; a prefix has at most 37 (S3 adds 26) (S3's bucket naming rules)`,
         ]);
-    });
-});
-
-describe("a program on the library, unit-tested with Pulumi's setMocks", () => {
-    const program = path.join(PROJECT_DIR, "tests", "fixtures", "mocks", "program.ts");
-    const mocked = async (kind: "echo" | "platform") => {
-        const r = await spawn(process.execPath, ["--import", "tsx", program, kind], {
-            env: { ...process.env, NODE_OPTIONS: "", NODE_V8_COVERAGE: "" },
-        });
-        assert.equal(r.status, 0, r.stderr);
-        return JSON.parse(r.stdout) as { out: Record<string, string>; warnings: string[] };
-    };
-
-    it("constructs under mocks that echo the inputs (Pulumi's documented pattern), warning where AWS would answer", async () => {
-        const { out, warnings } = await mocked("echo");
-        assert.equal(out.activeService, "chat-active");
-        assert.deepEqual(warnings, [
-            `GpuNodePool "gpu-inference": the node group reports no Auto Scaling group, so cluster-autoscaler's tags cannot be put on it`,
-        ]);
-    });
-
-    it("gets realistic outputs from llm-platform/testing's mocks, and no warning", async () => {
-        const { out, warnings } = await mocked("platform");
-        assert.match(out.nodeGroupName, /^gpu-inference-node-group-[0-9a-f]{7}$/);
-        assert.match(out.bucketArn, /^arn:aws:s3:::models-bucket-[0-9a-f]{7}$/);
-        assert.match(out.roleArn, /^arn:aws:iam::111122223333:role\/chat-irsa-[0-9a-f]{7}$/);
-        assert.deepEqual(warnings, []);
     });
 });

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { plan } from "../tools/cli/plan";
-import { DEFAULT_PARALLEL, languageHostCommand, splitArgs } from "../tools/engine/host";
+import { DEFAULT_PARALLEL, languageHostCommand, splitArgs, stripPulumiRunEnv } from "../tools/engine/host";
 import { programLocation, readProject } from "../tools/engine/project";
 import { missingKeysMessage, readStackConfig } from "../tools/engine/stackConfig";
 import { UsageError } from "../tools/errors";
@@ -198,6 +198,21 @@ describe("offline engine: the program launched as the Node.js language host laun
             PULUMI_CONFIG: '{"aws:config:region":"us-east-1","llm-platform:config:tier":"staging"}',
             PULUMI_CONFIG_SECRET_KEYS: '["llm-platform:tags"]',
         });
+    });
+
+    it("passes the user's environment on, but not the settings cmd/run hands to nested SDK copies", () => {
+        assert.deepEqual(
+            stripPulumiRunEnv({
+                HOME: "/home/u",
+                PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+                PULUMI_NODEJS_PROJECT: "outer",
+                PULUMI_NODEJS_STACK: "outer",
+                PULUMI_CONFIG: "{}",
+                PULUMI_CONFIG_SECRET_KEYS: "[]",
+                PULUMI_ACCESS_TOKEN: "t",
+            }),
+            { HOME: "/home/u", PULUMI_NODEJS_TRANSPILE_ONLY: "true", PULUMI_ACCESS_TOKEN: "t" },
+        );
     });
 
     it("splits nodeargs as the language host's shlex does", () => {

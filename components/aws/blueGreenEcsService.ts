@@ -81,6 +81,7 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
                 targetGroupArnSuffixes: [lb.blueTargetGroup.arnSuffix, lb.greenTargetGroup.arnSuffix],
                 p95LatencyMs: args.p95LatencyMs,
                 max5xxPerMinute: args.max5xxPerMinute,
+                protect: args.protect,
                 tags: args.tags,
             },
             { parent: this },

@@ -77,7 +77,7 @@ export interface BlueGreenEcsServiceArgs {
     logRetentionDays?: number;
     /** Deletion protection of the load balancer. @default true */
     deletionProtection?: boolean;
-    /** Protect the log buckets and the cluster. @default true */
+    /** Protect the log buckets, the cluster and the alert topic's KMS key. @default true */
     protect?: boolean;
     /** @default MODEL_SYNC_IMAGE */
     modelSyncImage?: string;

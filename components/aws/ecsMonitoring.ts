@@ -15,6 +15,11 @@ export interface EcsMonitoringArgs {
     max5xxPerMinute?: number;
     /** Cluster reservation (percent) that means the capacity provider is at its limit. @default 90 */
     maxReservationPercent?: number;
+    /**
+     * Protect the alert topic's KMS key from deletion and replacement (deleting a key loses every
+     * message encrypted with it). @default true
+     */
+    protect?: boolean;
     /** @default {} */
     tags?: Record<string, string>;
 }
@@ -148,7 +153,7 @@ export class EcsMonitoring extends pulumi.ComponentResource {
                 policy: accountId.apply(topicKeyPolicy),
                 tags,
             },
-            child,
+            { ...child, protect: args.protect ?? true },
         );
         const topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: key.id, tags }, child);
         const alarm = (

@@ -1,5 +1,5 @@
 import * as aws from "@pulumi/aws";
-import * as docker from "@pulumi/docker";
+import type * as Docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -9,6 +9,23 @@ import { checkHardenedDockerfile } from "./dockerfile";
 import { assertValid } from "../validation";
 
 export { DIGEST_REFERENCE };
+
+/**
+ * `@pulumi/docker`, an optional peer dependency of the package: only this component builds
+ * images, so a program that never imports `llm-platform/image` need not install it.
+ */
+function dockerSdk(): typeof Docker {
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        return require("@pulumi/docker") as typeof Docker;
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw e;
+        throw new Error(
+            "llm-platform/image builds with @pulumi/docker, which is not installed: npm install @pulumi/docker@^5.2.0",
+        );
+    }
+}
+const docker = dockerSdk();
 
 export interface InferenceImageArgs {
     /**

@@ -69,6 +69,13 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
     public readonly previewService: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
     public readonly activeColor: Color;
+    /** What each colour runs (the image resolved to its default when the release names none). */
+    public readonly releases: Readonly<Record<Color, { image: pulumi.Output<string>; modelVersion: string }>>;
+    public readonly strategy: "blue-green" | "canary";
+    /** Whether the inactive colour is scaled to zero. */
+    public readonly scaleDownInactive: boolean;
+    /** The model name clients send (vLLM's `--served-model-name`), when set. */
+    public readonly servedModelName: string | undefined;
     /** Labels of the Services a ServiceMonitor should select to scrape every inference pod once. */
     public readonly metricsSelector: Record<string, string>;
 
@@ -219,6 +226,13 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
         this.metricsSelector = metricsLabel;
         this.roleArn = identity.role.arn;
         this.activeColor = args.activeColor;
+        this.releases = {
+            blue: { image: pulumi.output(args.blue.image), modelVersion: args.blue.modelVersion },
+            green: { image: pulumi.output(args.green.image), modelVersion: args.green.modelVersion },
+        };
+        this.strategy = args.strategy;
+        this.scaleDownInactive = args.scaleDownInactive;
+        this.servedModelName = args.servedModelName;
         this.registerOutputs({
             namespace: this.namespace,
             activeService: this.activeService,

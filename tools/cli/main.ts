@@ -4,6 +4,8 @@
  * module loaded only when asked for, so that `diff` or `comment` never pay for the engine or the
  * policy SDK. In this repository `npm run <command> -- …` runs the same entry from source.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { runCommand, UsageError } from "./cli";
 import { startup } from "./startup";
 
@@ -76,9 +78,11 @@ export function helpText(version: string): string {
     ].join("\n");
 }
 
+/** The package's version: its package.json, found above this module (in the sources or in dist/). */
 function version(): string {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require("../../package.json") as { version: string }).version;
+    let dir = __dirname;
+    while (!fs.existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+    return (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string }).version;
 }
 
 /** Runs `argv` (the arguments after the program) and exits with the command's code. */

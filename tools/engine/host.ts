@@ -168,12 +168,16 @@ export function launchProgram(options: LaunchOptions): Promise<ProgramExit> {
 
 /**
  * The settings `cmd/run` hands to later copies of the SDK through the environment: a program
- * started from inside another Pulumi program (a test, a command) must not inherit them.
+ * started from inside another Pulumi program (a test, a command) must not inherit them. A user's
+ * own setting passes, as the language host passes the CLI's environment on:
+ * `PULUMI_NODEJS_TRANSPILE_ONLY=true` runs a TypeScript program through ts-node without its
+ * type-check (cmd/run/run.ts), for a program a build step type-checks already.
  */
-function stripPulumiRunEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function stripPulumiRunEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     const out: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(env)) {
-        if (k.startsWith("PULUMI_NODEJS_") || k === "PULUMI_CONFIG" || k === "PULUMI_CONFIG_SECRET_KEYS") continue;
+        const runSetting = k.startsWith("PULUMI_NODEJS_") && k !== "PULUMI_NODEJS_TRANSPILE_ONLY";
+        if (runSetting || k === "PULUMI_CONFIG" || k === "PULUMI_CONFIG_SECRET_KEYS") continue;
         out[k] = v;
     }
     return out;

@@ -1,0 +1,218 @@
+/**
+ * The release contract between a program and `llm-platform promote`: where a model's release lives
+ * in the stack's config (an object with `activeColor`, `blue` and `green`), and what the promotion
+ * needs to know about the deployed model, exported by the program as the stack output
+ * `llmPlatformReleases`. Any program can export it; the promotion reads nothing else of the stack.
+ *
+ *     const release = readReleaseConfig(config, "chat");      // { activeColor, blue, green }
+ *     const chat = new BlueGreenEksService("chat", { ...release, ... });
+ *     export const llmPlatformReleases = [releaseContract({ model: "chat", configKey: "my-project:chat", service: chat })];
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { DIGEST_REFERENCE, isModelVersion, MODEL_VERSION_HELP } from "../catalog/formats";
+import { DEFAULT_EVALUATION, DEFAULT_SMOKE_TEST, REFERENCE_SLO } from "../catalog/standards";
+import type { BlueGreenEksService } from "./k8s/blueGreenEksService";
+import type { Color } from "./k8s/inferenceWorkload";
+
+/** The stack output `llm-platform promote` reads: one {@link ReleaseContract} per model. */
+export const RELEASES_OUTPUT = "llmPlatformReleases";
+
+/** One colour's release in config: the model version, and the image when it is not the default. */
+export interface ReleaseConfigColor {
+    /** By digest. @default - the service's default image */
+    image?: string;
+    /** The model version (a folder under the model's prefix of the bucket, or `models:/<name>/<version>`). */
+    modelVersion: string;
+}
+
+/** A model's release as it lives in the stack's config; promote sets its paths. */
+export interface ReleaseConfig {
+    /** @default "blue" */
+    activeColor?: Color;
+    /** Scale the inactive colour to zero. @default false */
+    scaleDownInactive?: boolean;
+    blue: ReleaseConfigColor;
+    green: ReleaseConfigColor;
+}
+
+const COLOR_KEYS = new Set(["image", "modelVersion"]);
+const RELEASE_KEYS = new Set(["activeColor", "scaleDownInactive", "blue", "green"]);
+
+/** Every problem with a release object read from config key `key`, each naming its path. */
+export function releaseConfigProblems(key: string, value: unknown): string[] {
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+        return [
+            `${key}: expected an object {activeColor, blue: {modelVersion, image?}, green: {modelVersion, image?}}, received ${JSON.stringify(value)}`,
+        ];
+    const v = value as Record<string, unknown>;
+    const problems = Object.keys(v)
+        .filter((k) => !RELEASE_KEYS.has(k))
+        .map((k) => `${key}.${k}: unknown key; a release has activeColor, scaleDownInactive, blue and green`);
+    if (v.activeColor !== undefined && v.activeColor !== "blue" && v.activeColor !== "green")
+        problems.push(`${key}.activeColor: expected blue or green, received ${JSON.stringify(v.activeColor)}`);
+    if (v.scaleDownInactive !== undefined && typeof v.scaleDownInactive !== "boolean")
+        problems.push(
+            `${key}.scaleDownInactive: expected true or false, received ${JSON.stringify(v.scaleDownInactive)}`,
+        );
+    for (const color of ["blue", "green"] as const) {
+        const c = v[color];
+        if (typeof c !== "object" || c === null || Array.isArray(c)) {
+            problems.push(`${key}.${color}: expected {modelVersion, image?}, received ${JSON.stringify(c ?? null)}`);
+            continue;
+        }
+        const r = c as Record<string, unknown>;
+        for (const k of Object.keys(r).filter((k) => !COLOR_KEYS.has(k)))
+            problems.push(`${key}.${color}.${k}: unknown key; a colour's release has modelVersion and image`);
+        if (typeof r.modelVersion !== "string" || !isModelVersion(r.modelVersion))
+            problems.push(
+                `${key}.${color}.modelVersion: ${MODEL_VERSION_HELP}, received ${JSON.stringify(r.modelVersion ?? null)}`,
+            );
+        if (r.image !== undefined && (typeof r.image !== "string" || !DIGEST_REFERENCE.test(r.image)))
+            problems.push(
+                `${key}.${color}.image: expected an image pinned by digest (repository@sha256:<64 hex>), received ${JSON.stringify(r.image)}`,
+            );
+    }
+    return problems;
+}
+
+/**
+ * A model's release from the stack's config (`<project>:<key>` as an object), checked before
+ * anything is created: every problem, each with its path, in one error.
+ */
+export function readReleaseConfig(config: pulumi.Config, key: string): ReleaseConfig {
+    const full = `${config.name}:${key}`;
+    const value = config.requireObject<unknown>(key);
+    const problems = releaseConfigProblems(full, value);
+    if (problems.length > 0)
+        throw new pulumi.RunError(
+            `Invalid release in the stack's config:\n  ${problems.join("\n  ")}\nSet it with \`pulumi config set --path '${key}.blue.modelVersion' v1\` and the like.`,
+        );
+    return value as ReleaseConfig;
+}
+
+/** How promote smoke-tests a colour: one request, retried, against its URL. */
+export interface SmokeTestSettings {
+    /** @default "/v1/models" */
+    path?: string;
+    /** @default 200 */
+    expectedStatus?: number;
+    /** @default 500 */
+    latencyBudgetMs?: number;
+    /** @default 5 */
+    attempts?: number;
+    /** Headers every smoke request sends (a model's route on a shared load balancer). @default {} */
+    headers?: Record<string, string>;
+    /** Where the colours answer. @default - the service's entry point URLs (`urls`), if it has one */
+    previewUrl?: pulumi.Input<string>;
+    activeUrl?: pulumi.Input<string>;
+}
+
+/** The quality gate promote holds the preview colour to before the flip (an evaluation set). */
+export interface EvaluationSettings {
+    /** The evaluation set: a JSON Lines file, relative to the project folder. */
+    set: string;
+    /** @default 0.85 */
+    minAccuracy?: number;
+    /** @default REFERENCE_SLO.maxHallucinationRate */
+    maxHallucinationRate?: number;
+    /** @default REFERENCE_SLO.availability */
+    minSuccessRate?: number;
+    /** @default REFERENCE_SLO.p95LatencyMs */
+    p95LatencyMs?: number;
+    /** ttft: time to the first streamed token (vLLM's); total: the whole answer. @default "ttft" */
+    latency?: "ttft" | "total";
+    /** @default 4 */
+    concurrency?: number;
+    /** @default 120000 */
+    timeoutMs?: number;
+    /** @default 256 */
+    maxTokens?: number;
+}
+
+/** What `llm-platform promote` reads of one model (the output's JSON; unset values are null). */
+export interface ReleaseContract {
+    model: string;
+    /** The full config key of the model's release object (`<namespace>:<key>`, a `--path` allowed). */
+    configKey: string;
+    platform: "eks" | "ecs";
+    strategy: "blue-green" | "canary";
+    activeColor: Color;
+    scaleDownInactive: boolean;
+    releases: Record<Color, { image: string | null; modelVersion: string }>;
+    servedModelName: string | null;
+    smoke: {
+        path: string;
+        expectedStatus: number;
+        latencyBudgetMs: number;
+        attempts: number;
+        previewUrl: string | null;
+        activeUrl: string | null;
+        headers: Record<string, string>;
+    };
+    gate: Required<EvaluationSettings> | null;
+}
+
+export interface ReleaseContractArgs {
+    /** The model's name, as `llm-platform promote --model` names it. */
+    model: string;
+    /** The full config key of the model's release object, e.g. `my-project:chat` or `my-project:models[0]`. */
+    configKey: string;
+    service: BlueGreenEksService;
+    /** @default - DEFAULT_SMOKE_TEST against the service's entry point URLs */
+    smokeTest?: SmokeTestSettings;
+    /** @default - no quality gate: the smoke test alone */
+    evaluation?: EvaluationSettings;
+}
+
+/** The contract of one model on EKS, to export in the stack output {@link RELEASES_OUTPUT}. */
+export function releaseContract(args: ReleaseContractArgs): pulumi.Output<ReleaseContract> {
+    const { service } = args;
+    if (!/^[A-Za-z0-9_.-]+:[A-Za-z0-9_.[\]-]+$/.test(args.configKey))
+        throw new pulumi.RunError(
+            `releaseContract "${args.model}": configKey: expected a full config key such as my-project:chat, received ${JSON.stringify(args.configKey)}`,
+        );
+    const smoke = { ...DEFAULT_SMOKE_TEST, ...args.smokeTest };
+    const e = args.evaluation;
+    return pulumi
+        .all([
+            service.releases.blue.image,
+            service.releases.green.image,
+            smoke.previewUrl ?? service.urls?.preview,
+            smoke.activeUrl ?? service.urls?.active,
+        ])
+        .apply(([blueImage, greenImage, previewUrl, activeUrl]) => ({
+            model: args.model,
+            configKey: args.configKey,
+            platform: "eks" as const,
+            strategy: service.strategy,
+            activeColor: service.activeColor,
+            scaleDownInactive: service.scaleDownInactive,
+            releases: {
+                blue: { image: blueImage ?? null, modelVersion: service.releases.blue.modelVersion },
+                green: { image: greenImage ?? null, modelVersion: service.releases.green.modelVersion },
+            },
+            servedModelName: service.servedModelName ?? null,
+            smoke: {
+                path: smoke.path,
+                expectedStatus: smoke.expectedStatus,
+                latencyBudgetMs: smoke.latencyBudgetMs,
+                attempts: smoke.attempts,
+                previewUrl: previewUrl ?? null,
+                activeUrl: activeUrl ?? null,
+                headers: smoke.headers ?? {},
+            },
+            gate: e
+                ? {
+                      set: e.set,
+                      minAccuracy: e.minAccuracy ?? DEFAULT_EVALUATION.minAccuracy,
+                      maxHallucinationRate: e.maxHallucinationRate ?? REFERENCE_SLO.maxHallucinationRate,
+                      minSuccessRate: e.minSuccessRate ?? REFERENCE_SLO.availability,
+                      p95LatencyMs: e.p95LatencyMs ?? REFERENCE_SLO.p95LatencyMs,
+                      latency: e.latency ?? "ttft",
+                      concurrency: e.concurrency ?? DEFAULT_EVALUATION.concurrency,
+                      timeoutMs: e.timeoutMs ?? DEFAULT_EVALUATION.timeoutSeconds * 1000,
+                      maxTokens: e.maxTokens ?? DEFAULT_EVALUATION.maxTokens,
+                  }
+                : null,
+        }));
+}
