@@ -9,6 +9,7 @@
  *     export const llmPlatformReleases = [releaseContract({ model: "chat", configKey: "my-project:chat", service: chat })];
  */
 import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_ERROR_PREFIX } from "../catalog/configErrors";
 import { DIGEST_REFERENCE, isModelVersion, MODEL_VERSION_HELP } from "../catalog/formats";
 import { DEFAULT_EVALUATION, DEFAULT_SMOKE_TEST, REFERENCE_SLO } from "../catalog/standards";
 import type { BlueGreenEksService } from "./k8s/blueGreenEksService";
@@ -85,7 +86,7 @@ export function readReleaseConfig(config: pulumi.Config, key: string): ReleaseCo
     const problems = releaseConfigProblems(full, value);
     if (problems.length > 0)
         throw new pulumi.RunError(
-            `Invalid release in the stack's config:\n  ${problems.join("\n  ")}\nSet it with \`pulumi config set --path '${key}.blue.modelVersion' v1\` and the like.`,
+            `${CONFIG_ERROR_PREFIX}${pulumi.getStack()}: the release at ${full} is not usable:\n  ${problems.join("\n  ")}\nSet it with \`pulumi config set --path '${key}.blue.modelVersion' v1\` and the like.`,
         );
     return value as ReleaseConfig;
 }

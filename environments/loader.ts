@@ -8,7 +8,7 @@
  * resource is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_ERROR_PREFIX, isWithheldSecret } from "./configErrors";
+import { CONFIG_ERROR_PREFIX, isWithheldSecret } from "../catalog/configErrors";
 import { TIER_DEFAULTS } from "./defaults";
 import { mergeOver } from "./models";
 import { crossFieldProblems } from "./rules";

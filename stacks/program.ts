@@ -31,6 +31,7 @@ import { createPrefixReadPolicy } from "../components/aws/modelArtifactBucket";
 import { MODEL_ROUTE_HEADER, type EntryPoint } from "../components/k8s/entryPoint";
 import { PROD_MIN_REPLICAS } from "../catalog/standards";
 import { ecsPlatform } from "./ecsPlatform";
+import { referenceReleases } from "./releases";
 import { releaseOf, type Shared } from "./shared";
 
 /** Tags on every AWS resource: cost allocation and ownership first, then the stack's own. */
@@ -331,6 +332,8 @@ function eksPlatform(shared: Shared): Record<string, unknown> {
             activeUrl: service.urls?.active ?? null,
             previewUrl: service.urls?.preview ?? null,
         })),
+        // What `llm-platform promote` reads (components/release.ts).
+        llmPlatformReleases: referenceReleases(settings, services),
     };
 }
 

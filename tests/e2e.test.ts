@@ -174,7 +174,7 @@ describe("end to end, from a clean copy", function () {
         );
         assert.ok(comment.includes("No changes."));
         assert.ok(!comment.includes("```mermaid"), "no diagram when the topology is unchanged");
-        for (const f of ["policy-staging.sarif", "policy-staging.json", "plan-staging.txt", "base-staging.json"])
+        for (const f of ["sarif/staging.sarif", "policy-staging.json", "plan-staging.txt", "base-staging.json"])
             assert.ok(fs.existsSync(path.join(dir, "gate", f)), f);
     });
 });

@@ -23,7 +23,7 @@ import {
     secretFingerprint,
     type ExportedResource,
 } from "../tools/engine/stackExport";
-import { withheldSecret } from "../environments/configErrors";
+import { withheldSecret } from "../catalog/configErrors";
 import { renderAlertmanagerConfig } from "../components/k8s/alertmanagerConfig";
 import { find, knownStacks, PROJECT_DIR, scratchProject } from "./helpers";
 import { planOf, sharedRunner, stagingWithEscAndSecret } from "./plans";

@@ -6,7 +6,7 @@ const SERVING_KEYS = Object.keys(settingsSchema.shape.serving.shape).join(", ");
 import { resolveSettings, withTierDefaults, closest, configKey } from "../environments/loader";
 import { TIER_DEFAULTS } from "../environments/defaults";
 import { goodRawConfig, problemsIfAny, problemsOf } from "./helpers";
-import { withheldSecret } from "../environments/configErrors";
+import { withheldSecret } from "../catalog/configErrors";
 
 describe("environments: resolveSettings", () => {
     it("applies the staging tier defaults to a minimal stack", () => {

@@ -11,18 +11,11 @@ import { servedModels } from "../environments/models";
 import { modelRoute } from "../stacks/program";
 import { parsePromoteArgs, promoteEach } from "../tools/cli/promote";
 import { UsageError } from "../tools/errors";
-import {
-    chooseModel,
-    lockFileFor,
-    modelNamesFromConfig,
-    queuedUpdate,
-    servingStateFromConfig,
-    takeLockFile,
-    withFileLock,
-    type UpdateQueue,
-} from "../tools/promote/automation";
+import { chooseContract, contractsOf } from "../tools/promote/contract";
+import { lockFileFor, queuedUpdate, takeLockFile, withFileLock, type UpdateQueue } from "../tools/promote/automation";
 import { PromotionError, smokeTest, type Prober } from "../tools/promote/machine";
 import { goodRawConfig, problemsIfAny } from "./helpers";
+import { referenceContract, referenceState } from "./promoteFakes";
 
 const stack = (tier: "staging" | "prod", models: unknown, extra: Record<string, string> = {}) =>
     resolveSettings(tier, goodRawConfig({ "llm-platform:models": JSON.stringify(models), ...extra }));
@@ -311,51 +304,51 @@ describe("promote per model", () => {
             ...extra,
         });
 
-    it("reads the chosen model's state and where its keys are; the stack's only model needs no --model", () => {
-        const chat = servingStateFromConfig("prod", prodWith(), [], "chat");
+    it("reads the chosen model's state and where its keys are; the stack's only model needs no --model", async () => {
+        const chat = await referenceState("prod", prodWith(), "chat");
         assert.equal(chat.model, "chat");
         assert.equal(chat.activeColor, "blue");
-        assert.equal(chat.keyPath("green.image"), "models[0].green.image");
+        assert.equal(chat.configKey, "llm-platform:models[0]");
         assert.equal(chat.smoke.previewUrl, "https://preview.llm.test");
         // Through the shared load balancer, every smoke request carries the model's route.
         assert.deepEqual(chat.smoke.headers, { "x-llm-model": "chat" });
-        const embed = servingStateFromConfig("prod", prodWith(), [], "embed");
+        const embed = await referenceState("prod", prodWith(), "embed");
         assert.equal(embed.activeColor, "green");
-        assert.equal(embed.keyPath("activeColor"), "models[1].activeColor");
+        assert.equal(embed.configKey, "llm-platform:models[1]");
         // With a domain, the model's own host is its route: no header.
         assert.equal(
-            servingStateFromConfig(
-                "prod",
-                prodWith({ "llm-platform:serving": '{"entryPoint":{"domain":"llm.example.com"}}' }),
-                [],
-                "chat",
+            (
+                await referenceState(
+                    "prod",
+                    prodWith({ "llm-platform:serving": '{"entryPoint":{"domain":"llm.example.com"}}' }),
+                    "chat",
+                )
             ).smoke.headers,
             undefined,
         );
-        const single = servingStateFromConfig("prod", goodRawConfig({ "llm-platform:tier": "prod" }));
+        const single = await referenceState("prod", goodRawConfig({ "llm-platform:tier": "prod" }), "inference");
         assert.equal(single.model, "inference");
-        assert.equal(single.keyPath("activeColor"), "serving.activeColor");
+        assert.equal(single.configKey, "llm-platform:serving");
         assert.equal(single.smoke.headers, undefined);
-        assert.deepEqual(modelNamesFromConfig("prod", prodWith()), ["chat", "embed"]);
     });
 
-    it("refuses a missing or unknown model before changing anything", () => {
-        const settings = resolveSettings("prod", prodWith());
-        assert.throws(() => chooseModel("prod", settings, undefined), {
+    it("refuses a missing or unknown model before changing anything", async () => {
+        const contracts = await Promise.all(["chat", "embed"].map((m) => referenceContract("prod", prodWith(), m)));
+        assert.throws(() => chooseContract(contracts, "prod", undefined), {
             name: "PromotionError",
             message:
                 "stack prod serves 2 models (chat, embed): choose one with --model, or promote each in turn with --all",
         });
-        assert.throws(() => chooseModel("prod", settings, "router"), {
+        assert.throws(() => chooseContract(contracts, "prod", "router"), {
             name: "PromotionError",
             message: '--model: stack prod serves no model "router" (it serves chat, embed)',
         });
-        assert.throws(
-            () => chooseModel("prod", resolveSettings("prod", goodRawConfig({ "llm-platform:tier": "prod" })), "chat"),
-            {
-                message: '--model: stack prod serves no model "chat" (it serves inference)',
-            },
-        );
+        assert.equal(chooseContract(contracts.slice(0, 1), "prod", undefined).model, "chat");
+        assert.throws(() => contractsOf({}, "prod"), {
+            name: "PromotionError",
+            message:
+                "stack prod has no llmPlatformReleases output: run pulumi up first, or have the program export releaseContract(…) for each model (llm-platform's components/release.ts)",
+        });
     });
 
     it("parses --model and --all, and refuses what cannot go together", () => {
@@ -364,7 +357,7 @@ describe("promote per model", () => {
         assert.deepEqual(parsePromoteArgs(["--stack", "prod", "--all"]).all, true);
         assert.throws(() => parsePromoteArgs(["--stack", "prod", "--model", "Chat"]), {
             name: "UsageError",
-            message: '--model: expected a model name from llm-platform:models, received "Chat"',
+            message: `--model: expected a model name (lower-case letters, digits and '-', as the stack's llmPlatformReleases name it), received "Chat"`,
         });
         assert.throws(() => parsePromoteArgs(["--stack", "prod", "--all", "--model", "chat"]), {
             message: "--all releases every model; leave out --model",
@@ -411,7 +404,6 @@ describe("promote per model", () => {
     it("locks per model: two models of a stack release at once, the same model twice does not", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promote-lock-"));
         assert.equal(lockFileFor(dir, "acme/prod", "chat"), path.join(dir, ".promote-prod.chat.lock"));
-        assert.equal(lockFileFor(dir, "prod"), path.join(dir, ".promote-prod.lock"));
         const chat = await takeLockFile(lockFileFor(dir, "prod", "chat"), "prod");
         const embed = await takeLockFile(lockFileFor(dir, "prod", "embed"), "prod");
         await assert.rejects(

@@ -53,10 +53,10 @@ describe("the package as another team installs it", function () {
     const runs = packageRuns();
     const installed = path.join(runs.dir, "node_modules", "llm-platform");
 
-    it("packs only what a consumer needs: compiled JavaScript and declarations, the pack, the images, the docs", async () => {
+    it("packs only what a consumer needs: compiled JavaScript and declarations, the pack, the CI scripts, the images, the docs", async () => {
         const { files, size, unpackedSize } = await runs.packed;
         const allowed =
-            /^(dist\/.+\.(js|d\.ts|json)|pack\/.+|images\/(inference|mlflow)\/.+|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/;
+            /^(dist\/.+\.(js|d\.ts|json)|pack\/.+|ci\/[a-z-]+\.sh|images\/(inference|mlflow)\/.+|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/;
         assert.deepEqual(
             files.filter((f) => !allowed.test(f)),
             [],
@@ -65,7 +65,17 @@ describe("the package as another team installs it", function () {
             files.filter((f) => /^dist\/(tests|stacks|tools\/bench)\/|\.map$/.test(f)),
             [],
         );
-        for (const f of ["LICENSE", "CHANGELOG.md", "README.md", "pack/PulumiPolicy.yaml", "pack/config/prod.json"])
+        for (const f of [
+            "LICENSE",
+            "CHANGELOG.md",
+            "README.md",
+            "pack/PulumiPolicy.yaml",
+            "pack/config/prod.json",
+            // The scripts the reusable workflows run, from the version a project installs.
+            "ci/offline-gate.sh",
+            "ci/pulumi-stack.sh",
+            "ci/post-comment.sh",
+        ])
             assert.ok(files.includes(f), f);
         // Every entry point and the bin are in it.
         for (const target of Object.values(pkg.exports).flatMap((e) =>

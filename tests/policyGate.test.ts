@@ -198,9 +198,16 @@ describe("the offline policy gate over the analyzer protocol", () => {
         const sarif = JSON.parse(fs.readFileSync(file, "utf8")) as {
             runs: Array<{
                 results: Array<{ ruleId: string; level: string }>;
-                tool: { driver: { rules: Array<{ id: string; help: { text: string } }> } };
+                tool: { driver: { name: string; rules: Array<{ id: string; help: { text: string } }> } };
+                automationDetails: { id: string };
             }>;
         };
+        // One run per pack, in the stack's own code-scanning category (code scanning refuses two runs
+        // of one tool and category in an upload: codeql-action v4.32.2, areAllRunsUnique).
+        assert.deepEqual(
+            sarif.runs.map((run) => [run.tool.driver.name, run.automationDetails.id]),
+            [["llm-production-standards", "llm-platform-gate/prod/"]],
+        );
         const schema = JSON.parse(
             fs.readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"),
         );

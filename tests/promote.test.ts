@@ -8,17 +8,16 @@ import { parsePromoteArgs } from "../tools/cli/promote";
 import { UsageError } from "../tools/errors";
 import {
     AutomationStack,
-    entryUrlsFromOutputs,
     HttpProber,
     lockFileFor,
     promotionUpOptions,
-    servingStateFromConfig,
     shortStackName,
     takeLockFile,
     typedConfigArgs,
     type AutomationTarget,
-    type PromotionOutputs,
 } from "../tools/promote/automation";
+import { releaseObjectAt, splitConfigKey, stateOf } from "../tools/promote/contract";
+import type { ReleaseContract } from "../components/release";
 import { readProject } from "../tools/engine/project";
 import { readStackConfig } from "../tools/engine/stackConfig";
 import {
@@ -32,7 +31,7 @@ import {
 import type { ModelRegistryClient } from "../tools/promote/registry";
 import { goodRawConfig, PROJECT_DIR } from "./helpers";
 import { planOf } from "./plans";
-import { ACTIVE, FakeProber, FakeStack, PREVIEW, state } from "./promoteFakes";
+import { ACTIVE, FakeProber, FakeStack, PREVIEW, referenceContract, referenceState, state } from "./promoteFakes";
 
 const DIGEST = `111122223333.dkr.ecr.us-east-1.amazonaws.com/inference@sha256:${"c".repeat(64)}`;
 
@@ -144,19 +143,19 @@ describe("promote: the state machine", () => {
             [
                 { platform: "ecs" },
                 {},
-                'stack prod has no EKS service (llm-platform:serving.platform is "ecs"); ECS blue/green is promoted by ECS itself',
+                "model inference of stack prod is served by ECS, whose blue/green deployments are ECS's own: release it with pulumi up",
             ],
             [
                 { strategy: "canary" },
                 {},
-                "stack prod releases by canary (llm-platform:serving.strategy); Flagger promotes it, not this command",
+                "model inference of stack prod releases by canary (strategy canary); Flagger promotes it, not this command",
             ],
             [{}, { to: "blue" }, "blue is already the active colour of stack prod"],
             [
                 // A colour scaled to zero is smoke-tested as the preview before a rollback flips to it.
                 { scaleDownInactive: true, smoke: { ...state().smoke, previewUrl: undefined } },
                 { rollback: true },
-                "no preview URL: the stack has no entry point output for this model (serving.entryPoint.enabled gives one after the first pulumi up) and llm-platform:serving.smokeTest.previewUrl is not set; set it to where the preview colour is reachable from here (pulumi config set --path 'llm-platform:serving.smokeTest.previewUrl' https://…)",
+                "no preview URL: the model's release contract (the stack output llmPlatformReleases) has no smoke.previewUrl: give the service an entry point, or releaseContract a smokeTest.previewUrl reachable from here (the reference stacks: llm-platform:serving.smokeTest.previewUrl), then pulumi up",
             ],
             [
                 {},
@@ -166,7 +165,7 @@ describe("promote: the state machine", () => {
             [
                 { smoke: { ...state().smoke, previewUrl: undefined } },
                 {},
-                "no preview URL: the stack has no entry point output for this model (serving.entryPoint.enabled gives one after the first pulumi up) and llm-platform:serving.smokeTest.previewUrl is not set; set it to where the preview colour is reachable from here (pulumi config set --path 'llm-platform:serving.smokeTest.previewUrl' https://…)",
+                "no preview URL: the model's release contract (the stack output llmPlatformReleases) has no smoke.previewUrl: give the service an entry point, or releaseContract a smokeTest.previewUrl reachable from here (the reference stacks: llm-platform:serving.smokeTest.previewUrl), then pulumi up",
             ],
         ];
         for (const [overrides, options, message] of cases) {
@@ -297,21 +296,22 @@ describe("promote: the real adapters", () => {
         assert.equal(shortStackName("acme/prod"), "prod");
         assert.equal(shortStackName("acme/llm-platform/staging"), "staging");
         assert.equal(shortStackName("prod"), "prod");
-        assert.equal(lockFileFor("/repo", "acme/prod"), path.join("/repo", ".promote-prod.lock"));
-        assert.equal(lockFileFor("/repo", "staging"), path.join("/repo", ".promote-staging.lock"));
+        assert.equal(lockFileFor("/repo", "acme/prod", "chat"), path.join("/repo", ".promote-prod.chat.lock"));
+        assert.equal(
+            lockFileFor("/repo", "staging", "inference"),
+            path.join("/repo", ".promote-staging.inference.lock"),
+        );
     });
 
-    it("reads the serving state from stack config with the platform's validation", () => {
-        const s = servingStateFromConfig(
-            "prod",
-            goodRawConfig({
-                "llm-platform:serving": JSON.stringify({
-                    activeColor: "green",
-                    smokeTest: { previewUrl: PREVIEW, path: "/ready" },
-                    green: { image: DIGEST, modelVersion: "v2" },
-                }),
+    it("reads a model's state from its release contract, with the release its config holds now over it", async () => {
+        const raw = goodRawConfig({
+            "llm-platform:serving": JSON.stringify({
+                activeColor: "green",
+                smokeTest: { previewUrl: PREVIEW, path: "/ready" },
+                green: { image: DIGEST, modelVersion: "v2" },
             }),
-        );
+        });
+        const s = await referenceState("prod", raw, "inference");
         assert.equal(s.activeColor, "green");
         assert.deepEqual(s.releases.green, { image: DIGEST, modelVersion: "v2" });
         assert.deepEqual(s.smoke, {
@@ -322,10 +322,26 @@ describe("promote: the real adapters", () => {
             previewUrl: PREVIEW,
             activeUrl: undefined,
         });
-        assert.throws(
-            () => servingStateFromConfig("prod", goodRawConfig({ "llm-platform:serving": '{"activeColor":"red"}' })),
-            /llm-platform:serving\.activeColor: expected one of "blue", "green", received "red"/,
+        // The config changed since the last update (a flip by hand): the config is what the next update applies.
+        const contract = await referenceContract("prod", raw, "inference");
+        const flipped = {
+            ...raw,
+            "llm-platform:serving": JSON.stringify({ activeColor: "blue", green: { modelVersion: "v3" } }),
+        };
+        const now = stateOf(contract, flipped);
+        assert.equal(now.activeColor, "blue");
+        assert.deepEqual(now.releases.green, { image: DIGEST, modelVersion: "v3" });
+        // A contract's key, with its path, names the object in the config.
+        assert.deepEqual(splitConfigKey("llm-platform:models[1]"), { key: "llm-platform:models", path: [1] });
+        assert.deepEqual(splitConfigKey("app:chat.release"), { key: "app:chat", path: ["release"] });
+        assert.deepEqual(
+            releaseObjectAt(
+                { "llm-platform:models": '[{"name":"a"},{"name":"b","activeColor":"green"}]' },
+                "llm-platform:models[1]",
+            ),
+            { name: "b", activeColor: "green" },
         );
+        assert.equal(releaseObjectAt({}, "app:chat"), undefined);
     });
 
     it("takes a lock file that a second promotion cannot take until released", async () => {
@@ -395,14 +411,10 @@ describe("promote: what it runs against on a real stack", () => {
         // internal ALB the stack outputs. Here the ALB's name is mapped to a loopback server.
         for (const stackName of ["staging", "prod"] as const) {
             const plan = await planOf(stackName);
-            const { values, secretKeys } = readStackConfig(PROJECT_DIR, readProject(PROJECT_DIR), stackName);
-            const s = servingStateFromConfig(
-                stackName,
-                values,
-                [...secretKeys],
-                "embed",
-                plan.outputs as PromotionOutputs,
-            );
+            const { values } = readStackConfig(PROJECT_DIR, readProject(PROJECT_DIR), stackName);
+            const contract = (plan.outputs.llmPlatformReleases as ReleaseContract[]).find((c) => c.model === "embed")!;
+            const { configKey, ...s } = stateOf(contract, values);
+            assert.equal(configKey, "llm-platform:models[1]");
             const outputs = (
                 plan.outputs.models as Array<{ name: string; activeUrl: string; previewUrl: string }>
             ).find((m) => m.name === "embed")!;
@@ -432,8 +444,7 @@ describe("promote: what it runs against on a real stack", () => {
                 },
             };
             try {
-                const { keyPath: _k, listed: _l, tier: _t, ...state } = s;
-                const stack = new FakeStack(state);
+                const stack = new FakeStack(s);
                 const result = await promote(stack, prober, {});
                 assert.equal(result.outcome, "promoted", result.log.join("\n"));
                 assert.deepEqual(seen, [`8443${s.smoke.path} embed`, `80${s.smoke.path} embed`]);
@@ -443,24 +454,23 @@ describe("promote: what it runs against on a real stack", () => {
         }
     });
 
-    it("drives a real stack through the Automation API: outputs read, booleans typed by the CLI, every up with the pack", async () => {
+    it("drives a real stack through the Automation API: contract and config read, booleans typed by the CLI, every up with the packs", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "automation-"));
         const cli = path.join(dir, "pulumi");
         fs.writeFileSync(cli, `#!/bin/bash\necho "$PWD $*" >> "${dir}/cli"\n`, { mode: 0o755 });
         const calls: string[] = [];
         const upOptions: Array<Record<string, unknown>> = [];
         const config = goodRawConfig({ "llm-platform:tier": "staging" });
+        const contract = await referenceContract("staging", config, "inference", {
+            active: "http://alb",
+            preview: "http://alb:8443",
+        });
         const target: AutomationTarget = {
             name: "acme/staging",
             workspace: { pulumiCommand: { command: cli } },
             getAllConfig: async () =>
                 Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v, secret: false }])),
-            outputs: async () => ({
-                models: {
-                    value: [{ name: "inference", activeUrl: "http://alb", previewUrl: "http://alb:8443" }],
-                    secret: false,
-                },
-            }),
+            outputs: async () => ({ llmPlatformReleases: { value: [contract], secret: false } }),
             setConfig: async (key, value, usePath) =>
                 void calls.push(`setConfig ${key}=${value.value} path=${String(usePath)}`),
             up: async (opts) => {
@@ -468,7 +478,9 @@ describe("promote: what it runs against on a real stack", () => {
                 return {} as Awaited<ReturnType<AutomationTarget["up"]>>;
             },
         };
-        const stack = new AutomationStack("staging", target, dir, undefined, () => undefined);
+        const policy = { packs: [path.join(dir, "pack")], configs: [path.join(dir, "pack", "config", "staging.json")] };
+        const stack = new AutomationStack("staging", target, dir, undefined, policy, () => undefined);
+        assert.deepEqual(await stack.models(), ["inference"]);
         const state = await stack.readState();
         assert.deepEqual([state.smoke.activeUrl, state.smoke.previewUrl], ["http://alb", "http://alb:8443"]);
         await stack.setServing("activeColor", "green");
@@ -481,25 +493,31 @@ describe("promote: what it runs against on a real stack", () => {
         await stack.up("make green the active colour");
         assert.deepEqual(upOptions, [
             {
-                policyPacks: [path.join(dir, "policies")],
-                policyPackConfigs: [path.join(dir, "pack", "config", "staging.json")],
-                message: "promote: make green the active colour",
+                policyPacks: policy.packs,
+                policyPackConfigs: policy.configs,
+                message: "promote: make green the active colour of model inference",
                 onOutput: "function",
             },
         ]);
+        const release = await stack.lock();
+        assert.ok(fs.existsSync(path.join(dir, ".promote-staging.inference.lock")));
+        await release();
     });
 
-    it("runs every update with the production pack and the stack's tier config, and stores booleans as booleans", () => {
-        assert.deepEqual(promotionUpOptions("/repo", "prod", "promote: make green the active colour"), {
-            policyPacks: [path.join("/repo", "policies")],
-            policyPackConfigs: [path.join("/repo", "pack", "config", "prod.json")],
-            message: "promote: make green the active colour",
-        });
-        for (const tier of ["staging", "prod"])
-            assert.ok(fs.existsSync(promotionUpOptions(PROJECT_DIR, tier, "m").policyPackConfigs[0]));
-        assert.ok(
-            fs.existsSync(path.join(promotionUpOptions(PROJECT_DIR, "prod", "m").policyPacks[0], "PulumiPolicy.yaml")),
+    it("runs every update with the policy packs it is given, each with its config, and stores booleans as booleans", () => {
+        assert.deepEqual(
+            promotionUpOptions({ packs: ["/repo/policies"], configs: ["/repo/pack/config/prod.json"] }, "promote: x"),
+            {
+                policyPacks: ["/repo/policies"],
+                policyPackConfigs: ["/repo/pack/config/prod.json"],
+                message: "promote: x",
+            },
         );
+        // Without configs, the packs run at their own levels, as `pulumi up --policy-pack` alone does.
+        assert.deepEqual(promotionUpOptions({ packs: ["/p"], configs: [] }, "m"), {
+            policyPacks: ["/p"],
+            message: "m",
+        });
         assert.deepEqual(typedConfigArgs("llm-platform:models[0].scaleDownInactive", false, "acme/staging"), [
             "config",
             "set",
@@ -512,23 +530,5 @@ describe("promote: what it runs against on a real stack", () => {
             "acme/staging",
             "--non-interactive",
         ]);
-        // The configured URLs win over the outputs; a model without outputs has none.
-        assert.deepEqual(
-            entryUrlsFromOutputs({ models: [{ name: "chat", activeUrl: "http://a", previewUrl: null }] }, "chat"),
-            {
-                activeUrl: "http://a",
-            },
-        );
-        assert.deepEqual(entryUrlsFromOutputs(undefined, "chat"), {});
-        const s = servingStateFromConfig(
-            "prod",
-            goodRawConfig({ "llm-platform:serving": JSON.stringify({ smokeTest: { previewUrl: PREVIEW } }) }),
-            [],
-            undefined,
-            { models: [{ name: "inference", activeUrl: "http://alb", previewUrl: "http://alb:8443" }] },
-        );
-        assert.equal(s.smoke.previewUrl, PREVIEW);
-        assert.equal(s.smoke.activeUrl, "http://alb");
-        assert.equal(s.tier, "prod");
     });
 });

@@ -2,6 +2,13 @@
  * The promotion's fakes: a stack in memory and a prober that answers by URL, for the state
  * machine's tests (tests/promote.test.ts, tests/qualityGate.test.ts).
  */
+import * as pulumi from "@pulumi/pulumi";
+import type { BlueGreenEksService } from "../components/k8s/blueGreenEksService";
+import { releaseContract, type ReleaseContract } from "../components/release";
+import { resolveSettings } from "../environments/loader";
+import { servedModels } from "../environments/models";
+import { releaseContractArgs } from "../stacks/releases";
+import { stateOf, type ContractState } from "../tools/promote/contract";
 import {
     PromotionError,
     type Color,
@@ -77,4 +84,43 @@ export function state(overrides: Partial<ServingState> = {}): ServingState {
         },
         ...overrides,
     };
+}
+
+/**
+ * A reference stack's release contract for `model`, as its program exports it (stacks/releases.ts),
+ * from raw stack config, with the service's deployed facts taken from the settings and its entry
+ * point URLs given: what `llm-platform promote` then reads.
+ */
+export async function referenceContract(
+    stackName: string,
+    raw: Record<string, string>,
+    model: string,
+    urls?: { active: string; preview: string },
+): Promise<ReleaseContract> {
+    const settings = resolveSettings(stackName, raw);
+    const m = servedModels(settings).find((x) => x.name === model);
+    if (!m) throw new Error(`no model ${model}`);
+    const service = {
+        releases: {
+            blue: { image: pulumi.output(m.blue.image), modelVersion: m.blue.modelVersion },
+            green: { image: pulumi.output(m.green.image), modelVersion: m.green.modelVersion },
+        },
+        strategy: settings.serving.strategy,
+        activeColor: m.activeColor,
+        scaleDownInactive: m.scaleDownInactive,
+        servedModelName: m.servedModelName,
+        urls: urls && { active: pulumi.output(urls.active), preview: pulumi.output(urls.preview) },
+    } as unknown as BlueGreenEksService;
+    const contract = releaseContract(releaseContractArgs(settings, m, service));
+    return new Promise((resolve) => contract.apply(resolve));
+}
+
+/** The state promote reads for a reference model from raw stack config (its contract, then the config over it). */
+export async function referenceState(
+    stackName: string,
+    raw: Record<string, string>,
+    model: string,
+    urls?: { active: string; preview: string },
+): Promise<ContractState> {
+    return stateOf(await referenceContract(stackName, raw, model, urls), raw);
 }

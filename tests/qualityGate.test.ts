@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parsePromoteArgs, qualityGate } from "../tools/cli/promote";
-import { servingStateFromConfig } from "../tools/promote/automation";
+import { referenceState } from "./promoteFakes";
 import {
     checkAnswer,
     HttpChatClient,
@@ -348,7 +348,7 @@ describe("the quality gate: the preview colour answers an evaluation set before 
         }
     });
 
-    it("reads each model's gate from the stack's config: the reference sets load, and embed has none", () => {
+    it("reads each model's gate from the stack's config: the reference sets load, and embed has none", async () => {
         const config = goodRawConfig({
             "llm-platform:tier": "prod",
             "llm-platform:serving": '{"replicas":3}',
@@ -358,7 +358,7 @@ describe("the quality gate: the preview colour answers an evaluation set before 
             ]),
             "llm-platform:gpuNodePools": '[{"name":"inference","instanceTypes":["g5.2xlarge"],"maxSize":20}]',
         });
-        const chat = servingStateFromConfig("prod", config, [], "chat");
+        const chat = await referenceState("prod", config, "chat");
         assert.deepEqual(chat.gate, {
             set: "evals/chat.jsonl",
             minAccuracy: 0.85,
@@ -371,7 +371,7 @@ describe("the quality gate: the preview colour answers an evaluation set before 
             maxTokens: 256,
         });
         assert.equal(chat.servedModelName, "llama-3.1-8b-instruct");
-        assert.equal(servingStateFromConfig("prod", config, [], "embed").gate, undefined);
+        assert.equal((await referenceState("prod", config, "embed")).gate, undefined);
         // The committed sets are valid (a broken one would stop every promotion).
         for (const set of fs.readdirSync(path.join(PROJECT_DIR, "evals")))
             assert.ok(loadEvaluationSet(path.join(PROJECT_DIR, "evals", set)).length >= 6, set);

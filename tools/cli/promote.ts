@@ -1,10 +1,14 @@
 /**
- * `llm-platform promote --stack <name> [--model <name> | --all] [--to blue|green] [--image <repo@sha256:…>] [--model-version <v>] [--rollback]`
+ * `llm-platform promote --stack <name> [--model <name> | --all] [--to blue|green] [--image <repo@sha256:…>] [--model-version <v>] [--rollback] [--pack <dir>]... [--config <file>]...`
  *
  * Promotes the inactive colour of one model's EKS blue-green service (deploy it, smoke-test the
- * preview, hold it to the quality gate when the model has an evaluation set, flip, verify, roll back on failure), or flips back with --rollback; the other models
- * are not touched. --all releases each model in turn (exit: the worst). Needs the Pulumi CLI and
- * credentials for the stack. Exit 0 promoted or rolled back; 1 the release did not go out (smoke
+ * preview, hold it to the quality gate when the model has an evaluation set, flip, verify, roll
+ * back on failure), or flips back with --rollback; the other models are not touched. --all
+ * releases each model in turn (exit: the worst). What it knows of the stack is the release
+ * contract its program exports (the output `llmPlatformReleases`, components/release.ts) and the
+ * release objects in its config that the contract points at; every `pulumi up` runs with the
+ * policy packs (--pack, each with its --config, or the production-standards pack). Needs the
+ * Pulumi CLI and credentials for the stack. Exit 0 promoted or rolled back; 1 the release did not go out (smoke
  * or the quality gate failed, or reverted after the flip); 2 bad input or a state that forbids it; 3 the rollback
  * itself failed and someone must act.
  */
@@ -12,13 +16,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DIGEST_REFERENCE, isModelVersion, MODEL_VERSION_HELP } from "../../catalog/formats";
 import { MlflowRegistryClient } from "../promote/registry";
-import { AutomationStack, HttpProber, modelNamesFromConfig, shortStackName } from "../promote/automation";
+import { AutomationStack, HttpProber, type PolicyPacks } from "../promote/automation";
+import { DEFAULT_PACK_DIR } from "../policy/packProcess";
 import { HttpChatClient, loadEvaluationSet, renderGateMarkdown, type ChatClient } from "../promote/evaluation";
 import { promote, PromotionError, type Outcome, type PromoteOptions, type QualityGate } from "../promote/machine";
 import { parseCommandLine, UsageError } from "./cli";
 
 export const PROMOTE_USAGE =
-    "llm-platform promote --stack <name> [--model <name> | --all] [--to blue|green] [--image <repository@sha256:…>] [--model-version <version | models:/<name>/<version>>] [--rollback] [--report <dir>] [--registry-url <url>] [--project <dir>]";
+    "llm-platform promote --stack <name> [--model <name> | --all] [--to blue|green] [--image <repository@sha256:…>] [--model-version <version | models:/<name>/<version>>] [--rollback] [--pack <dir>]... [--config <policy-config.json>]... [--report <dir>] [--registry-url <url>] [--project <dir>]";
 
 const EXIT: Record<Outcome, number> = {
     promoted: 0,
@@ -40,6 +45,8 @@ export function parsePromoteArgs(argv: string[]): {
     report: string | undefined;
     /** The model registry's URL; unset: the stack output modelRegistryUrl. */
     registryUrl: string | undefined;
+    /** The packs every update runs with: --pack, or the production-standards pack. */
+    policy: PolicyPacks;
     options: PromoteOptions;
 } {
     const { values, positionals } = parseCommandLine(
@@ -55,6 +62,8 @@ export function parsePromoteArgs(argv: string[]): {
             rollback: { type: "boolean" },
             report: { type: "string" },
             "registry-url": { type: "string" },
+            pack: { type: "string", multiple: true },
+            config: { type: "string", multiple: true },
         },
         PROMOTE_USAGE,
     );
@@ -75,7 +84,19 @@ export function parsePromoteArgs(argv: string[]): {
             `--registry-url: expected an http(s) URL such as http://mlflow.internal, received "${values["registry-url"]}"`,
         );
     if (values.model !== undefined && !/^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/.test(values.model))
-        throw new UsageError(`--model: expected a model name from llm-platform:models, received "${values.model}"`);
+        throw new UsageError(
+            `--model: expected a model name (lower-case letters, digits and '-', as the stack's llmPlatformReleases name it), received "${values.model}"`,
+        );
+    const packs = (values.pack ?? []).map((d) => path.resolve(d));
+    const configs = (values.config ?? []).map((f) => path.resolve(f));
+    if (configs.length > 0 && configs.length !== Math.max(packs.length, 1))
+        throw new UsageError(
+            `give one --config per --pack, in the same order, or none: received ${configs.length} --config for ${Math.max(packs.length, 1)} pack${packs.length > 1 ? "s" : ""}`,
+        );
+    for (const dir of packs)
+        if (!fs.existsSync(path.join(dir, "PulumiPolicy.yaml")))
+            throw new UsageError(`--pack ${dir}: not a policy pack folder (no PulumiPolicy.yaml)`);
+    for (const file of configs) if (!fs.existsSync(file)) throw new UsageError(`--config ${file}: no such file`);
     if (values.all && values.model !== undefined) throw new UsageError("--all releases every model; leave out --model");
     if (values.all && (values.to || values.image || values["model-version"]))
         throw new UsageError(
@@ -88,6 +109,7 @@ export function parsePromoteArgs(argv: string[]): {
         all: values.all ?? false,
         report: values.report === undefined ? undefined : path.resolve(values.report),
         registryUrl: values["registry-url"],
+        policy: { packs: packs.length > 0 ? packs : [DEFAULT_PACK_DIR], configs },
         options: {
             to: values.to as PromoteOptions["to"],
             image: values.image,
@@ -142,13 +164,12 @@ export function qualityGate(
 
 /** The command as `llm-platform promote` runs it: releases each model asked for; resolves to the exit code. */
 export async function promoteCommand(argv: string[]): Promise<number> {
-    const { stack, project, model, all, report, registryUrl, options } = parsePromoteArgs(argv);
+    const { stack, project, model, all, report, registryUrl, policy, options } = parsePromoteArgs(argv);
     const say = (line: string): void => void process.stdout.write(`${line}\n`);
     let models: Array<string | undefined> = [model];
     if (all) {
         try {
-            const { values, secrets } = await (await AutomationStack.select(project, stack, say)).config();
-            models = modelNamesFromConfig(shortStackName(stack), values, secrets);
+            models = await (await AutomationStack.select(project, stack, policy, say)).models();
         } catch (e) {
             throw e instanceof PromotionError ? new UsageError(e.message) : e;
         }
@@ -156,7 +177,7 @@ export async function promoteCommand(argv: string[]): Promise<number> {
     return promoteEach(
         models,
         async (m) => {
-            const target = await AutomationStack.select(project, stack, say, m);
+            const target = await AutomationStack.select(project, stack, policy, say, m);
             const url = registryUrl ?? (await target.outputs()).modelRegistryUrl ?? undefined;
             const registry = url ? new MlflowRegistryClient(url) : undefined;
             const result = await promote(target, new HttpProber(), options, qualityGate(project, report), registry);

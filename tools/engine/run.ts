@@ -10,7 +10,7 @@
  * same monitor, in this process, as the Automation API runs an inline program.
  */
 import * as path from "node:path";
-import { isConfigErrorMessage } from "../../environments/configErrors";
+import { isConfigErrorMessage } from "../../catalog/configErrors";
 import { launchProgram, runInline } from "./host";
 import { OFFLINE_ACCOUNT_ID, type CloudContext } from "./mocks";
 import { OfflineMonitor, type Diagnostic, type PlanMode } from "./monitor";

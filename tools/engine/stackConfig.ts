@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { withheldSecret } from "../../environments/configErrors";
+import { withheldSecret } from "../../catalog/configErrors";
 import { UsageError } from "../errors";
 import { isObject, isPrimitive, matchesType, readYaml, typeName, type ProjectFile, type StackConfig } from "./project";
 

@@ -100,6 +100,12 @@ export function sourceLocationOf(position: string | undefined): SourceLocation |
     return { uri: m[1], startLine: Number(m[2]), ...(m[3] && Number(m[3]) >= 1 ? { startColumn: Number(m[3]) } : {}) };
 }
 
+/** The code-scanning category of a stack's gate: `llm-platform-gate/<stack>/`, from its resources' URNs. */
+export function gateCategory(resources: readonly ExportedResource[]): string {
+    const stack = /^urn:pulumi:([^:]+)::/.exec(resources[0]?.urn ?? "")?.[1] ?? "stack";
+    return `llm-platform-gate/${stack}/`;
+}
+
 /**
  * Where each violation is shown in code scanning: the source line that created its resource (the
  * component's file for a component's child), else the stack file (`Pulumi.<stack>.yaml`, whose
@@ -115,12 +121,16 @@ export function violationLocator(resources: readonly ExportedResource[]): (urn: 
 /**
  * SARIF 2.1.0 for GitHub code scanning: one run per pack (its tool driver), each policy a rule with
  * the pack's own remediation text and URL (`helpUri` with the policy's anchor where it has none),
- * mandatory violations at error and advisory at warning.
+ * mandatory violations at error and advisory at warning. Each run carries `category` as its
+ * `automationDetails.id`: code scanning keeps one analysis per tool and category, and refuses an
+ * upload with two runs of the same pair (codeql-action's areAllRunsUnique), so each stack has its
+ * own (`llm-platform-gate/<stack>/`, see {@link gateCategory}).
  */
 export function renderSarif(
     result: GateResult,
     helpUri: string,
     locate: (urn: string) => SourceLocation,
+    category?: string,
 ): Record<string, unknown> {
     return {
         $schema: "https://json.schemastore.org/sarif-2.1.0.json",
@@ -143,6 +153,7 @@ export function renderSarif(
             const index = new Map(rules.map((r, i) => [r.id, i]));
             return {
                 tool: { driver: { name: pack.name, version: pack.version, informationUri: helpUri, rules } },
+                ...(category !== undefined ? { automationDetails: { id: category } } : {}),
                 results: result.violations
                     .filter((v) => v.pack === pack.name)
                     .map((v) => {

@@ -6,106 +6,12 @@ import * as automation from "@pulumi/pulumi/automation";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { MODEL_ROUTE_HEADER } from "../../components/k8s/entryPoint";
-import { resolveSettings } from "../../environments/loader";
-import { servedModels, type ServedModel } from "../../environments/models";
-import type { Settings } from "../../environments/schema";
+import { chooseContract, contractsOf, stateOf } from "./contract";
 import { PromotionError, type Prober, type PromotionStack, type ServingState } from "./machine";
 
-/** The model of a stack that a promotion releases: the one named, or the stack's only one. */
-export function chooseModel(stackName: string, settings: Settings, model: string | undefined): ServedModel {
-    const models = servedModels(settings);
-    const names = models.map((m) => m.name).join(", ");
-    if (model === undefined) {
-        if (models.length === 1) return models[0];
-        throw new PromotionError(
-            `stack ${stackName} serves ${models.length} models (${names}): choose one with --model, or promote each in turn with --all`,
-        );
-    }
-    const found = models.find((m) => m.name === model);
-    if (!found) throw new PromotionError(`--model: stack ${stackName} serves no model "${model}" (it serves ${names})`);
-    return found;
-}
-
-/** The stack outputs a promotion reads: each model's entry-point URLs, and the registry's. */
+/** The stack outputs a promotion reads besides the release contracts: the registry's URL. */
 export interface PromotionOutputs {
-    models?: Array<{ name?: string; activeUrl?: string | null; previewUrl?: string | null }>;
     modelRegistryUrl?: string | null;
-}
-
-/**
- * Where a model's colours answer, by the stack's outputs (the entry point's load balancer, known
- * after the first `pulumi up`): used unless `smokeTest.activeUrl`/`previewUrl` are set.
- */
-export function entryUrlsFromOutputs(
-    outputs: PromotionOutputs | undefined,
-    model: string,
-): { activeUrl?: string; previewUrl?: string } {
-    const entry = (outputs?.models ?? []).find((m) => m.name === model);
-    return {
-        ...(typeof entry?.activeUrl === "string" ? { activeUrl: entry.activeUrl } : {}),
-        ...(typeof entry?.previewUrl === "string" ? { previewUrl: entry.previewUrl } : {}),
-    };
-}
-
-/** One model's serving state from a stack's configuration, validated like the program does, and its outputs. */
-export function servingStateFromConfig(
-    stackName: string,
-    config: Record<string, string>,
-    secretKeys: string[] = [],
-    model?: string,
-    outputs?: PromotionOutputs,
-): ServingState & { keyPath: (key: string) => string; listed: boolean; tier: string } {
-    const settings = resolveSettings(stackName, config, { secretKeys });
-    const m = chooseModel(stackName, settings, model);
-    const entry = settings.serving.entryPoint;
-    // On the shared load balancer without a domain, a listed model's requests carry its route header.
-    const headers =
-        m.listed && entry.enabled && entry.domain === undefined ? { [MODEL_ROUTE_HEADER]: m.name } : undefined;
-    const fromOutputs = entryUrlsFromOutputs(outputs, m.name);
-    return {
-        model: m.name,
-        keyPath: m.keyPath,
-        listed: m.listed,
-        tier: settings.tier,
-        activeColor: m.activeColor,
-        strategy: settings.serving.strategy,
-        platform: settings.serving.platform,
-        scaleDownInactive: m.scaleDownInactive,
-        releases: { blue: { ...m.blue, image: m.blue.image }, green: { ...m.green, image: m.green.image } },
-        smoke: {
-            ...m.smokeTest,
-            previewUrl: m.smokeTest.previewUrl ?? fromOutputs.previewUrl,
-            activeUrl: m.smokeTest.activeUrl ?? fromOutputs.activeUrl,
-            ...(headers ? { headers } : {}),
-        },
-        ...(m.servedModelName !== undefined ? { servedModelName: m.servedModelName } : {}),
-        ...(m.evaluation.set !== undefined
-            ? {
-                  gate: {
-                      set: m.evaluation.set,
-                      minAccuracy: m.evaluation.minAccuracy,
-                      maxHallucinationRate: settings.monitoring.slo.maxHallucinationRate,
-                      minSuccessRate: m.slo.availability,
-                      p95LatencyMs: m.slo.p95LatencyMs,
-                      // The latency SLO: vLLM's time to first token, or the reference app's request duration.
-                      latency: settings.monitoring.metricsPreset === "vllm" ? ("ttft" as const) : ("total" as const),
-                      concurrency: m.evaluation.concurrency,
-                      timeoutMs: m.evaluation.timeoutSeconds * 1000,
-                      maxTokens: m.evaluation.maxTokens,
-                  },
-              }
-            : {}),
-    };
-}
-
-/** The models `--all` promotes, in order. */
-export function modelNamesFromConfig(
-    stackName: string,
-    config: Record<string, string>,
-    secretKeys: string[] = [],
-): string[] {
-    return servedModels(resolveSettings(stackName, config, { secretKeys })).map((m) => m.name);
 }
 
 /**
@@ -118,12 +24,10 @@ export function shortStackName(stackName: string): string {
 
 /**
  * Where the promotion lock of a model lives: beside the project, one file per stack and model, so
- * that two models of a stack can be released at once (their `pulumi up`s queue: see `up`). The
- * one model of a stack without `llm-platform:models` keeps the stack's file.
+ * that two models of a stack can be released at once (their `pulumi up`s queue: see `up`).
  */
-export function lockFileFor(projectDir: string, stackName: string, model?: string): string {
-    const suffix = model === undefined ? "" : `.${model}`;
-    return path.join(projectDir, `.promote-${shortStackName(stackName)}${suffix}.lock`);
+export function lockFileFor(projectDir: string, stackName: string, model: string): string {
+    return path.join(projectDir, `.promote-${shortStackName(stackName)}.${model}.lock`);
 }
 
 /**
@@ -215,18 +119,23 @@ export async function queuedUpdate(
     }
 }
 
+/** The policy packs every update of a promotion runs with, and their configs (none, or one per pack). */
+export interface PolicyPacks {
+    packs: string[];
+    configs: string[];
+}
+
 /**
- * Every update a promotion makes runs the production pack with the stack's tier config, as
- * `pulumi up --policy-pack policies --policy-pack-config pack/config/<tier>.json` does in CI.
+ * Every update a promotion makes runs with the policy packs, as `pulumi up --policy-pack <dir>
+ * --policy-pack-config <file>` does in CI: a release that breaks a standard stops there.
  */
 export function promotionUpOptions(
-    projectDir: string,
-    tier: string,
+    policy: PolicyPacks,
     message: string,
-): { policyPacks: string[]; policyPackConfigs: string[]; message: string } {
+): { policyPacks: string[]; policyPackConfigs?: string[]; message: string } {
     return {
-        policyPacks: [path.join(projectDir, "policies")],
-        policyPackConfigs: [path.join(projectDir, "pack", "config", `${tier}.json`)],
+        policyPacks: [...policy.packs],
+        ...(policy.configs.length > 0 ? { policyPackConfigs: [...policy.configs] } : {}),
         message,
     };
 }
@@ -254,9 +163,8 @@ export type AutomationTarget = Pick<automation.Stack, "name" | "getAllConfig" | 
 };
 
 export class AutomationStack implements PromotionStack {
-    private keyPath: ((key: string) => string) | undefined;
+    private configKey: string | undefined;
     private model: string | undefined;
-    private tier: string | undefined;
 
     /** Use {@link AutomationStack.select}; the constructor takes any {@link AutomationTarget} (tests pass a fake). */
     constructor(
@@ -264,6 +172,7 @@ export class AutomationStack implements PromotionStack {
         private readonly stack: AutomationTarget,
         private readonly projectDir: string,
         private readonly requested: string | undefined,
+        private readonly policy: PolicyPacks,
         private readonly onOutput: (line: string) => void,
     ) {}
 
@@ -271,6 +180,7 @@ export class AutomationStack implements PromotionStack {
     static async select(
         projectDir: string,
         stackName: string,
+        policy: PolicyPacks,
         onOutput: (line: string) => void,
         model?: string,
     ): Promise<AutomationStack> {
@@ -290,47 +200,41 @@ export class AutomationStack implements PromotionStack {
             }
             throw e;
         }
-        return new AutomationStack(shortStackName(stackName), stack, projectDir, model, onOutput);
+        return new AutomationStack(shortStackName(stackName), stack, projectDir, model, policy, onOutput);
     }
 
-    /** The stack's configuration and which of its keys are secret. */
-    async config(): Promise<{ values: Record<string, string>; secrets: string[] }> {
+    /** The stack's configuration values (objects JSON-encoded, as `pulumi config --json` gives them). */
+    async config(): Promise<Record<string, string>> {
         const all = await this.stack.getAllConfig();
-        const values = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value]));
-        const secrets = Object.entries(all)
-            .filter(([, v]) => v.secret)
-            .map(([k]) => k);
-        return { values, secrets };
+        return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value]));
     }
 
-    /** The outputs a promotion reads (none before the stack's first update). */
+    /** Every output of the stack's last update, plain. */
+    private async allOutputs(): Promise<Record<string, unknown>> {
+        return Object.fromEntries(Object.entries(await this.stack.outputs()).map(([k, v]) => [k, v.value]));
+    }
+
+    /** The outputs a promotion reads besides the contracts (none before the stack's first update). */
     async outputs(): Promise<PromotionOutputs> {
-        const all = await this.stack.outputs();
-        return {
-            models: all.models?.value as PromotionOutputs["models"],
-            modelRegistryUrl: all.modelRegistryUrl?.value as string | null | undefined,
-        };
+        return { modelRegistryUrl: (await this.allOutputs()).modelRegistryUrl as string | null | undefined };
+    }
+
+    /** The models the stack's release contracts name, in order (what --all releases). */
+    async models(): Promise<string[]> {
+        return contractsOf(await this.allOutputs(), this.name).map((c) => c.model);
     }
 
     async readState(): Promise<ServingState> {
-        const { values, secrets } = await this.config();
-        const { keyPath, listed, tier, ...state } = servingStateFromConfig(
-            this.name,
-            values,
-            secrets,
-            this.requested,
-            await this.outputs(),
-        );
-        this.keyPath = keyPath;
-        this.tier = tier;
-        // A listed model has a lock of its own; the one model of a stack without the list keeps the stack's.
-        this.model = listed ? state.model : undefined;
+        const contract = chooseContract(contractsOf(await this.allOutputs(), this.name), this.name, this.requested);
+        const { configKey, ...state } = stateOf(contract, await this.config());
+        this.configKey = configKey;
+        this.model = state.model;
         return state;
     }
 
     async setServing(key: string, value: string | boolean): Promise<void> {
-        if (!this.keyPath) throw new Error("setServing before readState");
-        const configKey = `llm-platform:${this.keyPath(key)}`;
+        if (!this.configKey) throw new Error("setServing before readState");
+        const configKey = `${this.configKey}.${key}`;
         await withFileLock(path.join(this.projectDir, `.promote-${this.name}.config.lock`), () =>
             typeof value === "boolean"
                 ? // The Automation API stores every value as a string; the CLI's --type bool stores a boolean.
@@ -344,10 +248,10 @@ export class AutomationStack implements PromotionStack {
     }
 
     async up(reason: string): Promise<void> {
-        if (!this.tier) throw new Error("up before readState");
-        const what = this.model ? `${reason} of model ${this.model}` : reason;
-        this.onOutput(`pulumi up (${what}) with the policy pack`);
-        const upOptions = promotionUpOptions(this.projectDir, this.tier, `promote: ${what}`);
+        if (!this.model) throw new Error("up before readState");
+        const what = `${reason} of model ${this.model}`;
+        this.onOutput(`pulumi up (${what}) with the policy packs ${this.policy.packs.join(", ")}`);
+        const upOptions = promotionUpOptions(this.policy, `promote: ${what}`);
         await queuedUpdate(
             () =>
                 this.stack
@@ -359,6 +263,7 @@ export class AutomationStack implements PromotionStack {
     }
 
     lock(): Promise<() => Promise<void>> {
+        if (!this.model) throw new Error("lock before readState");
         return takeLockFile(lockFileFor(this.projectDir, this.name, this.model), this.name);
     }
 }

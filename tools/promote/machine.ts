@@ -51,7 +51,7 @@ export interface SmokeSettings {
 
 /** What the promotion needs to know about the stack: one model's serving state. */
 export interface ServingState {
-    /** The model promoted (`inference` on a stack without `llm-platform:models`). */
+    /** The model promoted, as the stack's release contract names it. */
     model: string;
     activeColor: Color;
     strategy: "blue-green" | "canary";
@@ -79,8 +79,8 @@ export interface PromotionStack {
     readonly name: string;
     readState(): Promise<ServingState>;
     /**
-     * Sets one of the model's keys (e.g. `activeColor`, `green.image`, `scaleDownInactive`): in
-     * `llm-platform:serving` or its `llm-platform:models` entry. A boolean is stored as one.
+     * Sets one of the model's release keys (e.g. `activeColor`, `green.image`, `scaleDownInactive`)
+     * under the config key its release contract names. A boolean is stored as one.
      */
     setServing(path: string, value: string | boolean): Promise<void>;
     /** `pulumi up`; rejects on failure. */
@@ -154,7 +154,7 @@ export async function smokeTest(prober: Prober, baseUrl: string, smoke: SmokeSet
 function requireUrl(url: string | undefined, key: "previewUrl" | "activeUrl"): string {
     if (!url) {
         throw new PromotionError(
-            `no ${key === "previewUrl" ? "preview" : "active"} URL: the stack has no entry point output for this model (serving.entryPoint.enabled gives one after the first pulumi up) and llm-platform:serving.smokeTest.${key} is not set; set it to where the ${key === "previewUrl" ? "preview" : "active"} colour is reachable from here (pulumi config set --path 'llm-platform:serving.smokeTest.${key}' https://…)`,
+            `no ${key === "previewUrl" ? "preview" : "active"} URL: the model's release contract (the stack output llmPlatformReleases) has no smoke.${key}: give the service an entry point, or releaseContract a smokeTest.${key} reachable from here (the reference stacks: llm-platform:serving.smokeTest.${key}), then pulumi up`,
         );
     }
     return url;
@@ -172,12 +172,12 @@ export async function promote(
     const state = await stack.readState();
     if (state.platform === "ecs") {
         throw new PromotionError(
-            `stack ${stack.name} has no EKS service (llm-platform:serving.platform is "ecs"); ECS blue/green is promoted by ECS itself`,
+            `model ${state.model} of stack ${stack.name} is served by ECS, whose blue/green deployments are ECS's own: release it with pulumi up`,
         );
     }
     if (state.strategy === "canary") {
         throw new PromotionError(
-            `stack ${stack.name} releases by canary (llm-platform:serving.strategy); Flagger promotes it, not this command`,
+            `model ${state.model} of stack ${stack.name} releases by canary (strategy canary); Flagger promotes it, not this command`,
         );
     }
     if (options.rollback && (options.to || options.image || options.modelVersion)) {

@@ -9,9 +9,13 @@ import { createHash } from "node:crypto";
 /** How every configuration error message begins. */
 export const CONFIG_ERROR_PREFIX = "Invalid configuration for stack ";
 
-/** Whether a message (e.g. one the program logged under the engine) is a configuration error's. */
+/**
+ * Whether a message (e.g. one a program logged under the engine) is a configuration error's: this
+ * package's (the reference settings, `readReleaseConfig`), or the Pulumi SDK's for a required key
+ * that is not set (`config.require…`: "Missing required configuration variable 'ns:key'").
+ */
 export function isConfigErrorMessage(message: string): boolean {
-    return message.startsWith(CONFIG_ERROR_PREFIX);
+    return message.startsWith(CONFIG_ERROR_PREFIX) || message.startsWith("Missing required configuration variable ");
 }
 
 /**

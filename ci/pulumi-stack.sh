@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Runs Pulumi for one stack of any project that installs llm-platform, in CI, with its policy packs
+# and its credentials, from the project folder (the one holding Pulumi.yaml).
+#
+# usage: pulumi-stack.sh <preview|up|promote|rollback> <stack> [model]
+#
+# promote and rollback release one model (the third argument, as the stack's llmPlatformReleases
+# output names it) or, without it, every model of the stack in turn (promote --all; rollback needs
+# the model when the stack serves several). promote also reads PROMOTE_IMAGE and
+# PROMOTE_MODEL_VERSION (a new release for the model, optional).
+#
+# Environment:
+#   POLICY_PACKS    policy pack folders, one a line (default: the production pack of llm-platform)
+#   POLICY_CONFIGS  their policy configs, one a line and one per pack (default: none)
+#   LLM_PLATFORM    the command that runs llm-platform (default: npx --no-install llm-platform)
+#   PULUMI_ACCESS_TOKEN (Pulumi Cloud) or PULUMI_BACKEND_URL (a self-managed backend); PULUMI_ORG to
+#   qualify the stack name on Pulumi Cloud; ESC_ENVIRONMENT to run under an ESC environment's
+#   credentials (`pulumi env run`), otherwise the credentials already in the environment.
+set -euo pipefail
+
+if [[ $# -lt 2 || $# -gt 3 ]]; then
+    echo "usage: $0 <preview|up|promote|rollback> <stack> [model]" >&2
+    exit 2
+fi
+action=$1
+stack=$2
+model=${3:-}
+if [[ ! $stack =~ ^[A-Za-z0-9_.-]+$ ]]; then
+    echo "stack: expected a stack name (letters, digits, '_', '.', '-'), received \"$stack\"" >&2
+    exit 2
+fi
+if [[ -n $model && ! $model =~ ^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$ ]]; then
+    echo "model: expected a model name of the stack's llmPlatformReleases output, received \"$model\"" >&2
+    exit 2
+fi
+case $action in
+preview | up | promote | rollback) ;;
+*)
+    echo "unknown action: $action (expected preview, up, promote or rollback)" >&2
+    exit 2
+    ;;
+esac
+read -r -a cli <<<"${LLM_PLATFORM:-npx --no-install llm-platform}"
+
+packs=()
+while IFS= read -r line; do [[ -n $line ]] && packs+=("$line"); done <<<"${POLICY_PACKS:-}"
+[[ ${#packs[@]} -gt 0 ]] || packs=(node_modules/llm-platform/pack)
+configs=()
+while IFS= read -r line; do [[ -n $line ]] && configs+=("$line"); done <<<"${POLICY_CONFIGS:-}"
+if [[ ${#configs[@]} -gt 0 && ${#configs[@]} -ne ${#packs[@]} ]]; then
+    echo "POLICY_CONFIGS: give one config per pack (${#packs[@]} packs: ${packs[*]}), one a line, or none" >&2
+    exit 2
+fi
+pulumi_policy=()
+promote_policy=()
+for pack in "${packs[@]}"; do
+    pulumi_policy+=(--policy-pack "$pack")
+    promote_policy+=(--pack "$pack")
+done
+for config in "${configs[@]}"; do
+    pulumi_policy+=(--policy-pack-config "$config")
+    promote_policy+=(--config "$config")
+done
+
+if [[ -n ${PULUMI_BACKEND_URL:-} ]]; then
+    pulumi login "$PULUMI_BACKEND_URL"
+fi
+target=$stack
+if [[ -n ${PULUMI_ORG:-} ]]; then
+    target="$PULUMI_ORG/$stack"
+fi
+
+with_credentials() {
+    if [[ -n ${ESC_ENVIRONMENT:-} ]]; then
+        pulumi env run "$ESC_ENVIRONMENT" -- "$@"
+    else
+        "$@"
+    fi
+}
+
+# Runs a Pulumi command again while another update of the stack holds its lock (a manual release
+# or rollback, which are not in the deploy's concurrency group): the CLI's conflict messages, as
+# the Automation API matches them (sdk/nodejs/automation/errors.ts at v3.248.0). Every
+# STACK_LOCK_POLL_SECONDS (20) for up to STACK_LOCK_WAIT_SECONDS (1800); other failures at once.
+wait_for_stack_lock() {
+    local log status deadline
+    log=$(mktemp)
+    deadline=$((SECONDS + ${STACK_LOCK_WAIT_SECONDS:-1800}))
+    while true; do
+        status=0
+        "$@" 2>&1 | tee "$log" || status=$?
+        if [[ $status -eq 0 ]]; then
+            rm -f "$log"
+            return 0
+        fi
+        if ! grep -q -e "Conflict: Another update is currently in progress" -e "the stack is currently locked by" "$log" ||
+            ((SECONDS >= deadline)); then
+            rm -f "$log"
+            return "$status"
+        fi
+        echo "$stack: another update of the stack is in progress; trying again in ${STACK_LOCK_POLL_SECONDS:-20} s"
+        sleep "${STACK_LOCK_POLL_SECONDS:-20}"
+    done
+}
+
+# A promotion or rollback sets the model's release keys in this checkout's stack file only, and the
+# next deploy applies the file from the main branch: show the change and ask for it to be committed
+# (in the log and the job summary).
+report_config_changes() {
+    local file="Pulumi.$stack.yaml" diff
+    git rev-parse --is-inside-work-tree >/dev/null 2>&1 || return 0
+    diff=$(git diff -- "$file" 2>/dev/null) || return 0
+    [[ -n $diff ]] || return 0
+    echo "::warning::$file changed on this runner: commit it to main, or the next deploy puts the previous colour back"
+    echo "$diff"
+    if [[ -n ${GITHUB_STEP_SUMMARY:-} ]]; then
+        {
+            echo "### Commit this change to \`$file\`"
+            echo
+            echo "The next deploy applies the file from main; without it, it puts the previous colour back."
+            echo
+            echo '```diff'
+            echo "$diff"
+            echo '```'
+        } >>"$GITHUB_STEP_SUMMARY"
+    fi
+}
+
+case $action in
+preview)
+    with_credentials pulumi preview --stack "$target" --diff --non-interactive "${pulumi_policy[@]}"
+    ;;
+up)
+    wait_for_stack_lock with_credentials pulumi up --stack "$target" --yes --non-interactive --skip-preview "${pulumi_policy[@]}"
+    ;;
+promote)
+    # Deploys the inactive colour, smoke-tests it, holds it to the quality gate, flips, verifies;
+    # rolls back on failure. The gate's reports (out/quality-gate/gate-<model>.{json,md}) are added
+    # to the job's summary whatever the outcome.
+    release=()
+    [[ -n ${PROMOTE_IMAGE:-} ]] && release+=(--image "$PROMOTE_IMAGE")
+    [[ -n ${PROMOTE_MODEL_VERSION:-} ]] && release+=(--model-version "$PROMOTE_MODEL_VERSION")
+    which=(--all)
+    if [[ -n $model ]]; then
+        which=(--model "$model")
+    elif [[ ${#release[@]} -gt 0 ]]; then
+        echo "PROMOTE_IMAGE and PROMOTE_MODEL_VERSION are one model's release: name the model" >&2
+        exit 2
+    fi
+    status=0
+    with_credentials "${cli[@]}" promote --stack "$target" "${which[@]}" "${release[@]}" "${promote_policy[@]}" \
+        --report out/quality-gate || status=$?
+    if [[ -n ${GITHUB_STEP_SUMMARY:-} ]]; then
+        for gate in out/quality-gate/*.md; do
+            [[ -f $gate ]] && cat "$gate" >>"$GITHUB_STEP_SUMMARY"
+        done
+    fi
+    report_config_changes
+    exit "$status"
+    ;;
+rollback)
+    status=0
+    if [[ -n $model ]]; then
+        with_credentials "${cli[@]}" promote --stack "$target" --model "$model" --rollback "${promote_policy[@]}" || status=$?
+    else
+        with_credentials "${cli[@]}" promote --stack "$target" --rollback "${promote_policy[@]}" || status=$?
+    fi
+    report_config_changes
+    exit "$status"
+    ;;
+esac

@@ -1,0 +1,118 @@
+/**
+ * The release contract as `llm-platform promote` reads it (components/release.ts writes it): the
+ * stack output `llmPlatformReleases`, one entry per model, and the model's release object in the
+ * stack's config at the entry's `configKey`, which is the truth the promotion changes.
+ */
+import { RELEASES_OUTPUT, type ReleaseContract } from "../../components/release";
+import { PromotionError, type ServingState } from "./machine";
+
+/** One model's serving state, and where in the stack's config its release lives. */
+export type ContractState = ServingState & { configKey: string };
+
+/** The contracts a stack's outputs hold; a stack without the output (never updated, or a program that does not export it) has none. */
+export function contractsOf(outputs: Readonly<Record<string, unknown>>, stackName: string): ReleaseContract[] {
+    const value = outputs[RELEASES_OUTPUT];
+    if (value === undefined || value === null)
+        throw new PromotionError(
+            `stack ${stackName} has no ${RELEASES_OUTPUT} output: run pulumi up first, or have the program export releaseContract(…) for each model (llm-platform's components/release.ts)`,
+        );
+    if (!Array.isArray(value) || value.some((c) => typeof c !== "object" || c === null || typeof c.model !== "string"))
+        throw new PromotionError(
+            `stack ${stackName}'s ${RELEASES_OUTPUT} output is not a list of release contracts: ${JSON.stringify(value).slice(0, 200)}`,
+        );
+    return value as ReleaseContract[];
+}
+
+/** The model a promotion releases: the one named, or the stack's only one. */
+export function chooseContract(
+    contracts: readonly ReleaseContract[],
+    stackName: string,
+    model: string | undefined,
+): ReleaseContract {
+    const names = contracts.map((c) => c.model).join(", ");
+    if (model === undefined) {
+        if (contracts.length === 1) return contracts[0];
+        throw new PromotionError(
+            `stack ${stackName} serves ${contracts.length} models (${names}): choose one with --model, or promote each in turn with --all`,
+        );
+    }
+    const found = contracts.find((c) => c.model === model);
+    if (!found) throw new PromotionError(`--model: stack ${stackName} serves no model "${model}" (it serves ${names})`);
+    return found;
+}
+
+/** `ns:name.a[1].b` → the config key `ns:name` and the path after it. */
+export function splitConfigKey(configKey: string): { key: string; path: Array<string | number> } {
+    const m = /^([^:]+:[^.[]+)(.*)$/.exec(configKey);
+    if (!m)
+        throw new PromotionError(
+            `release contract: configKey ${JSON.stringify(configKey)} is not a config key (namespace:name)`,
+        );
+    const path = [...m[2].matchAll(/\.([^.[\]]+)|\[(\d+)\]/g)].map((p) => (p[2] !== undefined ? Number(p[2]) : p[1]));
+    return { key: m[1], path };
+}
+
+/** The release object at `configKey` in the stack's config values (strings, objects JSON-encoded), if any. */
+export function releaseObjectAt(
+    values: Readonly<Record<string, string>>,
+    configKey: string,
+): Record<string, unknown> | undefined {
+    const { key, path } = splitConfigKey(configKey);
+    const raw = values[key];
+    if (raw === undefined) return undefined;
+    let node: unknown;
+    try {
+        node = JSON.parse(raw);
+    } catch {
+        throw new PromotionError(`${key} in the stack's config is not an object (${raw.slice(0, 60)})`);
+    }
+    for (const step of path) node = (node as Record<string | number, unknown> | undefined)?.[step];
+    return typeof node === "object" && node !== null && !Array.isArray(node)
+        ? (node as Record<string, unknown>)
+        : undefined;
+}
+
+type Release = ServingState["releases"]["blue"];
+
+function colorRelease(deployed: { image: string | null; modelVersion: string }, live: unknown): Release {
+    const l = (typeof live === "object" && live !== null ? live : {}) as { image?: unknown; modelVersion?: unknown };
+    return {
+        image: typeof l.image === "string" ? l.image : (deployed.image ?? undefined),
+        modelVersion: typeof l.modelVersion === "string" ? l.modelVersion : deployed.modelVersion,
+    };
+}
+
+/**
+ * A model's serving state: what the contract says was deployed, with the release keys the stack's
+ * config holds now (`activeColor`, `scaleDownInactive`, each colour's `image` and `modelVersion`)
+ * over it, since the promotion changes the config and the config is what the next update applies.
+ */
+export function stateOf(contract: ReleaseContract, values: Readonly<Record<string, string>>): ContractState {
+    const live = releaseObjectAt(values, contract.configKey) ?? {};
+    const activeColor =
+        live.activeColor === "blue" || live.activeColor === "green" ? live.activeColor : contract.activeColor;
+    return {
+        model: contract.model,
+        configKey: contract.configKey,
+        activeColor,
+        strategy: contract.strategy,
+        platform: contract.platform,
+        scaleDownInactive:
+            typeof live.scaleDownInactive === "boolean" ? live.scaleDownInactive : contract.scaleDownInactive,
+        releases: {
+            blue: colorRelease(contract.releases.blue, live.blue),
+            green: colorRelease(contract.releases.green, live.green),
+        },
+        smoke: {
+            path: contract.smoke.path,
+            expectedStatus: contract.smoke.expectedStatus,
+            latencyBudgetMs: contract.smoke.latencyBudgetMs,
+            attempts: contract.smoke.attempts,
+            previewUrl: contract.smoke.previewUrl ?? undefined,
+            activeUrl: contract.smoke.activeUrl ?? undefined,
+            ...(Object.keys(contract.smoke.headers ?? {}).length > 0 ? { headers: contract.smoke.headers } : {}),
+        },
+        ...(contract.servedModelName !== null ? { servedModelName: contract.servedModelName } : {}),
+        ...(contract.gate ? { gate: contract.gate } : {}),
+    };
+}
