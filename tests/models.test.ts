@@ -347,7 +347,7 @@ describe("promote per model", () => {
         assert.throws(() => contractsOf({}, "prod"), {
             name: "PromotionError",
             message:
-                "stack prod has no llmPlatformReleases output: run pulumi up first, or have the program export releaseContract(…) for each model (llm-platform's components/release.ts)",
+                'stack prod has no llmPlatformReleases output: run pulumi up first, or have the program export llmPlatformReleases: a list of releaseContract(…), one per model (import { releaseContract } from "llm-platform")',
         });
     });
 

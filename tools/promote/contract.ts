@@ -14,7 +14,7 @@ export function contractsOf(outputs: Readonly<Record<string, unknown>>, stackNam
     const value = outputs[RELEASES_OUTPUT];
     if (value === undefined || value === null)
         throw new PromotionError(
-            `stack ${stackName} has no ${RELEASES_OUTPUT} output: run pulumi up first, or have the program export releaseContract(…) for each model (llm-platform's components/release.ts)`,
+            `stack ${stackName} has no ${RELEASES_OUTPUT} output: run pulumi up first, or have the program export llmPlatformReleases: a list of releaseContract(…), one per model (import { releaseContract } from "llm-platform")`,
         );
     if (!Array.isArray(value) || value.some((c) => typeof c !== "object" || c === null || typeof c.model !== "string"))
         throw new PromotionError(
