@@ -36,13 +36,23 @@ export function serverArgs(spec: ServerSpec): string[] {
 }
 
 /**
+ * vLLM's logging level for a log level the components accept (uvicorn's levels): vLLM hands
+ * VLLM_LOGGING_LEVEL to Python's logging (vllm/logger.py at v0.11.0), which has no TRACE and
+ * refuses to start with it, so uvicorn's `trace` is vLLM's DEBUG.
+ */
+export function vllmLoggingLevel(logLevel: string): string {
+    const level = logLevel.toUpperCase();
+    return level === "TRACE" ? "DEBUG" : level;
+}
+
+/**
  * The server's environment: the contract's (HOME, USER, torch's cache, no usage statistics), vLLM's
  * log level, the port (the HEALTHCHECK of `images/inference` reads PORT) and the release.
  */
 export function serverEnvironment(spec: ServerSpec & { modelVersion: string }): Array<{ name: string; value: string }> {
     return [
         ...Object.entries(VLLM_ENVIRONMENT).map(([name, value]) => ({ name, value })),
-        { name: "VLLM_LOGGING_LEVEL", value: spec.logLevel.toUpperCase() },
+        { name: "VLLM_LOGGING_LEVEL", value: vllmLoggingLevel(spec.logLevel) },
         { name: "PORT", value: String(spec.port) },
         { name: "MODEL_VERSION", value: spec.modelVersion },
     ];

@@ -11,6 +11,7 @@ import {
 import {
     albLogBucketPolicy,
     buildContainerDefinitions,
+    ECS_TASK_VOLUMES,
     deploymentAlarms,
     secretsReadPolicy,
     validateEcsContainer,
@@ -114,6 +115,23 @@ describe("ECS task definition builders", () => {
         assert.equal(sync.readonlyRootFilesystem, true);
         assert.deepEqual((server.linuxParameters as { capabilities: unknown }).capabilities, { drop: ["ALL"] });
         assert.deepEqual(server.dependsOn, [{ containerName: "model-sync", condition: "SUCCESS" }]);
+    });
+
+    it("shares one task-scoped Docker volume over /tmp, which the non-root user can write, for the weights and caches", () => {
+        // Docker gives an empty volume the owner and mode of the image's folder under it: /tmp is
+        // 1777 in every image here, where a volume at /models (no such folder) would be root's.
+        assert.deepEqual(ECS_TASK_VOLUMES, [
+            { name: "scratch", dockerVolumeConfiguration: { scope: "task", driver: "local" } },
+        ]);
+        for (const c of [sync, server])
+            assert.deepEqual(c.mountPoints, [{ sourceVolume: "scratch", containerPath: "/tmp", readOnly: false }]);
+        assert.deepEqual(sync.command, ["s3", "sync", "--only-show-errors", "s3://models/models/v2", "/tmp/models/v2"]);
+        const command = server.command as string[];
+        assert.equal(command[command.indexOf("--model") + 1], "/tmp/models/v2");
+        const env = Object.fromEntries(
+            (server.environment as Array<{ name: string; value: string }>).map((e) => [e.name, e.value]),
+        );
+        assert.equal(env.HOME, "/tmp");
     });
 
     it("checks health on the health path, logs to CloudWatch, and takes secrets by reference only", () => {

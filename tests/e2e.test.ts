@@ -53,6 +53,7 @@ describe("end to end, from a clean copy", function () {
         assert.deepEqual(mentioned, [
             "bench",
             "build",
+            "cli",
             "comment",
             "diff",
             "docs",

@@ -77,6 +77,29 @@ describe("GpuPlatform: pools, the device plugin and the autoscaler as one", () =
         assert.deepEqual(asgTags, ["k8s.io/cluster-autoscaler/enabled", "k8s.io/cluster-autoscaler/llm"]);
     });
 
+    it("tells the autoscaler what a time-sliced node advertises: its GPUs times the slices", async () => {
+        const result = await run(() => {
+            const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
+            new GpuPlatform("gpu", {
+                cluster: { ...CLUSTER, provider },
+                kubernetesVersion: "1.33",
+                region: "us-east-1",
+                subnetIds: ["subnet-a"],
+                pools: { one: { instanceTypes: ["g5.xlarge"] }, four: { instanceTypes: ["g6e.12xlarge"] } },
+                timeSlicingReplicas: 4,
+            });
+        });
+        const gpuTags = result.export.deployment.resources
+            .filter((r) => r.type === "aws:autoscaling/tag:Tag" && r.urn.endsWith("-asg-resources-nvidia-com-gpu"))
+            .map((r) => `${r.urn.split("::").pop()} ${(r.inputs!.tag as { value: string }).value}`)
+            .sort();
+        // A g5.xlarge has 1 GPU and a g6e.12xlarge 4; the device plugin advertises each 4 times.
+        assert.deepEqual(gpuTags, [
+            "gpu-four-asg-resources-nvidia-com-gpu 16",
+            "gpu-one-asg-resources-nvidia-com-gpu 4",
+        ]);
+    });
+
     it("refuses every bad argument at once, each named by its path", () => {
         assert.deepEqual(
             validateGpuPlatformArgs({
@@ -282,6 +305,16 @@ describe("a model bucket named, prefixed or brought", () => {
                 "must not end with -s3alias (reserved by S3)",
                 undefined,
             ],
+        );
+        // A name of an account regional namespace is somebody's existing bucket, never one to create.
+        assert.deepEqual(validateModelArtifactBucketArgs({ bucketName: "weights-111122223333-us-east-1-an" }), [
+            'bucketName: "weights-111122223333-us-east-1-an" must not end with -an, which S3 keeps for buckets in an account regional namespace; the component creates buckets in the global namespace',
+        ]);
+        assert.deepEqual(
+            validateModelArtifactBucketArgs({
+                existing: { bucketName: "weights-111122223333-us-east-1-an", kmsKeyArn: "k" },
+            }),
+            [],
         );
         assert.deepEqual(validateModelArtifactBucketArgs({ bucketNamePrefix: "a".repeat(38) }), [
             `bucketNamePrefix: "${"a".repeat(38)}" is 38 characters long; a prefix has at most 37 (S3 adds 26) (S3's bucket naming rules)`,

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import * as automation from "@pulumi/pulumi/automation";
 import { packPods } from "../catalog/capacity";
 import { entryPointAnnotations, routeAnnotations, validateEntryPoint } from "../components/k8s/entryPoint";
-import { serverArgs } from "../components/vllmServer";
+import { serverArgs, serverEnvironment, vllmLoggingLevel } from "../components/vllmServer";
 import { resolveSettings } from "../environments/loader";
 import { servedModels } from "../environments/models";
 import { modelRoute } from "../stacks/program";
@@ -91,6 +91,21 @@ describe("the model catalogue (llm-platform:models)", () => {
             "2",
         ]);
         assert.deepEqual(serverArgs(server).slice(8), []);
+        // uvicorn's trace is no level of Python's logging, which vLLM hands its level to.
+        assert.deepEqual(["TRACE", "trace", "DEBUG", "info", "WARNING"].map(vllmLoggingLevel), [
+            "DEBUG",
+            "DEBUG",
+            "DEBUG",
+            "INFO",
+            "WARNING",
+        ]);
+        assert.deepEqual(
+            serverEnvironment({ ...server, logLevel: "TRACE", modelVersion: "v7" }).find(
+                (e) => e.name === "VLLM_LOGGING_LEVEL",
+            ),
+            { name: "VLLM_LOGGING_LEVEL", value: "DEBUG" },
+        );
+        assert.equal(serverArgs({ ...server, logLevel: "TRACE" })[7], "trace");
     });
 
     it("keeps models apart: names (not the platform's namespaces), served names and prefixes are their own", () => {

@@ -8,12 +8,13 @@ import { POLICIES } from "../policies/pack";
 import { EXIT, policy, POLICY_USAGE, processesFor, SHARD_THRESHOLD } from "../tools/cli/policy";
 import type { RunOptions, RunResult } from "../tools/engine/run";
 
-import type { StackExport } from "../tools/engine/stackExport";
+import type { ExportedResource, StackExport } from "../tools/engine/stackExport";
 import { analyze, startPack, type PackProcess, type PolicyConfigFile } from "../tools/policy/gate";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { H2Channel } from "../tools/policy/h2";
-import { renderSarif, sourceLocationOf, violationLocator } from "../tools/policy/report";
+import { packCommand } from "../tools/policy/packProcess";
+import { renderSarif, repositoryPrefix, sourceLocationOf, violationLocator } from "../tools/policy/report";
 import { BAD_STACK_POLICIES, badStack } from "./badStack";
 import { find, PROJECT_DIR, run, runCli, VERSION } from "./helpers";
 import { COMMANDS } from "../tools/cli/main";
@@ -229,6 +230,37 @@ describe("the offline policy gate over the analyzer protocol", () => {
             ).version,
             "2.1.0",
         );
+        // A result points at its rule by index only where the run lists the rule.
+        const described = {
+            pack: "p",
+            name: "listed",
+            description: "d",
+            severity: "low",
+            level: "advisory" as const,
+            remediation: "",
+            url: "",
+        };
+        const violation = { pack: "p", level: "advisory" as const, severity: "low", description: "d", urn: "" };
+        const indexed = renderSarif(
+            {
+                packs: [{ name: "p", version: "1" }],
+                policies: [described],
+                violations: [
+                    { ...violation, policy: "listed", message: "m" },
+                    { ...violation, policy: "unlisted", message: "m" },
+                ],
+                resources: 0,
+            },
+            "https://x",
+            () => ({ uri: "Pulumi.yaml", startLine: 1 }),
+        ) as { runs: Array<{ results: Array<{ ruleId: string; ruleIndex?: number }> }> };
+        assert.deepEqual(
+            indexed.runs[0].results.map((r) => [r.ruleId, r.ruleIndex]),
+            [
+                ["listed", 0],
+                ["unlisted", undefined],
+            ],
+        );
     });
 
     it("writes SARIF GitHub's code scanning ingests: every result at a file and line of the repository (the SARIF Multitool's GitHub rules)", async () => {
@@ -298,6 +330,27 @@ describe("the offline policy gate over the analyzer protocol", () => {
         for (const bad of [undefined, "file:///etc/passwd#1,1", "project:///../x.ts#3,1", "project:///a.ts#0,1"])
             assert.equal(sourceLocationOf(bad), undefined, String(bad));
         assert.deepEqual(violationLocator([])("urn:x"), { uri: "Pulumi.yaml", startLine: 1 });
+        // Code scanning reads paths from the repository's root: a project in infra/ prefixes them.
+        const repo = tmp();
+        fs.mkdirSync(path.join(repo, ".git"));
+        fs.mkdirSync(path.join(repo, "infra", "stack"), { recursive: true });
+        assert.deepEqual(
+            [repo, path.join(repo, "infra"), path.join(repo, "infra", "stack"), tmp()].map(repositoryPrefix),
+            ["", "infra/", "infra/stack/", ""],
+        );
+        const registry = {
+            urn: "urn:pulumi:prod::p::aws:iam/policy:Policy::registry",
+            sourcePosition: "project:///components/k8s/modelRegistry.ts#42,9",
+        } as ExportedResource;
+        assert.deepEqual(violationLocator([registry], "infra/")(registry.urn), {
+            uri: "infra/components/k8s/modelRegistry.ts",
+            startLine: 42,
+            startColumn: 9,
+        });
+        assert.deepEqual(violationLocator([registry], "infra/")("urn:other"), {
+            uri: "infra/Pulumi.prod.yaml",
+            startLine: 1,
+        });
         // What the reports were before: only a logical location (the URN). GitHub refuses it.
         const logicalOnly = path.join(dir, "logical-only.sarif");
         const before = JSON.parse(fs.readFileSync(path.join(dir, "prod.json.sarif"), "utf8"));
@@ -579,6 +632,21 @@ describe("the offline policy gate over the analyzer protocol", () => {
             ),
         );
         fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"), "dir");
+        // As the language host runs a pack: the script, then the pack's nodeargs (which go to the
+        // script, not to node), the engine's address, the folder.
+        fs.writeFileSync(
+            path.join(dir, "PulumiPolicy.yaml"),
+            "runtime:\n  name: nodejs\n  options:\n    nodeargs: --max-old-space-size=512\n",
+        );
+        assert.deepEqual(packCommand(dir), {
+            argv: [
+                require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [dir] }),
+                "--max-old-space-size=512",
+                "127.0.0.1:0",
+                dir,
+            ],
+            cwd: dir,
+        });
         const broken = await runCli("policy", ["--file", fixture("stack-export.json"), "--pack", dir]);
         assert.equal(broken.status, 3);
         assert.match(

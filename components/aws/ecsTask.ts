@@ -28,6 +28,23 @@ export interface EcsContainerSpec {
     modelSyncImage: string;
 }
 
+/**
+ * The task's one writable place, shared by both containers: a task-scoped Docker volume (the local
+ * driver) at /tmp, holding the weights (`/tmp/models/<version>`), vLLM's caches and sockets
+ * (HOME=/tmp) and the sync's. Docker gives an empty volume the owner and mode of the folder it is
+ * mounted over in the image (moby's copyExistingContents; containerd/continuity's CopyDir), and
+ * /tmp is world-writable (1777) in the vLLM, inference and aws-cli images alike, so the non-root
+ * uid of both containers can write it whichever container Docker creates first. A volume mounted
+ * where an image has no folder, such as /models, would be root's and read-only to them.
+ */
+export const ECS_SCRATCH_VOLUME = "scratch";
+export const ECS_SCRATCH_PATH = "/tmp";
+
+/** The task definition's volumes: the scratch volume, created with the task and removed with it. */
+export const ECS_TASK_VOLUMES = [
+    { name: ECS_SCRATCH_VOLUME, dockerVolumeConfiguration: { scope: "task", driver: "local" } },
+];
+
 /** The task's containers: a one-shot weights sync, then the server, which depends on its success. */
 export function buildContainerDefinitions(spec: EcsContainerSpec): Array<Record<string, unknown>> {
     const user = `${spec.runAsUser}:${spec.runAsUser}`;
@@ -35,13 +52,10 @@ export function buildContainerDefinitions(spec: EcsContainerSpec): Array<Record<
         logDriver: "awslogs",
         options: { "awslogs-group": spec.logGroupName, "awslogs-region": spec.region, "awslogs-stream-prefix": prefix },
     });
-    const modelPath = `/models/${spec.modelVersion}`;
+    const modelPath = `${ECS_SCRATCH_PATH}/models/${spec.modelVersion}`;
     const server = { modelPath, port: spec.containerPort, logLevel: spec.logLevel };
     const linuxParameters = { initProcessEnabled: true, capabilities: { drop: ["ALL"] } };
-    const mounts = [
-        { sourceVolume: "models", containerPath: "/models", readOnly: false },
-        { sourceVolume: "tmp", containerPath: "/tmp", readOnly: false },
-    ];
+    const mounts = [{ sourceVolume: ECS_SCRATCH_VOLUME, containerPath: ECS_SCRATCH_PATH, readOnly: false }];
     return [
         {
             name: "model-sync",

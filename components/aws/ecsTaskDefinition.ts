@@ -4,7 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { buildContainerDefinitions, secretsReadPolicy, type EcsContainerSpec } from "./ecsTask";
+import { buildContainerDefinitions, ECS_TASK_VOLUMES, secretsReadPolicy, type EcsContainerSpec } from "./ecsTask";
 import { serviceTrustPolicy } from "./iam";
 import { INFERENCE_UID } from "../../catalog/vllm";
 import type { ResolvedEcsServiceArgs } from "./blueGreenEcsServiceArgs";
@@ -82,7 +82,7 @@ export function createEcsTask(parent: pulumi.Resource, name: string, args: Resol
             requiresCompatibilities: ["EC2"],
             executionRoleArn: executionRole.arn,
             taskRoleArn: taskRole.arn,
-            volumes: [{ name: "models" }, { name: "tmp" }],
+            volumes: ECS_TASK_VOLUMES,
             containerDefinitions: pulumi
                 .all([args.image, args.modelBucketName, logGroup.name, region])
                 .apply(([image, bucket, group, r]) =>

@@ -141,7 +141,8 @@ const NODE_TEMPLATE = "k8s.io/cluster-autoscaler/node-template";
 
 /**
  * Tags cluster-autoscaler reads on an Auto Scaling group to scale it up from zero: the labels,
- * taint and GPU count its nodes will have. EKS does not copy node group tags to the Auto Scaling
+ * taint and `nvidia.com/gpu` count its nodes will advertise (the GPUs times the device plugin's
+ * time-slicing replicas). EKS does not copy node group tags to the Auto Scaling
  * group, so GpuNodePool puts each on the group itself (docs/UPSTREAM.md).
  */
 export function autoscalerTags(labels: Record<string, string>, gpus: number, tainted: boolean): Record<string, string> {
@@ -255,7 +256,11 @@ export class GpuNodePool extends pulumi.ComponentResource {
             pulumi.interpolate`k8s.io/cluster-autoscaler/${args.clusterName}`,
             "owned",
         );
-        for (const [key, value] of Object.entries(autoscalerTags(labels, this.capacity.gpusPerNode, taint))) {
+        // With time-slicing the device plugin advertises each GPU that many times, and the
+        // autoscaler's template must say what a node will advertise, or a pod asking for more
+        // slices than physical GPUs never scales a group up from zero.
+        const advertised = this.capacity.gpusPerNode * (args.timeSlicingReplicas ?? 1);
+        for (const [key, value] of Object.entries(autoscalerTags(labels, advertised, taint))) {
             tagAsg(asgTagResourceName(name, key), key, value);
         }
 

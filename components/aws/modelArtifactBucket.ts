@@ -107,6 +107,12 @@ export function validateModelArtifactBucketArgs(args: ModelArtifactBucketArgs): 
         const problem = name === undefined ? undefined : s3BucketNameProblem(name);
         if (problem) problems.push(`${field}: ${JSON.stringify(name)} ${problem} (S3's bucket naming rules)`);
     }
+    // A bucket this component creates is in the global namespace; `-an` ends the names of an
+    // account's regional namespace (S3 User Guide, "Namespaces for general purpose buckets").
+    if (args.bucketName?.endsWith("-an") && !s3BucketNameProblem(args.bucketName))
+        problems.push(
+            `bucketName: ${JSON.stringify(args.bucketName)} must not end with -an, which S3 keeps for buckets in an account regional namespace; the component creates buckets in the global namespace`,
+        );
     const prefix = args.bucketNamePrefix;
     if (prefix !== undefined) {
         // The provider appends 26 characters: the prefix is checked as the start of a full name.

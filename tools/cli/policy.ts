@@ -35,7 +35,14 @@ import type { ExportedResource } from "../engine/stackExport";
 import { UnknownSignatureError } from "../policy/decode";
 import { analyze, DEFAULT_PACK_DIR, mergeResults, startPack, type PackProcess } from "../policy/gate";
 import type { PackContext } from "../policy/packProcess";
-import { gateCategory, renderSarif, renderText, resourcesFromDocument, violationLocator } from "../policy/report";
+import {
+    gateCategory,
+    renderSarif,
+    renderText,
+    repositoryPrefix,
+    resourcesFromDocument,
+    violationLocator,
+} from "../policy/report";
 import { checkOutputFolder, parseCommandLine, parseMode, readInput, UsageError, writeAllOrNone } from "./cli";
 
 export const POLICY_USAGE =
@@ -268,7 +275,7 @@ export async function policy(
         const render: Record<string, () => string> = {
             json: () => `${JSON.stringify(result, null, 2)}\n`,
             sarif: () =>
-                `${JSON.stringify(renderSarif(result, HELP_URI, violationLocator(analysed), gateCategory(analysed)), null, 2)}\n`,
+                `${JSON.stringify(renderSarif(result, HELP_URI, violationLocator(analysed, repositoryPrefix(projectDir)), gateCategory(analysed)), null, 2)}\n`,
             text: () => renderText(result),
         };
         const text = render[values.format]();

@@ -3,6 +3,8 @@
  * (mandatory violations at error, advisory at warning), and the inputs it reads (a stack export or
  * a `pulumi preview --json` document).
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { parseStackExport, pendingOperationWarnings, type ExportedResource } from "../engine/stackExport";
 import type { GateResult } from "./gate";
 
@@ -107,15 +109,36 @@ export function gateCategory(resources: readonly ExportedResource[]): string {
 }
 
 /**
+ * The project folder's place in its git repository, as a prefix for paths relative to the project
+ * (`infra/`; empty at the repository's root or outside any repository). Code scanning resolves a
+ * result's `artifactLocation.uri` from the repository's root, while Pulumi records source
+ * positions from the project's (docs/UPSTREAM.md).
+ */
+export function repositoryPrefix(projectDir: string): string {
+    const project = path.resolve(projectDir);
+    for (let dir = project; ; dir = path.dirname(dir)) {
+        if (fs.existsSync(path.join(dir, ".git"))) {
+            const inside = path.relative(dir, project).split(path.sep).join("/");
+            return inside ? `${inside}/` : "";
+        }
+        if (path.dirname(dir) === dir) return "";
+    }
+}
+
+/**
  * Where each violation is shown in code scanning: the source line that created its resource (the
  * component's file for a component's child), else the stack file (`Pulumi.<stack>.yaml`, whose
- * settings the stack-wide policies judge), line 1. The stack comes from the resources' URNs.
+ * settings the stack-wide policies judge), line 1. The stack comes from the resources' URNs;
+ * `prefix` is the project folder's place in the repository ({@link repositoryPrefix}).
  */
-export function violationLocator(resources: readonly ExportedResource[]): (urn: string) => SourceLocation {
+export function violationLocator(resources: readonly ExportedResource[], prefix = ""): (urn: string) => SourceLocation {
     const byUrn = new Map(resources.map((r) => [r.urn, r.sourcePosition]));
     const stack = /^urn:pulumi:([^:]+)::/.exec(resources[0]?.urn ?? "")?.[1];
     const stackFile: SourceLocation = { uri: stack ? `Pulumi.${stack}.yaml` : "Pulumi.yaml", startLine: 1 };
-    return (urn) => sourceLocationOf(byUrn.get(urn)) ?? stackFile;
+    return (urn) => {
+        const found = sourceLocationOf(byUrn.get(urn)) ?? stackFile;
+        return { ...found, uri: `${prefix}${found.uri}` };
+    };
 }
 
 /**
@@ -158,9 +181,11 @@ export function renderSarif(
                     .filter((v) => v.pack === pack.name)
                     .map((v) => {
                         const at = locate(v.urn);
+                        const ruleIndex = index.get(v.policy);
                         return {
                             ruleId: v.policy,
-                            ruleIndex: index.get(v.policy) ?? 0,
+                            // Only where the run lists the rule: a wrong index names another rule.
+                            ...(ruleIndex !== undefined ? { ruleIndex } : {}),
                             level: v.level === "mandatory" ? "error" : "warning",
                             message: { text: v.urn ? `${v.message} (${v.urn.split("::").pop()})` : v.message },
                             locations: [
