@@ -130,13 +130,18 @@ describe("GitHub workflows", () => {
         );
     });
 
-    it("the scripts the workflows call, and .ci/run, pass shellcheck", () => {
+    it("the scripts the workflows call, .ci/run and the project's own scripts pass shellcheck", () => {
+        const own = path.join(PROJECT_DIR, "scripts");
         const scripts = [
             ...fs.readdirSync(SCRIPTS).map((f) => path.join(SCRIPTS, f)),
             ...fs.readdirSync(REFERENCE_SCRIPTS).map((f) => path.join(REFERENCE_SCRIPTS, f)),
             path.join(PROJECT_DIR, ".ci", "run"),
+            ...fs
+                .readdirSync(own)
+                .filter((f) => f.endsWith(".sh"))
+                .map((f) => path.join(own, f)),
         ];
-        assert.equal(scripts.length, 5);
+        assert.equal(scripts.length, 7);
         const problems = scripts.flatMap((f) =>
             shellcheck(fs.readFileSync(f, "utf8"), path.relative(PROJECT_DIR, f)).split("\n").filter(Boolean),
         );

@@ -21,6 +21,17 @@ import { canonicalOrder, compact, customTimeouts, grpcError, sourcePosition } fr
 import { secretFingerprint, secretValue, UNKNOWN_VALUE, type ExportedResource } from "./stackExport";
 import { plain, struct, toState, type State } from "./wireValues";
 
+type InvokeResponse = providerpb.InvokeResponse;
+
+/**
+ * The message the SDK's ResourceMonitor service answers Invoke with: provider_pb's InvokeResponse
+ * up to @pulumi/pulumi 3.255, resource_pb's ResourceInvokeResponse from 3.256.0 (pulumi/pulumi#24100,
+ * the same fields on the wire). The service definition's serializer refuses any other class, so
+ * the engine answers with the class of the SDK the program runs with.
+ */
+const INVOKE_RESPONSE = (ResourceMonitorService as unknown as { invoke: { responseType: new () => InvokeResponse } })
+    .invoke.responseType;
+
 export { annotateSecrets, plain } from "./wireValues";
 export { goDurationSeconds } from "./registration";
 
@@ -298,19 +309,19 @@ type Unary<Req, Res> = (call: { request: Req }, callback: Callback<Res>) => void
         return new respb.ReadResourceResponse().setUrn(urn).setProperties(struct(state));
     }
 
-    private invoke(req: respb.ResourceInvokeRequest): providerpb.InvokeResponse {
+    private invoke(req: respb.ResourceInvokeRequest): InvokeResponse {
         const token = req.getTok();
         this.invokes.push(token);
         const args = plain(req.getArgs()?.toJavaScript() ?? {}) as State;
         if (token === "pulumi:pulumi:getResource") {
             const record = this.byUrn.get(String(args.urn));
             if (!record) throw grpcError(grpc.status.NOT_FOUND, `unknown resource ${String(args.urn)}`);
-            return new providerpb.InvokeResponse().setReturn(
+            return new INVOKE_RESPONSE().setReturn(
                 struct({ urn: record.urn, id: record.id ?? "", state: record.outputs ?? {} }),
             );
         }
         const result = call({ token, inputs: args, provider: req.getProvider() }, this.options.ctx);
-        return new providerpb.InvokeResponse().setReturn(struct(result));
+        return new INVOKE_RESPONSE().setReturn(struct(result));
     }
 
     private record(resource: ExportedResource): void {

