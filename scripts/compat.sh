@@ -46,4 +46,24 @@ echo "== plan"
 npx --no-install llm-platform plan --stack dev --json plan.json | tail -n 4
 echo "== gate (the production pack at prod's config)"
 npx --no-install llm-platform policy --file plan.json --config node_modules/llm-platform/pack/config/prod.json | tail -n 2
+
+echo "== a resource read (.get) keeps its id in a preview"
+mkdir -p read
+# Its own package.json: the SDK runs the main of the nearest one (the example's, one level up).
+printf '{ "name": "read", "private": true, "main": "index.ts" }\n' >read/package.json
+printf 'name: read\nruntime: nodejs\n' >read/Pulumi.yaml
+printf 'config:\n  aws:region: us-east-1\n' >read/Pulumi.dev.yaml
+cat >read/index.ts <<'PROGRAM'
+import * as aws from "@pulumi/aws";
+export const vpcId = aws.ec2.Vpc.get("existing", "vpc-0123456789abcdef0").id;
+PROGRAM
+npx --no-install llm-platform plan --project read --stack dev --json read.json >/dev/null
+# shellcheck disable=SC2016 # JavaScript, not shell
+node -e '
+const stack = require("./read.json").deployment.resources.find((r) => r.type === "pulumi:pulumi:Stack");
+if (stack.outputs.vpcId !== "vpc-0123456789abcdef0") {
+    console.error(`the VPC read by id has ${JSON.stringify(stack.outputs.vpcId)} as its id in the preview`);
+    process.exit(1);
+}
+console.log("vpcId", stack.outputs.vpcId);'
 echo "compat: passed"

@@ -132,6 +132,7 @@ describe("ECS task definition builders", () => {
             (server.environment as Array<{ name: string; value: string }>).map((e) => [e.name, e.value]),
         );
         assert.equal(env.HOME, "/tmp");
+        assert.equal(env.HF_HOME, "/tmp/.cache/huggingface");
     });
 
     it("checks health on the health path, logs to CloudWatch, and takes secrets by reference only", () => {

@@ -42,7 +42,6 @@ describe("GpuPlatform: pools, the device plugin and the autoscaler as one", () =
             const gpus = new GpuPlatform("gpu", {
                 cluster: { ...CLUSTER, provider },
                 kubernetesVersion: "1.33",
-                region: "us-east-1",
                 subnetIds: ["subnet-a", "subnet-b"],
                 pools: {
                     inference: { instanceTypes: ["g5.xlarge"] },
@@ -50,6 +49,9 @@ describe("GpuPlatform: pools, the device plugin and the autoscaler as one", () =
                 },
                 tags: { Owner: "ml" },
             });
+            // The pools are typed by their names: a misspelt one does not compile.
+            // @ts-expect-error -- "infrence" is no pool of this platform
+            void gpus.pools.infrence;
             return { pools: Object.keys(gpus.pools), maxSize: gpus.pools.inference.maxSize };
         });
         const components = result.export.deployment.resources
@@ -75,6 +77,9 @@ describe("GpuPlatform: pools, the device plugin and the autoscaler as one", () =
             .map((r) => (r.inputs!.tag as { key: string }).key)
             .sort();
         assert.deepEqual(asgTags, ["k8s.io/cluster-autoscaler/enabled", "k8s.io/cluster-autoscaler/llm"]);
+        // Without a region, the autoscaler looks for the groups in the stack's aws:region.
+        const release = find(result.export, "kubernetes:helm.sh/v3:Release", "gpu-cluster-autoscaler").inputs!;
+        assert.equal((release.values as { awsRegion: string }).awsRegion, "us-east-1");
     });
 
     it("tells the autoscaler what a time-sliced node advertises: its GPUs times the slices", async () => {
@@ -131,6 +136,22 @@ describe("GpuPlatform: pools, the device plugin and the autoscaler as one", () =
 });
 
 describe("a service checked against the pool it is placed on", () => {
+    it("names a missing pool and a name Kubernetes would refuse, before anything else", () => {
+        const provider = undefined as unknown as k8s.Provider;
+        assert.deepEqual(
+            validateBlueGreenEksServiceArgs("chat", { ...service(provider, undefined as unknown as TargetPool) }),
+            [
+                "pool: required: the GpuNodePool the service runs on (one of a GpuPlatform's pools, e.g. gpus.pools.inference), or the same facts of a pool the program does not build ({ capacity, nodeSelector, tolerations })",
+            ],
+        );
+        const pool = { capacity: poolCapacity(["g5.2xlarge"]), nodeSelector: {}, tolerations: [] };
+        assert.deepEqual(validateBlueGreenEksServiceArgs("Chat", service(provider, pool)), [
+            "name: \"Chat\" names the service's Kubernetes objects (Chat-active, Chat-blue …): use lower-case letters, digits and '-', starting with a letter and ending with a letter or digit, at most 40 characters",
+        ]);
+        assert.deepEqual(validateBlueGreenEksServiceArgs("a".repeat(41), service(provider, pool)).length, 1);
+        assert.deepEqual(validateBlueGreenEksServiceArgs("chat-2", service(provider, pool)), []);
+    });
+
     it("fits at both components' defaults: a GpuNodePool of one-GPU nodes holds a BlueGreenEksService", async () => {
         const result = await run(() => {
             const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
@@ -157,7 +178,7 @@ describe("a service checked against the pool it is placed on", () => {
         };
         const provider = undefined as unknown as k8s.Provider;
         assert.deepEqual(validateBlueGreenEksServiceArgs("chat", service(provider, pool)), [
-            "pool: at replicas (3) the service runs 6 pods (the active colour at 3 to 6 and the inactive one warm at 3) and a node of the pool (1 × a10g GPU, 4 vCPU, 16 GiB) holds 1 (limited by GPUs), so the pool needs 6 nodes, but its maxSize is 2: raise the pool's maxSize to 6, or lower replicas, or set scaleDownInactive",
+            "pool: at replicas (3) the service runs 6 pods (the active colour at 3 to 6 and the inactive one warm at 3) and a node of the pool (1 × a10g GPU, 4 vCPU, 16 GiB) holds 1 (limited by GPUs), so the pool needs 6 nodes, but its maxSize is 2: raise the pool's maxSize to 9 (6 at replicas, 9 at maxReplicas), or lower replicas, or set scaleDownInactive",
         ]);
         assert.deepEqual(
             validateBlueGreenEksServiceArgs("chat", { ...service(provider, { ...pool, maxSize: 5 }), replicas: 2 }),

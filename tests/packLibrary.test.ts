@@ -5,6 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { requiredTags } from "../policies/aws";
 import { PolicyConfigError } from "../policies/config";
@@ -250,5 +251,35 @@ describe("a team's own pack beside ours, through the gate", () => {
         } finally {
             fs.rmSync(file, { force: true });
         }
+    });
+
+    it("names the config file and its pack when a pack's config does not fit the policies it reports", async () => {
+        const team = path.join(PROJECT_DIR, "tests", "fixtures", "packs", "team");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "team-config-"));
+        const typo = path.join(dir, "team.json");
+        fs.writeFileSync(typo, JSON.stringify({ "acme-owner-is-team": "mandatory" }));
+        const ours = path.join(PROJECT_DIR, "pack", "config", "prod.json");
+        const fixture = path.join(PROJECT_DIR, "tests", "fixtures", "stack-export.json");
+        await assert.rejects(
+            policy(
+                [
+                    "--file",
+                    fixture,
+                    "--pack",
+                    path.join(PROJECT_DIR, "policies"),
+                    "--pack",
+                    team,
+                    "--config",
+                    ours,
+                    "--config",
+                    typo,
+                ],
+                () => undefined,
+            ),
+            {
+                name: "PolicyConfigError",
+                message: `${typo} (for the pack in ${team}): the policy config is not usable:\n  - acme-owner-is-team: no policy of this name in the pack`,
+            },
+        );
     });
 });

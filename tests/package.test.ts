@@ -10,7 +10,7 @@ import { builtinModules } from "node:module";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROJECT_DIR, VERSION } from "./helpers";
-import { CONSUMER, PACK_EXAMPLE, packageRuns, PROGRAM_EXAMPLES, unionManifest } from "./packageRuns";
+import { CONSUMER, PACK_EXAMPLE, packageRuns, PROGRAM_EXAMPLES, README_PROGRAM, unionManifest } from "./packageRuns";
 import type { Ran } from "./readmeRuns";
 
 const ok = (r: Ran): void => assert.equal(r.code, 0, `${r.command}\n${r.stdout}${r.stderr}`);
@@ -239,8 +239,8 @@ describe("the package as another team installs it", function () {
         }
     });
 
-    for (const folder of [...PROGRAM_EXAMPLES, CONSUMER])
-        it(`${folder}: plans with the package's bin, and passes ${folder === CONSUMER ? "its own pack (two of ours and its policy)" : "the production pack at prod's config"} with no mandatory violation`, async () => {
+    for (const folder of [...PROGRAM_EXAMPLES, CONSUMER, README_PROGRAM])
+        it(`${folder === README_PROGRAM ? "the README's first screen" : folder}: plans with the package's bin, and passes ${folder === CONSUMER ? "its own pack (two of ours and its policy)" : "the production pack at prod's config"} with no mandatory violation`, async () => {
             const { plan, gate } = await runs.plans[folder];
             ok(plan);
             assert.match(plan.stdout, /Wrote the stack export document to plan\.json/);

@@ -21,6 +21,19 @@ export const PROGRAM_EXAMPLES = ["existing-cluster-model", "new-cluster-gpu", "e
 export const PACK_EXAMPLE = "security-pack";
 /** The consumer program of this test (tests/fixtures/consumer): Pulumi's older stock tsconfig, echo mocks, its own pack. */
 export const CONSUMER = "consumer";
+/** The README's first screen ("Use it in your program"): its program and stack file, as written. */
+export const README_PROGRAM = "readme";
+
+/** The program and stack file the README's "Use it in your program" shows (project `my-project`). */
+export function readmeProgram(readme: string): { index: string; stack: string } {
+    const section = readme.slice(readme.indexOf("## Use it in your program"));
+    const block = (lang: string): string => {
+        const m = new RegExp("```" + lang + "\\n([\\s\\S]*?)```").exec(section);
+        if (!m) throw new Error(`the README's "Use it in your program" has no ${lang} block`);
+        return m[1];
+    };
+    return { index: block("ts"), stack: block("yaml") };
+}
 
 export interface Packed {
     filename: string;
@@ -126,12 +139,23 @@ export function packageRuns(): PackageRuns {
         );
         for (const [folder, src] of Object.entries(SOURCES))
             fs.cpSync(src, path.join(dir, folder), { recursive: true, filter: (f) => !f.includes("node_modules") });
+        // The README's first screen, as a project of its own beside the examples.
+        const first = readmeProgram(fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8"));
+        const readmeDir = path.join(dir, README_PROGRAM);
+        fs.mkdirSync(readmeDir);
+        fs.writeFileSync(path.join(readmeDir, "Pulumi.yaml"), "name: my-project\nruntime: nodejs\n");
+        fs.writeFileSync(path.join(readmeDir, "package.json"), '{ "name": "my-project", "main": "index.ts" }\n');
+        fs.writeFileSync(path.join(readmeDir, "index.ts"), first.index);
+        fs.writeFileSync(path.join(readmeDir, "Pulumi.dev.yaml"), first.stack);
         // The program examples share one tsconfig (a test holds them equal): one type-check for the three.
         fs.writeFileSync(
             path.join(dir, "tsconfig.examples.json"),
             JSON.stringify({
                 extends: `./${PROGRAM_EXAMPLES[0]}/tsconfig.json`,
-                include: PROGRAM_EXAMPLES.flatMap((e) => [`${e}/index.ts`, `${e}/test/**/*.ts`]),
+                include: [
+                    ...PROGRAM_EXAMPLES.flatMap((e) => [`${e}/index.ts`, `${e}/test/**/*.ts`]),
+                    `${README_PROGRAM}/index.ts`,
+                ],
             }),
         );
         const r = await sh("npm install --prefer-offline --no-audit --no-fund --loglevel=error", dir);
@@ -171,7 +195,7 @@ export function packageRuns(): PackageRuns {
     ]);
     const prodConfig = path.join(dir, "node_modules", "llm-platform", "pack", "config", "prod.json");
     const plans = Object.fromEntries(
-        [...PROGRAM_EXAMPLES, CONSUMER].map((folder) => [
+        [...PROGRAM_EXAMPLES, CONSUMER, README_PROGRAM].map((folder) => [
             folder,
             after(installed, async () => {
                 const cwd = path.join(dir, folder);
@@ -181,10 +205,13 @@ export function packageRuns(): PackageRuns {
                     `PULUMI_NODEJS_TRANSPILE_ONLY=true ${bin} plan --stack dev --json plan.json`,
                     cwd,
                 );
+                // ecs-model names prod's config by its tier: the installed package finds it in pack/.
                 const gate = await sh(
                     folder === CONSUMER
                         ? `${bin} policy --file plan.json --pack policy-pack --json gate.json`
-                        : `${bin} policy --file plan.json --config ${prodConfig} --json gate.json`,
+                        : folder === "ecs-model"
+                          ? `${bin} policy --file plan.json --tier prod --json gate.json`
+                          : `${bin} policy --file plan.json --config ${prodConfig} --json gate.json`,
                     cwd,
                 );
                 return { plan, gate };
@@ -207,7 +234,7 @@ export function packageRuns(): PackageRuns {
             // The folder's own `npm test` (mocha with ts-node); types were checked by tsc above.
             after(installed, () =>
                 sh(
-                    `TS_NODE_TRANSPILE_ONLY=true ${node} ${path.join(dir, "node_modules", "mocha", "bin", "mocha.js")} -r ts-node/register 'test/**/*.test.ts'`,
+                    `TS_NODE_TRANSPILE_ONLY=true ${node} ${path.join(dir, "node_modules", "mocha", "bin", "mocha.js")} --timeout 60000 -r ts-node/register 'test/**/*.test.ts'`,
                     path.join(dir, folder),
                 ),
             ),

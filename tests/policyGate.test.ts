@@ -13,7 +13,7 @@ import { analyze, startPack, type PackProcess, type PolicyConfigFile } from "../
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { H2Channel } from "../tools/policy/h2";
-import { packCommand } from "../tools/policy/packProcess";
+import { packCommand, readPackFolder } from "../tools/policy/packProcess";
 import { renderSarif, repositoryPrefix, sourceLocationOf, violationLocator } from "../tools/policy/report";
 import { BAD_STACK_POLICIES, badStack } from "./badStack";
 import { find, PROJECT_DIR, run, runCli, VERSION } from "./helpers";
@@ -618,6 +618,32 @@ describe("the offline policy gate over the analyzer protocol", () => {
         assert.equal(crash.status, 3);
         assert.match(crash.stderr, /^policy: failed: Error: boom\n/);
         assert.equal(COMMANDS.policy.failure, EXIT.internalError);
+        // A folder that is no pack is unusable input, named with what a pack folder holds.
+        const notAPack = tmp();
+        const refusal = () => {
+            try {
+                readPackFolder(notAPack);
+                return "";
+            } catch (e) {
+                return `${(e as Error).name}: ${(e as Error).message}`;
+            }
+        };
+        const holds = "a pack folder holds PulumiPolicy.yaml, a package.json with a version, and its entry point";
+        assert.match(refusal(), /^UsageError: --pack .*: not a policy pack folder \(no PulumiPolicy.yaml in /);
+        fs.writeFileSync(path.join(notAPack, "PulumiPolicy.yaml"), "runtime: python\n");
+        assert.equal(
+            refusal(),
+            `UsageError: --pack ${notAPack}: ${path.join(notAPack, "PulumiPolicy.yaml")} has runtime "python"; the offline gate runs Node.js packs (runtime: nodejs)`,
+        );
+        fs.writeFileSync(path.join(notAPack, "PulumiPolicy.yaml"), "runtime: nodejs\n");
+        assert.equal(refusal(), `UsageError: --pack ${notAPack}: no package.json in ${notAPack}; ${holds}`);
+        fs.writeFileSync(path.join(notAPack, "package.json"), "{");
+        assert.match(refusal(), new RegExp(`package.json is not JSON \\(.*\\); ${holds}$`));
+        fs.writeFileSync(path.join(notAPack, "package.json"), '{"main": "index.js"}');
+        assert.equal(
+            refusal(),
+            `UsageError: --pack ${notAPack}: ${path.join(notAPack, "package.json")} has no version; @pulumi/policy's PolicyPack needs one ("version": "0.1.0")`,
+        );
         // A pack that does not start is the gate failing, not a verdict.
         const dir = tmp();
         fs.writeFileSync(path.join(dir, "PulumiPolicy.yaml"), "runtime: nodejs\n");

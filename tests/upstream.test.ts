@@ -300,7 +300,14 @@ describe("the image contract: the stock vLLM image and ours, started alike", () 
                 const env = Object.fromEntries(c.environment.map((e) => [e.name, e.value]));
                 for (const [name, value] of Object.entries(VLLM_ENVIRONMENT)) assert.equal(env[name], value, name);
                 assert.equal(c.readonlyRootFilesystem, true);
-                assert.ok(c.mountPoints.some((m) => m.containerPath === VLLM_WRITABLE_DIR));
+                // Every folder the server writes is under a mounted volume.
+                for (const folder of [env.HOME, env.TORCHINDUCTOR_CACHE_DIR, env.HF_HOME, VLLM_WRITABLE_DIR])
+                    assert.ok(
+                        c.mountPoints.some(
+                            (m) => folder === m.containerPath || folder.startsWith(`${m.containerPath}/`),
+                        ),
+                        `${task.urn}: ${folder} is on no volume`,
+                    );
             }
         }
         assert.ok(containers >= 5 && tasks >= 1, `${containers} inference containers checked, ${tasks} ECS tasks`);

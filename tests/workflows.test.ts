@@ -262,6 +262,12 @@ describe("GitHub workflows", () => {
                 "actions/upload-artifact",
             ],
         );
+        // Every stack's SARIF in one upload; files (for fingerprints) read from the checkout in head/.
+        assert.deepEqual(
+            reusable.jobs["offline-gate"].steps.find((s) => s.uses?.startsWith("github/codeql-action/upload-sarif"))
+                ?.with,
+            { sarif_file: "out/sarif", checkout_path: "head" },
+        );
         assert.match(
             w.jobs["cloud-preview"].if ?? "",
             /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/,

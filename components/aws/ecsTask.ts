@@ -83,7 +83,12 @@ export function buildContainerDefinitions(spec: EcsContainerSpec): Array<Record<
             ],
             // The image's ENTRYPOINT is vLLM's OpenAI server; ECS's command is Docker's CMD: its flags.
             command: serverArgs(server),
-            environment: serverEnvironment({ ...server, modelVersion: spec.modelVersion }),
+            environment: [
+                ...serverEnvironment({ ...server, modelVersion: spec.modelVersion }),
+                // On the scratch volume, as on EKS on the weights' (images/inference sets a folder
+                // of /models, which the task does not mount).
+                { name: "HF_HOME", value: `${ECS_SCRATCH_PATH}/.cache/huggingface` },
+            ],
             // Values are fetched by the agent at start; nothing secret is in the task definition.
             secrets: Object.entries(spec.secrets).map(([name, valueFrom]) => ({ name, valueFrom })),
             dependsOn: [{ containerName: "model-sync", condition: "SUCCESS" }],

@@ -1,3 +1,4 @@
+import * as aws from "@pulumi/aws";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterAutoscaler, validateClusterAutoscalerArgs } from "../k8s/clusterAutoscaler";
@@ -8,7 +9,7 @@ import { assertValid } from "../validation";
 /** A pool of GpuPlatform: GpuNodePool's arguments but those the platform gives every pool. */
 export type GpuPlatformPoolArgs = Omit<GpuNodePoolArgs, "clusterName" | "subnetIds" | "tags" | "timeSlicingReplicas">;
 
-export interface GpuPlatformArgs {
+export interface GpuPlatformArgs<P extends string = string> {
     /**
      * The cluster: an EksCluster, or the same facts of a cluster the program does not build (its
      * Kubernetes provider, name and IRSA OIDC provider).
@@ -21,15 +22,18 @@ export interface GpuPlatformArgs {
     };
     /** The cluster's Kubernetes minor version, e.g. "1.33": cluster-autoscaler's release line must match it. */
     kubernetesVersion: string;
-    /** The cluster's AWS region (where cluster-autoscaler finds the node groups' Auto Scaling groups). */
-    region: pulumi.Input<string>;
+    /**
+     * The cluster's AWS region (where cluster-autoscaler finds the node groups' Auto Scaling groups).
+     * @default - the stack's `aws:region`, the region of the default AWS provider
+     */
+    region?: pulumi.Input<string>;
     /** Private subnets for the GPU nodes. */
     subnetIds: pulumi.Input<pulumi.Input<string>[]>;
     /**
      * The GPU node pools by name (each a GpuNodePool named `<name>-<pool>`, its nodes labelled
      * `llm-platform/pool=<name>-<pool>`).
      */
-    pools: Record<string, GpuPlatformPoolArgs>;
+    pools: Record<P, GpuPlatformPoolArgs>;
     /**
      * Time-slice every GPU into this many schedulable `nvidia.com/gpu` (the device plugin's
      * sharing; pods then share a GPU's memory and compute without isolation).
@@ -62,6 +66,10 @@ export function validateGpuPlatformArgs(args: Omit<GpuPlatformArgs, "cluster">):
             ),
         );
     }
+    if (args.region === undefined && !aws.config.region)
+        problems.push(
+            "region: required when the stack sets no aws:region (the region cluster-autoscaler finds the pools' Auto Scaling groups in)",
+        );
     problems.push(
         ...validateClusterAutoscalerArgs({
             clusterName: "",
@@ -85,13 +93,13 @@ export function validateGpuPlatformArgs(args: Omit<GpuPlatformArgs, "cluster">):
  * The class wires; each child is a component of its own (GpuNodePool, NvidiaDevicePlugin,
  * ClusterAutoscaler), parented here.
  */
-export class GpuPlatform extends pulumi.ComponentResource {
-    /** The pools by name: pass one as a service's `pool`. */
-    public readonly pools: Readonly<Record<string, GpuNodePool>>;
+export class GpuPlatform<P extends string = string> extends pulumi.ComponentResource {
+    /** The pools by name (typed: a misspelt pool is a compile error): pass one as a service's `pool`. */
+    public readonly pools: Readonly<Record<P, GpuNodePool>>;
     public readonly devicePlugin: NvidiaDevicePlugin;
     public readonly autoscaler: ClusterAutoscaler;
 
-    constructor(name: string, args: GpuPlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    constructor(name: string, args: GpuPlatformArgs<P>, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:aws:GpuPlatform", name, {}, opts);
         assertValid(this, "GpuPlatform", name, validateGpuPlatformArgs(args));
         const { cluster } = args;
@@ -107,7 +115,7 @@ export class GpuPlatform extends pulumi.ComponentResource {
             {
                 provider: cluster.provider,
                 clusterName: cluster.clusterName,
-                region: args.region,
+                region: args.region ?? (aws.config.region as string),
                 oidcProviderArn: cluster.oidcProviderArn,
                 oidcIssuerUrl: cluster.oidcIssuerUrl,
                 kubernetesVersion: args.kubernetesVersion,
@@ -115,8 +123,9 @@ export class GpuPlatform extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        const pools = Object.entries<GpuPlatformPoolArgs>(args.pools);
         this.pools = Object.fromEntries(
-            Object.entries(args.pools).map(([pool, poolArgs]) => [
+            pools.map(([pool, poolArgs]) => [
                 pool,
                 new GpuNodePool(
                     `${name}-${pool}`,
@@ -130,9 +139,9 @@ export class GpuPlatform extends pulumi.ComponentResource {
                     { parent: this },
                 ),
             ]),
-        );
+        ) as Record<P, GpuNodePool>;
         this.registerOutputs({
-            pools: Object.fromEntries(Object.entries(this.pools).map(([p, n]) => [p, n.nodeGroupName])),
+            pools: Object.fromEntries(Object.entries<GpuNodePool>(this.pools).map(([p, n]) => [p, n.nodeGroupName])),
         });
     }
 }

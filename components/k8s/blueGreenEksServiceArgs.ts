@@ -337,16 +337,19 @@ export function poolCapacityProblems(
     const at = nodes("configured") > pool.maxSize ? "configured" : nodes("peak") > pool.maxSize ? "peak" : undefined;
     if (at === undefined) return [];
     const needed = nodes(at);
+    // Raise it once, to what the autoscalers' ceilings need, not to what passes this check alone.
+    const ceiling = nodes("peak");
+    const raise = `raise the pool's maxSize to ${ceiling}${ceiling > needed ? ` (${needed} at replicas, ${ceiling} at maxReplicas)` : ""}`;
     const when = at === "configured" ? `at replicas (${args.replicas})` : `at maxReplicas (${args.maxReplicas})`;
     const lower = at === "configured" ? "replicas" : "maxReplicas";
     const warm = args.strategy === "blue-green" && !args.scaleDownInactive ? ", or set scaleDownInactive" : "";
     if (all.length === 1)
         return [
-            `pool: ${when} the service runs ${plural(own.pods[at], "pod")} (${own.pods.explain}) and ${node} holds ${perNode.pods} (limited by ${perNode.limitedBy}), so the pool needs ${plural(needed, "node")}, but its maxSize is ${pool.maxSize}: raise the pool's maxSize to ${needed}, or lower ${lower}${warm}`,
+            `pool: ${when} the service runs ${plural(own.pods[at], "pod")} (${own.pods.explain}) and ${node} holds ${perNode.pods} (limited by ${perNode.limitedBy}), so the pool needs ${plural(needed, "node")}, but its maxSize is ${pool.maxSize}: ${raise}, or lower ${lower}${warm}`,
         ];
     const list = all.map((p) => `${p.service} ${plural(p.pods[at], "pod")} of ${plural(p.request.gpus, "GPU")}`);
     return [
-        `pool: the services on it need ${plural(needed, "node")} ${at === "configured" ? "at their replicas" : "at their autoscalers' ceilings"} (${list.join(", ")}), but its maxSize is ${pool.maxSize}: raise the pool's maxSize to ${needed}, lower ${lower}, or give a service a pool of its own`,
+        `pool: the services on it need ${plural(needed, "node")} ${at === "configured" ? "at their replicas" : "at their autoscalers' ceilings"} (${list.join(", ")}), but its maxSize is ${pool.maxSize}: ${raise}, lower ${lower}, or give a service a pool of its own`,
     ];
 }
 
@@ -359,6 +362,11 @@ export function validateBlueGreenEksServiceArgs(
     given: BlueGreenEksServiceArgs,
     placed: readonly PoolPlacement[] = [],
 ): string[] {
+    // Without its pool nothing else can be checked (the defaults are fitted to it).
+    if (!given.pool?.capacity)
+        return [
+            "pool: required: the GpuNodePool the service runs on (one of a GpuPlatform's pools, e.g. gpus.pools.inference), or the same facts of a pool the program does not build ({ capacity, nodeSelector, tolerations })",
+        ];
     const args = withEksServiceDefaults(name, given);
     const problems = [
         ...validateWorkload(workloadSpecOf(name, args, args.blue), args.replicas, args.minReplicas),
@@ -370,6 +378,12 @@ export function validateBlueGreenEksServiceArgs(
             );
         }),
     ];
+    // The name becomes the Kubernetes objects' names (`<name>-active`, `<name>-interceptor-route` …)
+    // and the default namespace: DNS labels of at most 63 characters.
+    if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 40)
+        problems.push(
+            `name: ${JSON.stringify(name)} names the service's Kubernetes objects (${name}-active, ${name}-blue …): use lower-case letters, digits and '-', starting with a letter and ending with a letter or digit, at most 40 characters`,
+        );
     if (args.strategy === "canary") problems.push(...validateCanary(args.canary));
     if (args.strategy === "canary" && !args.canaryDelivery)
         problems.push(

@@ -34,7 +34,7 @@ import { runStack, type RunOptions, type RunResult } from "../engine/run";
 import type { ExportedResource } from "../engine/stackExport";
 import { UnknownSignatureError } from "../policy/decode";
 import { analyze, DEFAULT_PACK_DIR, mergeResults, startPack, type PackProcess } from "../policy/gate";
-import type { PackContext } from "../policy/packProcess";
+import { packageRoot, type PackContext } from "../policy/packProcess";
 import {
     gateCategory,
     renderSarif,
@@ -56,8 +56,11 @@ const TIER_KEY = "llm-platform:tier";
 /** Below this many resources a second pack process costs more to start than it saves. */
 export const SHARD_THRESHOLD = 1000;
 
-/** The production-standards pack's config per tier: `config/<tier>.json` of the shipped pack folder. */
-export const TIER_CONFIG_DIR = path.resolve(__dirname, "..", "..", "pack", "config");
+/**
+ * The production-standards pack's config per tier: `config/<tier>.json` of the shipped pack folder,
+ * `pack/` at the package's root (from the sources and from dist/ alike).
+ */
+export const TIER_CONFIG_DIR = path.join(packageRoot(), "pack", "config");
 
 /**
  * How many processes of each pack gate `resources` resources: `--processes` when given (1 to 16),
@@ -261,6 +264,8 @@ export async function policy(
                             ps.map((p) => p.port),
                             resources!,
                             configs[i],
+                            undefined,
+                            `${sources[i] ?? "policy config"} (for the pack in ${packs[i]})`,
                         ),
                     ),
                 ),

@@ -24,10 +24,11 @@ import { plain, struct, toState, type State } from "./wireValues";
 type InvokeResponse = providerpb.InvokeResponse;
 
 /**
- * The message the SDK's ResourceMonitor service answers Invoke with: provider_pb's InvokeResponse
- * up to @pulumi/pulumi 3.255, resource_pb's ResourceInvokeResponse from 3.256.0 (pulumi/pulumi#24100,
- * the same fields on the wire). The service definition's serializer refuses any other class, so
- * the engine answers with the class of the SDK the program runs with.
+ * The message the ResourceMonitor service answers Invoke with: provider_pb's InvokeResponse up to
+ * @pulumi/pulumi 3.255, resource_pb's ResourceInvokeResponse from 3.256.0 (pulumi/pulumi#24100, the
+ * same fields on the wire). The service definition the engine serves — from the @pulumi/pulumi the
+ * engine loads, the consumer's — refuses any other class in its serializer, so the engine answers
+ * with the class that definition declares.
  */
 const INVOKE_RESPONSE = (ResourceMonitorService as unknown as { invoke: { responseType: new () => InvokeResponse } })
     .invoke.responseType;
@@ -306,7 +307,11 @@ type Unary<Req, Res> = (call: { request: Req }, callback: Callback<Res>) => void
             },
             this.options.ctx,
         );
-        return new respb.ReadResourceResponse().setUrn(urn).setProperties(struct(state));
+        const response = new respb.ReadResourceResponse().setUrn(urn).setProperties(struct(state));
+        // Newer SDKs (3.276.0; not 3.259.0) read the id back from the answer, an empty one being
+        // unknown in a preview; older ones keep the id they asked for and have no such field.
+        (response as unknown as { setId?: (id: string) => unknown }).setId?.(req.getId());
+        return response;
     }
 
     private invoke(req: respb.ResourceInvokeRequest): InvokeResponse {

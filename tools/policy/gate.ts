@@ -200,6 +200,8 @@ export async function analyze(
     resources: ExportedResource[],
     config: PolicyConfigFile = {},
     concurrency = 64,
+    /** Where `config` came from, for its errors (the file, and the pack it is for). */
+    configSource = "policy config",
 ): Promise<GateResult> {
     const ports = typeof port === "number" ? [port] : [...port];
     if (ports.length === 0) throw new Error("analyze: no pack process to speak to");
@@ -228,7 +230,7 @@ export async function analyze(
                       }
                     : undefined,
             })),
-            "policy config",
+            configSource,
         );
         const packName = info.getName();
         const infoPolicies = info.getPoliciesList();

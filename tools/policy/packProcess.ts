@@ -17,7 +17,7 @@ import { splitArgs } from "../engine/host";
 import { UsageError } from "../errors";
 
 /** This package's root: the folder of its package.json, from the sources or from dist/. */
-function packageRoot(): string {
+export function packageRoot(): string {
     let dir = __dirname;
     while (!fs.existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
     return dir;
@@ -60,6 +60,21 @@ export function readPackFolder(dir: string): { dir: string; nodeargs: string[] }
     if (name !== "nodejs")
         throw new UsageError(
             `--pack ${dir}: ${file} has runtime ${JSON.stringify(name ?? null)}; the offline gate runs Node.js packs (runtime: nodejs)`,
+        );
+    // @pulumi/policy's PolicyPack reads the version from the folder's package.json (policy.js:
+    // "Version must be defined in the package.json file."): a pack without one never starts.
+    const manifest = path.join(abs, "package.json");
+    let version: unknown;
+    try {
+        version = (JSON.parse(fs.readFileSync(manifest, "utf8")) as { version?: unknown }).version;
+    } catch (e) {
+        throw new UsageError(
+            `--pack ${dir}: ${fs.existsSync(manifest) ? `${manifest} is not JSON (${(e as Error).message})` : `no package.json in ${abs}`}; a pack folder holds PulumiPolicy.yaml, a package.json with a version, and its entry point`,
+        );
+    }
+    if (typeof version !== "string" || version === "")
+        throw new UsageError(
+            `--pack ${dir}: ${manifest} has no version; @pulumi/policy's PolicyPack needs one ("version": "0.1.0")`,
         );
     const options = isObject(runtime) && isObject(runtime.options) ? runtime.options : {};
     const nodeargs = typeof options.nodeargs === "string" ? splitArgs(options.nodeargs) : [];
