@@ -189,6 +189,9 @@ function modelRegistry(
                             certificateArn: entry.certificateArn,
                             host: entry.domain !== undefined ? `registry.${entry.domain}` : undefined,
                             ready: lbController.ready,
+                            // In the public subnets, which hold no pods: the NetworkPolicy admits them alone.
+                            subnetIds: network.publicSubnetIds,
+                            sourceCidrs: network.publicSubnetCidrs,
                         }
                       : undefined,
               runbookBaseUrl: settings.monitoring.runbookBaseUrl,
@@ -264,8 +267,7 @@ function modelServices(
                       }
                     : undefined,
             ingressNamespaces: [...serving.ingressNamespaces],
-            // The ALB sends to the pods' IPs from its own addresses in the VPC.
-            ingressCidrs: lbController ? [...serving.ingressCidrs, network.cidrBlock] : [...serving.ingressCidrs],
+            ingressCidrs: [...serving.ingressCidrs],
             entryPoint: lbController && {
                 internetFacing: entry.internetFacing,
                 certificateArn: entry.certificateArn,
@@ -273,6 +275,10 @@ function modelServices(
                 previewPort: entry.previewPort,
                 deletionProtection: entry.deletionProtection,
                 ready: lbController.ready,
+                // In the public subnets, which hold no pods: the ALB sends to the pods' IPs from
+                // addresses there, which the NetworkPolicy admits without admitting other pods.
+                subnetIds: network.publicSubnetIds,
+                sourceCidrs: network.publicSubnetCidrs,
                 // Every model behind one load balancer (the group of the stack's first, single-model shape).
                 group: DEFAULT_MODEL_NAME,
                 route: model.listed ? modelRoute(model.name, entry.domain) : undefined,

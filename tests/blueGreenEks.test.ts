@@ -334,19 +334,40 @@ describe("BlueGreenEksService in the stacks", () => {
         assert.equal(sa.metadata.annotations["eks.amazonaws.com/role-arn"], role.outputs?.arn);
     });
 
-    it("admits traffic only from the ingress namespaces, the VPC (the entry point's ALB) and Prometheus", () => {
+    it("admits traffic only from the ingress namespaces, Prometheus and the ALB's subnets, which hold no pods", () => {
         const spec = k8sOf(prod, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "chat-ingress").inputs
             ?.spec as Record<string, unknown>;
+        // The ALB sits in the public subnets; the pods' addresses come from the private ones, so no
+        // other pod of the cluster is admitted (the VPC's CIDR would admit them all).
+        const publicCidrs = ["10.0.128.0/22", "10.0.132.0/22", "10.0.136.0/22"];
         assert.deepEqual(spec.ingress, [
             {
                 from: [
                     { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } },
-                    { ipBlock: { cidr: "10.0.0.0/16" } },
                     { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
+                    ...publicCidrs.map((cidr) => ({ ipBlock: { cidr } })),
                 ],
                 ports: [{ port: 8000, protocol: "TCP" }],
             },
         ]);
+        const subnets = prod.export.deployment.resources
+            .filter((r) => r.type === "aws:ec2/subnet:Subnet")
+            .map((r) => [r.urn.split("::").pop(), r.inputs?.cidrBlock, r.id]);
+        assert.deepEqual(
+            subnets.filter(([n]) => String(n).startsWith("network-public-")).map(([, c]) => c),
+            publicCidrs,
+        );
+        // The load balancer is placed there, by the subnets' ids.
+        const production = k8sOf(prod, "kubernetes:networking.k8s.io/v1:Ingress", "chat-production").inputs!;
+        assert.equal(
+            (production.metadata as { annotations: Record<string, string> }).annotations[
+                "alb.ingress.kubernetes.io/subnets"
+            ],
+            subnets
+                .filter(([n]) => String(n).startsWith("network-public-"))
+                .map(([, , id]) => id)
+                .join(","),
+        );
     });
 
     it("staging scales the inactive colour to zero and runs smaller pods that fit its g5.xlarge nodes", async () => {

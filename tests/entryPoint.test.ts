@@ -100,11 +100,9 @@ describe("entry point: the AWS Load Balancer Controller and the inference Ingres
         );
         const policy = find(prod.export, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "chat-ingress").inputs
             ?.spec as { ingress: Array<{ from: Array<Record<string, unknown>> }> };
-        assert.ok(
-            policy.ingress[0].from.some(
-                (f) => JSON.stringify(f) === JSON.stringify({ ipBlock: { cidr: "10.0.0.0/16" } }),
-            ),
-        );
+        // The ALB's subnets (the public ones) are admitted, never the whole VPC, which holds every pod.
+        const cidrs = policy.ingress[0].from.flatMap((f) => (f.ipBlock ? [(f.ipBlock as { cidr: string }).cidr] : []));
+        assert.deepEqual(cidrs, ["10.0.128.0/22", "10.0.132.0/22", "10.0.136.0/22"]);
         const release = find(prod.export, "kubernetes:helm.sh/v3:Release", "aws-load-balancer-controller");
         assert.deepEqual(reviewHelmRelease(release.inputs!), []);
         const ingressDeps = find(

@@ -203,7 +203,7 @@ describe("the model registry: MLflow on the cluster, PostgreSQL on RDS, artifact
         });
     });
 
-    it("admits only its clients, Prometheus and the VPC's internal load balancer", async () => {
+    it("admits only its clients, Prometheus and its internal load balancer's subnets (no pods there)", async () => {
         const prod = await planOf("prod");
         const np = find(prod.export, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "registry-ingress")
             .inputs as Inputs;
@@ -213,7 +213,8 @@ describe("the model registry: MLflow on the cluster, PostgreSQL on RDS, artifact
                     ...["chat", "embed", "router", "retraining", "monitoring"].map((n) => ({
                         namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } },
                     })),
-                    { ipBlock: { cidr: "10.0.0.0/16" } },
+                    // The public subnets, where its internal ALB sits: not the VPC, which holds every pod.
+                    ...["10.0.128.0/22", "10.0.132.0/22", "10.0.136.0/22"].map((cidr) => ({ ipBlock: { cidr } })),
                 ],
                 ports: [{ port: 5000, protocol: "TCP" }],
             },
@@ -224,6 +225,7 @@ describe("the model registry: MLflow on the cluster, PostgreSQL on RDS, artifact
         assert.equal(a["alb.ingress.kubernetes.io/group.name"], "llm-registry");
         assert.equal(a["alb.ingress.kubernetes.io/healthcheck-path"], "/health");
         assert.equal(a["alb.ingress.kubernetes.io/inbound-cidrs"], "10.0.0.0/8");
+        assert.match(a["alb.ingress.kubernetes.io/subnets"], /^subnet-\w+,subnet-\w+,subnet-\w+$/);
         const host = (ingress.outputs as Inputs).status.loadBalancer.ingress[0].hostname as string;
         assert.equal(prod.outputs.modelRegistryUrl, `http://${host}`);
         assert.equal(prod.outputs.modelRegistryUri, "http://mlflow.mlflow.svc.cluster.local:5000");

@@ -86,6 +86,7 @@ export function startReferencePlans(): void {
     for (const [stack, overrides, mode] of OVERRIDE_PLANS) void planWith(stack, overrides, mode);
     void sharedRunner({ projectDir: stagingWithEscAndSecret(), stack: "staging", mode: "update" });
     void singleModelProd();
+    void singleModelStaging();
     void ecsWithPrebuiltImage();
 }
 
@@ -223,21 +224,33 @@ export const OVERRIDE_PLANS: ReadonlyArray<[ReferenceStack, Record<string, strin
     ["prod", PROD_HPA, "update"],
 ];
 
-let singleModel: Promise<RunResult> | undefined;
+const singleModels = new Map<string, Promise<RunResult>>();
 
 /**
- * The prod stack as it was before the model list (tests/fixtures/single-model/Pulumi.prod.yaml:
- * one model from llm-platform:serving), planned in a copy of the project. Made once per run.
+ * A stack as it was before the model list (tests/fixtures/single-model/Pulumi.<stack>.yaml: one
+ * model from llm-platform:serving), planned in a copy of the project. Made once per run.
  */
-export function singleModelProd(): Promise<RunResult> {
-    if (singleModel === undefined) {
+function singleModel(stack: "prod" | "staging"): Promise<RunResult> {
+    let plan = singleModels.get(stack);
+    if (plan === undefined) {
         const dir = scratchProject();
         fs.copyFileSync(
-            path.join(PROJECT_DIR, "tests", "fixtures", "single-model", "Pulumi.prod.yaml"),
-            path.join(dir, "Pulumi.prod.yaml"),
+            path.join(PROJECT_DIR, "tests", "fixtures", "single-model", `Pulumi.${stack}.yaml`),
+            path.join(dir, `Pulumi.${stack}.yaml`),
         );
-        singleModel = sharedRunner({ projectDir: dir, stack: "prod", mode: "update" });
-        singleModel.catch(() => undefined);
+        plan = sharedRunner({ projectDir: dir, stack, mode: "update" });
+        plan.catch(() => undefined);
+        singleModels.set(stack, plan);
     }
-    return singleModel;
+    return plan;
+}
+
+/** The prod stack with one model and no model list. */
+export function singleModelProd(): Promise<RunResult> {
+    return singleModel("prod");
+}
+
+/** The staging stack with one model, no model list, and scale to zero. */
+export function singleModelStaging(): Promise<RunResult> {
+    return singleModel("staging");
 }

@@ -112,10 +112,14 @@ describe("Network", () => {
             config: {},
             program: () => {
                 const n = new Network("net", { existing });
-                return { vpc: n.vpcId, private: n.privateSubnetIds };
+                return { vpc: n.vpcId, private: n.privateSubnetIds, publicCidrs: n.publicSubnetCidrs };
             },
         });
-        assert.deepEqual(result.outputs, { vpc: "vpc-0abc12345", private: existing.privateSubnetIds });
+        const { publicCidrs, ...rest } = result.outputs as { publicCidrs: string[] };
+        assert.deepEqual(rest, { vpc: "vpc-0abc12345", private: existing.privateSubnetIds });
+        // Each public subnet's CIDR, looked up (what a NetworkPolicy admits from a load balancer there).
+        assert.equal(publicCidrs.length, 2);
+        for (const cidr of publicCidrs) assert.match(cidr, /^10\.\d+\.\d+\.0\/24$/);
         assert.deepEqual(
             result.export.deployment.resources.filter((r) => r.custom).map((r) => r.type),
             [],
@@ -162,6 +166,11 @@ describe("EksCluster", () => {
                 .map((a) => a.inputs?.addonName)
                 .sort(),
             ["aws-ebs-csi-driver", "coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"],
+        );
+        // NetworkPolicies are only enforced with the VPC CNI's network policy agent on (a string value).
+        assert.deepEqual(
+            JSON.parse(String(find(prod.export, "aws:eks/addon:Addon", "llm-vpc-cni").inputs?.configurationValues)),
+            { enableNetworkPolicy: "true" },
         );
         const ebsRole = find(prod.export, "aws:iam/role:Role", "llm-ebs-csi-role");
         assert.deepEqual(

@@ -10,7 +10,7 @@ import { reviewHelmRelease } from "../policies/charts";
 import { exportCost } from "../tools/reports/render";
 import { find, goodRawConfig, problemsIfAny, requiredServiceArgs } from "./helpers";
 import { celErrors, kubernetesSchemaErrors, loadOperatorModels } from "./kubernetesSchema";
-import { planOf, planWith, STAGING_BY_HOST } from "./plans";
+import { planOf, planWith, singleModelStaging, STAGING_BY_HOST } from "./plans";
 
 type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -131,6 +131,41 @@ describe("scale to zero (staging): KEDA's HTTP add-on wakes a model on its next 
         assert.deepEqual(kubernetesSchemaErrors(byHost.export.deployment.resources), []);
     });
 
+    it("wakes the one model of a stack without a model list: its route matches every request, whatever its host", async () => {
+        const single = await singleModelStaging();
+        const route = find(
+            single.export,
+            "kubernetes:http.keda.sh/v1beta1:InterceptorRoute",
+            "inference-interceptor-route",
+        ).inputs as Inputs;
+        // A route without rules is Ready yet never in the interceptor's table: every request would be a 404.
+        assert.deepEqual(route.spec, {
+            target: { service: "inference-active", port: 80 },
+            rules: [{ hosts: ["*"] }],
+            scalingMetric: { concurrency: { targetValue: 256 } },
+            timeouts: { readiness: "280s" },
+        });
+        const scaled = find(single.export, "kubernetes:keda.sh/v1alpha1:ScaledObject", "inference-blue")
+            .inputs as Inputs;
+        assert.equal(scaled.spec.minReplicaCount, 0);
+        assert.deepEqual(scaled.spec.triggers[1].metadata, {
+            scalerAddress: "keda-add-ons-http-external-scaler.keda:9090",
+            interceptorRoute: "inference",
+        });
+        // The load balancer sends every request to the interceptor: no host, no header condition.
+        const production = find(single.export, "kubernetes:networking.k8s.io/v1:Ingress", "inference-production")
+            .inputs as Inputs;
+        assert.equal(production.spec.rules[0].host, undefined);
+        assert.deepEqual(production.spec.rules[0].http.paths[0].backend, {
+            service: { name: "keda-add-ons-http-interceptor-proxy", port: { number: 8080 } },
+        });
+        assert.equal(
+            production.metadata.annotations["alb.ingress.kubernetes.io/conditions.keda-add-ons-http-interceptor-proxy"],
+            undefined,
+        );
+        assert.deepEqual(kubernetesSchemaErrors(single.export.deployment.resources), []);
+    });
+
     it("costs nothing at the floor: a model's GPUs from zero to its ceiling", async () => {
         const text = renderCost(exportCost((await planOf("staging")).export));
         assert.deepEqual(text.slice(text.indexOf("        Model  GPU pool       GPUs  On-demand")), [
@@ -146,6 +181,8 @@ describe("scale to zero (staging): KEDA's HTTP add-on wakes a model on its next 
             buildInterceptorRouteSpec({ service: "m-active", port: 80, targetConcurrency: 8, holdSeconds: 100 }),
             {
                 target: { service: "m-active", port: 80 },
+                // Without a route, the add-on's catch-all host: a route without rules is never matched.
+                rules: [{ hosts: ["*"] }],
                 scalingMetric: { concurrency: { targetValue: 8 } },
                 timeouts: { readiness: "100s" },
             },

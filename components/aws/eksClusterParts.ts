@@ -200,7 +200,9 @@ export function createAddons(
             { parent, dependsOn },
         );
     return {
-        "vpc-cni": addon("vpc-cni"),
+        // NetworkPolicies are enforced only with the VPC CNI's network policy agent switched on
+        // (a string, per the add-on's configuration schema; docs/UPSTREAM.md).
+        "vpc-cni": addon("vpc-cni", { configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }) }),
         "kube-proxy": addon("kube-proxy"),
         "eks-pod-identity-agent": addon("eks-pod-identity-agent"),
         coredns: addon("coredns", {}, [parts.systemNodes]),

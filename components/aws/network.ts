@@ -103,8 +103,14 @@ export class Network extends pulumi.ComponentResource {
     public readonly vpcId: pulumi.Output<string>;
     public readonly publicSubnetIds: pulumi.Output<string[]>;
     public readonly privateSubnetIds: pulumi.Output<string[]>;
-    /** The VPC's CIDR block (looked up for an existing VPC): where its load balancers' addresses come from. */
+    /** The VPC's CIDR block (looked up for an existing VPC). */
     public readonly cidrBlock: pulumi.Output<string>;
+    /**
+     * The public subnets' CIDR blocks (looked up for an existing VPC): where a load balancer placed
+     * in them sends from, which a NetworkPolicy can admit without admitting the pods, whose
+     * addresses come from the private subnets.
+     */
+    public readonly publicSubnetCidrs: pulumi.Output<string[]>;
 
     constructor(name: string, args: NetworkArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:aws:Network", name, args, opts);
@@ -116,6 +122,11 @@ export class Network extends pulumi.ComponentResource {
             this.publicSubnetIds = pulumi.output(args.existing.publicSubnetIds);
             this.privateSubnetIds = pulumi.output(args.existing.privateSubnetIds);
             this.cidrBlock = aws.ec2.getVpcOutput({ id: args.existing.vpcId }, { parent: this }).cidrBlock;
+            this.publicSubnetCidrs = pulumi
+                .output(args.existing.publicSubnetIds)
+                .apply((ids) =>
+                    pulumi.all(ids.map((id) => aws.ec2.getSubnetOutput({ id }, { parent: this }).cidrBlock)),
+                );
             this.registerOutputs({
                 vpcId: this.vpcId,
                 publicSubnetIds: this.publicSubnetIds,
@@ -282,6 +293,7 @@ export class Network extends pulumi.ComponentResource {
 
         this.vpcId = vpc.id;
         this.cidrBlock = vpc.cidrBlock;
+        this.publicSubnetCidrs = pulumi.output(plan.public);
         this.publicSubnetIds = pulumi.all(publicSubnets.map((s) => s.id));
         this.privateSubnetIds = pulumi.all(privateSubnets.map((s) => s.id));
         this.registerOutputs({

@@ -258,6 +258,19 @@ export function createNetworkPolicy(
         // The HTTP add-on's interceptor, which forwards production requests to a model that scales to zero.
         ...(args.scaleToZero ? [args.scaleToZero.addOn.namespace] : []),
     ];
+    const from = [
+        ...callers.map((n) => ({
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } },
+        })),
+        ...args.ingressCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+        {
+            namespaceSelector: {
+                matchLabels: { "kubernetes.io/metadata.name": args.prometheusNamespace },
+            },
+        },
+    ];
+    // The load balancer forwards from its own addresses: its subnets' CIDRs, when it says them.
+    const sources = args.entryPoint ? args.entryPoint.sourceCidrs : undefined;
     return new k8s.networking.v1.NetworkPolicy(
         `${name}-ingress`,
         {
@@ -269,17 +282,15 @@ export function createNetworkPolicy(
                 policyTypes: ["Ingress"],
                 ingress: [
                     {
-                        from: [
-                            ...callers.map((n) => ({
-                                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } },
-                            })),
-                            ...args.ingressCidrs.map((cidr) => ({ ipBlock: { cidr } })),
-                            {
-                                namespaceSelector: {
-                                    matchLabels: { "kubernetes.io/metadata.name": args.prometheusNamespace },
-                                },
-                            },
-                        ],
+                        from:
+                            sources === undefined
+                                ? from
+                                : pulumi
+                                      .output({ from, sources })
+                                      .apply(({ from: given, sources: cidrs }) => [
+                                          ...given,
+                                          ...cidrs.map((cidr) => ({ ipBlock: { cidr } })),
+                                      ]),
                         ports: [{ port: args.containerPort, protocol: "TCP" }],
                     },
                 ],

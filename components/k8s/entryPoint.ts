@@ -25,6 +25,19 @@ export interface EntryPoint {
     /** What the controller needs to be running first (LoadBalancerController.ready). */
     ready: pulumi.Resource[];
     /**
+     * The subnets the load balancer is placed in (`alb.ingress.kubernetes.io/subnets`), e.g. the
+     * public ones: an internal load balancer there has private addresses only, and its subnets hold
+     * no pods, so `sourceCidrs` admit it and nothing else. @default - the controller's discovery
+     * (subnets tagged kubernetes.io/role/internal-elb, or role/elb when internet-facing)
+     */
+    subnetIds?: pulumi.Input<string[]>;
+    /**
+     * Where the load balancer's requests and health checks come from (its subnets' CIDR blocks),
+     * which the service's NetworkPolicy admits: the ALB forwards from its own private addresses.
+     * @default - none: the NetworkPolicy admits only `ingressCidrs`
+     */
+    sourceCidrs?: pulumi.Input<string[]>;
+    /**
      * The ingress group, one load balancer for every Ingress in it: services that share a group
      * share the load balancer, and each needs a `route` of its own. @default - the service's name
      */
@@ -49,7 +62,7 @@ export function entryPointAnnotations(
     entry: EntryPoint,
     readyPath: string,
     listener: "production" | "preview",
-): Record<string, string> {
+): Record<string, pulumi.Input<string>> {
     const https = entry.certificateArn !== undefined;
     const protocol = https ? "HTTPS" : "HTTP";
     const port = listener === "production" ? (https ? 443 : 80) : (entry.previewPort ?? 8443);
@@ -61,6 +74,9 @@ export function entryPointAnnotations(
     return {
         "alb.ingress.kubernetes.io/group.name": entry.group ?? group,
         "alb.ingress.kubernetes.io/scheme": entry.internetFacing ? "internet-facing" : "internal",
+        ...(entry.subnetIds !== undefined
+            ? { "alb.ingress.kubernetes.io/subnets": pulumi.output(entry.subnetIds).apply((ids) => ids.join(",")) }
+            : {}),
         "alb.ingress.kubernetes.io/target-type": "ip",
         "alb.ingress.kubernetes.io/healthcheck-path": readyPath,
         "alb.ingress.kubernetes.io/success-codes": "200",

@@ -93,7 +93,19 @@ export interface ModelRegistryArgs {
      * and CI inside the network. Always internal: MLflow has no authentication of its own.
      * @default - none: reachable in the cluster only
      */
-    entryPoint?: { allowedCidrs: string[]; certificateArn?: string; host?: string; ready: pulumi.Resource[] };
+    entryPoint?: {
+        allowedCidrs: string[];
+        certificateArn?: string;
+        host?: string;
+        ready: pulumi.Resource[];
+        /** The subnets its load balancer is placed in (see EntryPoint.subnetIds). @default - the controller's discovery */
+        subnetIds?: pulumi.Input<string[]>;
+        /**
+         * Where the load balancer sends from, admitted by the server's NetworkPolicy (its subnets'
+         * CIDRs). @default - the VPC's CIDR, which admits every pod of the cluster too
+         */
+        sourceCidrs?: pulumi.Input<string[]>;
+    };
     /** Where the alerts' runbook links point. */
     runbookBaseUrl?: string;
     tags?: Record<string, string>;
@@ -524,13 +536,15 @@ export class ModelRegistry extends pulumi.ComponentResource {
                     policyTypes: ["Ingress"],
                     ingress: [
                         {
-                            from: [
-                                ...[...(args.clientNamespaces ?? []), prometheusNamespace].map((n) => ({
-                                    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } },
-                                })),
-                                // The internal ALB sends from its addresses in the VPC.
-                                ...(args.entryPoint ? [{ ipBlock: { cidr: args.vpcCidr } }] : []),
-                            ],
+                            from: pulumi
+                                .output(args.entryPoint ? (args.entryPoint.sourceCidrs ?? [args.vpcCidr]) : [])
+                                .apply((cidrs) => [
+                                    ...[...(args.clientNamespaces ?? []), prometheusNamespace].map((n) => ({
+                                        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } },
+                                    })),
+                                    // The internal ALB sends from its own addresses.
+                                    ...cidrs.map((cidr) => ({ ipBlock: { cidr } })),
+                                ]),
                             ports: [{ port: REGISTRY_PORT, protocol: "TCP" }],
                         },
                     ],
@@ -551,6 +565,7 @@ export class ModelRegistry extends pulumi.ComponentResource {
                             {
                                 internetFacing: false,
                                 allowedCidrs: entry.allowedCidrs,
+                                subnetIds: entry.subnetIds,
                                 certificateArn: entry.certificateArn,
                                 deletionProtection: args.deletionProtection ?? true,
                                 ready: entry.ready,

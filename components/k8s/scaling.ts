@@ -110,9 +110,13 @@ export function holdSeconds(idleTimeoutSeconds: number): number {
 
 /**
  * The `InterceptorRoute` of one model (http.keda.sh/v1beta1): which requests the interceptor sends
- * to its active Service — those for its host, or with its header (no rule: every request) — and the
- * concurrency it reports for them. The ScaledObject refers to it with its `requests` trigger; the
- * add-on's operator creates no ScaledObject for an InterceptorRoute.
+ * to its active Service — those for its host, or with its header, or for a model without a route
+ * every request (the host `*`, the add-on's catch-all) — and the concurrency it reports for them.
+ * A route always has a rule: at v0.15.0 the routing table adds a route only through its rules
+ * (pkg/routing/tablememory.go), so a route without one is Ready yet never matched, and the
+ * interceptor answers every request 404 without counting it (docs/UPSTREAM.md). The ScaledObject
+ * refers to it with its `requests` trigger; the add-on's operator creates no ScaledObject for an
+ * InterceptorRoute.
  */
 export function buildInterceptorRouteSpec(options: {
     service: string;
@@ -127,10 +131,10 @@ export function buildInterceptorRouteSpec(options: {
             ? { hosts: [route.host] }
             : route?.header !== undefined
               ? { headers: [{ name: route.header.name, value: route.header.value }] }
-              : undefined;
+              : { hosts: ["*"] };
     return {
         target: { service: options.service, port: options.port },
-        ...(rule ? { rules: [rule] } : {}),
+        rules: [rule],
         scalingMetric: { concurrency: { targetValue: options.targetConcurrency } },
         timeouts: { readiness: `${options.holdSeconds}s` },
     };

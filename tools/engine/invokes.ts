@@ -162,6 +162,18 @@ export function call(args: pulumi.runtime.MockCallArgs, ctx: CloudContext): Reco
                 state: "available",
             };
         }
+        case "aws:ec2/getSubnet:getSubnet": {
+            // An existing subnet: the id asked for, and a /24 derived from it (the VPC is unknown here).
+            const id = String(inputs.id);
+            const [a, b] = [0, 2].map((i) => parseInt(stableHex(4, id).slice(i, i + 2), 16));
+            return {
+                id,
+                cidrBlock: `10.${a % 200}.${b}.0/24`,
+                arn: arn(ctx, "ec2", `subnet/${id}`),
+                state: "available",
+                availabilityZone: `${ctx.region}a`,
+            };
+        }
         case "aws:ec2/getAmi:getAmi": {
             const imageId = `ami-0${stableHex(16, ctx.region, JSON.stringify(inputs.filters ?? []), JSON.stringify(inputs.owners ?? []))}`;
             return {
