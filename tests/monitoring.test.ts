@@ -88,9 +88,15 @@ interface Wire {
     probe?: string;
     /** Labels of the latency histogram besides job and le. */
     latencyLabels: string;
-    /** Labels of the GPU utilisation gauge. */
-    gpuLabels: string;
+    /** Labels of the GPU utilisation gauge of a GPU held by `pod` (of namespace inference). */
+    gpuLabels: (pod: string) => string;
 }
+
+/** The scrape of an inference pod behind `service` (up: 1 while Prometheus reaches it). */
+const scrape = (pod: string, service: string, value = 1) => ({
+    series: `up{job="inference",namespace="inference",pod="${pod}",service="${service}",instance="10.0.1.5:8000"}`,
+    values: gauge(value),
+});
 
 const WIRES: Record<"reference" | "vllm", Wire> = {
     reference: {
@@ -99,7 +105,9 @@ const WIRES: Record<"reference" | "vllm", Wire> = {
         errorStatus: "500",
         request: 'job="inference"',
         latencyLabels: 'job="inference"',
-        gpuLabels: 'job="inference"',
+        // The reference app exports the gauge itself: the pod's scrape labels it.
+        gpuLabels: (pod) =>
+            `job="inference",namespace="inference",pod="${pod}",service="inference-${pod.includes("green") ? "preview" : "active"}"`,
     },
     // vLLM v0.11: prometheus-fastapi-instrumentator groups status codes ("2xx"); the readiness probe
     // hits /v1/models on the same counter; vllm:* series carry model_name; DCGM labels GPUs.
@@ -110,7 +118,9 @@ const WIRES: Record<"reference" | "vllm", Wire> = {
         request: 'job="inference",handler="/v1/chat/completions",method="POST"',
         probe: 'job="inference",handler="/v1/models",method="GET"',
         latencyLabels: 'job="inference",model_name="llama",engine="0"',
-        gpuLabels: 'gpu="0",Hostname="node-1",modelName="NVIDIA A10G"',
+        // dcgm-exporter names the pod holding the GPU; Prometheus renames those exported_* beside its own.
+        gpuLabels: (pod) =>
+            `gpu="0",Hostname="node-${pod}",modelName="NVIDIA A10G",namespace="monitoring",pod="dcgm-exporter-${pod}",exported_namespace="inference",exported_pod="${pod}"`,
     },
 };
 
@@ -134,7 +144,17 @@ function casesFor(w: Wire): Case[] {
         // Readiness probes: many successes that are not inference, and must not dilute its errors.
         ...(w.probe ? [{ series: `${m.requestsTotal}{${w.probe},status="${w.okStatus}"}`, values: ok(5000) }] : []),
     ];
-    const gpu = (percent: number) => [{ series: `${m.gpuUtilization}{${w.gpuLabels}}`, values: gauge(percent) }];
+    // The serving pod (blue, behind the active Service) and the warm inactive one (green, behind preview).
+    const gpu = (serving: number, warm?: number) => [
+        { series: `${m.gpuUtilization}{${w.gpuLabels("inference-blue-1")}}`, values: gauge(serving) },
+        scrape("inference-blue-1", "inference-active"),
+        ...(warm === undefined
+            ? []
+            : [
+                  { series: `${m.gpuUtilization}{${w.gpuLabels("inference-green-1")}}`, values: gauge(warm) },
+                  scrape("inference-green-1", "inference-preview"),
+              ]),
+    ];
     return [
         {
             name: "p95 at 600 ms for 10 minutes",
@@ -187,8 +207,19 @@ function casesFor(w: Wire): Case[] {
             at: "30m",
         },
         { name: "GPUs at 98 %", series: gpu(98), alert: "LLMGPUSaturated", at: "45m", fires: {} },
+        // The warm inactive colour idles by design: it neither hides the serving GPUs' saturation…
+        {
+            name: "serving GPUs at 98 %, the warm colour's idle",
+            series: gpu(98, 0),
+            alert: "LLMGPUSaturated",
+            at: "45m",
+            fires: {},
+        },
+        // …nor counts as saturation, nor as idleness.
+        { name: "only the warm colour's GPUs busy", series: gpu(5, 99), alert: "LLMGPUSaturated", at: "45m" },
         { name: "GPUs at 5 % for 3 hours", series: gpu(5), alert: "LLMGPUIdle", at: "150m", fires: {} },
         { name: "GPUs at 50 %", series: gpu(50), alert: "LLMGPUIdle", at: "150m" },
+        { name: "serving GPUs at 50 %, the warm colour's at 0", series: gpu(50, 0), alert: "LLMGPUIdle", at: "150m" },
         {
             name: "framebuffer 97 % full",
             series: [
@@ -297,11 +328,35 @@ function casesFor(w: Wire): Case[] {
             at: "20m",
         },
         {
-            name: "a pod that cannot be scraped",
-            series: [{ series: 'up{job="inference",instance="10.0.1.5:8000"}', values: gauge(0) }],
+            name: "a Ready pod that cannot be scraped",
+            series: [
+                scrape("inference-blue-1", "inference-active", 0),
+                {
+                    series: 'kube_pod_status_ready{namespace="inference",pod="inference-blue-1",condition="true"}',
+                    values: gauge(1),
+                },
+            ],
             alert: "LLMTargetDown",
             at: "10m",
-            fires: { instance: "10.0.1.5:8000", job: "inference" },
+            fires: { namespace: "inference", pod: "inference-blue-1" },
+        },
+        // A cold start: Prometheus scrapes the pod while the weights sync and the model loads, and
+        // vLLM does not listen yet; the pod is not Ready, and nothing pages.
+        {
+            name: "a pod starting for 20 minutes, not Ready yet",
+            series: [
+                scrape("inference-blue-2", "inference-active", 0),
+                {
+                    series: 'kube_pod_status_ready{namespace="inference",pod="inference-blue-2",condition="true"}',
+                    values: gauge(0),
+                },
+                {
+                    series: 'kube_pod_status_ready{namespace="inference",pod="inference-blue-2",condition="false"}',
+                    values: gauge(1),
+                },
+            ],
+            alert: "LLMTargetDown",
+            at: "20m",
         },
         {
             name: "token throughput at a third of yesterday's",

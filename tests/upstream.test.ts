@@ -188,7 +188,12 @@ describe("the stacks' alerts read what the vLLM image emits", () => {
                 'sum by (job) (rate(http_requests_total{job="chat",handler=~"/v1/(chat/completions|completions|embeddings)",status=~"5..|5xx"}[5m])) / sum by (job) (rate(http_requests_total{job="chat",handler=~"/v1/(chat/completions|completions|embeddings)"}[5m]))',
             );
             assert.equal(of("LLMInferenceQueueLong"), 'max(vllm:num_requests_waiting{job="chat"}) > 50');
-            assert.equal(of("LLMGPUSaturated"), "avg(DCGM_FI_DEV_GPU_UTIL) > 95");
+            // DCGM's GPUs of the model's serving pods: dcgm-exporter names the pod holding each GPU
+            // (exported_*, its ServiceMonitor not honouring labels), joined to the active Service's scrape.
+            assert.equal(
+                of("LLMGPUSaturated"),
+                'avg(label_replace(label_replace(DCGM_FI_DEV_GPU_UTIL{exported_pod!=""}, "namespace", "$1", "exported_namespace", "(.+)"), "pod", "$1", "exported_pod", "(.+)") and on (namespace, pod) up{job="chat",service=~".+-(active|primary)"}) > 95',
+            );
             assert.match(
                 of("LLMTokenThroughputDrop") ?? "",
                 /^sum\(rate\(vllm:generation_tokens_total\{job="chat"\}\[30m\]\)\)/,

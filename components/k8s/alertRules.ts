@@ -36,6 +36,13 @@ export interface MetricNames {
     tokensTotal: string;
     /** Gauge of GPU utilisation, percent. */
     gpuUtilization: string;
+    /**
+     * The labels of `gpuUtilization` that name the namespace and pod holding the GPU, when the gauge
+     * comes from an exporter of its own (DCGM's, which Prometheus renames `exported_*` beside its own
+     * pod's labels): the alerts then join it to the serving pods' scrape. @default - the gauge is
+     * scraped from the serving pods themselves, and carries their `service` label
+     */
+    gpuPodLabels?: { namespace: string; pod: string };
     /** Gauge of pending requests. */
     queueLength: string;
     /** Gauge 1 while the drift job detects drift (the reference app's; unused where `tokenHistograms` are). */
@@ -79,6 +86,9 @@ export const VLLM_METRICS: MetricNames = {
     hallucinationRate: "llm_hallucination_rate",
     tokensTotal: "vllm:generation_tokens_total",
     gpuUtilization: "DCGM_FI_DEV_GPU_UTIL",
+    // dcgm-exporter 3.4.2 labels a GPU with the pod holding it; its ServiceMonitor does not honour
+    // labels, so they arrive as exported_namespace and exported_pod (docs/UPSTREAM.md).
+    gpuPodLabels: { namespace: "exported_namespace", pod: "exported_pod" },
     queueLength: VLLM_METRIC_NAMES.waitingRequests,
     driftDetected: "llm_model_drift_detected",
     tokenHistograms: { prompt: "vllm:request_prompt_tokens", generation: "vllm:request_generation_tokens" },
@@ -166,6 +176,12 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
     // Recorded per job, so that every model's rules on one Prometheus record series of their own.
     const ratio = (w: string): string => `llm:request_error_ratio:rate${w}{${sel}}`;
     const service = options.scope === "service";
+    const namespace = options.namespace ?? job;
+    // The serving pods are those behind the active Service (Flagger's primary under canary); the
+    // inactive colour, kept warm for a rollback, is behind the preview (or canary) Service.
+    const serving = 'service=~".+-(active|primary)"';
+    const warm = 'service=~".+-(preview|canary)"';
+    const gpus = gpuSeries(m);
     const groups: RuleGroup[] = [
         {
             name: "llm-serving-recording",
@@ -243,15 +259,15 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
             rules: [
                 alert(
                     "LLMGPUSaturated",
-                    `avg(${m.gpuUtilization}) > ${fmt(slo.gpuHighUtilizationPercent)}`,
+                    `avg(${gpus.of(`${sel},${serving}`)}) > ${fmt(slo.gpuHighUtilizationPercent)}`,
                     "30m",
                     "warning",
                     `GPU utilisation over ${slo.gpuHighUtilizationPercent} %`,
-                    "The GPUs have been saturated for 30 minutes; add replicas or nodes before latency suffers.",
+                    "The GPUs of the model's serving pods have been saturated for 30 minutes; add replicas or nodes before latency suffers.",
                 ),
                 alert(
                     "LLMGPUIdle",
-                    `avg(${m.gpuUtilization}) < ${fmt(slo.gpuIdleUtilizationPercent)}`,
+                    `avg(${gpus.except(warm)}) < ${fmt(slo.gpuIdleUtilizationPercent)}`,
                     "2h",
                     "info",
                     `GPU utilisation under ${slo.gpuIdleUtilizationPercent} %`,
@@ -293,11 +309,14 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
                 ),
                 alert(
                     "LLMTargetDown",
-                    `up{${sel}} == 0`,
+                    // Prometheus scrapes pods that are not Ready yet (a cold start: weights syncing,
+                    // the model loading, vLLM not listening), so only a Ready pod that cannot be
+                    // scraped is down; a pod that never turns Ready is its rollout's to report.
+                    `max by (namespace, pod) (up{${sel}} == 0) and on (namespace, pod) (kube_pod_status_ready{namespace="${namespace}",condition="true"} == 1)`,
                     "5m",
                     "critical",
                     "inference target down",
-                    "Prometheus cannot scrape an inference pod for 5 minutes.",
+                    "Prometheus cannot scrape a Ready inference pod for 5 minutes.",
                 ),
             ],
         },
@@ -359,10 +378,29 @@ function driftGroup(
     };
 }
 
+/**
+ * The GPU utilisation series as the alerts read them: `of(matchers)`, the GPUs of the pods whose
+ * scrape matches; `except(matchers)`, every GPU but those of such pods (GPUs no pod holds stay in:
+ * they are paid for). An exporter's series are joined to the pods' scrape (`up`) by the pod they name.
+ */
+function gpuSeries(m: MetricNames): { of: (matchers: string) => string; except: (matchers: string) => string } {
+    const labels = m.gpuPodLabels;
+    if (!labels)
+        return {
+            of: (matchers) => `${m.gpuUtilization}{${matchers}}`,
+            except: (matchers) => `${m.gpuUtilization} unless on (namespace, pod) up{${matchers}}`,
+        };
+    const renamed = (filter: string) =>
+        `label_replace(label_replace(${m.gpuUtilization}${filter}, "namespace", "$1", "${labels.namespace}", "(.+)"), "pod", "$1", "${labels.pod}", "(.+)")`;
+    return {
+        of: (matchers) => `${renamed(`{${labels.pod}!=""}`)} and on (namespace, pod) up{${matchers}}`,
+        except: (matchers) => `${renamed("")} unless on (namespace, pod) up{${matchers}}`,
+    };
+}
+
 /** Alerts about the platform rather than one model: in the first model's rules only, labelled by severity alone. */
 export const PLATFORM_ALERTS: readonly string[] = [
     "LLMModelDriftDetected",
-    "LLMGPUSaturated",
     "LLMGPUIdle",
     "LLMGPUMemoryPressure",
     "LLMGPUXidErrors",
@@ -408,7 +446,7 @@ export const FIRST_STEPS: Readonly<Record<string, string>> = {
     LLMTokenThroughputDrop:
         "Check whether traffic fell (requests on the dashboard: then nothing is wrong with serving) or tokens per request did; a drop with steady requests and rising latency points at the GPUs (LLMGPUSaturated, LLMGPUXidErrors).",
     LLMGPUSaturated:
-        "Confirm the queue is growing too (LLMInferenceQueueLong); if the autoscaler is at `serving.maxReplicas` or the pool at its `maxSize`, raise them (the capacity check and the gpu-budget policy say what fits); otherwise wait for the new pods.",
+        "It measures the GPUs of the model's serving pods only (those behind its active Service), not the warm inactive colour's. Confirm the queue is growing too (LLMInferenceQueueLong); if the autoscaler is at `serving.maxReplicas` or the pool at its `maxSize`, raise them (the capacity check and the gpu-budget policy say what fits); otherwise wait for the new pods.",
     LLMGPUIdle:
         "GPUs are paid for and unused: lower `serving.replicas` (prod keeps at least two) or the pool's `minSize`, or in staging let `scaleDownInactive` take the inactive colour to zero.",
     LLMGPUMemoryPressure:
@@ -420,7 +458,7 @@ export const FIRST_STEPS: Readonly<Record<string, string>> = {
     LLMAutoscalerBlind:
         "It fires only for an autoscaler with pods (at zero replicas, scale-to-zero, the HPA reports ScalingActive false by design). `kubectl describe scaledobject -n inference` and `kubectl describe hpa -n inference` say why the metric is missing; check the KEDA operator's logs (`kubectl logs -n keda deploy/keda-operator`) and that Prometheus answers at `prometheus-operated.monitoring:9090`.",
     LLMTargetDown:
-        "`kubectl get pods -n inference`: a pod that is not Ready (model still loading, crash loop) or a NetworkPolicy that stops Prometheus (the `monitoring` namespace must be admitted).",
+        "The pod is Ready (it serves) but Prometheus cannot scrape it, so its load and errors are invisible to the autoscaler and the alerts: check the NetworkPolicy admits the `monitoring` namespace (`kubectl get networkpolicy -n <model> -o yaml`) and that `/metrics` answers (`kubectl exec` into another pod of the namespace and fetch it). A pod still starting (weights syncing, model loading) is not Ready and never fires this.",
     LLMRegistryUnavailable:
         "`kubectl get pods -n mlflow` and the pods' logs (`kubectl logs -n mlflow deploy/mlflow`): a pod that never turns ready cannot reach the database (its readiness reads the Default experiment) — check the RDS instance's status and events and the `registry-db` security group; a crash at start is often a schema migration after an image change. Serving pods already running are not affected; new ones of models released from the registry wait in their init container.",
     LLMRegistryErrors:
