@@ -13,11 +13,11 @@ const GPU_FAMILIES = [...new Set([...GPU_INSTANCE_TYPES.keys()].map((k) => k.spl
 /** `serving`: the autoscaler and what it holds, the entry point. */
 export function servingProblems(serving: Record<string, unknown> | undefined): CrossFieldProblem[] {
     const problems: CrossFieldProblem[] = [];
-    if (serving?.autoscaler === "keda" && serving.queueLengthMetric !== undefined) {
+    if (serving?.queueLengthMetric !== undefined) {
         problems.push({
             path: ["serving", "queueLengthMetric"],
             message:
-                'scales a HorizontalPodAutoscaler through a custom metrics adapter, which autoscaler "keda" replaces; set serving.autoscaler to "hpa" to keep it, or remove it and let KEDA scale on serving.scaleOn',
+                'scales a HorizontalPodAutoscaler on a Pods metric, which needs a custom metrics adapter the platform does not install (KEDA serves external metrics only): remove it, and scale on vLLM\'s queue with serving.autoscaler "keda" and serving.scaleOn',
             input: serving.queueLengthMetric,
         });
     }

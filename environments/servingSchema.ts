@@ -54,7 +54,7 @@ export const servingSchema = z
         autoscaler: z
             .enum(["keda", "hpa"])
             .describe(
-                "keda: KEDA scales each live colour on vLLM's own load (serving.scaleOn); hpa: a HorizontalPodAutoscaler on CPU (serving.targetCpuUtilization) or on serving.queueLengthMetric.",
+                "keda: KEDA scales each live colour on vLLM's own load (serving.scaleOn); hpa: a HorizontalPodAutoscaler on CPU (serving.targetCpuUtilization), with the metrics-server add-on it reads (installed on a cluster the stack builds).",
             ),
         scaleOn: z
             .strictObject({
@@ -80,7 +80,7 @@ export const servingSchema = z
             .strictObject({ name: z.string().min(1), averageValue: quantity })
             .optional()
             .describe(
-                "Scale on this per-pod metric instead of CPU (autoscaler hpa; needs a custom metrics adapter): {name, averageValue}.",
+                "Refused: a per-pod metric needs a custom metrics adapter, which the platform does not install; scale on vLLM's queue with autoscaler keda and scaleOn instead.",
             ),
         ingressNamespaces: z.array(dnsLabel).describe("Namespaces whose pods may call the service."),
         ingressCidrs: z

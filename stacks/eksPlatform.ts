@@ -66,6 +66,8 @@ function eksCluster(shared: Shared): EksCluster {
         privateAccessCidrs: settings.cluster.privateAccessCidrs,
         adminRoleArns: settings.cluster.adminRoleArns,
         systemNodes: settings.cluster.systemNodes,
+        // A HorizontalPodAutoscaler on CPU reads the resource metrics API, which EKS does not ship.
+        metricsServer: settings.serving.autoscaler === "hpa",
         protect,
         tags,
     });

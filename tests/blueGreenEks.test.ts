@@ -429,21 +429,27 @@ describe("BlueGreenEksService in the stacks", () => {
         ]);
     });
 
-    it("scales with a HorizontalPodAutoscaler on a queue-length metric when autoscaler hpa is chosen", async () => {
-        const queued = await planWith("prod", PROD_HPA);
-        assert.equal(queued.export.deployment.resources.filter((r) => r.type.includes("keda")).length, 0);
-        const hpa = k8sOf(queued, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "chat-blue").inputs
+    it("scales with a HorizontalPodAutoscaler on CPU when autoscaler hpa is chosen, with the metrics-server it reads", async () => {
+        const hpaPlan = await planWith("prod", PROD_HPA);
+        assert.equal(hpaPlan.export.deployment.resources.filter((r) => r.type.includes("keda")).length, 0);
+        const hpa = k8sOf(hpaPlan, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "chat-blue").inputs
             ?.spec as Record<string, unknown>;
         assert.deepEqual(hpa.metrics, [
-            {
-                type: "Pods",
-                pods: {
-                    metric: { name: "llm_inference_queue_length" },
-                    target: { type: "AverageValue", averageValue: "10" },
-                },
-            },
+            { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } },
         ]);
-        assert.deepEqual(kubernetesSchemaErrors(queued.export.deployment.resources), []);
+        // EKS ships no metrics-server: without it the HPA reports ScalingActive false and never scales.
+        const addons = (r: { export: { deployment: { resources: Array<{ type: string; inputs?: unknown }> } } }) =>
+            r.export.deployment.resources
+                .filter((x) => x.type === "aws:eks/addon:Addon")
+                .map((x) => (x.inputs as { addonName: string }).addonName)
+                .sort();
+        assert.ok(addons(hpaPlan).includes("metrics-server"));
+        assert.ok(!addons(prod).includes("metrics-server"), "KEDA's Prometheus triggers need none");
+        const metricsServer = find(hpaPlan.export, "aws:eks/addon:Addon", "llm-metrics-server");
+        assert.ok(
+            metricsServer.dependencies?.includes(find(hpaPlan.export, "aws:eks/nodeGroup:NodeGroup", "llm-system").urn),
+        );
+        assert.deepEqual(kubernetesSchemaErrors(hpaPlan.export.deployment.resources), []);
     });
 
     it("every Kubernetes object validates against the schema in both strategies", async () => {

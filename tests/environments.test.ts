@@ -247,7 +247,7 @@ describe("environments: resolveSettings", () => {
         assert.equal(resolveSettings("prod", ecs("eks", { maxTasks: 8 })).ecs.maxTasks, 8, "unused off ECS");
     });
 
-    it("scales with KEDA by default, and says how to keep a queue-length metric adapter", () => {
+    it("scales with KEDA by default, and refuses a queue-length metric no adapter would serve", () => {
         const s = resolveSettings("prod", goodRawConfig());
         assert.deepEqual([s.serving.autoscaler, s.serving.scaleOn], ["keda", { metric: "waitingRequests", target: 5 }]);
         const serving = (v: object) => goodRawConfig({ "llm-platform:serving": JSON.stringify(v) });
@@ -256,16 +256,19 @@ describe("environments: resolveSettings", () => {
                 resolveSettings("prod", serving({ queueLengthMetric: { name: "q", averageValue: "10" } })),
             ),
             [
-                'llm-platform:serving.queueLengthMetric: scales a HorizontalPodAutoscaler through a custom metrics adapter, which autoscaler "keda" replaces; set serving.autoscaler to "hpa" to keep it, or remove it and let KEDA scale on serving.scaleOn, received {"name":"q","averageValue":"10"}',
+                'llm-platform:serving.queueLengthMetric: scales a HorizontalPodAutoscaler on a Pods metric, which needs a custom metrics adapter the platform does not install (KEDA serves external metrics only): remove it, and scale on vLLM\'s queue with serving.autoscaler "keda" and serving.scaleOn, received {"name":"q","averageValue":"10"}',
             ],
         );
         assert.equal(
-            resolveSettings(
-                "prod",
-                serving({ autoscaler: "hpa", queueLengthMetric: { name: "q", averageValue: "10" } }),
-            ).serving.autoscaler,
-            "hpa",
+            problemsOf(() =>
+                resolveSettings(
+                    "prod",
+                    serving({ autoscaler: "hpa", queueLengthMetric: { name: "q", averageValue: "10" } }),
+                ),
+            ).length,
+            1,
         );
+        assert.equal(resolveSettings("prod", serving({ autoscaler: "hpa" })).serving.autoscaler, "hpa");
         assert.deepEqual(
             problemsOf(() => resolveSettings("prod", serving({ scaleOn: { metric: "waitingRequests", target: 2.5 } }))),
             ["llm-platform:serving.scaleOn.target: expected an integer (waiting requests per replica), received 2.5"],

@@ -209,10 +209,9 @@ export const STAGING_BY_HOST: Readonly<Record<string, string>> = {
     "llm-platform:serving": '{"scaleToZero":{"enabled":true},"entryPoint":{"domain":"llm.example.com"}}',
 };
 
-/** Prod scaled by HorizontalPodAutoscalers: without KEDA, retraining's drift path has nothing to run on, so it is off. */
+/** Prod scaled by HorizontalPodAutoscalers on CPU: without KEDA, retraining's drift path has nothing to run on, so it is off. */
 export const PROD_HPA: Readonly<Record<string, string>> = {
-    "llm-platform:serving":
-        '{"autoscaler":"hpa","queueLengthMetric":{"name":"llm_inference_queue_length","averageValue":"10"}}',
+    "llm-platform:serving": '{"autoscaler":"hpa"}',
     "llm-platform:retraining": '{"enabled":false}',
 };
 

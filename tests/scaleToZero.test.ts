@@ -34,6 +34,9 @@ describe("scale to zero (staging): KEDA's HTTP add-on wakes a model on its next 
                 fsGroup: 65532,
                 seccompProfile: { type: "RuntimeDefault" },
             },
+            // A terminating interceptor serves open streams for the longest response, not the
+            // chart's 30 s, and its grace period outlasts the 5 s shutdown delay and the drain.
+            interceptor: { drainTimeout: "600s", terminationGracePeriodSeconds: 615 },
         });
         const keda = find(staging.export, "kubernetes:helm.sh/v3:Release", "keda");
         assert.ok(release.dependencies?.includes(keda.urn), "its ScaledObject needs KEDA's CRD");

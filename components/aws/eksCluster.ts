@@ -49,6 +49,12 @@ export interface EksClusterArgs {
      */
     systemNodes?: SystemNodesArgs;
     /**
+     * Install metrics-server (the EKS add-on), which serves the resource metrics API a
+     * HorizontalPodAutoscaler on CPU or memory reads: EKS does not ship it, and without it such an
+     * autoscaler is blind. @default false
+     */
+    metricsServer?: boolean;
+    /**
      * A KMS key of yours to envelope-encrypt Kubernetes secrets with (its policy must let the
      * cluster role use it). @default - a key with rotation on is created
      */

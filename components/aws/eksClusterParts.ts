@@ -207,5 +207,7 @@ export function createAddons(
         "eks-pod-identity-agent": addon("eks-pod-identity-agent"),
         coredns: addon("coredns", {}, [parts.systemNodes]),
         "aws-ebs-csi-driver": addon("aws-ebs-csi-driver", { serviceAccountRoleArn: ebsRole.arn }, [parts.systemNodes]),
+        // The resource metrics API a CPU HorizontalPodAutoscaler reads (KEDA's cpu scaler too).
+        ...(args.metricsServer ? { "metrics-server": addon("metrics-server", {}, [parts.systemNodes]) } : {}),
     };
 }

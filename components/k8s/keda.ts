@@ -95,6 +95,28 @@ export interface KedaHttpAddOnArgs {
     provider: k8s.Provider;
     /** KEDA, which scales the interceptor and the models: the add-on's ScaledObjects need its CRD. */
     keda: Keda;
+    /**
+     * The longest a response streams: when KEDA scales the interceptor in, a terminating
+     * interceptor pod serves its open streams this long before it cuts them (the chart's
+     * `interceptor.drainTimeout`, 30 s by default, would cut a long generation mid-stream).
+     * @default 600
+     */
+    longestResponseSeconds?: number;
+}
+
+/** The interceptor's shutdown delay at 0.15.0 (`KEDA_HTTP_SHUTDOWN_DELAY`, the chart's `interceptor.shutdownDelay`). */
+const INTERCEPTOR_SHUTDOWN_DELAY_SECONDS = 5;
+
+/**
+ * The interceptor's values for draining open responses: `drainTimeout` the longest response, and a
+ * termination grace period that outlasts the shutdown delay and the drain (the chart's
+ * "Must be at least shutdownDelay + drainTimeout"), with a margin for the process to exit.
+ */
+export function interceptorDrainValues(longestResponseSeconds: number): Record<string, unknown> {
+    return {
+        drainTimeout: `${longestResponseSeconds}s`,
+        terminationGracePeriodSeconds: INTERCEPTOR_SHUTDOWN_DELAY_SECONDS + longestResponseSeconds + 10,
+    };
 }
 
 /**
@@ -118,7 +140,11 @@ export class KedaHttpAddOn extends pulumi.ComponentResource {
                 version: KEDA_HTTP_ADD_ON_CHART_VERSION,
                 repositoryOpts: { repo: KEDA_REPO },
                 namespace: args.keda.namespace,
-                values: { crds: { install: true }, podSecurityContext: { ...HTTP_ADD_ON_POD_SECURITY_CONTEXT } },
+                values: {
+                    crds: { install: true },
+                    podSecurityContext: { ...HTTP_ADD_ON_POD_SECURITY_CONTEXT },
+                    interceptor: interceptorDrainValues(args.longestResponseSeconds ?? 600),
+                },
                 atomic: true,
                 cleanupOnFail: true,
             },
