@@ -90,7 +90,7 @@ export const k8sNetworkPolicyForServing: StackValidationPolicy = {
 export const k8sMonitoredServing: StackValidationPolicy = {
     name: "k8s-monitored-serving",
     description:
-        "Checks whether a ServiceMonitor scrapes every serving Service, and alert rules exist when anything serves.",
+        "Checks whether a ServiceMonitor scrapes every serving Deployment's pods (through a Service that selects them), and alert rules exist when anything serves.",
     severity: "medium",
     remediationSteps:
         "Deploy MonitoringStack with the service in `services`; it adds the ServiceMonitor and the PrometheusRule.",
@@ -98,12 +98,12 @@ export const k8sMonitoredServing: StackValidationPolicy = {
         const workloads = servingWorkloads(args.resources);
         if (workloads.length === 0) return;
         const monitors = ofType(args.resources, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor");
-        for (const service of ofType(args.resources, "kubernetes:core/v1:Service")) {
-            const selector = (service.props.spec as { selector?: Record<string, string> } | undefined)?.selector;
-            if (!workloads.some((w) => selects(selector, w.labels))) continue;
-            const labels =
-                ((service.props.metadata as Props | undefined)?.labels as Record<string, string> | undefined) ?? {};
-            const monitored = monitors.some((m) =>
+        const services = ofType(args.resources, "kubernetes:core/v1:Service").map((service) => ({
+            selector: (service.props.spec as { selector?: Record<string, string> } | undefined)?.selector,
+            labels: ((service.props.metadata as Props | undefined)?.labels as Record<string, string> | undefined) ?? {},
+        }));
+        const scraped = (labels: Record<string, string>): boolean =>
+            monitors.some((m) =>
                 selects(
                     (
                         (m.props.spec as Props | undefined)?.selector as
@@ -112,7 +112,15 @@ export const k8sMonitoredServing: StackValidationPolicy = {
                     labels,
                 ),
             );
-            if (!monitored) report("no ServiceMonitor scrapes this serving Service", service.urn);
+        for (const w of workloads) {
+            // Pods no Service selects cannot be scraped through one; other Services (a load
+            // balancer's per-colour ones) need not be: one scraped Service is enough, twice is double.
+            const exposing = services.filter((s) => selects(s.selector, w.labels));
+            if (exposing.length > 0 && !exposing.some((s) => scraped(s.labels)))
+                report(
+                    "no ServiceMonitor scrapes this serving Deployment's pods (through a Service that selects them)",
+                    w.resource.urn,
+                );
         }
         if (ofType(args.resources, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").length === 0) {
             report("workloads serve but no PrometheusRule holds the production standards' alerts");

@@ -263,7 +263,11 @@ function modelServices(
             scaleToZero:
                 httpAddOn && model.scaleToZero.enabled
                     ? {
-                          addOn: { namespace: KEDA_NAMESPACE, ready: httpAddOn.ready },
+                          addOn: {
+                              namespace: KEDA_NAMESPACE,
+                              ready: httpAddOn.ready,
+                              longestResponseSeconds: httpAddOn.longestResponseSeconds,
+                          },
                           idleMinutes: model.scaleToZero.idleMinutes,
                           targetConcurrency: model.scaleToZero.targetConcurrency,
                       }

@@ -29,6 +29,15 @@ import { find, requiredServiceArgs } from "./helpers";
 import { kubernetesSchemaErrors } from "./kubernetesSchema";
 import { CHAT_GREEN, PROD_CANARY, PROD_HPA, planOf, planWith } from "./plans";
 
+/** The diff of a weighted forward action's flip, from `[blue, green]` to the reverse. */
+const weights = (action: string, [blue, green]: [number, number]): string =>
+    [blue, green]
+        .map(
+            (w, i) =>
+                `metadata.annotations."alb.ingress.kubernetes.io/actions.${action}"(json).forwardConfig.targetGroups[${i}].weight: ${w} -> ${100 - w}`,
+        )
+        .join("; ");
+
 const DIGEST = `111122223333.dkr.ecr.us-east-1.amazonaws.com/inference@sha256:${"b".repeat(64)}`;
 
 /** A known-good workload on a g5.2xlarge pool. */
@@ -389,21 +398,27 @@ describe("BlueGreenEksService in the stacks", () => {
         });
     });
 
-    it("flipping one model's activeColor changes exactly its two Services' selectors and the autoscalers' ceilings, nothing stateful", async () => {
+    it("flipping one model's activeColor changes exactly its two Services' selectors, its two listeners' weights and the autoscalers' ceilings, nothing stateful", async () => {
         const flipped = await planWith("prod", CHAT_GREEN.prod);
         const d = diffExports(prod.export, flipped.export);
         assert.deepEqual(d.dangers, []);
         assert.deepEqual(
-            d.changes.map(
-                (c) =>
-                    `${c.kind} ${c.name} ${c.properties.map((p) => `${p.path}: ${String(p.old)} -> ${String(p.new)}`).join("; ")}`,
-            ),
+            d.changes
+                .map(
+                    (c) =>
+                        `${c.kind} ${c.name} ${c.properties.map((p) => `${p.path}: ${String(p.old)} -> ${String(p.new)}`).join("; ")}`,
+                )
+                .sort(),
             [
                 "update chat-active spec.selector.llm-platform/color: blue -> green",
                 "update chat-preview spec.selector.llm-platform/color: green -> blue",
+                `update chat-preview ${weights("chat-preview", [0, 100])}`,
+                `update chat-production ${weights("chat-active", [100, 0])}`,
                 "update chat-blue spec.maxReplicaCount: 6 -> 3",
                 "update chat-green spec.maxReplicaCount: 3 -> 6",
-            ].map((line) => line.replace("spec.selector.llm-platform/color", 'spec.selector."llm-platform/color"')),
+            ]
+                .map((line) => line.replace("spec.selector.llm-platform/color", 'spec.selector."llm-platform/color"'))
+                .sort(),
         );
         // One model released: the others' objects are untouched.
         assert.deepEqual(
@@ -411,6 +426,67 @@ describe("BlueGreenEksService in the stacks", () => {
                 (m) => `${m.name} ${m.activeColor}`,
             ),
             ["chat green", "embed blue", "router blue"],
+        );
+    });
+
+    it("flips without moving a target: fixed colour Services, weights moved after the rollout, readiness gates, the old colour scaled down last", async () => {
+        const dependsOn = (plan: RunResult, type: string, name: string, on: string, onName: string): boolean =>
+            (k8sOf(plan, type, name).dependencies ?? []).includes(k8sOf(plan, on, onName).urn);
+        for (const model of ["chat", "embed", "router"]) {
+            for (const color of ["blue", "green"]) {
+                const svc = k8sOf(prod, "kubernetes:core/v1:Service", `${model}-${color}`).inputs as {
+                    metadata: { labels: Record<string, string> };
+                    spec: { selector: Record<string, string> };
+                };
+                assert.deepEqual(svc.spec.selector, {
+                    "app.kubernetes.io/name": model,
+                    "llm-platform/color": color,
+                });
+                // Not scraped: the ServiceMonitor selects active and preview, each pod once.
+                assert.deepEqual(svc.metadata.labels, { "app.kubernetes.io/name": model, "llm-platform/role": color });
+            }
+            const ns = k8sOf(prod, "kubernetes:core/v1:Namespace", `${model}-namespace`).inputs as {
+                metadata: { labels: Record<string, string> };
+            };
+            assert.equal(ns.metadata.labels["elbv2.k8s.aws/pod-readiness-gate-inject"], "enabled");
+            // The weights and the in-cluster Service move only once the active colour has rolled out.
+            for (const [type, name] of [
+                ["kubernetes:networking.k8s.io/v1:Ingress", `${model}-production`],
+                ["kubernetes:core/v1:Service", `${model}-active`],
+            ])
+                assert.ok(dependsOn(prod, type, name, "kubernetes:apps/v1:Deployment", `${model}-blue`), name);
+            assert.ok(
+                !dependsOn(
+                    prod,
+                    "kubernetes:core/v1:Service",
+                    `${model}-preview`,
+                    "kubernetes:apps/v1:Deployment",
+                    `${model}-green`,
+                ),
+            );
+        }
+        // Staging scales the inactive colour to zero only after production has left it.
+        const staging = await planOf("staging");
+        for (const [type, name] of [
+            ["kubernetes:networking.k8s.io/v1:Ingress", "chat-production"],
+            ["kubernetes:core/v1:Service", "chat-active"],
+        ])
+            assert.ok(dependsOn(staging, "kubernetes:apps/v1:Deployment", "chat-green", type, name), name);
+        // Prod keeps the inactive colour warm: nothing holds it back.
+        assert.ok(
+            !dependsOn(
+                prod,
+                "kubernetes:apps/v1:Deployment",
+                "chat-green",
+                "kubernetes:core/v1:Service",
+                "chat-active",
+            ),
+        );
+        // Canary has no entry point of its own: no colour Services, no gate label.
+        const canary = await planWith("prod", PROD_CANARY);
+        assert.equal(
+            canary.export.deployment.resources.filter((r) => /Service::chat-(blue|green)$/.test(r.urn)).length,
+            0,
         );
     });
 
@@ -426,6 +502,7 @@ describe("BlueGreenEksService in the stacks", () => {
             "update kubernetes:apps/v1:Deployment chat-green",
             "update kubernetes:core/v1:Service chat-active",
             "update kubernetes:core/v1:Service chat-preview",
+            "update kubernetes:networking.k8s.io/v1:Ingress chat-preview",
         ]);
     });
 
@@ -606,5 +683,15 @@ describe("BlueGreenEksService as a library", () => {
                 "maxReplicas: expected an integer >= replicas (4), received 2",
             ],
         );
+        // A load balancer whose addresses the NetworkPolicy does not admit reaches no pod.
+        const entryPoint = { allowedCidrs: ["10.0.0.0/8"], ready: [] };
+        assert.deepEqual(validateBlueGreenEksServiceArgs("svc", { ...required(provider0()), entryPoint }), [
+            "entryPoint.sourceCidrs: the load balancer forwards from its own subnets' addresses, which the NetworkPolicy must admit (or no request and no health check reaches a pod): set subnetIds and sourceCidrs to the load balancer's subnets (e.g. Network's publicSubnetIds and publicSubnetCidrs), or list those CIDRs in ingressCidrs",
+        ]);
+        for (const admitted of [
+            { entryPoint: { ...entryPoint, sourceCidrs: ["10.0.128.0/22"] } },
+            { entryPoint, ingressCidrs: ["10.0.128.0/22"] },
+        ])
+            assert.deepEqual(validateBlueGreenEksServiceArgs("svc", { ...required(provider0()), ...admitted }), []);
     });
 });

@@ -79,9 +79,25 @@ describe("entry point: the AWS Load Balancer Controller and the inference Ingres
                 const spec = ingress(`${model}-${listener}`);
                 assert.equal(spec.spec.ingressClassName, "alb");
                 assert.equal(spec.spec.rules[0].host, undefined);
+                // The rule forwards by weight to both colours' own Services (the action is named
+                // after the Service that selects the favoured colour): a flip moves weights, not targets.
                 assert.deepEqual(spec.spec.rules[0].http.paths[0].backend, {
-                    service: { name: service, port: { number: 80 } },
+                    service: { name: service, port: { name: "use-annotation" } },
                 });
+                const favoured = listener === "production" ? "blue" : "green";
+                assert.deepEqual(
+                    JSON.parse(spec.metadata.annotations[`alb.ingress.kubernetes.io/actions.${service}`]),
+                    {
+                        type: "forward",
+                        forwardConfig: {
+                            targetGroups: ["blue", "green"].map((c) => ({
+                                serviceName: `${model}-${c}`,
+                                servicePort: 80,
+                                weight: c === favoured ? 100 : 0,
+                            })),
+                        },
+                    },
+                );
                 // One ALB for all: the same group; the model's header picks its rule.
                 assert.equal(spec.metadata.annotations["alb.ingress.kubernetes.io/group.name"], "inference");
                 assert.deepEqual(

@@ -154,8 +154,8 @@ describe("architecture diagram (Mermaid)", () => {
     });
 
     for (const [stack, expected] of [
-        ["prod", { nodes: 48, groups: 20, edges: 87 }],
-        ["staging", { nodes: 35, groups: 18, edges: 49 }],
+        ["prod", { nodes: 54, groups: 20, edges: 96 }],
+        ["staging", { nodes: 39, groups: 18, edges: 71 }],
         ["ecs", { nodes: 15, groups: 6, edges: 18 }],
     ] as const) {
         it(`draws a well-formed diagram of the ${stack} stack`, async () => {
@@ -169,14 +169,22 @@ describe("architecture diagram (Mermaid)", () => {
         for (const model of ["chat", "embed", "router"]) {
             const group = text.split("\n").findIndex((l) => l.includes(`["BlueGreenEksService: ${model}"]`));
             assert.ok(group >= 0, model);
-            const body = text.split("\n").slice(group + 1, group + 5);
+            const body = text
+                .split("\n")
+                .slice(group + 1, group + 8)
+                .map((l) => l.trim());
+            // Each colour's own Service (the load balancer's weights), active and preview (in the
+            // cluster, scraped), each colour's Deployment: the active Service after the rollout it waits for.
             assert.deepEqual(
                 body.map((l) => l.replace(/^\s*r\d+\[/, "[")),
                 [
-                    `["Service<br/>${model}-active"]`,
+                    `["Service<br/>${model}-blue"]`,
+                    `["Service<br/>${model}-green"]`,
                     `["Service<br/>${model}-preview"]`,
                     `["Deployment<br/>${model}-blue"]`,
                     `["Deployment<br/>${model}-green"]`,
+                    `["Service<br/>${model}-active"]`,
+                    "end",
                 ],
             );
         }

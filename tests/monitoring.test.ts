@@ -98,6 +98,12 @@ const scrape = (pod: string, service: string, value = 1) => ({
     values: gauge(value),
 });
 
+/** An address of a Service's Endpoints as kube-state-metrics 2.17 reports it (ready: "true" or "false"). */
+const endpoint = (name: string, ip: string, ready: "true" | "false") => ({
+    series: `kube_endpoint_address{namespace="inference",endpoint="${name}",ip="${ip}",port_name="http",port_number="8000",port_protocol="TCP",ready="${ready}"}`,
+    values: gauge(1),
+});
+
 const WIRES: Record<"reference" | "vllm", Wire> = {
     reference: {
         metrics: REFERENCE_METRICS,
@@ -358,6 +364,38 @@ function casesFor(w: Wire): Case[] {
             alert: "LLMTargetDown",
             at: "20m",
         },
+        // The active Service has pods and none Ready for over 30 minutes: every request fails.
+        {
+            name: "the active colour's pods never Ready after a release, the warm colour Ready",
+            series: [
+                endpoint("inference-active", "10.0.1.5", "false"),
+                endpoint("inference-active", "10.0.1.6", "false"),
+                endpoint("inference-preview", "10.0.1.7", "true"),
+            ],
+            alert: "LLMServingUnavailable",
+            at: "40m",
+            fires: { namespace: "inference", endpoint: "inference-active" },
+        },
+        // A cold start (a wake from zero, a new GPU node) ends within the for: nothing pages.
+        {
+            name: "a wake from zero, Ready after 25 minutes",
+            series: [
+                { ...endpoint("inference-active", "10.0.1.5", "false"), values: "1x25 0x20" },
+                { ...endpoint("inference-active", "10.0.1.5", "true"), values: "0x25 1x20" },
+            ],
+            alert: "LLMServingUnavailable",
+            at: "45m",
+        },
+        // One Ready pod serves while another is not Ready (a scale-out): nothing pages.
+        {
+            name: "one pod Ready, another starting",
+            series: [
+                endpoint("inference-active", "10.0.1.5", "true"),
+                endpoint("inference-active", "10.0.1.6", "false"),
+            ],
+            alert: "LLMServingUnavailable",
+            at: "40m",
+        },
         {
             name: "token throughput at a third of yesterday's",
             series: [{ series: `${m.tokensTotal}{${w.latencyLabels}}`, values: "0+3000x1440 4323000+1000x60" }],
@@ -464,7 +502,7 @@ describe("alert rules, checked and unit-tested with promtool", () => {
             const r = tool("promtool", ["check", "rules", file]);
             assert.equal(r.code, 0, r.out);
             // vLLM's token histograms add the two drift scores, and the drift alert reads them.
-            assert.match(r.out, new RegExp(`SUCCESS: ${metrics.tokenHistograms ? 22 : 20} rules found`));
+            assert.match(r.out, new RegExp(`SUCCESS: ${metrics.tokenHistograms ? 23 : 21} rules found`));
         }
     });
 

@@ -197,8 +197,8 @@ describe("the policy pack", () => {
         );
         const findings = await evaluatePack(bad, config("prod"));
         assert.deepEqual(findings.map((f) => `${f.policy} ${f.urn.split("::").pop()}: ${f.message}`).sort(), [
-            "k8s-monitored-serving chat-active: no ServiceMonitor scrapes this serving Service",
-            "k8s-monitored-serving chat-preview: no ServiceMonitor scrapes this serving Service",
+            "k8s-monitored-serving chat-blue: no ServiceMonitor scrapes this serving Deployment's pods (through a Service that selects them)",
+            "k8s-monitored-serving chat-green: no ServiceMonitor scrapes this serving Deployment's pods (through a Service that selects them)",
             "k8s-networkpolicy-for-serving chat-blue: no NetworkPolicy selects this serving Deployment's pods",
             "k8s-networkpolicy-for-serving chat-green: no NetworkPolicy selects this serving Deployment's pods",
             "k8s-pdb-for-serving chat-green: no PodDisruptionBudget covers this serving Deployment",

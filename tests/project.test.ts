@@ -139,7 +139,7 @@ describe("project files", () => {
         });
         const alerts = /<!-- alert-table:start -->\n([\s\S]*?)\n<!-- alert-table:end -->/.exec(readme)?.[1];
         assert.equal(alerts, renderAlertTable(), "run `npm run docs` to update the README");
-        assert.equal(alerts?.split("\n").length, 2 + 17, "every alert is listed");
+        assert.equal(alerts?.split("\n").length, 2 + 18, "every alert is listed");
         const policies = /<!-- policy-table:start -->\n([\s\S]*?)\n<!-- policy-table:end -->/.exec(readme)?.[1];
         assert.equal(policies?.split("\n").length, 2 + POLICIES.length, "every policy is listed");
     });

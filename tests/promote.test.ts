@@ -51,8 +51,55 @@ describe("promote: the state machine", () => {
             "set activeColor=green",
             "up: make green the active colour",
         ]);
-        assert.deepEqual(prober.requests, [`${PREVIEW}/health`, `${ACTIVE}/health`]);
+        // The check after the flip waits for the load balancer to move production's weights.
+        assert.deepEqual(prober.requests, [`${PREVIEW}/health`, "wait 30 s", `${ACTIVE}/health`]);
         assert.equal(stack.locked, false, "the lock is released");
+    });
+
+    it("promotes on a stack that scales the inactive colour to zero: scale it up with its release, flip, settle, verify, scale the old one down", async () => {
+        const stack = new FakeStack(state({ scaleDownInactive: true }));
+        const prober = new FakeProber(() => ok, stack);
+        const result = await promote(stack, prober, { modelVersion: "v2" });
+        assert.equal(result.outcome, "promoted");
+        assert.deepEqual(stack.calls, [
+            "set green.modelVersion=v2",
+            "set scaleDownInactive=false",
+            "up: deploy green as the preview colour",
+            "set activeColor=green",
+            "up: make green the active colour",
+            "set scaleDownInactive=true",
+            "up: scale blue down again",
+        ]);
+        assert.deepEqual(prober.requests, [`${PREVIEW}/health`, "wait 30 s", `${ACTIVE}/health`]);
+        assert.deepEqual(result.log, [
+            "deployed green (image built by the stack, model v2), scaled up from zero (scaleDownInactive off while promoting)",
+            "smoke test of the preview passed (/health → 200)",
+            "no quality gate: model inference has no evaluation set (evaluation.set)",
+            "flipped the active Service from blue to green",
+            "waited 30 s for the load balancer to move production's weights",
+            "verified the active endpoint",
+            "scaled blue down again (scaleDownInactive on)",
+        ]);
+    });
+
+    it("scales the preview down again with its old release when a promotion from zero fails its smoke test", async () => {
+        const stack = new FakeStack(state({ scaleDownInactive: true }));
+        const prober = new FakeProber((url) => (url.startsWith(PREVIEW) ? { status: 503, latencyMs: 10 } : ok), stack);
+        const result = await promote(stack, prober, { modelVersion: "v2" });
+        assert.equal(result.outcome, "smoke-failed");
+        assert.equal(result.activeColor, "blue");
+        assert.deepEqual(stack.calls, [
+            "set green.modelVersion=v2",
+            "set scaleDownInactive=false",
+            "up: deploy green as the preview colour",
+            "set green.modelVersion=v1",
+            "set scaleDownInactive=true",
+            "up: restore green to its previous release",
+        ]);
+        assert.equal(
+            result.log.at(-1),
+            "restored green to its previous release and scaled it down again; blue kept serving throughout",
+        );
     });
 
     it("stops before the flip when the preview fails its smoke test, and restores the preview colour", async () => {
@@ -192,11 +239,12 @@ describe("promote: the state machine", () => {
             "set scaleDownInactive=true",
             "up: scale blue down again",
         ]);
-        assert.deepEqual(prober.requests, [`${PREVIEW}/health`, `${ACTIVE}/health`]);
+        assert.deepEqual(prober.requests, [`${PREVIEW}/health`, "wait 30 s", `${ACTIVE}/health`]);
         assert.deepEqual(result.log, [
             "scaled green up again (scaleDownInactive off while rolling back); blue kept serving",
             "smoke test of green passed (/health → 200)",
             "flipped the active Service from blue to green",
+            "waited 30 s for the load balancer to move production's weights",
             "verified the active endpoint",
             "scaled blue down again (scaleDownInactive on)",
         ]);
@@ -442,6 +490,7 @@ describe("promote: what it runs against on a real stack", () => {
                     assert.equal(u.hostname, alb, "only the stack's load balancer is called");
                     return real.get(`${loopback}${u.pathname}`, { ...headers, "x-forwarded-port": u.port || "80" });
                 },
+                wait: async () => {},
             };
             try {
                 const stack = new FakeStack(s);

@@ -58,6 +58,9 @@ export class FakeProber implements Prober {
         private readonly answer: (url: string, stack: FakeStack) => ProbeResult | Error,
         private readonly stack: FakeStack,
     ) {}
+    async wait(seconds: number): Promise<void> {
+        this.requests.push(`wait ${seconds} s`);
+    }
     async get(url: string): Promise<ProbeResult> {
         this.requests.push(url);
         const a = this.answer(url, this.stack);

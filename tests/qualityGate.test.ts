@@ -117,7 +117,10 @@ async function openAiServer(
     };
 }
 
-const okProber: Prober = { get: async (): Promise<ProbeResult> => ({ status: 200, latencyMs: 5 }) };
+const okProber: Prober = {
+    get: async (): Promise<ProbeResult> => ({ status: 200, latencyMs: 5 }),
+    wait: async (): Promise<void> => {},
+};
 
 /** A project directory holding the set, and where reports go. */
 function project(set = SET): { dir: string; reports: string } {

@@ -36,7 +36,7 @@ describe("scale to zero (staging): KEDA's HTTP add-on wakes a model on its next 
             },
             // A terminating interceptor serves open streams for the longest response, not the
             // chart's 30 s, and its grace period outlasts the 5 s shutdown delay and the drain.
-            interceptor: { drainTimeout: "600s", terminationGracePeriodSeconds: 615 },
+            interceptor: { shutdownDelay: "15s", drainTimeout: "600s", terminationGracePeriodSeconds: 625 },
         });
         const keda = find(staging.export, "kubernetes:helm.sh/v3:Release", "keda");
         assert.ok(release.dependencies?.includes(keda.urn), "its ScaledObject needs KEDA's CRD");
@@ -107,9 +107,18 @@ describe("scale to zero (staging): KEDA's HTTP add-on wakes a model on its next 
             const preview = find(staging.export, "kubernetes:networking.k8s.io/v1:Ingress", `${model}-preview`)
                 .inputs as Inputs;
             assert.equal(preview.metadata.namespace, model);
+            // The preview listener forwards to the inactive colour's own Service by weight.
             assert.deepEqual(preview.spec.rules[0].http.paths[0].backend, {
-                service: { name: `${model}-preview`, port: { number: 80 } },
+                service: { name: `${model}-preview`, port: { name: "use-annotation" } },
             });
+            assert.deepEqual(
+                JSON.parse(preview.metadata.annotations[`alb.ingress.kubernetes.io/actions.${model}-preview`])
+                    .forwardConfig.targetGroups,
+                [
+                    { serviceName: `${model}-blue`, servicePort: 80, weight: 0 },
+                    { serviceName: `${model}-green`, servicePort: 80, weight: 100 },
+                ],
+            );
             assert.equal(preview.metadata.annotations["alb.ingress.kubernetes.io/healthcheck-port"], undefined);
             // The interceptor's pods may call the model.
             const policy = find(staging.export, "kubernetes:networking.k8s.io/v1:NetworkPolicy", `${model}-ingress`)
@@ -165,6 +174,11 @@ describe("scale to zero (staging): KEDA's HTTP add-on wakes a model on its next 
         assert.equal(
             production.metadata.annotations["alb.ingress.kubernetes.io/conditions.keda-add-ons-http-interceptor-proxy"],
             undefined,
+        );
+        // A scaled-in interceptor drains for the longest response; the load balancer waits as long.
+        assert.equal(
+            production.metadata.annotations["alb.ingress.kubernetes.io/target-group-attributes"],
+            "deregistration_delay.timeout_seconds=600",
         );
         assert.deepEqual(kubernetesSchemaErrors(single.export.deployment.resources), []);
     });

@@ -176,11 +176,11 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
     // Recorded per job, so that every model's rules on one Prometheus record series of their own.
     const ratio = (w: string): string => `llm:request_error_ratio:rate${w}{${sel}}`;
     const service = options.scope === "service";
-    const namespace = options.namespace ?? job;
     // The serving pods are those behind the active Service (Flagger's primary under canary); the
     // inactive colour, kept warm for a rollback, is behind the preview (or canary) Service.
     const serving = 'service=~".+-(active|primary)"';
     const warm = 'service=~".+-(preview|canary)"';
+    const activeEndpoint = `endpoint=~"${job}-(active|primary)"`;
     const gpus = gpuSeries(m);
     const groups: RuleGroup[] = [
         {
@@ -312,11 +312,23 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
                     // Prometheus scrapes pods that are not Ready yet (a cold start: weights syncing,
                     // the model loading, vLLM not listening), so only a Ready pod that cannot be
                     // scraped is down; a pod that never turns Ready is its rollout's to report.
-                    `max by (namespace, pod) (up{${sel}} == 0) and on (namespace, pod) (kube_pod_status_ready{namespace="${namespace}",condition="true"} == 1)`,
+                    `max by (namespace, pod) (up{${sel}} == 0) and on (namespace, pod) (kube_pod_status_ready{condition="true"} == 1)`,
                     "5m",
                     "critical",
                     "inference target down",
                     "Prometheus cannot scrape a Ready inference pod for 5 minutes.",
+                ),
+                alert(
+                    "LLMServingUnavailable",
+                    // Pods behind the active Service and not one Ready (crash-looping, failing its
+                    // readiness after a release, hung): every request fails, and vLLM's own series
+                    // are gone with it. A model scaled to zero has no address at all, and a cold
+                    // start (image pull, weights, load) ends well within the `for`.
+                    `(count by (namespace, endpoint) (kube_endpoint_address{${activeEndpoint},ready="false"}) > 0) unless on (namespace, endpoint) (count by (namespace, endpoint) (kube_endpoint_address{${activeEndpoint},ready="true"}) > 0)`,
+                    "30m",
+                    "critical",
+                    "no Ready pod serves the model",
+                    "The model's active Service has pods and none of them has been Ready for 30 minutes, longer than a cold start: every request fails. Check the pods' events and logs (kubectl describe, the readiness probe, vLLM's startup).",
                 ),
             ],
         },
@@ -459,6 +471,10 @@ export const FIRST_STEPS: Readonly<Record<string, string>> = {
         "It fires only for an autoscaler with pods (at zero replicas, scale-to-zero, the HPA reports ScalingActive false by design). `kubectl describe scaledobject -n inference` and `kubectl describe hpa -n inference` say why the metric is missing; check the KEDA operator's logs (`kubectl logs -n keda deploy/keda-operator`) and that Prometheus answers at `prometheus-operated.monitoring:9090`.",
     LLMTargetDown:
         "The pod is Ready (it serves) but Prometheus cannot scrape it, so its load and errors are invisible to the autoscaler and the alerts: check the NetworkPolicy admits the `monitoring` namespace (`kubectl get networkpolicy -n <model> -o yaml`) and that `/metrics` answers (`kubectl exec` into another pod of the namespace and fetch it). A pod still starting (weights syncing, model loading) is not Ready and never fires this.",
+    LLMServingUnavailable:
+        "`kubectl get pods -n <model> -l app.kubernetes.io/component=inference` and `kubectl describe pod` the active colour's: CrashLoopBackOff or OOMKilled (read `kubectl logs --previous`: a flag the image's vLLM refuses, GPU memory), a failing readiness probe (vLLM up but the model not loaded), or waiting on a readiness gate (the load balancer's health check fails: the NetworkPolicy, the target group's health). If a release caused it, roll back per " +
+        RELEASE_RUNBOOK +
+        "; the warm colour serves at once.",
     LLMRegistryUnavailable:
         "`kubectl get pods -n mlflow` and the pods' logs (`kubectl logs -n mlflow deploy/mlflow`): a pod that never turns ready cannot reach the database (its readiness reads the Default experiment) — check the RDS instance's status and events and the `registry-db` security group; a crash at start is often a schema migration after an image change. Serving pods already running are not affected; new ones of models released from the registry wait in their init container.",
     LLMRegistryErrors:

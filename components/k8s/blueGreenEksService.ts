@@ -20,6 +20,7 @@ import {
 } from "./eksServiceParts";
 import { createEntryPoint, ENTRY_IDLE_TIMEOUT_SECONDS, entryUrl, type EntryBackend } from "./entryPoint";
 import {
+    DEFAULT_LONGEST_RESPONSE_SECONDS,
     INTERCEPTOR_ADMIN_PORT,
     INTERCEPTOR_PROXY_PORT,
     INTERCEPTOR_PROXY_SERVICE,
@@ -91,6 +92,13 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
     /** The entry point's Ingresses (with `entryPoint`): production and preview. */
     public readonly ingresses:
         { readonly production: k8s.networking.v1.Ingress; readonly preview: k8s.networking.v1.Ingress } | undefined;
+    /**
+     * Each colour's own Service, a fixed selector the load balancer's listeners forward to by
+     * weight (blue-green with `entryPoint`); `activeService` and `previewService` are for callers
+     * inside the cluster and for scraping.
+     */
+    public readonly colorServices:
+        { readonly blue: k8s.core.v1.Service; readonly green: k8s.core.v1.Service } | undefined;
     /** The HTTP add-on's route to the active Service (with `scaleToZero`). */
     public readonly interceptorRoute: k8s.apiextensions.CustomResource | undefined;
     /**
@@ -118,40 +126,50 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
         const canary = args.strategy === "canary";
         const colors: Partial<Record<Color, ColorParts>> = {};
         let flagger: k8s.apiextensions.CustomResource | undefined;
-        for (const color of canary ? [args.activeColor] : COLORS) {
-            const spec = workloadSpecOf(name, args, args[color]);
+        const buildColor = (color: Color, after: pulumi.Resource[] = []): ColorParts => {
             const built = createColor(
                 name,
                 args,
                 color,
-                spec,
-                { namespace: ns, serviceAccount: identity.serviceAccount },
+                workloadSpecOf(name, args, args[color]),
+                { namespace: ns, serviceAccount: identity.serviceAccount, after },
                 part,
             );
             colors[color] = built;
-            if (canary)
-                flagger = createCanary(
-                    name,
-                    args,
-                    color,
-                    { namespace: ns, deployment: built.deployment, metricsLabel },
-                    part,
-                );
-        }
+            return built;
+        };
 
         if (canary) {
+            const built = buildColor(args.activeColor);
+            flagger = createCanary(
+                name,
+                args,
+                args.activeColor,
+                { namespace: ns, deployment: built.deployment, metricsLabel },
+                part,
+            );
             // Flagger creates <name>-primary (stable) and <name>-canary (new release) Services.
             this.activeService = pulumi.output(`${name}-primary`);
             this.previewService = pulumi.output(`${name}-canary`);
         } else {
-            const service = (suffix: string, color: Color): k8s.core.v1.Service =>
+            const inactiveColor = other(args.activeColor);
+            // The active colour first: its Service and the load balancer's weights move to it only
+            // once Pulumi has seen its rollout complete (every pod Ready, behind the load balancer
+            // only once healthy in its target groups).
+            const activeParts = buildColor(args.activeColor);
+            const service = (
+                suffix: string,
+                color: Color,
+                labels: Record<string, string>,
+                after: pulumi.Resource[] = [],
+            ): k8s.core.v1.Service =>
                 new k8s.core.v1.Service(
                     `${name}-${suffix}`,
                     {
                         metadata: {
                             name: `${name}-${suffix}`,
                             namespace: ns,
-                            labels: { "app.kubernetes.io/name": name, "llm-platform/role": suffix, ...metricsLabel },
+                            labels: { "app.kubernetes.io/name": name, "llm-platform/role": suffix, ...labels },
                         },
                         spec: {
                             type: "ClusterIP",
@@ -159,12 +177,17 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
                             ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
                         },
                     },
-                    { ...part, dependsOn: [identity.serviceAccount] },
+                    { ...part, dependsOn: [identity.serviceAccount, ...after] },
                 );
-            const active = service("active", args.activeColor);
-            const preview = service("preview", other(args.activeColor));
+            const active = service("active", args.activeColor, metricsLabel, [activeParts.deployment]);
+            const preview = service("preview", inactiveColor, metricsLabel);
             this.activeService = active.metadata.name;
             this.previewService = preview.metadata.name;
+            // Behind the load balancer each colour has a Service of its own whose selector never
+            // changes (not scraped: active and preview are), and the listeners move weights.
+            this.colorServices = args.entryPoint
+                ? { blue: service("blue", "blue", {}), green: service("green", "green", {}) }
+                : undefined;
             if (args.scaleToZero && args.entryPoint)
                 this.interceptorRoute = new k8s.apiextensions.CustomResource(
                     `${name}-interceptor-route`,
@@ -182,12 +205,15 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
                     },
                     { ...part, dependsOn: [active, ...args.scaleToZero.addOn.ready] },
                 );
-            if (args.entryPoint) {
-                const own = (service: string): EntryBackend => ({
+            if (args.entryPoint && this.colorServices) {
+                // The listener's rule forwards to both colours by weight; its action is named after
+                // the Service that selects the colour it favours (the header condition is keyed by it).
+                const weighted = (action: string, to: Color): EntryBackend => ({
                     namespace: ns,
-                    service,
+                    service: action,
                     port: 80,
                     healthCheck: { path: args.readyPath },
+                    split: COLORS.map((c) => ({ service: `${name}-${c}`, weight: c === to ? 100 : 0 })),
                 });
                 const addOn = args.scaleToZero?.addOn;
                 this.ingresses = createEntryPoint(
@@ -200,14 +226,29 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
                                   service: INTERCEPTOR_PROXY_SERVICE,
                                   port: INTERCEPTOR_PROXY_PORT,
                                   healthCheck: { path: INTERCEPTOR_READY_PATH, port: String(INTERCEPTOR_ADMIN_PORT) },
+                                  // A scaled-in interceptor drains its streams; the load balancer must wait as long.
+                                  deregistrationDelaySeconds:
+                                      addOn.longestResponseSeconds ?? DEFAULT_LONGEST_RESPONSE_SECONDS,
                               }
-                            : own(`${name}-active`),
-                        preview: own(`${name}-preview`),
+                            : weighted(`${name}-active`, args.activeColor),
+                        preview: weighted(`${name}-preview`, inactiveColor),
                     },
-                    [active, preview, ...(this.interceptorRoute ? [this.interceptorRoute] : [])],
+                    [
+                        active,
+                        preview,
+                        this.colorServices.blue,
+                        this.colorServices.green,
+                        activeParts.deployment,
+                        ...(this.interceptorRoute ? [this.interceptorRoute] : []),
+                    ],
                     part,
                 );
             }
+            // A colour scaled to zero goes last: production has left it (Service and listener) first.
+            const leaving = args.scaleDownInactive
+                ? [active, ...(this.ingresses ? [this.ingresses.production] : [])]
+                : [];
+            buildColor(inactiveColor, leaving);
         }
         this.networkPolicy = createNetworkPolicy(name, args, ns, part);
         this.urls =
@@ -220,7 +261,8 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
 
         this.role = identity.role;
         this.serviceAccount = identity.serviceAccount;
-        this.colors = colors;
+        // In colour order, whichever was built first.
+        this.colors = Object.fromEntries(COLORS.flatMap((c) => (colors[c] ? [[c, colors[c]]] : [])));
         this.canary = flagger;
         this.namespace = ns;
         this.metricsSelector = metricsLabel;

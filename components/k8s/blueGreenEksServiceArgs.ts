@@ -275,8 +275,12 @@ export function workloadSpecOf(name: string, args: ResolvedEksServiceArgs, relea
 }
 
 export interface ScaleToZero {
-    /** The add-on (KedaHttpAddOn): its namespace and what must run first. */
-    addOn: { namespace: string; ready: pulumi.Resource[] };
+    /**
+     * The add-on (KedaHttpAddOn): its namespace, what must run first, and how long its interceptor
+     * drains (the load balancer keeps a deregistered interceptor's requests that long).
+     * @default longestResponseSeconds - 600, the add-on's default
+     */
+    addOn: { namespace: string; ready: pulumi.Resource[]; longestResponseSeconds?: number };
     /** Minutes without requests before the model goes to zero. */
     idleMinutes: number;
     /** Requests in flight per replica, seen by the interceptor, above which it adds replicas too. */
@@ -402,6 +406,10 @@ export function validateBlueGreenEksServiceArgs(
         );
     if (args.keda) problems.push(...validateScaleOn(args.keda.scaleOn, "keda.scaleOn"));
     if (args.entryPoint) problems.push(...validateEntryPoint(args.entryPoint));
+    if (args.entryPoint && args.entryPoint.sourceCidrs === undefined && (args.ingressCidrs ?? []).length === 0)
+        problems.push(
+            "entryPoint.sourceCidrs: the load balancer forwards from its own subnets' addresses, which the NetworkPolicy must admit (or no request and no health check reaches a pod): set subnetIds and sourceCidrs to the load balancer's subnets (e.g. Network's publicSubnetIds and publicSubnetCidrs), or list those CIDRs in ingressCidrs",
+        );
     if (args.entryPoint && args.strategy === "canary")
         problems.push(
             "entryPoint: the canary strategy's way in is the CanaryDelivery's gateway, whose routes Flagger shifts; leave entryPoint out",

@@ -52,15 +52,28 @@ export function createServiceIdentity(name: string, args: ResolvedEksServiceArgs
         { role: role.name, policyArn: args.modelReadPolicyArn },
         { parent: opts.parent },
     );
+    // Behind the load balancer (blue-green), a pod is Ready only once its target is healthy in
+    // every target group of the Services that select it (the controller's readiness gates,
+    // injected at pod creation in a namespace so labelled): a rolling update of a colour, a node
+    // drain or a scale-in then never leaves a target group with only initial and draining targets.
+    const gated = args.entryPoint !== undefined && args.strategy === "blue-green";
     return {
         role,
         ...createRestrictedNamespace(
             name,
-            { namespace: args.namespace, serviceAccount: name, roleArn: role.arn },
+            {
+                namespace: args.namespace,
+                serviceAccount: name,
+                roleArn: role.arn,
+                ...(gated ? { labels: { [READINESS_GATE_LABEL]: "enabled" } } : {}),
+            },
             opts,
         ),
     };
 }
+
+/** The namespace label that has the AWS Load Balancer Controller's webhook add target-health readiness gates to new pods. */
+export const READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject";
 
 export interface ColorParts {
     readonly deployment: k8s.apps.v1.Deployment;
@@ -98,7 +111,12 @@ export function createColor(
     args: ResolvedEksServiceArgs,
     color: Color,
     spec: WorkloadSpec,
-    parts: { namespace: pulumi.Input<string>; serviceAccount: k8s.core.v1.ServiceAccount },
+    parts: {
+        namespace: pulumi.Input<string>;
+        serviceAccount: k8s.core.v1.ServiceAccount;
+        /** What must change first: traffic moved off a colour before it is scaled to zero. */
+        after?: pulumi.Resource[];
+    },
     opts: PartOptions,
 ): ColorParts {
     const canary = args.strategy === "canary";
@@ -115,7 +133,7 @@ export function createColor(
         },
         {
             ...opts,
-            dependsOn: [parts.serviceAccount],
+            dependsOn: [parts.serviceAccount, ...(parts.after ?? [])],
             // Pulumi waits for the rollout: a GPU node to be added, the image pulled, the
             // weights synced and the model loaded; its 10-minute default is too short.
             customTimeouts: { create: rolloutTimeout, update: rolloutTimeout },

@@ -1,8 +1,9 @@
 /**
  * A way in for clients outside the cluster: two Ingresses of class `alb` in one ingress group, so
  * the AWS Load Balancer Controller makes one Application Load Balancer — production on 443 (or 80
- * without a certificate) to the active colour's Service, and the preview colour on a port of its
- * own for smoke tests and evaluation (as ECS's test listener). Targets are the pods' IPs, checked on
+ * without a certificate) to the active colour, and the preview colour on a port of its own for smoke
+ * tests and evaluation (as ECS's test listener); each forwards to both colours' Services by weight
+ * (all to one, none to the other), so a flip moves weights, not targets. Targets are the pods' IPs, checked on
  * the readiness route; the load balancer is internal unless configured otherwise, admits only the
  * listed CIDRs, drops invalid headers and keeps streams open for long generations. Sources:
  * docs/UPSTREAM.md, "AWS Load Balancer Controller".
@@ -130,8 +131,22 @@ export function validateEntryPoint(entry: EntryPoint, field = "entryPoint"): str
 /** Where one listener's requests go: a Service, and how the load balancer checks its pods. */
 export interface EntryBackend {
     namespace: pulumi.Input<string>;
+    /** The Service; with `split`, the name of the forward action (its annotation is keyed by it). */
     service: string;
     port: number;
+    /**
+     * Forward to several Services by weight (0-999), each its own target group, instead of to
+     * `service`: a blue-green flip moves the weights, and no target is registered or deregistered
+     * (a selector flip makes the controller deregister the old pods and register the new ones in
+     * one pass, leaving the listener with draining and initial targets only until a health check
+     * passes). The rule's backend is then `service` with port `use-annotation`.
+     */
+    split?: Array<{ service: string; weight: number }>;
+    /**
+     * Seconds the load balancer keeps a deregistered target's open requests
+     * (`deregistration_delay.timeout_seconds`): as long as the target drains them. @default - AWS's 300
+     */
+    deregistrationDelaySeconds?: number;
     /** The target group's health check: path, and the pods' port number when not the traffic port (with IP targets the controller takes a number as the pod's port). */
     healthCheck: { path: string; port?: string };
 }
@@ -164,6 +179,12 @@ export function createEntryPoint(
                             ? { "alb.ingress.kubernetes.io/healthcheck-port": backend.healthCheck.port }
                             : {}),
                         ...routeAnnotations(entry, backend.service),
+                        ...(backend.split ? forwardAnnotations(backend.service, backend.split, backend.port) : {}),
+                        ...(backend.deregistrationDelaySeconds !== undefined
+                            ? {
+                                  "alb.ingress.kubernetes.io/target-group-attributes": `deregistration_delay.timeout_seconds=${backend.deregistrationDelaySeconds}`,
+                              }
+                            : {}),
                     },
                 },
                 spec: {
@@ -176,7 +197,14 @@ export function createEntryPoint(
                                     {
                                         path: "/",
                                         pathType: "Prefix",
-                                        backend: { service: { name: backend.service, port: { number: backend.port } } },
+                                        backend: {
+                                            service: {
+                                                name: backend.service,
+                                                port: backend.split
+                                                    ? { name: USE_ANNOTATION }
+                                                    : { number: backend.port },
+                                            },
+                                        },
                                     },
                                 ],
                             },
@@ -190,9 +218,32 @@ export function createEntryPoint(
     return { production: ingress("production"), preview: ingress("preview") };
 }
 
+/** The port name that makes the controller read a rule's action from `actions.<service name>`. */
+export const USE_ANNOTATION = "use-annotation";
+
 /**
- * A header route's condition, keyed by the backend Service's name as the controller reads it
- * (`alb.ingress.kubernetes.io/conditions.<service>`; a host route is the rule's own `host`).
+ * A forward action over weighted Services (`alb.ingress.kubernetes.io/actions.<action>`, advanced
+ * schema): one target group per Service, every weight set, as the controller requires when a rule
+ * forwards to more than one.
+ */
+export function forwardAnnotations(
+    action: string,
+    split: ReadonlyArray<{ service: string; weight: number }>,
+    port: number,
+): Record<string, string> {
+    return {
+        [`alb.ingress.kubernetes.io/actions.${action}`]: JSON.stringify({
+            type: "forward",
+            forwardConfig: {
+                targetGroups: split.map((s) => ({ serviceName: s.service, servicePort: port, weight: s.weight })),
+            },
+        }),
+    };
+}
+
+/**
+ * A header route's condition, keyed by the rule's backend name as the controller reads it
+ * (`alb.ingress.kubernetes.io/conditions.<service or action>`; a host route is the rule's own `host`).
  */
 export function routeAnnotations(entry: EntryPoint, service: string): Record<string, string> {
     const header = entry.route?.header;

@@ -104,16 +104,25 @@ export interface KedaHttpAddOnArgs {
     longestResponseSeconds?: number;
 }
 
-/** The interceptor's shutdown delay at 0.15.0 (`KEDA_HTTP_SHUTDOWN_DELAY`, the chart's `interceptor.shutdownDelay`). */
-const INTERCEPTOR_SHUTDOWN_DELAY_SECONDS = 5;
+/**
+ * Seconds a terminating interceptor still accepts new requests (`KEDA_HTTP_SHUTDOWN_DELAY`, the
+ * chart's `interceptor.shutdownDelay`, 5 s at 0.15.0): the load balancer controller deregisters the
+ * pod once it is terminating, and until the load balancer has taken that in it still sends new
+ * requests, which a closed listener would refuse.
+ */
+export const INTERCEPTOR_SHUTDOWN_DELAY_SECONDS = 15;
+
+/** The longest a response streams through the interceptor by default. */
+export const DEFAULT_LONGEST_RESPONSE_SECONDS = 600;
 
 /**
- * The interceptor's values for draining open responses: `drainTimeout` the longest response, and a
- * termination grace period that outlasts the shutdown delay and the drain (the chart's
- * "Must be at least shutdownDelay + drainTimeout"), with a margin for the process to exit.
+ * The interceptor's values for draining open responses: the shutdown delay, `drainTimeout` the
+ * longest response, and a termination grace period that outlasts both (the chart's "Must be at
+ * least shutdownDelay + drainTimeout"), with a margin for the process to exit.
  */
 export function interceptorDrainValues(longestResponseSeconds: number): Record<string, unknown> {
     return {
+        shutdownDelay: `${INTERCEPTOR_SHUTDOWN_DELAY_SECONDS}s`,
         drainTimeout: `${longestResponseSeconds}s`,
         terminationGracePeriodSeconds: INTERCEPTOR_SHUTDOWN_DELAY_SECONDS + longestResponseSeconds + 10,
     };
@@ -130,9 +139,12 @@ export class KedaHttpAddOn extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     /** What an InterceptorRoute or a ScaledObject that calls the external scaler must wait for. */
     public readonly ready: pulumi.Resource[];
+    /** How long a terminating interceptor serves its open responses (the load balancer's deregistration delay should match). */
+    public readonly longestResponseSeconds: number;
 
     constructor(name: string, args: KedaHttpAddOnArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:k8s:KedaHttpAddOn", name, {}, opts);
+        this.longestResponseSeconds = args.longestResponseSeconds ?? DEFAULT_LONGEST_RESPONSE_SECONDS;
         const release = new k8s.helm.v3.Release(
             name,
             {
@@ -143,7 +155,7 @@ export class KedaHttpAddOn extends pulumi.ComponentResource {
                 values: {
                     crds: { install: true },
                     podSecurityContext: { ...HTTP_ADD_ON_POD_SECURITY_CONTEXT },
-                    interceptor: interceptorDrainValues(args.longestResponseSeconds ?? 600),
+                    interceptor: interceptorDrainValues(this.longestResponseSeconds),
                 },
                 atomic: true,
                 cleanupOnFail: true,

@@ -77,7 +77,13 @@ export function createIrsaRole(
  */
 export function createRestrictedNamespace(
     name: string,
-    args: { namespace: string; serviceAccount: string; roleArn: pulumi.Input<string> },
+    args: {
+        namespace: string;
+        serviceAccount: string;
+        roleArn: pulumi.Input<string>;
+        /** More labels of the namespace (e.g. the load balancer controller's readiness-gate injection). */
+        labels?: Record<string, string>;
+    },
     opts: { parent: pulumi.Resource; provider: k8s.Provider },
 ): { namespace: k8s.core.v1.Namespace; serviceAccount: k8s.core.v1.ServiceAccount } {
     const namespace = new k8s.core.v1.Namespace(
@@ -86,6 +92,7 @@ export function createRestrictedNamespace(
             metadata: {
                 name: args.namespace,
                 labels: {
+                    ...args.labels,
                     "pod-security.kubernetes.io/enforce": "restricted",
                     "app.kubernetes.io/managed-by": "pulumi",
                 },

@@ -11,9 +11,11 @@
  *                                                                 │ fail
  *                                                                 ▼
  *                                                          rollback failed
- *   rollback: flip to the other (warm) colour → verify active (→ flip back if that fails); where the
- *             inactive colour is scaled to zero (scaleDownInactive), it is first scaled up again
- *             and smoke-tested as the preview, and scaled down once the flip holds
+ *   rollback: flip to the other (warm) colour → verify active (→ flip back if that fails)
+ *   where the inactive colour is scaled to zero (scaleDownInactive), both first scale it up (the
+ *   promotion with its new release) and smoke-test it as the preview, and scale the old colour
+ *   down in an update of its own once the flip holds
+ *   after each flip: wait FLIP_SETTLE_SECONDS for the load balancer to move its weights, then verify
  *   after a flip that holds: a release naming a registered model is recorded in the registry
  */
 
@@ -31,6 +33,8 @@ import {
 } from "./evaluation";
 
 export type Color = "blue" | "green";
+const sleep = (seconds: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+
 export const otherColor = (c: Color): Color => (c === "blue" ? "green" : "blue");
 
 export interface Release {
@@ -97,7 +101,18 @@ export interface ProbeResult {
 export interface Prober {
     /** One GET with `headers`; rejects when the request fails (connection refused, timeout). */
     get(url: string, headers?: Record<string, string>): Promise<ProbeResult>;
+    /** Waits `seconds` (the settling after a flip). @default - a timer */
+    wait?(seconds: number): Promise<void>;
 }
+
+/**
+ * Seconds between a flip's `pulumi up` and the check of the active endpoint, and before the old
+ * colour may be scaled down: Pulumi's update of the Ingress returns at once, and the load balancer
+ * controller then reconciles the ingress group and moves the listener's weights. Until then the
+ * old colour still takes production's requests, so it must still be there (and the check would
+ * test it, not the new one). Not measured on a real account: no AWS here.
+ */
+export const FLIP_SETTLE_SECONDS = 30;
 
 export interface PromoteOptions {
     /** Colour to promote; by default the inactive one. */
@@ -188,8 +203,9 @@ export async function promote(
     const from = state.activeColor;
     const to = options.rollback ? otherColor(from) : (options.to ?? otherColor(from));
     if (to === from) throw new PromotionError(`${to} is already the active colour of stack ${stack.name}`);
-    // A colour scaled to zero is brought back up and smoke-tested before a rollback flips to it.
-    const warmUp = options.rollback === true && state.scaleDownInactive;
+    // A colour scaled to zero is brought back up (with its new release, when promoting) and
+    // smoke-tested before production flips to it, and the old one is scaled down once the flip holds.
+    const warmUp = state.scaleDownInactive;
     const activeUrl = requireUrl(state.smoke.activeUrl, "activeUrl");
     const previewUrl = options.rollback && !warmUp ? "" : requireUrl(state.smoke.previewUrl, "previewUrl");
     // The evaluation set is read before anything changes: a bad one stops the promotion here.
@@ -208,6 +224,11 @@ export async function promote(
     const log: string[] = [];
     const step = (line: string): void => {
         log.push(line);
+    };
+    /** Lets the load balancer take the new weights before the active endpoint is checked or the old colour goes. */
+    const settle = async (): Promise<void> => {
+        await (prober.wait ? prober.wait(FLIP_SETTLE_SECONDS) : sleep(FLIP_SETTLE_SECONDS));
+        step(`waited ${FLIP_SETTLE_SECONDS} s for the load balancer to move production's weights`);
     };
     /** Turns scaleDownInactive back on after a rollback warmed `colour`; a failure here leaves the release standing. */
     const scaleDownAgain = async (colour: Color): Promise<void> => {
@@ -253,17 +274,22 @@ export async function promote(
         if (!options.rollback) {
             if (options.image) await stack.setServing(`${to}.image`, options.image);
             if (options.modelVersion) await stack.setServing(`${to}.modelVersion`, options.modelVersion);
+            if (warmUp) await stack.setServing("scaleDownInactive", false);
             // The preview colour runs with its new release while production stays on `from`.
             await stack.up(`deploy ${to} as the preview colour`);
             step(
-                `deployed ${to} (image ${options.image ?? before.image ?? "built by the stack"}, model ${options.modelVersion ?? before.modelVersion})`,
+                `deployed ${to} (image ${options.image ?? before.image ?? "built by the stack"}, model ${options.modelVersion ?? before.modelVersion})${warmUp ? ", scaled up from zero (scaleDownInactive off while promoting)" : ""}`,
             );
             const restore = async (outcome: "smoke-failed" | "gate-failed"): Promise<PromotionResult> => {
                 if (options.image) await stack.setServing(`${to}.image`, before.image ?? "");
                 if (options.modelVersion) await stack.setServing(`${to}.modelVersion`, before.modelVersion);
-                if (options.image || options.modelVersion) {
-                    await stack.up(`restore ${to} to its previous release`);
-                    step(`restored ${to} to its previous release; ${from} kept serving throughout`);
+                if (warmUp) await stack.setServing("scaleDownInactive", true);
+                const changed = options.image !== undefined || options.modelVersion !== undefined;
+                if (changed || warmUp) {
+                    await stack.up(changed ? `restore ${to} to its previous release` : `scale ${to} down again`);
+                    step(
+                        `${changed ? `restored ${to} to its previous release` : `scaled ${to} down again`}${changed && warmUp ? " and scaled it down again" : ""}; ${from} kept serving throughout`,
+                    );
                 }
                 return { outcome, activeColor: from, log };
             };
@@ -285,7 +311,7 @@ export async function promote(
                 if (!report.passed) return await restore("gate-failed");
             } else step(`no quality gate: model ${state.model} has no evaluation set (evaluation.set)`);
         }
-        if (warmUp) {
+        if (warmUp && options.rollback) {
             await stack.setServing("scaleDownInactive", false);
             await stack.up(`scale ${to} up again for the rollback`);
             step(`scaled ${to} up again (scaleDownInactive off while rolling back); ${from} kept serving`);
@@ -301,6 +327,7 @@ export async function promote(
         await stack.setServing("activeColor", to);
         await stack.up(`make ${to} the active colour`);
         step(`flipped the active Service from ${from} to ${to}`);
+        await settle();
         const verifyFailure = await smokeTest(prober, activeUrl, state.smoke);
         if (!verifyFailure) {
             step(`verified the active endpoint`);
@@ -317,6 +344,7 @@ export async function promote(
             step(`rollback failed: ${(e as Error).message}`);
             return { outcome: "rollback-failed", activeColor: to, log };
         }
+        await settle();
         const afterRollback = await smokeTest(prober, activeUrl, state.smoke);
         if (afterRollback) {
             step(`the active endpoint still fails after the rollback: ${afterRollback}`);
