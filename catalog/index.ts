@@ -53,3 +53,12 @@ export {
     MODEL_SYNC_IMAGE,
 } from "./versions";
 export { DIGEST_REFERENCE, isModelVersion, MODEL_VERSION_HELP, s3BucketNameProblem } from "./formats";
+export {
+    SYSTEM_DAEMONSETS,
+    SYSTEM_INSTANCE_TYPES,
+    systemNodeAllocatable,
+    systemNodesNeeded,
+    systemWorkloads,
+    type SystemPoolPlan,
+    type SystemWorkload,
+} from "./systemPool";

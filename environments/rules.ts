@@ -6,6 +6,7 @@ import { GPU_INSTANCE_TYPES } from "../catalog/gpu";
 import { REGISTRY_MODEL_URI } from "../catalog/formats";
 import { capacityProblems, modelProblems } from "./modelRules";
 import { ecsProblems, servingProblems } from "./servingRules";
+import { systemPoolProblems } from "./systemPoolRules";
 import { CLUSTER_AUTOSCALER_IMAGES } from "../catalog/versions";
 import { TAG_CHARACTERS, TAG_CHARACTERS_HELP } from "./schema";
 
@@ -117,6 +118,7 @@ export function crossFieldProblems(input: Readonly<Record<string, unknown>>): Cr
         names.add(pool.name);
     });
     problems.push(...capacityProblems(input));
+    problems.push(...systemPoolProblems(input));
 
     const kubernetesVersion = (input.cluster as Record<string, unknown> | undefined)?.kubernetesVersion;
     if (typeof kubernetesVersion === "string" && /^1\.\d{2}$/.test(kubernetesVersion)) {

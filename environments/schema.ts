@@ -133,7 +133,9 @@ export const settingsSchema = z.strictObject({
                     minSize: intIn(1, 100),
                     maxSize: intIn(1, 100),
                 })
-                .describe("Untainted nodes for cluster services: {instanceTypes, minSize, maxSize}."),
+                .describe(
+                    "Untainted nodes for cluster services: {instanceTypes, minSize, maxSize}. maxSize must hold the add-ons the stack installs at their requests (checked for the general-purpose types the catalog knows; each tier needs three m6i.large); the cluster autoscaler grows the group to it.",
+                ),
         })
         .describe("The EKS cluster."),
     devicePlugin: z

@@ -92,6 +92,8 @@ export const SURFACE: Record<string, { source: string; names: string[] }> = {
             "PROD_SERVING_REPLICAS",
             "READINESS_PATH",
             "REFERENCE_SLO",
+            "SYSTEM_DAEMONSETS",
+            "SYSTEM_INSTANCE_TYPES",
             "UVICORN_LOG_LEVELS",
             "VLLM_ENTRYPOINT",
             "VLLM_ENVIRONMENT",
@@ -108,6 +110,9 @@ export const SURFACE: Record<string, { source: string; names: string[] }> = {
             "poolCapacity",
             "s3BucketNameProblem",
             "servingPods",
+            "systemNodeAllocatable",
+            "systemNodesNeeded",
+            "systemWorkloads",
         ],
     },
     "./image": {

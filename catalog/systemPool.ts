@@ -1,0 +1,163 @@
+/**
+ * What the system node group must hold: the pods of the cluster's add-ons and of the platform's
+ * own system workloads, with the requests they have at the pinned chart versions and with the
+ * values the components pass, and what a node of the group offers them. Every Helm release is
+ * installed `atomic`, so a release whose pods cannot be placed fails the update; the cluster
+ * autoscaler grows the group up to its `maxSize` (EKS tags managed node groups for its discovery),
+ * so the group must hold them at `maxSize`. Sources: docs/UPSTREAM.md, "The system node group".
+ */
+
+/** Pods of one workload on the system nodes and what each requests (0: the chart sets no request). */
+export interface SystemWorkload {
+    readonly name: string;
+    readonly pods: number;
+    /** Millicores per pod. */
+    readonly cpuM: number;
+    /** MiB per pod. */
+    readonly memoryMi: number;
+}
+
+/**
+ * What the DaemonSets of every system node request: the VPC CNI (aws-node and its network policy
+ * agent, 25m each), kube-proxy (100m), the EBS CSI node plugin (30m, 104Mi), the pod identity agent
+ * and Prometheus's node exporter (no requests); five pods of the node's `maxPods`.
+ */
+export const SYSTEM_DAEMONSETS = { pods: 5, cpuM: 180, memoryMi: 104 } as const;
+
+/** vCPUs, memory (GiB) and the VPC CNI's `maxPods` (ENIs × (IPv4 addresses per ENI − 1) + 2) of system node types. */
+export const SYSTEM_INSTANCE_TYPES: ReadonlyMap<string, { vcpus: number; memoryGiB: number; maxPods: number }> =
+    new Map(
+        (
+            [
+                ["m5.large", 2, 8, 29],
+                ["m5.xlarge", 4, 16, 58],
+                ["m5.2xlarge", 8, 32, 58],
+                ["m6i.large", 2, 8, 29],
+                ["m6i.xlarge", 4, 16, 58],
+                ["m6i.2xlarge", 8, 32, 58],
+                ["m6a.large", 2, 8, 29],
+                ["m6a.xlarge", 4, 16, 58],
+                ["m6a.2xlarge", 8, 32, 58],
+                ["m7i.large", 2, 8, 29],
+                ["m7i.xlarge", 4, 16, 58],
+                ["m7i.2xlarge", 8, 32, 58],
+                ["c6i.xlarge", 4, 8, 58],
+                ["c6i.2xlarge", 8, 16, 58],
+                ["r6i.large", 2, 16, 29],
+                ["r6i.xlarge", 4, 32, 58],
+                ["t3.large", 2, 8, 35],
+                ["t3.xlarge", 4, 16, 58],
+            ] as const
+        ).map(([type, vcpus, memoryGiB, maxPods]) => [type, { vcpus, memoryGiB, maxPods }]),
+    );
+
+/**
+ * What a node offers pods, as the EKS AMI's nodeadm computes it: CPU less the kube-reserved tiers
+ * (6 % of the first core, 1 % of the second, 0.5 % of the next two, 0.25 % of the rest), memory
+ * less 255Mi + 11Mi per pod of `maxPods` and the 100Mi eviction threshold, from the memory the
+ * kernel reports (about 6 % under the instance's nominal size; a conservative round figure).
+ */
+export function systemNodeAllocatable(type: { vcpus: number; memoryGiB: number; maxPods: number }): {
+    cpuM: number;
+    memoryMi: number;
+    pods: number;
+} {
+    const cores = type.vcpus;
+    const reserved = 60 + (cores > 1 ? 10 : 0) + Math.max(0, Math.min(cores, 4) - 2) * 5 + Math.max(0, cores - 4) * 2.5;
+    return {
+        cpuM: cores * 1000 - reserved,
+        memoryMi: Math.floor(type.memoryGiB * 1024 * 0.935) - (255 + 11 * type.maxPods) - 100,
+        pods: type.maxPods,
+    };
+}
+
+/** What the stack installs on the system nodes, as the settings decide. */
+export interface SystemPoolPlan {
+    /** The load balancer controller (blue-green with an entry point). */
+    loadBalancerController: boolean;
+    keda: boolean;
+    /** KEDA's HTTP add-on (a model scales to zero). */
+    httpAddOn: boolean;
+    metricsServer: boolean;
+    /** Flagger, its load tester and Envoy Gateway (strategy canary). */
+    canary: boolean;
+    prometheus: { replicas: number; cpuM: number; memoryMi: number };
+    alertmanagerReplicas: number;
+    /** MLflow's replicas, or 0 without the model registry. */
+    modelRegistryReplicas: number;
+}
+
+/** The requests of each workload the plan puts on the system nodes (sources: docs/UPSTREAM.md). */
+export function systemWorkloads(plan: SystemPoolPlan): SystemWorkload[] {
+    const w = (name: string, pods: number, cpuM: number, memoryMi: number): SystemWorkload[] =>
+        pods > 0 ? [{ name, pods, cpuM, memoryMi }] : [];
+    return [
+        // EKS's default CoreDNS and the EBS CSI controller (with its snapshotter: the larger figure).
+        ...w("coredns", 2, 100, 70),
+        ...w("ebs-csi-controller", 2, 60, 232),
+        ...w("cluster-autoscaler", 1, 100, 300),
+        ...(plan.metricsServer ? w("metrics-server", 1, 100, 200) : []),
+        ...(plan.loadBalancerController ? w("aws-load-balancer-controller", 2, 0, 0) : []),
+        ...(plan.keda
+            ? [
+                  ...w("keda-operator", 1, 100, 100),
+                  ...w("keda-operator-metrics-apiserver", 1, 100, 100),
+                  ...w("keda-admission-webhooks", 1, 100, 100),
+              ]
+            : []),
+        // The interceptor at its ScaledObject's minimum (3); it grows with traffic.
+        ...(plan.httpAddOn
+            ? [
+                  ...w("keda-add-ons-http-operator", 1, 250, 20),
+                  ...w("keda-add-ons-http-external-scaler", 3, 250, 20),
+                  ...w("keda-add-ons-http-interceptor", 3, 250, 20),
+              ]
+            : []),
+        ...(plan.canary
+            ? [
+                  ...w("flagger", 1, 10, 32),
+                  ...w("flagger-loadtester", 1, 10, 64),
+                  ...w("envoy-gateway", 1, 100, 256),
+                  ...w("envoy-proxy", 1, 110, 544),
+              ]
+            : []),
+        // kube-prometheus-stack: the operator, kube-state-metrics and Grafana set no requests.
+        ...w("prometheus-operator, kube-state-metrics, grafana", 3, 0, 0),
+        ...w("prometheus", plan.prometheus.replicas, plan.prometheus.cpuM, plan.prometheus.memoryMi),
+        ...w("alertmanager", plan.alertmanagerReplicas, 50, 128),
+        ...w("mlflow", plan.modelRegistryReplicas, 500, 1024),
+    ];
+}
+
+/**
+ * How many nodes of `type` the workloads need, placed largest first on the first node with room
+ * (first-fit decreasing, by CPU then memory), each node offering its allocatable less what its
+ * DaemonSets request. Undefined when one pod does not fit a node at all.
+ */
+export function systemNodesNeeded(
+    workloads: readonly SystemWorkload[],
+    type: { vcpus: number; memoryGiB: number; maxPods: number },
+): number | undefined {
+    const node = systemNodeAllocatable(type);
+    const room = {
+        cpuM: node.cpuM - SYSTEM_DAEMONSETS.cpuM,
+        memoryMi: node.memoryMi - SYSTEM_DAEMONSETS.memoryMi,
+        pods: node.pods - SYSTEM_DAEMONSETS.pods,
+    };
+    const pods = workloads
+        .flatMap((wl) => Array.from({ length: wl.pods }, () => wl))
+        .sort((a, b) => b.cpuM - a.cpuM || b.memoryMi - a.memoryMi);
+    if (pods.some((p) => p.cpuM > room.cpuM || p.memoryMi > room.memoryMi)) return undefined;
+    const nodes: Array<{ cpuM: number; memoryMi: number; pods: number }> = [];
+    for (const p of pods) {
+        let n = nodes.find((x) => x.cpuM >= p.cpuM && x.memoryMi >= p.memoryMi && x.pods >= 1);
+        if (!n) {
+            n = { ...room };
+            nodes.push(n);
+        }
+        n.cpuM -= p.cpuM;
+        n.memoryMi -= p.memoryMi;
+        n.pods -= 1;
+    }
+    return Math.max(1, nodes.length);
+}
