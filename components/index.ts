@@ -50,7 +50,7 @@ export { COLORS, fittedResources, type Color, type Resources, type TargetPool } 
 export type { ColorParts } from "./k8s/eksServiceParts";
 export type { EntryPoint } from "./k8s/entryPoint";
 export type { ScaleOn } from "./k8s/scaling";
-export { Keda, KedaHttpAddOn, type KedaArgs, type KedaHttpAddOnArgs } from "./k8s/keda";
+export { Keda, KedaHttpAddOn, validateKedaHttpAddOnArgs, type KedaArgs, type KedaHttpAddOnArgs } from "./k8s/keda";
 export { LoadBalancerController, type LoadBalancerControllerArgs } from "./k8s/loadBalancerController";
 export {
     CanaryDelivery,

@@ -142,7 +142,14 @@ function servingAddOns(shared: Shared, cluster: EksCluster, served: readonly Ser
     // Models that may go to zero are woken through KEDA's HTTP add-on (the rules refuse it without KEDA and the ALB).
     const httpAddOn =
         keda && lbController && served.some((m) => m.scaleToZero.enabled)
-            ? new KedaHttpAddOn("keda-http-add-on", { provider: cluster.provider, keda })
+            ? new KedaHttpAddOn("keda-http-add-on", {
+                  provider: cluster.provider,
+                  keda,
+                  // The ALBs sit in the public subnets (modelServices): only they may call the interceptor.
+                  sourceCidrs: network.publicSubnetCidrs,
+                  // In-cluster callers of the models: through the interceptor, so that they wake them.
+                  clientNamespaces: serving.ingressNamespaces,
+              })
             : undefined;
     return { canaryDelivery, keda, lbController, httpAddOn };
 }

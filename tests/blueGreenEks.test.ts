@@ -465,8 +465,13 @@ describe("BlueGreenEksService in the stacks", () => {
                 ),
             );
         }
-        // Staging scales the inactive colour to zero only after production has left it.
+        // Staging scales the inactive colour to zero only after production has left it; its models
+        // scale to zero, and a wake would wait for the preview's health check: no readiness gates.
         const staging = await planOf("staging");
+        const stagingNs = k8sOf(staging, "kubernetes:core/v1:Namespace", "chat-namespace").inputs as {
+            metadata: { labels: Record<string, string> };
+        };
+        assert.equal(stagingNs.metadata.labels["elbv2.k8s.aws/pod-readiness-gate-inject"], undefined);
         for (const [type, name] of [
             ["kubernetes:networking.k8s.io/v1:Ingress", "chat-production"],
             ["kubernetes:core/v1:Service", "chat-active"],

@@ -181,6 +181,7 @@ describe("diff: across stacks", () => {
             "add kubernetes:helm.sh/v3:Release keda-http-add-on",
             "add kubernetes:http.keda.sh/v1beta1:InterceptorRoute chat-interceptor-route",
             "add kubernetes:http.keda.sh/v1beta1:InterceptorRoute embed-interceptor-route",
+            "add kubernetes:networking.k8s.io/v1:NetworkPolicy keda-http-add-on-interceptor-ingress",
             "add llm-platform:k8s:KedaHttpAddOn keda-http-add-on",
             "remove aws:ec2:Eip network-nat-1",
             "remove aws:ec2:Eip network-nat-2",

@@ -79,7 +79,7 @@ describe("end to end, from a clean copy", function () {
         assert.ok(printed[1].includes("    GPU instances, on-demand: $0.00–$2,203.14 a month\n"));
         assert.ok(
             printed[3].includes(
-                "### staging → prod\n\n**62 to add, 108 to change, 0 to replace, 4 to delete, 76 unchanged**\n",
+                "### staging → prod\n\n**62 to add, 110 to change, 0 to replace, 5 to delete, 74 unchanged**\n",
             ),
         );
         assert.ok(
@@ -97,7 +97,7 @@ describe("end to end, from a clean copy", function () {
         const out = (f: string) => fs.readFileSync(path.join(dir, "out", f), "utf8");
         const staging = parseStackExport(out("head-staging.json"), "head-staging.json");
         const prod = parseStackExport(out("head-prod.json"), "head-prod.json");
-        assert.equal(staging.deployment.resources.length, 191);
+        assert.equal(staging.deployment.resources.length, 192);
         assert.equal(prod.deployment.resources.length, 249);
         assert.equal(out("prod.mmd"), renderMermaid(prod));
         // The plans are previews, so the gate sees what `pulumi preview --policy-pack` sees: the image
@@ -118,7 +118,7 @@ describe("end to end, from a clean copy", function () {
         assert.ok(comment.startsWith(`${COMMENT_MARKER}\n## Offline plan, cost and policy gate\n`));
         assert.ok(
             comment.includes(
-                "| `staging` (new) | 188 to add, 0 to change, 0 to replace, 0 to delete | $2,203.14 | $2,519.23 | not run |",
+                "| `staging` (new) | 189 to add, 0 to change, 0 to replace, 0 to delete | $2,203.14 | $2,519.23 | not run |",
             ),
         );
         assert.ok(

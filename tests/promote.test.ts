@@ -70,7 +70,8 @@ describe("promote: the state machine", () => {
             "set scaleDownInactive=true",
             "up: scale blue down again",
         ]);
-        assert.deepEqual(prober.requests, [`${PREVIEW}/health`, "wait 30 s", `${ACTIVE}/health`]);
+        // The old colour stays, at weight 0, while its open streams finish.
+        assert.deepEqual(prober.requests, [`${PREVIEW}/health`, "wait 30 s", `${ACTIVE}/health`, "wait 300 s"]);
         assert.deepEqual(result.log, [
             "deployed green (image built by the stack, model v2), scaled up from zero (scaleDownInactive off while promoting)",
             "smoke test of the preview passed (/health → 200)",
@@ -78,6 +79,7 @@ describe("promote: the state machine", () => {
             "flipped the active Service from blue to green",
             "waited 30 s for the load balancer to move production's weights",
             "verified the active endpoint",
+            "waited 300 s for blue's open streams to finish",
             "scaled blue down again (scaleDownInactive on)",
         ]);
     });
@@ -239,13 +241,14 @@ describe("promote: the state machine", () => {
             "set scaleDownInactive=true",
             "up: scale blue down again",
         ]);
-        assert.deepEqual(prober.requests, [`${PREVIEW}/health`, "wait 30 s", `${ACTIVE}/health`]);
+        assert.deepEqual(prober.requests, [`${PREVIEW}/health`, "wait 30 s", `${ACTIVE}/health`, "wait 300 s"]);
         assert.deepEqual(result.log, [
             "scaled green up again (scaleDownInactive off while rolling back); blue kept serving",
             "smoke test of green passed (/health → 200)",
             "flipped the active Service from blue to green",
             "waited 30 s for the load balancer to move production's weights",
             "verified the active endpoint",
+            "waited 300 s for blue's open streams to finish",
             "scaled blue down again (scaleDownInactive on)",
         ]);
         // The boolean reaches the stack as a boolean, not the string "false" (the program's schema refuses strings).

@@ -3,6 +3,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import { validateBlueGreenEksServiceArgs, type BlueGreenEksServiceArgs } from "../components/k8s/blueGreenEksService";
 import { buildInterceptorRouteSpec, buildScaledObjectSpec, holdSeconds } from "../components/k8s/scaling";
 import { ENTRY_IDLE_TIMEOUT_SECONDS } from "../components/k8s/entryPoint";
+import { validateKedaHttpAddOnArgs } from "../components/k8s/keda";
 import { resolveSettings } from "../environments/loader";
 import { servedModels } from "../environments/models";
 import { renderCost } from "../catalog/cost";
@@ -35,7 +36,8 @@ describe("scale to zero (staging): KEDA's HTTP add-on wakes a model on its next 
                 seccompProfile: { type: "RuntimeDefault" },
             },
             // A terminating interceptor serves open streams for the longest response, not the
-            // chart's 30 s, and its grace period outlasts the 5 s shutdown delay and the drain.
+            // chart's 30 s, accepts for 15 s while the load balancer deregisters it (not 5), and
+            // its grace period outlasts both.
             interceptor: { shutdownDelay: "15s", drainTimeout: "600s", terminationGracePeriodSeconds: 625 },
         });
         const keda = find(staging.export, "kubernetes:helm.sh/v3:Release", "keda");
@@ -46,6 +48,37 @@ describe("scale to zero (staging): KEDA's HTTP add-on wakes a model on its next 
             'Helm release of chart "keda-add-ons-http" 0.15.0: values.podSecurityContext.runAsNonRoot is unset; the review expects true',
             'Helm release of chart "keda-add-ons-http" 0.15.0: values.podSecurityContext.seccompProfile is unset; the review expects {"type":"RuntimeDefault"}',
         ]);
+        // Only the load balancer (its subnets) reaches the interceptor, and KEDA's namespace its admin port.
+        const policy = find(
+            staging.export,
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+            "keda-http-add-on-interceptor-ingress",
+        ).inputs as Inputs;
+        assert.deepEqual(policy.metadata, { name: "keda-add-ons-http-interceptor-ingress", namespace: "keda" });
+        assert.deepEqual(policy.spec, {
+            podSelector: {
+                matchLabels: { "app.kubernetes.io/component": "interceptor", "app.kubernetes.io/name": "http-add-on" },
+            },
+            policyTypes: ["Ingress"],
+            ingress: [
+                {
+                    from: ["10.0.128.0/22", "10.0.132.0/22"].map((cidr) => ({ ipBlock: { cidr } })),
+                    ports: [
+                        { port: 8080, protocol: "TCP" },
+                        { port: 9090, protocol: "TCP" },
+                    ],
+                },
+                {
+                    from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "keda" } } }],
+                    ports: [{ port: 9090, protocol: "TCP" }],
+                },
+                // serving.ingressNamespaces: in-cluster callers, which wake a model only through the interceptor.
+                {
+                    from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }],
+                    ports: [{ port: 8080, protocol: "TCP" }],
+                },
+            ],
+        });
         // prod does not scale to zero: no add-on there.
         const prod = await planOf("prod");
         assert.equal(
@@ -311,6 +344,15 @@ describe("scale to zero (staging): KEDA's HTTP add-on wakes a model on its next 
                 ["embed", { enabled: false, idleMinutes: 30, targetConcurrency: 256 }],
             ],
         );
+    });
+
+    it("the add-on refuses a longest response the load balancer cannot wait for", () => {
+        assert.deepEqual(validateKedaHttpAddOnArgs({}), []);
+        assert.deepEqual(validateKedaHttpAddOnArgs({ longestResponseSeconds: 3600 }), []);
+        for (const bad of [0, 3601, 90.5])
+            assert.deepEqual(validateKedaHttpAddOnArgs({ longestResponseSeconds: bad }), [
+                `longestResponseSeconds: expected an integer from 1 to 3600 (the load balancer's deregistration delay must match it, and ELB allows at most 3600), received ${bad}`,
+            ]);
     });
 
     it("the component refuses it without KEDA or an entry point", () => {

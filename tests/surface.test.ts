@@ -58,6 +58,7 @@ export const SURFACE: Record<string, { source: string; names: string[] }> = {
             "validateFeedbackStoreArgs",
             "validateGpuNodePoolArgs",
             "validateGpuPlatformArgs",
+            "validateKedaHttpAddOnArgs",
             "validateModelArtifactBucketArgs",
             "validateModelRegistryArgs",
             "validateMonitoringStackArgs",

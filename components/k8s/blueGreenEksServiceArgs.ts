@@ -156,6 +156,15 @@ export interface BlueGreenEksServiceArgs {
      * and holds the model's requests, and the ScaledObject adds its trigger. @default - never below `replicas`
      */
     scaleToZero?: ScaleToZero;
+    /**
+     * Label the namespace for the load balancer controller's readiness gates (blue-green with
+     * `entryPoint`): a new pod is Ready only once its target is healthy in each target group of the
+     * Services that select it, so a rollout, node drain or scale-in never leaves a target group
+     * with initial and draining targets only. A pod in a zone without a load balancer subnet is
+     * never healthy there and never Ready: place the load balancer in every zone of the GPU pool.
+     * @default true, false with `scaleToZero` (a wake would wait for the preview's health check)
+     */
+    readinessGates?: boolean;
     /** Namespaces whose pods may call the service (ingress controllers). @default ["ingress-nginx"] */
     ingressNamespaces?: string[];
     /** Address ranges that may call the service (load balancers with IP targets). @default [] */

@@ -56,7 +56,10 @@ export function createServiceIdentity(name: string, args: ResolvedEksServiceArgs
     // every target group of the Services that select it (the controller's readiness gates,
     // injected at pod creation in a namespace so labelled): a rolling update of a colour, a node
     // drain or a scale-in then never leaves a target group with only initial and draining targets.
-    const gated = args.entryPoint !== undefined && args.strategy === "blue-green";
+    const gated =
+        args.entryPoint !== undefined &&
+        args.strategy === "blue-green" &&
+        (args.readinessGates ?? args.scaleToZero === undefined);
     return {
         role,
         ...createRestrictedNamespace(

@@ -7,6 +7,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { assertValid } from "../validation";
 import { KEDA_CHART_VERSION, KEDA_HTTP_ADD_ON_CHART_VERSION, KEDA_REPO } from "../../catalog/versions";
 
 export const KEDA_NAMESPACE = "keda";
@@ -102,7 +103,39 @@ export interface KedaHttpAddOnArgs {
      * @default 600
      */
     longestResponseSeconds?: number;
+    /**
+     * Where the load balancer's requests and health checks come from (its subnets' CIDR blocks):
+     * a NetworkPolicy on the interceptor's pods admits them on the proxy and admin ports, and
+     * KEDA's namespace (the external scaler reads the counts) on the admin port, and nothing else,
+     * so no pod of the cluster reaches a model through the interceptor, past the load balancer's
+     * `inbound-cidrs`. @default - no NetworkPolicy: every pod may call the interceptor
+     */
+    sourceCidrs?: pulumi.Input<string[]>;
+    /**
+     * Namespaces whose pods may call the interceptor's proxy port (with `sourceCidrs`): in-cluster
+     * clients of a model that scales to zero, whose requests must go through the interceptor to
+     * wake it. @default []
+     */
+    clientNamespaces?: string[];
 }
+
+/** Problems with the add-on's arguments, each naming the field. */
+export function validateKedaHttpAddOnArgs(args: Pick<KedaHttpAddOnArgs, "longestResponseSeconds">): string[] {
+    // The target group's deregistration delay takes 0 to 3600 seconds (ELB's limit); a value out
+    // of range would fail the reconcile of the whole ingress group, every model behind it.
+    const longest = args.longestResponseSeconds ?? DEFAULT_LONGEST_RESPONSE_SECONDS;
+    return Number.isInteger(longest) && longest >= 1 && longest <= 3600
+        ? []
+        : [
+              `longestResponseSeconds: expected an integer from 1 to 3600 (the load balancer's deregistration delay must match it, and ELB allows at most 3600), received ${String(longest)}`,
+          ];
+}
+
+/** The labels of the interceptor's pods (the chart's `templates/interceptor/deployment.yaml`). */
+export const INTERCEPTOR_POD_LABELS = {
+    "app.kubernetes.io/component": "interceptor",
+    "app.kubernetes.io/name": "http-add-on",
+} as const;
 
 /**
  * Seconds a terminating interceptor still accepts new requests (`KEDA_HTTP_SHUTDOWN_DELAY`, the
@@ -141,10 +174,13 @@ export class KedaHttpAddOn extends pulumi.ComponentResource {
     public readonly ready: pulumi.Resource[];
     /** How long a terminating interceptor serves its open responses (the load balancer's deregistration delay should match). */
     public readonly longestResponseSeconds: number;
+    /** Who may call the interceptor (with `sourceCidrs`). */
+    public readonly networkPolicy: k8s.networking.v1.NetworkPolicy | undefined;
 
     constructor(name: string, args: KedaHttpAddOnArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:k8s:KedaHttpAddOn", name, {}, opts);
         this.longestResponseSeconds = args.longestResponseSeconds ?? DEFAULT_LONGEST_RESPONSE_SECONDS;
+        assertValid(this, "KedaHttpAddOn", name, validateKedaHttpAddOnArgs(args));
         const release = new k8s.helm.v3.Release(
             name,
             {
@@ -162,6 +198,54 @@ export class KedaHttpAddOn extends pulumi.ComponentResource {
             },
             { parent: this, provider: args.provider, dependsOn: args.keda.ready },
         );
+        const sources = args.sourceCidrs;
+        this.networkPolicy =
+            sources === undefined
+                ? undefined
+                : new k8s.networking.v1.NetworkPolicy(
+                      `${name}-interceptor-ingress`,
+                      {
+                          metadata: { name: "keda-add-ons-http-interceptor-ingress", namespace: args.keda.namespace },
+                          spec: {
+                              podSelector: { matchLabels: { ...INTERCEPTOR_POD_LABELS } },
+                              policyTypes: ["Ingress"],
+                              ingress: [
+                                  {
+                                      from: pulumi
+                                          .output(sources)
+                                          .apply((cidrs) => cidrs.map((cidr) => ({ ipBlock: { cidr } }))),
+                                      ports: [INTERCEPTOR_PROXY_PORT, INTERCEPTOR_ADMIN_PORT].map((port) => ({
+                                          port,
+                                          protocol: "TCP",
+                                      })),
+                                  },
+                                  {
+                                      from: [
+                                          {
+                                              namespaceSelector: {
+                                                  matchLabels: { "kubernetes.io/metadata.name": args.keda.namespace },
+                                              },
+                                          },
+                                      ],
+                                      ports: [{ port: INTERCEPTOR_ADMIN_PORT, protocol: "TCP" }],
+                                  },
+                                  ...((args.clientNamespaces ?? []).length > 0
+                                      ? [
+                                            {
+                                                from: args.clientNamespaces!.map((n) => ({
+                                                    namespaceSelector: {
+                                                        matchLabels: { "kubernetes.io/metadata.name": n },
+                                                    },
+                                                })),
+                                                ports: [{ port: INTERCEPTOR_PROXY_PORT, protocol: "TCP" }],
+                                            },
+                                        ]
+                                      : []),
+                              ],
+                          },
+                      },
+                      { parent: this, provider: args.provider, dependsOn: [release] },
+                  );
         this.namespace = args.keda.namespace;
         this.ready = [release];
         this.registerOutputs({ namespace: this.namespace });

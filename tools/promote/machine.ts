@@ -20,6 +20,7 @@
  */
 
 import { registryReference } from "../../catalog/formats";
+import { ENTRY_IDLE_TIMEOUT_SECONDS } from "../../components/k8s/entryPoint";
 import { modelPathOf } from "../../components/k8s/inferenceWorkload";
 import { SERVING_ALIAS, type ModelRegistryClient } from "./registry";
 import {
@@ -113,6 +114,13 @@ export interface Prober {
  * test it, not the new one). Not measured on a real account: no AWS here.
  */
 export const FLIP_SETTLE_SECONDS = 30;
+
+/**
+ * Seconds the old colour keeps running after a flip before a promotion scales it to zero
+ * (`scaleDownInactive`): at weight 0 it takes no new request, and the streams it serves finish
+ * (the load balancer's idle timeout; a scaled-down pod then has only its drain and grace period).
+ */
+export const OLD_COLOUR_DRAIN_SECONDS = ENTRY_IDLE_TIMEOUT_SECONDS;
 
 export interface PromoteOptions {
     /** Colour to promote; by default the inactive one. */
@@ -331,7 +339,11 @@ export async function promote(
         const verifyFailure = await smokeTest(prober, activeUrl, state.smoke);
         if (!verifyFailure) {
             step(`verified the active endpoint`);
-            if (warmUp) await scaleDownAgain(from);
+            if (warmUp) {
+                await (prober.wait ? prober.wait(OLD_COLOUR_DRAIN_SECONDS) : sleep(OLD_COLOUR_DRAIN_SECONDS));
+                step(`waited ${OLD_COLOUR_DRAIN_SECONDS} s for ${from}'s open streams to finish`);
+                await scaleDownAgain(from);
+            }
             await recordRelease(to);
             return { outcome: options.rollback ? "rolled-back" : "promoted", activeColor: to, log };
         }
