@@ -82,3 +82,10 @@ export function s3BucketNameProblem(name: string): string | undefined {
     if (suffix) return `must not end with ${suffix} (reserved by S3)`;
     return undefined;
 }
+
+/**
+ * What every process of the platform that runs MLflow sets: MLflow 3 sends usage telemetry unless
+ * `MLFLOW_DISABLE_TELEMETRY` is true (`mlflow/telemetry/utils.py`, `is_telemetry_disabled`); the
+ * registry, the model download and retraining run in a private network that should not call out.
+ */
+export const MLFLOW_TELEMETRY_OFF = { name: "MLFLOW_DISABLE_TELEMETRY", value: "true" } as const;

@@ -442,6 +442,8 @@ describe("releases that name a registered model", () => {
         assert.deepEqual(init.env, [
             { name: "HOME", value: "/tmp" },
             { name: "MLFLOW_TRACKING_URI", value: "http://mlflow.mlflow.svc.cluster.local:5000" },
+            // MLflow 3 sends usage telemetry unless told not to.
+            { name: "MLFLOW_DISABLE_TELEMETRY", value: "true" },
         ]);
         const args = pod.containers[0].args as string[];
         assert.equal(args[args.indexOf("--model") + 1], "/models/chat-v4");
@@ -530,6 +532,7 @@ describe("the retraining trigger: a schedule and the drift alert start a run, en
             assert.equal(c.image, image);
             assert.deepEqual(Object.fromEntries((c.env as Inputs[]).map((e) => [e.name, e.value])), {
                 MLFLOW_TRACKING_URI: "http://mlflow.mlflow.svc.cluster.local:5000",
+                MLFLOW_DISABLE_TELEMETRY: "true",
                 LLM_MODEL: model,
                 LLM_REGISTERED_MODEL: model,
                 LLM_BASE_MODEL_URI: `models:/${model}@serving`,

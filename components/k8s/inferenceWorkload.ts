@@ -6,7 +6,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { allocatable, type PoolCapacity } from "../../catalog/gpu";
-import { modelFolderOf, registryReference } from "../../catalog/formats";
+import { MLFLOW_TELEMETRY_OFF, modelFolderOf, registryReference } from "../../catalog/formats";
 import { VLLM_WRITABLE_DIR } from "../../catalog/vllm";
 import { serverArgs, serverEnvironment } from "../vllmServer";
 
@@ -225,7 +225,10 @@ export function buildPodSpec(spec: WorkloadSpec, color: Color): k8s.types.input.
                 env: [
                     { name: "HOME", value: "/tmp" },
                     ...(registryReference(spec.modelVersion) && spec.registry
-                        ? [{ name: "MLFLOW_TRACKING_URI", value: spec.registry.trackingUri }]
+                        ? [
+                              { name: "MLFLOW_TRACKING_URI", value: spec.registry.trackingUri },
+                              { ...MLFLOW_TELEMETRY_OFF },
+                          ]
                         : []),
                 ],
                 resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },

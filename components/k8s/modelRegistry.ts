@@ -21,6 +21,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { MLFLOW_TELEMETRY_OFF } from "../../catalog/formats";
 import { assertValid } from "../validation";
 import { entryPointAnnotations, entryUrl } from "./entryPoint";
 import type { RuleGroup } from "./alertRules";
@@ -468,6 +469,7 @@ export class ModelRegistry extends pulumi.ComponentResource {
                                             value: registryAllowedHosts(ns, args.entryPoint?.host),
                                         },
                                         { name: "HOME", value: "/tmp" },
+                                        { ...MLFLOW_TELEMETRY_OFF },
                                     ],
                                     resources: {
                                         requests: { cpu: "500m", memory: "1Gi" },

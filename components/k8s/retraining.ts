@@ -15,7 +15,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CANDIDATE_ALIAS, DIGEST_REFERENCE, SERVING_ALIAS } from "../../catalog/formats";
+import { CANDIDATE_ALIAS, DIGEST_REFERENCE, MLFLOW_TELEMETRY_OFF, SERVING_ALIAS } from "../../catalog/formats";
 import { assertValid } from "../validation";
 import type { TargetPool } from "./inferenceWorkload";
 import { createWorkloadIdentity, restrictedContainerContext, restrictedPodContext } from "./workloadIdentity";
@@ -162,6 +162,7 @@ export function retrainingJobSpec(
                         image: args.image,
                         env: [
                             { name: "MLFLOW_TRACKING_URI", value: args.trackingUri },
+                            { ...MLFLOW_TELEMETRY_OFF },
                             { name: "LLM_MODEL", value: model.name },
                             { name: "LLM_REGISTERED_MODEL", value: registered },
                             {
