@@ -115,3 +115,19 @@ export const DEFAULT_SMOKE_TEST = {
 
 /** The quality gate's own settings (its thresholds but accuracy are the SLO's): the production standard's accuracy. */
 export const DEFAULT_EVALUATION = { minAccuracy: 0.85, concurrency: 4, timeoutSeconds: 120, maxTokens: 256 } as const;
+
+/**
+ * Why a cooldown leaves the drift path nothing to start, or undefined. The cooldown counts from the
+ * model's last run of either kind, so a schedule that runs at least once a week (any day of the
+ * month, any month) restarts it before a cooldown of a week or more ends: drift would never start
+ * a run.
+ */
+export function cooldownStarvesDrift(schedule: string, cooldownHours: number): string | undefined {
+    const fields = schedule.trim().split(/\s+/);
+    if (fields.length !== 5 || !Number.isInteger(cooldownHours)) return undefined;
+    const [, , dayOfMonth, month] = fields;
+    const weekly = dayOfMonth === "*" && month === "*";
+    return weekly && cooldownHours >= 168
+        ? `expected an integer under 168: the schedule (${schedule.trim()}) starts a run at least once a week, and the cooldown counts from any run, so a drift alert could never start one`
+        : undefined;
+}

@@ -67,12 +67,15 @@ const ECS_DEFAULTS: Omit<
     secrets: {},
 };
 
-/** Retraining: off until a stack names its training image; weekly, on a week of data, at most once a week per drift. */
+/**
+ * Retraining: off until a stack names its training image; weekly, on a week of data, and on drift
+ * at most once a day after any run (a week's cooldown would outlast every weekly run's).
+ */
 const RETRAINING_DEFAULTS: Settings["retraining"] = {
     enabled: false,
     schedule: "0 3 * * 0",
     dataWindowDays: 7,
-    cooldownHours: 168,
+    cooldownHours: 24,
     timeoutHours: 12,
     gpus: 1,
 };

@@ -7,6 +7,7 @@ import { REGISTRY_MODEL_URI } from "../catalog/formats";
 import { capacityProblems, modelProblems } from "./modelRules";
 import { ecsProblems, servingProblems } from "./servingRules";
 import { systemPoolProblems } from "./systemPoolRules";
+import { cooldownStarvesDrift } from "../catalog/standards";
 import { CLUSTER_AUTOSCALER_IMAGES } from "../catalog/versions";
 import { TAG_CHARACTERS, TAG_CHARACTERS_HELP } from "./schema";
 
@@ -148,6 +149,11 @@ export function loopProblems(input: Readonly<Record<string, unknown>>): CrossFie
     const serving = obj(input.serving);
     const platform = serving?.platform;
     const registryOn = registry?.enabled === true && platform !== "ecs";
+    if (typeof retraining?.schedule === "string" && typeof retraining.cooldownHours === "number") {
+        const starved = cooldownStarvesDrift(retraining.schedule, retraining.cooldownHours);
+        if (starved)
+            problems.push({ path: ["retraining", "cooldownHours"], message: starved, input: retraining.cooldownHours });
+    }
     if (Number.isInteger(registry?.allocatedStorageGiB) && Number.isInteger(registry?.maxAllocatedStorageGiB)) {
         if ((registry!.maxAllocatedStorageGiB as number) < (registry!.allocatedStorageGiB as number))
             problems.push({

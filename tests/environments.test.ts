@@ -54,7 +54,7 @@ describe("environments: resolveSettings", () => {
                 enabled: false,
                 schedule: "0 3 * * 0",
                 dataWindowDays: 7,
-                cooldownHours: 168,
+                cooldownHours: 24,
                 timeoutHours: 12,
                 gpus: 1,
             },

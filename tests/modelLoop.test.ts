@@ -12,6 +12,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { dump } from "js-yaml";
 import { isModelVersion, modelFolderOf, registryReference } from "../catalog/formats";
+import { cooldownStarvesDrift } from "../catalog/standards";
+import { TIER_DEFAULTS } from "../environments/defaults";
 import { buildPodSpec, modelSyncCommand } from "../components/k8s/inferenceWorkload";
 import {
     registryAllowedHosts,
@@ -31,7 +33,7 @@ import { resolveSettings } from "../environments/loader";
 import { POLICIES } from "../policies/pack";
 import { runResourcePolicy } from "../policies/testing";
 import { deploymentTags, MlflowRegistryClient, RegistryError } from "../tools/promote/registry";
-import { find, goodRawConfig, problemsOf } from "./helpers";
+import { find, goodRawConfig, problemsIfAny, problemsOf } from "./helpers";
 import { evaluatePack } from "./packEvaluation";
 import { planOf } from "./plans";
 
@@ -553,7 +555,7 @@ describe("the retraining trigger: a schedule and the drift alert start a run, en
                     type: "prometheus",
                     metadata: {
                         serverAddress: "http://prometheus-operated.monitoring:9090",
-                        query: driftTriggerQuery(model, "retraining", 168),
+                        query: driftTriggerQuery(model, "retraining", 24),
                         threshold: "1",
                     },
                 },
@@ -654,6 +656,54 @@ describe("the retraining trigger: a schedule and the drift alert start a run, en
                     ],
                 },
             ],
+        );
+    });
+
+    it("lets drift start a run in the week of a scheduled one: the default cooldown is a day, and one a weekly schedule outlasts is refused (promtool)", () => {
+        // With the defaults, a scheduled run at t=0 and drift from day 2: a run starts (a week's
+        // cooldown, the old default, kept the trigger empty all week).
+        const day = 24 * 60;
+        const series = [
+            {
+                series: 'ALERTS{alertname="LLMModelDriftDetected",alertstate="firing",model="chat"}',
+                values: `_x${2 * day} 1x60`,
+            },
+            {
+                series: 'kube_job_status_start_time{namespace="retraining",job_name="chat-retrain-schedule-29311234"}',
+                values: `0x${2 * day + 60}`,
+            },
+        ];
+        promtoolRules(
+            [
+                { name: "t", rules: [{ record: "daily", expr: driftTriggerQuery("chat", "retraining", 24) }] },
+                { name: "u", rules: [{ record: "weekly", expr: driftTriggerQuery("chat", "retraining", 168) }] },
+            ],
+            [
+                {
+                    interval: "1m",
+                    input_series: series,
+                    promql_expr_test: [
+                        { expr: "daily", eval_time: `${2 * day + 10}m`, exp_samples: [{ labels: "daily", value: 1 }] },
+                        { expr: "weekly", eval_time: `${2 * day + 10}m`, exp_samples: [] },
+                    ],
+                },
+            ],
+        );
+        assert.equal(TIER_DEFAULTS.prod.retraining.cooldownHours, 24);
+        assert.equal(cooldownStarvesDrift("0 3 * * 0", 24), undefined);
+        // A monthly schedule leaves a week's cooldown room.
+        assert.equal(cooldownStarvesDrift("0 3 1 * *", 168), undefined);
+        const refused =
+            "expected an integer under 168: the schedule (0 3 * * 0) starts a run at least once a week, and the cooldown counts from any run, so a drift alert could never start one";
+        assert.equal(cooldownStarvesDrift("0 3 * * 0", 168), refused);
+        assert.deepEqual(
+            problemsIfAny(() =>
+                resolveSettings(
+                    "prod",
+                    goodRawConfig({ "llm-platform:retraining": JSON.stringify({ cooldownHours: 168 }) }),
+                ),
+            ),
+            [`llm-platform:retraining.cooldownHours: ${refused}, received 168`],
         );
     });
 

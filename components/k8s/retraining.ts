@@ -16,6 +16,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CANDIDATE_ALIAS, DIGEST_REFERENCE, MLFLOW_TELEMETRY_OFF, SERVING_ALIAS } from "../../catalog/formats";
+import { cooldownStarvesDrift } from "../../catalog/standards";
 import { assertValid } from "../validation";
 import type { TargetPool } from "./inferenceWorkload";
 import { createWorkloadIdentity, restrictedContainerContext, restrictedPodContext } from "./workloadIdentity";
@@ -88,6 +89,8 @@ export function validateRetrainingTriggerArgs(args: Omit<RetrainingTriggerArgs, 
         problems.push(`dataWindowDays: expected an integer from 1 to 365, received ${args.dataWindowDays}`);
     if (!int(args.cooldownHours, 1, 24 * 90))
         problems.push(`cooldownHours: expected an integer from 1 to 2160, received ${args.cooldownHours}`);
+    const starved = cooldownStarvesDrift(args.schedule, args.cooldownHours);
+    if (starved) problems.push(`cooldownHours: ${starved}, received ${args.cooldownHours}`);
     if (!int(args.timeoutHours, 1, 168))
         problems.push(`timeoutHours: expected an integer from 1 to 168, received ${args.timeoutHours}`);
     if (args.models.length === 0) problems.push("models: expected at least one model to retrain");
