@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { dump } from "js-yaml";
 import { isModelVersion, modelFolderOf, registryReference } from "../catalog/formats";
-import { cooldownStarvesDrift } from "../catalog/standards";
+import { cooldownStarvesDrift, longestCronGapMinutes } from "../catalog/standards";
 import { TIER_DEFAULTS } from "../environments/defaults";
 import { buildPodSpec, modelSyncCommand } from "../components/k8s/inferenceWorkload";
 import {
@@ -129,7 +129,11 @@ describe("the model registry: MLflow on the cluster, PostgreSQL on RDS, artifact
         });
         const address = (find(prod.export, "aws:rds/instance:Instance", "registry-db").outputs as Inputs).address;
         assert.equal(env[1].name, "MLFLOW_BACKEND_STORE_URI");
-        assert.equal(env[1].value, `postgresql://mlflow:$(DB_PASSWORD)@${address}:5432/mlflow?sslmode=require`);
+        // The driver named: SQLAlchemy 2.1 makes psycopg 3 the default for a bare postgresql://.
+        assert.equal(
+            env[1].value,
+            `postgresql+psycopg2://mlflow:$(DB_PASSWORD)@${address}:5432/mlflow?sslmode=require`,
+        );
         // The Kubernetes Secret and the Secrets Manager version hold it, both as Pulumi secrets.
         const k8sSecret = find(prod.export, "kubernetes:core/v1:Secret", "registry-db").inputs as Inputs;
         assert.ok(SECRET in k8sSecret.stringData);
@@ -687,6 +691,18 @@ describe("the retraining trigger: a schedule and the drift alert start a run, en
                         { expr: "weekly", eval_time: `${2 * day + 10}m`, exp_samples: [] },
                     ],
                 },
+                // The scheduled run is still going past the cooldown: no second run beside it.
+                {
+                    interval: "1m",
+                    input_series: [
+                        ...series,
+                        {
+                            series: 'kube_job_status_active{namespace="retraining",job_name="chat-retrain-schedule-29311234"}',
+                            values: `1x${2 * day + 60}`,
+                        },
+                    ],
+                    promql_expr_test: [{ expr: "daily", eval_time: `${2 * day + 10}m`, exp_samples: [] }],
+                },
             ],
         );
         assert.equal(TIER_DEFAULTS.prod.retraining.cooldownHours, 24);
@@ -694,8 +710,41 @@ describe("the retraining trigger: a schedule and the drift alert start a run, en
         // A monthly schedule leaves a week's cooldown room.
         assert.equal(cooldownStarvesDrift("0 3 1 * *", 168), undefined);
         const refused =
-            "expected an integer under 168: the schedule (0 3 * * 0) starts a run at least once a week, and the cooldown counts from any run, so a drift alert could never start one";
+            "expected an integer under 168: the schedule (0 3 * * 0) starts a run at least every 168 hours, and the cooldown counts from any run, so a drift alert could never start one";
         assert.equal(cooldownStarvesDrift("0 3 * * 0", 168), refused);
+        // The longest gap between runs decides, read as Kubernetes' cron parser reads the schedule:
+        // steps, ranges, lists, names, ?, and both day fields restricted (a day matches either).
+        assert.deepEqual(
+            [
+                "0 3 */2 * *",
+                "0 3 1-31 * *",
+                "0 3 1,8,15,22,29 * *",
+                "0 3 * 1-12 0",
+                "0 3 ? * 0",
+                "0 3 1 * 0",
+                "0 3 * * MON",
+                "0 3 * * 1-5",
+                "0 3 * * *",
+                "0 * * * *",
+                "0 3 1 * *",
+            ].map((schedule) => `${schedule}: ${(longestCronGapMinutes(schedule) ?? 0) / 60} h`),
+            [
+                "0 3 */2 * *: 48 h",
+                "0 3 1-31 * *: 24 h",
+                "0 3 1,8,15,22,29 * *: 168 h",
+                "0 3 * 1-12 0: 168 h",
+                "0 3 ? * 0: 168 h",
+                "0 3 1 * 0: 168 h",
+                "0 3 * * MON: 168 h",
+                "0 3 * * 1-5: 72 h",
+                "0 3 * * *: 24 h",
+                "0 * * * *: 1 h",
+                "0 3 1 * *: 744 h",
+            ],
+        );
+        // A daily schedule leaves the default day no room either.
+        assert.match(cooldownStarvesDrift("0 3 * * *", 24) ?? "", /^expected an integer under 24: /);
+        assert.equal(longestCronGapMinutes("0 3 x * *"), undefined);
         assert.deepEqual(
             problemsIfAny(() =>
                 resolveSettings(

@@ -16,8 +16,11 @@ const read = (file: string): string => fs.readFileSync(path.join(IMAGE_DIR, file
 const NEEDS: ReadonlyArray<{ when: (argv: string[], env: Record<string, string>) => boolean; pkg: string }> = [
     // mlflow/server/prometheus_exporter.py: from prometheus_flask_exporter.multiprocess import …
     { when: (argv) => argv.includes("--expose-prometheus"), pkg: "prometheus-flask-exporter" },
-    // SQLAlchemy's postgresql:// dialect loads psycopg2.
-    { when: (_, env) => (env.MLFLOW_BACKEND_STORE_URI ?? "").startsWith("postgresql://"), pkg: "psycopg2-binary" },
+    // SQLAlchemy's postgresql+psycopg2:// dialect loads psycopg2 (a bare postgresql:// is psycopg 3 from SQLAlchemy 2.1).
+    {
+        when: (_, env) => (env.MLFLOW_BACKEND_STORE_URI ?? "").startsWith("postgresql+psycopg2://"),
+        pkg: "psycopg2-binary",
+    },
     // mlflow/store/artifact/s3_artifact_repo.py imports boto3.
     {
         when: (argv) => (argv[argv.indexOf("--artifacts-destination") + 1] ?? "").startsWith("s3://"),
@@ -79,6 +82,11 @@ describe("the model registry's image", () => {
         assert.ok(steps.includes("COPY requirements.txt /tmp/requirements.txt"), steps.join("\n"));
         assert.ok(
             steps.some((s) => s.startsWith("RUN pip install --no-cache-dir -r /tmp/requirements.txt ")),
+            steps.join("\n"),
+        );
+        // pip fails the build if an addition breaks a requirement of MLflow's own.
+        assert.ok(
+            steps.some((s) => s.includes("-r /tmp/requirements.txt && pip check && ")),
             steps.join("\n"),
         );
         // Nothing is installed besides the file: every addition is pinned there.

@@ -462,7 +462,7 @@ export class ModelRegistry extends pulumi.ComponentResource {
                                         {
                                             // Kubernetes expands $(DB_PASSWORD): the password never sits in the spec.
                                             name: "MLFLOW_BACKEND_STORE_URI",
-                                            value: pulumi.interpolate`postgresql://${REGISTRY_DATABASE}:$(DB_PASSWORD)@${this.database.address}:5432/${REGISTRY_DATABASE}?sslmode=require`,
+                                            value: pulumi.interpolate`postgresql+psycopg2://${REGISTRY_DATABASE}:$(DB_PASSWORD)@${this.database.address}:5432/${REGISTRY_DATABASE}?sslmode=require`,
                                         },
                                         {
                                             name: "MLFLOW_SERVER_ALLOWED_HOSTS",

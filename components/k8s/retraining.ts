@@ -125,13 +125,15 @@ export function retrainingReadPolicy(bucketArn: string, keyArn: string): string 
 }
 
 /**
- * The PromQL KEDA reads for one model: 1 while its drift alert fires and no run of it started in
- * the cooldown, else nothing (KEDA's prometheus scaler takes an empty result as 0 by default).
+ * The PromQL KEDA reads for one model: 1 while its drift alert fires, no run of it started in the
+ * cooldown and none is running, else nothing (KEDA's prometheus scaler takes an empty result as 0 by default).
  */
 export function driftTriggerQuery(model: string, namespace: string, cooldownHours: number): string {
     return (
         `max(ALERTS{alertname="LLMModelDriftDetected",alertstate="firing",model="${model}"}) ` +
-        `unless on () (time() - max(kube_job_status_start_time{namespace="${namespace}",job_name=~"${model}-retrain-.+"}) < ${cooldownHours * 3600})`
+        `unless on () (time() - max(kube_job_status_start_time{namespace="${namespace}",job_name=~"${model}-retrain-.+"}) < ${cooldownHours * 3600}) ` +
+        // A run still going (a scheduled one longer than the cooldown): not a second beside it.
+        `unless on () (sum(kube_job_status_active{namespace="${namespace}",job_name=~"${model}-retrain-.+"}) > 0)`
     );
 }
 
