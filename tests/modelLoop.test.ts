@@ -554,6 +554,8 @@ describe("the retraining trigger: a schedule and the drift alert start a run, en
             assert.equal(drift.metadata.name, `${model}-retrain-drift`);
             assert.equal(drift.spec.maxReplicaCount, 1);
             assert.equal(drift.spec.pollingInterval, 300);
+            // An update of the ScaledJob leaves runs in flight alone (KEDA's default deletes them).
+            assert.deepEqual(drift.spec.rollout, { strategy: "gradual" });
             assert.deepEqual(drift.spec.triggers, [
                 {
                     type: "prometheus",

@@ -253,6 +253,10 @@ export class RetrainingTrigger extends pulumi.ComponentResource {
                         maxReplicaCount: 1,
                         successfulJobsHistoryLimit: 3,
                         failedJobsHistoryLimit: 3,
+                        // KEDA deletes the Jobs of a previous generation of the ScaledJob (any change
+                        // to its spec: a new image, a cooldown) unless gradual: a run in flight, and
+                        // the start time the cooldown reads, would go with them.
+                        rollout: { strategy: "gradual" },
                         triggers: [
                             {
                                 type: "prometheus",
