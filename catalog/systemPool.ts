@@ -24,31 +24,38 @@ export interface SystemWorkload {
  */
 export const SYSTEM_DAEMONSETS = { pods: 5, cpuM: 180, memoryMi: 104 } as const;
 
-/** vCPUs, memory (GiB) and the VPC CNI's `maxPods` (ENIs × (IPv4 addresses per ENI − 1) + 2) of system node types. */
+/**
+ * vCPUs and memory (GiB) of system node types, and their `maxPods` as the EKS AMI computes it from
+ * the ENIs and IPv4 addresses per ENI (`awslabs/amazon-eks-ami` `nodeadm/internal/kubelet/
+ * instance-info.jsonl`, `eni_max_pods.go`: ENIs × (addresses − 1) + 2).
+ */
 export const SYSTEM_INSTANCE_TYPES: ReadonlyMap<string, { vcpus: number; memoryGiB: number; maxPods: number }> =
     new Map(
         (
             [
-                ["m5.large", 2, 8, 29],
-                ["m5.xlarge", 4, 16, 58],
-                ["m5.2xlarge", 8, 32, 58],
-                ["m6i.large", 2, 8, 29],
-                ["m6i.xlarge", 4, 16, 58],
-                ["m6i.2xlarge", 8, 32, 58],
-                ["m6a.large", 2, 8, 29],
-                ["m6a.xlarge", 4, 16, 58],
-                ["m6a.2xlarge", 8, 32, 58],
-                ["m7i.large", 2, 8, 29],
-                ["m7i.xlarge", 4, 16, 58],
-                ["m7i.2xlarge", 8, 32, 58],
-                ["c6i.xlarge", 4, 8, 58],
-                ["c6i.2xlarge", 8, 16, 58],
-                ["r6i.large", 2, 16, 29],
-                ["r6i.xlarge", 4, 32, 58],
-                ["t3.large", 2, 8, 35],
-                ["t3.xlarge", 4, 16, 58],
+                ["m5.large", 2, 8, 3, 10],
+                ["m5.xlarge", 4, 16, 4, 15],
+                ["m5.2xlarge", 8, 32, 4, 15],
+                ["m6i.large", 2, 8, 3, 10],
+                ["m6i.xlarge", 4, 16, 4, 15],
+                ["m6i.2xlarge", 8, 32, 4, 15],
+                ["m6a.large", 2, 8, 3, 10],
+                ["m6a.xlarge", 4, 16, 4, 15],
+                ["m6a.2xlarge", 8, 32, 4, 15],
+                ["m7i.large", 2, 8, 3, 10],
+                ["m7i.xlarge", 4, 16, 4, 15],
+                ["m7i.2xlarge", 8, 32, 4, 15],
+                ["c6i.xlarge", 4, 8, 4, 15],
+                ["c6i.2xlarge", 8, 16, 4, 15],
+                ["r6i.large", 2, 16, 3, 10],
+                ["r6i.xlarge", 4, 32, 4, 15],
+                ["t3.large", 2, 8, 3, 12],
+                ["t3.xlarge", 4, 16, 4, 15],
             ] as const
-        ).map(([type, vcpus, memoryGiB, maxPods]) => [type, { vcpus, memoryGiB, maxPods }]),
+        ).map(([type, vcpus, memoryGiB, enis, addresses]) => [
+            type,
+            { vcpus, memoryGiB, maxPods: enis * (addresses - 1) + 2 },
+        ]),
     );
 
 /**
@@ -80,7 +87,7 @@ export interface SystemPoolPlan {
     httpAddOn: boolean;
     metricsServer: boolean;
     /** Flagger, its load tester and Envoy Gateway (strategy canary). */
-    canary: boolean;
+    canaryDelivery: boolean;
     prometheus: { replicas: number; cpuM: number; memoryMi: number };
     alertmanagerReplicas: number;
     /** MLflow's replicas, or 0 without the model registry. */
@@ -113,7 +120,7 @@ export function systemWorkloads(plan: SystemPoolPlan): SystemWorkload[] {
                   ...w("keda-add-ons-http-interceptor", 3, 250, 20),
               ]
             : []),
-        ...(plan.canary
+        ...(plan.canaryDelivery
             ? [
                   ...w("flagger", 1, 10, 32),
                   ...w("flagger-loadtester", 1, 10, 64),

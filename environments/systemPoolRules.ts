@@ -13,6 +13,7 @@ import {
     systemWorkloads,
     type SystemPoolPlan,
 } from "../catalog/systemPool";
+import { addOnsFor } from "./addOns";
 import { rawModels } from "./models";
 import type { CrossFieldProblem } from "./rules";
 
@@ -36,18 +37,14 @@ export function systemPoolPlan(input: Readonly<Record<string, unknown>>): System
         !Number.isInteger(registryReplicas)
     )
         return undefined;
-    const blueGreen = serving.strategy === "blue-green";
-    const keda = serving.autoscaler === "keda";
-    const loadBalancerController = blueGreen && (serving.entryPoint as Obj)?.enabled === true;
+    const addOns = addOnsFor({
+        strategy: serving.strategy,
+        autoscaler: serving.autoscaler,
+        entryPointEnabled: (serving.entryPoint as Obj)?.enabled,
+        anyScaleToZero: rawModels(input).some((m) => (m.merged.scaleToZero as Obj)?.enabled === true),
+    });
     return {
-        loadBalancerController,
-        keda,
-        httpAddOn:
-            keda &&
-            loadBalancerController &&
-            rawModels(input).some((m) => (m.merged.scaleToZero as Obj)?.enabled === true),
-        metricsServer: serving.autoscaler === "hpa",
-        canary: serving.strategy === "canary",
+        ...addOns,
         prometheus: { replicas: replicas as number, cpuM: cpu * 1000, memoryMi: memory * 1024 },
         alertmanagerReplicas: replicas as number,
         modelRegistryReplicas: registryReplicas as number,

@@ -24,6 +24,7 @@ import { MonitoringStack } from "../components/k8s/monitoringStack";
 import { NvidiaDevicePlugin } from "../components/k8s/nvidiaDevicePlugin";
 import { RETRAINING_NAMESPACE, RetrainingTrigger } from "../components/k8s/retraining";
 import { PROD_MIN_REPLICAS } from "../catalog/standards";
+import { addOnsFor } from "../environments/addOns";
 import { DEFAULT_MODEL_NAME, servedModels, type ServedModel } from "../environments/models";
 import { referenceReleases } from "./releases";
 import { releaseOf, type Shared } from "./shared";
@@ -67,7 +68,7 @@ function eksCluster(shared: Shared): EksCluster {
         adminRoleArns: settings.cluster.adminRoleArns,
         systemNodes: settings.cluster.systemNodes,
         // A HorizontalPodAutoscaler on CPU reads the resource metrics API, which EKS does not ship.
-        metricsServer: settings.serving.autoscaler === "hpa",
+        metricsServer: addOnsOf(settings).metricsServer,
         protect,
         tags,
     });
@@ -109,39 +110,47 @@ function gpuCapacity(shared: Shared, cluster: EksCluster): GpuNodePool[] {
     return pools;
 }
 
+/** The add-ons the settings choose (the system node group's capacity check counts the same). */
+function addOnsOf(settings: Shared["settings"], served: readonly ServedModel[] = servedModels(settings)) {
+    return addOnsFor({
+        strategy: settings.serving.strategy,
+        autoscaler: settings.serving.autoscaler,
+        entryPointEnabled: settings.serving.entryPoint.enabled,
+        anyScaleToZero: served.some((m) => m.scaleToZero.enabled),
+    });
+}
+
 /** Canary delivery, KEDA, the load balancer controller and the HTTP add-on, as the settings ask. */
 function servingAddOns(shared: Shared, cluster: EksCluster, served: readonly ServedModel[]): ServingAddOns {
     const { settings, tags, network } = shared;
     const serving = settings.serving;
     // The serving namespace: BlueGreenEksService names it after the service (args.namespace unset).
     const servingName = served[0].name;
-    const canaryDelivery =
-        serving.strategy === "canary"
-            ? new CanaryDelivery("canary-delivery", {
-                  provider: cluster.provider,
-                  servingNamespace: servingName,
-                  prometheusNamespace: serving.prometheusNamespace,
-              })
-            : undefined;
+    const choice = addOnsOf(settings, served);
+    const canaryDelivery = choice.canaryDelivery
+        ? new CanaryDelivery("canary-delivery", {
+              provider: cluster.provider,
+              servingNamespace: servingName,
+              prometheusNamespace: serving.prometheusNamespace,
+          })
+        : undefined;
     // KEDA scales the inference Deployments on vLLM's own load, read from the platform's Prometheus.
-    const keda = serving.autoscaler === "keda" ? new Keda("keda", { provider: cluster.provider }) : undefined;
+    const keda = choice.keda ? new Keda("keda", { provider: cluster.provider }) : undefined;
     // The way in from outside (blue-green; under canary it is the gateway): an ALB from the controller.
-    const entry = serving.entryPoint;
-    const lbController =
-        entry.enabled && serving.strategy === "blue-green"
-            ? new LoadBalancerController("aws-load-balancer-controller", {
-                  provider: cluster.provider,
-                  clusterName: cluster.clusterName,
-                  region: settings.region,
-                  vpcId: network.vpcId,
-                  oidcProviderArn: cluster.oidcProviderArn,
-                  oidcIssuerUrl: cluster.oidcIssuerUrl,
-                  tags,
-              })
-            : undefined;
+    const lbController = choice.loadBalancerController
+        ? new LoadBalancerController("aws-load-balancer-controller", {
+              provider: cluster.provider,
+              clusterName: cluster.clusterName,
+              region: settings.region,
+              vpcId: network.vpcId,
+              oidcProviderArn: cluster.oidcProviderArn,
+              oidcIssuerUrl: cluster.oidcIssuerUrl,
+              tags,
+          })
+        : undefined;
     // Models that may go to zero are woken through KEDA's HTTP add-on (the rules refuse it without KEDA and the ALB).
     const httpAddOn =
-        keda && lbController && served.some((m) => m.scaleToZero.enabled)
+        keda && lbController && choice.httpAddOn
             ? new KedaHttpAddOn("keda-http-add-on", {
                   provider: cluster.provider,
                   keda,

@@ -5,6 +5,7 @@ import {
     systemNodesNeeded,
     systemWorkloads,
 } from "../catalog/systemPool";
+import { addOnsFor } from "../environments/addOns";
 import { resolveSettings } from "../environments/loader";
 import { systemPoolPlan } from "../environments/systemPoolRules";
 import { goodRawConfig, problemsIfAny } from "./helpers";
@@ -21,6 +22,31 @@ describe("the system node group holds what the stack installs on it", () => {
         // 4 cores: 60 + 10 + 2 × 5 reserved; 8 cores: 2.5 more per core above 4.
         assert.equal(systemNodeAllocatable(SYSTEM_INSTANCE_TYPES.get("m6i.xlarge")!).cpuM, 3920);
         assert.equal(systemNodeAllocatable(SYSTEM_INSTANCE_TYPES.get("m6i.2xlarge")!).cpuM, 7910);
+    });
+
+    it("takes maxPods from the ENIs as nodeadm does: 29 for an m6i.large, 58 for an xlarge, 35 for a t3.large", () => {
+        assert.deepEqual(
+            ["m6i.large", "m6i.xlarge", "m6i.2xlarge", "t3.large", "r6i.large"].map(
+                (t) => `${t} ${SYSTEM_INSTANCE_TYPES.get(t)!.maxPods}`,
+            ),
+            ["m6i.large 29", "m6i.xlarge 58", "m6i.2xlarge 58", "t3.large 35", "r6i.large 29"],
+        );
+    });
+
+    it("installs what the program installs: the add-ons follow the strategy, the autoscaler, the entry point and scale-to-zero", () => {
+        const choice = (serving: Parameters<typeof addOnsFor>[0]) =>
+            Object.entries(addOnsFor(serving))
+                .filter(([, on]) => on)
+                .map(([k]) => k);
+        const base = { strategy: "blue-green", autoscaler: "keda", entryPointEnabled: true, anyScaleToZero: false };
+        assert.deepEqual(choice(base), ["keda", "loadBalancerController"]);
+        assert.deepEqual(choice({ ...base, anyScaleToZero: true }), ["keda", "loadBalancerController", "httpAddOn"]);
+        // The HTTP add-on needs KEDA and the load balancer.
+        assert.deepEqual(choice({ ...base, autoscaler: "hpa", anyScaleToZero: true }), [
+            "loadBalancerController",
+            "metricsServer",
+        ]);
+        assert.deepEqual(choice({ ...base, strategy: "canary", anyScaleToZero: true }), ["canaryDelivery", "keda"]);
     });
 
     it("needs three m6i.large in each reference tier: staging's HTTP add-on, prod's two Prometheus and MLflow replicas", () => {

@@ -284,15 +284,19 @@ export class MonitoringStack extends pulumi.ComponentResource {
                     kind: "PrometheusRule",
                     metadata: { name: first ? "llm-platform" : `llm-platform-${service.name}`, namespace: ns },
                     spec: {
-                        groups: buildRuleGroups({
-                            metrics,
-                            slo: service.slo ?? args.slo ?? REFERENCE_SLO,
-                            job: service.name,
-                            scope: first ? "all" : "service",
-                            runbookBaseUrl:
-                                args.runbookBaseUrl ??
-                                "https://github.com/llm-platform/llm-platform/blob/main/README.md",
-                        }),
+                        // The service's own namespace: its autoscalers' series carry it.
+                        groups: pulumi.output(service.namespace).apply((namespace) =>
+                            buildRuleGroups({
+                                metrics,
+                                slo: service.slo ?? args.slo ?? REFERENCE_SLO,
+                                job: service.name,
+                                namespace,
+                                scope: first ? "all" : "service",
+                                runbookBaseUrl:
+                                    args.runbookBaseUrl ??
+                                    "https://github.com/llm-platform/llm-platform/blob/main/README.md",
+                            }),
+                        ),
                     },
                 },
                 k8sOpts,

@@ -233,11 +233,14 @@ export async function promote(
     const step = (line: string): void => {
         log.push(line);
     };
-    /** Lets the load balancer take the new weights before the active endpoint is checked or the old colour goes. */
-    const settle = async (): Promise<void> => {
-        await (prober.wait ? prober.wait(FLIP_SETTLE_SECONDS) : sleep(FLIP_SETTLE_SECONDS));
-        step(`waited ${FLIP_SETTLE_SECONDS} s for the load balancer to move production's weights`);
+    /** Waits `seconds` (the prober's clock when it has one) and says why. */
+    const pause = async (seconds: number, why: string): Promise<void> => {
+        await (prober.wait ? prober.wait(seconds) : sleep(seconds));
+        step(`waited ${seconds} s ${why}`);
     };
+    /** Lets the load balancer take the new weights before the active endpoint is checked or the old colour goes. */
+    const settle = (): Promise<void> =>
+        pause(FLIP_SETTLE_SECONDS, "for the load balancer to move production's weights");
     /** Turns scaleDownInactive back on after a rollback warmed `colour`; a failure here leaves the release standing. */
     const scaleDownAgain = async (colour: Color): Promise<void> => {
         try {
@@ -340,8 +343,7 @@ export async function promote(
         if (!verifyFailure) {
             step(`verified the active endpoint`);
             if (warmUp) {
-                await (prober.wait ? prober.wait(OLD_COLOUR_DRAIN_SECONDS) : sleep(OLD_COLOUR_DRAIN_SECONDS));
-                step(`waited ${OLD_COLOUR_DRAIN_SECONDS} s for ${from}'s open streams to finish`);
+                await pause(OLD_COLOUR_DRAIN_SECONDS, `for ${from}'s open streams to finish`);
                 await scaleDownAgain(from);
             }
             await recordRelease(to);
