@@ -128,6 +128,12 @@ export interface EvaluationSettings {
     timeoutMs?: number;
     /** @default 256 */
     maxTokens?: number;
+    /**
+     * A model that grades the items with `expect.judge` (an OpenAI-compatible endpoint): its base
+     * URL, its model name, and the environment variable of promote's process holding its API key.
+     * @default - none: a set with judged items is refused
+     */
+    judge?: { url: string; model: string; apiKeyEnv?: string };
 }
 
 /** What `llm-platform promote` reads of one model (the output's JSON; unset values are null). */
@@ -150,7 +156,11 @@ export interface ReleaseContract {
         activeUrl: string | null;
         headers: Record<string, string>;
     };
-    gate: Required<EvaluationSettings> | null;
+    gate:
+        | (Required<Omit<EvaluationSettings, "judge">> & {
+              judge: { url: string; model: string; apiKeyEnv: string | null } | null;
+          })
+        | null;
 }
 
 export interface ReleaseContractArgs {
@@ -213,6 +223,9 @@ export function releaseContract(args: ReleaseContractArgs): pulumi.Output<Releas
                       concurrency: e.concurrency ?? DEFAULT_EVALUATION.concurrency,
                       timeoutMs: e.timeoutMs ?? DEFAULT_EVALUATION.timeoutSeconds * 1000,
                       maxTokens: e.maxTokens ?? DEFAULT_EVALUATION.maxTokens,
+                      judge: e.judge
+                          ? { url: e.judge.url, model: e.judge.model, apiKeyEnv: e.judge.apiKeyEnv ?? null }
+                          : null,
                   }
                 : null,
         }));

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { DIGEST_REFERENCE, isModelVersion, MODEL_PREFIX, MODEL_VERSION_HELP } from "../catalog/formats";
-import { baseUrl, dnsLabel, httpPath, intIn, quantity, repoPath } from "./schemaParts";
+import { baseUrl, dnsLabel, httpPath, intIn, judgeModel, quantity, repoPath } from "./schemaParts";
 
 /** Namespaces the platform itself uses: a model (whose namespace is its name) may not take one. */
 export const RESERVED_MODEL_NAMES = [
@@ -98,6 +98,7 @@ export const modelEntrySchema = z.strictObject({
             concurrency: intIn(1, 64).optional(),
             timeoutSeconds: intIn(1, 3600).optional(),
             maxTokens: intIn(1, 4096).optional(),
+            judge: judgeModel.optional(),
         })
         .optional(),
     smokeTest: z

@@ -86,3 +86,13 @@ export const repoPath = z
     .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._\-/]{1,300}$/, {
         error: "expected a path relative to the project directory, such as evals/chat.jsonl",
     });
+
+/** The judge model of an evaluation set (`evaluation.judge`): an OpenAI-compatible endpoint. */
+export const judgeModel = z.strictObject({
+    url: baseUrl,
+    model: z.string().min(1),
+    apiKeyEnv: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name such as JUDGE_API_KEY" })
+        .optional(),
+});

@@ -11,6 +11,7 @@ import {
     httpPath,
     instanceType,
     intIn,
+    judgeModel,
     ipv4Cidr,
     quantity,
     releaseSchema,
@@ -124,9 +125,10 @@ export const servingSchema = z
                 concurrency: intIn(1, 64),
                 timeoutSeconds: intIn(1, 3600),
                 maxTokens: intIn(1, 4096),
+                judge: judgeModel.optional(),
             })
             .describe(
-                "The quality gate `npm run promote` runs on the preview colour before traffic flips: the evaluation set (set: a JSON Lines file in the project, one {id, prompt or messages, expect, kind} a line) is asked over the OpenAI-compatible API and must score accuracy >= minAccuracy (0.85) on its answer items, a hallucination rate under monitoring.slo.maxHallucinationRate on the items it marks hallucination or refusal, a success rate >= monitoring.slo.availability and a p95 latency (time to first token for vLLM) <= the model's slo.p95LatencyMs. No set: the smoke test alone. {set, minAccuracy, concurrency, timeoutSeconds, maxTokens}.",
+                "The quality gate `npm run promote` runs on the preview colour before traffic flips: the evaluation set (set: a JSON Lines file in the project, one {id, prompt or messages, expect, kind} a line) is asked over the OpenAI-compatible API and must score accuracy >= minAccuracy (0.85) on its answer items, a hallucination rate under monitoring.slo.maxHallucinationRate on the items it marks hallucination or refusal, a success rate >= monitoring.slo.availability and a p95 latency (time to first token for vLLM) <= the model's slo.p95LatencyMs. No set: the smoke test alone. Items are graded by whole words, exact labels, numbers, and abstention and refusal patterns (tools/promote/scoring.ts); items with expect.judge are graded by judge {url, model, apiKeyEnv} (an OpenAI-compatible model; apiKeyEnv names the variable of promote's environment holding its key). {set, minAccuracy, concurrency, timeoutSeconds, maxTokens, judge}.",
             ),
         smokeTest: z
             .strictObject({

@@ -48,6 +48,7 @@ export function releaseContractArgs(
                       concurrency: g.concurrency,
                       timeoutMs: g.timeoutSeconds * 1000,
                       maxTokens: g.maxTokens,
+                      ...(g.judge ? { judge: g.judge } : {}),
                   },
     };
 }

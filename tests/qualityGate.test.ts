@@ -218,15 +218,15 @@ describe("the quality gate: the preview colour answers an evaluation set before 
             "  ok   hallucination rate: 0.0 % (standard < 0.05; over 2)",
             "  ok   success rate: 100.0 % (standard >= 0.999; over 12)",
             result.log[6],
-            '  item capital-2 (answer): does not contain "Canberra"',
-            '  item capital-3 (answer): does not contain "Rome"',
+            '  item capital-2 (answer): does not contain "Canberra" as whole words',
+            '  item capital-3 (answer): does not contain "Rome" as whole words',
         ]);
         assert.match(
             result.log[6],
             /^ {2}ok {3}p95 latency: \d+ ms \(standard <= 500 ms \(time to first token\); over 12\)$/,
         );
         assert.ok(markdown.includes("| accuracy | 80.0 % | >= 0.85 | 10 | ❌ |\n"));
-        assert.ok(markdown.includes('| `capital-2` | answer | does not contain "Canberra" |\n'));
+        assert.ok(markdown.includes('| `capital-2` | answer | does not contain "Canberra" as whole words |\n'));
     });
 
     it("fails a model that makes things up", async () => {
@@ -238,7 +238,9 @@ describe("the quality gate: the preview colour answers an evaluation set before 
             ["accuracy", 1, true],
             ["hallucination rate", 0.5, false],
         ]);
-        assert.ok(result.log.includes(`  item made-up-1 (hallucination): contains none of "don't know"`));
+        assert.ok(
+            result.log.includes(`  item made-up-1 (hallucination): contains none of "don't know" as whole words`),
+        );
     });
 
     it("fails a slow model on p95 time to first token", async () => {
@@ -284,11 +286,11 @@ describe("the quality gate: the preview colour answers an evaluation set before 
                         `evaluation set ${path.join(dir, "evals/test.jsonl")} (6 problems):`,
                         `  line 2: not JSON (Unexpected token 'o', "not json" is not valid JSON)`,
                         `  line 3: id "a" is also on line 1`,
-                        "  line 4 expect: expected at least one of contains, anyOf, notContains, matches",
+                        "  line 4 expect: expected at least one of contains, anyOf, notContains, equals, matches, notMatches, number, abstains, refuses, judge",
                         "  line 4: expected either prompt or messages",
                         '  line 5 kind: Invalid option: expected one of "answer"|"hallucination"|"refusal"',
                         "  line 5 expect.matches: expected a regular expression",
-                        'Each line is one JSON item (lines starting with // are comments): {"id", "prompt" or "messages", "expect": {contains | anyOf | notContains | matches}, "kind": answer | hallucination | refusal}.',
+                        'Each line is one JSON item (lines starting with // are comments): {"id", "prompt" or "messages", "expect": {contains | anyOf | notContains | equals | matches | notMatches | number | abstains | refuses | judge}, "kind": answer | hallucination | refusal}.',
                     ].join("\n"),
                 );
                 return true;
@@ -302,9 +304,15 @@ describe("the quality gate: the preview colour answers an evaluation set before 
 
     it("checks answers case-insensitively with contains, anyOf, notContains and matches", () => {
         assert.equal(checkAnswer("The capital is PARIS.", { contains: ["paris"] }), undefined);
-        assert.equal(checkAnswer("Lyon", { contains: ["Paris", "France"] }), 'does not contain "Paris", "France"');
+        assert.equal(
+            checkAnswer("Lyon", { contains: ["Paris", "France"] }),
+            'does not contain "Paris", "France" as whole words',
+        );
         assert.equal(checkAnswer("CO2", { anyOf: ["carbon dioxide", "co2"] }), undefined);
-        assert.equal(checkAnswer("oxygen", { anyOf: ["carbon dioxide"] }), 'contains none of "carbon dioxide"');
+        assert.equal(
+            checkAnswer("oxygen", { anyOf: ["carbon dioxide"] }),
+            'contains none of "carbon dioxide" as whole words',
+        );
         assert.equal(
             checkAnswer("code or search", { contains: ["code"], notContains: ["search"] }),
             'contains "search"',
@@ -356,7 +364,14 @@ describe("the quality gate: the preview colour answers an evaluation set before 
             "llm-platform:tier": "prod",
             "llm-platform:serving": '{"replicas":3}',
             "llm-platform:models": JSON.stringify([
-                { name: "chat", servedModelName: "llama-3.1-8b-instruct", evaluation: { set: "evals/chat.jsonl" } },
+                {
+                    name: "chat",
+                    servedModelName: "llama-3.1-8b-instruct",
+                    evaluation: {
+                        set: "evals/chat.jsonl",
+                        judge: { url: "https://judge.example.com", model: "grader", apiKeyEnv: "JUDGE_KEY" },
+                    },
+                },
                 { name: "embed", gpuPool: "inference" },
             ]),
             "llm-platform:gpuNodePools": '[{"name":"inference","instanceTypes":["g5.2xlarge"],"maxSize":20}]',
@@ -372,6 +387,7 @@ describe("the quality gate: the preview colour answers an evaluation set before 
             concurrency: 4,
             timeoutMs: 120_000,
             maxTokens: 256,
+            judge: { url: "https://judge.example.com", model: "grader", apiKeyEnv: "JUDGE_KEY" },
         });
         assert.equal(chat.servedModelName, "llama-3.1-8b-instruct");
         assert.equal((await referenceState("prod", config, "embed")).gate, undefined);

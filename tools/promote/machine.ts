@@ -26,6 +26,7 @@ import { SERVING_ALIAS, type ModelRegistryClient } from "./registry";
 import {
     EvaluationSetError,
     renderGateText,
+    judgeProblem,
     runQualityGate,
     type ChatClient,
     type EvalItem,
@@ -222,6 +223,8 @@ export async function promote(
         if (!quality) throw new PromotionError(`model ${state.model} has a quality gate but no client was given`);
         try {
             items = quality.load(state.gate.set);
+            const problem = judgeProblem(items, state.gate);
+            if (problem !== undefined) throw new PromotionError(problem);
         } catch (e) {
             if (e instanceof EvaluationSetError) throw new PromotionError(e.message);
             throw e;
