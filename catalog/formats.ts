@@ -23,14 +23,22 @@ export const BUCKET_MODEL_VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /**
  * A registered model version in the MLflow registry: `models:/<name>/<version>` (a number, fixed)
- * or `models:/<name>@<alias>` (resolved when a pod starts). MLflow's own URI forms.
+ * or `models:/<name>@<alias>` (an alias, which moves). MLflow's own URI forms; what `npm run
+ * promote --model-version` takes.
  */
 export const REGISTRY_MODEL_URI =
     /^models:\/([A-Za-z0-9][A-Za-z0-9._-]{0,127})(?:\/([1-9][0-9]{0,9})|@([A-Za-z][A-Za-z0-9_-]{0,63}))$/;
 
-/** What a release's `modelVersion` may be: a version in the bucket, or a registered model version. */
+/**
+ * A registered model version by number, `models:/<name>/<version>`: what a release may name. A
+ * version's source cannot change in MLflow (UpdateModelVersion sets only its description), so
+ * the number pins the weights; an alias would be resolved anew by every pod that starts.
+ */
+export const PINNED_REGISTRY_VERSION = /^models:\/([A-Za-z0-9][A-Za-z0-9._-]{0,127})\/([1-9][0-9]{0,9})$/;
+
+/** What a release's `modelVersion` may be: a version in the bucket, or a registered model version by number. */
 export const MODEL_VERSION_HELP =
-    "expected a version name of letters, digits, '.', '_' and '-', or a registered model as models:/<name>/<version> or models:/<name>@<alias>";
+    "expected a version name of letters, digits, '.', '_' and '-', or a registered model version as models:/<name>/<version> (an alias such as models:/<name>@candidate moves: `npm run promote -- --model-version models:/<name>@<alias>` resolves it and writes the version it names)";
 
 /** The registry alias `npm run promote` moves to the version a stack serves (retraining starts from it). */
 export const SERVING_ALIAS = "serving";
@@ -51,8 +59,36 @@ export function registryReference(modelVersion: string): RegistryModelReference 
     return m[2] !== undefined ? { name: m[1], version: m[2] } : { name: m[1], alias: m[3] };
 }
 
+/** A release's `modelVersion`: a folder of the model's prefix, or a registered version by number (never an alias). */
 export function isModelVersion(value: string): boolean {
-    return BUCKET_MODEL_VERSION.test(value) || REGISTRY_MODEL_URI.test(value);
+    return BUCKET_MODEL_VERSION.test(value) || PINNED_REGISTRY_VERSION.test(value);
+}
+
+/**
+ * Where a release's weights are, as a training run is told to start from them: the registered
+ * version itself (`models:/<name>/<version>`), or the folder in the bucket (`<modelSource>/<version>/`).
+ */
+export function servedModelUri(modelVersion: string, modelSource: string): string {
+    return PINNED_REGISTRY_VERSION.test(modelVersion)
+        ? modelVersion
+        : `${modelSource.replace(/\/+$/, "")}/${modelVersion}/`;
+}
+
+/**
+ * Why a registered version's source cannot be released for a model whose weights are under
+ * `modelSource` (`s3://<bucket>/<prefix>`), or undefined when it can: the serving pods download it
+ * from S3 with their own role, which reads that prefix only, and never through the registry's
+ * artifact proxy (`mlflow-artifacts:`), which spools whole files to the server's disk.
+ */
+export function registeredSourceProblem(source: string, modelSource: string): string | undefined {
+    const root = `${modelSource.replace(/\/+$/, "")}/`;
+    if (source.startsWith(root) && source.length > root.length && !source.split("/").includes("..")) return undefined;
+    const why = source.startsWith("mlflow-artifacts:")
+        ? "it was logged through the registry's artifact proxy, which carries no multi-GB weights"
+        : source.startsWith("runs:/") || source.startsWith("models:/")
+          ? "it names MLflow artifacts, not the bucket"
+          : "the model's pods read only their own prefix of the bucket";
+    return `its source is ${source}, outside ${root} (${why}): upload the weights to a folder under ${root} and register that folder (README, "Registering a version")`;
 }
 
 /**

@@ -52,7 +52,14 @@ export {
     LOAD_BALANCER_CONTROLLER_CHART_VERSION,
     MODEL_SYNC_IMAGE,
 } from "./versions";
-export { DIGEST_REFERENCE, isModelVersion, MODEL_VERSION_HELP, s3BucketNameProblem } from "./formats";
+export {
+    DIGEST_REFERENCE,
+    isModelVersion,
+    MODEL_VERSION_HELP,
+    registeredSourceProblem,
+    s3BucketNameProblem,
+    servedModelUri,
+} from "./formats";
 export {
     SYSTEM_DAEMONSETS,
     SYSTEM_INSTANCE_TYPES,

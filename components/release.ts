@@ -22,7 +22,10 @@ export const RELEASES_OUTPUT = "llmPlatformReleases";
 export interface ReleaseConfigColor {
     /** By digest. @default - the service's default image */
     image?: string;
-    /** The model version (a folder under the model's prefix of the bucket, or `models:/<name>/<version>`). */
+    /**
+     * The model version: a folder under the model's prefix of the bucket, or a registered version by
+     * number (`models:/<name>/<version>`, its source a folder there). Never an alias: promote resolves one.
+     */
     modelVersion: string;
 }
 
@@ -147,6 +150,8 @@ export interface ReleaseContract {
     scaleDownInactive: boolean;
     releases: Record<Color, { image: string | null; modelVersion: string }>;
     servedModelName: string | null;
+    /** `s3://<bucket>/<prefix>` of the model's weights: a registered version is released only when its source is under it. */
+    modelSource: string | null;
     smoke: {
         path: string;
         expectedStatus: number;
@@ -190,8 +195,9 @@ export function releaseContract(args: ReleaseContractArgs): pulumi.Output<Releas
             service.releases.green.image,
             smoke.previewUrl ?? service.urls?.preview,
             smoke.activeUrl ?? service.urls?.active,
+            service.modelSource,
         ])
-        .apply(([blueImage, greenImage, previewUrl, activeUrl]) => ({
+        .apply(([blueImage, greenImage, previewUrl, activeUrl, modelSource]) => ({
             model: args.model,
             configKey: args.configKey,
             platform: "eks" as const,
@@ -203,6 +209,7 @@ export function releaseContract(args: ReleaseContractArgs): pulumi.Output<Releas
                 green: { image: greenImage ?? null, modelVersion: service.releases.green.modelVersion },
             },
             servedModelName: service.servedModelName ?? null,
+            modelSource: modelSource ?? null,
             smoke: {
                 path: smoke.path,
                 expectedStatus: smoke.expectedStatus,

@@ -24,6 +24,7 @@ import { MonitoringStack } from "../components/k8s/monitoringStack";
 import { NvidiaDevicePlugin } from "../components/k8s/nvidiaDevicePlugin";
 import { RETRAINING_NAMESPACE, RetrainingTrigger } from "../components/k8s/retraining";
 import { PROD_MIN_REPLICAS } from "../catalog/standards";
+import { servedModelUri } from "../catalog/formats";
 import { addOnsFor } from "../environments/addOns";
 import { DEFAULT_MODEL_NAME, servedModels, type ServedModel } from "../environments/models";
 import { referenceReleases } from "./releases";
@@ -345,9 +346,17 @@ function retrainingTrigger(
         ? new RetrainingTrigger("retraining", {
               provider: cluster.provider,
               image: settings.retraining.image!,
-              models: services.map(({ model }) => {
+              models: services.map(({ model, service }) => {
                   const pool = pools[settings.gpuNodePools.findIndex((p) => p.name === model.gpuPool)];
-                  return { name: model.name, gpus: settings.retraining.gpus, pool };
+                  // A run starts from what the model serves now: its active colour's release.
+                  const served = service.releases[service.activeColor].modelVersion;
+                  return {
+                      name: model.name,
+                      gpus: settings.retraining.gpus,
+                      pool,
+                      modelPrefix: model.modelPrefix,
+                      baseModelUri: service.modelSource.apply((source) => servedModelUri(served, source)),
+                  };
               }),
               schedule: settings.retraining.schedule,
               dataWindowDays: settings.retraining.dataWindowDays,
@@ -356,6 +365,7 @@ function retrainingTrigger(
               trackingUri: registry.trackingUri,
               registryReady: registry.ready,
               feedbackUri: pulumi.interpolate`s3://${models.bucketName}/feedback/`,
+              bucketName: models.bucketName,
               bucketArn: models.bucketArn,
               kmsKeyArn: models.kmsKeyArn,
               oidcProviderArn: cluster.oidcProviderArn,

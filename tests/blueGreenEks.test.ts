@@ -207,7 +207,7 @@ describe("inference workload validation", () => {
     it("requires images by digest and plain model versions", () => {
         assert.deepEqual(validateRelease({ image: "inference:latest", modelVersion: "v 2" }), [
             'image: expected an image pinned by digest (repository@sha256:<64 hex>), received "inference:latest"',
-            "modelVersion: expected a version name of letters, digits, '.', '_' and '-', or a registered model as models:/<name>/<version> or models:/<name>@<alias>, received \"v 2\"",
+            "modelVersion: expected a version name of letters, digits, '.', '_' and '-', or a registered model version as models:/<name>/<version> (an alias such as models:/<name>@candidate moves: `npm run promote -- --model-version models:/<name>@<alias>` resolves it and writes the version it names), received \"v 2\"",
         ]);
         assert.deepEqual(validateRelease({ image: undefined, modelVersion: "llama-3.1-8b" }), []);
     });
@@ -683,7 +683,7 @@ describe("BlueGreenEksService as a library", () => {
             }),
             [
                 'green.image: expected an image pinned by digest (repository@sha256:<64 hex>), received "inference:latest"',
-                `green.modelVersion: expected a version name of letters, digits, '.', '_' and '-', or a registered model as models:/<name>/<version> or models:/<name>@<alias>, received "v 2"`,
+                "green.modelVersion: expected a version name of letters, digits, '.', '_' and '-', or a registered model version as models:/<name>/<version> (an alias such as models:/<name>@candidate moves: `npm run promote -- --model-version models:/<name>@<alias>` resolves it and writes the version it names), received \"v 2\"",
                 "canaryDelivery: required with strategy canary (a CanaryDelivery: Flagger, the gateway and the load tester)",
                 "maxReplicas: expected an integer >= replicas (4), received 2",
             ],

@@ -114,7 +114,7 @@ describe("feedback capture: a Firehose stream into the model bucket's feedback/ 
                 problems: [
                     "requestId: expected the completion's id (letters, digits, '.', '_', ':', '-')",
                     "model: expected a model name: lower-case letters, digits and '-', starting with a letter, at most 32 characters",
-                    "modelVersion: expected a version name of letters, digits, '.', '_' and '-', or a registered model as models:/<name>/<version> or models:/<name>@<alias>",
+                    "modelVersion: expected a version name of letters, digits, '.', '_' and '-', or a registered model version as models:/<name>/<version> (an alias such as models:/<name>@candidate moves: `npm run promote -- --model-version models:/<name>@<alias>` resolves it and writes the version it names)",
                     "rating: expected -1, 0 or 1",
                     "createdAt: expected an ISO 8601 time in UTC, such as 2026-11-30T08:00:00Z",
                     '(record): Unrecognized key: "extra"',

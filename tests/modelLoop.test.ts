@@ -25,7 +25,7 @@ import {
 import {
     driftTriggerQuery,
     retrainingJobSpec,
-    retrainingReadPolicy,
+    retrainingPolicy,
     validateRetrainingTriggerArgs,
 } from "../components/k8s/retraining";
 import { validateWorkload } from "../components/k8s/workloadValidation";
@@ -490,12 +490,24 @@ describe("releases that name a registered model", () => {
                 resolveSettings(
                     "staging",
                     cfg({
-                        "llm-platform:serving": { platform: "ecs", green: { modelVersion: "models:/chat@serving" } },
+                        "llm-platform:serving": { platform: "ecs", green: { modelVersion: "models:/chat/3" } },
                     }),
                 ),
             ),
             [
-                'llm-platform:serving.green.modelVersion: expected a version in the bucket: ECS releases cannot name a registered model, received "models:/chat@serving"',
+                'llm-platform:serving.green.modelVersion: expected a version in the bucket: ECS releases cannot name a registered model, received "models:/chat/3"',
+            ],
+        );
+        // An alias moves with the next retraining: a release names the version, which promote resolves.
+        assert.deepEqual(
+            problemsOf(() =>
+                resolveSettings(
+                    "staging",
+                    cfg({ "llm-platform:serving": { green: { modelVersion: "models:/chat@candidate" } } }),
+                ),
+            ),
+            [
+                "llm-platform:serving.green.modelVersion: expected a version name of letters, digits, '.', '_' and '-', or a registered model version as models:/<name>/<version> (an alias such as models:/<name>@candidate moves: `npm run promote -- --model-version models:/<name>@<alias>` resolves it and writes the version it names), received \"models:/chat@candidate\"",
             ],
         );
         assert.deepEqual(
@@ -506,7 +518,7 @@ describe("releases that name a registered model", () => {
                 ),
             ),
             [
-                "llm-platform:serving.green.modelVersion: expected a version name of letters, digits, '.', '_' and '-', or a registered model as models:/<name>/<version> or models:/<name>@<alias>, received \"models:/chat\"",
+                "llm-platform:serving.green.modelVersion: expected a version name of letters, digits, '.', '_' and '-', or a registered model version as models:/<name>/<version> (an alias such as models:/<name>@candidate moves: `npm run promote -- --model-version models:/<name>@<alias>` resolves it and writes the version it names), received \"models:/chat\"",
             ],
         );
         const ok = resolveSettings(
@@ -541,7 +553,9 @@ describe("the retraining trigger: a schedule and the drift alert start a run, en
                 MLFLOW_DISABLE_TELEMETRY: "true",
                 LLM_MODEL: model,
                 LLM_REGISTERED_MODEL: model,
-                LLM_BASE_MODEL_URI: `models:/${model}@serving`,
+                // What the model serves now (its active colour's release), never an alias nothing sets.
+                LLM_BASE_MODEL_URI: `s3://${bucket}/models/${model}/v1/`,
+                LLM_CANDIDATE_URI: `s3://${bucket}/models/${model}/retrained/`,
                 LLM_DATA_WINDOW_DAYS: "7",
                 LLM_FEEDBACK_URI: `s3://${bucket}/feedback/`,
                 LLM_CANDIDATE_ALIAS: "candidate",
@@ -549,6 +563,15 @@ describe("the retraining trigger: a schedule and the drift alert start a run, en
                 HOME: "/tmp",
             });
             assert.deepEqual(c.resources.limits["nvidia.com/gpu"], "1");
+            // Scratch is half the GPU nodes' 200 GiB disk at most; /dev/shm is memory, inside the run's 16 GiB.
+            assert.deepEqual(job.template.spec.volumes, [
+                { name: "work", emptyDir: { sizeLimit: "100Gi" } },
+                { name: "shm", emptyDir: { medium: "Memory", sizeLimit: "8Gi" } },
+            ]);
+            assert.deepEqual(c.volumeMounts, [
+                { name: "work", mountPath: "/tmp" },
+                { name: "shm", mountPath: "/dev/shm" },
+            ]);
             const drift = find(prod.export, "kubernetes:keda.sh/v1alpha1:ScaledJob", `retraining-${model}-drift`)
                 .inputs as Inputs;
             assert.equal(drift.metadata.name, `${model}-retrain-drift`);
@@ -584,8 +607,17 @@ describe("the retraining trigger: a schedule and the drift alert start a run, en
         const keyArn = (find(prod.export, "aws:kms/key:Key", "models-key").outputs as Inputs).arn as string;
         assert.deepEqual(
             JSON.parse(read.policy as string),
-            JSON.parse(retrainingReadPolicy(`arn:aws:s3:::${bucket}`, keyArn)),
+            JSON.parse(
+                retrainingPolicy(`arn:aws:s3:::${bucket}`, keyArn, ["models/chat", "models/embed", "models/router"]),
+            ),
         );
+        // It writes only the models' retrained/ folders: never a release's weights.
+        assert.deepEqual(JSON.parse(read.policy as string).Statement[2], {
+            Sid: "WriteCandidates",
+            Effect: "Allow",
+            Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
+            Resource: ["chat", "embed", "router"].map((m) => `arn:aws:s3:::${bucket}/models/${m}/retrained/*`),
+        });
         assert.equal(prod.outputs.retrainingNamespace, "retraining");
         // Staging has no trigger unless it names a training image.
         assert.equal(
@@ -776,12 +808,13 @@ describe("the retraining trigger: a schedule and the drift alert start a run, en
             assert.equal(bad.violations.length > 0, true, r.type);
         }
         const spec = retrainingJobSpec(
-            { image: DIGEST, dataWindowDays: 3, timeoutHours: 2, trackingUri: "http://t" },
+            { image: DIGEST, dataWindowDays: 3, timeoutHours: 2, trackingUri: "http://t", bucketName: "b" },
             {
                 name: "chat",
                 pool: { nodeSelector: { pool: "a" }, tolerations: [] },
                 gpus: 2,
                 baseModelUri: "models:/chat/9",
+                modelPrefix: "models/chat",
             },
             "s3://b/feedback/",
             "drift",
@@ -844,6 +877,7 @@ describe("the retraining trigger: a schedule and the drift alert start a run, en
                 timeoutHours: 200,
                 trackingUri: "http://t",
                 feedbackUri: "s3://b/feedback/",
+                bucketName: "b",
                 bucketArn: "b",
                 kmsKeyArn: "k",
                 oidcProviderArn: "o",
@@ -859,11 +893,44 @@ describe("the retraining trigger: a schedule and the drift alert start a run, en
                 "models: expected at least one model to retrain",
             ],
         );
+        // Scratch beyond half the GPU nodes' disk, /dev/shm as large as the run's memory, a bad prefix.
+        assert.deepEqual(
+            validateRetrainingTriggerArgs({
+                image: DIGEST,
+                models: [
+                    {
+                        name: "chat",
+                        pool: { nodeSelector: {}, tolerations: [], diskSizeGiB: 200 },
+                        baseModelUri: "models:/chat/1",
+                        modelPrefix: "/models/chat/",
+                    },
+                ],
+                schedule: "0 3 * * 0",
+                dataWindowDays: 7,
+                cooldownHours: 24,
+                timeoutHours: 12,
+                trackingUri: "http://t",
+                feedbackUri: "s3://b/feedback/",
+                bucketName: "b",
+                bucketArn: "b",
+                kmsKeyArn: "k",
+                oidcProviderArn: "o",
+                oidcIssuerUrl: "u",
+                keda: { ready: [], prometheusUrl: "http://p" },
+                scratchGiB: 150,
+                sharedMemoryGiB: 16,
+            }),
+            [
+                "sharedMemoryGiB: expected an integer from 1 below the run's memory (16Gi: /dev/shm counts in it), received 16",
+                'models[0].modelPrefix: expected the model\'s prefix of the bucket such as models/chat, received "/models/chat/"',
+                "scratchGiB: 150 GiB is over half the disk of model chat's GPU nodes (200 GiB), whose rest holds images and model caches: lower it or give the pool a larger diskSizeGiB",
+            ],
+        );
     });
 });
 
 describe("the registry client a promotion records the deployed version with", () => {
-    it("resolves an alias, moves the serving alias and tags the version over MLflow's REST API", async () => {
+    it("resolves an alias or a number to the version and its source, moves the serving alias and tags the version over MLflow's REST API", async () => {
         const requests: string[] = [];
         const server = http.createServer((req, res) => {
             let body = "";
@@ -874,7 +941,13 @@ describe("the registry client a promotion records the deployed version with", ()
                 if (req.url?.startsWith("/api/2.0/mlflow/registered-models/alias?")) {
                     const q = new URL(req.url, "http://x").searchParams;
                     if (q.get("alias") === "candidate")
-                        return res.end(JSON.stringify({ model_version: { name: "chat", version: "7" } }));
+                        return res.end(
+                            JSON.stringify({
+                                model_version: { name: "chat", version: "7", source: "s3://b/models/chat/r7" },
+                            }),
+                        );
+                    if (q.get("alias") === "bare")
+                        return res.end(JSON.stringify({ model_version: { name: "chat", version: "8" } }));
                     res.statusCode = 404;
                     return res.end(
                         JSON.stringify({
@@ -883,6 +956,13 @@ describe("the registry client a promotion records the deployed version with", ()
                         }),
                     );
                 }
+                if (req.url?.startsWith("/api/2.0/mlflow/model-versions/get?"))
+                    // MLflow's JSON carries the version as a string (ModelVersion.version is a proto string).
+                    return res.end(
+                        JSON.stringify({
+                            model_version: { name: "chat", version: "3", source: "s3://b/models/chat/v3" },
+                        }),
+                    );
                 res.end("{}");
             });
         });
@@ -890,12 +970,24 @@ describe("the registry client a promotion records the deployed version with", ()
         const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
         try {
             const client = new MlflowRegistryClient(`${base}/`);
-            assert.equal(await client.resolve({ name: "chat", alias: "candidate" }), "7");
-            assert.equal(await client.resolve({ name: "chat", version: "3" }), "3");
+            assert.deepEqual(await client.resolve({ name: "chat", alias: "candidate" }), {
+                version: "7",
+                source: "s3://b/models/chat/r7",
+            });
+            assert.deepEqual(await client.resolve({ name: "chat", version: "3" }), {
+                version: "3",
+                source: "s3://b/models/chat/v3",
+            });
+            await assert.rejects(client.resolve({ name: "chat", alias: "bare" }), {
+                name: "RegistryError",
+                message: "models:/chat@bare (version 8) has no source",
+            });
             const record = { stack: "prod", model: "chat", colour: "green", at: "2026-11-30T10:00:00.000Z" };
             await client.recordDeployment("chat", "7", record);
             assert.deepEqual(requests, [
                 "GET /api/2.0/mlflow/registered-models/alias?name=chat&alias=candidate ",
+                "GET /api/2.0/mlflow/model-versions/get?name=chat&version=3 ",
+                "GET /api/2.0/mlflow/registered-models/alias?name=chat&alias=bare ",
                 'POST /api/2.0/mlflow/registered-models/alias {"name":"chat","alias":"serving","version":"7"}',
                 'POST /api/2.0/mlflow/model-versions/set-tag {"name":"chat","version":"7","key":"llm-platform.prod.model","value":"chat"}',
                 'POST /api/2.0/mlflow/model-versions/set-tag {"name":"chat","version":"7","key":"llm-platform.prod.colour","value":"green"}',

@@ -28,7 +28,7 @@ import {
     type Prober,
     type ServingState,
 } from "../tools/promote/machine";
-import type { ModelRegistryClient } from "../tools/promote/registry";
+import type { ModelRegistryClient, RegisteredVersion } from "../tools/promote/registry";
 import { goodRawConfig, PROJECT_DIR } from "./helpers";
 import { planOf } from "./plans";
 import { ACTIVE, FakeProber, FakeStack, PREVIEW, referenceContract, referenceState, state } from "./promoteFakes";
@@ -276,19 +276,29 @@ describe("promote: the state machine", () => {
         );
     });
 
-    it("records a release that names a registered model in the registry once the flip holds", async () => {
+    it("releases a registered version by number: an alias is resolved and its source checked before anything changes", async () => {
+        const SOURCE = "s3://models-bucket/models/chat";
         const calls: string[] = [];
+        const versions: Record<string, RegisteredVersion> = {
+            "@candidate": { version: "7", source: `${SOURCE}/retrained-abc123` },
+            "3": { version: "3", source: `${SOURCE}/v3` },
+            "4": { version: "4", source: "mlflow-artifacts:/1/abc/artifacts/weights" },
+            "5": { version: "5", source: "s3://models-bucket/models/embed/v5" },
+        };
         const registry: ModelRegistryClient = {
             resolve: async (ref) => {
-                calls.push(`resolve ${ref.name} ${ref.version ?? `@${ref.alias}`}`);
-                return ref.version ?? "7";
+                const key = ref.version ?? `@${ref.alias}`;
+                calls.push(`resolve ${ref.name} ${key}`);
+                const found = versions[key];
+                if (!found) throw new Error(`models:/${ref.name}/${key} names no version`);
+                return found;
             },
             recordDeployment: async (name, version, record) => {
                 calls.push(`record ${name} ${version} ${record.stack} ${record.model} ${record.colour}`);
                 assert.match(record.at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
             },
         };
-        const stack = new FakeStack(state());
+        const stack = new FakeStack(state({ modelSource: SOURCE }));
         const result = await promote(
             stack,
             new FakeProber(() => ok, stack),
@@ -297,17 +307,53 @@ describe("promote: the state machine", () => {
             registry,
         );
         assert.equal(result.outcome, "promoted");
+        // The config holds version 7, never the alias the next retraining moves.
+        assert.equal(stack.calls[0], "set green.modelVersion=models:/chat/7");
         assert.deepEqual(calls, ["resolve chat @candidate", "record chat 7 prod inference green"]);
+        assert.equal(
+            result.log[0],
+            `resolved models:/chat@candidate to models:/chat/7 (source ${SOURCE}/retrained-abc123); the release records the version, not the alias candidate`,
+        );
         assert.equal(result.log.at(-1), "recorded in the model registry: chat version 7 is now aliased serving");
 
-        // A failure to record leaves the release standing, and says so; without a registry it is said too.
+        // Weights logged through the registry's proxy, or another model's prefix: refused, nothing changed.
+        for (const [version, why] of [
+            [
+                "models:/chat/4",
+                "version 4 cannot be released: its source is mlflow-artifacts:/1/abc/artifacts/weights, outside s3://models-bucket/models/chat/ (it was logged through the registry's artifact proxy, which carries no multi-GB weights)",
+            ],
+            [
+                "models:/chat/5",
+                "version 5 cannot be released: its source is s3://models-bucket/models/embed/v5, outside s3://models-bucket/models/chat/ (the model's pods read only their own prefix of the bucket)",
+            ],
+            ["models:/chat/9", "models:/chat/9 names no version"],
+        ]) {
+            const refused = new FakeStack(state({ modelSource: SOURCE }));
+            await assert.rejects(
+                promote(refused, new FakeProber(() => ok, refused), { modelVersion: version }, undefined, registry),
+                {
+                    name: "PromotionError",
+                    message: `--model-version ${version}: ${why}${why.includes("outside") ? ': upload the weights to a folder under s3://models-bucket/models/chat/ and register that folder (README, "Registering a version")' : ""}`,
+                },
+            );
+            assert.deepEqual(refused.calls, [], `${version}: nothing changed`);
+        }
+        // No registry to resolve it with: refused too.
+        const none = new FakeStack(state({ modelSource: SOURCE }));
+        await assert.rejects(promote(none, new FakeProber(() => ok, none), { modelVersion: "models:/chat/3" }), {
+            message:
+                "--model-version models:/chat/3: a registered version is resolved and checked in the model registry before it is released, and there is none: pass --registry-url, or have the stack export modelRegistryUrl",
+        });
+        assert.deepEqual(none.calls, []);
+
+        // A failure to record leaves the release standing, and says so.
         const failing: ModelRegistryClient = {
-            resolve: async () => "3",
+            resolve: registry.resolve,
             recordDeployment: async () => {
                 throw new Error("POST http://mlflow/api/2.0/mlflow/registered-models/alias answered 503: unavailable");
             },
         };
-        const again = new FakeStack(state());
+        const again = new FakeStack(state({ modelSource: SOURCE }));
         const r2 = await promote(
             again,
             new FakeProber(() => ok, again),
@@ -320,16 +366,12 @@ describe("promote: the state machine", () => {
             r2.log.at(-1),
             "could not record models:/chat/3 in the model registry: POST http://mlflow/api/2.0/mlflow/registered-models/alias answered 503: unavailable; the release itself stands",
         );
-        const none = new FakeStack(state());
-        const r3 = await promote(none, new FakeProber(() => ok, none), { modelVersion: "models:/chat/3" });
-        assert.equal(
-            r3.log.at(-1),
-            "models:/chat/3 is not recorded in the model registry: no registry URL (the stack output modelRegistryUrl, or --registry-url)",
-        );
-        // A version in the bucket has nothing to record.
-        const bucket = new FakeStack(state());
+        // A version in the bucket is not looked up and has nothing to record.
+        calls.length = 0;
+        const bucket = new FakeStack(state({ modelSource: SOURCE }));
         const r4 = await promote(bucket, new FakeProber(() => ok, bucket), { modelVersion: "v3" }, undefined, registry);
         assert.equal(r4.log.at(-1), "verified the active endpoint");
+        assert.deepEqual(calls, []);
     });
 
     it("refuses while another promotion holds the lock", async () => {

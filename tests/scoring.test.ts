@@ -203,9 +203,16 @@ describe("grading an answer: whole words, exact labels, numbers, abstention and 
                 ],
             );
             assert.equal(asked.length, 2);
-            assert.equal(asked[0].auth, "Bearer sk-test");
-            assert.match(asked[0].body.messages[1].content, /^Question:\ngood: capital of France\?\n\nAnswer:\n/);
-            assert.match(asked[0].body.messages[1].content, /\n\nCriteria:\nnames Paris$/);
+            assert.deepEqual(
+                asked.map((a) => a.auth),
+                ["Bearer sk-test", "Bearer sk-test"],
+            );
+            // Asked two at a time: find the good item's question, whichever came first.
+            const good = asked.find((a) => a.body.messages[1].content.includes("good:"))!;
+            assert.equal(
+                good.body.messages[1].content,
+                "Question:\ngood: capital of France?\n\nAnswer:\nParis, of course.\n\nCriteria:\nnames Paris",
+            );
         } finally {
             delete process.env.LLM_TEST_JUDGE_KEY;
             server.close();

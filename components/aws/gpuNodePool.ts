@@ -182,6 +182,8 @@ export class GpuNodePool extends pulumi.ComponentResource {
     public readonly maxSize: number;
     /** GPUs a node advertises per physical GPU (time slicing). */
     public readonly timeSlicingReplicas: number | undefined;
+    /** Each node's disk (images, model caches, scratch). */
+    public readonly diskSizeGiB: number;
 
     constructor(name: string, args: GpuNodePoolArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:aws:GpuNodePool", name, {}, opts);
@@ -194,6 +196,7 @@ export class GpuNodePool extends pulumi.ComponentResource {
         const taint = args.taint ?? GPU_NODE_POOL_DEFAULTS.taint;
         const tags = args.tags ?? {};
         this.capacity = poolCapacity(args.instanceTypes);
+        this.diskSizeGiB = args.diskSizeGiB ?? GPU_NODE_POOL_DEFAULTS.diskSizeGiB;
         const labels = poolLabels(name, this.capacity, amiType, args.labels);
 
         const role = nodeRole(this, name, tags);
@@ -202,7 +205,7 @@ export class GpuNodePool extends pulumi.ComponentResource {
         const template = new aws.ec2.LaunchTemplate(
             `${name}-launch-template`,
             nodeLaunchTemplateArgs({
-                diskSizeGiB: args.diskSizeGiB ?? GPU_NODE_POOL_DEFAULTS.diskSizeGiB,
+                diskSizeGiB: this.diskSizeGiB,
                 deviceName,
                 tags,
                 description: `GPU node pool ${name}`,

@@ -77,6 +77,8 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
     public readonly scaleDownInactive: boolean;
     /** The model name clients send (vLLM's `--served-model-name`), when set. */
     public readonly servedModelName: string | undefined;
+    /** Where the model's weights are: `s3://<bucket>/<modelPrefix>`; a release is a folder under it, or a registered version whose source is one. */
+    public readonly modelSource: pulumi.Output<string>;
     /** Labels of the Services a ServiceMonitor should select to scrape every inference pod once. */
     public readonly metricsSelector: Record<string, string>;
 
@@ -275,6 +277,7 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
         this.strategy = args.strategy;
         this.scaleDownInactive = args.scaleDownInactive;
         this.servedModelName = args.servedModelName;
+        this.modelSource = pulumi.interpolate`s3://${args.modelBucketName}/${args.modelPrefix}`;
         this.registerOutputs({
             namespace: this.namespace,
             activeService: this.activeService,

@@ -98,8 +98,9 @@ export interface WorkloadSpec {
     /** Image of the init container that syncs the weights from S3. */
     modelSyncImage: string;
     /**
-     * The model registry, for a `modelVersion` that names a registered model (`models:/…`): its
-     * image (it has MLflow's client) and the tracking URI the init container downloads through.
+     * The model registry, for a `modelVersion` that names a registered version (`models:/…`): its
+     * image (it has MLflow's client and boto3) and the tracking URI the init container asks where
+     * the version's weights are (it then reads them from S3 with the pod's role).
      */
     registry?: { image: pulumi.Input<string>; trackingUri: string };
     /** Size limit of the weights volume. */
@@ -133,9 +134,11 @@ export function modelPathOf(modelVersion: string): string {
 
 /**
  * The init container's command that puts a release's weights at `modelPath`: `aws s3 sync` from the
- * bucket for a version there, or for a registered model MLflow's own client, `mlflow artifacts
- * download --artifact-uri models:/…`, which resolves the version (or alias) through the registry and
- * downloads its artifacts through the server's artifact proxy (so the pod needs no S3 access to them).
+ * bucket for a version there, or for a registered version (`models:/<name>/<number>`) MLflow's own
+ * client, `mlflow artifacts download --artifact-uri models:/…`: it asks the registry for the
+ * version's download URI (its source, a folder of the model's prefix: promote checks that) and then
+ * reads S3 itself with the pod's role (`ModelsArtifactRepository` → `S3ArtifactRepository`), so the
+ * weights never pass through the registry server.
  */
 export function modelSyncCommand(
     spec: Pick<WorkloadSpec, "modelVersion" | "modelSource">,

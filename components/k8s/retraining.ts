@@ -15,7 +15,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CANDIDATE_ALIAS, DIGEST_REFERENCE, MLFLOW_TELEMETRY_OFF, SERVING_ALIAS } from "../../catalog/formats";
+import { CANDIDATE_ALIAS, DIGEST_REFERENCE, MLFLOW_TELEMETRY_OFF, MODEL_PREFIX } from "../../catalog/formats";
 import { cooldownStarvesDrift } from "../../catalog/standards";
 import { assertValid } from "../validation";
 import type { TargetPool } from "./inferenceWorkload";
@@ -31,12 +31,22 @@ export interface RetrainedModel {
     name: string;
     /** Its name in the registry. @default - `name` */
     registeredModel?: string;
-    /** The version a run starts from. @default `models:/<registeredModel>@serving` (the alias promotion records) */
-    baseModelUri?: string;
+    /**
+     * The weights a run starts from: what the model serves now, its active colour's release
+     * (`servedModelUri(release.modelVersion, service.modelSource)`: `models:/<name>/<n>` for a
+     * registered version, `s3://<bucket>/<prefix>/<version>/` for a folder of the bucket).
+     */
+    baseModelUri: pulumi.Input<string>;
+    /**
+     * The model's prefix of the bucket (`models/<name>`): a run uploads its weights to
+     * `<prefix>/retrained/<folder>/` (LLM_CANDIDATE_URI), the only place its role may write, and
+     * registers that folder, so a release of the candidate is read from S3 by the pods directly.
+     */
+    modelPrefix: string;
     /** GPUs of a run. @default 1 */
     gpus?: number;
-    /** The GPU pool the run is scheduled on (GpuNodePool's nodeSelector and tolerations). */
-    pool: Pick<TargetPool, "nodeSelector" | "tolerations">;
+    /** The GPU pool the run is scheduled on (GpuNodePool's nodeSelector and tolerations, and its nodes' disk). */
+    pool: Pick<TargetPool, "nodeSelector" | "tolerations"> & { diskSizeGiB?: number };
 }
 
 export interface RetrainingTriggerArgs {
@@ -58,7 +68,8 @@ export interface RetrainingTriggerArgs {
     registryReady?: pulumi.Resource[];
     /** Where feedback lands: `s3://<bucket>/feedback/` (FeedbackStore). */
     feedbackUri: pulumi.Input<string>;
-    /** The model bucket and key: the runs may read `feedback/` and `models/`. */
+    /** The model bucket and key: the runs may read `feedback/` and `models/`, and write their models' `retrained/` folders. */
+    bucketName: pulumi.Input<string>;
     bucketArn: pulumi.Input<string>;
     kmsKeyArn: pulumi.Input<string>;
     oidcProviderArn: pulumi.Input<string>;
@@ -69,6 +80,13 @@ export interface RetrainingTriggerArgs {
     namespace?: string;
     /** CPU and memory of a run. @default {cpu: "4", memory: "16Gi"} */
     resources?: { cpu: string; memory: string };
+    /**
+     * Scratch space of a run (`/tmp`, on the node's disk): at most half the pool's disk, whose rest
+     * holds images and the serving pods' model caches. @default 100
+     */
+    scratchGiB?: number;
+    /** `/dev/shm` (memory, counted in the run's memory limit): PyTorch's data loaders and NCCL use it. @default 8 */
+    sharedMemoryGiB?: number;
     tags?: Record<string, string>;
 }
 
@@ -94,15 +112,35 @@ export function validateRetrainingTriggerArgs(args: Omit<RetrainingTriggerArgs, 
     if (!int(args.timeoutHours, 1, 168))
         problems.push(`timeoutHours: expected an integer from 1 to 168, received ${args.timeoutHours}`);
     if (args.models.length === 0) problems.push("models: expected at least one model to retrain");
+    const scratch = args.scratchGiB ?? 100;
+    if (!int(scratch, 1, 16384)) problems.push(`scratchGiB: expected an integer from 1 to 16384, received ${scratch}`);
+    const shm = args.sharedMemoryGiB ?? 8;
+    const memory = gibOf(args.resources?.memory ?? "16Gi");
+    if (!int(shm, 1, 1024) || (memory !== undefined && shm >= memory))
+        problems.push(
+            `sharedMemoryGiB: expected an integer from 1 below the run's memory (${args.resources?.memory ?? "16Gi"}: /dev/shm counts in it), received ${shm}`,
+        );
     args.models.forEach((m, i) => {
         if (!int(m.gpus ?? 1, 1, 8))
             problems.push(`models[${i}].gpus: expected an integer from 1 to 8, received ${m.gpus}`);
+        if (!MODEL_PREFIX.test(m.modelPrefix))
+            problems.push(
+                `models[${i}].modelPrefix: expected the model's prefix of the bucket such as models/chat, received ${JSON.stringify(m.modelPrefix)}`,
+            );
+        const disk = m.pool.diskSizeGiB;
+        if (disk !== undefined && scratch > disk / 2)
+            problems.push(
+                `scratchGiB: ${scratch} GiB is over half the disk of model ${m.name}'s GPU nodes (${disk} GiB), whose rest holds images and model caches: lower it or give the pool a larger diskSizeGiB`,
+            );
     });
     return problems;
 }
 
-/** The runs' role: read the bucket's feedback/ and models/ prefixes with its key; registering goes through the registry. */
-export function retrainingReadPolicy(bucketArn: string, keyArn: string): string {
+/**
+ * The runs' role: read the bucket's feedback/ and models/ prefixes with its key, and write only the
+ * `retrained/` folder of each retrained model's prefix (a run cannot overwrite a release's weights).
+ */
+export function retrainingPolicy(bucketArn: string, keyArn: string, modelPrefixes: readonly string[]): string {
     return JSON.stringify({
         Version: "2012-10-17",
         Statement: [
@@ -119,9 +157,25 @@ export function retrainingReadPolicy(bucketArn: string, keyArn: string): string 
                 Resource: bucketArn,
                 Condition: { StringLike: { "s3:prefix": ["feedback/*", "models/*"] } },
             },
-            { Sid: "BucketKey", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn },
+            {
+                Sid: "WriteCandidates",
+                Effect: "Allow",
+                Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
+                Resource: modelPrefixes.map((p) => `${bucketArn}/${p}/${CANDIDATE_FOLDER}/*`),
+            },
+            { Sid: "BucketKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: keyArn },
         ],
     });
+}
+
+/** Where under a model's prefix runs put the weights they register. */
+export const CANDIDATE_FOLDER = "retrained";
+
+/** `16Gi` → 16, `512Mi` → 0.5; undefined for other forms. */
+function gibOf(quantity: string): number | undefined {
+    const m = /^(\d+(?:\.\d+)?)(Gi|Mi)$/.exec(quantity);
+    if (!m) return undefined;
+    return m[2] === "Gi" ? Number(m[1]) : Number(m[1]) / 1024;
 }
 
 /**
@@ -139,7 +193,17 @@ export function driftTriggerQuery(model: string, namespace: string, cooldownHour
 
 /** The Job of one run: hardened, on the model's GPU pool, with its inputs in the environment. */
 export function retrainingJobSpec(
-    args: Pick<RetrainingTriggerArgs, "image" | "dataWindowDays" | "timeoutHours" | "trackingUri" | "resources">,
+    args: Pick<
+        RetrainingTriggerArgs,
+        | "image"
+        | "dataWindowDays"
+        | "timeoutHours"
+        | "trackingUri"
+        | "resources"
+        | "bucketName"
+        | "scratchGiB"
+        | "sharedMemoryGiB"
+    >,
     model: RetrainedModel,
     feedbackUri: pulumi.Input<string>,
     trigger: "schedule" | "drift",
@@ -170,9 +234,10 @@ export function retrainingJobSpec(
                             { ...MLFLOW_TELEMETRY_OFF },
                             { name: "LLM_MODEL", value: model.name },
                             { name: "LLM_REGISTERED_MODEL", value: registered },
+                            { name: "LLM_BASE_MODEL_URI", value: model.baseModelUri },
                             {
-                                name: "LLM_BASE_MODEL_URI",
-                                value: model.baseModelUri ?? `models:/${registered}@${SERVING_ALIAS}`,
+                                name: "LLM_CANDIDATE_URI",
+                                value: pulumi.interpolate`s3://${args.bucketName}/${model.modelPrefix}/${CANDIDATE_FOLDER}/`,
                             },
                             { name: "LLM_DATA_WINDOW_DAYS", value: String(args.dataWindowDays) },
                             { name: "LLM_FEEDBACK_URI", value: feedbackUri },
@@ -185,10 +250,17 @@ export function retrainingJobSpec(
                             limits: { cpu: resources.cpu, memory: resources.memory, "nvidia.com/gpu": gpu },
                         },
                         securityContext,
-                        volumeMounts: [{ name: "work", mountPath: "/tmp" }],
+                        volumeMounts: [
+                            { name: "work", mountPath: "/tmp" },
+                            { name: "shm", mountPath: "/dev/shm" },
+                        ],
                     },
                 ],
-                volumes: [{ name: "work", emptyDir: { sizeLimit: "200Gi" } }],
+                volumes: [
+                    { name: "work", emptyDir: { sizeLimit: `${args.scratchGiB ?? 100}Gi` } },
+                    // The container runtime's /dev/shm is 64 MiB; PyTorch's workers and NCCL need more.
+                    { name: "shm", emptyDir: { medium: "Memory", sizeLimit: `${args.sharedMemoryGiB ?? 8}Gi` } },
+                ],
             },
         },
     };
@@ -214,8 +286,14 @@ export class RetrainingTrigger extends pulumi.ComponentResource {
             {
                 namespace: ns,
                 serviceAccount: "retrain",
-                description: `${name}: retraining runs read feedback and weights from the model bucket`,
-                policy: pulumi.all([args.bucketArn, args.kmsKeyArn]).apply(([b, k]) => retrainingReadPolicy(b, k)),
+                description: `${name}: retraining runs read feedback and weights from the model bucket and write their candidates`,
+                policy: pulumi.all([args.bucketArn, args.kmsKeyArn]).apply(([b, k]) =>
+                    retrainingPolicy(
+                        b,
+                        k,
+                        args.models.map((m) => m.modelPrefix),
+                    ),
+                ),
                 oidcProviderArn: args.oidcProviderArn,
                 oidcIssuerUrl: args.oidcIssuerUrl,
                 tags,

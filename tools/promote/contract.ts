@@ -113,6 +113,7 @@ export function stateOf(contract: ReleaseContract, values: Readonly<Record<strin
             ...(Object.keys(contract.smoke.headers ?? {}).length > 0 ? { headers: contract.smoke.headers } : {}),
         },
         ...(contract.servedModelName !== null ? { servedModelName: contract.servedModelName } : {}),
+        ...(typeof contract.modelSource === "string" ? { modelSource: contract.modelSource } : {}),
         ...(contract.gate ? { gate: contract.gate } : {}),
     };
 }

@@ -19,10 +19,10 @@
  *   after a flip that holds: a release naming a registered model is recorded in the registry
  */
 
-import { registryReference } from "../../catalog/formats";
+import { registeredSourceProblem, registryReference } from "../../catalog/formats";
 import { ENTRY_IDLE_TIMEOUT_SECONDS } from "../../components/k8s/entryPoint";
 import { modelPathOf } from "../../components/k8s/inferenceWorkload";
-import { SERVING_ALIAS, type ModelRegistryClient } from "./registry";
+import { SERVING_ALIAS, type ModelRegistryClient, type RegisteredVersion } from "./registry";
 import {
     EvaluationSetError,
     renderGateText,
@@ -69,6 +69,8 @@ export interface ServingState {
     servedModelName?: string;
     /** The quality gate on the preview colour; unset: the smoke test alone. */
     gate?: GateSettings;
+    /** `s3://<bucket>/<prefix>` of the model's weights: where a registered version's source must be. */
+    modelSource?: string;
 }
 
 /** What the quality gate needs: the evaluation set, a client of the API, and where its report goes. */
@@ -184,6 +186,45 @@ function requireUrl(url: string | undefined, key: "previewUrl" | "activeUrl"): s
     return url;
 }
 
+/**
+ * What a `--model-version` naming a registered model releases: the version number an alias names
+ * now (a release never records an alias, which the next retraining moves), once its source is
+ * checked to be a folder of the model's prefix, which the pods read from S3 directly. Undefined
+ * for a version in the bucket.
+ */
+async function resolveRegistered(
+    modelVersion: string,
+    state: ServingState,
+    registry: ModelRegistryClient | undefined,
+): Promise<{ pinned: string; note: string } | undefined> {
+    const ref = registryReference(modelVersion);
+    if (!ref) return undefined;
+    if (!registry)
+        throw new PromotionError(
+            `--model-version ${modelVersion}: a registered version is resolved and checked in the model registry before it is released, and there is none: pass --registry-url, or have the stack export modelRegistryUrl`,
+        );
+    if (state.modelSource === undefined)
+        throw new PromotionError(
+            `--model-version ${modelVersion}: the release contract of model ${state.model} does not say where its weights are (modelSource): run pulumi up with this version of llm-platform first`,
+        );
+    let found: RegisteredVersion;
+    try {
+        found = await registry.resolve(ref);
+    } catch (e) {
+        throw new PromotionError(`--model-version ${modelVersion}: ${(e as Error).message}`);
+    }
+    const problem = registeredSourceProblem(found.source, state.modelSource);
+    if (problem !== undefined)
+        throw new PromotionError(
+            `--model-version ${modelVersion}: version ${found.version} cannot be released: ${problem}`,
+        );
+    const pinned = `models:/${ref.name}/${found.version}`;
+    return {
+        pinned,
+        note: `resolved ${modelVersion} to ${pinned} (source ${found.source})${ref.alias !== undefined ? `; the release records the version, not the alias ${ref.alias}` : ""}`,
+    };
+}
+
 /** Runs a promotion (or rollback) to completion; throws PromotionError before changing anything when it cannot start. */
 export async function promote(
     stack: PromotionStack,
@@ -212,6 +253,9 @@ export async function promote(
     const from = state.activeColor;
     const to = options.rollback ? otherColor(from) : (options.to ?? otherColor(from));
     if (to === from) throw new PromotionError(`${to} is already the active colour of stack ${stack.name}`);
+    // A registered version is resolved and checked before anything changes, and released by number.
+    const resolved = options.modelVersion ? await resolveRegistered(options.modelVersion, state, registry) : undefined;
+    if (resolved) options = { ...options, modelVersion: resolved.pinned };
     // A colour scaled to zero is brought back up (with its new release, when promoting) and
     // smoke-tested before production flips to it, and the old one is scaled down once the flip holds.
     const warmUp = state.scaleDownInactive;
@@ -236,6 +280,7 @@ export async function promote(
     const step = (line: string): void => {
         log.push(line);
     };
+    if (resolved?.note) step(resolved.note);
     /** Waits `seconds` (the prober's clock when it has one) and says why. */
     const pause = async (seconds: number, why: string): Promise<void> => {
         await (prober.wait ? prober.wait(seconds) : sleep(seconds));
@@ -269,7 +314,8 @@ export async function promote(
             return;
         }
         try {
-            const number = await registry.resolve(ref);
+            // Releases name versions by number (an alias was resolved before the deploy).
+            const number = ref.version ?? (await registry.resolve(ref)).version;
             await registry.recordDeployment(ref.name, number, {
                 stack: stack.name,
                 model: state.model,

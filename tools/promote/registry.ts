@@ -1,11 +1,12 @@
 /**
- * What a promotion writes back to the model registry when the released colour serves a registered
- * model (`modelVersion: models:/<name>/<version>` or `models:/<name>@<alias>`): the version gets the
- * alias `serving` (what the stack serves now; retraining starts from it) and tags naming the stack,
- * the colour and the time. Over MLflow's REST API (mlflow/server/handlers.py and the registry
- * protos: GET and POST /api/2.0/mlflow/registered-models/alias, POST
- * /api/2.0/mlflow/model-versions/set-tag), reached through the registry's internal load balancer
- * (the stack output `modelRegistryUrl`).
+ * What a promotion asks of the model registry and writes back to it. Before anything changes, a
+ * `--model-version models:/<name>@<alias>` or `models:/<name>/<version>` is resolved to its number
+ * and source (GET /api/2.0/mlflow/registered-models/alias, GET /api/2.0/mlflow/model-versions/get),
+ * so the release records the number and never the alias. After a flip that holds, the version gets
+ * the alias `serving` and tags naming the stack, the colour and the time (POST
+ * /api/2.0/mlflow/registered-models/alias, POST /api/2.0/mlflow/model-versions/set-tag). Over
+ * MLflow's REST API (mlflow/server/handlers.py and the registry protos), reached through the
+ * registry's internal load balancer (the stack output `modelRegistryUrl`).
  */
 import { SERVING_ALIAS, type RegistryModelReference } from "../../catalog/formats";
 
@@ -19,9 +20,16 @@ export interface DeploymentRecord {
     at: string;
 }
 
+/** A registered version as a release needs it: its number and where its weights are. */
+export interface RegisteredVersion {
+    version: string;
+    /** The version's `source` (MLflow keeps it as registered: it cannot be changed). */
+    source: string;
+}
+
 export interface ModelRegistryClient {
-    /** The version number a reference names (an alias resolved now). */
-    resolve(ref: RegistryModelReference): Promise<string>;
+    /** The version a reference names (an alias resolved now), with its source. */
+    resolve(ref: RegistryModelReference): Promise<RegisteredVersion>;
     /** Points the `serving` alias at `version` and tags it with the deployment. */
     recordDeployment(name: string, version: string, record: DeploymentRecord): Promise<void>;
 }
@@ -79,15 +87,26 @@ export class MlflowRegistryClient implements ModelRegistryClient {
         return text ? (JSON.parse(text) as unknown) : {};
     }
 
-    async resolve(ref: RegistryModelReference): Promise<string> {
-        if (ref.version !== undefined) return ref.version;
-        const query = new URLSearchParams({ name: ref.name, alias: ref.alias! }).toString();
-        const found = (await this.call("GET", `/registered-models/alias?${query}`)) as {
-            model_version?: { version?: string };
-        };
+    async resolve(ref: RegistryModelReference): Promise<RegisteredVersion> {
+        const uri =
+            ref.version !== undefined ? `models:/${ref.name}/${ref.version}` : `models:/${ref.name}@${ref.alias}`;
+        const found = (
+            ref.version !== undefined
+                ? await this.call(
+                      "GET",
+                      `/model-versions/get?${new URLSearchParams({ name: ref.name, version: ref.version }).toString()}`,
+                  )
+                : await this.call(
+                      "GET",
+                      `/registered-models/alias?${new URLSearchParams({ name: ref.name, alias: ref.alias! }).toString()}`,
+                  )
+        ) as { model_version?: { version?: string | number; source?: string } };
         const version = found.model_version?.version;
-        if (version === undefined) throw new RegistryError(`models:/${ref.name}@${ref.alias} names no version`);
-        return String(version);
+        const source = found.model_version?.source;
+        if (version === undefined) throw new RegistryError(`${uri} names no version`);
+        if (typeof source !== "string" || source === "")
+            throw new RegistryError(`${uri} (version ${String(version)}) has no source`);
+        return { version: String(version), source };
     }
 
     async recordDeployment(name: string, version: string, record: DeploymentRecord): Promise<void> {
