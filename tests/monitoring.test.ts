@@ -13,6 +13,7 @@ import {
 import {
     alertCatalogue,
     buildRuleGroups,
+    MODEL_VERSION_SERIES_LABEL,
     PLATFORM_ALERTS,
     renderRulesFile,
     REFERENCE_METRICS,
@@ -74,6 +75,37 @@ function tokenHistogram(
         })),
         { series: `${metric}_bucket{${labels},le="+Inf"}`, values: counter(true, true) },
         { series: `${metric}_count{${labels}}`, values: counter(true, true) },
+    ];
+}
+
+/** The label the ServiceMonitor copies from a pod's `llm-platform/model-version`. */
+const V = MODEL_VERSION_SERIES_LABEL;
+
+/**
+ * A release at 1440m: version v1 served requests of `before` tokens until then, v2 of `after`
+ * tokens since, each on its own series (the pods' version label), `perMinute` requests a minute.
+ */
+function releasedHistogram(
+    metric: string,
+    labels: string,
+    before: number,
+    after: number,
+    perMinute: number,
+): Array<{ series: string; values: string }> {
+    const les = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+    const old = (on: boolean): string => (on ? `0+${perMinute}x1440 ${perMinute * 1440}+0x120` : "0+0x1560");
+    const next = (on: boolean): string => (on ? `0+0x1440 0+${perMinute}x120` : "0+0x1560");
+    return [
+        ...(["v1", "v2"] as const).flatMap((version) => {
+            const at = version === "v1" ? before : after;
+            const values = version === "v1" ? old : next;
+            const l = `${labels},${V}="${version}"`;
+            return [
+                ...les.map((le) => ({ series: `${metric}_bucket{${l},le="${le}"}`, values: values(le >= at) })),
+                { series: `${metric}_bucket{${l},le="+Inf"}`, values: values(true) },
+                { series: `${metric}_count{${l}}`, values: values(true) },
+            ];
+        }),
     ];
 }
 
@@ -262,6 +294,28 @@ function casesFor(w: Wire): Case[] {
                       alert: "LLMModelDriftDetected",
                       at: "1560m",
                       fires: { job: "inference" },
+                  },
+                  {
+                      // The same version's prompts grew tenfold since yesterday: drift, wherever a pod's version label is.
+                      name: "prompts drift from yesterday's, on the same model version",
+                      series: [
+                          ...tokenHistogram(m.tokenHistograms.prompt, `${w.latencyLabels},${V}="v1"`, 50, 500, 5),
+                          ...tokenHistogram(m.tokenHistograms.generation, `${w.latencyLabels},${V}="v1"`, 100, 100, 5),
+                      ],
+                      alert: "LLMModelDriftDetected",
+                      at: "1560m",
+                      fires: { job: "inference" },
+                  },
+                  {
+                      // Version v1 answered 50-token prompts until 1440m; then v2 was released and answers
+                      // 500: compared with v1, that is the old scorer's drift; a version against itself is not.
+                      name: "a release: a new version answers at other lengths",
+                      series: [
+                          ...releasedHistogram(m.tokenHistograms.prompt, w.latencyLabels, 50, 500, 5),
+                          ...releasedHistogram(m.tokenHistograms.generation, w.latencyLabels, 100, 1000, 5),
+                      ],
+                      alert: "LLMModelDriftDetected",
+                      at: "1560m",
                   },
                   {
                       name: "the same traffic as yesterday",

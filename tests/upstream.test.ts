@@ -166,7 +166,8 @@ describe("the stacks' alerts read what the vLLM image emits", () => {
     for (const stack of ["staging", "prod"] as const) {
         it(`${stack}: latency on time to first token, errors of inference requests, vLLM's queue and tokens, DCGM's GPUs`, async () => {
             // The first model's rules, which also hold the platform's (GPUs, drift).
-            const rule = (await planOf(stack)).export.deployment.resources.find(
+            const resources = (await planOf(stack)).export.deployment.resources;
+            const rule = resources.find(
                 (r) =>
                     r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" &&
                     r.urn.endsWith("::monitoring-rules"),
@@ -199,9 +200,20 @@ describe("the stacks' alerts read what the vLLM image emits", () => {
                 /^sum\(rate\(vllm:generation_tokens_total\{job="chat"\}\[30m\]\)\)/,
             );
             // Only the evaluation job's own gauge keeps an llm_* name: no image emits it. Drift is
-            // measured from vLLM's token histograms.
+            // measured from vLLM's token histograms, per model version (the label the ServiceMonitor
+            // copies from the pods: prometheus-operator v0.86.2 podTargetLabels).
             const llmSeries = exprs.flatMap(([, e]) => e.match(/\bllm_[a-z_]+/g) ?? []);
-            assert.deepEqual([...new Set(llmSeries)].sort(), ["llm_hallucination_rate"]);
+            assert.deepEqual([...new Set(llmSeries)].sort(), ["llm_hallucination_rate", "llm_platform_model_version"]);
+            const monitors = resources.filter(
+                (r) =>
+                    r.type === "kubernetes:monitoring.coreos.com/v1:ServiceMonitor" &&
+                    (r.inputs?.spec as { jobLabel?: string }).jobLabel === "llm-platform/job",
+            );
+            assert.ok(monitors.length > 0);
+            for (const m of monitors)
+                assert.deepEqual((m.inputs?.spec as { podTargetLabels: string[] }).podTargetLabels, [
+                    "llm-platform/model-version",
+                ]);
             assert.match(
                 of("LLMModelDriftDetected") ?? "",
                 /^max by \(job\) \(llm:model_drift_score:1h\{job="chat"\}\) > 0\.25$/,

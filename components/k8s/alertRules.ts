@@ -148,6 +148,14 @@ export const DRIFT_MIN_REQUESTS = 100;
  * so the test errs towards quiet.
  */
 export const DRIFT_KS_THRESHOLD = 0.25;
+/**
+ * The pod label naming the model version a pod serves, as Prometheus stores it: the
+ * ServiceMonitor copies `llm-platform/model-version` onto every series (`podTargetLabels`, its
+ * name sanitised by prometheus-operator). Drift compares each version with itself only, so a
+ * release, whose new weights answer at other lengths, is not drift.
+ */
+export const MODEL_VERSION_POD_LABEL = "llm-platform/model-version";
+export const MODEL_VERSION_SERIES_LABEL = "llm_platform_model_version";
 
 const fmt = (n: number): string => String(Number(n.toPrecision(6)));
 
@@ -364,13 +372,15 @@ function driftGroup(
     alert: (n: string, e: string, f: string, s: Severity, summary: string, d: string) => Rule,
 ): RuleGroup {
     const window = DRIFT_WINDOW;
+    // Per model version: a version is compared with itself yesterday, never with the one it replaced.
+    const by = `job, ${MODEL_VERSION_SERIES_LABEL}`;
     const cdf = (metric: string, offset: string): string =>
-        `sum by (job, le) (increase(${metric}_bucket{${sel}}[${window}]${offset})) / ignoring (le) group_left () sum by (job) (increase(${metric}_count{${sel}}[${window}]${offset}))`;
+        `sum by (${by}, le) (increase(${metric}_bucket{${sel}}[${window}]${offset})) / ignoring (le) group_left () sum by (${by}) (increase(${metric}_count{${sel}}[${window}]${offset}))`;
     const enough = (metric: string, offset: string): string =>
-        `sum by (job) (increase(${metric}_count{${sel}}[${window}]${offset})) >= ${DRIFT_MIN_REQUESTS}`;
+        `sum by (${by}) (increase(${metric}_count{${sel}}[${window}]${offset})) >= ${DRIFT_MIN_REQUESTS}`;
     const score = (metric: string, signal: string): Rule => ({
         record: "llm:model_drift_score:1h",
-        expr: `max by (job) (abs(${cdf(metric, "")} - ${cdf(metric, ` offset ${DRIFT_REFERENCE_OFFSET}`)})) and on (job) (${enough(metric, "")}) and on (job) (${enough(metric, ` offset ${DRIFT_REFERENCE_OFFSET}`)})`,
+        expr: `max by (job) (max by (${by}) (abs(${cdf(metric, "")} - ${cdf(metric, ` offset ${DRIFT_REFERENCE_OFFSET}`)})) and on (${by}) (${enough(metric, "")}) and on (${by}) (${enough(metric, ` offset ${DRIFT_REFERENCE_OFFSET}`)}))`,
         labels: { signal },
     });
     return {
@@ -384,7 +394,7 @@ function driftGroup(
                 "30m",
                 "warning",
                 "model drift detected",
-                `The distribution of prompt or generated tokens per request over the last hour differs from the same hour yesterday by a Kolmogorov–Smirnov distance over ${DRIFT_KS_THRESHOLD} (with at least ${DRIFT_MIN_REQUESTS} requests in each): what users ask, or what the model answers, has changed; review and re-evaluate.`,
+                `The distribution of prompt or generated tokens per request over the last hour differs from the same hour yesterday, for the same model version, by a Kolmogorov–Smirnov distance over ${DRIFT_KS_THRESHOLD} (with at least ${DRIFT_MIN_REQUESTS} requests in each): what users ask, or what the model answers, has changed; review and re-evaluate. A release starts its version's comparison a day later.`,
             ),
         ],
     };

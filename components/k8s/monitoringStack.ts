@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { GPU_TOLERATION, LABELS } from "../../catalog/gpu";
 import { renderAlertmanagerConfig, type AlertReceivers } from "./alertmanagerConfig";
 import { REFERENCE_SLO, type SloSettings } from "../../catalog/standards";
-import { buildRuleGroups, VLLM_METRICS, type MetricNames } from "./alertRules";
+import { buildRuleGroups, MODEL_VERSION_POD_LABEL, VLLM_METRICS, type MetricNames } from "./alertRules";
 import { buildDashboards } from "./dashboards";
 import { assertValid } from "../validation";
 
@@ -258,6 +258,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
                     metadata: { name: service.name, namespace: ns },
                     spec: {
                         jobLabel: "llm-platform/job",
+                        // Each series names the model version its pod serves: drift compares a version with itself.
+                        podTargetLabels: [MODEL_VERSION_POD_LABEL],
                         namespaceSelector: { matchNames: [service.namespace] },
                         selector: { matchLabels: service.selector },
                         endpoints: [
