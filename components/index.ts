@@ -99,7 +99,7 @@ export {
     validateModelRegistryArgs,
     type ModelRegistryArgs,
     type RegistryDatabase,
-} from "./k8s/modelRegistry";
+} from "./registry/modelRegistry";
 export {
     RetrainingTrigger,
     validateRetrainingTriggerArgs,

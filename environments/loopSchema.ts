@@ -1,6 +1,6 @@
 /**
  * The settings of the model loop beyond serving: the MLflow model registry and the retraining
- * trigger (issue 18). EKS platforms only; see components/k8s/modelRegistry.ts and retraining.ts.
+ * trigger (issue 18). EKS platforms only; see components/registry/ and components/k8s/retraining.ts.
  */
 import { z } from "zod";
 import { DIGEST_REFERENCE } from "../catalog/formats";

@@ -19,7 +19,7 @@ import { ClusterAutoscaler } from "../components/k8s/clusterAutoscaler";
 import { MODEL_ROUTE_HEADER, type EntryPoint } from "../components/k8s/entryPoint";
 import { Keda, KEDA_NAMESPACE, KedaHttpAddOn } from "../components/k8s/keda";
 import { LoadBalancerController } from "../components/k8s/loadBalancerController";
-import { ModelRegistry } from "../components/k8s/modelRegistry";
+import { ModelRegistry } from "../components/registry/modelRegistry";
 import { MonitoringStack } from "../components/k8s/monitoringStack";
 import { NvidiaDevicePlugin } from "../components/k8s/nvidiaDevicePlugin";
 import { RETRAINING_NAMESPACE, RetrainingTrigger } from "../components/k8s/retraining";

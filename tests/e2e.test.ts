@@ -79,7 +79,7 @@ describe("end to end, from a clean copy", function () {
         assert.ok(printed[1].includes("    GPU instances, on-demand: $0.00–$2,203.14 a month\n"));
         assert.ok(
             printed[3].includes(
-                "### staging → prod\n\n**62 to add, 110 to change, 0 to replace, 5 to delete, 74 unchanged**\n",
+                "### staging → prod\n\n**62 to add, 111 to change, 0 to replace, 5 to delete, 73 unchanged**\n",
             ),
         );
         assert.ok(

@@ -51,6 +51,14 @@ describe("feedback capture: a Firehose stream into the model bucket's feedback/ 
         );
         const role = find(prod.export, "aws:iam/role:Role", "feedback-firehose").inputs as Inputs;
         assert.deepEqual(JSON.parse(role.assumeRolePolicy as string), JSON.parse(firehoseTrustPolicy("111122223333")));
+        // The guard the Firehose guide documents: the account as the external ID Firehose passes.
+        assert.deepEqual(JSON.parse(firehoseTrustPolicy("111122223333")).Statement[0].Condition, {
+            StringEquals: { "sts:ExternalId": "111122223333" },
+        });
+        // Its log group is named per stack: staging and prod in one account do not collide.
+        const logGroup = find(prod.export, "aws:cloudwatch/logGroup:LogGroup", "feedback-delivery").inputs as Inputs;
+        assert.equal(logGroup.name, undefined);
+        assert.equal(logGroup.namePrefix, "/aws/kinesisfirehose/feedback-");
     });
 
     it("lets each model's pods put records on the stream, and nothing else", async () => {

@@ -444,7 +444,13 @@ describe("offline engine: the preview and update views", () => {
             assert.deepEqual(
                 unknownPaths(w.inputs),
                 registry
-                    ? ["spec.template.spec.containers[0].env[1].value", "spec.template.spec.containers[0].image"]
+                    ? [
+                          "spec.template.spec.containers[0].env[1].value",
+                          "spec.template.spec.containers[0].image",
+                          // Its schema init container: the same image and database.
+                          "spec.template.spec.initContainers[0].env[1].value",
+                          "spec.template.spec.initContainers[0].image",
+                      ]
                     : ["spec.template.spec.containers[0].image"],
                 w.urn,
             );

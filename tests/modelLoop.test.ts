@@ -15,13 +15,15 @@ import { isModelVersion, modelFolderOf, registryReference } from "../catalog/for
 import { cooldownStarvesDrift, longestCronGapMinutes } from "../catalog/standards";
 import { TIER_DEFAULTS } from "../environments/defaults";
 import { buildPodSpec, modelSyncCommand } from "../components/k8s/inferenceWorkload";
+import { finalSnapshotIdentifier } from "../components/registry/database";
+import { validateModelRegistryArgs } from "../components/registry/modelRegistry";
+import { registryRuleGroups } from "../components/registry/monitoring";
 import {
     registryAllowedHosts,
     registryArtifactPolicy,
-    registryRuleGroups,
     REGISTRY_READY_PATH,
-    validateModelRegistryArgs,
-} from "../components/k8s/modelRegistry";
+    REGISTRY_SCHEMA_SCRIPT,
+} from "../components/registry/server";
 import {
     driftTriggerQuery,
     retrainingJobSpec,
@@ -80,7 +82,14 @@ describe("the model registry: MLflow on the cluster, PostgreSQL on RDS, artifact
         assert.equal(inputs.backupRetentionPeriod, 14);
         assert.equal(inputs.deletionProtection, true);
         assert.equal(inputs.skipFinalSnapshot, false);
-        assert.equal(inputs.finalSnapshotIdentifier, "registry-db-final");
+        // Per project and stack: staging's and prod's final snapshots in one account do not collide.
+        assert.equal(inputs.finalSnapshotIdentifier, "llm-platform-prod-registry-db-final");
+        assert.equal(
+            finalSnapshotIdentifier("My_Project", "org/Stack--1", "registry"),
+            "my-project-org-stack-1-registry-db-final",
+        );
+        assert.equal(finalSnapshotIdentifier("9lives", "x", "r"), "db-9lives-x-r-db-final");
+        assert.equal(finalSnapshotIdentifier("p".repeat(300), "s", "r").length, 255);
         assert.equal(inputs.dbName, "mlflow");
         assert.equal(inputs.username, "mlflow");
         assert.equal(db.protect, true);
@@ -134,6 +143,18 @@ describe("the model registry: MLflow on the cluster, PostgreSQL on RDS, artifact
             env[1].value,
             `postgresql+psycopg2://mlflow:$(DB_PASSWORD)@${address}:5432/mlflow?sslmode=require`,
         );
+        // Before a server starts, its schema is readied one pod at a time (a PostgreSQL advisory lock):
+        // two replicas on a fresh database no longer race to create the same tables.
+        const [schema] = deployment.spec.template.spec.initContainers as Inputs[];
+        assert.equal(schema.name, "schema");
+        assert.equal(schema.image, deployment.spec.template.spec.containers[0].image);
+        assert.deepEqual(schema.command, ["python3", "-c", REGISTRY_SCHEMA_SCRIPT]);
+        assert.deepEqual((schema.env as Inputs[]).slice(0, 2), env.slice(0, 2));
+        assert.deepEqual(schema.securityContext, deployment.spec.template.spec.containers[0].securityContext);
+        const script = REGISTRY_SCHEMA_SCRIPT.split("\n");
+        const at = (line: string) => script.findIndex((l) => l.includes(line));
+        assert.ok(at("pg_advisory_lock(") >= 0 && at("pg_advisory_lock(") < at('SqlAlchemyStore(uri, "/tmp/unused")'));
+        assert.ok(at('["mlflow", "db", "upgrade", uri]') < at("pg_advisory_unlock("));
         // The Kubernetes Secret and the Secrets Manager version hold it, both as Pulumi secrets.
         const k8sSecret = find(prod.export, "kubernetes:core/v1:Secret", "registry-db").inputs as Inputs;
         assert.ok(SECRET in k8sSecret.stringData);

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { load as parseYaml } from "js-yaml";
 import { alertCatalogue, buildRuleGroups, FIRST_STEPS, VLLM_METRICS } from "../components/k8s/alertRules";
-import { registryRuleGroups } from "../components/k8s/modelRegistry";
+import { registryRuleGroups } from "../components/registry/monitoring";
 import { configKeyDocs, renderAlertTable, renderConfigTable } from "../tools/cli/readmeTables";
 import { TIER_DEFAULTS } from "../environments/defaults";
 import { settingsSchema } from "../environments/schema";

@@ -81,7 +81,12 @@ export function feedbackWritePolicy(streamArn: string): string {
     });
 }
 
-/** Firehose may assume the role only for this account's streams (the confused-deputy guard). */
+/**
+ * Firehose may assume the role only for this account's streams: the trust policy of the Firehose
+ * developer guide ("Allow Firehose to assume an IAM role"), whose guard is `sts:ExternalId` equal
+ * to the account ID, which Firehose passes when it assumes the role. `aws:SourceAccount`, which the
+ * guide does not document for this role, would refuse Firehose if it did not send it.
+ */
 export function firehoseTrustPolicy(accountId: string): string {
     return JSON.stringify({
         Version: "2012-10-17",
@@ -90,7 +95,7 @@ export function firehoseTrustPolicy(accountId: string): string {
                 Effect: "Allow",
                 Principal: { Service: "firehose.amazonaws.com" },
                 Action: "sts:AssumeRole",
-                Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+                Condition: { StringEquals: { "sts:ExternalId": accountId } },
             },
         ],
     });
@@ -111,7 +116,8 @@ export class FeedbackStore extends pulumi.ComponentResource {
         const accountId = aws.getCallerIdentityOutput({}, child).accountId;
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-delivery`,
-            { name: `/aws/kinesisfirehose/${name}`, retentionInDays: args.logRetentionDays ?? 90, tags },
+            // Firehose's own naming, made unique: two stacks in one account (staging and prod) each get theirs.
+            { namePrefix: `/aws/kinesisfirehose/${name}-`, retentionInDays: args.logRetentionDays ?? 90, tags },
             { parent: this, protect: args.protect ?? false },
         );
         const logStream = new aws.cloudwatch.LogStream(

@@ -5,7 +5,7 @@
 import type { z } from "zod";
 import { REFERENCE_SLO } from "../../catalog/standards";
 import { alertCatalogue, buildRuleGroups, FIRST_STEPS, METRIC_PRESETS } from "../../components/k8s/alertRules";
-import { registryRuleGroups } from "../../components/k8s/modelRegistry";
+import { registryRuleGroups } from "../../components/registry/monitoring";
 import { TIER_DEFAULTS } from "../../environments/defaults";
 import { CONFIG_NAMESPACE, TIERS, gpuNodePoolSchema, settingsSchema, type Tier } from "../../environments/schema";
 
