@@ -165,6 +165,9 @@ const WIRES: Record<"reference" | "vllm", Wire> = {
 /** Synthetic series: each alert fires on a breach and stays quiet just inside the standard. */
 function casesFor(w: Wire): Case[] {
     const m = w.metrics;
+    // The serving pods' scrape (behind the active Service) and the preview colour's.
+    const live = `${w.latencyLabels},service="inference-active"`;
+    const preview = `${w.latencyLabels},service="inference-preview"`;
     const latency = (le01: number, le05: number, le1: number) =>
         (
             [
@@ -288,8 +291,8 @@ function casesFor(w: Wire): Case[] {
                       // Yesterday's prompts were 20 to 50 tokens; since 1440m they are 200 to 500.
                       name: "prompts drift from yesterday's",
                       series: [
-                          ...tokenHistogram(m.tokenHistograms.prompt, w.latencyLabels, 50, 500, 5),
-                          ...tokenHistogram(m.tokenHistograms.generation, w.latencyLabels, 100, 100, 5),
+                          ...tokenHistogram(m.tokenHistograms.prompt, live, 50, 500, 5),
+                          ...tokenHistogram(m.tokenHistograms.generation, live, 100, 100, 5),
                       ],
                       alert: "LLMModelDriftDetected",
                       at: "1560m",
@@ -299,8 +302,8 @@ function casesFor(w: Wire): Case[] {
                       // The same version's prompts grew tenfold since yesterday: drift, wherever a pod's version label is.
                       name: "prompts drift from yesterday's, on the same model version",
                       series: [
-                          ...tokenHistogram(m.tokenHistograms.prompt, `${w.latencyLabels},${V}="v1"`, 50, 500, 5),
-                          ...tokenHistogram(m.tokenHistograms.generation, `${w.latencyLabels},${V}="v1"`, 100, 100, 5),
+                          ...tokenHistogram(m.tokenHistograms.prompt, `${live},${V}="v1"`, 50, 500, 5),
+                          ...tokenHistogram(m.tokenHistograms.generation, `${live},${V}="v1"`, 100, 100, 5),
                       ],
                       alert: "LLMModelDriftDetected",
                       at: "1560m",
@@ -311,22 +314,32 @@ function casesFor(w: Wire): Case[] {
                       // 500: compared with v1, that is the old scorer's drift; a version against itself is not.
                       name: "a release: a new version answers at other lengths",
                       series: [
-                          ...releasedHistogram(m.tokenHistograms.prompt, w.latencyLabels, 50, 500, 5),
-                          ...releasedHistogram(m.tokenHistograms.generation, w.latencyLabels, 100, 1000, 5),
+                          ...releasedHistogram(m.tokenHistograms.prompt, live, 50, 500, 5),
+                          ...releasedHistogram(m.tokenHistograms.generation, live, 100, 1000, 5),
+                      ],
+                      alert: "LLMModelDriftDetected",
+                      at: "1560m",
+                  },
+                  {
+                      // The preview colour answered the gate's set (other lengths) before a flip: not users' traffic.
+                      name: "the preview colour answers the quality gate",
+                      series: [
+                          ...tokenHistogram(m.tokenHistograms.prompt, live, 50, 50, 5),
+                          ...tokenHistogram(m.tokenHistograms.prompt, preview, 50, 500, 5),
                       ],
                       alert: "LLMModelDriftDetected",
                       at: "1560m",
                   },
                   {
                       name: "the same traffic as yesterday",
-                      series: tokenHistogram(m.tokenHistograms.prompt, w.latencyLabels, 50, 50, 5),
+                      series: tokenHistogram(m.tokenHistograms.prompt, live, 50, 50, 5),
                       alert: "LLMModelDriftDetected",
                       at: "1560m",
                   },
                   {
                       // Six requests an hour: a distance over so few says nothing.
                       name: "a shift on too few requests",
-                      series: tokenHistogram(m.tokenHistograms.prompt, w.latencyLabels, 50, 500, 0.1),
+                      series: tokenHistogram(m.tokenHistograms.prompt, live, 50, 500, 0.1),
                       alert: "LLMModelDriftDetected",
                       at: "1560m",
                   },

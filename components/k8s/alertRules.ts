@@ -341,7 +341,8 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
             ],
         },
     ];
-    if (m.tokenHistograms) groups.push(driftGroup(m.tokenHistograms, sel, alert));
+    // Production's traffic only: the preview colour answers the quality gate's set before a flip.
+    if (m.tokenHistograms) groups.push(driftGroup(m.tokenHistograms, sel, serving, alert));
     // Measured per model from its own token histograms, drift is the model's, not the platform's.
     const platform = PLATFORM_ALERTS.filter((a) => !(m.tokenHistograms && a === "LLMModelDriftDetected"));
     // The platform's alerts (GPUs, drift) belong to no model: once per Prometheus, without a model label.
@@ -369,15 +370,17 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
 function driftGroup(
     h: { prompt: string; generation: string },
     sel: string,
+    serving: string,
     alert: (n: string, e: string, f: string, s: Severity, summary: string, d: string) => Rule,
 ): RuleGroup {
     const window = DRIFT_WINDOW;
+    const traffic = `${sel},${serving}`;
     // Per model version: a version is compared with itself yesterday, never with the one it replaced.
     const by = `job, ${MODEL_VERSION_SERIES_LABEL}`;
     const cdf = (metric: string, offset: string): string =>
-        `sum by (${by}, le) (increase(${metric}_bucket{${sel}}[${window}]${offset})) / ignoring (le) group_left () sum by (${by}) (increase(${metric}_count{${sel}}[${window}]${offset}))`;
+        `sum by (${by}, le) (increase(${metric}_bucket{${traffic}}[${window}]${offset})) / ignoring (le) group_left () sum by (${by}) (increase(${metric}_count{${traffic}}[${window}]${offset}))`;
     const enough = (metric: string, offset: string): string =>
-        `sum by (${by}) (increase(${metric}_count{${sel}}[${window}]${offset})) >= ${DRIFT_MIN_REQUESTS}`;
+        `sum by (${by}) (increase(${metric}_count{${traffic}}[${window}]${offset})) >= ${DRIFT_MIN_REQUESTS}`;
     const score = (metric: string, signal: string): Rule => ({
         record: "llm:model_drift_score:1h",
         expr: `max by (job) (max by (${by}) (abs(${cdf(metric, "")} - ${cdf(metric, ` offset ${DRIFT_REFERENCE_OFFSET}`)})) and on (${by}) (${enough(metric, "")}) and on (${by}) (${enough(metric, ` offset ${DRIFT_REFERENCE_OFFSET}`)}))`,

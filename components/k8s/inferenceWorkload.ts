@@ -127,6 +127,19 @@ export function deploymentPodsSelector(namespace: string, deployment: string): s
 
 const MODELS_MOUNT = "/models";
 
+/**
+ * A model version as a label value (the pods' `llm-platform/model-version`, which drift groups by):
+ * at most 63 characters of letters, digits, '-', '_' and '.', beginning and ending with a letter
+ * or digit, as Kubernetes requires of a label value (`models:/chat/7` → `models-chat-7`).
+ */
+export function modelVersionLabel(modelVersion: string): string {
+    return modelVersion
+        .replace(/[^A-Za-z0-9._-]+/g, "-")
+        .replace(/^[^A-Za-z0-9]+/, "")
+        .slice(0, 63)
+        .replace(/[^A-Za-z0-9]+$/, "");
+}
+
 /** Where a model version's weights are synced in the pod: vLLM's `--model`, the name it serves them under by default. */
 export function modelPathOf(modelVersion: string): string {
     return `${MODELS_MOUNT}/${modelFolderOf(modelVersion)}`;
@@ -318,7 +331,7 @@ export function buildDeploymentSpec(
             metadata: {
                 labels: {
                     ...labels,
-                    "llm-platform/model-version": spec.modelVersion.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 63),
+                    "llm-platform/model-version": modelVersionLabel(spec.modelVersion),
                 },
                 annotations: {
                     "prometheus.io/scrape": "true",

@@ -37,7 +37,10 @@ export const REGISTRY_ARTIFACT_PREFIX = "mlflow";
  * `_safe_initialize_tables`), so two replicas starting on a fresh database raced to create the same
  * tables. Here a PostgreSQL advisory lock (held by the session: a killed pod releases it) puts the
  * pods in line; under it, `SqlAlchemyStore` creates a missing schema and the Default experiment,
- * and a schema an image upgrade left behind is migrated with `mlflow db upgrade`.
+ * and a schema an image upgrade left behind is migrated with `mlflow db upgrade`. The store's
+ * artifact root is the server's own default under `--serve-artifacts` (`mlflow-artifacts:/`), so
+ * the Default experiment it creates keeps its runs' artifacts where the server would have put them.
+ * During a rolling update, the new pod migrates while the old ones still serve.
  */
 export const REGISTRY_SCHEMA_SCRIPT = [
     "import os, subprocess",
@@ -49,12 +52,12 @@ export const REGISTRY_SCHEMA_SCRIPT = [
     "with engine.connect() as lock:",
     '    lock.execute(sa.text("SELECT pg_advisory_lock(1836213878)"))',
     "    try:",
-    '        SqlAlchemyStore(uri, "/tmp/unused")',
+    '        SqlAlchemyStore(uri, "mlflow-artifacts:/")',
     "    except MlflowException as e:",
     '        if "out-of-date" not in str(e):',
     "            raise",
     '        subprocess.run(["mlflow", "db", "upgrade", uri], check=True)',
-    '        SqlAlchemyStore(uri, "/tmp/unused")',
+    '        SqlAlchemyStore(uri, "mlflow-artifacts:/")',
     '    lock.execute(sa.text("SELECT pg_advisory_unlock(1836213878)"))',
 ].join("\n");
 

@@ -108,7 +108,11 @@ export interface GateSettings {
     judge?: JudgeSettings | null;
 }
 
-/** A judge model over the OpenAI-compatible API (`evaluation.judge`). */
+/**
+ * A judge model over the OpenAI-compatible API (`evaluation.judge`), asked as the gate asks the
+ * model: `max_tokens` and `temperature: 0`, which vLLM and GPT-4o-class models take and OpenAI's
+ * reasoning models (o-series) refuse with 400.
+ */
 export interface JudgeSettings {
     /** Its base URL: `<url>/v1/chat/completions` is asked. */
     url: string;
