@@ -297,6 +297,7 @@ describe("promote: the state machine", () => {
                 calls.push(`record ${name} ${version} ${record.stack} ${record.model} ${record.colour}`);
                 assert.match(record.at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
             },
+            createVersion: async () => assert.fail("nothing is copied here"),
         };
         const stack = new FakeStack(state({ modelSource: SOURCE }));
         const result = await promote(
@@ -349,6 +350,7 @@ describe("promote: the state machine", () => {
         // A failure to record leaves the release standing, and says so.
         const failing: ModelRegistryClient = {
             resolve: registry.resolve,
+            createVersion: registry.createVersion,
             recordDeployment: async () => {
                 throw new Error("POST http://mlflow/api/2.0/mlflow/registered-models/alias answered 503: unavailable");
             },

@@ -14,7 +14,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DIGEST_REFERENCE, isModelVersion, MODEL_VERSION_HELP } from "../../catalog/formats";
+import { DIGEST_REFERENCE, isModelVersion, MODEL_VERSION_HELP, registryReference } from "../../catalog/formats";
+import { AwsCliWeightsStore } from "../promote/copy";
 import { MlflowRegistryClient } from "../promote/registry";
 import { AutomationStack, HttpProber, type PolicyPacks } from "../promote/automation";
 import { DEFAULT_PACK_DIR } from "../policy/packProcess";
@@ -23,7 +24,7 @@ import { promote, PromotionError, type Outcome, type PromoteOptions, type Qualit
 import { parseCommandLine, UsageError } from "./cli";
 
 export const PROMOTE_USAGE =
-    "llm-platform promote --stack <name> [--model <name> | --all] [--to blue|green] [--image <repository@sha256:…>] [--model-version <version | models:/<name>/<version>>] [--rollback] [--pack <dir>]... [--config <policy-config.json>]... [--report <dir>] [--registry-url <url>] [--project <dir>]";
+    "llm-platform promote --stack <name> [--model <name> | --all] [--to blue|green] [--image <repository@sha256:…>] [--model-version <version | models:/<name>/<version> | models:/<name>@<alias>>] [--copy-from <registry url>] [--rollback] [--pack <dir>]... [--config <policy-config.json>]... [--report <dir>] [--registry-url <url>] [--project <dir>]";
 
 const EXIT: Record<Outcome, number> = {
     promoted: 0,
@@ -45,6 +46,8 @@ export function parsePromoteArgs(argv: string[]): {
     report: string | undefined;
     /** The model registry's URL; unset: the stack output modelRegistryUrl. */
     registryUrl: string | undefined;
+    /** Another stage's registry to copy the registered version from. */
+    copyFrom: string | undefined;
     /** The packs every update runs with: --pack, or the production-standards pack. */
     policy: PolicyPacks;
     options: PromoteOptions;
@@ -62,6 +65,7 @@ export function parsePromoteArgs(argv: string[]): {
             rollback: { type: "boolean" },
             report: { type: "string" },
             "registry-url": { type: "string" },
+            "copy-from": { type: "string" },
             pack: { type: "string", multiple: true },
             config: { type: "string", multiple: true },
         },
@@ -77,11 +81,18 @@ export function parsePromoteArgs(argv: string[]): {
             `--image: expected an image pinned by digest (repository@sha256:<64 hex>), received "${values.image}"`,
         );
     }
-    if (values["model-version"] !== undefined && !isModelVersion(values["model-version"]))
-        throw new UsageError(`--model-version: ${MODEL_VERSION_HELP}, received "${values["model-version"]}"`);
-    if (values["registry-url"] !== undefined && !/^https?:\/\/[^\s/]+/.test(values["registry-url"]))
+    // An alias is taken here: promote resolves it to the version it names before anything changes.
+    const version = values["model-version"];
+    if (version !== undefined && !isModelVersion(version) && registryReference(version) === undefined)
+        throw new UsageError(`--model-version: ${MODEL_VERSION_HELP}, received "${version}"`);
+    for (const flag of ["registry-url", "copy-from"] as const)
+        if (values[flag] !== undefined && !/^https?:\/\/[^\s/]+/.test(values[flag]))
+            throw new UsageError(
+                `--${flag}: expected an http(s) URL such as http://mlflow.internal, received "${values[flag]}"`,
+            );
+    if (values["copy-from"] !== undefined && (version === undefined || registryReference(version) === undefined))
         throw new UsageError(
-            `--registry-url: expected an http(s) URL such as http://mlflow.internal, received "${values["registry-url"]}"`,
+            "--copy-from copies a registered version from another stage's registry: give it with --model-version models:/<name>/<version> (or @<alias>)",
         );
     if (values.model !== undefined && !/^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/.test(values.model))
         throw new UsageError(
@@ -109,6 +120,7 @@ export function parsePromoteArgs(argv: string[]): {
         all: values.all ?? false,
         report: values.report === undefined ? undefined : path.resolve(values.report),
         registryUrl: values["registry-url"],
+        copyFrom: values["copy-from"],
         policy: { packs: packs.length > 0 ? packs : [DEFAULT_PACK_DIR], configs },
         options: {
             to: values.to as PromoteOptions["to"],
@@ -164,7 +176,7 @@ export function qualityGate(
 
 /** The command as `llm-platform promote` runs it: releases each model asked for; resolves to the exit code. */
 export async function promoteCommand(argv: string[]): Promise<number> {
-    const { stack, project, model, all, report, registryUrl, policy, options } = parsePromoteArgs(argv);
+    const { stack, project, model, all, report, registryUrl, copyFrom, policy, options } = parsePromoteArgs(argv);
     const say = (line: string): void => void process.stdout.write(`${line}\n`);
     let models: Array<string | undefined> = [model];
     if (all) {
@@ -180,7 +192,22 @@ export async function promoteCommand(argv: string[]): Promise<number> {
             const target = await AutomationStack.select(project, stack, policy, say, m);
             const url = registryUrl ?? (await target.outputs()).modelRegistryUrl ?? undefined;
             const registry = url ? new MlflowRegistryClient(url) : undefined;
-            const result = await promote(target, new HttpProber(), options, qualityGate(project, report), registry);
+            const result = await promote(
+                target,
+                new HttpProber(),
+                copyFrom
+                    ? {
+                          ...options,
+                          copyFrom: {
+                              registry: new MlflowRegistryClient(copyFrom),
+                              url: copyFrom,
+                              store: new AwsCliWeightsStore(),
+                          },
+                      }
+                    : options,
+                qualityGate(project, report),
+                registry,
+            );
             return { ...result, model: (await target.readState()).model };
         },
         say,

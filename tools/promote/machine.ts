@@ -22,7 +22,8 @@
 import { registeredSourceProblem, registryReference } from "../../catalog/formats";
 import { ENTRY_IDLE_TIMEOUT_SECONDS } from "../../components/k8s/entryPoint";
 import { modelPathOf } from "../../components/k8s/inferenceWorkload";
-import { SERVING_ALIAS, type ModelRegistryClient, type RegisteredVersion } from "./registry";
+import { copyVersion, CopyError, type WeightsStore } from "./copy";
+import { RegistryError, SERVING_ALIAS, type ModelRegistryClient, type RegisteredVersion } from "./registry";
 import {
     EvaluationSetError,
     renderGateText,
@@ -131,6 +132,11 @@ export interface PromoteOptions {
     /** New image (by digest) for the colour being promoted. */
     image?: string;
     modelVersion?: string;
+    /**
+     * Another stage's registry the registered `modelVersion` is copied from (tools/promote/copy.ts):
+     * its weights copied into this model's prefix and checked object by object, then registered here.
+     */
+    copyFrom?: { registry: ModelRegistryClient; url: string; store: WeightsStore };
     /** Flip back to the other colour instead. */
     rollback?: boolean;
 }
@@ -196,9 +202,16 @@ async function resolveRegistered(
     modelVersion: string,
     state: ServingState,
     registry: ModelRegistryClient | undefined,
+    copyFrom?: PromoteOptions["copyFrom"],
 ): Promise<{ pinned: string; note: string } | undefined> {
     const ref = registryReference(modelVersion);
-    if (!ref) return undefined;
+    if (!ref) {
+        if (copyFrom)
+            throw new PromotionError(
+                `--copy-from copies a registered version: --model-version must name one (models:/<name>/<version> or models:/<name>@<alias>), received ${modelVersion}`,
+            );
+        return undefined;
+    }
     if (!registry)
         throw new PromotionError(
             `--model-version ${modelVersion}: a registered version is resolved and checked in the model registry before it is released, and there is none: pass --registry-url, or have the stack export modelRegistryUrl`,
@@ -207,6 +220,21 @@ async function resolveRegistered(
         throw new PromotionError(
             `--model-version ${modelVersion}: the release contract of model ${state.model} does not say where its weights are (modelSource): run pulumi up with this version of llm-platform first`,
         );
+    if (copyFrom) {
+        try {
+            return await copyVersion({
+                ref,
+                source: copyFrom,
+                target: registry,
+                store: copyFrom.store,
+                modelSource: state.modelSource,
+            });
+        } catch (e) {
+            if (e instanceof CopyError || e instanceof RegistryError)
+                throw new PromotionError(`--model-version ${modelVersion} --copy-from ${copyFrom.url}: ${e.message}`);
+            throw e;
+        }
+    }
     let found: RegisteredVersion;
     try {
         found = await registry.resolve(ref);
@@ -254,7 +282,9 @@ export async function promote(
     const to = options.rollback ? otherColor(from) : (options.to ?? otherColor(from));
     if (to === from) throw new PromotionError(`${to} is already the active colour of stack ${stack.name}`);
     // A registered version is resolved and checked before anything changes, and released by number.
-    const resolved = options.modelVersion ? await resolveRegistered(options.modelVersion, state, registry) : undefined;
+    const resolved = options.modelVersion
+        ? await resolveRegistered(options.modelVersion, state, registry, options.copyFrom)
+        : undefined;
     if (resolved) options = { ...options, modelVersion: resolved.pinned };
     // A colour scaled to zero is brought back up (with its new release, when promoting) and
     // smoke-tested before production flips to it, and the old one is scaled down once the flip holds.

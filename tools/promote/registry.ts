@@ -32,13 +32,31 @@ export interface ModelRegistryClient {
     resolve(ref: RegistryModelReference): Promise<RegisteredVersion>;
     /** Points the `serving` alias at `version` and tags it with the deployment. */
     recordDeployment(name: string, version: string, record: DeploymentRecord): Promise<void>;
+    /**
+     * Registers `source` as a new version of `name` (the registered model created first when it
+     * is missing) with `tags`; resolves to its number.
+     */
+    createVersion(name: string, source: string, tags: Record<string, string>): Promise<string>;
 }
 
 /** A request to the registry that failed: the endpoint, the status and MLflow's message. */
 export class RegistryError extends Error {
-    constructor(message: string) {
+    constructor(
+        message: string,
+        /** MLflow's `error_code` (RESOURCE_ALREADY_EXISTS, RESOURCE_DOES_NOT_EXIST…), when it gave one. */
+        readonly errorCode?: string,
+    ) {
         super(message);
         this.name = "RegistryError";
+    }
+}
+
+function errorCodeOf(text: string): string | undefined {
+    try {
+        const code = (JSON.parse(text) as { error_code?: unknown }).error_code;
+        return typeof code === "string" ? code : undefined;
+    } catch {
+        return undefined;
     }
 }
 
@@ -61,7 +79,7 @@ export class MlflowRegistryClient implements ModelRegistryClient {
         this.base = `${baseUrl.replace(/\/$/, "")}/api/2.0/mlflow`;
     }
 
-    private async call(method: "GET" | "POST", path: string, body?: Record<string, string>): Promise<unknown> {
+    private async call(method: "GET" | "POST", path: string, body?: Record<string, unknown>): Promise<unknown> {
         const url = `${this.base}${path}`;
         let response: Response;
         try {
@@ -82,7 +100,7 @@ export class MlflowRegistryClient implements ModelRegistryClient {
             } catch {
                 // not JSON: keep the text
             }
-            throw new RegistryError(`${method} ${url} answered ${response.status}: ${message}`);
+            throw new RegistryError(`${method} ${url} answered ${response.status}: ${message}`, errorCodeOf(text));
         }
         return text ? (JSON.parse(text) as unknown) : {};
     }
@@ -113,5 +131,22 @@ export class MlflowRegistryClient implements ModelRegistryClient {
         await this.call("POST", "/registered-models/alias", { name, alias: SERVING_ALIAS, version });
         for (const [key, value] of Object.entries(deploymentTags(record)))
             await this.call("POST", "/model-versions/set-tag", { name, version, key, value });
+    }
+
+    async createVersion(name: string, source: string, tags: Record<string, string>): Promise<string> {
+        try {
+            await this.call("POST", "/registered-models/create", { name });
+        } catch (e) {
+            if (!(e instanceof RegistryError && e.errorCode === "RESOURCE_ALREADY_EXISTS")) throw e;
+        }
+        const created = (await this.call("POST", "/model-versions/create", {
+            name,
+            source,
+            tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+        })) as { model_version?: { version?: string | number } };
+        const version = created.model_version?.version;
+        if (version === undefined)
+            throw new RegistryError(`POST /model-versions/create of ${name} returned no version`);
+        return String(version);
     }
 }
