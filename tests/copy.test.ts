@@ -208,7 +208,8 @@ if (args[0] === "s3api" && args[1] === "list-objects-v2") {
 } else if (args[0] === "s3api" && args[1] === "head-object") {
   const f = path.join(root, opt("--bucket"), opt("--key"));
   const head = { ContentLength: fs.statSync(f).size };
-  if (!f.endsWith(".old")) head.ChecksumCRC64NVME = crypto.createHash("sha256").update(fs.readFileSync(f)).digest("base64");
+  if (f.endsWith(".crc32")) { head.ChecksumCRC32 = "AAAAAA=="; head.ChecksumType = "COMPOSITE"; }
+  else if (!f.endsWith(".old")) head.ChecksumCRC64NVME = crypto.createHash("sha256").update(fs.readFileSync(f)).digest("base64");
   process.stdout.write(JSON.stringify(head));
 } else if (args[0] === "s3" && args[1] === "cp") {
   const [from, to] = args.slice(-2).map((u) => path.join(root, u.replace("s3://", "")));
@@ -265,15 +266,25 @@ if (args[0] === "s3api" && args[1] === "list-objects-v2") {
             "cp",
             "--recursive",
             "--only-show-errors",
+            "--checksum-algorithm",
+            "CRC64NVME",
+            "--copy-props",
+            "none",
             `${STAGING_FOLDER}/`,
             "s3://prod-models/models/chat/copied/chat-v7-x/",
         ]);
-        // An object written before S3 kept a checksum of every object is refused, with what to do.
-        put("old-models/models/chat/v1/model.old", "w");
+        // An object without S3's CRC64NVME (boto3 and MLflow upload with CRC32) is refused, with what to do.
+        const fix =
+            'not S3\'s CRC64NVME, so its copy cannot be compared with it: rewrite the folder with one (aws s3 cp --recursive --checksum-algorithm CRC64NVME <folder>/ <new folder>/), register the new folder and copy that; upload with AWS CLI v2, or boto3 with ChecksumAlgorithm="CRC64NVME", to have it from the start';
+        put("old-models/models/chat/v1/model.crc32", "w");
         await assert.rejects(store.list("s3://old-models/models/chat/v1"), {
             name: "CopyError",
-            message:
-                "s3://old-models/models/chat/v1/model.old has no CRC64NVME checksum (written before S3 added one to every object): copy the folder once within its bucket (aws s3 cp --recursive) and register the copy",
+            message: `s3://old-models/models/chat/v1/model.crc32 has a CRC32 checksum (COMPOSITE), ${fix}`,
+        });
+        put("older-models/models/chat/v1/model.old", "w");
+        await assert.rejects(store.list("s3://older-models/models/chat/v1"), {
+            name: "CopyError",
+            message: `s3://older-models/models/chat/v1/model.old has no checksum, ${fix}`,
         });
         await assert.rejects(new AwsCliWeightsStore(path.join(dir, "missing")).list(STAGING_FOLDER), {
             name: "CopyError",

@@ -79,6 +79,8 @@ describe("grading an answer: whole words, exact labels, numbers, abstention and 
             "I'm not able to verify that claim.",
             "I’m unable to find that paper.",
             "The 2087 prize is in the future.",
+            "We're unable to verify that.",
+            "This sounds like a made-up name.",
         ])
             assert.equal(checkAnswer(answer, { abstains: true }), undefined, answer);
     });

@@ -120,10 +120,13 @@ export function splitS3Uri(uri: string): { bucket: string; prefix: string } {
 
 /**
  * The store through the AWS CLI (v2, as CI runners have it) with the credentials of the promotion's
- * environment: `aws s3 cp --recursive` copies server-side; `aws s3api list-objects-v2` and
- * `head-object --checksum-mode ENABLED` give each object's size and its CRC64NVME full-object
- * checksum, which S3 keeps for every object written since its default integrity protections
- * (December 2024) and which does not depend on how the object was split into parts.
+ * environment: `aws s3 cp --recursive --checksum-algorithm CRC64NVME --copy-props none` copies
+ * server-side and gives every copy a CRC64NVME checksum (full-object: it does not depend on how
+ * the object was split into parts; `--copy-props none` spares the source's tags, whose reading
+ * would need s3:GetObjectTagging); `aws s3api list-objects-v2` and `head-object --checksum-mode
+ * ENABLED` give each object's size and checksum. An object carries CRC64NVME when it was uploaded
+ * with it (AWS CLI v2 ≥ 2.23 by default) or with no checksum at all (S3 then adds it); boto3 and
+ * MLflow upload with CRC32, which is refused here with how to rewrite the folder.
  */
 export class AwsCliWeightsStore implements WeightsStore {
     constructor(private readonly command = "aws") {}
@@ -171,11 +174,13 @@ export class AwsCliWeightsStore implements WeightsStore {
                     "--output",
                     "json",
                 ]),
-            ) as { ChecksumCRC64NVME?: string; ChecksumType?: string };
-            if (head.ChecksumCRC64NVME === undefined)
+            ) as Record<string, string | undefined>;
+            if (head.ChecksumCRC64NVME === undefined) {
+                const has = ["CRC32", "CRC32C", "SHA1", "SHA256"].find((a) => head[`Checksum${a}`] !== undefined);
                 throw new CopyError(
-                    `s3://${bucket}/${o.Key} has no CRC64NVME checksum (written before S3 added one to every object): copy the folder once within its bucket (aws s3 cp --recursive) and register the copy`,
+                    `s3://${bucket}/${o.Key} has ${has ? `a ${has} checksum${head.ChecksumType ? ` (${head.ChecksumType})` : ""}` : "no checksum"}, not S3's CRC64NVME, so its copy cannot be compared with it: rewrite the folder with one (aws s3 cp --recursive --checksum-algorithm CRC64NVME <folder>/ <new folder>/), register the new folder and copy that; upload with AWS CLI v2, or boto3 with ChecksumAlgorithm="CRC64NVME", to have it from the start`,
                 );
+            }
             objects.push({
                 key: o.Key.slice(prefix.length),
                 size: o.Size,
@@ -186,6 +191,17 @@ export class AwsCliWeightsStore implements WeightsStore {
     }
 
     async copy(from: string, to: string): Promise<void> {
-        await this.run(["s3", "cp", "--recursive", "--only-show-errors", `${trim(from)}/`, `${trim(to)}/`]);
+        await this.run([
+            "s3",
+            "cp",
+            "--recursive",
+            "--only-show-errors",
+            "--checksum-algorithm",
+            "CRC64NVME",
+            "--copy-props",
+            "none",
+            `${trim(from)}/`,
+            `${trim(to)}/`,
+        ]);
     }
 }

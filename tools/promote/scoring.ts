@@ -64,14 +64,14 @@ export const ABSTENTION_PATTERNS: readonly RegExp[] = [
     ),
     /\b(?:i'm|i am|we're|we are)\s+(?:not\s+(?:aware|familiar)|unaware|unfamiliar)\b/iu,
     new RegExp(
-        `${SUBJECT}(?:can't|cannot|can not|couldn't|could not|am unable to|'m unable to|was unable to|wasn't able to|was not able to|am not able to|'m not able to)\\s+(?:find|locate|verify|confirm|identify)\\b`,
+        `${SUBJECT}(?:can't|cannot|can not|couldn't|could not|am unable to|'m unable to|are unable to|'re unable to|were unable to|was unable to|wasn't able to|was not able to|am not able to|'m not able to)\\s+(?:find|locate|verify|confirm|identify)\\b`,
         "iu",
     ),
     /\bno\s+(?:reliable\s+|verifiable\s+|credible\s+|known\s+|available\s+|public\s+|such\s+)?(?:information|record|records|data|evidence|details|knowledge)\b/iu,
     /\b(?:does not|doesn't|did not|didn't)\s+(?:appear to\s+|seem to\s+)?exist\b/iu,
     /\bthere\s+(?:is|are|was|were)\s+no\s+(?:such|known|record)\b/iu,
     // Said of the thing asked about ("…appears to be fictional"), not a word anywhere ("the hypothetical prize was won by…").
-    /\b(?:is|are|was|were|be|seems?|appears?|sounds?)\s+(?:to\s+be\s+)?(?:an?\s+)?(?:entirely\s+|purely\s+|likely\s+|probably\s+)?(?:fictional|fictitious|made[- ]up|imaginary|hypothetical)\b/iu,
+    /\b(?:is|are|was|were|be|seems?|appears?|sounds?)\s+(?:to\s+be\s+|like\s+)?(?:an?\s+)?(?:entirely\s+|purely\s+|likely\s+|probably\s+)?(?:fictional|fictitious|made[- ]up|imaginary|hypothetical)\b/iu,
     /\b(?:is|isn't|is not|are not|aren't)\s+(?:not\s+)?a\s+real\b/iu,
     /\b(?:has not|hasn't|have not|haven't)\s+(?:yet\s+)?(?:happened|occurred|taken place|been\s+(?:awarded|held|announced|published|released))\b/iu,
     /\b(?:(?:is|are|will be|lies|takes place)\s+in\s+the\s+future|beyond my (?:knowledge|training)|after my (?:knowledge|training) cut-?off)\b/iu,
