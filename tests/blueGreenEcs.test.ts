@@ -13,12 +13,13 @@ import {
     buildContainerDefinitions,
     ECS_TASK_VOLUMES,
     deploymentAlarms,
+    registerTaskDefinitionProblems,
     secretsReadPolicy,
     validateEcsContainer,
 } from "../components/aws/ecsTask";
 import { ecsDeploymentInstances } from "../catalog/capacity";
 import { PROD_BAKE_TIME_MINUTES, PROD_MIN_REPLICAS, ROLLBACK_MAX_5XX_PER_MINUTE } from "../catalog/standards";
-import { requestsPerTaskMetrics } from "../components/aws/ecsDeployment";
+import { requestsPerTaskMetrics, serviceTimeoutMinutes } from "../components/aws/ecsDeployment";
 import { TIER_DEFAULTS } from "../environments/defaults";
 import { diffExports } from "../tools/reports/diff";
 import { runProgram, type RunResult } from "../tools/engine/run";
@@ -301,6 +302,73 @@ describe("BlueGreenEcsService in the ecs stack", () => {
         });
         const next = await planOf("ecs");
         assert.deepEqual(diffExports(afterDeployment, next.export).changes, []);
+    });
+
+    it("makes task definitions RegisterTaskDefinition accepts: every container has memory on EC2 (issue 31)", () => {
+        const defs = JSON.parse(
+            String(r("aws:ecs/taskDefinition:TaskDefinition", "inference-ecs-task").inputs?.containerDefinitions),
+        ) as Array<Record<string, unknown>>;
+        assert.equal(r("aws:ecs/taskDefinition:TaskDefinition", "inference-ecs-task").inputs?.memory, undefined);
+        assert.deepEqual(registerTaskDefinitionProblems(defs), []);
+        assert.deepEqual([defs[0].memoryReservation, defs[0].memory], [256, 1024]);
+        // Every ECS task definition the stacks and the builders make is held to the same rules.
+        for (const other of [
+            buildContainerDefinitions(containerSpec()),
+            buildContainerDefinitions({ ...containerSpec(), gpus: 4 }),
+        ])
+            assert.deepEqual(registerTaskDefinitionProblems(other), []);
+        // What ECS refuses, as the old sync container was.
+        const { memory: _m, memoryReservation: _r, ...noMemory } = defs[0];
+        assert.deepEqual(registerTaskDefinitionProblems([noMemory, defs[1]]), [
+            "containerDefinitions[0] (model-sync): at least one of memory or memoryReservation must be specified (the task sets no memory of its own)",
+        ]);
+        assert.deepEqual(registerTaskDefinitionProblems([noMemory, defs[1]], { memory: 4096 }), []);
+        assert.deepEqual(
+            registerTaskDefinitionProblems([
+                { ...defs[0], essential: false, memoryReservation: 2048 },
+                {
+                    ...defs[1],
+                    essential: false,
+                    healthCheck: { ...(defs[1].healthCheck as object), startPeriod: 600, retries: 0 },
+                    dependsOn: [
+                        { containerName: "model-sync", condition: "SUCCESS" },
+                        { containerName: "missing", condition: "READY" },
+                    ],
+                },
+                { ...defs[1] },
+            ]),
+            [
+                "containerDefinitions[0] (model-sync).memoryReservation: must be less than memory (1024), received 2048",
+                "containerDefinitions[1] (inference).healthCheck.retries: an integer from 1 to 10, received 0",
+                "containerDefinitions[1] (inference).healthCheck.startPeriod: an integer from 0 to 300, received 600",
+                'containerDefinitions[1] (inference).dependsOn: no container "missing"',
+                "containerDefinitions[1] (inference).dependsOn: condition must be START, COMPLETE, SUCCESS or HEALTHY",
+                "containerDefinitions[2] (inference).name: another container has the same name",
+            ],
+        );
+        assert.deepEqual(registerTaskDefinitionProblems([{ ...defs[1], essential: false }]), [
+            "containerDefinitions: at least one container must be essential",
+            'containerDefinitions[0] (inference).dependsOn: no container "model-sync"',
+        ]);
+    });
+
+    it("waits for the deployment it starts, after the capacity provider and the roles ECS uses (issue 31)", () => {
+        const service = r("aws:ecs/service:Service", "inference-ecs-service");
+        assert.equal(service.inputs?.waitForSteadyState, true);
+        for (const [type, name] of [
+            ["aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "inference-ecs-capacity"],
+            ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "inference-ecs-infrastructure-role"],
+            ["aws:lb/listener:Listener", "inference-ecs-production"],
+        ])
+            assert.ok(service.dependencies?.includes(r(type, name).urn), `the service waits for ${name}`);
+        // Up to a GPU instance, the weights and vLLM, the bake time and the draining, with margin.
+        assert.equal(serviceTimeoutMinutes({ bakeTimeMinutes: 5 }), 31);
+        assert.equal(serviceTimeoutMinutes({ bakeTimeMinutes: PROD_BAKE_TIME_MINUTES }), 41);
+        // The load balancer waits for the log bucket's policy, which lets ELB write to it.
+        const alb = r("aws:lb/loadBalancer:LoadBalancer", "inference-ecs-alb");
+        assert.ok(
+            alb.dependencies?.includes(r("aws:s3/bucketPolicy:BucketPolicy", "inference-ecs-alb-logs-policy").urn),
+        );
     });
 
     it("serves the task with the GPU, non-root user and secrets of the container builder", () => {

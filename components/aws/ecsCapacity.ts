@@ -17,6 +17,8 @@ export interface EcsCapacity {
     readonly launchTemplate: aws.ec2.LaunchTemplate;
     readonly autoScalingGroup: aws.autoscaling.Group;
     readonly capacityProvider: aws.ecs.CapacityProvider;
+    /** The provider's association with the cluster: a service that uses the provider must wait for it. */
+    readonly clusterCapacityProviders: aws.ecs.ClusterCapacityProviders;
 }
 
 /** What the ECS agent reads at boot: the cluster to join, and that GPUs are to be advertised. */
@@ -120,7 +122,7 @@ export function createEcsCapacity(
         },
         child,
     );
-    new aws.ecs.ClusterCapacityProviders(
+    const clusterCapacityProviders = new aws.ecs.ClusterCapacityProviders(
         `${name}-capacity`,
         {
             clusterName: cluster.name,
@@ -129,5 +131,13 @@ export function createEcsCapacity(
         },
         child,
     );
-    return { cluster, instanceRole, instanceSecurityGroup, launchTemplate, autoScalingGroup, capacityProvider };
+    return {
+        cluster,
+        instanceRole,
+        instanceSecurityGroup,
+        launchTemplate,
+        autoScalingGroup,
+        capacityProvider,
+        clusterCapacityProviders,
+    };
 }

@@ -89,6 +89,17 @@ export function requestsPerTaskMetrics(on: {
     ];
 }
 
+/**
+ * Minutes `pulumi up` waits for a deployment to become steady: a GPU instance launched and warmed
+ * (the capacity provider's 5-minute warm-up), the image pulled, the weights synced and vLLM started
+ * within the health check grace (10 minutes), the bake time, the old tasks drained (1 minute), and
+ * 10 minutes of margin. The provider's own default (20 minutes) is shorter than a bake time alone
+ * in prod, so without this a healthy deployment would be reported failed.
+ */
+export function serviceTimeoutMinutes(args: { bakeTimeMinutes: number }): number {
+    return 5 + 10 + args.bakeTimeMinutes + 1 + 10;
+}
+
 export function createEcsDeployment(
     parent: pulumi.Resource,
     name: string,
@@ -108,23 +119,25 @@ export function createEcsDeployment(
         { assumeRolePolicy: serviceTrustPolicy("ecs.amazonaws.com"), tags },
         child,
     );
-    new aws.iam.RolePolicyAttachment(
+    const infrastructurePolicy = new aws.iam.RolePolicyAttachment(
         `${name}-infrastructure-role`,
         { role: infrastructureRole.name, policyArn: ECS_INFRASTRUCTURE_POLICY_ARN },
         child,
     );
     const hooks: aws.types.input.ecs.ServiceDeploymentConfigurationLifecycleHook[] = [];
+    const hookPolicies: aws.iam.RolePolicy[] = [];
     if (args.smokeTestLambdaArn !== undefined) {
         const hookRole = new aws.iam.Role(
             `${name}-hook-role`,
             { assumeRolePolicy: serviceTrustPolicy("ecs.amazonaws.com"), tags },
             child,
         );
-        new aws.iam.RolePolicy(
+        const hookPolicy = new aws.iam.RolePolicy(
             `${name}-hook-invoke`,
             { role: hookRole.id, policy: pulumi.output(args.smokeTestLambdaArn).apply(hookInvokePolicy) },
             child,
         );
+        hookPolicies.push(hookPolicy);
         hooks.push({
             hookTargetArn: args.smokeTestLambdaArn,
             roleArn: hookRole.arn,
@@ -165,12 +178,26 @@ export function createEcsDeployment(
             orderedPlacementStrategies: [{ type: "spread", field: "attribute:ecs.availability-zone" }],
             propagateTags: "SERVICE",
             enableEcsManagedTags: true,
-            waitForSteadyState: false,
+            // `up` waits for the deployment it started and fails when ECS rolls it back (circuit
+            // breaker, alarms), instead of recording a task definition that never ran.
+            waitForSteadyState: true,
             tags,
         },
         {
             parent,
-            dependsOn: [lb.productionListener, lb.testListener],
+            // The capacity provider must be the cluster's before a service names it (ECS refuses "capacity
+            // provider not associated", which the provider does not retry); the role's policy before
+            // ECS assumes it to move the listener rules (as AWS's blue/green samples order them).
+            dependsOn: [
+                lb.productionListener,
+                lb.testListener,
+                capacity.clusterCapacityProviders,
+                infrastructurePolicy,
+                ...hookPolicies,
+            ],
+            // A deployment waits for GPU instances, the weights, vLLM's start, the bake time and the
+            // draining of the old tasks.
+            customTimeouts: { create: `${serviceTimeoutMinutes(args)}m`, update: `${serviceTimeoutMinutes(args)}m` },
             // After each deployment ECS swaps which target group is primary; the autoscaler owns the count.
             ignoreChanges: [
                 "desiredCount",

@@ -69,6 +69,9 @@ function createAlb(
         child,
     );
     let accessLogBucket: aws.s3.Bucket | undefined;
+    // What the load balancer waits for: the log bucket's policy, which lets ELB write to it (an ALB
+    // created before it fails with "Access Denied for bucket").
+    let logBucketPolicy: aws.s3.BucketPolicy | undefined;
     let logBucketName: pulumi.Input<string>;
     if (args.accessLogBucketName !== undefined) {
         logBucketName = args.accessLogBucketName;
@@ -91,6 +94,7 @@ function createAlb(
             { protect, retainOnDelete: protect },
         );
         accessLogBucket = logs.bucket;
+        logBucketPolicy = logs.policy;
         logBucketName = logs.name;
     }
     const loadBalancer = new aws.lb.LoadBalancer(
@@ -105,7 +109,7 @@ function createAlb(
             accessLogs: { bucket: logBucketName, prefix: "alb", enabled: true },
             tags,
         },
-        { parent, dependsOn: accessLogBucket ? [accessLogBucket] : [] },
+        { parent, dependsOn: logBucketPolicy ? [logBucketPolicy] : [] },
     );
     return { loadBalancer, securityGroup, accessLogBucket };
 }

@@ -45,6 +45,10 @@ export const ECS_TASK_VOLUMES = [
     { name: ECS_SCRATCH_VOLUME, dockerVolumeConfiguration: { scope: "task", driver: "local" } },
 ];
 
+/** The weights sync's memory: reserved for placement, and its hard limit. */
+export const MODEL_SYNC_MEMORY_RESERVATION_MIB = 256;
+export const MODEL_SYNC_MEMORY_MIB = 1024;
+
 /** The task's containers: a one-shot weights sync, then the server, which depends on its success. */
 export function buildContainerDefinitions(spec: EcsContainerSpec): Array<Record<string, unknown>> {
     const user = `${spec.runAsUser}:${spec.runAsUser}`;
@@ -64,6 +68,11 @@ export function buildContainerDefinitions(spec: EcsContainerSpec): Array<Record<
             user,
             readonlyRootFilesystem: true,
             command: ["s3", "sync", "--only-show-errors", `${spec.modelSource}/${spec.modelVersion}`, modelPath],
+            // On EC2, RegisterTaskDefinition refuses a container with neither memory nor
+            // memoryReservation when the task sets no memory of its own. The CLI's transfers (10
+            // requests of 8 MiB chunks by default) need far less than the hard limit.
+            memoryReservation: MODEL_SYNC_MEMORY_RESERVATION_MIB,
+            memory: MODEL_SYNC_MEMORY_MIB,
             environment: [{ name: "HOME", value: "/tmp" }],
             mountPoints: mounts,
             linuxParameters,
@@ -221,4 +230,65 @@ export function albLogBucketPolicy(
             },
         ],
     });
+}
+
+const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const DEPENDENCY_CONDITIONS = new Set(["START", "COMPLETE", "SUCCESS", "HEALTHY"]);
+
+/**
+ * What ECS's RegisterTaskDefinition would refuse in an EC2 task definition's containers (ECS API
+ * reference, ContainerDefinition, HealthCheck and ContainerDependency; docs/UPSTREAM.md, "ECS task
+ * definitions"): every problem, each naming its container and field.
+ */
+export function registerTaskDefinitionProblems(
+    containers: ReadonlyArray<Record<string, unknown>>,
+    task: { memory?: number | string } = {},
+): string[] {
+    const problems: string[] = [];
+    const names = containers.map((c) => String(c.name ?? ""));
+    const int = (v: unknown) => (typeof v === "number" && Number.isInteger(v) ? v : undefined);
+    if (!containers.some((c) => c.essential !== false))
+        problems.push("containerDefinitions: at least one container must be essential");
+    containers.forEach((c, i) => {
+        const name = names[i];
+        const at = `containerDefinitions[${i}] (${name || "unnamed"})`;
+        if (!CONTAINER_NAME.test(name)) problems.push(`${at}.name: 1 to 255 letters, digits, '-' and '_'`);
+        if (names.indexOf(name) !== i) problems.push(`${at}.name: another container has the same name`);
+        const memory = int(c.memory);
+        const reservation = int(c.memoryReservation);
+        if (task.memory === undefined && memory === undefined && reservation === undefined)
+            problems.push(
+                `${at}: at least one of memory or memoryReservation must be specified (the task sets no memory of its own)`,
+            );
+        if (memory !== undefined && memory < 6) problems.push(`${at}.memory: at least 6 MiB, received ${memory}`);
+        if (memory !== undefined && reservation !== undefined && reservation >= memory)
+            problems.push(`${at}.memoryReservation: must be less than memory (${memory}), received ${reservation}`);
+        const hc = c.healthCheck as Record<string, unknown> | undefined;
+        if (hc) {
+            const range = (field: string, lo: number, hi: number) => {
+                const v = hc[field];
+                if (v !== undefined && (int(v) === undefined || (v as number) < lo || (v as number) > hi))
+                    problems.push(
+                        `${at}.healthCheck.${field}: an integer from ${lo} to ${hi}, received ${JSON.stringify(v)}`,
+                    );
+            };
+            range("interval", 5, 300);
+            range("timeout", 2, 120);
+            range("retries", 1, 10);
+            range("startPeriod", 0, 300);
+        }
+        for (const d of (c.dependsOn as Array<Record<string, unknown>> | undefined) ?? []) {
+            const target = containers[names.indexOf(String(d.containerName))];
+            if (!target) problems.push(`${at}.dependsOn: no container ${JSON.stringify(d.containerName)}`);
+            if (!DEPENDENCY_CONDITIONS.has(String(d.condition)))
+                problems.push(`${at}.dependsOn: condition must be START, COMPLETE, SUCCESS or HEALTHY`);
+            if (target && target.essential !== false && (d.condition === "SUCCESS" || d.condition === "COMPLETE"))
+                problems.push(
+                    `${at}.dependsOn: ${String(d.condition)} cannot be set on an essential container (${String(d.containerName)})`,
+                );
+            if (target && d.condition === "HEALTHY" && !target.healthCheck)
+                problems.push(`${at}.dependsOn: HEALTHY needs a health check on ${String(d.containerName)}`);
+        }
+    });
+    return problems;
 }

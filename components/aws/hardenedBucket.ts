@@ -26,6 +26,8 @@ export interface HardenedBucketOptions {
 
 export interface HardenedBucket {
     readonly bucket: aws.s3.Bucket;
+    /** Its policy: what a writer that needs the policy's grant (ELB's log delivery) must wait for. */
+    readonly policy: aws.s3.BucketPolicy;
     /**
      * The bucket's name. Pulumi names the bucket before it creates it, so this is known in a
      * preview (the bucket's id is not): its configuration resources and policies use it, and the
@@ -101,7 +103,7 @@ export function hardenedBucket(
         { bucket: bucket.bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
         child,
     );
-    new aws.s3.BucketPolicy(
+    const policy = new aws.s3.BucketPolicy(
         `${name}-policy`,
         { bucket: bucket.bucket, policy: options.policy(arn) },
         { parent, dependsOn: [publicAccess] },
@@ -111,5 +113,5 @@ export function hardenedBucket(
         { bucket: bucket.bucket, rules: options.rules },
         { parent, dependsOn: [versioning] },
     );
-    return { bucket, name: bucket.bucket, arn };
+    return { bucket, name: bucket.bucket, arn, policy };
 }
