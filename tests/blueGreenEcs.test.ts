@@ -352,6 +352,31 @@ describe("BlueGreenEcsService in the ecs stack", () => {
         ]);
     });
 
+    it("gives each task a dynamic host port, so an instance runs a task per GPU as the capacity check counts (issue 31)", () => {
+        const defs = JSON.parse(
+            String(r("aws:ecs/taskDefinition:TaskDefinition", "inference-ecs-task").inputs?.containerDefinitions),
+        ) as Array<{ portMappings?: Array<Record<string, unknown>> }>;
+        assert.deepEqual(defs[1].portMappings, [{ name: "http", containerPort: 8000, hostPort: 0, protocol: "tcp" }]);
+        // The instances admit the load balancer on ECS's dynamic range, and the load balancer may reach it.
+        const alb = r("aws:ec2/securityGroup:SecurityGroup", "inference-ecs-alb-sg");
+        const instances = r("aws:ec2/securityGroup:SecurityGroup", "inference-ecs-instance-sg");
+        assert.deepEqual(instances.inputs?.ingress, [
+            { protocol: "tcp", fromPort: 32768, toPort: 65535, securityGroups: [alb.id] },
+        ]);
+        assert.deepEqual(alb.inputs?.egress, [
+            { protocol: "tcp", fromPort: 32768, toPort: 65535, cidrBlocks: ["0.0.0.0/0"] },
+        ]);
+        // Long generations are not cut: the idle timeout and the draining of a task outlast one.
+        assert.equal(r("aws:lb/loadBalancer:LoadBalancer", "inference-ecs-alb").inputs?.idleTimeout, 300);
+        assert.equal(r("aws:lb/targetGroup:TargetGroup", "inference-ecs-blue").inputs?.deregistrationDelay, 300);
+        for (const port of [80, 443, 0])
+            assert.deepEqual(validateBlueGreenEcsServiceArgs({ ...REQUIRED_ECS_ARGS, testListenerPort: port }), [
+                `testListenerPort: expected a port from 1 to 65535 other than 80 and 443 (the production listeners'), received ${port}`,
+            ]);
+        // g5.12xlarge (4 GPUs), one GPU a task, maxTasks 4: both colours fit two instances, not eight.
+        assert.equal(ecsDeploymentInstances(["g5.12xlarge"], 1, 4)?.needed, 2);
+    });
+
     it("waits for the deployment it starts, after the capacity provider and the roles ECS uses (issue 31)", () => {
         const service = r("aws:ecs/service:Service", "inference-ecs-service");
         assert.equal(service.inputs?.waitForSteadyState, true);

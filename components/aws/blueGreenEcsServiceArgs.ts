@@ -157,6 +157,11 @@ export function withEcsServiceDefaults(args: BlueGreenEcsServiceArgs): ResolvedE
 export function validateBlueGreenEcsServiceArgs(given: BlueGreenEcsServiceArgs): string[] {
     const args = withEcsServiceDefaults(given);
     const problems = validateEcsContainer(containerSpecOf(args));
+    const t = args.testListenerPort;
+    if (!Number.isInteger(t) || t < 1 || t > 65535 || t === 80 || t === 443)
+        problems.push(
+            `testListenerPort: expected a port from 1 to 65535 other than 80 and 443 (the production listeners'), received ${t}`,
+        );
     const types = args.instanceTypes;
     for (const t of types)
         if (!GPU_INSTANCE_TYPES.has(t))

@@ -4,6 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { ECS_DYNAMIC_HOST_PORTS } from "./ecsTask";
 import { nodeLaunchTemplateArgs, serviceTrustPolicy } from "./iam";
 import type { ResolvedEcsServiceArgs } from "./blueGreenEcsServiceArgs";
 
@@ -37,7 +38,6 @@ export function createEcsCapacity(
 ): EcsCapacity {
     const { tags } = args;
     const child = { parent };
-    const port = args.containerPort;
     const cluster = new aws.ecs.Cluster(
         `${name}-cluster`,
         { settings: [{ name: "containerInsights", value: "enhanced" }], tags },
@@ -59,7 +59,15 @@ export function createEcsCapacity(
         {
             vpcId: args.vpcId,
             description: `${name} GPU instances`,
-            ingress: [{ protocol: "tcp", fromPort: port, toPort: port, securityGroups: [sourceSecurityGroupId] }],
+            // The tasks' dynamic host ports, from the load balancer only.
+            ingress: [
+                {
+                    protocol: "tcp",
+                    fromPort: ECS_DYNAMIC_HOST_PORTS.from,
+                    toPort: ECS_DYNAMIC_HOST_PORTS.to,
+                    securityGroups: [sourceSecurityGroupId],
+                },
+            ],
             egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
             tags,
         },

@@ -7,7 +7,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { logLifecycleRules } from "./bucketPolicies";
-import { albLogBucketPolicy } from "./ecsTask";
+import { ENTRY_IDLE_TIMEOUT_SECONDS } from "../k8s/entryPoint";
+import { albLogBucketPolicy, ECS_DYNAMIC_HOST_PORTS } from "./ecsTask";
 import { hardenedBucket } from "./hardenedBucket";
 import type { ResolvedEcsServiceArgs } from "./blueGreenEcsServiceArgs";
 
@@ -51,7 +52,6 @@ function createAlb(
 ): Pick<EcsLoadBalancer, "loadBalancer" | "securityGroup" | "accessLogBucket"> & { loadBalancer: aws.lb.LoadBalancer } {
     const { tags, protect } = args;
     const child = { parent };
-    const port = args.containerPort;
     const securityGroup = new aws.ec2.SecurityGroup(
         `${name}-alb-sg`,
         {
@@ -63,7 +63,15 @@ function createAlb(
                 toPort: p,
                 cidrBlocks: args.allowedCidrs,
             })),
-            egress: [{ protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: ["0.0.0.0/0"] }],
+            // To the tasks' dynamic host ports on the instances.
+            egress: [
+                {
+                    protocol: "tcp",
+                    fromPort: ECS_DYNAMIC_HOST_PORTS.from,
+                    toPort: ECS_DYNAMIC_HOST_PORTS.to,
+                    cidrBlocks: ["0.0.0.0/0"],
+                },
+            ],
             tags,
         },
         child,
@@ -105,6 +113,8 @@ function createAlb(
             subnets: args.loadBalancerSubnetIds,
             securityGroups: [securityGroup.id],
             dropInvalidHeaderFields: true,
+            // A long generation streams slowly: the ALB's default of 60 s cuts it.
+            idleTimeout: ENTRY_IDLE_TIMEOUT_SECONDS,
             enableDeletionProtection: args.deletionProtection,
             accessLogs: { bucket: logBucketName, prefix: "alb", enabled: true },
             tags,
@@ -150,7 +160,8 @@ export function createEcsLoadBalancer(
                 port,
                 protocol: "HTTP",
                 targetType: "instance",
-                deregistrationDelay: 60,
+                // A draining task finishes the streams it serves (as long as the idle timeout allows one).
+                deregistrationDelay: ENTRY_IDLE_TIMEOUT_SECONDS,
                 healthCheck: {
                     path: args.readyPath,
                     matcher: "200",

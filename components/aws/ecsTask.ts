@@ -45,6 +45,14 @@ export const ECS_TASK_VOLUMES = [
     { name: ECS_SCRATCH_VOLUME, dockerVolumeConfiguration: { scope: "task", driver: "local" } },
 ];
 
+/**
+ * The host ports ECS gives a bridge-mode task whose host port is 0 (a dynamic port): the kernel's
+ * `ip_local_port_range` (32768–60999 on Amazon Linux), or 49153–65535 where it cannot be read
+ * (amazon-ecs-agent v1.105.0 `agent/utils/ephemeral_ports_linux.go`). The instances admit the load
+ * balancer on all of them; a fixed host port would allow one task per instance, whatever its GPUs.
+ */
+export const ECS_DYNAMIC_HOST_PORTS = { from: 32768, to: 65535 } as const;
+
 /** The weights sync's memory: reserved for placement, and its hard limit. */
 export const MODEL_SYNC_MEMORY_RESERVATION_MIB = 256;
 export const MODEL_SYNC_MEMORY_MIB = 1024;
@@ -88,7 +96,8 @@ export function buildContainerDefinitions(spec: EcsContainerSpec): Array<Record<
             memory: spec.memoryMiB,
             resourceRequirements: [{ type: "GPU", value: String(spec.gpus) }],
             portMappings: [
-                { name: "http", containerPort: spec.containerPort, hostPort: spec.containerPort, protocol: "tcp" },
+                // A dynamic host port: one task per GPU on an instance, as the capacity check counts them.
+                { name: "http", containerPort: spec.containerPort, hostPort: 0, protocol: "tcp" },
             ],
             // The image's ENTRYPOINT is vLLM's OpenAI server; ECS's command is Docker's CMD: its flags.
             command: serverArgs(server),
