@@ -329,7 +329,7 @@ describe("BlueGreenEcsService in the ecs stack", () => {
                 {
                     ...defs[1],
                     essential: false,
-                    healthCheck: { ...(defs[1].healthCheck as object), startPeriod: 600, retries: 0 },
+                    healthCheck: { ...(defs[1].healthCheck as object), startPeriod: 600, retries: 0, timeout: 90 },
                     dependsOn: [
                         { containerName: "model-sync", condition: "SUCCESS" },
                         { containerName: "missing", condition: "READY" },
@@ -339,6 +339,7 @@ describe("BlueGreenEcsService in the ecs stack", () => {
             ]),
             [
                 "containerDefinitions[0] (model-sync).memoryReservation: must be less than memory (1024), received 2048",
+                "containerDefinitions[1] (inference).healthCheck.timeout: an integer from 2 to 60, received 90",
                 "containerDefinitions[1] (inference).healthCheck.retries: an integer from 1 to 10, received 0",
                 "containerDefinitions[1] (inference).healthCheck.startPeriod: an integer from 0 to 300, received 600",
                 'containerDefinitions[1] (inference).dependsOn: no container "missing"',
@@ -387,8 +388,8 @@ describe("BlueGreenEcsService in the ecs stack", () => {
         ])
             assert.ok(service.dependencies?.includes(r(type, name).urn), `the service waits for ${name}`);
         // Up to a GPU instance, the weights and vLLM, the bake time and the draining, with margin.
-        assert.equal(serviceTimeoutMinutes({ bakeTimeMinutes: 5 }), 31);
-        assert.equal(serviceTimeoutMinutes({ bakeTimeMinutes: PROD_BAKE_TIME_MINUTES }), 41);
+        assert.equal(serviceTimeoutMinutes({ bakeTimeMinutes: 5 }), 35);
+        assert.equal(serviceTimeoutMinutes({ bakeTimeMinutes: PROD_BAKE_TIME_MINUTES }), 45);
         // The load balancer waits for the log bucket's policy, which lets ELB write to it.
         const alb = r("aws:lb/loadBalancer:LoadBalancer", "inference-ecs-alb");
         assert.ok(

@@ -105,7 +105,10 @@ export interface ExistingLoadBalancer {
     /** `app/<name>/<id>`: the CloudWatch dimension of its metrics. */
     arnSuffix: pulumi.Input<string>;
     dnsName: pulumi.Input<string>;
-    /** A security group of the load balancer: the GPU instances admit traffic from it. */
+    /**
+     * A security group of the load balancer: the GPU instances admit traffic from it on the tasks'
+     * dynamic host ports (32768–65535, `ECS_DYNAMIC_HOST_PORTS`), so its egress must allow them.
+     */
     securityGroupId: pulumi.Input<string>;
 }
 

@@ -5,6 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { ENTRY_IDLE_TIMEOUT_SECONDS } from "../k8s/entryPoint";
 import { serviceTrustPolicy } from "./iam";
 import type { ResolvedEcsServiceArgs } from "./blueGreenEcsServiceArgs";
 import type { EcsCapacity } from "./ecsCapacity";
@@ -92,12 +93,12 @@ export function requestsPerTaskMetrics(on: {
 /**
  * Minutes `pulumi up` waits for a deployment to become steady: a GPU instance launched and warmed
  * (the capacity provider's 5-minute warm-up), the image pulled, the weights synced and vLLM started
- * within the health check grace (10 minutes), the bake time, the old tasks drained (1 minute), and
- * 10 minutes of margin. The provider's own default (20 minutes) is shorter than a bake time alone
+ * within the health check grace (10 minutes), the smoke-test hook and the bake time, the old tasks
+ * drained (the target groups' 5-minute deregistration delay), and 10 minutes of margin. The provider's own default (20 minutes) is shorter than a bake time alone
  * in prod, so without this a healthy deployment would be reported failed.
  */
 export function serviceTimeoutMinutes(args: { bakeTimeMinutes: number }): number {
-    return 5 + 10 + args.bakeTimeMinutes + 1 + 10;
+    return 5 + 10 + args.bakeTimeMinutes + ENTRY_IDLE_TIMEOUT_SECONDS / 60 + 10;
 }
 
 export function createEcsDeployment(
@@ -178,8 +179,9 @@ export function createEcsDeployment(
             orderedPlacementStrategies: [{ type: "spread", field: "attribute:ecs.availability-zone" }],
             propagateTags: "SERVICE",
             enableEcsManagedTags: true,
-            // `up` waits for the deployment it started and fails when ECS rolls it back (circuit
-            // breaker, alarms), instead of recording a task definition that never ran.
+            // `up` waits for the deployment it started (the provider's wait ends at SUCCESSFUL, after the
+            // bake time) and fails when ECS rolls it back (circuit breaker, alarms) instead of
+            // reporting success; the state may still name the new task definition: refresh after one.
             waitForSteadyState: true,
             tags,
         },

@@ -270,6 +270,8 @@ export function registerTaskDefinitionProblems(
                 `${at}: at least one of memory or memoryReservation must be specified (the task sets no memory of its own)`,
             );
         if (memory !== undefined && memory < 6) problems.push(`${at}.memory: at least 6 MiB, received ${memory}`);
+        if (reservation !== undefined && reservation < 6)
+            problems.push(`${at}.memoryReservation: at least 6 MiB, received ${reservation}`);
         if (memory !== undefined && reservation !== undefined && reservation >= memory)
             problems.push(`${at}.memoryReservation: must be less than memory (${memory}), received ${reservation}`);
         const hc = c.healthCheck as Record<string, unknown> | undefined;
@@ -282,7 +284,7 @@ export function registerTaskDefinitionProblems(
                     );
             };
             range("interval", 5, 300);
-            range("timeout", 2, 120);
+            range("timeout", 2, 60);
             range("retries", 1, 10);
             range("startPeriod", 0, 300);
         }
