@@ -191,3 +191,10 @@ export function cooldownStarvesDrift(schedule: string, cooldownHours: number): s
     const hours = Math.ceil(gap / 60);
     return `expected an integer under ${hours}: the schedule (${schedule.trim()}) starts a run at least every ${hours} hours, and the cooldown counts from any run, so a drift alert could never start one`;
 }
+
+/**
+ * Seconds a load balancer keeps an idle connection, and drains a target: a long generation
+ * streams slowly (an ALB's default idle timeout is 60 s). The EKS entry point and the ECS load
+ * balancer both use it.
+ */
+export const STREAM_IDLE_TIMEOUT_SECONDS = 300;

@@ -68,6 +68,8 @@ export {
     type ExistingLoadBalancer,
 } from "./aws/blueGreenEcsService";
 export { EcsMonitoring, type EcsMonitoringArgs } from "./aws/ecsMonitoring";
+// ECS's RegisterTaskDefinition rules, for a team's own task definitions (and its tests).
+export { registerTaskDefinitionProblems } from "./aws/ecsTask";
 
 // Monitoring
 export {

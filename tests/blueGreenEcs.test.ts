@@ -381,6 +381,8 @@ describe("BlueGreenEcsService in the ecs stack", () => {
     it("waits for the deployment it starts, after the capacity provider and the roles ECS uses (issue 31)", () => {
         const service = r("aws:ecs/service:Service", "inference-ecs-service");
         assert.equal(service.inputs?.waitForSteadyState, true);
+        // The wait's budget reaches the engine as the service's custom timeouts (seconds), bake time 5.
+        assert.deepEqual(service.customTimeouts, { create: 35 * 60, update: 35 * 60 });
         for (const [type, name] of [
             ["aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "inference-ecs-capacity"],
             ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "inference-ecs-infrastructure-role"],

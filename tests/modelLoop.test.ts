@@ -152,11 +152,18 @@ describe("the model registry: MLflow on the cluster, PostgreSQL on RDS, artifact
         assert.deepEqual((schema.env as Inputs[]).slice(0, 2), env.slice(0, 2));
         assert.deepEqual(schema.securityContext, deployment.spec.template.spec.containers[0].securityContext);
         const script = REGISTRY_SCHEMA_SCRIPT.split("\n");
-        const at = (line: string) => script.findIndex((l) => l.includes(line));
-        // The Default experiment it creates keeps artifacts where the server's proxy puts them, not in the pod.
+        // The line of the script holding `text`; a missing line fails here, not as a -1 that orders first.
+        const at = (text: string): number => {
+            const index = script.findIndex((l) => l.includes(text));
+            assert.ok(index >= 0, `the schema script has no line with ${text}`);
+            return index;
+        };
+        // Locked, then the store (the Default experiment keeps artifacts where the server's proxy puts
+        // them, not in the pod), then the upgrade, then unlocked.
         assert.ok(
             at("pg_advisory_lock(") >= 0 && at("pg_advisory_lock(") < at('SqlAlchemyStore(uri, "mlflow-artifacts:/")'),
         );
+        assert.ok(at('SqlAlchemyStore(uri, "mlflow-artifacts:/")') < at('["mlflow", "db", "upgrade", uri]'));
         assert.ok(at('["mlflow", "db", "upgrade", uri]') < at("pg_advisory_unlock("));
         // The Kubernetes Secret and the Secrets Manager version hold it, both as Pulumi secrets.
         const k8sSecret = find(prod.export, "kubernetes:core/v1:Secret", "registry-db").inputs as Inputs;

@@ -47,6 +47,7 @@ export const SURFACE: Record<string, { source: string; names: string[] }> = {
             "parseFeedback",
             "prometheusUrl",
             "readReleaseConfig",
+            "registerTaskDefinitionProblems",
             "releaseConfigProblems",
             "releaseContract",
             "validateBlueGreenEcsServiceArgs",

@@ -5,7 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ENTRY_IDLE_TIMEOUT_SECONDS } from "../k8s/entryPoint";
+import { STREAM_IDLE_TIMEOUT_SECONDS } from "../../catalog/standards";
 import { serviceTrustPolicy } from "./iam";
 import type { ResolvedEcsServiceArgs } from "./blueGreenEcsServiceArgs";
 import type { EcsCapacity } from "./ecsCapacity";
@@ -98,7 +98,7 @@ export function requestsPerTaskMetrics(on: {
  * in prod, so without this a healthy deployment would be reported failed.
  */
 export function serviceTimeoutMinutes(args: { bakeTimeMinutes: number }): number {
-    return 5 + 10 + args.bakeTimeMinutes + ENTRY_IDLE_TIMEOUT_SECONDS / 60 + 10;
+    return 5 + 10 + args.bakeTimeMinutes + STREAM_IDLE_TIMEOUT_SECONDS / 60 + 10;
 }
 
 export function createEcsDeployment(

@@ -7,7 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { logLifecycleRules } from "./bucketPolicies";
-import { ENTRY_IDLE_TIMEOUT_SECONDS } from "../k8s/entryPoint";
+import { STREAM_IDLE_TIMEOUT_SECONDS } from "../../catalog/standards";
 import { albLogBucketPolicy, ECS_DYNAMIC_HOST_PORTS } from "./ecsTask";
 import { hardenedBucket } from "./hardenedBucket";
 import type { ResolvedEcsServiceArgs } from "./blueGreenEcsServiceArgs";
@@ -114,7 +114,7 @@ function createAlb(
             securityGroups: [securityGroup.id],
             dropInvalidHeaderFields: true,
             // A long generation streams slowly: the ALB's default of 60 s cuts it.
-            idleTimeout: ENTRY_IDLE_TIMEOUT_SECONDS,
+            idleTimeout: STREAM_IDLE_TIMEOUT_SECONDS,
             enableDeletionProtection: args.deletionProtection,
             accessLogs: { bucket: logBucketName, prefix: "alb", enabled: true },
             tags,
@@ -161,7 +161,7 @@ export function createEcsLoadBalancer(
                 protocol: "HTTP",
                 targetType: "instance",
                 // A draining task finishes the streams it serves (as long as the idle timeout allows one).
-                deregistrationDelay: ENTRY_IDLE_TIMEOUT_SECONDS,
+                deregistrationDelay: STREAM_IDLE_TIMEOUT_SECONDS,
                 healthCheck: {
                     path: args.readyPath,
                     matcher: "200",

@@ -11,6 +11,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ALB_SSL_POLICY } from "../aws/ecsLoadBalancer";
+import { STREAM_IDLE_TIMEOUT_SECONDS } from "../../catalog/standards";
 
 export interface EntryPoint {
     /** An internet-facing load balancer instead of an internal one. @default false */
@@ -55,7 +56,7 @@ export interface EntryPoint {
 export const MODEL_ROUTE_HEADER = "x-llm-model";
 
 /** Seconds an idle connection stays open: a long generation streams slowly (the ALB's default is 60). */
-export const ENTRY_IDLE_TIMEOUT_SECONDS = 300;
+export const ENTRY_IDLE_TIMEOUT_SECONDS = STREAM_IDLE_TIMEOUT_SECONDS;
 
 /** The annotations of one of the two Ingresses (`listener`: production or preview). */
 export function entryPointAnnotations(
@@ -187,30 +188,11 @@ export function createEntryPoint(
                             : {}),
                     },
                 },
-                spec: {
-                    ingressClassName: "alb",
-                    rules: [
-                        {
-                            ...(entry.route?.host !== undefined ? { host: entry.route.host } : {}),
-                            http: {
-                                paths: [
-                                    {
-                                        path: "/",
-                                        pathType: "Prefix",
-                                        backend: {
-                                            service: {
-                                                name: backend.service,
-                                                port: backend.split
-                                                    ? { name: USE_ANNOTATION }
-                                                    : { number: backend.port },
-                                            },
-                                        },
-                                    },
-                                ],
-                            },
-                        },
-                    ],
-                },
+                spec: albIngressSpec(
+                    entry.route?.host,
+                    backend.service,
+                    backend.split ? { name: USE_ANNOTATION } : { number: backend.port },
+                ),
             },
             { ...opts, dependsOn: [...entry.ready, ...dependsOn] },
         );
@@ -220,6 +202,27 @@ export function createEntryPoint(
 
 /** The port name that makes the controller read a rule's action from `actions.<service name>`. */
 export const USE_ANNOTATION = "use-annotation";
+
+/**
+ * The spec of an Ingress of the AWS Load Balancer Controller's class that sends every path of
+ * `host` (of any host, without one) to one port of one Service: the entry point's and the model
+ * registry's.
+ */
+export function albIngressSpec(
+    host: string | undefined,
+    service: pulumi.Input<string>,
+    port: { number: number } | { name: string },
+): k8s.types.input.networking.v1.IngressSpec {
+    return {
+        ingressClassName: "alb",
+        rules: [
+            {
+                ...(host !== undefined ? { host } : {}),
+                http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: service, port } } }] },
+            },
+        ],
+    };
+}
 
 /**
  * A forward action over weighted Services (`alb.ingress.kubernetes.io/actions.<action>`, advanced

@@ -13,7 +13,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
 import { MLFLOW_TELEMETRY_OFF } from "../../catalog/formats";
-import { entryPointAnnotations, entryUrl } from "../k8s/entryPoint";
+import { albIngressSpec, entryPointAnnotations, entryUrl } from "../k8s/entryPoint";
 import { createWorkloadIdentity, restrictedContainerContext, restrictedPodContext } from "../k8s/workloadIdentity";
 import { REGISTRY_DATABASE } from "./database";
 import type { ModelRegistryArgs } from "./modelRegistry";
@@ -339,28 +339,7 @@ export function createRegistryServer(
                         "production",
                     ),
                 },
-                spec: {
-                    ingressClassName: "alb",
-                    rules: [
-                        {
-                            ...(entry.host !== undefined ? { host: entry.host } : {}),
-                            http: {
-                                paths: [
-                                    {
-                                        path: "/",
-                                        pathType: "Prefix",
-                                        backend: {
-                                            service: {
-                                                name: service.metadata.name,
-                                                port: { number: REGISTRY_PORT },
-                                            },
-                                        },
-                                    },
-                                ],
-                            },
-                        },
-                    ],
-                },
+                spec: albIngressSpec(entry.host, service.metadata.name, { number: REGISTRY_PORT }),
             },
             { ...k8sOpts, dependsOn: entry.ready },
         );
