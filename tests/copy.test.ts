@@ -1,8 +1,6 @@
 import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parsePromoteArgs } from "../tools/cli/promote";
@@ -16,6 +14,7 @@ import {
 } from "../tools/promote/copy";
 import { promote } from "../tools/promote/machine";
 import { MlflowRegistryClient, type ModelRegistryClient, type RegisteredVersion } from "../tools/promote/registry";
+import { jsonServer } from "./helpers";
 import { FakeProber, FakeStack, state } from "./promoteFakes";
 
 const STAGING = "http://mlflow.staging.internal";
@@ -294,35 +293,26 @@ if (args[0] === "s3api" && args[1] === "list-objects-v2") {
     });
 
     it("registers a copy over MLflow's REST API, creating the registered model when it is missing", async () => {
-        const requests: string[] = [];
-        const server = http.createServer((req, res) => {
-            let body = "";
-            req.on("data", (c) => (body += c));
-            req.on("end", () => {
-                requests.push(`${req.method} ${req.url} ${body}`);
-                res.setHeader("content-type", "application/json");
-                if (req.url === "/api/2.0/mlflow/registered-models/create") {
-                    res.statusCode = 400;
-                    return res.end(
-                        JSON.stringify({
-                            error_code: "RESOURCE_ALREADY_EXISTS",
-                            message: "Registered Model (name=chat) already exists.",
-                        }),
-                    );
-                }
-                res.end(JSON.stringify({ model_version: { name: "chat", version: "3" } }));
-            });
-        });
-        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        const { url, requests, close } = await jsonServer((_method, path) =>
+            path === "/api/2.0/mlflow/registered-models/create"
+                ? {
+                      status: 400,
+                      json: {
+                          error_code: "RESOURCE_ALREADY_EXISTS",
+                          message: "Registered Model (name=chat) already exists.",
+                      },
+                  }
+                : { json: { model_version: { name: "chat", version: "3" } } },
+        );
         try {
-            const client = new MlflowRegistryClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+            const client = new MlflowRegistryClient(url);
             assert.equal(await client.createVersion("chat", "s3://b/models/chat/copied/x", { k: "v" }), "3");
             assert.deepEqual(requests, [
                 'POST /api/2.0/mlflow/registered-models/create {"name":"chat"}',
                 'POST /api/2.0/mlflow/model-versions/create {"name":"chat","source":"s3://b/models/chat/copied/x","tags":[{"key":"k","value":"v"}]}',
             ]);
         } finally {
-            server.close();
+            close();
         }
     });
 });

@@ -2,6 +2,8 @@
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -156,4 +158,26 @@ export function requiredServiceArgs(provider: k8s.Provider, image: string): Blue
         blue: { image, modelVersion: "v1" },
         green: { image, modelVersion: "v2" },
     };
+}
+
+/**
+ * A loopback JSON API (an MLflow registry's stand-in): `answer` gives each request's status and
+ * body; every request is recorded as `<method> <url> <body>`.
+ */
+export async function jsonServer(
+    answer: (method: string, url: string, body: string) => { status?: number; json: unknown },
+): Promise<{ url: string; requests: string[]; close: () => void }> {
+    const requests: string[] = [];
+    const server = http.createServer((req, res) => {
+        let body = "";
+        req.on("data", (c: Buffer) => (body += c.toString()));
+        req.on("end", () => {
+            requests.push(`${req.method} ${req.url} ${body}`);
+            const { status = 200, json } = answer(req.method ?? "", req.url ?? "", body);
+            res.writeHead(status, { "content-type": "application/json" });
+            res.end(JSON.stringify(json));
+        });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, close: () => server.close() };
 }

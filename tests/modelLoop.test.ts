@@ -6,8 +6,6 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { dump } from "js-yaml";
@@ -35,7 +33,7 @@ import { resolveSettings } from "../environments/loader";
 import { POLICIES } from "../policies/pack";
 import { runResourcePolicy } from "../policies/testing";
 import { deploymentTags, MlflowRegistryClient, RegistryError } from "../tools/promote/registry";
-import { find, goodRawConfig, problemsIfAny, problemsOf } from "./helpers";
+import { find, goodRawConfig, jsonServer, problemsIfAny, problemsOf } from "./helpers";
 import { evaluatePack } from "./packEvaluation";
 import { planOf } from "./plans";
 
@@ -967,43 +965,26 @@ describe("the retraining trigger: a schedule and the drift alert start a run, en
 
 describe("the registry client a promotion records the deployed version with", () => {
     it("resolves an alias or a number to the version and its source, moves the serving alias and tags the version over MLflow's REST API", async () => {
-        const requests: string[] = [];
-        const server = http.createServer((req, res) => {
-            let body = "";
-            req.on("data", (c) => (body += c));
-            req.on("end", () => {
-                requests.push(`${req.method} ${req.url} ${body}`);
-                res.setHeader("content-type", "application/json");
-                if (req.url?.startsWith("/api/2.0/mlflow/registered-models/alias?")) {
-                    const q = new URL(req.url, "http://x").searchParams;
-                    if (q.get("alias") === "candidate")
-                        return res.end(
-                            JSON.stringify({
-                                model_version: { name: "chat", version: "7", source: "s3://b/models/chat/r7" },
-                            }),
-                        );
-                    if (q.get("alias") === "bare")
-                        return res.end(JSON.stringify({ model_version: { name: "chat", version: "8" } }));
-                    res.statusCode = 404;
-                    return res.end(
-                        JSON.stringify({
-                            error_code: "RESOURCE_DOES_NOT_EXIST",
-                            message: "Registered model alias nope not found.",
-                        }),
-                    );
-                }
-                if (req.url?.startsWith("/api/2.0/mlflow/model-versions/get?"))
-                    // MLflow's JSON carries the version as a string (ModelVersion.version is a proto string).
-                    return res.end(
-                        JSON.stringify({
-                            model_version: { name: "chat", version: "3", source: "s3://b/models/chat/v3" },
-                        }),
-                    );
-                res.end("{}");
-            });
+        const {
+            url: base,
+            requests,
+            close,
+        } = await jsonServer((_method, path) => {
+            if (path.startsWith("/api/2.0/mlflow/registered-models/alias?")) {
+                const alias = new URL(path, "http://x").searchParams.get("alias");
+                if (alias === "candidate")
+                    return { json: { model_version: { name: "chat", version: "7", source: "s3://b/models/chat/r7" } } };
+                if (alias === "bare") return { json: { model_version: { name: "chat", version: "8" } } };
+                return {
+                    status: 404,
+                    json: { error_code: "RESOURCE_DOES_NOT_EXIST", message: "Registered model alias nope not found." },
+                };
+            }
+            if (path.startsWith("/api/2.0/mlflow/model-versions/get?"))
+                // MLflow's JSON carries the version as a string (ModelVersion.version is a proto string).
+                return { json: { model_version: { name: "chat", version: "3", source: "s3://b/models/chat/v3" } } };
+            return { json: {} };
         });
-        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-        const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
         try {
             const client = new MlflowRegistryClient(`${base}/`);
             assert.deepEqual(await client.resolve({ name: "chat", alias: "candidate" }), {
@@ -1039,7 +1020,7 @@ describe("the registry client a promotion records the deployed version with", ()
                 message: `GET ${base}/api/2.0/mlflow/registered-models/alias?name=chat&alias=nope answered 404: Registered model alias nope not found.`,
             });
         } finally {
-            server.close();
+            close();
         }
         await assert.rejects(new MlflowRegistryClient(base, 500).resolve({ name: "chat", alias: "x" }), RegistryError);
     });
