@@ -11,7 +11,7 @@ export interface PodRequest {
     memoryRequest: string;
 }
 
-type Resource = "GPUs" | "CPU" | "memory";
+export type Resource = "GPUs" | "CPU" | "memory";
 
 /**
  * Inference pods one node of the pool holds: the fewest of GPUs (time-sliced GPUs count
@@ -97,23 +97,92 @@ export function servingPods(s: ServingShape): { configured: number; peak: number
     };
 }
 
+/** The weights sync's memory on ECS: reserved for placement, and its hard limit (MiB). */
+export const MODEL_SYNC_MEMORY_RESERVATION_MIB = 256;
+export const MODEL_SYNC_MEMORY_MIB = 1024;
+/** The time-to-first-token exporter's (a Python loop on the server's image). */
+export const TTFT_EXPORTER_MEMORY_RESERVATION_MIB = 64;
+export const TTFT_EXPORTER_MEMORY_MIB = 256;
+/** What a task's sidecars reserve besides the server's memory. */
+export const ECS_SIDECARS_MEMORY_RESERVATION_MIB =
+    MODEL_SYNC_MEMORY_RESERVATION_MIB + TTFT_EXPORTER_MEMORY_RESERVATION_MIB;
+
+/**
+ * Memory of an ECS GPU instance its tasks cannot have, MiB: the ECS agent registers the memory
+ * the kernel reports (`MemTotal`, amazon-ecs-agent `getHostMemoryInMiB`), which is below the
+ * instance's nominal memory by a share that grows with it (the kernel's page tables and reserves;
+ * AWS's m4.large example registers 207 MiB less than 8 GiB), and the agent, the NVIDIA driver and
+ * the OS use some of what is registered. 3 % of the nominal, and at least 1.5 GiB.
+ */
+export function ecsInstanceMemoryReserveMiB(memoryGiB: number): number {
+    return Math.max(1536, Math.ceil(memoryGiB * 1024 * 0.03));
+}
+
+/** What one inference task asks of an instance: the server's GPUs, CPU units and memory limit. */
+export interface EcsTaskShape {
+    gpus: number;
+    /** CPU units (1024 per vCPU). */
+    cpuUnits: number;
+    /** The server container's memory, MiB (the sidecars' reservations are added). */
+    memoryMiB: number;
+}
+
+/**
+ * Tasks one instance of the types holds: the fewest of its GPUs (ECS gives a task whole GPUs of
+ * one instance), CPU units (1024 per vCPU) and memory (less the instance reserve) over what a
+ * task reserves — the server's memory plus its sidecars' reservations. 0 when a task fits no
+ * instance; `limitedBy` says which resource binds.
+ */
+export function ecsTasksPerInstance(
+    instanceTypes: readonly string[],
+    task: EcsTaskShape,
+): { tasks: number; limitedBy: Resource } {
+    const capacity = poolCapacity(instanceTypes);
+    const fits: Record<Resource, number> = {
+        GPUs: Math.floor(capacity.gpusPerNode / task.gpus),
+        CPU: Math.floor((capacity.vcpus * 1024) / task.cpuUnits),
+        memory: Math.floor(
+            (capacity.memoryGiB * 1024 - ecsInstanceMemoryReserveMiB(capacity.memoryGiB)) /
+                (task.memoryMiB + ECS_SIDECARS_MEMORY_RESERVATION_MIB),
+        ),
+    };
+    const limitedBy = (["GPUs", "CPU", "memory"] as const).reduce((a, b) => (fits[b] < fits[a] ? b : a));
+    return { tasks: Math.max(0, fits[limitedBy]), limitedBy };
+}
+
 /**
  * Instances an ECS blue/green deployment needs at `maxTasks`: ECS starts the whole new colour
  * beside the old one (deploymentMaximumPercent 200) before it shifts traffic, so at the ceiling
- * both colours run `maxTasks` tasks at once. A task takes `gpus` whole GPUs of one instance (ECS
- * does not share a GPU between tasks). `undefined` when a task fits no instance of the types.
+ * both colours run `maxTasks` tasks at once, packed {@link ecsTasksPerInstance} to an instance.
+ * `undefined` when a task fits no instance of the types (`limitedBy` then names the resource).
  */
 export function ecsDeploymentInstances(
     instanceTypes: readonly string[],
-    gpus: number,
+    task: EcsTaskShape,
     maxTasks: number,
-): { needed: number; tasksPerInstance: number; explain: string } | undefined {
-    const tasksPerInstance = Math.floor(poolCapacity(instanceTypes).gpusPerNode / gpus);
-    if (tasksPerInstance < 1) return undefined;
-    const needed = Math.ceil((2 * maxTasks) / tasksPerInstance);
+): { needed: number; tasksPerInstance: number; limitedBy: Resource; explain: string } | undefined {
+    const { tasks, limitedBy } = ecsTasksPerInstance(instanceTypes, task);
+    if (tasks < 1) return undefined;
+    const needed = Math.ceil((2 * maxTasks) / tasks);
     return {
         needed,
-        tasksPerInstance,
-        explain: `both colours at maxTasks (2 × ${maxTasks} tasks), ${tasksPerInstance} task(s) of ${gpus} GPU(s) per instance`,
+        tasksPerInstance: tasks,
+        limitedBy,
+        explain: `both colours at maxTasks (2 × ${maxTasks} tasks), ${tasks} task(s) of ${task.gpus} GPU(s) per instance, bound by ${limitedBy}`,
     };
+}
+
+/** Why a task fits no instance of the types: the resource that binds, and what a task asks of it (the caller names the setting). */
+export function ecsTaskFitProblem(
+    instanceTypes: readonly string[],
+    task: EcsTaskShape,
+): { limitedBy: Resource; message: string } {
+    const { limitedBy } = ecsTasksPerInstance(instanceTypes, task);
+    const capacity = poolCapacity(instanceTypes);
+    const message = {
+        GPUs: `a task asks ${task.gpus} GPUs, more than an instance of the instance types has (${capacity.gpusPerNode})`,
+        CPU: `a task asks ${task.cpuUnits} CPU units, more than an instance of the instance types has (${capacity.vcpus * 1024}: 1024 per vCPU)`,
+        memory: `a task's ${task.memoryMiB} MiB and its sidecars' ${ECS_SIDECARS_MEMORY_RESERVATION_MIB} MiB do not fit an instance of the instance types (${capacity.memoryGiB} GiB, less ${ecsInstanceMemoryReserveMiB(capacity.memoryGiB)} MiB for the system)`,
+    }[limitedBy];
+    return { limitedBy, message };
 }

@@ -10,6 +10,10 @@ export const DIGEST_REFERENCE = /^[a-z0-9]([a-z0-9._/:-]*[a-z0-9])?@sha256:[0-9a
 export const SECRET_REFERENCE =
     /^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|ssm:[a-z0-9-]+:\d{12}:parameter\/.+)$/;
 
+/** A KMS key's ARN: a single-region key's UUID, or a multi-Region key's `mrk-` id. */
+export const KMS_KEY_ARN =
+    /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+
 /** Retention periods CloudWatch Logs accepts. */
 export const CLOUDWATCH_RETENTION_DAYS = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,

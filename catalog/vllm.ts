@@ -103,3 +103,25 @@ export const VLLM_METRIC_NAMES = {
     /** Fraction (0–1) of the KV cache in use, per engine. */
     kvCacheUsage: "vllm:kv_cache_usage_perc",
 } as const;
+
+/**
+ * vLLM's time-to-first-token histogram: seconds from a request's arrival at the server to its first
+ * token, per `model_name` and `engine` (vllm/v1/metrics/loggers.py at {@link VLLM_VERSION}).
+ */
+export const VLLM_TTFT_HISTOGRAM = "vllm:time_to_first_token_seconds";
+
+/** Its bucket bounds, seconds: a latency budget counted from it exactly must be one of them. */
+export const VLLM_TTFT_BUCKETS_SECONDS = [
+    0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0,
+    640.0, 2560.0,
+] as const;
+
+/**
+ * Why a latency budget (ms) cannot be counted exactly from the TTFT histogram: it is none of its
+ * bucket bounds. `undefined` when it is one.
+ */
+export function ttftBudgetProblem(p95LatencyMs: number): string | undefined {
+    const bounds = VLLM_TTFT_BUCKETS_SECONDS.map((s) => Math.round(s * 1000));
+    if (bounds.includes(p95LatencyMs)) return undefined;
+    return `expected one of vLLM's time-to-first-token bucket bounds in ms (${bounds.join(", ")}): the rollback gate counts the requests over the budget from that histogram`;
+}

@@ -67,9 +67,11 @@ export {
     type BlueGreenEcsServiceArgs,
     type ExistingLoadBalancer,
 } from "./aws/blueGreenEcsService";
-export { EcsMonitoring, type EcsMonitoringArgs } from "./aws/ecsMonitoring";
+export { EcsMonitoring, validateEcsMonitoringArgs, type EcsMonitoringArgs } from "./aws/ecsMonitoring";
 // ECS's RegisterTaskDefinition rules, for a team's own task definitions (and its tests).
 export { registerTaskDefinitionProblems } from "./aws/ecsTask";
+// The tasks' time-to-first-token metrics, for a team's own dashboards and alarms.
+export { TTFT_METRIC_NAMESPACE, TTFT_OVER_BUDGET_METRIC, TTFT_REQUESTS_METRIC } from "./aws/ttftExporter";
 
 // Monitoring
 export {

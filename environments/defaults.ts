@@ -64,7 +64,9 @@ const ECS_DEFAULTS: Omit<
     allowedCidrs: ["10.0.0.0/8"],
     testListenerPort: 8443,
     max5xxPerMinute: ROLLBACK_MAX_5XX_PER_MINUTE,
+    startupGraceSeconds: 1200,
     secrets: {},
+    secretsKmsKeyArns: [],
 };
 
 /**

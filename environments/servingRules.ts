@@ -2,9 +2,10 @@
  * The cross-key rules of the inference service's settings: how it scales (KEDA or an HPA), its way
  * in, and on ECS the task bounds, the prod minimum and the instances a blue/green deployment needs.
  */
-import { ecsDeploymentInstances } from "../catalog/capacity";
+import { ecsDeploymentInstances, ecsTaskFitProblem } from "../catalog/capacity";
 import { GPU_INSTANCE_TYPES } from "../catalog/gpu";
 import { PROD_MIN_REPLICAS } from "../catalog/standards";
+import { ttftBudgetProblem } from "../catalog/vllm";
 import type { CrossFieldProblem } from "./rules";
 
 const isInt = (v: unknown): v is number => Number.isInteger(v);
@@ -75,15 +76,26 @@ export function ecsProblems(input: Readonly<Record<string, unknown>>): CrossFiel
         ecsTypes.length > 0 &&
         ecsTypes.every((t) => typeof t === "string" && GPU_INSTANCE_TYPES.has(t)) &&
         isInt(serving?.gpus) &&
+        serving.gpus >= 1 &&
+        isInt(ecs?.cpuUnits) &&
+        ecs.cpuUnits > 0 &&
+        isInt(ecs?.memoryMiB) &&
+        ecs.memoryMiB > 0 &&
         isInt(ecs?.maxTasks) &&
         isInt(ecs?.maxInstances)
     ) {
-        const deployment = ecsDeploymentInstances(ecsTypes as string[], serving.gpus, ecs.maxTasks);
+        const types = ecsTypes as string[];
+        const task = { gpus: serving.gpus, cpuUnits: ecs.cpuUnits, memoryMiB: ecs.memoryMiB };
+        const deployment = ecsDeploymentInstances(types, task, ecs.maxTasks);
         if (deployment === undefined) {
+            const why = ecsTaskFitProblem(types, task);
+            const path = { GPUs: ["serving", "gpus"], CPU: ["ecs", "cpuUnits"], memory: ["ecs", "memoryMiB"] }[
+                why.limitedBy
+            ];
             problems.push({
-                path: ["serving", "gpus"],
-                message: `a task asks more GPUs than an instance of ecs.instanceTypes has`,
-                input: serving.gpus,
+                path,
+                message: `${why.message} (ecs.instanceTypes)`,
+                input: { GPUs: task.gpus, CPU: task.cpuUnits, memory: task.memoryMiB }[why.limitedBy],
             });
         } else if (ecs.maxInstances < deployment.needed) {
             problems.push({
@@ -92,6 +104,16 @@ export function ecsProblems(input: Readonly<Record<string, unknown>>): CrossFiel
                 input: ecs.maxInstances,
             });
         }
+    }
+    const slo = (input.monitoring as { slo?: { p95LatencyMs?: unknown } } | undefined)?.slo;
+    if ((serving?.platform === "ecs" || serving?.platform === "both") && isInt(slo?.p95LatencyMs)) {
+        const why = ttftBudgetProblem(slo.p95LatencyMs);
+        if (why !== undefined)
+            problems.push({
+                path: ["monitoring", "slo", "p95LatencyMs"],
+                message: `on ECS, ${why}`,
+                input: slo.p95LatencyMs,
+            });
     }
     if (input.tier === "prod" && isInt(ecs?.minTasks) && ecs.minTasks < PROD_MIN_REPLICAS) {
         problems.push({

@@ -3,7 +3,7 @@
  * `llm-platform:monitoring` and `llm-platform:ecs`.
  */
 import { z } from "zod";
-import { CLOUDWATCH_RETENTION_DAYS, SECRET_REFERENCE } from "../catalog/formats";
+import { CLOUDWATCH_RETENTION_DAYS, KMS_KEY_ARN, SECRET_REFERENCE } from "../catalog/formats";
 import {
     baseUrl,
     certificateArn,
@@ -224,7 +224,12 @@ export const ecsSchema = z
             })
             .optional()
             .describe("Lambda that smoke-tests the test listener before production traffic shifts."),
-        max5xxPerMinute: intIn(0, 100000).describe("Target 5xx per minute that roll a deployment back."),
+        max5xxPerMinute: intIn(0, 100000).describe(
+            "Target or load balancer 5xx per minute that roll a deployment back.",
+        ),
+        startupGraceSeconds: intIn(300, 3600).describe(
+            "Seconds from a task's start to its first passing health check: the weights' sync and the model's load.",
+        ),
         logRetentionDays: z
             .int({ error: "expected an integer" })
             .refine((d) => CLOUDWATCH_RETENTION_DAYS.includes(d), {
@@ -239,6 +244,11 @@ export const ecsSchema = z
                 z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" }),
                 z.string().regex(SECRET_REFERENCE, { error: "expected a Secrets Manager secret or SSM parameter ARN" }),
             )
-            .describe("Environment name → Secrets Manager or SSM parameter ARN (never plain values)."),
+            .describe(
+                "Environment name → Secrets Manager or SSM parameter ARN (never plain values); a secret's may end in :<json-key>::.",
+            ),
+        secretsKmsKeyArns: z
+            .array(z.string().regex(KMS_KEY_ARN, { error: "expected a KMS key ARN" }))
+            .describe("Customer managed KMS keys the secrets are encrypted with (the tasks may decrypt with them)."),
     })
     .describe("The inference service on ECS (serving.platform ecs or both).");

@@ -27,6 +27,8 @@ export function ecsPlatform(shared: Shared): Record<string, unknown> {
         healthPath: settings.serving.healthPath,
         readyPath: settings.serving.readyPath,
         secrets: { ...ecs.secrets },
+        secretsKmsKeyArns: [...ecs.secretsKmsKeyArns],
+        startupGraceSeconds: ecs.startupGraceSeconds,
         certificateArn: ecs.certificateArn,
         internal: ecs.internal,
         allowedCidrs: [...ecs.allowedCidrs],

@@ -1,5 +1,10 @@
 import * as assert from "node:assert/strict";
-import { buildEcsDashboard, capacityAlarms, topicKeyPolicy } from "../components/aws/ecsMonitoring";
+import {
+    buildEcsDashboard,
+    capacityAlarms,
+    topicKeyPolicy,
+    validateEcsMonitoringArgs,
+} from "../components/aws/ecsMonitoring";
 import {
     BlueGreenEcsService,
     type BlueGreenEcsServiceArgs,
@@ -17,7 +22,7 @@ import {
     secretsReadPolicy,
     validateEcsContainer,
 } from "../components/aws/ecsTask";
-import { ecsDeploymentInstances } from "../catalog/capacity";
+import { ecsDeploymentInstances, ecsInstanceMemoryReserveMiB } from "../catalog/capacity";
 import { PROD_BAKE_TIME_MINUTES, PROD_MIN_REPLICAS, ROLLBACK_MAX_5XX_PER_MINUTE } from "../catalog/standards";
 import { requestsPerTaskMetrics, serviceTimeoutMinutes } from "../components/aws/ecsDeployment";
 import { TIER_DEFAULTS } from "../environments/defaults";
@@ -47,6 +52,8 @@ function containerSpec() {
         region: "us-east-1",
         secrets: { HF_TOKEN: SECRET, API_KEY: PARAM },
         modelSyncImage: "public.ecr.aws/aws-cli/aws-cli:2.22.35",
+        ttftBudgetMs: 500,
+        metricsService: "inference-ecs",
     };
 }
 
@@ -87,21 +94,53 @@ describe("BlueGreenEcsService defaults", () => {
     it("are enough for a blue/green deployment at maxTasks, and say so when they are not", () => {
         assert.deepEqual(validateBlueGreenEcsServiceArgs(REQUIRED_ECS_ARGS), []);
         assert.deepEqual(validateBlueGreenEcsServiceArgs({ ...REQUIRED_ECS_ARGS, maxTasks: 5 }), [
-            "maxInstances: expected at least 10 for a blue/green deployment at maxTasks (both colours at maxTasks (2 × 5 tasks), 1 task(s) of 1 GPU(s) per instance), received 8",
+            "maxInstances: expected at least 10 for a blue/green deployment at maxTasks (both colours at maxTasks (2 × 5 tasks), 1 task(s) of 1 GPU(s) per instance, bound by GPUs), received 8",
         ]);
         assert.deepEqual(
             validateBlueGreenEcsServiceArgs({ ...REQUIRED_ECS_ARGS, instanceTypes: ["g5.12xlarge"], maxTasks: 8 }),
             [],
             "4 GPUs per instance: 16 tasks on 4 instances",
         );
-        assert.deepEqual(validateBlueGreenEcsServiceArgs({ ...REQUIRED_ECS_ARGS, gpus: 2 }), [
-            "gpus: a task asks 2 GPUs, more than an instance of instanceTypes has",
+        assert.deepEqual(validateBlueGreenEcsServiceArgs({ ...REQUIRED_ECS_ARGS, gpus: 2, memoryMiB: 26000 }), [
+            "gpus: a task asks 2 GPUs, more than an instance of the instance types has (1)",
         ]);
-        assert.deepEqual(ecsDeploymentInstances(["g5.12xlarge"], 2, 3), {
+        assert.deepEqual(ecsDeploymentInstances(["g5.12xlarge"], { gpus: 2, cpuUnits: 4096, memoryMiB: 32768 }, 3), {
             needed: 3,
             tasksPerInstance: 2,
-            explain: "both colours at maxTasks (2 × 3 tasks), 2 task(s) of 2 GPU(s) per instance",
+            limitedBy: "GPUs",
+            explain: "both colours at maxTasks (2 × 3 tasks), 2 task(s) of 2 GPU(s) per instance, bound by GPUs",
         });
+    });
+
+    it("count a task's CPU and memory, with its sidecars' reservations, not only its GPUs (issue 31)", () => {
+        // g5.12xlarge: 4 GPUs, 48 vCPUs, 192 GiB. 48 GiB tasks: 4 by GPUs, but (196608 - 1536) / (49152 + 320) = 3 by memory.
+        assert.deepEqual(ecsDeploymentInstances(["g5.12xlarge"], { gpus: 1, cpuUnits: 4096, memoryMiB: 49152 }, 3), {
+            needed: 2,
+            tasksPerInstance: 3,
+            limitedBy: "memory",
+            explain: "both colours at maxTasks (2 × 3 tasks), 3 task(s) of 1 GPU(s) per instance, bound by memory",
+        });
+        // The system's share grows with the instance: 3 % of 192 GiB (5899 MiB), not a flat 1.5 GiB.
+        assert.equal(ecsInstanceMemoryReserveMiB(192), 5899);
+        assert.equal(ecsInstanceMemoryReserveMiB(32), 1536);
+        assert.equal(
+            ecsDeploymentInstances(["g5.12xlarge"], { gpus: 1, cpuUnits: 4096, memoryMiB: 47360 }, 1)?.tasksPerInstance,
+            3,
+            "(196608 - 5899) / (47360 + 320) is 3.99: one task fewer than a flat reserve would count",
+        );
+        // 16 vCPUs a task: 3 to an instance.
+        assert.equal(
+            ecsDeploymentInstances(["g5.12xlarge"], { gpus: 1, cpuUnits: 16384, memoryMiB: 8192 }, 3)?.limitedBy,
+            "CPU",
+        );
+        // g5.2xlarge: 32 GiB less 1.5 GiB holds 31232 MiB: the server's 30913 and the sidecars' 320 do not fit.
+        assert.deepEqual(validateBlueGreenEcsServiceArgs({ ...REQUIRED_ECS_ARGS, memoryMiB: 30913 }), [
+            "memoryMiB: a task's 30913 MiB and its sidecars' 320 MiB do not fit an instance of the instance types (32 GiB, less 1536 MiB for the system)",
+        ]);
+        assert.deepEqual(validateBlueGreenEcsServiceArgs({ ...REQUIRED_ECS_ARGS, memoryMiB: 30912 }), []);
+        assert.deepEqual(validateBlueGreenEcsServiceArgs({ ...REQUIRED_ECS_ARGS, cpuUnits: 9216 }), [
+            "cpuUnits: a task asks 9216 CPU units, more than an instance of the instance types has (8192: 1024 per vCPU)",
+        ]);
     });
 });
 
@@ -182,31 +221,130 @@ describe("ECS task definition builders", () => {
             }),
             [
                 'instanceTypes: "m5.large" is not a supported NVIDIA GPU instance type (Fargate has no GPUs)',
-                "memoryMiB: 24576 MiB does not fit an instance with 16 GiB after the agent's reserve",
                 "maxTasks: expected an integer >= minTasks (3), received 2",
+            ],
+        );
+        assert.deepEqual(
+            validateBlueGreenEcsServiceArgs({ ...REQUIRED_ECS_ARGS, instanceTypes: ["g5.xlarge"], memoryMiB: 24576 }),
+            [
+                "memoryMiB: a task's 24576 MiB and its sidecars' 320 MiB do not fit an instance of the instance types (16 GiB, less 1536 MiB for the system)",
             ],
         );
     });
 
-    it("alarms on target 5xx and on p95 latency over 500 ms", () => {
-        const [errors, latency] = deploymentAlarms("svc", 5, 500);
+    it("rolls back on target and load balancer 5xx and on p95 time to first token over the budget, not on TargetResponseTime (issue 31)", () => {
+        const [target, elb, ttft] = deploymentAlarms("svc", 5, 500, "inference-ecs");
         assert.deepEqual(
-            [errors.metricName, errors.statistic, errors.threshold],
-            ["HTTPCode_Target_5XX_Count", "Sum", 5],
+            [target.name, target.metricName, target.statistic, target.threshold],
+            ["svc-target-5xx", "HTTPCode_Target_5XX_Count", "Sum", 5],
         );
         assert.deepEqual(
-            [latency.metricName, latency.extendedStatistic, latency.threshold],
-            ["TargetResponseTime", "p95", 0.5],
+            [elb.name, elb.metricName, elb.statistic, elb.threshold],
+            ["svc-elb-5xx", "HTTPCode_ELB_5XX_Count", "Sum", 5],
         );
+        assert.equal(ttft.metricName, undefined);
+        assert.deepEqual(ttft.metrics, [
+            {
+                id: "requests",
+                metric: {
+                    namespace: "LLMPlatform/Inference",
+                    metricName: "TimeToFirstTokenRequests",
+                    stat: "Sum",
+                    dimensions: { Service: "inference-ecs" },
+                },
+                returnData: false,
+            },
+            {
+                id: "over",
+                metric: {
+                    namespace: "LLMPlatform/Inference",
+                    metricName: "TimeToFirstTokenOverBudget",
+                    stat: "Sum",
+                    dimensions: { Service: "inference-ecs" },
+                },
+                returnData: false,
+            },
+            {
+                id: "overPercent",
+                expression: "IF(requests >= 20, 100 * over / requests, 0)",
+                label: "Requests over 500 ms to first token (%)",
+                returnData: true,
+            },
+        ]);
+        // p95 <= budget exactly when at most 5 % of requests are over it.
+        assert.deepEqual(
+            [ttft.name, ttft.threshold, ttft.comparisonOperator],
+            ["svc-p95-ttft", 5, "GreaterThanThreshold"],
+        );
+        // The budget is counted from a bucket bound of vLLM's histogram, so it must be one.
+        assert.deepEqual(validateBlueGreenEcsServiceArgs({ ...REQUIRED_ECS_ARGS, p95LatencyMs: 300 }), [
+            "p95LatencyMs: expected one of vLLM's time-to-first-token bucket bounds in ms (1, 5, 10, 20, 40, 60, 80, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000, 20000, 40000, 80000, 160000, 640000, 2560000): the rollback gate counts the requests over the budget from that histogram, received 300",
+        ]);
+        assert.deepEqual(validateBlueGreenEcsServiceArgs({ ...REQUIRED_ECS_ARGS, p95LatencyMs: 250 }), []);
     });
 
     it("scopes the execution role's secret access and the ALB log delivery", () => {
+        // SECRET's name ends like Secrets Manager's random suffix ("-AbCdEf"): it may be the full
+        // ARN or a name that ends so, and both readings are granted.
         assert.deepEqual(JSON.parse(secretsReadPolicy([SECRET, PARAM])).Statement, [
-            { Sid: "ReadSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [SECRET] },
+            {
+                Sid: "ReadSecrets",
+                Effect: "Allow",
+                Action: "secretsmanager:GetSecretValue",
+                Resource: [SECRET, `${SECRET}-??????`],
+            },
             { Sid: "ReadParameters", Effect: "Allow", Action: "ssm:GetParameters", Resource: [PARAM] },
         ]);
+        // A JSON key of a secret is no part of its ARN; a name without the suffix matches through
+        // -??????; keys decrypt only through the services and regions of the secrets.
+        const KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        assert.deepEqual(
+            JSON.parse(
+                secretsReadPolicy(
+                    [
+                        "arn:aws:secretsmanager:us-east-1:111122223333:secret:llm/api:key:AWSCURRENT:",
+                        "arn:aws:secretsmanager:eu-west-1:111122223333:secret:llm/api",
+                        PARAM,
+                    ],
+                    [KEY, KEY],
+                ),
+            ).Statement,
+            [
+                {
+                    Sid: "ReadSecrets",
+                    Effect: "Allow",
+                    Action: "secretsmanager:GetSecretValue",
+                    Resource: [
+                        "arn:aws:secretsmanager:us-east-1:111122223333:secret:llm/api-??????",
+                        "arn:aws:secretsmanager:eu-west-1:111122223333:secret:llm/api-??????",
+                    ],
+                },
+                { Sid: "ReadParameters", Effect: "Allow", Action: "ssm:GetParameters", Resource: [PARAM] },
+                {
+                    Sid: "DecryptSecrets",
+                    Effect: "Allow",
+                    Action: "kms:Decrypt",
+                    Resource: [KEY],
+                    Condition: {
+                        StringEquals: {
+                            "kms:ViaService": [
+                                "secretsmanager.us-east-1.amazonaws.com",
+                                "secretsmanager.eu-west-1.amazonaws.com",
+                                "ssm.us-east-1.amazonaws.com",
+                            ],
+                        },
+                    },
+                },
+            ],
+        );
+        assert.deepEqual(
+            validateBlueGreenEcsServiceArgs({ ...REQUIRED_ECS_ARGS, secretsKmsKeyArns: [KEY, "alias/llm"] }),
+            [
+                'secretsKmsKeyArns: expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), received "alias/llm"',
+            ],
+        );
         const policy = JSON.parse(
-            albLogBucketPolicy("arn:aws:s3:::logs", "arn:aws:iam::127311923021:root", "111122223333", "alb"),
+            albLogBucketPolicy("arn:aws:s3:::logs", { AWS: "arn:aws:iam::127311923021:root" }, "111122223333", "alb"),
         );
         assert.deepEqual(policy.Statement[1], {
             Sid: "AllowAlbAccessLogs",
@@ -265,7 +403,7 @@ describe("BlueGreenEcsService in the ecs stack", () => {
         });
         assert.deepEqual(service.inputs?.deploymentCircuitBreaker, { enable: true, rollback: true });
         const alarms = service.inputs?.alarms as { alarmNames: string[]; enable: boolean; rollback: boolean };
-        assert.deepEqual([alarms.enable, alarms.rollback, alarms.alarmNames.length], [true, true, 2]);
+        assert.deepEqual([alarms.enable, alarms.rollback, alarms.alarmNames.length], [true, true, 3]);
         const lb = (service.inputs?.loadBalancers as Array<Record<string, unknown>>)[0];
         assert.equal(lb.targetGroupArn, blue.outputs?.arn);
         assert.deepEqual(lb.advancedConfiguration, {
@@ -375,14 +513,19 @@ describe("BlueGreenEcsService in the ecs stack", () => {
                 `testListenerPort: expected a port from 1 to 65535 other than 80 and 443 (the production listeners'), received ${port}`,
             ]);
         // g5.12xlarge (4 GPUs), one GPU a task, maxTasks 4: both colours fit two instances, not eight.
-        assert.equal(ecsDeploymentInstances(["g5.12xlarge"], 1, 4)?.needed, 2);
+        assert.equal(
+            ecsDeploymentInstances(["g5.12xlarge"], { gpus: 1, cpuUnits: 4096, memoryMiB: 24576 }, 4)?.needed,
+            2,
+        );
     });
 
     it("waits for the deployment it starts, after the capacity provider and the roles ECS uses (issue 31)", () => {
         const service = r("aws:ecs/service:Service", "inference-ecs-service");
         assert.equal(service.inputs?.waitForSteadyState, true);
         // The wait's budget reaches the engine as the service's custom timeouts (seconds), bake time 5.
-        assert.deepEqual(service.customTimeouts, { create: 35 * 60, update: 35 * 60 });
+        assert.deepEqual(service.customTimeouts, { create: 45 * 60, update: 45 * 60 });
+        // ECS ignores failed health checks for the startup grace: the sync and the model's load.
+        assert.equal(service.inputs?.healthCheckGracePeriodSeconds, 1200);
         for (const [type, name] of [
             ["aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "inference-ecs-capacity"],
             ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "inference-ecs-infrastructure-role"],
@@ -390,8 +533,13 @@ describe("BlueGreenEcsService in the ecs stack", () => {
         ])
             assert.ok(service.dependencies?.includes(r(type, name).urn), `the service waits for ${name}`);
         // Up to a GPU instance, the weights and vLLM, the bake time and the draining, with margin.
-        assert.equal(serviceTimeoutMinutes({ bakeTimeMinutes: 5 }), 35);
-        assert.equal(serviceTimeoutMinutes({ bakeTimeMinutes: PROD_BAKE_TIME_MINUTES }), 45);
+        assert.equal(serviceTimeoutMinutes({ bakeTimeMinutes: 5, startupGraceSeconds: 1200 }), 45);
+        assert.equal(serviceTimeoutMinutes({ bakeTimeMinutes: PROD_BAKE_TIME_MINUTES, startupGraceSeconds: 1200 }), 55);
+        assert.equal(serviceTimeoutMinutes({ bakeTimeMinutes: 5, startupGraceSeconds: 2430 }), 66);
+        for (const grace of [299, 3601, 600.5])
+            assert.deepEqual(validateBlueGreenEcsServiceArgs({ ...REQUIRED_ECS_ARGS, startupGraceSeconds: grace }), [
+                `startupGraceSeconds: expected an integer from 300 (the container health check's start period) to 3600, received ${grace}`,
+            ]);
         // The load balancer waits for the log bucket's policy, which lets ELB write to it.
         const alb = r("aws:lb/loadBalancer:LoadBalancer", "inference-ecs-alb");
         assert.ok(
@@ -405,7 +553,7 @@ describe("BlueGreenEcsService in the ecs stack", () => {
         );
         assert.deepEqual(
             defs.map((d: { name: string }) => d.name),
-            ["model-sync", "inference"],
+            ["model-sync", "inference", "ttft-metrics"],
         );
         assert.equal(defs[1].image, ecs.outputs.inferenceImage);
         assert.deepEqual(defs[1].resourceRequirements, [{ type: "GPU", value: "1" }]);
@@ -465,26 +613,51 @@ describe("BlueGreenEcsService in the ecs stack", () => {
         ]);
     });
 
-    it("drops invalid headers, logs access, and alarms on 5xx and p95 latency", () => {
+    it("drops invalid headers, logs access, and alarms on 5xx and p95 time to first token", () => {
         const alb = r("aws:lb/loadBalancer:LoadBalancer", "inference-ecs-alb").inputs!;
         assert.equal(alb.dropInvalidHeaderFields, true);
         assert.equal(alb.internal, true);
         assert.equal((alb.accessLogs as Record<string, unknown>).enabled, true);
         assert.equal(alb.enableDeletionProtection, false, "staging tier");
-        const p95 = r("aws:cloudwatch/metricAlarm:MetricAlarm", "inference-ecs-monitoring-p95-latency").inputs!;
-        assert.deepEqual([p95.metricName, p95.extendedStatistic, p95.threshold], ["TargetResponseTime", "p95", 0.5]);
+        const p95 = r("aws:cloudwatch/metricAlarm:MetricAlarm", "inference-ecs-monitoring-p95-ttft").inputs!;
+        assert.deepEqual([p95.metricName, p95.threshold], [undefined, 5]);
+        // The task's exporter counts the requests over the same budget the alarm is named for.
+        const defs = JSON.parse(
+            String(r("aws:ecs/taskDefinition:TaskDefinition", "inference-ecs-task").inputs?.containerDefinitions),
+        ) as Array<{ name: string; environment?: Array<{ name: string; value: string }> }>;
+        const exporter = defs.find((d) => d.name === "ttft-metrics")!;
+        assert.deepEqual(
+            exporter.environment?.filter((e) => ["TTFT_BUDGET_SECONDS", "SERVICE"].includes(e.name)),
+            [
+                { name: "TTFT_BUDGET_SECONDS", value: "0.5" },
+                // The cluster's name with the service's: unique in the account, so no other stack's traffic counts.
+                {
+                    name: "SERVICE",
+                    value: `${String(r("aws:ecs/cluster:Cluster", "inference-ecs-cluster").outputs?.name)}/inference-ecs`,
+                },
+            ],
+        );
     });
 
     it("rolls back on the latency SLO (monitoring.slo.p95LatencyMs), not on the smoke test's budget", async function () {
         // The variant's plan is queued behind the others the root hook started: wait for its turn.
         this.timeout(240_000);
         const variant = await ecsWithPrebuiltImage();
-        const p95 = find(
-            variant.export,
-            "aws:cloudwatch/metricAlarm:MetricAlarm",
-            "inference-ecs-monitoring-p95-latency",
+        const p95 = find(variant.export, "aws:cloudwatch/metricAlarm:MetricAlarm", "inference-ecs-monitoring-p95-ttft");
+        assert.equal(
+            (p95.inputs?.metricQueries as Array<{ label?: string }>)[2].label,
+            `Requests over ${ECS_VARIANT_P95_MS} ms to first token (%)`,
         );
-        assert.equal(p95.inputs?.threshold, ECS_VARIANT_P95_MS / 1000);
+        const defs = JSON.parse(
+            String(
+                find(variant.export, "aws:ecs/taskDefinition:TaskDefinition", "inference-ecs-task").inputs
+                    ?.containerDefinitions,
+            ),
+        ) as Array<{ name: string; environment?: Array<{ name: string; value: string }> }>;
+        assert.deepEqual(
+            defs.find((d) => d.name === "ttft-metrics")!.environment?.find((e) => e.name === "TTFT_BUDGET_SECONDS"),
+            { name: "TTFT_BUDGET_SECONDS", value: String(ECS_VARIANT_P95_MS / 1000) },
+        );
     });
 });
 
@@ -530,6 +703,116 @@ describe("BlueGreenEcsService options", () => {
             true,
         );
         assert.equal(find(result.export, "aws:ecs/cluster:Cluster", "svc-cluster").protect, true);
+    });
+
+    it("shards a multi-GPU task with tensor parallelism, decrypts secrets under a customer key and logs in a region opened after 2022 (issue 31)", async () => {
+        const KEY = "arn:aws:kms:il-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        const SECRET_IL = "arn:aws:secretsmanager:il-central-1:111122223333:secret:llm/hf-AbCdEf";
+        const result = await runProgram({
+            project: "lib",
+            stack: "dev",
+            config: { "aws:region": "il-central-1" },
+            program: () =>
+                new BlueGreenEcsService("svc", {
+                    ...REQUIRED_ECS_ARGS,
+                    instanceTypes: ["g5.12xlarge"],
+                    gpus: 2,
+                    memoryMiB: 65536,
+                    maxInstances: 4,
+                    secrets: { HF_TOKEN: `${SECRET_IL}:token::` },
+                    secretsKmsKeyArns: [KEY],
+                }),
+        });
+        const defs = JSON.parse(
+            String(
+                find(result.export, "aws:ecs/taskDefinition:TaskDefinition", "svc-task").inputs?.containerDefinitions,
+            ),
+        ) as Array<Record<string, unknown>>;
+        const server = defs[1];
+        assert.deepEqual((server.command as string[]).slice(-2), ["--tensor-parallel-size", "2"]);
+        assert.equal((server.linuxParameters as { sharedMemorySize: number }).sharedMemorySize, 20480);
+        assert.deepEqual(registerTaskDefinitionProblems(defs, { networkMode: "bridge" }), []);
+        // The execution role reads the secret (not its JSON key) and decrypts it only through Secrets Manager or SSM.
+        assert.deepEqual(
+            JSON.parse(
+                String(find(result.export, "aws:iam/rolePolicy:RolePolicy", "svc-execution-secrets").inputs?.policy),
+            ).Statement,
+            JSON.parse(secretsReadPolicy([`${SECRET_IL}:token::`], [KEY])).Statement,
+        );
+        // Israel (Tel Aviv) opened in 2023: no ELB account, the log delivery service writes the logs.
+        const policy = JSON.parse(
+            String(find(result.export, "aws:s3/bucketPolicy:BucketPolicy", "svc-alb-logs-policy").inputs?.policy),
+        );
+        assert.deepEqual(policy.Statement[1].Principal, { Service: "logdelivery.elasticloadbalancing.amazonaws.com" });
+        // A whole colour's instances in one scaling step, not two at a time.
+        const cp = find(result.export, "aws:ecs/capacityProvider:CapacityProvider", "svc-gpu").inputs
+            ?.autoScalingGroupProvider as { managedScaling: Record<string, unknown> };
+        assert.equal(cp.managedScaling.maximumScalingStepSize, 4);
+        // The load balancer's idle connections are closed by it, not by the server under it (vLLM's default: 5 s).
+        assert.deepEqual(
+            (server.environment as Array<{ name: string; value: string }>).find(
+                (e) => e.name === "VLLM_HTTP_TIMEOUT_KEEP_ALIVE",
+            ),
+            { name: "VLLM_HTTP_TIMEOUT_KEEP_ALIVE", value: "305" },
+        );
+        // A task of 2 GPUs shares 20 GiB of /dev/shm, counted in its memory.
+        assert.deepEqual(
+            validateBlueGreenEcsServiceArgs({
+                ...REQUIRED_ECS_ARGS,
+                instanceTypes: ["g5.12xlarge"],
+                gpus: 2,
+                memoryMiB: 24576,
+                maxInstances: 4,
+            }),
+            [
+                "memoryMiB: expected more than 24576 for a task of 2 GPUs (vLLM's workers share 20480 MiB of /dev/shm, counted in the container's memory, and need 4096 more), received 24576",
+            ],
+        );
+        // In the us-east-1 plan the ELB account writes them.
+        const east = JSON.parse(
+            String(
+                find((await planOf("ecs")).export, "aws:s3/bucketPolicy:BucketPolicy", "inference-ecs-alb-logs-policy")
+                    .inputs?.policy,
+            ),
+        );
+        assert.match(String(east.Statement[1].Principal.AWS), /^arn:aws:iam::\d{12}:root$/);
+    });
+
+    it("runs the TTFT exporter beside the server without a link, which would copy the server's secrets into it", () => {
+        const [sync, server, exporter] = buildContainerDefinitions(containerSpec());
+        assert.equal(exporter.links, undefined);
+        assert.deepEqual(exporter.dependsOn, [{ containerName: "inference", condition: "START" }]);
+        assert.deepEqual(
+            (exporter.environment as Array<{ name: string; value: string }>).map((e) => `${e.name}=${e.value}`),
+            [
+                "METRICS_CONTAINER=inference",
+                "METRICS_PORT=8000",
+                "TTFT_BUDGET_SECONDS=0.5",
+                "SERVICE=inference-ecs",
+                "NAMESPACE=LLMPlatform/Inference",
+                "PERIOD_SECONDS=60",
+                "PYTHONDONTWRITEBYTECODE=1",
+            ],
+        );
+        assert.equal(exporter.secrets, undefined);
+        assert.deepEqual(
+            [exporter.essential, exporter.user, exporter.readonlyRootFilesystem],
+            [false, "10001:10001", true],
+        );
+        assert.deepEqual([exporter.memoryReservation, exporter.memory], [64, 256]);
+        assert.deepEqual(exporter.entryPoint, ["python3", "-c"]);
+        // The image's own HEALTHCHECK (images/inference probes the server's port) is replaced.
+        assert.deepEqual((exporter.healthCheck as { command: string[] }).command, ["CMD", "true"]);
+        // Links are ECS's, in bridge mode only, to another container.
+        assert.deepEqual(
+            registerTaskDefinitionProblems([sync, server, { ...exporter, links: ["inference"] }], {
+                networkMode: "awsvpc",
+            }),
+            ["containerDefinitions[2] (ttft-metrics).links: only in the bridge network mode, not awsvpc"],
+        );
+        assert.deepEqual(registerTaskDefinitionProblems([sync, server, { ...exporter, links: ["server"] }]), [
+            'containerDefinitions[2] (ttft-metrics).links: no other container "server"',
+        ]);
     });
 });
 
@@ -634,11 +917,28 @@ describe("EcsMonitoring", () => {
         ecs = await planOf("ecs");
     });
 
-    it("gates deployments on its 5xx and p95 alarms", () => {
+    it("refuses, on its own, a latency budget its gate cannot count", () => {
+        const args = {
+            clusterName: "c",
+            capacityProviderName: "cp",
+            loadBalancerArnSuffix: "app/a/1",
+            targetGroupArnSuffixes: [],
+            metricsService: "c/svc",
+        };
+        assert.deepEqual(validateEcsMonitoringArgs(args), []);
+        assert.deepEqual(validateEcsMonitoringArgs({ ...args, p95LatencyMs: 300, max5xxPerMinute: -1 }), [
+            "p95LatencyMs: expected one of vLLM's time-to-first-token bucket bounds in ms (1, 5, 10, 20, 40, 60, 80, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000, 20000, 40000, 80000, 160000, 640000, 2560000): the rollback gate counts the requests over the budget from that histogram, received 300",
+            "max5xxPerMinute: expected an integer >= 0, received -1",
+        ]);
+    });
+
+    it("gates deployments on its 5xx and p95 time-to-first-token alarms", () => {
         const service = find(ecs.export, "aws:ecs/service:Service", "inference-ecs-service");
-        const gates = ["inference-ecs-monitoring-target-5xx", "inference-ecs-monitoring-p95-latency"].map(
-            (n) => find(ecs.export, "aws:cloudwatch/metricAlarm:MetricAlarm", n).outputs?.name,
-        );
+        const gates = [
+            "inference-ecs-monitoring-target-5xx",
+            "inference-ecs-monitoring-elb-5xx",
+            "inference-ecs-monitoring-p95-ttft",
+        ].map((n) => find(ecs.export, "aws:cloudwatch/metricAlarm:MetricAlarm", n).outputs?.name);
         assert.deepEqual((service.inputs?.alarms as { alarmNames: string[] }).alarmNames, gates);
         assert.deepEqual(ecs.outputs.ecsRollbackAlarms, gates);
     });
@@ -655,24 +955,76 @@ describe("EcsMonitoring", () => {
         for (const a of alarms) assert.deepEqual(a.inputs?.alarmActions, [topic.outputs?.arn], a.urn);
     });
 
-    it("alarms on unhealthy targets of both colours and on CPU, memory and GPU reservation", () => {
-        const names = ecs.export.deployment.resources
-            .filter((x) => x.type === "aws:cloudwatch/metricAlarm:MetricAlarm")
-            .map((x) => `${String(x.inputs?.namespace)} ${String(x.inputs?.metricName)}`)
+    it("alarms on unhealthy targets of both colours and on capacity lagging the tasks, not on full use (issue 31)", () => {
+        const alarms = ecs.export.deployment.resources.filter(
+            (x) => x.type === "aws:cloudwatch/metricAlarm:MetricAlarm",
+        );
+        const names = alarms
+            .map((x) =>
+                x.inputs?.metricQueries
+                    ? `math ${(x.inputs.metricQueries as Array<{ expression?: string }>).map((q) => q.expression ?? "").join("")}`
+                    : `${String(x.inputs?.namespace)} ${String(x.inputs?.metricName)}`,
+            )
             .sort();
         assert.deepEqual(names, [
+            "AWS/ApplicationELB HTTPCode_ELB_5XX_Count",
             "AWS/ApplicationELB HTTPCode_Target_5XX_Count",
-            "AWS/ApplicationELB TargetResponseTime",
             "AWS/ApplicationELB UnHealthyHostCount",
             "AWS/ApplicationELB UnHealthyHostCount",
-            "AWS/ECS CPUReservation",
-            "AWS/ECS GPUReservation",
-            "AWS/ECS MemoryReservation",
+            "AWS/ECS/ManagedScaling CapacityProviderReservation",
+            "LLMPlatform/Inference TimeToFirstTokenRequests",
+            "math IF(requests >= 20, 100 * over / requests, 0)",
         ]);
+        // A blind gate is an alarm of its own: the exporters write every minute, idle or not.
+        const missing = alarms.find((x) => x.inputs?.metricName === "TimeToFirstTokenRequests")!;
         assert.deepEqual(
-            capacityAlarms("x", 90).map((a) => a.threshold),
-            [90, 90, 90],
+            [
+                missing.inputs?.statistic,
+                missing.inputs?.comparisonOperator,
+                missing.inputs?.threshold,
+                missing.inputs?.period,
+                missing.inputs?.evaluationPeriods,
+                missing.inputs?.treatMissingData,
+            ],
+            ["SampleCount", "LessThanThreshold", 1, 300, 6, "breaching"],
         );
+        const service = `${String(find(ecs.export, "aws:ecs/cluster:Cluster", "inference-ecs-cluster").outputs?.name)}/inference-ecs`;
+        assert.deepEqual(missing.inputs?.dimensions, { Service: service });
+        // One GPU task per GPU keeps the cluster's GPU reservation at 100 % in steady state: that is
+        // the target, not a page. Capacity that lags the tasks for 15 minutes is.
+        const lagging = alarms.find((x) => x.inputs?.metricName === "CapacityProviderReservation")!;
+        assert.deepEqual(
+            [
+                lagging.inputs?.statistic,
+                lagging.inputs?.threshold,
+                lagging.inputs?.evaluationPeriods,
+                lagging.inputs?.datapointsToAlarm,
+            ],
+            ["Minimum", 100, 15, 15],
+        );
+        assert.deepEqual(lagging.inputs?.dimensions, {
+            ClusterName: find(ecs.export, "aws:ecs/cluster:Cluster", "inference-ecs-cluster").outputs?.name,
+            CapacityProviderName: find(ecs.export, "aws:ecs/capacityProvider:CapacityProvider", "inference-ecs-gpu")
+                .outputs?.name,
+        });
+        assert.deepEqual(
+            capacityAlarms("x").map((a) => [a.name, a.comparisonOperator]),
+            [["x-capacity-lagging", "GreaterThanThreshold"]],
+        );
+        // The TTFT gate's metric math reaches the provider with the period on each metric.
+        const ttft = alarms.find((x) => x.inputs?.metricQueries)!;
+        assert.deepEqual((ttft.inputs?.metricQueries as Array<Record<string, unknown>>)[0], {
+            id: "requests",
+            returnData: false,
+            metric: {
+                namespace: "LLMPlatform/Inference",
+                metricName: "TimeToFirstTokenRequests",
+                stat: "Sum",
+                period: 60,
+                dimensions: { Service: service },
+            },
+        });
+        assert.equal(ttft.inputs?.namespace, undefined);
     });
 
     it("draws a dashboard of traffic, latency, errors, target health and reservation", () => {
@@ -684,11 +1036,40 @@ describe("EcsMonitoring", () => {
         );
         assert.deepEqual(
             body.widgets.map((w: { properties: { title: string } }) => w.properties.title),
-            ["Requests", "p95 target response time", "5xx", "Unhealthy hosts", "Cluster reservation"],
+            [
+                "Requests",
+                "Requests over 500 ms to first token (%, the rollback gate at 5)",
+                "p95 time to the response headers (not to first token)",
+                "5xx",
+                "Unhealthy hosts",
+                "Capacity provider and cluster reservation (%)",
+            ],
         );
-        const json = buildEcsDashboard("us-east-1", "app/a/1", ["targetgroup/b/2"], "c");
-        assert.deepEqual(JSON.parse(json).widgets[3].properties.metrics, [
+        const json = buildEcsDashboard({
+            region: "us-east-1",
+            loadBalancer: "app/a/1",
+            targetGroups: ["targetgroup/b/2"],
+            cluster: "c",
+            capacityProvider: "cp",
+            metricsService: "svc",
+            p95LatencyMs: 250,
+        });
+        const widgets = JSON.parse(json).widgets;
+        assert.deepEqual(widgets[4].properties.metrics, [
             ["AWS/ApplicationELB", "UnHealthyHostCount", "TargetGroup", "targetgroup/b/2", "LoadBalancer", "app/a/1"],
+        ]);
+        assert.deepEqual(widgets[1].properties.metrics, [
+            ["LLMPlatform/Inference", "TimeToFirstTokenRequests", "Service", "svc", { id: "requests", visible: false }],
+            ["LLMPlatform/Inference", "TimeToFirstTokenOverBudget", "Service", "svc", { id: "over", visible: false }],
+            [{ expression: "100 * over / requests", label: "over budget (%)", id: "overPercent" }],
+        ]);
+        assert.deepEqual(widgets[5].properties.metrics[0], [
+            "AWS/ECS/ManagedScaling",
+            "CapacityProviderReservation",
+            "ClusterName",
+            "c",
+            "CapacityProviderName",
+            "cp",
         ]);
     });
 });

@@ -158,6 +158,7 @@ describe("inference pod spec", () => {
             { name: "VLLM_LOGGING_LEVEL", value: "INFO" },
             { name: "PORT", value: "8000" },
             { name: "MODEL_VERSION", value: "v1" },
+            { name: "VLLM_HTTP_TIMEOUT_KEEP_ALIVE", value: "305" },
             { name: "HF_HOME", value: "/models/.cache/huggingface" },
         ]);
         assert.deepEqual(container.lifecycle, { preStop: { exec: { command: ["sleep", "30"] } } });

@@ -240,9 +240,35 @@ describe("environments: resolveSettings", () => {
         assert.deepEqual(
             problemsOf(() => resolveSettings("prod", ecs("ecs", { maxTasks: 8 }))),
             [
-                "llm-platform:ecs.maxInstances: expected at least 16 for a blue/green deployment at maxTasks (both colours at maxTasks (2 × 8 tasks), 1 task(s) of 1 GPU(s) per instance), received 12",
+                "llm-platform:ecs.maxInstances: expected at least 16 for a blue/green deployment at maxTasks (both colours at maxTasks (2 × 8 tasks), 1 task(s) of 1 GPU(s) per instance, bound by GPUs), received 12",
             ],
         );
+        // A task's memory with its sidecars', and its CPU, must fit an instance too (issue 31).
+        assert.deepEqual(
+            problemsOf(() => resolveSettings("prod", ecs("ecs", { memoryMiB: 31000, cpuUnits: 4096 }))),
+            [
+                "llm-platform:ecs.memoryMiB: a task's 31000 MiB and its sidecars' 320 MiB do not fit an instance of the instance types (32 GiB, less 1536 MiB for the system) (ecs.instanceTypes), received 31000",
+            ],
+        );
+        assert.deepEqual(
+            problemsOf(() => resolveSettings("prod", ecs("ecs", { cpuUnits: 16384 }))),
+            [
+                "llm-platform:ecs.cpuUnits: a task asks 16384 CPU units, more than an instance of the instance types has (8192: 1024 per vCPU) (ecs.instanceTypes), received 16384",
+            ],
+        );
+        // The ECS rollback gate counts the latency SLO from vLLM's TTFT histogram: a bucket bound.
+        const slo = (platform: string, p95LatencyMs: number) =>
+            goodRawConfig({
+                "llm-platform:serving": JSON.stringify({ platform }),
+                "llm-platform:monitoring": JSON.stringify({ slo: { p95LatencyMs } }),
+            });
+        assert.deepEqual(
+            problemsOf(() => resolveSettings("prod", slo("both", 800))),
+            [
+                "llm-platform:monitoring.slo.p95LatencyMs: on ECS, expected one of vLLM's time-to-first-token bucket bounds in ms (1, 5, 10, 20, 40, 60, 80, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000, 20000, 40000, 80000, 160000, 640000, 2560000): the rollback gate counts the requests over the budget from that histogram, received 800",
+            ],
+        );
+        assert.equal(resolveSettings("prod", slo("eks", 800)).monitoring.slo.p95LatencyMs, 800, "any budget on EKS");
         assert.equal(resolveSettings("prod", ecs("ecs", {})).ecs.maxInstances, 12);
         assert.equal(resolveSettings("prod", ecs("eks", { maxTasks: 8 })).ecs.maxTasks, 8, "unused off ECS");
     });

@@ -151,7 +151,7 @@ export function stagingWithEscAndSecret(): string {
 export const PREBUILT_IMAGE = `111122223333.dkr.ecr.us-east-1.amazonaws.com/inference@sha256:${"c".repeat(64)}`;
 
 /** The latency SLO of {@link ecsWithPrebuiltImage}: not the smoke test's budget (500 ms). */
-export const ECS_VARIANT_P95_MS = 800;
+export const ECS_VARIANT_P95_MS = 750;
 
 /**
  * The ECS stack previewed with a prebuilt image: nothing in its task definition waits for a

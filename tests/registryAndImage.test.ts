@@ -235,7 +235,12 @@ describe("InferenceImage", () => {
         }>;
         assert.deepEqual(
             containers.map((c) => `${c.name} ${c.image}`),
-            ["model-sync public.ecr.aws/aws-cli/aws-cli:2.22.35", `inference ${PREBUILT_IMAGE}`],
+            [
+                "model-sync public.ecr.aws/aws-cli/aws-cli:2.22.35",
+                `inference ${PREBUILT_IMAGE}`,
+                // The time-to-first-token exporter runs on the server's own image.
+                `ttft-metrics ${PREBUILT_IMAGE}`,
+            ],
         );
         assert.throws(
             () =>

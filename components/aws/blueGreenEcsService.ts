@@ -71,12 +71,16 @@ export class BlueGreenEcsService extends pulumi.ComponentResource {
 
         const lb = createEcsLoadBalancer(this, name, args);
         const capacity = createEcsCapacity(this, name, args, lb.securityGroupId);
-        const task = createEcsTask(this, name, args);
+        // The tasks' TTFT metrics are the cluster's and the service's: no other stack's traffic counts.
+        const metricsService = pulumi.interpolate`${capacity.cluster.name}/${name}`;
+        const task = createEcsTask(this, name, args, metricsService);
         // The alarms that gate deployments come from the service's monitoring (with its dashboard and topic).
         const monitoring = new EcsMonitoring(
             `${name}-monitoring`,
             {
                 clusterName: capacity.cluster.name,
+                capacityProviderName: capacity.capacityProvider.name,
+                metricsService,
                 loadBalancerArnSuffix: lb.arnSuffix,
                 targetGroupArnSuffixes: [lb.blueTargetGroup.arnSuffix, lb.greenTargetGroup.arnSuffix],
                 p95LatencyMs: args.p95LatencyMs,

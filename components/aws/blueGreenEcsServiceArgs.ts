@@ -3,13 +3,18 @@
  * {@link withEcsServiceDefaults}) and the checks it runs before it creates anything.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { CLOUDWATCH_RETENTION_DAYS } from "../../catalog/formats";
-import { ecsDeploymentInstances } from "../../catalog/capacity";
+import { CLOUDWATCH_RETENTION_DAYS, KMS_KEY_ARN } from "../../catalog/formats";
+import { ecsDeploymentInstances, ecsTaskFitProblem } from "../../catalog/capacity";
 import { GPU_INSTANCE_TYPES } from "../../catalog/gpu";
-import { PROD_BAKE_TIME_MINUTES, PROD_MIN_REPLICAS } from "../../catalog/standards";
+import {
+    PROD_BAKE_TIME_MINUTES,
+    PROD_MIN_REPLICAS,
+    REFERENCE_SLO,
+    ROLLBACK_MAX_5XX_PER_MINUTE,
+} from "../../catalog/standards";
 import { MODEL_SYNC_IMAGE } from "../../catalog/versions";
 import { LIVENESS_PATH, READINESS_PATH, VLLM_IMAGE } from "../../catalog/vllm";
-import { validateEcsContainer } from "./ecsTask";
+import { ECS_HEALTH_START_PERIOD_SECONDS, validateEcsContainer } from "./ecsTask";
 import { containerSpecOf } from "./ecsTaskDefinition";
 
 /** The public SSM parameter of the ECS GPU-optimised AMI (Amazon Linux 2023). */
@@ -55,8 +60,17 @@ export interface BlueGreenEcsServiceArgs {
     healthPath?: string;
     /** Target groups' health check. @default "/v1/models" (vLLM: the model is loaded and the API answers) */
     readyPath?: string;
-    /** Environment name → Secrets Manager or SSM parameter ARN. @default {} */
+    /**
+     * Environment name → Secrets Manager or SSM parameter ARN. A Secrets Manager reference may end in
+     * `:<json-key>:<version-stage>:<version-id>` to take one key of a JSON secret. @default {}
+     */
     secrets?: Record<string, string>;
+    /**
+     * ARNs of the customer managed KMS keys the `secrets` are encrypted with: the execution role may
+     * decrypt with them through Secrets Manager and SSM (secrets under AWS managed keys need none).
+     * @default []
+     */
+    secretsKmsKeyArns?: string[];
     /** ACM certificate: HTTPS on 443 and HTTP redirected; without one, HTTP on 80 only. @default - none */
     certificateArn?: pulumi.Input<string>;
     /** An internal load balancer. @default true */
@@ -65,13 +79,33 @@ export interface BlueGreenEcsServiceArgs {
     allowedCidrs?: string[];
     /** Port of the test listener (the new colour before the shift). @default 8443 */
     testListenerPort?: number;
+    /**
+     * Seconds from a task's start in which ECS ignores failed health checks (the service's
+     * `healthCheckGracePeriodSeconds`): the weights' sync from S3 and vLLM's load must fit in it.
+     * The container's own health check can wait only 300 s (`startPeriod`'s ceiling), so a large
+     * model needs this. `pulumi up` waits for it in every deployment. @default 1200
+     */
+    startupGraceSeconds?: number;
     /** Minutes ECS keeps the old colour after shifting traffic, ready for rollback. @default PROD_BAKE_TIME_MINUTES (15) */
     bakeTimeMinutes?: number;
-    /** A Lambda that smoke-tests the test listener before production traffic shifts. @default - none */
+    /**
+     * A Lambda that smoke-tests the new revision through the test listener (`testUrl`) before
+     * production traffic shifts: ECS invokes it at POST_TEST_TRAFFIC_SHIFT with `serviceArn`,
+     * `targetServiceRevisionArn`, `testTrafficWeights` and `productionTrafficWeights`, and it must
+     * return `{"hookStatus": "SUCCEEDED"}` to go on, `"FAILED"` to roll back, or `"IN_PROGRESS"`
+     * (with an optional `callBackDelay`, seconds, default 30) to be invoked again; no `hookStatus`,
+     * or an error, rolls back. The service's wait (`startupGraceSeconds`, bake time) budgets 10
+     * minutes of margin for it. @default - none
+     */
     smokeTestLambdaArn?: pulumi.Input<string>;
-    /** Roll back when target 5xx per minute exceed this. @default 5 */
+    /** Roll back when the targets' or the load balancer's 5xx per minute exceed this. @default 5 */
     max5xxPerMinute?: number;
-    /** Roll back when p95 target response time exceeds this. @default REFERENCE_SLO.p95LatencyMs (500) */
+    /**
+     * Roll back when p95 time to first token exceeds this, ms: more than 5 % of a minute's requests
+     * (of at least 20) over it, from vLLM's TTFT histogram, whose bucket bounds it must be one of
+     * (1, 5, 10, 20, 40, 60, 80, 100, 250, 500, 750, 1000, 2500, 5000 …).
+     * @default REFERENCE_SLO.p95LatencyMs (500)
+     */
     p95LatencyMs?: number;
     /** @default 30 */
     logRetentionDays?: number;
@@ -114,8 +148,7 @@ export interface ExistingLoadBalancer {
 
 /**
  * Every optional argument's default, in one place; {@link withEcsServiceDefaults} applies them once
- * and the component and its validation read the result. (`max5xxPerMinute` and `p95LatencyMs`
- * default in {@link EcsMonitoring}, which owns the alarms.)
+ * and the component and its validation read the result.
  */
 export const ECS_SERVICE_DEFAULTS = {
     image: VLLM_IMAGE,
@@ -133,10 +166,14 @@ export const ECS_SERVICE_DEFAULTS = {
     healthPath: LIVENESS_PATH,
     readyPath: READINESS_PATH,
     secrets: {},
+    secretsKmsKeyArns: [] as string[],
     internal: true,
     allowedCidrs: ["10.0.0.0/8"],
     testListenerPort: 8443,
+    startupGraceSeconds: 1200,
     bakeTimeMinutes: PROD_BAKE_TIME_MINUTES,
+    max5xxPerMinute: ROLLBACK_MAX_5XX_PER_MINUTE,
+    p95LatencyMs: REFERENCE_SLO.p95LatencyMs,
     logRetentionDays: 30,
     deletionProtection: true,
     protect: true,
@@ -146,6 +183,9 @@ export const ECS_SERVICE_DEFAULTS = {
 } satisfies Partial<BlueGreenEcsServiceArgs>;
 
 type Defaulted = keyof typeof ECS_SERVICE_DEFAULTS;
+
+/** The argument that asks each resource of an instance. */
+const ECS_TASK_ARGUMENT = { GPUs: "gpus", CPU: "cpuUnits", memory: "memoryMiB" } as const;
 
 /** The arguments with every default applied (an argument set to `undefined` takes its default). */
 export type ResolvedEcsServiceArgs = Omit<BlueGreenEcsServiceArgs, Defaulted> & {
@@ -165,17 +205,22 @@ export function validateBlueGreenEcsServiceArgs(given: BlueGreenEcsServiceArgs):
         problems.push(
             `testListenerPort: expected a port from 1 to 65535 other than 80 and 443 (the production listeners'), received ${t}`,
         );
+    const grace = args.startupGraceSeconds;
+    if (!Number.isInteger(grace) || grace < ECS_HEALTH_START_PERIOD_SECONDS || grace > 3600)
+        problems.push(
+            `startupGraceSeconds: expected an integer from ${ECS_HEALTH_START_PERIOD_SECONDS} (the container health check's start period) to 3600, received ${grace}`,
+        );
+    for (const key of args.secretsKmsKeyArns)
+        if (!KMS_KEY_ARN.test(key))
+            problems.push(
+                `secretsKmsKeyArns: expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), received ${JSON.stringify(key)}`,
+            );
     const types = args.instanceTypes;
     for (const t of types)
         if (!GPU_INSTANCE_TYPES.has(t))
             problems.push(
                 `instanceTypes: ${JSON.stringify(t)} is not a supported NVIDIA GPU instance type (Fargate has no GPUs)`,
             );
-    const smallest = Math.min(...types.map((t) => GPU_INSTANCE_TYPES.get(t)?.memoryGiB ?? Infinity));
-    if (args.memoryMiB > (smallest - 1.5) * 1024)
-        problems.push(
-            `memoryMiB: ${args.memoryMiB} MiB does not fit an instance with ${smallest} GiB after the agent's reserve`,
-        );
     const [minT, maxT] = [args.minTasks, args.maxTasks];
     if (!Number.isInteger(minT) || minT < 1 || maxT < minT)
         problems.push(`maxTasks: expected an integer >= minTasks (${minT}), received ${maxT}`);
@@ -195,11 +240,19 @@ export function validateBlueGreenEcsServiceArgs(given: BlueGreenEcsServiceArgs):
         problems.push(
             "accessLogBucketName: a load balancer you bring keeps its own access-log settings; set them on it and leave accessLogBucketName out",
         );
-    if (types.every((t) => GPU_INSTANCE_TYPES.has(t)) && Number.isInteger(args.gpus) && args.gpus >= 1) {
-        const deployment = ecsDeploymentInstances(types, args.gpus, maxT);
-        if (deployment === undefined)
-            problems.push(`gpus: a task asks ${args.gpus} GPUs, more than an instance of instanceTypes has`);
-        else if (args.maxInstances < deployment.needed)
+    if (
+        types.length > 0 &&
+        types.every((t) => GPU_INSTANCE_TYPES.has(t)) &&
+        Number.isInteger(args.gpus) &&
+        args.gpus >= 1 &&
+        args.cpuUnits > 0 &&
+        args.memoryMiB > 0
+    ) {
+        const deployment = ecsDeploymentInstances(types, args, maxT);
+        if (deployment === undefined) {
+            const why = ecsTaskFitProblem(types, args);
+            problems.push(`${ECS_TASK_ARGUMENT[why.limitedBy]}: ${why.message}`);
+        } else if (args.maxInstances < deployment.needed)
             problems.push(
                 `maxInstances: expected at least ${deployment.needed} for a blue/green deployment at maxTasks (${deployment.explain}), received ${args.maxInstances}`,
             );

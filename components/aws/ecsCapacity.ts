@@ -122,7 +122,9 @@ export function createEcsCapacity(
                     status: "ENABLED",
                     targetCapacity: 100,
                     minimumScalingStepSize: 1,
-                    maximumScalingStepSize: 2,
+                    // A deployment starts a whole colour at once: launch what it needs in one step
+                    // rather than two instances per warm-up (ECS's own default is 10,000).
+                    maximumScalingStepSize: Math.min(Math.max(args.maxInstances, 1), 10000),
                     instanceWarmupPeriod: 300,
                 },
             },

@@ -92,13 +92,14 @@ export function requestsPerTaskMetrics(on: {
 
 /**
  * Minutes `pulumi up` waits for a deployment to become steady: a GPU instance launched and warmed
- * (the capacity provider's 5-minute warm-up), the image pulled, the weights synced and vLLM started
- * within the health check grace (10 minutes), the smoke-test hook and the bake time, the old tasks
- * drained (the target groups' 5-minute deregistration delay), and 10 minutes of margin. The provider's own default (20 minutes) is shorter than a bake time alone
- * in prod, so without this a healthy deployment would be reported failed.
+ * (the capacity provider's 5-minute warm-up), the weights synced and vLLM started within the
+ * startup grace, the smoke-test hook and the bake time, the old tasks drained (the target groups'
+ * 5-minute deregistration delay), and 10 minutes of margin. The provider's own default (20 minutes)
+ * is shorter than a bake time alone in prod, so without this a healthy deployment would be
+ * reported failed.
  */
-export function serviceTimeoutMinutes(args: { bakeTimeMinutes: number }): number {
-    return 5 + 10 + args.bakeTimeMinutes + STREAM_IDLE_TIMEOUT_SECONDS / 60 + 10;
+export function serviceTimeoutMinutes(args: { bakeTimeMinutes: number; startupGraceSeconds: number }): number {
+    return 5 + Math.ceil(args.startupGraceSeconds / 60) + args.bakeTimeMinutes + STREAM_IDLE_TIMEOUT_SECONDS / 60 + 10;
 }
 
 export function createEcsDeployment(
@@ -162,7 +163,7 @@ export function createEcsDeployment(
             alarms: { alarmNames: parts.rollbackAlarmNames, enable: true, rollback: true },
             deploymentMinimumHealthyPercent: 100,
             deploymentMaximumPercent: 200,
-            healthCheckGracePeriodSeconds: 600,
+            healthCheckGracePeriodSeconds: args.startupGraceSeconds,
             loadBalancers: [
                 {
                     targetGroupArn: lb.blueTargetGroup.arn,

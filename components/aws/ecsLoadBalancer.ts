@@ -8,7 +8,13 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { logLifecycleRules } from "./bucketPolicies";
 import { STREAM_IDLE_TIMEOUT_SECONDS } from "../../catalog/standards";
-import { albLogBucketPolicy, ECS_DYNAMIC_HOST_PORTS } from "./ecsTask";
+import {
+    ALB_LOG_DELIVERY_SERVICE,
+    albLogBucketPolicy,
+    ECS_DYNAMIC_HOST_PORTS,
+    ELB_ACCOUNT_REGIONS,
+    type AlbLogWriter,
+} from "./ecsTask";
 import { hardenedBucket } from "./hardenedBucket";
 import type { ResolvedEcsServiceArgs } from "./blueGreenEcsServiceArgs";
 
@@ -85,7 +91,15 @@ function createAlb(
         logBucketName = args.accessLogBucketName;
     } else {
         const accountId = aws.getCallerIdentityOutput({}, child).accountId;
-        const elbAccount = aws.elb.getServiceAccountOutput({}, child).arn;
+        // The ELB account of a region opened before August 2022, else the log delivery service (the
+        // provider's data source refuses those regions).
+        const writer = aws
+            .getRegionOutput({}, child)
+            .region.apply((region): pulumi.Input<AlbLogWriter> =>
+                ELB_ACCOUNT_REGIONS.has(region)
+                    ? aws.elb.getServiceAccountOutput({ region }, child).arn.apply((arn) => ({ AWS: arn }))
+                    : ALB_LOG_DELIVERY_SERVICE,
+            );
         const logs = hardenedBucket(
             parent,
             `${name}-alb-logs`,
@@ -94,9 +108,7 @@ function createAlb(
                 forceDestroy: !protect,
                 tags,
                 policy: (bucketArn) =>
-                    pulumi
-                        .all([bucketArn, elbAccount, accountId])
-                        .apply(([b, e, a]) => albLogBucketPolicy(b, e, a, "alb")),
+                    pulumi.all([bucketArn, writer, accountId]).apply(([b, e, a]) => albLogBucketPolicy(b, e, a, "alb")),
                 rules: logLifecycleRules(args.logRetentionDays),
             },
             { protect, retainOnDelete: protect },

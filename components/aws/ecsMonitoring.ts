@@ -1,20 +1,28 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { deploymentAlarms, type AlarmSpec } from "./ecsTask";
+import { TTFT_METRIC_NAMESPACE, TTFT_OVER_BUDGET_METRIC, TTFT_REQUESTS_METRIC } from "./ttftExporter";
+import { ttftBudgetProblem } from "../../catalog/vllm";
+import { assertValid } from "../validation";
 import { REFERENCE_SLO, ROLLBACK_MAX_5XX_PER_MINUTE } from "../../catalog/standards";
 
 export interface EcsMonitoringArgs {
     clusterName: pulumi.Input<string>;
+    /** The GPU capacity provider of the service: its reservation says whether instances follow the tasks. */
+    capacityProviderName: pulumi.Input<string>;
     /** `app/<name>/<id>` of the load balancer. */
     loadBalancerArnSuffix: pulumi.Input<string>;
     /** `targetgroup/<name>/<id>` of the blue and green target groups. */
     targetGroupArnSuffixes: Array<pulumi.Input<string>>;
-    /** @default 500 */
+    /**
+     * The `Service` dimension the tasks' time-to-first-token metrics carry (the task definition's
+     * `ttft-metrics` container sets it; BlueGreenEcsService uses its own name).
+     */
+    metricsService: pulumi.Input<string>;
+    /** p95 time to first token, ms; one of vLLM's TTFT bucket bounds. @default 500 */
     p95LatencyMs?: number;
     /** @default 5 */
     max5xxPerMinute?: number;
-    /** Cluster reservation (percent) that means the capacity provider is at its limit. @default 90 */
-    maxReservationPercent?: number;
     /**
      * Protect the alert topic's KMS key from deletion and replacement (deleting a key loses every
      * message encrypted with it). @default true
@@ -24,20 +32,68 @@ export interface EcsMonitoringArgs {
     tags?: Record<string, string>;
 }
 
-/** The alarms beyond the deployment gates: unhealthy targets and cluster reservation. */
-export function capacityAlarms(prefix: string, maxReservationPercent: number): AlarmSpec[] {
-    return (["CPUReservation", "MemoryReservation", "GPUReservation"] as const).map((metricName) => ({
-        name: `${prefix}-${metricName.replace("Reservation", "").toLowerCase()}-reservation`,
-        description: `${metricName} of the cluster over ${maxReservationPercent} %: the GPU capacity provider is at its limit`,
-        metricName,
-        statistic: "Maximum",
-        threshold: maxReservationPercent,
-        comparisonOperator: "GreaterThanThreshold",
-        evaluationPeriods: 15,
-        datapointsToAlarm: 15,
-        period: 60,
-        treatMissingData: "missing",
-    }));
+/**
+ * Minutes the GPU capacity may lag the tasks before someone is paged: longer than an instance's
+ * launch and warm-up (5 minutes) and a deployment's scale-out, shorter than an outage.
+ */
+export const CAPACITY_LAG_MINUTES = 15;
+
+/**
+ * The alarm on capacity that does not follow the tasks. ECS managed scaling publishes
+ * `CapacityProviderReservation` = instances needed / instances running × 100 each minute and
+ * holds it at the target capacity (100): above 100 tasks wait for instances, which a warm-up
+ * brings within minutes — unless the group is at its maximum size or EC2 has no capacity of the
+ * types. Steady use at 100 % is the target and never fires it (the cluster's CPU, memory and GPU
+ * reservation would: a GPU task per GPU keeps them at 100).
+ */
+export function capacityAlarms(prefix: string): AlarmSpec[] {
+    return [
+        {
+            name: `${prefix}-capacity-lagging`,
+            description: `GPU instances have lagged the tasks for ${CAPACITY_LAG_MINUTES} minutes (capacity provider reservation over 100 %): the Auto Scaling group is at its maximum size or EC2 cannot launch the instance types`,
+            metricName: "CapacityProviderReservation",
+            statistic: "Minimum",
+            threshold: 100,
+            comparisonOperator: "GreaterThanThreshold",
+            evaluationPeriods: CAPACITY_LAG_MINUTES,
+            datapointsToAlarm: CAPACITY_LAG_MINUTES,
+            period: 60,
+            treatMissingData: "missing",
+        },
+    ];
+}
+
+/**
+ * The alarm on a blind rollback gate: no time-to-first-token metrics for 30 minutes while the
+ * exporters emit every minute, idle or not (a broken exporter is not essential to its task). A new
+ * stack whose first tasks take longer than that to serve may raise it once.
+ */
+export function ttftMissingAlarm(prefix: string): AlarmSpec {
+    return {
+        name: `${prefix}-ttft-metrics-missing`,
+        description:
+            "No time-to-first-token metrics for 30 minutes: the tasks' ttft-metrics exporters are not running or cannot read the server, and the rollback gate on latency is blind",
+        metricName: TTFT_REQUESTS_METRIC,
+        statistic: "SampleCount",
+        threshold: 1,
+        comparisonOperator: "LessThanThreshold",
+        evaluationPeriods: 6,
+        datapointsToAlarm: 6,
+        period: 300,
+        treatMissingData: "breaching",
+    };
+}
+
+/** Why EcsMonitoring's arguments cannot make the alarms they name. */
+export function validateEcsMonitoringArgs(args: EcsMonitoringArgs): string[] {
+    const problems: string[] = [];
+    const p95 = args.p95LatencyMs ?? REFERENCE_SLO.p95LatencyMs;
+    const budget = ttftBudgetProblem(p95);
+    if (budget !== undefined) problems.push(`p95LatencyMs: ${budget}, received ${p95}`);
+    const max5xx = args.max5xxPerMinute ?? ROLLBACK_MAX_5XX_PER_MINUTE;
+    if (!Number.isInteger(max5xx) || max5xx < 0)
+        problems.push(`max5xxPerMinute: expected an integer >= 0, received ${max5xx}`);
+    return problems;
 }
 
 /** A key policy that lets CloudWatch alarms publish to the encrypted topic. */
@@ -63,13 +119,20 @@ export function topicKeyPolicy(accountId: string): string {
     });
 }
 
-/** The CloudWatch dashboard: traffic, latency, errors, target health, cluster reservation. */
-export function buildEcsDashboard(
-    region: string,
-    loadBalancer: string,
-    targetGroups: string[],
-    cluster: string,
-): string {
+/**
+ * The CloudWatch dashboard: traffic, time to first token against its budget, time to the response
+ * headers, errors, target health, and the capacity provider's reservation beside the cluster's.
+ */
+export function buildEcsDashboard(on: {
+    region: string;
+    loadBalancer: string;
+    targetGroups: string[];
+    cluster: string;
+    capacityProvider: string;
+    metricsService: pulumi.Input<string>;
+    p95LatencyMs: number;
+}): string {
+    const { region, loadBalancer } = on;
     const widget = (title: string, metrics: unknown[][], x: number, y: number, stat = "Sum") => ({
         type: "metric",
         x,
@@ -78,14 +141,31 @@ export function buildEcsDashboard(
         height: 6,
         properties: { title, region, stat, period: 60, view: "timeSeries", metrics },
     });
+    const ttft = (metric: string, id: string) => [
+        TTFT_METRIC_NAMESPACE,
+        metric,
+        "Service",
+        on.metricsService,
+        { id, visible: false },
+    ];
     return JSON.stringify({
         widgets: [
             widget("Requests", [["AWS/ApplicationELB", "RequestCount", "LoadBalancer", loadBalancer]], 0, 0),
             widget(
-                "p95 target response time",
-                [["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", loadBalancer, { stat: "p95" }]],
+                `Requests over ${on.p95LatencyMs} ms to first token (%, the rollback gate at 5)`,
+                [
+                    ttft(TTFT_REQUESTS_METRIC, "requests"),
+                    ttft(TTFT_OVER_BUDGET_METRIC, "over"),
+                    [{ expression: "100 * over / requests", label: "over budget (%)", id: "overPercent" }],
+                ],
                 12,
                 0,
+            ),
+            widget(
+                "p95 time to the response headers (not to first token)",
+                [["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", loadBalancer, { stat: "p95" }]],
+                0,
+                6,
                 "p95",
             ),
             widget(
@@ -94,12 +174,12 @@ export function buildEcsDashboard(
                     ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", loadBalancer],
                     ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "LoadBalancer", loadBalancer],
                 ],
-                0,
+                12,
                 6,
             ),
             widget(
                 "Unhealthy hosts",
-                targetGroups.map((tg) => [
+                on.targetGroups.map((tg) => [
                     "AWS/ApplicationELB",
                     "UnHealthyHostCount",
                     "TargetGroup",
@@ -107,19 +187,29 @@ export function buildEcsDashboard(
                     "LoadBalancer",
                     loadBalancer,
                 ]),
+                0,
                 12,
-                6,
                 "Maximum",
             ),
             widget(
-                "Cluster reservation",
-                ["CPUReservation", "MemoryReservation", "GPUReservation"].map((m) => [
-                    "AWS/ECS",
-                    m,
-                    "ClusterName",
-                    cluster,
-                ]),
-                0,
+                "Capacity provider and cluster reservation (%)",
+                [
+                    [
+                        "AWS/ECS/ManagedScaling",
+                        "CapacityProviderReservation",
+                        "ClusterName",
+                        on.cluster,
+                        "CapacityProviderName",
+                        on.capacityProvider,
+                    ],
+                    ...["CPUReservation", "MemoryReservation", "GPUReservation"].map((m) => [
+                        "AWS/ECS",
+                        m,
+                        "ClusterName",
+                        on.cluster,
+                    ]),
+                ],
+                12,
                 12,
                 "Maximum",
             ),
@@ -129,8 +219,9 @@ export function buildEcsDashboard(
 
 /**
  * CloudWatch for the ECS inference service: the alarms that gate its blue/green deployments (target
- * 5xx, p95 target response time), alarms on unhealthy targets and on the cluster's CPU, memory and
- * GPU reservation, all notifying a KMS-encrypted SNS topic, and a dashboard.
+ * and load balancer 5xx, p95 time to first token), alarms on unhealthy targets, on GPU capacity
+ * that lags the tasks and on missing TTFT metrics, all notifying a KMS-encrypted SNS topic, and a
+ * dashboard.
  */
 export class EcsMonitoring extends pulumi.ComponentResource {
     /** The alarms ECS watches during deployments and rolls back on. */
@@ -140,6 +231,7 @@ export class EcsMonitoring extends pulumi.ComponentResource {
 
     constructor(name: string, args: EcsMonitoringArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:aws:EcsMonitoring", name, {}, opts);
+        assertValid(this, "EcsMonitoring", name, validateEcsMonitoringArgs(args));
         const tags = args.tags ?? {};
         const child = { parent: this };
         const accountId = aws.getCallerIdentityOutput({}, child).accountId;
@@ -165,17 +257,35 @@ export class EcsMonitoring extends pulumi.ComponentResource {
                 a.name,
                 {
                     alarmDescription: a.description,
-                    namespace,
-                    metricName: a.metricName,
-                    statistic: a.statistic,
-                    extendedStatistic: a.extendedStatistic,
+                    ...(a.metrics === undefined
+                        ? {
+                              namespace,
+                              metricName: a.metricName,
+                              statistic: a.statistic,
+                              extendedStatistic: a.extendedStatistic,
+                              period: a.period,
+                              dimensions,
+                          }
+                        : {
+                              metricQueries: a.metrics.map((q) => ({
+                                  id: q.id,
+                                  expression: q.expression,
+                                  label: q.label,
+                                  returnData: q.returnData,
+                                  metric: q.metric && {
+                                      namespace: q.metric.namespace,
+                                      metricName: q.metric.metricName,
+                                      stat: q.metric.stat,
+                                      period: a.period,
+                                      dimensions: q.metric.dimensions,
+                                  },
+                              })),
+                          }),
                     threshold: a.threshold,
                     comparisonOperator: a.comparisonOperator,
                     evaluationPeriods: a.evaluationPeriods,
                     datapointsToAlarm: a.datapointsToAlarm,
-                    period: a.period,
                     treatMissingData: a.treatMissingData,
-                    dimensions,
                     alarmActions: [topic.arn],
                     okActions: [topic.arn],
                     tags,
@@ -186,6 +296,7 @@ export class EcsMonitoring extends pulumi.ComponentResource {
             name,
             args.max5xxPerMinute ?? ROLLBACK_MAX_5XX_PER_MINUTE,
             args.p95LatencyMs ?? REFERENCE_SLO.p95LatencyMs,
+            args.metricsService,
         ).map((a) => alarm(a, { LoadBalancer: args.loadBalancerArnSuffix }, "AWS/ApplicationELB"));
         args.targetGroupArnSuffixes.forEach((tg, i) =>
             alarm(
@@ -205,8 +316,13 @@ export class EcsMonitoring extends pulumi.ComponentResource {
                 "AWS/ApplicationELB",
             ),
         );
-        for (const a of capacityAlarms(name, args.maxReservationPercent ?? 90))
-            alarm(a, { ClusterName: args.clusterName }, "AWS/ECS");
+        alarm(ttftMissingAlarm(name), { Service: args.metricsService }, TTFT_METRIC_NAMESPACE);
+        for (const a of capacityAlarms(name))
+            alarm(
+                a,
+                { ClusterName: args.clusterName, CapacityProviderName: args.capacityProviderName },
+                "AWS/ECS/ManagedScaling",
+            );
 
         const dashboard = new aws.cloudwatch.Dashboard(
             `${name}-dashboard`,
@@ -218,8 +334,20 @@ export class EcsMonitoring extends pulumi.ComponentResource {
                         args.loadBalancerArnSuffix,
                         pulumi.all(args.targetGroupArnSuffixes),
                         args.clusterName,
+                        args.capacityProviderName,
+                        args.metricsService,
                     ])
-                    .apply(([r, lb, tgs, c]) => buildEcsDashboard(r, lb, tgs, c)),
+                    .apply(([r, lb, tgs, c, cp, service]) =>
+                        buildEcsDashboard({
+                            region: r,
+                            loadBalancer: lb,
+                            targetGroups: tgs,
+                            cluster: c,
+                            capacityProvider: cp,
+                            metricsService: service,
+                            p95LatencyMs: args.p95LatencyMs ?? REFERENCE_SLO.p95LatencyMs,
+                        }),
+                    ),
             },
             child,
         );

@@ -4,7 +4,13 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { buildContainerDefinitions, ECS_TASK_VOLUMES, secretsReadPolicy, type EcsContainerSpec } from "./ecsTask";
+import {
+    buildContainerDefinitions,
+    ECS_TASK_VOLUMES,
+    registerTaskDefinitionProblems,
+    secretsReadPolicy,
+    type EcsContainerSpec,
+} from "./ecsTask";
 import { serviceTrustPolicy } from "./iam";
 import { INFERENCE_UID } from "../../catalog/vllm";
 import type { ResolvedEcsServiceArgs } from "./blueGreenEcsServiceArgs";
@@ -22,7 +28,7 @@ export interface EcsTask {
 /** The container spec of the service's arguments, less what is only known once resources exist. */
 export function containerSpecOf(
     args: ResolvedEcsServiceArgs,
-): Omit<EcsContainerSpec, "image" | "modelSource" | "logGroupName" | "region"> {
+): Omit<EcsContainerSpec, "image" | "modelSource" | "logGroupName" | "region" | "metricsService"> {
     return {
         modelVersion: args.modelVersion,
         gpus: args.gpus,
@@ -34,10 +40,20 @@ export function containerSpecOf(
         logLevel: "INFO",
         secrets: args.secrets,
         modelSyncImage: args.modelSyncImage,
+        ttftBudgetMs: args.p95LatencyMs,
     };
 }
 
-export function createEcsTask(parent: pulumi.Resource, name: string, args: ResolvedEcsServiceArgs): EcsTask {
+/**
+ * The task and its roles. `metricsService` is the `Service` dimension of the tasks' TTFT metrics
+ * (unique in the account and region: BlueGreenEcsService passes `<cluster name>/<name>`).
+ */
+export function createEcsTask(
+    parent: pulumi.Resource,
+    name: string,
+    args: ResolvedEcsServiceArgs,
+    metricsService: pulumi.Input<string>,
+): EcsTask {
     const { tags } = args;
     const child = { parent };
     const region = aws.getRegionOutput({}, child).region;
@@ -60,7 +76,10 @@ export function createEcsTask(parent: pulumi.Resource, name: string, args: Resol
     if (secretArns.length > 0)
         new aws.iam.RolePolicy(
             `${name}-execution-secrets`,
-            { role: executionRole.id, policy: secretsReadPolicy(secretArns) },
+            {
+                role: executionRole.id,
+                policy: secretsReadPolicy(secretArns, args.secretsKmsKeyArns),
+            },
             child,
         );
     const taskRole = new aws.iam.Role(
@@ -84,18 +103,22 @@ export function createEcsTask(parent: pulumi.Resource, name: string, args: Resol
             taskRoleArn: taskRole.arn,
             volumes: ECS_TASK_VOLUMES,
             containerDefinitions: pulumi
-                .all([args.image, args.modelBucketName, logGroup.name, region])
-                .apply(([image, bucket, group, r]) =>
-                    JSON.stringify(
-                        buildContainerDefinitions({
-                            ...spec,
-                            image,
-                            modelSource: `s3://${bucket}/models`,
-                            logGroupName: group,
-                            region: r,
-                        }),
-                    ),
-                ),
+                .all([args.image, args.modelBucketName, logGroup.name, region, metricsService])
+                .apply(([image, bucket, group, r, service]) => {
+                    const containers = buildContainerDefinitions({
+                        ...spec,
+                        image,
+                        modelSource: `s3://${bucket}/models`,
+                        logGroupName: group,
+                        region: r,
+                        metricsService: service,
+                    });
+                    // What RegisterTaskDefinition would refuse fails the preview, not the update.
+                    const problems = registerTaskDefinitionProblems(containers, { networkMode: "bridge" });
+                    if (problems.length > 0)
+                        throw new Error(`${name}: ECS would refuse the task definition:\n  ${problems.join("\n  ")}`);
+                    return JSON.stringify(containers);
+                }),
             tags,
         },
         child,
