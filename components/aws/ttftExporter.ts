@@ -108,6 +108,7 @@ while True:
         url = None
         continue
     if previous is not None:
-        emit(*delta(previous, current), tick - tick % PERIOD - PERIOD)
+        # The period that just ended (rounded: a sleep may end a little before its boundary).
+        emit(*delta(previous, current), round(tick / PERIOD) * PERIOD - PERIOD)
     previous = current
 `;
