@@ -127,6 +127,18 @@ describe("inference pod spec", () => {
         );
     });
 
+    it("gives a model sharded over several GPUs 20 GiB of /dev/shm, as vLLM's production stack does (issue 31)", () => {
+        const shm = (tensorParallelSize?: number) =>
+            (
+                buildPodSpec({ ...goodSpec(), tensorParallelSize }, "blue") as unknown as {
+                    volumes: Array<{ name: string; emptyDir?: unknown }>;
+                }
+            ).volumes.find((v) => v.name === "shm")?.emptyDir;
+        assert.deepEqual(shm(undefined), { medium: "Memory", sizeLimit: "2Gi" });
+        assert.deepEqual(shm(1), { medium: "Memory", sizeLimit: "2Gi" });
+        assert.deepEqual(shm(2), { medium: "Memory", sizeLimit: "20Gi" });
+    });
+
     it("schedules on the GPU pool, tolerates its taint and spreads across zones", () => {
         assert.deepEqual(pod.tolerations, [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
         assert.deepEqual(pod.nodeSelector, { "llm-platform/pool": "gpu-inference" });

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { allocatable, type PoolCapacity } from "../../catalog/gpu";
 import { MLFLOW_TELEMETRY_OFF, modelFolderOf, registryReference } from "../../catalog/formats";
 import { VLLM_WRITABLE_DIR } from "../../catalog/vllm";
-import { serverArgs, serverEnvironment } from "../vllmServer";
+import { serverArgs, serverEnvironment, sharedMemoryMiB } from "../vllmServer";
 
 export const COLORS = ["blue", "green"] as const;
 export type Color = (typeof COLORS)[number];
@@ -309,8 +309,12 @@ export function buildPodSpec(spec: WorkloadSpec, color: Color): k8s.types.input.
             // HOME and the temp folder: vLLM's, torch.compile's, Triton's and FlashInfer's caches and
             // the server's IPC sockets (catalog/vllm.ts); the kubelet evicts a pod past the limit.
             { name: "tmp", emptyDir: { sizeLimit: "8Gi" } },
-            // PyTorch's shared memory between workers; the default 64 MiB is too small.
-            { name: "shm", emptyDir: { medium: "Memory", sizeLimit: "2Gi" } },
+            // PyTorch's and NCCL's shared memory between workers (the default 64 MiB is too small):
+            // 20 GiB when the model is sharded over several GPUs (sharedMemoryMiB).
+            {
+                name: "shm",
+                emptyDir: { medium: "Memory", sizeLimit: `${sharedMemoryMiB(spec.tensorParallelSize ?? 1) / 1024}Gi` },
+            },
         ],
     };
 }
