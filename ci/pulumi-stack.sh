@@ -128,7 +128,8 @@ report_config_changes() {
 
 case $action in
 preview)
-    with_credentials pulumi preview --stack "$target" --diff --non-interactive "${pulumi_policy[@]}"
+    # --refresh: the diff is against what runs, drift included; --color never: plain text for the comment.
+    with_credentials pulumi preview --stack "$target" --diff --refresh --color never --non-interactive "${pulumi_policy[@]}"
     ;;
 up)
     wait_for_stack_lock with_credentials pulumi up --stack "$target" --yes --non-interactive --skip-preview "${pulumi_policy[@]}"

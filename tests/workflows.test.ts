@@ -141,7 +141,7 @@ describe("GitHub workflows", () => {
                 .filter((f) => f.endsWith(".sh"))
                 .map((f) => path.join(own, f)),
         ];
-        assert.equal(scripts.length, 7);
+        assert.equal(scripts.length, 8);
         const problems = scripts.flatMap((f) =>
             shellcheck(fs.readFileSync(f, "utf8"), path.relative(PROJECT_DIR, f)).split("\n").filter(Boolean),
         );
@@ -212,10 +212,11 @@ describe("GitHub workflows", () => {
         }
         assert.deepEqual(granted, {
             "deploy.yml": { contents: "read" },
-            "deploy.yml staging": { contents: "read", "id-token": "write" },
-            "deploy.yml prod": { contents: "read", "id-token": "write" },
+            // actions: read is what GitHub's "Get an environment" asks of the token (require-protection.sh).
+            "deploy.yml staging": { actions: "read", contents: "read", "id-token": "write" },
+            "deploy.yml prod": { actions: "read", contents: "read", "id-token": "write" },
             "promote.yml": { contents: "read" },
-            "promote.yml promote": { contents: "read", "id-token": "write" },
+            "promote.yml promote": { actions: "read", contents: "read", "id-token": "write" },
             "pull-request-comment.yml": {},
             "pull-request-comment.yml comment": { actions: "read", contents: "read", "pull-requests": "write" },
             "pull-request.yml": { contents: "read" },
@@ -231,7 +232,7 @@ describe("GitHub workflows", () => {
                 "pull-requests": "write",
             },
             "rollback.yml": { contents: "read" },
-            "rollback.yml rollback": { contents: "read", "id-token": "write" },
+            "rollback.yml rollback": { actions: "read", contents: "read", "id-token": "write" },
         });
     });
 
@@ -395,6 +396,129 @@ describe("GitHub workflows", () => {
         const runs = job.steps.map((s) => s.run ?? "").join("\n");
         assert.ok(!runs.includes("${{"), "no expression in a run script");
         assert.match(runs, /bash ci\/pulumi-stack\.sh promote "\$STACK" "\$MODEL"/);
+    });
+});
+
+describe("GitHub workflows: deploy credentials only behind a protected environment (issue 32)", () => {
+    const deployJobs: Array<[string, string]> = [
+        ["deploy.yml", "staging"],
+        ["deploy.yml", "prod"],
+        ["promote.yml", "promote"],
+        ["rollback.yml", "rollback"],
+    ];
+
+    it("the deploy token reaches deploy jobs only, each in an environment it first checks is protected", () => {
+        for (const file of files()) {
+            for (const [name, job] of Object.entries(load(file).jobs)) {
+                const text = JSON.stringify(job);
+                const deploys = deployJobs.some(([f, j]) => f === file && j === name);
+                // The deploy token is read where a job deploys, and, as a boolean, where a job without
+                // an environment checks that it is no repository or organization secret.
+                const reads = text.includes("secrets.PULUMI_DEPLOY_TOKEN }}");
+                assert.equal(reads, deploys, `${file} ${name}`);
+                if (!deploys) continue;
+                assert.match(
+                    String(job.environment),
+                    /^(staging|production|\$\{\{ inputs\.stack == 'prod' && 'production' \|\| 'staging' \}\})$/,
+                );
+                assert.equal(job.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_DEPLOY_TOKEN }}");
+                // The guard runs right after the checkout, before anything reads a credential.
+                const guard = job.steps.findIndex((s) => s.name === "the environment protects its credentials");
+                assert.equal(guard, 1, `${file} ${name}`);
+                assert.match(job.steps[guard].run ?? "", /bash ci\/require-protection\.sh /);
+                assert.equal(job.steps[guard].env?.GH_TOKEN, "${{ github.token }}");
+            }
+        }
+        assert.equal(load("deploy.yml").jobs.prod.steps[1].run, "bash ci/require-protection.sh production --reviewers");
+        assert.equal(load("deploy.yml").jobs.staging.steps[1].run, "bash ci/require-protection.sh staging");
+        // Pull-request previews use a read-only token of their own, never the deploy token.
+        const preview = load("pull-request.yml").jobs["cloud-preview"];
+        assert.equal(preview.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_PREVIEW_TOKEN }}");
+        assert.equal(preview.environment, "preview-${{ matrix.stack }}");
+        // No workflow reads the old repository-wide token.
+        for (const file of files())
+            assert.ok(
+                !fs.readFileSync(path.join(WORKFLOWS, file), "utf8").includes("secrets.PULUMI_ACCESS_TOKEN"),
+                file,
+            );
+    });
+
+    it("a job without an environment fails when the deploy token is a repository or organization secret", () => {
+        for (const [file, job] of [
+            ["deploy.yml", "test"],
+            ["pull-request.yml", "test"],
+        ] as const) {
+            const step = load(file).jobs[job].steps.find(
+                (s) => s.name === "the deploy credentials are the environments' alone",
+            );
+            assert.equal(load(file).jobs[job].environment, undefined);
+            assert.deepEqual(step?.env, {
+                DEPLOY_TOKEN_OUTSIDE_ENVIRONMENTS: "${{ secrets.PULUMI_DEPLOY_TOKEN != '' }}",
+            });
+            for (const [visible, code] of [
+                ["true", 1],
+                ["false", 0],
+            ] as const) {
+                const r: { status: number | null; stdout: string } = spawnSync("bash", ["-e", "-c", step!.run!], {
+                    encoding: "utf8",
+                    env: { PATH: process.env.PATH ?? "", DEPLOY_TOKEN_OUTSIDE_ENVIRONMENTS: visible },
+                });
+                assert.equal(r.status, code, `${file}: ${visible}`);
+                if (code)
+                    assert.match(r.stdout, /^::error::PULUMI_DEPLOY_TOKEN is a repository or organization secret/);
+            }
+        }
+    });
+
+    it("require-protection.sh refuses an environment without branch limits or, for prod, reviewers, before anything runs", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gh-"));
+        // A fake gh: answers the environment as GitHub's "Get an environment" would, after --jq.
+        const gh = (answer: string, status = 0) =>
+            fs.writeFileSync(
+                path.join(dir, "gh"),
+                `#!/usr/bin/env bash\necho "$*" >> ${dir}/calls\n${status ? `echo "HTTP 404: Not Found" >&2; exit ${status}` : `echo '${answer}'`}\n`,
+                { mode: 0o755 },
+            );
+        const run = (args: string[], env: Record<string, string> = { GITHUB_REPOSITORY: "acme/llm" }) => {
+            const r = spawnSync("bash", [path.join(SCRIPTS, "require-protection.sh"), ...args], {
+                encoding: "utf8",
+                env: { PATH: `${dir}:${process.env.PATH}`, ...env },
+            });
+            return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+        };
+        gh("true 1");
+        assert.deepEqual(run(["production", "--reviewers"]), {
+            code: 0,
+            stdout: "production: deployments limited to protected or selected branches, 1 required reviewer rule(s)\n",
+            stderr: "",
+        });
+        assert.match(
+            fs.readFileSync(path.join(dir, "calls"), "utf8"),
+            /^api repos\/acme\/llm\/environments\/production --jq /,
+        );
+        // An environment GitHub created on the fly: no rule at all.
+        gh("false 0");
+        assert.deepEqual(run(["production", "--reviewers"]), {
+            code: 2,
+            stdout: "",
+            stderr:
+                "production: deployments are not limited to protected or selected branches (Settings → Environments → production → Deployment branches and tags): a pull request's workflow could claim the environment and its credentials\n" +
+                "production: no required reviewers (Settings → Environments → production → Required reviewers; private repositories need GitHub Enterprise for them): nobody approves what reaches it\n",
+        });
+        gh("true 0");
+        assert.equal(run(["staging"]).code, 0, "staging needs no reviewers");
+        assert.equal(run(["production", "--reviewers"]).code, 2);
+        gh("", 1);
+        assert.deepEqual(run(["staging"]), {
+            code: 2,
+            stdout: "",
+            // gh's own error, then what to check.
+            stderr:
+                "HTTP 404: Not Found\n" +
+                "staging: cannot read the environment's protection rules (Settings → Environments → staging; the job needs permissions: actions: read)\n",
+        });
+        for (const bad of [[], ["a b"], ["staging", "--yes"]]) assert.equal(run(bad).code, 2, JSON.stringify(bad));
+        assert.equal(run(["staging"], {}).stderr, 'GITHUB_REPOSITORY: expected <owner>/<repository>, received ""\n');
     });
 });
 
@@ -712,7 +836,7 @@ describe("workflow scripts", () => {
             assert.equal(run("pulumi-stack.sh", [action, "prod"], env).code, 0, action);
         const pack = "node_modules/llm-platform/pack";
         assert.deepEqual(calls(), [
-            `pulumi preview --stack acme/prod --diff --non-interactive --policy-pack ${pack}`,
+            `pulumi preview --stack acme/prod --diff --refresh --color never --non-interactive --policy-pack ${pack}`,
             `pulumi up --stack acme/prod --yes --non-interactive --skip-preview --policy-pack ${pack}`,
             // Without a model: every model of the stack in turn.
             `llm-platform promote --stack acme/prod --all --pack ${pack} --report out/quality-gate`,
@@ -816,7 +940,7 @@ describe("workflow scripts", () => {
             stdout: "",
             stderr:
                 "prod: the EKS API endpoint is private (llm-platform:cluster.publicAccessCidrs is empty) and this job runs on a GitHub-hosted runner, which cannot reach it.\n" +
-                'Set the repository variable DEPLOY_RUNNER to a runner inside the VPC, as JSON: ["self-hosted","llm-platform"] (README, CI/CD).\n',
+                'Set the repository variable DEPLOY_RUNNER (deploys, promotions, rollbacks) or PREVIEW_RUNNER (pull-request previews: never the deploy runners) to a runner inside the VPC, as JSON: ["self-hosted","llm-platform"] (README, CI/CD).\n',
         };
         // Unset (the tier default) and an explicit empty list are both private.
         assert.deepEqual(reference(["prod"], hosted), refused);
@@ -840,7 +964,19 @@ describe("workflow scripts", () => {
         assert.equal(runsOn("deploy.yml", "staging"), runner);
         assert.equal(runsOn("deploy.yml", "prod"), runner);
         assert.equal(runsOn("rollback.yml", "rollback"), runner);
-        assert.equal(runsOn("pull-request.yml", "cloud-preview"), runner);
+        assert.equal(runsOn("promote.yml", "promote"), runner);
+        // Pull-request code never runs on the deploy runners (which hold deploy credentials).
+        assert.equal(
+            runsOn("pull-request.yml", "cloud-preview"),
+            "${{ vars.PREVIEW_RUNNER && fromJSON(vars.PREVIEW_RUNNER) || 'ubuntu-24.04' }}",
+        );
+        for (const file of [
+            "pull-request.yml",
+            "pulumi-pull-request.yml",
+            "pull-request-comment.yml",
+            "pulumi-pull-request-comment.yml",
+        ])
+            assert.ok(!fs.readFileSync(path.join(WORKFLOWS, file), "utf8").includes("vars.DEPLOY_RUNNER"), file);
         // Jobs that never touch the cluster stay on GitHub's runners (and a fork's code never
         // reaches a self-hosted one).
         assert.equal(runsOn("deploy.yml", "test"), "ubuntu-24.04");

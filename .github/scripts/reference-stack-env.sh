@@ -35,7 +35,7 @@ if [[ ${RUNNER_ENVIRONMENT:-} == github-hosted ]]; then
         cidrs=$(pulumi config get --stack "$target" --path llm-platform:cluster.publicAccessCidrs 2>/dev/null || true)
         if [[ -z $cidrs || $cidrs == "[]" ]]; then
             echo "$stack: the EKS API endpoint is private (llm-platform:cluster.publicAccessCidrs is empty) and this job runs on a GitHub-hosted runner, which cannot reach it." >&2
-            echo "Set the repository variable DEPLOY_RUNNER to a runner inside the VPC, as JSON: [\"self-hosted\",\"llm-platform\"] (README, CI/CD)." >&2
+            echo "Set the repository variable DEPLOY_RUNNER (deploys, promotions, rollbacks) or PREVIEW_RUNNER (pull-request previews: never the deploy runners) to a runner inside the VPC, as JSON: [\"self-hosted\",\"llm-platform\"] (README, CI/CD)." >&2
             exit 2
         fi
     fi
