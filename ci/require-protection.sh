@@ -5,11 +5,13 @@
 #
 # usage: require-protection.sh <environment> [--reviewers]
 #
-#   The environment must limit deployments to protected or selected branches (a pull request's
-#   workflow cannot then claim it), and with --reviewers it must have required reviewers.
+#   The environment must limit deployments to one selected branch, DEPLOY_BRANCH (main), so that
+#   no other branch's or pull request's workflow can claim it, and with --reviewers it must have
+#   required reviewers. This catches a misconfigured repository in the real workflows; the control
+#   itself is GitHub's, which refuses a rewritten workflow's job before it starts.
 #
 # Environment: GH_TOKEN (the job's github.token; the job needs `actions: read`, which GitHub's
-# "Get an environment" endpoint asks of a token) and GITHUB_REPOSITORY (set by GitHub).
+# environments endpoints ask of a token), GITHUB_REPOSITORY (set by GitHub), DEPLOY_BRANCH.
 set -euo pipefail
 
 if [[ $# -lt 1 || $# -gt 2 || ($# -eq 2 && $2 != --reviewers) || ! $1 =~ ^[A-Za-z0-9_.-]+$ ]]; then
@@ -18,27 +20,42 @@ if [[ $# -lt 1 || $# -gt 2 || ($# -eq 2 && $2 != --reviewers) || ! $1 =~ ^[A-Za-
 fi
 environment=$1
 reviewers_required=${2:-}
+DEPLOY_BRANCH=${DEPLOY_BRANCH:-main}
 if [[ ! ${GITHUB_REPOSITORY:-} =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]]; then
     echo "GITHUB_REPOSITORY: expected <owner>/<repository>, received \"${GITHUB_REPOSITORY:-}\"" >&2
     exit 2
 fi
 
 settings="Settings → Environments → $environment"
-if ! found=$(gh api "repos/$GITHUB_REPOSITORY/environments/$environment" \
-    --jq '"\(.deployment_branch_policy != null) \([.protection_rules[]? | select(.type == "required_reviewers")] | length)"'); then
+if ! command -v gh >/dev/null 2>&1; then
+    echo "$environment: the GitHub CLI (gh) is not installed on this runner; install it (GitHub's runners have it; README, CI/CD, runner requirements)" >&2
+    exit 2
+fi
+api="repos/$GITHUB_REPOSITORY/environments/$environment"
+if ! found=$(gh api "$api" \
+    --jq '"\(.deployment_branch_policy.custom_branch_policies // "none") \([.protection_rules[]? | select(.type == "required_reviewers")] | length)"'); then
     echo "$environment: cannot read the environment's protection rules ($settings; the job needs permissions: actions: read)" >&2
     exit 2
 fi
-read -r branches reviewers <<<"$found"
+read -r custom reviewers <<<"$found"
 
 status=0
-if [[ $branches != true ]]; then
-    echo "$environment: deployments are not limited to protected or selected branches ($settings → Deployment branches and tags): a pull request's workflow could claim the environment and its credentials" >&2
+# Only "Selected branches and tags" naming the deploy branch alone holds: with "No restriction"
+# any branch may deploy, and "Protected branches only" lets every branch deploy while no branch
+# has a protection rule.
+branches=""
+if [[ $custom == true ]] && ! branches=$(gh api "$api/deployment-branch-policies" \
+    --jq '[.branch_policies[] | "\(.type // "branch"):\(.name)"] | join(",")'); then
+    echo "$environment: cannot read the environment's deployment branch policies ($settings)" >&2
+    exit 2
+fi
+if [[ $branches != "branch:$DEPLOY_BRANCH" ]]; then
+    echo "$environment: deployments must be limited to the branch $DEPLOY_BRANCH alone ($settings → Deployment branches and tags → Selected branches and tags: $DEPLOY_BRANCH), found ${branches:-${custom/none/no restriction}}${branches:+ (selected)}: another branch's workflow could claim the environment and its credentials" >&2
     status=2
 fi
 if [[ -n $reviewers_required && $reviewers != [1-9]* ]]; then
     echo "$environment: no required reviewers ($settings → Required reviewers; private repositories need GitHub Enterprise for them): nobody approves what reaches it" >&2
     status=2
 fi
-[[ $status -eq 0 ]] && echo "$environment: deployments limited to protected or selected branches${reviewers_required:+, $reviewers required reviewer rule(s)}"
+[[ $status -eq 0 ]] && echo "$environment: deployments limited to $DEPLOY_BRANCH${reviewers_required:+, $reviewers required reviewer rule(s)}"
 exit "$status"

@@ -102,15 +102,20 @@ describe("end to end, from a clean copy", function () {
         assert.equal(out("prod.mmd"), renderMermaid(prod));
         // The plans are previews, so the gate sees what `pulumi preview --policy-pack` sees: the image
         // built in the same update and the KMS key's ARN are unknown, and the policies that read
-        // them say so, as advisories; nothing else is reported.
+        // them say so, as advisories. Code scanning gets no result from them (issue 32): they are
+        // notices of the tool's run, so an unchanged prod plan has results only for real findings.
         const sarif = JSON.parse(out("policy-prod.sarif")) as {
             version: string;
-            runs: Array<{ results: Array<{ level: string }> }>;
+            runs: Array<{
+                results: Array<{ level: string }>;
+                invocations: Array<{ toolExecutionNotifications: Array<{ level: string }> }>;
+            }>;
         };
         assert.equal(sarif.version, "2.1.0");
+        assert.deepEqual(sarif.runs[0].results, []);
         assert.deepEqual(
-            sarif.runs[0].results.map((r) => r.level),
-            Array<string>(16).fill("warning"),
+            sarif.runs[0].invocations[0].toolExecutionNotifications.map((n) => n.level),
+            Array<string>(16).fill("note"),
         );
         const gate = JSON.parse(out("policy-prod.json")) as { violations: Array<{ level: string; message: string }> };
         assert.ok(gate.violations.every((v) => v.level === "advisory" && v.message.includes(" during preview: ")));

@@ -14,7 +14,13 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { H2Channel } from "../tools/policy/h2";
 import { packCommand, readPackFolder } from "../tools/policy/packProcess";
-import { renderSarif, repositoryPrefix, sourceLocationOf, violationLocator } from "../tools/policy/report";
+import {
+    findingFingerprint,
+    renderSarif,
+    repositoryPrefix,
+    sourceLocationOf,
+    violationLocator,
+} from "../tools/policy/report";
 import { BAD_STACK_POLICIES, badStack } from "./badStack";
 import { find, PROJECT_DIR, run, runCli, VERSION } from "./helpers";
 import { COMMANDS } from "../tools/cli/main";
@@ -263,6 +269,67 @@ describe("the offline policy gate over the analyzer protocol", () => {
         );
     });
 
+    it("fingerprints each finding, ranks it for GitHub by severity, and reports a policy that could not run as a notice (issue 32)", () => {
+        const policy = (name: string, severity: string) => ({
+            pack: "p",
+            name,
+            description: "d",
+            severity,
+            level: "mandatory" as const,
+            remediation: "",
+            url: "",
+        });
+        const urn = "urn:pulumi:prod::p::aws:s3/bucket:Bucket::b";
+        const v = { pack: "p", level: "mandatory" as const, severity: "high", description: "d", urn, policy: "two" };
+        const sarif = renderSarif(
+            {
+                packs: [{ name: "p", version: "1" }],
+                policies: [policy("two", "high"), policy("crit", "critical"), policy("lo", "low")],
+                violations: [
+                    { ...v, message: "container a runs as root" },
+                    { ...v, message: "container b runs as root" },
+                    {
+                        ...v,
+                        message:
+                            "can't run policy 'two' from policy pack 'p' during preview: string value at .x can't be known during preview",
+                    },
+                ],
+                resources: 1,
+            },
+            "https://x",
+            () => ({ uri: "Pulumi.yaml", startLine: 1 }),
+        ) as {
+            runs: Array<{
+                tool: { driver: { rules: Array<{ properties: Record<string, unknown> }> } };
+                results: Array<{ partialFingerprints: Record<string, string> }>;
+                invocations: Array<{
+                    executionSuccessful: boolean;
+                    toolExecutionNotifications: Array<Record<string, unknown>>;
+                }>;
+            }>;
+        };
+        const run = sarif.runs[0];
+        // Two findings of one policy on one resource: two alerts, not one merged by GitHub.
+        const prints = run.results.map((r) => r.partialFingerprints["llmPlatformFinding/v2"]);
+        assert.equal(prints.length, 2);
+        assert.notEqual(prints[0], prints[1]);
+        assert.match(prints[0], /^two:urn:pulumi:prod::p::aws:s3\/bucket:Bucket::b:[0-9a-f]{16}$/);
+        assert.equal(prints[0], findingFingerprint({ policy: "two", urn, message: "container a runs as root" }));
+        // GitHub's thresholds read security-severity: critical > 9, high >= 7, low < 4.
+        assert.deepEqual(
+            run.tool.driver.rules.map((r) => r.properties["security-severity"]),
+            ["8.0", "9.5", "2.0"],
+        );
+        assert.deepEqual(run.invocations[0].executionSuccessful, true);
+        assert.deepEqual(
+            run.invocations[0].toolExecutionNotifications.map((n) => [
+                n.level,
+                (n.associatedRule as { id: string }).id,
+            ]),
+            [["note", "two"]],
+        );
+    });
+
     it("writes SARIF GitHub's code scanning ingests: every result at a file and line of the repository (the SARIF Multitool's GitHub rules)", async () => {
         const dir = tmp();
         // Prod's preview (advisories on what is unknown yet) and a stack export with mandatory violations.
@@ -275,10 +342,29 @@ describe("the offline policy gate over the analyzer protocol", () => {
             const file = path.join(dir, `${path.basename(input)}.sarif`);
             await collect(["--file", input, "--tier", tier, "--sarif", file]);
             const sarif = JSON.parse(fs.readFileSync(file, "utf8")) as {
-                runs: Array<{ results: Array<{ ruleId: string; locations: Array<Record<string, any>> }> }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+                runs: Array<{
+                    results: Array<{
+                        ruleId: string;
+                        message: { text: string };
+                        locations: Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+                    }>;
+                    invocations: Array<{
+                        toolExecutionNotifications: Array<{ level: string; message: { text: string } }>;
+                    }>;
+                }>;
             };
             const results = sarif.runs[0].results;
-            assert.ok(results.length > 0, input);
+            const notices = sarif.runs[0].invocations[0].toolExecutionNotifications;
+            // Results are findings only: a policy that could not run in a preview is a notice of
+            // the run (issue 32), so an unchanged prod plan shows no "can't run" result.
+            for (const r of results) assert.doesNotMatch(r.message.text, /^can't run policy/);
+            if (input === preview) {
+                assert.ok(notices.length > 0, "the preview's unknowns are notices");
+                for (const n of notices) {
+                    assert.equal(n.level, "note");
+                    assert.match(n.message.text, /^can't run policy '/);
+                }
+            } else assert.ok(results.length > 0, input);
             for (const r of results) {
                 const physical = r.locations[0].physicalLocation as {
                     artifactLocation: { uri: string };
@@ -298,19 +384,22 @@ describe("the offline policy gate over the analyzer protocol", () => {
         }
         // Where each lands: the line that created the resource (a component's file for its child), or
         // the stack file when the document records no position (this export, as older CLIs write it).
+        type Located = {
+            message: { text: string };
+            locations: Array<{
+                physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } };
+            }>;
+        };
         const at = (name: string): { uri: string; line: string } => {
             const doc = JSON.parse(fs.readFileSync(name, "utf8")) as {
                 runs: Array<{
-                    results: Array<{
-                        message: { text: string };
-                        locations: Array<{
-                            physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } };
-                        }>;
-                    }>;
+                    results: Located[];
+                    invocations: Array<{ toolExecutionNotifications: Located[] }>;
                 }>;
             };
-            const r =
-                doc.runs[0].results.find((x) => x.message.text.endsWith("(chat-model-read)")) ?? doc.runs[0].results[0];
+            // Results and the notices of policies that could not run are located alike.
+            const all = [...doc.runs[0].results, ...doc.runs[0].invocations[0].toolExecutionNotifications];
+            const r = all.find((x) => x.message.text.endsWith("(chat-model-read)")) ?? all[0];
             const { artifactLocation, region } = r.locations[0].physicalLocation;
             const text = fs.readFileSync(path.join(PROJECT_DIR, artifactLocation.uri), "utf8").split("\n")[
                 region.startLine - 1
@@ -353,7 +442,7 @@ describe("the offline policy gate over the analyzer protocol", () => {
         });
         // What the reports were before: only a logical location (the URN). GitHub refuses it.
         const logicalOnly = path.join(dir, "logical-only.sarif");
-        const before = JSON.parse(fs.readFileSync(path.join(dir, "prod.json.sarif"), "utf8"));
+        const before = JSON.parse(fs.readFileSync(path.join(dir, "stack-export.json.sarif"), "utf8"));
         for (const r of before.runs[0].results) r.locations = [{ logicalLocations: r.locations[0].logicalLocations }];
         fs.writeFileSync(logicalOnly, JSON.stringify(before));
         assert.notDeepEqual(githubIngestionProblems(logicalOnly), []);

@@ -435,12 +435,15 @@ describe("GitHub workflows: deploy credentials only behind a protected environme
         const preview = load("pull-request.yml").jobs["cloud-preview"];
         assert.equal(preview.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_PREVIEW_TOKEN }}");
         assert.equal(preview.environment, "preview-${{ matrix.stack }}");
-        // No workflow reads the old repository-wide token.
+        // No workflow reads the old repository-wide token, except to check that it is gone.
         for (const file of files())
-            assert.ok(
-                !fs.readFileSync(path.join(WORKFLOWS, file), "utf8").includes("secrets.PULUMI_ACCESS_TOKEN"),
-                file,
-            );
+            for (const line of fs.readFileSync(path.join(WORKFLOWS, file), "utf8").split("\n"))
+                if (line.includes("secrets.PULUMI_ACCESS_TOKEN"))
+                    assert.match(
+                        line,
+                        /\$\{\{ secrets\.PULUMI_DEPLOY_TOKEN != '' \|\| secrets\.PULUMI_ACCESS_TOKEN != '' \}\}$/,
+                        file,
+                    );
     });
 
     it("a job without an environment fails when the deploy token is a repository or organization secret", () => {
@@ -453,7 +456,8 @@ describe("GitHub workflows: deploy credentials only behind a protected environme
             );
             assert.equal(load(file).jobs[job].environment, undefined);
             assert.deepEqual(step?.env, {
-                DEPLOY_TOKEN_OUTSIDE_ENVIRONMENTS: "${{ secrets.PULUMI_DEPLOY_TOKEN != '' }}",
+                DEPLOY_TOKEN_OUTSIDE_ENVIRONMENTS:
+                    "${{ secrets.PULUMI_DEPLOY_TOKEN != '' || secrets.PULUMI_ACCESS_TOKEN != '' }}",
             });
             for (const [visible, code] of [
                 ["true", 1],
@@ -465,7 +469,10 @@ describe("GitHub workflows: deploy credentials only behind a protected environme
                 });
                 assert.equal(r.status, code, `${file}: ${visible}`);
                 if (code)
-                    assert.match(r.stdout, /^::error::PULUMI_DEPLOY_TOKEN is a repository or organization secret/);
+                    assert.match(
+                        r.stdout,
+                        /^::error::PULUMI_DEPLOY_TOKEN or PULUMI_ACCESS_TOKEN is a repository or organization secret/,
+                    );
             }
         }
     });
@@ -473,10 +480,17 @@ describe("GitHub workflows: deploy credentials only behind a protected environme
     it("require-protection.sh refuses an environment without branch limits or, for prod, reviewers, before anything runs", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gh-"));
         // A fake gh: answers the environment as GitHub's "Get an environment" would, after --jq.
-        const gh = (answer: string, status = 0) =>
+        // A fake gh: the environment (custom branch policies? required-reviewer rules) and its
+        // branch policies, as GitHub's endpoints answer them after --jq.
+        const gh = (environment: string, branches = "", status = 0) =>
             fs.writeFileSync(
                 path.join(dir, "gh"),
-                `#!/usr/bin/env bash\necho "$*" >> ${dir}/calls\n${status ? `echo "HTTP 404: Not Found" >&2; exit ${status}` : `echo '${answer}'`}\n`,
+                [
+                    "#!/usr/bin/env bash",
+                    `echo "$*" >> ${dir}/calls`,
+                    status ? `echo "HTTP 404: Not Found" >&2; exit ${status}` : "",
+                    `if [[ $2 == */deployment-branch-policies ]]; then echo '${branches}'; else echo '${environment}'; fi`,
+                ].join("\n"),
                 { mode: 0o755 },
             );
         const run = (args: string[], env: Record<string, string> = { GITHUB_REPOSITORY: "acme/llm" }) => {
@@ -486,29 +500,45 @@ describe("GitHub workflows: deploy credentials only behind a protected environme
             });
             return { code: r.status, stdout: r.stdout, stderr: r.stderr };
         };
-        gh("true 1");
+        gh("true 1", "branch:main");
         assert.deepEqual(run(["production", "--reviewers"]), {
             code: 0,
-            stdout: "production: deployments limited to protected or selected branches, 1 required reviewer rule(s)\n",
+            stdout: "production: deployments limited to main, 1 required reviewer rule(s)\n",
             stderr: "",
         });
-        assert.match(
-            fs.readFileSync(path.join(dir, "calls"), "utf8"),
-            /^api repos\/acme\/llm\/environments\/production --jq /,
+        assert.deepEqual(
+            fs
+                .readFileSync(path.join(dir, "calls"), "utf8")
+                .trim()
+                .split("\n")
+                .map((l) => l.split(" --jq ")[0]),
+            [
+                "api repos/acme/llm/environments/production",
+                "api repos/acme/llm/environments/production/deployment-branch-policies",
+            ],
         );
         // An environment GitHub created on the fly: no rule at all.
-        gh("false 0");
+        gh("none 0");
         assert.deepEqual(run(["production", "--reviewers"]), {
             code: 2,
             stdout: "",
             stderr:
-                "production: deployments are not limited to protected or selected branches (Settings → Environments → production → Deployment branches and tags): a pull request's workflow could claim the environment and its credentials\n" +
+                "production: deployments must be limited to the branch main alone (Settings → Environments → production → Deployment branches and tags → Selected branches and tags: main), found no restriction: another branch's workflow could claim the environment and its credentials\n" +
                 "production: no required reviewers (Settings → Environments → production → Required reviewers; private repositories need GitHub Enterprise for them): nobody approves what reaches it\n",
         });
-        gh("true 0");
+        // "Protected branches only" lets every branch deploy while none is protected; a pattern may admit any.
+        gh("false 1");
+        assert.match(run(["production", "--reviewers"]).stderr, /, found false: another branch's workflow/);
+        gh("true 1", "branch:main,branch:*");
+        assert.match(
+            run(["production", "--reviewers"]).stderr,
+            /, found branch:main,branch:\* \(selected\): another branch's workflow/,
+        );
+        gh("true 0", "branch:main");
         assert.equal(run(["staging"]).code, 0, "staging needs no reviewers");
         assert.equal(run(["production", "--reviewers"]).code, 2);
-        gh("", 1);
+        assert.equal(run(["staging"], { GITHUB_REPOSITORY: "acme/llm", DEPLOY_BRANCH: "release" }).code, 2);
+        gh("", "", 1);
         assert.deepEqual(run(["staging"]), {
             code: 2,
             stdout: "",
@@ -517,6 +547,20 @@ describe("GitHub workflows: deploy credentials only behind a protected environme
                 "HTTP 404: Not Found\n" +
                 "staging: cannot read the environment's protection rules (Settings → Environments → staging; the job needs permissions: actions: read)\n",
         });
+        // A self-hosted runner without the GitHub CLI is told so.
+        const noGh = fs.mkdtempSync(path.join(os.tmpdir(), "nogh-"));
+        const bash = spawnSync("bash", ["-c", "command -v bash"], { encoding: "utf8" }).stdout.trim();
+        const r = spawnSync(bash, [path.join(SCRIPTS, "require-protection.sh"), "staging"], {
+            encoding: "utf8",
+            env: { PATH: noGh, GITHUB_REPOSITORY: "acme/llm" },
+        });
+        assert.deepEqual(
+            [r.status, r.stderr],
+            [
+                2,
+                "staging: the GitHub CLI (gh) is not installed on this runner; install it (GitHub's runners have it; README, CI/CD, runner requirements)\n",
+            ],
+        );
         for (const bad of [[], ["a b"], ["staging", "--yes"]]) assert.equal(run(bad).code, 2, JSON.stringify(bad));
         assert.equal(run(["staging"], {}).stderr, 'GITHUB_REPOSITORY: expected <owner>/<repository>, received ""\n');
     });

@@ -3,6 +3,7 @@
  * (mandatory violations at error, advisory at warning), and the inputs it reads (a stack export or
  * a `pulumi preview --json` document).
  */
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseStackExport, pendingOperationWarnings, type ExportedResource } from "../engine/stackExport";
@@ -142,12 +143,37 @@ export function violationLocator(resources: readonly ExportedResource[], prefix 
 }
 
 /**
+ * GitHub's `security-severity` (a CVSS-like score as a string) for a policy's severity: code
+ * scanning ranks a security result critical above 9.0, high from 7.0, medium from 4.0, low below
+ * (GitHub docs, "SARIF support for code scanning", `reportingDescriptor` properties).
+ */
+export const SECURITY_SEVERITY: Readonly<Record<string, string>> = {
+    critical: "9.5",
+    high: "8.0",
+    medium: "5.5",
+    low: "2.0",
+};
+
+/**
+ * A policy the engine could not run on a resource (a value unknown in a preview, or a secret the
+ * document holds only encrypted): a notice about the tool's run, not a finding about the code.
+ */
+export const CANNOT_RUN = /^can't run policy '/;
+
+/** A finding's fingerprint: its policy, resource and message, so two findings on one resource differ. */
+export function findingFingerprint(v: { policy: string; urn: string; message: string }): string {
+    const digest = crypto.createHash("sha256").update(v.message).digest("hex").slice(0, 16);
+    return `${v.policy}:${v.urn || "stack"}:${digest}`;
+}
+
+/**
  * SARIF 2.1.0 for GitHub code scanning: one run per pack (its tool driver), each policy a rule with
- * the pack's own remediation text and URL (`helpUri` with the policy's anchor where it has none),
- * mandatory violations at error and advisory at warning. Each run carries `category` as its
- * `automationDetails.id`: code scanning keeps one analysis per tool and category, and refuses an
- * upload with two runs of the same pair (codeql-action's areAllRunsUnique), so each stack has its
- * own (`llm-platform-gate/<stack>/`, see {@link gateCategory}).
+ * the pack's own remediation text and URL (`helpUri` with the policy's anchor where it has none)
+ * and a `security-severity`, mandatory violations at error and advisory at warning. A policy that
+ * could not run is a tool execution notification of the run's invocation, not a result. Each run
+ * carries `category` as its `automationDetails.id`: code scanning keeps one analysis per tool and
+ * category, and refuses an upload with two runs of the same pair (codeql-action's
+ * areAllRunsUnique), so each stack has its own (`llm-platform-gate/<stack>/`, see {@link gateCategory}).
  */
 export function renderSarif(
     result: GateResult,
@@ -155,6 +181,21 @@ export function renderSarif(
     locate: (urn: string) => SourceLocation,
     category?: string,
 ): Record<string, unknown> {
+    const locations = (urn: string) => {
+        const at = locate(urn);
+        return [
+            {
+                // GitHub's code scanning refuses a result without a file to show it in.
+                physicalLocation: {
+                    artifactLocation: { uri: at.uri },
+                    region: { startLine: at.startLine, ...(at.startColumn ? { startColumn: at.startColumn } : {}) },
+                },
+                logicalLocations: [{ fullyQualifiedName: urn || "stack", kind: "resource" }],
+            },
+        ];
+    };
+    const text = (v: { message: string; urn: string }) =>
+        v.urn ? `${v.message} (${v.urn.split("::").pop()})` : v.message;
     return {
         $schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",
@@ -171,38 +212,48 @@ export function renderSarif(
                     defaultConfiguration: {
                         level: p.level === "mandatory" ? "error" : p.level === "disabled" ? "none" : "warning",
                     },
-                    properties: { severity: p.severity, tags: ["security", pack.name] },
+                    properties: {
+                        severity: p.severity,
+                        tags: ["security", pack.name],
+                        ...(SECURITY_SEVERITY[p.severity]
+                            ? { "security-severity": SECURITY_SEVERITY[p.severity] }
+                            : {}),
+                    },
                 }));
             const index = new Map(rules.map((r, i) => [r.id, i]));
+            const own = result.violations.filter((v) => v.pack === pack.name);
+            const notices = own.filter((v) => CANNOT_RUN.test(v.message));
             return {
                 tool: { driver: { name: pack.name, version: pack.version, informationUri: helpUri, rules } },
                 ...(category !== undefined ? { automationDetails: { id: category } } : {}),
-                results: result.violations
-                    .filter((v) => v.pack === pack.name)
+                invocations: [
+                    {
+                        executionSuccessful: true,
+                        toolExecutionNotifications: notices.map((v) => ({
+                            level: "note",
+                            message: { text: text(v) },
+                            associatedRule: {
+                                id: v.policy,
+                                ...(index.has(v.policy) ? { index: index.get(v.policy) } : {}),
+                            },
+                            locations: locations(v.urn),
+                        })),
+                    },
+                ],
+                results: own
+                    .filter((v) => !CANNOT_RUN.test(v.message))
                     .map((v) => {
-                        const at = locate(v.urn);
                         const ruleIndex = index.get(v.policy);
                         return {
                             ruleId: v.policy,
                             // Only where the run lists the rule: a wrong index names another rule.
                             ...(ruleIndex !== undefined ? { ruleIndex } : {}),
                             level: v.level === "mandatory" ? "error" : "warning",
-                            message: { text: v.urn ? `${v.message} (${v.urn.split("::").pop()})` : v.message },
-                            locations: [
-                                {
-                                    // GitHub's code scanning refuses a result without a file to show it in.
-                                    physicalLocation: {
-                                        artifactLocation: { uri: at.uri },
-                                        region: {
-                                            startLine: at.startLine,
-                                            ...(at.startColumn ? { startColumn: at.startColumn } : {}),
-                                        },
-                                    },
-                                    logicalLocations: [{ fullyQualifiedName: v.urn || "stack", kind: "resource" }],
-                                },
-                            ],
-                            // Stable across runs for the same policy and resource, wherever the line moves.
-                            partialFingerprints: { "llmPlatformResource/v1": `${v.policy}:${v.urn || "stack"}` },
+                            message: { text: text(v) },
+                            locations: locations(v.urn),
+                            // Stable across runs for the same finding wherever the line moves, and
+                            // distinct for two findings of one policy on one resource.
+                            partialFingerprints: { "llmPlatformFinding/v2": findingFingerprint(v) },
                         };
                     }),
             };
