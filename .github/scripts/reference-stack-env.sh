@@ -20,7 +20,19 @@ target=$stack
 if [[ -n ${PULUMI_ORG:-} ]]; then
     target="$PULUMI_ORG/$stack"
 fi
-tier=$(pulumi config get --stack "$target" llm-platform:tier 2>/dev/null || true)
+# A key the stack lacks is "configuration key '…' not found for stack '…'" (pulumi v3.248.0,
+# pkg/cmd/pulumi/config/config.go); anything else (not logged in, no such stack) is said as it is.
+err=$(mktemp)
+if ! tier=$(pulumi config get --stack "$target" llm-platform:tier 2>"$err"); then
+    if ! grep -q "configuration key 'llm-platform:tier' not found for stack" "$err"; then
+        echo "$stack: cannot read the stack's configuration (is Pulumi logged in, and does the stack $target exist?):" >&2
+        cat "$err" >&2
+        rm -f "$err"
+        exit 2
+    fi
+    tier=""
+fi
+rm -f "$err"
 case $tier in
 staging | prod) ;;
 *)
