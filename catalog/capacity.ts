@@ -30,9 +30,21 @@ export function podsPerNode(
         CPU: parseCpu(pod.cpuRequest) ?? Infinity,
         memory: parseMemoryGiB(pod.memoryRequest) ?? Infinity,
     };
+    const { count, limitedBy } = fewestFits(offers, asks);
+    return { pods: count, limitedBy, offers };
+}
+
+/**
+ * How many of `asks` fit in `offers`, resource by resource, and the resource that binds: the count
+ * a scheduler can place on one node or instance (0 when one resource is short).
+ */
+export function fewestFits(
+    offers: Record<Resource, number>,
+    asks: Record<Resource, number>,
+): { count: number; limitedBy: Resource } {
     const fits = (r: Resource): number => Math.floor(offers[r] / asks[r]);
     const limitedBy = (["GPUs", "CPU", "memory"] as const).reduce((a, b) => (fits(b) < fits(a) ? b : a));
-    return { pods: Math.max(0, fits(limitedBy)), limitedBy, offers };
+    return { count: Math.max(0, fits(limitedBy)), limitedBy };
 }
 
 /**
@@ -138,16 +150,15 @@ export function ecsTasksPerInstance(
     task: EcsTaskShape,
 ): { tasks: number; limitedBy: Resource } {
     const capacity = poolCapacity(instanceTypes);
-    const fits: Record<Resource, number> = {
-        GPUs: Math.floor(capacity.gpusPerNode / task.gpus),
-        CPU: Math.floor((capacity.vcpus * 1024) / task.cpuUnits),
-        memory: Math.floor(
-            (capacity.memoryGiB * 1024 - ecsInstanceMemoryReserveMiB(capacity.memoryGiB)) /
-                (task.memoryMiB + ECS_SIDECARS_MEMORY_RESERVATION_MIB),
-        ),
-    };
-    const limitedBy = (["GPUs", "CPU", "memory"] as const).reduce((a, b) => (fits[b] < fits[a] ? b : a));
-    return { tasks: Math.max(0, fits[limitedBy]), limitedBy };
+    const { count, limitedBy } = fewestFits(
+        {
+            GPUs: capacity.gpusPerNode,
+            CPU: capacity.vcpus * 1024,
+            memory: capacity.memoryGiB * 1024 - ecsInstanceMemoryReserveMiB(capacity.memoryGiB),
+        },
+        { GPUs: task.gpus, CPU: task.cpuUnits, memory: task.memoryMiB + ECS_SIDECARS_MEMORY_RESERVATION_MIB },
+    );
+    return { tasks: count, limitedBy };
 }
 
 /**

@@ -950,7 +950,7 @@ describe("workflow scripts", () => {
         // pulumi answers `config get` from files named after the key, and logs every call.
         fs.writeFileSync(
             path.join(bin, "pulumi"),
-            `#!/bin/bash\necho "pulumi $*" >> "${dir}/calls"\n[[ -f "${dir}/logged-out" ]] && { echo "error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions" >&2; exit 255; }\nif [[ $1 == config ]]; then f="${dir}/config/\${@: -1}"; [[ -f $f ]] || { echo "error: configuration key '\${@: -1}' not found for stack 'x'" >&2; exit 255; }; cat "$f"; fi\n`,
+            `#!/bin/bash\necho "pulumi $*" >> "${dir}/calls"\n[[ -f "${dir}/logged-out" ]] && { echo "error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions" >&2; exit 255; }\nif [[ $1 == config ]]; then f="${dir}/config/\${@: -1}"; [[ -f $f ]] || { echo "error: Stack 'acme/prod' is missing configuration value '\${@: -1}'" >&2; exit 255; }; cat "$f"; fi\n`,
             { mode: 0o755 },
         );
         fs.mkdirSync(path.join(dir, "config"));
@@ -991,7 +991,7 @@ describe("workflow scripts", () => {
             code: 2,
             stdout: "",
             stderr:
-                "prod: cannot read the stack's configuration (is Pulumi logged in, and does the stack acme/prod exist?):\n" +
+                "prod: pulumi config get llm-platform:tier failed (not logged in, no such stack acme/prod, or another required key missing):\n" +
                 "error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions\n",
         });
         fs.rmSync(path.join(dir, "logged-out"));

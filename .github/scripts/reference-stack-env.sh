@@ -20,12 +20,14 @@ target=$stack
 if [[ -n ${PULUMI_ORG:-} ]]; then
     target="$PULUMI_ORG/$stack"
 fi
-# A key the stack lacks is "configuration key '…' not found for stack '…'" (pulumi v3.248.0,
-# pkg/cmd/pulumi/config/config.go); anything else (not logged in, no such stack) is said as it is.
+# A stack without the tier: Pulumi.yaml requires it, so the CLI says "Stack '…' is missing
+# configuration value(s) … 'llm-platform:tier'" (sdk/go/common/workspace/config.go at v3.248.0),
+# or, for an undeclared key, "configuration key 'tier' not found" (the project's namespace dropped,
+# pkg/cmd/pulumi/config/io.go PrettyKey). Anything else is said as Pulumi says it.
 err=$(mktemp)
 if ! tier=$(pulumi config get --stack "$target" llm-platform:tier 2>"$err"); then
-    if ! grep -q "configuration key 'llm-platform:tier' not found for stack" "$err"; then
-        echo "$stack: cannot read the stack's configuration (is Pulumi logged in, and does the stack $target exist?):" >&2
+    if ! grep -Eq "missing configuration values? .*'(llm-platform:)?tier'|configuration key '(llm-platform:)?tier' not found" "$err"; then
+        echo "$stack: pulumi config get llm-platform:tier failed (not logged in, no such stack $target, or another required key missing):" >&2
         cat "$err" >&2
         rm -f "$err"
         exit 2
