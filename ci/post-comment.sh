@@ -3,7 +3,8 @@
 # The number and body come from an artifact of a pull-request run, which a fork controls: the
 # number must be an integer and the body is only ever sent as data.
 #
-# usage: post-comment.sh <pr-number-file> <body-file>     (GH_TOKEN and GITHUB_REPOSITORY set)
+# usage: post-comment.sh <pr-number-file> <body-file>     (GH_TOKEN and GITHUB_REPOSITORY set;
+#        COMMENT_AUTHOR, the login GH_TOKEN posts as: github-actions[bot] unless an app's token)
 #
 # With EXPECTED_HEAD_SHA set (the commit the pull-request run checked), it comments only if the
 # pull request is still at that commit: a run cannot comment on another pull request, and a
@@ -53,8 +54,15 @@ if [[ -n ${EXPECTED_HEAD_SHA:-} ]]; then
     fi
 fi
 
+# Only a comment this workflow's identity posted is updated: another bot's, or a person's that
+# starts with the marker, is left alone. COMMENT_AUTHOR: the login the token posts as.
+author=${COMMENT_AUTHOR:-github-actions[bot]}
+if [[ ! $author =~ ^[A-Za-z0-9-]+(\[bot\])?$ ]]; then
+    echo "COMMENT_AUTHOR: expected a GitHub login such as github-actions[bot], received \"$author\"" >&2
+    exit 2
+fi
 existing=$(gh api --paginate "repos/$GITHUB_REPOSITORY/issues/$pr/comments" \
-    --jq ".[] | select(.user.type == \"Bot\" and (.body | startswith(\"$marker\"))) | .id" | head -n 1)
+    --jq ".[] | select(.user.login == \"$author\" and .user.type == \"Bot\" and (.body | startswith(\"$marker\"))) | .id" | head -n 1)
 if [[ -n $existing ]]; then
     gh api --method PATCH "repos/$GITHUB_REPOSITORY/issues/comments/$existing" -F "body=@$body_file" >/dev/null
     echo "updated comment $existing on #$pr"

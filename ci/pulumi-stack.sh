@@ -2,8 +2,11 @@
 # Runs Pulumi for one stack of any project that installs llm-platform, in CI, with its policy packs
 # and its credentials, from the project folder (the one holding Pulumi.yaml).
 #
-# usage: pulumi-stack.sh <preview|up|promote|rollback> <stack> [model]
+# usage: pulumi-stack.sh <preview|deploy|up|promote|rollback> <stack> [model]
 #
+# deploy is what a push to main runs (llm-platform deploy): `pulumi up` keeping each model's serving
+# colour as the stack has it, then the promotion of each model whose inactive colour the commit
+# gives a new release; a second run of the same commit changes nothing. up is `pulumi up` alone.
 # promote and rollback release one model (the third argument, as the stack's llmPlatformReleases
 # output names it) or, without it, every model of the stack in turn (promote --all; rollback needs
 # the model when the stack serves several). promote also reads PROMOTE_IMAGE and
@@ -13,13 +16,14 @@
 #   POLICY_PACKS    policy pack folders, one a line (default: the production pack of llm-platform)
 #   POLICY_CONFIGS  their policy configs, one a line and one per pack (default: none)
 #   LLM_PLATFORM    the command that runs llm-platform (default: npx --no-install llm-platform)
-#   PULUMI_ACCESS_TOKEN (Pulumi Cloud) or PULUMI_BACKEND_URL (a self-managed backend); PULUMI_ORG to
+#   PULUMI_ACCESS_TOKEN (Pulumi Cloud) or PULUMI_BACKEND_URL (a self-managed backend, with
+#   PULUMI_CONFIG_PASSPHRASE unless the stack file names a KMS secrets provider); PULUMI_ORG to
 #   qualify the stack name on Pulumi Cloud; ESC_ENVIRONMENT to run under an ESC environment's
 #   credentials (`pulumi env run`), otherwise the credentials already in the environment.
 set -euo pipefail
 
 if [[ $# -lt 2 || $# -gt 3 ]]; then
-    echo "usage: $0 <preview|up|promote|rollback> <stack> [model]" >&2
+    echo "usage: $0 <preview|deploy|up|promote|rollback> <stack> [model]" >&2
     exit 2
 fi
 action=$1
@@ -34,9 +38,9 @@ if [[ -n $model && ! $model =~ ^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$ ]]; then
     exit 2
 fi
 case $action in
-preview | up | promote | rollback) ;;
+preview | deploy | up | promote | rollback) ;;
 *)
-    echo "unknown action: $action (expected preview, up, promote or rollback)" >&2
+    echo "unknown action: $action (expected preview, deploy, up, promote or rollback)" >&2
     exit 2
     ;;
 esac
@@ -61,6 +65,19 @@ for config in "${configs[@]}"; do
     pulumi_policy+=(--policy-pack-config "$config")
     promote_policy+=(--config "$config")
 done
+
+# A self-managed backend (s3://, gs://, azblob://, file://) encrypts a stack's secrets with a
+# passphrase unless the stack file names another provider (secretsprovider: awskms://…). GitHub
+# passes a missing secret as an empty value, which Pulumi would take for a wrong passphrase: say
+# what is missing before anything runs.
+[[ -n ${PULUMI_CONFIG_PASSPHRASE:-} ]] || unset PULUMI_CONFIG_PASSPHRASE
+if [[ ${PULUMI_BACKEND_URL:-} =~ ^(s3|gs|azblob|file):// && -z ${PULUMI_CONFIG_PASSPHRASE:-} && -z ${PULUMI_CONFIG_PASSPHRASE_FILE:-} ]]; then
+    provider=$(sed -n 's/^secretsprovider: *//p' "Pulumi.$stack.yaml" 2>/dev/null | head -n 1)
+    if [[ -z $provider || $provider == passphrase ]]; then
+        echo "stack $stack: the self-managed backend ${PULUMI_BACKEND_URL%%://*}:// keeps its secrets with a passphrase (Pulumi.$stack.yaml names no other secretsprovider), and PULUMI_CONFIG_PASSPHRASE is not set: add it as a secret of the job's environment, or move the stack to a KMS key (pulumi stack change-secrets-provider --stack $stack awskms://alias/<key>)" >&2
+        exit 2
+    fi
+fi
 
 if [[ -n ${PULUMI_BACKEND_URL:-} ]]; then
     pulumi login "$PULUMI_BACKEND_URL"
@@ -103,21 +120,25 @@ wait_for_stack_lock() {
     done
 }
 
-# A promotion or rollback sets the model's release keys in this checkout's stack file only, and the
-# next deploy applies the file from the main branch: show the change and ask for it to be committed
-# (in the log and the job summary).
+# A promotion with a new release sets the model's colour's release in this checkout's stack file
+# only: show the change and ask for it to be committed (in the log and the job summary), since the
+# next deploy refuses a stack file whose serving colour's release differs from what serves. The
+# active colour needs no commit (the stack keeps it; the deploy pins it on the runner).
 report_config_changes() {
     local file="Pulumi.$stack.yaml" diff
     git rev-parse --is-inside-work-tree >/dev/null 2>&1 || return 0
     diff=$(git diff -- "$file" 2>/dev/null) || return 0
     [[ -n $diff ]] || return 0
-    echo "::warning::$file changed on this runner: commit it to main, or the next deploy puts the previous colour back"
+    if ! git diff -U0 -- "$file" | grep -E '^[-+][^-+]' | grep -qv 'activeColor'; then
+        return 0
+    fi
+    echo "::warning::$file changed on this runner: commit the release it shows to main, or the next deploy refuses the stack file (its serving colour's release differs from what serves)"
     echo "$diff"
     if [[ -n ${GITHUB_STEP_SUMMARY:-} ]]; then
         {
             echo "### Commit this change to \`$file\`"
             echo
-            echo "The next deploy applies the file from main; without it, it puts the previous colour back."
+            echo "The next deploy compares the file from main with what serves; without this change it refuses to run."
             echo
             echo '```diff'
             echo "$diff"
@@ -126,10 +147,30 @@ report_config_changes() {
     fi
 }
 
+# The quality gate's reports (out/quality-gate/gate-<model>.md) in the job's summary, whatever the outcome.
+add_gate_reports() {
+    [[ -n ${GITHUB_STEP_SUMMARY:-} ]] || return 0
+    for gate in out/quality-gate/*.md; do
+        [[ -f $gate ]] && cat "$gate" >>"$GITHUB_STEP_SUMMARY"
+    done
+    return 0
+}
+
 case $action in
 preview)
-    # --refresh: the diff is against what runs, drift included; --color never: plain text for the comment.
-    with_credentials pulumi preview --stack "$target" --diff --refresh --color never --non-interactive "${pulumi_policy[@]}"
+    # What deploy would do: `pulumi preview --diff --refresh --color never` (against what runs, drift
+    # included, plain text for the comment) of the config deploy would apply (each model's serving
+    # colour kept as the stack has it), and the releases it would promote after the update.
+    with_credentials "${cli[@]}" deploy --preview --stack "$target" --message "preview of ${GITHUB_SHA:-the checkout}" \
+        "${promote_policy[@]}"
+    ;;
+deploy)
+    status=0
+    with_credentials "${cli[@]}" deploy --stack "$target" --message "deploy of ${GITHUB_SHA:-the checkout}" \
+        "${promote_policy[@]}" --report out/quality-gate || status=$?
+    add_gate_reports
+    report_config_changes
+    exit "$status"
     ;;
 up)
     wait_for_stack_lock with_credentials pulumi up --stack "$target" --yes --non-interactive --skip-preview "${pulumi_policy[@]}"
@@ -151,11 +192,7 @@ promote)
     status=0
     with_credentials "${cli[@]}" promote --stack "$target" "${which[@]}" "${release[@]}" "${promote_policy[@]}" \
         --report out/quality-gate || status=$?
-    if [[ -n ${GITHUB_STEP_SUMMARY:-} ]]; then
-        for gate in out/quality-gate/*.md; do
-            [[ -f $gate ]] && cat "$gate" >>"$GITHUB_STEP_SUMMARY"
-        done
-    fi
+    add_gate_reports
     report_config_changes
     exit "$status"
     ;;

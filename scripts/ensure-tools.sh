@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # Runs before `npm test`: the suite checks alert rules with promtool, Alertmanager routes with
-# amtool, the workflows' scripts with shellcheck, and runs the ECS task's time-to-first-token
-# exporter with python3. Each missing tool is installed (Debian/Ubuntu packages prometheus,
-# prometheus-alertmanager, shellcheck, python3 with apt-get, as root or with passwordless sudo;
-# Homebrew's prometheus, alertmanager, shellcheck and python on macOS); where that is not
+# amtool, the workflows' scripts with shellcheck (and the comment lookup's filter with jq, as the
+# GitHub CLI applies it), and runs the ECS task's time-to-first-token exporter with python3.
+# Each missing tool is installed (Debian/Ubuntu packages prometheus,
+# prometheus-alertmanager, shellcheck, python3, jq with apt-get, as root or with passwordless sudo;
+# Homebrew's prometheus, alertmanager, shellcheck, python and jq on macOS); where that is not
 # possible it stops at once, naming the command to run. No test is skipped for a missing tool.
 set -euo pipefail
 
 missing=()
-for tool in promtool amtool shellcheck python3; do
+for tool in promtool amtool shellcheck python3 jq; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
-declare -A apt_package=([promtool]=prometheus [amtool]=prometheus-alertmanager [shellcheck]=shellcheck [python3]=python3)
-declare -A brew_package=([promtool]=prometheus [amtool]=alertmanager [shellcheck]=shellcheck [python3]=python)
+declare -A apt_package=([promtool]=prometheus [amtool]=prometheus-alertmanager [shellcheck]=shellcheck [python3]=python3 [jq]=jq)
+declare -A brew_package=([promtool]=prometheus [amtool]=alertmanager [shellcheck]=shellcheck [python3]=python [jq]=jq)
 apt=()
 brew=()
 for tool in "${missing[@]}"; do

@@ -573,6 +573,7 @@ describe("promote: what it runs against on a real stack", () => {
                 upOptions.push({ ...opts, onOutput: typeof opts?.onOutput });
                 return {} as Awaited<ReturnType<AutomationTarget["up"]>>;
             },
+            preview: async () => assert.fail("a promotion never previews"),
         };
         const policy = { packs: [path.join(dir, "pack")], configs: [path.join(dir, "pack", "config", "staging.json")] };
         const stack = new AutomationStack("staging", target, dir, undefined, policy, () => undefined);

@@ -149,21 +149,12 @@ describe("GitHub workflows", () => {
         assert.deepEqual(problems, []);
     });
 
-    it("pin every action to a full commit SHA, with its release in a comment, and keep the pins current", () => {
+    it("pin every action to a full commit SHA, with its release in a comment, on a release that runs on node24", () => {
         const uses = files().flatMap((f) => steps(load(f)).flatMap(({ step }) => (step.uses ? [step.uses] : [])));
         assert.ok(uses.length > 20);
         for (const u of uses) assert.match(u, /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/, u);
-        // The commits of the releases, read in each action's repository at its tag (docs/UPSTREAM.md).
-        const PINS: Record<string, string> = {
-            "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683": "v4.2.2",
-            "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020": "v4.4.0",
-            "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02": "v4.6.2",
-            "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093": "v4.3.0",
-            "aws-actions/configure-aws-credentials@b47578312673ae6fa5b5096b330d9fbac3d116df": "v4.2.1",
-            "github/codeql-action/upload-sarif@45cbd0c69e560cd9e7cd7f8c32362050c9b7ded2": "v4.32.2",
-            "pulumi/actions@c7fad9e2f0b79653172b36538b8b34b3c0291952": "v6.0.0",
-        };
-        // Each `uses:` line carries its release as a comment (YAML drops comments: read the text).
+        // Each `uses:` line carries its release as a comment (YAML drops comments: read the text), as
+        // Dependabot writes it when it moves a pin: the SHA and the comment change together.
         const lines = files().flatMap((f) =>
             fs
                 .readFileSync(path.join(WORKFLOWS, f), "utf8")
@@ -172,10 +163,35 @@ describe("GitHub workflows", () => {
                 .filter((l) => /^\s*(- )?uses: /.test(l) && !/uses: \.\/\.github\/workflows\//.test(l)),
         );
         assert.equal(lines.length, uses.length);
+        const release = new Map<string, string>();
         for (const l of lines) {
-            const m = /uses: (\S+) # (v\d+\.\d+\.\d+)$/.exec(l);
-            assert.ok(m, `no release comment: ${l.trim()}`);
-            assert.equal(PINS[m[1]], m[2], l.trim());
+            const m = /uses: ([\w.-]+\/[\w./-]+@[0-9a-f]{40}) # v(\d+)\.\d+\.\d+$/.exec(l);
+            assert.ok(m, `no release comment (# vX.Y.Z): ${l.trim()}`);
+            // One SHA names one release everywhere.
+            const seen = release.get(m[1]);
+            assert.ok(seen === undefined || seen === l.split("# ")[1], `${m[1]} is commented as two releases`);
+            release.set(m[1], l.split("# ")[1]);
+            // GitHub removed Node.js 20 from its runners on 2026-09-16: every action runs on node24
+            // from these majors on (each one's action.yml at its tag, docs/UPSTREAM.md), so a pin
+            // moved back to a node20 release fails here.
+            const NODE24_FROM: Record<string, number> = {
+                "actions/checkout": 5,
+                "actions/setup-node": 5,
+                "actions/upload-artifact": 6,
+                "actions/download-artifact": 7,
+                "aws-actions/configure-aws-credentials": 6,
+                "github/codeql-action/upload-sarif": 4,
+                "pulumi/actions": 7,
+            };
+            const action = m[1].split("@")[0];
+            assert.ok(
+                action in NODE24_FROM,
+                `${action}: which release runs on node24? (add it here from its action.yml)`,
+            );
+            assert.ok(
+                Number(m[2]) >= NODE24_FROM[action],
+                `${l.trim()}: runs on node20 (node24 from v${NODE24_FROM[action]})`,
+            );
         }
         // Dependabot moves the SHA and the comment together when an action releases.
         const dependabot = yaml.load(fs.readFileSync(path.join(WORKFLOWS, "..", "dependabot.yml"), "utf8")) as {
@@ -215,6 +231,7 @@ describe("GitHub workflows", () => {
             "deploy.yml": { contents: "read" },
             // actions: read is what GitHub's "Get an environment" asks of the token (require-protection.sh).
             "deploy.yml staging": { actions: "read", contents: "read", "id-token": "write" },
+            "deploy.yml prod-preview": { contents: "read", "id-token": "write" },
             "deploy.yml prod": { actions: "read", contents: "read", "id-token": "write" },
             "promote.yml": { contents: "read" },
             "promote.yml promote": { actions: "read", contents: "read", "id-token": "write" },
@@ -239,13 +256,19 @@ describe("GitHub workflows", () => {
 
     it("pull requests: the offline gate needs no secrets, and the cloud preview never runs for a fork", () => {
         const w = load("pull-request.yml");
-        assert.deepEqual(Object.keys(w.on), ["pull_request"]);
-        // This repository calls the reusable workflow any project calls, with its own CLI and scripts.
+        // Pushes to main too: code scanning's baseline comes from this workflow's offline-gate job,
+        // the analysis key pull requests are compared by (workflow and job).
+        assert.deepEqual(w.on, { pull_request: { branches: ["main"] }, push: { branches: ["main"] } });
+        assert.equal(w.jobs.test.if, "github.event_name == 'pull_request'");
+        // This repository calls the reusable workflow any project calls, with its own CLI and scripts:
+        // every Pulumi.<stack>.yaml (a stack a pull request adds too), and no upload where
+        // CODE_SCANNING is false (a private repository without GitHub Code Security).
         assert.equal(w.jobs["offline-gate"].uses, "./.github/workflows/pulumi-pull-request.yml");
         assert.deepEqual(w.jobs["offline-gate"].with, {
-            stacks: "staging prod ecs",
+            stacks: "",
             "llm-platform": "npm run --silent cli --",
             "ci-scripts": "ci",
+            "upload-sarif": "${{ vars.CODE_SCANNING != 'false' }}",
         });
         const reusable = load("pulumi-pull-request.yml");
         assert.deepEqual(Object.keys(reusable.on), ["workflow_call"]);
@@ -260,19 +283,35 @@ describe("GitHub workflows", () => {
                 "install both checkouts",
                 "plan, diff and gate each stack",
                 "record the pull request for the comment workflow",
+                "say why a fork's findings are not in code scanning",
                 "github/codeql-action/upload-sarif",
                 "actions/upload-artifact",
             ],
         );
+        // A fork's token is read-only, which code scanning refuses: its run says so instead of
+        // failing; a push (the baseline) and a same-repository pull request upload.
+        const steps = reusable.jobs["offline-gate"].steps;
+        const upload = steps.find((s) => s.uses?.startsWith("github/codeql-action/upload-sarif"))!;
+        assert.equal(
+            upload.if,
+            "${{ !cancelled() && inputs.upload-sarif && hashFiles('out/sarif/*.sarif') != '' && (github.event_name != 'pull_request' || github.event.pull_request.head.repo.full_name == github.repository) }}",
+        );
+        assert.equal(
+            steps.find((s) => s.name === "say why a fork's findings are not in code scanning")?.if,
+            "${{ !cancelled() && inputs.upload-sarif && github.event.pull_request.head.repo.full_name != github.repository && github.event_name == 'pull_request' }}",
+        );
+        // A push has no base: its checkout and the pull request's number are skipped.
+        assert.equal(steps[1].if, "github.event_name == 'pull_request'");
         // Every stack's SARIF in one upload; files (for fingerprints) read from the checkout in head/.
         assert.deepEqual(
             reusable.jobs["offline-gate"].steps.find((s) => s.uses?.startsWith("github/codeql-action/upload-sarif"))
                 ?.with,
             { sarif_file: "out/sarif", checkout_path: "head" },
         );
-        assert.match(
-            w.jobs["cloud-preview"].if ?? "",
-            /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/,
+        // Never for a fork nor for Dependabot (neither gets the preview token), nor on a push.
+        assert.equal(
+            w.jobs["cloud-preview"].if,
+            "github.event_name == 'pull_request' && (vars.PULUMI_ORG != '' || vars.PULUMI_BACKEND_URL != '') && github.event.pull_request.head.repo.full_name == github.repository && github.event.pull_request.user.login != 'dependabot[bot]'",
         );
         assert.match(
             w.jobs["cloud-preview"].steps.find((s) => s.name === "pulumi preview with the policy pack")?.run ?? "",
@@ -297,7 +336,7 @@ describe("GitHub workflows", () => {
             {
                 "working-directory": ["string", "."],
                 stacks: ["string", ""],
-                "node-version": ["string", "20"],
+                "node-version": ["string", "24"],
                 "install-command": ["string", "npm ci --no-audit --no-fund"],
                 "llm-platform": ["string", "npx --no-install llm-platform"],
                 "ci-scripts": ["string", "node_modules/llm-platform/ci"],
@@ -341,7 +380,19 @@ describe("GitHub workflows", () => {
         assert.deepEqual(w.on, { push: { branches: ["main"] } });
         const { staging, prod } = w.jobs;
         assert.equal(staging.needs, "test");
-        assert.equal(prod.needs, "staging");
+        // Prod waits for its preview, which the approvers read in the run's summary.
+        assert.deepEqual(prod.needs, ["staging", "prod-preview"]);
+        const preview = w.jobs["prod-preview"];
+        assert.equal(preview.needs, "staging");
+        assert.equal(preview.environment, "preview-prod");
+        assert.equal(preview.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_PREVIEW_TOKEN }}");
+        assert.equal(
+            (preview as Job & { "runs-on": unknown })["runs-on"],
+            "${{ vars.PREVIEW_RUNNER && fromJSON(vars.PREVIEW_RUNNER) || 'ubuntu-24.04' }}",
+        );
+        const previewRun = preview.steps.find((s) => s.run?.includes("pulumi-stack.sh"))?.run ?? "";
+        assert.match(previewRun, /bash ci\/pulumi-stack\.sh preview prod > out\/preview\.txt/);
+        assert.match(previewRun, />> "\$GITHUB_STEP_SUMMARY"/);
         assert.equal(staging.environment, "staging");
         assert.equal(prod.environment, "production");
         // One deploy run at a time in push order, so the surviving pending run is main's newest head;
@@ -355,10 +406,10 @@ describe("GitHub workflows", () => {
         ] as const) {
             assert.deepEqual(
                 job.steps.filter((s) => s.run?.includes("-stack")).map((s) => s.run),
+                // One idempotent deploy: the update keeping the serving colours, then each new release promoted.
                 [
                     `bash .github/scripts/reference-stack-env.sh ${name} >> "$GITHUB_ENV"`,
-                    `bash ci/pulumi-stack.sh up ${name}`,
-                    `bash ci/pulumi-stack.sh promote ${name}`,
+                    `bash ci/pulumi-stack.sh deploy ${name}`,
                 ],
             );
             assert.equal(job.env?.LLM_PLATFORM, "npm run --silent cli --");
@@ -537,6 +588,21 @@ describe("GitHub workflows: deploy credentials only behind a protected environme
             run(["production", "--reviewers"]).stderr,
             /, found branch:main,branch:\* \(selected\): another branch's workflow/,
         );
+        // Administrators may bypass the reviewers (can_admins_bypass, GitHub's default): refused unless accepted.
+        gh("true 1 true", "branch:main");
+        assert.deepEqual(run(["production", "--reviewers"]), {
+            code: 2,
+            stdout: "",
+            stderr: 'production: administrators may bypass its required reviewers (Settings → Environments → production → clear "Allow administrators to bypass configured protection rules"), so a release can reach it unapproved; to accept that, set ALLOW_ADMIN_BYPASS=true on the job\n',
+        });
+        assert.equal(
+            run(["production", "--reviewers"], { GITHUB_REPOSITORY: "acme/llm", ALLOW_ADMIN_BYPASS: "true" }).code,
+            0,
+        );
+        gh("true 1 false", "branch:main");
+        assert.equal(run(["production", "--reviewers"]).code, 0);
+        gh("true 0 true", "branch:main");
+        assert.equal(run(["staging"]).code, 0, "staging needs no reviewers, so no bypass to refuse");
         gh("true 0", "branch:main");
         assert.equal(run(["staging"]).code, 0, "staging needs no reviewers");
         assert.equal(run(["production", "--reviewers"]).code, 2);
@@ -570,7 +636,7 @@ describe("GitHub workflows: deploy credentials only behind a protected environme
 });
 
 describe("GitHub workflows: AWS credentials", () => {
-    it("ask for a session as long as the job may run: configure-aws-credentials v4.2.1 gives one hour by default", () => {
+    it("ask for a session as long as the job may run: configure-aws-credentials v6.2.3 gives one hour by default", () => {
         const sessions = files().flatMap((file) =>
             Object.entries(load(file).jobs).flatMap(([name, job]) =>
                 (job.steps ?? [])
@@ -584,6 +650,7 @@ describe("GitHub workflows: AWS credentials", () => {
         );
         assert.deepEqual(sessions, [
             ["deploy.yml staging", 5400, 5400],
+            ["deploy.yml prod-preview", 1800, 1800],
             ["deploy.yml prod", 5400, 5400],
             ["promote.yml promote", 3600, 3600],
             ["pull-request.yml cloud-preview", 1800, 1800],
@@ -672,7 +739,7 @@ describe("workflow scripts", () => {
         assert.deepEqual(more, [
             "api repos/acme/llm/pulls/42 --jq .head.sha",
             "api repos/acme/llm/pulls/42 --jq .head.sha",
-            `api --paginate repos/acme/llm/issues/42/comments --jq .[] | select(.user.type == "Bot" and (.body | startswith("<!-- llm-platform:plan-comment -->"))) | .id`,
+            `api --paginate repos/acme/llm/issues/42/comments --jq .[] | select(.user.login == "github-actions[bot]" and .user.type == "Bot" and (.body | startswith("<!-- llm-platform:plan-comment -->"))) | .id`,
             `api --method POST repos/acme/llm/issues/42/comments -F body=@${path.join(dir, "body")}`,
         ]);
         assert.equal(
@@ -682,6 +749,61 @@ describe("workflow scripts", () => {
         assert.equal(
             calls[3],
             `api --method POST repos/acme/llm/issues/42/comments -F body=@${path.join(dir, "body")}`,
+        );
+    });
+
+    it("post-comment.sh updates only the comment its own identity posted, never another bot's or a person's", () => {
+        const dir = tmp();
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin);
+        // The comments as GitHub's "List issue comments" returns them; gh applies --jq (here jq).
+        const marker = "<!-- llm-platform:plan-comment -->";
+        const comments = [
+            { id: 1, user: { login: "mallory", type: "User" }, body: `${marker}\nforged` },
+            { id: 2, user: { login: "other-app[bot]", type: "Bot" }, body: `${marker}\nanother bot` },
+            { id: 3, user: { login: "github-actions[bot]", type: "Bot" }, body: "<!-- llm-platform:preview-prod -->" },
+            { id: 4, user: { login: "github-actions[bot]", type: "Bot" }, body: `${marker}\nours` },
+        ];
+        fs.writeFileSync(path.join(dir, "comments.json"), JSON.stringify(comments));
+        fs.writeFileSync(
+            path.join(bin, "gh"),
+            [
+                "#!/bin/bash",
+                'if [[ $2 == --paginate ]]; then jq -r "$5" "' + dir + '/comments.json"; exit; fi',
+                `echo "$*" >> "${dir}/calls"`,
+                "",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
+        fs.writeFileSync(path.join(dir, "pr"), "42\n");
+        fs.writeFileSync(path.join(dir, "body"), `${marker}\nhello\n`);
+        const env = { PATH: `${bin}:${process.env.PATH}`, GITHUB_REPOSITORY: "acme/llm", GH_TOKEN: "t" };
+        assert.equal(
+            run("post-comment.sh", [path.join(dir, "pr"), path.join(dir, "body")], env).stdout,
+            "updated comment 4 on #42\n",
+        );
+        // Posted by an app's token: its login, given in COMMENT_AUTHOR.
+        const app = run("post-comment.sh", [path.join(dir, "pr"), path.join(dir, "body")], {
+            ...env,
+            COMMENT_AUTHOR: "other-app[bot]",
+        });
+        assert.equal(app.stdout, "updated comment 2 on #42\n");
+        assert.deepEqual(
+            run("post-comment.sh", [path.join(dir, "pr"), path.join(dir, "body")], {
+                ...env,
+                COMMENT_AUTHOR: 'x") or true',
+            }),
+            {
+                code: 2,
+                stdout: "",
+                stderr: 'COMMENT_AUTHOR: expected a GitHub login such as github-actions[bot], received "x\") or true"\n',
+            },
+        );
+        // Nobody's but a person's: a new comment, the forged one untouched.
+        fs.writeFileSync(path.join(dir, "comments.json"), JSON.stringify(comments.slice(0, 1)));
+        assert.equal(
+            run("post-comment.sh", [path.join(dir, "pr"), path.join(dir, "body")], env).stdout,
+            "commented on #42\n",
         );
     });
 
@@ -771,29 +893,20 @@ describe("workflow scripts", () => {
         assert.equal(run("pulumi-stack.sh", ["up", "prod"], { ...env, STACK_LOCK_WAIT_SECONDS: "0" }, dir).code, 255);
     });
 
-    it("pulumi-stack.sh shows the stack file's change after a promotion or rollback, to be committed", () => {
+    it("pulumi-stack.sh shows a release a promotion set on the runner, to be committed, and not a colour the stack keeps", () => {
         const dir = tmp();
         const bin = path.join(dir, "bin");
         fs.mkdirSync(bin);
         const git = (...args: string[]) => spawnSync("git", args, { cwd: dir, encoding: "utf8" });
         git("init", "-q");
-        fs.writeFileSync(
-            path.join(dir, "Pulumi.prod.yaml"),
-            "config:\n  llm-platform:serving:\n    activeColor: blue\n",
-        );
+        const committed =
+            "config:\n  llm-platform:serving:\n    activeColor: blue\n    green:\n      modelVersion: v1\n";
+        fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), committed);
         git("add", "Pulumi.prod.yaml");
         git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "-m", "stack");
         fs.writeFileSync(
             path.join(bin, "pulumi"),
             '#!/bin/bash\n[[ "$*" == *llm-platform:tier ]] && echo prod\nexit 0\n',
-            {
-                mode: 0o755,
-            },
-        );
-        // llm-platform promote: flips the stack file's activeColor, as the Automation API's config set does.
-        fs.writeFileSync(
-            path.join(bin, "llm-platform"),
-            "#!/bin/bash\nsed -i 's/activeColor: blue/activeColor: green/' Pulumi.prod.yaml\nexit 0\n",
             {
                 mode: 0o755,
             },
@@ -805,29 +918,81 @@ describe("workflow scripts", () => {
             GITHUB_STEP_SUMMARY: summary,
             LLM_PLATFORM: "llm-platform",
         };
-        for (const action of ["rollback", "promote"]) {
-            git("checkout", "-q", "--", "Pulumi.prod.yaml");
+        // llm-platform, as the Automation API's config set leaves the file: the release and the flip.
+        const cli = (edit: string): void =>
+            fs.writeFileSync(
+                path.join(bin, "llm-platform"),
+                `#!/bin/bash\nsed -i '${edit}' Pulumi.prod.yaml\nexit 0\n`,
+                {
+                    mode: 0o755,
+                },
+            );
+        cli("s/modelVersion: v1/modelVersion: v2/; s/activeColor: blue/activeColor: green/");
+        for (const action of ["promote", "deploy"]) {
+            fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), committed);
             fs.writeFileSync(summary, "");
-            const r = run("pulumi-stack.sh", [action, "prod", "chat"], env, dir);
+            const r = run("pulumi-stack.sh", [action, "prod", ...(action === "promote" ? ["chat"] : [])], env, dir);
             assert.equal(r.code, 0, r.stderr);
             assert.ok(
                 r.stdout.includes(
-                    "::warning::Pulumi.prod.yaml changed on this runner: commit it to main, or the next deploy puts the previous colour back\n",
+                    "::warning::Pulumi.prod.yaml changed on this runner: commit the release it shows to main, or the next deploy refuses the stack file (its serving colour's release differs from what serves)\n",
                 ),
                 r.stdout,
             );
             const written = fs.readFileSync(summary, "utf8");
             assert.ok(written.startsWith("### Commit this change to `Pulumi.prod.yaml`\n"), written);
-            assert.ok(written.includes("-    activeColor: blue\n+    activeColor: green\n"), written);
+            assert.ok(written.includes("-      modelVersion: v1\n+      modelVersion: v2\n"), written);
         }
-        // Nothing changed, nothing said.
-        git("checkout", "-q", "--", "Pulumi.prod.yaml");
-        fs.writeFileSync(path.join(bin, "llm-platform"), "#!/bin/bash\nexit 0\n", { mode: 0o755 });
-        fs.writeFileSync(summary, "");
-        const quiet = run("pulumi-stack.sh", ["rollback", "prod", "chat"], env, dir);
-        assert.equal(quiet.code, 0);
-        assert.ok(!quiet.stdout.includes("::warning::"));
-        assert.equal(fs.readFileSync(summary, "utf8"), "");
+        // A flip alone (a rollback, or the deploy's pin of the serving colour) needs no commit: nothing said.
+        cli("s/activeColor: blue/activeColor: green/");
+        for (const action of ["rollback", "deploy"]) {
+            fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), committed);
+            fs.writeFileSync(summary, "");
+            const quiet = run(
+                "pulumi-stack.sh",
+                [action, "prod", ...(action === "rollback" ? ["chat"] : [])],
+                env,
+                dir,
+            );
+            assert.equal(quiet.code, 0);
+            assert.ok(!quiet.stdout.includes("::warning::"), quiet.stdout);
+            assert.equal(fs.readFileSync(summary, "utf8"), "");
+        }
+    });
+
+    it("pulumi-stack.sh stops before anything runs when a self-managed backend's passphrase is missing", () => {
+        const dir = tmp();
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin);
+        for (const tool of ["pulumi", "llm-platform"])
+            fs.writeFileSync(path.join(bin, tool), `#!/bin/bash\necho "${tool} $*" >> "${dir}/calls"\n`, {
+                mode: 0o755,
+            });
+        fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), "encryptionsalt: v1:abc\nconfig: {}\n");
+        const env = { PATH: `${bin}:${process.env.PATH}`, ESC_ENVIRONMENT: "", LLM_PLATFORM: "llm-platform" };
+        const missing =
+            "stack prod: the self-managed backend s3:// keeps its secrets with a passphrase (Pulumi.prod.yaml names no other secretsprovider), and PULUMI_CONFIG_PASSPHRASE is not set: add it as a secret of the job's environment, or move the stack to a KMS key (pulumi stack change-secrets-provider --stack prod awskms://alias/<key>)\n";
+        // GitHub gives a secret that is not set as an empty value.
+        for (const passphrase of [{}, { PULUMI_CONFIG_PASSPHRASE: "" }] as Array<Record<string, string>>)
+            assert.deepEqual(
+                run(
+                    "pulumi-stack.sh",
+                    ["deploy", "prod"],
+                    { ...env, ...passphrase, PULUMI_BACKEND_URL: "s3://state" },
+                    dir,
+                ),
+                { code: 2, stdout: "", stderr: missing },
+            );
+        assert.ok(!fs.existsSync(path.join(dir, "calls")), "nothing ran");
+        // With it, from a file, with a KMS provider, or on Pulumi Cloud: it runs.
+        for (const ok of [
+            { PULUMI_BACKEND_URL: "s3://state", PULUMI_CONFIG_PASSPHRASE: "p" },
+            { PULUMI_BACKEND_URL: "file:///state", PULUMI_CONFIG_PASSPHRASE_FILE: "/run/p" },
+            { PULUMI_BACKEND_URL: "https://api.pulumi.com" },
+        ] as Array<Record<string, string>>)
+            assert.equal(run("pulumi-stack.sh", ["up", "prod"], { ...env, ...ok }, dir).code, 0, JSON.stringify(ok));
+        fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), "secretsprovider: awskms://alias/state\nconfig: {}\n");
+        assert.equal(run("pulumi-stack.sh", ["up", "prod"], { ...env, PULUMI_BACKEND_URL: "s3://state" }, dir).code, 0);
     });
 
     it("pulumi-stack.sh adds the quality gate's report to the job summary and keeps promote's exit status", () => {
@@ -859,7 +1024,7 @@ describe("workflow scripts", () => {
         assert.equal(fs.readFileSync(summary, "utf8"), "# Deploy\n### Quality gate: model `chat` (green) ❌ failed\n");
     });
 
-    it("pulumi-stack.sh runs preview, up, promote and rollback with the policy packs and configs it is given, reading no stack key", () => {
+    it("pulumi-stack.sh runs preview, deploy, up, promote and rollback with the policy packs and configs it is given, reading no stack key", () => {
         const dir = tmp();
         const bin = path.join(dir, "bin");
         fs.mkdirSync(bin);
@@ -879,11 +1044,12 @@ describe("workflow scripts", () => {
             return lines;
         };
         // At its defaults: llm-platform's production pack, at its own levels.
-        for (const action of ["preview", "up", "promote", "rollback"])
-            assert.equal(run("pulumi-stack.sh", [action, "prod"], env).code, 0, action);
+        for (const action of ["preview", "deploy", "up", "promote", "rollback"])
+            assert.equal(run("pulumi-stack.sh", [action, "prod"], { ...env, GITHUB_SHA: "0123abc" }).code, 0, action);
         const pack = "node_modules/llm-platform/pack";
         assert.deepEqual(calls(), [
-            `pulumi preview --stack acme/prod --diff --refresh --color never --non-interactive --policy-pack ${pack}`,
+            `llm-platform deploy --preview --stack acme/prod --message preview of 0123abc --pack ${pack}`,
+            `llm-platform deploy --stack acme/prod --message deploy of 0123abc --pack ${pack} --report out/quality-gate`,
             `pulumi up --stack acme/prod --yes --non-interactive --skip-preview --policy-pack ${pack}`,
             // Without a model: every model of the stack in turn.
             `llm-platform promote --stack acme/prod --all --pack ${pack} --report out/quality-gate`,
@@ -938,7 +1104,7 @@ describe("workflow scripts", () => {
         assert.deepEqual(run("pulumi-stack.sh", ["destroy", "prod"], env), {
             code: 2,
             stdout: "",
-            stderr: "unknown action: destroy (expected preview, up, promote or rollback)\n",
+            stderr: "unknown action: destroy (expected preview, deploy, up, promote or rollback)\n",
         });
         assert.ok(!fs.readFileSync(path.join(SCRIPTS, "pulumi-stack.sh"), "utf8").includes("llm-platform:"));
     });

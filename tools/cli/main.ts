@@ -55,6 +55,15 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
             return { usage: m.COMMENT_USAGE, run: (argv) => m.comment(argv, stdout) };
         },
     },
+    deploy: {
+        summary:
+            "pulumi up a commit, keeping each model's active colour, then promote each model's new release (idempotent)",
+        failure: 1,
+        load: async () => {
+            const m = await import("./deploy");
+            return { usage: m.DEPLOY_USAGE, run: (argv) => m.deployCommand(argv) };
+        },
+    },
     promote: {
         summary: "release a model's inactive colour (deploy, smoke-test, quality gate, flip, verify) or roll back",
         failure: 1,

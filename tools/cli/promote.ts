@@ -35,6 +35,21 @@ const EXIT: Record<Outcome, number> = {
     "rollback-failed": 3,
 };
 
+/** `--pack` folders and their `--config` files, absolute, checked to exist and to pair up (one config per pack, or none). */
+export function existingPolicyFiles(packArgs: string[], configArgs: string[]): { packs: string[]; configs: string[] } {
+    const packs = packArgs.map((d) => path.resolve(d));
+    const configs = configArgs.map((f) => path.resolve(f));
+    if (configs.length > 0 && configs.length !== Math.max(packs.length, 1))
+        throw new UsageError(
+            `give one --config per --pack, in the same order, or none: received ${configs.length} --config for ${Math.max(packs.length, 1)} pack${packs.length > 1 ? "s" : ""}`,
+        );
+    for (const dir of packs)
+        if (!fs.existsSync(path.join(dir, "PulumiPolicy.yaml")))
+            throw new UsageError(`--pack ${dir}: not a policy pack folder (no PulumiPolicy.yaml)`);
+    for (const file of configs) if (!fs.existsSync(file)) throw new UsageError(`--config ${file}: no such file`);
+    return { packs, configs };
+}
+
 /** Parses the command line into promotion options; every mistake is a UsageError. */
 export function parsePromoteArgs(argv: string[]): {
     stack: string;
@@ -98,16 +113,7 @@ export function parsePromoteArgs(argv: string[]): {
         throw new UsageError(
             `--model: expected a model name (lower-case letters, digits and '-', as the stack's llmPlatformReleases name it), received "${values.model}"`,
         );
-    const packs = (values.pack ?? []).map((d) => path.resolve(d));
-    const configs = (values.config ?? []).map((f) => path.resolve(f));
-    if (configs.length > 0 && configs.length !== Math.max(packs.length, 1))
-        throw new UsageError(
-            `give one --config per --pack, in the same order, or none: received ${configs.length} --config for ${Math.max(packs.length, 1)} pack${packs.length > 1 ? "s" : ""}`,
-        );
-    for (const dir of packs)
-        if (!fs.existsSync(path.join(dir, "PulumiPolicy.yaml")))
-            throw new UsageError(`--pack ${dir}: not a policy pack folder (no PulumiPolicy.yaml)`);
-    for (const file of configs) if (!fs.existsSync(file)) throw new UsageError(`--config ${file}: no such file`);
+    const { packs, configs } = existingPolicyFiles(values.pack ?? [], values.config ?? []);
     if (values.all && values.model !== undefined) throw new UsageError("--all releases every model; leave out --model");
     if (values.all && (values.to || values.image || values["model-version"]))
         throw new UsageError(

@@ -6,7 +6,9 @@ import * as automation from "@pulumi/pulumi/automation";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { RELEASES_OUTPUT, type ReleaseContract } from "../../components/release";
 import { chooseContract, contractsOf, stateOf } from "./contract";
+import { planDeploy, type ConfigPin } from "./deploy";
 import { PromotionError, type Prober, type PromotionStack, type ServingState } from "./machine";
 
 /** The stack outputs a promotion reads besides the release contracts: the registry's URL. */
@@ -158,7 +160,10 @@ function runPulumi(command: string, args: string[], cwd: string): Promise<void> 
  * What the promotion uses of an Automation API stack: its config and outputs, `pulumi up`, and
  * the CLI it runs (for config `set --type bool`, which the API cannot express).
  */
-export type AutomationTarget = Pick<automation.Stack, "name" | "getAllConfig" | "outputs" | "setConfig" | "up"> & {
+export type AutomationTarget = Pick<
+    automation.Stack,
+    "name" | "getAllConfig" | "outputs" | "setConfig" | "up" | "preview"
+> & {
     readonly workspace: { readonly pulumiCommand: { readonly command: string } };
 };
 
@@ -224,8 +229,62 @@ export class AutomationStack implements PromotionStack {
         return contractsOf(await this.allOutputs(), this.name).map((c) => c.model);
     }
 
+    /** The release contracts of the stack's last update; none before its first, or when the program exports none. */
+    async contracts(): Promise<ReleaseContract[]> {
+        const outputs = await this.allOutputs();
+        return outputs[RELEASES_OUTPUT] === undefined ? [] : contractsOf(outputs, this.name);
+    }
+
+    /**
+     * Writes `pins` over this checkout's copy of the stack config (the runner's, never committed):
+     * what the next update must keep as the stack runs it.
+     */
+    async pin(pins: readonly ConfigPin[]): Promise<void> {
+        if (pins.length === 0) return;
+        await withFileLock(path.join(this.projectDir, `.promote-${this.name}.config.lock`), async () => {
+            for (const p of pins) await this.stack.setConfig(`${p.configKey}.${p.path}`, { value: p.value }, true);
+        });
+    }
+
+    /** `pulumi up` with the policy packs, for the deploy's own update (not one model's). */
+    async update(message: string): Promise<void> {
+        this.onOutput(`pulumi up (${message}) with the policy packs ${this.policy.packs.join(", ")}`);
+        await queuedUpdate(
+            () =>
+                this.stack
+                    .up({ ...promotionUpOptions(this.policy, message), onOutput: (l) => this.onOutput(l.trimEnd()) })
+                    .then(() => undefined),
+            this.name,
+            this.onOutput,
+        );
+    }
+
+    /**
+     * `pulumi preview --diff --refresh` with the policy packs, in plain text: what {@link update}
+     * would do, drift included.
+     */
+    async previewUpdate(message: string): Promise<void> {
+        this.onOutput(`pulumi preview (${message}) with the policy packs ${this.policy.packs.join(", ")}`);
+        await this.stack.preview({
+            ...promotionUpOptions(this.policy, message),
+            diff: true,
+            refresh: true,
+            color: "never",
+            onOutput: (l) => this.onOutput(l.trimEnd()),
+        });
+    }
+
+    /**
+     * The model's serving state. Every blue-green model's active colour is first pinned to the one
+     * the stack serves, so that this promotion's updates never flip another model back to the
+     * stack file's (which only seeds a new stack).
+     */
     async readState(): Promise<ServingState> {
-        const contract = chooseContract(contractsOf(await this.allOutputs(), this.name), this.name, this.requested);
+        const contracts = contractsOf(await this.allOutputs(), this.name);
+        await this.pin(
+            planDeploy(contracts, await this.config(), this.name).pins.filter((p) => p.path === "activeColor"),
+        );
+        const contract = chooseContract(contracts, this.name, this.requested);
         const { configKey, ...state } = stateOf(contract, await this.config());
         this.configKey = configKey;
         this.model = state.model;

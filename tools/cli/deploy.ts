@@ -1,0 +1,120 @@
+/**
+ * `llm-platform deploy --stack <name> [--preview] [--pack <dir>]... [--config <file>]... [--report <dir>] [--registry-url <url>] [--project <dir>]`
+ *
+ * The deploy of a commit, idempotent (tools/promote/deploy.ts): `pulumi up` with the policy packs,
+ * keeping each blue-green model's active colour where the stack has it, then the promotion of each
+ * model whose inactive colour the commit gives a new release. A commit that would change the
+ * active colour's release in place is refused before anything runs. Run twice, the second changes
+ * nothing. --preview shows what it would do (`pulumi preview` of the same pinned config, and the
+ * releases it would promote) and changes nothing but the runner's copy of the config. Needs the Pulumi CLI and credentials for the stack. Exit 0 deployed (and every pending
+ * release promoted); 1 a release did not go out (smoke or quality gate failed, or reverted); 2 bad
+ * input or a commit the deploy refuses, nothing changed; 3 a rollback failed and someone must act.
+ */
+import * as path from "node:path";
+import { MlflowRegistryClient } from "../promote/registry";
+import { AutomationStack, HttpProber } from "../promote/automation";
+import { planDeploy } from "../promote/deploy";
+import { DEFAULT_PACK_DIR } from "../policy/packProcess";
+import { promote, PromotionError } from "../promote/machine";
+import { parseCommandLine, UsageError } from "./cli";
+import { existingPolicyFiles, promoteEach, qualityGate } from "./promote";
+
+export const DEPLOY_USAGE =
+    "llm-platform deploy --stack <name> [--preview] [--pack <dir>]... [--config <policy-config.json>]... [--report <dir>] [--registry-url <url>] [--message <text>] [--project <dir>]";
+
+export function parseDeployArgs(argv: string[]): {
+    stack: string;
+    project: string;
+    report: string | undefined;
+    registryUrl: string | undefined;
+    message: string;
+    preview: boolean;
+    policy: { packs: string[]; configs: string[] };
+} {
+    const { values, positionals } = parseCommandLine(
+        argv,
+        {
+            stack: { type: "string" },
+            project: { type: "string" },
+            report: { type: "string" },
+            "registry-url": { type: "string" },
+            message: { type: "string" },
+            preview: { type: "boolean" },
+            pack: { type: "string", multiple: true },
+            config: { type: "string", multiple: true },
+        },
+        DEPLOY_USAGE,
+    );
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\nusage: ${DEPLOY_USAGE}`);
+    if (!values.stack) throw new UsageError(`--stack is required\nusage: ${DEPLOY_USAGE}`);
+    if (values["registry-url"] !== undefined && !/^https?:\/\/[^\s/]+/.test(values["registry-url"]))
+        throw new UsageError(
+            `--registry-url: expected an http(s) URL such as http://mlflow.internal, received "${values["registry-url"]}"`,
+        );
+    const { packs, configs } = existingPolicyFiles(values.pack ?? [], values.config ?? []);
+    return {
+        stack: values.stack,
+        project: path.resolve(values.project ?? process.cwd()),
+        report: values.report === undefined ? undefined : path.resolve(values.report),
+        registryUrl: values["registry-url"],
+        message: values.message ?? "deploy",
+        preview: values.preview ?? false,
+        policy: { packs: packs.length > 0 ? packs : [DEFAULT_PACK_DIR], configs },
+    };
+}
+
+/** The command as `llm-platform deploy` runs it; resolves to the exit code. */
+export async function deployCommand(argv: string[]): Promise<number> {
+    const { stack, project, report, registryUrl, message, preview, policy } = parseDeployArgs(argv);
+    const say = (line: string): void => void process.stdout.write(`${line}\n`);
+    let target: AutomationStack;
+    let plan: ReturnType<typeof planDeploy>;
+    try {
+        target = await AutomationStack.select(project, stack, policy, say);
+        const contracts = await target.contracts();
+        if (contracts.length === 0) say(`stack ${target.name} has no release contracts yet: the update alone`);
+        plan = planDeploy(contracts, await target.config(), target.name);
+    } catch (e) {
+        throw e instanceof PromotionError ? new UsageError(e.message) : e;
+    }
+    if (plan.problems.length > 0)
+        throw new UsageError(
+            `the deploy of stack ${target.name} is refused; nothing ran:\n  ${plan.problems.join("\n  ")}`,
+        );
+    for (const notice of plan.notices) say(notice);
+    await target.pin(plan.pins);
+    if (preview) {
+        await target.previewUpdate(message);
+        say(
+            plan.pending.length === 0
+                ? "after the update: no model has a new release"
+                : `after the update, the deploy promotes (smoke test, quality gate, flip, verify): ${plan.pending.map((p) => `model ${p.model} to ${p.colour} with ${p.modelVersion}${p.image ? ` (${p.image})` : ""}`).join("; ")}`,
+        );
+        return 0;
+    }
+    await target.update(message);
+    if (plan.pending.length === 0) {
+        say(`deployed: no model has a new release`);
+        return 0;
+    }
+    return promoteEach(
+        plan.pending.map((p) => p.model),
+        async (model) => {
+            const p = plan.pending.find((x) => x.model === model)!;
+            say(
+                `model ${p.model}: the commit's new release for ${p.colour} (${p.modelVersion}${p.image ? `, ${p.image}` : ""})`,
+            );
+            const one = await AutomationStack.select(project, stack, policy, say, p.model);
+            const url = registryUrl ?? (await one.outputs()).modelRegistryUrl ?? undefined;
+            const result = await promote(
+                one,
+                new HttpProber(),
+                { to: p.colour, modelVersion: p.modelVersion, ...(p.image ? { image: p.image } : {}) },
+                qualityGate(project, report),
+                url ? new MlflowRegistryClient(url) : undefined,
+            );
+            return { ...result, model: p.model };
+        },
+        say,
+    );
+}
