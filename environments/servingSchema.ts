@@ -24,7 +24,9 @@ export const servingSchema = z
         strategy: z.enum(["blue-green", "canary"]).describe("Release strategy on EKS: blue-green or canary (Flagger)."),
         activeColor: z
             .enum(["blue", "green"])
-            .describe("The colour that serves production traffic; promotion flips it."),
+            .describe(
+                "The colour that serves production traffic on a new stack; after its first update the stack keeps it (llm-platform deploy pins it) and promotion flips it.",
+            ),
         scaleDownInactive: z
             .boolean({ error: "expected a boolean (true or false)" })
             .describe(

@@ -10,6 +10,9 @@ import * as path from "node:path";
 import { COMMENT_MARKER } from "../tools/reports/comment";
 import { renderMermaid } from "../tools/reports/mermaid";
 import { parseStackExport } from "../tools/engine/stackExport";
+import { HELP_URI } from "../tools/cli/policy";
+import { POLICIES } from "../policies/pack";
+import { PROJECT_DIR } from "./helpers";
 import { e2eBlock, otherOfflineCommands, readmeRuns, type Ran, type ReadmeRuns } from "./readmeRuns";
 
 /** Asserts a command exited 0, naming it and its stderr otherwise. */
@@ -55,6 +58,7 @@ describe("end to end, from a clean copy", function () {
             "build",
             "cli",
             "comment",
+            "deploy",
             "diff",
             "docs",
             "format",
@@ -107,11 +111,29 @@ describe("end to end, from a clean copy", function () {
         const sarif = JSON.parse(out("policy-prod.sarif")) as {
             version: string;
             runs: Array<{
+                tool: { driver: { rules: Array<{ id: string; helpUri: string }> } };
                 results: Array<{ level: string }>;
                 invocations: Array<{ toolExecutionNotifications: Array<{ level: string }> }>;
             }>;
         };
         assert.equal(sarif.version, "2.1.0");
+        // Each rule's help link lands on its section of docs/policies.md: a heading whose GitHub
+        // anchor (lower case, punctuation but '-' dropped, spaces to '-') is the link's fragment.
+        const anchors = new Set(
+            [...fs.readFileSync(path.join(PROJECT_DIR, "docs", "policies.md"), "utf8").matchAll(/^#{1,6} (.+)$/gm)].map(
+                (m) =>
+                    m[1]
+                        .toLowerCase()
+                        .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+                        .replace(/\s/g, "-"),
+            ),
+        );
+        const rules = sarif.runs[0].tool.driver.rules;
+        assert.equal(rules.length, POLICIES.length);
+        for (const rule of rules) {
+            assert.equal(rule.helpUri, `${HELP_URI}#${rule.id}`);
+            assert.ok(anchors.has(rule.id), `docs/policies.md has no section for ${rule.id}`);
+        }
         assert.deepEqual(sarif.runs[0].results, []);
         assert.deepEqual(
             sarif.runs[0].invocations[0].toolExecutionNotifications.map((n) => n.level),
@@ -133,7 +155,7 @@ describe("end to end, from a clean copy", function () {
         );
     });
 
-    it("runs every other offline npm command of the README as written; promote says it needs the Pulumi CLI", async () => {
+    it("runs every other offline npm command of the README as written; promote and deploy say they need the Pulumi CLI", async () => {
         assert.deepEqual(otherOfflineCommands(readme), [
             "npm run policy -- --stack prod",
             "npm run policy -- --file out/head-prod.json --config pack/config/prod.json --format sarif --output out/gate.sarif",
@@ -143,21 +165,28 @@ describe("end to end, from a clean copy", function () {
         const ran = await runs.others;
         assert.deepEqual(
             ran.map((r) => r.command),
-            [...otherOfflineCommands(readme).slice(0, 2), "npm run --silent promote -- --stack staging --rollback"],
+            [
+                ...otherOfflineCommands(readme).slice(0, 2),
+                "npm run --silent promote -- --stack staging --rollback",
+                "npm run --silent deploy -- --stack staging --preview",
+            ],
         );
         ran.slice(0, 2).forEach(succeeded);
         assert.equal(
             (JSON.parse(fs.readFileSync(path.join(dir, "out", "gate.sarif"), "utf8")) as { version: string }).version,
             "2.1.0",
         );
-        const promote = ran[2];
-        assert.deepEqual(
-            [promote.code, promote.stderr.trimEnd().split("\n").pop()],
-            [
-                2,
-                "promote: the Pulumi CLI is not installed or not on PATH: promote drives real stacks through it (https://www.pulumi.com/docs/install/)",
-            ],
-        );
+        for (const [r, name] of [
+            [ran[2], "promote"],
+            [ran[3], "deploy"],
+        ] as const)
+            assert.deepEqual(
+                [r.code, r.stderr.trimEnd().split("\n").pop()],
+                [
+                    2,
+                    `${name}: the Pulumi CLI is not installed or not on PATH: promote and deploy drive real stacks through it (https://www.pulumi.com/docs/install/)`,
+                ],
+            );
     });
 
     it("exits 2 with a clear message on bad input, as the README's table says", async () => {

@@ -35,12 +35,12 @@ describe("npm test installs the tools its tests use (scripts/ensure-tools.sh)", 
     });
 
     it("does nothing when the tools are there", () => {
-        const bin = fakeBin({ promtool: "", amtool: "", shellcheck: "", python3: "" });
+        const bin = fakeBin({ promtool: "", amtool: "", shellcheck: "", python3: "", jq: "" });
         assert.deepEqual(run(bin), { code: 0, stderr: "", stdout: "" });
     });
 
     it("installs what is missing with apt-get as root, and checks it arrived", () => {
-        const bin = fakeBin({ shellcheck: "", python3: "", id: "echo 0", env: 'shift; "$@"' });
+        const bin = fakeBin({ shellcheck: "", python3: "", jq: "", id: "echo 0", env: 'shift; "$@"' });
         const log = path.join(bin, "apt.log");
         fs.writeFileSync(
             path.join(bin, "apt-get"),
@@ -65,13 +65,13 @@ describe("npm test installs the tools its tests use (scripts/ensure-tools.sh)", 
             code: 1,
             stdout: "",
             stderr:
-                "ensure-tools: promtool amtool shellcheck python3 not on PATH; installing prometheus prometheus-alertmanager shellcheck python3\n" +
-                "ensure-tools: cannot install without root; run: sudo apt-get install -y --no-install-recommends prometheus prometheus-alertmanager shellcheck python3\n",
+                "ensure-tools: promtool amtool shellcheck python3 jq not on PATH; installing prometheus prometheus-alertmanager shellcheck python3 jq\n" +
+                "ensure-tools: cannot install without root; run: sudo apt-get install -y --no-install-recommends prometheus prometheus-alertmanager shellcheck python3 jq\n",
         });
         const nothing = fakeBin({});
         assert.equal(
             run(nothing).stderr.split("\n")[1],
-            "ensure-tools: no apt-get or brew here; install promtool amtool shellcheck python3 (Debian: apt-get install prometheus prometheus-alertmanager shellcheck python3; macOS: brew install prometheus alertmanager shellcheck python) and run npm test again",
+            "ensure-tools: no apt-get or brew here; install promtool amtool shellcheck python3 jq (Debian: apt-get install prometheus prometheus-alertmanager shellcheck python3 jq; macOS: brew install prometheus alertmanager shellcheck python jq) and run npm test again",
         );
     });
 });

@@ -12,7 +12,7 @@ import { MODEL_SYNC_IMAGE } from "../catalog/versions";
 import { OWNERSHIP_TAG_KEYS, PROD_MIN_REPLICAS, REFERENCE_SLO } from "../catalog/standards";
 import { PSS_LEVELS } from "../policies/podSecurity";
 import { TIER_POLICY_CONFIG } from "../policies/tiers";
-import { plannedBlocks, renderPolicyConfig, withGeneratedBlocks } from "../tools/cli/docs";
+import { plannedBlocks, POLICY_DOC, policyDoc, renderPolicyConfig, withGeneratedBlocks } from "../tools/cli/docs";
 import { PROJECT_DIR } from "./helpers";
 import { planOf } from "./plans";
 
@@ -142,6 +142,13 @@ describe("project files", () => {
         assert.equal(alerts?.split("\n").length, 2 + 18, "every alert is listed");
         const policies = /<!-- policy-table:start -->\n([\s\S]*?)\n<!-- policy-table:end -->/.exec(readme)?.[1];
         assert.equal(policies?.split("\n").length, 2 + POLICIES.length, "every policy is listed");
+        // docs/policies.md, where code scanning's help links land: generated, a section per policy.
+        const doc = fs.readFileSync(POLICY_DOC, "utf8");
+        assert.equal(doc, policyDoc(), "run `npm run docs` to update docs/policies.md");
+        assert.deepEqual(
+            [...doc.matchAll(/^## (.+)$/gm)].map((m) => m[1]),
+            POLICIES.map((p) => p.name),
+        );
     });
 
     it("the stack files do not depend on ESC, so a self-managed backend works", () => {

@@ -78,7 +78,8 @@ export function otherOfflineCommands(readme: string): string[] {
     const skipped = /^npm run (build|lint|format|docs|bench)\b/;
     const alreadyRun = new Set(e2eBlock(readme).map((l) => l.replace(/\s{2,}#.*$/, "").trim()));
     const covered = (l: string): boolean => [...alreadyRun].some((run) => run === l || run.startsWith(`${l} --`));
-    return lines.filter((l) => !skipped.test(l) && !l.startsWith("npm run promote") && !covered(l));
+    // promote and deploy drive real stacks through the Pulumi CLI: run apart, to show they say so.
+    return lines.filter((l) => !skipped.test(l) && !/^npm run (promote|deploy)\b/.test(l) && !covered(l));
 }
 
 export interface ReadmeRuns {
@@ -89,7 +90,7 @@ export interface ReadmeRuns {
     readonly readme: string;
     /** The e2e block, in order. */
     readonly walkthrough: Promise<Ran[]>;
-    /** {@link otherOfflineCommands} that need no `pulumi` (the last needs `pulumi preview --json`), then promote. */
+    /** {@link otherOfflineCommands} that need no `pulumi` (the last needs `pulumi preview --json`), then promote and deploy. */
     readonly others: Promise<Ran[]>;
     /** Bad input the README's exit-code table describes; after the walk-through (it reads `out/`). */
     readonly badInput: Promise<Ran[]>;
@@ -114,6 +115,7 @@ export function readmeRuns(): ReadmeRuns {
                 [
                     ...otherOfflineCommands(readme).filter((c) => !c.includes("preview.json")),
                     "npm run --silent promote -- --stack staging --rollback",
+                    "npm run --silent deploy -- --stack staging --preview",
                 ],
                 dir,
             ),

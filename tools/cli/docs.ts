@@ -2,7 +2,8 @@
  * `npm run docs`: rewrites the README's generated blocks: the configuration table (from the schema
  * and tier defaults), the alert and policy tables, and, from the offline plans of the reference
  * stacks, the prod architecture diagram and the component table; and writes the pack's tier
- * configs (`pack/config/<tier>.json`) from `policies/tiers.ts`. The tests fail when the README
+ * configs (`pack/config/<tier>.json`) from `policies/tiers.ts` and docs/policies.md (a section per
+ * policy, where code scanning's help links point). The tests fail when the README
  * or a config file is out of date.
  */
 import * as fs from "node:fs";
@@ -10,7 +11,13 @@ import * as path from "node:path";
 import * as prettier from "prettier";
 import { POLICIES } from "../../policies/pack";
 import { TIER_POLICY_CONFIG } from "../../policies/tiers";
-import { renderAlertTable, renderConfigTable, renderPolicyTable, renderRunbooks } from "./readmeTables";
+import {
+    renderAlertTable,
+    renderConfigTable,
+    renderPolicyDoc,
+    renderPolicyTable,
+    renderRunbooks,
+} from "./readmeTables";
 import { renderMermaid } from "../reports/mermaid";
 import { displayType, type ExportedResource, type StackExport } from "../engine/stackExport";
 import { runStack, type RunResult } from "../engine/run";
@@ -25,6 +32,12 @@ function replaceBlock(readme: string, name: string, content: string): string {
         throw new UsageError(`README.md needs the markers ${start} and ${end} around the generated block`);
     return `${readme.slice(0, from + start.length)}\n${content}\n${readme.slice(to)}`;
 }
+
+/** docs/policies.md, where each code-scanning finding's help link points (tools/cli/policy.ts). */
+export const POLICY_DOC = path.resolve(__dirname, "..", "..", "docs", "policies.md");
+
+/** docs/policies.md as `npm run docs` writes it. */
+export const policyDoc = (): string => renderPolicyDoc(POLICIES, TIER_POLICY_CONFIG);
 
 /** Where the CLI reads a tier's policy config from. */
 export const policyConfigFile = (tier: "staging" | "prod"): string =>
@@ -117,8 +130,9 @@ if (require.main === module) {
         fs.writeFileSync(file, withGeneratedBlocks(fs.readFileSync(file, "utf8"), await plannedBlocks()));
         for (const tier of ["staging", "prod"] as const)
             fs.writeFileSync(policyConfigFile(tier), await renderPolicyConfig(tier));
+        fs.writeFileSync(POLICY_DOC, policyDoc());
         process.stdout.write(
-            `Updated the configuration, alert, policy and component tables and the diagram in ${file}, and the policy configs in pack/config/\n`,
+            `Updated the configuration, alert, policy and component tables and the diagram in ${file}, the policy configs in pack/config/ and ${path.relative(process.cwd(), POLICY_DOC)}\n`,
         );
         return 0;
     });

@@ -109,7 +109,7 @@ function readConfigFile(file: string): unknown {
     }
 }
 
-const HELP_URI = "https://github.com/llm-platform/llm-platform/blob/main/docs/policies.md";
+export const HELP_URI = "https://github.com/llm-platform/llm-platform/blob/main/docs/policies.md";
 
 /**
  * The command. `run` plans a `--stack` (the offline engine, {@link runStack}) and `start` starts a

@@ -200,7 +200,7 @@ export class AutomationStack implements PromotionStack {
             const message = (e as Error).message;
             if (/ENOENT|not found|Could not find/i.test(message) && /pulumi/i.test(message)) {
                 throw new PromotionError(
-                    "the Pulumi CLI is not installed or not on PATH: promote drives real stacks through it (https://www.pulumi.com/docs/install/)",
+                    "the Pulumi CLI is not installed or not on PATH: promote and deploy drive real stacks through it (https://www.pulumi.com/docs/install/)",
                 );
             }
             throw e;
