@@ -7,7 +7,8 @@
 #
 #   The environment must limit deployments to one selected branch, DEPLOY_BRANCH (main), so that
 #   no other branch's or pull request's workflow can claim it, and with --reviewers it must have
-#   required reviewers that administrators cannot bypass (unless ALLOW_ADMIN_BYPASS=true). This catches a misconfigured repository in the real workflows; the control
+#   required reviewers who cannot approve their own deploys and whom administrators cannot bypass
+#   (unless ALLOW_SELF_REVIEW=true or ALLOW_ADMIN_BYPASS=true). This catches a misconfigured repository in the real workflows; the control
 #   itself is GitHub's, which refuses a rewritten workflow's job before it starts.
 #
 # Environment: GH_TOKEN (the job's github.token; the job needs `actions: read`, which GitHub's
@@ -33,11 +34,11 @@ if ! command -v gh >/dev/null 2>&1; then
 fi
 api="repos/$GITHUB_REPOSITORY/environments/$environment"
 if ! found=$(gh api "$api" \
-    --jq '"\(.deployment_branch_policy.custom_branch_policies // "none") \([.protection_rules[]? | select(.type == "required_reviewers")] | length) \(.can_admins_bypass // "unknown")"'); then
+    --jq '"\(.deployment_branch_policy | if . == null then "none" else .custom_branch_policies end) \([.protection_rules[]? | select(.type == "required_reviewers")] | length) \(.can_admins_bypass | if . == null then "unknown" else . end) \(any(.protection_rules[]?; .type == "required_reviewers" and .prevent_self_review == true))"'); then
     echo "$environment: cannot read the environment's protection rules ($settings; the job needs permissions: actions: read)" >&2
     exit 2
 fi
-read -r custom reviewers admins_bypass <<<"$found"
+read -r custom reviewers admins_bypass self_review_prevented <<<"$found"
 
 status=0
 # Only "Selected branches and tags" naming the deploy branch alone holds: with "No restriction"
@@ -50,7 +51,7 @@ if [[ $custom == true ]] && ! branches=$(gh api "$api/deployment-branch-policies
     exit 2
 fi
 if [[ $branches != "branch:$DEPLOY_BRANCH" ]]; then
-    echo "$environment: deployments must be limited to the branch $DEPLOY_BRANCH alone ($settings → Deployment branches and tags → Selected branches and tags: $DEPLOY_BRANCH), found ${branches:-${custom/none/no restriction}}${branches:+ (selected)}: another branch's workflow could claim the environment and its credentials" >&2
+    echo "$environment: deployments must be limited to the branch $DEPLOY_BRANCH alone ($settings → Deployment branches and tags → Selected branches and tags: $DEPLOY_BRANCH), found ${branches:-$(case $custom in none) echo "no restriction" ;; false) echo "protected branches only" ;; *) echo "no selected branch" ;; esac)}${branches:+ (selected)}: another branch's workflow could claim the environment and its credentials" >&2
     status=2
 fi
 if [[ -n $reviewers_required && $reviewers != [1-9]* ]]; then
@@ -61,6 +62,12 @@ fi
 # can_admins_bypass, true by default): then an administrator deploys without the reviewers.
 if [[ -n $reviewers_required && $admins_bypass == true && ${ALLOW_ADMIN_BYPASS:-} != true ]]; then
     echo "$environment: administrators may bypass its required reviewers ($settings → clear \"Allow administrators to bypass configured protection rules\"), so a release can reach it unapproved; to accept that, set ALLOW_ADMIN_BYPASS=true on the job" >&2
+    status=2
+fi
+# Without "Prevent self-review" (prevent_self_review, false by default) whoever pushed the release
+# approves it.
+if [[ -n $reviewers_required && $reviewers == [1-9]* && $self_review_prevented != true && ${ALLOW_SELF_REVIEW:-} != true ]]; then
+    echo "$environment: its reviewers may approve their own deploys ($settings → Required reviewers → \"Prevent self-review\"); to accept that, set ALLOW_SELF_REVIEW=true on the job" >&2
     status=2
 fi
 [[ $status -eq 0 ]] && echo "$environment: deployments limited to $DEPLOY_BRANCH${reviewers_required:+, $reviewers required reviewer rule(s)}"

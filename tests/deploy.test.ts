@@ -5,6 +5,7 @@ import * as path from "node:path";
 import type { ReleaseContract } from "../components/release";
 import { parseDeployArgs } from "../tools/cli/deploy";
 import { UsageError } from "../tools/errors";
+import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 import { AutomationStack, type AutomationTarget } from "../tools/promote/automation";
 import { planDeploy } from "../tools/promote/deploy";
 import { DEFAULT_PACK_DIR } from "../tools/policy/packProcess";
@@ -43,22 +44,38 @@ function served(overrides: Partial<ReleaseContract> = {}): ReleaseContract {
 /** The stack file's release object, as `pulumi config --json` gives it. */
 const file = (release: Record<string, unknown>): Record<string, string> => ({ "acme:chat": JSON.stringify(release) });
 
+/** A plan's pins as `<config key>.<path>=<value>`, in order. */
+const pinned = (plan: ReturnType<typeof planDeploy>): string[] =>
+    plan.pins.map((p) => `${p.configKey}.${p.path}=${p.value}`);
+
+/** What the stack of {@link served} runs, pinned: green serving v2, blue v1, green's image. */
+const KEEP_SERVED = [
+    "acme:chat.activeColor=green",
+    "acme:chat.blue.modelVersion=v1",
+    "acme:chat.green.modelVersion=v2",
+    `acme:chat.green.image=${DIGEST_A}`,
+];
+
 describe("deploy: what a commit does to a stack that serves", () => {
-    it("keeps the colour the stack serves over the stack file's, and has nothing to release when the file matches what runs", () => {
+    it("pins every model to what it runs, so the update flips nothing and changes no release: the stack's colour over the file's", () => {
         // The stack file still says blue: the promotion that made green serve was never committed.
         const plan = planDeploy(
             [served()],
             file({ activeColor: "blue", blue: { modelVersion: "v1" }, green: { modelVersion: "v2" } }),
             "prod",
         );
-        assert.deepEqual(plan, {
-            pins: [{ configKey: "acme:chat", path: "activeColor", value: "green" }],
-            pending: [],
-            problems: [],
-            notices: [
-                "model chat: green serves (stack prod's llmPlatformReleases output), the stack file says activeColor blue: the deploy keeps green; the file's activeColor only seeds a new stack",
-            ],
+        assert.deepEqual(pinned(plan), KEEP_SERVED);
+        assert.deepEqual(plan.pins[0], {
+            model: "chat",
+            colour: "activeColor",
+            configKey: "acme:chat",
+            path: "activeColor",
+            value: "green",
         });
+        assert.deepEqual([plan.pending, plan.problems], [[], []]);
+        assert.deepEqual(plan.notices, [
+            "model chat: green serves (stack prod's llmPlatformReleases output), the stack file says activeColor blue: the deploy keeps green; the file's activeColor only seeds a new stack",
+        ]);
     });
 
     it("releases a new version committed to the inactive colour by promotion, leaving that colour as it runs for the update", () => {
@@ -67,7 +84,7 @@ describe("deploy: what a commit does to a stack that serves", () => {
             file({ activeColor: "green", blue: { modelVersion: "v3" }, green: { modelVersion: "v2" } }),
             "prod",
         );
-        assert.deepEqual(plan.pins, [{ configKey: "acme:chat", path: "blue.modelVersion", value: "v1" }]);
+        assert.deepEqual(pinned(plan), KEEP_SERVED);
         assert.deepEqual(plan.pending, [{ model: "chat", colour: "blue", modelVersion: "v3" }]);
         assert.deepEqual([plan.problems, plan.notices], [[], []]);
     });
@@ -78,7 +95,11 @@ describe("deploy: what a commit does to a stack that serves", () => {
             file({ blue: { modelVersion: "v1", image: DIGEST_B }, green: { modelVersion: "v2" } }),
             "prod",
         );
-        assert.deepEqual(plan.pins.slice(1), [{ configKey: "acme:chat", path: "blue.image", value: DIGEST_A }]);
+        assert.deepEqual(pinned(plan), [
+            ...KEEP_SERVED.slice(0, 2),
+            `acme:chat.blue.image=${DIGEST_A}`,
+            ...KEEP_SERVED.slice(2),
+        ]);
         assert.deepEqual(plan.pending, [{ model: "chat", colour: "blue", modelVersion: "v1", image: DIGEST_B }]);
     });
 
@@ -103,15 +124,17 @@ describe("deploy: what a commit does to a stack that serves", () => {
             activeColor: "blue",
             releases: { blue: { image: DIGEST_A, modelVersion: "v3" }, green: { image: DIGEST_A, modelVersion: "v2" } },
         });
-        assert.deepEqual(planDeploy([after], committed, "prod"), {
-            pins: [],
-            pending: [],
-            problems: [],
-            notices: [],
-        });
+        const again = planDeploy([after], committed, "prod");
+        assert.deepEqual([again.pending, again.problems, again.notices], [[], [], []]);
+        assert.deepEqual(pinned(again), [
+            "acme:chat.activeColor=blue",
+            "acme:chat.blue.modelVersion=v3",
+            `acme:chat.blue.image=${DIGEST_A}`,
+            "acme:chat.green.modelVersion=v2",
+        ]);
     });
 
-    it("leaves ECS and canary models to their update, and pins a model the file gives no release object (its defaults) to the colour that serves", () => {
+    it("leaves ECS and canary models to their update, and pins a model the file gives no release object (its defaults) to what it runs", () => {
         const plan = planDeploy(
             [
                 served({ model: "a", platform: "ecs" }),
@@ -121,28 +144,55 @@ describe("deploy: what a commit does to a stack that serves", () => {
             file({ blue: { modelVersion: "v9" }, green: { modelVersion: "v9" } }),
             "prod",
         );
-        assert.deepEqual(plan, {
-            pins: [{ configKey: "acme:other", path: "activeColor", value: "green" }],
-            pending: [],
-            problems: [],
-            notices: [
-                "model c: green serves (stack prod's llmPlatformReleases output), the stack file says activeColor blue: the deploy keeps green; the file's activeColor only seeds a new stack",
-            ],
-        });
-        // A model whose colours the file leaves unset (the reference stacks' defaults) is kept as it runs.
-        const defaults = planDeploy([served()], file({ activeColor: "green" }), "prod");
-        assert.deepEqual([defaults.pending, defaults.problems], [[], []]);
+        assert.deepEqual(
+            pinned(plan),
+            KEEP_SERVED.map((p) => p.replace("acme:chat", "acme:other")),
+        );
+        assert.deepEqual([plan.pending, plan.problems, plan.notices], [[], [], []]);
     });
 
-    it("reads a reference stack's models by their config paths (llm-platform:models[i])", async () => {
+    it("finds a model of a list by its name when a commit reorders the list, and drops one the list no longer has", () => {
+        // The stack served chat as models[0]; the commit puts router first and removes embed.
+        const values = {
+            "acme:models": JSON.stringify([
+                { name: "router" },
+                { name: "chat", activeColor: "blue", blue: { modelVersion: "v3" }, green: { modelVersion: "v2" } },
+            ]),
+        };
+        const plan = planDeploy(
+            [served({ configKey: "acme:models[0]" }), served({ model: "embed", configKey: "acme:models[1]" })],
+            values,
+            "prod",
+        );
+        assert.deepEqual(
+            pinned(plan),
+            KEEP_SERVED.map((p) => p.replace("acme:chat", "acme:models[1]")),
+        );
+        assert.deepEqual(plan.pending, [{ model: "chat", colour: "blue", modelVersion: "v3" }]);
+        assert.deepEqual(plan.notices, [
+            "model chat: green serves (stack prod's llmPlatformReleases output), the stack file says activeColor blue: the deploy keeps green; the file's activeColor only seeds a new stack",
+            "model embed: no longer in the stack file; the update removes it",
+        ]);
+    });
+
+    it("keeps a reference stack's models as they run, whatever llm-platform:serving now says for them all", async () => {
         const config = goodRawConfig({ "llm-platform:tier": "staging" });
         const contract = await referenceContract("staging", config, "inference");
         const flipped = { ...contract, activeColor: contract.activeColor === "blue" ? "green" : "blue" } as const;
-        const plan = planDeploy([flipped], config, "staging");
-        assert.deepEqual(plan.pins, [
-            { configKey: contract.configKey, path: "activeColor", value: flipped.activeColor },
+        // A commit that changes the release every model inherits, and the seed colour.
+        const changed = {
+            ...config,
+            [contract.configKey]: JSON.stringify({ activeColor: "blue", blue: { modelVersion: "v9" } }),
+        };
+        const plan = planDeploy([flipped], changed, "staging");
+        assert.deepEqual(pinned(plan), [
+            `${contract.configKey}.activeColor=${flipped.activeColor}`,
+            `${contract.configKey}.blue.modelVersion=${contract.releases.blue.modelVersion}`,
+            `${contract.configKey}.green.modelVersion=${contract.releases.green.modelVersion}`,
         ]);
-        assert.deepEqual([plan.pending, plan.problems], [[], []]);
+        // green serves, so v9 in blue, the inactive colour, is a release for the promotion.
+        assert.equal(flipped.activeColor, "green");
+        assert.deepEqual(plan.pending, [{ model: "inference", colour: "blue", modelVersion: "v9" }]);
     });
 });
 
@@ -169,23 +219,40 @@ describe("deploy: the command", () => {
         });
     });
 
-    it("pins the serving colours over the runner's config, then runs one update with the packs", async () => {
+    it("pins through the CLI as strings, plans again before each attempt of its update, and previews the same config", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-"));
+        const cli = path.join(dir, "pulumi");
+        fs.writeFileSync(cli, `#!/bin/bash\necho "$*" >> "${dir}/cli"\n`, { mode: 0o755 });
+        const cliCalls = (): string[] => {
+            const lines = fs.readFileSync(path.join(dir, "cli"), "utf8").trim().split("\n");
+            fs.rmSync(path.join(dir, "cli"));
+            return lines.map((l) => l.split(" --type string")[0]);
+        };
         const calls: string[] = [];
+        let live = served();
+        let ups = 0;
         const target: AutomationTarget = {
             name: "acme/prod",
-            workspace: { pulumiCommand: { command: "pulumi" } },
+            workspace: { pulumiCommand: { command: cli } },
             getAllConfig: async () => ({
                 "acme:chat": {
-                    value: JSON.stringify({ activeColor: "blue", blue: { modelVersion: "v1" } }),
+                    value: JSON.stringify({
+                        activeColor: "blue",
+                        blue: { modelVersion: "3" },
+                        green: { modelVersion: "v2" },
+                    }),
                     secret: false,
                 },
             }),
-            outputs: async () => ({ llmPlatformReleases: { value: [served()], secret: false } }),
-            setConfig: async (key, value, usePath) =>
-                void calls.push(`setConfig ${key}=${value.value} path=${String(usePath)}`),
+            outputs: async () => ({ llmPlatformReleases: { value: [live], secret: false } }),
+            setConfig: async () => assert.fail("pins go through the CLI with --type string"),
             up: async (opts) => {
                 calls.push(`up ${String(opts?.message)} packs=${String(opts?.policyPacks)}`);
+                // The first attempt meets another update holding the stack: a manual rollback to blue.
+                if (ups++ === 0) {
+                    live = served({ activeColor: "blue" });
+                    throw new ConcurrentUpdateError(new Error("conflict") as never);
+                }
                 return {} as Awaited<ReturnType<AutomationTarget["up"]>>;
             },
             preview: async (opts) => {
@@ -202,20 +269,35 @@ describe("deploy: the command", () => {
             { packs: ["/p"], configs: [] },
             () => undefined,
         );
-        const plan = planDeploy(await stack.contracts(), await stack.config(), stack.name);
-        await stack.pin(plan.pins);
-        await stack.update("deploy 0123abc");
-        assert.deepEqual(calls, ["setConfig acme:chat.activeColor=green path=true", "up deploy 0123abc packs=/p"]);
+        const committed = await stack.config();
+        const plan = planDeploy(await stack.contracts(), committed, stack.name);
+        assert.deepEqual(plan.pending, [{ model: "chat", colour: "blue", modelVersion: "3" }]);
+        let planned = plan;
+        await stack.update(
+            "deploy 0123abc",
+            async () => {
+                planned = planDeploy(await stack.contracts(), committed, stack.name);
+                await stack.pin(planned.pins);
+            },
+            { waitMs: 60_000, pollMs: 1, sleep: async () => {} },
+        );
+        assert.deepEqual(calls, ["up deploy 0123abc packs=/p", "up deploy 0123abc packs=/p"]);
+        // Pinned to green first, then, after the rollback held the stack, to blue, which now serves:
+        // its version "3" is a change of the serving colour, refused by the second plan.
+        assert.deepEqual(cliCalls().slice(0, 4), [
+            "config set --path acme:chat.activeColor green",
+            "config set --path acme:chat.blue.modelVersion v1",
+            "config set --path acme:chat.green.modelVersion v2",
+            `config set --path acme:chat.green.image ${DIGEST_A}`,
+        ]);
+        assert.equal(planned.pins[0].value, "blue");
+        assert.equal(planned.problems.length, 1);
         // The preview of the same pinned config: a diff against what runs (refreshed), in plain text.
         calls.length = 0;
         await stack.previewUpdate("deploy 0123abc");
         assert.deepEqual(calls, [
             'preview {"policyPacks":["/p"],"message":"deploy 0123abc","diff":true,"refresh":true,"color":"never"} function',
         ]);
-        // A promotion pins every model's serving colour before it reads its own state.
-        calls.length = 0;
-        await stack.readState();
-        assert.deepEqual(calls, ["setConfig acme:chat.activeColor=green path=true"]);
         // Before the stack's first update there is no contract: the update alone.
         const fresh = new AutomationStack(
             "prod",
@@ -226,5 +308,39 @@ describe("deploy: the command", () => {
             () => undefined,
         );
         assert.deepEqual(await fresh.contracts(), []);
+    });
+
+    it("a promotion pins every other model and its own serving colour, and leaves the colour it releases to it", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-"));
+        const cli = path.join(dir, "pulumi");
+        fs.writeFileSync(cli, `#!/bin/bash\necho "$*" >> "${dir}/cli"\n`, { mode: 0o755 });
+        const embed = served({ model: "embed", configKey: "acme:embed", activeColor: "blue" });
+        const target: AutomationTarget = {
+            name: "acme/prod",
+            workspace: { pulumiCommand: { command: cli } },
+            getAllConfig: async () => ({}),
+            outputs: async () => ({ llmPlatformReleases: { value: [served(), embed], secret: false } }),
+            setConfig: async () => assert.fail("pins go through the CLI"),
+            up: async () => assert.fail("no update here"),
+            preview: async () => assert.fail("no preview here"),
+        };
+        const stack = new AutomationStack("prod", target, dir, "chat", { packs: ["/p"], configs: [] }, () => undefined);
+        await stack.readState();
+        assert.deepEqual(
+            fs
+                .readFileSync(path.join(dir, "cli"), "utf8")
+                .trim()
+                .split("\n")
+                .map((l) => l.replace(" --stack acme/prod --non-interactive", "")),
+            [
+                "config set --path acme:chat.activeColor green --type string",
+                "config set --path acme:chat.green.modelVersion v2 --type string",
+                `config set --path acme:chat.green.image ${DIGEST_A} --type string`,
+                "config set --path acme:embed.activeColor blue --type string",
+                "config set --path acme:embed.blue.modelVersion v1 --type string",
+                `config set --path acme:embed.blue.image ${DIGEST_A} --type string`,
+                "config set --path acme:embed.green.modelVersion v2 --type string",
+            ],
+        );
     });
 });

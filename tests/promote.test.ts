@@ -157,6 +157,26 @@ describe("promote: the state machine", () => {
         assert.equal(result.log.at(-1), "rolled back: blue serves again and passes the check");
     });
 
+    it("after rolling back, puts the colour's previous release back, so the same release is tried again", async () => {
+        const stack = new FakeStack(state());
+        const prober = new FakeProber(
+            (url, s) =>
+                url.startsWith(ACTIVE) && s.state.activeColor === "green" ? { status: 500, latencyMs: 5 } : ok,
+            stack,
+        );
+        const before = state().releases.green;
+        const result = await promote(stack, prober, { modelVersion: "v9", image: DIGEST });
+        assert.equal(result.outcome, "reverted");
+        assert.deepEqual(stack.calls.slice(-5), [
+            "set activeColor=blue",
+            "up: roll back to blue",
+            `set green.image=${before.image ?? ""}`,
+            `set green.modelVersion=${before.modelVersion}`,
+            "up: restore green to its previous release",
+        ]);
+        assert.equal(result.log.at(-1), "restored green to its previous release");
+    });
+
     it("reports a rollback that fails itself, so that someone acts", async () => {
         const stack = new FakeStack(state());
         stack.upFails = (reason) => reason === "roll back to blue";
@@ -583,9 +603,13 @@ describe("promote: what it runs against on a real stack", () => {
         await stack.setServing("activeColor", "green");
         await stack.setServing("scaleDownInactive", false);
         assert.deepEqual(calls, ["setConfig llm-platform:serving.activeColor=green path=true"]);
+        // Reading the state pinned the model's serving colour and its release to what runs (the
+        // colour it releases is left to it), as strings, before the boolean.
         assert.equal(
             fs.readFileSync(path.join(dir, "cli"), "utf8"),
-            `${dir} config set --path llm-platform:serving.scaleDownInactive false --type bool --stack acme/staging --non-interactive\n`,
+            `${dir} config set --path llm-platform:serving.activeColor blue --type string --stack acme/staging --non-interactive\n` +
+                `${dir} config set --path llm-platform:serving.blue.modelVersion v1 --type string --stack acme/staging --non-interactive\n` +
+                `${dir} config set --path llm-platform:serving.scaleDownInactive false --type bool --stack acme/staging --non-interactive\n`,
         );
         await stack.up("make green the active colour");
         assert.deepEqual(upOptions, [

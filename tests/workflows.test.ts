@@ -308,6 +308,13 @@ describe("GitHub workflows", () => {
                 ?.with,
             { sarif_file: "out/sarif", checkout_path: "head" },
         );
+        // Staging alone: a preview token decrypts the stack's secrets, and the preview runs the pull
+        // request's code; prod's deploy is previewed on main (deploy.yml).
+        assert.deepEqual(
+            (w.jobs["cloud-preview"] as Job & { strategy: { matrix: { stack: string[] } } }).strategy.matrix.stack,
+            ["staging"],
+        );
+        assert.ok(!JSON.stringify(w.jobs["cloud-preview"]).includes("prod"));
         // Never for a fork nor for Dependabot (neither gets the preview token), nor on a push.
         assert.equal(
             w.jobs["cloud-preview"].if,
@@ -533,28 +540,67 @@ describe("GitHub workflows: deploy credentials only behind a protected environme
 
     it("require-protection.sh refuses an environment without branch limits or, for prod, reviewers, before anything runs", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gh-"));
-        // A fake gh: answers the environment as GitHub's "Get an environment" would, after --jq.
-        // A fake gh: the environment (custom branch policies? required-reviewer rules) and its
-        // branch policies, as GitHub's endpoints answer them after --jq.
-        const gh = (environment: string, branches = "", status = 0) =>
+        // A fake gh: GitHub's answers to "Get an environment" and "List deployment branch
+        // policies", filtered by the script's own --jq through jq (as gh applies it).
+        const gh = (environment: unknown, branches: string[] = [], status = 0) => {
+            fs.writeFileSync(path.join(dir, "environment.json"), JSON.stringify(environment));
+            fs.writeFileSync(
+                path.join(dir, "branches.json"),
+                JSON.stringify({
+                    total_count: branches.length,
+                    branch_policies: branches.map((b, id) => ({ id, name: b.split(":")[1], type: b.split(":")[0] })),
+                }),
+            );
             fs.writeFileSync(
                 path.join(dir, "gh"),
                 [
                     "#!/usr/bin/env bash",
                     `echo "$*" >> ${dir}/calls`,
                     status ? `echo "HTTP 404: Not Found" >&2; exit ${status}` : "",
-                    `if [[ $2 == */deployment-branch-policies ]]; then echo '${branches}'; else echo '${environment}'; fi`,
+                    `if [[ $2 == */deployment-branch-policies ]]; then jq -r "$4" ${dir}/branches.json; else jq -r "$4" ${dir}/environment.json; fi`,
                 ].join("\n"),
                 { mode: 0o755 },
             );
-        const run = (args: string[], env: Record<string, string> = { GITHUB_REPOSITORY: "acme/llm" }) => {
+        };
+        /** An environment as GitHub answers it. */
+        const env = (o: {
+            branchPolicy?: "custom" | "protected" | null;
+            reviewers?: boolean;
+            preventSelfReview?: boolean;
+            adminsBypass?: boolean;
+        }) => ({
+            id: 1,
+            name: "production",
+            can_admins_bypass: o.adminsBypass ?? false,
+            protection_rules: [
+                ...(o.branchPolicy ? [{ id: 2, type: "branch_policy" }] : []),
+                ...(o.reviewers
+                    ? [
+                          {
+                              id: 3,
+                              type: "required_reviewers",
+                              prevent_self_review: o.preventSelfReview ?? true,
+                              reviewers: [{ type: "Team", reviewer: { slug: "release" } }],
+                          },
+                      ]
+                    : []),
+            ],
+            deployment_branch_policy:
+                o.branchPolicy === undefined || o.branchPolicy === null
+                    ? null
+                    : {
+                          protected_branches: o.branchPolicy === "protected",
+                          custom_branch_policies: o.branchPolicy === "custom",
+                      },
+        });
+        const run = (args: string[], extra: Record<string, string> = {}) => {
             const r = spawnSync("bash", [path.join(SCRIPTS, "require-protection.sh"), ...args], {
                 encoding: "utf8",
-                env: { PATH: `${dir}:${process.env.PATH}`, ...env },
+                env: { PATH: `${dir}:${process.env.PATH}`, GITHUB_REPOSITORY: "acme/llm", ...extra },
             });
             return { code: r.status, stdout: r.stdout, stderr: r.stderr };
         };
-        gh("true 1", "branch:main");
+        gh(env({ branchPolicy: "custom", reviewers: true }), ["branch:main"]);
         assert.deepEqual(run(["production", "--reviewers"]), {
             code: 0,
             stdout: "production: deployments limited to main, 1 required reviewer rule(s)\n",
@@ -572,42 +618,50 @@ describe("GitHub workflows: deploy credentials only behind a protected environme
             ],
         );
         // An environment GitHub created on the fly: no rule at all.
-        gh("none 0");
+        gh(env({ branchPolicy: null, adminsBypass: true }));
         assert.deepEqual(run(["production", "--reviewers"]), {
             code: 2,
             stdout: "",
             stderr:
                 "production: deployments must be limited to the branch main alone (Settings → Environments → production → Deployment branches and tags → Selected branches and tags: main), found no restriction: another branch's workflow could claim the environment and its credentials\n" +
-                "production: no required reviewers (Settings → Environments → production → Required reviewers; private repositories need GitHub Enterprise for them): nobody approves what reaches it\n",
+                "production: no required reviewers (Settings → Environments → production → Required reviewers; private repositories need GitHub Enterprise for them): nobody approves what reaches it\n" +
+                'production: administrators may bypass its required reviewers (Settings → Environments → production → clear "Allow administrators to bypass configured protection rules"), so a release can reach it unapproved; to accept that, set ALLOW_ADMIN_BYPASS=true on the job\n',
         });
         // "Protected branches only" lets every branch deploy while none is protected; a pattern may admit any.
-        gh("false 1");
-        assert.match(run(["production", "--reviewers"]).stderr, /, found false: another branch's workflow/);
-        gh("true 1", "branch:main,branch:*");
+        gh(env({ branchPolicy: "protected", reviewers: true }));
+        assert.match(
+            run(["production", "--reviewers"]).stderr,
+            /, found protected branches only: another branch's workflow/,
+        );
+        gh(env({ branchPolicy: "custom", reviewers: true }), ["branch:main", "branch:*"]);
         assert.match(
             run(["production", "--reviewers"]).stderr,
             /, found branch:main,branch:\* \(selected\): another branch's workflow/,
         );
+        gh(env({ branchPolicy: "custom", reviewers: true }), ["tag:main"]);
+        assert.match(run(["production", "--reviewers"]).stderr, /, found tag:main \(selected\)/);
         // Administrators may bypass the reviewers (can_admins_bypass, GitHub's default): refused unless accepted.
-        gh("true 1 true", "branch:main");
+        gh(env({ branchPolicy: "custom", reviewers: true, adminsBypass: true }), ["branch:main"]);
         assert.deepEqual(run(["production", "--reviewers"]), {
             code: 2,
             stdout: "",
             stderr: 'production: administrators may bypass its required reviewers (Settings → Environments → production → clear "Allow administrators to bypass configured protection rules"), so a release can reach it unapproved; to accept that, set ALLOW_ADMIN_BYPASS=true on the job\n',
         });
-        assert.equal(
-            run(["production", "--reviewers"], { GITHUB_REPOSITORY: "acme/llm", ALLOW_ADMIN_BYPASS: "true" }).code,
-            0,
-        );
-        gh("true 1 false", "branch:main");
-        assert.equal(run(["production", "--reviewers"]).code, 0);
-        gh("true 0 true", "branch:main");
+        assert.equal(run(["production", "--reviewers"], { ALLOW_ADMIN_BYPASS: "true" }).code, 0);
         assert.equal(run(["staging"]).code, 0, "staging needs no reviewers, so no bypass to refuse");
-        gh("true 0", "branch:main");
+        // Reviewers who may approve their own deploys (prevent_self_review, false by default): refused unless accepted.
+        gh(env({ branchPolicy: "custom", reviewers: true, preventSelfReview: false }), ["branch:main"]);
+        assert.deepEqual(run(["production", "--reviewers"]), {
+            code: 2,
+            stdout: "",
+            stderr: 'production: its reviewers may approve their own deploys (Settings → Environments → production → Required reviewers → "Prevent self-review"); to accept that, set ALLOW_SELF_REVIEW=true on the job\n',
+        });
+        assert.equal(run(["production", "--reviewers"], { ALLOW_SELF_REVIEW: "true" }).code, 0);
+        gh(env({ branchPolicy: "custom" }), ["branch:main"]);
         assert.equal(run(["staging"]).code, 0, "staging needs no reviewers");
         assert.equal(run(["production", "--reviewers"]).code, 2);
-        assert.equal(run(["staging"], { GITHUB_REPOSITORY: "acme/llm", DEPLOY_BRANCH: "release" }).code, 2);
-        gh("", "", 1);
+        assert.equal(run(["staging"], { DEPLOY_BRANCH: "release" }).code, 2);
+        gh({}, [], 1);
         assert.deepEqual(run(["staging"]), {
             code: 2,
             stdout: "",
@@ -631,7 +685,10 @@ describe("GitHub workflows: deploy credentials only behind a protected environme
             ],
         );
         for (const bad of [[], ["a b"], ["staging", "--yes"]]) assert.equal(run(bad).code, 2, JSON.stringify(bad));
-        assert.equal(run(["staging"], {}).stderr, 'GITHUB_REPOSITORY: expected <owner>/<repository>, received ""\n');
+        assert.equal(
+            run(["staging"], { GITHUB_REPOSITORY: "" }).stderr,
+            'GITHUB_REPOSITORY: expected <owner>/<repository>, received ""\n',
+        );
     });
 });
 

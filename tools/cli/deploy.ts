@@ -68,22 +68,24 @@ export async function deployCommand(argv: string[]): Promise<number> {
     const { stack, project, report, registryUrl, message, preview, policy } = parseDeployArgs(argv);
     const say = (line: string): void => void process.stdout.write(`${line}\n`);
     let target: AutomationStack;
+    let committed: Record<string, string>;
     let plan: ReturnType<typeof planDeploy>;
     try {
         target = await AutomationStack.select(project, stack, policy, say);
+        // The stack file as committed, read before anything is pinned over the runner's copy.
+        committed = await target.config();
         const contracts = await target.contracts();
         if (contracts.length === 0) say(`stack ${target.name} has no release contracts yet: the update alone`);
-        plan = planDeploy(contracts, await target.config(), target.name);
+        plan = planDeploy(contracts, committed, target.name);
     } catch (e) {
         throw e instanceof PromotionError ? new UsageError(e.message) : e;
     }
-    if (plan.problems.length > 0)
-        throw new UsageError(
-            `the deploy of stack ${target.name} is refused; nothing ran:\n  ${plan.problems.join("\n  ")}`,
-        );
+    const refuse = (problems: string[]): UsageError =>
+        new UsageError(`the deploy of stack ${target.name} is refused; nothing ran:\n  ${problems.join("\n  ")}`);
+    if (plan.problems.length > 0) throw refuse(plan.problems);
     for (const notice of plan.notices) say(notice);
-    await target.pin(plan.pins);
     if (preview) {
+        await target.pin(plan.pins);
         await target.previewUpdate(message);
         say(
             plan.pending.length === 0
@@ -92,7 +94,13 @@ export async function deployCommand(argv: string[]): Promise<number> {
         );
         return 0;
     }
-    await target.update(message);
+    // Planned again before each attempt: a manual release may have flipped a model while the
+    // update waited for the stack's lock.
+    await target.update(message, async () => {
+        plan = planDeploy(await target.contracts(), committed, target.name);
+        if (plan.problems.length > 0) throw refuse(plan.problems);
+        await target.pin(plan.pins);
+    });
     if (plan.pending.length === 0) {
         say(`deployed: no model has a new release`);
         return 0;

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { RELEASES_OUTPUT, type ReleaseContract } from "../../components/release";
 import { chooseContract, contractsOf, stateOf } from "./contract";
 import { planDeploy, type ConfigPin } from "./deploy";
-import { PromotionError, type Prober, type PromotionStack, type ServingState } from "./machine";
+import { otherColor, PromotionError, type Prober, type PromotionStack, type ServingState } from "./machine";
 
 /** The stack outputs a promotion reads besides the release contracts: the registry's URL. */
 export interface PromotionOutputs {
@@ -147,6 +147,11 @@ export function typedConfigArgs(key: string, value: boolean, stackName: string):
     return ["config", "set", "--path", key, String(value), "--type", "bool", "--stack", stackName, "--non-interactive"];
 }
 
+/** `pulumi config set --path <key> <value> --type string`: a string in the stack file, whatever it looks like. */
+export function stringConfigArgs(key: string, value: string, stackName: string): string[] {
+    return ["config", "set", "--path", key, value, "--type", "string", "--stack", stackName, "--non-interactive"];
+}
+
 /** Runs the Pulumi CLI; rejects with its stderr. */
 function runPulumi(command: string, args: string[], cwd: string): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -242,20 +247,38 @@ export class AutomationStack implements PromotionStack {
     async pin(pins: readonly ConfigPin[]): Promise<void> {
         if (pins.length === 0) return;
         await withFileLock(path.join(this.projectDir, `.promote-${this.name}.config.lock`), async () => {
-            for (const p of pins) await this.stack.setConfig(`${p.configKey}.${p.path}`, { value: p.value }, true);
+            // The CLI with --type string: `config set --path` would store a version such as 3 as a number.
+            for (const p of pins)
+                await runPulumi(
+                    this.stack.workspace.pulumiCommand.command,
+                    stringConfigArgs(`${p.configKey}.${p.path}`, p.value, this.stack.name),
+                    this.projectDir,
+                );
         });
     }
 
-    /** `pulumi up` with the policy packs, for the deploy's own update (not one model's). */
-    async update(message: string): Promise<void> {
+    /**
+     * `pulumi up` with the policy packs, for the deploy's own update (not one model's). `prepare`
+     * runs before each attempt, so that what it pins is read again after another update held the
+     * stack (a manual release that flipped a model meanwhile).
+     */
+    async update(
+        message: string,
+        prepare: () => Promise<void> = async () => {},
+        queue: UpdateQueue = DEFAULT_QUEUE,
+    ): Promise<void> {
         this.onOutput(`pulumi up (${message}) with the policy packs ${this.policy.packs.join(", ")}`);
         await queuedUpdate(
-            () =>
-                this.stack
-                    .up({ ...promotionUpOptions(this.policy, message), onOutput: (l) => this.onOutput(l.trimEnd()) })
-                    .then(() => undefined),
+            async () => {
+                await prepare();
+                await this.stack.up({
+                    ...promotionUpOptions(this.policy, message),
+                    onOutput: (l) => this.onOutput(l.trimEnd()),
+                });
+            },
             this.name,
             this.onOutput,
+            queue,
         );
     }
 
@@ -281,10 +304,12 @@ export class AutomationStack implements PromotionStack {
      */
     async readState(): Promise<ServingState> {
         const contracts = contractsOf(await this.allOutputs(), this.name);
-        await this.pin(
-            planDeploy(contracts, await this.config(), this.name).pins.filter((p) => p.path === "activeColor"),
-        );
         const contract = chooseContract(contracts, this.name, this.requested);
+        // Every other model is kept as it runs, and this one's serving colour; its inactive colour
+        // is what this promotion releases (the stack file's, or --image and --model-version).
+        const releasing = (p: ConfigPin): boolean =>
+            p.model === contract.model && p.colour === otherColor(contract.activeColor);
+        await this.pin(planDeploy(contracts, await this.config(), this.name).pins.filter((p) => !releasing(p)));
         const { configKey, ...state } = stateOf(contract, await this.config());
         this.configKey = configKey;
         this.model = state.model;

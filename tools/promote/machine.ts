@@ -444,6 +444,19 @@ export async function promote(
             return { outcome: "rollback-failed", activeColor: from, log };
         }
         step(`rolled back: ${from} serves again and passes the check`);
+        // The release that failed leaves the stack too, as after a failed smoke test: the colour
+        // runs its previous release again, and a deploy of the same commit tries it again.
+        const changed = !options.rollback && (options.image !== undefined || options.modelVersion !== undefined);
+        if (changed) {
+            try {
+                if (options.image) await stack.setServing(`${to}.image`, state.releases[to].image ?? "");
+                if (options.modelVersion) await stack.setServing(`${to}.modelVersion`, state.releases[to].modelVersion);
+                await stack.up(`restore ${to} to its previous release`);
+                step(`restored ${to} to its previous release`);
+            } catch (e) {
+                step(`could not restore ${to} to its previous release: ${(e as Error).message}`);
+            }
+        }
         if (warmUp) await scaleDownAgain(to);
         return { outcome: "reverted", activeColor: from, log };
     } finally {
