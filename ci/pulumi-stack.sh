@@ -120,28 +120,22 @@ wait_for_stack_lock() {
     done
 }
 
-# A promotion with a new release sets the model's colour's release in this checkout's stack file
-# only: show the change and ask for it to be committed (in the log and the job summary), since the
-# next deploy refuses a stack file whose serving colour's release differs from what serves. The
-# active colour needs no commit (the stack keeps it; the deploy pins it on the runner).
-report_config_changes() {
-    local file="Pulumi.$stack.yaml" diff
-    git rev-parse --is-inside-work-tree >/dev/null 2>&1 || return 0
-    diff=$(git diff -- "$file" 2>/dev/null) || return 0
-    [[ -n $diff ]] || return 0
-    if ! git diff -U0 -- "$file" | grep -E '^[-+][^-+]' | grep -qv 'activeColor'; then
-        return 0
-    fi
-    echo "::warning::$file changed on this runner: commit the release it shows to main, or the next deploy refuses the stack file (its serving colour's release differs from what serves)"
-    echo "$diff"
+# A manual release (promote with an image or model version) lives on this runner alone: promote
+# prints what to commit ("commit this release: pulumi config set …"), so that the stack file says
+# what serves. Said in the log and the job summary.
+report_release_to_commit() {
+    local lines
+    lines=$(grep '^commit this release: ' "$1" || true)
+    [[ -n $lines ]] || return 0
+    echo "::warning::commit the release to Pulumi.$stack.yaml (the job summary has the commands): a deploy refuses a stack file whose serving colour's release differs from what serves"
     if [[ -n ${GITHUB_STEP_SUMMARY:-} ]]; then
         {
-            echo "### Commit this change to \`$file\`"
+            echo "### Commit this release to \`Pulumi.$stack.yaml\`"
             echo
-            echo "The next deploy compares the file from main with what serves; without this change it refuses to run."
+            echo "It serves now; a deploy refuses a stack file whose serving colour's release differs from what serves. Run, then commit the file:"
             echo
-            echo '```diff'
-            echo "$diff"
+            echo '```sh'
+            echo "${lines//commit this release: /}"
             echo '```'
         } >>"$GITHUB_STEP_SUMMARY"
     fi
@@ -169,7 +163,6 @@ deploy)
     with_credentials "${cli[@]}" deploy --stack "$target" --message "deploy of ${GITHUB_SHA:-the checkout}" \
         "${promote_policy[@]}" --report out/quality-gate || status=$?
     add_gate_reports
-    report_config_changes
     exit "$status"
     ;;
 up)
@@ -190,10 +183,12 @@ promote)
         exit 2
     fi
     status=0
+    log=$(mktemp)
     with_credentials "${cli[@]}" promote --stack "$target" "${which[@]}" "${release[@]}" "${promote_policy[@]}" \
-        --report out/quality-gate || status=$?
+        --report out/quality-gate 2>&1 | tee "$log" || status=$?
     add_gate_reports
-    report_config_changes
+    report_release_to_commit "$log"
+    rm -f "$log"
     exit "$status"
     ;;
 rollback)
@@ -203,7 +198,6 @@ rollback)
     else
         with_credentials "${cli[@]}" promote --stack "$target" --rollback "${promote_policy[@]}" || status=$?
     fi
-    report_config_changes
     exit "$status"
     ;;
 esac

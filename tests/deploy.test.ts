@@ -48,10 +48,11 @@ const file = (release: Record<string, unknown>): Record<string, string> => ({ "a
 const pinned = (plan: ReturnType<typeof planDeploy>): string[] =>
     plan.pins.map((p) => `${p.configKey}.${p.path}=${p.value}`);
 
-/** What the stack of {@link served} runs, pinned: green serving v2, blue v1, green's image. */
+/** What the stack of {@link served} runs, pinned: green serving v2, blue v1, both colours' image. */
 const KEEP_SERVED = [
     "acme:chat.activeColor=green",
     "acme:chat.blue.modelVersion=v1",
+    `acme:chat.blue.image=${DIGEST_A}`,
     "acme:chat.green.modelVersion=v2",
     `acme:chat.green.image=${DIGEST_A}`,
 ];
@@ -95,11 +96,7 @@ describe("deploy: what a commit does to a stack that serves", () => {
             file({ blue: { modelVersion: "v1", image: DIGEST_B }, green: { modelVersion: "v2" } }),
             "prod",
         );
-        assert.deepEqual(pinned(plan), [
-            ...KEEP_SERVED.slice(0, 2),
-            `acme:chat.blue.image=${DIGEST_A}`,
-            ...KEEP_SERVED.slice(2),
-        ]);
+        assert.deepEqual(pinned(plan), KEEP_SERVED);
         assert.deepEqual(plan.pending, [{ model: "chat", colour: "blue", modelVersion: "v1", image: DIGEST_B }]);
     });
 
@@ -131,6 +128,7 @@ describe("deploy: what a commit does to a stack that serves", () => {
             "acme:chat.blue.modelVersion=v3",
             `acme:chat.blue.image=${DIGEST_A}`,
             "acme:chat.green.modelVersion=v2",
+            `acme:chat.green.image=${DIGEST_A}`,
         ]);
     });
 
@@ -284,11 +282,13 @@ describe("deploy: the command", () => {
         assert.deepEqual(calls, ["up deploy 0123abc packs=/p", "up deploy 0123abc packs=/p"]);
         // Pinned to green first, then, after the rollback held the stack, to blue, which now serves:
         // its version "3" is a change of the serving colour, refused by the second plan.
-        assert.deepEqual(cliCalls().slice(0, 4), [
+        assert.deepEqual(cliCalls().slice(0, 6), [
             "config set --path acme:chat.activeColor green",
             "config set --path acme:chat.blue.modelVersion v1",
+            `config set --path acme:chat.blue.image ${DIGEST_A}`,
             "config set --path acme:chat.green.modelVersion v2",
             `config set --path acme:chat.green.image ${DIGEST_A}`,
+            "config set --path acme:chat.activeColor blue",
         ]);
         assert.equal(planned.pins[0].value, "blue");
         assert.equal(planned.problems.length, 1);
@@ -310,16 +310,29 @@ describe("deploy: the command", () => {
         assert.deepEqual(await fresh.contracts(), []);
     });
 
-    it("a promotion pins every other model and its own serving colour, and leaves the colour it releases to it", async () => {
+    it("a promotion or rollback pins every model to what it runs, itself included, finding it by name in a reordered list", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-"));
         const cli = path.join(dir, "pulumi");
         fs.writeFileSync(cli, `#!/bin/bash\necho "$*" >> "${dir}/cli"\n`, { mode: 0o755 });
         const embed = served({ model: "embed", configKey: "acme:embed", activeColor: "blue" });
+        /** The pins that keep `c` as it runs, at `key`, as the CLI gets them. */
+        const pinsOf = (key: string, c: ReleaseContract): string[] =>
+            [
+                `activeColor ${c.activeColor}`,
+                `blue.modelVersion ${c.releases.blue.modelVersion}`,
+                `blue.image ${c.releases.blue.image}`,
+                `green.modelVersion ${c.releases.green.modelVersion}`,
+                `green.image ${c.releases.green.image}`,
+            ].map((p) => `config set --path ${key}.${p} --type string`);
         const target: AutomationTarget = {
             name: "acme/prod",
             workspace: { pulumiCommand: { command: cli } },
-            getAllConfig: async () => ({}),
-            outputs: async () => ({ llmPlatformReleases: { value: [served(), embed], secret: false } }),
+            getAllConfig: async () => ({
+                "acme:models": { value: JSON.stringify([{ name: "router" }, { name: "chat" }]), secret: false },
+            }),
+            outputs: async () => ({
+                llmPlatformReleases: { value: [served({ configKey: "acme:models[0]" }), embed], secret: false },
+            }),
             setConfig: async () => assert.fail("pins go through the CLI"),
             up: async () => assert.fail("no update here"),
             preview: async () => assert.fail("no preview here"),
@@ -333,14 +346,11 @@ describe("deploy: the command", () => {
                 .split("\n")
                 .map((l) => l.replace(" --stack acme/prod --non-interactive", "")),
             [
-                "config set --path acme:chat.activeColor green --type string",
-                "config set --path acme:chat.green.modelVersion v2 --type string",
-                `config set --path acme:chat.green.image ${DIGEST_A} --type string`,
-                "config set --path acme:embed.activeColor blue --type string",
-                "config set --path acme:embed.blue.modelVersion v1 --type string",
-                `config set --path acme:embed.blue.image ${DIGEST_A} --type string`,
-                "config set --path acme:embed.green.modelVersion v2 --type string",
+                ...pinsOf("acme:embed", embed),
+                // chat was models[0] at the last update; the file now lists it second.
+                ...pinsOf("acme:models[1]", served()),
             ],
         );
+        assert.equal(stack.releaseKey, "acme:models[1]");
     });
 });

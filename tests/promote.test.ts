@@ -44,6 +44,8 @@ describe("promote: the state machine", () => {
         const result = await promote(stack, prober, { image: DIGEST, modelVersion: "v2" });
         assert.equal(result.outcome, "promoted");
         assert.equal(result.activeColor, "green");
+        // The release that now serves, for the command to say what to commit.
+        assert.deepEqual(result.release, { colour: "green", image: DIGEST, modelVersion: "v2" });
         assert.deepEqual(stack.calls, [
             `set green.image=${DIGEST}`,
             "set green.modelVersion=v2",
@@ -147,6 +149,7 @@ describe("promote: the state machine", () => {
         const result = await promote(stack, prober, {});
         assert.equal(result.outcome, "reverted");
         assert.equal(result.activeColor, "blue");
+        assert.equal(result.release, undefined);
         assert.deepEqual(stack.calls, [
             "up: deploy green as the preview colour",
             "set activeColor=green",
@@ -570,7 +573,7 @@ describe("promote: what it runs against on a real stack", () => {
         }
     });
 
-    it("drives a real stack through the Automation API: contract and config read, booleans typed by the CLI, every up with the packs", async () => {
+    it("drives a real stack through the Automation API: contract and config read, every value typed by the CLI, every up with the packs", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "automation-"));
         const cli = path.join(dir, "pulumi");
         fs.writeFileSync(cli, `#!/bin/bash\necho "$PWD $*" >> "${dir}/cli"\n`, { mode: 0o755 });
@@ -602,14 +605,19 @@ describe("promote: what it runs against on a real stack", () => {
         assert.deepEqual([state.smoke.activeUrl, state.smoke.previewUrl], ["http://alb", "http://alb:8443"]);
         await stack.setServing("activeColor", "green");
         await stack.setServing("scaleDownInactive", false);
-        assert.deepEqual(calls, ["setConfig llm-platform:serving.activeColor=green path=true"]);
-        // Reading the state pinned the model's serving colour and its release to what runs (the
-        // colour it releases is left to it), as strings, before the boolean.
+        // Every value through the CLI, typed: the Automation API's setConfig stores none.
+        assert.deepEqual(calls, []);
+        // Reading the state pinned the model to what runs (its serving colour and both colours'
+        // releases), as strings; then the flip as a string and the boolean as a boolean.
+        const set = (k: string, v: string, type = "string") =>
+            `${dir} config set --path llm-platform:serving.${k} ${v} --type ${type} --stack acme/staging --non-interactive\n`;
         assert.equal(
             fs.readFileSync(path.join(dir, "cli"), "utf8"),
-            `${dir} config set --path llm-platform:serving.activeColor blue --type string --stack acme/staging --non-interactive\n` +
-                `${dir} config set --path llm-platform:serving.blue.modelVersion v1 --type string --stack acme/staging --non-interactive\n` +
-                `${dir} config set --path llm-platform:serving.scaleDownInactive false --type bool --stack acme/staging --non-interactive\n`,
+            set("activeColor", "blue") +
+                set("blue.modelVersion", "v1") +
+                set("green.modelVersion", "v1") +
+                set("activeColor", "green") +
+                set("scaleDownInactive", "false", "bool"),
         );
         await stack.up("make green the active colour");
         assert.deepEqual(upOptions, [

@@ -231,7 +231,7 @@ describe("GitHub workflows", () => {
             "deploy.yml": { contents: "read" },
             // actions: read is what GitHub's "Get an environment" asks of the token (require-protection.sh).
             "deploy.yml staging": { actions: "read", contents: "read", "id-token": "write" },
-            "deploy.yml prod-preview": { contents: "read", "id-token": "write" },
+            "deploy.yml prod-preview": { actions: "read", contents: "read", "id-token": "write" },
             "deploy.yml prod": { actions: "read", contents: "read", "id-token": "write" },
             "promote.yml": { contents: "read" },
             "promote.yml promote": { actions: "read", contents: "read", "id-token": "write" },
@@ -397,6 +397,8 @@ describe("GitHub workflows", () => {
             (preview as Job & { "runs-on": unknown })["runs-on"],
             "${{ vars.PREVIEW_RUNNER && fromJSON(vars.PREVIEW_RUNNER) || 'ubuntu-24.04' }}",
         );
+        // Its token decrypts prod's secrets: the environment must be main's alone, checked first.
+        assert.equal(preview.steps[1].run, "bash ci/require-protection.sh preview-prod");
         const previewRun = preview.steps.find((s) => s.run?.includes("pulumi-stack.sh"))?.run ?? "";
         assert.match(previewRun, /bash ci\/pulumi-stack\.sh preview prod > out\/preview\.txt/);
         assert.match(previewRun, />> "\$GITHUB_STEP_SUMMARY"/);
@@ -950,24 +952,11 @@ describe("workflow scripts", () => {
         assert.equal(run("pulumi-stack.sh", ["up", "prod"], { ...env, STACK_LOCK_WAIT_SECONDS: "0" }, dir).code, 255);
     });
 
-    it("pulumi-stack.sh shows a release a promotion set on the runner, to be committed, and not a colour the stack keeps", () => {
+    it("pulumi-stack.sh shows the release a manual promotion made, to be committed, and nothing after a deploy or rollback", () => {
         const dir = tmp();
         const bin = path.join(dir, "bin");
         fs.mkdirSync(bin);
-        const git = (...args: string[]) => spawnSync("git", args, { cwd: dir, encoding: "utf8" });
-        git("init", "-q");
-        const committed =
-            "config:\n  llm-platform:serving:\n    activeColor: blue\n    green:\n      modelVersion: v1\n";
-        fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), committed);
-        git("add", "Pulumi.prod.yaml");
-        git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "-m", "stack");
-        fs.writeFileSync(
-            path.join(bin, "pulumi"),
-            '#!/bin/bash\n[[ "$*" == *llm-platform:tier ]] && echo prod\nexit 0\n',
-            {
-                mode: 0o755,
-            },
-        );
+        fs.writeFileSync(path.join(bin, "pulumi"), "#!/bin/bash\nexit 0\n", { mode: 0o755 });
         const summary = path.join(dir, "summary.md");
         const env = {
             PATH: `${bin}:${process.env.PATH}`,
@@ -975,46 +964,43 @@ describe("workflow scripts", () => {
             GITHUB_STEP_SUMMARY: summary,
             LLM_PLATFORM: "llm-platform",
         };
-        // llm-platform, as the Automation API's config set leaves the file: the release and the flip.
-        const cli = (edit: string): void =>
-            fs.writeFileSync(
-                path.join(bin, "llm-platform"),
-                `#!/bin/bash\nsed -i '${edit}' Pulumi.prod.yaml\nexit 0\n`,
-                {
-                    mode: 0o755,
-                },
-            );
-        cli("s/modelVersion: v1/modelVersion: v2/; s/activeColor: blue/activeColor: green/");
-        for (const action of ["promote", "deploy"]) {
-            fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), committed);
-            fs.writeFileSync(summary, "");
-            const r = run("pulumi-stack.sh", [action, "prod", ...(action === "promote" ? ["chat"] : [])], env, dir);
-            assert.equal(r.code, 0, r.stderr);
-            assert.ok(
-                r.stdout.includes(
-                    "::warning::Pulumi.prod.yaml changed on this runner: commit the release it shows to main, or the next deploy refuses the stack file (its serving colour's release differs from what serves)\n",
-                ),
-                r.stdout,
-            );
-            const written = fs.readFileSync(summary, "utf8");
-            assert.ok(written.startsWith("### Commit this change to `Pulumi.prod.yaml`\n"), written);
-            assert.ok(written.includes("-      modelVersion: v1\n+      modelVersion: v2\n"), written);
-        }
-        // A flip alone (a rollback, or the deploy's pin of the serving colour) needs no commit: nothing said.
-        cli("s/activeColor: blue/activeColor: green/");
+        // llm-platform promote, as it ends a release given --model-version: what to commit.
+        const command =
+            "pulumi config set --path 'llm-platform:models[0].green.modelVersion' 'v2' --type string --stack prod";
+        fs.writeFileSync(
+            path.join(dir, "promote.out"),
+            `promoted: green is the active colour of model chat\ncommit this release: ${command}\n`,
+        );
+        fs.writeFileSync(path.join(bin, "llm-platform"), `#!/bin/bash\ncat "${dir}/promote.out"\n`, { mode: 0o755 });
+        fs.writeFileSync(summary, "");
+        const r = run("pulumi-stack.sh", ["promote", "prod", "chat"], { ...env, PROMOTE_MODEL_VERSION: "v2" }, dir);
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(r.stdout.startsWith("promoted: green is the active colour of model chat\n"), r.stdout);
+        assert.ok(
+            r.stdout.includes(
+                "::warning::commit the release to Pulumi.prod.yaml (the job summary has the commands): a deploy refuses a stack file whose serving colour's release differs from what serves\n",
+            ),
+            r.stdout,
+        );
+        assert.equal(
+            fs.readFileSync(summary, "utf8"),
+            "### Commit this release to `Pulumi.prod.yaml`\n\nIt serves now; a deploy refuses a stack file whose serving colour's release differs from what serves. Run, then commit the file:\n\n```sh\n" +
+                `${command}\n` +
+                "```\n",
+        );
+        // Its exit status stays the job's, through the log's tee.
+        fs.writeFileSync(path.join(bin, "llm-platform"), "#!/bin/bash\necho smoke failed\nexit 1\n", { mode: 0o755 });
+        fs.writeFileSync(summary, "");
+        const failed = run("pulumi-stack.sh", ["promote", "prod", "chat"], env, dir);
+        assert.deepEqual([failed.code, failed.stdout], [1, "smoke failed\n"]);
+        // A deploy's releases come from the file, and a rollback flips to what runs: nothing to commit.
+        fs.writeFileSync(path.join(bin, "llm-platform"), "#!/bin/bash\nexit 0\n", { mode: 0o755 });
         for (const action of ["rollback", "deploy"]) {
-            fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), committed);
-            fs.writeFileSync(summary, "");
-            const quiet = run(
-                "pulumi-stack.sh",
-                [action, "prod", ...(action === "rollback" ? ["chat"] : [])],
-                env,
-                dir,
-            );
+            const quiet = run("pulumi-stack.sh", [action, "prod"], env, dir);
             assert.equal(quiet.code, 0);
             assert.ok(!quiet.stdout.includes("::warning::"), quiet.stdout);
-            assert.equal(fs.readFileSync(summary, "utf8"), "");
         }
+        assert.equal(fs.readFileSync(summary, "utf8"), "");
     });
 
     it("pulumi-stack.sh stops before anything runs when a self-managed backend's passphrase is missing", () => {

@@ -105,24 +105,33 @@ export async function deployCommand(argv: string[]): Promise<number> {
         say(`deployed: no model has a new release`);
         return 0;
     }
-    return promoteEach(
-        plan.pending.map((p) => p.model),
-        async (model) => {
-            const p = plan.pending.find((x) => x.model === model)!;
-            say(
-                `model ${p.model}: the commit's new release for ${p.colour} (${p.modelVersion}${p.image ? `, ${p.image}` : ""})`,
-            );
-            const one = await AutomationStack.select(project, stack, policy, say, p.model);
-            const url = registryUrl ?? (await one.outputs()).modelRegistryUrl ?? undefined;
-            const result = await promote(
-                one,
-                new HttpProber(),
-                { to: p.colour, modelVersion: p.modelVersion, ...(p.image ? { image: p.image } : {}) },
-                qualityGate(project, report),
-                url ? new MlflowRegistryClient(url) : undefined,
-            );
-            return { ...result, model: p.model };
-        },
-        say,
-    );
+    // The update ran: from here a release that cannot start is a release that did not go out (1).
+    const releases = plan.pending;
+    try {
+        const code = await promoteEach(
+            releases.map((p) => p.model),
+            async (model) => {
+                const p = releases.find((x) => x.model === model)!;
+                say(
+                    `model ${p.model}: the commit's new release for ${p.colour} (${p.modelVersion}${p.image ? `, ${p.image}` : ""})`,
+                );
+                const one = await AutomationStack.select(project, stack, policy, say, p.model);
+                const url = registryUrl ?? (await one.outputs()).modelRegistryUrl ?? undefined;
+                const result = await promote(
+                    one,
+                    new HttpProber(),
+                    { to: p.colour, modelVersion: p.modelVersion, ...(p.image ? { image: p.image } : {}) },
+                    qualityGate(project, report),
+                    url ? new MlflowRegistryClient(url) : undefined,
+                );
+                return { ...result, model: p.model };
+            },
+            say,
+        );
+        return code === 2 ? 1 : code;
+    } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        say(e.message);
+        return 1;
+    }
 }

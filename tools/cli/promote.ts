@@ -214,6 +214,13 @@ export async function promoteCommand(argv: string[]): Promise<number> {
                 qualityGate(project, report),
                 registry,
             );
+            // A release given here lives on the runner alone: say what to commit, or the next
+            // deploy refuses the stack file (its serving colour's release differs from what serves).
+            if (result.release && target.releaseKey)
+                for (const [field, value] of Object.entries(result.release).filter(([k]) => k !== "colour"))
+                    say(
+                        `commit this release: pulumi config set --path '${target.releaseKey}.${result.release.colour}.${field}' '${value}' --type string --stack ${stack}`,
+                    );
             return { ...result, model: (await target.readState()).model };
         },
         say,

@@ -8,8 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { RELEASES_OUTPUT, type ReleaseContract } from "../../components/release";
 import { chooseContract, contractsOf, stateOf } from "./contract";
-import { planDeploy, type ConfigPin } from "./deploy";
-import { otherColor, PromotionError, type Prober, type PromotionStack, type ServingState } from "./machine";
+import { locateRelease, planDeploy, type ConfigPin } from "./deploy";
+import { PromotionError, type Prober, type PromotionStack, type ServingState } from "./machine";
 
 /** The stack outputs a promotion reads besides the release contracts: the registry's URL. */
 export interface PromotionOutputs {
@@ -298,36 +298,55 @@ export class AutomationStack implements PromotionStack {
     }
 
     /**
-     * The model's serving state. Every blue-green model's active colour is first pinned to the one
-     * the stack serves, so that this promotion's updates never flip another model back to the
-     * stack file's (which only seeds a new stack).
+     * The model's serving state. Every blue-green model, this one included, is first pinned to
+     * what it runs (tools/promote/deploy.ts): its serving colour and both colours' releases. So
+     * this promotion's updates change nothing the stack file or its defaults say, and it flips to
+     * what its inactive colour runs unless it is given a release (`image`, `modelVersion`); a
+     * rollback flips to exactly what ran before. The model is found in the file by its name.
      */
     async readState(): Promise<ServingState> {
         const contracts = contractsOf(await this.allOutputs(), this.name);
         const contract = chooseContract(contracts, this.name, this.requested);
-        // Every other model is kept as it runs, and this one's serving colour; its inactive colour
-        // is what this promotion releases (the stack file's, or --image and --model-version).
-        const releasing = (p: ConfigPin): boolean =>
-            p.model === contract.model && p.colour === otherColor(contract.activeColor);
-        await this.pin(planDeploy(contracts, await this.config(), this.name).pins.filter((p) => !releasing(p)));
-        const { configKey, ...state } = stateOf(contract, await this.config());
-        this.configKey = configKey;
-        this.model = state.model;
+        const values = await this.config();
+        const configKey = locateRelease(values, contract);
+        if (configKey === undefined)
+            throw new PromotionError(
+                `model ${contract.model} of stack ${this.name} is no longer in the stack file's list: deploy the file first (it removes the model), or put it back`,
+            );
+        this.model = contract.model;
+        await this.pinOthers();
+        await this.pin(planDeploy(contracts, values, this.name).pins.filter((p) => p.model === contract.model));
+        const { configKey: located, ...state } = stateOf({ ...contract, configKey }, await this.config());
+        this.configKey = located;
         return state;
+    }
+
+    /** Pins every other model to what it runs now (before each of this promotion's updates). */
+    private async pinOthers(): Promise<void> {
+        const contracts = contractsOf(await this.allOutputs(), this.name);
+        await this.pin(
+            planDeploy(contracts, await this.config(), this.name).pins.filter((p) => p.model !== this.model),
+        );
+    }
+
+    /** Where the model's release object is in the stack file (after {@link readState}). */
+    get releaseKey(): string | undefined {
+        return this.configKey;
     }
 
     async setServing(key: string, value: string | boolean): Promise<void> {
         if (!this.configKey) throw new Error("setServing before readState");
         const configKey = `${this.configKey}.${key}`;
+        // The CLI, typed: the Automation API stores every value untyped, and `--path` would store a
+        // version such as 3 as a number, or true as a string.
         await withFileLock(path.join(this.projectDir, `.promote-${this.name}.config.lock`), () =>
-            typeof value === "boolean"
-                ? // The Automation API stores every value as a string; the CLI's --type bool stores a boolean.
-                  runPulumi(
-                      this.stack.workspace.pulumiCommand.command,
-                      typedConfigArgs(configKey, value, this.stack.name),
-                      this.projectDir,
-                  )
-                : this.stack.setConfig(configKey, { value }, true),
+            runPulumi(
+                this.stack.workspace.pulumiCommand.command,
+                typeof value === "boolean"
+                    ? typedConfigArgs(configKey, value, this.stack.name)
+                    : stringConfigArgs(configKey, value, this.stack.name),
+                this.projectDir,
+            ),
         );
     }
 
@@ -337,10 +356,11 @@ export class AutomationStack implements PromotionStack {
         this.onOutput(`pulumi up (${what}) with the policy packs ${this.policy.packs.join(", ")}`);
         const upOptions = promotionUpOptions(this.policy, `promote: ${what}`);
         await queuedUpdate(
-            () =>
-                this.stack
-                    .up({ ...upOptions, onOutput: (line) => this.onOutput(line.trimEnd()) })
-                    .then(() => undefined),
+            async () => {
+                // Another model may have been released or rolled back since the last update.
+                await this.pinOthers();
+                await this.stack.up({ ...upOptions, onOutput: (line) => this.onOutput(line.trimEnd()) });
+            },
             this.name,
             this.onOutput,
         );

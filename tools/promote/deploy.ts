@@ -81,7 +81,9 @@ function joinConfigKey(key: string, path: ReadonlyArray<string | number>): strin
 export function locateRelease(values: Readonly<Record<string, string>>, c: ReleaseContract): string | undefined {
     const { key, path } = splitConfigKey(c.configKey);
     const last = path[path.length - 1];
-    if (typeof last !== "number" || values[key] === undefined) return c.configKey;
+    if (typeof last !== "number") return c.configKey;
+    // The list is gone from the file: so is the model.
+    if (values[key] === undefined) return undefined;
     let list: unknown;
     try {
         list = JSON.parse(values[key]);
@@ -104,11 +106,10 @@ export function locateRelease(values: Readonly<Record<string, string>>, c: Relea
  * What a deploy of the committed config `values` (the stack file as the checkout holds it, values
  * as `pulumi config --json` gives them) does to a stack serving `contracts`.
  *
- * Every blue-green model is pinned to what it runs: its serving colour, each colour's model
- * version, the serving colour's image (and the other's where the file pins one). So the update
- * changes no release, whatever the file says or its defaults inherit (a release object a model
- * shares, a default version); only a promotion does. A rebuilt default image reaches the inactive
- * colour alone.
+ * Every blue-green model is pinned to what it runs: its serving colour, and each colour's model
+ * version and image. So the update changes no release, whatever the file says or its defaults
+ * inherit (a release object a model shares, a default version, a rebuilt default image); only a
+ * promotion does, and a rollback flips to exactly what ran before.
  */
 export function planDeploy(
     contracts: readonly ReleaseContract[],
@@ -142,7 +143,7 @@ export function planDeploy(
         for (const k of ["blue", "green"] as const) {
             pin(`${k}.modelVersion`, c.releases[k].modelVersion);
             const image = c.releases[k].image;
-            if (image !== null && (k === active || typeof colour(k)?.image === "string")) pin(`${k}.image`, image);
+            if (image !== null) pin(`${k}.image`, image);
         }
         if (typeof committed.activeColor === "string" && committed.activeColor !== active)
             plan.notices.push(

@@ -152,6 +152,8 @@ export type Outcome = "promoted" | "rolled-back" | "smoke-failed" | "gate-failed
 export interface PromotionResult {
     outcome: Outcome;
     activeColor: Color;
+    /** A new release that now serves (promoted with an image or model version, the version by number). */
+    release?: { colour: Color; image?: string; modelVersion?: string };
     /** What happened, in order, one line each. */
     log: string[];
 }
@@ -426,7 +428,21 @@ export async function promote(
                 await scaleDownAgain(from);
             }
             await recordRelease(to);
-            return { outcome: options.rollback ? "rolled-back" : "promoted", activeColor: to, log };
+            const released = !options.rollback && (options.image !== undefined || options.modelVersion !== undefined);
+            return {
+                outcome: options.rollback ? "rolled-back" : "promoted",
+                activeColor: to,
+                log,
+                ...(released
+                    ? {
+                          release: {
+                              colour: to,
+                              ...(options.image ? { image: options.image } : {}),
+                              ...(options.modelVersion ? { modelVersion: options.modelVersion } : {}),
+                          },
+                      }
+                    : {}),
+            };
         }
 
         step(`check after the flip failed: ${verifyFailure}; rolling back to ${from}`);
