@@ -127,12 +127,12 @@ report_release_to_commit() {
     local lines
     lines=$(grep '^commit this release: ' "$1" || true)
     [[ -n $lines ]] || return 0
-    echo "::warning::commit the release to Pulumi.$stack.yaml (the job summary has the commands): a deploy refuses a stack file whose serving colour's release differs from what serves"
+    echo "::warning::record the release in Pulumi.$stack.yaml and commit it (the job summary has the commands), so that the stack file says what serves"
     if [[ -n ${GITHUB_STEP_SUMMARY:-} ]]; then
         {
             echo "### Commit this release to \`Pulumi.$stack.yaml\`"
             echo
-            echo "It serves now; a deploy refuses a stack file whose serving colour's release differs from what serves. Run, then commit the file:"
+            echo "It serves now. Record it so that the stack file says what serves (a deploy refuses a file whose model's own release object names another release for the serving colour): run, then commit the file:"
             echo
             echo '```sh'
             echo "${lines//commit this release: /}"

@@ -51,6 +51,7 @@ const pinned = (plan: ReturnType<typeof planDeploy>): string[] =>
 /** What the stack of {@link served} runs, pinned: green serving v2, blue v1, both colours' image. */
 const KEEP_SERVED = [
     "acme:chat.activeColor=green",
+    "acme:chat.scaleDownInactive=false",
     "acme:chat.blue.modelVersion=v1",
     `acme:chat.blue.image=${DIGEST_A}`,
     "acme:chat.green.modelVersion=v2",
@@ -125,6 +126,7 @@ describe("deploy: what a commit does to a stack that serves", () => {
         assert.deepEqual([again.pending, again.problems, again.notices], [[], [], []]);
         assert.deepEqual(pinned(again), [
             "acme:chat.activeColor=blue",
+            "acme:chat.scaleDownInactive=false",
             "acme:chat.blue.modelVersion=v3",
             `acme:chat.blue.image=${DIGEST_A}`,
             "acme:chat.green.modelVersion=v2",
@@ -185,6 +187,7 @@ describe("deploy: what a commit does to a stack that serves", () => {
         const plan = planDeploy([flipped], changed, "staging");
         assert.deepEqual(pinned(plan), [
             `${contract.configKey}.activeColor=${flipped.activeColor}`,
+            `${contract.configKey}.scaleDownInactive=${String(contract.scaleDownInactive)}`,
             `${contract.configKey}.blue.modelVersion=${contract.releases.blue.modelVersion}`,
             `${contract.configKey}.green.modelVersion=${contract.releases.green.modelVersion}`,
         ]);
@@ -275,7 +278,7 @@ describe("deploy: the command", () => {
             "deploy 0123abc",
             async () => {
                 planned = planDeploy(await stack.contracts(), committed, stack.name);
-                await stack.pin(planned.pins);
+                await stack.pin(planned.pins.filter((p) => !p.type));
             },
             { waitMs: 60_000, pollMs: 1, sleep: async () => {} },
         );
@@ -316,14 +319,17 @@ describe("deploy: the command", () => {
         fs.writeFileSync(cli, `#!/bin/bash\necho "$*" >> "${dir}/cli"\n`, { mode: 0o755 });
         const embed = served({ model: "embed", configKey: "acme:embed", activeColor: "blue" });
         /** The pins that keep `c` as it runs, at `key`, as the CLI gets them. */
-        const pinsOf = (key: string, c: ReleaseContract): string[] =>
+        const pinsOf = (key: string, c: ReleaseContract, setting: boolean): string[] =>
             [
-                `activeColor ${c.activeColor}`,
-                `blue.modelVersion ${c.releases.blue.modelVersion}`,
-                `blue.image ${c.releases.blue.image}`,
-                `green.modelVersion ${c.releases.green.modelVersion}`,
-                `green.image ${c.releases.green.image}`,
-            ].map((p) => `config set --path ${key}.${p} --type string`);
+                `activeColor ${c.activeColor} --type string`,
+                ...(setting ? [`scaleDownInactive ${String(c.scaleDownInactive)} --type bool`] : []),
+                ...[
+                    `blue.modelVersion ${c.releases.blue.modelVersion}`,
+                    `blue.image ${c.releases.blue.image}`,
+                    `green.modelVersion ${c.releases.green.modelVersion}`,
+                    `green.image ${c.releases.green.image}`,
+                ].map((p) => `${p} --type string`),
+            ].map((p) => `config set --path ${key}.${p}`);
         const target: AutomationTarget = {
             name: "acme/prod",
             workspace: { pulumiCommand: { command: cli } },
@@ -346,9 +352,10 @@ describe("deploy: the command", () => {
                 .split("\n")
                 .map((l) => l.replace(" --stack acme/prod --non-interactive", "")),
             [
-                ...pinsOf("acme:embed", embed),
+                // The other model's warm-up setting too: its own promotion may be warming a colour.
+                ...pinsOf("acme:embed", embed, true),
                 // chat was models[0] at the last update; the file now lists it second.
-                ...pinsOf("acme:models[1]", served()),
+                ...pinsOf("acme:models[1]", served(), false),
             ],
         );
         assert.equal(stack.releaseKey, "acme:models[1]");

@@ -978,13 +978,13 @@ describe("workflow scripts", () => {
         assert.ok(r.stdout.startsWith("promoted: green is the active colour of model chat\n"), r.stdout);
         assert.ok(
             r.stdout.includes(
-                "::warning::commit the release to Pulumi.prod.yaml (the job summary has the commands): a deploy refuses a stack file whose serving colour's release differs from what serves\n",
+                "::warning::record the release in Pulumi.prod.yaml and commit it (the job summary has the commands), so that the stack file says what serves\n",
             ),
             r.stdout,
         );
         assert.equal(
             fs.readFileSync(summary, "utf8"),
-            "### Commit this release to `Pulumi.prod.yaml`\n\nIt serves now; a deploy refuses a stack file whose serving colour's release differs from what serves. Run, then commit the file:\n\n```sh\n" +
+            "### Commit this release to `Pulumi.prod.yaml`\n\nIt serves now. Record it so that the stack file says what serves (a deploy refuses a file whose model's own release object names another release for the serving colour): run, then commit the file:\n\n```sh\n" +
                 `${command}\n` +
                 "```\n",
         );

@@ -85,7 +85,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
     if (plan.problems.length > 0) throw refuse(plan.problems);
     for (const notice of plan.notices) say(notice);
     if (preview) {
-        await target.pin(plan.pins);
+        await target.pin(plan.pins.filter((p) => !p.type));
         await target.previewUpdate(message);
         say(
             plan.pending.length === 0
@@ -95,11 +95,11 @@ export async function deployCommand(argv: string[]): Promise<number> {
         return 0;
     }
     // Planned again before each attempt: a manual release may have flipped a model while the
-    // update waited for the stack's lock.
+    // update waited for the stack's lock. Settings (scaleDownInactive) are the file's to change.
     await target.update(message, async () => {
         plan = planDeploy(await target.contracts(), committed, target.name);
         if (plan.problems.length > 0) throw refuse(plan.problems);
-        await target.pin(plan.pins);
+        await target.pin(plan.pins.filter((p) => !p.type));
     });
     if (plan.pending.length === 0) {
         say(`deployed: no model has a new release`);

@@ -3,8 +3,10 @@
  *
  * Promotes the inactive colour of one model's EKS blue-green service (deploy it, smoke-test the
  * preview, hold it to the quality gate when the model has an evaluation set, flip, verify, roll
- * back on failure), or flips back with --rollback; the other models are not touched. --all
- * releases each model in turn (exit: the worst). What it knows of the stack is the release
+ * back on failure), or flips back with --rollback; the other models are not touched. Without
+ * --image or --model-version it flips to what the inactive colour runs (the previous release, after
+ * a release): a smoke-tested rollback. --all does that for each model in turn (exit: the worst).
+ * A commit's release is `llm-platform deploy`'s to promote. What it knows of the stack is the release
  * contract its program exports (the output `llmPlatformReleases`, components/release.ts) and the
  * release objects in its config that the contract points at; every `pulumi up` runs with the
  * policy packs (--pack, each with its --config, or the production-standards pack). Needs the
@@ -221,7 +223,7 @@ export async function promoteCommand(argv: string[]): Promise<number> {
                     say(
                         `commit this release: pulumi config set --path '${target.releaseKey}.${result.release.colour}.${field}' '${value}' --type string --stack ${stack}`,
                     );
-            return { ...result, model: (await target.readState()).model };
+            return { ...result, model: target.modelName ?? m ?? "?" };
         },
         say,
     );

@@ -251,7 +251,9 @@ export class AutomationStack implements PromotionStack {
             for (const p of pins)
                 await runPulumi(
                     this.stack.workspace.pulumiCommand.command,
-                    stringConfigArgs(`${p.configKey}.${p.path}`, p.value, this.stack.name),
+                    p.type === "bool"
+                        ? typedConfigArgs(`${p.configKey}.${p.path}`, p.value === "true", this.stack.name)
+                        : stringConfigArgs(`${p.configKey}.${p.path}`, p.value, this.stack.name),
                     this.projectDir,
                 );
         });
@@ -315,7 +317,9 @@ export class AutomationStack implements PromotionStack {
             );
         this.model = contract.model;
         await this.pinOthers();
-        await this.pin(planDeploy(contracts, values, this.name).pins.filter((p) => p.model === contract.model));
+        await this.pin(
+            planDeploy(contracts, values, this.name).pins.filter((p) => p.model === contract.model && !p.type),
+        );
         const { configKey: located, ...state } = stateOf({ ...contract, configKey }, await this.config());
         this.configKey = located;
         return state;
@@ -327,6 +331,11 @@ export class AutomationStack implements PromotionStack {
         await this.pin(
             planDeploy(contracts, await this.config(), this.name).pins.filter((p) => p.model !== this.model),
         );
+    }
+
+    /** The model released (after {@link readState}). */
+    get modelName(): string | undefined {
+        return this.model;
     }
 
     /** Where the model's release object is in the stack file (after {@link readState}). */

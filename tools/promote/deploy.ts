@@ -22,9 +22,11 @@ import { otherColor, type Color } from "./machine";
 
 /** A value to write over the runner's copy of the stack config before any update: `<configKey>.<path>`. */
 export interface ConfigPin {
-    /** The model it keeps, and which of its keys: a colour's release, or the serving colour. */
+    /** The model it keeps, and which of its keys: a colour's release, the serving colour, or scaleDownInactive. */
     model: string;
-    colour: Color | "activeColor";
+    colour: Color | "activeColor" | "scaleDownInactive";
+    /** A boolean setting rather than a release: pinned while another model is promoted, not by a deploy. */
+    type?: "bool";
     configKey: string;
     path: string;
     value: string;
@@ -140,6 +142,16 @@ export function planDeploy(
                 value,
             });
         pin("activeColor", active);
+        // Another promotion of this model may be warming a colour up (scaleDownInactive off): an
+        // update of another model's promotion keeps that; a deploy applies the file's setting.
+        plan.pins.push({
+            model: c.model,
+            colour: "scaleDownInactive",
+            type: "bool",
+            configKey,
+            path: "scaleDownInactive",
+            value: String(c.scaleDownInactive),
+        });
         for (const k of ["blue", "green"] as const) {
             pin(`${k}.modelVersion`, c.releases[k].modelVersion);
             const image = c.releases[k].image;
