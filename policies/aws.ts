@@ -34,7 +34,10 @@ export const ecrRepositoryHardened: ResourceValidationPolicy = {
     }),
 };
 
-const SECRET_ENV = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL)/i;
+const SECRET_ENV =
+    /(TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|(^|_)PASS($|_)|(^|_)PWD($|_)|API_?KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL)/i;
+/** A URL with a password in it (`scheme://user:password@host`), whatever the variable's name. */
+const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i;
 
 export const ecsTaskHardened: ResourceValidationPolicy = {
     name: "ecs-task-hardened",
@@ -45,9 +48,12 @@ export const ecsTaskHardened: ResourceValidationPolicy = {
     remediationSteps:
         "Set user to a numeric UID (not 0), readonlyRootFilesystem: true, a healthCheck on serving containers, an awslogs logConfiguration, and pass secrets through `secrets` (Secrets Manager or SSM ARNs), never `environment`.",
     validateResource: forTypes(["aws:ecs/taskDefinition:TaskDefinition"], (args, report) => {
+        // Read outside the parse: in a preview an unknown value throws the SDK's own signal here,
+        // which must stop the policy ("can't run during preview"), never become a violation.
+        const raw = String(args.props.containerDefinitions ?? "[]");
         let containers: Props[] = [];
         try {
-            containers = JSON.parse(String(args.props.containerDefinitions ?? "[]")) as Props[];
+            containers = JSON.parse(raw) as Props[];
         } catch {
             report("containerDefinitions is not valid JSON");
             return;
@@ -63,8 +69,8 @@ export const ecsTaskHardened: ResourceValidationPolicy = {
             if (c.essential !== false && ((c.portMappings as unknown[]) ?? []).length > 0 && !c.healthCheck)
                 report(`${label} serves traffic without a healthCheck`);
             if (!c.logConfiguration) report(`${label} has no logConfiguration`);
-            for (const e of (c.environment as Array<{ name: string }>) ?? []) {
-                if (SECRET_ENV.test(e.name))
+            for (const e of (c.environment as Array<{ name: string; value?: unknown }>) ?? []) {
+                if (SECRET_ENV.test(e.name) || URL_WITH_PASSWORD.test(String(e.value ?? "")))
                     report(
                         `${label} passes ${e.name} as a plain environment value; use secrets (Secrets Manager or SSM)`,
                     );

@@ -5,7 +5,7 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import * as aws from "../policies/aws";
 import { POLICIES, PACK_NAME } from "../policies/pack";
 import * as stackPolicies from "../policies/stack";
-import { runResourcePolicy } from "../policies/testing";
+import { runResourcePolicy, UNKNOWN } from "../policies/testing";
 
 import type { StackExport } from "../tools/engine/stackExport";
 import { find, PROJECT_DIR } from "./helpers";
@@ -155,6 +155,54 @@ describe("the policy pack", () => {
                 'container "inference" passes HF_TOKEN as a plain environment value; use secrets (Secrets Manager or SSM)',
             ],
         );
+        // Other common names of a credential, and a connection URL that carries its password.
+        for (const [name, value] of [
+            ["DB_PASS", "x"],
+            ["PGPASSWORD", "x"],
+            ["MLFLOW_PASSPHRASE", "x"],
+            ["DATABASE_URL", "postgresql://app:s3cret@db.internal:5432/app"],
+        ]) {
+            const leaky = JSON.parse(JSON.stringify(defs)) as typeof defs;
+            leaky[1].user = "10001";
+            leaky[1].environment = [{ name, value }];
+            assert.deepEqual(
+                (
+                    await runResourcePolicy(aws.ecsTaskHardened, {
+                        type: task.type,
+                        props: { ...task.inputs!, containerDefinitions: JSON.stringify(leaky) },
+                    })
+                ).violations,
+                [
+                    `container "inference" passes ${name} as a plain environment value; use secrets (Secrets Manager or SSM)`,
+                ],
+                name,
+            );
+        }
+        // Not a credential: a URL without a password, a name that only contains PASS.
+        const fine = JSON.parse(JSON.stringify(defs)) as typeof defs;
+        fine[1].user = "10001";
+        fine[1].environment = [
+            { name: "MODEL_URL", value: "s3://bucket/models/v1" },
+            { name: "PROXY", value: "http://proxy.internal:3128" },
+            { name: "BYPASS_CACHE", value: "1" },
+        ];
+        assert.deepEqual(
+            (
+                await runResourcePolicy(aws.ecsTaskHardened, {
+                    type: task.type,
+                    props: { ...task.inputs!, containerDefinitions: JSON.stringify(fine) },
+                })
+            ).violations,
+            [],
+        );
+        // Unknown in a preview (built from another resource's output): the policy cannot run, and
+        // says so; never the false mandatory "not valid JSON" it reported before (issue 33).
+        const preview = await runResourcePolicy(aws.ecsTaskHardened, {
+            type: task.type,
+            props: { ...task.inputs!, containerDefinitions: UNKNOWN },
+        });
+        assert.deepEqual(preview.violations, []);
+        assert.match(preview.unknown ?? "", /containerDefinitions/);
         const alb = find(doc, "aws:lb/loadBalancer:LoadBalancer", "inference-ecs-alb");
         assert.deepEqual(
             (await runResourcePolicy(aws.albHardened, { type: alb.type, props: alb.inputs! })).violations,
