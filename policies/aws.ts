@@ -92,8 +92,10 @@ export const eksClusterHardened: ResourceValidationPolicy = {
         const resources = ((p.encryptionConfig as Props | undefined)?.resources as string[] | undefined) ?? [];
         if (!resources.includes("secrets")) report("Kubernetes secrets are not envelope-encrypted with KMS");
         const vpc = (p.vpcConfig as Props | undefined) ?? {};
-        const cidrs = (vpc.publicAccessCidrs as string[] | undefined) ?? ["0.0.0.0/0"];
-        if (vpc.endpointPublicAccess !== false && cidrs.includes("0.0.0.0/0"))
+        // Unset or empty, EKS opens the public endpoint to 0.0.0.0/0; a set of blocks may add up to it.
+        const listed = (vpc.publicAccessCidrs as string[] | undefined) ?? [];
+        const cidrs = listed.length > 0 ? listed : ["0.0.0.0/0"];
+        if (vpc.endpointPublicAccess !== false && coversInternet(cidrs))
             report("the API endpoint is public to the internet: make it private or list publicAccessCidrs");
         const logs = (p.enabledClusterLogTypes as string[] | undefined) ?? [];
         const missing = ["api", "audit", "authenticator", "controllerManager", "scheduler"].filter(
@@ -102,6 +104,26 @@ export const eksClusterHardened: ResourceValidationPolicy = {
         if (missing.length > 0) report(`control-plane logs missing: ${missing.join(", ")}`);
     }),
 };
+
+/** Whether IPv4 blocks (`a.b.c.d/n`) together cover every address, as 0.0.0.0/0 or two /1s do. */
+export function coversInternet(cidrs: readonly string[]): boolean {
+    const ranges = cidrs
+        .map((c) => /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(c.trim()))
+        .filter((m): m is RegExpExecArray => m !== null && Number(m[5]) <= 32)
+        .map((m) => {
+            const address = m.slice(1, 5).reduce((n, octet) => n * 256 + (Number(octet) & 255), 0);
+            const size = 2 ** (32 - Number(m[5]));
+            const start = Math.floor(address / size) * size;
+            return [start, start + size] as const;
+        })
+        .sort((a, b) => a[0] - b[0]);
+    let reached = 0;
+    for (const [start, end] of ranges) {
+        if (start > reached) return false;
+        reached = Math.max(reached, end);
+    }
+    return reached >= 2 ** 32;
+}
 
 export const launchTemplateImdsv2: ResourceValidationPolicy = {
     name: "launch-template-imdsv2",
@@ -112,6 +134,8 @@ export const launchTemplateImdsv2: ResourceValidationPolicy = {
     remediationSteps: "Set metadataOptions {httpTokens: required, httpPutResponseHopLimit: 1}.",
     validateResource: forTypes(["aws:ec2/launchTemplate:LaunchTemplate"], (args, report) => {
         const m = (args.props.metadataOptions as Props | undefined) ?? {};
+        // No metadata endpoint at all is stricter than IMDSv2.
+        if (m.httpEndpoint === "disabled") return;
         if (m.httpTokens !== "required") report("IMDSv2 is not required (metadataOptions.httpTokens must be required)");
         if (m.httpPutResponseHopLimit !== 1)
             report(`the metadata hop limit is ${String(m.httpPutResponseHopLimit ?? "unset")}; it must be 1`);
@@ -150,11 +174,15 @@ export const albListenerHttps: ResourceValidationPolicy = {
 
 export const kmsKeyRotation: ResourceValidationPolicy = {
     name: "kms-key-rotation",
-    description: "Checks whether customer-managed KMS keys rotate automatically.",
+    description:
+        "Checks whether customer-managed symmetric KMS keys rotate automatically (asymmetric and HMAC keys cannot).",
     severity: "medium",
     framework: FSBP("KMS.4"),
     remediationSteps: "Set enableKeyRotation: true.",
     validateResource: forTypes(["aws:kms/key:Key"], (args, report) => {
+        // AWS rotates symmetric encryption keys only: asymmetric and HMAC keys cannot rotate.
+        const spec = String(args.props.customerMasterKeySpec ?? "SYMMETRIC_DEFAULT");
+        if (spec !== "SYMMETRIC_DEFAULT") return;
         if (args.props.enableKeyRotation !== true) report("key rotation is off");
     }),
 };
@@ -182,9 +210,11 @@ export const rdsInstanceHardened: ResourceValidationPolicy = {
     }),
 };
 
-const DATA_SERVICES = ["s3", "kms", "secretsmanager", "dynamodb", "rds", "ssm", "ecr"];
-
-/** Allow statements granting every action, or every action of a data service. */
+/**
+ * What an identity policy's Allow statements grant too widely: `*`, every action of a service
+ * (`iam:*`, `S3:*`: action names are case-insensitive in AWS), or everything but a list
+ * (`NotAction` with Allow). FSBP IAM.21 fails any `<service>:*`.
+ */
 export function wildcardGrants(policyJson: string): string[] {
     let doc: { Statement?: unknown } = {};
     try {
@@ -192,30 +222,48 @@ export function wildcardGrants(policyJson: string): string[] {
     } catch {
         return [];
     }
-    const statements = (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]).filter(Boolean) as Array<{
-        Effect?: string;
-        Action?: string | string[];
-    }>;
+    const statements = (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]).filter(
+        (st) => typeof st === "object" && st !== null,
+    ) as Array<{ Effect?: string; Action?: string | string[]; NotAction?: string | string[] }>;
+    const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
     return statements
-        .filter((s) => s.Effect === "Allow")
-        .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action ?? ""]))
-        .filter((a) => a === "*" || DATA_SERVICES.some((svc) => a === `${svc}:*`));
+        .filter((st) => st.Effect === "Allow")
+        .flatMap((st) => [
+            ...list(st.Action).filter((a) => a === "*" || /^[a-z0-9-]+:\*$/i.test(a)),
+            ...list(st.NotAction).map((a) => `NotAction ${a} (everything else)`),
+        ]);
 }
+
+/** A policy document as a resource holds it: a JSON string, or an object (`aws.iam.getPolicyDocument` output, a literal). */
+const policyText = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v ?? {}));
 
 export const iamNoWildcardActions: ResourceValidationPolicy = {
     name: "iam-no-wildcard-actions",
-    description: "Checks whether IAM policies avoid granting `*` or every action of a data service (s3:*, kms:* …).",
+    description:
+        "Checks whether IAM identity policies (managed, role, user and group policies, and roles' inline policies) avoid granting `*`, every action of a service (s3:*, iam:* …, in any case), or Allow with NotAction.",
     severity: "high",
     framework: FSBP("IAM.21"),
     remediationSteps:
         "List the actions the principal needs (e.g. s3:GetObject, kms:Decrypt), as the model bucket's read policy does.",
-    validateResource: forTypes(["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy"], (args, report) => {
-        for (const a of wildcardGrants(
-            typeof args.props.policy === "string" ? args.props.policy : JSON.stringify(args.props.policy ?? {}),
-        )) {
-            report(`the policy allows "${a}"`);
-        }
-    }),
+    validateResource: forTypes(
+        [
+            "aws:iam/policy:Policy",
+            "aws:iam/rolePolicy:RolePolicy",
+            "aws:iam/userPolicy:UserPolicy",
+            "aws:iam/groupPolicy:GroupPolicy",
+            "aws:iam/role:Role",
+        ],
+        (args, report) => {
+            const documents =
+                args.type === "aws:iam/role:Role"
+                    ? ((args.props.inlinePolicies as Array<{ name?: string; policy?: unknown }> | undefined) ?? []).map(
+                          (ip) => ({ where: ` (inline policy ${String(ip.name ?? "")})`, text: policyText(ip.policy) }),
+                      )
+                    : [{ where: "", text: policyText(args.props.policy) }];
+            for (const d of documents)
+                for (const a of wildcardGrants(d.text)) report(`the policy allows "${a}"${d.where}`);
+        },
+    ),
 };
 
 export const requiredTags: ResourceValidationPolicy = {

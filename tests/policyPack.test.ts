@@ -137,6 +137,110 @@ describe("the policy pack", () => {
         });
     }
 
+    it("reads the shapes a @pulumi/aws user writes that a naive check misses (issue 33)", async () => {
+        const statement = (st: Record<string, unknown>) => JSON.stringify({ Version: "2012-10-17", Statement: [st] });
+        const iam = async (type: string, props: Record<string, unknown>) =>
+            (await runResourcePolicy(aws.iamNoWildcardActions, { type, props })).violations;
+        // Any service's every action (FSBP IAM.21), in any case; Allow with NotAction.
+        assert.deepEqual(
+            await iam("aws:iam/policy:Policy", {
+                policy: statement({ Effect: "Allow", Action: "iam:*", Resource: "*" }),
+            }),
+            ['the policy allows "iam:*"'],
+        );
+        assert.deepEqual(
+            await iam("aws:iam/policy:Policy", {
+                policy: statement({ Effect: "Allow", Action: ["s3:GetObject", "S3:*"], Resource: "*" }),
+            }),
+            ['the policy allows "S3:*"'],
+        );
+        assert.deepEqual(
+            await iam("aws:iam/rolePolicy:RolePolicy", {
+                policy: statement({ Effect: "Allow", NotAction: "iam:*", Resource: "*" }),
+            }),
+            ['the policy allows "NotAction iam:* (everything else)"'],
+        );
+        // User and group policies, a role's inline policies, and a document given as an object.
+        for (const type of ["aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"])
+            assert.deepEqual(
+                await iam(type, {
+                    policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] },
+                }),
+                ['the policy allows "*"'],
+            );
+        assert.deepEqual(
+            await iam("aws:iam/role:Role", {
+                assumeRolePolicy: "{}",
+                inlinePolicies: [
+                    { name: "admin", policy: statement({ Effect: "Allow", Action: "ec2:*", Resource: "*" }) },
+                ],
+            }),
+            ['the policy allows "ec2:*" (inline policy admin)'],
+        );
+        // What is fine stays fine: named actions, a Deny of everything, a wildcard inside an action name.
+        assert.deepEqual(
+            await iam("aws:iam/policy:Policy", {
+                policy: JSON.stringify({
+                    Statement: [
+                        { Effect: "Allow", Action: ["s3:GetObject", "s3:List*"], Resource: "*" },
+                        { Effect: "Deny", Action: "*", Resource: "*" },
+                    ],
+                }),
+            }),
+            [],
+        );
+
+        // EKS: an empty list is the default 0.0.0.0/0, and blocks may add up to the whole internet.
+        const eks = async (publicAccessCidrs: string[] | undefined) =>
+            (
+                await runResourcePolicy(aws.eksClusterHardened, {
+                    type: "aws:eks/cluster:Cluster",
+                    props: {
+                        encryptionConfig: { resources: ["secrets"] },
+                        enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+                        vpcConfig: { endpointPublicAccess: true, ...(publicAccessCidrs ? { publicAccessCidrs } : {}) },
+                    },
+                })
+            ).violations;
+        const open = ["the API endpoint is public to the internet: make it private or list publicAccessCidrs"];
+        for (const cidrs of [undefined, [], ["0.0.0.0/0"], ["0.0.0.0/1", "128.0.0.0/1"], ["10.0.0.0/8", "0.0.0.0/0"]])
+            assert.deepEqual(await eks(cidrs), open, JSON.stringify(cidrs));
+        for (const cidrs of [["203.0.113.0/24"], ["0.0.0.0/1"], ["0.0.0.0/1", "128.0.0.0/2"]])
+            assert.deepEqual(await eks(cidrs), [], JSON.stringify(cidrs));
+        assert.equal(aws.coversInternet(["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/2"]), true);
+        assert.equal(aws.coversInternet(["0.0.0.0/1", "192.0.0.0/2"]), false);
+
+        // Stricter than asked is not flagged: no metadata endpoint at all; keys AWS cannot rotate.
+        assert.deepEqual(
+            (
+                await runResourcePolicy(aws.launchTemplateImdsv2, {
+                    type: "aws:ec2/launchTemplate:LaunchTemplate",
+                    props: { metadataOptions: { httpEndpoint: "disabled" } },
+                })
+            ).violations,
+            [],
+        );
+        for (const customerMasterKeySpec of ["RSA_2048", "ECC_NIST_P256", "HMAC_256"])
+            assert.deepEqual(
+                (
+                    await runResourcePolicy(aws.kmsKeyRotation, {
+                        type: "aws:kms/key:Key",
+                        props: { customerMasterKeySpec },
+                    })
+                ).violations,
+                [],
+            );
+        assert.deepEqual(
+            (
+                await runResourcePolicy(aws.kmsKeyRotation, {
+                    type: "aws:kms/key:Key",
+                    props: { customerMasterKeySpec: "SYMMETRIC_DEFAULT" },
+                })
+            ).violations,
+            ["key rotation is off"],
+        );
+    });
+
     it("ecs-task-hardened, alb-hardened and alb-listener-https pass the ECS stack's hardened parts and catch their breaches", async () => {
         const doc = JSON.parse(JSON.stringify(ecs)) as StackExport;
         const task = find(doc, "aws:ecs/taskDefinition:TaskDefinition", "inference-ecs-task");
