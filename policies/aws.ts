@@ -165,7 +165,10 @@ export const albListenerHttps: ResourceValidationPolicy = {
     framework: FSBP("ELB.1"),
     remediationSteps: "Serve HTTPS with an ACM certificate, and make any HTTP listener a redirect to HTTPS.",
     validateResource: forTypes(["aws:lb/listener:Listener", "aws:alb/listener:Listener"], (args, report) => {
-        if (["HTTPS", "TLS"].includes(String(args.props.protocol))) return;
+        // Only an HTTP listener serves plain HTTP (unset, an ALB's default); TCP, UDP, TLS and a
+        // Gateway Load Balancer's GENEVE are other protocols, HTTPS is the goal.
+        const protocol = args.props.protocol === undefined ? "HTTP" : String(args.props.protocol).toUpperCase();
+        if (protocol !== "HTTP") return;
         const actions = (args.props.defaultActions as Array<{ type?: string; redirect?: { protocol?: string } }>) ?? [];
         if (!actions.some((a) => a.type === "redirect" && a.redirect?.protocol === "HTTPS"))
             report(`the listener on port ${String(args.props.port)} serves plain HTTP`);
@@ -190,24 +193,33 @@ export const kmsKeyRotation: ResourceValidationPolicy = {
 export const rdsInstanceHardened: ResourceValidationPolicy = {
     name: "rds-instance-hardened",
     description:
-        "Checks whether RDS instances are encrypted, private, backed up for at least 7 days, protected from deletion and keep no final-snapshot gap.",
+        "Checks whether RDS instances and Aurora clusters are encrypted, private, backed up for at least 7 days, protected from deletion and take a final snapshot when deleted.",
     severity: "high",
     framework: FSBP("RDS.2, RDS.3, RDS.8, RDS.11"),
     remediationSteps:
-        "Set storageEncrypted: true, publiclyAccessible: false, backupRetentionPeriod >= 7 and deletionProtection: true (ModelRegistry sets all four; give it deletionProtection: true).",
-    validateResource: forTypes(["aws:rds/instance:Instance"], (args, report) => {
-        const p = args.props as {
-            storageEncrypted?: boolean;
-            publiclyAccessible?: boolean;
-            backupRetentionPeriod?: number;
-            deletionProtection?: boolean;
-        };
-        if (p.storageEncrypted !== true) report("storage is not encrypted (storageEncrypted)");
-        if (p.publiclyAccessible === true) report("the instance is publicly accessible");
-        if ((p.backupRetentionPeriod ?? 0) < 7)
-            report(`automated backups are kept ${p.backupRetentionPeriod ?? 0} days; keep at least 7`);
-        if (p.deletionProtection !== true) report("deletion protection is off");
-    }),
+        "Set storageEncrypted: true, publiclyAccessible: false, backupRetentionPeriod >= 7, deletionProtection: true and skipFinalSnapshot: false with a finalSnapshotIdentifier (ModelRegistry sets them all where protect is on).",
+    validateResource: forTypes(
+        ["aws:rds/instance:Instance", "aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance"],
+        (args, report) => {
+            const p = args.props as {
+                storageEncrypted?: boolean;
+                publiclyAccessible?: boolean;
+                backupRetentionPeriod?: number;
+                deletionProtection?: boolean;
+                skipFinalSnapshot?: boolean;
+            };
+            if (p.publiclyAccessible === true) report("the instance is publicly accessible");
+            // An Aurora cluster instance keeps its storage, backups and snapshots in its cluster.
+            if (args.type === "aws:rds/clusterInstance:ClusterInstance") return;
+            if (p.storageEncrypted !== true) report("storage is not encrypted (storageEncrypted)");
+            // The provider's defaults (@pulumi/aws 7 docs): 0 days for an instance, 1 for a cluster.
+            const days = p.backupRetentionPeriod ?? (args.type === "aws:rds/cluster:Cluster" ? 1 : 0);
+            if (days < 7) report(`automated backups are kept ${days} days; keep at least 7`);
+            if (p.deletionProtection !== true) report("deletion protection is off");
+            if (p.skipFinalSnapshot === true)
+                report("no final snapshot is taken on deletion (skipFinalSnapshot: true)");
+        },
+    ),
 };
 
 /**

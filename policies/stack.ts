@@ -131,7 +131,7 @@ export const k8sMonitoredServing: StackValidationPolicy = {
 export const statefulResourcesProtected: StackValidationPolicy = {
     name: "stateful-resources-protected",
     description:
-        "Checks whether stateful resources (buckets, registries, keys, clusters, databases, secrets) are protected from deletion.",
+        "Checks whether stateful resources (buckets, registries, keys, clusters, databases and Aurora clusters, DynamoDB tables, EFS file systems, secrets) are protected from deletion.",
     severity: "high",
     configSchema: {
         properties: {
@@ -145,6 +145,10 @@ export const statefulResourcesProtected: StackValidationPolicy = {
                     "aws:eks/cluster:Cluster",
                     "aws:ecs/cluster:Cluster",
                     "aws:rds/instance:Instance",
+                    "aws:rds/cluster:Cluster",
+                    "aws:dynamodb/table:Table",
+                    "aws:efs/fileSystem:FileSystem",
+                    "aws:s3/bucketV2:BucketV2",
                     "aws:secretsmanager/secret:Secret",
                 ],
             },

@@ -5,7 +5,7 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import * as aws from "../policies/aws";
 import { POLICIES, PACK_NAME } from "../policies/pack";
 import * as stackPolicies from "../policies/stack";
-import { runResourcePolicy, UNKNOWN } from "../policies/testing";
+import { runResourcePolicy, runStackPolicy, UNKNOWN } from "../policies/testing";
 
 import type { StackExport } from "../tools/engine/stackExport";
 import { find, PROJECT_DIR } from "./helpers";
@@ -239,6 +239,70 @@ describe("the policy pack", () => {
             ).violations,
             ["key rotation is off"],
         );
+    });
+
+    it("holds Aurora to the RDS standard, takes a final snapshot, and reads only HTTP listeners as plain HTTP (issue 33)", async () => {
+        const rds = async (type: string, props: Record<string, unknown>) =>
+            (await runResourcePolicy(aws.rdsInstanceHardened, { type, props })).violations;
+        const hardened = { storageEncrypted: true, backupRetentionPeriod: 7, deletionProtection: true };
+        assert.deepEqual(await rds("aws:rds/cluster:Cluster", hardened), []);
+        assert.deepEqual(
+            await rds("aws:rds/cluster:Cluster", {
+                ...hardened,
+                backupRetentionPeriod: undefined,
+                skipFinalSnapshot: true,
+            }),
+            [
+                "automated backups are kept 1 days; keep at least 7",
+                "no final snapshot is taken on deletion (skipFinalSnapshot: true)",
+            ],
+        );
+        assert.deepEqual(await rds("aws:rds/instance:Instance", { ...hardened, skipFinalSnapshot: true }), [
+            "no final snapshot is taken on deletion (skipFinalSnapshot: true)",
+        ]);
+        assert.deepEqual(await rds("aws:rds/clusterInstance:ClusterInstance", { publiclyAccessible: true }), [
+            "the instance is publicly accessible",
+        ]);
+        assert.deepEqual(await rds("aws:rds/clusterInstance:ClusterInstance", {}), []);
+
+        // Stateful resources beyond the reference stacks' own: Aurora, DynamoDB, EFS, BucketV2.
+        const stateful = [
+            "aws:rds/cluster:Cluster",
+            "aws:dynamodb/table:Table",
+            "aws:efs/fileSystem:FileSystem",
+            "aws:s3/bucketV2:BucketV2",
+        ];
+        const run = await runStackPolicy(stackPolicies.statefulResourcesProtected, [
+            ...stateful.map((type, i) => ({
+                type,
+                props: {},
+                name: `r${i}`,
+                urn: `urn:pulumi:prod::p::${type}::r${i}`,
+            })),
+            {
+                type: "aws:rds/cluster:Cluster",
+                props: {},
+                name: "kept",
+                urn: "urn:pulumi:prod::p::aws:rds/cluster:Cluster::kept",
+                protect: true,
+            },
+        ]);
+        assert.deepEqual(
+            run.violations,
+            stateful.map((type, i) => `urn:pulumi:prod::p::${type}::r${i}: ${type} is not protected`),
+        );
+
+        const listener = async (props: Record<string, unknown>) =>
+            (await runResourcePolicy(aws.albListenerHttps, { type: "aws:lb/listener:Listener", props })).violations;
+        const forward = [
+            { type: "forward", targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/x/1" },
+        ];
+        for (const protocol of ["TCP", "UDP", "TCP_UDP", "TLS", "GENEVE", "HTTPS"])
+            assert.deepEqual(await listener({ port: 443, protocol, defaultActions: forward }), [], protocol);
+        for (const protocol of ["HTTP", undefined])
+            assert.deepEqual(await listener({ port: 80, protocol, defaultActions: forward }), [
+                "the listener on port 80 serves plain HTTP",
+            ]);
     });
 
     it("ecs-task-hardened, alb-hardened and alb-listener-https pass the ECS stack's hardened parts and catch their breaches", async () => {
