@@ -208,10 +208,13 @@ export const rdsInstanceHardened: ResourceValidationPolicy = {
                 deletionProtection?: boolean;
                 skipFinalSnapshot?: boolean;
             };
-            if (p.publiclyAccessible === true) report("the instance is publicly accessible");
             // An Aurora cluster instance keeps its storage, backups and snapshots in its cluster.
-            if (args.type === "aws:rds/clusterInstance:ClusterInstance") return;
+            if (args.type === "aws:rds/clusterInstance:ClusterInstance") {
+                if (p.publiclyAccessible === true) report("the instance is publicly accessible");
+                return;
+            }
             if (p.storageEncrypted !== true) report("storage is not encrypted (storageEncrypted)");
+            if (p.publiclyAccessible === true) report("the instance is publicly accessible");
             // The provider's defaults (@pulumi/aws 7 docs): 0 days for an instance, 1 for a cluster.
             const days = p.backupRetentionPeriod ?? (args.type === "aws:rds/cluster:Cluster" ? 1 : 0);
             if (days < 7) report(`automated backups are kept ${days} days; keep at least 7`);

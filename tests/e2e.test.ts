@@ -205,7 +205,8 @@ describe("end to end, from a clean copy", function () {
         const comment = fs.readFileSync(path.join(dir, "gate", "comment.md"), "utf8");
         assert.ok(
             comment.includes(
-                "| `staging` | 0 to add, 0 to change, 0 to replace, 0 to delete | $2,203.14 → $2,203.14 | $2,519.23 → $2,519.23 | ✅ passed (13 advisory) |",
+                // 14 advisories: staging's registry database takes no final snapshot (protect is off there).
+                "| `staging` | 0 to add, 0 to change, 0 to replace, 0 to delete | $2,203.14 → $2,203.14 | $2,519.23 → $2,519.23 | ✅ passed (14 advisory) |",
             ),
         );
         assert.ok(comment.includes("No changes."));
