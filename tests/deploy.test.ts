@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import type * as automation from "@pulumi/pulumi/automation";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -232,7 +233,7 @@ describe("deploy: the command", () => {
         const calls: string[] = [];
         let live = served();
         let ups = 0;
-        const target: AutomationTarget = {
+        const target: AutomationTarget & Pick<automation.Stack, "setConfig"> = {
             name: "acme/prod",
             workspace: { pulumiCommand: { command: cli } },
             getAllConfig: async () => ({
@@ -330,7 +331,7 @@ describe("deploy: the command", () => {
                     `green.image ${c.releases.green.image}`,
                 ].map((p) => `${p} --type string`),
             ].map((p) => `config set --path ${key}.${p}`);
-        const target: AutomationTarget = {
+        const target: AutomationTarget & Pick<automation.Stack, "setConfig"> = {
             name: "acme/prod",
             workspace: { pulumiCommand: { command: cli } },
             getAllConfig: async () => ({

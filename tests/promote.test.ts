@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import type * as automation from "@pulumi/pulumi/automation";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
@@ -584,7 +585,7 @@ describe("promote: what it runs against on a real stack", () => {
             active: "http://alb",
             preview: "http://alb:8443",
         });
-        const target: AutomationTarget = {
+        const target: AutomationTarget & Pick<automation.Stack, "setConfig"> = {
             name: "acme/staging",
             workspace: { pulumiCommand: { command: cli } },
             getAllConfig: async () =>

@@ -12,12 +12,12 @@
  */
 import * as path from "node:path";
 import { MlflowRegistryClient } from "../promote/registry";
-import { AutomationStack, HttpProber } from "../promote/automation";
+import { AutomationStack, HttpProber, type PolicyPacks } from "../promote/automation";
 import { planDeploy } from "../promote/deploy";
 import { DEFAULT_PACK_DIR } from "../policy/packProcess";
 import { promote, PromotionError } from "../promote/machine";
 import { parseCommandLine, UsageError } from "./cli";
-import { existingPolicyFiles, promoteEach, qualityGate } from "./promote";
+import { existingPolicyFiles, promoteEach, qualityGate, requireHttpUrl } from "./promote";
 
 export const DEPLOY_USAGE =
     "llm-platform deploy --stack <name> [--preview] [--pack <dir>]... [--config <policy-config.json>]... [--report <dir>] [--registry-url <url>] [--message <text>] [--project <dir>]";
@@ -29,7 +29,7 @@ export function parseDeployArgs(argv: string[]): {
     registryUrl: string | undefined;
     message: string;
     preview: boolean;
-    policy: { packs: string[]; configs: string[] };
+    policy: PolicyPacks;
 } {
     const { values, positionals } = parseCommandLine(
         argv,
@@ -47,10 +47,7 @@ export function parseDeployArgs(argv: string[]): {
     );
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\nusage: ${DEPLOY_USAGE}`);
     if (!values.stack) throw new UsageError(`--stack is required\nusage: ${DEPLOY_USAGE}`);
-    if (values["registry-url"] !== undefined && !/^https?:\/\/[^\s/]+/.test(values["registry-url"]))
-        throw new UsageError(
-            `--registry-url: expected an http(s) URL such as http://mlflow.internal, received "${values["registry-url"]}"`,
-        );
+    requireHttpUrl("registry-url", values["registry-url"]);
     const { packs, configs } = existingPolicyFiles(values.pack ?? [], values.config ?? []);
     return {
         stack: values.stack,

@@ -37,6 +37,12 @@ const EXIT: Record<Outcome, number> = {
     "rollback-failed": 3,
 };
 
+/** A registry URL flag's value: undefined, or an http(s) URL; anything else is a UsageError. */
+export function requireHttpUrl(flag: string, value: string | undefined): void {
+    if (value !== undefined && !/^https?:\/\/[^\s/]+/.test(value))
+        throw new UsageError(`--${flag}: expected an http(s) URL such as http://mlflow.internal, received "${value}"`);
+}
+
 /** `--pack` folders and their `--config` files, absolute, checked to exist and to pair up (one config per pack, or none). */
 export function existingPolicyFiles(packArgs: string[], configArgs: string[]): { packs: string[]; configs: string[] } {
     const packs = packArgs.map((d) => path.resolve(d));
@@ -102,11 +108,7 @@ export function parsePromoteArgs(argv: string[]): {
     const version = values["model-version"];
     if (version !== undefined && !isModelVersion(version) && registryReference(version) === undefined)
         throw new UsageError(`--model-version: ${MODEL_VERSION_HELP}, received "${version}"`);
-    for (const flag of ["registry-url", "copy-from"] as const)
-        if (values[flag] !== undefined && !/^https?:\/\/[^\s/]+/.test(values[flag]))
-            throw new UsageError(
-                `--${flag}: expected an http(s) URL such as http://mlflow.internal, received "${values[flag]}"`,
-            );
+    for (const flag of ["registry-url", "copy-from"] as const) requireHttpUrl(flag, values[flag]);
     if (values["copy-from"] !== undefined && (version === undefined || registryReference(version) === undefined))
         throw new UsageError(
             "--copy-from copies a registered version from another stage's registry: give it with --model-version models:/<name>/<version> (or @<alias>)",

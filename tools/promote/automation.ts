@@ -162,13 +162,11 @@ function runPulumi(command: string, args: string[], cwd: string): Promise<void> 
 }
 
 /**
- * What the promotion uses of an Automation API stack: its config and outputs, `pulumi up`, and
- * the CLI it runs (for config `set --type bool`, which the API cannot express).
+ * What the promotion uses of an Automation API stack: its config and outputs, `pulumi up` and
+ * `preview`, and the CLI it runs: every config value is written by `pulumi config set --path
+ * --type`, which the API's untyped setConfig cannot express.
  */
-export type AutomationTarget = Pick<
-    automation.Stack,
-    "name" | "getAllConfig" | "outputs" | "setConfig" | "up" | "preview"
-> & {
+export type AutomationTarget = Pick<automation.Stack, "name" | "getAllConfig" | "outputs" | "up" | "preview"> & {
     readonly workspace: { readonly pulumiCommand: { readonly command: string } };
 };
 
