@@ -35,7 +35,7 @@ export const ecrRepositoryHardened: ResourceValidationPolicy = {
 };
 
 const SECRET_ENV =
-    /(TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|(^|_)PASS($|_)|(^|_)PWD($|_)|API_?KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL)/i;
+    /(TOKEN(?!S|IZER)|SECRET|PASSWORD|PASSWD|PASSPHRASE|(^|_)PASS$|_PWD$|API_?KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL)/i;
 /** A URL with a password in it (`scheme://user:password@host`), whatever the variable's name. */
 const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i;
 
@@ -95,7 +95,8 @@ export const eksClusterHardened: ResourceValidationPolicy = {
         // Unset or empty, EKS opens the public endpoint to 0.0.0.0/0; a set of blocks may add up to it.
         const listed = (vpc.publicAccessCidrs as string[] | undefined) ?? [];
         const cidrs = listed.length > 0 ? listed : ["0.0.0.0/0"];
-        if (vpc.endpointPublicAccess !== false && coversInternet(cidrs))
+        // A dual-stack cluster's public endpoint takes ::/0 as well (EKS VpcConfigRequest).
+        if (vpc.endpointPublicAccess !== false && (coversInternet(cidrs) || cidrs.some((c) => c.trim() === "::/0")))
             report("the API endpoint is public to the internet: make it private or list publicAccessCidrs");
         const logs = (p.enabledClusterLogTypes as string[] | undefined) ?? [];
         const missing = ["api", "audit", "authenticator", "controllerManager", "scheduler"].filter(
@@ -128,7 +129,7 @@ export function coversInternet(cidrs: readonly string[]): boolean {
 export const launchTemplateImdsv2: ResourceValidationPolicy = {
     name: "launch-template-imdsv2",
     description:
-        "Checks whether launch templates require IMDSv2 with a hop limit of 1, so pods cannot reach the node's credentials.",
+        "Checks whether launch templates require IMDSv2 with a hop limit of 1, so pods cannot reach the node's credentials; a template with the metadata endpoint disabled passes (stricter on the node, though Security Hub's EC2.170 still fails it).",
     severity: "high",
     framework: FSBP("EC2.170"),
     remediationSteps: "Set metadataOptions {httpTokens: required, httpPutResponseHopLimit: 1}.",
@@ -165,8 +166,9 @@ export const albListenerHttps: ResourceValidationPolicy = {
     framework: FSBP("ELB.1"),
     remediationSteps: "Serve HTTPS with an ACM certificate, and make any HTTP listener a redirect to HTTPS.",
     validateResource: forTypes(["aws:lb/listener:Listener", "aws:alb/listener:Listener"], (args, report) => {
-        // Only an HTTP listener serves plain HTTP (unset, an ALB's default); TCP, UDP, TLS and a
-        // Gateway Load Balancer's GENEVE are other protocols, HTTPS is the goal.
+        // Only an HTTP listener serves plain HTTP (unset, an ALB's default); TCP, UDP and TLS are
+        // other protocols, HTTPS is the goal. (A Gateway Load Balancer's listener takes no protocol,
+        // so it still reads as HTTP here: a known false report.)
         const protocol = args.props.protocol === undefined ? "HTTP" : String(args.props.protocol).toUpperCase();
         if (protocol !== "HTTP") return;
         const actions = (args.props.defaultActions as Array<{ type?: string; redirect?: { protocol?: string } }>) ?? [];
@@ -184,8 +186,9 @@ export const kmsKeyRotation: ResourceValidationPolicy = {
     remediationSteps: "Set enableKeyRotation: true.",
     validateResource: forTypes(["aws:kms/key:Key"], (args, report) => {
         // AWS rotates symmetric encryption keys only: asymmetric and HMAC keys cannot rotate.
+        // Nor can keys in a custom key store (CloudHSM or external): AWS EnableKeyRotation.
         const spec = String(args.props.customerMasterKeySpec ?? "SYMMETRIC_DEFAULT");
-        if (spec !== "SYMMETRIC_DEFAULT") return;
+        if (spec !== "SYMMETRIC_DEFAULT" || args.props.customKeyStoreId || args.props.xksKeyId) return;
         if (args.props.enableKeyRotation !== true) report("key rotation is off");
     }),
 };

@@ -203,7 +203,14 @@ describe("the policy pack", () => {
                 })
             ).violations;
         const open = ["the API endpoint is public to the internet: make it private or list publicAccessCidrs"];
-        for (const cidrs of [undefined, [], ["0.0.0.0/0"], ["0.0.0.0/1", "128.0.0.0/1"], ["10.0.0.0/8", "0.0.0.0/0"]])
+        for (const cidrs of [
+            undefined,
+            [],
+            ["0.0.0.0/0"],
+            ["0.0.0.0/1", "128.0.0.0/1"],
+            ["10.0.0.0/8", "0.0.0.0/0"],
+            ["10.0.0.0/8", "::/0"],
+        ])
             assert.deepEqual(await eks(cidrs), open, JSON.stringify(cidrs));
         for (const cidrs of [["203.0.113.0/24"], ["0.0.0.0/1"], ["0.0.0.0/1", "128.0.0.0/2"]])
             assert.deepEqual(await eks(cidrs), [], JSON.stringify(cidrs));
@@ -220,6 +227,11 @@ describe("the policy pack", () => {
             ).violations,
             [],
         );
+        for (const custom of [{ customKeyStoreId: "cks-1234567890abcdef0" }, { xksKeyId: "ext-key-1" }])
+            assert.deepEqual(
+                (await runResourcePolicy(aws.kmsKeyRotation, { type: "aws:kms/key:Key", props: custom })).violations,
+                [],
+            );
         for (const customerMasterKeySpec of ["RSA_2048", "ECC_NIST_P256", "HMAC_256"])
             assert.deepEqual(
                 (
@@ -326,6 +338,7 @@ describe("the policy pack", () => {
         // Other common names of a credential, and a connection URL that carries its password.
         for (const [name, value] of [
             ["DB_PASS", "x"],
+            ["MYSQL_PWD", "x"],
             ["PGPASSWORD", "x"],
             ["MLFLOW_PASSPHRASE", "x"],
             ["DATABASE_URL", "postgresql://app:s3cret@db.internal:5432/app"],
@@ -353,6 +366,11 @@ describe("the policy pack", () => {
             { name: "MODEL_URL", value: "s3://bucket/models/v1" },
             { name: "PROXY", value: "http://proxy.internal:3128" },
             { name: "BYPASS_CACHE", value: "1" },
+            // The shell's working directory, a pass-through switch, tokenizer and token-count settings.
+            { name: "PWD", value: "/app" },
+            { name: "PASS_THROUGH", value: "1" },
+            { name: "TOKENIZERS_PARALLELISM", value: "false" },
+            { name: "MAX_TOTAL_TOKENS", value: "4096" },
         ];
         assert.deepEqual(
             (
