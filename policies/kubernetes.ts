@@ -59,23 +59,26 @@ export const k8sProbes: ResourceValidationPolicy = {
 
 export const k8sResources: ResourceValidationPolicy = {
     name: "k8s-resource-requests-limits",
-    description: "Checks whether every container requests CPU and memory and limits memory.",
+    description:
+        "Checks whether every container requests CPU and memory and limits memory. A CPU limit is not required (`requireCpuLimit` to require one): the CFS quota throttles an inference server's bursts of tokenization and scheduling even when the node has idle cores, so serving guides leave it off and size the request instead.",
     severity: "medium",
+    configSchema: { properties: { requireCpuLimit: { type: "boolean", default: false } } },
     remediationSteps:
-        "Set resources.requests.cpu, resources.requests.memory and resources.limits.memory (and a CPU limit if the tier requires it).",
-    validateResource: forWorkloads((pod, _args, report) => {
+        "Set resources.requests.cpu, resources.requests.memory and resources.limits.memory (and limits.cpu where requireCpuLimit is set).",
+    validateResource: forWorkloads((pod, args, report) => {
+        const { requireCpuLimit } = args.getConfig<{ requireCpuLimit: boolean }>();
+        const required = [
+            ["requests", "cpu"],
+            ["requests", "memory"],
+            ...(requireCpuLimit ? ([["limits", "cpu"]] as const) : []),
+            ["limits", "memory"],
+        ] as const;
         for (const { label, container, role } of allContainers(pod)) {
             // Ephemeral containers cannot have resources.
             if (role === "ephemeral") continue;
             const r = container.resources ?? {};
-            for (const [where, key] of [
-                ["requests", "cpu"],
-                ["requests", "memory"],
-                ["limits", "cpu"],
-                ["limits", "memory"],
-            ] as const) {
+            for (const [where, key] of required)
                 if (r[where]?.[key] === undefined) report(`${label} has no ${where}.${key}`);
-            }
         }
     }),
 };
@@ -128,9 +131,27 @@ export const k8sImagePinned: ResourceValidationPolicy = {
     }),
 };
 
+/** An allowed-registry entry as a matcher of image references: a prefix ending at `/`, `:` or `@`; `*` any characters but `/`. */
+export function registryPattern(entry: string): RegExp {
+    const prefix = entry.replace(/\/+$/, "");
+    const source = prefix
+        .split("*")
+        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+        .join("[^/]*");
+    return new RegExp(`^${source}[/:@]`);
+}
+
+/** An image reference with Docker Hub's implicit registry written out (`vllm/vllm-openai` is `docker.io/vllm/vllm-openai`). */
+export function qualifiedImage(image: string): string {
+    const first = image.split("/")[0];
+    if (image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost")) return image;
+    return image.includes("/") ? `docker.io/${image}` : `docker.io/library/${image}`;
+}
+
 export const k8sAllowedRegistries: ResourceValidationPolicy = {
     name: "k8s-allowed-registries",
-    description: "Checks whether every image comes from an allowed registry (when a list is configured).",
+    description:
+        "Checks whether every image comes from an allowed registry (when a list is configured): a prefix of the image's full name (Docker Hub's `docker.io/` written out) up to a `/`, `:` or `@`, where `*` stands for any characters but `/` (`*.dkr.ecr.*.amazonaws.com` is any account's ECR in any region).",
     severity: "high",
     configSchema: { properties: { allowedRegistries: { type: "array", items: { type: "string" }, default: [] } } },
     remediationSteps:
@@ -140,7 +161,7 @@ export const k8sAllowedRegistries: ResourceValidationPolicy = {
         if (allowedRegistries.length === 0) return;
         for (const { label, container } of allContainers(pod)) {
             const image = container.image ?? "";
-            if (!allowedRegistries.some((r) => image.startsWith(r.endsWith("/") ? r : `${r}/`)))
+            if (!allowedRegistries.some((r) => registryPattern(r).test(qualifiedImage(image))))
                 report(`${label} image "${image}" is not from an allowed registry`);
         }
     }),
@@ -208,6 +229,32 @@ export const k8sWorkloadsVisible: ResourceValidationPolicy = {
     },
 };
 
+export const k8sServiceExposure: ResourceValidationPolicy = {
+    name: "k8s-service-exposure",
+    description:
+        "Checks whether Services stay off the nodes' own addresses: no type NodePort (a port opened on every node, outside the load balancer and its TLS) and no externalIPs (traffic to any address the Service claims can be intercepted, CVE-2020-8554). LoadBalancer Services through the AWS Load Balancer Controller and ClusterIP Services pass.",
+    severity: "high",
+    remediationSteps:
+        "Use type ClusterIP behind an Ingress or a LoadBalancer Service (the AWS Load Balancer Controller with target-type ip); remove externalIPs.",
+    validateResource: forTypes(["kubernetes:core/v1:Service"], (args, report) => {
+        const spec = (args.props.spec as { type?: string; externalIPs?: unknown[] } | undefined) ?? {};
+        if (spec.type === "NodePort") report("the Service is of type NodePort: it opens a port on every node");
+        if ((spec.externalIPs ?? []).length > 0)
+            report(`the Service claims externalIPs ${JSON.stringify(spec.externalIPs)} (CVE-2020-8554)`);
+    }),
+};
+
+export const k8sNoBarePods: ResourceValidationPolicy = {
+    name: "k8s-no-bare-pods",
+    description:
+        "Checks whether pods are created by a controller (Deployment, StatefulSet, DaemonSet, Job): a bare Pod is not recreated when its node goes, is drained or is replaced, so what it serves stops until someone notices.",
+    severity: "medium",
+    remediationSteps: "Wrap the pod spec in a Deployment (serving), a StatefulSet, or a Job (one-off work).",
+    validateResource: forTypes(["kubernetes:core/v1:Pod"], (_args, report) => {
+        report("a bare Pod: nothing recreates it when its node goes");
+    }),
+};
+
 export const KUBERNETES_POLICIES: ResourceValidationPolicy[] = [
     ...POD_SECURITY_POLICIES,
     k8sProbes,
@@ -218,6 +265,8 @@ export const KUBERNETES_POLICIES: ResourceValidationPolicy[] = [
     k8sMinReplicas,
     k8sRollingUpdate,
     k8sWorkloadsVisible,
+    k8sServiceExposure,
+    k8sNoBarePods,
 ];
 
 export type { Container, PodSpec };

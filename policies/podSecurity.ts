@@ -94,7 +94,7 @@ export const k8sDropAllCapabilities: ResourceValidationPolicy = {
     name: "k8s-drop-all-capabilities",
     description: "Checks whether every container drops ALL Linux capabilities and adds back none but NET_BIND_SERVICE.",
     severity: "high",
-    framework: PSS("restricted: Capabilities; baseline: Capabilities"),
+    framework: PSS("restricted: Capabilities"),
     remediationSteps:
         "Set securityContext.capabilities.drop: [ALL] and add back only NET_BIND_SERVICE, if a port below 1024 is needed.",
     validateResource: forWorkloads((pod, _args, report) => {
@@ -103,7 +103,8 @@ export const k8sDropAllCapabilities: ResourceValidationPolicy = {
             if (!(caps?.drop ?? []).includes("ALL")) report(`${label} must drop ALL capabilities`);
             const added = (caps?.add ?? []).filter((c) => c !== "NET_BIND_SERVICE");
             if (added.length > 0) {
-                const beyond = added.filter((c) => !BASELINE_CAPABILITIES.includes(c.replace(/^CAP_/, "")));
+                // Compared as written, as the Pod Security admission does: CAP_SETPCAP is not SETPCAP.
+                const beyond = added.filter((c) => !BASELINE_CAPABILITIES.includes(c));
                 report(
                     `${label} adds ${added.join(", ")}: only NET_BIND_SERVICE may be added${beyond.length ? ` (${beyond.join(", ")} ${beyond.length === 1 ? "is" : "are"} beyond even the baseline profile)` : ""}`,
                 );
@@ -112,11 +113,43 @@ export const k8sDropAllCapabilities: ResourceValidationPolicy = {
     }),
 };
 
+export const k8sBaselineCapabilities: ResourceValidationPolicy = {
+    name: "k8s-baseline-capabilities",
+    description:
+        "Checks whether containers add only capabilities the baseline profile allows (AUDIT_WRITE, CHOWN, … SYS_CHROOT), compared as written: `CAP_SETPCAP` is not `SETPCAP`. The baseline part of k8s-drop-all-capabilities, so a tier can hold it mandatory alone.",
+    severity: "high",
+    framework: PSS("baseline: Capabilities"),
+    remediationSteps: `Add only ${BASELINE_CAPABILITIES.join(", ")} (restricted: NET_BIND_SERVICE alone), spelled without a CAP_ prefix.`,
+    validateResource: forWorkloads((pod, _args, report) => {
+        for (const { label, container } of allContainers(pod)) {
+            const caps = container.securityContext?.capabilities as { add?: string[] } | undefined;
+            const beyond = (caps?.add ?? []).filter((c) => !BASELINE_CAPABILITIES.includes(c));
+            if (beyond.length > 0) report(`${label} adds ${beyond.join(", ")}, beyond the baseline profile`);
+        }
+    }),
+};
+
+export const k8sSeccompNotUnconfined: ResourceValidationPolicy = {
+    name: "k8s-seccomp-not-unconfined",
+    description:
+        "Checks whether no pod or container sets seccompProfile.type: Unconfined. The baseline part of k8s-seccomp-profile, so a tier can hold it mandatory alone.",
+    severity: "high",
+    framework: PSS("baseline: Seccomp"),
+    remediationSteps: "Remove seccompProfile.type: Unconfined; set RuntimeDefault.",
+    validateResource: forWorkloads((pod, _args, report) => {
+        if ((pod.securityContext?.seccompProfile as { type?: string } | undefined)?.type === "Unconfined")
+            report("the pod sets seccompProfile.type: Unconfined");
+        for (const { label, container } of allContainers(pod))
+            if ((container.securityContext?.seccompProfile as { type?: string } | undefined)?.type === "Unconfined")
+                report(`${label} sets seccompProfile.type: Unconfined`);
+    }),
+};
+
 export const k8sSeccompProfile: ResourceValidationPolicy = {
     name: "k8s-seccomp-profile",
     description: "Checks whether every container runs under the RuntimeDefault or a Localhost seccomp profile.",
     severity: "medium",
-    framework: PSS("restricted: Seccomp; baseline: Seccomp"),
+    framework: PSS("restricted: Seccomp"),
     remediationSteps: "Set securityContext.seccompProfile.type: RuntimeDefault on the pod or each container.",
     validateResource: forWorkloads((pod, _args, report) => {
         const podType = (pod.securityContext?.seccompProfile as { type?: string } | undefined)?.type;
@@ -306,7 +339,9 @@ export const POD_SECURITY_POLICIES: ResourceValidationPolicy[] = [
     k8sNotPrivileged,
     k8sReadOnlyRootFilesystem,
     k8sDropAllCapabilities,
+    k8sBaselineCapabilities,
     k8sSeccompProfile,
+    k8sSeccompNotUnconfined,
     k8sNoHostNamespaces,
     k8sNoHostPath,
     k8sNoHostPorts,
@@ -324,7 +359,9 @@ export const PSS_LEVELS: Readonly<Record<string, "baseline" | "restricted">> = {
     "k8s-no-privilege-escalation": "restricted",
     "k8s-not-privileged": "baseline",
     "k8s-drop-all-capabilities": "restricted",
+    "k8s-baseline-capabilities": "baseline",
     "k8s-seccomp-profile": "restricted",
+    "k8s-seccomp-not-unconfined": "baseline",
     "k8s-no-host-namespaces": "baseline",
     "k8s-no-host-path": "baseline",
     "k8s-no-host-ports": "baseline",

@@ -38,6 +38,10 @@ export interface PolicySettings {
         /** Registry prefixes images may come from; empty allows any. @default [] */
         allowedRegistries?: string[];
     };
+    "k8s-resource-requests-limits": {
+        /** Require a CPU limit too (it throttles inference servers; off by default). @default false */
+        requireCpuLimit?: boolean;
+    };
     "k8s-min-replicas": {
         /** Fewest replicas a Deployment or StatefulSet may run. @default 1 */
         minReplicas?: number;
@@ -45,6 +49,24 @@ export interface PolicySettings {
     "required-tags": {
         /** Tag keys every taggable AWS resource must carry. @default ["Owner", "CostCenter"] */
         requiredTags?: string[];
+    };
+    "ecr-repository-hardened": {
+        /** Wildcard filters of a registry-wide scan-on-push configuration kept in another stack. @default [] */
+        registryScanFilters?: string[];
+    };
+    "security-group-restricted": {
+        /** Ports the whole internet may reach. @default [80, 443] */
+        publicPorts?: number[];
+    };
+    "iam-no-unscoped-writes": {
+        /** URN patterns (`*` any characters) of policies reviewed as they stand. @default [] */
+        reviewedUrns?: string[];
+    };
+    "log-group-hardened": {
+        /** Fewest days a log group may keep its events. @default 1 */
+        minRetentionDays?: number;
+        /** Require a customer-managed KMS key on every log group. @default false */
+        requireKms?: boolean;
     };
     "stateful-resources-protected": {
         /** Resource types that must be protected. @default - S3 buckets, ECR repositories, KMS keys, EKS and ECS clusters, RDS instances, Secrets Manager secrets */

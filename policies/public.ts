@@ -8,6 +8,8 @@
 export {
     k8sAllowedRegistries,
     k8sGpuRequestsEqualLimits,
+    k8sNoBarePods,
+    k8sServiceExposure,
     k8sImagePinned,
     k8sMinReplicas,
     k8sProbes,
@@ -18,6 +20,7 @@ export {
 } from "./kubernetes";
 export {
     k8sAppArmor,
+    k8sBaselineCapabilities,
     k8sDropAllCapabilities,
     k8sNoHostNamespaces,
     k8sNoHostPath,
@@ -27,6 +30,7 @@ export {
     k8sProcMount,
     k8sReadOnlyRootFilesystem,
     k8sRunAsNonRoot,
+    k8sSeccompNotUnconfined,
     k8sSeccompProfile,
     k8sSelinux,
     k8sSysctls,
@@ -41,14 +45,18 @@ export {
     AWS_POLICIES,
     ecrRepositoryHardened,
     ecsTaskHardened,
+    efsEncrypted,
     eksClusterHardened,
     iamNoWildcardActions,
     kmsKeyRotation,
     launchTemplateImdsv2,
+    logGroupHardened,
     providerDefaultTags,
     rdsInstanceHardened,
     requiredTags,
 } from "./aws";
+export { albListenerRuleHttps, ec2NoPublicIp, lbListenerTlsPolicy, securityGroupRestricted } from "./awsNetwork";
+export { iamNoAdminPolicy, iamNoPrivilegeEscalation, iamNoUnscopedWrites } from "./awsIam";
 export {
     gpuBudget,
     k8sMonitoredServing,

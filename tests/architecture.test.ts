@@ -100,6 +100,8 @@ describe("project layout", () => {
             path.join("tools", "cli", "policy.ts") + " -> " + path.join("policies", "config"),
             path.join("tools", "cli", "policy.ts") + " -> " + path.join("policies", "pack"),
             path.join("tools", "policy", "gate.ts") + " -> " + path.join("policies", "config"),
+            // Generates the policies' data (the escalation actions' resource needs).
+            path.join("tools", "policyData", "iamActions.ts") + " -> " + path.join("policies", "iamEscalation"),
         ]);
     });
 

@@ -28,7 +28,9 @@ export function badStack(good: StackExport): StackExport {
     bad.deployment.resources = bad.deployment.resources.filter(
         (x) => !x.urn.endsWith("BucketPublicAccessBlock::models-public-access"),
     ); // public bucket
-    find(bad, "aws:ecr/repository:Repository", "inference-repository").inputs!.imageTagMutability = "MUTABLE"; // mutable tags
+    const repository = find(bad, "aws:ecr/repository:Repository", "inference-repository");
+    // ecr-repository-hardened is a stack policy: it reads the outputs.
+    for (const props of [repository.inputs!, repository.outputs ?? {}]) props.imageTagMutability = "MUTABLE"; // mutable tags
     (
         find(bad, "aws:ec2/launchTemplate:LaunchTemplate", "gpu-inference-launch-template").inputs!
             .metadataOptions as Record<string, unknown>

@@ -137,7 +137,7 @@ describe("end to end, from a clean copy", function () {
         assert.deepEqual(sarif.runs[0].results, []);
         assert.deepEqual(
             sarif.runs[0].invocations[0].toolExecutionNotifications.map((n) => n.level),
-            Array<string>(16).fill("note"),
+            Array<string>(48).fill("note"),
         );
         const gate = JSON.parse(out("policy-prod.json")) as { violations: Array<{ level: string; message: string }> };
         assert.ok(gate.violations.every((v) => v.level === "advisory" && v.message.includes(" during preview: ")));
@@ -150,7 +150,7 @@ describe("end to end, from a clean copy", function () {
         );
         assert.ok(
             comment.includes(
-                "| `prod` (new) | 246 to add, 0 to change, 0 to replace, 0 to delete | $16,187.84 | $16,639.71 | ✅ passed (16 advisory) |",
+                "| `prod` (new) | 246 to add, 0 to change, 0 to replace, 0 to delete | $16,187.84 | $16,639.71 | ✅ passed (48 advisory) |",
             ),
         );
     });
@@ -205,8 +205,9 @@ describe("end to end, from a clean copy", function () {
         const comment = fs.readFileSync(path.join(dir, "gate", "comment.md"), "utf8");
         assert.ok(
             comment.includes(
-                // 14 advisories: staging's registry database takes no final snapshot (protect is off there).
-                "| `staging` | 0 to add, 0 to change, 0 to replace, 0 to delete | $2,203.14 → $2,203.14 | $2,519.23 → $2,519.23 | ✅ passed (14 advisory) |",
+                // 33 advisories: what a preview cannot know yet (IAM documents and attached ARNs, image
+                // digests), and staging's registry database taking no final snapshot (protect is off there).
+                "| `staging` | 0 to add, 0 to change, 0 to replace, 0 to delete | $2,203.14 → $2,203.14 | $2,519.23 → $2,519.23 | ✅ passed (33 advisory) |",
             ),
         );
         assert.ok(comment.includes("No changes."));

@@ -504,27 +504,60 @@ describe("the offline policy gate over the analyzer protocol", () => {
         const result = JSON.parse(r.stdout) as {
             violations: Array<{ policy: string; level: string; message: string; urn: string }>;
         };
-        // Only what depends on values AWS computes on create: the built images' digests and the KMS
-        // key's, the feedback stream's and its log group's ARNs in the IAM documents. Every workload's probes, resources and security context are
+        // Only what depends on values AWS computes on create: the built images' digests (the image
+        // policies), the KMS key's, the feedback stream's and its log group's ARNs in the IAM
+        // documents, and the ARNs of the policies attached by ARN (iam-no-admin-policy). Every workload's probes, resources and security context are
         // known, so the Kubernetes policies run in the preview.
         assert.deepEqual(
             result.violations.map((v) => `${v.level} ${v.policy} ${v.urn.split("::").pop()}`),
             [
+                "advisory iam-no-privilege-escalation chat-model-read",
+                "advisory iam-no-unscoped-writes chat-model-read",
                 "advisory iam-no-wildcard-actions chat-model-read",
+                "advisory iam-no-privilege-escalation embed-model-read",
+                "advisory iam-no-unscoped-writes embed-model-read",
                 "advisory iam-no-wildcard-actions embed-model-read",
+                "advisory iam-no-privilege-escalation router-model-read",
+                "advisory iam-no-unscoped-writes router-model-read",
                 "advisory iam-no-wildcard-actions router-model-read",
+                "advisory iam-no-privilege-escalation feedback-write",
+                "advisory iam-no-unscoped-writes feedback-write",
                 "advisory iam-no-wildcard-actions feedback-write",
+                "advisory iam-no-privilege-escalation feedback-firehose-delivery",
+                "advisory iam-no-unscoped-writes feedback-firehose-delivery",
                 "advisory iam-no-wildcard-actions feedback-firehose-delivery",
+                "advisory iam-no-privilege-escalation models-read-policy",
+                "advisory iam-no-unscoped-writes models-read-policy",
                 "advisory iam-no-wildcard-actions models-read-policy",
+                "advisory iam-no-privilege-escalation models-write-policy",
+                "advisory iam-no-unscoped-writes models-write-policy",
                 "advisory iam-no-wildcard-actions models-write-policy",
+                "advisory iam-no-admin-policy chat-feedback-write",
+                "advisory iam-no-admin-policy chat-irsa-read",
+                "advisory iam-no-admin-policy embed-feedback-write",
+                "advisory iam-no-admin-policy embed-irsa-read",
+                "advisory iam-no-admin-policy router-feedback-write",
+                "advisory iam-no-admin-policy router-irsa-read",
+                "advisory k8s-allowed-registries chat-blue",
                 "advisory k8s-image-pinned chat-blue",
+                "advisory k8s-allowed-registries chat-green",
                 "advisory k8s-image-pinned chat-green",
+                "advisory k8s-allowed-registries embed-blue",
                 "advisory k8s-image-pinned embed-blue",
+                "advisory k8s-allowed-registries embed-green",
                 "advisory k8s-image-pinned embed-green",
+                "advisory k8s-allowed-registries router-blue",
                 "advisory k8s-image-pinned router-blue",
+                "advisory k8s-allowed-registries router-green",
                 "advisory k8s-image-pinned router-green",
+                "advisory iam-no-admin-policy cluster-autoscaler-policy",
+                "advisory iam-no-privilege-escalation registry-artifacts",
+                "advisory iam-no-unscoped-writes registry-artifacts",
                 "advisory iam-no-wildcard-actions registry-artifacts",
+                "advisory k8s-allowed-registries registry-server",
                 "advisory k8s-image-pinned registry-server",
+                "advisory iam-no-privilege-escalation retraining-read",
+                "advisory iam-no-unscoped-writes retraining-read",
                 "advisory iam-no-wildcard-actions retraining-read",
             ],
         );

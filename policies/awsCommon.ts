@@ -1,0 +1,59 @@
+/** What the AWS policies share: the FSBP framework reference and CIDR arithmetic. */
+import type { PolicyComplianceFramework } from "@pulumi/policy";
+
+/** The SDK's signal for a value unknown in a preview (internal to @pulumi/policy, as testing.ts reads it). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { UnknownValueError } = require("@pulumi/policy/proxy") as { UnknownValueError: new (...args: never[]) => Error };
+
+/** A control of AWS Foundational Security Best Practices (Security Hub). */
+export const FSBP = (control: string): PolicyComplianceFramework => ({
+    name: "AWS Foundational Security Best Practices",
+    version: "1.0",
+    reference: control,
+    specification: "https://docs.aws.amazon.com/securityhub/latest/userguide/fsbp-standard.html",
+});
+
+/** Whether IPv4 blocks (`a.b.c.d/n`) together cover every address, as 0.0.0.0/0 or two /1s do. */
+export function coversInternet(cidrs: readonly string[]): boolean {
+    const ranges = cidrs
+        .map((c) => /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(c.trim()))
+        .filter((m): m is RegExpExecArray => m !== null && Number(m[5]) <= 32)
+        .map((m) => {
+            const address = m.slice(1, 5).reduce((n, octet) => n * 256 + (Number(octet) & 255), 0);
+            const size = 2 ** (32 - Number(m[5]));
+            const start = Math.floor(address / size) * size;
+            return [start, start + size] as const;
+        })
+        .sort((a, b) => a[0] - b[0]);
+    let reached = 0;
+    for (const [start, end] of ranges) {
+        if (start > reached) return false;
+        reached = Math.max(reached, end);
+    }
+    return reached >= 2 ** 32;
+}
+
+/** A wildcard pattern (`*` matches any characters, nothing else is special) as a RegExp: ECR's repository filters, URN patterns. */
+export const wildcard = (filter: string): RegExp =>
+    new RegExp(
+        `^${filter
+            .split("*")
+            .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+            .join(".*")}$`,
+    );
+
+/** Whether an IPv6 block is the whole internet (`::/0`, however the address is written). */
+export const isIpv6Internet = (cidr: string): boolean => /^[0-9a-f:]*:[0-9a-f:]*\/0$/i.test(cidr.trim());
+
+/**
+ * Runs `check`, and if it reads a value unknown in a preview, stops it there without a violation:
+ * the SDK's unknown-checking proxy throws its own error; in a stack policy that would stop the
+ * policy for every resource. Other errors propagate.
+ */
+export function whenKnown(check: () => void): void {
+    try {
+        check();
+    } catch (e) {
+        if (!(e instanceof UnknownValueError)) throw e;
+    }
+}
