@@ -141,11 +141,24 @@ export function registryPattern(entry: string): RegExp {
     return new RegExp(`^${source}[/:@]`);
 }
 
-/** An image reference with Docker Hub's implicit registry written out (`vllm/vllm-openai` is `docker.io/vllm/vllm-openai`). */
+/**
+ * An image reference with Docker Hub's implicit registry written out, as distribution/reference
+ * normalizes it: a first component with `.` or `:`, `localhost`, or an upper-case letter is a
+ * registry; otherwise the name is Docker Hub's (`vllm/vllm-openai` is `docker.io/vllm/vllm-openai`,
+ * `nginx` is `docker.io/library/nginx`), and `index.docker.io` is `docker.io`. The registry is
+ * compared in lower case (host names are case-insensitive).
+ */
 export function qualifiedImage(image: string): string {
-    const first = image.split("/")[0];
-    if (image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost")) return image;
-    return image.includes("/") ? `docker.io/${image}` : `docker.io/library/${image}`;
+    const slash = image.indexOf("/");
+    const first = slash < 0 ? "" : image.slice(0, slash);
+    let registry = "docker.io";
+    let rest = image;
+    if (slash >= 0 && (/[.:]/.test(first) || first === "localhost" || first !== first.toLowerCase())) {
+        registry = first.toLowerCase() === "index.docker.io" ? "docker.io" : first.toLowerCase();
+        rest = image.slice(slash + 1);
+    }
+    if (registry === "docker.io" && !rest.includes("/")) rest = `library/${rest}`;
+    return `${registry}/${rest}`;
 }
 
 export const k8sAllowedRegistries: ResourceValidationPolicy = {
@@ -232,11 +245,11 @@ export const k8sWorkloadsVisible: ResourceValidationPolicy = {
 export const k8sServiceExposure: ResourceValidationPolicy = {
     name: "k8s-service-exposure",
     description:
-        "Checks whether Services stay off the nodes' own addresses: no type NodePort (a port opened on every node, outside the load balancer and its TLS) and no externalIPs (traffic to any address the Service claims can be intercepted, CVE-2020-8554). LoadBalancer Services through the AWS Load Balancer Controller and ClusterIP Services pass.",
+        "Checks whether Services stay off the nodes' own addresses: no type NodePort (a port opened on every node, outside the load balancer and its TLS) and no externalIPs (traffic to any address the Service claims can be intercepted, CVE-2020-8554), Service patches included. ClusterIP and LoadBalancer Services pass (a LoadBalancer Service also allocates node ports unless allocateLoadBalancerNodePorts is false; prefer ip targets, `aws-load-balancer-nlb-target-type: ip`).",
     severity: "high",
     remediationSteps:
         "Use type ClusterIP behind an Ingress or a LoadBalancer Service (the AWS Load Balancer Controller with target-type ip); remove externalIPs.",
-    validateResource: forTypes(["kubernetes:core/v1:Service"], (args, report) => {
+    validateResource: forTypes(["kubernetes:core/v1:Service", "kubernetes:core/v1:ServicePatch"], (args, report) => {
         const spec = (args.props.spec as { type?: string; externalIPs?: unknown[] } | undefined) ?? {};
         if (spec.type === "NodePort") report("the Service is of type NodePort: it opens a port on every node");
         if ((spec.externalIPs ?? []).length > 0)
@@ -250,7 +263,7 @@ export const k8sNoBarePods: ResourceValidationPolicy = {
         "Checks whether pods are created by a controller (Deployment, StatefulSet, DaemonSet, Job): a bare Pod is not recreated when its node goes, is drained or is replaced, so what it serves stops until someone notices.",
     severity: "medium",
     remediationSteps: "Wrap the pod spec in a Deployment (serving), a StatefulSet, or a Job (one-off work).",
-    validateResource: forTypes(["kubernetes:core/v1:Pod"], (_args, report) => {
+    validateResource: forTypes(["kubernetes:core/v1:Pod", "kubernetes:core/v1:PodPatch"], (_args, report) => {
         report("a bare Pod: nothing recreates it when its node goes");
     }),
 };

@@ -132,16 +132,18 @@ export const k8sBaselineCapabilities: ResourceValidationPolicy = {
 export const k8sSeccompNotUnconfined: ResourceValidationPolicy = {
     name: "k8s-seccomp-not-unconfined",
     description:
-        "Checks whether no pod or container sets seccompProfile.type: Unconfined. The baseline part of k8s-seccomp-profile, so a tier can hold it mandatory alone.",
+        "Checks whether every seccompProfile a pod or container sets is RuntimeDefault or Localhost (Unconfined, or any other type, fails; unset passes, as in the baseline profile). The baseline part of k8s-seccomp-profile, so a tier can hold it mandatory alone.",
     severity: "high",
     framework: PSS("baseline: Seccomp"),
     remediationSteps: "Remove seccompProfile.type: Unconfined; set RuntimeDefault.",
     validateResource: forWorkloads((pod, _args, report) => {
-        if ((pod.securityContext?.seccompProfile as { type?: string } | undefined)?.type === "Unconfined")
-            report("the pod sets seccompProfile.type: Unconfined");
-        for (const { label, container } of allContainers(pod))
-            if ((container.securityContext?.seccompProfile as { type?: string } | undefined)?.type === "Unconfined")
-                report(`${label} sets seccompProfile.type: Unconfined`);
+        const allowed = (type: unknown) => type === undefined || type === "RuntimeDefault" || type === "Localhost";
+        const podType = (pod.securityContext?.seccompProfile as { type?: string } | undefined)?.type;
+        if (!allowed(podType)) report(`the pod sets seccompProfile.type: ${String(podType)}`);
+        for (const { label, container } of allContainers(pod)) {
+            const type = (container.securityContext?.seccompProfile as { type?: string } | undefined)?.type;
+            if (!allowed(type)) report(`${label} sets seccompProfile.type: ${String(type)}`);
+        }
     }),
 };
 

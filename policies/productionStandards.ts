@@ -35,7 +35,7 @@ export interface PolicySettings {
         digestExemptions?: string[];
     };
     "k8s-allowed-registries": {
-        /** Registry prefixes images may come from; empty allows any. @default [] */
+        /** Registry prefixes images may come from (`*`: any characters but `/`; Docker Hub's `docker.io/` written out); empty allows any. @default [] */
         allowedRegistries?: string[];
     };
     "k8s-resource-requests-limits": {

@@ -8,7 +8,14 @@ import * as stackPolicies from "../policies/stack";
 import { iamNoPrivilegeEscalation, iamNoUnscopedWrites } from "../policies/awsIam";
 import { securityGroupRestricted } from "../policies/awsNetwork";
 import { GOOD_IMAGE, goodDeployment } from "../policies/fixtures";
-import { k8sAllowedRegistries, k8sNoBarePods, k8sResources, k8sServiceExposure } from "../policies/kubernetes";
+import {
+    k8sAllowedRegistries,
+    k8sNoBarePods,
+    k8sResources,
+    k8sServiceExposure,
+    qualifiedImage,
+    registryPattern,
+} from "../policies/kubernetes";
 import {
     k8sBaselineCapabilities,
     k8sDropAllCapabilities,
@@ -605,12 +612,51 @@ describe("the Kubernetes half's last mismatches (issue 33)", () => {
             ]);
     });
 
+    it("writes out Docker Hub's implicit registry as distribution/reference does, and matches prefixes at a boundary", () => {
+        const table: Array<[string, string]> = [
+            ["nginx:1.27", "docker.io/library/nginx:1.27"],
+            ["vllm/vllm-openai:v0.11.0", "docker.io/vllm/vllm-openai:v0.11.0"],
+            ["docker.io/nginx", "docker.io/library/nginx"],
+            ["index.docker.io/vllm/vllm-openai:v1", "docker.io/vllm/vllm-openai:v1"],
+            ["localhost/img:1", "localhost/img:1"],
+            ["localhost:5000/img:1", "localhost:5000/img:1"],
+            ["Registry/img:1", "registry/img:1"],
+            [
+                "111122223333.DKR.ECR.us-east-1.amazonaws.com/x@sha256:ab",
+                "111122223333.dkr.ecr.us-east-1.amazonaws.com/x@sha256:ab",
+            ],
+        ];
+        for (const [image, qualified] of table) assert.equal(qualifiedImage(image), qualified, image);
+        const vllm = registryPattern("docker.io/vllm/vllm-openai");
+        assert.ok(vllm.test("docker.io/vllm/vllm-openai:v1"));
+        assert.ok(vllm.test("docker.io/vllm/vllm-openai@sha256:ab"));
+        assert.ok(!vllm.test("docker.io/vllm/vllm-openai-evil:v1"));
+        const ecr = registryPattern("*.dkr.ecr.*.amazonaws.com");
+        assert.ok(ecr.test("111122223333.dkr.ecr.us-east-1.amazonaws.com/x:1"));
+        assert.ok(!ecr.test("evil.example/x.dkr.ecr.a.amazonaws.com/x:1"));
+    });
+
+    it("refuses seccomp types other than RuntimeDefault and Localhost at the baseline, unset passing", async () => {
+        const typed = (type: string) => deployment((c) => void (c.securityContext.seccompProfile = { type }));
+        assert.deepEqual(await run(k8sSeccompNotUnconfined, typed("Localhost")), []);
+        assert.deepEqual(await run(k8sSeccompNotUnconfined, typed("unconfined")), [
+            'container "inference" sets seccompProfile.type: unconfined',
+        ]);
+    });
+
     it("refuses NodePort Services, externalIPs and bare Pods", async () => {
         const service = (spec: Record<string, unknown>): TestResource => ({
             type: "kubernetes:core/v1:Service",
             props: { metadata: { name: "s" }, spec: { ports: [{ port: 80 }], ...spec } },
         });
         assert.deepEqual(await run(k8sServiceExposure, service({ type: "ClusterIP" })), []);
+        assert.deepEqual(
+            await run(k8sServiceExposure, {
+                ...service({ type: "NodePort" }),
+                type: "kubernetes:core/v1:ServicePatch",
+            }),
+            ["the Service is of type NodePort: it opens a port on every node"],
+        );
         assert.deepEqual(await run(k8sServiceExposure, service({ type: "LoadBalancer" })), []);
         assert.deepEqual(await run(k8sServiceExposure, service({ type: "NodePort", externalIPs: ["203.0.113.7"] })), [
             "the Service is of type NodePort: it opens a port on every node",

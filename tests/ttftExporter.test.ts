@@ -90,7 +90,10 @@ describe("The time-to-first-token exporter (the ECS rollback gate's metrics)", (
         child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
         child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
         const started = Date.now();
-        while (served < 4 && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 100));
+        // Until the fourth read (the 503) has been answered and the exporter's report of it has
+        // reached us: the request is served before the exporter writes its line.
+        while ((served < 4 || !stderr.includes("503")) && Date.now() - started < 20_000)
+            await new Promise((r) => setTimeout(r, 100));
         child.kill();
         server.close();
         const events = stdout
