@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { DIGEST_REFERENCE, isModelVersion, MODEL_VERSION_HELP } from "../catalog/formats";
 import { GPU_AMI_TYPES } from "../catalog/gpu";
+import { ipv4CidrProblem } from "../catalog/cidr";
 
 export const CAPACITY_TYPES = ["ON_DEMAND", "SPOT"] as const;
 
@@ -72,8 +73,14 @@ export const gpuNodePoolSchema = z.strictObject({
 });
 export type GpuNodePoolSettings = z.infer<typeof gpuNodePoolSchema>;
 
-/** An IPv4 CIDR block. */
-export const ipv4Cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR" });
+/** An IPv4 CIDR block, as Go's net.ParseCIDR (the AWS Load Balancer Controller, Kubernetes) reads it (catalog/cidr.ts). */
+export const ipv4Cidr = z
+    .string({ error: "expected an IPv4 CIDR block such as 10.0.0.0/16" })
+    .refine((v) => ipv4CidrProblem(v) === undefined, {
+        // The loader adds what it received.
+        error: (issue) =>
+            `expected an IPv4 CIDR block such as 10.0.0.0/16 (${ipv4CidrProblem(String(issue.input)) ?? "malformed"})`,
+    });
 
 /** An ACM certificate ARN. */
 export const certificateArn = z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/, {

@@ -2,6 +2,7 @@
  * The cross-key rules of the inference service's settings: how it scales (KEDA or an HPA), its way
  * in, and on ECS the task bounds, the prod minimum and the instances a blue/green deployment needs.
  */
+import { coversInternet } from "../catalog/cidr";
 import { ecsDeploymentInstances, ecsTaskFitProblem } from "../catalog/capacity";
 import { GPU_INSTANCE_TYPES } from "../catalog/gpu";
 import { PROD_MIN_REPLICAS } from "../catalog/standards";
@@ -28,12 +29,14 @@ export function servingProblems(serving: Record<string, unknown> | undefined): C
     if (
         entry?.internetFacing === true &&
         Array.isArray(entry.allowedCidrs) &&
-        entry.allowedCidrs.includes("0.0.0.0/0") &&
+        entry.allowedCidrs.every((c) => typeof c === "string") &&
+        coversInternet(entry.allowedCidrs as string[]) &&
         entry.certificateArn === undefined
     ) {
         problems.push({
             path: ["serving", "entryPoint", "certificateArn"],
-            message: "required: an internet-facing load balancer open to 0.0.0.0/0 must serve HTTPS",
+            message:
+                "required: an internet-facing load balancer open to the whole internet (0.0.0.0/0, or blocks that add up to it) must serve HTTPS",
             input: entry.certificateArn,
         });
     }

@@ -13,25 +13,7 @@ export const FSBP = (control: string): PolicyComplianceFramework => ({
     specification: "https://docs.aws.amazon.com/securityhub/latest/userguide/fsbp-standard.html",
 });
 
-/** Whether IPv4 blocks (`a.b.c.d/n`) together cover every address, as 0.0.0.0/0 or two /1s do. */
-export function coversInternet(cidrs: readonly string[]): boolean {
-    const ranges = cidrs
-        .map((c) => /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(c.trim()))
-        .filter((m): m is RegExpExecArray => m !== null && Number(m[5]) <= 32)
-        .map((m) => {
-            const address = m.slice(1, 5).reduce((n, octet) => n * 256 + (Number(octet) & 255), 0);
-            const size = 2 ** (32 - Number(m[5]));
-            const start = Math.floor(address / size) * size;
-            return [start, start + size] as const;
-        })
-        .sort((a, b) => a[0] - b[0]);
-    let reached = 0;
-    for (const [start, end] of ranges) {
-        if (start > reached) return false;
-        reached = Math.max(reached, end);
-    }
-    return reached >= 2 ** 32;
-}
+export { coversInternet } from "../catalog/cidr";
 
 /** A wildcard pattern (`*` matches any characters, nothing else is special) as a RegExp: ECR's repository filters, URN patterns. */
 export const wildcard = (filter: string): RegExp =>

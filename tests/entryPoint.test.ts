@@ -52,8 +52,20 @@ describe("entry point: the AWS Load Balancer Controller and the inference Ingres
         assert.deepEqual(
             validateEntryPoint({ allowedCidrs: ["0.0.0.0/0"], internetFacing: true, previewPort: 443, ready: [] }),
             [
-                "entryPoint.certificateArn: an internet-facing load balancer open to 0.0.0.0/0 must serve HTTPS; set a certificate",
+                "entryPoint.certificateArn: an internet-facing load balancer open to the whole internet (0.0.0.0/0, or blocks that add up to it) must serve HTTPS; set a certificate",
                 "entryPoint.previewPort: 443 is a production listener's port; choose another",
+            ],
+        );
+        // Two /1s are the whole internet too; a block Go's net.ParseCIDR refuses stops the controller.
+        assert.deepEqual(
+            validateEntryPoint({
+                allowedCidrs: ["0.0.0.0/1", "128.0.0.0/1", "10.0.0.999/8"],
+                internetFacing: true,
+                ready: [],
+            }),
+            [
+                'entryPoint.allowedCidrs[2]: expected an IPv4 CIDR block such as 10.0.0.0/16, received "10.0.0.999/8": 999 is over 255',
+                "entryPoint.certificateArn: an internet-facing load balancer open to the whole internet (0.0.0.0/0, or blocks that add up to it) must serve HTTPS; set a certificate",
             ],
         );
         assert.deepEqual(validateEntryPoint({ allowedCidrs: [], ready: [] }), [

@@ -327,7 +327,7 @@ describe("environments: resolveSettings", () => {
                 resolveSettings("prod", entry({ internetFacing: true, allowedCidrs: ["0.0.0.0/0"], previewPort: 443 })),
             ),
             [
-                "llm-platform:serving.entryPoint.certificateArn: required: an internet-facing load balancer open to 0.0.0.0/0 must serve HTTPS, received nothing",
+                "llm-platform:serving.entryPoint.certificateArn: required: an internet-facing load balancer open to the whole internet (0.0.0.0/0, or blocks that add up to it) must serve HTTPS, received nothing",
                 "llm-platform:serving.entryPoint.previewPort: expected a port other than the production listener's (80, 443), received 443",
             ],
         );

@@ -2,6 +2,7 @@
  * What {@link BlueGreenEcsService} takes: its arguments, their defaults (one table, applied once by
  * {@link withEcsServiceDefaults}) and the checks it runs before it creates anything.
  */
+import { coversInternet, ipv4CidrError, ipv4CidrProblem } from "../../catalog/cidr";
 import type * as pulumi from "@pulumi/pulumi";
 import { CLOUDWATCH_RETENTION_DAYS, KMS_KEY_ARN } from "../../catalog/formats";
 import { ecsDeploymentInstances, ecsTaskFitProblem } from "../../catalog/capacity";
@@ -231,9 +232,13 @@ export function validateBlueGreenEcsServiceArgs(given: BlueGreenEcsServiceArgs):
     const days = args.logRetentionDays;
     if (!CLOUDWATCH_RETENTION_DAYS.includes(days))
         problems.push(`logRetentionDays: expected a CloudWatch retention period, received ${days}`);
-    if (args.allowedCidrs.includes("0.0.0.0/0") && args.internal === false && args.certificateArn === undefined) {
+    args.allowedCidrs.forEach((cidr, i) => {
+        if (ipv4CidrProblem(cidr) !== undefined) problems.push(`allowedCidrs[${i}]: ${ipv4CidrError(cidr)}`);
+    });
+    // 0.0.0.0/0, or blocks that add up to it (two /1s).
+    if (coversInternet(args.allowedCidrs) && args.internal === false && args.certificateArn === undefined) {
         problems.push(
-            "certificateArn: an internet-facing load balancer open to 0.0.0.0/0 must serve HTTPS; set a certificate",
+            "certificateArn: an internet-facing load balancer open to the whole internet (0.0.0.0/0, or blocks that add up to it) must serve HTTPS; set a certificate",
         );
     }
     if (args.loadBalancer !== undefined && args.accessLogBucketName !== undefined)

@@ -1,4 +1,5 @@
 import * as aws from "@pulumi/aws";
+import { coversInternet, ipv4CidrError, ipv4CidrProblem } from "../../catalog/cidr";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createAddons, createControlPlane, createSystemNodes } from "./eksClusterParts";
@@ -134,20 +135,20 @@ export function validateEksClusterArgs(args: EksClusterArgs): string[] {
     }
     if (args.vpcId === undefined) problems.push("vpcId: required for a new cluster");
     if (args.subnetIds === undefined) problems.push("subnetIds: required for a new cluster");
-    for (const cidr of args.publicAccessCidrs ?? []) {
-        if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr))
-            problems.push(`publicAccessCidrs: expected IPv4 CIDRs, received ${JSON.stringify(cidr)}`);
-        if (cidr === "0.0.0.0/0")
-            problems.push(
-                "publicAccessCidrs: 0.0.0.0/0 opens the API endpoint to the internet; list your networks instead",
-            );
-    }
-    for (const cidr of args.privateAccessCidrs ?? []) {
-        if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr))
-            problems.push(`privateAccessCidrs: expected IPv4 CIDRs, received ${JSON.stringify(cidr)}`);
-        if (cidr === "0.0.0.0/0")
-            problems.push("privateAccessCidrs: 0.0.0.0/0 admits every address; list the runners' subnets instead");
-    }
+    (args.publicAccessCidrs ?? []).forEach((cidr, i) => {
+        if (ipv4CidrProblem(cidr) !== undefined) problems.push(`publicAccessCidrs[${i}]: ${ipv4CidrError(cidr)}`);
+    });
+    if (coversInternet(args.publicAccessCidrs ?? []))
+        problems.push(
+            "publicAccessCidrs: 0.0.0.0/0 (or blocks that add up to it) opens the API endpoint to the internet; list your networks instead",
+        );
+    (args.privateAccessCidrs ?? []).forEach((cidr, i) => {
+        if (ipv4CidrProblem(cidr) !== undefined) problems.push(`privateAccessCidrs[${i}]: ${ipv4CidrError(cidr)}`);
+    });
+    if (coversInternet(args.privateAccessCidrs ?? []))
+        problems.push(
+            "privateAccessCidrs: 0.0.0.0/0 (or blocks that add up to it) admits every address; list the runners' subnets instead",
+        );
     if (
         typeof args.secretsKmsKeyArn === "string" &&
         !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/.test(args.secretsKmsKeyArn)

@@ -8,6 +8,7 @@
  * listed CIDRs, drops invalid headers and keeps streams open for long generations. Sources:
  * docs/UPSTREAM.md, "AWS Load Balancer Controller".
  */
+import { coversInternet, ipv4CidrError, ipv4CidrProblem } from "../../catalog/cidr";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ALB_SSL_POLICY } from "../aws/ecsLoadBalancer";
@@ -105,9 +106,12 @@ export function validateEntryPoint(entry: EntryPoint, field = "entryPoint"): str
     const problems: string[] = [];
     if (entry.allowedCidrs.length === 0)
         problems.push(`${field}.allowedCidrs: expected at least one CIDR (who may reach the load balancer)`);
-    if (entry.internetFacing && entry.allowedCidrs.includes("0.0.0.0/0") && entry.certificateArn === undefined)
+    entry.allowedCidrs.forEach((cidr, i) => {
+        if (ipv4CidrProblem(cidr) !== undefined) problems.push(`${field}.allowedCidrs[${i}]: ${ipv4CidrError(cidr)}`);
+    });
+    if (entry.internetFacing && coversInternet(entry.allowedCidrs) && entry.certificateArn === undefined)
         problems.push(
-            `${field}.certificateArn: an internet-facing load balancer open to 0.0.0.0/0 must serve HTTPS; set a certificate`,
+            `${field}.certificateArn: an internet-facing load balancer open to the whole internet (0.0.0.0/0, or blocks that add up to it) must serve HTTPS; set a certificate`,
         );
     const preview = entry.previewPort ?? 8443;
     if ([80, 443].includes(preview))
