@@ -1,9 +1,10 @@
 /**
  * IPv4 CIDR blocks as the consumers of the platform's CIDRs read them: the AWS Load Balancer
- * Controller (its `inbound-cidrs` annotation) and Kubernetes (a NetworkPolicy's `ipBlock`) parse
- * them with Go's `net.ParseCIDR`, which takes four decimal numbers 0–255 (without leading zeros
- * since Go 1.17) and a prefix length 0–32; EC2 (security group rules, VPCs) refuses the same
- * malformed blocks. One bad block in an Ingress group's annotation stops the controller for every
+ * Controller (its `inbound-cidrs` annotation) parses them with Go's `net.ParseCIDR`, which takes
+ * four decimal numbers 0–255 and a prefix length 0–32, and refuses leading zeros since Go 1.17
+ * (CVE-2021-29923: `010` read as octal by some parsers, as decimal by others). Kubernetes' API
+ * still accepts leading zeros for old objects (k8s.io/utils `ParseCIDRSloppy`); they are refused
+ * here as ambiguous. One bad block in an Ingress group's annotation stops the controller for every
  * Ingress of the group, so they are refused before anything is created.
  */
 
