@@ -4,22 +4,13 @@
  * SLOs); what an entry leaves out it takes from `serving`. Without the key the stack serves one
  * model, `inference`, from `serving` alone (the shape before the catalogue, kept working).
  */
+import { RESERVED_BUCKET_PREFIXES, RESERVED_NAMESPACES, reservedPrefixOf } from "../catalog/reserved";
 import { z } from "zod";
 import { DIGEST_REFERENCE, isModelVersion, MODEL_PREFIX, MODEL_VERSION_HELP } from "../catalog/formats";
 import { baseUrl, dnsLabel, httpPath, intIn, judgeModel, quantity, repoPath } from "./schemaParts";
 
-/** Namespaces the platform itself uses: a model (whose namespace is its name) may not take one. */
-export const RESERVED_MODEL_NAMES = [
-    "default",
-    "kube-system",
-    "kube-public",
-    "kube-node-lease",
-    "monitoring",
-    "keda",
-    "flagger-system",
-    "envoy-gateway-system",
-    "nvidia-device-plugin",
-] as const;
+/** Namespaces the platform itself uses: a model (whose namespace is its name) may not take one (catalog/reserved.ts). */
+export const RESERVED_MODEL_NAMES = RESERVED_NAMESPACES;
 
 const partialRelease = z.strictObject({
     image: z
@@ -48,6 +39,10 @@ export const modelEntrySchema = z.strictObject({
         .string({ error: "expected a string" })
         .regex(MODEL_PREFIX, {
             error: "expected path segments of letters, digits, '.', '_' and '-' without a leading or trailing '/'",
+        })
+        .refine((p) => reservedPrefixOf(p) === undefined, {
+            error: (issue) =>
+                `expected a prefix outside the platform's own (${RESERVED_BUCKET_PREFIXES.map((p) => `${p}/`).join(", ")}): a model's pods read everything under theirs, and ${String(reservedPrefixOf(String(issue.input)))}/ holds ${reservedPrefixOf(String(issue.input)) === "feedback" ? "every user's feedback" : "every registered model's artifacts"}`,
         })
         .optional(),
     tensorParallelSize: intIn(1, 8).optional(),

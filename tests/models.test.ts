@@ -129,12 +129,36 @@ describe("the model catalogue (llm-platform:models)", () => {
             [
                 'llm-platform:models[1].name: expected a name no other model has (models[0] has it), received "chat"',
                 'llm-platform:models[1].servedModelName: expected a servedModelName no other model has (models[0] has it), received "chat"',
-                'llm-platform:models[2].name: expected a name the platform does not use for a namespace of its own (default, kube-system, kube-public, kube-node-lease, monitoring, keda, flagger-system, envoy-gateway-system, nvidia-device-plugin), received "monitoring"',
+                'llm-platform:models[2].name: expected a name the platform does not use for a namespace of its own (default, kube-system, kube-public, kube-node-lease, monitoring, keda, flagger-system, envoy-gateway-system, nvidia-device-plugin, mlflow, retraining), received "monitoring"',
                 'llm-platform:models[3].modelPrefix: expected a prefix that does not hold another model\'s (models[0] reads models/chat), received "models"',
                 'llm-platform:models[3].servedModelName: expected a servedModelName no other model has (models[0] has it), received "chat"',
                 "llm-platform:models[4].name: expected a lower-case DNS label of 1-32 characters (a-z, 0-9, '-'), starting with a letter, received \"Big\"",
             ],
         );
+    });
+
+    it("keeps models off the platform's own namespaces and bucket prefixes (issue 34)", () => {
+        const problems = problemsIfAny(() =>
+            stack(
+                "staging",
+                [
+                    { name: "mlflow" },
+                    { name: "retraining" },
+                    { name: "a", modelPrefix: "feedback" },
+                    { name: "b", modelPrefix: "mlflow/models" },
+                    { name: "c", modelPrefix: "feedbackx/c" },
+                ],
+                { "llm-platform:gpuNodePools": '[{"name":"inference","instanceTypes":["g5.xlarge"],"maxSize":10}]' },
+            ),
+        );
+        const names =
+            "default, kube-system, kube-public, kube-node-lease, monitoring, keda, flagger-system, envoy-gateway-system, nvidia-device-plugin, mlflow, retraining";
+        assert.deepEqual(problems, [
+            `llm-platform:models[0].name: expected a name the platform does not use for a namespace of its own (${names}), received "mlflow"`,
+            `llm-platform:models[1].name: expected a name the platform does not use for a namespace of its own (${names}), received "retraining"`,
+            "llm-platform:models[2].modelPrefix: expected a prefix outside the platform's own (feedback/, mlflow/): a model's pods read everything under theirs, and feedback/ holds every user's feedback, received \"feedback\"",
+            "llm-platform:models[3].modelPrefix: expected a prefix outside the platform's own (feedback/, mlflow/): a model's pods read everything under theirs, and mlflow/ holds every registered model's artifacts, received \"mlflow/models\"",
+        ]);
     });
 
     it("checks each model's replicas, pool and tensor parallelism where it set them", () => {

@@ -22,7 +22,8 @@ import type { TargetPool } from "./inferenceWorkload";
 import { createWorkloadIdentity, restrictedContainerContext, restrictedPodContext } from "./workloadIdentity";
 
 export const RETRAINING_UID = 10001;
-export const RETRAINING_NAMESPACE = "retraining";
+export { RETRAINING_NAMESPACE } from "../../catalog/reserved";
+import { RETRAINING_NAMESPACE } from "../../catalog/reserved";
 /** How often KEDA asks Prometheus whether a model's drift alert is firing. */
 export const DRIFT_POLL_SECONDS = 300;
 

@@ -13,6 +13,7 @@
  * bucket, registered by its `s3://` source, and never pass through the server (README, "Releasing
  * a model version").
  */
+import { REGISTRY_NAMESPACE } from "../../catalog/reserved";
 import type * as aws from "@pulumi/aws";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -129,7 +130,7 @@ export class ModelRegistry extends pulumi.ComponentResource {
     constructor(name: string, args: ModelRegistryArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:k8s:ModelRegistry", name, {}, opts);
         assertValid(this, "ModelRegistry", name, validateModelRegistryArgs(args));
-        const ns = args.namespace ?? "mlflow";
+        const ns = args.namespace ?? REGISTRY_NAMESPACE;
         this.namespace = ns;
         this.image = args.image;
         this.trackingUri = `http://mlflow.${ns}.svc.cluster.local:${REGISTRY_PORT}`;

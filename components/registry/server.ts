@@ -29,7 +29,8 @@ export const REGISTRY_HEALTH_PATH = "/health";
  */
 export const REGISTRY_READY_PATH = "/api/2.0/mlflow/experiments/get-by-name?experiment_name=Default";
 /** Where the artifacts live in the model bucket. */
-export const REGISTRY_ARTIFACT_PREFIX = "mlflow";
+export { REGISTRY_ARTIFACT_PREFIX } from "../../catalog/reserved";
+import { REGISTRY_ARTIFACT_PREFIX } from "../../catalog/reserved";
 /**
  * The init container's script that readies the database before a server starts, one pod at a
  * time: MLflow's server creates a fresh database's tables, and refuses one whose schema is out of
