@@ -6,7 +6,8 @@
  */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { OWNERSHIP_TAG_KEYS } from "../catalog/standards";
-import { coversInternet, FSBP, isIpv6Internet, whenKnown, wildcard } from "./awsCommon";
+import { coversInternet } from "../catalog/cidr";
+import { FSBP, isIpv6Internet, whenKnown, wildcard } from "./awsCommon";
 import {
     iamNoAdminPolicy,
     iamNoPrivilegeEscalation,
@@ -19,7 +20,7 @@ import { albListenerRuleHttps, ec2NoPublicIp, lbListenerTlsPolicy, securityGroup
 import { TAGGABLE } from "./awsTaggable";
 import { forTypes, notApplicable } from "./util";
 
-export { coversInternet } from "./awsCommon";
+export { coversInternet } from "../catalog/cidr";
 
 type Props = Record<string, unknown>;
 

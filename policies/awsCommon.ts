@@ -1,5 +1,6 @@
 /** What the AWS policies share: the FSBP framework reference and CIDR arithmetic. */
 import type { PolicyComplianceFramework } from "@pulumi/policy";
+import { globSource } from "./util";
 
 /** The SDK's signal for a value unknown in a preview (internal to @pulumi/policy, as testing.ts reads it). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -13,16 +14,8 @@ export const FSBP = (control: string): PolicyComplianceFramework => ({
     specification: "https://docs.aws.amazon.com/securityhub/latest/userguide/fsbp-standard.html",
 });
 
-export { coversInternet } from "../catalog/cidr";
-
 /** A wildcard pattern (`*` matches any characters, nothing else is special) as a RegExp: ECR's repository filters, URN patterns. */
-export const wildcard = (filter: string): RegExp =>
-    new RegExp(
-        `^${filter
-            .split("*")
-            .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
-            .join(".*")}$`,
-    );
+export const wildcard = (filter: string): RegExp => new RegExp(`^${globSource(filter, { "*": ".*" })}$`);
 
 /** Whether an IPv6 block is the whole internet (`::/0`, however the address is written). */
 export const isIpv6Internet = (cidr: string): boolean => /^[0-9a-f:]*:[0-9a-f:]*\/0$/i.test(cidr.trim());

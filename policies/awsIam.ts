@@ -6,7 +6,7 @@ import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/p
 import { RESTRICTABLE_WRITES, WILDCARD_ONLY_ESCALATIONS } from "./iamActions";
 import { ESCALATION_METHODS } from "./iamEscalation";
 import { wildcard } from "./awsCommon";
-import { forTypes } from "./util";
+import { forTypes, globSource } from "./util";
 
 /** The AWS-managed policy that grants every action on every resource, in any partition. */
 export const ADMINISTRATOR_ACCESS = /^arn:aws[a-z-]*:iam::aws:policy\/AdministratorAccess$/;
@@ -93,12 +93,7 @@ const list = (v: string | string[] | undefined): string[] => (v === undefined ? 
 
 /** An IAM action pattern (`s3:Put*`, `*`) as a matcher of lowercase `service:action` names: AWS compares them ignoring case. */
 function actionMatcher(pattern: string): (action: string) => boolean {
-    const source = pattern
-        .toLowerCase()
-        .split("")
-        .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
-        .join("");
-    const re = new RegExp(`^${source}$`);
+    const re = new RegExp(`^${globSource(pattern.toLowerCase(), { "*": ".*", "?": "." })}$`);
     return (action) => re.test(action);
 }
 

@@ -4,7 +4,8 @@
  * their rules.
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { coversInternet, FSBP, isIpv6Internet, whenKnown } from "./awsCommon";
+import { coversInternet } from "../catalog/cidr";
+import { FSBP, isIpv6Internet, whenKnown } from "./awsCommon";
 import { forTypes } from "./util";
 
 type Props = Record<string, unknown>;

@@ -10,6 +10,7 @@ import {
     allContainers,
     forTypes,
     forWorkloads,
+    globSource,
     isLongRunning,
     isServing,
     kubernetesKind,
@@ -133,12 +134,7 @@ export const k8sImagePinned: ResourceValidationPolicy = {
 
 /** An allowed-registry entry as a matcher of image references: a prefix ending at `/`, `:` or `@`; `*` any characters but `/`. */
 export function registryPattern(entry: string): RegExp {
-    const prefix = entry.replace(/\/+$/, "");
-    const source = prefix
-        .split("*")
-        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-        .join("[^/]*");
-    return new RegExp(`^${source}[/:@]`);
+    return new RegExp(`^${globSource(entry.replace(/\/+$/, ""), { "*": "[^/]*" })}[/:@]`);
 }
 
 /**

@@ -291,3 +291,12 @@ export interface PolicyMeta {
     /** Pod Security Standards, CIS or AWS FSBP control, where one applies. */
     framework?: string;
 }
+
+/**
+ * A glob pattern as RegExp source: each character in `wildcards` becomes its regex fragment
+ * (`{"*": ".*"}`), every other character matches itself. ECR's repository filters, URN patterns,
+ * IAM action patterns and allowed registries are all read through it.
+ */
+export function globSource(pattern: string, wildcards: Readonly<Record<string, string>>): string {
+    return [...pattern].map((ch) => wildcards[ch] ?? ch.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("");
+}

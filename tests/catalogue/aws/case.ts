@@ -110,3 +110,28 @@ export interface ScannerCase<T extends CaseType = CaseType> {
 export const scannerCase = <T extends CaseType>(c: ScannerCase<T>): ScannerCase => c as unknown as ScannerCase;
 /** A companion resource, typed the same way. */
 export const companion = <T extends CaseType>(c: Companion<T>): Companion => c as unknown as Companion;
+
+/** The scanners' repositories at the commits every case was read at. */
+export const CHECKOV = {
+    scanner: "checkov",
+    repo: "bridgecrewio/checkov",
+    commit: "03d5fdad8d6154b1565799a7b1fb8070c158866f",
+} as const;
+export const TRIVY = {
+    scanner: "trivy",
+    repo: "aquasecurity/trivy-checks",
+    commit: "80e5382269707262f35cf893bdc0805cb72217e9",
+} as const;
+export const CRAFTED = { scanner: "crafted" } as const;
+
+/** A checkov test's case: the file holding its HCL, the check and the resource's name. */
+export const checkovSource = (file: string, check: string, name: string): CaseSource => ({
+    ...CHECKOV,
+    file,
+    check,
+    name,
+});
+/** A trivy example's or rego test's case. */
+export const trivySource = (file: string, check: string, name: string): CaseSource => ({ ...TRIVY, file, check, name });
+/** A shape a Pulumi user writes, named by what it is. */
+export const craftedSource = (name: string): CaseSource => ({ ...CRAFTED, name });

@@ -16,34 +16,25 @@
  *   reads `environment`; CKV_AWS_45/46 cover Lambda env and EC2 user data only): no cases.
  * - trivy _test.rego inputs that repeat a yaml example's shape are not repeated.
  */
-import { scannerCase, companion, type ArgsByType, type ScannerCase } from "./case";
+import {
+    scannerCase,
+    companion,
+    type ArgsByType,
+    type ScannerCase,
+    checkovSource,
+    craftedSource as crafted,
+    trivySource,
+} from "./case";
 
 type RepositoryArgs = ArgsByType["aws:ecr/repository:Repository"];
 type ClusterArgs = ArgsByType["aws:eks/cluster:Cluster"];
 type LogGroupArgs = ArgsByType["aws:cloudwatch/logGroup:LogGroup"];
 
-const CHECKOV_COMMIT = "03d5fdad8d6154b1565799a7b1fb8070c158866f";
-const TRIVY_COMMIT = "80e5382269707262f35cf893bdc0805cb72217e9";
 const CKV_TESTS = "tests/terraform/checks/resource/aws";
 const TRIVY_AWS = "checks/cloud/aws";
 
-const checkov = (file: string, check: string, name: string) => ({
-    scanner: "checkov" as const,
-    repo: "bridgecrewio/checkov",
-    commit: CHECKOV_COMMIT,
-    file: `${CKV_TESTS}/${file}`,
-    check,
-    name,
-});
-const trivy = (file: string, check: string, name: string) => ({
-    scanner: "trivy" as const,
-    repo: "aquasecurity/trivy-checks",
-    commit: TRIVY_COMMIT,
-    file: `${TRIVY_AWS}/${file}`,
-    check,
-    name,
-});
-const crafted = (name: string) => ({ scanner: "crafted" as const, name });
+const checkov = (file: string, check: string, name: string) => checkovSource(`${CKV_TESTS}/${file}`, check, name);
+const trivy = (file: string, check: string, name: string) => trivySource(`${TRIVY_AWS}/${file}`, check, name);
 
 const KMS_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 

@@ -33,6 +33,9 @@
  *   retention thresholds, checks without Terraform examples) are translated.
  */
 import {
+    checkovSource as checkov,
+    craftedSource as crafted,
+    trivySource as trivy,
     scannerCase,
     companion,
     type ArgsByType,
@@ -41,27 +44,6 @@ import {
     type Companion,
     type ScannerCase,
 } from "./case";
-
-const CHECKOV_COMMIT = "03d5fdad8d6154b1565799a7b1fb8070c158866f";
-const TRIVY_COMMIT = "80e5382269707262f35cf893bdc0805cb72217e9";
-
-const checkov = (file: string, check: string, name: string): CaseSource => ({
-    scanner: "checkov",
-    repo: "bridgecrewio/checkov",
-    commit: CHECKOV_COMMIT,
-    file,
-    check,
-    name,
-});
-const trivy = (file: string, check: string, name: string): CaseSource => ({
-    scanner: "trivy",
-    repo: "aquasecurity/trivy-checks",
-    commit: TRIVY_COMMIT,
-    file,
-    check,
-    name,
-});
-const crafted = (name: string): CaseSource => ({ scanner: "crafted", name });
 
 const KMS_ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const CANONICAL_USER = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be";

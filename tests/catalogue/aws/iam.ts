@@ -16,19 +16,7 @@
  * - CKV_AWS_1 "list" and CKV_AWS_49 "flatten"/"unknown": statements come from unresolved
  *   flatten(...) of other documents / variables; nothing concrete to render.
  */
-import { scannerCase, companion, type ScannerCase } from "./case";
-
-const CHECKOV = {
-    scanner: "checkov",
-    repo: "bridgecrewio/checkov",
-    commit: "03d5fdad8d6154b1565799a7b1fb8070c158866f",
-} as const;
-const TRIVY = {
-    scanner: "trivy",
-    repo: "aquasecurity/trivy-checks",
-    commit: "80e5382269707262f35cf893bdc0805cb72217e9",
-} as const;
-const CRAFTED = { scanner: "crafted" } as const;
+import { CHECKOV, CRAFTED, TRIVY, scannerCase, companion, type ScannerCase } from "./case";
 
 const CK_RES = "tests/terraform/checks/resource/aws";
 const CK_DATA = "tests/terraform/checks/data/aws";

@@ -22,28 +22,14 @@
  *   judges listeners) and the LB is a companion referred to by ARN.
  */
 import type * as aws from "@pulumi/aws";
-import { scannerCase, companion, type ScannerCase, type CaseSource } from "./case";
-
-const CHECKOV_COMMIT = "03d5fdad8d6154b1565799a7b1fb8070c158866f";
-const TRIVY_COMMIT = "80e5382269707262f35cf893bdc0805cb72217e9";
-
-const ck = (file: string, check: string, name: string): CaseSource => ({
-    scanner: "checkov",
-    repo: "bridgecrewio/checkov",
-    commit: CHECKOV_COMMIT,
-    file,
-    check,
-    name,
-});
-const tv = (file: string, check: string, name: string): CaseSource => ({
-    scanner: "trivy",
-    repo: "aquasecurity/trivy-checks",
-    commit: TRIVY_COMMIT,
-    file,
-    check,
-    name,
-});
-const crafted = (name: string): CaseSource => ({ scanner: "crafted", name });
+import {
+    scannerCase,
+    companion,
+    type ScannerCase,
+    checkovSource as ck,
+    craftedSource as crafted,
+    trivySource as tv,
+} from "./case";
 
 const CK_RES = "tests/terraform/checks/resource/aws";
 const TV_EC2 = "checks/cloud/aws/ec2";
