@@ -4,7 +4,8 @@
  * four decimal numbers 0–255 and a prefix length 0–32, and refuses leading zeros since Go 1.17
  * (CVE-2021-29923: `010` read as octal by some parsers, as decimal by others). Kubernetes' API
  * still accepts leading zeros for old objects (k8s.io/utils `ParseCIDRSloppy`); they are refused
- * here as ambiguous. One bad block in an Ingress group's annotation stops the controller for every
+ * here as ambiguous, and so (stricter than Go, whose prefix length may carry them) in the prefix
+ * length: the controller passes the string to EC2 as written. One bad block in an Ingress group's annotation stops the controller for every
  * Ingress of the group, so they are refused before anything is created.
  */
 

@@ -14,6 +14,8 @@ export const RETRAINING_NAMESPACE = "retraining";
 export const REGISTRY_ARTIFACT_PREFIX = "mlflow";
 /** The model bucket's prefix where feedback lands (FeedbackStore). */
 export const FEEDBACK_BUCKET_PREFIX = "feedback";
+/** The model bucket's prefix where feedback Firehose could not deliver lands (the same user data). */
+export const FEEDBACK_ERROR_BUCKET_PREFIX = "feedback-errors";
 
 /** Namespaces the platform uses: a model (whose namespace is its name) may not take one. */
 export const RESERVED_NAMESPACES = [
@@ -31,8 +33,19 @@ export const RESERVED_NAMESPACES = [
 ] as const;
 
 /** The model bucket's top-level prefixes the platform writes to: no model's prefix may lie inside one. */
-export const RESERVED_BUCKET_PREFIXES = [FEEDBACK_BUCKET_PREFIX, REGISTRY_ARTIFACT_PREFIX] as const;
+export const RESERVED_BUCKET_PREFIXES = [
+    FEEDBACK_BUCKET_PREFIX,
+    FEEDBACK_ERROR_BUCKET_PREFIX,
+    REGISTRY_ARTIFACT_PREFIX,
+] as const;
+
+/** What each reserved prefix holds, for the message that refuses a model prefix inside one. */
+export const RESERVED_BUCKET_CONTENTS: Readonly<Record<(typeof RESERVED_BUCKET_PREFIXES)[number], string>> = {
+    [FEEDBACK_BUCKET_PREFIX]: "every user's feedback",
+    [FEEDBACK_ERROR_BUCKET_PREFIX]: "every user's undelivered feedback",
+    [REGISTRY_ARTIFACT_PREFIX]: "every registered model's artifacts",
+};
 
 /** The reserved bucket prefix a model prefix lies inside (`feedback`, `feedback/x`), or undefined. */
-export const reservedPrefixOf = (modelPrefix: string): string | undefined =>
+export const reservedPrefixOf = (modelPrefix: string): (typeof RESERVED_BUCKET_PREFIXES)[number] | undefined =>
     RESERVED_BUCKET_PREFIXES.find((p) => modelPrefix === p || modelPrefix.startsWith(`${p}/`));

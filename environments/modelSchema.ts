@@ -4,7 +4,12 @@
  * SLOs); what an entry leaves out it takes from `serving`. Without the key the stack serves one
  * model, `inference`, from `serving` alone (the shape before the catalogue, kept working).
  */
-import { RESERVED_BUCKET_PREFIXES, RESERVED_NAMESPACES, reservedPrefixOf } from "../catalog/reserved";
+import {
+    RESERVED_BUCKET_CONTENTS,
+    RESERVED_BUCKET_PREFIXES,
+    RESERVED_NAMESPACES,
+    reservedPrefixOf,
+} from "../catalog/reserved";
 import { z } from "zod";
 import { DIGEST_REFERENCE, isModelVersion, MODEL_PREFIX, MODEL_VERSION_HELP } from "../catalog/formats";
 import { baseUrl, dnsLabel, httpPath, intIn, judgeModel, quantity, repoPath } from "./schemaParts";
@@ -42,7 +47,7 @@ export const modelEntrySchema = z.strictObject({
         })
         .refine((p) => reservedPrefixOf(p) === undefined, {
             error: (issue) =>
-                `expected a prefix outside the platform's own (${RESERVED_BUCKET_PREFIXES.map((p) => `${p}/`).join(", ")}): a model's pods read everything under theirs, and ${String(reservedPrefixOf(String(issue.input)))}/ holds ${reservedPrefixOf(String(issue.input)) === "feedback" ? "every user's feedback" : "every registered model's artifacts"}`,
+                `expected a prefix outside the platform's own (${RESERVED_BUCKET_PREFIXES.map((p) => `${p}/`).join(", ")}): a model's pods read everything under theirs, and ${String(reservedPrefixOf(String(issue.input)))}/ holds ${RESERVED_BUCKET_CONTENTS[reservedPrefixOf(String(issue.input))!]}`,
         })
         .optional(),
     tensorParallelSize: intIn(1, 8).optional(),

@@ -147,8 +147,9 @@ describe("the model catalogue (llm-platform:models)", () => {
                     { name: "a", modelPrefix: "feedback" },
                     { name: "b", modelPrefix: "mlflow/models" },
                     { name: "c", modelPrefix: "feedbackx/c" },
+                    { name: "d", modelPrefix: "feedback-errors" },
                 ],
-                { "llm-platform:gpuNodePools": '[{"name":"inference","instanceTypes":["g5.xlarge"],"maxSize":10}]' },
+                { "llm-platform:gpuNodePools": '[{"name":"inference","instanceTypes":["g5.xlarge"],"maxSize":20}]' },
             ),
         );
         const names =
@@ -156,8 +157,9 @@ describe("the model catalogue (llm-platform:models)", () => {
         assert.deepEqual(problems, [
             `llm-platform:models[0].name: expected a name the platform does not use for a namespace of its own (${names}), received "mlflow"`,
             `llm-platform:models[1].name: expected a name the platform does not use for a namespace of its own (${names}), received "retraining"`,
-            "llm-platform:models[2].modelPrefix: expected a prefix outside the platform's own (feedback/, mlflow/): a model's pods read everything under theirs, and feedback/ holds every user's feedback, received \"feedback\"",
-            "llm-platform:models[3].modelPrefix: expected a prefix outside the platform's own (feedback/, mlflow/): a model's pods read everything under theirs, and mlflow/ holds every registered model's artifacts, received \"mlflow/models\"",
+            "llm-platform:models[2].modelPrefix: expected a prefix outside the platform's own (feedback/, feedback-errors/, mlflow/): a model's pods read everything under theirs, and feedback/ holds every user's feedback, received \"feedback\"",
+            "llm-platform:models[3].modelPrefix: expected a prefix outside the platform's own (feedback/, feedback-errors/, mlflow/): a model's pods read everything under theirs, and mlflow/ holds every registered model's artifacts, received \"mlflow/models\"",
+            "llm-platform:models[5].modelPrefix: expected a prefix outside the platform's own (feedback/, feedback-errors/, mlflow/): a model's pods read everything under theirs, and feedback-errors/ holds every user's undelivered feedback, received \"feedback-errors\"",
         ]);
     });
 

@@ -8,7 +8,7 @@
  * `writePolicyArn` (the serving pods' roles and the feedback edge's), and only the stream's own role
  * writes the objects. Records are checked at the edge with `parseFeedback` (components/feedback.ts).
  */
-import { FEEDBACK_BUCKET_PREFIX } from "../../catalog/reserved";
+import { FEEDBACK_BUCKET_PREFIX, FEEDBACK_ERROR_BUCKET_PREFIX } from "../../catalog/reserved";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assertValid } from "../validation";
@@ -16,8 +16,7 @@ import { assertValid } from "../validation";
 /** Where delivered records go, by arrival date (Firehose's timestamp namespace, UTC). */
 export const FEEDBACK_PREFIX = `${FEEDBACK_BUCKET_PREFIX}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/`;
 /** Records Firehose could not deliver, by failure type (required with an expression in the prefix). */
-export const FEEDBACK_ERROR_PREFIX =
-    "feedback-errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/";
+export const FEEDBACK_ERROR_PREFIX = `${FEEDBACK_ERROR_BUCKET_PREFIX}/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/`;
 
 export interface FeedbackStoreArgs {
     /** The model bucket and its key (ModelArtifactBucket's bucketArn and kmsKeyArn). */
