@@ -61,6 +61,14 @@ export {
     servedModelUri,
 } from "./formats";
 export {
+    cronScheduleProblem,
+    longestCronGapMinutes,
+    parseCronSchedule,
+    type CronFields,
+    type CronSchedule,
+} from "./cron";
+export { coversInternet, ipv4CidrProblem } from "./cidr";
+export {
     SYSTEM_DAEMONSETS,
     SYSTEM_INSTANCE_TYPES,
     systemNodeAllocatable,

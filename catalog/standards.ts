@@ -5,6 +5,7 @@
  */
 
 import { READINESS_PATH } from "./vllm";
+import { longestCronGapMinutes } from "./cron";
 
 /** The fewest replicas of a serving Deployment that the prod tier accepts. */
 export const PROD_MIN_REPLICAS = 2;
@@ -115,70 +116,6 @@ export const DEFAULT_SMOKE_TEST = {
 
 /** The quality gate's own settings (its thresholds but accuracy are the SLO's): the production standard's accuracy. */
 export const DEFAULT_EVALUATION = { minAccuracy: 0.85, concurrency: 4, timeoutSeconds: 120, maxTokens: 256 } as const;
-
-/** The values one field of a five-field cron expression matches, or undefined when it cannot be read. */
-function cronField(field: string, min: number, max: number, names: readonly string[] = []): Set<number> | undefined {
-    const values = new Set<number>();
-    const value = (v: string): number => {
-        const named = names.indexOf(v.toUpperCase());
-        return named >= 0 ? named + min : /^\d+$/.test(v) ? Number(v) : NaN;
-    };
-    for (const part of field.split(",")) {
-        const m = /^(\*|\?|[A-Za-z0-9]+(?:-[A-Za-z0-9]+)?)(?:\/(\d+))?$/.exec(part);
-        if (!m) return undefined;
-        const step = m[2] === undefined ? 1 : Number(m[2]);
-        let [from, to] = [min, max];
-        if (m[1] !== "*" && m[1] !== "?") {
-            const [a, b] = m[1].split("-");
-            from = value(a);
-            to = b === undefined ? (m[2] === undefined ? from : max) : value(b);
-        }
-        if (!Number.isInteger(from) || !Number.isInteger(to) || step < 1 || from < min || to > max || from > to)
-            return undefined;
-        for (let v = from; v <= to; v += step) values.add(v);
-    }
-    return values;
-}
-
-/**
- * The longest gap, in minutes, between two runs of a five-field cron schedule (UTC, as Kubernetes
- * reads it: when both day fields are restricted a day matches either), over two years; undefined
- * when the expression cannot be read.
- */
-export function longestCronGapMinutes(schedule: string): number | undefined {
-    const fields = schedule.trim().split(/\s+/);
-    if (fields.length !== 5) return undefined;
-    const months = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
-    const days = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
-    const minute = cronField(fields[0], 0, 59);
-    const hour = cronField(fields[1], 0, 23);
-    const dayOfMonth = cronField(fields[2], 1, 31);
-    const month = cronField(fields[3], 1, 12, months);
-    const weekday = cronField(fields[4].replace(/\b7\b/g, "0"), 0, 6, days);
-    if (!minute || !hour || !dayOfMonth || !month || !weekday) return undefined;
-    // robfig/cron (Kubernetes' parser) marks a day field unrestricted only for * or ? (a step over 1 clears it).
-    const anyDay = (f: string): boolean => f === "*" || f === "?" || f === "*/1";
-    const either = !anyDay(fields[2]) && !anyDay(fields[4]);
-    const minutesOfDay = [...hour]
-        .sort((a, b) => a - b)
-        .flatMap((h) => [...minute].sort((a, b) => a - b).map((m) => h * 60 + m));
-    let previous: number | undefined;
-    let longest = 0;
-    const start = Date.UTC(2026, 0, 1);
-    for (let day = 0; day < 2 * 366; day++) {
-        const date = new Date(start + day * 86_400_000);
-        if (!month.has(date.getUTCMonth() + 1)) continue;
-        const byMonth = dayOfMonth.has(date.getUTCDate());
-        const byWeek = weekday.has(date.getUTCDay());
-        if (!(either ? byMonth || byWeek : byMonth && byWeek)) continue;
-        for (const m of minutesOfDay) {
-            const at = day * 1440 + m;
-            if (previous !== undefined) longest = Math.max(longest, at - previous);
-            previous = at;
-        }
-    }
-    return previous === undefined ? undefined : longest;
-}
 
 /**
  * Why a cooldown leaves the drift path nothing to start, or undefined. The cooldown counts from the

@@ -3,6 +3,7 @@
  * trigger (issue 18). EKS platforms only; see components/registry/ and components/k8s/retraining.ts.
  */
 import { z } from "zod";
+import { cronScheduleProblem } from "../catalog/cron";
 import { DIGEST_REFERENCE } from "../catalog/formats";
 import { intIn } from "./schemaParts";
 
@@ -48,8 +49,13 @@ export const retrainingSchema = z
             ),
         schedule: z
             .string({ error: "expected a string" })
-            .regex(/^\s*(\S+\s+){4}\S+\s*$/, { error: 'expected a five-field cron expression such as "0 3 * * 0"' })
-            .describe("When the scheduled run starts (cron, UTC)."),
+            .refine((v) => cronScheduleProblem(v) === undefined, {
+                // The loader adds what it received.
+                error: (issue) => cronScheduleProblem(String(issue.input)) ?? "expected a cron schedule",
+            })
+            .describe(
+                'When the scheduled run starts, in UTC: a Kubernetes CronJob schedule (five fields such as "0 3 * * 0", or @daily, @weekly, @every 24h).',
+            ),
         dataWindowDays: intIn(1, 365).describe("Days of data before a run that it trains on."),
         cooldownHours: intIn(1, 2160).describe(
             "A drift alert starts no run within this many hours of the model's last run.",

@@ -10,7 +10,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { dump } from "js-yaml";
 import { isModelVersion, modelFolderOf, registryReference } from "../catalog/formats";
-import { cooldownStarvesDrift, longestCronGapMinutes } from "../catalog/standards";
+import { longestCronGapMinutes } from "../catalog/cron";
+import { cooldownStarvesDrift } from "../catalog/standards";
 import { TIER_DEFAULTS } from "../environments/defaults";
 import { buildPodSpec, modelSyncCommand, modelVersionLabel } from "../components/k8s/inferenceWorkload";
 import { finalSnapshotIdentifier } from "../components/registry/database";
@@ -887,7 +888,7 @@ describe("the retraining trigger: a schedule and the drift alert start a run, en
                 ),
             ),
             [
-                'llm-platform:retraining.schedule: expected a five-field cron expression such as "0 3 * * 0", received "weekly"',
+                'llm-platform:retraining.schedule: expected exactly 5 fields, found 1: [weekly] (expected a Kubernetes CronJob schedule: five fields minute hour day-of-month month day-of-week such as "0 3 * * 0", or a descriptor such as @weekly), received "weekly"',
             ],
         );
         assert.deepEqual(
@@ -898,14 +899,14 @@ describe("the retraining trigger: a schedule and the drift alert start a run, en
                 ),
             ),
             [
-                "llm-platform:modelRegistry.maxAllocatedStorageGiB: expected an integer >= allocatedStorageGiB (200), received 100",
+                "llm-platform:modelRegistry.maxAllocatedStorageGiB: expected an integer >= 220: RDS's storage autoscaling limit must be at least 10 % above allocatedStorageGiB (200), received 100",
             ],
         );
         assert.deepEqual(
             validateRetrainingTriggerArgs({
                 image: "train:latest",
                 models: [],
-                schedule: "@weekly",
+                schedule: "@fortnightly",
                 dataWindowDays: 0,
                 cooldownHours: 0,
                 timeoutHours: 200,
@@ -920,7 +921,7 @@ describe("the retraining trigger: a schedule and the drift alert start a run, en
             }),
             [
                 'image: expected an image pinned by digest (repository@sha256:<64 hex>), received "train:latest"',
-                'schedule: expected a five-field cron expression such as "0 3 * * 0", received "@weekly"',
+                'schedule: unrecognized descriptor: @fortnightly (expected a Kubernetes CronJob schedule: five fields minute hour day-of-month month day-of-week such as "0 3 * * 0", or a descriptor such as @weekly), received "@fortnightly"',
                 "dataWindowDays: expected an integer from 1 to 365, received 0",
                 "cooldownHours: expected an integer from 1 to 2160, received 0",
                 "timeoutHours: expected an integer from 1 to 168, received 200",

@@ -16,6 +16,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CANDIDATE_ALIAS, DIGEST_REFERENCE, MLFLOW_TELEMETRY_OFF, MODEL_PREFIX } from "../../catalog/formats";
+import { cronScheduleProblem } from "../../catalog/cron";
 import { cooldownStarvesDrift } from "../../catalog/standards";
 import { assertValid } from "../validation";
 import type { TargetPool } from "./inferenceWorkload";
@@ -55,7 +56,7 @@ export interface RetrainingTriggerArgs {
     /** The team's training image, by digest. */
     image: string;
     models: RetrainedModel[];
-    /** When the scheduled run starts: a five-field cron expression, in UTC. */
+    /** When the scheduled run starts, in UTC (the CronJob's timeZone): a Kubernetes CronJob schedule (catalog/cron.ts). */
     schedule: string;
     /** Days of data (feedback, traffic) before the run that it trains on. */
     dataWindowDays: number;
@@ -91,8 +92,6 @@ export interface RetrainingTriggerArgs {
     tags?: Record<string, string>;
 }
 
-const CRON = /^(\S+\s+){4}\S+$/;
-
 export function validateRetrainingTriggerArgs(args: Omit<RetrainingTriggerArgs, "provider">): string[] {
     const problems: string[] = [];
     const int = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
@@ -100,10 +99,8 @@ export function validateRetrainingTriggerArgs(args: Omit<RetrainingTriggerArgs, 
         problems.push(
             `image: expected an image pinned by digest (repository@sha256:<64 hex>), received ${JSON.stringify(args.image)}`,
         );
-    if (!CRON.test(args.schedule.trim()))
-        problems.push(
-            `schedule: expected a five-field cron expression such as "0 3 * * 0", received ${JSON.stringify(args.schedule)}`,
-        );
+    const schedule = cronScheduleProblem(args.schedule);
+    if (schedule) problems.push(`schedule: ${schedule}, received ${JSON.stringify(args.schedule)}`);
     if (!int(args.dataWindowDays, 1, 365))
         problems.push(`dataWindowDays: expected an integer from 1 to 365, received ${args.dataWindowDays}`);
     if (!int(args.cooldownHours, 1, 24 * 90))
