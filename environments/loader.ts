@@ -12,7 +12,7 @@ import { CONFIG_ERROR_PREFIX, isWithheldSecret } from "../catalog/configErrors";
 import { TIER_DEFAULTS } from "./defaults";
 import { mergeOver } from "./models";
 import { crossFieldProblems } from "./rules";
-import { closest, configKey, expectation, formatValue, shapeAt } from "./problems";
+import { closest, configKey, editDistance, expectation, formatValue, shapeAt } from "./problems";
 import { CONFIG_NAMESPACE, TIERS, settingsSchema, type Settings, type Tier } from "./schema";
 
 export { closest, configKey, formatValue } from "./problems";
@@ -67,6 +67,11 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 const PREFIX = `${CONFIG_NAMESPACE}:`;
 
+/** The settings that may hold a secure value: the alert receivers' credentials and topic. */
+export const SECRET_SETTINGS: readonly string[] = ["slackWebhookUrl", "pagerdutyRoutingKey", "snsTopicArn"].map(
+    (k) => `${CONFIG_NAMESPACE}:monitoring.alerting.${k}`,
+);
+
 /** Top-level keys whose schema is a string or enum: their raw value is taken as is. */
 const STRING_KEYS = new Set(
     Object.entries(settingsSchema.shape)
@@ -93,13 +98,33 @@ export function resolveSettings(stack: string, raw: RawConfig, options: ResolveO
     const input: Record<string, Json> = {};
     const withheld = new Set<string>();
     for (const [key, value] of Object.entries(raw)) {
-        if (!key.startsWith(PREFIX)) continue;
+        if (!key.startsWith(PREFIX)) {
+            // A namespace one or two letters from ours is a typo whose keys would be ignored.
+            const namespace = key.split(":")[0];
+            if (key.includes(":") && namespace.length > 0 && editDistance(namespace, CONFIG_NAMESPACE) <= 2)
+                problems.push({
+                    key,
+                    expected: `unknown namespace "${namespace}" (did you mean "${CONFIG_NAMESPACE}"?): its keys are not read, so this value would be ignored; rename the key to ${PREFIX}${key.slice(namespace.length + 1)}`,
+                    received: received(key, value),
+                });
+            continue;
+        }
         const name = key.slice(PREFIX.length);
         input[name] = STRING_KEYS.has(name) ? value : parseJson(value);
         if (secretKeys.has(key)) for (const p of withheldPaths(input[name], [name])) withheld.add(configKey(p));
     }
-    // What a withheld secret's format rules say cannot be known: only its type is checked.
-    const knowable = (key: string, code?: string): boolean => !withheld.has(key) || code === "invalid_type";
+    // What a withheld secret's format rules say cannot be known: only its type is checked. Only the
+    // receivers' credentials may be one: elsewhere the value names resources, or sizes them, and an
+    // unknown one would reach the components (an offline run has no key to decrypt it).
+    for (const key of withheld)
+        if (!SECRET_SETTINGS.includes(key))
+            problems.push({
+                key,
+                expected: `expected a plain value: a secure value here is not a credential but a setting the plan is built from (only ${SECRET_SETTINGS.join(", ")} may be secrets); set it without --secret`,
+                received: "[secret]",
+            });
+    const knowable = (key: string, code?: string): boolean =>
+        !withheld.has(key) || (SECRET_SETTINGS.includes(key) && code === "invalid_type");
 
     const region = raw["aws:region"];
     if (region === undefined || region === "") {
@@ -141,6 +166,16 @@ export function resolveSettings(stack: string, raw: RawConfig, options: ResolveO
                 const known = Object.keys(shapeAt(parent ?? []));
                 for (const k of issue.keys) {
                     const key = configKey([...(parent ?? []), k]);
+                    // `serving.entryPoint: {…}` written flat in the file: a key of its own, never nested.
+                    const [head, ...rest] = k.split(".");
+                    if (rest.length > 0 && known.includes(head)) {
+                        problems.push({
+                            key,
+                            expected: `unknown key: a dotted name in the stack file is one key, not a path; nest it under ${head} (${head}: {${rest.join(": {")}: …${"}".repeat(rest.length)}) or set it with \`pulumi config set --path '${key}' <value>\``,
+                            received: received(key, (issue.input as Record<string, unknown>)[k]),
+                        });
+                        continue;
+                    }
                     const hint = closest(k, known);
                     problems.push({
                         key,
@@ -164,7 +199,7 @@ export function resolveSettings(stack: string, raw: RawConfig, options: ResolveO
             });
         }
     }
-    for (const p of crossFieldProblems(merged)) {
+    for (const p of crossFieldProblems(merged, typeof region === "string" ? region : undefined)) {
         const key = configKey(p.path);
         if (!knowable(key)) continue;
         problems.push({ key, expected: p.message, received: received(key, p.input) });

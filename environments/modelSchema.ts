@@ -12,7 +12,7 @@ import {
 } from "../catalog/reserved";
 import { z } from "zod";
 import { DIGEST_REFERENCE, isModelVersion, MODEL_PREFIX, MODEL_VERSION_HELP } from "../catalog/formats";
-import { baseUrl, dnsLabel, httpPath, intIn, judgeModel, quantity, repoPath } from "./schemaParts";
+import { baseUrl, dnsLabel, httpPath, intIn, judgeModel, quantity, ratio, repoPath } from "./schemaParts";
 
 /** Namespaces the platform itself uses: a model (whose namespace is its name) may not take one (catalog/reserved.ts). */
 export const RESERVED_MODEL_NAMES = RESERVED_NAMESPACES;
@@ -27,8 +27,6 @@ const partialRelease = z.strictObject({
         .refine(isModelVersion, { error: MODEL_VERSION_HELP })
         .optional(),
 });
-
-const fraction = z.number({ error: "expected a number" }).gt(0).lt(1);
 
 export const modelEntrySchema = z.strictObject({
     name: dnsLabel.refine((n) => !(RESERVED_MODEL_NAMES as readonly string[]).includes(n), {
@@ -85,16 +83,16 @@ export const modelEntrySchema = z.strictObject({
         .optional(),
     slo: z
         .strictObject({
-            availability: z.number({ error: "expected a number" }).gt(0.9).lt(1).optional(),
+            availability: ratio(0.9, 1, 0.999).optional(),
             p95LatencyMs: intIn(1, 600000).optional(),
-            minSuccessRate: fraction.optional(),
+            minSuccessRate: ratio(0, 1, 0.99).optional(),
             maxQueueLength: intIn(1, 100000).optional(),
         })
         .optional(),
     evaluation: z
         .strictObject({
             set: repoPath.optional(),
-            minAccuracy: z.number({ error: "expected a number" }).gt(0).max(1).optional(),
+            minAccuracy: ratio(0, 1, 0.85, { max: true }).optional(),
             concurrency: intIn(1, 64).optional(),
             timeoutSeconds: intIn(1, 3600).optional(),
             maxTokens: intIn(1, 4096).optional(),

@@ -24,11 +24,11 @@ export function expectation(issue: z.core.$ZodRawIssue): string | undefined {
         case "too_small":
             return issue.origin === "string"
                 ? `expected at least ${issue.minimum} characters`
-                : `expected >= ${issue.minimum}`;
+                : `expected ${issue.inclusive === false ? ">" : ">="} ${issue.minimum}`;
         case "too_big":
             return issue.origin === "string"
                 ? `expected at most ${issue.maximum} characters`
-                : `expected <= ${issue.maximum}`;
+                : `expected ${issue.inclusive === false ? "<" : "<="} ${issue.maximum}`;
         default:
             return undefined;
     }
@@ -89,7 +89,8 @@ export function closest(word: string, candidates: readonly string[]): string | u
     return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance between two strings. */
+export function editDistance(a: string, b: string): number {
     let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
     for (let i = 1; i <= a.length; i++) {
         const cur = [i];

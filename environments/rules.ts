@@ -6,6 +6,7 @@ import { GPU_INSTANCE_TYPES } from "../catalog/gpu";
 import { REGISTRY_MODEL_URI } from "../catalog/formats";
 import { capacityProblems, modelProblems } from "./modelRules";
 import { ecsProblems, servingProblems } from "./servingRules";
+import { limitProblems } from "./limitRules";
 import { systemPoolProblems } from "./systemPoolRules";
 import { cooldownStarvesDrift } from "../catalog/standards";
 import { CLUSTER_AUTOSCALER_IMAGES } from "../catalog/versions";
@@ -25,7 +26,7 @@ export interface CrossFieldProblem {
  * one run reports every problem). Each rule applies only where its own values have the right
  * types; wrong types are the schema's to report.
  */
-export function crossFieldProblems(input: Readonly<Record<string, unknown>>): CrossFieldProblem[] {
+export function crossFieldProblems(input: Readonly<Record<string, unknown>>, region?: string): CrossFieldProblem[] {
     const problems: CrossFieldProblem[] = [];
     const isInt = (v: unknown): v is number => Number.isInteger(v);
 
@@ -57,6 +58,7 @@ export function crossFieldProblems(input: Readonly<Record<string, unknown>>): Cr
     problems.push(...servingProblems(serving));
     problems.push(...loopProblems(input));
     problems.push(...ecsProblems(input));
+    problems.push(...limitProblems(input, region));
 
     const tags = input.tags;
     if (typeof tags === "object" && tags !== null && !Array.isArray(tags)) {
@@ -153,14 +155,6 @@ export function loopProblems(input: Readonly<Record<string, unknown>>): CrossFie
         const starved = cooldownStarvesDrift(retraining.schedule, retraining.cooldownHours);
         if (starved)
             problems.push({ path: ["retraining", "cooldownHours"], message: starved, input: retraining.cooldownHours });
-    }
-    if (Number.isInteger(registry?.allocatedStorageGiB) && Number.isInteger(registry?.maxAllocatedStorageGiB)) {
-        if ((registry!.maxAllocatedStorageGiB as number) < (registry!.allocatedStorageGiB as number))
-            problems.push({
-                path: ["modelRegistry", "maxAllocatedStorageGiB"],
-                message: `expected an integer >= allocatedStorageGiB (${String(registry!.allocatedStorageGiB)})`,
-                input: registry!.maxAllocatedStorageGiB,
-            });
     }
     // Releases that name a registered model need the registry, on EKS.
     const releases: Array<[Array<string | number>, unknown]> = [];

@@ -17,6 +17,35 @@ export function intIn(min: number, max: number): z.ZodInt {
         .max(max, { error: `expected an integer <= ${max}` });
 }
 
+/**
+ * A fraction between `min` and `max` (each bound exclusive unless `inclusive` names it), written as
+ * a fraction (0.999), never a percentage (99.9): the message says which, with an example.
+ */
+export function ratio(
+    min: number,
+    max: number,
+    example: number,
+    inclusive: { min?: boolean; max?: boolean } = {},
+): z.ZodNumber {
+    const range = `${inclusive.min ? ">=" : ">"} ${min} and ${inclusive.max ? "<=" : "<"} ${max}`;
+    const expected = `expected a fraction ${range}, such as ${example}`;
+    const percentHint = (input: unknown): string =>
+        typeof input === "number" && input > 1 && input <= 100
+            ? `${expected} (a fraction, not a percentage: ${input} % is ${Number((input / 100).toPrecision(12))})`
+            : expected;
+    const lower = inclusive.min ? { fn: "gte" as const } : { fn: "gt" as const };
+    const upper = inclusive.max ? { fn: "lte" as const } : { fn: "lt" as const };
+    const n = z.number({
+        error: (issue) =>
+            typeof issue.input === "number"
+                ? percentHint(issue.input)
+                : `expected a number: ${expected.slice("expected ".length)}`,
+    });
+    return n[lower.fn](min, { error: (issue) => percentHint(issue.input) })[upper.fn](max, {
+        error: (issue) => percentHint(issue.input),
+    });
+}
+
 export const dnsLabel = z.string({ error: "expected a string" }).regex(/^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/, {
     error: "expected a lower-case DNS label of 1-32 characters (a-z, 0-9, '-'), starting with a letter",
 });

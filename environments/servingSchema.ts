@@ -11,6 +11,7 @@ import {
     httpPath,
     instanceType,
     intIn,
+    ratio,
     judgeModel,
     ipv4Cidr,
     quantity,
@@ -123,7 +124,7 @@ export const servingSchema = z
         evaluation: z
             .strictObject({
                 set: repoPath.optional(),
-                minAccuracy: z.number({ error: "expected a number" }).gt(0).max(1),
+                minAccuracy: ratio(0, 1, 0.85, { max: true }),
                 concurrency: intIn(1, 64),
                 timeoutSeconds: intIn(1, 3600),
                 maxTokens: intIn(1, 4096),
@@ -162,14 +163,14 @@ export const monitoringSchema = z
             .describe("Prometheus's CPU and memory: {cpuRequest, memoryRequest, memoryLimit}."),
         slo: z
             .strictObject({
-                availability: z.number().gt(0.9).lt(1),
+                availability: ratio(0.9, 1, 0.999),
                 p95LatencyMs: intIn(1, 600000),
-                minSuccessRate: z.number().gt(0).lt(1),
-                maxHallucinationRate: z.number().gt(0).lt(1),
+                minSuccessRate: ratio(0, 1, 0.99),
+                maxHallucinationRate: ratio(0, 1, 0.05),
                 gpuHighUtilizationPercent: intIn(1, 100),
                 gpuIdleUtilizationPercent: intIn(0, 99),
                 maxQueueLength: intIn(1, 100000),
-                tokenThroughputDropRatio: z.number().gt(0).lt(1),
+                tokenThroughputDropRatio: ratio(0, 1, 0.5),
             })
             .describe(
                 "The production standards the alerts hold (availability 0.999, p95 500 ms, success 99 %, hallucinations 5 % …).",

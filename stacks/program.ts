@@ -10,7 +10,8 @@ import { ContainerRegistry } from "../components/aws/containerRegistry";
 import { InferenceImage } from "../components/aws/inferenceImage";
 import { ModelArtifactBucket } from "../components/aws/modelArtifactBucket";
 import { Network } from "../components/aws/network";
-import { loadSettings, type PlatformSettings } from "../environments/loader";
+import { ConfigError, loadSettings, type PlatformSettings } from "../environments/loader";
+import { evaluationSetProblems, projectRoot } from "./evaluationSets";
 import { ecsPlatform } from "./ecsPlatform";
 import { eksPlatform } from "./eksPlatform";
 import type { Shared } from "./shared";
@@ -32,6 +33,9 @@ export { modelRoute } from "./eksPlatform";
 
 export async function program(): Promise<Record<string, unknown>> {
     const settings = loadSettings();
+    // The files the settings name, read now: a missing or malformed set stops the plan, not a promotion.
+    const sets = evaluationSetProblems(settings, projectRoot(process.cwd()));
+    if (sets.length > 0) throw new ConfigError(settings.stack, sets);
     const tags = platformTags(settings);
     const protect = settings.protectStatefulResources;
 

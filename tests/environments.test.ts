@@ -66,7 +66,7 @@ describe("environments: resolveSettings", () => {
                     instanceTypes: ["g5.xlarge", "g6.xlarge"],
                     capacityType: "SPOT",
                     minSize: 0,
-                    maxSize: 2,
+                    maxSize: 3,
                     diskSizeGiB: 200,
                     amiType: "AL2023_x86_64_NVIDIA",
                 },
@@ -493,8 +493,8 @@ describe("environments: resolveSettings", () => {
                 // A decrypted secret (as under `pulumi up`) is checked whole; a string is never printed.
                 "llm-platform:monitoring.alerting.slackWebhookUrl: expected an https URL (a Slack incoming webhook), received [secret]",
                 "llm-platform:monitoring.alerting.snsTopicArn: expected an SNS topic ARN, received [secret]",
-                // A marker where a number goes: wrong by its type, whatever the plaintext.
-                "llm-platform:monitoring.replicas: expected an integer between 1 and 5 (a secure value is always a string), received [secret]",
+                // A marker outside the receivers' credentials: a setting, never a secret.
+                "llm-platform:monitoring.replicas: expected a plain value: a secure value here is not a credential but a setting the plan is built from (only llm-platform:monitoring.alerting.slackWebhookUrl, llm-platform:monitoring.alerting.pagerdutyRoutingKey, llm-platform:monitoring.alerting.snsTopicArn may be secrets); set it without --secret, received [secret]",
                 // A sibling that is not a string cannot be the secret: its value is printed.
                 "llm-platform:monitoring.retentionDays: expected an integer >= 1, received 0",
             ],

@@ -49,7 +49,7 @@ export function scratchProject(): string {
     for (const entry of ["Pulumi.yaml", ...stackFiles, "package.json", "tsconfig.json"]) {
         fs.copyFileSync(path.join(PROJECT_DIR, entry), path.join(dir, entry));
     }
-    for (const folder of ["catalog", "prices", "stacks", "components", "environments", "tools", "images"]) {
+    for (const folder of ["catalog", "prices", "stacks", "components", "environments", "tools", "images", "evals"]) {
         fs.cpSync(path.join(PROJECT_DIR, folder), path.join(dir, folder), { recursive: true });
     }
     fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"), "dir");

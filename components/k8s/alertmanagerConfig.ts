@@ -23,7 +23,7 @@ export interface AlertReceivers {
     pagerdutyRoutingKey?: string;
     /** SNS topic ARN that receives every alert (e.g. to fan out to email or chat). */
     snsTopicArn?: string;
-    /** Region of the SNS topic. */
+    /** Region of the SNS topic when its ARN names none. @default the ARN's region */
     region?: string;
 }
 
@@ -63,7 +63,8 @@ export function buildAlertmanagerConfig(r: AlertReceivers): Record<string, unkno
             sns_configs: [
                 {
                     topic_arn: r.snsTopicArn,
-                    sigv4: { region: r.region ?? "us-east-1" },
+                    // SNS takes a Publish only in the topic's own region: the client's is the ARN's.
+                    sigv4: { region: /^arn:[^:]+:sns:([^:]+):/.exec(r.snsTopicArn)?.[1] ?? r.region ?? "us-east-1" },
                     send_resolved: true,
                     subject: "{{ .CommonLabels.alertname }}",
                 },

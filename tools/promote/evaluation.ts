@@ -17,6 +17,7 @@
 import * as fs from "node:fs";
 import { z } from "zod";
 import { checkAnswer, judgeMessages, judgeVerdict } from "./scoring";
+import { bytePosition, utf8Problem } from "../engine/yamlFile";
 
 export { checkAnswer };
 
@@ -132,14 +133,22 @@ export class EvaluationSetError extends Error {
 
 /** Reads and checks a JSON Lines evaluation set; every problem names its line. */
 export function loadEvaluationSet(file: string): EvalItem[] {
-    let text: string;
+    let bytes: Buffer;
     try {
-        text = fs.readFileSync(file, "utf8");
+        bytes = fs.readFileSync(file);
     } catch (e) {
         throw new EvaluationSetError(
             `evaluation set ${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
         );
     }
+    // JSON Lines are UTF-8 (RFC 8259 §8.1): a Latin-1 byte would be read as U+FFFD and the prompt
+    // asked garbled, so the set is refused instead, naming the byte.
+    const bad = utf8Problem(bytes, { controls: false });
+    if (bad)
+        throw new EvaluationSetError(
+            `evaluation set ${file}: not UTF-8 (${bad.message} at ${bytePosition(bytes, bad.offset)}, byte 0x${bytes[bad.offset].toString(16).padStart(2, "0")}): save it as UTF-8`,
+        );
+    const text = bytes.toString("utf8").replace(/^\ufeff/, "");
     const problems: string[] = [];
     const items: EvalItem[] = [];
     const ids = new Map<string, number>();

@@ -1,0 +1,243 @@
+/**
+ * Rules that hold settings to AWS's and Kubernetes' own limits and to what the platform does with
+ * them (issue 34): each names the service's documented limit, or the component that would
+ * otherwise refuse the value (exit 1 naming its argument) or drop it silently.
+ */
+import * as ec2Enums from "@pulumi/aws/types/enums/ec2";
+import { GPU_INSTANCE_TYPES, poolCapacity } from "../catalog/gpu";
+import { rawModels } from "./models";
+import type { CrossFieldProblem } from "./rules";
+
+const isInt = (v: unknown): v is number => Number.isInteger(v);
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+    typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+/**
+ * The tags the stack puts on every AWS resource (stacks/program.ts platformTags) from its own
+ * settings: a key of `llm-platform:tags` among them would be overwritten.
+ */
+export const PLATFORM_TAGS: Readonly<Record<string, string>> = {
+    Project: "the platform's name",
+    Stack: "the stack's name",
+    Tier: "llm-platform:tier",
+    Owner: "llm-platform:owner",
+    CostCenter: "llm-platform:costCenter",
+    ManagedBy: '"pulumi"',
+};
+
+/**
+ * Tags a component adds to one resource beyond the platform's: a subnet's Name,
+ * `kubernetes.io/role/elb` and `kubernetes.io/cluster/<cluster>` (components/aws/network.ts).
+ */
+export const MOST_RESOURCE_TAGS = 3;
+
+/**
+ * AWS's limit of user-created tags on one resource (EC2, IAM, S3, RDS, ECS, ELB … "Tag
+ * restrictions", https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html).
+ */
+export const AWS_MAX_TAGS = 50;
+
+/** The names of EC2's instance types, from @pulumi/aws's `ec2.InstanceType` (an RDS class is db.<one of them>). */
+const EC2_INSTANCE_TYPES = new Set<string>(Object.values(ec2Enums.InstanceType));
+
+/**
+ * An RDS DB instance class: `db.` and an EC2 instance type (RDS's classes are EC2's families and
+ * sizes, https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.Types.html);
+ * `db.serverless` is Aurora's, and the registry runs RDS for PostgreSQL.
+ */
+export function rdsInstanceClassProblem(value: string): string | undefined {
+    if (!value.startsWith("db.")) return `${JSON.stringify(value)} does not start with "db."`;
+    const type = value.slice(3);
+    if (!EC2_INSTANCE_TYPES.has(type))
+        return `${JSON.stringify(type)} is not an EC2 instance type (@pulumi/aws ec2.InstanceType); RDS classes are db.<family>.<size>, such as db.t4g.medium or db.r7g.large`;
+    return undefined;
+}
+
+/** The region of an ARN (`arn:<partition>:<service>:<region>:<account>:…`), or undefined. */
+export const arnRegion = (arn: unknown): string | undefined =>
+    typeof arn === "string" ? /^arn:[^:]+:[^:]+:([^:]*):/.exec(arn)?.[1] : undefined;
+
+/**
+ * Why an SNS topic ARN names a topic SNS could not have created (CreateTopic's Name: ASCII letters,
+ * digits, `_` and `-`, 1–256 characters; a FIFO topic's name ends in `.fifo`), or undefined.
+ */
+export function snsTopicNameProblem(arn: string): string | undefined {
+    const name = arn.split(":").slice(5).join(":");
+    const base = name.endsWith(".fifo") ? name.slice(0, -".fifo".length) : name;
+    if (name.length < 1 || name.length > 256 || !/^[A-Za-z0-9_-]+$/.test(base))
+        return `the topic name ${JSON.stringify(name)} is not 1-256 ASCII letters, digits, '_' and '-' (with .fifo at the end of a FIFO topic's), as SNS's CreateTopic requires`;
+    return undefined;
+}
+
+/** Every limit rule, on the merged input and the stack's region. */
+export function limitProblems(
+    input: Readonly<Record<string, unknown>>,
+    region: string | undefined,
+): CrossFieldProblem[] {
+    return [
+        ...tagProblems(input),
+        ...registryProblems(input),
+        ...ecsLimitProblems(input),
+        ...retrainingProblems(input),
+        ...certificateProblems(input, region),
+        ...alertingProblems(input),
+    ];
+}
+
+function tagProblems(input: Readonly<Record<string, unknown>>): CrossFieldProblem[] {
+    const tags = obj(input.tags);
+    if (!tags) return [];
+    const problems: CrossFieldProblem[] = [];
+    for (const [key, from] of Object.entries(PLATFORM_TAGS)) {
+        if (key in tags)
+            problems.push({
+                path: ["tags", key],
+                message: `expected no ${key} tag here: the platform sets it on every resource from ${from}, which would replace this value; remove it${key === "Owner" || key === "CostCenter" || key === "Tier" ? ` and set ${from}` : ""}`,
+                input: tags[key],
+            });
+    }
+    const room = AWS_MAX_TAGS - Object.keys(PLATFORM_TAGS).length - MOST_RESOURCE_TAGS;
+    const own = Object.keys(tags).filter((k) => !(k in PLATFORM_TAGS)).length;
+    if (own > room)
+        problems.push({
+            path: ["tags"],
+            message: `expected at most ${room} tags: AWS allows ${AWS_MAX_TAGS} on a resource, and the platform adds ${Object.keys(PLATFORM_TAGS).length} to each (${Object.keys(PLATFORM_TAGS).join(", ")}) and up to ${MOST_RESOURCE_TAGS} more to some (a subnet's Name and its Kubernetes role and cluster tags); this sets ${own}`,
+            input: own,
+        });
+    return problems;
+}
+
+function registryProblems(input: Readonly<Record<string, unknown>>): CrossFieldProblem[] {
+    const registry = obj(input.modelRegistry);
+    if (!registry) return [];
+    const problems: CrossFieldProblem[] = [];
+    if (typeof registry.instanceClass === "string") {
+        const why = rdsInstanceClassProblem(registry.instanceClass);
+        if (why)
+            problems.push({
+                path: ["modelRegistry", "instanceClass"],
+                message: `expected an RDS instance class such as db.t4g.medium: ${why}`,
+                input: registry.instanceClass,
+            });
+    }
+    const { allocatedStorageGiB: allocated, maxAllocatedStorageGiB: max } = registry;
+    // RDS refuses a limit not above the allocation ("Max storage size must be greater than storage
+    // size") and one less than 10 % above it ("The maximum allocated storage must be increased by
+    // at least 10 percent"): CreateDBInstance's InvalidParameterCombination.
+    if (isInt(allocated) && isInt(max) && max * 10 < allocated * 11)
+        problems.push({
+            path: ["modelRegistry", "maxAllocatedStorageGiB"],
+            message: `expected an integer >= ${Math.ceil((allocated * 11) / 10)}: RDS's storage autoscaling limit must be at least 10 % above allocatedStorageGiB (${allocated})`,
+            input: max,
+        });
+    return problems;
+}
+
+function ecsLimitProblems(input: Readonly<Record<string, unknown>>): CrossFieldProblem[] {
+    const serving = obj(input.serving);
+    const ecs = obj(input.ecs);
+    if (!ecs || !["ecs", "both"].includes(serving?.platform as string)) return [];
+    const problems: CrossFieldProblem[] = [];
+    if (isInt(ecs.minInstances) && isInt(ecs.maxInstances) && ecs.minInstances > ecs.maxInstances)
+        problems.push({
+            path: ["ecs", "minInstances"],
+            message: `expected an integer <= maxInstances (${ecs.maxInstances})`,
+            input: ecs.minInstances,
+        });
+    // The production listeners: 443 with a certificate (and 80 redirecting to it), else 80.
+    const production = ecs.certificateArn === undefined ? [80] : [80, 443];
+    if (isInt(ecs.testListenerPort) && production.includes(ecs.testListenerPort))
+        problems.push({
+            path: ["ecs", "testListenerPort"],
+            message: `expected a port other than the production listeners' (${production.join(", ")}): a load balancer has one listener per port, such as 8443`,
+            input: ecs.testListenerPort,
+        });
+    return problems;
+}
+
+function retrainingProblems(input: Readonly<Record<string, unknown>>): CrossFieldProblem[] {
+    const retraining = obj(input.retraining);
+    if (retraining?.enabled !== true || !isInt(retraining.gpus)) return [];
+    const gpus = retraining.gpus;
+    const pools = Array.isArray(input.gpuNodePools) ? input.gpuNodePools.map(obj) : [];
+    const firstPool = pools[0]?.name;
+    const problems: CrossFieldProblem[] = [];
+    const seen = new Set<unknown>();
+    for (const m of rawModels(input)) {
+        const poolName = m.merged.gpuPool ?? firstPool;
+        if (seen.has(poolName)) continue;
+        seen.add(poolName);
+        const pool = pools.find((p) => p?.name === poolName);
+        const types = pool?.instanceTypes;
+        if (!Array.isArray(types) || types.length === 0 || !types.every((t) => GPU_INSTANCE_TYPES.has(t as string)))
+            continue;
+        const perNode = poolCapacity(types as string[]).gpusPerNode;
+        if (gpus > perNode)
+            problems.push({
+                path: ["retraining", "gpus"],
+                message: `expected an integer <= ${perNode}: a run is one pod on a node of the model's GPU pool ${JSON.stringify(poolName)} (${(types as string[]).join(" / ")}), which has ${perNode} GPU(s); a pod asking for more is never scheduled`,
+                input: gpus,
+            });
+    }
+    return problems;
+}
+
+function certificateProblems(
+    input: Readonly<Record<string, unknown>>,
+    region: string | undefined,
+): CrossFieldProblem[] {
+    if (!region) return [];
+    const serving = obj(input.serving);
+    const places: Array<[Array<string | number>, unknown]> = [
+        [["serving", "entryPoint", "certificateArn"], obj(serving?.entryPoint)?.certificateArn],
+        [["ecs", "certificateArn"], obj(input.ecs)?.certificateArn],
+    ];
+    return places.flatMap(([path, arn]) => {
+        const at = arnRegion(arn);
+        return at !== undefined && at !== region
+            ? [
+                  {
+                      path,
+                      message: `expected a certificate in the stack's region ${region} (aws:region): a load balancer takes ACM certificates from its own region only; request or import one there`,
+                      input: arn,
+                  },
+              ]
+            : [];
+    });
+}
+
+function alertingProblems(input: Readonly<Record<string, unknown>>): CrossFieldProblem[] {
+    const alerting = obj(obj(input.monitoring)?.alerting) ?? {};
+    const problems: CrossFieldProblem[] = [];
+    if (
+        typeof alerting.snsTopicArn === "string" &&
+        /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:/.test(alerting.snsTopicArn)
+    ) {
+        const why = snsTopicNameProblem(alerting.snsTopicArn);
+        if (why)
+            problems.push({
+                path: ["monitoring", "alerting", "snsTopicArn"],
+                message: `expected an SNS topic ARN: ${why}`,
+                input: alerting.snsTopicArn,
+            });
+    }
+    if (alerting.slackChannel !== undefined && alerting.slackWebhookUrl === undefined)
+        problems.push({
+            path: ["monitoring", "alerting", "slackChannel"],
+            message:
+                "is the channel of the Slack webhook's messages, and no slackWebhookUrl is set, so nothing would be sent there: set monitoring.alerting.slackWebhookUrl (`pulumi config set --secret --path llm-platform:monitoring.alerting.slackWebhookUrl <url>`) or remove slackChannel",
+            input: alerting.slackChannel,
+        });
+    const slo = obj(obj(input.monitoring)?.slo);
+    if (
+        isInt(slo?.gpuIdleUtilizationPercent) &&
+        isInt(slo.gpuHighUtilizationPercent) &&
+        slo.gpuIdleUtilizationPercent >= slo.gpuHighUtilizationPercent
+    )
+        problems.push({
+            path: ["monitoring", "slo", "gpuIdleUtilizationPercent"],
+            message: `expected an integer < gpuHighUtilizationPercent (${slo.gpuHighUtilizationPercent}): a GPU cannot be idle and saturated at once, and both alerts would fire together`,
+            input: slo.gpuIdleUtilizationPercent,
+        });
+    return problems;
+}
