@@ -186,7 +186,9 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         gpuNodePool: {
             capacityType: "SPOT",
             minSize: 0,
-            maxSize: 2,
+            // The capacity check's figure: the active colour at maxReplicas (2) and the inactive one
+            // at 1 while a promotion warms it (scaleDownInactive is lifted for the promotion).
+            maxSize: 3,
             diskSizeGiB: 200,
             amiType: "AL2023_x86_64_NVIDIA",
         },

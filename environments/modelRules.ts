@@ -4,7 +4,7 @@
  * isolation (names, prefixes), and whether the GPU pools hold every model's pods at once. A problem
  * is reported where its value was set: the model's entry, or `serving` when the model inherits it.
  */
-import { packPods, podsPerNode, servingPods } from "../catalog/capacity";
+import { packPods, podsPerNode, promotionPeakNodes, servingPods } from "../catalog/capacity";
 import { GPU_INSTANCE_TYPES, poolCapacity } from "../catalog/gpu";
 import { PROD_MIN_REPLICAS } from "../catalog/standards";
 import { DEFAULT_MODEL_NAME, defaultModelPrefix, rawModels } from "./models";
@@ -243,19 +243,24 @@ export function capacityProblems(input: Readonly<Record<string, unknown>>): Cros
             return;
         }
         const offers = shaped[0].perNode.offers;
-        const nodes = (at: "configured" | "peak"): number =>
-            packPods(
-                offers,
-                shaped.map((s) => ({ request: s.request, count: s.pods[at] })),
-            );
+        // At the ceilings one model is promoted at a time: the worst one warming its inactive colour.
+        const peak = promotionPeakNodes(offers, shaped);
+        const count = (s: (typeof shaped)[number], i: number, at: "configured" | "peak"): number =>
+            at === "configured" ? s.pods.configured : i === peak.promoting ? s.pods.peak : s.pods.steady;
         const list = (at: "configured" | "peak"): string =>
             shaped
                 .map(
-                    (s) =>
-                        `${nameOf(s.m)} ${s.pods[at]} pod${s.pods[at] === 1 ? "" : "s"} of ${s.request.gpus} GPU${s.request.gpus === 1 ? "" : "s"}`,
+                    (s, i) =>
+                        `${nameOf(s.m)} ${count(s, i, at)} pod${count(s, i, at) === 1 ? "" : "s"} of ${s.request.gpus} GPU${s.request.gpus === 1 ? "" : "s"}${at === "peak" && i === peak.promoting && s.pods.peak > s.pods.steady ? " (promoting)" : ""}`,
                 )
                 .join(", ");
-        const needed = { configured: nodes("configured"), peak: nodes("peak") };
+        const needed = {
+            configured: packPods(
+                offers,
+                shaped.map((s) => ({ request: s.request, count: s.pods.configured })),
+            ),
+            peak: peak.nodes,
+        };
         const at = needed.configured > maxSize ? "configured" : needed.peak > maxSize ? "peak" : undefined;
         if (at)
             problems.push({

@@ -66,7 +66,7 @@ describe("pull-request comment", () => {
             "",
             "| Stack | Changes | GPU, on-demand at maximum scale | All compute, on-demand at maximum scale | Policy gate |",
             "|---|---|---|---|---|",
-            "| `staging` | 0 to add, 0 to change, 0 to replace, 0 to delete | $2,203.14 → $2,203.14 | $2,519.23 → $2,519.23 | ✅ passed |",
+            "| `staging` | 0 to add, 0 to change, 0 to replace, 0 to delete | $2,937.52 → $2,937.52 | $3,253.61 → $3,253.61 | ✅ passed |",
             "| `prod` | 0 to add, 1 to change, 0 to replace, 0 to delete | $16,187.84 → $18,842.12 (+$2,654.28) | $16,639.71 → $19,293.99 (+$2,654.28) | ❌ 1 mandatory, 1 advisory |",
         ]);
         assert.ok(body.includes("### `prod`: plan diff against the base branch"));

@@ -80,14 +80,14 @@ describe("end to end, from a clean copy", function () {
         const printed = ran.map(succeeded);
         // What the README says they print: the plan with its cost, the diff with its title and cost change.
         assert.ok(printed[1].includes("\nPreviewing update (staging) with the offline engine"));
-        assert.ok(printed[1].includes("    GPU instances, on-demand: $0.00–$2,203.14 a month\n"));
+        assert.ok(printed[1].includes("    GPU instances, on-demand: $0.00–$2,937.52 a month\n"));
         assert.ok(
             printed[3].includes(
                 "### staging → prod\n\n**62 to add, 111 to change, 0 to replace, 5 to delete, 73 unchanged**\n",
             ),
         );
         assert.ok(
-            printed[3].includes("| GPU instances, on-demand | $0.00–$2,203.14 | $1,472.26–$16,187.84 | +$13,984.70 |"),
+            printed[3].includes("| GPU instances, on-demand | $0.00–$2,937.52 | $1,472.26–$16,187.84 | +$13,250.32 |"),
         );
         // Each model's GPUs, before and after: prod adds a third model.
         assert.ok(
@@ -145,7 +145,7 @@ describe("end to end, from a clean copy", function () {
         assert.ok(comment.startsWith(`${COMMENT_MARKER}\n## Offline plan, cost and policy gate\n`));
         assert.ok(
             comment.includes(
-                "| `staging` (new) | 189 to add, 0 to change, 0 to replace, 0 to delete | $2,203.14 | $2,519.23 | not run |",
+                "| `staging` (new) | 189 to add, 0 to change, 0 to replace, 0 to delete | $2,937.52 | $3,253.61 | not run |",
             ),
         );
         assert.ok(
@@ -207,7 +207,7 @@ describe("end to end, from a clean copy", function () {
             comment.includes(
                 // 33 advisories: what a preview cannot know yet (IAM documents and attached ARNs, image
                 // digests), and staging's registry database taking no final snapshot (protect is off there).
-                "| `staging` | 0 to add, 0 to change, 0 to replace, 0 to delete | $2,203.14 → $2,203.14 | $2,519.23 → $2,519.23 | ✅ passed (33 advisory) |",
+                "| `staging` | 0 to add, 0 to change, 0 to replace, 0 to delete | $2,937.52 → $2,937.52 | $3,253.61 → $3,253.61 | ✅ passed (33 advisory) |",
             ),
         );
         assert.ok(comment.includes("No changes."));

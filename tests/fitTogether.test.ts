@@ -183,13 +183,25 @@ describe("a service checked against the pool it is placed on", () => {
         assert.deepEqual(
             validateBlueGreenEksServiceArgs("chat", { ...service(provider, { ...pool, maxSize: 5 }), replicas: 2 }),
             [
-                "pool: at maxReplicas (4) the service runs 6 pods (the active colour at 2 to 4 and the inactive one warm at 2) and a node of the pool (1 × a10g GPU, 4 vCPU, 16 GiB) holds 1 (limited by GPUs), so the pool needs 6 nodes, but its maxSize is 5: raise the pool's maxSize to 6, or lower maxReplicas, or set scaleDownInactive",
+                "pool: at maxReplicas (4) the service runs 6 pods (the active colour at 2 to 4 and the inactive one warm at 2) and a node of the pool (1 × a10g GPU, 4 vCPU, 16 GiB) holds 1 (limited by GPUs), so the pool needs 6 nodes, but its maxSize is 5: raise the pool's maxSize to 6, or lower maxReplicas",
             ],
         );
+        // Scaled to zero, the inactive colour still comes back while a promotion warms it before the flip.
         assert.deepEqual(
             validateBlueGreenEksServiceArgs("chat", {
                 ...service(provider, { ...pool, maxSize: 5 }),
                 replicas: 2,
+                scaleDownInactive: true,
+            }),
+            [
+                "pool: at maxReplicas (4) the service runs 6 pods (the active colour at 2 to 4 and the inactive one at 2 while a promotion warms it, at zero otherwise) and a node of the pool (1 × a10g GPU, 4 vCPU, 16 GiB) holds 1 (limited by GPUs), so the pool needs 6 nodes, but its maxSize is 5: raise the pool's maxSize to 6, or lower maxReplicas",
+            ],
+        );
+        assert.deepEqual(
+            validateBlueGreenEksServiceArgs("chat", {
+                ...service(provider, { ...pool, maxSize: 4 }),
+                replicas: 1,
+                maxReplicas: 3,
                 scaleDownInactive: true,
             }),
             [],

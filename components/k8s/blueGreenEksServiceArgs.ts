@@ -5,7 +5,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { packPods, podsPerNode, servingPods, type PodRequest } from "../../catalog/capacity";
+import { packPods, podsPerNode, promotionPeakNodes, servingPods, type PodRequest } from "../../catalog/capacity";
 import { DEFAULT_CANARY, PROD_SERVING_REPLICAS, type CanaryAnalysis } from "../../catalog/standards";
 import { MODEL_SYNC_IMAGE } from "../../catalog/versions";
 import { INFERENCE_UID, LIVENESS_PATH, READINESS_PATH, UVICORN_LOG_LEVELS, VLLM_IMAGE } from "../../catalog/vllm";
@@ -300,7 +300,7 @@ export interface ScaleToZero {
 export interface PoolPlacement {
     service: string;
     request: PodRequest;
-    pods: { configured: number; peak: number; explain: string };
+    pods: { configured: number; peak: number; steady: number; explain: string };
 }
 
 /** What the service places on its pool, at its replicas and at its autoscaler's ceiling. */
@@ -340,13 +340,16 @@ export function poolCapacityProblems(
     if (perNode.pods === 0) return []; // the pod fits no node: validateWorkload says so
     const node = `a node of the pool (${pool.capacity.gpusPerNode} × ${pool.capacity.gpuTypes.join("/")} GPU, ${pool.capacity.vcpus} vCPU, ${pool.capacity.memoryGiB} GiB)`;
     const all = [...placed, own];
+    // At the ceilings one service is promoted at a time: the worst one warming its inactive colour.
     const nodes = (at: "configured" | "peak"): number =>
         all.length === 1
             ? Math.ceil(own.pods[at] / perNode.pods)
-            : packPods(
-                  perNode.offers,
-                  all.map((p) => ({ request: p.request, count: p.pods[at] })),
-              );
+            : at === "configured"
+              ? packPods(
+                    perNode.offers,
+                    all.map((p) => ({ request: p.request, count: p.pods.configured })),
+                )
+              : promotionPeakNodes(perNode.offers, all).nodes;
     const at = nodes("configured") > pool.maxSize ? "configured" : nodes("peak") > pool.maxSize ? "peak" : undefined;
     if (at === undefined) return [];
     const needed = nodes(at);
@@ -355,7 +358,11 @@ export function poolCapacityProblems(
     const raise = `raise the pool's maxSize to ${ceiling}${ceiling > needed ? ` (${needed} at replicas, ${ceiling} at maxReplicas)` : ""}`;
     const when = at === "configured" ? `at replicas (${args.replicas})` : `at maxReplicas (${args.maxReplicas})`;
     const lower = at === "configured" ? "replicas" : "maxReplicas";
-    const warm = args.strategy === "blue-green" && !args.scaleDownInactive ? ", or set scaleDownInactive" : "";
+    // scaleDownInactive lowers the pods at replicas; a promotion warms the colour back up, so not the peak.
+    const warm =
+        args.strategy === "blue-green" && !args.scaleDownInactive && at === "configured"
+            ? ", or set scaleDownInactive"
+            : "";
     if (all.length === 1)
         return [
             `pool: ${when} the service runs ${plural(own.pods[at], "pod")} (${own.pods.explain}) and ${node} holds ${perNode.pods} (limited by ${perNode.limitedBy}), so the pool needs ${plural(needed, "node")}, but its maxSize is ${pool.maxSize}: ${raise}, or lower ${lower}${warm}`,
