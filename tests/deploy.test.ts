@@ -346,19 +346,24 @@ describe("deploy: the command", () => {
         };
         const stack = new AutomationStack("prod", target, dir, "chat", { packs: ["/p"], configs: [] }, () => undefined);
         await stack.readState();
-        assert.deepEqual(
-            fs
-                .readFileSync(path.join(dir, "cli"), "utf8")
-                .trim()
-                .split("\n")
-                .map((l) => l.replace(" --stack acme/prod --non-interactive", "")),
-            [
-                // The other model's warm-up setting too: its own promotion may be warming a colour.
-                ...pinsOf("acme:embed", embed, true),
-                // chat was models[0] at the last update; the file now lists it second.
-                ...pinsOf("acme:models[1]", served(), false),
-            ],
+        // Reading writes nothing: the pins go out with the first change, after promote's checks.
+        assert.equal(fs.existsSync(path.join(dir, "cli")), false);
+        await stack.setServing("green.image", "img@sha256:" + "c".repeat(64));
+        const written = fs
+            .readFileSync(path.join(dir, "cli"), "utf8")
+            .trim()
+            .split("\n")
+            .map((l) => l.replace(" --stack acme/prod --non-interactive", ""));
+        assert.equal(
+            written.pop(),
+            `config set --path acme:models[1].green.image img@sha256:${"c".repeat(64)} --type string`,
         );
+        assert.deepEqual(written, [
+            // The other model's warm-up setting too: its own promotion may be warming a colour.
+            ...pinsOf("acme:embed", embed, true),
+            // chat was models[0] at the last update; the file now lists it second.
+            ...pinsOf("acme:models[1]", served(), false),
+        ]);
         assert.equal(stack.releaseKey, "acme:models[1]");
     });
 });

@@ -29,7 +29,14 @@ export class FakeStack implements PromotionStack {
     readonly values: Array<[string, string | boolean]> = [];
     locked = false;
     upFails: (reason: string) => boolean = () => false;
+    /** Every change set checked before the first write; `refuse` makes the check fail with it. */
+    readonly checked: Array<ReadonlyArray<{ path: string; value: string | boolean }>> = [];
+    refuse: string | undefined;
     constructor(public state: ServingState) {}
+    async check(changes: ReadonlyArray<{ path: string; value: string | boolean }>): Promise<void> {
+        this.checked.push(changes);
+        if (this.refuse !== undefined) throw new PromotionError(this.refuse);
+    }
     async readState(): Promise<ServingState> {
         return structuredClone(this.state);
     }

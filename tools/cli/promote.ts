@@ -58,6 +58,28 @@ export function existingPolicyFiles(packArgs: string[], configArgs: string[]): {
     return { packs, configs };
 }
 
+/**
+ * Throws a UsageError when `--report` cannot be the folder the gate's reports are written to: a
+ * file there, or a file where one of its parent folders would be. Checked before anything changes.
+ */
+export function reportFolderProblem(dir: string): void {
+    for (let at = dir; ; at = path.dirname(at)) {
+        if (fs.existsSync(at)) {
+            if (!fs.statSync(at).isDirectory())
+                throw new UsageError(
+                    `--report ${dir}: ${at === dir ? "is a file" : `${at} is a file`}, not a folder; the quality gate writes gate-<model>.json and .md into a folder (it is created if missing)`,
+                );
+            try {
+                fs.accessSync(at, fs.constants.W_OK);
+            } catch {
+                throw new UsageError(`--report ${dir}: ${at} is not writable`);
+            }
+            return;
+        }
+        if (path.dirname(at) === at) return;
+    }
+}
+
 /** Parses the command line into promotion options; every mistake is a UsageError. */
 export function parsePromoteArgs(argv: string[]): {
     stack: string;
@@ -123,6 +145,7 @@ export function parsePromoteArgs(argv: string[]): {
         throw new UsageError(
             "--all releases each model's own inactive colour; --to, --image and --model-version name one model's release: use --model",
         );
+    if (values.report !== undefined) reportFolderProblem(path.resolve(values.report));
     return {
         stack: values.stack,
         project: path.resolve(values.project ?? process.cwd()),

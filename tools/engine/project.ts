@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { load as parseYaml } from "js-yaml";
+import { readYamlFile } from "./yamlFile";
 import { UsageError } from "../errors";
 
 /** A config declaration of Pulumi.yaml (after the CLI's shorthand rewrite). */
@@ -53,18 +53,9 @@ export interface StackConfig {
     readonly environments: readonly string[];
 }
 
+/** A project or stack file, read as the CLI reads it (./yamlFile). */
 export function readYaml(file: string): unknown {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-        throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-    try {
-        return parseYaml(text);
-    } catch (e) {
-        throw new UsageError(`${file} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
-    }
+    return readYamlFile(file);
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {

@@ -7,7 +7,8 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RELEASES_OUTPUT, type ReleaseContract } from "../../components/release";
-import { chooseContract, contractsOf, stateOf } from "./contract";
+import { chooseContract, contractsOf, stateOf, withConfigValue } from "./contract";
+import { ConfigError, resolveSettings } from "../../environments/loader";
 import { locateRelease, planDeploy, type ConfigPin } from "./deploy";
 import { PromotionError, type Prober, type PromotionStack, type ServingState } from "./machine";
 
@@ -173,6 +174,8 @@ export type AutomationTarget = Pick<automation.Stack, "name" | "getAllConfig" | 
 export class AutomationStack implements PromotionStack {
     private configKey: string | undefined;
     private model: string | undefined;
+    /** Pins {@link readState} found, written before the first change ({@link setServing} or {@link up}), never before {@link check}. */
+    private pending: ConfigPin[] = [];
 
     /** Use {@link AutomationStack.select}; the constructor takes any {@link AutomationTarget} (tests pass a fake). */
     constructor(
@@ -314,13 +317,56 @@ export class AutomationStack implements PromotionStack {
                 `model ${contract.model} of stack ${this.name} is no longer in the stack file's list: deploy the file first (it removes the model), or put it back`,
             );
         this.model = contract.model;
-        await this.pinOthers();
-        await this.pin(
-            planDeploy(contracts, values, this.name).pins.filter((p) => p.model === contract.model && !p.type),
-        );
-        const { configKey: located, ...state } = stateOf({ ...contract, configKey }, await this.config());
+        const pins = planDeploy(contracts, values, this.name).pins;
+        // Written before the first change: a refusal before it leaves the stack file as it was.
+        this.pending = [
+            ...pins.filter((p) => p.model !== contract.model),
+            ...pins.filter((p) => p.model === contract.model && !p.type),
+        ];
+        const { configKey: located, ...state } = stateOf({ ...contract, configKey }, this.pinned(values, this.pending));
         this.configKey = located;
         return state;
+    }
+
+    /** `values` with `pins` applied, in memory. */
+    private pinned(values: Readonly<Record<string, string>>, pins: readonly ConfigPin[]): Record<string, string> {
+        return pins.reduce<Record<string, string>>(
+            (v, p) => withConfigValue(v, `${p.configKey}.${p.path}`, p.type === "bool" ? p.value === "true" : p.value),
+            { ...values },
+        );
+    }
+
+    /**
+     * The settings the promotion will produce, checked as the stack's program checks them, before
+     * anything is written: the stack's config with the pins and `changes` applied in memory. A
+     * problem is a PromotionError naming each key.
+     */
+    async check(changes: ReadonlyArray<{ path: string; value: string | boolean }>): Promise<void> {
+        if (!this.configKey) throw new Error("check before readState");
+        const all = await this.stack.getAllConfig();
+        const values = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value]));
+        const secretKeys = Object.entries(all)
+            .filter(([, v]) => v.secret)
+            .map(([k]) => k);
+        const after = changes.reduce(
+            (v, c) => withConfigValue(v, `${this.configKey}.${c.path}`, c.value),
+            this.pinned(values, this.pending),
+        );
+        try {
+            resolveSettings(this.name, after, { secretKeys });
+        } catch (e) {
+            if (!(e instanceof ConfigError)) throw e;
+            throw new PromotionError(
+                `the stack's settings after this promotion would be refused by its program, so nothing was changed:\n${e.problems.map((p) => `  ${p.key}: ${p.expected}, received ${p.received}`).join("\n")}`,
+            );
+        }
+    }
+
+    /** Writes the pins {@link readState} found, once. */
+    private async flush(): Promise<void> {
+        const pins = this.pending;
+        this.pending = [];
+        await this.pin(pins);
     }
 
     /** Pins every other model to what it runs now (before each of this promotion's updates). */
@@ -343,6 +389,7 @@ export class AutomationStack implements PromotionStack {
 
     async setServing(key: string, value: string | boolean): Promise<void> {
         if (!this.configKey) throw new Error("setServing before readState");
+        await this.flush();
         const configKey = `${this.configKey}.${key}`;
         // The CLI, typed: the Automation API stores every value untyped, and `--path` would store a
         // version such as 3 as a number, or true as a string.
@@ -359,6 +406,7 @@ export class AutomationStack implements PromotionStack {
 
     async up(reason: string): Promise<void> {
         if (!this.model) throw new Error("up before readState");
+        await this.flush();
         const what = `${reason} of model ${this.model}`;
         this.onOutput(`pulumi up (${what}) with the policy packs ${this.policy.packs.join(", ")}`);
         const upOptions = promotionUpOptions(this.policy, `promote: ${what}`);

@@ -52,6 +52,33 @@ export function splitConfigKey(configKey: string): { key: string; path: Array<st
     return { key: m[1], path };
 }
 
+/**
+ * The stack's config values with `value` set at `configKey` (`ns:name.a[1].b`), as `pulumi config
+ * set --path` would write it, in memory: what the values will be before anything is written.
+ */
+export function withConfigValue(
+    values: Readonly<Record<string, string>>,
+    configKey: string,
+    value: string | boolean,
+): Record<string, string> {
+    const { key, path } = splitConfigKey(configKey);
+    if (path.length === 0) return { ...values, [key]: String(value) };
+    let root: unknown;
+    try {
+        root = values[key] === undefined ? (typeof path[0] === "number" ? [] : {}) : JSON.parse(values[key]);
+    } catch {
+        throw new PromotionError(`${key} in the stack's config is not an object (${values[key].slice(0, 60)})`);
+    }
+    let node = root as Record<string | number, unknown>;
+    path.slice(0, -1).forEach((step, i) => {
+        const next = node[step];
+        if (typeof next !== "object" || next === null) node[step] = typeof path[i + 1] === "number" ? [] : {};
+        node = node[step] as Record<string | number, unknown>;
+    });
+    node[path[path.length - 1]] = value;
+    return { ...values, [key]: JSON.stringify(root) };
+}
+
 /** The release object at `configKey` in the stack's config values (strings, objects JSON-encoded), if any. */
 export function releaseObjectAt(
     values: Readonly<Record<string, string>>,

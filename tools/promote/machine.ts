@@ -92,6 +92,12 @@ export interface PromotionStack {
      * under the config key its release contract names. A boolean is stored as one.
      */
     setServing(path: string, value: string | boolean): Promise<void>;
+    /**
+     * Checks the settings the promotion's {@link setServing} calls would produce, writing nothing;
+     * rejects with a PromotionError naming each problem. Called once, before the first change.
+     * Unset: the stack's own `pulumi up` is the first check.
+     */
+    check?(changes: ReadonlyArray<{ path: string; value: string | boolean }>): Promise<void>;
     /** `pulumi up`; rejects on failure. */
     up(reason: string): Promise<void>;
     /** Takes the model's promotion lock; rejects with PromotionError when another promotion of it holds it. */
@@ -306,6 +312,18 @@ export async function promote(
             throw e;
         }
     }
+
+    // Every value this promotion may write, checked together before the first is.
+    await stack.check?.(
+        options.rollback
+            ? [...(warmUp ? [{ path: "scaleDownInactive", value: false }] : []), { path: "activeColor", value: to }]
+            : [
+                  ...(options.image ? [{ path: `${to}.image`, value: options.image }] : []),
+                  ...(options.modelVersion ? [{ path: `${to}.modelVersion`, value: options.modelVersion }] : []),
+                  ...(warmUp ? [{ path: "scaleDownInactive", value: false }] : []),
+                  { path: "activeColor", value: to },
+              ],
+    );
 
     const unlock = await stack.lock();
     const log: string[] = [];
