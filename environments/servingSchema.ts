@@ -101,7 +101,11 @@ export const servingSchema = z
                 domain: z
                     .string({ error: "expected a string" })
                     .regex(/^(?=.{1,200}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/, {
-                        error: "expected a DNS domain such as llm.example.com",
+                        // Ingress host rules are RFC 1123 names in lower case (the API server refuses upper case).
+                        error: (issue) =>
+                            typeof issue.input === "string" && /[A-Z]/.test(issue.input)
+                                ? `expected a DNS domain in lower case such as llm.example.com (Kubernetes refuses upper case in an Ingress host): write ${JSON.stringify(issue.input.toLowerCase())}`
+                                : "expected a DNS domain such as llm.example.com: lower-case labels of letters, digits and '-', separated by dots",
                     })
                     .optional(),
             })

@@ -198,6 +198,13 @@ describe("input that would be ignored, and messages that misled, now say what is
             ["llm-platform:serving.evaluation.minAccuracy: expected a fraction > 0 and <= 1, such as 0.85, received 0"],
         ],
         [
+            "an upper-case domain says lower case, and how",
+            { "llm-platform:serving": json({ entryPoint: { domain: "LLM.Example.com" } }) },
+            [
+                'llm-platform:serving.entryPoint.domain: expected a DNS domain in lower case such as llm.example.com (Kubernetes refuses upper case in an Ingress host): write "llm.example.com", received "LLM.Example.com"',
+            ],
+        ],
+        [
             "a dotted key written flat in the file",
             { "llm-platform:serving.entryPoint": json({ domain: "llm.example.com" }) },
             [
