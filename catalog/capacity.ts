@@ -88,17 +88,16 @@ export interface ServingShape {
  * - blue-green: the active colour runs `replicas` up to `maxReplicas`; the inactive colour, kept
  *   warm for rollback, runs `replicas` and its autoscaler may not grow it (it serves no
  *   production traffic). With `scaleDownInactive` it runs nothing, except while `promote` warms
- *   it to `replicas` (it lifts scaleDownInactive until the flip holds): `peak` counts that,
- *   `steady` does not (the ceiling while another model is promoted).
+ *   it to `replicas` (it lifts scaleDownInactive until the flip holds): the peak counts that, for
+ *   every model at once (promotions of different models may run side by side: the lock is per model).
  * - canary: during an analysis Flagger runs the primary and the canary side by side, each
  *   autoscaled from `replicas` to `maxReplicas`.
  */
-export function servingPods(s: ServingShape): { configured: number; peak: number; steady: number; explain: string } {
+export function servingPods(s: ServingShape): { configured: number; peak: number; explain: string } {
     if (s.strategy === "canary") {
         return {
             configured: 2 * s.replicas,
             peak: 2 * s.maxReplicas,
-            steady: 2 * s.maxReplicas,
             explain: `the primary and the canary of an analysis, each at ${s.replicas} to ${s.maxReplicas}`,
         };
     }
@@ -106,30 +105,10 @@ export function servingPods(s: ServingShape): { configured: number; peak: number
     return {
         configured: s.replicas + warm,
         peak: s.maxReplicas + s.replicas,
-        steady: s.maxReplicas + warm,
         explain: s.scaleDownInactive
             ? `the active colour at ${s.replicas} to ${s.maxReplicas} and the inactive one at ${s.replicas} while a promotion warms it, at zero otherwise`
             : `the active colour at ${s.replicas} to ${s.maxReplicas} and the inactive one warm at ${s.replicas}`,
     };
-}
-
-/**
- * Nodes the services need at their ceilings, one promotion at a time (`promote` releases one
- * model after another): each at its `steady` peak, the one being promoted at its `peak`.
- */
-export function promotionPeakNodes(
-    offers: Record<Resource, number>,
-    groups: ReadonlyArray<{ request: PodRequest; pods: { peak: number; steady: number } }>,
-): { nodes: number; promoting: number } {
-    let worst = { nodes: 0, promoting: 0 };
-    groups.forEach((_, i) => {
-        const nodes = packPods(
-            offers,
-            groups.map((g, j) => ({ request: g.request, count: j === i ? g.pods.peak : g.pods.steady })),
-        );
-        if (nodes > worst.nodes) worst = { nodes, promoting: i };
-    });
-    return worst;
 }
 
 /** The weights sync's memory on ECS: reserved for placement, and its hard limit (MiB). */

@@ -65,7 +65,10 @@ function atoi(expr: string): number {
     return n;
 }
 
-const intOrName = (expr: string, b: Bounds): number => b.names?.[expr.toLowerCase()] ?? atoi(expr);
+const intOrName = (expr: string, b: Bounds): number => {
+    const name = expr.toLowerCase();
+    return b.names && Object.prototype.hasOwnProperty.call(b.names, name) ? b.names[name] : atoi(expr);
+};
 
 /** robfig's getRange: one `*`/`n`/`n-m` with an optional `/step`. */
 function range(expr: string, b: Bounds, into: Set<number>): boolean {
@@ -143,7 +146,9 @@ function goDurationSeconds(text: string): number {
         rest = rest.slice(m[0].length);
         const unit = /^[^0-9.]*/.exec(rest)![0];
         if (unit === "") throw new CronError(`time: missing unit in duration ${quoted}`);
-        const scale = GO_DURATION_UNITS[unit];
+        const scale = Object.prototype.hasOwnProperty.call(GO_DURATION_UNITS, unit)
+            ? GO_DURATION_UNITS[unit]
+            : undefined;
         if (scale === undefined)
             throw new CronError(`time: unknown unit ${JSON.stringify(unit)} in duration ${quoted}`);
         rest = rest.slice(unit.length);
@@ -163,7 +168,7 @@ export function parseCronSchedule(spec: string): CronSchedule {
         if (spec.includes("TZ"))
             throw new CronError("cannot use TZ or CRON_TZ in schedule, use timeZone field instead");
         if (spec.startsWith("@")) {
-            const described = DESCRIPTORS[spec];
+            const described = Object.prototype.hasOwnProperty.call(DESCRIPTORS, spec) ? DESCRIPTORS[spec] : undefined;
             if (described !== undefined) return parseCronSchedule(described);
             if (spec.startsWith("@every ")) {
                 let seconds: number;

@@ -126,7 +126,17 @@ export function cooldownStarvesDrift(schedule: string, cooldownHours: number): s
     const gap = longestCronGapMinutes(schedule);
     if (gap === undefined || !Number.isInteger(cooldownHours) || cooldownHours * 60 < gap) return undefined;
     const hours = Math.ceil(gap / 60);
-    return `expected an integer under ${hours}: the schedule (${schedule.trim()}) starts a run at least every ${hours} hours, and the cooldown counts from any run, so a drift alert could never start one`;
+    return `expected an integer under ${hours}: the schedule (${schedule.trim()}) starts a run at least every ${Number((gap / 60).toFixed(2))} hours, and the cooldown counts from any run, so a drift alert could never start one`;
+}
+
+/**
+ * Why a schedule runs too often for any cooldown (the shortest is an hour), or undefined: the
+ * schedule is then the key to change, not the cooldown.
+ */
+export function scheduleTooFrequent(schedule: string): string | undefined {
+    const gap = longestCronGapMinutes(schedule);
+    if (gap === undefined || gap > 60) return undefined;
+    return `expected runs more than an hour apart: this schedule starts one at least every ${Number(gap.toFixed(2))} minutes, so no cooldown (1 hour at the shortest) leaves a drift alert room to start a run`;
 }
 
 /**

@@ -26,10 +26,12 @@ export const PLATFORM_TAGS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Tags a component adds to one resource beyond the platform's: a subnet's Name,
- * `kubernetes.io/role/elb` and `kubernetes.io/cluster/<cluster>` (components/aws/network.ts).
+ * Tags added to one resource beyond the platform's: a GPU node carries its launch template's tags
+ * (components/aws/iam.ts) and EKS's own five (`eks:cluster-name`, `eks:nodegroup-name`,
+ * `k8s.io/cluster-autoscaler/enabled`, `k8s.io/cluster-autoscaler/<cluster>`,
+ * `kubernetes.io/cluster/<cluster>`: the EKS user guide, managed node groups); a subnet gets three.
  */
-export const MOST_RESOURCE_TAGS = 3;
+export const MOST_RESOURCE_TAGS = 5;
 
 /**
  * AWS's limit of user-created tags on one resource (EC2, IAM, S3, RDS, ECS, ELB … "Tag
@@ -45,10 +47,15 @@ const EC2_INSTANCE_TYPES = new Set<string>(Object.values(ec2Enums.InstanceType))
  * sizes, https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.Types.html);
  * `db.serverless` is Aurora's, and the registry runs RDS for PostgreSQL.
  */
+/** RDS families with no EC2 twin of the same name (EC2 has x2gd): the RDS User Guide's class list. */
+const RDS_ONLY_FAMILIES = new Set(["x2g"]);
+
 export function rdsInstanceClassProblem(value: string): string | undefined {
     if (!value.startsWith("db.")) return `${JSON.stringify(value)} does not start with "db."`;
     const type = value.slice(3);
-    if (!EC2_INSTANCE_TYPES.has(type))
+    const family = type.split(".")[0];
+    const rdsOnly = RDS_ONLY_FAMILIES.has(family) && EC2_INSTANCE_TYPES.has(type.replace(family, `${family}d`));
+    if (!EC2_INSTANCE_TYPES.has(type) && !rdsOnly)
         return `${JSON.stringify(type)} is not an EC2 instance type (@pulumi/aws ec2.InstanceType); RDS classes are db.<family>.<size>, such as db.t4g.medium or db.r7g.large`;
     return undefined;
 }
@@ -101,7 +108,7 @@ function tagProblems(input: Readonly<Record<string, unknown>>): CrossFieldProble
     if (own > room)
         problems.push({
             path: ["tags"],
-            message: `expected at most ${room} tags: AWS allows ${AWS_MAX_TAGS} on a resource, and the platform adds ${Object.keys(PLATFORM_TAGS).length} to each (${Object.keys(PLATFORM_TAGS).join(", ")}) and up to ${MOST_RESOURCE_TAGS} more to some (a subnet's Name and its Kubernetes role and cluster tags); this sets ${own}`,
+            message: `expected at most ${room} tags: AWS allows ${AWS_MAX_TAGS} on a resource, and the platform adds ${Object.keys(PLATFORM_TAGS).length} to each (${Object.keys(PLATFORM_TAGS).join(", ")}) and EKS up to ${MOST_RESOURCE_TAGS} more to a GPU node (its cluster, node group and autoscaler tags); this sets ${own}`,
             input: own,
         });
     return problems;
@@ -144,12 +151,12 @@ function ecsLimitProblems(input: Readonly<Record<string, unknown>>): CrossFieldP
             message: `expected an integer <= maxInstances (${ecs.maxInstances})`,
             input: ecs.minInstances,
         });
-    // The production listeners: 443 with a certificate (and 80 redirecting to it), else 80.
-    const production = ecs.certificateArn === undefined ? [80] : [80, 443];
-    if (isInt(ecs.testListenerPort) && production.includes(ecs.testListenerPort))
+    // The production listeners: 443 with a certificate (and 80 redirecting to it), else 80; the
+    // component keeps both free either way (a certificate added later needs 443).
+    if (isInt(ecs.testListenerPort) && [80, 443].includes(ecs.testListenerPort))
         problems.push({
             path: ["ecs", "testListenerPort"],
-            message: `expected a port other than the production listeners' (${production.join(", ")}): a load balancer has one listener per port, such as 8443`,
+            message: `expected a port other than the production listeners' (80, 443): a load balancer has one listener per port, such as 8443`,
             input: ecs.testListenerPort,
         });
     return problems;

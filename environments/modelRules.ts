@@ -4,7 +4,8 @@
  * isolation (names, prefixes), and whether the GPU pools hold every model's pods at once. A problem
  * is reported where its value was set: the model's entry, or `serving` when the model inherits it.
  */
-import { packPods, podsPerNode, promotionPeakNodes, servingPods } from "../catalog/capacity";
+import { packPods, podsPerNode, servingPods } from "../catalog/capacity";
+import { RESERVED_NAMESPACES } from "../catalog/reserved";
 import { GPU_INSTANCE_TYPES, poolCapacity } from "../catalog/gpu";
 import { PROD_MIN_REPLICAS } from "../catalog/standards";
 import { DEFAULT_MODEL_NAME, defaultModelPrefix, rawModels } from "./models";
@@ -28,7 +29,23 @@ export function modelProblems(input: Readonly<Record<string, unknown>>): CrossFi
     const serving = (input.serving ?? {}) as Record<string, unknown>;
     const pools = Array.isArray(input.gpuNodePools) ? (input.gpuNodePools as Array<Record<string, unknown>>) : [];
     const poolNames = pools.map((p) => p?.name);
+    // Namespaces the models' NetworkPolicies admit callers from: a model there could call every model.
+    const callers = [
+        ...(Array.isArray(serving.ingressNamespaces) ? serving.ingressNamespaces : []),
+        serving.prometheusNamespace,
+    ].filter((n): n is string => typeof n === "string");
     for (const m of models) {
+        if (
+            m.index !== undefined &&
+            typeof m.entry.name === "string" &&
+            callers.includes(m.entry.name) &&
+            !(RESERVED_NAMESPACES as readonly string[]).includes(m.entry.name)
+        )
+            problems.push({
+                path: ["models", m.index, "name"],
+                message: `expected a name that is not a namespace every model admits callers from (serving.ingressNamespaces and prometheusNamespace: ${callers.join(", ")}): its pods would reach every other model`,
+                input: m.entry.name,
+            });
         const { replicas, maxReplicas, gpus, gpuPool, scaleOn } = m.merged;
         if (input.tier === "prod" && isInt(replicas) && replicas < PROD_MIN_REPLICAS) {
             problems.push({
@@ -243,24 +260,19 @@ export function capacityProblems(input: Readonly<Record<string, unknown>>): Cros
             return;
         }
         const offers = shaped[0].perNode.offers;
-        // At the ceilings one model is promoted at a time: the worst one warming its inactive colour.
-        const peak = promotionPeakNodes(offers, shaped);
-        const count = (s: (typeof shaped)[number], i: number, at: "configured" | "peak"): number =>
-            at === "configured" ? s.pods.configured : i === peak.promoting ? s.pods.peak : s.pods.steady;
+        const nodes = (at: "configured" | "peak"): number =>
+            packPods(
+                offers,
+                shaped.map((s) => ({ request: s.request, count: s.pods[at] })),
+            );
         const list = (at: "configured" | "peak"): string =>
             shaped
                 .map(
-                    (s, i) =>
-                        `${nameOf(s.m)} ${count(s, i, at)} pod${count(s, i, at) === 1 ? "" : "s"} of ${s.request.gpus} GPU${s.request.gpus === 1 ? "" : "s"}${at === "peak" && i === peak.promoting && s.pods.peak > s.pods.steady ? " (promoting)" : ""}`,
+                    (s) =>
+                        `${nameOf(s.m)} ${s.pods[at]} pod${s.pods[at] === 1 ? "" : "s"} of ${s.request.gpus} GPU${s.request.gpus === 1 ? "" : "s"}`,
                 )
                 .join(", ");
-        const needed = {
-            configured: packPods(
-                offers,
-                shaped.map((s) => ({ request: s.request, count: s.pods.configured })),
-            ),
-            peak: peak.nodes,
-        };
+        const needed = { configured: nodes("configured"), peak: nodes("peak") };
         const at = needed.configured > maxSize ? "configured" : needed.peak > maxSize ? "peak" : undefined;
         if (at)
             problems.push({

@@ -8,7 +8,7 @@ import { capacityProblems, modelProblems } from "./modelRules";
 import { ecsProblems, servingProblems } from "./servingRules";
 import { limitProblems } from "./limitRules";
 import { systemPoolProblems } from "./systemPoolRules";
-import { cooldownStarvesDrift } from "../catalog/standards";
+import { cooldownStarvesDrift, scheduleTooFrequent } from "../catalog/standards";
 import { CLUSTER_AUTOSCALER_IMAGES } from "../catalog/versions";
 import { TAG_CHARACTERS, TAG_CHARACTERS_HELP } from "./schema";
 
@@ -151,7 +151,10 @@ export function loopProblems(input: Readonly<Record<string, unknown>>): CrossFie
     const serving = obj(input.serving);
     const platform = serving?.platform;
     const registryOn = registry?.enabled === true && platform !== "ecs";
-    if (typeof retraining?.schedule === "string" && typeof retraining.cooldownHours === "number") {
+    const tooFrequent = typeof retraining?.schedule === "string" ? scheduleTooFrequent(retraining.schedule) : undefined;
+    if (tooFrequent)
+        problems.push({ path: ["retraining", "schedule"], message: tooFrequent, input: retraining!.schedule });
+    else if (typeof retraining?.schedule === "string" && typeof retraining.cooldownHours === "number") {
         const starved = cooldownStarvesDrift(retraining.schedule, retraining.cooldownHours);
         if (starved)
             problems.push({ path: ["retraining", "cooldownHours"], message: starved, input: retraining.cooldownHours });

@@ -40,6 +40,14 @@ export function servingProblems(serving: Record<string, unknown> | undefined): C
             input: entry.certificateArn,
         });
     }
+    const ingressCidrs = serving?.ingressCidrs;
+    if (Array.isArray(ingressCidrs) && ingressCidrs.every((c) => typeof c === "string") && coversInternet(ingressCidrs))
+        problems.push({
+            path: ["serving", "ingressCidrs"],
+            message:
+                "expected address ranges inside the network (load balancers with IP targets, other VPCs): these add up to the whole internet, so the NetworkPolicy would admit every address to the models' pods; list the callers' CIDRs",
+            input: ingressCidrs,
+        });
     if (entry?.previewPort === 80 || entry?.previewPort === 443) {
         problems.push({
             path: ["serving", "entryPoint", "previewPort"],

@@ -49,6 +49,15 @@ describe("cron schedules, as Kubernetes' API server reads a CronJob's (robfig/cr
             ["0 3 * *", "expected exactly 5 fields, found 4: [0 3 * *]"],
             [" @daily", "expected exactly 5 fields, found 1: [@daily]"],
             ["@fortnightly", "unrecognized descriptor: @fortnightly"],
+            // Names are robfig's own, not JavaScript's object properties.
+            [
+                "0 0 1 * constructor",
+                'failed to parse int from constructor: strconv.Atoi: parsing "constructor": invalid syntax',
+            ],
+            [
+                "@every 1constructor",
+                'failed to parse duration @every 1constructor: time: unknown unit "constructor" in duration "1constructor"',
+            ],
             ["@every 1", 'failed to parse duration @every 1: time: missing unit in duration "1"'],
             ["@every 1d", 'failed to parse duration @every 1d: time: unknown unit "d" in duration "1d"'],
             ["*/0 3 * * 0", "step of range should be a positive number: */0"],
@@ -107,6 +116,17 @@ describe("cron schedules, as Kubernetes' API server reads a CronJob's (robfig/cr
             ),
             [],
         );
+        // A schedule no cooldown can follow is the schedule's problem; the gap is said as it is.
+        const retraining = (r: object) =>
+            problemsIfAny(() =>
+                resolveSettings("prod", goodRawConfig({ "llm-platform:retraining": JSON.stringify(r) })),
+            );
+        assert.deepEqual(retraining({ schedule: "@every 0s", cooldownHours: 1 }), [
+            'llm-platform:retraining.schedule: expected runs more than an hour apart: this schedule starts one at least every 0.02 minutes, so no cooldown (1 hour at the shortest) leaves a drift alert room to start a run, received "@every 0s"',
+        ]);
+        assert.deepEqual(retraining({ schedule: "@every 90m", cooldownHours: 2 }), [
+            "llm-platform:retraining.cooldownHours: expected an integer under 2: the schedule (@every 90m) starts a run at least every 1.5 hours, and the cooldown counts from any run, so a drift alert could never start one, received 2",
+        ]);
         const problems = validateRetrainingTriggerArgs({
             image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/train@sha256:${"a".repeat(64)}`,
             schedule: "0 3 * * 7",

@@ -56,9 +56,9 @@ describe("settings AWS and Kubernetes would refuse, refused first by their key (
         [
             "tags: more than AWS's 50 once the platform's are added",
             "prod",
-            { "llm-platform:tags": json(Object.fromEntries([...Array(42).keys()].map((i) => [`k${i}`, "v"]))) },
+            { "llm-platform:tags": json(Object.fromEntries([...Array(40).keys()].map((i) => [`k${i}`, "v"]))) },
             [
-                "llm-platform:tags: expected at most 41 tags: AWS allows 50 on a resource, and the platform adds 6 to each (Project, Stack, Tier, Owner, CostCenter, ManagedBy) and up to 3 more to some (a subnet's Name and its Kubernetes role and cluster tags); this sets 42, received 42",
+                "llm-platform:tags: expected at most 39 tags: AWS allows 50 on a resource, and the platform adds 6 to each (Project, Stack, Tier, Owner, CostCenter, ManagedBy) and EKS up to 5 more to a GPU node (its cluster, node group and autoscaler tags); this sets 40, received 40",
             ],
         ],
         [
@@ -146,6 +146,8 @@ describe("settings AWS and Kubernetes would refuse, refused first by their key (
 
     it("takes RDS classes and SNS names from their sources", () => {
         assert.equal(rdsInstanceClassProblem("db.t4g.medium"), undefined);
+        // RDS's x2g has no EC2 twin of that name (EC2's is x2gd).
+        assert.equal(rdsInstanceClassProblem("db.x2g.large"), undefined);
         assert.equal(rdsInstanceClassProblem("t4g.medium"), '"t4g.medium" does not start with "db."');
         assert.equal(snsTopicNameProblem(`arn:aws:sns:us-east-1:123456789012:${"a".repeat(256)}`), undefined);
         assert.match(snsTopicNameProblem(`arn:aws:sns:us-east-1:123456789012:${"a".repeat(257)}`) ?? "", /1-256/);
@@ -285,6 +287,70 @@ describe("evaluation sets are read when the program runs, not first by promote (
         assert.match(
             result.stderr,
             /llm-platform:models\[0\]\.evaluation\.set: expected an evaluation set in the project \(a JSON Lines file, path relative to .*\): cannot be read \(ENOENT\), received "evals\/chat\.jsonl"/,
+        );
+    });
+});
+
+describe("found by the new-user sweep (issue 34)", () => {
+    it("never writes an output over the command's own input, nor two outputs to one file", async () => {
+        const dir = scratchProject();
+        const stackFile = path.join(dir, "Pulumi.staging.yaml");
+        const before = fs.readFileSync(stackFile, "utf8");
+        const plan = await runCli("plan", ["--stack", "staging", "--project", dir, "--json", stackFile]);
+        assert.equal(plan.status, 2, plan.stderr);
+        assert.match(
+            plan.stderr,
+            /--json: .*Pulumi\.staging\.yaml is the project's Pulumi\.staging\.yaml, which this command reads; write elsewhere/,
+        );
+        assert.equal(fs.readFileSync(stackFile, "utf8"), before);
+        const doc = path.join(dir, "doc.json");
+        fs.writeFileSync(doc, "{}");
+        const same = await runCli("policy", [
+            "--file",
+            doc,
+            "--json",
+            path.join(dir, "r.json"),
+            "--sarif",
+            path.join(dir, "r.json"),
+        ]);
+        assert.equal(same.status, 2, same.stderr);
+        assert.match(same.stderr, /--sarif and --json name the same file .*r\.json; give each its own/);
+        assert.equal(fs.existsSync(path.join(dir, "r.json")), false);
+        const over = await runCli("policy", ["--file", doc, "--format", "json", "--output", doc]);
+        assert.equal(over.status, 2, over.stderr);
+        assert.match(
+            over.stderr,
+            /--output: .*doc\.json is the --file document, which this command reads; write elsewhere/,
+        );
+        assert.equal(fs.readFileSync(doc, "utf8"), "{}");
+    });
+
+    it("refuses a key without a namespace beside its namespaced twin (the CLI gives it the project's)", async () => {
+        const dir = scratchProject();
+        fs.appendFileSync(path.join(dir, "Pulumi.staging.yaml"), "  owner: someone-else\n");
+        const result = await runCli("plan", ["--stack", "staging", "--project", dir]);
+        assert.equal(result.status, 2, result.stderr);
+        assert.match(
+            result.stderr,
+            /config keys "owner" and "llm-platform:owner" are the same key \(a key without a namespace takes the project's, llm-platform\); keep one/,
+        );
+    });
+
+    it("refuses ingress CIDRs open to the internet, and a model named like a namespace that calls every model", () => {
+        assert.deepEqual(
+            problemsIfAny(() =>
+                resolveSettings(
+                    "prod",
+                    goodRawConfig({
+                        "llm-platform:serving": json({ ingressCidrs: ["10.0.0.0/8", "0.0.0.0/0"] }),
+                        "llm-platform:models": json([{ name: "ingress-nginx" }]),
+                    }),
+                ),
+            ),
+            [
+                'llm-platform:models[0].name: expected a name that is not a namespace every model admits callers from (serving.ingressNamespaces and prometheusNamespace: ingress-nginx, monitoring): its pods would reach every other model, received "ingress-nginx"',
+                'llm-platform:serving.ingressCidrs: expected address ranges inside the network (load balancers with IP targets, other VPCs): these add up to the whole internet, so the NetworkPolicy would admit every address to the models\' pods; list the callers\' CIDRs, received ["10.0.0.0/8","0.0.0.0/0"]',
+            ],
         );
     });
 });

@@ -220,7 +220,7 @@ describe("scale to zero (staging): KEDA's HTTP add-on wakes a model on its next 
         const text = renderCost(exportCost((await planOf("staging")).export));
         assert.deepEqual(text.slice(text.indexOf("        Model  GPU pool       GPUs  On-demand")), [
             "        Model  GPU pool       GPUs  On-demand",
-            "        chat   gpu-inference  0–2   $0.00–$1,468.76",
+            "        chat   gpu-inference  0–1   $0.00–$734.38",
             "        embed  gpu-inference  0–1   $0.00–$734.38",
         ]);
     });
@@ -334,7 +334,7 @@ describe("scale to zero (staging): KEDA's HTTP add-on wakes a model on its next 
             goodRawConfig({
                 "llm-platform:serving": '{"scaleToZero":{"enabled":true}}',
                 "llm-platform:models": '[{"name":"chat"},{"name":"embed","scaleToZero":{"enabled":false}}]',
-                "llm-platform:gpuNodePools": '[{"name":"inference","instanceTypes":["g5.xlarge"],"maxSize":5}]',
+                "llm-platform:gpuNodePools": '[{"name":"inference","instanceTypes":["g5.xlarge"],"maxSize":6}]',
             }),
         );
         assert.deepEqual(

@@ -5,8 +5,10 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { packPods, podsPerNode, promotionPeakNodes, servingPods, type PodRequest } from "../../catalog/capacity";
+import { packPods, podsPerNode, servingPods, type PodRequest } from "../../catalog/capacity";
 import { DEFAULT_CANARY, PROD_SERVING_REPLICAS, type CanaryAnalysis } from "../../catalog/standards";
+import { coversInternet, ipv4CidrError, ipv4CidrProblem } from "../../catalog/cidr";
+import { RESERVED_NAMESPACES } from "../../catalog/reserved";
 import { MODEL_SYNC_IMAGE } from "../../catalog/versions";
 import { INFERENCE_UID, LIVENESS_PATH, READINESS_PATH, UVICORN_LOG_LEVELS, VLLM_IMAGE } from "../../catalog/vllm";
 import { VLLM_METRICS, type MetricNames } from "./alertRules";
@@ -300,7 +302,7 @@ export interface ScaleToZero {
 export interface PoolPlacement {
     service: string;
     request: PodRequest;
-    pods: { configured: number; peak: number; steady: number; explain: string };
+    pods: { configured: number; peak: number; explain: string };
 }
 
 /** What the service places on its pool, at its replicas and at its autoscaler's ceiling. */
@@ -340,16 +342,13 @@ export function poolCapacityProblems(
     if (perNode.pods === 0) return []; // the pod fits no node: validateWorkload says so
     const node = `a node of the pool (${pool.capacity.gpusPerNode} × ${pool.capacity.gpuTypes.join("/")} GPU, ${pool.capacity.vcpus} vCPU, ${pool.capacity.memoryGiB} GiB)`;
     const all = [...placed, own];
-    // At the ceilings one service is promoted at a time: the worst one warming its inactive colour.
     const nodes = (at: "configured" | "peak"): number =>
         all.length === 1
             ? Math.ceil(own.pods[at] / perNode.pods)
-            : at === "configured"
-              ? packPods(
-                    perNode.offers,
-                    all.map((p) => ({ request: p.request, count: p.pods.configured })),
-                )
-              : promotionPeakNodes(perNode.offers, all).nodes;
+            : packPods(
+                  perNode.offers,
+                  all.map((p) => ({ request: p.request, count: p.pods[at] })),
+              );
     const at = nodes("configured") > pool.maxSize ? "configured" : nodes("peak") > pool.maxSize ? "peak" : undefined;
     if (at === undefined) return [];
     const needed = nodes(at);
@@ -403,6 +402,20 @@ export function validateBlueGreenEksServiceArgs(
     if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 40)
         problems.push(
             `name: ${JSON.stringify(name)} names the service's Kubernetes objects (${name}-active, ${name}-blue …): use lower-case letters, digits and '-', starting with a letter and ending with a letter or digit, at most 40 characters`,
+        );
+    const namespace = args.namespace ?? name;
+    if ((RESERVED_NAMESPACES as readonly string[]).includes(namespace))
+        problems.push(
+            `namespace: ${JSON.stringify(namespace)} (the service's name unless namespace is set) is a namespace the platform runs its own workloads in (${RESERVED_NAMESPACES.join(", ")}): the service's NetworkPolicy and quota would land beside them; choose another name, or set namespace`,
+        );
+    (args.ingressCidrs ?? []).forEach((cidr, i) => {
+        if (typeof cidr === "string" && ipv4CidrProblem(cidr) !== undefined)
+            problems.push(`ingressCidrs[${i}]: ${ipv4CidrError(cidr)}`);
+    });
+    const known = (args.ingressCidrs ?? []).filter((c): c is string => typeof c === "string");
+    if (coversInternet(known))
+        problems.push(
+            "ingressCidrs: these add up to the whole internet, so the NetworkPolicy would admit every address to the pods; list the callers' CIDRs (load balancers with IP targets, other VPCs)",
         );
     if (args.strategy === "canary") problems.push(...validateCanary(args.canary));
     if (args.strategy === "canary" && !args.canaryDelivery)

@@ -113,6 +113,12 @@ export function validateEntryPoint(entry: EntryPoint, field = "entryPoint"): str
         problems.push(
             `${field}.certificateArn: an internet-facing load balancer open to the whole internet (0.0.0.0/0, or blocks that add up to it) must serve HTTPS; set a certificate`,
         );
+    // Known at construction (a plain list): each block must be one the NetworkPolicy API takes.
+    if (Array.isArray(entry.sourceCidrs))
+        entry.sourceCidrs.forEach((cidr, i) => {
+            if (typeof cidr === "string" && ipv4CidrProblem(cidr) !== undefined)
+                problems.push(`${field}.sourceCidrs[${i}]: ${ipv4CidrError(cidr)}`);
+        });
     const preview = entry.previewPort ?? 8443;
     if ([80, 443].includes(preview))
         problems.push(`${field}.previewPort: ${preview} is a production listener's port; choose another`);

@@ -17,7 +17,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CANDIDATE_ALIAS, DIGEST_REFERENCE, MLFLOW_TELEMETRY_OFF, MODEL_PREFIX } from "../../catalog/formats";
 import { cronScheduleProblem } from "../../catalog/cron";
-import { cooldownStarvesDrift } from "../../catalog/standards";
+import { cooldownStarvesDrift, scheduleTooFrequent } from "../../catalog/standards";
 import { assertValid } from "../validation";
 import type { TargetPool } from "./inferenceWorkload";
 import { createWorkloadIdentity, restrictedContainerContext, restrictedPodContext } from "./workloadIdentity";
@@ -105,7 +105,9 @@ export function validateRetrainingTriggerArgs(args: Omit<RetrainingTriggerArgs, 
         problems.push(`dataWindowDays: expected an integer from 1 to 365, received ${args.dataWindowDays}`);
     if (!int(args.cooldownHours, 1, 24 * 90))
         problems.push(`cooldownHours: expected an integer from 1 to 2160, received ${args.cooldownHours}`);
-    const starved = cooldownStarvesDrift(args.schedule, args.cooldownHours);
+    const tooFrequent = scheduleTooFrequent(args.schedule);
+    const starved = tooFrequent ? undefined : cooldownStarvesDrift(args.schedule, args.cooldownHours);
+    if (tooFrequent) problems.push(`schedule: ${tooFrequent}, received ${JSON.stringify(args.schedule)}`);
     if (starved) problems.push(`cooldownHours: ${starved}, received ${args.cooldownHours}`);
     if (!int(args.timeoutHours, 1, 168))
         problems.push(`timeoutHours: expected an integer from 1 to 168, received ${args.timeoutHours}`);

@@ -118,6 +118,34 @@ export function checkOutputFolder(flag: string, file: string | undefined): void 
         throw new UsageError(`${flag}: ${path.resolve(file)} is a folder; name a file`);
 }
 
+/** A path as the file system names it (symbolic links resolved when it exists), to compare two. */
+function samePath(file: string): string {
+    const abs = path.resolve(file);
+    try {
+        return fs.realpathSync(abs);
+    } catch {
+        return abs;
+    }
+}
+
+/**
+ * Refuses, before anything is written, an output named twice or naming one of the command's own
+ * inputs (a stack file, a document, a config): writing it would destroy what was read.
+ */
+export function checkOutputs(
+    outputs: ReadonlyArray<{ flag: string; file: string | undefined }>,
+    inputs: ReadonlyArray<{ what: string; file: string }>,
+): void {
+    const given = outputs.filter((o): o is { flag: string; file: string } => o.file !== undefined);
+    given.forEach((o, i) => {
+        const twin = given.slice(0, i).find((p) => samePath(p.file) === samePath(o.file));
+        if (twin) throw new UsageError(`${twin.flag} and ${o.flag} name the same file ${o.file}; give each its own`);
+        const input = inputs.find((f) => samePath(f.file) === samePath(o.file));
+        if (input)
+            throw new UsageError(`${o.flag}: ${o.file} is ${input.what}, which this command reads; write elsewhere`);
+    });
+}
+
 /**
  * Writes every file or none: each is written beside its target under a temporary name, and only
  * when all are written are they renamed into place (a rename within a folder is atomic). A file

@@ -12,6 +12,7 @@ import { renderComment, type StackInput } from "../reports/comment";
 import type { GateResult } from "../policy/gate";
 import {
     checkOutputFolder,
+    checkOutputs,
     parseCommandLine,
     parseExportInput,
     readOptionalInput,
@@ -63,7 +64,19 @@ export async function comment(argv: string[], out: (s: string) => void): Promise
     const bad = stacks.find((s) => !/^[A-Za-z0-9_.-]+$/.test(s));
     if (bad !== undefined) throw new UsageError(`--stacks: "${bad}" is not a stack name`);
     if (!fs.existsSync(values.dir)) throw new UsageError(`--dir: folder ${values.dir} does not exist`);
+    if (!fs.statSync(values.dir).isDirectory()) throw new UsageError(`--dir: ${values.dir} is a file, not a folder`);
+    const repeated = stacks.find((s, i) => stacks.indexOf(s) !== i);
+    if (repeated !== undefined) throw new UsageError(`--stacks: "${repeated}" is listed twice`);
     checkOutputFolder("--output", values.output);
+    checkOutputs(
+        [{ flag: "--output", file: values.output }],
+        stacks.flatMap((stack) =>
+            ["head", "base", "policy"].map((kind) => ({
+                what: `the ${kind} document of stack ${stack}`,
+                file: path.join(values.dir as string, `${kind}-${stack}.json`),
+            })),
+        ),
+    );
 
     const inputs: StackInput[] = stacks.map((stack) => {
         const file = (kind: string) => path.join(values.dir as string, `${kind}-${stack}.json`);

@@ -7,12 +7,13 @@
  * `pulumi preview` knows — outputs of new resources unknown; `--mode update` shows the outputs a
  * `pulumi up` would leave. With --json, writes the deployment as a `pulumi stack export` document.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderMermaid } from "../reports/mermaid";
 import { renderPlan } from "../reports/render";
 import { urnName } from "../engine/stackExport";
 import { runStack, type RunOptions, type RunResult } from "../engine/run";
-import { checkOutputFolder, parseCommandLine, parseMode, UsageError, writeAllOrNone } from "./cli";
+import { checkOutputFolder, checkOutputs, parseCommandLine, parseMode, UsageError, writeAllOrNone } from "./cli";
 
 export const PLAN_USAGE =
     "llm-platform plan --stack <name> [--mode preview|update] [--format text|mermaid] [--json <file>] [--project <dir>]";
@@ -45,6 +46,15 @@ export async function plan(
         throw new UsageError(`--format: expected text or mermaid, received "${values.format}"`);
     const projectDir = path.resolve(values.project ?? process.cwd());
     checkOutputFolder("--json", values.json);
+    checkOutputs(
+        [{ flag: "--json", file: values.json }],
+        fs.existsSync(projectDir)
+            ? fs
+                  .readdirSync(projectDir)
+                  .filter((f) => /^Pulumi(\..+)?\.ya?ml$/.test(f))
+                  .map((f) => ({ what: `the project's ${f}`, file: path.join(projectDir, f) }))
+            : [],
+    );
 
     const result = await run({ projectDir, stack: values.stack, mode });
     if (result.environments.length > 0) {

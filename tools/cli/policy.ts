@@ -43,7 +43,15 @@ import {
     resourcesFromDocument,
     violationLocator,
 } from "../policy/report";
-import { checkOutputFolder, parseCommandLine, parseMode, readInput, UsageError, writeAllOrNone } from "./cli";
+import {
+    checkOutputFolder,
+    checkOutputs,
+    parseCommandLine,
+    parseMode,
+    readInput,
+    UsageError,
+    writeAllOrNone,
+} from "./cli";
 
 export const POLICY_USAGE =
     "llm-platform policy (--stack <name> [--mode preview|update] [--project <dir>] | --file <document.json>) [--pack <dir>]... [--config <policy-config.json>]... [--tier staging|prod] [--processes <n>] [--format text|json|sarif] [--output <file>] [--sarif <file>] [--json <file>]";
@@ -158,6 +166,17 @@ export async function policy(
     checkOutputFolder("--output", values.output);
     checkOutputFolder("--sarif", values.sarif);
     checkOutputFolder("--json", values.json);
+    checkOutputs(
+        [
+            { flag: "--output", file: values.output },
+            { flag: "--sarif", file: values.sarif },
+            { flag: "--json", file: values.json },
+        ],
+        [
+            ...(values.file ? [{ what: "the --file document", file: values.file }] : []),
+            ...(values.config ?? []).map((f) => ({ what: "a --config file", file: f })),
+        ],
+    );
 
     // Repeated flags keep their order: the i-th --config goes with the i-th --pack.
     const packDirs = values.pack ?? [];

@@ -56,6 +56,13 @@ export function readStackConfig(
     const fullKey = (k: string): string => (k.includes(":") ? k : `${project.name}:${k}`);
     const stackValues = new Map<string, StackValue>();
     for (const [key, value] of Object.entries(rawConfig)) {
+        // The CLI gives a key without a namespace the project's (stackConfigNamespacedWithProject
+        // in workspace/loaders.go): beside its namespaced twin, one would silently replace the other.
+        const twin = Object.keys(rawConfig).find((k) => k !== key && fullKey(k) === fullKey(key));
+        if (twin !== undefined && !key.includes(":"))
+            throw new UsageError(
+                `${file}: config keys "${key}" and "${twin}" are the same key (a key without a namespace takes the project's, ${project.name}); keep one`,
+            );
         const { text, secret } = redactSecure(value);
         const object = text === null || typeof text === "object";
         stackValues.set(fullKey(key), { text: object ? JSON.stringify(text) : String(text), object, secure: secret });

@@ -289,6 +289,23 @@ export async function promote(
     const from = state.activeColor;
     const to = options.rollback ? otherColor(from) : (options.to ?? otherColor(from));
     if (to === from) throw new PromotionError(`${to} is already the active colour of stack ${stack.name}`);
+    // Every value this promotion may write, checked together before the first is (before a
+    // registered version is copied from another stage, too: a refusal leaves no copy behind). An alias
+    // is checked as given; the version it resolves to differs only in its number.
+    await stack.check?.(
+        options.rollback
+            ? [
+                  ...(state.scaleDownInactive ? [{ path: "scaleDownInactive", value: false }] : []),
+                  { path: "activeColor", value: to },
+              ]
+            : [
+                  ...(options.image ? [{ path: `${to}.image`, value: options.image }] : []),
+                  ...(options.modelVersion ? [{ path: `${to}.modelVersion`, value: options.modelVersion }] : []),
+                  ...(state.scaleDownInactive ? [{ path: "scaleDownInactive", value: false }] : []),
+                  { path: "activeColor", value: to },
+              ],
+    );
+
     // A registered version is resolved and checked before anything changes, and released by number.
     const resolved = options.modelVersion
         ? await resolveRegistered(options.modelVersion, state, registry, options.copyFrom)
@@ -312,18 +329,6 @@ export async function promote(
             throw e;
         }
     }
-
-    // Every value this promotion may write, checked together before the first is.
-    await stack.check?.(
-        options.rollback
-            ? [...(warmUp ? [{ path: "scaleDownInactive", value: false }] : []), { path: "activeColor", value: to }]
-            : [
-                  ...(options.image ? [{ path: `${to}.image`, value: options.image }] : []),
-                  ...(options.modelVersion ? [{ path: `${to}.modelVersion`, value: options.modelVersion }] : []),
-                  ...(warmUp ? [{ path: "scaleDownInactive", value: false }] : []),
-                  { path: "activeColor", value: to },
-              ],
-    );
 
     const unlock = await stack.lock();
     const log: string[] = [];
