@@ -4,7 +4,8 @@
  * otherwise refuse the value (exit 1 naming its argument) or drop it silently.
  */
 import * as ec2Enums from "@pulumi/aws/types/enums/ec2";
-import { GPU_INSTANCE_TYPES, poolCapacity } from "../catalog/gpu";
+import { coversInternet, ipv4CidrProblem } from "../catalog/cidr";
+import { GPU_INSTANCE_TYPES, parseCpu, parseMemoryGiB, poolCapacity } from "../catalog/gpu";
 import { rawModels } from "./models";
 import type { CrossFieldProblem } from "./rules";
 
@@ -88,7 +89,83 @@ export function limitProblems(
         ...retrainingProblems(input),
         ...certificateProblems(input, region),
         ...alertingProblems(input),
+        ...componentProblems(input),
     ];
+}
+
+/**
+ * What the components would refuse at construction (exit 1, naming their argument), refused here
+ * first by the config key: the VPC range's alignment, an EKS endpoint open to the internet, limits
+ * below requests.
+ */
+function componentProblems(input: Readonly<Record<string, unknown>>): CrossFieldProblem[] {
+    const problems: CrossFieldProblem[] = [];
+    const network = obj(input.network);
+    const cidr = network?.cidrBlock;
+    if (
+        network?.existing === undefined &&
+        typeof cidr === "string" &&
+        /^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|20)$/.test(cidr)
+    ) {
+        const why = ipv4CidrProblem(cidr);
+        const [address, prefix] = cidr.split("/");
+        const base = address.split(".").reduce((n, o) => n * 256 + Number(o), 0);
+        const aligned = base % 2 ** (32 - Number(prefix)) === 0;
+        if (why || !aligned)
+            problems.push({
+                path: ["network", "cidrBlock"],
+                message: why
+                    ? `expected an IPv4 range from /16 to /20 such as 10.0.0.0/16 (${why})`
+                    : `expected an aligned range: ${cidr} has bits set past its /${prefix} prefix; the range it names starts at ${[24, 16, 8, 0].map((s) => ((base - (base % 2 ** (32 - Number(prefix)))) >>> s) & 255).join(".")}/${prefix}`,
+                input: cidr,
+            });
+    }
+    const cluster = obj(input.cluster);
+    for (const [key, why] of [
+        ["publicAccessCidrs", "opens the cluster's API endpoint to the internet; list your networks instead"],
+        [
+            "privateAccessCidrs",
+            "admits every address to the API endpoint from inside the VPC; list the networks that need it",
+        ],
+    ] as const) {
+        const cidrs = cluster?.[key];
+        if (Array.isArray(cidrs) && cidrs.every((c) => typeof c === "string") && coversInternet(cidrs as string[]))
+            problems.push({
+                path: ["cluster", key],
+                message: `expected ranges narrower than 0.0.0.0/0: these add up to every address, which ${why}`,
+                input: cidrs,
+            });
+    }
+    const seen = new Set<string>();
+    for (const m of rawModels(input)) {
+        const r = obj(m.merged.resources);
+        if (!r) continue;
+        const owner =
+            m.entry.resources !== undefined && m.index !== undefined
+                ? ["models", m.index, "resources"]
+                : ["serving", "resources"];
+        const pairs: Array<[string, string, (q: string) => number | undefined]> = [
+            ["cpuRequest", "cpuLimit", parseCpu],
+            ["memoryRequest", "memoryLimit", parseMemoryGiB],
+        ];
+        for (const [request, limit, parse] of pairs) {
+            if (typeof r[request] !== "string" || typeof r[limit] !== "string") continue;
+            const [req, lim] = [parse(r[request] as string), parse(r[limit] as string)];
+            if (
+                req !== undefined &&
+                lim !== undefined &&
+                lim < req &&
+                !seen.has(`${owner.join(".")}.${limit}`) &&
+                seen.add(`${owner.join(".")}.${limit}`)
+            )
+                problems.push({
+                    path: [...owner, limit] as Array<string | number>,
+                    message: `expected at least ${request} (${String(r[request])}): Kubernetes refuses a limit below the request`,
+                    input: r[limit],
+                });
+        }
+    }
+    return problems;
 }
 
 function tagProblems(input: Readonly<Record<string, unknown>>): CrossFieldProblem[] {

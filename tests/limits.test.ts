@@ -336,6 +336,40 @@ describe("found by the new-user sweep (issue 34)", () => {
         );
     });
 
+    it("refuses by their config key what the components would refuse with exit 1", () => {
+        const table: Array<[Record<string, string>, string]> = [
+            [
+                { "llm-platform:network": json({ cidrBlock: "10.0.0.1/16" }) },
+                'llm-platform:network.cidrBlock: expected an aligned range: 10.0.0.1/16 has bits set past its /16 prefix; the range it names starts at 10.0.0.0/16, received "10.0.0.1/16"',
+            ],
+            [
+                { "llm-platform:network": json({ cidrBlock: "300.0.0.0/16" }) },
+                'llm-platform:network.cidrBlock: expected an IPv4 range from /16 to /20 such as 10.0.0.0/16 (300 is over 255), received "300.0.0.0/16"',
+            ],
+            [
+                { "llm-platform:cluster": json({ publicAccessCidrs: ["0.0.0.0/0"] }) },
+                'llm-platform:cluster.publicAccessCidrs: expected ranges narrower than 0.0.0.0/0: these add up to every address, which opens the cluster\'s API endpoint to the internet; list your networks instead, received ["0.0.0.0/0"]',
+            ],
+            [
+                { "llm-platform:cluster": json({ privateAccessCidrs: ["0.0.0.0/1", "128.0.0.0/1"] }) },
+                'llm-platform:cluster.privateAccessCidrs: expected ranges narrower than 0.0.0.0/0: these add up to every address, which admits every address to the API endpoint from inside the VPC; list the networks that need it, received ["0.0.0.0/1","128.0.0.0/1"]',
+            ],
+            [
+                {
+                    "llm-platform:serving": json({
+                        resources: { cpuRequest: "2", memoryRequest: "8Gi", memoryLimit: "4Gi" },
+                    }),
+                },
+                'llm-platform:serving.resources.memoryLimit: expected at least memoryRequest (8Gi): Kubernetes refuses a limit below the request, received "4Gi"',
+            ],
+        ];
+        for (const [config, expected] of table)
+            assert.deepEqual(
+                problemsIfAny(() => resolveSettings("prod", goodRawConfig(config))),
+                [expected],
+            );
+    });
+
     it("refuses ingress CIDRs open to the internet, and a model named like a namespace that calls every model", () => {
         assert.deepEqual(
             problemsIfAny(() =>
