@@ -51,3 +51,17 @@ export function coversInternet(cidrs: readonly string[]): boolean {
     }
     return reached >= 2 ** 32;
 }
+
+/**
+ * A block's first address (as a number) and prefix length, aligned down to the prefix, and whether
+ * it was written aligned (no bits set past the prefix, as a VPC's range must be); undefined when
+ * {@link ipv4CidrProblem} refuses it.
+ */
+export function ipv4Range(cidr: string): { base: number; prefix: number; aligned: boolean } | undefined {
+    if (ipv4CidrProblem(cidr) !== undefined) return undefined;
+    const [address, bits] = cidr.split("/");
+    const prefix = Number(bits);
+    const value = address.split(".").reduce((n, o) => n * 256 + Number(o), 0);
+    const size = 2 ** (32 - prefix);
+    return { base: value - (value % size), prefix, aligned: value % size === 0 };
+}

@@ -129,3 +129,7 @@ export function s3BucketNameProblem(name: string): string | undefined {
  * registry, the model download and retraining run in a private network that should not call out.
  */
 export const MLFLOW_TELEMETRY_OFF = { name: "MLFLOW_DISABLE_TELEMETRY", value: "true" } as const;
+
+/** The region of an ARN (`arn:<partition>:<service>:<region>:<account>:…`), or undefined. */
+export const arnRegion = (arn: unknown): string | undefined =>
+    typeof arn === "string" ? /^arn:[^:]+:[^:]+:([^:]*):/.exec(arn)?.[1] : undefined;

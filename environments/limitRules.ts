@@ -3,10 +3,11 @@
  * them (issue 34): each names the service's documented limit, or the component that would
  * otherwise refuse the value (exit 1 naming its argument) or drop it silently.
  */
-import * as ec2Enums from "@pulumi/aws/types/enums/ec2";
-import { coversInternet, ipv4CidrProblem } from "../catalog/cidr";
+import { coversInternet, ipv4CidrProblem, ipv4Range } from "../catalog/cidr";
 import { GPU_INSTANCE_TYPES, parseCpu, parseMemoryGiB, poolCapacity } from "../catalog/gpu";
+import { arnRegion } from "../catalog/formats";
 import { rawModels } from "./models";
+import { rdsInstanceClassProblem, rdsStorageLimitProblem } from "../catalog/rds";
 import type { CrossFieldProblem } from "./rules";
 
 const isInt = (v: unknown): v is number => Number.isInteger(v);
@@ -39,31 +40,6 @@ export const MOST_RESOURCE_TAGS = 5;
  * restrictions", https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html).
  */
 export const AWS_MAX_TAGS = 50;
-
-/** The names of EC2's instance types, from @pulumi/aws's `ec2.InstanceType` (an RDS class is db.<one of them>). */
-const EC2_INSTANCE_TYPES = new Set<string>(Object.values(ec2Enums.InstanceType));
-
-/**
- * An RDS DB instance class: `db.` and an EC2 instance type (RDS's classes are EC2's families and
- * sizes, https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.Types.html);
- * `db.serverless` is Aurora's, and the registry runs RDS for PostgreSQL.
- */
-/** RDS families with no EC2 twin of the same name (EC2 has x2gd): the RDS User Guide's class list. */
-const RDS_ONLY_FAMILIES = new Set(["x2g"]);
-
-export function rdsInstanceClassProblem(value: string): string | undefined {
-    if (!value.startsWith("db.")) return `${JSON.stringify(value)} does not start with "db."`;
-    const type = value.slice(3);
-    const family = type.split(".")[0];
-    const rdsOnly = RDS_ONLY_FAMILIES.has(family) && EC2_INSTANCE_TYPES.has(type.replace(family, `${family}d`));
-    if (!EC2_INSTANCE_TYPES.has(type) && !rdsOnly)
-        return `${JSON.stringify(type)} is not an EC2 instance type (@pulumi/aws ec2.InstanceType); RDS classes are db.<family>.<size>, such as db.t4g.medium or db.r7g.large`;
-    return undefined;
-}
-
-/** The region of an ARN (`arn:<partition>:<service>:<region>:<account>:…`), or undefined. */
-export const arnRegion = (arn: unknown): string | undefined =>
-    typeof arn === "string" ? /^arn:[^:]+:[^:]+:([^:]*):/.exec(arn)?.[1] : undefined;
 
 /**
  * Why an SNS topic ARN names a topic SNS could not have created (CreateTopic's Name: ASCII letters,
@@ -108,15 +84,13 @@ function componentProblems(input: Readonly<Record<string, unknown>>): CrossField
         /^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|20)$/.test(cidr)
     ) {
         const why = ipv4CidrProblem(cidr);
-        const [address, prefix] = cidr.split("/");
-        const base = address.split(".").reduce((n, o) => n * 256 + Number(o), 0);
-        const aligned = base % 2 ** (32 - Number(prefix)) === 0;
-        if (why || !aligned)
+        const range = ipv4Range(cidr);
+        if (why || !range?.aligned)
             problems.push({
                 path: ["network", "cidrBlock"],
                 message: why
                     ? `expected an IPv4 range from /16 to /20 such as 10.0.0.0/16 (${why})`
-                    : `expected an aligned range: ${cidr} has bits set past its /${prefix} prefix; the range it names starts at ${[24, 16, 8, 0].map((s) => ((base - (base % 2 ** (32 - Number(prefix)))) >>> s) & 255).join(".")}/${prefix}`,
+                    : `expected an aligned range: ${cidr} has bits set past its /${range!.prefix} prefix; the range it names starts at ${[24, 16, 8, 0].map((s) => (range!.base >>> s) & 255).join(".")}/${range!.prefix}`,
                 input: cidr,
             });
     }
@@ -205,15 +179,8 @@ function registryProblems(input: Readonly<Record<string, unknown>>): CrossFieldP
             });
     }
     const { allocatedStorageGiB: allocated, maxAllocatedStorageGiB: max } = registry;
-    // RDS refuses a limit not above the allocation ("Max storage size must be greater than storage
-    // size") and one less than 10 % above it ("The maximum allocated storage must be increased by
-    // at least 10 percent"): CreateDBInstance's InvalidParameterCombination.
-    if (isInt(allocated) && isInt(max) && max * 10 < allocated * 11)
-        problems.push({
-            path: ["modelRegistry", "maxAllocatedStorageGiB"],
-            message: `expected an integer >= ${Math.ceil((allocated * 11) / 10)}: RDS's storage autoscaling limit must be at least 10 % above allocatedStorageGiB (${allocated})`,
-            input: max,
-        });
+    const storage = isInt(allocated) && isInt(max) ? rdsStorageLimitProblem(allocated, max) : undefined;
+    if (storage) problems.push({ path: ["modelRegistry", "maxAllocatedStorageGiB"], message: storage, input: max });
     return problems;
 }
 

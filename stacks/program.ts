@@ -11,7 +11,7 @@ import { InferenceImage } from "../components/aws/inferenceImage";
 import { ModelArtifactBucket } from "../components/aws/modelArtifactBucket";
 import { Network } from "../components/aws/network";
 import { ConfigError, loadSettings, type PlatformSettings } from "../environments/loader";
-import { evaluationSetProblems, projectRoot } from "./evaluationSets";
+import { evaluationSetProblems, projectRoot } from "../tools/promote/evaluationSets";
 import { ecsPlatform } from "./ecsPlatform";
 import { eksPlatform } from "./eksPlatform";
 import type { Shared } from "./shared";

@@ -8,10 +8,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { buildAlertmanagerConfig } from "../components/k8s/alertmanagerConfig";
-import { rdsInstanceClassProblem, snsTopicNameProblem } from "../environments/limitRules";
+import { rdsInstanceClassProblem } from "../catalog/rds";
+import { snsTopicNameProblem } from "../environments/limitRules";
 import { resolveSettings } from "../environments/loader";
 import { withheldSecret } from "../catalog/configErrors";
-import { evaluationSetProblems, projectRoot } from "../stacks/evaluationSets";
+import { evaluationSetProblems, projectRoot } from "../tools/promote/evaluationSets";
 import { goodRawConfig, problemsIfAny, runCli, scratchProject } from "./helpers";
 
 const DIGEST = `123456789012.dkr.ecr.us-east-1.amazonaws.com/train@sha256:${"a".repeat(64)}`;

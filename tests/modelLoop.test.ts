@@ -402,12 +402,23 @@ describe("the model registry: MLflow on the cluster, PostgreSQL on RDS, artifact
                 entryPoint: { allowedCidrs: [], ready: [] },
             }),
             [
-                'database.instanceClass: expected an RDS instance class such as db.t4g.medium, received "t4g.small"',
-                "database.maxAllocatedStorageGiB: expected an integer >= allocatedStorageGiB (50) and <= 65536, received 30",
+                'database.instanceClass: expected an RDS instance class such as db.t4g.medium ("t4g.small" does not start with "db."), received "t4g.small"',
+                "database.maxAllocatedStorageGiB: expected an integer >= 55: RDS's storage autoscaling limit must be at least 10 % above allocatedStorageGiB (50), received 30",
                 "database.backupRetentionDays: expected an integer from 1 to 35 (RDS's limits; 0 would turn backups off), received 0",
                 "replicas: expected an integer from 1 to 10, received 0",
                 "workers: expected an integer from 1 to 16, received 20",
                 "entryPoint.allowedCidrs: expected at least one CIDR (who may reach the registry)",
+            ],
+        );
+        // The same RDS rules as the settings' (catalog/rds.ts): a limit equal to the allocation, a made-up class.
+        assert.deepEqual(
+            validateModelRegistryArgs({
+                ...base,
+                database: { instanceClass: "db.foo.bar", allocatedStorageGiB: 50, maxAllocatedStorageGiB: 50 },
+            }),
+            [
+                'database.instanceClass: expected an RDS instance class such as db.t4g.medium ("foo.bar" is not an EC2 instance type (@pulumi/aws ec2.InstanceType); RDS classes are db.<family>.<size>, such as db.t4g.medium or db.r7g.large), received "db.foo.bar"',
+                "database.maxAllocatedStorageGiB: expected an integer >= 55: RDS's storage autoscaling limit must be at least 10 % above allocatedStorageGiB (50), received 50",
             ],
         );
     });

@@ -172,6 +172,39 @@ describe("promote checks every argument and the settings it will write before th
         assert.equal(fs.existsSync(log), false, "no pulumi config set, no pin written");
     });
 
+    it("reads the evaluation sets the settings name, as the program's `up` would, before writing", async () => {
+        const { dir, cli, log } = fakePulumi();
+        const config = goodRawConfig({
+            "llm-platform:tier": "staging",
+            "llm-platform:serving": JSON.stringify({ evaluation: { set: "evals/gone.jsonl" } }),
+        });
+        const contract = await referenceContract("staging", config, "inference", {
+            active: "http://alb",
+            preview: "http://alb:8443",
+        });
+        const target = {
+            name: "acme/staging",
+            workspace: { pulumiCommand: { command: cli } },
+            getAllConfig: async () =>
+                Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v, secret: false }])),
+            outputs: async () => ({ llmPlatformReleases: { value: [contract], secret: false } }),
+        } as unknown as AutomationTarget;
+        const stack = new AutomationStack(
+            "staging",
+            target,
+            dir,
+            undefined,
+            { packs: ["/p"], configs: [] },
+            () => undefined,
+        );
+        await stack.readState();
+        await assert.rejects(() => stack.check([{ path: "activeColor", value: "green" }]), {
+            name: "PromotionError",
+            message: `the stack's settings after this promotion would be refused by its program, so nothing was changed:\n  llm-platform:serving.evaluation.set: expected an evaluation set in the project (a JSON Lines file, path relative to ${dir}): cannot be read (ENOENT), received "evals/gone.jsonl"`,
+        });
+        assert.equal(fs.existsSync(log), false, "nothing written");
+    });
+
     it("sets a value at a config path in memory as `pulumi config set --path` would", () => {
         const values = { "llm-platform:serving": JSON.stringify({ blue: { modelVersion: "v1" } }) };
         assert.deepEqual(withConfigValue(values, "llm-platform:serving.green.image", DIGEST), {

@@ -1,25 +1,19 @@
 /** IPv4 CIDR arithmetic: parsing an aligned block and the platform's subnet plan per zone. */
+import { ipv4Range } from "../../catalog/cidr";
 
 export interface SubnetPlan {
     readonly public: string[];
     readonly private: string[];
 }
 
-function ipToInt(ip: string): number {
-    return ip.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
-}
-
 function intToIp(n: number): string {
     return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
 }
 
-/** Parses `a.b.c.d/p`; undefined when it is not a valid, aligned IPv4 CIDR. */
+/** Parses `a.b.c.d/p`; undefined when it is not a valid, aligned IPv4 CIDR (catalog/cidr.ts). */
 export function parseCidr(cidr: string): { base: number; prefix: number } | undefined {
-    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-    if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) return undefined;
-    const base = ipToInt(m.slice(1, 5).join("."));
-    const prefix = Number(m[5]);
-    return base % 2 ** (32 - prefix) === 0 ? { base, prefix } : undefined;
+    const range = ipv4Range(cidr);
+    return range?.aligned ? { base: range.base, prefix: range.prefix } : undefined;
 }
 
 /**

@@ -13,6 +13,7 @@
 /** kube-prometheus-stack's alerts that must never notify (its own default route sends them to "null"). */
 export const SILENT_ALERTS = ["Watchdog", "InfoInhibitor"] as const;
 import { dump } from "js-yaml";
+import { arnRegion } from "../../catalog/formats";
 
 export interface AlertReceivers {
     /** Slack incoming-webhook URL (secret). */
@@ -64,7 +65,7 @@ export function buildAlertmanagerConfig(r: AlertReceivers): Record<string, unkno
                 {
                     topic_arn: r.snsTopicArn,
                     // SNS takes a Publish only in the topic's own region: the client's is the ARN's.
-                    sigv4: { region: /^arn:[^:]+:sns:([^:]+):/.exec(r.snsTopicArn)?.[1] ?? r.region ?? "us-east-1" },
+                    sigv4: { region: arnRegion(r.snsTopicArn) || (r.region ?? "us-east-1") },
                     send_resolved: true,
                     subject: "{{ .CommonLabels.alertname }}",
                 },

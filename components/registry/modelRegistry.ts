@@ -23,6 +23,7 @@ import { createRegistryDatabase, type RegistryDatabase } from "./database";
 export type { RegistryDatabase };
 import { createRegistryMonitoring } from "./monitoring";
 import { createRegistryServer, REGISTRY_ARTIFACT_PREFIX, REGISTRY_PORT } from "./server";
+import { rdsInstanceClassProblem, rdsStorageLimitProblem } from "../../catalog/rds";
 
 export interface ModelRegistryArgs {
     provider: k8s.Provider;
@@ -77,24 +78,23 @@ export interface ModelRegistryArgs {
     tags?: Record<string, string>;
 }
 
-const INSTANCE_CLASS = /^db\.[a-z0-9]+\.[a-z0-9]+$/;
-
 export function validateModelRegistryArgs(args: Omit<ModelRegistryArgs, "provider">): string[] {
     const problems: string[] = [];
     const db = args.database ?? {};
     const int = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
-    if (!INSTANCE_CLASS.test(db.instanceClass ?? "db.t4g.medium"))
+    const instanceClass = rdsInstanceClassProblem(db.instanceClass ?? "db.t4g.medium");
+    if (instanceClass)
         problems.push(
-            `database.instanceClass: expected an RDS instance class such as db.t4g.medium, received ${JSON.stringify(db.instanceClass)}`,
+            `database.instanceClass: expected an RDS instance class such as db.t4g.medium (${instanceClass}), received ${JSON.stringify(db.instanceClass)}`,
         );
     const storage = db.allocatedStorageGiB ?? 20;
     const max = db.maxAllocatedStorageGiB ?? 100;
     if (!int(storage, 20, 65536))
         problems.push(`database.allocatedStorageGiB: expected an integer from 20 to 65536 (gp3), received ${storage}`);
-    if (!int(max, 20, 65536) || max < storage)
-        problems.push(
-            `database.maxAllocatedStorageGiB: expected an integer >= allocatedStorageGiB (${storage}) and <= 65536, received ${max}`,
-        );
+    if (!int(max, 20, 65536))
+        problems.push(`database.maxAllocatedStorageGiB: expected an integer from 20 to 65536, received ${max}`);
+    else if (int(storage, 20, 65536) && rdsStorageLimitProblem(storage, max))
+        problems.push(`database.maxAllocatedStorageGiB: ${rdsStorageLimitProblem(storage, max)}, received ${max}`);
     const backups = db.backupRetentionDays ?? 7;
     if (!int(backups, 1, 35))
         problems.push(

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { RELEASES_OUTPUT, type ReleaseContract } from "../../components/release";
 import { chooseContract, contractsOf, stateOf, withConfigValue } from "./contract";
 import { ConfigError, resolveSettings } from "../../environments/loader";
+import { evaluationSetProblems } from "./evaluationSets";
 import { locateRelease, planDeploy, type ConfigPin } from "./deploy";
 import { PromotionError, type Prober, type PromotionStack, type ServingState } from "./machine";
 
@@ -353,7 +354,10 @@ export class AutomationStack implements PromotionStack {
             this.pinned(values, this.pending),
         );
         try {
-            resolveSettings(this.name, after, { secretKeys });
+            const settings = resolveSettings(this.name, after, { secretKeys });
+            // The files the settings name, as the program reads them at its `up`.
+            const sets = evaluationSetProblems(settings, this.projectDir);
+            if (sets.length > 0) throw new ConfigError(this.name, sets);
         } catch (e) {
             if (!(e instanceof ConfigError)) throw e;
             throw new PromotionError(

@@ -5,9 +5,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { EvaluationSetError, loadEvaluationSet } from "../tools/promote/evaluation";
-import type { ConfigProblem } from "../environments/loader";
-import { CONFIG_NAMESPACE, type Settings } from "../environments/schema";
+import { EvaluationSetError, loadEvaluationSet } from "./evaluation";
+import type { ConfigProblem } from "../../environments/loader";
+import { CONFIG_NAMESPACE, type Settings } from "../../environments/schema";
 
 /** The project's root: the nearest folder from `start` up holding Pulumi.yaml (or .yml); `start` when none does. */
 export function projectRoot(start: string): string {
