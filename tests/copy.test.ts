@@ -92,7 +92,7 @@ describe("carrying a verified version to the next stage: copied by content, regi
             })}`,
             "prod record chat 3",
         ]);
-        assert.equal(stack.calls[0], "set green.modelVersion=models:/chat/3");
+        assert.equal(stack.deployed[0].releases.green.modelVersion, "models:/chat/3");
         assert.equal(
             result.log[0],
             `copied models:/chat@candidate (version 7 of ${STAGING}, 3 objects, ${digest}) to ${destination} and registered it as models:/chat/3`,

@@ -198,6 +198,20 @@ describe("deploy: what a commit does to a stack that serves", () => {
     });
 });
 
+/** The top-level values a logged `pulumi config set-all --json <json> --stack …` call writes, as objects. */
+function setAllOf(line: string): Record<string, unknown> {
+    const m = /^config set-all --json (\S+) --stack /.exec(line);
+    assert.ok(m, `a config set-all --json call: ${line}`);
+    const json = JSON.parse(m[1]) as Record<string, { value: string; objectValue?: unknown; secret: boolean }>;
+    return Object.fromEntries(
+        Object.entries(json).map(([k, v]) => {
+            assert.equal(v.secret, false);
+            assert.deepEqual(JSON.parse(v.value), v.objectValue, "value and objectValue agree");
+            return [k, v.objectValue];
+        }),
+    );
+}
+
 describe("deploy: the command", () => {
     it("parses its arguments, with the production pack by default and one config per pack", () => {
         const parsed = parseDeployArgs(["--stack", "acme/prod", "--message", "deploy 0123abc", "--report", "out/q"]);
@@ -286,13 +300,22 @@ describe("deploy: the command", () => {
         assert.deepEqual(calls, ["up deploy 0123abc packs=/p", "up deploy 0123abc packs=/p"]);
         // Pinned to green first, then, after the rollback held the stack, to blue, which now serves:
         // its version "3" is a change of the serving colour, refused by the second plan.
-        assert.deepEqual(cliCalls().slice(0, 6), [
-            "config set --path acme:chat.activeColor green",
-            "config set --path acme:chat.blue.modelVersion v1",
-            `config set --path acme:chat.blue.image ${DIGEST_A}`,
-            "config set --path acme:chat.green.modelVersion v2",
-            `config set --path acme:chat.green.image ${DIGEST_A}`,
-            "config set --path acme:chat.activeColor blue",
+        // Each pin is one `config set-all --json` of the release object, written whole and typed.
+        assert.deepEqual(cliCalls().slice(0, 2).map(setAllOf), [
+            {
+                "acme:chat": {
+                    activeColor: "green",
+                    blue: { modelVersion: "v1", image: DIGEST_A },
+                    green: { modelVersion: "v2", image: DIGEST_A },
+                },
+            },
+            {
+                "acme:chat": {
+                    activeColor: "blue",
+                    blue: { modelVersion: "v1", image: DIGEST_A },
+                    green: { modelVersion: "v2", image: DIGEST_A },
+                },
+            },
         ]);
         assert.equal(planned.pins[0].value, "blue");
         assert.equal(planned.problems.length, 1);
@@ -319,18 +342,6 @@ describe("deploy: the command", () => {
         const cli = path.join(dir, "pulumi");
         fs.writeFileSync(cli, `#!/bin/bash\necho "$*" >> "${dir}/cli"\n`, { mode: 0o755 });
         const embed = served({ model: "embed", configKey: "acme:embed", activeColor: "blue" });
-        /** The pins that keep `c` as it runs, at `key`, as the CLI gets them. */
-        const pinsOf = (key: string, c: ReleaseContract, setting: boolean): string[] =>
-            [
-                `activeColor ${c.activeColor} --type string`,
-                ...(setting ? [`scaleDownInactive ${String(c.scaleDownInactive)} --type bool`] : []),
-                ...[
-                    `blue.modelVersion ${c.releases.blue.modelVersion}`,
-                    `blue.image ${c.releases.blue.image}`,
-                    `green.modelVersion ${c.releases.green.modelVersion}`,
-                    `green.image ${c.releases.green.image}`,
-                ].map((p) => `${p} --type string`),
-            ].map((p) => `config set --path ${key}.${p}`);
         const target: AutomationTarget & Pick<automation.Stack, "setConfig"> = {
             name: "acme/prod",
             workspace: { pulumiCommand: { command: cli } },
@@ -341,28 +352,43 @@ describe("deploy: the command", () => {
                 llmPlatformReleases: { value: [served({ configKey: "acme:models[0]" }), embed], secret: false },
             }),
             setConfig: async () => assert.fail("pins go through the CLI"),
-            up: async () => assert.fail("no update here"),
+            up: async () => ({}) as Awaited<ReturnType<AutomationTarget["up"]>>,
             preview: async () => assert.fail("no preview here"),
         };
         const stack = new AutomationStack("prod", target, dir, "chat", { packs: ["/p"], configs: [] }, () => undefined);
-        await stack.readState();
+        const state = await stack.readState();
         // Reading writes nothing: the pins go out with the first change, after promote's checks.
         assert.equal(fs.existsSync(path.join(dir, "cli")), false);
-        await stack.setServing("green.image", "img@sha256:" + "c".repeat(64));
-        const written = fs
-            .readFileSync(path.join(dir, "cli"), "utf8")
-            .trim()
-            .split("\n")
-            .map((l) => l.replace(" --stack acme/prod --non-interactive", ""));
-        assert.equal(
-            written.pop(),
-            `config set --path acme:models[1].green.image img@sha256:${"c".repeat(64)} --type string`,
+        const image = `img@sha256:${"c".repeat(64)}`;
+        await stack.deploy(
+            { ...state, releases: { ...state.releases, green: { ...state.releases.green, image } } },
+            "deploy green as the preview colour",
         );
+        const written = fs.readFileSync(path.join(dir, "cli"), "utf8").trim().split("\n").map(setAllOf);
+        const chat = served();
+        const release = (c: ReleaseContract) => ({
+            activeColor: c.activeColor,
+            scaleDownInactive: c.scaleDownInactive,
+            blue: { modelVersion: c.releases.blue.modelVersion, image: c.releases.blue.image },
+            green: { modelVersion: c.releases.green.modelVersion, image: c.releases.green.image },
+        });
         assert.deepEqual(written, [
-            // The other model's warm-up setting too: its own promotion may be warming a colour.
-            ...pinsOf("acme:embed", embed, true),
-            // chat was models[0] at the last update; the file now lists it second.
-            ...pinsOf("acme:models[1]", served(), false),
+            // The other model pinned, its warm-up setting too (a boolean): its own promotion may be warming a colour.
+            { "acme:embed": release(embed) },
+            // chat was models[0] at the last update; the file now lists it second: its whole
+            // release object, what runs with the new image on green; the list written whole.
+            {
+                "acme:models": [
+                    { name: "router" },
+                    {
+                        name: "chat",
+                        ...release({
+                            ...chat,
+                            releases: { ...chat.releases, green: { ...chat.releases.green, image } },
+                        }),
+                    },
+                ],
+            },
         ]);
         assert.equal(stack.releaseKey, "acme:models[1]");
     });

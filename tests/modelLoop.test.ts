@@ -977,6 +977,7 @@ describe("the retraining trigger: a schedule and the drift alert start a run, en
 
 describe("the registry client a promotion records the deployed version with", () => {
     it("resolves an alias or a number to the version and its source, moves the serving alias and tags the version over MLflow's REST API", async () => {
+        let failTags = false;
         const {
             url: base,
             requests,
@@ -992,6 +993,8 @@ describe("the registry client a promotion records the deployed version with", ()
                     json: { error_code: "RESOURCE_DOES_NOT_EXIST", message: "Registered model alias nope not found." },
                 };
             }
+            if (path === "/api/2.0/mlflow/model-versions/set-tag" && failTags)
+                return { status: 503, json: { error_code: "TEMPORARILY_UNAVAILABLE", message: "try later" } };
             if (path.startsWith("/api/2.0/mlflow/model-versions/get?"))
                 // MLflow's JSON carries the version as a string (ModelVersion.version is a proto string).
                 return { json: { model_version: { name: "chat", version: "3", source: "s3://b/models/chat/v3" } } };
@@ -1027,6 +1030,12 @@ describe("the registry client a promotion records the deployed version with", ()
                 "llm-platform.prod.colour",
                 "llm-platform.prod.deployed-at",
             ]);
+            // The alias moved and the tags failed: said as it is, not as "nothing recorded".
+            failTags = true;
+            await assert.rejects(client.recordDeployment("chat", "7", record), {
+                name: "RegistryError",
+                message: `the alias serving now names version 7, but its deployment tags were not set: POST ${base}/api/2.0/mlflow/model-versions/set-tag answered 503: try later`,
+            });
             await assert.rejects(client.resolve({ name: "chat", alias: "nope" }), {
                 name: "RegistryError",
                 message: `GET ${base}/api/2.0/mlflow/registered-models/alias?name=chat&alias=nope answered 404: Registered model alias nope not found.`,

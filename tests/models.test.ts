@@ -13,7 +13,7 @@ import { parsePromoteArgs, promoteEach } from "../tools/cli/promote";
 import { UsageError } from "../tools/errors";
 import { chooseContract, contractsOf } from "../tools/promote/contract";
 import { lockFileFor, queuedUpdate, takeLockFile, withFileLock, type UpdateQueue } from "../tools/promote/automation";
-import { PromotionError, smokeTest, type Prober } from "../tools/promote/machine";
+import { PromotionError, smokeTest, type Prober, type ReleaseState } from "../tools/promote/machine";
 import { goodRawConfig, problemsIfAny } from "./helpers";
 import { referenceContract, referenceState } from "./promoteFakes";
 
@@ -415,21 +415,36 @@ describe("promote per model", () => {
             ["chat", "embed", "router"],
             async (m) => {
                 if (m === "router") throw new PromotionError("router has no preview URL");
+                const serving: ReleaseState = {
+                    activeColor: m === "chat" ? "green" : "blue",
+                    scaleDownInactive: false,
+                    releases: {
+                        blue: { image: undefined, modelVersion: "v1" },
+                        green: { image: undefined, modelVersion: "v2" },
+                    },
+                };
                 return {
-                    outcome: m === "chat" ? "promoted" : "smoke-failed",
-                    activeColor: "green",
+                    outcome: m === "chat" ? "promoted" : "failed",
+                    activeColor: serving.activeColor,
+                    ...(m === "chat"
+                        ? { serving }
+                        : { recover: "llm-platform promote --stack prod --model embed --rollback" }),
                     log: [`${m} log`],
                     model: m!,
                 };
             },
             (l) => said.push(l),
         );
-        assert.equal(code, 2);
+        // The worst: embed failed (3) with its state unknown; router refused (2).
+        assert.equal(code, 3);
         assert.deepEqual(said, [
             "- chat log",
             "promoted: green is the active colour of model chat",
+            "serving: model chat: green serves (model v2, image built by the stack); blue runs model v1, image built by the stack",
             "- embed log",
-            "smoke-failed: green is the active colour of model embed",
+            "failed: blue is the active colour of model embed",
+            "serving: model embed: unknown, the last update failed",
+            "to recover: llm-platform promote --stack prod --model embed --rollback",
             "model router: router has no preview URL",
         ]);
         await assert.rejects(
@@ -451,8 +466,8 @@ describe("promote per model", () => {
             takeLockFile(lockFileFor(dir, "prod", "chat"), "prod"),
             /a promotion of stack prod is already in progress/,
         );
-        await chat();
-        await embed();
+        await chat.release();
+        await embed.release();
         assert.deepEqual(fs.readdirSync(dir), []);
     });
 
@@ -477,7 +492,7 @@ describe("promote per model", () => {
         fs.writeFileSync(file, "stuck");
         await assert.rejects(
             withFileLock(file, async () => 1, queue),
-            /has been held for 0 s; if its process died, delete it/,
+            /has been held for 0 s by an unknown holder, which is still running/,
         );
 
         let attempts = 0;

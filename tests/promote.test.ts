@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
+import { spawnSync } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { parsePromoteArgs } from "../tools/cli/promote";
 import { UsageError } from "../tools/errors";
@@ -18,17 +19,11 @@ import {
     type AutomationTarget,
 } from "../tools/promote/automation";
 import { releaseObjectAt, splitConfigKey, stateOf } from "../tools/promote/contract";
+import { STALE_AFTER_MS, staleReason } from "../tools/promote/locks";
 import type { ReleaseContract } from "../components/release";
 import { readProject } from "../tools/engine/project";
 import { readStackConfig } from "../tools/engine/stackConfig";
-import {
-    promote,
-    PromotionError,
-    smokeTest,
-    type ProbeResult,
-    type Prober,
-    type ServingState,
-} from "../tools/promote/machine";
+import { promote, smokeTest, type ProbeResult, type Prober, type ServingState } from "../tools/promote/machine";
 import type { ModelRegistryClient, RegisteredVersion } from "../tools/promote/registry";
 import { goodRawConfig, PROJECT_DIR } from "./helpers";
 import { planOf } from "./plans";
@@ -47,16 +42,28 @@ describe("promote: the state machine", () => {
         assert.equal(result.activeColor, "green");
         // The release that now serves, for the command to say what to commit.
         assert.deepEqual(result.release, { colour: "green", image: DIGEST, modelVersion: "v2" });
-        assert.deepEqual(stack.calls, [
-            `set green.image=${DIGEST}`,
-            "set green.modelVersion=v2",
-            "up: deploy green as the preview colour",
-            "set activeColor=green",
-            "up: make green the active colour",
+        assert.deepEqual(stack.calls, ["up: deploy green as the preview colour", "up: make green the active colour"]);
+        // Each update deploys the model's whole release state, never one key over the stack file.
+        const v1 = { image: undefined, modelVersion: "v1" };
+        assert.deepEqual(stack.deployed, [
+            {
+                activeColor: "blue",
+                scaleDownInactive: false,
+                releases: { blue: v1, green: { image: DIGEST, modelVersion: "v2" } },
+            },
+            {
+                activeColor: "green",
+                scaleDownInactive: false,
+                releases: { blue: v1, green: { image: DIGEST, modelVersion: "v2" } },
+            },
         ]);
         // The check after the flip waits for the load balancer to move production's weights.
         assert.deepEqual(prober.requests, [`${PREVIEW}/health`, "wait 30 s", `${ACTIVE}/health`]);
         assert.equal(stack.locked, false, "the lock is released");
+        // The journal ends with no release under way, and the state that passed as the last good one.
+        assert.equal(stack.journalData.current, undefined);
+        assert.deepEqual(stack.journalData.good?.state, stack.deployed[1]);
+        assert.deepEqual(result.serving, stack.deployed[1]);
     });
 
     it("promotes on a stack that scales the inactive colour to zero: scale it up with its release, flip, settle, verify, scale the old one down", async () => {
@@ -65,14 +72,18 @@ describe("promote: the state machine", () => {
         const result = await promote(stack, prober, { modelVersion: "v2" });
         assert.equal(result.outcome, "promoted");
         assert.deepEqual(stack.calls, [
-            "set green.modelVersion=v2",
-            "set scaleDownInactive=false",
             "up: deploy green as the preview colour",
-            "set activeColor=green",
             "up: make green the active colour",
-            "set scaleDownInactive=true",
             "up: scale blue down again",
         ]);
+        assert.deepEqual(
+            stack.deployed.map((s) => [s.activeColor, s.scaleDownInactive, s.releases.green.modelVersion]),
+            [
+                ["blue", false, "v2"],
+                ["green", false, "v2"],
+                ["green", true, "v2"],
+            ],
+        );
         // The old colour stays, at weight 0, while its open streams finish.
         assert.deepEqual(prober.requests, [`${PREVIEW}/health`, "wait 30 s", `${ACTIVE}/health`, "wait 300 s"]);
         assert.deepEqual(result.log, [
@@ -94,13 +105,18 @@ describe("promote: the state machine", () => {
         assert.equal(result.outcome, "smoke-failed");
         assert.equal(result.activeColor, "blue");
         assert.deepEqual(stack.calls, [
-            "set green.modelVersion=v2",
-            "set scaleDownInactive=false",
             "up: deploy green as the preview colour",
-            "set green.modelVersion=v1",
-            "set scaleDownInactive=true",
             "up: restore green to its previous release",
         ]);
+        // What served before, whole: green back on v1 and at zero.
+        assert.deepEqual(stack.deployed[1], {
+            activeColor: "blue",
+            scaleDownInactive: true,
+            releases: {
+                blue: { image: undefined, modelVersion: "v1" },
+                green: { image: undefined, modelVersion: "v1" },
+            },
+        });
         assert.equal(
             result.log.at(-1),
             "restored green to its previous release and scaled it down again; blue kept serving throughout",
@@ -114,16 +130,17 @@ describe("promote: the state machine", () => {
         assert.equal(result.outcome, "smoke-failed");
         assert.equal(result.activeColor, "blue");
         assert.deepEqual(stack.calls, [
-            `set green.image=${DIGEST}`,
             "up: deploy green as the preview colour",
-            "set green.image=",
             "up: restore green to its previous release",
         ]);
+        // The stack's own image again: no image key (never image "", which the schema refuses).
+        assert.equal(stack.deployed[1].releases.green.image, undefined);
         assert.equal(
             result.log[1],
             `smoke test of the preview failed: ${PREVIEW}/health answered 503, expected 200 (2 attempts)`,
         );
-        assert.ok(!stack.calls.includes("set activeColor=green"));
+        // The attempts are a health check interval apart: a colour just scaled up has no healthy target yet.
+        assert.deepEqual(prober.requests, [`${PREVIEW}/health`, "wait 15 s", `${PREVIEW}/health`]);
     });
 
     it("fails a smoke test over the latency budget and retries failed connections", async () => {
@@ -153,9 +170,7 @@ describe("promote: the state machine", () => {
         assert.equal(result.release, undefined);
         assert.deepEqual(stack.calls, [
             "up: deploy green as the preview colour",
-            "set activeColor=green",
             "up: make green the active colour",
-            "set activeColor=blue",
             "up: roll back to blue",
         ]);
         assert.equal(result.log.at(-1), "rolled back: blue serves again and passes the check");
@@ -171,14 +186,14 @@ describe("promote: the state machine", () => {
         const before = state().releases.green;
         const result = await promote(stack, prober, { modelVersion: "v9", image: DIGEST });
         assert.equal(result.outcome, "reverted");
-        assert.deepEqual(stack.calls.slice(-5), [
-            "set activeColor=blue",
-            "up: roll back to blue",
-            `set green.image=${before.image ?? ""}`,
-            `set green.modelVersion=${before.modelVersion}`,
-            "up: restore green to its previous release",
-        ]);
-        assert.equal(result.log.at(-1), "restored green to its previous release");
+        // One update: production back on blue, green back on its previous release.
+        assert.deepEqual(stack.calls.at(-1), "up: roll back to blue");
+        assert.deepEqual(stack.deployed.at(-1)?.releases.green, before);
+        assert.equal(stack.deployed.at(-1)?.activeColor, "blue");
+        assert.equal(
+            result.log.at(-1),
+            "rolled back: blue serves again and passes the check; green runs its previous release again",
+        );
     });
 
     it("reports a rollback that fails itself, so that someone acts", async () => {
@@ -193,6 +208,16 @@ describe("promote: the state machine", () => {
         assert.equal(result.outcome, "rollback-failed");
         assert.equal(result.log.at(-1), "rollback failed: update failed: roll back to blue");
         assert.equal(stack.locked, false);
+        // The journal keeps the release: the next run undoes it first.
+        assert.deepEqual(stack.journalData.current?.steps, [
+            "deploy preview",
+            "preview deployed",
+            "gate passed",
+            "flip",
+            "flipped",
+            "revert",
+        ]);
+        assert.equal(result.recover, "llm-platform promote --stack prod --model inference --rollback");
     });
 
     it("reports a rollback whose check still fails", async () => {
@@ -208,7 +233,7 @@ describe("promote: the state machine", () => {
         const result = await promote(stack, new FakeProber(() => ok, stack), { rollback: true });
         assert.equal(result.outcome, "rolled-back");
         assert.equal(result.activeColor, "blue");
-        assert.deepEqual(stack.calls, ["set activeColor=blue", "up: make blue the active colour"]);
+        assert.deepEqual(stack.calls, ["up: make blue the active colour"]);
     });
 
     it("refuses, changing nothing, when it cannot start", async () => {
@@ -258,16 +283,13 @@ describe("promote: the state machine", () => {
         assert.equal(result.outcome, "rolled-back");
         assert.equal(result.activeColor, "green");
         assert.deepEqual(stack.calls, [
-            "set scaleDownInactive=false",
-            "up: scale green up again for the rollback",
-            "set activeColor=green",
+            "up: scale green up for the rollback",
             "up: make green the active colour",
-            "set scaleDownInactive=true",
             "up: scale blue down again",
         ]);
         assert.deepEqual(prober.requests, [`${PREVIEW}/health`, "wait 30 s", `${ACTIVE}/health`, "wait 300 s"]);
         assert.deepEqual(result.log, [
-            "scaled green up again (scaleDownInactive off while rolling back); blue kept serving",
+            "deployed green (model v1, image built by the stack), scaled up from zero (scaleDownInactive off while rolling back); blue kept serving",
             "smoke test of green passed (/health → 200)",
             "flipped the active Service from blue to green",
             "waited 30 s for the load balancer to move production's weights",
@@ -275,10 +297,13 @@ describe("promote: the state machine", () => {
             "waited 300 s for blue's open streams to finish",
             "scaled blue down again (scaleDownInactive on)",
         ]);
-        // The boolean reaches the stack as a boolean, not the string "false" (the program's schema refuses strings).
         assert.deepEqual(
-            stack.values.filter(([k]) => k === "scaleDownInactive").map(([, v]) => typeof v),
-            ["boolean", "boolean"],
+            stack.deployed.map((s) => [s.activeColor, s.scaleDownInactive]),
+            [
+                ["blue", false],
+                ["green", false],
+                ["green", true],
+            ],
         );
     });
 
@@ -288,12 +313,7 @@ describe("promote: the state machine", () => {
         const result = await promote(stack, prober, { rollback: true });
         assert.equal(result.outcome, "smoke-failed");
         assert.equal(result.activeColor, "blue");
-        assert.deepEqual(stack.calls, [
-            "set scaleDownInactive=false",
-            "up: scale green up again for the rollback",
-            "set scaleDownInactive=true",
-            "up: scale green down again",
-        ]);
+        assert.deepEqual(stack.calls, ["up: scale green up for the rollback", "up: scale green down again"]);
         assert.equal(
             result.log[1],
             `smoke test of green failed: ${PREVIEW}/health answered 503, expected 200 (2 attempts)`,
@@ -333,7 +353,7 @@ describe("promote: the state machine", () => {
         );
         assert.equal(result.outcome, "promoted");
         // The config holds version 7, never the alias the next retraining moves.
-        assert.equal(stack.calls[0], "set green.modelVersion=models:/chat/7");
+        assert.equal(stack.deployed[0].releases.green.modelVersion, "models:/chat/7");
         assert.deepEqual(calls, ["resolve chat @candidate", "record chat 7 prod inference green"]);
         assert.equal(
             result.log[0],
@@ -463,19 +483,52 @@ describe("promote: the real adapters", () => {
         assert.equal(releaseObjectAt({}, "app:chat"), undefined);
     });
 
-    it("takes a lock file that a second promotion cannot take until released", async () => {
+    it("takes a lock file that a second promotion cannot take until released, and takes over one whose holder died", async () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lock-")), ".promote-prod.lock");
-        const release = await takeLockFile(file, "prod");
-        await assert.rejects(
-            takeLockFile(file, "prod"),
-            (e: unknown) =>
-                e instanceof PromotionError &&
-                e.message.startsWith(`a promotion of stack prod is already in progress (${file}: {"pid":`),
+        const held = await takeLockFile(file, "prod");
+        const owner = JSON.parse(fs.readFileSync(file, "utf8"));
+        assert.deepEqual(Object.keys(owner), ["pid", "host", "since", "purpose"]);
+        assert.deepEqual([owner.pid, owner.host, owner.purpose], [process.pid, os.hostname(), "promote prod"]);
+        await assert.rejects(takeLockFile(file, "prod"), {
+            name: "PromotionError",
+            message: `a promotion of stack prod is already in progress: promote prod (process ${process.pid} on ${os.hostname()}, since ${owner.since}) holds ${file}`,
+        });
+        await held.release();
+        assert.equal(fs.existsSync(file), false);
+
+        // A holder killed (SIGKILL, a cancelled CI job): its pid is gone on this host.
+        const dead = spawnSync(process.execPath, ["-e", "process.exit(0)"]).pid!;
+        fs.writeFileSync(
+            file,
+            JSON.stringify({
+                pid: dead,
+                host: os.hostname(),
+                since: "2026-01-01T00:00:00.000Z",
+                purpose: "promote prod/chat",
+            }),
         );
-        await release();
-        await (
-            await takeLockFile(file, "prod")
-        )();
+        const taken = await takeLockFile(file, "prod");
+        assert.equal(
+            taken.tookOver,
+            `promote prod/chat (process ${dead} on ${os.hostname()}, since 2026-01-01T00:00:00.000Z): its process ${dead} on ${os.hostname()} is gone`,
+        );
+        await taken.release();
+
+        // A holder on another machine that stopped refreshing its lock for longer than STALE_AFTER_MS.
+        fs.writeFileSync(file, JSON.stringify({ pid: 1, host: "runner-9", since: "x", purpose: "promote prod/chat" }));
+        assert.equal(staleReason(file), undefined, "a fresh lock of another host is held");
+        const old = new Date(Date.now() - STALE_AFTER_MS - 60_000);
+        fs.utimesSync(file, old, old);
+        assert.equal(staleReason(file), "its holder (process 1 on runner-9) has not refreshed it for 11 minutes");
+        await (await takeLockFile(file, "prod")).release();
+        // Released only by its holder: a lock taken over meanwhile is not removed.
+        const mine = await takeLockFile(file, "prod");
+        fs.writeFileSync(
+            file,
+            JSON.stringify({ pid: process.pid, host: os.hostname(), since: "later", purpose: "other" }),
+        );
+        await mine.release();
+        assert.equal(fs.existsSync(file), true);
     });
 
     it("probes HTTP status and latency against a local server", async () => {
@@ -604,23 +657,29 @@ describe("promote: what it runs against on a real stack", () => {
         assert.deepEqual(await stack.models(), ["inference"]);
         const state = await stack.readState();
         assert.deepEqual([state.smoke.activeUrl, state.smoke.previewUrl], ["http://alb", "http://alb:8443"]);
-        await stack.setServing("activeColor", "green");
-        await stack.setServing("scaleDownInactive", false);
+        await stack.deploy(
+            { ...state, activeColor: "green", scaleDownInactive: false },
+            "make green the active colour",
+        );
         // Every value through the CLI, typed: the Automation API's setConfig stores none.
         assert.deepEqual(calls, []);
-        // Reading the state pinned the model to what runs (its serving colour and both colours'
-        // releases), as strings; then the flip as a string and the boolean as a boolean.
-        const set = (k: string, v: string, type = "string") =>
-            `${dir} config set --path llm-platform:serving.${k} ${v} --type ${type} --stack acme/staging --non-interactive\n`;
-        assert.equal(
-            fs.readFileSync(path.join(dir, "cli"), "utf8"),
-            set("activeColor", "blue") +
-                set("blue.modelVersion", "v1") +
-                set("green.modelVersion", "v1") +
-                set("activeColor", "green") +
-                set("scaleDownInactive", "false", "bool"),
+        // The model's whole release object in one `config set-all --json`, typed: the flip a string,
+        // the boolean a boolean, a version a string; a colour without an image has no image key.
+        const written = fs.readFileSync(path.join(dir, "cli"), "utf8").trim().split("\n");
+        assert.equal(written.length, 1);
+        const m = new RegExp(`^${dir} config set-all --json (\\S+) --stack acme/staging --non-interactive$`).exec(
+            written[0],
         );
-        await stack.up("make green the active colour");
+        assert.ok(m, written[0]);
+        const release = {
+            activeColor: "green",
+            scaleDownInactive: false,
+            blue: { modelVersion: "v1" },
+            green: { modelVersion: "v1" },
+        };
+        assert.deepEqual(JSON.parse(m[1]), {
+            "llm-platform:serving": { value: JSON.stringify(release), objectValue: release, secret: false },
+        });
         assert.deepEqual(upOptions, [
             {
                 policyPacks: policy.packs,
@@ -629,9 +688,21 @@ describe("promote: what it runs against on a real stack", () => {
                 onOutput: "function",
             },
         ]);
-        const release = await stack.lock();
+        const held = await stack.lock();
         assert.ok(fs.existsSync(path.join(dir, ".promote-staging.inference.lock")));
-        await release();
+        // The journal beside it, replaced whole.
+        await stack.journal.write({ good: { state, at: "t", id: "i" } });
+        assert.deepEqual(await stack.journal.read(), {
+            good: { state: JSON.parse(JSON.stringify(state)), at: "t", id: "i" },
+        });
+        assert.deepEqual(
+            fs
+                .readdirSync(dir)
+                .filter((f) => f.startsWith(".promote"))
+                .sort(),
+            [".promote-staging.inference.journal.json", ".promote-staging.inference.lock"],
+        );
+        await held.release();
     });
 
     it("runs every update with the policy packs it is given, each with its config, and stores booleans as booleans", () => {

@@ -89,15 +89,21 @@ describe("promote checks every argument and the settings it will write before th
         );
     });
 
-    it("checks the changes it will write, together, before taking the lock or writing one", async () => {
+    it("checks every release state it will deploy, together, before writing one", async () => {
         const stack = new FakeStack(state({ gate: undefined }));
         await promote(stack, new FakeProber(() => ({ status: 200, latencyMs: 10 }), stack), { image: DIGEST });
+        const releases = {
+            blue: { image: undefined, modelVersion: "v1" },
+            green: { image: DIGEST, modelVersion: "v1" },
+        };
+        // The preview and the flip (the final state is the flip's when no colour is scaled to zero).
         assert.deepEqual(stack.checked, [
             [
-                { path: "green.image", value: DIGEST },
-                { path: "activeColor", value: "green" },
+                { activeColor: "blue", scaleDownInactive: false, releases },
+                { activeColor: "green", scaleDownInactive: false, releases },
             ],
         ]);
+        assert.deepEqual(stack.deployed, stack.checked[0]);
         const refused = new FakeStack(state({ gate: undefined }));
         refused.refuse = "llm-platform:serving.green.image: refused";
         await assert.rejects(
@@ -109,6 +115,7 @@ describe("promote checks every argument and the settings it will write before th
         );
         assert.deepEqual(refused.calls, [], "nothing set, nothing deployed");
         assert.equal(refused.locked, false);
+        assert.deepEqual(refused.journalData, {}, "no release begun");
     });
 
     it("refuses a registered version on a stack whose settings have no registry, with the stack file untouched", async () => {
@@ -197,8 +204,8 @@ describe("promote checks every argument and the settings it will write before th
             { packs: ["/p"], configs: [] },
             () => undefined,
         );
-        await stack.readState();
-        await assert.rejects(() => stack.check([{ path: "activeColor", value: "green" }]), {
+        const state = await stack.readState();
+        await assert.rejects(() => stack.check([{ ...state, activeColor: "green" }]), {
             name: "PromotionError",
             message: `the stack's settings after this promotion would be refused by its program, so nothing was changed:\n  llm-platform:serving.evaluation.set: expected an evaluation set in the project (a JSON Lines file, path relative to ${dir}): cannot be read (ENOENT), received "evals/gone.jsonl"`,
         });

@@ -11,7 +11,10 @@ import { releaseContractArgs } from "../stacks/releases";
 import { stateOf, type ContractState } from "../tools/promote/contract";
 import {
     PromotionError,
-    type Color,
+    type Held,
+    type Journal,
+    type JournalStore,
+    type ReleaseState,
     type ProbeResult,
     type Prober,
     type PromotionStack,
@@ -25,35 +28,44 @@ export const ACTIVE = "https://llm.test";
 export class FakeStack implements PromotionStack {
     readonly name = "prod";
     readonly calls: string[] = [];
-    /** Every value set, as given (a boolean stays one). */
-    readonly values: Array<[string, string | boolean]> = [];
+    /** Every release state deployed, in order. */
+    readonly deployed: ReleaseState[] = [];
     locked = false;
     upFails: (reason: string) => boolean = () => false;
-    /** Every change set checked before the first write; `refuse` makes the check fail with it. */
-    readonly checked: Array<ReadonlyArray<{ path: string; value: string | boolean }>> = [];
+    /** Every list of states checked before the first change; `refuse` makes the check fail with it. */
+    readonly checked: Array<ReadonlyArray<ReleaseState>> = [];
     refuse: string | undefined;
+    /** The journal, in memory; `writes` counts each write. */
+    journalData: Journal = {};
+    journalWrites = 0;
+    readonly journal: JournalStore = {
+        read: async () => structuredClone(this.journalData),
+        write: async (j) => {
+            this.journalWrites++;
+            this.journalData = structuredClone(j);
+        },
+    };
     constructor(public state: ServingState) {}
-    async check(changes: ReadonlyArray<{ path: string; value: string | boolean }>): Promise<void> {
-        this.checked.push(changes);
+    async check(states: ReadonlyArray<ReleaseState>): Promise<void> {
+        this.checked.push(structuredClone(states));
         if (this.refuse !== undefined) throw new PromotionError(this.refuse);
     }
     async readState(): Promise<ServingState> {
         return structuredClone(this.state);
     }
-    async setServing(p: string, value: string | boolean): Promise<void> {
-        this.calls.push(`set ${p}=${String(value)}`);
-        this.values.push([p, value]);
-        if (p === "activeColor") this.state.activeColor = value as Color;
-    }
-    async up(reason: string): Promise<void> {
+    async deploy(state: ReleaseState, reason: string): Promise<void> {
         this.calls.push(`up: ${reason}`);
+        this.deployed.push(structuredClone(state));
         if (this.upFails(reason)) throw new Error(`update failed: ${reason}`);
+        this.state = { ...this.state, ...structuredClone(state) };
     }
-    async lock(): Promise<() => Promise<void>> {
+    async lock(): Promise<Held> {
         if (this.locked) throw new PromotionError("a promotion of stack prod is already in progress");
         this.locked = true;
-        return async () => {
-            this.locked = false;
+        return {
+            release: async () => {
+                this.locked = false;
+            },
         };
     }
 }

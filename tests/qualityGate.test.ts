@@ -62,6 +62,12 @@ interface Behaviour {
     delayMs?: (prompt: string) => number;
     /** A status other than 200 for some prompts. */
     status?: (prompt: string) => number;
+    /** Streams that report an error event before `data: [DONE]`: for some prompts. */
+    streamError?: (prompt: string) => boolean;
+    /** Streams that end without `data: [DONE]` (cut off): for some prompts. */
+    cut?: (prompt: string) => boolean;
+    /** Milliseconds before the first token of the server's first request (a cold pod). */
+    coldMs?: number;
 }
 
 /** A loopback OpenAI-compatible server: /v1/chat/completions, streamed or not, as a model would answer. */
@@ -84,6 +90,7 @@ async function openAiServer(
             const prompt = request.messages[request.messages.length - 1].content;
             const status = behaviour.status?.(prompt) ?? 200;
             const text = (behaviour.answer ?? ((p: string) => ANSWERS[p] ?? "?"))(prompt);
+            const cold = requests.length === 1 ? (behaviour.coldMs ?? 0) : 0;
             setTimeout(
                 () => {
                     if (status !== 200) {
@@ -103,9 +110,14 @@ async function openAiServer(
                     const half = Math.ceil(text.length / 2);
                     for (const piece of [text.slice(0, half), text.slice(half)])
                         res.write(`data: ${JSON.stringify({ choices: [{ delta: { content: piece } }] })}\n\n`);
-                    res.end("data: [DONE]\n\n");
+                    // vLLM's failure mid-stream: an error event, then [DONE] all the same.
+                    if (behaviour.streamError?.(prompt))
+                        res.write(
+                            `data: ${JSON.stringify({ error: { message: "CUDA out of memory", type: "InternalServerError", code: 500 } })}\n\n`,
+                        );
+                    res.end(behaviour.cut?.(prompt) ? "" : "data: [DONE]\n\n");
                 },
-                behaviour.delayMs?.(prompt) ?? 0,
+                cold + (behaviour.delayMs?.(prompt) ?? 0),
             );
         });
     });
@@ -170,7 +182,8 @@ describe("the quality gate: the preview colour answers an evaluation set before 
             ],
         );
         assert.ok(report.measures[3].value < 500);
-        assert.equal(requests.length, 12);
+        // One warm-up request (the first item's, not measured), then the twelve items.
+        assert.equal(requests.length, 13);
         assert.deepEqual(requests[0], {
             path: "/v1/chat/completions",
             header: "chat",
@@ -180,13 +193,12 @@ describe("the quality gate: the preview colour answers an evaluation set before 
             temperature: 0,
             stream: true,
         });
-        assert.deepEqual(stack.calls, [
-            "set green.modelVersion=v2",
-            "up: deploy green as the preview colour",
-            "set activeColor=green",
-            "up: make green the active colour",
+        assert.deepEqual(stack.calls, ["up: deploy green as the preview colour", "up: make green the active colour"]);
+        assert.equal(stack.deployed[0].releases.green.modelVersion, "v2");
+        assert.deepEqual(result.log.slice(2, 4), [
+            "quality gate of model chat (green) on evals/test.jsonl, 12 items: passed",
+            "  warmed up with 1 request (not measured)",
         ]);
-        assert.equal(result.log[2], "quality gate of model chat (green) on evals/test.jsonl, 12 items: passed");
         assert.ok(markdown.startsWith("### Quality gate: model `chat` (green) ✅ passed\n"));
     });
 
@@ -197,11 +209,10 @@ describe("the quality gate: the preview colour answers an evaluation set before 
         assert.equal(result.outcome, "gate-failed");
         assert.equal(result.activeColor, "blue");
         assert.deepEqual(stack.calls, [
-            "set green.modelVersion=v2",
             "up: deploy green as the preview colour",
-            "set green.modelVersion=v1",
             "up: restore green to its previous release",
         ]);
+        assert.equal(stack.deployed[1].releases.green.modelVersion, "v1");
         assert.deepEqual(
             report.measures.map((m) => [m.name, m.passed]),
             [
@@ -212,21 +223,53 @@ describe("the quality gate: the preview colour answers an evaluation set before 
             ],
         );
         assert.equal(report.measures[0].value, 0.8);
-        assert.deepEqual(result.log.slice(2, 9), [
+        assert.deepEqual(result.log.slice(2, 10), [
             "quality gate of model chat (green) on evals/test.jsonl, 12 items: FAILED",
+            "  warmed up with 1 request (not measured)",
             "  FAIL accuracy: 80.0 % (standard >= 0.85; over 10)",
             "  ok   hallucination rate: 0.0 % (standard < 0.05; over 2)",
             "  ok   success rate: 100.0 % (standard >= 0.999; over 12)",
-            result.log[6],
+            result.log[7],
             '  item capital-2 (answer): does not contain "Canberra" as whole words',
             '  item capital-3 (answer): does not contain "Rome" as whole words',
         ]);
         assert.match(
-            result.log[6],
+            result.log[7],
             /^ {2}ok {3}p95 latency: \d+ ms \(standard <= 500 ms \(time to first token\); over 12\)$/,
         );
         assert.ok(markdown.includes("| accuracy | 80.0 % | >= 0.85 | 10 | ❌ |\n"));
         assert.ok(markdown.includes('| `capital-2` | answer | does not contain "Canberra" as whole words |\n'));
+    });
+
+    it("warms the endpoint before measuring: a cold pod's slow first answer is not the release's latency", async () => {
+        // 900 ms before the first token of the first request, over the 500 ms standard: with 12
+        // items the p95 is the slowest, so measured it alone would fail the gate.
+        const { result, report, requests } = await promoteAgainst({ coldMs: 900 });
+        assert.equal(result.outcome, "promoted", result.log.join("\n"));
+        assert.ok(report.measures[3].value < 500);
+        assert.equal(requests.length, 13);
+    });
+
+    it("counts a stream cut off before data: [DONE], or reporting an error, as a failed request, not an answer", async () => {
+        const failed = await promoteAgainst({ streamError: (p) => p === "capital 2?" });
+        assert.equal(failed.result.outcome, "gate-failed");
+        assert.ok(
+            failed.result.log.includes(
+                "  item capital-2 (answer): the stream reported an error (500): CUDA out of memory",
+            ),
+            failed.result.log.join("\n"),
+        );
+        const { result, report } = await promoteAgainst({ cut: (p) => p === "capital 1?" });
+        assert.equal(result.outcome, "gate-failed");
+        assert.deepEqual(report.measures.map((m) => [m.name, m.value, m.passed]).slice(2, 3), [
+            ["success rate", 11 / 12, false],
+        ]);
+        assert.ok(
+            result.log.includes(
+                "  item capital-1 (answer): the stream ended without data: [DONE] (cut off after 5 characters)",
+            ),
+            result.log.join("\n"),
+        );
     });
 
     it("fails a model that makes things up", async () => {

@@ -8,7 +8,8 @@
  * nothing. --preview shows what it would do (`pulumi preview` of the same pinned config, and the
  * releases it would promote) and changes nothing but the runner's copy of the config. Needs the Pulumi CLI and credentials for the stack. Exit 0 deployed (and every pending
  * release promoted); 1 a release did not go out (smoke or quality gate failed, or reverted); 2 bad
- * input or a commit the deploy refuses, nothing changed; 3 a rollback failed and someone must act.
+ * input or a commit the deploy refuses, nothing changed; 3 a release failed (an error or a signal)
+ * or its rollback did, with what serves reported.
  */
 import * as path from "node:path";
 import { MlflowRegistryClient } from "../promote/registry";
@@ -17,7 +18,7 @@ import { planDeploy } from "../promote/deploy";
 import { DEFAULT_PACK_DIR } from "../policy/packProcess";
 import { promote, PromotionError } from "../promote/machine";
 import { parseCommandLine, UsageError } from "./cli";
-import { existingPolicyFiles, promoteEach, qualityGate, requireHttpUrl } from "./promote";
+import { existingPolicyFiles, promoteEach, qualityGate, requireHttpUrl, withSignals } from "./promote";
 
 export const DEPLOY_USAGE =
     "llm-platform deploy --stack <name> [--preview] [--pack <dir>]... [--config <policy-config.json>]... [--report <dir>] [--registry-url <url>] [--message <text>] [--project <dir>]";
@@ -105,24 +106,33 @@ export async function deployCommand(argv: string[]): Promise<number> {
     // The update ran: from here a release that cannot start is a release that did not go out (1).
     const releases = plan.pending;
     try {
-        const code = await promoteEach(
-            releases.map((p) => p.model),
-            async (model) => {
-                const p = releases.find((x) => x.model === model)!;
-                say(
-                    `model ${p.model}: the commit's new release for ${p.colour} (${p.modelVersion}${p.image ? `, ${p.image}` : ""})`,
-                );
-                const one = await AutomationStack.select(project, stack, policy, say, p.model);
-                const url = registryUrl ?? (await one.outputs()).modelRegistryUrl ?? undefined;
-                const result = await promote(
-                    one,
-                    new HttpProber(),
-                    { to: p.colour, modelVersion: p.modelVersion, ...(p.image ? { image: p.image } : {}) },
-                    qualityGate(project, report),
-                    url ? new MlflowRegistryClient(url) : undefined,
-                );
-                return { ...result, model: p.model };
-            },
+        const code = await withSignals(
+            (signals) =>
+                promoteEach(
+                    releases.map((p) => p.model),
+                    async (model) => {
+                        const p = releases.find((x) => x.model === model)!;
+                        say(
+                            `model ${p.model}: the commit's new release for ${p.colour} (${p.modelVersion}${p.image ? `, ${p.image}` : ""})`,
+                        );
+                        const one = await AutomationStack.select(project, stack, policy, say, p.model);
+                        const url = registryUrl ?? (await one.outputs()).modelRegistryUrl ?? undefined;
+                        const result = await promote(
+                            one,
+                            new HttpProber(),
+                            {
+                                to: p.colour,
+                                modelVersion: p.modelVersion,
+                                ...(p.image ? { image: p.image } : {}),
+                                signals,
+                            },
+                            qualityGate(project, report),
+                            url ? new MlflowRegistryClient(url) : undefined,
+                        );
+                        return { ...result, model: p.model };
+                    },
+                    say,
+                ),
             say,
         );
         return code === 2 ? 1 : code;

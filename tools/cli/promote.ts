@@ -9,10 +9,14 @@
  * A commit's release is `llm-platform deploy`'s to promote. What it knows of the stack is the release
  * contract its program exports (the output `llmPlatformReleases`, components/release.ts) and the
  * release objects in its config that the contract points at; every `pulumi up` runs with the
- * policy packs (--pack, each with its --config, or the production-standards pack). Needs the
- * Pulumi CLI and credentials for the stack. Exit 0 promoted or rolled back; 1 the release did not go out (smoke
- * or the quality gate failed, or reverted after the flip); 2 bad input or a state that forbids it; 3 the rollback
- * itself failed and someone must act.
+ * policy packs (--pack, each with its --config, or the production-standards pack). Each release is a
+ * transaction (tools/promote/machine.ts): a journal beside the model's lock says what it began,
+ * and the next run finishes or undoes an interrupted one before anything else. SIGINT/SIGTERM end
+ * the step under way and undo the release; a second stops at once. Needs the Pulumi CLI and
+ * credentials for the stack. Exit 0 promoted or rolled back; 1 held or rolled back as planned (smoke
+ * or the quality gate failed, or reverted after the flip); 2 refused before any change (bad input
+ * or a state that forbids it); 3 failed (an error, a signal, or a rollback that failed), with what
+ * serves and the command that recovers reported.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -22,20 +26,19 @@ import { MlflowRegistryClient } from "../promote/registry";
 import { AutomationStack, HttpProber, type PolicyPacks } from "../promote/automation";
 import { DEFAULT_PACK_DIR } from "../policy/packProcess";
 import { HttpChatClient, loadEvaluationSet, renderGateMarkdown, type ChatClient } from "../promote/evaluation";
-import { promote, PromotionError, type Outcome, type PromoteOptions, type QualityGate } from "../promote/machine";
+import {
+    describeState,
+    OUTCOME_EXIT,
+    promote,
+    PromotionError,
+    type PromoteOptions,
+    type PromotionResult,
+    type QualityGate,
+} from "../promote/machine";
 import { parseCommandLine, UsageError } from "./cli";
 
 export const PROMOTE_USAGE =
-    "llm-platform promote --stack <name> [--model <name> | --all] [--to blue|green] [--image <repository@sha256:…>] [--model-version <version | models:/<name>/<version> | models:/<name>@<alias>>] [--copy-from <registry url>] [--rollback] [--pack <dir>]... [--config <policy-config.json>]... [--report <dir>] [--registry-url <url>] [--project <dir>]";
-
-const EXIT: Record<Outcome, number> = {
-    promoted: 0,
-    "rolled-back": 0,
-    "smoke-failed": 1,
-    "gate-failed": 1,
-    reverted: 1,
-    "rollback-failed": 3,
-};
+    "llm-platform promote --stack <name> [--model <name> | --all] [--to blue|green] [--image <repository@sha256:…>] [--model-version <version | models:/<name>/<version> | models:/<name>@<alias>>] [--copy-from <registry url>] [--rollback] [--pack <dir>]... [--config <policy-config.json>]... [--report <dir>] [--registry-url <url>] [--settle-seconds <s>] [--drain-seconds <s>] [--project <dir>]";
 
 /** A registry URL flag's value: undefined, or an http(s) URL; anything else is a UsageError. */
 export function requireHttpUrl(flag: string, value: string | undefined): void {
@@ -80,6 +83,14 @@ export function reportFolderProblem(dir: string): void {
     }
 }
 
+/** A `--<flag> <seconds>` value: undefined, or a whole number from 0 to `max`; anything else is a UsageError. */
+export function secondsFlag(flag: string, value: string | undefined, max: number): number | undefined {
+    if (value === undefined) return undefined;
+    if (!/^\d{1,5}$/.test(value) || Number(value) > max)
+        throw new UsageError(`--${flag}: expected a whole number of seconds from 0 to ${max}, received "${value}"`);
+    return Number(value);
+}
+
 /** Parses the command line into promotion options; every mistake is a UsageError. */
 export function parsePromoteArgs(argv: string[]): {
     stack: string;
@@ -111,6 +122,8 @@ export function parsePromoteArgs(argv: string[]): {
             report: { type: "string" },
             "registry-url": { type: "string" },
             "copy-from": { type: "string" },
+            "settle-seconds": { type: "string" },
+            "drain-seconds": { type: "string" },
             pack: { type: "string", multiple: true },
             config: { type: "string", multiple: true },
         },
@@ -146,6 +159,8 @@ export function parsePromoteArgs(argv: string[]): {
             "--all releases each model's own inactive colour; --to, --image and --model-version name one model's release: use --model",
         );
     if (values.report !== undefined) reportFolderProblem(path.resolve(values.report));
+    const settleSeconds = secondsFlag("settle-seconds", values["settle-seconds"], 3600);
+    const drainSeconds = secondsFlag("drain-seconds", values["drain-seconds"], 4000);
     return {
         stack: values.stack,
         project: path.resolve(values.project ?? process.cwd()),
@@ -160,6 +175,14 @@ export function parsePromoteArgs(argv: string[]): {
             image: values.image,
             modelVersion: values["model-version"],
             rollback: values.rollback ?? false,
+            ...(settleSeconds !== undefined || drainSeconds !== undefined
+                ? {
+                      timing: {
+                          ...(settleSeconds !== undefined ? { settleSeconds } : {}),
+                          ...(drainSeconds !== undefined ? { drainSeconds } : {}),
+                      },
+                  }
+                : {}),
         },
     };
 }
@@ -167,9 +190,7 @@ export function parsePromoteArgs(argv: string[]): {
 /** Releases `models` of a stack one after another; the exit code is the worst of theirs. */
 export async function promoteEach(
     models: ReadonlyArray<string | undefined>,
-    release: (
-        model: string | undefined,
-    ) => Promise<{ outcome: Outcome; activeColor: string; log: string[]; model: string }>,
+    release: (model: string | undefined) => Promise<PromotionResult & { model: string }>,
     say: (line: string) => void,
 ): Promise<number> {
     let worst = 0;
@@ -178,7 +199,13 @@ export async function promoteEach(
             const result = await release(model);
             for (const line of result.log) say(`- ${line}`);
             say(`${result.outcome}: ${result.activeColor} is the active colour of model ${result.model}`);
-            worst = Math.max(worst, EXIT[result.outcome]);
+            say(
+                result.serving
+                    ? `serving: model ${result.model}: ${describeState(result.serving)}`
+                    : `serving: model ${result.model}: unknown, the last update failed`,
+            );
+            if (result.recover) say(`to recover: ${result.recover}`);
+            worst = Math.max(worst, OUTCOME_EXIT[result.outcome]);
         } catch (e) {
             if (!(e instanceof PromotionError)) throw e;
             if (models.length === 1) throw new UsageError(e.message);
@@ -187,6 +214,35 @@ export async function promoteEach(
         }
     }
     return worst;
+}
+
+/**
+ * SIGINT and SIGTERM while `run` runs: the first asks the release to end its step and undo
+ * (`stop`), the second to stop at once (`now`, which also cancels the `pulumi up` under way).
+ */
+export async function withSignals<T>(
+    run: (signals: { stop: AbortSignal; now: AbortSignal }) => Promise<T>,
+    say: (line: string) => void,
+): Promise<T> {
+    const stop = new AbortController();
+    const now = new AbortController();
+    const handler = (signal: NodeJS.Signals): void => {
+        if (!stop.signal.aborted) {
+            say(`${signal} received: ending the step under way, then undoing the release (again to stop at once)`);
+            stop.abort(signal);
+        } else if (!now.signal.aborted) {
+            say(`${signal} received again: stopping at once; the next promote undoes the release`);
+            now.abort(signal);
+        }
+    };
+    process.on("SIGINT", handler);
+    process.on("SIGTERM", handler);
+    try {
+        return await run({ stop: stop.signal, now: now.signal });
+    } finally {
+        process.off("SIGINT", handler);
+        process.off("SIGTERM", handler);
+    }
 }
 
 /** The quality gate as the CLI runs it: sets read from the project, reports written to `reportDir`. */
@@ -219,37 +275,41 @@ export async function promoteCommand(argv: string[]): Promise<number> {
             throw e instanceof PromotionError ? new UsageError(e.message) : e;
         }
     }
-    return promoteEach(
-        models,
-        async (m) => {
-            const target = await AutomationStack.select(project, stack, policy, say, m);
-            const url = registryUrl ?? (await target.outputs()).modelRegistryUrl ?? undefined;
-            const registry = url ? new MlflowRegistryClient(url) : undefined;
-            const result = await promote(
-                target,
-                new HttpProber(),
-                copyFrom
-                    ? {
-                          ...options,
-                          copyFrom: {
-                              registry: new MlflowRegistryClient(copyFrom),
-                              url: copyFrom,
-                              store: new AwsCliWeightsStore(),
-                          },
-                      }
-                    : options,
-                qualityGate(project, report),
-                registry,
-            );
-            // A release given here lives on the runner alone: say what to commit, or the next
-            // deploy refuses the stack file (its serving colour's release differs from what serves).
-            if (result.release && target.releaseKey)
-                for (const [field, value] of Object.entries(result.release).filter(([k]) => k !== "colour"))
-                    say(
-                        `commit this release: pulumi config set --path '${target.releaseKey}.${result.release.colour}.${field}' '${value}' --type string --stack ${stack}`,
+    return withSignals(
+        (signals) =>
+            promoteEach(
+                models,
+                async (m) => {
+                    const target = await AutomationStack.select(project, stack, policy, say, m);
+                    const url = registryUrl ?? (await target.outputs()).modelRegistryUrl ?? undefined;
+                    const registry = url ? new MlflowRegistryClient(url) : undefined;
+                    const result = await promote(
+                        target,
+                        new HttpProber(),
+                        copyFrom
+                            ? {
+                                  ...options,
+                                  copyFrom: {
+                                      registry: new MlflowRegistryClient(copyFrom),
+                                      url: copyFrom,
+                                      store: new AwsCliWeightsStore(),
+                                  },
+                              }
+                            : { ...options, signals },
+                        qualityGate(project, report),
+                        registry,
                     );
-            return { ...result, model: target.modelName ?? m ?? "?" };
-        },
+                    // A release given here lives on the runner alone: say what to commit, or the next
+                    // deploy refuses the stack file (its serving colour's release differs from what serves).
+                    if (result.release && target.releaseKey)
+                        for (const [field, value] of Object.entries(result.release).filter(([k]) => k !== "colour"))
+                            say(
+                                `commit this release: pulumi config set --path '${target.releaseKey}.${result.release.colour}.${field}' '${value}' --type string --stack ${stack}`,
+                            );
+                    return { ...result, model: target.modelName ?? m ?? "?" };
+                },
+                say,
+            ),
         say,
     );
 }

@@ -7,11 +7,21 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RELEASES_OUTPUT, type ReleaseContract } from "../../components/release";
-import { chooseContract, contractsOf, stateOf, withConfigValue } from "./contract";
+import { chooseContract, contractsOf, splitConfigKey, stateOf, withConfigValue, withoutConfigValue } from "./contract";
 import { ConfigError, resolveSettings } from "../../environments/loader";
 import { evaluationSetProblems } from "./evaluationSets";
 import { locateRelease, planDeploy, type ConfigPin } from "./deploy";
-import { PromotionError, type Prober, type PromotionStack, type ServingState } from "./machine";
+import { describeHolder, tryLock } from "./locks";
+import {
+    PromotionError,
+    type Held,
+    type Journal,
+    type JournalStore,
+    type Prober,
+    type PromotionStack,
+    type ReleaseState,
+    type ServingState,
+} from "./machine";
 
 /** The stack outputs a promotion reads besides the release contracts: the registry's URL. */
 export interface PromotionOutputs {
@@ -35,27 +45,20 @@ export function lockFileFor(projectDir: string, stackName: string, model: string
 }
 
 /**
- * A lock file beside the project, held for the whole promotion: a second promotion of the same
- * stack from this checkout stops at once. (Across machines, CI's per-stack concurrency group and
- * Pulumi's own update lock serialize promotions.)
+ * Takes the promotion lock of a model for the whole release: a second promotion of it from this
+ * checkout stops at once; a lock left by a process that died is taken over (tools/promote/locks.ts).
+ * (Across machines, CI's concurrency group and Pulumi's own update lock serialize promotions.)
  */
-export async function takeLockFile(file: string, stackName: string): Promise<() => Promise<void>> {
-    if (!createExclusive(file, { pid: process.pid, since: new Date().toISOString() }))
+export async function takeLockFile(file: string, stackName: string, purpose = `promote ${stackName}`): Promise<Held> {
+    const held = tryLock(file, purpose);
+    if (!held)
         throw new PromotionError(
-            `a promotion of stack ${stackName} is already in progress (${file}: ${fs.readFileSync(file, "utf8")}); if it died, delete the file`,
+            `a promotion of stack ${stackName} is already in progress: ${describeHolder(file)} holds ${file}`,
         );
-    return async () => fs.rmSync(file, { force: true });
-}
-
-/** Creates `file` holding `owner`; false when it exists already (another holder). */
-function createExclusive(file: string, owner: Record<string, unknown>): boolean {
-    try {
-        fs.writeFileSync(file, JSON.stringify(owner), { flag: "wx" });
-        return true;
-    } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
-        throw e;
-    }
+    return {
+        release: async () => held.release(),
+        ...(held.tookOver !== undefined ? { tookOver: held.tookOver } : {}),
+    };
 }
 
 /** How long `up` waits for another update of the stack (another model's promotion) to finish. */
@@ -67,6 +70,26 @@ export interface UpdateQueue {
     sleep(ms: number): Promise<void>;
 }
 
+/**
+ * The wait for another update of the stack, as ci/pulumi-stack.sh waits: STACK_LOCK_WAIT_SECONDS
+ * (1800) in all, every STACK_LOCK_POLL_SECONDS (20). A value that is not a whole number of
+ * seconds is refused with its name.
+ */
+export function updateQueueFrom(env: NodeJS.ProcessEnv): UpdateQueue {
+    const seconds = (name: string, fallback: number): number => {
+        const raw = env[name];
+        if (raw === undefined || raw === "") return fallback;
+        if (!/^\d{1,6}$/.test(raw))
+            throw new PromotionError(`${name}: expected a whole number of seconds, received "${raw}"`);
+        return Number(raw);
+    };
+    return {
+        waitMs: seconds("STACK_LOCK_WAIT_SECONDS", 1800) * 1000,
+        pollMs: seconds("STACK_LOCK_POLL_SECONDS", 20) * 1000,
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    };
+}
+
 const DEFAULT_QUEUE: UpdateQueue = {
     waitMs: 30 * 60_000,
     pollMs: 20_000,
@@ -74,26 +97,29 @@ const DEFAULT_QUEUE: UpdateQueue = {
 };
 
 /**
- * Runs `fn` holding `file` (created exclusively, removed after), waiting up to `queue.waitMs` for
- * another holder: the short lock around a config write, which two promotions of different models
- * of one stack would otherwise race on (each rewrites Pulumi.<stack>.yaml).
+ * Runs `fn` holding `file`, waiting up to `queue.waitMs` for a live holder (a lock left by a dead
+ * one is taken over at once): the short lock around a write of the stack file, and the stack's
+ * update lock, which two promotions of different models from one checkout would otherwise race on.
  */
 export async function withFileLock<T>(
     file: string,
     fn: () => Promise<T>,
     queue: UpdateQueue = DEFAULT_QUEUE,
+    purpose = "promote: stack file",
 ): Promise<T> {
-    for (let waited = 0; !createExclusive(file, { pid: process.pid }); waited += queue.pollMs) {
+    let held = tryLock(file, purpose);
+    for (let waited = 0; !held; waited += queue.pollMs) {
         if (waited >= queue.waitMs)
             throw new PromotionError(
-                `${file} has been held for ${Math.round(waited / 1000)} s; if its process died, delete it`,
+                `${file} has been held for ${Math.round(waited / 1000)} s by ${describeHolder(file)}, which is still running`,
             );
         await queue.sleep(queue.pollMs);
+        held = tryLock(file, purpose);
     }
     try {
         return await fn();
     } finally {
-        fs.rmSync(file, { force: true });
+        held.release();
     }
 }
 
@@ -154,6 +180,43 @@ export function stringConfigArgs(key: string, value: string, stackName: string):
     return ["config", "set", "--path", key, value, "--type", "string", "--stack", stackName, "--non-interactive"];
 }
 
+/** `pulumi config rm --path <key>`: the key gone, so the program's default applies (a colour's image: the stack's build). */
+export function removeConfigArgs(key: string, stackName: string): string[] {
+    return ["config", "rm", "--path", key, "--stack", stackName, "--non-interactive"];
+}
+
+/**
+ * `pulumi config set-all --json <values>` for the top-level `keys` of `values` (as `pulumi config
+ * --json` gives them: objects JSON-encoded): each written whole, its types kept (the CLI reads an
+ * object from `value` when `objectValue` is given; pulumi/pulumi v3.248.0
+ * pkg/cmd/pulumi/config/config.go newConfigSetAllCmd).
+ */
+export function setAllConfigArgs(
+    values: Readonly<Record<string, string>>,
+    keys: readonly string[],
+    stackName: string,
+): string[] {
+    const json = Object.fromEntries(
+        keys
+            .filter((k) => values[k] !== undefined)
+            .map((k) => {
+                let object: unknown;
+                try {
+                    object = JSON.parse(values[k]);
+                } catch {
+                    object = undefined;
+                }
+                return [
+                    k,
+                    typeof object === "object" && object !== null
+                        ? { value: values[k], objectValue: object, secret: false }
+                        : { value: values[k], secret: false },
+                ];
+            }),
+    );
+    return ["config", "set-all", "--json", JSON.stringify(json), "--stack", stackName, "--non-interactive"];
+}
+
 /** Runs the Pulumi CLI; rejects with its stderr. */
 function runPulumi(command: string, args: string[], cwd: string): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -175,7 +238,7 @@ export type AutomationTarget = Pick<automation.Stack, "name" | "getAllConfig" | 
 export class AutomationStack implements PromotionStack {
     private configKey: string | undefined;
     private model: string | undefined;
-    /** Pins {@link readState} found, written before the first change ({@link setServing} or {@link up}), never before {@link check}. */
+    /** The other models' pins {@link readState} found: what {@link check} applies in memory (each {@link deploy} pins them again, as they run then). */
     private pending: ConfigPin[] = [];
 
     /** Use {@link AutomationStack.select}; the constructor takes any {@link AutomationTarget} (tests pass a fake). */
@@ -186,6 +249,8 @@ export class AutomationStack implements PromotionStack {
         private readonly requested: string | undefined,
         private readonly policy: PolicyPacks,
         private readonly onOutput: (line: string) => void,
+        /** How long an update waits for another of the stack (and a write for the stack file's lock). */
+        private readonly queue: UpdateQueue = DEFAULT_QUEUE,
     ) {}
 
     /** Selects an existing stack of the project in `projectDir` to release `model` of; clear errors when it or the CLI is missing. */
@@ -212,7 +277,15 @@ export class AutomationStack implements PromotionStack {
             }
             throw e;
         }
-        return new AutomationStack(shortStackName(stackName), stack, projectDir, model, policy, onOutput);
+        return new AutomationStack(
+            shortStackName(stackName),
+            stack,
+            projectDir,
+            model,
+            policy,
+            onOutput,
+            updateQueueFrom(process.env),
+        );
     }
 
     /** The stack's configuration values (objects JSON-encoded, as `pulumi config --json` gives them). */
@@ -247,18 +320,49 @@ export class AutomationStack implements PromotionStack {
      * what the next update must keep as the stack runs it.
      */
     async pin(pins: readonly ConfigPin[]): Promise<void> {
-        if (pins.length === 0) return;
-        await withFileLock(path.join(this.projectDir, `.promote-${this.name}.config.lock`), async () => {
-            // The CLI with --type string: `config set --path` would store a version such as 3 as a number.
-            for (const p of pins)
-                await runPulumi(
-                    this.stack.workspace.pulumiCommand.command,
-                    p.type === "bool"
-                        ? typedConfigArgs(`${p.configKey}.${p.path}`, p.value === "true", this.stack.name)
-                        : stringConfigArgs(`${p.configKey}.${p.path}`, p.value, this.stack.name),
-                    this.projectDir,
+        await this.writeConfig(
+            pins.map((p) => [`${p.configKey}.${p.path}`, p.type === "bool" ? p.value === "true" : p.value]),
+        );
+    }
+
+    /**
+     * Writes `changes` (config key with its path → value; undefined removes it) over this
+     * checkout's copy of the stack config, under the stack file's lock, typed: a boolean stays one,
+     * a version such as 3 stays a string. One `pulumi config set-all --json` for every object they
+     * touch (read, changed in memory, written whole); `config set --path --type` and `config rm
+     * --path`, key by key, for an object holding a secret (which --json would write back in plain text).
+     */
+    async writeConfig(changes: ReadonlyArray<readonly [string, string | boolean | undefined]>): Promise<void> {
+        if (changes.length === 0) return;
+        const command = this.stack.workspace.pulumiCommand.command;
+        await withFileLock(
+            path.join(this.projectDir, `.promote-${this.name}.config.lock`),
+            async () => {
+                const all = await this.stack.getAllConfig();
+                const touched = [...new Set(changes.map(([k]) => splitConfigKey(k).key))];
+                if (touched.some((k) => all[k]?.secret)) {
+                    for (const [key, value] of changes)
+                        await runPulumi(
+                            command,
+                            value === undefined
+                                ? removeConfigArgs(key, this.stack.name)
+                                : typeof value === "boolean"
+                                  ? typedConfigArgs(key, value, this.stack.name)
+                                  : stringConfigArgs(key, value, this.stack.name),
+                            this.projectDir,
+                        );
+                    return;
+                }
+                let values: Record<string, string> = Object.fromEntries(
+                    Object.entries(all).map(([k, v]) => [k, v.value]),
                 );
-        });
+                for (const [key, value] of changes)
+                    values =
+                        value === undefined ? withoutConfigValue(values, key) : withConfigValue(values, key, value);
+                await runPulumi(command, setAllConfigArgs(values, touched, this.stack.name), this.projectDir);
+            },
+            this.queue,
+        );
     }
 
     /**
@@ -269,20 +373,27 @@ export class AutomationStack implements PromotionStack {
     async update(
         message: string,
         prepare: () => Promise<void> = async () => {},
-        queue: UpdateQueue = DEFAULT_QUEUE,
+        queue: UpdateQueue = this.queue,
     ): Promise<void> {
         this.onOutput(`pulumi up (${message}) with the policy packs ${this.policy.packs.join(", ")}`);
-        await queuedUpdate(
-            async () => {
-                await prepare();
-                await this.stack.up({
-                    ...promotionUpOptions(this.policy, message),
-                    onOutput: (l) => this.onOutput(l.trimEnd()),
-                });
-            },
-            this.name,
-            this.onOutput,
+        // Under the stack's update lock, as each promotion's update: the pins and the update are one step.
+        await withFileLock(
+            path.join(this.projectDir, `.promote-${this.name}.update.lock`),
+            () =>
+                queuedUpdate(
+                    async () => {
+                        await prepare();
+                        await this.stack.up({
+                            ...promotionUpOptions(this.policy, message),
+                            onOutput: (l) => this.onOutput(l.trimEnd()),
+                        });
+                    },
+                    this.name,
+                    this.onOutput,
+                    queue,
+                ),
             queue,
+            `deploy ${this.name}`,
         );
     }
 
@@ -320,11 +431,11 @@ export class AutomationStack implements PromotionStack {
         this.model = contract.model;
         const pins = planDeploy(contracts, values, this.name).pins;
         // Written before the first change: a refusal before it leaves the stack file as it was.
-        this.pending = [
-            ...pins.filter((p) => p.model !== contract.model),
-            ...pins.filter((p) => p.model === contract.model && !p.type),
-        ];
-        const { configKey: located, ...state } = stateOf({ ...contract, configKey }, this.pinned(values, this.pending));
+        // This model's own release object is written whole by each deploy: only the others are pinned.
+        this.pending = pins.filter((p) => p.model !== contract.model);
+        // The state is what the stack runs (the contract, every pin of this model), never what the
+        // runner's copy of the stack file says: an earlier run may have left it anywhere.
+        const { configKey: located, ...state } = stateOf({ ...contract, configKey }, this.pinned(values, pins));
         this.configKey = located;
         return state;
     }
@@ -337,40 +448,43 @@ export class AutomationStack implements PromotionStack {
         );
     }
 
+    /** The stack's config values with the model's release object set to `state`, in memory. */
+    private withRelease(values: Readonly<Record<string, string>>, state: ReleaseState): Record<string, string> {
+        return releaseKeys(state).reduce(
+            (v, [key, value]) =>
+                value === undefined
+                    ? withoutConfigValue(v, `${this.configKey}.${key}`)
+                    : withConfigValue(v, `${this.configKey}.${key}`, value),
+            { ...values },
+        );
+    }
+
     /**
-     * The settings the promotion will produce, checked as the stack's program checks them, before
-     * anything is written: the stack's config with the pins and `changes` applied in memory. A
-     * problem is a PromotionError naming each key.
+     * The release states the promotion will deploy, checked as the stack's program checks them,
+     * before anything is written: the stack's config with the pins and each state applied in
+     * memory. A problem is a PromotionError naming each key.
      */
-    async check(changes: ReadonlyArray<{ path: string; value: string | boolean }>): Promise<void> {
+    async check(states: ReadonlyArray<ReleaseState>): Promise<void> {
         if (!this.configKey) throw new Error("check before readState");
         const all = await this.stack.getAllConfig();
         const values = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value]));
         const secretKeys = Object.entries(all)
             .filter(([, v]) => v.secret)
             .map(([k]) => k);
-        const after = changes.reduce(
-            (v, c) => withConfigValue(v, `${this.configKey}.${c.path}`, c.value),
-            this.pinned(values, this.pending),
-        );
-        try {
-            const settings = resolveSettings(this.name, after, { secretKeys });
-            // The files the settings name, as the program reads them at its `up`.
-            const sets = evaluationSetProblems(settings, this.projectDir);
-            if (sets.length > 0) throw new ConfigError(this.name, sets);
-        } catch (e) {
-            if (!(e instanceof ConfigError)) throw e;
-            throw new PromotionError(
-                `the stack's settings after this promotion would be refused by its program, so nothing was changed:\n${e.problems.map((p) => `  ${p.key}: ${p.expected}, received ${p.received}`).join("\n")}`,
-            );
+        const pinned = this.pinned(values, this.pending);
+        for (const state of states) {
+            try {
+                const settings = resolveSettings(this.name, this.withRelease(pinned, state), { secretKeys });
+                // The files the settings name, as the program reads them at its `up`.
+                const sets = evaluationSetProblems(settings, this.projectDir);
+                if (sets.length > 0) throw new ConfigError(this.name, sets);
+            } catch (e) {
+                if (!(e instanceof ConfigError)) throw e;
+                throw new PromotionError(
+                    `the stack's settings after this promotion would be refused by its program, so nothing was changed:\n${e.problems.map((p) => `  ${p.key}: ${p.expected}, received ${p.received}`).join("\n")}`,
+                );
+            }
         }
-    }
-
-    /** Writes the pins {@link readState} found, once. */
-    private async flush(): Promise<void> {
-        const pins = this.pending;
-        this.pending = [];
-        await this.pin(pins);
     }
 
     /** Pins every other model to what it runs now (before each of this promotion's updates). */
@@ -391,44 +505,103 @@ export class AutomationStack implements PromotionStack {
         return this.configKey;
     }
 
-    async setServing(key: string, value: string | boolean): Promise<void> {
-        if (!this.configKey) throw new Error("setServing before readState");
-        await this.flush();
-        const configKey = `${this.configKey}.${key}`;
-        // The CLI, typed: the Automation API stores every value untyped, and `--path` would store a
-        // version such as 3 as a number, or true as a string.
-        await withFileLock(path.join(this.projectDir, `.promote-${this.name}.config.lock`), () =>
-            runPulumi(
-                this.stack.workspace.pulumiCommand.command,
-                typeof value === "boolean"
-                    ? typedConfigArgs(configKey, value, this.stack.name)
-                    : stringConfigArgs(configKey, value, this.stack.name),
-                this.projectDir,
-            ),
-        );
+    /** Writes the model's whole release object: every key, an unset image removed. */
+    private async writeRelease(state: ReleaseState): Promise<void> {
+        await this.writeConfig(releaseKeys(state).map(([key, value]) => [`${this.configKey}.${key}`, value] as const));
     }
 
-    async up(reason: string): Promise<void> {
-        if (!this.model) throw new Error("up before readState");
-        await this.flush();
+    /**
+     * Deploys `state` as the model's release: under the stack's update lock (one update of the
+     * stack at a time from this checkout), every other model pinned to what it runs, this model's
+     * whole release object written, then `pulumi up` with the policy packs, waiting while another
+     * update of the stack runs. `signal` stops the update (the CLI's SIGINT: a graceful cancel).
+     */
+    async deploy(state: ReleaseState, reason: string, signal?: AbortSignal): Promise<void> {
+        if (!this.model || !this.configKey) throw new Error("deploy before readState");
         const what = `${reason} of model ${this.model}`;
         this.onOutput(`pulumi up (${what}) with the policy packs ${this.policy.packs.join(", ")}`);
         const upOptions = promotionUpOptions(this.policy, `promote: ${what}`);
-        await queuedUpdate(
-            async () => {
-                // Another model may have been released or rolled back since the last update.
-                await this.pinOthers();
-                await this.stack.up({ ...upOptions, onOutput: (line) => this.onOutput(line.trimEnd()) });
-            },
-            this.name,
-            this.onOutput,
+        await withFileLock(
+            path.join(this.projectDir, `.promote-${this.name}.update.lock`),
+            () =>
+                queuedUpdate(
+                    async () => {
+                        // Another model may have been released or rolled back since the last update.
+                        await this.pinOthers();
+                        await this.writeRelease(state);
+                        await this.stack.up({
+                            ...upOptions,
+                            ...(signal ? { signal } : {}),
+                            onOutput: (line) => this.onOutput(line.trimEnd()),
+                        });
+                    },
+                    this.name,
+                    this.onOutput,
+                    this.queue,
+                ),
+            this.queue,
+            `promote ${this.name}: ${what}`,
         );
     }
 
-    lock(): Promise<() => Promise<void>> {
+    lock(): Promise<Held> {
         if (!this.model) throw new Error("lock before readState");
-        return takeLockFile(lockFileFor(this.projectDir, this.name, this.model), this.name);
+        return takeLockFile(
+            lockFileFor(this.projectDir, this.name, this.model),
+            this.name,
+            `promote ${this.name}/${this.model}`,
+        );
     }
+
+    /** The model's release journal: a file beside its lock, replaced atomically. */
+    get journal(): JournalStore {
+        if (!this.model) throw new Error("journal before readState");
+        return fileJournal(journalFileFor(this.projectDir, this.name, this.model));
+    }
+}
+
+/** Where a model's release journal lives: beside its promotion lock. */
+export function journalFileFor(projectDir: string, stackName: string, model: string): string {
+    return path.join(projectDir, `.promote-${shortStackName(stackName)}.${model}.journal.json`);
+}
+
+/** A journal kept in `file`: missing is empty; written to a temporary file and renamed over it. */
+export function fileJournal(file: string): JournalStore {
+    return {
+        read: async () => {
+            let text: string;
+            try {
+                text = fs.readFileSync(file, "utf8");
+            } catch (e) {
+                if ((e as NodeJS.ErrnoException).code === "ENOENT") return {};
+                throw e;
+            }
+            try {
+                return JSON.parse(text) as Journal;
+            } catch {
+                throw new PromotionError(
+                    `${file} is not a release journal (${text.slice(0, 60)}): restore it, or delete it once the stack is checked to serve what it should`,
+                );
+            }
+        },
+        write: async (journal) => {
+            const temporary = `${file}.${process.pid}.tmp`;
+            fs.writeFileSync(temporary, `${JSON.stringify(journal, null, 2)}\n`);
+            fs.renameSync(temporary, file);
+        },
+    };
+}
+
+/** The config keys of a release state, under the model's release object: undefined removes the key. */
+export function releaseKeys(state: ReleaseState): Array<[string, string | boolean | undefined]> {
+    return [
+        ["activeColor", state.activeColor],
+        ["scaleDownInactive", state.scaleDownInactive],
+        ...(["blue", "green"] as const).flatMap((c): Array<[string, string | undefined]> => [
+            [`${c}.modelVersion`, state.releases[c].modelVersion],
+            [`${c}.image`, state.releases[c].image],
+        ]),
+    ];
 }
 
 /** GET with a timeout, measuring latency. */

@@ -79,6 +79,33 @@ export function withConfigValue(
     return { ...values, [key]: JSON.stringify(root) };
 }
 
+/** The stack's config values without the key at `configKey` (`ns:name.a[1].b`), as `pulumi config rm --path` leaves them, in memory. */
+export function withoutConfigValue(
+    values: Readonly<Record<string, string>>,
+    configKey: string,
+): Record<string, string> {
+    const { key, path } = splitConfigKey(configKey);
+    if (values[key] === undefined) return { ...values };
+    if (path.length === 0) {
+        const { [key]: _gone, ...rest } = values;
+        return rest;
+    }
+    let root: unknown;
+    try {
+        root = JSON.parse(values[key]);
+    } catch {
+        throw new PromotionError(`${key} in the stack's config is not an object (${values[key].slice(0, 60)})`);
+    }
+    let node = root as Record<string | number, unknown> | undefined;
+    for (const step of path.slice(0, -1)) {
+        const next = node?.[step];
+        if (typeof next !== "object" || next === null) return { ...values };
+        node = next as Record<string | number, unknown>;
+    }
+    if (node) delete node[path[path.length - 1]];
+    return { ...values, [key]: JSON.stringify(root) };
+}
+
 /** The release object at `configKey` in the stack's config values (strings, objects JSON-encoded), if any. */
 export function releaseObjectAt(
     values: Readonly<Record<string, string>>,

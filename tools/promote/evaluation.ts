@@ -246,7 +246,12 @@ export interface GateReport {
     passed: boolean;
     measures: GateMeasure[];
     results: ItemResult[];
+    /** The requests sent before measuring, until one was answered (a cold pod's first answer is not the release's latency). */
+    warmUp?: { requests: number; answered: boolean; last?: string };
 }
+
+/** Requests sent to warm the endpoint before the set is measured, at most: until one is answered 200. */
+export const WARM_UP_REQUESTS = 5;
 
 /** The nearest-rank p95 of `values` (ms), undefined for none. */
 export function p95(values: number[]): number | undefined {
@@ -345,6 +350,32 @@ export async function runQualityGate(
     target: { model: string; colour: string; servedModelName: string; headers: Record<string, string> },
 ): Promise<GateReport> {
     const results: ItemResult[] = new Array<ItemResult>(items.length);
+    // Warm the endpoint first: a pod's first requests (CUDA graphs, caches) are slower than any
+    // after, and one slow answer fails the p95 of a set under 20 items.
+    const warmUp: NonNullable<GateReport["warmUp"]> = { requests: 0, answered: false };
+    if (items.length > 0) {
+        const first = items[0];
+        while (!warmUp.answered && warmUp.requests < WARM_UP_REQUESTS) {
+            warmUp.requests++;
+            try {
+                const c = await client.complete(
+                    baseUrl,
+                    {
+                        model: target.servedModelName,
+                        messages: first.messages ?? [{ role: "user", content: first.prompt! }],
+                        maxTokens: first.maxTokens ?? settings.maxTokens,
+                        stream: settings.latency === "ttft",
+                    },
+                    target.headers,
+                    settings.timeoutMs,
+                );
+                if (c.status === 200) warmUp.answered = true;
+                else warmUp.last = `answered ${c.status}`;
+            } catch (e) {
+                warmUp.last = (e as Error).message;
+            }
+        }
+    }
     let next = 0;
     const worker = async (): Promise<void> => {
         while (next < items.length) {
@@ -379,7 +410,7 @@ export async function runQualityGate(
         }
     };
     await Promise.all(Array.from({ length: Math.min(settings.concurrency, items.length) }, worker));
-    return scoreGate(results, settings, target.model, target.colour);
+    return { ...scoreGate(results, settings, target.model, target.colour), warmUp };
 }
 
 /** A measure's value as a reader wants it: milliseconds for latency, a percentage for the rates. */
@@ -395,6 +426,10 @@ export function renderGateText(report: GateReport): string[] {
     const lines = [
         `quality gate of model ${report.model} (${report.colour}) on ${report.set}, ${report.items} items: ${report.passed ? "passed" : "FAILED"}`,
     ];
+    if (report.warmUp)
+        lines.push(
+            `  warmed up with ${report.warmUp.requests} request${report.warmUp.requests === 1 ? "" : "s"} (not measured)${report.warmUp.answered ? "" : `, none answered: ${report.warmUp.last ?? "?"}`}`,
+        );
     for (const m of report.measures)
         lines.push(`  ${m.passed ? "ok  " : "FAIL"} ${m.name}: ${show(m)} (standard ${m.standard}; over ${m.over})`);
     for (const r of report.results.filter((x) => x.error !== undefined || x.failure !== undefined))
@@ -468,6 +503,7 @@ export class HttpChatClient implements ChatClient {
             };
         }
         let firstTokenMs: number | undefined;
+        let done = false;
         let text = "";
         let buffer = "";
         const decoder = new TextDecoder();
@@ -479,13 +515,26 @@ export class HttpChatClient implements ChatClient {
                 buffer = buffer.slice(end + 1);
                 if (!line.startsWith("data:")) continue;
                 const data = line.slice(5).trim();
-                if (data === "[DONE]") continue;
-                const event = JSON.parse(data) as { choices?: Array<{ delta?: { content?: string | null } }> };
+                if (data === "[DONE]") {
+                    done = true;
+                    continue;
+                }
+                const event = JSON.parse(data) as {
+                    choices?: Array<{ delta?: { content?: string | null } }>;
+                    error?: { message?: string; code?: number };
+                };
+                // vLLM reports a failure inside a stream as an error event, then still ends it with [DONE].
+                if (event.error !== undefined)
+                    throw new Error(
+                        `the stream reported an error${event.error.code !== undefined ? ` (${event.error.code})` : ""}: ${event.error.message ?? JSON.stringify(event.error)}`,
+                    );
                 const piece = event.choices?.[0]?.delta?.content ?? "";
                 if (piece !== "" && firstTokenMs === undefined) firstTokenMs = performance.now() - started;
                 text += piece;
             }
         }
+        // vLLM ends every stream it finishes with `data: [DONE]`: without it the answer was cut off.
+        if (!done) throw new Error(`the stream ended without data: [DONE] (cut off after ${text.length} characters)`);
         return { status: 200, latencyMs: firstTokenMs ?? performance.now() - started, text };
     }
 }

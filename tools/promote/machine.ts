@@ -1,22 +1,35 @@
 /**
- * Promotion and rollback of the blue-green EKS service, as a small state machine over two
- * interfaces: the stack (read the serving state, change settings, deploy) and the prober (one
- * HTTP request). The CLI runs it against a real stack through the Pulumi Automation API; the
- * tests run it against a fake stack on every path.
+ * Promotion and rollback of the blue-green EKS service as a transaction, over two interfaces: the
+ * stack (read the serving state, deploy a whole release state of the model, keep a journal) and
+ * the prober (one HTTP request). The CLI runs it against a real stack through the Pulumi
+ * Automation API; the tests run it against a fake stack on every path, and against a fake Pulumi
+ * CLI that fails, hangs and is killed at every step (tests/releaseFaults.test.ts).
  *
- *   promote: deploy to inactive → smoke preview → quality gate → flip → verify active → done
- *                                     │ fail             │ fail          │ fail
- *                                     ▼                  ▼               ▼
- *                          restore inactive, stop (production untouched)  flip back → verify → rolled back
- *                                                                 │ fail
- *                                                                 ▼
- *                                                          rollback failed
- *   rollback: flip to the other (warm) colour → verify active (→ flip back if that fails)
- *   where the inactive colour is scaled to zero (scaleDownInactive), both first scale it up (the
- *   promotion with its new release) and smoke-test it as the preview, and scale the old colour
- *   down in an update of its own once the flip holds
- *   after each flip: wait FLIP_SETTLE_SECONDS for the load balancer to move its weights, then verify
- *   after a flip that holds: a release naming a registered model is recorded in the registry
+ * Every update deploys a whole release state of the model (which colour serves, whether the
+ * inactive one is scaled to zero, and each colour's image and model version), never one key on
+ * top of whatever the stack file holds: the states are
+ *   before   what served when the release began (it passed its gate)
+ *   preview  before, with the new release on the inactive colour (scaled up when it was at zero)
+ *   flipped  preview, serving the new colour
+ *   final    flipped, the old colour scaled to zero again (scaleDownInactive)
+ *
+ *   promote: deploy preview → smoke → quality gate → deploy flipped → settle → verify → deploy final → done
+ *                               │ fail     │ fail                                  │ fail
+ *                               ▼          ▼                                       ▼
+ *                          deploy before (production untouched)        deploy before → settle → verify → reverted
+ *                                                                                         │ fail
+ *                                                                                         ▼
+ *                                                                                  rollback failed
+ *   rollback: the same, to the other colour with the last release that passed its gate there
+ *   any other error, or SIGINT/SIGTERM: deploy before (→ settle → verify once the flip began), and
+ *   stop with outcome failed and the state reported; a second signal stops at once.
+ *
+ * The journal (the stack's {@link JournalStore}) holds the release under way: its before and
+ * target states and each step begun and done, written before each step. The next run reads it
+ * first, under the lock: a release that was verified is finished (rolled forward), any other is
+ * undone (before is deployed again and checked), so a kill at any point is recovered from a state
+ * that passed its gate, never guessed from the stack file. It also keeps the last state that
+ * passed (`good`): what `--rollback` returns to.
  */
 
 import { registeredSourceProblem, registryReference } from "../../catalog/formats";
@@ -83,25 +96,87 @@ export interface QualityGate {
     report?(report: GateReport): Promise<void>;
 }
 
+/** What one model's release is in the stack: which colour serves, scaled-down inactive colour, each colour's release. */
+export interface ReleaseState {
+    activeColor: Color;
+    scaleDownInactive: boolean;
+    releases: Record<Color, Release>;
+}
+
+/** The release state of a serving state (a copy). */
+export const releaseStateOf = (s: ReleaseState): ReleaseState => ({
+    activeColor: s.activeColor,
+    scaleDownInactive: s.scaleDownInactive,
+    releases: {
+        blue: { image: s.releases.blue.image, modelVersion: s.releases.blue.modelVersion },
+        green: { image: s.releases.green.image, modelVersion: s.releases.green.modelVersion },
+    },
+});
+
+/** Whether two releases of a colour are the same (an unset image is the stack's own). */
+export const sameRelease = (a: Release, b: Release): boolean =>
+    a.modelVersion === b.modelVersion && (a.image ?? "") === (b.image ?? "");
+
+/** One line: `green serves (model v2, image …); blue runs v1 (scaled to zero)`. */
+export function describeState(s: ReleaseState): string {
+    const r = (c: Color): string =>
+        `model ${s.releases[c].modelVersion}, image ${s.releases[c].image ?? "built by the stack"}`;
+    const inactive = otherColor(s.activeColor);
+    return `${s.activeColor} serves (${r(s.activeColor)}); ${inactive} runs ${r(inactive)}${s.scaleDownInactive ? ", scaled to zero" : ""}`;
+}
+
+/** A release under way, as the journal keeps it. */
+export interface JournalEntry {
+    /** `<ISO time>/<pid>@<host>`: which run began it. */
+    id: string;
+    kind: "promote" | "rollback";
+    /** What served when it began: where an interrupted release is undone to. */
+    before: ReleaseState;
+    /** Where it leads. */
+    target: ReleaseState;
+    /** Each step as begun (`flip…`) and done (`flipped`), in order. */
+    steps: string[];
+}
+
+/** A model's release journal: the release under way, and the last state that passed its gate. */
+export interface Journal {
+    current?: JournalEntry;
+    good?: { state: ReleaseState; at: string; id: string };
+}
+
+/** Where the journal lives (the CLI: a file beside the model's promotion lock). */
+export interface JournalStore {
+    read(): Promise<Journal>;
+    /** Replaces it whole (atomically: the file is renamed into place). */
+    write(journal: Journal): Promise<void>;
+}
+
+/** A lock held: released once, on every way out. */
+export interface Held {
+    release(): Promise<void>;
+    /** Set when the lock was taken over from a holder that died: who, and why. */
+    tookOver?: string;
+}
+
 /** A stack the promotion can drive. */
 export interface PromotionStack {
     readonly name: string;
     readState(): Promise<ServingState>;
     /**
-     * Sets one of the model's release keys (e.g. `activeColor`, `green.image`, `scaleDownInactive`)
-     * under the config key its release contract names. A boolean is stored as one.
+     * Checks that every release state the promotion may deploy is one the stack's program accepts,
+     * writing nothing; rejects with a PromotionError naming each problem. Called once, before the
+     * first change. Unset: the stack's own `pulumi up` is the first check.
      */
-    setServing(path: string, value: string | boolean): Promise<void>;
+    check?(states: ReadonlyArray<ReleaseState>): Promise<void>;
     /**
-     * Checks the settings the promotion's {@link setServing} calls would produce, writing nothing;
-     * rejects with a PromotionError naming each problem. Called once, before the first change.
-     * Unset: the stack's own `pulumi up` is the first check.
+     * Writes the model's whole release state (every key of its release object; a colour without
+     * an image has the key removed, never set to "") and runs `pulumi up`; rejects on failure.
      */
-    check?(changes: ReadonlyArray<{ path: string; value: string | boolean }>): Promise<void>;
-    /** `pulumi up`; rejects on failure. */
-    up(reason: string): Promise<void>;
-    /** Takes the model's promotion lock; rejects with PromotionError when another promotion of it holds it. */
-    lock(): Promise<() => Promise<void>>;
+    deploy(state: ReleaseState, reason: string, signal?: AbortSignal): Promise<void>;
+    /** Takes the model's promotion lock; rejects with PromotionError while another live promotion of it holds it. */
+    lock(): Promise<Held>;
+    /** The model's release journal. */
+    readonly journal: JournalStore;
 }
 
 export interface ProbeResult {
@@ -145,19 +220,58 @@ export interface PromoteOptions {
     copyFrom?: { registry: ModelRegistryClient; url: string; store: WeightsStore };
     /** Flip back to the other colour instead. */
     rollback?: boolean;
+    /**
+     * How long the load balancer takes: `settleSeconds` after each flip (default
+     * {@link FLIP_SETTLE_SECONDS}; also the longest wait between smoke attempts, at most
+     * {@link SMOKE_RETRY_SECONDS}), `drainSeconds` before the old colour is scaled to zero (default
+     * {@link OLD_COLOUR_DRAIN_SECONDS}).
+     */
+    timing?: { settleSeconds?: number; drainSeconds?: number };
+    /**
+     * `stop` (the first SIGINT or SIGTERM): end the step under way, undo the release, report. `now`
+     * (the second): stop at once, leaving the journal for the next run to undo.
+     */
+    signals?: { stop: AbortSignal; now?: AbortSignal };
+}
+
+/** Thrown inside a release when a signal asks it to stop. */
+export class Interrupted extends Error {
+    constructor(readonly signalName: string) {
+        super(`stopped by ${signalName}`);
+        this.name = "Interrupted";
+    }
 }
 
 /**
- * promoted: the new colour serves. rolled-back: an explicit --rollback succeeded. smoke-failed:
- * the preview failed, production untouched. gate-failed: the preview answered the evaluation set
- * below the standards, production untouched. reverted: the check after the flip failed and the
- * old colour serves again. rollback-failed: the way back failed too; act by hand.
+ * promoted: the new colour serves. rolled-back: a --rollback succeeded (or undid an interrupted
+ * release, which is what it asked for). smoke-failed: the preview failed, production untouched.
+ * gate-failed: the preview answered the evaluation set below the standards, production untouched.
+ * reverted: the check after the flip failed and the old colour serves again. failed: an error or a
+ * signal stopped the release (the report says what it restored). rollback-failed: the way back
+ * failed too; act by hand.
  */
-export type Outcome = "promoted" | "rolled-back" | "smoke-failed" | "gate-failed" | "reverted" | "rollback-failed";
+export type Outcome =
+    "promoted" | "rolled-back" | "smoke-failed" | "gate-failed" | "reverted" | "failed" | "rollback-failed";
+
+/** The exit code of each outcome: 0 done, 1 held or rolled back as planned, 3 failed (the report says the state). */
+export const OUTCOME_EXIT: Record<Outcome, 0 | 1 | 3> = {
+    promoted: 0,
+    "rolled-back": 0,
+    "smoke-failed": 1,
+    "gate-failed": 1,
+    reverted: 1,
+    failed: 3,
+    "rollback-failed": 3,
+};
 
 export interface PromotionResult {
     outcome: Outcome;
+    /** The colour serving as far as the run knows (see {@link serving}). */
     activeColor: Color;
+    /** The model's release state at the end, when the last update succeeded; undefined when it is unknown (the last update failed). */
+    serving?: ReleaseState;
+    /** The command that recovers, when the run left the release unfinished (its journal says what to undo). */
+    recover?: string;
     /** A new release that now serves (promoted with an image or model version, the version by number). */
     release?: { colour: Color; image?: string; modelVersion?: string };
     /** What happened, in order, one line each. */
@@ -172,11 +286,25 @@ export class PromotionError extends Error {
     }
 }
 
-/** Checks `url + path` up to `attempts` times; the reason of the last failure, or undefined on success. */
-export async function smokeTest(prober: Prober, baseUrl: string, smoke: SmokeSettings): Promise<string | undefined> {
+/**
+ * Seconds between two failed attempts of a smoke test: the load balancer controller's default
+ * health check interval (`alb.ingress.kubernetes.io/healthcheck-interval-seconds`, 15). A colour
+ * just scaled up from zero is Ready before its target passes its first health check (readiness
+ * gates are off for scale-to-zero models), and until it does the load balancer answers 503.
+ */
+export const SMOKE_RETRY_SECONDS = 15;
+
+/** Checks `url + path` up to `attempts` times, {@link SMOKE_RETRY_SECONDS} apart; the reason of the last failure, or undefined on success. */
+export async function smokeTest(
+    prober: Prober,
+    baseUrl: string,
+    smoke: SmokeSettings,
+    retrySeconds = SMOKE_RETRY_SECONDS,
+): Promise<string | undefined> {
     const url = `${baseUrl.replace(/\/$/, "")}${smoke.path}`;
     let reason = "";
     for (let attempt = 1; attempt <= smoke.attempts; attempt++) {
+        if (attempt > 1 && retrySeconds > 0) await (prober.wait ? prober.wait(retrySeconds) : sleep(retrySeconds));
         try {
             const r = await prober.get(url, smoke.headers);
             if (r.status !== smoke.expectedStatus)
@@ -261,7 +389,43 @@ async function resolveRegistered(
     };
 }
 
-/** Runs a promotion (or rollback) to completion; throws PromotionError before changing anything when it cannot start. */
+/** The command that undoes (or finishes) an interrupted release: every run reads the journal first. */
+export const recoverCommand = (stackName: string, model: string): string =>
+    `llm-platform promote --stack ${stackName} --model ${model} --rollback`;
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Waits `seconds`, or until `signal` aborts (then rejects with Interrupted). */
+function waitFor(prober: Prober, seconds: number, signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) return Promise.reject(new Interrupted(String(signal.reason ?? "a signal")));
+    const wait = prober.wait ? prober.wait(seconds) : sleep(seconds);
+    if (!signal) return wait;
+    return new Promise((resolve, reject) => {
+        const stop = (): void => reject(new Interrupted(String(signal.reason ?? "a signal")));
+        signal.addEventListener("abort", stop, { once: true });
+        wait.then(
+            () => {
+                signal.removeEventListener("abort", stop);
+                resolve();
+            },
+            (e: unknown) => {
+                signal.removeEventListener("abort", stop);
+                reject(e instanceof Error ? e : new Error(String(e)));
+            },
+        );
+    });
+}
+
+const smokeCheck = smokeTest;
+
+const sameState = (a: ReleaseState, b: ReleaseState): boolean =>
+    JSON.stringify(releaseStateOf(a)) === JSON.stringify(releaseStateOf(b));
+
+/**
+ * Runs a promotion (or rollback) to completion under the model's lock: first finishes or undoes a
+ * release an earlier run left in the journal, then releases. Throws PromotionError, having changed
+ * nothing (beyond that recovery, which its message reports), when the release cannot start.
+ */
 export async function promote(
     stack: PromotionStack,
     prober: Prober,
@@ -270,15 +434,103 @@ export async function promote(
     /** Where a release that names a registered model is recorded; unset: not recorded (said in the log). */
     registry?: ModelRegistryClient,
 ): Promise<PromotionResult> {
-    const state = await stack.readState();
+    // The model's state as the stack runs it (a read): which model, and so which lock.
+    const first = await stack.readState();
+    const held = await stack.lock();
+    const log: string[] = [];
+    const step = (line: string): void => void log.push(line);
+    if (held.tookOver) step(`took over the promotion lock from ${held.tookOver}`);
+    try {
+        return await release(stack, first, prober, options, quality, registry, step, log);
+    } catch (e) {
+        // A refusal after a recovery: the recovery's lines come first.
+        if (e instanceof PromotionError && log.length > 0)
+            throw new PromotionError(`${log.map((l) => `- ${l}`).join("\n")}\n${e.message}`);
+        throw e;
+    } finally {
+        await held.release();
+    }
+}
+
+async function release(
+    stack: PromotionStack,
+    first: ServingState,
+    prober: Prober,
+    options: PromoteOptions,
+    quality: QualityGate | undefined,
+    registry: ModelRegistryClient | undefined,
+    step: (line: string) => void,
+    log: string[],
+): Promise<PromotionResult> {
+    const signals = options.signals;
+    const now = signals?.now;
+    const settleSeconds = options.timing?.settleSeconds ?? FLIP_SETTLE_SECONDS;
+    const drainSeconds = options.timing?.drainSeconds ?? OLD_COLOUR_DRAIN_SECONDS;
+    const retrySeconds = Math.min(SMOKE_RETRY_SECONDS, settleSeconds);
+    const smokeTest = (p: Prober, url: string, smoke: SmokeSettings): Promise<string | undefined> =>
+        smokeCheck(p, url, smoke, retrySeconds);
+    /** Waits `seconds` and says why; a signal (`stop`, or `now` once stopping) ends the wait. */
+    const pause = async (seconds: number, why: string, signal: AbortSignal | undefined): Promise<void> => {
+        await waitFor(prober, seconds, signal);
+        step(`waited ${seconds} s ${why}`);
+    };
+    /** Lets the load balancer take the new weights before the active endpoint is checked or the old colour goes. */
+    const settle = (signal: AbortSignal | undefined): Promise<void> =>
+        pause(settleSeconds, "for the load balancer to move production's weights", signal);
+
+    let journal = await stack.journal.read();
+    let state = first;
+    const model = state.model;
+
+    // 1. A release an earlier run left unfinished (killed, or stopped before it could undo itself).
+    const interrupted = journal.current;
+    if (interrupted) {
+        const forward = interrupted.steps.includes("verified");
+        const goal = forward ? interrupted.target : interrupted.before;
+        step(
+            `the ${interrupted.kind} begun ${interrupted.id} did not finish (last step: ${interrupted.steps.at(-1) ?? "none"}); ${forward ? "it was verified: finishing it" : `undoing it: ${describeState(goal)}`}`,
+        );
+        const activeUrl = requireUrl(state.smoke.activeUrl, "activeUrl");
+        try {
+            await stack.deploy(goal, `${forward ? "finish" : "undo"} the interrupted ${interrupted.kind}`, now);
+        } catch (e) {
+            step(`could not ${forward ? "finish" : "undo"} it: ${messageOf(e)}`);
+            return {
+                outcome: "failed",
+                activeColor: interrupted.before.activeColor,
+                log,
+                recover: recoverCommand(stack.name, model),
+            };
+        }
+        await settle(now);
+        const failure = await smokeTest(prober, activeUrl, state.smoke);
+        if (failure) {
+            step(`the active endpoint fails after it: ${failure}`);
+            return {
+                outcome: "rollback-failed",
+                activeColor: goal.activeColor,
+                serving: goal,
+                log,
+                recover: recoverCommand(stack.name, model),
+            };
+        }
+        journal = { good: { state: goal, at: new Date().toISOString(), id: interrupted.id } };
+        await stack.journal.write(journal);
+        step(`${forward ? "finished" : "undone"}: ${describeState(goal)}; the active endpoint passes the check`);
+        if (options.rollback && !forward)
+            return { outcome: "rolled-back", activeColor: goal.activeColor, serving: goal, log };
+        state = await stack.readState();
+    }
+
+    // 2. What this run releases, checked before anything changes.
     if (state.platform === "ecs") {
         throw new PromotionError(
-            `model ${state.model} of stack ${stack.name} is served by ECS, whose blue/green deployments are ECS's own: release it with pulumi up`,
+            `model ${model} of stack ${stack.name} is served by ECS, whose blue/green deployments are ECS's own: release it with pulumi up`,
         );
     }
     if (state.strategy === "canary") {
         throw new PromotionError(
-            `model ${state.model} of stack ${stack.name} releases by canary (strategy canary); Flagger promotes it, not this command`,
+            `model ${model} of stack ${stack.name} releases by canary (strategy canary); Flagger promotes it, not this command`,
         );
     }
     if (options.rollback && (options.to || options.image || options.modelVersion)) {
@@ -289,37 +541,67 @@ export async function promote(
     const from = state.activeColor;
     const to = options.rollback ? otherColor(from) : (options.to ?? otherColor(from));
     if (to === from) throw new PromotionError(`${to} is already the active colour of stack ${stack.name}`);
-    // Every value this promotion may write, checked together before the first is (before a
-    // registered version is copied from another stage, too: a refusal leaves no copy behind). An alias
+    const before = releaseStateOf(state);
+    const warmUp = before.scaleDownInactive;
+    // A rollback returns to the last release that passed its gate on that colour: the journal's,
+    // when it still describes what serves; otherwise what the colour runs (the previous release).
+    const good = journal.good?.state;
+    let next: Release = before.releases[to];
+    if (options.rollback && good) {
+        if (good.activeColor === from && sameRelease(good.releases[from], before.releases[from])) {
+            if (!sameRelease(good.releases[to], before.releases[to])) {
+                next = good.releases[to];
+                step(
+                    `${to} runs model ${before.releases[to].modelVersion} (image ${before.releases[to].image ?? "built by the stack"}), which never passed its gate here; the rollback returns it to model ${next.modelVersion} (image ${next.image ?? "built by the stack"}), the last release that did`,
+                );
+            }
+        } else
+            step(
+                `the journal's last good state (${describeState(good)}) is not what serves now (${describeState(before)}): the rollback flips to what ${to} runs`,
+            );
+    }
+    if (!options.rollback)
+        next = {
+            image: options.image ?? before.releases[to].image,
+            modelVersion: options.modelVersion ?? before.releases[to].modelVersion,
+        };
+    const statesFor = (r: Release): { preview: ReleaseState; flipped: ReleaseState; final: ReleaseState } => {
+        const preview: ReleaseState = {
+            activeColor: from,
+            scaleDownInactive: false,
+            releases: { ...before.releases, [to]: r },
+        };
+        if (!warmUp) preview.scaleDownInactive = before.scaleDownInactive;
+        const flipped = { ...preview, activeColor: to };
+        return { preview, flipped, final: { ...flipped, scaleDownInactive: before.scaleDownInactive } };
+    };
+    let planned = statesFor(next);
+    // Every state this release may deploy, checked together before the first is (and before a
+    // registered version is copied from another stage: a refusal leaves no copy behind). An alias
     // is checked as given; the version it resolves to differs only in its number.
+    const previewNeeded = !options.rollback || !sameState(planned.preview, before);
     await stack.check?.(
-        options.rollback
-            ? [
-                  ...(state.scaleDownInactive ? [{ path: "scaleDownInactive", value: false }] : []),
-                  { path: "activeColor", value: to },
-              ]
-            : [
-                  ...(options.image ? [{ path: `${to}.image`, value: options.image }] : []),
-                  ...(options.modelVersion ? [{ path: `${to}.modelVersion`, value: options.modelVersion }] : []),
-                  ...(state.scaleDownInactive ? [{ path: "scaleDownInactive", value: false }] : []),
-                  { path: "activeColor", value: to },
-              ],
+        [...(previewNeeded ? [planned.preview] : []), planned.flipped, planned.final].filter(
+            (s, i, all) => all.findIndex((x) => sameState(x, s)) === i,
+        ),
     );
-
     // A registered version is resolved and checked before anything changes, and released by number.
-    const resolved = options.modelVersion
-        ? await resolveRegistered(options.modelVersion, state, registry, options.copyFrom)
-        : undefined;
-    if (resolved) options = { ...options, modelVersion: resolved.pinned };
-    // A colour scaled to zero is brought back up (with its new release, when promoting) and
-    // smoke-tested before production flips to it, and the old one is scaled down once the flip holds.
-    const warmUp = state.scaleDownInactive;
+    const resolved =
+        !options.rollback && options.modelVersion
+            ? await resolveRegistered(options.modelVersion, state, registry, options.copyFrom)
+            : undefined;
+    if (resolved) {
+        next = { ...next, modelVersion: resolved.pinned };
+        planned = statesFor(next);
+        step(resolved.note);
+    }
+    const { preview, flipped, final } = planned;
     const activeUrl = requireUrl(state.smoke.activeUrl, "activeUrl");
-    const previewUrl = options.rollback && !warmUp ? "" : requireUrl(state.smoke.previewUrl, "previewUrl");
+    const previewUrl = previewNeeded ? requireUrl(state.smoke.previewUrl, "previewUrl") : "";
     // The evaluation set is read before anything changes: a bad one stops the promotion here.
     let items: EvalItem[] | undefined;
     if (!options.rollback && state.gate) {
-        if (!quality) throw new PromotionError(`model ${state.model} has a quality gate but no client was given`);
+        if (!quality) throw new PromotionError(`model ${model} has a quality gate but no client was given`);
         try {
             items = quality.load(state.gate.set);
             const problem = judgeProblem(items, state.gate);
@@ -330,175 +612,244 @@ export async function promote(
         }
     }
 
-    const unlock = await stack.lock();
-    const log: string[] = [];
-    const step = (line: string): void => {
-        log.push(line);
+    // 3. The release, each step in the journal before it begins and once it is done.
+    const kind = options.rollback ? "rollback" : "promote";
+    const current: JournalEntry = {
+        id: `${new Date().toISOString()}/${process.pid}`,
+        kind,
+        before,
+        target: final,
+        steps: [],
     };
-    if (resolved?.note) step(resolved.note);
-    /** Waits `seconds` (the prober's clock when it has one) and says why. */
-    const pause = async (seconds: number, why: string): Promise<void> => {
-        await (prober.wait ? prober.wait(seconds) : sleep(seconds));
-        step(`waited ${seconds} s ${why}`);
+    const mark = async (name: string): Promise<void> => {
+        current.steps.push(name);
+        await stack.journal.write({ ...journal, current });
     };
-    /** Lets the load balancer take the new weights before the active endpoint is checked or the old colour goes. */
-    const settle = (): Promise<void> =>
-        pause(FLIP_SETTLE_SECONDS, "for the load balancer to move production's weights");
-    /** Turns scaleDownInactive back on after a rollback warmed `colour`; a failure here leaves the release standing. */
-    const scaleDownAgain = async (colour: Color): Promise<void> => {
+    /** Ends the release: the journal keeps `good` (the state that passed) and no release under way. */
+    const close = async (goodState: ReleaseState | undefined): Promise<void> => {
+        journal = goodState
+            ? { good: { state: goodState, at: new Date().toISOString(), id: current.id } }
+            : { ...(journal.good ? { good: journal.good } : {}) };
+        await stack.journal.write(journal);
+    };
+    const checkpoint = (): void => {
+        if (signals?.stop.aborted) throw new Interrupted(String(signals.stop.reason ?? "a signal"));
+    };
+    const changesRelease = !sameRelease(next, before.releases[to]);
+    const recover = recoverCommand(stack.name, model);
+
+    /** Puts `before` back after a planned failure before the flip: production never moved. */
+    const undo = async (outcome: "smoke-failed" | "gate-failed"): Promise<PromotionResult> => {
+        if (!sameState(preview, before)) {
+            await mark("undo");
+            try {
+                await stack.deploy(
+                    before,
+                    changesRelease ? `restore ${to} to its previous release` : `scale ${to} down again`,
+                    now,
+                );
+            } catch (e) {
+                step(`could not put ${to} back: ${messageOf(e)}; the journal keeps the release for \`${recover}\``);
+                return { outcome: "failed", activeColor: from, log, recover };
+            }
+            step(
+                `${changesRelease ? `restored ${to} to its previous release` : `scaled ${to} down again`}${changesRelease && warmUp ? " and scaled it down again" : ""}; ${from} kept serving throughout`,
+            );
+        }
+        await close(journal.good?.state);
+        return { outcome, activeColor: from, serving: before, log };
+    };
+
+    /** After an error or a signal: put `before` back (and check it once the flip had begun), and report. */
+    const abandon = async (e: unknown): Promise<PromotionResult> => {
+        const what = e instanceof Interrupted ? e.message : `failed: ${messageOf(e)}`;
+        const at = current.steps.at(-1);
+        step(`${at === undefined ? "before its first step" : `after "${at}"`}, the ${kind} ${what}`);
+        if (current.steps.length === 0) {
+            await close(journal.good?.state);
+            step(`nothing was changed: ${describeState(before)}`);
+            return { outcome: "failed", activeColor: from, serving: before, log };
+        }
+        if (now?.aborted) {
+            step(`stopped at once (a second signal): the journal keeps the release; \`${recover}\` undoes it`);
+            return { outcome: "failed", activeColor: from, log, recover };
+        }
+        const flipBegun = current.steps.includes("flip");
         try {
-            await stack.setServing("scaleDownInactive", true);
-            await stack.up(`scale ${colour} down again`);
-            step(`scaled ${colour} down again (scaleDownInactive on)`);
-        } catch (e) {
+            await mark("undo");
+            await stack.deploy(before, `undo the ${kind} of ${to}`, now);
+        } catch (e2) {
             step(
-                `could not scale ${colour} down again: ${(e as Error).message}; run \`pulumi up\` once the stack is free`,
+                `could not put back what served (${describeState(before)}): ${messageOf(e2)}; the journal keeps the release: \`${recover}\` undoes it`,
             );
+            return { outcome: "failed", activeColor: flipBegun ? to : from, log, recover };
         }
+        if (flipBegun) {
+            try {
+                await settle(now);
+            } catch (e3) {
+                step(`${messageOf(e3)}: the check after the undo was not made`);
+                return { outcome: "failed", activeColor: from, serving: before, log, recover };
+            }
+            const failure = await smokeTest(prober, activeUrl, state.smoke);
+            if (failure) {
+                step(`the active endpoint still fails after the undo: ${failure}`);
+                return { outcome: "rollback-failed", activeColor: from, serving: before, log, recover };
+            }
+        }
+        await close(journal.good?.state);
+        step(`put back what served: ${describeState(before)}`);
+        return { outcome: "failed", activeColor: from, serving: before, log };
     };
-    /** Records the release `colour` now serves in the model registry, when it names a registered model. */
-    const recordRelease = async (colour: Color): Promise<void> => {
-        const version =
-            colour === to && options.modelVersion ? options.modelVersion : state.releases[colour].modelVersion;
-        const ref = registryReference(version);
-        if (!ref) return;
-        if (!registry) {
-            step(
-                `${version} is not recorded in the model registry: no registry URL (the stack output modelRegistryUrl, or --registry-url)`,
-            );
-            return;
-        }
-        try {
-            // Releases name versions by number (an alias was resolved before the deploy).
-            const number = ref.version ?? (await registry.resolve(ref)).version;
-            await registry.recordDeployment(ref.name, number, {
-                stack: stack.name,
-                model: state.model,
-                colour,
-                at: new Date().toISOString(),
-            });
-            step(`recorded in the model registry: ${ref.name} version ${number} is now aliased ${SERVING_ALIAS}`);
-        } catch (e) {
-            step(
-                `could not record ${version} in the model registry: ${(e as Error).message}; the release itself stands`,
-            );
-        }
-    };
+
+    await stack.journal.write({ ...journal, current });
     try {
-        const before = state.releases[to];
-        if (!options.rollback) {
-            if (options.image) await stack.setServing(`${to}.image`, options.image);
-            if (options.modelVersion) await stack.setServing(`${to}.modelVersion`, options.modelVersion);
-            if (warmUp) await stack.setServing("scaleDownInactive", false);
-            // The preview colour runs with its new release while production stays on `from`.
-            await stack.up(`deploy ${to} as the preview colour`);
-            step(
-                `deployed ${to} (image ${options.image ?? before.image ?? "built by the stack"}, model ${options.modelVersion ?? before.modelVersion})${warmUp ? ", scaled up from zero (scaleDownInactive off while promoting)" : ""}`,
+        if (previewNeeded) {
+            checkpoint();
+            await mark("deploy preview");
+            await stack.deploy(
+                preview,
+                options.rollback ? `scale ${to} up for the rollback` : `deploy ${to} as the preview colour`,
+                now,
             );
-            const restore = async (outcome: "smoke-failed" | "gate-failed"): Promise<PromotionResult> => {
-                if (options.image) await stack.setServing(`${to}.image`, before.image ?? "");
-                if (options.modelVersion) await stack.setServing(`${to}.modelVersion`, before.modelVersion);
-                if (warmUp) await stack.setServing("scaleDownInactive", true);
-                const changed = options.image !== undefined || options.modelVersion !== undefined;
-                if (changed || warmUp) {
-                    await stack.up(changed ? `restore ${to} to its previous release` : `scale ${to} down again`);
-                    step(
-                        `${changed ? `restored ${to} to its previous release` : `scaled ${to} down again`}${changed && warmUp ? " and scaled it down again" : ""}; ${from} kept serving throughout`,
-                    );
-                }
-                return { outcome, activeColor: from, log };
-            };
+            await mark("preview deployed");
+            step(
+                options.rollback
+                    ? `deployed ${to} (model ${next.modelVersion}, image ${next.image ?? "built by the stack"})${warmUp ? ", scaled up from zero (scaleDownInactive off while rolling back)" : ""}; ${from} kept serving`
+                    : `deployed ${to} (image ${next.image ?? "built by the stack"}, model ${next.modelVersion})${warmUp ? ", scaled up from zero (scaleDownInactive off while promoting)" : ""}`,
+            );
+            checkpoint();
             const smokeFailure = await smokeTest(prober, previewUrl, state.smoke);
             if (smokeFailure) {
-                step(`smoke test of the preview failed: ${smokeFailure}`);
-                return await restore("smoke-failed");
+                step(`smoke test of ${options.rollback ? to : "the preview"} failed: ${smokeFailure}`);
+                return await undo("smoke-failed");
             }
-            step(`smoke test of the preview passed (${state.smoke.path} → ${state.smoke.expectedStatus})`);
+            step(
+                `smoke test of ${options.rollback ? to : "the preview"} passed (${state.smoke.path} → ${state.smoke.expectedStatus})`,
+            );
+        }
+        if (!options.rollback) {
             if (items && state.gate && quality) {
+                checkpoint();
                 const report = await runQualityGate(quality.client, previewUrl, items, state.gate, {
-                    model: state.model,
+                    model,
                     colour: to,
-                    servedModelName: state.servedModelName ?? modelPathOf(options.modelVersion ?? before.modelVersion),
+                    servedModelName: state.servedModelName ?? modelPathOf(next.modelVersion),
                     headers: state.smoke.headers ?? {},
                 });
                 await quality.report?.(report);
                 for (const line of renderGateText(report)) step(line);
-                if (!report.passed) return await restore("gate-failed");
-            } else step(`no quality gate: model ${state.model} has no evaluation set (evaluation.set)`);
-        }
-        if (warmUp && options.rollback) {
-            await stack.setServing("scaleDownInactive", false);
-            await stack.up(`scale ${to} up again for the rollback`);
-            step(`scaled ${to} up again (scaleDownInactive off while rolling back); ${from} kept serving`);
-            const failure = await smokeTest(prober, previewUrl, state.smoke);
-            if (failure) {
-                step(`smoke test of ${to} failed: ${failure}`);
-                await scaleDownAgain(to);
-                return { outcome: "smoke-failed", activeColor: from, log };
-            }
-            step(`smoke test of ${to} passed (${state.smoke.path} → ${state.smoke.expectedStatus})`);
+                if (!report.passed) return await undo("gate-failed");
+            } else step(`no quality gate: model ${model} has no evaluation set (evaluation.set)`);
+            await mark("gate passed");
         }
 
-        await stack.setServing("activeColor", to);
-        await stack.up(`make ${to} the active colour`);
+        checkpoint();
+        await mark("flip");
+        await stack.deploy(flipped, `make ${to} the active colour`, now);
+        await mark("flipped");
         step(`flipped the active Service from ${from} to ${to}`);
-        await settle();
+        await settle(signals?.stop);
         const verifyFailure = await smokeTest(prober, activeUrl, state.smoke);
-        if (!verifyFailure) {
-            step(`verified the active endpoint`);
-            if (warmUp) {
-                await pause(OLD_COLOUR_DRAIN_SECONDS, `for ${from}'s open streams to finish`);
-                await scaleDownAgain(from);
-            }
-            await recordRelease(to);
-            const released = !options.rollback && (options.image !== undefined || options.modelVersion !== undefined);
-            return {
-                outcome: options.rollback ? "rolled-back" : "promoted",
-                activeColor: to,
-                log,
-                ...(released
-                    ? {
-                          release: {
-                              colour: to,
-                              ...(options.image ? { image: options.image } : {}),
-                              ...(options.modelVersion ? { modelVersion: options.modelVersion } : {}),
-                          },
-                      }
-                    : {}),
-            };
-        }
-
-        step(`check after the flip failed: ${verifyFailure}; rolling back to ${from}`);
-        try {
-            await stack.setServing("activeColor", from);
-            await stack.up(`roll back to ${from}`);
-        } catch (e) {
-            step(`rollback failed: ${(e as Error).message}`);
-            return { outcome: "rollback-failed", activeColor: to, log };
-        }
-        await settle();
-        const afterRollback = await smokeTest(prober, activeUrl, state.smoke);
-        if (afterRollback) {
-            step(`the active endpoint still fails after the rollback: ${afterRollback}`);
-            return { outcome: "rollback-failed", activeColor: from, log };
-        }
-        step(`rolled back: ${from} serves again and passes the check`);
-        // The release that failed leaves the stack too, as after a failed smoke test: the colour
-        // runs its previous release again, and a deploy of the same commit tries it again.
-        const changed = !options.rollback && (options.image !== undefined || options.modelVersion !== undefined);
-        if (changed) {
+        if (verifyFailure) {
+            step(`check after the flip failed: ${verifyFailure}; rolling back to ${from}`);
+            await mark("revert");
             try {
-                if (options.image) await stack.setServing(`${to}.image`, state.releases[to].image ?? "");
-                if (options.modelVersion) await stack.setServing(`${to}.modelVersion`, state.releases[to].modelVersion);
-                await stack.up(`restore ${to} to its previous release`);
-                step(`restored ${to} to its previous release`);
+                await stack.deploy(before, `roll back to ${from}`, now);
             } catch (e) {
-                step(`could not restore ${to} to its previous release: ${(e as Error).message}`);
+                step(`rollback failed: ${messageOf(e)}`);
+                return { outcome: "rollback-failed", activeColor: to, log, recover };
+            }
+            await settle(now);
+            const afterRollback = await smokeTest(prober, activeUrl, state.smoke);
+            if (afterRollback) {
+                step(`the active endpoint still fails after the rollback: ${afterRollback}`);
+                return { outcome: "rollback-failed", activeColor: from, serving: before, log, recover };
+            }
+            await close(journal.good?.state);
+            step(
+                `rolled back: ${from} serves again and passes the check${changesRelease ? `; ${to} runs its previous release again` : ""}${warmUp ? ` and is scaled down again` : ""}`,
+            );
+            return { outcome: "reverted", activeColor: from, serving: before, log };
+        }
+        await mark("verified");
+        step(`verified the active endpoint`);
+        let endState = warmUp ? flipped : final;
+        if (warmUp) {
+            // From here the release stands: a failure only leaves the old colour up, which the
+            // next run (reading the journal) scales down.
+            try {
+                await pause(drainSeconds, `for ${from}'s open streams to finish`, signals?.stop);
+                await stack.deploy(final, `scale ${from} down again`, now);
+                step(`scaled ${from} down again (scaleDownInactive on)`);
+                endState = final;
+            } catch (e) {
+                step(
+                    `could not scale ${from} down again: ${messageOf(e)}; the release stands, and the next promote of model ${model} scales it down (\`${recover}\` does only that)`,
+                );
             }
         }
-        if (warmUp) await scaleDownAgain(to);
-        return { outcome: "reverted", activeColor: from, log };
-    } finally {
-        await unlock();
+        await recordRelease(registry, stack.name, model, to, next, step);
+        if (endState === final) await close(final);
+        return {
+            outcome: options.rollback ? "rolled-back" : "promoted",
+            activeColor: to,
+            serving: endState,
+            log,
+            ...(endState === final ? {} : { recover }),
+            ...(!options.rollback && (options.image !== undefined || options.modelVersion !== undefined)
+                ? {
+                      release: {
+                          colour: to,
+                          ...(options.image ? { image: options.image } : {}),
+                          ...(options.modelVersion ? { modelVersion: next.modelVersion } : {}),
+                      },
+                  }
+                : {}),
+        };
+    } catch (e) {
+        return await abandon(e);
+    }
+}
+
+/**
+ * Records the release `colour` now serves in the model registry, when it names a registered
+ * model by number (a release never names an alias: it is resolved before the deploy; one left in
+ * the stack file is not recorded, since what it names now may not be what runs).
+ */
+async function recordRelease(
+    registry: ModelRegistryClient | undefined,
+    stackName: string,
+    model: string,
+    colour: Color,
+    serving: Release,
+    step: (line: string) => void,
+): Promise<void> {
+    const ref = registryReference(serving.modelVersion);
+    if (!ref) return;
+    if (ref.version === undefined) {
+        step(
+            `${serving.modelVersion} is not recorded in the model registry: it names an alias, which may name another version than the one running; release versions by number`,
+        );
+        return;
+    }
+    if (!registry) {
+        step(
+            `${serving.modelVersion} is not recorded in the model registry: no registry URL (the stack output modelRegistryUrl, or --registry-url)`,
+        );
+        return;
+    }
+    try {
+        await registry.recordDeployment(ref.name, ref.version, {
+            stack: stackName,
+            model,
+            colour,
+            at: new Date().toISOString(),
+        });
+        step(`recorded in the model registry: ${ref.name} version ${ref.version} is now aliased ${SERVING_ALIAS}`);
+    } catch (e) {
+        step(
+            `could not record ${serving.modelVersion} in the model registry: ${messageOf(e)}; the release itself stands`,
+        );
     }
 }

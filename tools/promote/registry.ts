@@ -129,8 +129,16 @@ export class MlflowRegistryClient implements ModelRegistryClient {
 
     async recordDeployment(name: string, version: string, record: DeploymentRecord): Promise<void> {
         await this.call("POST", "/registered-models/alias", { name, alias: SERVING_ALIAS, version });
-        for (const [key, value] of Object.entries(deploymentTags(record)))
-            await this.call("POST", "/model-versions/set-tag", { name, version, key, value });
+        try {
+            for (const [key, value] of Object.entries(deploymentTags(record)))
+                await this.call("POST", "/model-versions/set-tag", { name, version, key, value });
+        } catch (e) {
+            // The alias moved: say so, or the registry's alias and this report disagree.
+            throw new RegistryError(
+                `the alias ${SERVING_ALIAS} now names version ${version}, but its deployment tags were not set: ${(e as Error).message}`,
+                e instanceof RegistryError ? e.errorCode : undefined,
+            );
+        }
     }
 
     async createVersion(name: string, source: string, tags: Record<string, string>): Promise<string> {

@@ -1,0 +1,438 @@
+/**
+ * Fault injection for `llm-platform promote` (issue 35), through its public entry points: a fake
+ * Pulumi CLI first on PATH (tests/fakePulumi/pulumi: a backend folder, a stack file per checkout,
+ * Pulumi's update lock, faults on chosen calls) and a loopback cluster answering each colour from
+ * what the fake last deployed. Every step of a staging promotion (scale the preview up with the
+ * new release, flip, scale the old colour down, and the stack file writes before each) is hit with
+ * an error, SIGKILL, SIGINT, a held update lock and expired credentials, and two releases run at
+ * once; after each: what serves passed its check, the next promote recovers, no lock is left, and
+ * the exit code and the report say what serves.
+ */
+import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promoteCommand } from "../tools/cli/promote";
+import { UsageError } from "../tools/errors";
+import { goodRawConfig, PROJECT_DIR } from "./helpers";
+import { referenceContract } from "./promoteFakes";
+
+const FAKE_BIN = path.join(PROJECT_DIR, "tests", "fakePulumi");
+
+interface Release {
+    image?: string;
+    modelVersion: string;
+}
+interface State {
+    activeColor: "blue" | "green";
+    scaleDownInactive: boolean;
+    releases: { blue: Release; green: Release };
+}
+interface Fault {
+    on: "up" | "config";
+    match: string;
+    action: "fail" | "conflict" | "expired" | "kill" | "signal" | "hang";
+    phase?: "before" | "applied" | "after";
+    nth?: number;
+    times?: number;
+    signal?: NodeJS.Signals;
+    group?: boolean;
+}
+
+/** A stack served by the fake CLI and the loopback cluster: its backend, one checkout, the environment. */
+interface World {
+    project: string;
+    backend: string;
+    env: NodeJS.ProcessEnv;
+    deployed(): Record<string, State>;
+    close(): Promise<void>;
+}
+
+/** Answers each colour of each model from deployed.json: the active port serves the active colour. */
+async function cluster(backend: string): Promise<{ active: string; preview: string; close: () => Promise<void> }> {
+    const serve = (role: "active" | "preview") =>
+        http.createServer((req, res) => {
+            const deployed = JSON.parse(fs.readFileSync(path.join(backend, "deployed.json"), "utf8")) as Record<
+                string,
+                State
+            >;
+            const model = String(req.headers["x-llm-model"] ?? Object.keys(deployed)[0]);
+            const s = deployed[model];
+            const colour = role === "active" ? s.activeColor : s.activeColor === "blue" ? "green" : "blue";
+            const down = role === "preview" && s.scaleDownInactive;
+            res.statusCode = down ? 503 : s.releases[colour].modelVersion.startsWith("bad") ? 500 : 200;
+            res.end(`${colour} ${s.releases[colour].modelVersion}`);
+        });
+    const servers = [serve("active"), serve("preview")];
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve))));
+    const url = (i: number): string => `http://127.0.0.1:${(servers[i].address() as AddressInfo).port}`;
+    return {
+        active: url(0),
+        preview: url(1),
+        close: async () => {
+            await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+        },
+    };
+}
+
+/** A staging stack serving `models` (one: `inference` from serving), deployed once: blue serves v1, green is at zero. */
+async function world(models: string[] = ["inference"]): Promise<World> {
+    const backend = fs.mkdtempSync(path.join(os.tmpdir(), "fake-backend-"));
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), "fake-checkout-"));
+    const loop = await cluster(backend);
+    const config = goodRawConfig({
+        "llm-platform:tier": "staging",
+        ...(models.length > 1
+            ? {
+                  "llm-platform:models": JSON.stringify(
+                      models.map((name) => ({ name, maxReplicas: 1, blue: { modelVersion: "v1" } })),
+                  ),
+                  "llm-platform:gpuNodePools": JSON.stringify([
+                      { name: "inference", instanceTypes: ["g5.xlarge"], maxSize: 2 * models.length },
+                  ]),
+              }
+            : {}),
+    });
+    const template = [];
+    for (const model of models) {
+        const c = await referenceContract("staging", config, model, { active: loop.active, preview: loop.preview });
+        template.push({
+            ...c,
+            smoke: { ...c.smoke, headers: { "x-llm-model": model }, attempts: 2 },
+            defaults: {
+                activeColor: c.activeColor,
+                scaleDownInactive: c.scaleDownInactive,
+                blue: { modelVersion: c.releases.blue.modelVersion, image: c.releases.blue.image ?? undefined },
+                green: { modelVersion: c.releases.green.modelVersion, image: c.releases.green.image ?? undefined },
+            },
+        });
+    }
+    fs.writeFileSync(path.join(backend, "template.json"), JSON.stringify(template));
+    fs.writeFileSync(path.join(project, ".fake-config.staging.json"), JSON.stringify(config));
+    const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PATH: `${FAKE_BIN}:${process.env.PATH}`,
+        FAKE_PULUMI_BACKEND: backend,
+        PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+        STACK_LOCK_POLL_SECONDS: "1",
+        STACK_LOCK_WAIT_SECONDS: "2",
+    };
+    // The stack's first update, as `pulumi up` made it.
+    await new Promise<void>((resolve, reject) =>
+        spawn(path.join(FAKE_BIN, "pulumi"), ["up", "--yes", "--stack", "staging"], { cwd: project, env }).on(
+            "exit",
+            (code) => (code === 0 ? resolve() : reject(new Error(`first up: ${code}`))),
+        ),
+    );
+    return {
+        project,
+        backend,
+        env,
+        deployed: () => JSON.parse(fs.readFileSync(path.join(backend, "deployed.json"), "utf8")),
+        close: loop.close,
+    };
+}
+
+const ARGS = ["--stack", "staging", "--settle-seconds", "0", "--drain-seconds", "0"];
+
+/** `llm-platform promote` in this process (the fake CLI on PATH): its exit code and what it printed. */
+async function promoteHere(w: World, args: string[]): Promise<{ code: number; out: string }> {
+    const saved = { ...process.env };
+    Object.assign(process.env, w.env);
+    const write = process.stdout.write.bind(process.stdout);
+    let out = "";
+    process.stdout.write = ((chunk: string) => {
+        out += chunk;
+        return true;
+    }) as typeof process.stdout.write;
+    try {
+        return { code: await promoteCommand([...ARGS, "--project", w.project, ...args]), out };
+    } catch (e) {
+        if (e instanceof UsageError) return { code: 2, out: `${out}${e.message}\n` };
+        throw e;
+    } finally {
+        process.stdout.write = write;
+        for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+        Object.assign(process.env, saved);
+    }
+}
+
+/** `llm-platform promote` as its own process, in a process group of its own: the exit code or the signal that ended it. */
+function promoteProcess(
+    w: World,
+    args: string[],
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
+    return new Promise((resolve) => {
+        const child = spawn(
+            process.execPath,
+            ["--import", "tsx", "tools/cli/main.ts", "promote", ...ARGS, "--project", w.project, ...args],
+            { cwd: PROJECT_DIR, env: w.env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+        );
+        let out = "";
+        child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+        child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+        child.on("exit", (code, signal) => resolve({ code, signal, out }));
+    });
+}
+
+const setFaults = (w: World, faults: Fault[]): void => {
+    fs.writeFileSync(path.join(w.backend, "faults.json"), JSON.stringify(faults));
+    fs.rmSync(path.join(w.backend, "counts.json"), { force: true });
+};
+const locks = (w: World): string[] => fs.readdirSync(w.project).filter((f) => f.endsWith(".lock"));
+const journal = (w: World, model = "inference"): { current?: { steps: string[] } } => {
+    const f = path.join(w.project, `.promote-staging.${model}.journal.json`);
+    return fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, "utf8")) : {};
+};
+
+/** The `serving:` line promote printed, checked against what the cluster runs. */
+function checkReport(w: World, out: string, model = "inference"): void {
+    const line = out.split("\n").find((l) => l.startsWith(`serving: model ${model}: `));
+    assert.ok(line, `a serving line in:\n${out}`);
+    if (line.endsWith("unknown, the last update failed")) return;
+    const s = w.deployed()[model];
+    const inactive = s.activeColor === "blue" ? "green" : "blue";
+    assert.ok(
+        line.startsWith(
+            `serving: model ${model}: ${s.activeColor} serves (model ${s.releases[s.activeColor].modelVersion}, image built by the stack); ${inactive} runs model ${s.releases[inactive].modelVersion}`,
+        ),
+        `${line}\nvs the cluster: ${JSON.stringify(s)}`,
+    );
+}
+
+/** After any run: production serves a release that passed its check (v1, or v2 once its preview passed), never a bad one. */
+function checkServing(w: World, model = "inference"): State {
+    const s = w.deployed()[model];
+    assert.ok(["v1", "v2"].includes(s.releases[s.activeColor].modelVersion), JSON.stringify(s));
+    return s;
+}
+
+/** The steps of a staging promotion of green to v2 and the fake CLI call that begins each. */
+const STEPS: Array<[string, Pick<Fault, "on" | "match">]> = [
+    ["the stack file write before the preview", { on: "config", match: "set-all" }],
+    ["the preview's update", { on: "up", match: "deploy green as the preview colour" }],
+    ["the flip's update", { on: "up", match: "make green the active colour" }],
+    ["the old colour's scale-down", { on: "up", match: "scale blue down again" }],
+];
+
+describe("promote under faults: a fake Pulumi CLI that fails, is killed and is refused at every step (issue 35)", function () {
+    this.timeout(120_000);
+
+    it("a promotion of green to v2 with no fault: scale up, smoke, flip, verify, scale down; exit 0, no lock, the journal closed", async () => {
+        const w = await world();
+        try {
+            const r = await promoteHere(w, ["--model-version", "v2"]);
+            assert.equal(r.code, 0, r.out);
+            assert.deepEqual(w.deployed().inference, {
+                activeColor: "green",
+                scaleDownInactive: true,
+                releases: { blue: { modelVersion: "v1" }, green: { modelVersion: "v2" } },
+            });
+            checkReport(w, r.out);
+            assert.deepEqual(locks(w), []);
+            assert.equal(journal(w).current, undefined);
+            assert.deepEqual(
+                fs
+                    .readFileSync(path.join(w.backend, "updates.log"), "utf8")
+                    .split("\n")
+                    .filter((l) => l !== ""),
+                [
+                    "promote: deploy green as the preview colour of model inference",
+                    "promote: make green the active colour of model inference",
+                    "promote: scale blue down again of model inference",
+                ],
+            );
+        } finally {
+            await w.close();
+        }
+    });
+
+    for (const [step, at] of STEPS) {
+        it(`an error at ${step}: undone (or, once verified, left standing), exit 3 or 0 with what serves; the next promote recovers`, async () => {
+            const w = await world();
+            try {
+                setFaults(w, [{ ...at, action: "fail" }]);
+                const r = await promoteHere(w, ["--model-version", "v2"]);
+                const s = checkServing(w);
+                checkReport(w, r.out);
+                assert.deepEqual(locks(w), []);
+                if (at.match.startsWith("scale blue down")) {
+                    // The release stands (verified); the old colour is left up for the next run.
+                    assert.equal(r.code, 0, r.out);
+                    assert.equal(s.activeColor, "green");
+                    assert.match(
+                        r.out,
+                        /to recover: llm-platform promote --stack staging --model inference --rollback/,
+                    );
+                } else {
+                    assert.equal(r.code, 3, r.out);
+                    assert.deepEqual(s, {
+                        activeColor: "blue",
+                        scaleDownInactive: true,
+                        releases: { blue: { modelVersion: "v1" }, green: { modelVersion: "v1" } },
+                    });
+                    assert.equal(journal(w).current, undefined);
+                }
+                // The same release again goes out.
+                setFaults(w, []);
+                const again = await promoteHere(
+                    w,
+                    s.activeColor === "green" ? ["--rollback"] : ["--model-version", "v2"],
+                );
+                assert.equal(again.code, 0, again.out);
+                checkReport(w, again.out);
+                assert.deepEqual(locks(w), []);
+                assert.equal(journal(w).current, undefined);
+            } finally {
+                await w.close();
+            }
+        });
+
+        it(`expired credentials from ${step} on: nothing can be undone; exit 3 with the command that recovers, which does once they are back`, async () => {
+            const w = await world();
+            try {
+                // Every call from the step on is refused, as with a token that expired.
+                setFaults(w, [{ ...at, action: "expired" }]);
+                const r = await promoteHere(w, ["--model-version", "v2"]);
+                checkServing(w);
+                checkReport(w, r.out);
+                assert.deepEqual(locks(w), []);
+                if (!at.match.startsWith("scale blue down")) {
+                    assert.equal(r.code, 3, r.out);
+                    assert.match(r.out, /No credentials provided or are invalid/);
+                }
+                // New credentials: the recovery command finishes or undoes it.
+                setFaults(w, []);
+                fs.rmSync(path.join(w.backend, "expired"));
+                const recovered = await promoteHere(w, ["--rollback"]);
+                assert.equal(recovered.code, 0, recovered.out);
+                checkServing(w);
+                checkReport(w, recovered.out);
+                assert.equal(journal(w).current, undefined);
+                assert.deepEqual(locks(w), []);
+            } finally {
+                await w.close();
+            }
+        });
+
+        it(`${at.on === "up" ? "another update holding the stack" : "a stack file lock left by a dead process"} at ${step}: waited out or taken over, then the release goes on (exit 0)`, async () => {
+            const w = await world();
+            try {
+                if (at.on === "up") setFaults(w, [{ ...at, action: "conflict" }]);
+                else
+                    fs.writeFileSync(
+                        path.join(w.project, ".promote-staging.config.lock"),
+                        JSON.stringify({
+                            pid: 999_999_999,
+                            host: os.hostname(),
+                            since: "x",
+                            purpose: "promote: stack file",
+                        }),
+                    );
+                const r = await promoteHere(w, ["--model-version", "v2"]);
+                if (at.on === "up") assert.match(r.out, /stack staging is being updated by someone else; waiting/);
+                assert.equal(r.code, 0, r.out);
+                assert.equal(checkServing(w).releases.green.modelVersion, "v2");
+                checkReport(w, r.out);
+                assert.deepEqual(locks(w), []);
+            } finally {
+                await w.close();
+            }
+        });
+    }
+
+    for (const kill of ["SIGKILL", "SIGINT"] as const)
+        it(`${kill} of the promotion at each step: what serves passed its check; the next promote finishes or undoes it, taking over what the dead run held`, async () => {
+            // The four steps at once, each its own stack and checkout: the promotions are processes.
+            const worlds = await Promise.all(STEPS.map(() => world()));
+            try {
+                const runs = await Promise.all(
+                    STEPS.map(([, at], i) => {
+                        const phase = at.on === "up" ? "applied" : "after";
+                        setFaults(worlds[i], [
+                            kill === "SIGKILL"
+                                ? { ...at, action: "kill", phase }
+                                : { ...at, action: "signal", signal: "SIGINT", phase },
+                        ]);
+                        return promoteProcess(worlds[i], ["--model-version", "v2"]);
+                    }),
+                );
+                for (const [i, [step]] of STEPS.entries()) {
+                    const w = worlds[i];
+                    const r = runs[i];
+                    const s = checkServing(w);
+                    if (kill === "SIGKILL") {
+                        assert.equal(r.signal, "SIGKILL", `${step}: ${r.out}`);
+                        // Killed with the journal open and its locks held: the next run reads it first.
+                        assert.ok(journal(w).current, `${step}: the journal keeps the release`);
+                        assert.ok(locks(w).includes(".promote-staging.inference.lock"), step);
+                    } else {
+                        // The step under way ended, then the release was undone (or stood, once verified).
+                        assert.ok(r.code === 3 || (r.code === 0 && s.activeColor === "green"), `${step}: ${r.out}`);
+                        assert.match(r.out, /SIGINT received: ending the step under way/, step);
+                        checkReport(w, r.out);
+                        assert.deepEqual(locks(w), [], step);
+                    }
+                    setFaults(w, []);
+                    const recovered = await promoteHere(w, ["--rollback"]);
+                    assert.equal(recovered.code, 0, `${step}: ${recovered.out}`);
+                    if (kill === "SIGKILL")
+                        assert.match(
+                            recovered.out,
+                            /took over the promotion lock from promote staging\/inference/,
+                            step,
+                        );
+                    checkServing(w);
+                    checkReport(w, recovered.out);
+                    assert.equal(journal(w).current, undefined, step);
+                    assert.deepEqual(locks(w), [], step);
+                }
+            } finally {
+                await Promise.all(worlds.map((w) => w.close()));
+            }
+        });
+
+    it("a bad release (its preview fails) never serves, whatever fails after: exit 1, the old release serves", async () => {
+        const w = await world();
+        try {
+            const r = await promoteHere(w, ["--model-version", "bad-v3"]);
+            assert.equal(r.code, 1, r.out);
+            const s = checkServing(w);
+            assert.deepEqual(s.releases.green, { modelVersion: "v1" });
+            checkReport(w, r.out);
+            // The stack file holds no value the schema refuses (no image "").
+            assert.doesNotMatch(
+                fs.readFileSync(path.join(w.project, ".fake-config.staging.json"), "utf8"),
+                /"image":""/,
+            );
+        } finally {
+            await w.close();
+        }
+    });
+
+    it("two releases of different models at once from one checkout: neither undoes the other", async () => {
+        const w = await world(["chat", "embed"]);
+        // Each waits for the other's updates (the stack's update lock in the checkout).
+        w.env.STACK_LOCK_WAIT_SECONDS = "120";
+        try {
+            const [a, b] = await Promise.all([
+                promoteProcess(w, ["--model", "chat", "--model-version", "v2"]),
+                promoteProcess(w, ["--model", "embed", "--model-version", "v2"]),
+            ]);
+            assert.equal(a.code, 0, a.out);
+            assert.equal(b.code, 0, b.out);
+            for (const model of ["chat", "embed"]) {
+                const s = w.deployed()[model];
+                assert.equal(s.activeColor, "green", `${model}: ${JSON.stringify(s)}`);
+                assert.equal(s.releases.green.modelVersion, "v2");
+                assert.equal(s.scaleDownInactive, true);
+            }
+            assert.deepEqual(locks(w), []);
+        } finally {
+            await w.close();
+        }
+    });
+});

@@ -1,0 +1,196 @@
+/**
+ * A release as a transaction (issue 35), on the state machine with the in-memory stack: every
+ * error and signal undoes what the release changed, the journal says what an interrupted run began,
+ * and the next run finishes or undoes it before anything else.
+ */
+import * as assert from "node:assert/strict";
+import { OUTCOME_EXIT, promote, type ReleaseState, type ProbeResult } from "../tools/promote/machine";
+import { ACTIVE, FakeProber, FakeStack, PREVIEW, state } from "./promoteFakes";
+
+const ok: ProbeResult = { status: 200, latencyMs: 20 };
+const v = (modelVersion: string) => ({ image: undefined, modelVersion });
+const BEFORE: ReleaseState = {
+    activeColor: "blue",
+    scaleDownInactive: false,
+    releases: { blue: v("v1"), green: v("v1") },
+};
+const RECOVER = "llm-platform promote --stack prod --model inference --rollback";
+
+describe("a release is a transaction: errors, signals and the journal (issue 35)", () => {
+    it("undoes the release after an update fails at any step, and reports failed (exit 3) with what serves", async () => {
+        for (const failing of ["deploy green as the preview colour", "make green the active colour"]) {
+            const stack = new FakeStack(state());
+            stack.upFails = (reason) => reason === failing;
+            const result = await promote(stack, new FakeProber(() => ok, stack), { modelVersion: "v2" });
+            assert.equal(result.outcome, "failed", failing);
+            assert.equal(OUTCOME_EXIT[result.outcome], 3);
+            // The last update put back what served, whole: the stack is where it began.
+            assert.deepEqual(stack.deployed.at(-1), BEFORE, failing);
+            assert.equal(stack.calls.at(-1), "up: undo the promote of green");
+            assert.deepEqual(result.serving, BEFORE);
+            assert.equal(result.activeColor, "blue");
+            assert.equal(stack.journalData.current, undefined, "nothing left to recover");
+            assert.equal(stack.locked, false);
+            assert.equal(
+                result.log.at(-1),
+                `put back what served: blue serves (model v1, image built by the stack); green runs model v1, image built by the stack`,
+            );
+        }
+        // The failure after the flip began: the undo is checked on the active endpoint too.
+        const flip = new FakeStack(state());
+        flip.upFails = (reason) => reason === "make green the active colour";
+        const prober = new FakeProber(() => ok, flip);
+        await promote(flip, prober, { modelVersion: "v2" });
+        assert.deepEqual(prober.requests, [`${PREVIEW}/health`, "wait 30 s", `${ACTIVE}/health`]);
+    });
+
+    it("when the undo fails too, keeps the journal and names the command that recovers; that command undoes it", async () => {
+        const stack = new FakeStack(state());
+        stack.upFails = (reason) => reason === "make green the active colour" || reason === "undo the promote of green";
+        const result = await promote(stack, new FakeProber(() => ok, stack), { modelVersion: "v2" });
+        assert.equal(result.outcome, "failed");
+        assert.equal(result.serving, undefined, "unknown: the last update failed");
+        assert.equal(result.recover, RECOVER);
+        assert.deepEqual(stack.journalData.current?.steps, [
+            "deploy preview",
+            "preview deployed",
+            "gate passed",
+            "flip",
+            "undo",
+        ]);
+        assert.deepEqual(stack.journalData.current?.before, BEFORE);
+        // The credentials are back: the recovery command undoes the release and stops there.
+        stack.upFails = () => false;
+        const recovered = await promote(stack, new FakeProber(() => ok, stack), { rollback: true });
+        assert.equal(recovered.outcome, "rolled-back");
+        assert.deepEqual(stack.deployed.at(-1), BEFORE);
+        assert.equal(stack.calls.at(-1), "up: undo the interrupted promote");
+        assert.match(
+            recovered.log[0],
+            /^the promote begun .* did not finish \(last step: undo\); undoing it: blue serves/,
+        );
+        assert.equal(stack.journalData.current, undefined);
+        assert.deepEqual(stack.journalData.good?.state, BEFORE);
+    });
+
+    it("a first signal ends the step under way and undoes the release; a second stops at once", async () => {
+        const stop = new AbortController();
+        const stack = new FakeStack(state());
+        // SIGTERM arrives while the flip's update runs: the update finishes, then the release is undone.
+        const deploy = stack.deploy.bind(stack);
+        stack.deploy = async (s, reason) => {
+            await deploy(s, reason);
+            if (reason === "make green the active colour") stop.abort("SIGTERM");
+        };
+        const prober = new FakeProber(() => ok, stack);
+        const result = await promote(stack, prober, { modelVersion: "v2", signals: { stop: stop.signal } });
+        assert.equal(result.outcome, "failed");
+        assert.deepEqual(stack.calls, [
+            "up: deploy green as the preview colour",
+            "up: make green the active colour",
+            "up: undo the promote of green",
+        ]);
+        assert.ok(result.log.includes('after "flipped", the promote stopped by SIGTERM'), result.log.join("\n"));
+        assert.deepEqual(result.serving, BEFORE);
+        assert.equal(stack.journalData.current, undefined);
+
+        const now = new AbortController();
+        const stop2 = new AbortController();
+        const again = new FakeStack(state());
+        const deploy2 = again.deploy.bind(again);
+        again.deploy = async (s, reason) => {
+            await deploy2(s, reason);
+            stop2.abort("SIGINT");
+            now.abort("SIGINT");
+        };
+        const hard = await promote(again, new FakeProber(() => ok, again), {
+            modelVersion: "v2",
+            signals: { stop: stop2.signal, now: now.signal },
+        });
+        assert.equal(hard.outcome, "failed");
+        assert.deepEqual(again.calls, ["up: deploy green as the preview colour"]);
+        assert.equal(hard.recover, RECOVER);
+        assert.deepEqual(again.journalData.current?.steps, ["deploy preview", "preview deployed"]);
+        assert.equal(again.locked, false, "the lock is released on every way out");
+        // The next promote undoes it first, then releases as asked.
+        const next = await promote(again, new FakeProber(() => ok, again), { modelVersion: "v2" });
+        assert.equal(next.outcome, "promoted");
+        assert.deepEqual(again.calls.slice(1), [
+            "up: undo the interrupted promote",
+            "up: deploy green as the preview colour",
+            "up: make green the active colour",
+        ]);
+    });
+
+    it("a killed run's release is finished when it was verified, undone otherwise, before anything else", async () => {
+        // Killed after the flip was verified, while the old colour was draining: finished.
+        const stack = new FakeStack(state({ scaleDownInactive: true }));
+        const flipped: ReleaseState = { ...BEFORE, activeColor: "green", releases: { blue: v("v1"), green: v("v2") } };
+        const target = { ...flipped, scaleDownInactive: true };
+        stack.state = { ...stack.state, ...flipped };
+        stack.journalData = {
+            current: {
+                id: "2026-12-07T09:00:00.000Z/4242",
+                kind: "promote",
+                before: { ...BEFORE, scaleDownInactive: true },
+                target,
+                steps: ["deploy preview", "preview deployed", "gate passed", "flip", "flipped", "verified"],
+            },
+        };
+        const result = await promote(stack, new FakeProber(() => ok, stack), { rollback: true });
+        assert.equal(stack.calls[0], "up: finish the interrupted promote");
+        assert.deepEqual(stack.deployed[0], target);
+        // Then the rollback asked for: green's release stood, so it flips back to blue.
+        assert.equal(result.outcome, "rolled-back");
+        assert.equal(result.activeColor, "blue");
+
+        // Killed after the preview was deployed, before the gate: undone, and production never moved.
+        const killed = new FakeStack(state());
+        killed.state = { ...killed.state, releases: { blue: v("v1"), green: v("v3") } };
+        killed.journalData = {
+            good: { state: BEFORE, at: "t", id: "x" },
+            current: {
+                id: "2026-12-07T09:00:00.000Z/4243",
+                kind: "promote",
+                before: BEFORE,
+                target: { ...BEFORE, activeColor: "green", releases: { blue: v("v1"), green: v("v3") } },
+                steps: ["deploy preview", "preview deployed"],
+            },
+        };
+        const r = await promote(killed, new FakeProber(() => ok, killed), { rollback: true });
+        assert.equal(r.outcome, "rolled-back", "the undo is the rollback asked for");
+        assert.deepEqual(killed.calls, ["up: undo the interrupted promote"]);
+        assert.deepEqual(killed.deployed, [BEFORE]);
+        assert.equal(r.activeColor, "blue");
+    });
+
+    it("--rollback returns to the last release that passed its gate, not to an untested one on the other colour", async () => {
+        // green was promoted from v1 to v2 and passed; someone then put v9 on blue (never gated).
+        const good: ReleaseState = {
+            activeColor: "green",
+            scaleDownInactive: false,
+            releases: { blue: v("v1"), green: v("v2") },
+        };
+        const stack = new FakeStack(state({ activeColor: "green", releases: { blue: v("v9"), green: v("v2") } }));
+        stack.journalData = { good: { state: good, at: "t", id: "i" } };
+        const result = await promote(stack, new FakeProber(() => ok, stack), { rollback: true });
+        assert.equal(result.outcome, "rolled-back");
+        assert.deepEqual(stack.calls, ["up: scale blue up for the rollback", "up: make blue the active colour"]);
+        assert.deepEqual(stack.deployed[1].releases.blue, v("v1"));
+        assert.equal(
+            result.log[0],
+            "blue runs model v9 (image built by the stack), which never passed its gate here; the rollback returns it to model v1 (image built by the stack), the last release that did",
+        );
+    });
+
+    it("refuses while another promotion holds the lock, before reading its journal", async () => {
+        const stack = new FakeStack(state());
+        stack.locked = true;
+        stack.journalData = { current: { id: "x", kind: "promote", before: BEFORE, target: BEFORE, steps: ["flip"] } };
+        await assert.rejects(promote(stack, new FakeProber(() => ok, stack), {}), {
+            name: "PromotionError",
+            message: "a promotion of stack prod is already in progress",
+        });
+        assert.deepEqual(stack.calls, []);
+    });
+});
