@@ -428,7 +428,7 @@ describe("promote per model", () => {
                     activeColor: serving.activeColor,
                     ...(m === "chat"
                         ? { serving }
-                        : { recover: "llm-platform promote --stack prod --model embed --rollback" }),
+                        : { recover: "llm-platform promote --stack prod --model embed --recover" }),
                     log: [`${m} log`],
                     model: m!,
                 };
@@ -444,7 +444,7 @@ describe("promote per model", () => {
             "- embed log",
             "failed: blue is the active colour of model embed",
             "serving: model embed: unknown, the last update failed",
-            "to recover: llm-platform promote --stack prod --model embed --rollback",
+            "to recover: llm-platform promote --stack prod --model embed --recover",
             "model router: router has no preview URL",
         ]);
         await assert.rejects(
@@ -475,7 +475,7 @@ describe("promote per model", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promote-queue-"));
         const slept: number[] = [];
         const queue: UpdateQueue = { waitMs: 60, pollMs: 20, sleep: async (ms) => void slept.push(ms) };
-        const file = path.join(dir, ".promote-prod.config.lock");
+        const file = path.join(dir, ".promote-prod@config.lock");
         // Another writer holds the lock for two polls.
         fs.writeFileSync(file, "other");
         let polls = 0;

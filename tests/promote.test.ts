@@ -217,7 +217,7 @@ describe("promote: the state machine", () => {
             "flipped",
             "revert",
         ]);
-        assert.equal(result.recover, "llm-platform promote --stack prod --model inference --rollback");
+        assert.equal(result.recover, "llm-platform promote --stack prod --model inference --recover");
     });
 
     it("reports a rollback whose check still fails", async () => {

@@ -73,6 +73,18 @@ describe("promote checks every argument and the settings it will write before th
                     `--report ${path.join(file, "gates")}: ${file} is a file, not a folder;`,
                 ],
                 [["--stack", "prod", "stray"], 'unexpected argument "stray"'],
+                [
+                    ["--stack", "prod", "--recover", "--rollback"],
+                    "--recover only finishes or undoes a release a run left unfinished, one model at a time; it takes no --rollback, --to, --image, --model-version or --all",
+                ],
+                [
+                    ["--stack", "prod", "--settle-seconds", "30s"],
+                    '--settle-seconds: expected a whole number of seconds from 0 to 3600, received "30s"',
+                ],
+                [
+                    ["--stack", "prod", "--drain-seconds", "9999"],
+                    '--drain-seconds: expected a whole number of seconds from 0 to 4000, received "9999"',
+                ],
             ];
             for (const [argv, message] of table) {
                 const got = await usageErrorOf(() => promoteCommand(argv));

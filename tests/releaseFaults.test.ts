@@ -263,10 +263,7 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
                     // The release stands (verified); the old colour is left up for the next run.
                     assert.equal(r.code, 0, r.out);
                     assert.equal(s.activeColor, "green");
-                    assert.match(
-                        r.out,
-                        /to recover: llm-platform promote --stack staging --model inference --rollback/,
-                    );
+                    assert.match(r.out, /to recover: llm-platform promote --stack staging --model inference --recover/);
                 } else {
                     assert.equal(r.code, 3, r.out);
                     assert.deepEqual(s, {
@@ -276,14 +273,19 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
                     });
                     assert.equal(journal(w).current, undefined);
                 }
-                // The same release again goes out.
+                // The command it names recovers (the scale-down, and nothing else), or the same release goes out again.
                 setFaults(w, []);
                 const again = await promoteHere(
                     w,
-                    s.activeColor === "green" ? ["--rollback"] : ["--model-version", "v2"],
+                    s.activeColor === "green" ? ["--model", "inference", "--recover"] : ["--model-version", "v2"],
                 );
                 assert.equal(again.code, 0, again.out);
                 checkReport(w, again.out);
+                assert.deepEqual(w.deployed().inference, {
+                    activeColor: "green",
+                    scaleDownInactive: true,
+                    releases: { blue: { modelVersion: "v1" }, green: { modelVersion: "v2" } },
+                });
                 assert.deepEqual(locks(w), []);
                 assert.equal(journal(w).current, undefined);
             } finally {
@@ -307,7 +309,7 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
                 // New credentials: the recovery command finishes or undoes it.
                 setFaults(w, []);
                 fs.rmSync(path.join(w.backend, "expired"));
-                const recovered = await promoteHere(w, ["--rollback"]);
+                const recovered = await promoteHere(w, ["--model", "inference", "--recover"]);
                 assert.equal(recovered.code, 0, recovered.out);
                 checkServing(w);
                 checkReport(w, recovered.out);
@@ -324,7 +326,7 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
                 if (at.on === "up") setFaults(w, [{ ...at, action: "conflict" }]);
                 else
                     fs.writeFileSync(
-                        path.join(w.project, ".promote-staging.config.lock"),
+                        path.join(w.project, ".promote-staging@config.lock"),
                         JSON.stringify({
                             pid: 999_999_999,
                             host: os.hostname(),
@@ -377,7 +379,7 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
                         assert.deepEqual(locks(w), [], step);
                     }
                     setFaults(w, []);
-                    const recovered = await promoteHere(w, ["--rollback"]);
+                    const recovered = await promoteHere(w, ["--model", "inference", "--recover"]);
                     assert.equal(recovered.code, 0, `${step}: ${recovered.out}`);
                     if (kill === "SIGKILL")
                         assert.match(
@@ -394,6 +396,58 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
                 await Promise.all(worlds.map((w) => w.close()));
             }
         });
+
+    it("an update that applied the flip and then failed: the stack's outputs say green serves v2, unchecked; undone to blue (exit 3)", async () => {
+        const w = await world();
+        try {
+            setFaults(w, [{ on: "up", match: "make green the active colour", action: "fail", phase: "applied" }]);
+            const r = await promoteHere(w, ["--model-version", "v2"]);
+            assert.equal(r.code, 3, r.out);
+            assert.deepEqual(w.deployed().inference, {
+                activeColor: "blue",
+                scaleDownInactive: true,
+                releases: { blue: { modelVersion: "v1" }, green: { modelVersion: "v1" } },
+            });
+            checkReport(w, r.out);
+            assert.deepEqual(locks(w), []);
+        } finally {
+            await w.close();
+        }
+    });
+
+    it("SIGKILL of the whole group mid-update leaves Pulumi's own lock: recovery waits, reports it, and recovers after `pulumi cancel`", async () => {
+        const w = await world();
+        try {
+            setFaults(w, [
+                { on: "up", match: "make green the active colour", action: "kill", phase: "applied", group: true },
+            ]);
+            const r = await promoteProcess(w, ["--model-version", "v2"]);
+            assert.equal(r.signal, "SIGKILL", r.out);
+            assert.ok(fs.existsSync(path.join(w.backend, "update.lock")), "the killed update's lock stays");
+            setFaults(w, []);
+            const blocked = await promoteHere(w, ["--model", "inference", "--recover"]);
+            assert.equal(blocked.code, 3, blocked.out);
+            assert.match(blocked.out, /stack staging has been updated by someone else for 0 minutes/);
+            assert.match(blocked.out, /to recover: llm-platform promote --stack staging --model inference --recover/);
+            assert.ok(journal(w).current, "the journal still holds the release");
+            // The runbook: check no update runs, then `pulumi cancel`, then recover.
+            await new Promise<void>((resolve) =>
+                spawn(path.join(FAKE_BIN, "pulumi"), ["cancel", "--yes", "--stack", "staging"], {
+                    cwd: w.project,
+                    env: w.env,
+                }).on("exit", () => resolve()),
+            );
+            const recovered = await promoteHere(w, ["--model", "inference", "--recover"]);
+            assert.equal(recovered.code, 0, recovered.out);
+            const s = checkServing(w);
+            assert.equal(s.activeColor, "blue");
+            checkReport(w, recovered.out);
+            assert.deepEqual(locks(w), []);
+            assert.equal(journal(w).current, undefined);
+        } finally {
+            await w.close();
+        }
+    });
 
     it("a bad release (its preview fails) never serves, whatever fails after: exit 1, the old release serves", async () => {
         const w = await world();

@@ -14,7 +14,7 @@ const BEFORE: ReleaseState = {
     scaleDownInactive: false,
     releases: { blue: v("v1"), green: v("v1") },
 };
-const RECOVER = "llm-platform promote --stack prod --model inference --rollback";
+const RECOVER = "llm-platform promote --stack prod --model inference --recover";
 
 describe("a release is a transaction: errors, signals and the journal (issue 35)", () => {
     it("undoes the release after an update fails at any step, and reports failed (exit 3) with what serves", async () => {
@@ -162,6 +162,39 @@ describe("a release is a transaction: errors, signals and the journal (issue 35)
         assert.deepEqual(killed.calls, ["up: undo the interrupted promote"]);
         assert.deepEqual(killed.deployed, [BEFORE]);
         assert.equal(r.activeColor, "blue");
+    });
+
+    it("--recover finishes a verified release (the old colour's scale-down) and stops: it never rolls it back", async () => {
+        const stack = new FakeStack(state({ scaleDownInactive: true }));
+        stack.upFails = (reason) => reason === "scale blue down again";
+        const first = await promote(stack, new FakeProber(() => ok, stack), { modelVersion: "v2" });
+        assert.equal(first.outcome, "promoted");
+        assert.equal(first.recover, RECOVER);
+        stack.upFails = () => false;
+        const recovered = await promote(stack, new FakeProber(() => ok, stack), { recover: true });
+        assert.equal(recovered.outcome, "promoted");
+        assert.deepEqual(stack.calls.slice(-1), ["up: finish the interrupted promote"]);
+        assert.deepEqual(stack.state.activeColor, "green");
+        assert.equal(stack.state.scaleDownInactive, true);
+        assert.equal(stack.journalData.current, undefined);
+        // Nothing left: --recover says so and changes nothing.
+        const nothing = await promote(stack, new FakeProber(() => ok, stack), { recover: true });
+        assert.equal(
+            nothing.log.at(-1),
+            "no release of model inference was left unfinished (its journal): nothing to recover",
+        );
+        assert.equal(stack.calls.length, 4);
+    });
+
+    it("a refusal after a recovery changed the stack is a failure (3) that reports the recovery, not a refusal (2)", async () => {
+        const stack = new FakeStack(state());
+        stack.journalData = {
+            current: { id: "x", kind: "promote", before: BEFORE, target: BEFORE, steps: ["deploy preview"] },
+        };
+        const result = await promote(stack, new FakeProber(() => ok, stack), { to: "blue" });
+        assert.equal(result.outcome, "failed");
+        assert.deepEqual(stack.calls, ["up: undo the interrupted promote"]);
+        assert.equal(result.log.at(-1), "then refused: blue is already the active colour of stack prod");
     });
 
     it("--rollback returns to the last release that passed its gate, not to an untested one on the other colour", async () => {

@@ -132,6 +132,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
                         return { ...result, model: p.model };
                     },
                     say,
+                    () => signals.stop.aborted,
                 ),
             say,
         );

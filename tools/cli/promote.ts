@@ -38,7 +38,7 @@ import {
 import { parseCommandLine, UsageError } from "./cli";
 
 export const PROMOTE_USAGE =
-    "llm-platform promote --stack <name> [--model <name> | --all] [--to blue|green] [--image <repository@sha256:…>] [--model-version <version | models:/<name>/<version> | models:/<name>@<alias>>] [--copy-from <registry url>] [--rollback] [--pack <dir>]... [--config <policy-config.json>]... [--report <dir>] [--registry-url <url>] [--settle-seconds <s>] [--drain-seconds <s>] [--project <dir>]";
+    "llm-platform promote --stack <name> [--model <name> | --all] [--to blue|green] [--image <repository@sha256:…>] [--model-version <version | models:/<name>/<version> | models:/<name>@<alias>>] [--copy-from <registry url>] [--rollback | --recover] [--pack <dir>]... [--config <policy-config.json>]... [--report <dir>] [--registry-url <url>] [--settle-seconds <s>] [--drain-seconds <s>] [--project <dir>]";
 
 /** A registry URL flag's value: undefined, or an http(s) URL; anything else is a UsageError. */
 export function requireHttpUrl(flag: string, value: string | undefined): void {
@@ -119,6 +119,7 @@ export function parsePromoteArgs(argv: string[]): {
             model: { type: "string" },
             all: { type: "boolean" },
             rollback: { type: "boolean" },
+            recover: { type: "boolean" },
             report: { type: "string" },
             "registry-url": { type: "string" },
             "copy-from": { type: "string" },
@@ -154,6 +155,10 @@ export function parsePromoteArgs(argv: string[]): {
         );
     const { packs, configs } = existingPolicyFiles(values.pack ?? [], values.config ?? []);
     if (values.all && values.model !== undefined) throw new UsageError("--all releases every model; leave out --model");
+    if (values.recover && (values.rollback || values.to || values.image || values["model-version"] || values.all))
+        throw new UsageError(
+            "--recover only finishes or undoes a release a run left unfinished, one model at a time; it takes no --rollback, --to, --image, --model-version or --all",
+        );
     if (values.all && (values.to || values.image || values["model-version"]))
         throw new UsageError(
             "--all releases each model's own inactive colour; --to, --image and --model-version name one model's release: use --model",
@@ -175,6 +180,7 @@ export function parsePromoteArgs(argv: string[]): {
             image: values.image,
             modelVersion: values["model-version"],
             rollback: values.rollback ?? false,
+            ...(values.recover ? { recover: true } : {}),
             ...(settleSeconds !== undefined || drainSeconds !== undefined
                 ? {
                       timing: {
@@ -192,9 +198,16 @@ export async function promoteEach(
     models: ReadonlyArray<string | undefined>,
     release: (model: string | undefined) => Promise<PromotionResult & { model: string }>,
     say: (line: string) => void,
+    /** Set once a signal asked to stop: the models after it are not started. */
+    stopped: () => boolean = () => false,
 ): Promise<number> {
     let worst = 0;
     for (const model of models) {
+        if (stopped()) {
+            say(`model ${model ?? "?"}: not started (stopped by a signal)`);
+            worst = Math.max(worst, 3);
+            continue;
+        }
         try {
             const result = await release(model);
             for (const line of result.log) say(`- ${line}`);
@@ -289,6 +302,7 @@ export async function promoteCommand(argv: string[]): Promise<number> {
                         copyFrom
                             ? {
                                   ...options,
+                                  signals,
                                   copyFrom: {
                                       registry: new MlflowRegistryClient(copyFrom),
                                       url: copyFrom,
@@ -309,6 +323,7 @@ export async function promoteCommand(argv: string[]): Promise<number> {
                     return { ...result, model: target.modelName ?? m ?? "?" };
                 },
                 say,
+                () => signals.stop.aborted,
             ),
         say,
     );

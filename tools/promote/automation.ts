@@ -79,8 +79,8 @@ export function updateQueueFrom(env: NodeJS.ProcessEnv): UpdateQueue {
     const seconds = (name: string, fallback: number): number => {
         const raw = env[name];
         if (raw === undefined || raw === "") return fallback;
-        if (!/^\d{1,6}$/.test(raw))
-            throw new PromotionError(`${name}: expected a whole number of seconds, received "${raw}"`);
+        if (!/^\d{1,6}$/.test(raw) || Number(raw) < 1)
+            throw new PromotionError(`${name}: expected a whole number of seconds, at least 1, received "${raw}"`);
         return Number(raw);
     };
     return {
@@ -336,7 +336,7 @@ export class AutomationStack implements PromotionStack {
         if (changes.length === 0) return;
         const command = this.stack.workspace.pulumiCommand.command;
         await withFileLock(
-            path.join(this.projectDir, `.promote-${this.name}.config.lock`),
+            path.join(this.projectDir, `.promote-${this.name}@config.lock`),
             async () => {
                 const all = await this.stack.getAllConfig();
                 const touched = [...new Set(changes.map(([k]) => splitConfigKey(k).key))];
@@ -378,7 +378,7 @@ export class AutomationStack implements PromotionStack {
         this.onOutput(`pulumi up (${message}) with the policy packs ${this.policy.packs.join(", ")}`);
         // Under the stack's update lock, as each promotion's update: the pins and the update are one step.
         await withFileLock(
-            path.join(this.projectDir, `.promote-${this.name}.update.lock`),
+            path.join(this.projectDir, `.promote-${this.name}@update.lock`),
             () =>
                 queuedUpdate(
                     async () => {
@@ -437,6 +437,10 @@ export class AutomationStack implements PromotionStack {
         // runner's copy of the stack file says: an earlier run may have left it anywhere.
         const { configKey: located, ...state } = stateOf({ ...contract, configKey }, this.pinned(values, pins));
         this.configKey = located;
+        // A colour the contract shows without an image runs the stack's own build: never the image
+        // the runner's copy of the stack file may name.
+        for (const c of ["blue", "green"] as const)
+            if (contract.releases[c].image === null) state.releases[c] = { ...state.releases[c], image: undefined };
         return state;
     }
 
@@ -522,7 +526,7 @@ export class AutomationStack implements PromotionStack {
         this.onOutput(`pulumi up (${what}) with the policy packs ${this.policy.packs.join(", ")}`);
         const upOptions = promotionUpOptions(this.policy, `promote: ${what}`);
         await withFileLock(
-            path.join(this.projectDir, `.promote-${this.name}.update.lock`),
+            path.join(this.projectDir, `.promote-${this.name}@update.lock`),
             () =>
                 queuedUpdate(
                     async () => {

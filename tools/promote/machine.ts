@@ -127,7 +127,7 @@ export function describeState(s: ReleaseState): string {
 
 /** A release under way, as the journal keeps it. */
 export interface JournalEntry {
-    /** `<ISO time>/<pid>@<host>`: which run began it. */
+    /** `<ISO time>/<pid>`: which run began it. */
     id: string;
     kind: "promote" | "rollback";
     /** What served when it began: where an interrupted release is undone to. */
@@ -220,6 +220,8 @@ export interface PromoteOptions {
     copyFrom?: { registry: ModelRegistryClient; url: string; store: WeightsStore };
     /** Flip back to the other colour instead. */
     rollback?: boolean;
+    /** Only finish or undo the release an earlier run left unfinished (the journal's), then stop. */
+    recover?: boolean;
     /**
      * How long the load balancer takes: `settleSeconds` after each flip (default
      * {@link FLIP_SETTLE_SECONDS}; also the longest wait between smoke attempts, at most
@@ -391,7 +393,7 @@ async function resolveRegistered(
 
 /** The command that undoes (or finishes) an interrupted release: every run reads the journal first. */
 export const recoverCommand = (stackName: string, model: string): string =>
-    `llm-platform promote --stack ${stackName} --model ${model} --rollback`;
+    `llm-platform promote --stack ${stackName} --model ${model} --recover`;
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -434,34 +436,21 @@ export async function promote(
     /** Where a release that names a registered model is recorded; unset: not recorded (said in the log). */
     registry?: ModelRegistryClient,
 ): Promise<PromotionResult> {
-    // The model's state as the stack runs it (a read): which model, and so which lock.
-    const first = await stack.readState();
+    // Which model, and so which lock; its state is read again under the lock.
+    await stack.readState();
     const held = await stack.lock();
     const log: string[] = [];
     const step = (line: string): void => void log.push(line);
     if (held.tookOver) step(`took over the promotion lock from ${held.tookOver}`);
     try {
-        return await release(stack, first, prober, options, quality, registry, step, log);
-    } catch (e) {
-        // A refusal after a recovery: the recovery's lines come first.
-        if (e instanceof PromotionError && log.length > 0)
-            throw new PromotionError(`${log.map((l) => `- ${l}`).join("\n")}\n${e.message}`);
-        throw e;
+        return await release(stack, prober, options, quality, registry, step, log);
     } finally {
         await held.release();
     }
 }
 
-async function release(
-    stack: PromotionStack,
-    first: ServingState,
-    prober: Prober,
-    options: PromoteOptions,
-    quality: QualityGate | undefined,
-    registry: ModelRegistryClient | undefined,
-    step: (line: string) => void,
-    log: string[],
-): Promise<PromotionResult> {
+/** The waits and checks of a release, with its timing and signals. */
+function releaseHelpers(prober: Prober, options: PromoteOptions, step: (line: string) => void) {
     const signals = options.signals;
     const now = signals?.now;
     const settleSeconds = options.timing?.settleSeconds ?? FLIP_SETTLE_SECONDS;
@@ -477,51 +466,101 @@ async function release(
     /** Lets the load balancer take the new weights before the active endpoint is checked or the old colour goes. */
     const settle = (signal: AbortSignal | undefined): Promise<void> =>
         pause(settleSeconds, "for the load balancer to move production's weights", signal);
+    return { signals, now, drainSeconds, smokeTest, pause, settle };
+}
+
+async function release(
+    stack: PromotionStack,
+    prober: Prober,
+    options: PromoteOptions,
+    quality: QualityGate | undefined,
+    registry: ModelRegistryClient | undefined,
+    step: (line: string) => void,
+    log: string[],
+): Promise<PromotionResult> {
+    const { now, settle, smokeTest } = releaseHelpers(prober, options, step);
 
     let journal = await stack.journal.read();
-    let state = first;
+    let state = await stack.readState();
     const model = state.model;
 
     // 1. A release an earlier run left unfinished (killed, or stopped before it could undo itself).
     const interrupted = journal.current;
+    let recovered: ReleaseState | undefined;
     if (interrupted) {
         const forward = interrupted.steps.includes("verified");
         const goal = forward ? interrupted.target : interrupted.before;
         step(
             `the ${interrupted.kind} begun ${interrupted.id} did not finish (last step: ${interrupted.steps.at(-1) ?? "none"}); ${forward ? "it was verified: finishing it" : `undoing it: ${describeState(goal)}`}`,
         );
-        const activeUrl = requireUrl(state.smoke.activeUrl, "activeUrl");
+        const recover = recoverCommand(stack.name, model);
         try {
             await stack.deploy(goal, `${forward ? "finish" : "undo"} the interrupted ${interrupted.kind}`, now);
         } catch (e) {
             step(`could not ${forward ? "finish" : "undo"} it: ${messageOf(e)}`);
-            return {
-                outcome: "failed",
-                activeColor: interrupted.before.activeColor,
-                log,
-                recover: recoverCommand(stack.name, model),
-            };
+            return { outcome: "failed", activeColor: interrupted.before.activeColor, log, recover };
         }
-        await settle(now);
-        const failure = await smokeTest(prober, activeUrl, state.smoke);
-        if (failure) {
-            step(`the active endpoint fails after it: ${failure}`);
-            return {
-                outcome: "rollback-failed",
-                activeColor: goal.activeColor,
-                serving: goal,
-                log,
-                recover: recoverCommand(stack.name, model),
-            };
+        try {
+            if (state.smoke.activeUrl) {
+                await settle(now);
+                const failure = await smokeTest(prober, state.smoke.activeUrl, state.smoke);
+                if (failure) {
+                    step(`the active endpoint fails after it: ${failure}`);
+                    return { outcome: "rollback-failed", activeColor: goal.activeColor, serving: goal, log, recover };
+                }
+            } else step("not checked: the release contract has no active URL (smoke.activeUrl)");
+            journal = { good: { state: goal, at: new Date().toISOString(), id: interrupted.id } };
+            await stack.journal.write(journal);
+            step(`${forward ? "finished" : "undone"}: ${describeState(goal)}`);
+            if (forward)
+                await recordRelease(
+                    registry,
+                    stack.name,
+                    model,
+                    goal.activeColor,
+                    goal.releases[goal.activeColor],
+                    step,
+                );
+            state = await stack.readState();
+        } catch (e) {
+            step(`${messageOf(e)}: the recovery was not checked`);
+            return { outcome: "failed", activeColor: goal.activeColor, serving: goal, log, recover };
         }
-        journal = { good: { state: goal, at: new Date().toISOString(), id: interrupted.id } };
-        await stack.journal.write(journal);
-        step(`${forward ? "finished" : "undone"}: ${describeState(goal)}; the active endpoint passes the check`);
-        if (options.rollback && !forward)
-            return { outcome: "rolled-back", activeColor: goal.activeColor, serving: goal, log };
-        state = await stack.readState();
+        recovered = goal;
+        // What --recover asks for; and a --rollback of a release that never went out is its undo.
+        if (options.recover || (options.rollback && !forward))
+            return { outcome: forward ? "promoted" : "rolled-back", activeColor: goal.activeColor, serving: goal, log };
     }
+    if (options.recover) {
+        step(`no release of model ${model} was left unfinished (its journal): nothing to recover`);
+        return { outcome: "promoted", activeColor: state.activeColor, serving: releaseStateOf(state), log };
+    }
+    try {
+        return await releaseNow(stack, state, journal, prober, options, quality, registry, step, log);
+    } catch (e) {
+        // A refusal after a recovery changed the stack: failed (3), with the recovery's lines.
+        if (recovered && e instanceof PromotionError) {
+            step(`then refused: ${e.message}`);
+            return { outcome: "failed", activeColor: recovered.activeColor, serving: recovered, log };
+        }
+        throw e;
+    }
+}
 
+/** The release this run was asked for, after any recovery: checked, then carried out step by step. */
+async function releaseNow(
+    stack: PromotionStack,
+    state: ServingState,
+    journal: Journal,
+    prober: Prober,
+    options: PromoteOptions,
+    quality: QualityGate | undefined,
+    registry: ModelRegistryClient | undefined,
+    step: (line: string) => void,
+    log: string[],
+): Promise<PromotionResult> {
+    const model = state.model;
+    const { now, settle, smokeTest, pause, signals, drainSeconds } = releaseHelpers(prober, options, step);
     // 2. What this run releases, checked before anything changes.
     if (state.platform === "ecs") {
         throw new PromotionError(
