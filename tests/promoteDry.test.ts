@@ -78,6 +78,10 @@ describe("promote checks every argument and the settings it will write before th
                     "--recover only finishes or undoes a release a run left unfinished, one model at a time; it takes no --rollback, --to, --image, --model-version or --all",
                 ],
                 [
+                    ["--stack", "prod", "--state-dir", file],
+                    `--state-dir ${file}: is a file, not a folder; the promotion locks and journals live there`,
+                ],
+                [
                     ["--stack", "prod", "--settle-seconds", "30s"],
                     '--settle-seconds: expected a whole number of seconds from 0 to 3600, received "30s"',
                 ],

@@ -112,6 +112,7 @@ async function world(models: string[] = ["inference"]): Promise<World> {
     }
     fs.writeFileSync(path.join(backend, "template.json"), JSON.stringify(template));
     fs.writeFileSync(path.join(project, ".fake-config.staging.json"), JSON.stringify(config));
+    fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: fake-project\nruntime: nodejs\n");
     const env: NodeJS.ProcessEnv = {
         ...process.env,
         PATH: `${FAKE_BIN}:${process.env.PATH}`,
@@ -462,6 +463,38 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
                 fs.readFileSync(path.join(w.project, ".fake-config.staging.json"), "utf8"),
                 /"image":""/,
             );
+        } finally {
+            await w.close();
+        }
+    });
+
+    it("two releases of different models at once from two checkouts sharing a state folder (two CI jobs on one runner host): neither undoes the other", async () => {
+        const w = await world(["chat", "embed"]);
+        const second = fs.mkdtempSync(path.join(os.tmpdir(), "fake-checkout-"));
+        for (const f of [".fake-config.staging.json", "Pulumi.yaml"])
+            fs.copyFileSync(path.join(w.project, f), path.join(second, f));
+        const shared = fs.mkdtempSync(path.join(os.tmpdir(), "release-state-"));
+        w.env.STACK_LOCK_WAIT_SECONDS = "120";
+        w.env.LLM_PLATFORM_STATE_DIR = shared;
+        try {
+            const [a, b] = await Promise.all([
+                promoteProcess(w, ["--model", "chat", "--model-version", "v2"]),
+                promoteProcess({ ...w, project: second }, ["--model", "embed", "--model-version", "v2"]),
+            ]);
+            assert.equal(a.code, 0, a.out);
+            assert.equal(b.code, 0, b.out);
+            for (const model of ["chat", "embed"]) {
+                const s = w.deployed()[model];
+                assert.equal(s.activeColor, "green", `${model}: ${JSON.stringify(s)}`);
+                assert.equal(s.releases.green.modelVersion, "v2");
+            }
+            // The locks and journals in the shared folder, under the project's name; none left.
+            const dir = path.join(shared, "fake-project");
+            assert.deepEqual(fs.readdirSync(dir).sort(), [
+                ".promote-staging.chat.journal.json",
+                ".promote-staging.embed.journal.json",
+            ]);
+            assert.deepEqual(locks(w), []);
         } finally {
             await w.close();
         }

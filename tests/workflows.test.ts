@@ -422,6 +422,8 @@ describe("GitHub workflows", () => {
                 ],
             );
             assert.equal(job.env?.LLM_PLATFORM, "npm run --silent cli --");
+            // Locks and release journals in a folder that outlives the job (issue 35).
+            assert.equal(job.env?.LLM_PLATFORM_STATE_DIR, "${{ vars.RELEASE_STATE_DIR }}");
         }
         const rollback = load("rollback.yml");
         assert.deepEqual(Object.keys(rollback.on), ["workflow_dispatch"]);
@@ -456,6 +458,8 @@ describe("GitHub workflows", () => {
         assert.deepEqual(job.env?.MODEL, "${{ inputs.model }}");
         assert.deepEqual(job.env?.PROMOTE_IMAGE, "${{ inputs.image }}");
         assert.deepEqual(job.env?.PROMOTE_MODEL_VERSION, "${{ inputs.model-version }}");
+        assert.equal(job.env?.LLM_PLATFORM_STATE_DIR, "${{ vars.RELEASE_STATE_DIR }}");
+        assert.equal(load("rollback.yml").jobs.rollback.env?.LLM_PLATFORM_STATE_DIR, "${{ vars.RELEASE_STATE_DIR }}");
         const runs = job.steps.map((s) => s.run ?? "").join("\n");
         assert.ok(!runs.includes("${{"), "no expression in a run script");
         assert.match(runs, /bash ci\/pulumi-stack\.sh promote "\$STACK" "\$MODEL"/);

@@ -18,10 +18,10 @@ import { planDeploy } from "../promote/deploy";
 import { DEFAULT_PACK_DIR } from "../policy/packProcess";
 import { promote, PromotionError } from "../promote/machine";
 import { parseCommandLine, UsageError } from "./cli";
-import { existingPolicyFiles, promoteEach, qualityGate, requireHttpUrl, withSignals } from "./promote";
+import { existingPolicyFiles, promoteEach, qualityGate, requireHttpUrl, stateDirFlag, withSignals } from "./promote";
 
 export const DEPLOY_USAGE =
-    "llm-platform deploy --stack <name> [--preview] [--pack <dir>]... [--config <policy-config.json>]... [--report <dir>] [--registry-url <url>] [--message <text>] [--project <dir>]";
+    "llm-platform deploy --stack <name> [--preview] [--pack <dir>]... [--config <policy-config.json>]... [--report <dir>] [--registry-url <url>] [--message <text>] [--state-dir <dir>] [--project <dir>]";
 
 export function parseDeployArgs(argv: string[]): {
     stack: string;
@@ -31,6 +31,7 @@ export function parseDeployArgs(argv: string[]): {
     message: string;
     preview: boolean;
     policy: PolicyPacks;
+    stateDir: string | undefined;
 } {
     const { values, positionals } = parseCommandLine(
         argv,
@@ -41,6 +42,7 @@ export function parseDeployArgs(argv: string[]): {
             "registry-url": { type: "string" },
             message: { type: "string" },
             preview: { type: "boolean" },
+            "state-dir": { type: "string" },
             pack: { type: "string", multiple: true },
             config: { type: "string", multiple: true },
         },
@@ -57,19 +59,20 @@ export function parseDeployArgs(argv: string[]): {
         registryUrl: values["registry-url"],
         message: values.message ?? "deploy",
         preview: values.preview ?? false,
+        stateDir: stateDirFlag(values["state-dir"]),
         policy: { packs: packs.length > 0 ? packs : [DEFAULT_PACK_DIR], configs },
     };
 }
 
 /** The command as `llm-platform deploy` runs it; resolves to the exit code. */
 export async function deployCommand(argv: string[]): Promise<number> {
-    const { stack, project, report, registryUrl, message, preview, policy } = parseDeployArgs(argv);
+    const { stack, project, report, registryUrl, message, preview, policy, stateDir } = parseDeployArgs(argv);
     const say = (line: string): void => void process.stdout.write(`${line}\n`);
     let target: AutomationStack;
     let committed: Record<string, string>;
     let plan: ReturnType<typeof planDeploy>;
     try {
-        target = await AutomationStack.select(project, stack, policy, say);
+        target = await AutomationStack.select(project, stack, policy, say, undefined, stateDir);
         // The stack file as committed, read before anything is pinned over the runner's copy.
         committed = await target.config();
         const contracts = await target.contracts();
@@ -115,7 +118,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
                         say(
                             `model ${p.model}: the commit's new release for ${p.colour} (${p.modelVersion}${p.image ? `, ${p.image}` : ""})`,
                         );
-                        const one = await AutomationStack.select(project, stack, policy, say, p.model);
+                        const one = await AutomationStack.select(project, stack, policy, say, p.model, stateDir);
                         const url = registryUrl ?? (await one.outputs()).modelRegistryUrl ?? undefined;
                         const result = await promote(
                             one,

@@ -38,7 +38,7 @@ import {
 import { parseCommandLine, UsageError } from "./cli";
 
 export const PROMOTE_USAGE =
-    "llm-platform promote --stack <name> [--model <name> | --all] [--to blue|green] [--image <repository@sha256:…>] [--model-version <version | models:/<name>/<version> | models:/<name>@<alias>>] [--copy-from <registry url>] [--rollback | --recover] [--pack <dir>]... [--config <policy-config.json>]... [--report <dir>] [--registry-url <url>] [--settle-seconds <s>] [--drain-seconds <s>] [--project <dir>]";
+    "llm-platform promote --stack <name> [--model <name> | --all] [--to blue|green] [--image <repository@sha256:…>] [--model-version <version | models:/<name>/<version> | models:/<name>@<alias>>] [--copy-from <registry url>] [--rollback | --recover] [--pack <dir>]... [--config <policy-config.json>]... [--report <dir>] [--registry-url <url>] [--settle-seconds <s>] [--drain-seconds <s>] [--state-dir <dir>] [--project <dir>]";
 
 /** A registry URL flag's value: undefined, or an http(s) URL; anything else is a UsageError. */
 export function requireHttpUrl(flag: string, value: string | undefined): void {
@@ -91,6 +91,28 @@ export function secondsFlag(flag: string, value: string | undefined, max: number
     return Number(value);
 }
 
+/**
+ * `--state-dir`, or the environment's LLM_PLATFORM_STATE_DIR: an absolute folder that exists or can
+ * be created, and is writable; undefined for neither. Checked before anything changes.
+ */
+export function stateDirFlag(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+    const given = flag ?? (env.LLM_PLATFORM_STATE_DIR || undefined);
+    if (given === undefined) return undefined;
+    const name = flag !== undefined ? "--state-dir" : "LLM_PLATFORM_STATE_DIR";
+    const dir = path.resolve(given);
+    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory())
+        throw new UsageError(`${name} ${given}: is a file, not a folder; the promotion locks and journals live there`);
+    try {
+        fs.mkdirSync(dir, { recursive: true });
+        fs.accessSync(dir, fs.constants.W_OK);
+    } catch (e) {
+        throw new UsageError(
+            `${name} ${given}: not a folder this process can write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the promotion locks and journals live there`,
+        );
+    }
+    return dir;
+}
+
 /** Parses the command line into promotion options; every mistake is a UsageError. */
 export function parsePromoteArgs(argv: string[]): {
     stack: string;
@@ -104,6 +126,8 @@ export function parsePromoteArgs(argv: string[]): {
     registryUrl: string | undefined;
     /** Another stage's registry to copy the registered version from. */
     copyFrom: string | undefined;
+    /** The shared folder of locks and journals (`--state-dir`, or LLM_PLATFORM_STATE_DIR); unset: the project's. */
+    stateDir: string | undefined;
     /** The packs every update runs with: --pack, or the production-standards pack. */
     policy: PolicyPacks;
     options: PromoteOptions;
@@ -124,6 +148,7 @@ export function parsePromoteArgs(argv: string[]): {
             "registry-url": { type: "string" },
             "copy-from": { type: "string" },
             "settle-seconds": { type: "string" },
+            "state-dir": { type: "string" },
             "drain-seconds": { type: "string" },
             pack: { type: "string", multiple: true },
             config: { type: "string", multiple: true },
@@ -164,6 +189,7 @@ export function parsePromoteArgs(argv: string[]): {
             "--all releases each model's own inactive colour; --to, --image and --model-version name one model's release: use --model",
         );
     if (values.report !== undefined) reportFolderProblem(path.resolve(values.report));
+    const stateDir = stateDirFlag(values["state-dir"]);
     const settleSeconds = secondsFlag("settle-seconds", values["settle-seconds"], 3600);
     const drainSeconds = secondsFlag("drain-seconds", values["drain-seconds"], 4000);
     return {
@@ -174,6 +200,7 @@ export function parsePromoteArgs(argv: string[]): {
         report: values.report === undefined ? undefined : path.resolve(values.report),
         registryUrl: values["registry-url"],
         copyFrom: values["copy-from"],
+        stateDir,
         policy: { packs: packs.length > 0 ? packs : [DEFAULT_PACK_DIR], configs },
         options: {
             to: values.to as PromoteOptions["to"],
@@ -278,12 +305,13 @@ export function qualityGate(
 
 /** The command as `llm-platform promote` runs it: releases each model asked for; resolves to the exit code. */
 export async function promoteCommand(argv: string[]): Promise<number> {
-    const { stack, project, model, all, report, registryUrl, copyFrom, policy, options } = parsePromoteArgs(argv);
+    const { stack, project, model, all, report, registryUrl, copyFrom, policy, options, stateDir } =
+        parsePromoteArgs(argv);
     const say = (line: string): void => void process.stdout.write(`${line}\n`);
     let models: Array<string | undefined> = [model];
     if (all) {
         try {
-            models = await (await AutomationStack.select(project, stack, policy, say)).models();
+            models = await (await AutomationStack.select(project, stack, policy, say, undefined, stateDir)).models();
         } catch (e) {
             throw e instanceof PromotionError ? new UsageError(e.message) : e;
         }
@@ -293,7 +321,7 @@ export async function promoteCommand(argv: string[]): Promise<number> {
             promoteEach(
                 models,
                 async (m) => {
-                    const target = await AutomationStack.select(project, stack, policy, say, m);
+                    const target = await AutomationStack.select(project, stack, policy, say, m, stateDir);
                     const url = registryUrl ?? (await target.outputs()).modelRegistryUrl ?? undefined;
                     const registry = url ? new MlflowRegistryClient(url) : undefined;
                     const result = await promote(

@@ -217,6 +217,28 @@ export function setAllConfigArgs(
     return ["config", "set-all", "--json", JSON.stringify(json), "--stack", stackName, "--non-interactive"];
 }
 
+/**
+ * The folder of a project's release state (promotion locks, the stack's update lock, journals):
+ * the project folder, or `<stateDir>/<project name>` (created) when a shared folder is given, so
+ * that every checkout on a machine (each CI job's, each runner's) takes the same locks and reads
+ * the same journal, and two projects with a stack of the same name do not meet there.
+ */
+export function releaseStateDir(projectDir: string, stateDir: string | undefined): string {
+    if (stateDir === undefined || stateDir === "") return projectDir;
+    let name = path.basename(projectDir);
+    try {
+        const project = /^name:\s*["']?([^"'\s#]+)/m.exec(
+            fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"),
+        );
+        if (project) name = project[1];
+    } catch {
+        // No Pulumi.yaml: the Automation API reports that itself.
+    }
+    const dir = path.join(path.resolve(stateDir), name);
+    fs.mkdirSync(dir, { recursive: true });
+    return dir;
+}
+
 /** Runs the Pulumi CLI; rejects with its stderr. */
 function runPulumi(command: string, args: string[], cwd: string): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -251,6 +273,8 @@ export class AutomationStack implements PromotionStack {
         private readonly onOutput: (line: string) => void,
         /** How long an update waits for another of the stack (and a write for the stack file's lock). */
         private readonly queue: UpdateQueue = DEFAULT_QUEUE,
+        /** Where the promotion locks, the stack's update lock and the journals live (see {@link releaseStateDir}). */
+        private readonly stateDir: string = projectDir,
     ) {}
 
     /** Selects an existing stack of the project in `projectDir` to release `model` of; clear errors when it or the CLI is missing. */
@@ -260,6 +284,8 @@ export class AutomationStack implements PromotionStack {
         policy: PolicyPacks,
         onOutput: (line: string) => void,
         model?: string,
+        /** A folder shared by the runs that release this stack (`--state-dir`); unset: the project's. */
+        stateDir?: string,
     ): Promise<AutomationStack> {
         let stack: automation.Stack;
         try {
@@ -285,6 +311,7 @@ export class AutomationStack implements PromotionStack {
             policy,
             onOutput,
             updateQueueFrom(process.env),
+            releaseStateDir(projectDir, stateDir),
         );
     }
 
@@ -378,7 +405,7 @@ export class AutomationStack implements PromotionStack {
         this.onOutput(`pulumi up (${message}) with the policy packs ${this.policy.packs.join(", ")}`);
         // Under the stack's update lock, as each promotion's update: the pins and the update are one step.
         await withFileLock(
-            path.join(this.projectDir, `.promote-${this.name}@update.lock`),
+            path.join(this.stateDir, `.promote-${this.name}@update.lock`),
             () =>
                 queuedUpdate(
                     async () => {
@@ -526,7 +553,7 @@ export class AutomationStack implements PromotionStack {
         this.onOutput(`pulumi up (${what}) with the policy packs ${this.policy.packs.join(", ")}`);
         const upOptions = promotionUpOptions(this.policy, `promote: ${what}`);
         await withFileLock(
-            path.join(this.projectDir, `.promote-${this.name}@update.lock`),
+            path.join(this.stateDir, `.promote-${this.name}@update.lock`),
             () =>
                 queuedUpdate(
                     async () => {
@@ -551,7 +578,7 @@ export class AutomationStack implements PromotionStack {
     lock(): Promise<Held> {
         if (!this.model) throw new Error("lock before readState");
         return takeLockFile(
-            lockFileFor(this.projectDir, this.name, this.model),
+            lockFileFor(this.stateDir, this.name, this.model),
             this.name,
             `promote ${this.name}/${this.model}`,
         );
@@ -560,7 +587,7 @@ export class AutomationStack implements PromotionStack {
     /** The model's release journal: a file beside its lock, replaced atomically. */
     get journal(): JournalStore {
         if (!this.model) throw new Error("journal before readState");
-        return fileJournal(journalFileFor(this.projectDir, this.name, this.model));
+        return fileJournal(journalFileFor(this.stateDir, this.name, this.model));
     }
 }
 
