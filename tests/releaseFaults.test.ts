@@ -19,6 +19,7 @@ import { promoteCommand } from "../tools/cli/promote";
 import { UsageError } from "../tools/errors";
 import { goodRawConfig, PROJECT_DIR } from "./helpers";
 import { referenceContract } from "./promoteFakes";
+import { FakePulumiBackend } from "./fakePulumi/backend";
 
 const FAKE_BIN = path.join(PROJECT_DIR, "tests", "fakePulumi");
 
@@ -83,6 +84,7 @@ async function world(models: string[] = ["inference"]): Promise<World> {
     const backend = fs.mkdtempSync(path.join(os.tmpdir(), "fake-backend-"));
     const project = fs.mkdtempSync(path.join(os.tmpdir(), "fake-checkout-"));
     const loop = await cluster(backend);
+    const fake = await new FakePulumiBackend(backend).listen();
     const config = goodRawConfig({
         "llm-platform:tier": "staging",
         ...(models.length > 1
@@ -116,7 +118,7 @@ async function world(models: string[] = ["inference"]): Promise<World> {
     const env: NodeJS.ProcessEnv = {
         ...process.env,
         PATH: `${FAKE_BIN}:${process.env.PATH}`,
-        FAKE_PULUMI_BACKEND: backend,
+        FAKE_PULUMI_PORT: String(fake.port),
         PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
         STACK_LOCK_POLL_SECONDS: "1",
         STACK_LOCK_WAIT_SECONDS: "2",
@@ -133,7 +135,10 @@ async function world(models: string[] = ["inference"]): Promise<World> {
         backend,
         env,
         deployed: () => JSON.parse(fs.readFileSync(path.join(backend, "deployed.json"), "utf8")),
-        close: loop.close,
+        close: async () => {
+            await loop.close();
+            await fake.close();
+        },
     };
 }
 
