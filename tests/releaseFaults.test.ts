@@ -36,6 +36,7 @@ interface Fault {
     on: "up" | "config";
     match: string;
     action: "fail" | "conflict" | "expired" | "kill" | "signal" | "hang";
+    ms?: number;
     phase?: "before" | "applied" | "after";
     nth?: number;
     times?: number;
@@ -170,6 +171,8 @@ async function promoteHere(w: World, args: string[]): Promise<{ code: number; ou
 function promoteProcess(
     w: World,
     args: string[],
+    /** Runs while the promotion does, given its pid (to signal it). */
+    during?: (pid: number) => Promise<void>,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
     return new Promise((resolve) => {
         const child = spawn(
@@ -181,7 +184,20 @@ function promoteProcess(
         child.stdout.on("data", (c: Buffer) => (out += c.toString()));
         child.stderr.on("data", (c: Buffer) => (out += c.toString()));
         child.on("exit", (code, signal) => resolve({ code, signal, out }));
+        void during?.(child.pid!);
     });
+}
+
+/** Resolves once the fake CLI has been called with a line containing `text`. */
+async function calledWith(w: World, text: string): Promise<void> {
+    for (let i = 0; i < 600; i++) {
+        const log = fs.existsSync(path.join(w.backend, "calls.log"))
+            ? fs.readFileSync(path.join(w.backend, "calls.log"), "utf8")
+            : "";
+        if (log.includes(text)) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`the fake CLI was never called with ${text}`);
 }
 
 const setFaults = (w: World, faults: Fault[]): void => {
@@ -449,6 +465,36 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
             assert.equal(s.activeColor, "blue");
             checkReport(w, recovered.out);
             assert.deepEqual(locks(w), []);
+            assert.equal(journal(w).current, undefined);
+        } finally {
+            await w.close();
+        }
+    });
+
+    it("an update that hangs, and Ctrl-C twice: the first waits for the step, the second cancels it and stops at once; --recover undoes it", async () => {
+        const w = await world();
+        try {
+            setFaults(w, [{ on: "up", match: "make green the active colour", action: "hang", ms: 30_000 }]);
+            const r = await promoteProcess(w, ["--model-version", "v2"], async (pid) => {
+                await calledWith(w, "promote: make green the active colour");
+                process.kill(pid, "SIGINT");
+                await new Promise((resolve) => setTimeout(resolve, 300));
+                process.kill(pid, "SIGINT");
+            });
+            assert.equal(r.code, 3, r.out);
+            assert.match(r.out, /SIGINT received: ending the step under way/);
+            assert.match(r.out, /SIGINT received again: stopping at once/);
+            assert.match(r.out, /stopped at once \(a second signal\): the journal keeps the release/);
+            assert.match(r.out, /serving: model inference: unknown, the last update failed/);
+            assert.match(r.out, /to recover: llm-platform promote --stack staging --model inference --recover/);
+            assert.deepEqual(locks(w), [], "released on the way out");
+            assert.deepEqual(journal(w).current?.steps.at(-1), "flip");
+            checkServing(w);
+            setFaults(w, []);
+            const recovered = await promoteHere(w, ["--model", "inference", "--recover"]);
+            assert.equal(recovered.code, 0, recovered.out);
+            assert.equal(checkServing(w).activeColor, "blue");
+            checkReport(w, recovered.out);
             assert.equal(journal(w).current, undefined);
         } finally {
             await w.close();

@@ -23,7 +23,9 @@ import * as path from "node:path";
 interface Fault {
     on: "up" | "config";
     match: string;
-    action: "fail" | "conflict" | "expired" | "kill" | "signal";
+    action: "fail" | "conflict" | "expired" | "kill" | "signal" | "hang";
+    /** hang: how long, unless the CLI is interrupted first. */
+    ms?: number;
     phase?: "before" | "applied" | "after";
     nth?: number;
     times?: number;
@@ -99,7 +101,12 @@ export class FakePulumiBackend {
     }
 
     /** Carries out `fault` at `phase`: throws Exit or Killed, or returns when the call goes on. */
-    private async act(fault: Fault | undefined, phase: NonNullable<Fault["phase"]>, ppid: number): Promise<void> {
+    private async act(
+        fault: Fault | undefined,
+        phase: NonNullable<Fault["phase"]>,
+        ppid: number,
+        gone?: AbortSignal,
+    ): Promise<void> {
         if (!fault || (fault.phase ?? "before") !== phase) return;
         switch (fault.action) {
             case "fail":
@@ -119,6 +126,18 @@ export class FakePulumiBackend {
                 process.kill(fault.group ? -ppid : ppid, "SIGKILL");
                 if (fault.group) throw new Killed();
                 return;
+            case "hang":
+                // An update that does not end (a rollout that never becomes ready): until the CLI is
+                // interrupted (SIGINT: Pulumi cancels, applying nothing more) or `ms` pass.
+                await new Promise<void>((resolve) => {
+                    const timer = setTimeout(resolve, fault.ms ?? 60_000);
+                    gone?.addEventListener("abort", () => {
+                        clearTimeout(timer);
+                        resolve();
+                    });
+                });
+                if (gone?.aborted) throw new Exit(255, "error: update canceled");
+                return;
             case "signal":
                 // SIGINT/SIGTERM to the promotion (CI's cancel, or Ctrl-C): this call goes on.
                 process.kill(ppid, fault.signal ?? "SIGINT");
@@ -128,12 +147,12 @@ export class FakePulumiBackend {
     }
 
     /** Answers one call of the CLI. */
-    async handle(ppid: number, cwd: string, argv: string[]): Promise<Answer | undefined> {
+    async handle(ppid: number, cwd: string, argv: string[], gone?: AbortSignal): Promise<Answer | undefined> {
         fs.appendFileSync(this.file("calls.log"), `${argv.filter((a) => a !== "--non-interactive").join(" ")}\n`);
         const out: string[] = [];
         let holdsUpdateLock = false;
         try {
-            await this.run(ppid, cwd, argv, out, () => (holdsUpdateLock = true));
+            await this.run(ppid, cwd, argv, out, () => (holdsUpdateLock = true), gone);
             if (holdsUpdateLock) fs.rmSync(this.file("update.lock"), { force: true });
             return { code: 0, stdout: out.join(""), stderr: "" };
         } catch (e) {
@@ -145,7 +164,14 @@ export class FakePulumiBackend {
         }
     }
 
-    private async run(ppid: number, cwd: string, argv: string[], out: string[], locked: () => void): Promise<void> {
+    private async run(
+        ppid: number,
+        cwd: string,
+        argv: string[],
+        out: string[],
+        locked: () => void,
+        gone?: AbortSignal,
+    ): Promise<void> {
         const flag = (name: string): string | undefined => {
             const i = argv.indexOf(name);
             return i < 0 ? undefined : argv[i + 1];
@@ -177,7 +203,7 @@ export class FakePulumiBackend {
             case "config":
                 return this.config(ppid, argv, sub, configFile, out, flag);
             case "up":
-                return this.up(ppid, argv, configFile, stack, out, flag, locked);
+                return this.up(ppid, argv, configFile, stack, out, flag, locked, gone);
             default:
                 throw new Exit(99, `fake pulumi: ${command} is not answered`);
         }
@@ -301,6 +327,7 @@ export class FakePulumiBackend {
         out: string[],
         flag: (name: string) => string | undefined,
         locked: () => void,
+        gone?: AbortSignal,
     ): Promise<void> {
         const fault = this.faultFor("up", argv);
         // Pulumi's own update lock: one update of the stack at a time.
@@ -310,7 +337,7 @@ export class FakePulumiBackend {
             throw new Exit(255, "error: [409] Conflict: Another update is currently in progress.");
         }
         locked();
-        await this.act(fault, "before", ppid);
+        await this.act(fault, "before", ppid, gone);
         let config: Record<string, string>;
         try {
             config = JSON.parse(fs.readFileSync(configFile, "utf8")) as Record<string, string>;
@@ -361,6 +388,9 @@ export class FakePulumiBackend {
         const server = net.createServer((socket) => {
             let buffer = Buffer.alloc(0);
             let done = false;
+            // The client gone before its answer (killed or interrupted).
+            const gone = new AbortController();
+            socket.on("close", () => gone.abort());
             socket.on("data", (chunk: Buffer) => {
                 buffer = Buffer.concat([buffer, chunk]);
                 const newline = buffer.indexOf(10);
@@ -373,7 +403,7 @@ export class FakePulumiBackend {
                 if (fields.length <= count) return;
                 done = true;
                 const [ppid, cwd, ...argv] = fields.slice(0, count);
-                void this.handle(Number(ppid), cwd, argv).then((answer) => {
+                void this.handle(Number(ppid), cwd, argv, gone.signal).then((answer) => {
                     if (!answer) return socket.destroy();
                     const stdout = Buffer.from(answer.stdout);
                     socket.end(
