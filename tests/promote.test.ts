@@ -19,7 +19,7 @@ import {
     type AutomationTarget,
 } from "../tools/promote/automation";
 import { releaseObjectAt, splitConfigKey, stateOf } from "../tools/promote/contract";
-import { STALE_AFTER_MS, staleReason } from "../tools/promote/locks";
+import { pidNamespace, STALE_AFTER_MS, staleReason, tryLock } from "../tools/promote/locks";
 import type { ReleaseContract } from "../components/release";
 import { readProject } from "../tools/engine/project";
 import { readStackConfig } from "../tools/engine/stackConfig";
@@ -487,7 +487,8 @@ describe("promote: the real adapters", () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lock-")), ".promote-prod.lock");
         const held = await takeLockFile(file, "prod");
         const owner = JSON.parse(fs.readFileSync(file, "utf8"));
-        assert.deepEqual(Object.keys(owner), ["pid", "host", "since", "purpose"]);
+        assert.deepEqual(Object.keys(owner), ["pid", "host", "since", "purpose", "pidns"]);
+        assert.equal(owner.pidns, pidNamespace());
         assert.deepEqual([owner.pid, owner.host, owner.purpose], [process.pid, os.hostname(), "promote prod"]);
         await assert.rejects(takeLockFile(file, "prod"), {
             name: "PromotionError",
@@ -505,9 +506,24 @@ describe("promote: the real adapters", () => {
                 host: os.hostname(),
                 since: "2026-01-01T00:00:00.000Z",
                 purpose: "promote prod/chat",
+                pidns: pidNamespace(),
             }),
         );
         const taken = await takeLockFile(file, "prod");
+        // ... but not a lock of the same pid in another PID namespace (a container with this hostname): only its heartbeat tells there.
+        const other = tryLock(`${file}.ns`, "x");
+        other?.release();
+        fs.writeFileSync(
+            `${file}.ns`,
+            JSON.stringify({
+                pid: dead,
+                host: os.hostname(),
+                since: "t",
+                purpose: "promote prod/chat",
+                pidns: "pid:[1]",
+            }),
+        );
+        assert.equal(staleReason(`${file}.ns`), undefined);
         assert.equal(
             taken.tookOver,
             `promote prod/chat (process ${dead} on ${os.hostname()}, since 2026-01-01T00:00:00.000Z): its process ${dead} on ${os.hostname()} is gone`,

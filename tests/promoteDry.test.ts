@@ -82,6 +82,10 @@ describe("promote checks every argument and the settings it will write before th
                     `--state-dir ${file}: is a file, not a folder; the promotion locks and journals live there`,
                 ],
                 [
+                    ["--stack", "prod", "--state-dir", " "],
+                    '--state-dir: expected a folder such as /mnt/llm-platform, received " "',
+                ],
+                [
                     ["--stack", "prod", "--settle-seconds", "30s"],
                     '--settle-seconds: expected a whole number of seconds from 0 to 3600, received "30s"',
                 ],

@@ -20,6 +20,7 @@ import { UsageError } from "../tools/errors";
 import { goodRawConfig, PROJECT_DIR } from "./helpers";
 import { referenceContract } from "./promoteFakes";
 import { FakePulumiBackend } from "./fakePulumi/backend";
+import { pidNamespace, tryLock } from "../tools/promote/locks";
 
 const FAKE_BIN = path.join(PROJECT_DIR, "tests", "fakePulumi");
 
@@ -354,6 +355,7 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
                             host: os.hostname(),
                             since: "x",
                             purpose: "promote: stack file",
+                            pidns: pidNamespace(),
                         }),
                     );
                 const r = await promoteHere(w, ["--model-version", "v2"]);
@@ -525,9 +527,21 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
         for (const f of [".fake-config.staging.json", "Pulumi.yaml"])
             fs.copyFileSync(path.join(w.project, f), path.join(second, f));
         const shared = fs.mkdtempSync(path.join(os.tmpdir(), "release-state-"));
-        w.env.STACK_LOCK_WAIT_SECONDS = "120";
         w.env.LLM_PLATFORM_STATE_DIR = shared;
         try {
+            // The stack's update lock is the shared folder's: one held there holds every checkout.
+            fs.mkdirSync(path.join(shared, "fake-project"));
+            const held = tryLock(path.join(shared, "fake-project", ".promote-staging@update.lock"), "another job");
+            assert.ok(held);
+            const blocked = await promoteHere({ ...w, project: second }, ["--model", "embed", "--model-version", "v2"]);
+            held.release();
+            assert.equal(blocked.code, 3, blocked.out);
+            assert.match(
+                blocked.out,
+                /release-state-\w+\/fake-project\/\.promote-staging@update\.lock has been held for \d+ s by another job/,
+            );
+            assert.equal(w.deployed().embed.releases.green.modelVersion, "v1", "nothing deployed");
+            w.env.STACK_LOCK_WAIT_SECONDS = "120";
             const [a, b] = await Promise.all([
                 promoteProcess(w, ["--model", "chat", "--model-version", "v2"]),
                 promoteProcess({ ...w, project: second }, ["--model", "embed", "--model-version", "v2"]),

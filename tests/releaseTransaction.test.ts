@@ -171,19 +171,84 @@ describe("a release is a transaction: errors, signals and the journal (issue 35)
         assert.equal(first.outcome, "promoted");
         assert.equal(first.recover, RECOVER);
         stack.upFails = () => false;
-        const recovered = await promote(stack, new FakeProber(() => ok, stack), { recover: true });
-        assert.equal(recovered.outcome, "promoted");
+        const prober = new FakeProber(() => ok, stack);
+        const recovered = await promote(stack, prober, { recover: true });
+        assert.equal(recovered.outcome, "recovered");
+        assert.equal(OUTCOME_EXIT.recovered, 0);
+        // It was killed (or failed) while blue drained: blue drains again before it goes.
+        assert.deepEqual(prober.requests, ["wait 300 s", "wait 30 s", `${ACTIVE}/health`]);
         assert.deepEqual(stack.calls.slice(-1), ["up: finish the interrupted promote"]);
         assert.deepEqual(stack.state.activeColor, "green");
         assert.equal(stack.state.scaleDownInactive, true);
         assert.equal(stack.journalData.current, undefined);
-        // Nothing left: --recover says so and changes nothing.
+        // Nothing left: --recover says what the stack's outputs say serves, checks it, changes nothing.
         const nothing = await promote(stack, new FakeProber(() => ok, stack), { recover: true });
-        assert.equal(
-            nothing.log.at(-1),
-            "no release of model inference was left unfinished (its journal): nothing to recover",
-        );
+        assert.equal(nothing.outcome, "recovered");
+        assert.deepEqual(nothing.log, [
+            "no release of model inference was left unfinished in this journal; the stack's outputs say green serves (model v2, image built by the stack); blue runs model v1, image built by the stack, scaled to zero",
+            "the active endpoint passes the check",
+        ]);
         assert.equal(stack.calls.length, 4);
+        // ... and says so when it fails.
+        const down = await promote(stack, new FakeProber(() => ({ status: 503, latencyMs: 1 }), stack), {
+            recover: true,
+        });
+        assert.equal(down.outcome, "rollback-failed");
+        assert.equal(OUTCOME_EXIT[down.outcome], 3);
+    });
+
+    it("--rollback after an interrupted rollback: an undone one is rolled back again, a finished one stops", async () => {
+        // A rollback from green v2 (bad) to blue v1, killed after the flip's update, before its check.
+        const bad: ReleaseState = {
+            activeColor: "green",
+            scaleDownInactive: false,
+            releases: { blue: v("v1"), green: v("v2") },
+        };
+        const stack = new FakeStack(state({ ...bad }));
+        stack.journalData = {
+            current: {
+                id: "r",
+                kind: "rollback",
+                before: bad,
+                target: { ...bad, activeColor: "blue" },
+                steps: ["flip", "flipped"],
+            },
+        };
+        const r = await promote(stack, new FakeProber(() => ok, stack), { rollback: true });
+        assert.equal(r.outcome, "rolled-back");
+        // Undone (green back), then the rollback asked for again: blue serves.
+        assert.deepEqual(stack.calls, ["up: undo the interrupted rollback", "up: make blue the active colour"]);
+        assert.equal(stack.state.activeColor, "blue");
+
+        // The same, killed after its check: finished, and that is the rollback.
+        const done = new FakeStack(state({ ...bad, activeColor: "blue" }));
+        done.journalData = {
+            current: {
+                id: "r2",
+                kind: "rollback",
+                before: bad,
+                target: { ...bad, activeColor: "blue" },
+                steps: ["flip", "flipped", "verified"],
+            },
+        };
+        const d = await promote(done, new FakeProber(() => ok, done), { rollback: true });
+        assert.equal(d.outcome, "rolled-back");
+        assert.deepEqual(done.calls, ["up: finish the interrupted rollback"]);
+        assert.equal(done.state.activeColor, "blue");
+    });
+
+    it("an error after a recovery changed the stack is a failure (3) with the recovery's lines, not exit 1 with a stack trace", async () => {
+        const stack = new FakeStack(state());
+        stack.journalData = {
+            current: { id: "x", kind: "promote", before: BEFORE, target: BEFORE, steps: ["deploy preview"] },
+        };
+        stack.check = async () => {
+            throw new Error("pulumi config --json: error: [401] Unauthorized");
+        };
+        const result = await promote(stack, new FakeProber(() => ok, stack), { modelVersion: "v2" });
+        assert.equal(result.outcome, "failed");
+        assert.equal(result.log.at(-1), "then failed: pulumi config --json: error: [401] Unauthorized");
+        assert.match(result.log[0], /^the promote begun x did not finish/);
     });
 
     it("a refusal after a recovery changed the stack is a failure (3) that reports the recovery, not a refusal (2)", async () => {
@@ -214,6 +279,21 @@ describe("a release is a transaction: errors, signals and the journal (issue 35)
             result.log[0],
             "blue runs model v9 (image built by the stack), which never passed its gate here; the rollback returns it to model v1 (image built by the stack), the last release that did",
         );
+    });
+
+    it("reads the state again under the lock: a promotion that finished while it waited is not undone", async () => {
+        const stack = new FakeStack(state());
+        const lock = stack.lock.bind(stack);
+        // Another promotion flips to green (v2) between this run's first read and its lock.
+        stack.lock = async () => {
+            stack.state = { ...stack.state, activeColor: "green", releases: { blue: v("v1"), green: v("v2") } };
+            return lock();
+        };
+        const result = await promote(stack, new FakeProber(() => ok, stack), { modelVersion: "v3" });
+        assert.equal(result.outcome, "promoted");
+        // Released to blue (the inactive colour now), green's v2 kept as the way back.
+        assert.deepEqual(stack.deployed[0].releases, { blue: v("v3"), green: v("v2") });
+        assert.equal(stack.deployed[0].activeColor, "green");
     });
 
     it("refuses while another promotion holds the lock, before reading its journal", async () => {

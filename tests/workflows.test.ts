@@ -409,6 +409,8 @@ describe("GitHub workflows", () => {
         assert.deepEqual(load("deploy.yml").concurrency, { group: "deploy-main", "cancel-in-progress": false });
         assert.equal(staging.concurrency, undefined);
         assert.equal(prod.concurrency, undefined);
+        // The preview changes nothing: no release state folder (the preview runners need not mount it).
+        assert.equal(preview.env?.LLM_PLATFORM_STATE_DIR, undefined);
         for (const [name, job] of [
             ["staging", staging],
             ["prod", prod],

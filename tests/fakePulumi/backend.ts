@@ -241,9 +241,9 @@ export class FakePulumiBackend {
                 { value?: string; objectValue?: unknown; secret?: boolean }
             >;
             for (const [key, entry] of Object.entries(json)) {
-                if (entry.value === undefined)
+                if (entry.value === undefined || entry.value === null)
                     throw new Exit(255, `error: value for --json object key "${key}" is nil`);
-                if (entry.objectValue === undefined && /^[{[]/.test(entry.value))
+                if ((entry.objectValue === undefined || entry.objectValue === null) && /^[{[]/.test(entry.value))
                     throw new Exit(
                         98,
                         `fake pulumi: ${key} is JSON without objectValue: it would be stored as a string`,

@@ -99,6 +99,8 @@ export function stateDirFlag(flag: string | undefined, env: NodeJS.ProcessEnv = 
     const given = flag ?? (env.LLM_PLATFORM_STATE_DIR || undefined);
     if (given === undefined) return undefined;
     const name = flag !== undefined ? "--state-dir" : "LLM_PLATFORM_STATE_DIR";
+    if (given.trim() === "" || given !== given.trim())
+        throw new UsageError(`${name}: expected a folder such as /mnt/llm-platform, received ${JSON.stringify(given)}`);
     const dir = path.resolve(given);
     if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory())
         throw new UsageError(`${name} ${given}: is a file, not a folder; the promotion locks and journals live there`);

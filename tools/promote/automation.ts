@@ -11,6 +11,7 @@ import { chooseContract, contractsOf, splitConfigKey, stateOf, withConfigValue, 
 import { ConfigError, resolveSettings } from "../../environments/loader";
 import { evaluationSetProblems } from "./evaluationSets";
 import { locateRelease, planDeploy, type ConfigPin } from "./deploy";
+import { readProject } from "../engine/project";
 import { describeHolder, tryLock } from "./locks";
 import {
     PromotionError,
@@ -223,18 +224,20 @@ export function setAllConfigArgs(
  * that every checkout on a machine (each CI job's, each runner's) takes the same locks and reads
  * the same journal, and two projects with a stack of the same name do not meet there.
  */
-export function releaseStateDir(projectDir: string, stateDir: string | undefined): string {
+export function releaseStateDir(projectDir: string, stateDir: string | undefined, stackName = ""): string {
     if (stateDir === undefined || stateDir === "") return projectDir;
     let name = path.basename(projectDir);
     try {
-        const project = /^name:\s*["']?([^"'\s#]+)/m.exec(
-            fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"),
-        );
-        if (project) name = project[1];
+        name = readProject(projectDir).name;
     } catch {
-        // No Pulumi.yaml: the Automation API reports that itself.
+        // No readable Pulumi.yaml: the Automation API reports that itself; the folder's name meanwhile.
     }
-    const dir = path.join(path.resolve(stateDir), name);
+    // The stack as given (org/project/stack on Pulumi Cloud): two organisations' `prod` differ.
+    const dir = path.join(
+        path.resolve(stateDir),
+        name,
+        ...(stackName.includes("/") ? [stackName.replace(/\//g, "+")] : []),
+    );
     fs.mkdirSync(dir, { recursive: true });
     return dir;
 }
@@ -311,7 +314,7 @@ export class AutomationStack implements PromotionStack {
             policy,
             onOutput,
             updateQueueFrom(process.env),
-            releaseStateDir(projectDir, stateDir),
+            releaseStateDir(projectDir, stateDir, stackName),
         );
     }
 

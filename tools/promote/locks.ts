@@ -16,6 +16,17 @@ export interface LockOwner {
     since: string;
     /** What holds it: `promote prod/chat`, `config write`. */
     purpose: string;
+    /** The holder's PID namespace (`/proc/self/ns/pid`), where there is one: containers sharing a hostname do not share pids. */
+    pidns?: string;
+}
+
+/** This process's PID namespace, or undefined where /proc does not say (not Linux). */
+export function pidNamespace(): string | undefined {
+    try {
+        return fs.readlinkSync("/proc/self/ns/pid");
+    } catch {
+        return undefined;
+    }
 }
 
 /** How often a holder refreshes the lock's time. */
@@ -45,6 +56,7 @@ export function readLockOwner(file: string): LockOwner | undefined {
             host: owner.host,
             since: String(owner.since ?? "?"),
             purpose: String(owner.purpose ?? "?"),
+            ...(typeof owner.pidns === "string" ? { pidns: owner.pidns } : {}),
         };
     } catch {
         return undefined;
@@ -64,7 +76,9 @@ export function staleReason(file: string, now = Date.now()): string | undefined 
         return undefined;
     }
     const owner = readLockOwner(file);
-    if (owner && owner.host === os.hostname() && !processAlive(owner.pid))
+    // Its pid means something here only on this host and in this PID namespace (two containers
+    // may share a hostname); elsewhere only its heartbeat tells.
+    if (owner && owner.host === os.hostname() && owner.pidns === pidNamespace() && !processAlive(owner.pid))
         return `its process ${owner.pid} on ${owner.host} is gone`;
     if (now - mtime > STALE_AFTER_MS)
         return `its holder${owner ? ` (process ${owner.pid} on ${owner.host})` : ""} has not refreshed it for ${Math.round((now - mtime) / 60_000)} minutes`;
@@ -96,7 +110,14 @@ export interface HeldLock {
  * the same stale lock cannot both take it.
  */
 export function tryLock(file: string, purpose: string): HeldLock | undefined {
-    const owner: LockOwner = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), purpose };
+    const pidns = pidNamespace();
+    const owner: LockOwner = {
+        pid: process.pid,
+        host: os.hostname(),
+        since: new Date().toISOString(),
+        purpose,
+        ...(pidns !== undefined ? { pidns } : {}),
+    };
     let tookOver: string | undefined;
     if (!createExclusive(file, owner)) {
         const reason = staleReason(file);

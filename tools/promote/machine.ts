@@ -248,12 +248,20 @@ export class Interrupted extends Error {
  * promoted: the new colour serves. rolled-back: a --rollback succeeded (or undid an interrupted
  * release, which is what it asked for). smoke-failed: the preview failed, production untouched.
  * gate-failed: the preview answered the evaluation set below the standards, production untouched.
- * reverted: the check after the flip failed and the old colour serves again. failed: an error or a
+ * reverted: the check after the flip failed and the old colour serves again. recovered: --recover
+ * finished or undid an interrupted release (or found none) and the active endpoint passes. failed: an error or a
  * signal stopped the release (the report says what it restored). rollback-failed: the way back
  * failed too; act by hand.
  */
 export type Outcome =
-    "promoted" | "rolled-back" | "smoke-failed" | "gate-failed" | "reverted" | "failed" | "rollback-failed";
+    | "promoted"
+    | "rolled-back"
+    | "smoke-failed"
+    | "gate-failed"
+    | "reverted"
+    | "recovered"
+    | "failed"
+    | "rollback-failed";
 
 /** The exit code of each outcome: 0 done, 1 held or rolled back as planned, 3 failed (the report says the state). */
 export const OUTCOME_EXIT: Record<Outcome, 0 | 1 | 3> = {
@@ -262,6 +270,7 @@ export const OUTCOME_EXIT: Record<Outcome, 0 | 1 | 3> = {
     "smoke-failed": 1,
     "gate-failed": 1,
     reverted: 1,
+    recovered: 0,
     failed: 3,
     "rollback-failed": 3,
 };
@@ -444,6 +453,11 @@ export async function promote(
     if (held.tookOver) step(`took over the promotion lock from ${held.tookOver}`);
     try {
         return await release(stack, prober, options, quality, registry, step, log);
+    } catch (e) {
+        // A refusal before any change, after a lock takeover: its line first.
+        if (e instanceof PromotionError && log.length > 0)
+            throw new PromotionError(`${log.map((l) => `- ${l}`).join("\n")}\n${e.message}`);
+        throw e;
     } finally {
         await held.release();
     }
@@ -478,7 +492,7 @@ async function release(
     step: (line: string) => void,
     log: string[],
 ): Promise<PromotionResult> {
-    const { now, settle, smokeTest } = releaseHelpers(prober, options, step);
+    const { now, settle, smokeTest, pause, drainSeconds } = releaseHelpers(prober, options, step);
 
     let journal = await stack.journal.read();
     let state = await stack.readState();
@@ -495,6 +509,10 @@ async function release(
         );
         const recover = recoverCommand(stack.name, model);
         try {
+            // Killed while the old colour drained: it drains again before it goes (the streams
+            // it served then may still run).
+            if (forward && goal.scaleDownInactive && !interrupted.steps.includes("scaled down"))
+                await pause(drainSeconds, `for ${otherColor(goal.activeColor)}'s open streams to finish`, now);
             await stack.deploy(goal, `${forward ? "finish" : "undo"} the interrupted ${interrupted.kind}`, now);
         } catch (e) {
             step(`could not ${forward ? "finish" : "undo"} it: ${messageOf(e)}`);
@@ -527,20 +545,41 @@ async function release(
             return { outcome: "failed", activeColor: goal.activeColor, serving: goal, log, recover };
         }
         recovered = goal;
-        // What --recover asks for; and a --rollback of a release that never went out is its undo.
-        if (options.recover || (options.rollback && !forward))
-            return { outcome: forward ? "promoted" : "rolled-back", activeColor: goal.activeColor, serving: goal, log };
+        // --recover asks for no more. A --rollback is done when the recovery undid a promotion
+        // (what served before it is back) or finished a rollback; after an undone rollback (the
+        // release it left serves again) or a finished promotion it goes on and rolls back.
+        const rolledBack = (interrupted.kind === "promote" && !forward) || (interrupted.kind === "rollback" && forward);
+        if (options.recover || (options.rollback && rolledBack))
+            return {
+                outcome: options.rollback ? "rolled-back" : "recovered",
+                activeColor: goal.activeColor,
+                serving: goal,
+                log,
+            };
     }
     if (options.recover) {
-        step(`no release of model ${model} was left unfinished (its journal): nothing to recover`);
-        return { outcome: "promoted", activeColor: state.activeColor, serving: releaseStateOf(state), log };
+        // No journal here (another runner's, or none): check what the stack says serves.
+        step(
+            `no release of model ${model} was left unfinished in this journal; the stack's outputs say ${describeState(releaseStateOf(state))}`,
+        );
+        if (!state.smoke.activeUrl) {
+            step("not checked: the release contract has no active URL (smoke.activeUrl)");
+            return { outcome: "recovered", activeColor: state.activeColor, serving: releaseStateOf(state), log };
+        }
+        const failure = await smokeTest(prober, state.smoke.activeUrl, state.smoke);
+        if (failure) {
+            step(`the active endpoint fails: ${failure}`);
+            return { outcome: "rollback-failed", activeColor: state.activeColor, log };
+        }
+        step("the active endpoint passes the check");
+        return { outcome: "recovered", activeColor: state.activeColor, serving: releaseStateOf(state), log };
     }
     try {
         return await releaseNow(stack, state, journal, prober, options, quality, registry, step, log);
     } catch (e) {
-        // A refusal after a recovery changed the stack: failed (3), with the recovery's lines.
-        if (recovered && e instanceof PromotionError) {
-            step(`then refused: ${e.message}`);
+        // After a recovery changed the stack, any refusal or error is a failure (3) with its lines.
+        if (recovered) {
+            step(`then ${e instanceof PromotionError ? "refused" : "failed"}: ${messageOf(e)}`);
             return { outcome: "failed", activeColor: recovered.activeColor, serving: recovered, log };
         }
         throw e;
@@ -819,7 +858,9 @@ async function releaseNow(
             // next run (reading the journal) scales down.
             try {
                 await pause(drainSeconds, `for ${from}'s open streams to finish`, signals?.stop);
+                await mark("scale down");
                 await stack.deploy(final, `scale ${from} down again`, now);
+                await mark("scaled down");
                 step(`scaled ${from} down again (scaleDownInactive on)`);
                 endState = final;
             } catch (e) {
