@@ -706,6 +706,12 @@ describe("promote: what it runs against on a real stack", () => {
         ]);
         const held = await stack.lock();
         assert.ok(fs.existsSync(path.join(dir, ".promote-staging.inference.lock")));
+        // A journal that is not one is refused, naming why.
+        fs.writeFileSync(path.join(dir, ".promote-staging.inference.journal.json"), '{"current":{"kind":"deploy"}}');
+        await assert.rejects(stack.journal.read(), {
+            name: "PromotionError",
+            message: `${path.join(dir, ".promote-staging.inference.journal.json")} is not a release journal (current.kind is not promote or rollback): restore it, or delete it once the stack is checked to serve what it should (promote --recover then checks it)`,
+        });
         // The journal beside it, replaced whole.
         await stack.journal.write({ good: { state, at: "t", id: "i" } });
         assert.deepEqual(await stack.journal.read(), {

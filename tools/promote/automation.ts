@@ -610,13 +610,19 @@ export function fileJournal(file: string): JournalStore {
                 if ((e as NodeJS.ErrnoException).code === "ENOENT") return {};
                 throw e;
             }
-            try {
-                return JSON.parse(text) as Journal;
-            } catch {
-                throw new PromotionError(
-                    `${file} is not a release journal (${text.slice(0, 60)}): restore it, or delete it once the stack is checked to serve what it should`,
+            const refuse = (why: string): PromotionError =>
+                new PromotionError(
+                    `${file} is not a release journal (${why}): restore it, or delete it once the stack is checked to serve what it should (promote --recover then checks it)`,
                 );
+            let journal: unknown;
+            try {
+                journal = JSON.parse(text);
+            } catch {
+                throw refuse(`not JSON: ${text.slice(0, 60)}`);
             }
+            const problem = journalProblem(journal);
+            if (problem !== undefined) throw refuse(problem);
+            return journal as Journal;
         },
         write: async (journal) => {
             const temporary = `${file}.${process.pid}.tmp`;
@@ -624,6 +630,35 @@ export function fileJournal(file: string): JournalStore {
             fs.renameSync(temporary, file);
         },
     };
+}
+
+/** Why `value` is not a release journal as {@link fileJournal} writes it, or undefined. */
+export function journalProblem(value: unknown): string | undefined {
+    const isState = (s: unknown): boolean => {
+        const r = s as ReleaseState | undefined;
+        return (
+            typeof r === "object" &&
+            r !== null &&
+            (r.activeColor === "blue" || r.activeColor === "green") &&
+            typeof r.scaleDownInactive === "boolean" &&
+            (["blue", "green"] as const).every(
+                (c) =>
+                    typeof r.releases?.[c]?.modelVersion === "string" &&
+                    (r.releases[c].image === undefined || typeof r.releases[c].image === "string"),
+            )
+        );
+    };
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return "not an object";
+    const j = value as Journal;
+    if (j.good !== undefined && !isState(j.good.state)) return "good.state is not a release state";
+    if (j.current !== undefined) {
+        const c = j.current;
+        if (c.kind !== "promote" && c.kind !== "rollback") return "current.kind is not promote or rollback";
+        if (!isState(c.before) || !isState(c.target)) return "current.before or current.target is not a release state";
+        if (!Array.isArray(c.steps) || c.steps.some((s) => typeof s !== "string"))
+            return "current.steps is not a list of steps";
+    }
+    return undefined;
 }
 
 /** The config keys of a release state, under the model's release object: undefined removes the key. */
