@@ -503,6 +503,35 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
         }
     });
 
+    it("waiting for the stack's update lock, Ctrl-C twice stops at once instead of waiting out the 30 minutes", async () => {
+        const w = await world();
+        w.env.STACK_LOCK_WAIT_SECONDS = "1800";
+        const held = tryLock(path.join(w.project, ".promote-staging@update.lock"), "another job");
+        assert.ok(held);
+        try {
+            const started = Date.now();
+            const r = await promoteProcess(w, ["--model-version", "v2"], async (pid) => {
+                await calledWith(w, "config --show-secrets --json");
+                await new Promise((resolve) => setTimeout(resolve, 1500));
+                process.kill(pid, "SIGINT");
+                await new Promise((resolve) => setTimeout(resolve, 200));
+                process.kill(pid, "SIGINT");
+            });
+            assert.equal(r.code, 3, r.out);
+            assert.ok(Date.now() - started < 60_000, "it did not wait the lock out");
+            assert.match(r.out, /stopped while waiting for the stack/);
+            assert.match(r.out, /to recover: llm-platform promote --stack staging --model inference --recover/);
+            held.release();
+            const recovered = await promoteHere(w, ["--model", "inference", "--recover"]);
+            assert.equal(recovered.code, 0, recovered.out);
+            assert.equal(checkServing(w).activeColor, "blue");
+            assert.deepEqual(locks(w), []);
+        } finally {
+            held.release();
+            await w.close();
+        }
+    });
+
     it("a bad release (its preview fails) never serves, whatever fails after: exit 1, the old release serves", async () => {
         const w = await world();
         try {

@@ -555,6 +555,25 @@ export class AutomationStack implements PromotionStack {
         const what = `${reason} of model ${this.model}`;
         this.onOutput(`pulumi up (${what}) with the policy packs ${this.policy.packs.join(", ")}`);
         const upOptions = promotionUpOptions(this.policy, `promote: ${what}`);
+        // A wait for the stack (another update, another job's lock) ends at the second signal too.
+        const queue: UpdateQueue = signal
+            ? {
+                  ...this.queue,
+                  sleep: (ms) =>
+                      new Promise((resolve, reject) => {
+                          if (signal.aborted) return reject(new Error("stopped while waiting for the stack"));
+                          const timer = setTimeout(() => {
+                              signal.removeEventListener("abort", stop);
+                              resolve();
+                          }, ms);
+                          const stop = (): void => {
+                              clearTimeout(timer);
+                              reject(new Error("stopped while waiting for the stack"));
+                          };
+                          signal.addEventListener("abort", stop, { once: true });
+                      }),
+              }
+            : this.queue;
         await withFileLock(
             path.join(this.stateDir, `.promote-${this.name}@update.lock`),
             () =>
@@ -571,9 +590,9 @@ export class AutomationStack implements PromotionStack {
                     },
                     this.name,
                     this.onOutput,
-                    this.queue,
+                    queue,
                 ),
-            this.queue,
+            queue,
             `promote ${this.name}: ${what}`,
         );
     }
