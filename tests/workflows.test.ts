@@ -432,7 +432,7 @@ describe("GitHub workflows", () => {
         // Never in the deploys' group: a push cannot cancel a waiting rollback. Without a model (a
         // stack that serves one, named inference) it shares the group of that model's releases.
         assert.deepEqual(rollback.jobs.rollback.concurrency, {
-            group: "release-${{ inputs.stack }}-${{ inputs.model || 'inference' }}",
+            group: "release-${{ inputs.stack }}-${{ vars.RELEASE_STATE_DIR != '' && (inputs.model || 'inference') || 'every-model' }}",
             "cancel-in-progress": false,
         });
         assert.equal(DEFAULT_MODEL_NAME, "inference");
@@ -454,7 +454,7 @@ describe("GitHub workflows", () => {
         // One change of a model at a time, with its rollbacks; never cancelled by a push (the stack's
         // Pulumi lock serializes its updates with a deploy's).
         assert.deepEqual(job.concurrency, {
-            group: "release-${{ inputs.stack }}-${{ inputs.model }}",
+            group: "release-${{ inputs.stack }}-${{ vars.RELEASE_STATE_DIR != '' && inputs.model || 'every-model' }}",
             "cancel-in-progress": false,
         });
         assert.deepEqual(job.env?.MODEL, "${{ inputs.model }}");
