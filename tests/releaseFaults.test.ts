@@ -16,6 +16,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promoteCommand } from "../tools/cli/promote";
+import { deployCommand } from "../tools/cli/deploy";
 import { UsageError } from "../tools/errors";
 import { goodRawConfig, PROJECT_DIR } from "./helpers";
 import { referenceContract } from "./promoteFakes";
@@ -147,7 +148,11 @@ async function world(models: string[] = ["inference"]): Promise<World> {
 const ARGS = ["--stack", "staging", "--settle-seconds", "0", "--drain-seconds", "0"];
 
 /** `llm-platform promote` in this process (the fake CLI on PATH): its exit code and what it printed. */
-async function promoteHere(w: World, args: string[]): Promise<{ code: number; out: string }> {
+async function promoteHere(
+    w: World,
+    args: string[],
+    command: (argv: string[]) => Promise<number> = promoteCommand,
+): Promise<{ code: number; out: string }> {
     const saved = { ...process.env };
     Object.assign(process.env, w.env);
     const write = process.stdout.write.bind(process.stdout);
@@ -157,7 +162,7 @@ async function promoteHere(w: World, args: string[]): Promise<{ code: number; ou
         return true;
     }) as typeof process.stdout.write;
     try {
-        return { code: await promoteCommand([...ARGS, "--project", w.project, ...args]), out };
+        return { code: await command([...ARGS, "--project", w.project, ...args]), out };
     } catch (e) {
         if (e instanceof UsageError) return { code: 2, out: `${out}${e.message}\n` };
         throw e;
@@ -528,6 +533,30 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
             assert.deepEqual(locks(w), []);
         } finally {
             held.release();
+            await w.close();
+        }
+    });
+
+    it("a deploy after a killed promotion recovers it first, then releases the commit: the old release stays as the way back", async () => {
+        const w = await world();
+        try {
+            setFaults(w, [{ on: "up", match: "make green the active colour", action: "kill", phase: "applied" }]);
+            const killed = await promoteProcess(w, ["--model-version", "v2"]);
+            assert.equal(killed.signal, "SIGKILL", killed.out);
+            setFaults(w, []);
+            // The same commit deployed again (its stack file gives green v2).
+            const r = await promoteHere(w, [], deployCommand);
+            assert.equal(r.code, 0, r.out);
+            assert.match(r.out, /models with a release left unfinished, recovered before the deploy: inference/);
+            assert.match(r.out, /model inference: the commit's new release for green \(v2\)/);
+            assert.deepEqual(w.deployed().inference, {
+                activeColor: "green",
+                scaleDownInactive: true,
+                releases: { blue: { modelVersion: "v1" }, green: { modelVersion: "v2" } },
+            });
+            assert.equal(journal(w).current, undefined);
+            assert.deepEqual(locks(w), []);
+        } finally {
             await w.close();
         }
     });

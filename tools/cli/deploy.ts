@@ -13,15 +13,31 @@
  */
 import * as path from "node:path";
 import { MlflowRegistryClient } from "../promote/registry";
-import { AutomationStack, HttpProber, type PolicyPacks } from "../promote/automation";
+import {
+    AutomationStack,
+    fileJournal,
+    HttpProber,
+    journalFileFor,
+    releaseStateDir,
+    type PolicyPacks,
+} from "../promote/automation";
+import type { ReleaseContract } from "../../components/release";
 import { planDeploy } from "../promote/deploy";
 import { DEFAULT_PACK_DIR } from "../policy/packProcess";
-import { promote, PromotionError } from "../promote/machine";
+import { promote, PromotionError, type PromoteOptions } from "../promote/machine";
 import { parseCommandLine, UsageError } from "./cli";
-import { existingPolicyFiles, promoteEach, qualityGate, requireHttpUrl, stateDirFlag, withSignals } from "./promote";
+import {
+    existingPolicyFiles,
+    promoteEach,
+    qualityGate,
+    requireHttpUrl,
+    stateDirFlag,
+    timingOf,
+    withSignals,
+} from "./promote";
 
 export const DEPLOY_USAGE =
-    "llm-platform deploy --stack <name> [--preview] [--pack <dir>]... [--config <policy-config.json>]... [--report <dir>] [--registry-url <url>] [--message <text>] [--state-dir <dir>] [--project <dir>]";
+    "llm-platform deploy --stack <name> [--preview] [--pack <dir>]... [--config <policy-config.json>]... [--report <dir>] [--registry-url <url>] [--message <text>] [--state-dir <dir>] [--settle-seconds <s>] [--drain-seconds <s>] [--project <dir>]";
 
 export function parseDeployArgs(argv: string[]): {
     stack: string;
@@ -32,6 +48,8 @@ export function parseDeployArgs(argv: string[]): {
     preview: boolean;
     policy: PolicyPacks;
     stateDir: string | undefined;
+    /** The waits of each promotion (--settle-seconds, --drain-seconds). */
+    timing: PromoteOptions["timing"];
 } {
     const { values, positionals } = parseCommandLine(
         argv,
@@ -43,6 +61,8 @@ export function parseDeployArgs(argv: string[]): {
             message: { type: "string" },
             preview: { type: "boolean" },
             "state-dir": { type: "string" },
+            "settle-seconds": { type: "string" },
+            "drain-seconds": { type: "string" },
             pack: { type: "string", multiple: true },
             config: { type: "string", multiple: true },
         },
@@ -60,13 +80,56 @@ export function parseDeployArgs(argv: string[]): {
         message: values.message ?? "deploy",
         preview: values.preview ?? false,
         stateDir: stateDirFlag(values["state-dir"]),
+        timing: timingOf(values["settle-seconds"], values["drain-seconds"]),
         policy: { packs: packs.length > 0 ? packs : [DEFAULT_PACK_DIR], configs },
     };
 }
 
+/**
+ * `promote --recover` for each blue-green model whose journal holds an unfinished release: the exit
+ * code (0 when none was left, or each was finished or undone and checked; 3 otherwise).
+ */
+async function recoverInterrupted(
+    contracts: readonly ReleaseContract[],
+    project: string,
+    stack: string,
+    policy: PolicyPacks,
+    say: (line: string) => void,
+    stateDir: string | undefined,
+    timing: PromoteOptions["timing"],
+): Promise<number> {
+    const models: string[] = [];
+    for (const c of contracts.filter((x) => x.platform === "eks" && x.strategy === "blue-green")) {
+        const file = journalFileFor(releaseStateDir(project, stateDir, stack), stack, c.model);
+        if ((await fileJournal(file).read()).current) models.push(c.model);
+    }
+    if (models.length === 0) return 0;
+    say(`models with a release left unfinished, recovered before the deploy: ${models.join(", ")}`);
+    const code = await withSignals(
+        (signals) =>
+            promoteEach(
+                models,
+                async (model) => {
+                    const one = await AutomationStack.select(project, stack, policy, say, model, stateDir);
+                    const result = await promote(one, new HttpProber(), {
+                        recover: true,
+                        signals,
+                        ...(timing ? { timing } : {}),
+                    });
+                    return { ...result, model: model! };
+                },
+                say,
+                () => signals.stop.aborted,
+            ),
+        say,
+    );
+    if (code !== 0) say(`the deploy of stack ${stack} stops: a release left unfinished could not be recovered`);
+    return code === 0 ? 0 : 3;
+}
+
 /** The command as `llm-platform deploy` runs it; resolves to the exit code. */
 export async function deployCommand(argv: string[]): Promise<number> {
-    const { stack, project, report, registryUrl, message, preview, policy, stateDir } = parseDeployArgs(argv);
+    const { stack, project, report, registryUrl, message, preview, policy, stateDir, timing } = parseDeployArgs(argv);
     const say = (line: string): void => void process.stdout.write(`${line}\n`);
     let target: AutomationStack;
     let committed: Record<string, string>;
@@ -75,7 +138,14 @@ export async function deployCommand(argv: string[]): Promise<number> {
         target = await AutomationStack.select(project, stack, policy, say, undefined, stateDir);
         // The stack file as committed, read before anything is pinned over the runner's copy.
         committed = await target.config();
-        const contracts = await target.contracts();
+        let contracts = await target.contracts();
+        // A release a killed or failed run left unfinished is finished or undone first (its
+        // journal): the stack then serves what passed its gate, and the plan starts from it.
+        if (!preview) {
+            const code = await recoverInterrupted(contracts, project, stack, policy, say, stateDir, timing);
+            if (code !== 0) return code;
+            contracts = await target.contracts();
+        }
         if (contracts.length === 0) say(`stack ${target.name} has no release contracts yet: the update alone`);
         plan = planDeploy(contracts, committed, target.name);
     } catch (e) {
@@ -128,6 +198,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
                                 modelVersion: p.modelVersion,
                                 ...(p.image ? { image: p.image } : {}),
                                 signals,
+                                ...(timing ? { timing } : {}),
                             },
                             qualityGate(project, report),
                             url ? new MlflowRegistryClient(url) : undefined,

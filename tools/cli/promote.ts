@@ -115,6 +115,17 @@ export function stateDirFlag(flag: string | undefined, env: NodeJS.ProcessEnv = 
     return dir;
 }
 
+/** `--settle-seconds` and `--drain-seconds` as a promotion's timing; undefined for neither. */
+export function timingOf(settle: string | undefined, drain: string | undefined): PromoteOptions["timing"] {
+    const settleSeconds = secondsFlag("settle-seconds", settle, 3600);
+    const drainSeconds = secondsFlag("drain-seconds", drain, 4000);
+    if (settleSeconds === undefined && drainSeconds === undefined) return undefined;
+    return {
+        ...(settleSeconds !== undefined ? { settleSeconds } : {}),
+        ...(drainSeconds !== undefined ? { drainSeconds } : {}),
+    };
+}
+
 /** Parses the command line into promotion options; every mistake is a UsageError. */
 export function parsePromoteArgs(argv: string[]): {
     stack: string;
@@ -192,8 +203,7 @@ export function parsePromoteArgs(argv: string[]): {
         );
     if (values.report !== undefined) reportFolderProblem(path.resolve(values.report));
     const stateDir = stateDirFlag(values["state-dir"]);
-    const settleSeconds = secondsFlag("settle-seconds", values["settle-seconds"], 3600);
-    const drainSeconds = secondsFlag("drain-seconds", values["drain-seconds"], 4000);
+    const timing = timingOf(values["settle-seconds"], values["drain-seconds"]);
     return {
         stack: values.stack,
         project: path.resolve(values.project ?? process.cwd()),
@@ -210,14 +220,7 @@ export function parsePromoteArgs(argv: string[]): {
             modelVersion: values["model-version"],
             rollback: values.rollback ?? false,
             ...(values.recover ? { recover: true } : {}),
-            ...(settleSeconds !== undefined || drainSeconds !== undefined
-                ? {
-                      timing: {
-                          ...(settleSeconds !== undefined ? { settleSeconds } : {}),
-                          ...(drainSeconds !== undefined ? { drainSeconds } : {}),
-                      },
-                  }
-                : {}),
+            ...(timing ? { timing } : {}),
         },
     };
 }
