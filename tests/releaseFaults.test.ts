@@ -541,10 +541,14 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
         const w = await world();
         try {
             setFaults(w, [{ on: "up", match: "make green the active colour", action: "kill", phase: "applied" }]);
+            const committed = fs.readFileSync(path.join(w.project, ".fake-config.staging.json"), "utf8");
             const killed = await promoteProcess(w, ["--model-version", "v2"]);
             assert.equal(killed.signal, "SIGKILL", killed.out);
             setFaults(w, []);
-            // The same commit deployed again (its stack file gives green v2).
+            // The checkout as CI makes it again: the commit, which gives green v2.
+            const config = JSON.parse(committed) as Record<string, string>;
+            config["llm-platform:serving"] = JSON.stringify({ green: { modelVersion: "v2" } });
+            fs.writeFileSync(path.join(w.project, ".fake-config.staging.json"), JSON.stringify(config));
             const r = await promoteHere(w, [], deployCommand);
             assert.equal(r.code, 0, r.out);
             assert.match(r.out, /models with a release left unfinished, recovered before the deploy: inference/);
@@ -556,6 +560,46 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
             });
             assert.equal(journal(w).current, undefined);
             assert.deepEqual(locks(w), []);
+        } finally {
+            await w.close();
+        }
+    });
+
+    it("a deploy leaves a promotion that is still running (its lock held) to finish, and closes the journal of a model the commit removes", async () => {
+        const w = await world(["chat", "embed"]);
+        try {
+            const unfinished = (model: string) =>
+                fs.writeFileSync(
+                    path.join(w.project, `.promote-staging.${model}.journal.json`),
+                    JSON.stringify({
+                        current: {
+                            id: "x",
+                            kind: "promote",
+                            before: w.deployed()[model],
+                            target: w.deployed()[model],
+                            steps: ["deploy preview"],
+                        },
+                    }),
+                );
+            unfinished("chat");
+            unfinished("embed");
+            const held = tryLock(path.join(w.project, ".promote-staging.chat.lock"), "promote staging/chat");
+            assert.ok(held);
+            // The commit removes embed.
+            const file = path.join(w.project, ".fake-config.staging.json");
+            const config = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, string>;
+            config["llm-platform:models"] = JSON.stringify([{ name: "chat", maxReplicas: 1 }]);
+            fs.writeFileSync(file, JSON.stringify(config));
+            const r = await promoteHere(w, [], deployCommand);
+            held.release();
+            assert.equal(r.code, 0, r.out);
+            assert.match(r.out, /model chat: a promotion is in progress \(promote staging\/chat/);
+            assert.match(
+                r.out,
+                /model embed: a release left unfinished, and the commit removes the model: its journal is closed/,
+            );
+            assert.ok(journal(w, "chat").current, "chat's is its running promotion's");
+            assert.equal(journal(w, "embed").current, undefined);
         } finally {
             await w.close();
         }

@@ -18,11 +18,15 @@ import {
     fileJournal,
     HttpProber,
     journalFileFor,
+    lockFileFor,
     releaseStateDir,
     type PolicyPacks,
 } from "../promote/automation";
 import type { ReleaseContract } from "../../components/release";
-import { planDeploy } from "../promote/deploy";
+import * as fs from "node:fs";
+import { releaseObjectAt } from "../promote/contract";
+import { describeHolder, staleReason } from "../promote/locks";
+import { locateRelease, planDeploy } from "../promote/deploy";
 import { DEFAULT_PACK_DIR } from "../policy/packProcess";
 import { promote, PromotionError, type PromoteOptions } from "../promote/machine";
 import { parseCommandLine, UsageError } from "./cli";
@@ -91,40 +95,92 @@ export function parseDeployArgs(argv: string[]): {
  */
 async function recoverInterrupted(
     contracts: readonly ReleaseContract[],
+    committed: Readonly<Record<string, string>>,
+    target: AutomationStack,
     project: string,
     stack: string,
     policy: PolicyPacks,
     say: (line: string) => void,
-    stateDir: string | undefined,
-    timing: PromoteOptions["timing"],
+    options: {
+        stateDir: string | undefined;
+        timing: PromoteOptions["timing"];
+        registryUrl: string | undefined;
+        preview: boolean;
+    },
 ): Promise<number> {
+    const dir = releaseStateDir(project, options.stateDir, stack);
     const models: string[] = [];
     for (const c of contracts.filter((x) => x.platform === "eks" && x.strategy === "blue-green")) {
-        const file = journalFileFor(releaseStateDir(project, stateDir, stack), stack, c.model);
-        if ((await fileJournal(file).read()).current) models.push(c.model);
+        const store = fileJournal(journalFileFor(dir, stack, c.model));
+        const journal = await store.read();
+        if (!journal.current) continue;
+        // A promotion of it still running (its lock held by a live process): its journal is its own.
+        const lock = lockFileFor(dir, stack, c.model);
+        if (fs.existsSync(lock) && staleReason(lock) === undefined) {
+            say(
+                `model ${c.model}: a promotion is in progress (${describeHolder(lock)}); the deploy leaves it to finish`,
+            );
+            continue;
+        }
+        if (locateRelease(committed, c) === undefined) {
+            // The commit removes the model: nothing of its release is to be kept.
+            if (!options.preview) await store.write(journal.good ? { good: journal.good } : {});
+            say(`model ${c.model}: a release left unfinished, and the commit removes the model: its journal is closed`);
+            continue;
+        }
+        models.push(c.model);
     }
     if (models.length === 0) return 0;
+    if (options.preview) {
+        say(
+            `models with a release left unfinished: ${models.join(", ")}; the deploy recovers them first (promote --recover), so what serves then may differ from this preview's`,
+        );
+        return 0;
+    }
     say(`models with a release left unfinished, recovered before the deploy: ${models.join(", ")}`);
-    const code = await withSignals(
-        (signals) =>
-            promoteEach(
-                models,
-                async (model) => {
-                    const one = await AutomationStack.select(project, stack, policy, say, model, stateDir);
-                    const result = await promote(one, new HttpProber(), {
-                        recover: true,
-                        signals,
-                        ...(timing ? { timing } : {}),
-                    });
-                    return { ...result, model: model! };
-                },
-                say,
-                () => signals.stop.aborted,
-            ),
-        say,
+    const url = options.registryUrl ?? (await target.outputs()).modelRegistryUrl ?? undefined;
+    let code: number;
+    try {
+        code = await withSignals(
+            (signals) =>
+                promoteEach(
+                    models,
+                    async (model) => {
+                        const one = await AutomationStack.select(project, stack, policy, say, model, options.stateDir);
+                        const result = await promote(
+                            one,
+                            new HttpProber(),
+                            { recover: true, signals, ...(options.timing ? { timing: options.timing } : {}) },
+                            undefined,
+                            url ? new MlflowRegistryClient(url) : undefined,
+                        );
+                        return { ...result, model: model! };
+                    },
+                    say,
+                    () => signals.stop.aborted,
+                ),
+            say,
+        );
+    } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        say(e.message);
+        code = 2;
+    }
+    if (code !== 0) {
+        say(`the deploy of stack ${stack} stops: a release left unfinished could not be recovered`);
+        return code === 2 ? 2 : 3;
+    }
+    // The recovery wrote what it deployed into the runner's copy of the stack file; the deploy
+    // applies the commit's own settings (scaleDownInactive), which its pins leave as committed.
+    await target.writeConfig(
+        contracts.flatMap((c) => {
+            const key = locateRelease(committed, c);
+            if (key === undefined || c.platform !== "eks" || c.strategy !== "blue-green") return [];
+            const value = releaseObjectAt(committed, key)?.scaleDownInactive;
+            return [[`${key}.scaleDownInactive`, typeof value === "boolean" ? value : undefined] as const];
+        }),
     );
-    if (code !== 0) say(`the deploy of stack ${stack} stops: a release left unfinished could not be recovered`);
-    return code === 0 ? 0 : 3;
+    return 0;
 }
 
 /** The command as `llm-platform deploy` runs it; resolves to the exit code. */
@@ -141,11 +197,14 @@ export async function deployCommand(argv: string[]): Promise<number> {
         let contracts = await target.contracts();
         // A release a killed or failed run left unfinished is finished or undone first (its
         // journal): the stack then serves what passed its gate, and the plan starts from it.
-        if (!preview) {
-            const code = await recoverInterrupted(contracts, project, stack, policy, say, stateDir, timing);
-            if (code !== 0) return code;
-            contracts = await target.contracts();
-        }
+        const code = await recoverInterrupted(contracts, committed, target, project, stack, policy, say, {
+            stateDir,
+            timing,
+            registryUrl,
+            preview,
+        });
+        if (code !== 0) return code;
+        contracts = await target.contracts();
         if (contracts.length === 0) say(`stack ${target.name} has no release contracts yet: the update alone`);
         plan = planDeploy(contracts, committed, target.name);
     } catch (e) {
