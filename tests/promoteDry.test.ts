@@ -14,6 +14,7 @@ import { withConfigValue } from "../tools/promote/contract";
 import { promote, PromotionError } from "../tools/promote/machine";
 import type { ModelRegistryClient } from "../tools/promote/registry";
 import { goodRawConfig } from "./helpers";
+import type { ReleaseContract } from "../components/release";
 import { FakeProber, FakeStack, referenceContract, state } from "./promoteFakes";
 
 const DIGEST = `123456789012.dkr.ecr.us-east-1.amazonaws.com/vllm@sha256:${"b".repeat(64)}`;
@@ -25,6 +26,25 @@ function fakePulumi(): { dir: string; cli: string; log: string } {
     const log = path.join(dir, "cli.log");
     fs.writeFileSync(cli, `#!/bin/bash\necho "$*" >> "${log}"\nexit 1\n`, { mode: 0o755 });
     return { dir, cli, log };
+}
+
+/** The staging stack `acme/staging` through the Automation API adapter, its config and contract given, its CLI `cli`: it never updates or previews. */
+function stagingStack(
+    config: Record<string, string>,
+    contract: ReleaseContract,
+    cli: string,
+    dir: string,
+): AutomationStack {
+    const target = {
+        name: "acme/staging",
+        workspace: { pulumiCommand: { command: cli } },
+        getAllConfig: async () =>
+            Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v, secret: false }])),
+        outputs: async () => ({ llmPlatformReleases: { value: [contract], secret: false } }),
+        up: async () => assert.fail("no update"),
+        preview: async () => assert.fail("no preview"),
+    } as unknown as AutomationTarget;
+    return new AutomationStack("staging", target, dir, undefined, { packs: ["/p"], configs: [] }, () => undefined);
 }
 
 async function usageErrorOf(run: () => Promise<unknown>): Promise<string> {
@@ -151,23 +171,7 @@ describe("promote checks every argument and the settings it will write before th
             })),
             modelSource: "s3://acme-models/models/inference",
         };
-        const target = {
-            name: "acme/staging",
-            workspace: { pulumiCommand: { command: cli } },
-            getAllConfig: async () =>
-                Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v, secret: false }])),
-            outputs: async () => ({ llmPlatformReleases: { value: [contract], secret: false } }),
-            up: async () => assert.fail("no update"),
-            preview: async () => assert.fail("no preview"),
-        } as unknown as AutomationTarget;
-        const stack = new AutomationStack(
-            "staging",
-            target,
-            dir,
-            undefined,
-            { packs: ["/p"], configs: [] },
-            () => undefined,
-        );
+        const stack = stagingStack(config, contract, cli, dir);
         // --registry-url given, so the version resolves; the stack's own settings would refuse it at `up`.
         const registry: ModelRegistryClient = {
             resolve: async () => ({
@@ -209,21 +213,7 @@ describe("promote checks every argument and the settings it will write before th
             active: "http://alb",
             preview: "http://alb:8443",
         });
-        const target = {
-            name: "acme/staging",
-            workspace: { pulumiCommand: { command: cli } },
-            getAllConfig: async () =>
-                Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v, secret: false }])),
-            outputs: async () => ({ llmPlatformReleases: { value: [contract], secret: false } }),
-        } as unknown as AutomationTarget;
-        const stack = new AutomationStack(
-            "staging",
-            target,
-            dir,
-            undefined,
-            { packs: ["/p"], configs: [] },
-            () => undefined,
-        );
+        const stack = stagingStack(config, contract, cli, dir);
         const state = await stack.readState();
         await assert.rejects(() => stack.check([{ ...state, activeColor: "green" }]), {
             name: "PromotionError",

@@ -20,7 +20,7 @@ import { deployCommand } from "../tools/cli/deploy";
 import { UsageError } from "../tools/errors";
 import { goodRawConfig, PROJECT_DIR } from "./helpers";
 import { referenceContract } from "./promoteFakes";
-import { FakePulumiBackend } from "./fakePulumi/backend";
+import { FakePulumiBackend, type Fault } from "./fakePulumi/backend";
 import { pidNamespace, tryLock } from "../tools/promote/locks";
 
 const FAKE_BIN = path.join(PROJECT_DIR, "tests", "fakePulumi");
@@ -34,17 +34,18 @@ interface State {
     scaleDownInactive: boolean;
     releases: { blue: Release; green: Release };
 }
-interface Fault {
-    on: "up" | "config";
-    match: string;
-    action: "fail" | "conflict" | "expired" | "kill" | "signal" | "hang";
-    ms?: number;
-    phase?: "before" | "applied" | "after";
-    nth?: number;
-    times?: number;
-    signal?: NodeJS.Signals;
-    group?: boolean;
-}
+
+/** What the stack runs before a release of green v2 (staging: green at zero), and after it. */
+const BLUE_V1: State = {
+    activeColor: "blue",
+    scaleDownInactive: true,
+    releases: { blue: { modelVersion: "v1" }, green: { modelVersion: "v1" } },
+};
+const GREEN_V2: State = {
+    activeColor: "green",
+    scaleDownInactive: true,
+    releases: { blue: { modelVersion: "v1" }, green: { modelVersion: "v2" } },
+};
 
 /** A stack served by the fake CLI and the loopback cluster: its backend, one checkout, the environment. */
 interface World {
@@ -220,7 +221,14 @@ const journal = (w: World, model = "inference"): { current?: { steps: string[] }
 function checkReport(w: World, out: string, model = "inference"): void {
     const line = out.split("\n").find((l) => l.startsWith(`serving: model ${model}: `));
     assert.ok(line, `a serving line in:\n${out}`);
-    if (line.endsWith("unknown, the last update failed")) return;
+    // What serves is unknown only when the last update failed: then the run names how to recover.
+    if (line.endsWith("unknown, the last update failed")) {
+        assert.match(
+            out,
+            new RegExp(`^to recover: llm-platform promote --stack staging --model ${model} --recover$`, "m"),
+        );
+        return;
+    }
     const s = w.deployed()[model];
     const inactive = s.activeColor === "blue" ? "green" : "blue";
     assert.ok(
@@ -254,11 +262,7 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
         try {
             const r = await promoteHere(w, ["--model-version", "v2"]);
             assert.equal(r.code, 0, r.out);
-            assert.deepEqual(w.deployed().inference, {
-                activeColor: "green",
-                scaleDownInactive: true,
-                releases: { blue: { modelVersion: "v1" }, green: { modelVersion: "v2" } },
-            });
+            assert.deepEqual(w.deployed().inference, GREEN_V2);
             checkReport(w, r.out);
             assert.deepEqual(locks(w), []);
             assert.equal(journal(w).current, undefined);
@@ -294,11 +298,7 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
                     assert.match(r.out, /to recover: llm-platform promote --stack staging --model inference --recover/);
                 } else {
                     assert.equal(r.code, 3, r.out);
-                    assert.deepEqual(s, {
-                        activeColor: "blue",
-                        scaleDownInactive: true,
-                        releases: { blue: { modelVersion: "v1" }, green: { modelVersion: "v1" } },
-                    });
+                    assert.deepEqual(s, BLUE_V1);
                     assert.equal(journal(w).current, undefined);
                 }
                 // The command it names recovers (the scale-down, and nothing else), or the same release goes out again.
@@ -309,11 +309,7 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
                 );
                 assert.equal(again.code, 0, again.out);
                 checkReport(w, again.out);
-                assert.deepEqual(w.deployed().inference, {
-                    activeColor: "green",
-                    scaleDownInactive: true,
-                    releases: { blue: { modelVersion: "v1" }, green: { modelVersion: "v2" } },
-                });
+                assert.deepEqual(w.deployed().inference, GREEN_V2);
                 assert.deepEqual(locks(w), []);
                 assert.equal(journal(w).current, undefined);
             } finally {
@@ -432,11 +428,7 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
             setFaults(w, [{ on: "up", match: "make green the active colour", action: "fail", phase: "applied" }]);
             const r = await promoteHere(w, ["--model-version", "v2"]);
             assert.equal(r.code, 3, r.out);
-            assert.deepEqual(w.deployed().inference, {
-                activeColor: "blue",
-                scaleDownInactive: true,
-                releases: { blue: { modelVersion: "v1" }, green: { modelVersion: "v1" } },
-            });
+            assert.deepEqual(w.deployed().inference, BLUE_V1);
             checkReport(w, r.out);
             assert.deepEqual(locks(w), []);
         } finally {
@@ -553,11 +545,7 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
             assert.equal(r.code, 0, r.out);
             assert.match(r.out, /models with a release left unfinished, recovered before the deploy: inference/);
             assert.match(r.out, /model inference: the commit's new release for green \(v2\)/);
-            assert.deepEqual(w.deployed().inference, {
-                activeColor: "green",
-                scaleDownInactive: true,
-                releases: { blue: { modelVersion: "v1" }, green: { modelVersion: "v2" } },
-            });
+            assert.deepEqual(w.deployed().inference, GREEN_V2);
             assert.equal(journal(w).current, undefined);
             assert.deepEqual(locks(w), []);
         } finally {

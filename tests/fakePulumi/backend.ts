@@ -20,7 +20,8 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 
-interface Fault {
+/** A fault of faults.json: on the `nth` call (and `times` after) of `on` whose arguments contain `match`. */
+export interface Fault {
     on: "up" | "config";
     match: string;
     action: "fail" | "conflict" | "expired" | "kill" | "signal" | "hang";

@@ -11,33 +11,31 @@
  * input or a commit the deploy refuses, nothing changed; 3 a release failed (an error or a signal)
  * or its rollback did, with what serves reported.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
-import { MlflowRegistryClient } from "../promote/registry";
+import type { ReleaseContract } from "../../components/release";
 import {
     AutomationStack,
     fileJournal,
-    HttpProber,
     journalFileFor,
     lockFileFor,
     releaseStateDir,
     type PolicyPacks,
 } from "../promote/automation";
-import type { ReleaseContract } from "../../components/release";
-import * as fs from "node:fs";
 import { releaseObjectAt } from "../promote/contract";
-import { describeHolder, staleReason } from "../promote/locks";
 import { locateRelease, planDeploy } from "../promote/deploy";
+import { describeHolder, staleReason } from "../promote/locks";
+import { PromotionError, type PromoteOptions } from "../promote/machine";
 import { DEFAULT_PACK_DIR } from "../policy/packProcess";
-import { promote, PromotionError, type PromoteOptions } from "../promote/machine";
 import { parseCommandLine, UsageError } from "./cli";
 import {
     existingPolicyFiles,
-    promoteEach,
     qualityGate,
+    releaseEach,
     requireHttpUrl,
     stateDirFlag,
     timingOf,
-    withSignals,
+    type StackRun,
 } from "./promote";
 
 export const DEPLOY_USAGE =
@@ -97,18 +95,11 @@ async function recoverInterrupted(
     contracts: readonly ReleaseContract[],
     committed: Readonly<Record<string, string>>,
     target: AutomationStack,
-    project: string,
-    stack: string,
-    policy: PolicyPacks,
-    say: (line: string) => void,
-    options: {
-        stateDir: string | undefined;
-        timing: PromoteOptions["timing"];
-        registryUrl: string | undefined;
-        preview: boolean;
-    },
+    run: StackRun,
+    options: { timing: PromoteOptions["timing"]; preview: boolean },
 ): Promise<number> {
-    const dir = releaseStateDir(project, options.stateDir, stack);
+    const { project, stack, say } = run;
+    const dir = releaseStateDir(project, run.stateDir, stack);
     const models: string[] = [];
     for (const c of contracts.filter((x) => x.platform === "eks" && x.strategy === "blue-green")) {
         const store = fileJournal(journalFileFor(dir, stack, c.model));
@@ -138,29 +129,13 @@ async function recoverInterrupted(
         return 0;
     }
     say(`models with a release left unfinished, recovered before the deploy: ${models.join(", ")}`);
-    const url = options.registryUrl ?? (await target.outputs()).modelRegistryUrl ?? undefined;
     let code: number;
     try {
-        code = await withSignals(
-            (signals) =>
-                promoteEach(
-                    models,
-                    async (model) => {
-                        const one = await AutomationStack.select(project, stack, policy, say, model, options.stateDir);
-                        const result = await promote(
-                            one,
-                            new HttpProber(),
-                            { recover: true, signals, ...(options.timing ? { timing: options.timing } : {}) },
-                            undefined,
-                            url ? new MlflowRegistryClient(url) : undefined,
-                        );
-                        return { ...result, model: model! };
-                    },
-                    say,
-                    () => signals.stop.aborted,
-                ),
-            say,
-        );
+        code = await releaseEach(run, models, (_model, signals) => ({
+            recover: true,
+            signals,
+            ...(options.timing ? { timing: options.timing } : {}),
+        }));
     } catch (e) {
         if (!(e instanceof UsageError)) throw e;
         say(e.message);
@@ -187,6 +162,7 @@ async function recoverInterrupted(
 export async function deployCommand(argv: string[]): Promise<number> {
     const { stack, project, report, registryUrl, message, preview, policy, stateDir, timing } = parseDeployArgs(argv);
     const say = (line: string): void => void process.stdout.write(`${line}\n`);
+    const run: StackRun = { project, stack, policy, stateDir, registryUrl, say };
     let target: AutomationStack;
     let committed: Record<string, string>;
     let plan: ReturnType<typeof planDeploy>;
@@ -197,12 +173,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
         let contracts = await target.contracts();
         // A release a killed or failed run left unfinished is finished or undone first (its
         // journal): the stack then serves what passed its gate, and the plan starts from it.
-        const code = await recoverInterrupted(contracts, committed, target, project, stack, policy, say, {
-            stateDir,
-            timing,
-            registryUrl,
-            preview,
-        });
+        const code = await recoverInterrupted(contracts, committed, target, run, { timing, preview });
         if (code !== 0) return code;
         contracts = await target.contracts();
         if (contracts.length === 0) say(`stack ${target.name} has no release contracts yet: the update alone`);
@@ -238,36 +209,23 @@ export async function deployCommand(argv: string[]): Promise<number> {
     // The update ran: from here a release that cannot start is a release that did not go out (1).
     const releases = plan.pending;
     try {
-        const code = await withSignals(
-            (signals) =>
-                promoteEach(
-                    releases.map((p) => p.model),
-                    async (model) => {
-                        const p = releases.find((x) => x.model === model)!;
-                        say(
-                            `model ${p.model}: the commit's new release for ${p.colour} (${p.modelVersion}${p.image ? `, ${p.image}` : ""})`,
-                        );
-                        const one = await AutomationStack.select(project, stack, policy, say, p.model, stateDir);
-                        const url = registryUrl ?? (await one.outputs()).modelRegistryUrl ?? undefined;
-                        const result = await promote(
-                            one,
-                            new HttpProber(),
-                            {
-                                to: p.colour,
-                                modelVersion: p.modelVersion,
-                                ...(p.image ? { image: p.image } : {}),
-                                signals,
-                                ...(timing ? { timing } : {}),
-                            },
-                            qualityGate(project, report),
-                            url ? new MlflowRegistryClient(url) : undefined,
-                        );
-                        return { ...result, model: p.model };
-                    },
-                    say,
-                    () => signals.stop.aborted,
-                ),
-            say,
+        const code = await releaseEach(
+            run,
+            releases.map((p) => p.model),
+            (model, signals) => {
+                const p = releases.find((x) => x.model === model)!;
+                say(
+                    `model ${p.model}: the commit's new release for ${p.colour} (${p.modelVersion}${p.image ? `, ${p.image}` : ""})`,
+                );
+                return {
+                    to: p.colour,
+                    modelVersion: p.modelVersion,
+                    ...(p.image ? { image: p.image } : {}),
+                    signals,
+                    ...(timing ? { timing } : {}),
+                };
+            },
+            qualityGate(project, report),
         );
         return code === 2 ? 1 : code;
     } catch (e) {

@@ -290,6 +290,61 @@ export async function withSignals<T>(
     }
 }
 
+/** The stack the CLI releases models of, and where it reports. */
+export interface StackRun {
+    project: string;
+    stack: string;
+    policy: PolicyPacks;
+    /** The shared folder of locks and journals; unset: the project's. */
+    stateDir: string | undefined;
+    /** The model registry's URL; unset: the stack output modelRegistryUrl. */
+    registryUrl: string | undefined;
+    say: (line: string) => void;
+}
+
+/**
+ * Releases `models` of `run`'s stack one after another under the signal handlers (no model starts
+ * after a signal): each against its own {@link AutomationStack}, recorded in the stack's registry,
+ * with the options `optionsFor` gives it. `after` sees each result with its stack. The worst exit code.
+ */
+export function releaseEach(
+    run: StackRun,
+    models: ReadonlyArray<string | undefined>,
+    optionsFor: (model: string | undefined, signals: PromoteOptions["signals"]) => PromoteOptions,
+    quality?: QualityGate,
+    after?: (target: AutomationStack, result: PromotionResult) => void,
+): Promise<number> {
+    return withSignals(
+        (signals) =>
+            promoteEach(
+                models,
+                async (model) => {
+                    const target = await AutomationStack.select(
+                        run.project,
+                        run.stack,
+                        run.policy,
+                        run.say,
+                        model,
+                        run.stateDir,
+                    );
+                    const url = run.registryUrl ?? (await target.outputs()).modelRegistryUrl ?? undefined;
+                    const result = await promote(
+                        target,
+                        new HttpProber(),
+                        optionsFor(model, signals),
+                        quality,
+                        url ? new MlflowRegistryClient(url) : undefined,
+                    );
+                    after?.(target, result);
+                    return { ...result, model: target.modelName ?? model ?? "?" };
+                },
+                run.say,
+                () => signals.stop.aborted,
+            ),
+        run.say,
+    );
+}
+
 /** The quality gate as the CLI runs it: sets read from the project, reports written to `reportDir`. */
 export function qualityGate(
     project: string,
@@ -321,43 +376,32 @@ export async function promoteCommand(argv: string[]): Promise<number> {
             throw e instanceof PromotionError ? new UsageError(e.message) : e;
         }
     }
-    return withSignals(
-        (signals) =>
-            promoteEach(
-                models,
-                async (m) => {
-                    const target = await AutomationStack.select(project, stack, policy, say, m, stateDir);
-                    const url = registryUrl ?? (await target.outputs()).modelRegistryUrl ?? undefined;
-                    const registry = url ? new MlflowRegistryClient(url) : undefined;
-                    const result = await promote(
-                        target,
-                        new HttpProber(),
-                        copyFrom
-                            ? {
-                                  ...options,
-                                  signals,
-                                  copyFrom: {
-                                      registry: new MlflowRegistryClient(copyFrom),
-                                      url: copyFrom,
-                                      store: new AwsCliWeightsStore(),
-                                  },
-                              }
-                            : { ...options, signals },
-                        qualityGate(project, report),
-                        registry,
+    const run: StackRun = { project, stack, policy, stateDir, registryUrl, say };
+    return releaseEach(
+        run,
+        models,
+        (_model, signals) => ({
+            ...options,
+            signals,
+            ...(copyFrom
+                ? {
+                      copyFrom: {
+                          registry: new MlflowRegistryClient(copyFrom),
+                          url: copyFrom,
+                          store: new AwsCliWeightsStore(),
+                      },
+                  }
+                : {}),
+        }),
+        qualityGate(project, report),
+        // A release given here lives on the runner alone: say what to commit, or the next deploy
+        // refuses the stack file (its serving colour's release differs from what serves).
+        (target, result) => {
+            if (result.release && target.releaseKey)
+                for (const [field, value] of Object.entries(result.release).filter(([k]) => k !== "colour"))
+                    say(
+                        `commit this release: pulumi config set --path '${target.releaseKey}.${result.release.colour}.${field}' '${value}' --type string --stack ${stack}`,
                     );
-                    // A release given here lives on the runner alone: say what to commit, or the next
-                    // deploy refuses the stack file (its serving colour's release differs from what serves).
-                    if (result.release && target.releaseKey)
-                        for (const [field, value] of Object.entries(result.release).filter(([k]) => k !== "colour"))
-                            say(
-                                `commit this release: pulumi config set --path '${target.releaseKey}.${result.release.colour}.${field}' '${value}' --type string --stack ${stack}`,
-                            );
-                    return { ...result, model: target.modelName ?? m ?? "?" };
-                },
-                say,
-                () => signals.stop.aborted,
-            ),
-        say,
+        },
     );
 }

@@ -14,6 +14,7 @@ import { locateRelease, planDeploy, type ConfigPin } from "./deploy";
 import { readProject } from "../engine/project";
 import { describeHolder, tryLock } from "./locks";
 import {
+    abortable,
     PromotionError,
     type Held,
     type Journal,
@@ -556,24 +557,15 @@ export class AutomationStack implements PromotionStack {
         this.onOutput(`pulumi up (${what}) with the policy packs ${this.policy.packs.join(", ")}`);
         const upOptions = promotionUpOptions(this.policy, `promote: ${what}`);
         // A wait for the stack (another update, another job's lock) ends at the second signal too.
-        const queue: UpdateQueue = signal
-            ? {
-                  ...this.queue,
-                  sleep: (ms) =>
-                      new Promise((resolve, reject) => {
-                          if (signal.aborted) return reject(new Error("stopped while waiting for the stack"));
-                          const timer = setTimeout(() => {
-                              signal.removeEventListener("abort", stop);
-                              resolve();
-                          }, ms);
-                          const stop = (): void => {
-                              clearTimeout(timer);
-                              reject(new Error("stopped while waiting for the stack"));
-                          };
-                          signal.addEventListener("abort", stop, { once: true });
-                      }),
-              }
-            : this.queue;
+        const queue: UpdateQueue = {
+            ...this.queue,
+            sleep: (ms) =>
+                abortable(
+                    () => this.queue.sleep(ms),
+                    signal,
+                    () => new Error("stopped while waiting for the stack"),
+                ),
+        };
         await withFileLock(
             path.join(this.stateDir, `.promote-${this.name}@update.lock`),
             () =>

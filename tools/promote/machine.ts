@@ -406,18 +406,24 @@ export const recoverCommand = (stackName: string, model: string): string =>
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-/** Waits `seconds`, or until `signal` aborts (then rejects with Interrupted). */
-function waitFor(prober: Prober, seconds: number, signal: AbortSignal | undefined): Promise<void> {
-    if (signal?.aborted) return Promise.reject(new Interrupted(String(signal.reason ?? "a signal")));
-    const wait = prober.wait ? prober.wait(seconds) : sleep(seconds);
-    if (!signal) return wait;
-    return new Promise((resolve, reject) => {
-        const stop = (): void => reject(new Interrupted(String(signal.reason ?? "a signal")));
+/**
+ * `work`, or a rejection with `stopped()` as soon as `signal` aborts (at once when it has already):
+ * a wait a signal may end. Without a signal, `work` itself.
+ */
+export function abortable<T>(
+    work: () => Promise<T>,
+    signal: AbortSignal | undefined,
+    stopped: () => Error,
+): Promise<T> {
+    if (!signal) return work();
+    if (signal.aborted) return Promise.reject(stopped());
+    return new Promise<T>((resolve, reject) => {
+        const stop = (): void => reject(stopped());
         signal.addEventListener("abort", stop, { once: true });
-        wait.then(
-            () => {
+        work().then(
+            (value) => {
                 signal.removeEventListener("abort", stop);
-                resolve();
+                resolve(value);
             },
             (e: unknown) => {
                 signal.removeEventListener("abort", stop);
@@ -427,7 +433,14 @@ function waitFor(prober: Prober, seconds: number, signal: AbortSignal | undefine
     });
 }
 
-const smokeCheck = smokeTest;
+/** Waits `seconds`, or until `signal` aborts (then rejects with Interrupted). */
+function waitFor(prober: Prober, seconds: number, signal: AbortSignal | undefined): Promise<void> {
+    return abortable(
+        () => (prober.wait ? prober.wait(seconds) : sleep(seconds)),
+        signal,
+        () => new Interrupted(String(signal?.reason ?? "a signal")),
+    );
+}
 
 const sameState = (a: ReleaseState, b: ReleaseState): boolean =>
     JSON.stringify(releaseStateOf(a)) === JSON.stringify(releaseStateOf(b));
@@ -470,8 +483,9 @@ function releaseHelpers(prober: Prober, options: PromoteOptions, step: (line: st
     const settleSeconds = options.timing?.settleSeconds ?? FLIP_SETTLE_SECONDS;
     const drainSeconds = options.timing?.drainSeconds ?? OLD_COLOUR_DRAIN_SECONDS;
     const retrySeconds = Math.min(SMOKE_RETRY_SECONDS, settleSeconds);
-    const smokeTest = (p: Prober, url: string, smoke: SmokeSettings): Promise<string | undefined> =>
-        smokeCheck(p, url, smoke, retrySeconds);
+    /** The smoke test of `url`, its failed attempts spaced by the settle time (at most {@link SMOKE_RETRY_SECONDS}). */
+    const check = (url: string, smoke: SmokeSettings): Promise<string | undefined> =>
+        smokeTest(prober, url, smoke, retrySeconds);
     /** Waits `seconds` and says why; a signal (`stop`, or `now` once stopping) ends the wait. */
     const pause = async (seconds: number, why: string, signal: AbortSignal | undefined): Promise<void> => {
         await waitFor(prober, seconds, signal);
@@ -480,7 +494,7 @@ function releaseHelpers(prober: Prober, options: PromoteOptions, step: (line: st
     /** Lets the load balancer take the new weights before the active endpoint is checked or the old colour goes. */
     const settle = (signal: AbortSignal | undefined): Promise<void> =>
         pause(settleSeconds, "for the load balancer to move production's weights", signal);
-    return { signals, now, drainSeconds, smokeTest, pause, settle };
+    return { signals, now, drainSeconds, check, pause, settle };
 }
 
 async function release(
@@ -492,7 +506,7 @@ async function release(
     step: (line: string) => void,
     log: string[],
 ): Promise<PromotionResult> {
-    const { now, settle, smokeTest, pause, drainSeconds } = releaseHelpers(prober, options, step);
+    const { now, settle, check, pause, drainSeconds } = releaseHelpers(prober, options, step);
 
     let journal = await stack.journal.read();
     let state = await stack.readState();
@@ -521,7 +535,7 @@ async function release(
         try {
             if (state.smoke.activeUrl) {
                 await settle(now);
-                const failure = await smokeTest(prober, state.smoke.activeUrl, state.smoke);
+                const failure = await check(state.smoke.activeUrl, state.smoke);
                 if (failure) {
                     step(`the active endpoint fails after it: ${failure}`);
                     return { outcome: "rollback-failed", activeColor: goal.activeColor, serving: goal, log, recover };
@@ -566,7 +580,7 @@ async function release(
             step("not checked: the release contract has no active URL (smoke.activeUrl)");
             return { outcome: "recovered", activeColor: state.activeColor, serving: releaseStateOf(state), log };
         }
-        const failure = await smokeTest(prober, state.smoke.activeUrl, state.smoke);
+        const failure = await check(state.smoke.activeUrl, state.smoke);
         if (failure) {
             step(`the active endpoint fails: ${failure}`);
             return { outcome: "rollback-failed", activeColor: state.activeColor, log };
@@ -599,7 +613,7 @@ async function releaseNow(
     log: string[],
 ): Promise<PromotionResult> {
     const model = state.model;
-    const { now, settle, smokeTest, pause, signals, drainSeconds } = releaseHelpers(prober, options, step);
+    const { now, settle, check, pause, signals, drainSeconds } = releaseHelpers(prober, options, step);
     // 2. What this run releases, checked before anything changes.
     if (state.platform === "ecs") {
         throw new PromotionError(
@@ -769,7 +783,7 @@ async function releaseNow(
                 step(`${messageOf(e3)}: the check after the undo was not made`);
                 return { outcome: "failed", activeColor: from, serving: before, log, recover };
             }
-            const failure = await smokeTest(prober, activeUrl, state.smoke);
+            const failure = await check(activeUrl, state.smoke);
             if (failure) {
                 step(`the active endpoint still fails after the undo: ${failure}`);
                 return { outcome: "rollback-failed", activeColor: from, serving: before, log, recover };
@@ -797,7 +811,7 @@ async function releaseNow(
                     : `deployed ${to} (image ${next.image ?? "built by the stack"}, model ${next.modelVersion})${warmUp ? ", scaled up from zero (scaleDownInactive off while promoting)" : ""}`,
             );
             checkpoint();
-            const smokeFailure = await smokeTest(prober, previewUrl, state.smoke);
+            const smokeFailure = await check(previewUrl, state.smoke);
             if (smokeFailure) {
                 step(`smoke test of ${options.rollback ? to : "the preview"} failed: ${smokeFailure}`);
                 return await undo("smoke-failed");
@@ -828,7 +842,7 @@ async function releaseNow(
         await mark("flipped");
         step(`flipped the active Service from ${from} to ${to}`);
         await settle(signals?.stop);
-        const verifyFailure = await smokeTest(prober, activeUrl, state.smoke);
+        const verifyFailure = await check(activeUrl, state.smoke);
         if (verifyFailure) {
             step(`check after the flip failed: ${verifyFailure}; rolling back to ${from}`);
             await mark("revert");
@@ -839,7 +853,7 @@ async function releaseNow(
                 return { outcome: "rollback-failed", activeColor: to, log, recover };
             }
             await settle(now);
-            const afterRollback = await smokeTest(prober, activeUrl, state.smoke);
+            const afterRollback = await check(activeUrl, state.smoke);
             if (afterRollback) {
                 step(`the active endpoint still fails after the rollback: ${afterRollback}`);
                 return { outcome: "rollback-failed", activeColor: from, serving: before, log, recover };
