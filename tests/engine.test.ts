@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as os from "node:os";
 import * as aws from "@pulumi/aws";
 import {
     call,
@@ -11,6 +12,7 @@ import {
     type CloudContext,
 } from "../tools/engine/mocks";
 import { readProject } from "../tools/engine/project";
+import { releaseStateDir } from "../tools/promote/automation";
 import { readStackConfig } from "../tools/engine/stackConfig";
 import { UsageError } from "../tools/errors";
 import { annotateSecrets, goDurationSeconds } from "../tools/engine/monitor";
@@ -360,6 +362,42 @@ describe("offline engine: project and stack files", () => {
         assert.equal(cfg.values["aws:profile"], "ci");
         assert.equal(cfg.values["llm-platform:owner"], "ml-platform");
         assert.equal(cfg.values["llm-platform:costCenter"], "ml-research");
+    });
+
+    it("finds the project file as the CLI does (Pulumi.json, .yaml, .yml) and the stack files beside it, in stackConfigDir", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llm-platform-project-"));
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.yml"),
+            "name: yml-project\nruntime: nodejs\nmain: src/index.ts\nstackConfigDir: stacks\n",
+        );
+        fs.mkdirSync(path.join(dir, "stacks"));
+        fs.writeFileSync(path.join(dir, "stacks", "Pulumi.dev.yml"), "config:\n  aws:region: eu-west-1\n");
+        const yml = readProject(dir);
+        assert.equal(yml.name, "yml-project");
+        assert.equal(yml.file, path.join(dir, "Pulumi.yml"));
+        assert.equal(yml.stackConfigDir, path.join(dir, "stacks"));
+        assert.deepEqual(readStackConfig(dir, yml, "dev").values, { "aws:region": "eu-west-1" });
+        assert.throws(
+            () => readStackConfig(dir, yml, "prod"),
+            (e: unknown) =>
+                e instanceof UsageError && e.message === 'unknown stack "prod": no Pulumi.prod.yml; known stacks: dev',
+        );
+        // Pulumi.json comes first; its stack files are JSON too.
+        fs.writeFileSync(path.join(dir, "Pulumi.json"), '{"name": "json-project", "runtime": "nodejs"}');
+        fs.writeFileSync(path.join(dir, "Pulumi.dev.json"), '{"config": {"aws:region": "us-east-2"}}');
+        const json = readProject(dir);
+        assert.equal(json.name, "json-project");
+        assert.equal(json.stackConfigDir, dir);
+        assert.deepEqual(readStackConfig(dir, json, "dev").values, { "aws:region": "us-east-2" });
+        assert.equal(path.basename(releaseStateDir(dir, path.join(dir, "state"))), "json-project");
+        fs.writeFileSync(path.join(dir, "Pulumi.json"), '{"name": "x", "stackConfigDir": 3}');
+        assert.throws(
+            () => readProject(dir),
+            (e: unknown) =>
+                e instanceof UsageError &&
+                e.message ===
+                    `${path.join(dir, "Pulumi.json")}: "stackConfigDir" must be a string (a folder relative to the project)`,
+        );
     });
 
     it("names the problem with an unknown stack, invalid YAML or a bad shape", () => {

@@ -35,8 +35,12 @@ export interface RuntimeOptions {
 
 export interface ProjectFile {
     readonly name: string;
-    /** The folder holding Pulumi.yaml: the project root. */
+    /** The folder holding the project file: the project root. */
     readonly root: string;
+    /** The project file: `Pulumi.json`, `Pulumi.yaml` or `Pulumi.yml`. */
+    readonly file: string;
+    /** Where the stack files are (`stackConfigDir`, resolved): the root when unset. */
+    readonly stackConfigDir: string;
     /** Absolute path of the program entry point (`main`, or the root when unset). */
     readonly main: string;
     readonly runtime: RuntimeOptions;
@@ -149,17 +153,33 @@ function readRuntime(file: string, raw: unknown): RuntimeOptions {
     };
 }
 
+/**
+ * The project file's extensions, in the order the CLI tries them (`encoding.Exts`, read by
+ * `findProjectInDir` in sdk/go/common/workspace/paths.go).
+ */
+export const PROJECT_FILE_EXTENSIONS = [".json", ".yaml", ".yml"] as const;
+
+/** The project file in `dir` (`Pulumi.json`, `.yaml` or `.yml`, the first found), or undefined. */
+export function findProjectFile(dir: string): string | undefined {
+    return PROJECT_FILE_EXTENSIONS.map((ext) => path.join(dir, `Pulumi${ext}`)).find((f) => fs.existsSync(f));
+}
+
 export function readProject(projectDir: string): ProjectFile {
-    const file = path.join(projectDir, "Pulumi.yaml");
+    const file = findProjectFile(projectDir) ?? path.join(projectDir, "Pulumi.yaml");
     const doc = readYaml(file);
     if (!isObject(doc) || typeof doc.name !== "string") {
         throw new UsageError(`${file}: expected a mapping with a string "name"`);
+    }
+    if (doc.stackConfigDir !== undefined && typeof doc.stackConfigDir !== "string") {
+        throw new UsageError(`${file}: "stackConfigDir" must be a string (a folder relative to the project)`);
     }
     const root = path.resolve(projectDir);
     const main = typeof doc.main === "string" && doc.main !== "" ? path.resolve(root, doc.main) : root;
     return {
         name: doc.name,
         root,
+        file,
+        stackConfigDir: path.resolve(root, doc.stackConfigDir ?? ""),
         main,
         runtime: readRuntime(file, doc.runtime),
         config: readDeclarations(file, doc.name, doc.config),

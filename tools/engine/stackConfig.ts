@@ -37,12 +37,15 @@ export function readStackConfig(
     if (!STACK_NAME.test(stack)) {
         throw new UsageError(`invalid stack name "${stack}": use letters, digits, "-", "_" and "." only`);
     }
-    const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+    // Pulumi.<stack><the project file's extension>, in stackConfigDir (ProjectStackPath in
+    // sdk/go/common/workspace/paths.go).
+    const ext = path.extname(project.file);
+    const dir = path.resolve(projectDir, path.relative(project.root, project.stackConfigDir));
+    const file = path.join(dir, `Pulumi.${stack}${ext}`);
     if (!fs.existsSync(file)) {
-        const known = fs
-            .readdirSync(projectDir)
-            .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
-            .filter((s): s is string => s !== undefined)
+        const known = (fs.existsSync(dir) ? fs.readdirSync(dir) : [])
+            .map((f) => (f.startsWith("Pulumi.") && f.endsWith(ext) ? f.slice(7, -ext.length) : undefined))
+            .filter((s): s is string => s !== undefined && s !== "")
             .sort();
         throw new UsageError(
             `unknown stack "${stack}": no ${path.basename(file)}; known stacks: ${known.join(", ") || "none"}`,

@@ -3,16 +3,16 @@
  * `up`), not first by `promote` (issue 34): a set that is missing, not UTF-8 or malformed is a
  * configuration problem naming the key that points at it.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
+import { findProjectFile } from "../engine/project";
 import { EvaluationSetError, loadEvaluationSet } from "./evaluation";
 import type { ConfigProblem } from "../../environments/loader";
 import { CONFIG_NAMESPACE, type Settings } from "../../environments/schema";
 
-/** The project's root: the nearest folder from `start` up holding Pulumi.yaml (or .yml); `start` when none does. */
+/** The project's root: the nearest folder from `start` up holding a project file (`Pulumi.json`, `.yaml` or `.yml`); `start` when none does. */
 export function projectRoot(start: string): string {
     for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-        if (fs.existsSync(path.join(dir, "Pulumi.yaml")) || fs.existsSync(path.join(dir, "Pulumi.yml"))) return dir;
+        if (findProjectFile(dir) !== undefined) return dir;
         if (path.dirname(dir) === dir) return path.resolve(start);
     }
 }
