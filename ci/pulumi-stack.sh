@@ -2,7 +2,7 @@
 # Runs Pulumi for one stack of any project that installs llm-platform, in CI, with its policy packs
 # and its credentials, from the project folder (the one holding Pulumi.yaml).
 #
-# usage: pulumi-stack.sh <preview|deploy|up|promote|rollback> <stack> [model]
+# usage: pulumi-stack.sh <preview|deploy|up|promote|rollback|recover> <stack> [model]
 #
 # deploy is what a push to main runs (llm-platform deploy): `pulumi up` keeping each model's serving
 # colour as the stack has it, then the promotion of each model whose inactive colour the commit
@@ -10,7 +10,18 @@
 # promote and rollback release one model (the third argument, as the stack's llmPlatformReleases
 # output names it) or, without it, every model of the stack in turn (promote --all; rollback needs
 # the model when the stack serves several). promote also reads PROMOTE_IMAGE and
-# PROMOTE_MODEL_VERSION (a new release for the model, optional).
+# PROMOTE_MODEL_VERSION (a new release for the model, optional). recover finishes or undoes what a
+# cancelled job's release left unfinished (promote --recover, for the model or every model): the
+# workflows run it in a step of their own once the job is cancelled.
+#
+# A cancelled job's step gets SIGINT, then SIGTERM 7.5 s later, then its process tree is killed
+# 2.5 s after that (GitHub, "Workflow cancellation reference"); the runner signals the step's own
+# shell alone. So the workflows `exec` this script, and it passes each signal on to the whole
+# process group of the command it runs, as a terminal's Ctrl-C would: llm-platform ends its step
+# and keeps its journal, and the Pulumi CLI cancels its update. On Linux the runner's last kill
+# reaches this shell alone (actions/runner, ProcessInvoker.cs, NixKillProcessTree), and what is
+# left of the group would run until the job ends: recover ends it first (its process group is
+# kept in $RUNNER_TEMP/llm-platform-release.pgid).
 #
 # Environment:
 #   POLICY_PACKS    policy pack folders, one a line (default: the production pack of llm-platform)
@@ -27,7 +38,7 @@
 set -euo pipefail
 
 if [[ $# -lt 2 || $# -gt 3 ]]; then
-    echo "usage: $0 <preview|deploy|up|promote|rollback> <stack> [model]" >&2
+    echo "usage: $0 <preview|deploy|up|promote|rollback|recover> <stack> [model]" >&2
     exit 2
 fi
 action=$1
@@ -42,9 +53,9 @@ if [[ -n $model && ! $model =~ ^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$ ]]; then
     exit 2
 fi
 case $action in
-preview | deploy | up | promote | rollback) ;;
+preview | deploy | up | promote | rollback | recover) ;;
 *)
-    echo "unknown action: $action (expected preview, deploy, up, promote or rollback)" >&2
+    echo "unknown action: $action (expected preview, deploy, up, promote, rollback or recover)" >&2
     exit 2
     ;;
 esac
@@ -91,6 +102,39 @@ if [[ -n ${PULUMI_ORG:-} ]]; then
     target="$PULUMI_ORG/$stack"
 fi
 
+# Runs "$@" in a process group of its own and passes SIGINT and SIGTERM on to all of it (the
+# runner signals this shell alone); returns its status once it has exited. The group's shell
+# handles the signals (a handled signal is reset in its children, an ignored one would be
+# inherited), and so outlives them to report the status.
+forward_signals() {
+    local pid status
+    set -m
+    (
+        set +m
+        trap : INT TERM
+        "$@"
+    ) &
+    pid=$!
+    set +m
+    [[ -z ${RUNNER_TEMP:-} ]] || echo "$pid" >"$RUNNER_TEMP/llm-platform-release.pgid"
+    trap 'kill -INT -- "-$pid" 2>/dev/null || true' INT
+    trap 'kill -TERM -- "-$pid" 2>/dev/null || true' TERM
+    status=0
+    while true; do
+        wait "$pid" && status=0 || status=$?
+        kill -0 "$pid" 2>/dev/null || break
+    done
+    trap - INT TERM
+    return "$status"
+}
+
+# tee for a command's log, deaf to the signals meant for the command: it copies the command's last
+# lines (what serves, how to recover) after a Ctrl-C or a cancel.
+log_to() {
+    trap '' INT TERM
+    exec tee "$1"
+}
+
 with_credentials() {
     if [[ -n ${ESC_ENVIRONMENT:-} ]]; then
         pulumi env run "$ESC_ENVIRONMENT" -- "$@"
@@ -109,7 +153,7 @@ wait_for_stack_lock() {
     deadline=$((SECONDS + ${STACK_LOCK_WAIT_SECONDS:-1800}))
     while true; do
         status=0
-        "$@" 2>&1 | tee "$log" || status=$?
+        "$@" 2>&1 | log_to "$log" || status=$?
         if [[ $status -eq 0 ]]; then
             rm -f "$log"
             return 0
@@ -164,13 +208,13 @@ preview)
     ;;
 deploy)
     status=0
-    with_credentials "${cli[@]}" deploy --stack "$target" --message "deploy of ${GITHUB_SHA:-the checkout}" \
+    forward_signals with_credentials "${cli[@]}" deploy --stack "$target" --message "deploy of ${GITHUB_SHA:-the checkout}" \
         "${promote_policy[@]}" --report out/quality-gate || status=$?
     add_gate_reports
     exit "$status"
     ;;
 up)
-    wait_for_stack_lock with_credentials pulumi up --stack "$target" --yes --non-interactive --skip-preview "${pulumi_policy[@]}"
+    forward_signals wait_for_stack_lock with_credentials pulumi up --stack "$target" --yes --non-interactive --skip-preview "${pulumi_policy[@]}"
     ;;
 promote)
     # Deploys the inactive colour, smoke-tests it, holds it to the quality gate, flips, verifies;
@@ -188,8 +232,12 @@ promote)
     fi
     status=0
     log=$(mktemp)
-    with_credentials "${cli[@]}" promote --stack "$target" "${which[@]}" "${release[@]}" "${promote_policy[@]}" \
-        --report out/quality-gate 2>&1 | tee "$log" || status=$?
+    # shellcheck disable=SC2317 # run by forward_signals
+    promote_logged() {
+        with_credentials "${cli[@]}" promote --stack "$target" "${which[@]}" "${release[@]}" "${promote_policy[@]}" \
+            --report out/quality-gate 2>&1 | log_to "$log"
+    }
+    forward_signals promote_logged || status=$?
     add_gate_reports
     report_release_to_commit "$log"
     rm -f "$log"
@@ -198,10 +246,36 @@ promote)
 rollback)
     status=0
     if [[ -n $model ]]; then
-        with_credentials "${cli[@]}" promote --stack "$target" --model "$model" --rollback "${promote_policy[@]}" || status=$?
+        forward_signals with_credentials "${cli[@]}" promote --stack "$target" --model "$model" --rollback "${promote_policy[@]}" || status=$?
     else
-        with_credentials "${cli[@]}" promote --stack "$target" --rollback "${promote_policy[@]}" || status=$?
+        forward_signals with_credentials "${cli[@]}" promote --stack "$target" --rollback "${promote_policy[@]}" || status=$?
     fi
     exit "$status"
+    ;;
+recover)
+    # What a cancelled job left: first the rest of its release (SIGTERM, then SIGKILL 5 s later),
+    # so that its locks are a dead process's; then each model's unfinished release finished or
+    # undone (its journal), or, with none, its active endpoint checked.
+    pgid_file=${RUNNER_TEMP:-}/llm-platform-release.pgid
+    if [[ -n ${RUNNER_TEMP:-} && -f $pgid_file ]]; then
+        left=$(<"$pgid_file")
+        if [[ $left =~ ^[0-9]+$ ]] && kill -0 -- "-$left" 2>/dev/null; then
+            echo "the cancelled release's processes (group $left) are still running: stopping them"
+            kill -TERM -- "-$left" 2>/dev/null || true
+            for _ in $(seq 1 10); do
+                kill -0 -- "-$left" 2>/dev/null || break
+                sleep 0.5
+            done
+            kill -KILL -- "-$left" 2>/dev/null || true
+            for _ in $(seq 1 10); do
+                kill -0 -- "-$left" 2>/dev/null || break
+                sleep 0.5
+            done
+        fi
+        rm -f "$pgid_file"
+    fi
+    which=(--all)
+    [[ -n $model ]] && which=(--model "$model")
+    forward_signals with_credentials "${cli[@]}" promote --stack "$target" "${which[@]}" --recover "${promote_policy[@]}"
     ;;
 esac

@@ -4,9 +4,9 @@
  * needs to know about the deployed model, exported by the program as the stack output
  * `llmPlatformReleases`. Any program can export it; the promotion reads nothing else of the stack.
  *
- *     const release = readReleaseConfig(config, "chat");      // { activeColor, blue, green }
+ *     const { lastFlip, ...release } = readReleaseConfig(config, "chat");  // { activeColor, blue, green }
  *     const chat = new BlueGreenEksService("chat", { ...release, ... });
- *     export const llmPlatformReleases = [releaseContract({ model: "chat", configKey: "my-project:chat", service: chat })];
+ *     export const llmPlatformReleases = [releaseContract({ model: "chat", configKey: "my-project:chat", service: chat, lastFlip })];
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_ERROR_PREFIX } from "../catalog/configErrors";
@@ -37,10 +37,23 @@ export interface ReleaseConfig {
     scaleDownInactive?: boolean;
     blue: ReleaseConfigColor;
     green: ReleaseConfigColor;
+    /**
+     * What each colour ran at the last flip: written by `llm-platform promote` and `deploy` with
+     * each update they make, never by hand. `--rollback` returns the inactive colour to it.
+     * @default - none: a rollback flips to what the inactive colour runs
+     */
+    lastFlip?: LastFlipConfig;
+}
+
+/** What each colour of a model ran at its last flip (the release object's `lastFlip`). */
+export interface LastFlipConfig {
+    activeColor: Color;
+    blue: ReleaseConfigColor;
+    green: ReleaseConfigColor;
 }
 
 const COLOR_KEYS = new Set(["image", "modelVersion"]);
-const RELEASE_KEYS = new Set(["activeColor", "scaleDownInactive", "blue", "green"]);
+const RELEASE_KEYS = new Set(["activeColor", "scaleDownInactive", "blue", "green", "lastFlip"]);
 
 /** Every problem with a release object read from config key `key`, each naming its path. */
 export function releaseConfigProblems(key: string, value: unknown): string[] {
@@ -51,13 +64,39 @@ export function releaseConfigProblems(key: string, value: unknown): string[] {
     const v = value as Record<string, unknown>;
     const problems = Object.keys(v)
         .filter((k) => !RELEASE_KEYS.has(k))
-        .map((k) => `${key}.${k}: unknown key; a release has activeColor, scaleDownInactive, blue and green`);
+        .map((k) => `${key}.${k}: unknown key; a release has activeColor, scaleDownInactive, blue, green and lastFlip`);
     if (v.activeColor !== undefined && v.activeColor !== "blue" && v.activeColor !== "green")
         problems.push(`${key}.activeColor: expected blue or green, received ${JSON.stringify(v.activeColor)}`);
     if (v.scaleDownInactive !== undefined && typeof v.scaleDownInactive !== "boolean")
         problems.push(
             `${key}.scaleDownInactive: expected true or false, received ${JSON.stringify(v.scaleDownInactive)}`,
         );
+    problems.push(...colourProblems(key, v));
+    if (v.lastFlip !== undefined) {
+        const f = v.lastFlip as Record<string, unknown> | null;
+        if (typeof f !== "object" || f === null || Array.isArray(f))
+            problems.push(
+                `${key}.lastFlip: expected {activeColor, blue: {modelVersion, image?}, green: {modelVersion, image?}}, received ${JSON.stringify(f)}`,
+            );
+        else {
+            problems.push(
+                ...Object.keys(f)
+                    .filter((k) => !["activeColor", "blue", "green"].includes(k))
+                    .map((k) => `${key}.lastFlip.${k}: unknown key; lastFlip has activeColor, blue and green`),
+            );
+            if (f.activeColor !== "blue" && f.activeColor !== "green")
+                problems.push(
+                    `${key}.lastFlip.activeColor: expected blue or green, received ${JSON.stringify(f.activeColor ?? null)}`,
+                );
+            problems.push(...colourProblems(`${key}.lastFlip`, f));
+        }
+    }
+    return problems;
+}
+
+/** The problems of the `blue` and `green` releases of object `v` at `key`. */
+function colourProblems(key: string, v: Record<string, unknown>): string[] {
+    const problems: string[] = [];
     for (const color of ["blue", "green"] as const) {
         const c = v[color];
         if (typeof c !== "object" || c === null || Array.isArray(c)) {
@@ -149,6 +188,8 @@ export interface ReleaseContract {
     activeColor: Color;
     scaleDownInactive: boolean;
     releases: Record<Color, { image: string | null; modelVersion: string }>;
+    /** What each colour ran at the last flip (the release object's `lastFlip`); null: no record (absent from stacks updated before it existed). */
+    lastFlip?: { activeColor: Color; releases: Record<Color, { image: string | null; modelVersion: string }> } | null;
     servedModelName: string | null;
     /** `s3://<bucket>/<prefix>` of the model's weights: a registered version is released only when its source is under it. */
     modelSource: string | null;
@@ -178,6 +219,8 @@ export interface ReleaseContractArgs {
     smokeTest?: SmokeTestSettings;
     /** @default - no quality gate: the smoke test alone */
     evaluation?: EvaluationSettings;
+    /** The release object's `lastFlip` (from {@link readReleaseConfig}). @default - none */
+    lastFlip?: LastFlipConfig;
 }
 
 /** The contract of one model on EKS, to export in the stack output {@link RELEASES_OUTPUT}. */
@@ -208,6 +251,21 @@ export function releaseContract(args: ReleaseContractArgs): pulumi.Output<Releas
                 blue: { image: blueImage ?? null, modelVersion: service.releases.blue.modelVersion },
                 green: { image: greenImage ?? null, modelVersion: service.releases.green.modelVersion },
             },
+            lastFlip: args.lastFlip
+                ? {
+                      activeColor: args.lastFlip.activeColor,
+                      releases: {
+                          blue: {
+                              image: args.lastFlip.blue.image ?? null,
+                              modelVersion: args.lastFlip.blue.modelVersion,
+                          },
+                          green: {
+                              image: args.lastFlip.green.image ?? null,
+                              modelVersion: args.lastFlip.green.modelVersion,
+                          },
+                      },
+                  }
+                : null,
             servedModelName: service.servedModelName ?? null,
             modelSource: modelSource ?? null,
             smoke: {

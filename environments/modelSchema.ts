@@ -12,7 +12,17 @@ import {
 } from "../catalog/reserved";
 import { z } from "zod";
 import { DIGEST_REFERENCE, isModelVersion, MODEL_PREFIX, MODEL_VERSION_HELP } from "../catalog/formats";
-import { baseUrl, dnsLabel, httpPath, intIn, judgeModel, quantity, ratio, repoPath } from "./schemaParts";
+import {
+    baseUrl,
+    dnsLabel,
+    httpPath,
+    intIn,
+    judgeModel,
+    lastFlipSchema,
+    quantity,
+    ratio,
+    repoPath,
+} from "./schemaParts";
 
 /** Namespaces the platform itself uses: a model (whose namespace is its name) may not take one (catalog/reserved.ts). */
 export const RESERVED_MODEL_NAMES = RESERVED_NAMESPACES;
@@ -53,6 +63,8 @@ export const modelEntrySchema = z.strictObject({
     scaleDownInactive: z.boolean({ error: "expected a boolean (true or false)" }).optional(),
     blue: partialRelease.optional(),
     green: partialRelease.optional(),
+    // A model's own (never serving's): written by promote and deploy.
+    lastFlip: lastFlipSchema.optional(),
     replicas: intIn(1, 100).optional(),
     maxReplicas: intIn(1, 200).optional(),
     gpuPool: dnsLabel.optional(),
@@ -116,7 +128,7 @@ export const modelsSchema = z
     .min(1, { error: "expected at least one model" })
     .optional()
     .describe(
-        "The models the stack serves, a list; unset, it serves one model, inference, from serving alone. Each entry is {name (its namespace, Service and route), servedModelName (the API's model name; default name), modelPrefix (its weights in the bucket, read by it alone; default models/<name>), tensorParallelSize (default gpus)} and overrides of serving's activeColor, scaleDownInactive, blue, green, replicas, maxReplicas, gpuPool, gpus, resources, healthPath, readyPath, startupTimeoutSeconds, scaleOn, scaleToZero, evaluation and smokeTest, and of monitoring.slo's availability, p95LatencyMs, minSuccessRate and maxQueueLength.",
+        "The models the stack serves, a list; unset, it serves one model, inference, from serving alone. Each entry is {name (its namespace, Service and route), servedModelName (the API's model name; default name), modelPrefix (its weights in the bucket, read by it alone; default models/<name>), tensorParallelSize (default gpus)} and overrides of serving's activeColor, scaleDownInactive, blue, green, replicas, maxReplicas, gpuPool, gpus, resources, healthPath, readyPath, startupTimeoutSeconds, scaleOn, scaleToZero, evaluation and smokeTest, and of monitoring.slo's availability, p95LatencyMs, minSuccessRate and maxQueueLength; and lastFlip, its own record of its last flip (written by llm-platform promote and deploy, never inherited).",
     );
 
 export type ModelEntry = z.infer<typeof modelEntrySchema>;

@@ -32,7 +32,7 @@ export const MODEL_SERVING_KEYS = [
     "smokeTest",
 ] as const satisfies ReadonlyArray<keyof Serving>;
 
-export interface ServedModel extends Pick<Serving, (typeof MODEL_SERVING_KEYS)[number]> {
+export interface ServedModel extends Pick<Serving, (typeof MODEL_SERVING_KEYS)[number] | "lastFlip"> {
     name: string;
     /** Where its settings are: `llm-platform:serving` or `llm-platform:models[i]`. */
     configKey: string;
@@ -105,6 +105,7 @@ export function servedModels(settings: Settings): ServedModel[] {
                 configKey: "llm-platform:serving",
                 keyPath: (key) => `serving.${key}`,
                 listed: false,
+                ...(settings.serving.lastFlip ? { lastFlip: settings.serving.lastFlip } : {}),
                 modelPrefix: "models",
                 gpuPool: merged.gpuPool ?? firstPool,
                 slo: settings.monitoring.slo,
@@ -119,6 +120,7 @@ export function servedModels(settings: Settings): ServedModel[] {
             configKey: `llm-platform:models[${i}]`,
             keyPath: (key) => `models[${i}].${key}`,
             listed: true,
+            ...(entry.lastFlip ? { lastFlip: entry.lastFlip } : {}),
             servedModelName: entry.servedModelName ?? entry.name,
             modelPrefix: entry.modelPrefix ?? defaultModelPrefix(entry.name),
             tensorParallelSize: entry.tensorParallelSize ?? merged.gpus,

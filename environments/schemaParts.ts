@@ -85,6 +85,17 @@ export const releaseSchema = z.strictObject({
     modelVersion: z.string({ error: "expected a string" }).refine(isModelVersion, { error: MODEL_VERSION_HELP }),
 });
 
+/**
+ * What each colour of a model ran at its last flip, written by `llm-platform promote` and `deploy`
+ * with each update they make (never by hand): `--rollback` returns the inactive colour to it, on
+ * any runner, when a failed or killed promotion left an untested release there.
+ */
+export const lastFlipSchema = z.strictObject({
+    activeColor: z.enum(["blue", "green"]),
+    blue: releaseSchema,
+    green: releaseSchema,
+});
+
 export const gpuNodePoolSchema = z.strictObject({
     name: dnsLabel.describe("Pool name; becomes part of the node group and label names."),
     instanceTypes: z

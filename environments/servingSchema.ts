@@ -15,6 +15,7 @@ import {
     judgeModel,
     ipv4Cidr,
     quantity,
+    lastFlipSchema,
     releaseSchema,
     repoPath,
 } from "./schemaParts";
@@ -37,6 +38,11 @@ export const servingSchema = z
             "What the blue colour runs: {image (by digest; default the built image), modelVersion}.",
         ),
         green: releaseSchema.describe("What the green colour runs: {image, modelVersion}."),
+        lastFlip: lastFlipSchema
+            .optional()
+            .describe(
+                "Written by llm-platform promote and deploy with each update (leave it to them): what each colour ran at the last flip, {activeColor, blue, green}. --rollback returns the inactive colour to it when a failed or killed promotion left an untested release there.",
+            ),
         replicas: intIn(1, 100).describe("Replicas of the active colour (the autoscaler's floor)."),
         maxReplicas: intIn(1, 200).describe("The autoscaler's ceiling."),
         gpuPool: dnsLabel

@@ -22,6 +22,7 @@ export function releaseContractArgs(
         model: model.name,
         configKey: model.configKey,
         service,
+        ...(model.lastFlip ? { lastFlip: model.lastFlip } : {}),
         smokeTest: {
             path: model.smokeTest.path,
             expectedStatus: model.smokeTest.expectedStatus,

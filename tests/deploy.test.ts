@@ -47,7 +47,7 @@ const file = (release: Record<string, unknown>): Record<string, string> => ({ "a
 
 /** A plan's pins as `<config key>.<path>=<value>`, in order. */
 const pinned = (plan: ReturnType<typeof planDeploy>): string[] =>
-    plan.pins.map((p) => `${p.configKey}.${p.path}=${p.value}`);
+    plan.pins.map((p) => `${p.configKey}.${p.path}${p.value === undefined ? " removed" : `=${p.value}`}`);
 
 /** What the stack of {@link served} runs, pinned: green serving v2, blue v1, both colours' image. */
 const KEEP_SERVED = [
@@ -57,6 +57,8 @@ const KEEP_SERVED = [
     `acme:chat.blue.image=${DIGEST_A}`,
     "acme:chat.green.modelVersion=v2",
     `acme:chat.green.image=${DIGEST_A}`,
+    // No record of a flip in the stack: none in the file either.
+    "acme:chat.lastFlip removed",
 ];
 
 describe("deploy: what a commit does to a stack that serves", () => {
@@ -119,9 +121,14 @@ describe("deploy: what a commit does to a stack that serves", () => {
         const before = planDeploy([served()], committed, "prod");
         assert.deepEqual(before.pending, [{ model: "chat", colour: "blue", modelVersion: "v3" }]);
         // What the stack outputs once the promotion flipped to blue with v3.
+        // (the flip recorded itself: blue v3 over green v2, green's image the stack's own).
         const after = served({
             activeColor: "blue",
             releases: { blue: { image: DIGEST_A, modelVersion: "v3" }, green: { image: DIGEST_A, modelVersion: "v2" } },
+            lastFlip: {
+                activeColor: "blue",
+                releases: { blue: { image: DIGEST_A, modelVersion: "v3" }, green: { image: null, modelVersion: "v2" } },
+            },
         });
         const again = planDeploy([after], committed, "prod");
         assert.deepEqual([again.pending, again.problems, again.notices], [[], [], []]);
@@ -132,6 +139,12 @@ describe("deploy: what a commit does to a stack that serves", () => {
             `acme:chat.blue.image=${DIGEST_A}`,
             "acme:chat.green.modelVersion=v2",
             `acme:chat.green.image=${DIGEST_A}`,
+            // The stack's record of the flip is kept through the update, an image it lacks removed.
+            "acme:chat.lastFlip.activeColor=blue",
+            "acme:chat.lastFlip.blue.modelVersion=v3",
+            `acme:chat.lastFlip.blue.image=${DIGEST_A}`,
+            "acme:chat.lastFlip.green.modelVersion=v2",
+            "acme:chat.lastFlip.green.image removed",
         ]);
     });
 
@@ -191,6 +204,7 @@ describe("deploy: what a commit does to a stack that serves", () => {
             `${contract.configKey}.scaleDownInactive=${String(contract.scaleDownInactive)}`,
             `${contract.configKey}.blue.modelVersion=${contract.releases.blue.modelVersion}`,
             `${contract.configKey}.green.modelVersion=${contract.releases.green.modelVersion}`,
+            `${contract.configKey}.lastFlip removed`,
         ]);
         // green serves, so v9 in blue, the inactive colour, is a release for the promotion.
         assert.equal(flipped.activeColor, "green");

@@ -442,7 +442,7 @@ describe("promote per model", () => {
             "promoted: green is the active colour of model chat",
             "serving: model chat: green serves (model v2, image built by the stack); blue runs model v1, image built by the stack",
             "- embed log",
-            "failed: blue is the active colour of model embed",
+            "failed: which colour serves model embed is unknown (the last update did not finish)",
             "serving: model embed: unknown, the last update failed",
             "to recover: llm-platform promote --stack prod --model embed --recover",
             "model router: router has no preview URL",
@@ -492,7 +492,10 @@ describe("promote per model", () => {
         fs.writeFileSync(file, "stuck");
         await assert.rejects(
             withFileLock(file, async () => 1, queue),
-            /has been held for 0 s by an unknown holder, which is still running/,
+            {
+                name: "StackBusyError",
+                message: `${file} has been held for 0 s by an unknown holder, which is still running`,
+            },
         );
 
         let attempts = 0;
@@ -514,7 +517,11 @@ describe("promote per model", () => {
                 () => undefined,
                 queue,
             ),
-            { name: "PromotionError" },
+            // The update never began: a release knows nothing of it was applied.
+            {
+                name: "StackBusyError",
+                message: "stack prod has been updated by someone else for 0 minutes; try again when it is done",
+            },
         );
         await assert.rejects(
             queuedUpdate(

@@ -19,7 +19,7 @@ import {
     type AutomationTarget,
 } from "../tools/promote/automation";
 import { releaseObjectAt, splitConfigKey, stateOf } from "../tools/promote/contract";
-import { pidNamespace, STALE_AFTER_MS, staleReason, tryLock } from "../tools/promote/locks";
+import { pidNamespace, removeStale, STALE_AFTER_MS, staleReason, tryLock } from "../tools/promote/locks";
 import type { ReleaseContract } from "../components/release";
 import { readProject } from "../tools/engine/project";
 import { readStackConfig } from "../tools/engine/stackConfig";
@@ -55,6 +55,11 @@ describe("promote: the state machine", () => {
                 activeColor: "green",
                 scaleDownInactive: false,
                 releases: { blue: v1, green: { image: DIGEST, modelVersion: "v2" } },
+                // The flip records itself in the stack: what each colour ran when green took over.
+                lastFlip: {
+                    activeColor: "green",
+                    releases: { blue: v1, green: { image: DIGEST, modelVersion: "v2" } },
+                },
             },
         ]);
         // The check after the flip waits for the load balancer to move production's weights.
@@ -289,6 +294,8 @@ describe("promote: the state machine", () => {
         ]);
         assert.deepEqual(prober.requests, [`${PREVIEW}/health`, "wait 30 s", `${ACTIVE}/health`, "wait 300 s"]);
         assert.deepEqual(result.log, [
+            // A stack no release of this version has flipped: nothing to check the other colour against.
+            "no record of the last flip (the release object's lastFlip, written by promote and deploy) and no journal here: the rollback flips to what green runs, model v1 (image built by the stack)",
             "deployed green (model v1, image built by the stack), scaled up from zero (scaleDownInactive off while rolling back); blue kept serving",
             "smoke test of green passed (/health → 200)",
             "flipped the active Service from blue to green",
@@ -315,7 +322,7 @@ describe("promote: the state machine", () => {
         assert.equal(result.activeColor, "blue");
         assert.deepEqual(stack.calls, ["up: scale green up for the rollback", "up: scale green down again"]);
         assert.equal(
-            result.log[1],
+            result.log[2],
             `smoke test of green failed: ${PREVIEW}/health answered 503, expected 200 (2 attempts)`,
         );
     });
@@ -545,6 +552,40 @@ describe("promote: the real adapters", () => {
         );
         await mine.release();
         assert.equal(fs.existsSync(file), true);
+    });
+
+    it("removes a stale lock only while it is the one judged stale: a taker killed mid-takeover leaves a gate, and two takers cannot both pass it", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lock-"));
+        const file = path.join(dir, ".promote-prod.chat.lock");
+        const dead = spawnSync(process.execPath, ["-e", "process.exit(0)"]).pid!;
+        const holder = (pid: number, since: string) => ({
+            pid,
+            host: os.hostname(),
+            since,
+            purpose: "promote prod/chat",
+            pidns: pidNamespace(),
+        });
+        // A dead holder, and the gate of a taker that died mid-takeover: both taken over.
+        fs.writeFileSync(file, JSON.stringify(holder(dead, "a")));
+        fs.writeFileSync(`${file}.takeover`, JSON.stringify(holder(dead, "b")));
+        const taken = tryLock(file, "promote prod/chat");
+        assert.ok(taken?.tookOver?.endsWith(`its process ${dead} on ${os.hostname()} is gone`));
+        assert.equal(fs.existsSync(`${file}.takeover`), false);
+        taken?.release();
+        // Another taker replaced the stale lock between the judgement and the removal: it stands.
+        fs.writeFileSync(file, JSON.stringify(holder(process.pid, "fresh")));
+        assert.equal(removeStale(file, holder(dead, "a")), false);
+        assert.equal(JSON.parse(fs.readFileSync(file, "utf8")).since, "fresh");
+        assert.deepEqual(
+            fs.readdirSync(dir).filter((f) => f.endsWith(".aside")),
+            [],
+            "nothing left aside",
+        );
+        // The one judged: removed; already gone: nothing to do.
+        fs.writeFileSync(file, JSON.stringify(holder(dead, "a")));
+        assert.equal(removeStale(file, holder(dead, "a")), true);
+        assert.equal(fs.existsSync(file), false);
+        assert.equal(removeStale(file, holder(dead, "a")), true);
     });
 
     it("probes HTTP status and latency against a local server", async () => {

@@ -95,7 +95,7 @@ describe("promote checks every argument and the settings it will write before th
                 [["--stack", "prod", "stray"], 'unexpected argument "stray"'],
                 [
                     ["--stack", "prod", "--recover", "--rollback"],
-                    "--recover only finishes or undoes a release a run left unfinished, one model at a time; it takes no --rollback, --to, --image, --model-version or --all",
+                    "--recover only finishes or undoes a release a run left unfinished (of --model, or of each model with --all); it takes no --rollback, --to, --image or --model-version",
                 ],
                 [
                     ["--stack", "prod", "--state-dir", file],
@@ -140,7 +140,12 @@ describe("promote checks every argument and the settings it will write before th
         assert.deepEqual(stack.checked, [
             [
                 { activeColor: "blue", scaleDownInactive: false, releases },
-                { activeColor: "green", scaleDownInactive: false, releases },
+                {
+                    activeColor: "green",
+                    scaleDownInactive: false,
+                    releases,
+                    lastFlip: { activeColor: "green", releases },
+                },
             ],
         ]);
         assert.deepEqual(stack.deployed, stack.checked[0]);

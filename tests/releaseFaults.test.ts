@@ -422,6 +422,40 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
             }
         });
 
+    it("a promotion killed after its preview deployed, its journal lost with its runner: --rollback from another checkout returns the other colour to the stack's record of the last flip", async () => {
+        const w = await world();
+        try {
+            const first = await promoteHere(w, ["--model-version", "v2"]);
+            assert.equal(first.code, 0, first.out);
+            // blue is given v3, and the runner dies once its preview is deployed.
+            setFaults(w, [{ on: "up", match: "deploy blue as the preview colour", action: "kill", phase: "applied" }]);
+            const killed = await promoteProcess(w, ["--model-version", "v3"]);
+            assert.equal(killed.signal, "SIGKILL", killed.out);
+            assert.equal(w.deployed().inference.releases.blue.modelVersion, "v3");
+            // Another runner: none of the dead one's journal or locks.
+            for (const f of fs.readdirSync(w.project).filter((f) => f.startsWith(".promote-")))
+                fs.rmSync(path.join(w.project, f));
+            setFaults(w, []);
+            const r = await promoteHere(w, ["--model", "inference", "--rollback"]);
+            assert.equal(r.code, 0, r.out);
+            assert.match(
+                r.out,
+                /^- blue runs model v3 \(image built by the stack\), not what it ran at the last flip \(a release that never passed its gate, left by a failed or killed promotion\); the rollback returns it to model v1 \(image built by the stack\), the release that served before$/m,
+            );
+            // green stays warm: the dead run's warm-up (scaleDownInactive off) is what the stack
+            // says, and no journal says it was temporary; the next deploy applies the file's setting.
+            assert.deepEqual(w.deployed().inference, {
+                activeColor: "blue",
+                scaleDownInactive: false,
+                releases: { blue: { modelVersion: "v1" }, green: { modelVersion: "v2" } },
+            });
+            checkReport(w, r.out);
+            assert.deepEqual(locks(w), []);
+        } finally {
+            await w.close();
+        }
+    });
+
     it("an update that applied the flip and then failed: the stack's outputs say green serves v2, unchecked; undone to blue (exit 3)", async () => {
         const w = await world();
         try {
@@ -573,6 +607,14 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
             unfinished("embed");
             const held = tryLock(path.join(w.project, ".promote-staging.chat.lock"), "promote staging/chat");
             assert.ok(held);
+            // That promotion has warmed its preview up: the stack says scaleDownInactive false.
+            const outputs = path.join(w.backend, "outputs.json");
+            const o = JSON.parse(fs.readFileSync(outputs, "utf8")) as {
+                llmPlatformReleases: Array<{ model: string; scaleDownInactive: boolean }>;
+            };
+            for (const c of o.llmPlatformReleases) if (c.model === "chat") c.scaleDownInactive = false;
+            fs.writeFileSync(outputs, JSON.stringify(o));
+            assert.equal(w.deployed().chat.scaleDownInactive, true, "staging's default, before the warm-up");
             // The commit removes embed.
             const file = path.join(w.project, ".fake-config.staging.json");
             const config = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, string>;
@@ -587,6 +629,12 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
                 /model embed: a release left unfinished, and the commit removes the model: its journal is closed/,
             );
             assert.ok(journal(w, "chat").current, "chat's is its running promotion's");
+            // The update kept the promotion's warm-up: the commit's setting waits for its end.
+            assert.match(
+                r.out,
+                /model chat: its promotion is running; the update keeps its scaleDownInactive as the promotion set it/,
+            );
+            assert.equal(w.deployed().chat.scaleDownInactive, false);
             assert.equal(journal(w, "embed").current, undefined);
         } finally {
             await w.close();
@@ -625,10 +673,11 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
             assert.ok(held);
             const blocked = await promoteHere({ ...w, project: second }, ["--model", "embed", "--model-version", "v2"]);
             held.release();
-            assert.equal(blocked.code, 3, blocked.out);
+            // Its first update never began: refused (2), nothing changed, no second wait to undo.
+            assert.equal(blocked.code, 2, blocked.out);
             assert.match(
                 blocked.out,
-                /release-state-\w+\/fake-project\/\.promote-staging@update\.lock has been held for \d+ s by another job/,
+                /release-state-\w+\/fake-project\/\.promote-staging@update\.lock has been held for \d+ s by another job .*, which is still running; nothing was changed: blue serves/,
             );
             assert.equal(w.deployed().embed.releases.green.modelVersion, "v1", "nothing deployed");
             w.env.STACK_LOCK_WAIT_SECONDS = "120";

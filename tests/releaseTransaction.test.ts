@@ -4,7 +4,11 @@
  * and the next run finishes or undoes it before anything else.
  */
 import * as assert from "node:assert/strict";
-import { OUTCOME_EXIT, promote, type ReleaseState, type ProbeResult } from "../tools/promote/machine";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stateDirProblem } from "../tools/promote/automation";
+import { OUTCOME_EXIT, promote, StackBusyError, type ReleaseState, type ProbeResult } from "../tools/promote/machine";
 import { ACTIVE, FakeProber, FakeStack, PREVIEW, state } from "./promoteFakes";
 
 const ok: ProbeResult = { status: 200, latencyMs: 20 };
@@ -193,7 +197,9 @@ describe("a release is a transaction: errors, signals and the journal (issue 35)
         const down = await promote(stack, new FakeProber(() => ({ status: 503, latencyMs: 1 }), stack), {
             recover: true,
         });
-        assert.equal(down.outcome, "rollback-failed");
+        // No rollback was made: a failure (3), with what the outputs say serves.
+        assert.equal(down.outcome, "failed");
+        assert.equal(down.serving?.activeColor, "green");
         assert.equal(OUTCOME_EXIT[down.outcome], 3);
     });
 
@@ -277,8 +283,149 @@ describe("a release is a transaction: errors, signals and the journal (issue 35)
         assert.deepEqual(stack.deployed[1].releases.blue, v("v1"));
         assert.equal(
             result.log[0],
-            "blue runs model v9 (image built by the stack), which never passed its gate here; the rollback returns it to model v1 (image built by the stack), the last release that did",
+            "blue runs model v9 (image built by the stack), not what it ran at the last flip (a release that never passed its gate, left by a failed or killed promotion); the rollback returns it to model v1 (image built by the stack), the release that served before",
         );
+    });
+
+    it("--rollback on a runner with no journal: the stack's record of the last flip (lastFlip) says what the other colour ran", async () => {
+        // A promotion of blue to v9 was killed after its preview deployed, on another runner: blue
+        // runs v9 (never gated); the stack's record says blue ran v1 when green took over.
+        const lastFlip = { activeColor: "green" as const, releases: { blue: v("v1"), green: v("v2") } };
+        const stack = new FakeStack(
+            state({ activeColor: "green", releases: { blue: v("v9"), green: v("v2") }, lastFlip }),
+        );
+        const result = await promote(stack, new FakeProber(() => ok, stack), { rollback: true });
+        assert.equal(result.outcome, "rolled-back");
+        assert.deepEqual(stack.calls, ["up: scale blue up for the rollback", "up: make blue the active colour"]);
+        // The preview keeps the record; the flip writes its own.
+        assert.deepEqual(stack.deployed[0], {
+            activeColor: "green",
+            scaleDownInactive: false,
+            releases: { blue: v("v1"), green: v("v2") },
+            lastFlip,
+        });
+        assert.deepEqual(stack.deployed[1].lastFlip, {
+            activeColor: "blue",
+            releases: { blue: v("v1"), green: v("v2") },
+        });
+        assert.equal(
+            result.log[0],
+            "blue runs model v9 (image built by the stack), not what it ran at the last flip (a release that never passed its gate, left by a failed or killed promotion); the rollback returns it to model v1 (image built by the stack), the release that served before",
+        );
+        // The stack's record wins over this runner's journal, which may be older.
+        const older = new FakeStack(
+            state({ activeColor: "green", releases: { blue: v("v9"), green: v("v2") }, lastFlip }),
+        );
+        older.journalData = {
+            good: {
+                state: { activeColor: "green", scaleDownInactive: false, releases: { blue: v("v0"), green: v("v2") } },
+                at: "t",
+                id: "i",
+            },
+        };
+        await promote(older, new FakeProber(() => ok, older), { rollback: true });
+        assert.deepEqual(older.deployed[1].releases.blue, v("v1"));
+    });
+
+    it("a journal the stack no longer matches (changed since by another runner) is closed, and nothing of it is redone", async () => {
+        // Host A's promotion to green v2 was verified, then killed while blue drained; host B then
+        // rolled back to blue, recording its flip. A's journal must not flip green back in.
+        const before: ReleaseState = {
+            activeColor: "blue",
+            scaleDownInactive: true,
+            releases: { blue: v("v1"), green: v("v1") },
+            lastFlip: { activeColor: "blue", releases: { blue: v("v1"), green: v("v0") } },
+        };
+        const target: ReleaseState = {
+            activeColor: "green",
+            scaleDownInactive: true,
+            releases: { blue: v("v1"), green: v("v2") },
+            lastFlip: { activeColor: "green", releases: { blue: v("v1"), green: v("v2") } },
+        };
+        const stack = new FakeStack(
+            state({
+                activeColor: "blue",
+                scaleDownInactive: true,
+                releases: { blue: v("v1"), green: v("v2") },
+                lastFlip: { activeColor: "blue", releases: { blue: v("v1"), green: v("v2") } },
+            }),
+        );
+        stack.journalData = {
+            current: { id: "a", kind: "promote", before, target, steps: ["flip", "flipped", "verified", "scale down"] },
+        };
+        const result = await promote(stack, new FakeProber(() => ok, stack), { recover: true });
+        assert.deepEqual(stack.calls, []);
+        assert.equal(result.outcome, "recovered");
+        assert.equal(
+            result.log[0],
+            "the promote begun a did not finish (last step: scale down), but the stack has been changed since (it runs blue serves (model v1, image built by the stack); green runs model v2, image built by the stack, scaled to zero, a state that promote never deployed): its journal entry is closed and nothing of it is redone",
+        );
+        assert.deepEqual(stack.journalData, {});
+        // The same journal while the stack still runs one of its states is finished, as before.
+        const same = new FakeStack(state({ ...target, scaleDownInactive: false }));
+        same.journalData = {
+            current: { id: "a", kind: "promote", before, target, steps: ["flip", "flipped", "verified", "scale down"] },
+        };
+        await promote(same, new FakeProber(() => ok, same), { recover: true });
+        assert.deepEqual(same.calls, ["up: finish the interrupted promote"]);
+    });
+
+    it("a first update that never began (the stack held past the wait) changed nothing: refused (2) without a second wait to undo", async () => {
+        const stack = new FakeStack(state());
+        stack.deploy = async (_s: ReleaseState, reason: string) => {
+            stack.calls.push(`up: ${reason}`);
+            throw new StackBusyError(
+                "stack prod has been updated by someone else for 15 minutes; try again when it is done",
+            );
+        };
+        await assert.rejects(() => promote(stack, new FakeProber(() => ok, stack), { modelVersion: "v2" }), {
+            name: "PromotionError",
+            message:
+                '- after "deploy preview", the promote failed: stack prod has been updated by someone else for 15 minutes; try again when it is done\nstack prod has been updated by someone else for 15 minutes; try again when it is done; nothing was changed: blue serves (model v1, image built by the stack); green runs model v1, image built by the stack',
+        });
+        assert.deepEqual(stack.calls, ["up: deploy green as the preview colour"]);
+        assert.deepEqual(stack.journalData, {});
+        assert.equal(stack.locked, false);
+        // Held at the flip, after the preview was deployed: that is undone.
+        const later = new FakeStack(state());
+        const deploy = later.deploy.bind(later);
+        later.deploy = async (s: ReleaseState, reason: string) => {
+            if (reason === "make green the active colour") {
+                later.calls.push(`up: ${reason}`);
+                throw new StackBusyError("held");
+            }
+            await deploy(s, reason);
+        };
+        const r = await promote(later, new FakeProber(() => ok, later), { modelVersion: "v2" });
+        assert.equal(r.outcome, "failed");
+        assert.equal(later.calls.at(-1), "up: undo the promote of green");
+    });
+
+    it("names the stack in the recovery command as the run was given it (org/stack), where its journal is", async () => {
+        const stack = Object.assign(new FakeStack(state()), { given: "acme/prod" });
+        stack.upFails = (reason) => reason === "make green the active colour";
+        stack.deploy = ((deploy) => async (s: ReleaseState, reason: string) => {
+            await deploy(s, reason);
+            if (reason.startsWith("undo")) throw new Error("expired credentials");
+        })(stack.deploy.bind(stack));
+        const result = await promote(stack, new FakeProber(() => ok, stack), { modelVersion: "v2" });
+        assert.equal(result.recover, "llm-platform promote --stack acme/prod --model inference --recover");
+    });
+
+    it("refuses a stack named without its organization when the state folder keeps it under its full name", () => {
+        const project = fs.mkdtempSync(path.join(os.tmpdir(), "llm-state-"));
+        fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: shop\nruntime: nodejs\n");
+        const state = path.join(project, "state");
+        assert.equal(stateDirProblem(project, state, "prod"), undefined);
+        fs.mkdirSync(path.join(state, "shop", "acme+prod"), { recursive: true });
+        assert.equal(stateDirProblem(project, state, "prod"), undefined, "no journal or lock there");
+        fs.writeFileSync(path.join(state, "shop", "acme+prod", ".promote-prod.chat.journal.json"), "{}");
+        assert.equal(
+            stateDirProblem(project, state, "prod"),
+            `--stack prod: the release state folder ${path.join(state, "shop")} keeps the journals and locks of acme/prod under the stack's full name (as the workflows name it): run with --stack acme/prod, so that this run takes the same locks and reads the same journals`,
+        );
+        assert.equal(stateDirProblem(project, state, "acme/prod"), undefined);
+        assert.equal(stateDirProblem(project, undefined, "prod"), undefined, "no state folder: the checkout's");
     });
 
     it("reads the state again under the lock: a promotion that finished while it waited is not undone", async () => {

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -25,6 +25,7 @@ const REFERENCE_SCRIPTS = path.join(PROJECT_DIR, ".github", "scripts");
 
 interface Step {
     name?: string;
+    id?: string;
     uses?: string;
     run?: string;
     shell?: string;
@@ -418,14 +419,22 @@ describe("GitHub workflows", () => {
             assert.deepEqual(
                 job.steps.filter((s) => s.run?.includes("-stack")).map((s) => s.run),
                 // One idempotent deploy: the update keeping the serving colours, then each new release promoted.
+                // exec: a cancel's signals reach pulumi-stack.sh, which passes them on (issue 35); then,
+                // after a cancel of the deploy step alone, what it left is finished or undone.
                 [
                     `bash .github/scripts/reference-stack-env.sh ${name} >> "$GITHUB_ENV"`,
-                    `bash ci/pulumi-stack.sh deploy ${name}`,
+                    `exec bash ci/pulumi-stack.sh deploy ${name}`,
+                    `exec bash ci/pulumi-stack.sh recover ${name}`,
                 ],
             );
+            const release = job.steps.findIndex((s) => s.id === "release");
+            assert.equal(job.steps[release].run, `exec bash ci/pulumi-stack.sh deploy ${name}`);
+            assert.deepEqual(job.steps[release + 1].if, "cancelled() && steps.release.conclusion == 'cancelled'");
             assert.equal(job.env?.LLM_PLATFORM, "npm run --silent cli --");
             // Locks and release journals in a folder that outlives the job (issue 35).
             assert.equal(job.env?.LLM_PLATFORM_STATE_DIR, "${{ vars.RELEASE_STATE_DIR }}");
+            // Two waits for the stack (an update, then its undo) end well inside the job's timeout.
+            assert.equal(job.env?.STACK_LOCK_WAIT_SECONDS, "900");
         }
         const rollback = load("rollback.yml");
         assert.deepEqual(Object.keys(rollback.on), ["workflow_dispatch"]);
@@ -441,6 +450,33 @@ describe("GitHub workflows", () => {
         const dispatch = (w: typeof rollback) =>
             (w.on as { workflow_dispatch: { inputs: Record<string, { required: boolean }> } }).workflow_dispatch;
         assert.deepEqual(Object.keys(dispatch(rollback).inputs), ["stack", "model", "reason"]);
+        // The release steps exec pulumi-stack.sh (a cancel's signals reach it), and a cancel of one
+        // is followed by the recovery of what it left (issue 35).
+        for (const [file, job, last, recover] of [
+            [
+                "rollback.yml",
+                "rollback",
+                'exec bash ci/pulumi-stack.sh rollback "$STACK" ${MODEL:+"$MODEL"}',
+                'exec bash ci/pulumi-stack.sh recover "$STACK" ${MODEL:+"$MODEL"}',
+            ],
+            [
+                "promote.yml",
+                "promote",
+                'exec bash ci/pulumi-stack.sh promote "$STACK" "$MODEL"',
+                'exec bash ci/pulumi-stack.sh recover "$STACK" "$MODEL"',
+            ],
+        ] as const) {
+            const steps = load(file).jobs[job].steps;
+            const at = steps.findIndex((s) => s.id === "release");
+            assert.equal(steps[at].run?.trim().split("\n").at(-1), last, file);
+            assert.deepEqual(steps.slice(at + 1), [
+                {
+                    name: steps[at + 1].name,
+                    if: "cancelled() && steps.release.conclusion == 'cancelled'",
+                    run: recover,
+                },
+            ]);
+        }
     });
 
     it("promote.yml releases one chosen model: its inputs reach the script through the environment, never the shell", () => {
@@ -1009,6 +1045,124 @@ describe("workflow scripts", () => {
         assert.equal(fs.readFileSync(summary, "utf8"), "");
     });
 
+    /** A folder with a fake `pulumi` on `bin` and the release program `cli.js` (given the folder). */
+    const fakeRelease = (program: (dir: string) => string): { dir: string; bin: string } => {
+        const dir = tmp();
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin);
+        fs.writeFileSync(path.join(bin, "pulumi"), "#!/bin/bash\nexit 0\n", { mode: 0o755 });
+        fs.writeFileSync(path.join(dir, "cli.js"), program(dir));
+        return { dir, bin };
+    };
+
+    for (const action of ["promote", "rollback"])
+        it(`pulumi-stack.sh ${action} passes a cancel's SIGINT and SIGTERM, sent to it alone, on to the whole command (npm, sh, node), and keeps its last lines`, async () => {
+            // llm-platform as npm runs it (a shell, then node): node says which signals reached it,
+            // and its last line after the second, as promote reports what serves.
+            const { dir, bin } = fakeRelease((dir) =>
+                [
+                    "const fs = require('node:fs');",
+                    "let n = 0;",
+                    "for (const s of ['SIGINT', 'SIGTERM'])",
+                    "    process.on(s, () => {",
+                    `        fs.appendFileSync(${JSON.stringify(path.join(dir, "signals"))}, s + '\\n');`,
+                    "        if (++n === 2) { fs.writeSync(1, 'serving: model chat: blue serves\\n'); process.exit(3); }",
+                    "    });",
+                    `fs.writeFileSync(${JSON.stringify(path.join(dir, "ready"))}, '');`,
+                    "setInterval(() => {}, 1000);",
+                ].join("\n"),
+            );
+            fs.writeFileSync(
+                path.join(bin, "llm-platform"),
+                `#!/bin/bash\nsh -c 'node ${path.join(dir, "cli.js")}'\n`,
+                {
+                    mode: 0o755,
+                },
+            );
+            const child = spawn("bash", [path.join(SCRIPTS, "pulumi-stack.sh"), action, "prod", "chat"], {
+                cwd: dir,
+                env: {
+                    ...process.env,
+                    PATH: `${bin}:${process.env.PATH}`,
+                    ESC_ENVIRONMENT: "",
+                    LLM_PLATFORM: "llm-platform",
+                },
+                stdio: ["ignore", "pipe", "pipe"],
+            });
+            let out = "";
+            child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+            const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+            const until = async (file: string): Promise<void> => {
+                for (let i = 0; i < 200 && !fs.existsSync(path.join(dir, file)); i++)
+                    await new Promise((r) => setTimeout(r, 50));
+            };
+            await until("ready");
+            // The runner signals the step's process alone (here, the script).
+            child.kill("SIGINT");
+            await until("signals");
+            child.kill("SIGTERM");
+            const code = await exited;
+            assert.equal(fs.readFileSync(path.join(dir, "signals"), "utf8"), "SIGINT\nSIGTERM\n");
+            // promote's log (tee) outlives the signals: the last line is there.
+            assert.equal(out, "serving: model chat: blue serves\n");
+            assert.notEqual(code, 0);
+        });
+
+    it("pulumi-stack.sh recover first ends what a cancelled release left running (the runner's SIGKILL reaches the script alone), then recovers", async () => {
+        // A release that ignores SIGINT and SIGTERM (stuck): only a kill of its group ends it.
+        const { dir, bin } = fakeRelease((dir) =>
+            [
+                "const fs = require('node:fs');",
+                "process.on('SIGINT', () => {}); process.on('SIGTERM', () => {});",
+                `fs.writeFileSync(${JSON.stringify(path.join(dir, "pid"))}, String(process.pid));`,
+                "setInterval(() => {}, 1000);",
+            ].join("\n"),
+        );
+        fs.writeFileSync(
+            path.join(bin, "llm-platform"),
+            [
+                "#!/bin/bash",
+                'if [[ " $* " == *" --recover "* ]]; then',
+                `  if kill -0 "$(cat ${path.join(dir, "pid")})" 2>/dev/null; then echo "recover: the release still runs"; else echo "recover: $*"; fi`,
+                "  exit 0",
+                "fi",
+                `sh -c 'node ${path.join(dir, "cli.js")}'`,
+            ].join("\n"),
+            { mode: 0o755 },
+        );
+        const env = {
+            ...process.env,
+            PATH: `${bin}:${process.env.PATH}`,
+            ESC_ENVIRONMENT: "",
+            LLM_PLATFORM: "llm-platform",
+            RUNNER_TEMP: dir,
+        };
+        const child = spawn("bash", [path.join(SCRIPTS, "pulumi-stack.sh"), "promote", "prod", "chat"], {
+            cwd: dir,
+            env,
+            stdio: "ignore",
+        });
+        const closed = new Promise((resolve) => child.on("close", resolve));
+        for (let i = 0; i < 200 && !fs.existsSync(path.join(dir, "pid")); i++)
+            await new Promise((r) => setTimeout(r, 50));
+        // The runner: SIGINT, SIGTERM, then SIGKILL of the step's process alone.
+        for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
+            child.kill(signal);
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        await closed;
+        const pid = Number(fs.readFileSync(path.join(dir, "pid"), "utf8"));
+        assert.doesNotThrow(() => process.kill(pid, 0), "the release outlives the script");
+        const r = run("pulumi-stack.sh", ["recover", "prod", "chat"], env, dir);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^the cancelled release's processes \(group \d+\) are still running: stopping them$/m);
+        assert.match(
+            r.stdout,
+            /^recover: promote --stack prod --model chat --recover --pack node_modules\/llm-platform\/pack$/m,
+        );
+        assert.throws(() => process.kill(pid, 0), { code: "ESRCH" });
+    });
+
     it("pulumi-stack.sh stops before anything runs when a self-managed backend's passphrase is missing", () => {
         const dir = tmp();
         const bin = path.join(dir, "bin");
@@ -1093,8 +1247,9 @@ describe("workflow scripts", () => {
             return lines;
         };
         // At its defaults: llm-platform's production pack, at its own levels.
-        for (const action of ["preview", "deploy", "up", "promote", "rollback"])
+        for (const action of ["preview", "deploy", "up", "promote", "rollback", "recover"])
             assert.equal(run("pulumi-stack.sh", [action, "prod"], { ...env, GITHUB_SHA: "0123abc" }).code, 0, action);
+        assert.equal(run("pulumi-stack.sh", ["recover", "prod", "chat"], env).code, 0);
         const pack = "node_modules/llm-platform/pack";
         assert.deepEqual(calls(), [
             `llm-platform deploy --preview --stack acme/prod --message preview of 0123abc --pack ${pack}`,
@@ -1103,6 +1258,9 @@ describe("workflow scripts", () => {
             // Without a model: every model of the stack in turn.
             `llm-platform promote --stack acme/prod --all --pack ${pack} --report out/quality-gate`,
             `llm-platform promote --stack acme/prod --rollback --pack ${pack}`,
+            // What a cancelled job left, of every model or of one.
+            `llm-platform promote --stack acme/prod --all --recover --pack ${pack}`,
+            `llm-platform promote --stack acme/prod --model chat --recover --pack ${pack}`,
         ]);
         // Packs and their configs, one a line; an ESC environment's credentials.
         const policy = {
@@ -1153,7 +1311,7 @@ describe("workflow scripts", () => {
         assert.deepEqual(run("pulumi-stack.sh", ["destroy", "prod"], env), {
             code: 2,
             stdout: "",
-            stderr: "unknown action: destroy (expected preview, deploy, up, promote or rollback)\n",
+            stderr: "unknown action: destroy (expected preview, deploy, up, promote, rollback or recover)\n",
         });
         assert.ok(!fs.readFileSync(path.join(SCRIPTS, "pulumi-stack.sh"), "utf8").includes("llm-platform:"));
     });

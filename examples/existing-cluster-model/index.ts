@@ -30,8 +30,9 @@ const gpus = new GpuPlatform("gpu", {
 // yourself with bucketName or bucketNamePrefix, or bring the bucket you have with `existing`.
 const models = new ModelArtifactBucket("models");
 
-// The release (activeColor, blue, green) lives in the stack's config: `llm-platform promote` flips it.
-const release = readReleaseConfig(config, "chat");
+// The release (activeColor, blue, green) lives in the stack's config: `llm-platform promote` flips
+// it and records each flip (lastFlip), which the contract carries for `--rollback`.
+const { lastFlip, ...release } = readReleaseConfig(config, "chat");
 const chat = new BlueGreenEksService("chat", {
     provider: cluster.provider,
     pool: gpus.pools.inference,
@@ -52,5 +53,5 @@ export const activeService = chat.activeService;
 export const previewService = chat.previewService;
 // What `llm-platform promote --stack dev --model chat` reads.
 export const llmPlatformReleases = [
-    releaseContract({ model: "chat", configKey: "existing-cluster-model:chat", service: chat }),
+    releaseContract({ model: "chat", configKey: "existing-cluster-model:chat", service: chat, lastFlip }),
 ];

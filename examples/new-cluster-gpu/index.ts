@@ -40,6 +40,9 @@ const gpus = new GpuPlatform("gpu", {
 
 const models = new ModelArtifactBucket("models");
 
+// The release (activeColor, blue, green) lives in the stack's config: `llm-platform promote` flips
+// it and records each flip (lastFlip), which the contract carries for `--rollback`.
+const { lastFlip, ...release } = readReleaseConfig(config, "chat");
 const chat = new BlueGreenEksService("chat", {
     provider: cluster.provider,
     pool: gpus.pools.inference,
@@ -47,7 +50,7 @@ const chat = new BlueGreenEksService("chat", {
     oidcIssuerUrl: cluster.oidcIssuerUrl,
     modelBucketName: models.bucketName,
     modelReadPolicyArn: models.readPolicyArn,
-    ...readReleaseConfig(config, "chat"),
+    ...release,
 });
 
 new MonitoringStack("monitoring", {
@@ -62,5 +65,5 @@ export const gpuNodeGroups = Object.fromEntries(
     Object.entries(gpus.pools).map(([name, pool]) => [name, pool.nodeGroupName]),
 );
 export const llmPlatformReleases = [
-    releaseContract({ model: "chat", configKey: "new-cluster-gpu:chat", service: chat }),
+    releaseContract({ model: "chat", configKey: "new-cluster-gpu:chat", service: chat, lastFlip }),
 ];

@@ -317,7 +317,29 @@ export class FakePulumiBackend {
         const scaleDownInactive = release.scaleDownInactive ?? contract.defaults.scaleDownInactive;
         if (typeof scaleDownInactive !== "boolean")
             throw new Exit(1, `error: ${contract.configKey}.scaleDownInactive: expected a boolean`);
-        return { activeColor, scaleDownInactive, releases: { blue: colour("blue"), green: colour("green") } };
+        // The record of the last flip, exported as the program exports it (images null when unset).
+        const flip = release.lastFlip as
+            | {
+                  activeColor: string;
+                  blue: { image?: string; modelVersion: string };
+                  green: { image?: string; modelVersion: string };
+              }
+            | undefined;
+        return {
+            activeColor,
+            scaleDownInactive,
+            releases: { blue: colour("blue"), green: colour("green") },
+            lastFlip:
+                flip === undefined
+                    ? null
+                    : {
+                          activeColor: flip.activeColor,
+                          releases: {
+                              blue: { image: flip.blue.image ?? null, modelVersion: flip.blue.modelVersion },
+                              green: { image: flip.green.image ?? null, modelVersion: flip.green.modelVersion },
+                          },
+                      },
+        };
     }
 
     private async up(
@@ -348,10 +370,11 @@ export class FakePulumiBackend {
         const template = this.readJson<Contract[]>("template.json", []);
         const deployed = this.readJson<Record<string, unknown>>("deployed.json", {});
         const contracts = template.map((c) => {
-            const release = this.releaseFrom(config, c) as {
+            const { lastFlip, ...release } = this.releaseFrom(config, c) as {
                 activeColor: string;
                 scaleDownInactive: boolean;
                 releases: Record<"blue" | "green", Release>;
+                lastFlip: unknown;
             };
             deployed[c.model] = release;
             const { defaults: _defaults, ...contract } = c;
@@ -359,6 +382,7 @@ export class FakePulumiBackend {
                 ...contract,
                 activeColor: release.activeColor,
                 scaleDownInactive: release.scaleDownInactive,
+                lastFlip,
                 releases: {
                     blue: {
                         image: release.releases.blue.image ?? null,

@@ -87,6 +87,28 @@ export function parseDeployArgs(argv: string[]): {
     };
 }
 
+/** The models whose promotion is running now: their lock held by a live process. */
+function promotionsRunning(run: StackRun, contracts: readonly ReleaseContract[]): Set<string> {
+    const dir = releaseStateDir(run.project, run.stateDir, run.stack);
+    return new Set(
+        contracts
+            .map((c) => c.model)
+            .filter((model) => {
+                const lock = lockFileFor(dir, run.stack, model);
+                return fs.existsSync(lock) && staleReason(lock) === undefined;
+            }),
+    );
+}
+
+/**
+ * What a deploy's update pins: every model's serving colour and releases, and, for a model whose
+ * promotion is running, its scaleDownInactive too (the promotion may be warming a colour up, or
+ * draining the old one: the commit's setting waits for the promotion's end).
+ */
+function deployPins(plan: ReturnType<typeof planDeploy>, running: ReadonlySet<string>) {
+    return plan.pins.filter((p) => !p.type || running.has(p.model));
+}
+
 /**
  * `promote --recover` for each blue-green model whose journal holds an unfinished release: the exit
  * code (0 when none was left, or each was finished or undone and checked; 3 otherwise).
@@ -186,7 +208,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
     if (plan.problems.length > 0) throw refuse(plan.problems);
     for (const notice of plan.notices) say(notice);
     if (preview) {
-        await target.pin(plan.pins.filter((p) => !p.type));
+        await target.pin(deployPins(plan, promotionsRunning(run, await target.contracts())));
         await target.previewUpdate(message);
         say(
             plan.pending.length === 0
@@ -198,9 +220,15 @@ export async function deployCommand(argv: string[]): Promise<number> {
     // Planned again before each attempt: a manual release may have flipped a model while the
     // update waited for the stack's lock. Settings (scaleDownInactive) are the file's to change.
     await target.update(message, async () => {
-        plan = planDeploy(await target.contracts(), committed, target.name);
+        const contracts = await target.contracts();
+        plan = planDeploy(contracts, committed, target.name);
         if (plan.problems.length > 0) throw refuse(plan.problems);
-        await target.pin(plan.pins.filter((p) => !p.type));
+        const running = promotionsRunning(run, contracts);
+        for (const model of running)
+            say(
+                `model ${model}: its promotion is running; the update keeps its scaleDownInactive as the promotion set it`,
+            );
+        await target.pin(deployPins(plan, running));
     });
     if (plan.pending.length === 0) {
         say(`deployed: no model has a new release`);

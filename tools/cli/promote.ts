@@ -193,9 +193,9 @@ export function parsePromoteArgs(argv: string[]): {
         );
     const { packs, configs } = existingPolicyFiles(values.pack ?? [], values.config ?? []);
     if (values.all && values.model !== undefined) throw new UsageError("--all releases every model; leave out --model");
-    if (values.recover && (values.rollback || values.to || values.image || values["model-version"] || values.all))
+    if (values.recover && (values.rollback || values.to || values.image || values["model-version"]))
         throw new UsageError(
-            "--recover only finishes or undoes a release a run left unfinished, one model at a time; it takes no --rollback, --to, --image, --model-version or --all",
+            "--recover only finishes or undoes a release a run left unfinished (of --model, or of each model with --all); it takes no --rollback, --to, --image or --model-version",
         );
     if (values.all && (values.to || values.image || values["model-version"]))
         throw new UsageError(
@@ -243,7 +243,12 @@ export async function promoteEach(
         try {
             const result = await release(model);
             for (const line of result.log) say(`- ${line}`);
-            say(`${result.outcome}: ${result.activeColor} is the active colour of model ${result.model}`);
+            // A colour is named only when the run knows it serves.
+            say(
+                result.serving
+                    ? `${result.outcome}: ${result.serving.activeColor} is the active colour of model ${result.model}`
+                    : `${result.outcome}: which colour serves model ${result.model} is unknown (the last update did not finish)`,
+            );
             say(
                 result.serving
                     ? `serving: model ${result.model}: ${describeState(result.serving)}`

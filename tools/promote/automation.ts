@@ -16,7 +16,9 @@ import { describeHolder, tryLock } from "./locks";
 import {
     abortable,
     PromotionError,
+    type FlipRecord,
     type Held,
+    StackBusyError,
     type Journal,
     type JournalStore,
     type Prober,
@@ -112,7 +114,7 @@ export async function withFileLock<T>(
     let held = tryLock(file, purpose);
     for (let waited = 0; !held; waited += queue.pollMs) {
         if (waited >= queue.waitMs)
-            throw new PromotionError(
+            throw new StackBusyError(
                 `${file} has been held for ${Math.round(waited / 1000)} s by ${describeHolder(file)}, which is still running`,
             );
         await queue.sleep(queue.pollMs);
@@ -142,7 +144,7 @@ export async function queuedUpdate(
         } catch (e) {
             if (!(e instanceof automation.ConcurrentUpdateError)) throw e;
             if (waited >= queue.waitMs)
-                throw new PromotionError(
+                throw new StackBusyError(
                     `stack ${stackName} has been updated by someone else for ${Math.round(waited / 60_000)} minutes; try again when it is done`,
                 );
             onOutput(`stack ${stackName} is being updated by someone else; waiting`);
@@ -243,6 +245,28 @@ export function releaseStateDir(projectDir: string, stateDir: string | undefined
     return dir;
 }
 
+/**
+ * Why a run naming `stackName` without its organization would miss the release state the
+ * workflows keep under its qualified name (`acme/prod` → `<stateDir>/<project>/acme+prod/`), or
+ * undefined: its journals and locks would be others, and a recovery would find nothing to recover.
+ */
+export function stateDirProblem(
+    projectDir: string,
+    stateDir: string | undefined,
+    stackName: string,
+): string | undefined {
+    if (stateDir === undefined || stateDir === "" || stackName.includes("/")) return undefined;
+    const base = releaseStateDir(projectDir, stateDir);
+    const qualified = fs
+        .readdirSync(base, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && d.name.endsWith(`+${stackName}`))
+        .filter((d) => fs.readdirSync(path.join(base, d.name)).some((f) => f.startsWith(`.promote-${stackName}.`)))
+        .map((d) => d.name.replace(/\+/g, "/"));
+    return qualified.length === 0
+        ? undefined
+        : `--stack ${stackName}: the release state folder ${base} keeps the journals and locks of ${qualified.join(" and ")} under the stack's full name (as the workflows name it): run with --stack ${qualified[0]}, so that this run takes the same locks and reads the same journals`;
+}
+
 /** Runs the Pulumi CLI; rejects with its stderr. */
 function runPulumi(command: string, args: string[], cwd: string): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -262,6 +286,8 @@ export type AutomationTarget = Pick<automation.Stack, "name" | "getAllConfig" | 
 };
 
 export class AutomationStack implements PromotionStack {
+    /** The stack as the run named it (see {@link PromotionStack.given}). */
+    given: string | undefined;
     private configKey: string | undefined;
     private model: string | undefined;
     /** The other models' pins {@link readState} found: what {@link check} applies in memory (each {@link deploy} pins them again, as they run then). */
@@ -307,7 +333,9 @@ export class AutomationStack implements PromotionStack {
             }
             throw e;
         }
-        return new AutomationStack(
+        const problem = stateDirProblem(projectDir, stateDir, stackName);
+        if (problem !== undefined) throw new PromotionError(problem);
+        const automationStack = new AutomationStack(
             shortStackName(stackName),
             stack,
             projectDir,
@@ -317,6 +345,8 @@ export class AutomationStack implements PromotionStack {
             updateQueueFrom(process.env),
             releaseStateDir(projectDir, stateDir, stackName),
         );
+        automationStack.given = stackName;
+        return automationStack;
     }
 
     /** The stack's configuration values (objects JSON-encoded, as `pulumi config --json` gives them). */
@@ -352,7 +382,7 @@ export class AutomationStack implements PromotionStack {
      */
     async pin(pins: readonly ConfigPin[]): Promise<void> {
         await this.writeConfig(
-            pins.map((p) => [`${p.configKey}.${p.path}`, p.type === "bool" ? p.value === "true" : p.value]),
+            pins.map((p) => [`${p.configKey}.${p.path}`, p.type === "bool" ? p.value === "true" : p.value] as const),
         );
     }
 
@@ -478,7 +508,10 @@ export class AutomationStack implements PromotionStack {
     /** `values` with `pins` applied, in memory. */
     private pinned(values: Readonly<Record<string, string>>, pins: readonly ConfigPin[]): Record<string, string> {
         return pins.reduce<Record<string, string>>(
-            (v, p) => withConfigValue(v, `${p.configKey}.${p.path}`, p.type === "bool" ? p.value === "true" : p.value),
+            (v, p) =>
+                p.value === undefined
+                    ? withoutConfigValue(v, `${p.configKey}.${p.path}`)
+                    : withConfigValue(v, `${p.configKey}.${p.path}`, p.type === "bool" ? p.value === "true" : p.value),
             { ...values },
         );
     }
@@ -574,6 +607,8 @@ export class AutomationStack implements PromotionStack {
                         // Another model may have been released or rolled back since the last update.
                         await this.pinOthers();
                         await this.writeRelease(state);
+                        // An abort before up() began never reaches it (the API only listens for one).
+                        if (signal?.aborted) throw new Error("stopped before the update began (a second signal)");
                         await this.stack.up({
                             ...upOptions,
                             ...(signal ? { signal } : {}),
@@ -637,26 +672,46 @@ export function fileJournal(file: string): JournalStore {
         },
         write: async (journal) => {
             const temporary = `${file}.${process.pid}.tmp`;
-            fs.writeFileSync(temporary, `${JSON.stringify(journal, null, 2)}\n`);
+            // On disk before it replaces the old one (a host that crashes leaves one or the other whole).
+            const fd = fs.openSync(temporary, "w");
+            try {
+                fs.writeFileSync(fd, `${JSON.stringify(journal, null, 2)}\n`);
+                fs.fsyncSync(fd);
+            } finally {
+                fs.closeSync(fd);
+            }
             fs.renameSync(temporary, file);
+            const dir = fs.openSync(path.dirname(file), "r");
+            try {
+                fs.fsyncSync(dir);
+            } finally {
+                fs.closeSync(dir);
+            }
         },
     };
 }
 
 /** Why `value` is not a release journal as {@link fileJournal} writes it, or undefined. */
 export function journalProblem(value: unknown): string | undefined {
-    const isState = (s: unknown): boolean => {
-        const r = s as ReleaseState | undefined;
+    const isRecord = (s: unknown): boolean => {
+        const r = s as FlipRecord | undefined;
         return (
             typeof r === "object" &&
             r !== null &&
             (r.activeColor === "blue" || r.activeColor === "green") &&
-            typeof r.scaleDownInactive === "boolean" &&
             (["blue", "green"] as const).every(
                 (c) =>
                     typeof r.releases?.[c]?.modelVersion === "string" &&
                     (r.releases[c].image === undefined || typeof r.releases[c].image === "string"),
             )
+        );
+    };
+    const isState = (s: unknown): boolean => {
+        const r = s as ReleaseState | undefined;
+        return (
+            isRecord(r) &&
+            typeof r?.scaleDownInactive === "boolean" &&
+            (r.lastFlip === undefined || isRecord(r.lastFlip))
         );
     };
     if (typeof value !== "object" || value === null || Array.isArray(value)) return "not an object";
@@ -674,6 +729,7 @@ export function journalProblem(value: unknown): string | undefined {
 
 /** The config keys of a release state, under the model's release object: undefined removes the key. */
 export function releaseKeys(state: ReleaseState): Array<[string, string | boolean | undefined]> {
+    const flip = state.lastFlip;
     return [
         ["activeColor", state.activeColor],
         ["scaleDownInactive", state.scaleDownInactive],
@@ -681,6 +737,16 @@ export function releaseKeys(state: ReleaseState): Array<[string, string | boolea
             [`${c}.modelVersion`, state.releases[c].modelVersion],
             [`${c}.image`, state.releases[c].image],
         ]),
+        // The record of the last flip goes with every state (removed whole when there is none).
+        ...(flip === undefined
+            ? [["lastFlip", undefined] as [string, undefined]]
+            : [
+                  ["lastFlip.activeColor", flip.activeColor] as [string, string],
+                  ...(["blue", "green"] as const).flatMap((c): Array<[string, string | undefined]> => [
+                      [`lastFlip.${c}.modelVersion`, flip.releases[c].modelVersion],
+                      [`lastFlip.${c}.image`, flip.releases[c].image],
+                  ]),
+              ]),
     ];
 }
 

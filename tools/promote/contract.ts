@@ -166,6 +166,24 @@ export function stateOf(contract: ReleaseContract, values: Readonly<Record<strin
             activeUrl: contract.smoke.activeUrl ?? undefined,
             ...(Object.keys(contract.smoke.headers ?? {}).length > 0 ? { headers: contract.smoke.headers } : {}),
         },
+        // The record of the last flip is the stack's (the contract's): only updates write it.
+        ...(contract.lastFlip
+            ? {
+                  lastFlip: {
+                      activeColor: contract.lastFlip.activeColor,
+                      releases: {
+                          blue: {
+                              image: contract.lastFlip.releases.blue.image ?? undefined,
+                              modelVersion: contract.lastFlip.releases.blue.modelVersion,
+                          },
+                          green: {
+                              image: contract.lastFlip.releases.green.image ?? undefined,
+                              modelVersion: contract.lastFlip.releases.green.modelVersion,
+                          },
+                      },
+                  },
+              }
+            : {}),
         ...(contract.servedModelName !== null ? { servedModelName: contract.servedModelName } : {}),
         ...(typeof contract.modelSource === "string" ? { modelSource: contract.modelSource } : {}),
         ...(contract.gate ? { gate: contract.gate } : {}),

@@ -22,14 +22,15 @@ import { otherColor, type Color } from "./machine";
 
 /** A value to write over the runner's copy of the stack config before any update: `<configKey>.<path>`. */
 export interface ConfigPin {
-    /** The model it keeps, and which of its keys: a colour's release, the serving colour, or scaleDownInactive. */
+    /** The model it keeps, and which of its keys: a colour's release, the serving colour, scaleDownInactive, or the record of the last flip. */
     model: string;
-    colour: Color | "activeColor" | "scaleDownInactive";
+    colour: Color | "activeColor" | "scaleDownInactive" | "lastFlip";
     /** A boolean setting rather than a release: pinned while another model is promoted, not by a deploy. */
     type?: "bool";
     configKey: string;
     path: string;
-    value: string;
+    /** Undefined: the key is removed (the stack has no such value). */
+    value: string | undefined;
 }
 
 /** A model whose inactive colour the commit gives a new release, and that release. */
@@ -133,10 +134,10 @@ export function planDeploy(
         const inactive = otherColor(active);
         const colour = (k: Color): CommittedColour | undefined =>
             typeof committed[k] === "object" && committed[k] !== null ? (committed[k] as CommittedColour) : undefined;
-        const pin = (path: string, value: string): void =>
+        const pin = (path: string, value: string | undefined): void =>
             void plan.pins.push({
                 model: c.model,
-                colour: path.split(".")[0] as Color | "activeColor",
+                colour: path.split(".")[0] as Color | "activeColor" | "lastFlip",
                 configKey,
                 path,
                 value,
@@ -156,6 +157,16 @@ export function planDeploy(
             pin(`${k}.modelVersion`, c.releases[k].modelVersion);
             const image = c.releases[k].image;
             if (image !== null) pin(`${k}.image`, image);
+        }
+        // The record of the last flip, as the stack holds it (none: removed from the file too).
+        const flip = c.lastFlip ?? undefined;
+        if (flip === undefined) pin("lastFlip", undefined);
+        else {
+            pin("lastFlip.activeColor", flip.activeColor);
+            for (const k of ["blue", "green"] as const) {
+                pin(`lastFlip.${k}.modelVersion`, flip.releases[k].modelVersion);
+                pin(`lastFlip.${k}.image`, flip.releases[k].image ?? undefined);
+            }
         }
         if (typeof committed.activeColor === "string" && committed.activeColor !== active)
             plan.notices.push(

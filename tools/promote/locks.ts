@@ -96,6 +96,38 @@ function createExclusive(file: string, owner: LockOwner): boolean {
     }
 }
 
+/**
+ * Removes the stale lock `file` whose holder was judged to be `judged` (undefined: unreadable), and
+ * only that one: it is first renamed aside (atomic), then checked; a lock another taker created
+ * meanwhile under the name is put back (linked: never over a newer one) and false returned.
+ */
+export function removeStale(file: string, judged: LockOwner | undefined): boolean {
+    const aside = `${file}.${process.pid}.${Date.now()}.aside`;
+    try {
+        fs.renameSync(file, aside);
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return true;
+        throw e;
+    }
+    const moved = readLockOwner(aside);
+    const same =
+        judged === undefined
+            ? moved === undefined && Date.now() - fs.statSync(aside).mtimeMs > STALE_AFTER_MS
+            : moved !== undefined &&
+              moved.pid === judged.pid &&
+              moved.host === judged.host &&
+              moved.since === judged.since;
+    if (!same) {
+        try {
+            fs.linkSync(aside, file);
+        } catch {
+            // Another lock took the name meanwhile: it stands.
+        }
+    }
+    fs.rmSync(aside, { force: true });
+    return same;
+}
+
 /** A lock taken: {@link release} removes it (once; later calls do nothing). */
 export interface HeldLock {
     readonly file: string;
@@ -123,14 +155,17 @@ export function tryLock(file: string, purpose: string): HeldLock | undefined {
         const reason = staleReason(file);
         if (reason === undefined) return undefined;
         const gate = `${file}.takeover`;
-        // A takeover gate left by a process killed mid-takeover is itself stale after a while.
-        if (staleReason(gate) !== undefined) fs.rmSync(gate, { force: true });
+        // A takeover gate left by a process killed mid-takeover is itself stale: removed only if it
+        // is still that one (two takers that both found it stale cannot both remove a new gate).
+        // (Its holder read before its staleness: a gate replaced in between is judged fresh, or put back.)
+        const gateHolder = readLockOwner(gate);
+        if (staleReason(gate) !== undefined && !removeStale(gate, gateHolder)) return undefined;
         if (!createExclusive(gate, owner)) return undefined;
         try {
             const previous = readLockOwner(file);
             // Still stale now that the gate is ours (another taker may have replaced it already).
             if (staleReason(file) === undefined) return undefined;
-            fs.rmSync(file, { force: true });
+            if (!removeStale(file, previous)) return undefined;
             if (!createExclusive(file, owner)) return undefined;
             tookOver = `${previous ? `${previous.purpose} (process ${previous.pid} on ${previous.host}, since ${previous.since})` : "an unreadable lock"}: ${reason}`;
         } finally {

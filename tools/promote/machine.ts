@@ -85,6 +85,18 @@ export interface ServingState {
     gate?: GateSettings;
     /** `s3://<bucket>/<prefix>` of the model's weights: where a registered version's source must be. */
     modelSource?: string;
+    /** What each colour ran at the model's last flip (the release object's `lastFlip`); unset: no record. */
+    lastFlip?: FlipRecord;
+}
+
+/**
+ * What each colour of a model ran at its last flip: the release that passed its gate and serves,
+ * and the one that served before it. Every update a release makes carries it in the model's
+ * release object (`lastFlip`), so it lives in the stack itself and any runner reads it.
+ */
+export interface FlipRecord {
+    activeColor: Color;
+    releases: Record<Color, Release>;
 }
 
 /** What the quality gate needs: the evaluation set, a client of the API, and where its report goes. */
@@ -101,21 +113,47 @@ export interface ReleaseState {
     activeColor: Color;
     scaleDownInactive: boolean;
     releases: Record<Color, Release>;
+    /** The record of the last flip this state carries (written with it). */
+    lastFlip?: FlipRecord;
 }
+
+const releasesOf = (r: Record<Color, Release>): Record<Color, Release> => ({
+    blue: { image: r.blue.image, modelVersion: r.blue.modelVersion },
+    green: { image: r.green.image, modelVersion: r.green.modelVersion },
+});
+
+/** The record of a flip to `s`: what each colour runs in it. */
+export const flipRecordOf = (s: { activeColor: Color; releases: Record<Color, Release> }): FlipRecord => ({
+    activeColor: s.activeColor,
+    releases: releasesOf(s.releases),
+});
 
 /** The release state of a serving state (a copy). */
 export const releaseStateOf = (s: ReleaseState): ReleaseState => ({
     activeColor: s.activeColor,
     scaleDownInactive: s.scaleDownInactive,
-    releases: {
-        blue: { image: s.releases.blue.image, modelVersion: s.releases.blue.modelVersion },
-        green: { image: s.releases.green.image, modelVersion: s.releases.green.modelVersion },
-    },
+    releases: releasesOf(s.releases),
+    ...(s.lastFlip ? { lastFlip: flipRecordOf(s.lastFlip) } : {}),
 });
+
+/** Whether two records of the last flip are the same (both absent included). */
+export const sameFlip = (a: FlipRecord | undefined, b: FlipRecord | undefined): boolean =>
+    a === undefined || b === undefined
+        ? a === b
+        : a.activeColor === b.activeColor &&
+          sameRelease(a.releases.blue, b.releases.blue) &&
+          sameRelease(a.releases.green, b.releases.green);
 
 /** Whether two releases of a colour are the same (an unset image is the stack's own). */
 export const sameRelease = (a: Release, b: Release): boolean =>
     a.modelVersion === b.modelVersion && (a.image ?? "") === (b.image ?? "");
+
+/** One line of a record of the last flip: `green served model v2 (image …), blue model v1 (image …)`. */
+export function describeFlip(f: FlipRecord): string {
+    const r = (c: Color): string =>
+        `model ${f.releases[c].modelVersion} (image ${f.releases[c].image ?? "built by the stack"})`;
+    return `${f.activeColor} served ${r(f.activeColor)}, ${otherColor(f.activeColor)} ${r(otherColor(f.activeColor))}`;
+}
 
 /** One line: `green serves (model v2, image …); blue runs v1 (scaled to zero)`. */
 export function describeState(s: ReleaseState): string {
@@ -161,6 +199,8 @@ export interface Held {
 /** A stack the promotion can drive. */
 export interface PromotionStack {
     readonly name: string;
+    /** The stack as the run was given it (`acme/prod` on Pulumi Cloud): what the recovery command names. @default name */
+    readonly given?: string;
     readState(): Promise<ServingState>;
     /**
      * Checks that every release state the promotion may deploy is one the stack's program accepts,
@@ -294,6 +334,17 @@ export class PromotionError extends Error {
     constructor(message: string) {
         super(message);
         this.name = "PromotionError";
+    }
+}
+
+/**
+ * An update that never began: the stack stayed held (another update, another job's lock) for as
+ * long as the run waits. Nothing of it was applied.
+ */
+export class StackBusyError extends PromotionError {
+    constructor(message: string) {
+        super(message);
+        this.name = "StackBusyError";
     }
 }
 
@@ -446,6 +497,20 @@ const sameState = (a: ReleaseState, b: ReleaseState): boolean =>
     JSON.stringify(releaseStateOf(a)) === JSON.stringify(releaseStateOf(b));
 
 /**
+ * Whether the stack running `now` may have been left so by the release `entry` (killed at some
+ * step): which colour serves, what each colour runs and the record of the last flip each match its
+ * state before or its target (the states in between mix the two).
+ */
+export function leftBy(entry: JournalEntry, now: ReleaseState): boolean {
+    const made = [entry.before, entry.target];
+    return (
+        made.some((s) => s.activeColor === now.activeColor) &&
+        (["blue", "green"] as const).every((c) => made.some((s) => sameRelease(s.releases[c], now.releases[c]))) &&
+        made.some((s) => sameFlip(s.lastFlip, now.lastFlip))
+    );
+}
+
+/**
  * Runs a promotion (or rollback) to completion under the model's lock: first finishes or undoes a
  * release an earlier run left in the journal, then releases. Throws PromotionError, having changed
  * nothing (beyond that recovery, which its message reports), when the release cannot start.
@@ -513,7 +578,17 @@ async function release(
     const model = state.model;
 
     // 1. A release an earlier run left unfinished (killed, or stopped before it could undo itself).
-    const interrupted = journal.current;
+    let interrupted = journal.current;
+    // Only while the stack still runs one of the states it deploys: a stack changed since (a
+    // rollback from another runner, an update by hand) is never taken back to the journal's.
+    if (interrupted && !leftBy(interrupted, releaseStateOf(state))) {
+        step(
+            `the ${interrupted.kind} begun ${interrupted.id} did not finish (last step: ${interrupted.steps.at(-1) ?? "none"}), but the stack has been changed since (it runs ${describeState(releaseStateOf(state))}, a state that ${interrupted.kind} never deployed): its journal entry is closed and nothing of it is redone`,
+        );
+        journal = journal.good ? { good: journal.good } : {};
+        await stack.journal.write(journal);
+        interrupted = undefined;
+    }
     let recovered: ReleaseState | undefined;
     if (interrupted) {
         const forward = interrupted.steps.includes("verified");
@@ -521,7 +596,7 @@ async function release(
         step(
             `the ${interrupted.kind} begun ${interrupted.id} did not finish (last step: ${interrupted.steps.at(-1) ?? "none"}); ${forward ? "it was verified: finishing it" : `undoing it: ${describeState(goal)}`}`,
         );
-        const recover = recoverCommand(stack.name, model);
+        const recover = recoverCommand(stack.given ?? stack.name, model);
         try {
             // Killed while the old colour drained: it drains again before it goes (the streams
             // it served then may still run).
@@ -583,7 +658,7 @@ async function release(
         const failure = await check(state.smoke.activeUrl, state.smoke);
         if (failure) {
             step(`the active endpoint fails: ${failure}`);
-            return { outcome: "rollback-failed", activeColor: state.activeColor, log };
+            return { outcome: "failed", activeColor: state.activeColor, serving: releaseStateOf(state), log };
         }
         step("the active endpoint passes the check");
         return { outcome: "recovered", activeColor: state.activeColor, serving: releaseStateOf(state), log };
@@ -635,21 +710,31 @@ async function releaseNow(
     if (to === from) throw new PromotionError(`${to} is already the active colour of stack ${stack.name}`);
     const before = releaseStateOf(state);
     const warmUp = before.scaleDownInactive;
-    // A rollback returns to the last release that passed its gate on that colour: the journal's,
-    // when it still describes what serves; otherwise what the colour runs (the previous release).
-    const good = journal.good?.state;
+    // A rollback returns the other colour to what it ran at the last flip, the release that served
+    // before the one serving now: the stack's record (lastFlip, which any runner reads), else this
+    // runner's journal, when it still describes what serves; otherwise to what the colour runs.
+    const good: FlipRecord | undefined = before.lastFlip ?? journal.good?.state;
+    const recordName = before.lastFlip ? "the stack's record of the last flip" : "the journal's last good state";
     let next: Release = before.releases[to];
-    if (options.rollback && good) {
+    const runs = (r: Release): string => `model ${r.modelVersion} (image ${r.image ?? "built by the stack"})`;
+    // Said once the checks pass (a refusal says only why).
+    const targetNotes: string[] = [];
+    const note = (line: string): void => void targetNotes.push(line);
+    if (options.rollback && !good)
+        note(
+            `no record of the last flip (the release object's lastFlip, written by promote and deploy) and no journal here: the rollback flips to what ${to} runs, ${runs(next)}`,
+        );
+    else if (options.rollback && good) {
         if (good.activeColor === from && sameRelease(good.releases[from], before.releases[from])) {
             if (!sameRelease(good.releases[to], before.releases[to])) {
                 next = good.releases[to];
-                step(
-                    `${to} runs model ${before.releases[to].modelVersion} (image ${before.releases[to].image ?? "built by the stack"}), which never passed its gate here; the rollback returns it to model ${next.modelVersion} (image ${next.image ?? "built by the stack"}), the last release that did`,
+                note(
+                    `${to} runs ${runs(before.releases[to])}, not what it ran at the last flip (a release that never passed its gate, left by a failed or killed promotion); the rollback returns it to ${runs(next)}, the release that served before`,
                 );
             }
         } else
-            step(
-                `the journal's last good state (${describeState(good)}) is not what serves now (${describeState(before)}): the rollback flips to what ${to} runs`,
+            note(
+                `${recordName} (${describeFlip(flipRecordOf(good))}) is not what serves now (${describeState(before)}): the rollback flips to what ${to} runs`,
             );
     }
     if (!options.rollback)
@@ -662,9 +747,12 @@ async function releaseNow(
             activeColor: from,
             scaleDownInactive: false,
             releases: { ...before.releases, [to]: r },
+            ...(before.lastFlip ? { lastFlip: before.lastFlip } : {}),
         };
         if (!warmUp) preview.scaleDownInactive = before.scaleDownInactive;
-        const flipped = { ...preview, activeColor: to };
+        // The flip records itself: from then on a rollback returns to what the colours run in it.
+        const moved = { ...preview, activeColor: to };
+        const flipped: ReleaseState = { ...moved, lastFlip: flipRecordOf(moved) };
         return { preview, flipped, final: { ...flipped, scaleDownInactive: before.scaleDownInactive } };
     };
     let planned = statesFor(next);
@@ -705,6 +793,7 @@ async function releaseNow(
     }
 
     // 3. The release, each step in the journal before it begins and once it is done.
+    for (const line of targetNotes) step(line);
     const kind = options.rollback ? "rollback" : "promote";
     const current: JournalEntry = {
         id: `${new Date().toISOString()}/${process.pid}`,
@@ -728,7 +817,7 @@ async function releaseNow(
         if (signals?.stop.aborted) throw new Interrupted(String(signals.stop.reason ?? "a signal"));
     };
     const changesRelease = !sameRelease(next, before.releases[to]);
-    const recover = recoverCommand(stack.name, model);
+    const recover = recoverCommand(stack.given ?? stack.name, model);
 
     /** Puts `before` back after a planned failure before the flip: production never moved. */
     const undo = async (outcome: "smoke-failed" | "gate-failed"): Promise<PromotionResult> => {
@@ -765,6 +854,11 @@ async function releaseNow(
         if (now?.aborted) {
             step(`stopped at once (a second signal): the journal keeps the release; \`${recover}\` undoes it`);
             return { outcome: "failed", activeColor: from, log, recover };
+        }
+        // Its first update never began (the stack stayed held): nothing to undo, and no second wait.
+        if (e instanceof StackBusyError && current.steps.filter((s) => s !== "gate passed").length === 1) {
+            await close(journal.good?.state);
+            throw new PromotionError(`${e.message}; nothing was changed: ${describeState(before)}`);
         }
         const flipBegun = current.steps.includes("flip");
         try {
