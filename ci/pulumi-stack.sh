@@ -14,14 +14,16 @@
 # cancelled job's release left unfinished (promote --recover, for the model or every model): the
 # workflows run it in a step of their own once the job is cancelled.
 #
-# A cancelled job's step gets SIGINT, then SIGTERM 7.5 s later, then its process tree is killed
-# 2.5 s after that (GitHub, "Workflow cancellation reference"); the runner signals the step's own
-# shell alone. So the workflows `exec` this script, and it passes each signal on to the whole
-# process group of the command it runs, as a terminal's Ctrl-C would: llm-platform ends its step
-# and keeps its journal, and the Pulumi CLI cancels its update. On Linux the runner's last kill
-# reaches this shell alone (actions/runner, ProcessInvoker.cs, NixKillProcessTree), and what is
-# left of the group would run until the job ends: recover ends it first (its process group is
-# kept in $RUNNER_TEMP/llm-platform-release.pgid).
+# A cancelled job's step gets SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after that
+# (GitHub, "Workflow cancellation reference"), each sent to the step's own shell alone (actions/
+# runner, ProcessInvoker.cs): what it started runs on until the job ends. So the workflows `exec`
+# this script, and at the first signal it stops llm-platform itself (its pid, which the CLI writes
+# to LLM_PLATFORM_PID_FILE) with two signals, its "stop at once": the CLI cancels its `pulumi up`
+# gracefully and stops, keeping its journal. Wrappers between (npm, `pulumi env run`) are left
+# alone: they would die of a signal and cut the CLI's output. recover, the next step, waits for
+# that to end (RECOVER_WAIT_SECONDS, 150), ends whatever is left of it (its process group, kept in
+# $RUNNER_TEMP/llm-platform-release.pgid), then finishes or undoes the release, waiting at most
+# RECOVER_LOCK_WAIT_SECONDS (60) for the stack: GitHub ends a cancelled job 5 minutes on.
 #
 # Environment:
 #   POLICY_PACKS    policy pack folders, one a line (default: the production pack of llm-platform)
@@ -102,12 +104,15 @@ if [[ -n ${PULUMI_ORG:-} ]]; then
     target="$PULUMI_ORG/$stack"
 fi
 
-# Runs "$@" in a process group of its own and passes SIGINT and SIGTERM on to all of it (the
-# runner signals this shell alone); returns its status once it has exited. The group's shell
-# handles the signals (a handled signal is reset in its children, an ignored one would be
-# inherited), and so outlives them to report the status.
+# Runs "$@" in a process group of its own and returns its status once it has exited; the first
+# SIGINT or SIGTERM (the runner signals this shell alone) stops llm-platform at once (see above),
+# or, before the CLI has started, interrupts the group. The group's shell handles the signals (a
+# handled signal is reset in its children, an ignored one would be inherited), and so outlives
+# them to report the status.
 forward_signals() {
-    local pid status
+    local pid status stopping=""
+    LLM_PLATFORM_PID_FILE=$(mktemp)
+    export LLM_PLATFORM_PID_FILE
     set -m
     (
         set +m
@@ -117,15 +122,30 @@ forward_signals() {
     pid=$!
     set +m
     [[ -z ${RUNNER_TEMP:-} ]] || echo "$pid" >"$RUNNER_TEMP/llm-platform-release.pgid"
-    trap 'kill -INT -- "-$pid" 2>/dev/null || true' INT
-    trap 'kill -TERM -- "-$pid" 2>/dev/null || true' TERM
+    trap 'stop_release "$pid"' INT TERM
     status=0
     while true; do
         wait "$pid" && status=0 || status=$?
         kill -0 "$pid" 2>/dev/null || break
     done
     trap - INT TERM
+    rm -f "$LLM_PLATFORM_PID_FILE"
     return "$status"
+}
+
+# The first signal's work for forward_signals (whose locals it sees): once.
+stop_release() {
+    [[ -z $stopping ]] || return 0
+    stopping=1
+    local cli
+    cli=$(cat "$LLM_PLATFORM_PID_FILE" 2>/dev/null || true)
+    if [[ $cli =~ ^[0-9]+$ ]] && kill -0 "$cli" 2>/dev/null; then
+        echo "stopping llm-platform (process $cli) at once: it cancels its update and keeps its journal"
+        kill -INT "$cli" 2>/dev/null || true
+        kill -TERM "$cli" 2>/dev/null || true
+    else
+        kill -INT -- "-$1" 2>/dev/null || true
+    fi
 }
 
 # tee for a command's log, deaf to the signals meant for the command: it copies the command's last
@@ -260,20 +280,26 @@ recover)
     if [[ -n ${RUNNER_TEMP:-} && -f $pgid_file ]]; then
         left=$(<"$pgid_file")
         if [[ $left =~ ^[0-9]+$ ]] && kill -0 -- "-$left" 2>/dev/null; then
-            echo "the cancelled release's processes (group $left) are still running: stopping them"
-            kill -TERM -- "-$left" 2>/dev/null || true
-            for _ in $(seq 1 10); do
+            wait_s=${RECOVER_WAIT_SECONDS:-150}
+            echo "the cancelled release is still stopping (process group $left): waiting up to $wait_s s for its update to cancel"
+            for _ in $(seq 1 "$wait_s"); do
                 kill -0 -- "-$left" 2>/dev/null || break
-                sleep 0.5
+                sleep 1
             done
-            kill -KILL -- "-$left" 2>/dev/null || true
-            for _ in $(seq 1 10); do
-                kill -0 -- "-$left" 2>/dev/null || break
-                sleep 0.5
-            done
+            if kill -0 -- "-$left" 2>/dev/null; then
+                echo "it did not stop: ending it (its update may leave the stack locked: pulumi cancel)"
+                kill -TERM -- "-$left" 2>/dev/null || true
+                sleep 5
+                kill -KILL -- "-$left" 2>/dev/null || true
+                for _ in $(seq 1 10); do
+                    kill -0 -- "-$left" 2>/dev/null || break
+                    sleep 0.5
+                done
+            fi
         fi
         rm -f "$pgid_file"
     fi
+    export STACK_LOCK_WAIT_SECONDS=${RECOVER_LOCK_WAIT_SECONDS:-60}
     which=(--all)
     [[ -n $model ]] && which=(--model "$model")
     forward_signals with_credentials "${cli[@]}" promote --stack "$target" "${which[@]}" --recover "${promote_policy[@]}"

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { settingsSchema } from "../environments/schema";
 
 const TOP_LEVEL_KEYS = Object.keys(settingsSchema.shape).join(", ");
@@ -272,5 +273,37 @@ describe("diff command", () => {
                 message: `${other} is not a stack export: expected {"version": 3, "deployment": {...}} as written by \`pulumi stack export\` or \`llm-platform plan --json\``,
             },
         );
+    });
+});
+
+describe("the command line's start-up", () => {
+    it("writes its pid where LLM_PLATFORM_PID_FILE says (for a supervisor above npm), removes it at exit, and survives a reader that went away", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llm-startup-"));
+        const file = path.join(dir, "cli.pid");
+        const script = [
+            'require("./tools/cli/startup").startup();',
+            'const fs = require("node:fs");',
+            "fs.writeFileSync(process.env.SEEN, fs.readFileSync(process.env.LLM_PLATFORM_PID_FILE, 'utf8').trim() + ' ' + process.pid);",
+            // Its reader (head) is gone after one byte: every later write fails with EPIPE.
+            "for (let i = 0; i < 2000; i++) process.stdout.write('x'.repeat(1000) + '\\n');",
+            "setTimeout(() => fs.writeFileSync(process.env.SEEN + '.done', 'ran on'), 200);",
+        ].join("\n");
+        const r = spawnSync(
+            "bash",
+            [
+                "-c",
+                `node --import tsx -e '${script.replace(/'/g, "'\\''")}' | head -c 1 >/dev/null; echo "\${PIPESTATUS[0]}"`,
+            ],
+            {
+                cwd: PROJECT_DIR,
+                encoding: "utf8",
+                env: { ...process.env, LLM_PLATFORM_PID_FILE: file, SEEN: path.join(dir, "seen") },
+            },
+        );
+        assert.equal(r.stdout.trim(), "0", r.stderr);
+        const [written, pid] = fs.readFileSync(path.join(dir, "seen"), "utf8").split(" ");
+        assert.equal(written, pid);
+        assert.equal(fs.readFileSync(path.join(dir, "seen.done"), "utf8"), "ran on");
+        assert.equal(fs.existsSync(file), false, "removed at exit");
     });
 });

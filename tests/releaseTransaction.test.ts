@@ -370,6 +370,63 @@ describe("a release is a transaction: errors, signals and the journal (issue 35)
         assert.deepEqual(same.calls, ["up: finish the interrupted promote"]);
     });
 
+    it("reads a journal by its steps: before the flip only what served before is its own; after the verified flip only the target", async () => {
+        const before: ReleaseState = {
+            activeColor: "blue",
+            scaleDownInactive: false,
+            releases: { blue: v("v1"), green: v("v1") },
+            lastFlip: { activeColor: "blue", releases: { blue: v("v1"), green: v("v0") } },
+        };
+        const target: ReleaseState = {
+            activeColor: "green",
+            scaleDownInactive: false,
+            releases: { blue: v("v1"), green: v("v2") },
+            lastFlip: { activeColor: "green", releases: { blue: v("v1"), green: v("v2") } },
+        };
+        // Killed at its preview; another runner (its own host folder) then released the same
+        // target and verified it: that release is not undone.
+        const other = new FakeStack(state({ ...target }));
+        other.journalData = { current: { id: "a", kind: "promote", before, target, steps: ["deploy preview"] } };
+        const r = await promote(other, new FakeProber(() => ok, other), { recover: true });
+        assert.deepEqual(other.calls, []);
+        assert.match(
+            r.log[0],
+            /^the promote begun a did not finish \(last step: deploy preview\), but the stack has been changed since/,
+        );
+        // Killed at its preview with the preview applied: undone.
+        const own = new FakeStack(state({ ...before, releases: target.releases }));
+        own.journalData = {
+            current: { id: "a", kind: "promote", before, target, steps: ["deploy preview", "preview deployed"] },
+        };
+        await promote(own, new FakeProber(() => ok, own), { recover: true });
+        assert.deepEqual(own.calls, ["up: undo the interrupted promote"]);
+        // Verified, then rolled back elsewhere (its flip recorded): not flipped forward again.
+        const back = new FakeStack(state({ ...before, lastFlip: { activeColor: "blue", releases: target.releases } }));
+        back.journalData = {
+            current: { id: "a", kind: "promote", before, target, steps: ["flip", "flipped", "verified"] },
+        };
+        await promote(back, new FakeProber(() => ok, back), { recover: true });
+        assert.deepEqual(back.calls, []);
+    });
+
+    it("--rollback refuses when neither the stack's record nor the journal describes what serves: nothing says the other colour passed its gate", async () => {
+        // green serves v7, put there by hand: the record says green took over with v2.
+        const stack = new FakeStack(
+            state({
+                activeColor: "green",
+                releases: { blue: v("v9"), green: v("v7") },
+                lastFlip: { activeColor: "green", releases: { blue: v("v1"), green: v("v2") } },
+            }),
+        );
+        await assert.rejects(() => promote(stack, new FakeProber(() => ok, stack), { rollback: true }), {
+            name: "PromotionError",
+            message:
+                "--rollback: nothing says that what blue runs, model v9 (image built by the stack), passed its gate: the stack's record of the last flip (green served model v2 (image built by the stack), blue model v1 (image built by the stack)) no longer describes what serves (green serves (model v7, image built by the stack); blue runs model v9, image built by the stack). Release a version you know to be good to blue with its smoke test and gate instead: llm-platform promote --stack prod --model inference --to blue --model-version <version>",
+        });
+        assert.deepEqual(stack.calls, []);
+        assert.deepEqual(stack.journalData, {});
+    });
+
     it("a first update that never began (the stack held past the wait) changed nothing: refused (2) without a second wait to undo", async () => {
         const stack = new FakeStack(state());
         stack.deploy = async (_s: ReleaseState, reason: string) => {

@@ -473,6 +473,7 @@ describe("GitHub workflows", () => {
                 {
                     name: steps[at + 1].name,
                     if: "cancelled() && steps.release.conclusion == 'cancelled'",
+                    "timeout-minutes": 5,
                     run: recover,
                 },
             ]);
@@ -1055,13 +1056,19 @@ describe("workflow scripts", () => {
         return { dir, bin };
     };
 
-    for (const action of ["promote", "rollback"])
-        it(`pulumi-stack.sh ${action} passes a cancel's SIGINT and SIGTERM, sent to it alone, on to the whole command (npm, sh, node), and keeps its last lines`, async () => {
-            // llm-platform as npm runs it (a shell, then node): node says which signals reached it,
-            // and its last line after the second, as promote reports what serves.
+    for (const [action, esc] of [
+        ["promote", false],
+        ["rollback", false],
+        ["promote", true],
+    ] as const)
+        it(`pulumi-stack.sh ${action}${esc ? " under pulumi env run" : ""}: a cancel's first signal, sent to it alone, stops llm-platform at once (two signals to its pid), and its last lines still come out`, async () => {
+            // llm-platform as npm runs it (a shell, then node, which writes its pid where the
+            // script says, as the CLI's startup does): node says which signals reached it, and its
+            // last line after the second, as promote reports what serves.
             const { dir, bin } = fakeRelease((dir) =>
                 [
                     "const fs = require('node:fs');",
+                    "fs.writeFileSync(process.env.LLM_PLATFORM_PID_FILE, String(process.pid));",
                     "let n = 0;",
                     "for (const s of ['SIGINT', 'SIGTERM'])",
                     "    process.on(s, () => {",
@@ -1075,16 +1082,34 @@ describe("workflow scripts", () => {
             fs.writeFileSync(
                 path.join(bin, "llm-platform"),
                 `#!/bin/bash\nsh -c 'node ${path.join(dir, "cli.js")}'\n`,
-                {
-                    mode: 0o755,
-                },
+                { mode: 0o755 },
+            );
+            // `pulumi env run <env> -- cmd`: a wrapper that copies the command's output and, like
+            // the Go CLI without a handler, dies of SIGINT or SIGTERM.
+            fs.writeFileSync(
+                path.join(dir, "env-run.js"),
+                [
+                    "const { spawn } = require('node:child_process');",
+                    "const child = spawn(process.argv[2], process.argv.slice(3), { stdio: ['ignore', 'pipe', 'pipe'] });",
+                    "child.stdout.pipe(process.stdout); child.stderr.pipe(process.stderr);",
+                    "child.on('exit', (code) => process.exitCode = code ?? 1);",
+                ].join("\n"),
+            );
+            fs.writeFileSync(
+                path.join(bin, "pulumi"),
+                [
+                    "#!/bin/bash",
+                    `if [[ $1 == env && $2 == run ]]; then shift 4; exec node ${path.join(dir, "env-run.js")} "$@"; fi`,
+                    "exit 0",
+                ].join("\n"),
+                { mode: 0o755 },
             );
             const child = spawn("bash", [path.join(SCRIPTS, "pulumi-stack.sh"), action, "prod", "chat"], {
                 cwd: dir,
                 env: {
                     ...process.env,
                     PATH: `${bin}:${process.env.PATH}`,
-                    ESC_ENVIRONMENT: "",
+                    ESC_ENVIRONMENT: esc ? "acme/llm/prod" : "",
                     LLM_PLATFORM: "llm-platform",
                 },
                 stdio: ["ignore", "pipe", "pipe"],
@@ -1092,20 +1117,18 @@ describe("workflow scripts", () => {
             let out = "";
             child.stdout.on("data", (c: Buffer) => (out += c.toString()));
             const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-            const until = async (file: string): Promise<void> => {
-                for (let i = 0; i < 200 && !fs.existsSync(path.join(dir, file)); i++)
-                    await new Promise((r) => setTimeout(r, 50));
-            };
-            await until("ready");
-            // The runner signals the step's process alone (here, the script).
+            for (let i = 0; i < 200 && !fs.existsSync(path.join(dir, "ready")); i++)
+                await new Promise((r) => setTimeout(r, 50));
+            // The runner's first signal, to the step's process alone (here, the script).
             child.kill("SIGINT");
-            await until("signals");
-            child.kill("SIGTERM");
             const code = await exited;
             assert.equal(fs.readFileSync(path.join(dir, "signals"), "utf8"), "SIGINT\nSIGTERM\n");
-            // promote's log (tee) outlives the signals: the last line is there.
-            assert.equal(out, "serving: model chat: blue serves\n");
-            assert.notEqual(code, 0);
+            // The output of llm-platform, through the log's tee and the wrapper, to its last line.
+            assert.match(
+                out,
+                /^stopping llm-platform \(process \d+\) at once: it cancels its update and keeps its journal\nserving: model chat: blue serves\n$/,
+            );
+            assert.equal(code, 3);
         });
 
     it("pulumi-stack.sh recover first ends what a cancelled release left running (the runner's SIGKILL reaches the script alone), then recovers", async () => {
@@ -1113,6 +1136,7 @@ describe("workflow scripts", () => {
         const { dir, bin } = fakeRelease((dir) =>
             [
                 "const fs = require('node:fs');",
+                "fs.writeFileSync(process.env.LLM_PLATFORM_PID_FILE, String(process.pid));",
                 "process.on('SIGINT', () => {}); process.on('SIGTERM', () => {});",
                 `fs.writeFileSync(${JSON.stringify(path.join(dir, "pid"))}, String(process.pid));`,
                 "setInterval(() => {}, 1000);",
@@ -1123,7 +1147,7 @@ describe("workflow scripts", () => {
             [
                 "#!/bin/bash",
                 'if [[ " $* " == *" --recover "* ]]; then',
-                `  if kill -0 "$(cat ${path.join(dir, "pid")})" 2>/dev/null; then echo "recover: the release still runs"; else echo "recover: $*"; fi`,
+                `  if kill -0 "$(cat ${path.join(dir, "pid")})" 2>/dev/null; then echo "recover: the release still runs"; else echo "recover: $* (waiting $STACK_LOCK_WAIT_SECONDS s for the stack)"; fi`,
                 "  exit 0",
                 "fi",
                 `sh -c 'node ${path.join(dir, "cli.js")}'`,
@@ -1136,6 +1160,7 @@ describe("workflow scripts", () => {
             ESC_ENVIRONMENT: "",
             LLM_PLATFORM: "llm-platform",
             RUNNER_TEMP: dir,
+            RECOVER_WAIT_SECONDS: "1",
         };
         const child = spawn("bash", [path.join(SCRIPTS, "pulumi-stack.sh"), "promote", "prod", "chat"], {
             cwd: dir,
@@ -1155,10 +1180,13 @@ describe("workflow scripts", () => {
         assert.doesNotThrow(() => process.kill(pid, 0), "the release outlives the script");
         const r = run("pulumi-stack.sh", ["recover", "prod", "chat"], env, dir);
         assert.equal(r.code, 0, r.stderr);
-        assert.match(r.stdout, /^the cancelled release's processes \(group \d+\) are still running: stopping them$/m);
         assert.match(
             r.stdout,
-            /^recover: promote --stack prod --model chat --recover --pack node_modules\/llm-platform\/pack$/m,
+            /^the cancelled release is still stopping \(process group \d+\): waiting up to 1 s for its update to cancel\nit did not stop: ending it \(its update may leave the stack locked: pulumi cancel\)$/m,
+        );
+        assert.match(
+            r.stdout,
+            /^recover: promote --stack prod --model chat --recover --pack node_modules\/llm-platform\/pack \(waiting 60 s for the stack\)$/m,
         );
         assert.throws(() => process.kill(pid, 0), { code: "ESRCH" });
     });

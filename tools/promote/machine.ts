@@ -498,15 +498,23 @@ const sameState = (a: ReleaseState, b: ReleaseState): boolean =>
 
 /**
  * Whether the stack running `now` may have been left so by the release `entry` (killed at some
- * step): which colour serves, what each colour runs and the record of the last flip each match its
- * state before or its target (the states in between mix the two).
+ * step), by its steps: before its flip began the stack serves as *before* did, with *before*'s
+ * record of the last flip; once the flip was verified, as the target does, with its record;
+ * between, either (the flip may or may not have applied, or have been reverted). Each colour runs
+ * *before*'s release or the target's (the states in between mix the two).
  */
 export function leftBy(entry: JournalEntry, now: ReleaseState): boolean {
-    const made = [entry.before, entry.target];
+    const flipBegun = entry.steps.includes("flip");
+    const made = !flipBegun
+        ? [entry.before]
+        : entry.steps.includes("verified")
+          ? [entry.target]
+          : [entry.before, entry.target];
     return (
-        made.some((s) => s.activeColor === now.activeColor) &&
-        (["blue", "green"] as const).every((c) => made.some((s) => sameRelease(s.releases[c], now.releases[c]))) &&
-        made.some((s) => sameFlip(s.lastFlip, now.lastFlip))
+        made.some((s) => s.activeColor === now.activeColor && sameFlip(s.lastFlip, now.lastFlip)) &&
+        (["blue", "green"] as const).every((c) =>
+            [entry.before, entry.target].some((s) => sameRelease(s.releases[c], now.releases[c])),
+        )
     );
 }
 
@@ -712,31 +720,37 @@ async function releaseNow(
     const warmUp = before.scaleDownInactive;
     // A rollback returns the other colour to what it ran at the last flip, the release that served
     // before the one serving now: the stack's record (lastFlip, which any runner reads), else this
-    // runner's journal, when it still describes what serves; otherwise to what the colour runs.
-    const good: FlipRecord | undefined = before.lastFlip ?? journal.good?.state;
-    const recordName = before.lastFlip ? "the stack's record of the last flip" : "the journal's last good state";
+    // runner's journal, whichever still describes what serves.
+    const describesNow = (g: FlipRecord): boolean =>
+        g.activeColor === from && sameRelease(g.releases[from], before.releases[from]);
+    const journalGood = journal.good?.state;
+    const good = [before.lastFlip, journalGood].find((g): g is FlipRecord => g !== undefined && describesNow(g));
     let next: Release = before.releases[to];
     const runs = (r: Release): string => `model ${r.modelVersion} (image ${r.image ?? "built by the stack"})`;
     // Said once the checks pass (a refusal says only why).
     const targetNotes: string[] = [];
     const note = (line: string): void => void targetNotes.push(line);
-    if (options.rollback && !good)
+    if (options.rollback && good) {
+        if (!sameRelease(good.releases[to], before.releases[to])) {
+            next = good.releases[to];
+            note(
+                `${to} runs ${runs(before.releases[to])}, not what it ran at the last flip (a release that never passed its gate, left by a failed or killed promotion); the rollback returns it to ${runs(next)}, the release that served before`,
+            );
+        }
+    } else if (options.rollback && (before.lastFlip || journalGood)) {
+        // A record that no longer describes what serves (changed since by hand): nothing says what
+        // the other colour runs passed its gate.
+        const records = [
+            before.lastFlip && `the stack's record of the last flip (${describeFlip(before.lastFlip)})`,
+            journalGood && `this runner's journal (${describeFlip(journalGood)})`,
+        ].filter((r): r is string => typeof r === "string");
+        throw new PromotionError(
+            `--rollback: nothing says that what ${to} runs, ${runs(before.releases[to])}, passed its gate: ${records.join(" and ")} no longer ${records.length > 1 ? "describe" : "describes"} what serves (${describeState(before)}). Release a version you know to be good to ${to} with its smoke test and gate instead: llm-platform promote --stack ${stack.given ?? stack.name} --model ${model} --to ${to} --model-version <version>`,
+        );
+    } else if (options.rollback)
         note(
             `no record of the last flip (the release object's lastFlip, written by promote and deploy) and no journal here: the rollback flips to what ${to} runs, ${runs(next)}`,
         );
-    else if (options.rollback && good) {
-        if (good.activeColor === from && sameRelease(good.releases[from], before.releases[from])) {
-            if (!sameRelease(good.releases[to], before.releases[to])) {
-                next = good.releases[to];
-                note(
-                    `${to} runs ${runs(before.releases[to])}, not what it ran at the last flip (a release that never passed its gate, left by a failed or killed promotion); the rollback returns it to ${runs(next)}, the release that served before`,
-                );
-            }
-        } else
-            note(
-                `${recordName} (${describeFlip(flipRecordOf(good))}) is not what serves now (${describeState(before)}): the rollback flips to what ${to} runs`,
-            );
-    }
     if (!options.rollback)
         next = {
             image: options.image ?? before.releases[to].image,
