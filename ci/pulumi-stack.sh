@@ -21,9 +21,10 @@
 # to LLM_PLATFORM_PID_FILE) with two signals, its "stop at once": the CLI cancels its `pulumi up`
 # gracefully and stops, keeping its journal. Wrappers between (npm, `pulumi env run`) are left
 # alone: they would die of a signal and cut the CLI's output. recover, the next step, waits for
-# that to end (RECOVER_WAIT_SECONDS, 150), ends whatever is left of it (its process group, kept in
+# that to end (RECOVER_WAIT_SECONDS, 90), ends whatever is left of it (its process group, kept in
 # $RUNNER_TEMP/llm-platform-release.pgid), then finishes or undoes the release, waiting at most
-# RECOVER_LOCK_WAIT_SECONDS (60) for the stack: GitHub ends a cancelled job 5 minutes on.
+# RECOVER_LOCK_WAIT_SECONDS (60) for the stack and RECOVER_DRAIN_SECONDS (30) for the old colour's
+# streams: the runner ends a cancelled job 285 s on (actions/runner, JobDispatcher.cs).
 #
 # Environment:
 #   POLICY_PACKS    policy pack folders, one a line (default: the production pack of llm-platform)
@@ -143,16 +144,27 @@ stop_release() {
         echo "stopping llm-platform (process $cli) at once: it cancels its update and keeps its journal"
         kill -INT "$cli" 2>/dev/null || true
         kill -TERM "$cli" 2>/dev/null || true
+        return 0
+    fi
+    # `up`: the Pulumi CLI's own update, cancelled gracefully by one SIGINT (not its wrappers).
+    local ups=()
+    mapfile -t ups < <(pgrep -g "$1" -f '(^|/)pulumi up( |$)' || true)
+    if [[ ${#ups[@]} -gt 0 ]]; then
+        echo "cancelling pulumi up (process ${ups[*]}): it finishes the steps under way"
+        kill -INT "${ups[@]}" 2>/dev/null || true
     else
         kill -INT -- "-$1" 2>/dev/null || true
     fi
 }
 
 # tee for a command's log, deaf to the signals meant for the command: it copies the command's last
-# lines (what serves, how to recover) after a Ctrl-C or a cancel.
+# lines (what serves, how to recover) after a Ctrl-C or a cancel, and outlives the job log it
+# writes to (the runner stops reading it 5 s after the step's shell is killed): with SIGPIPE
+# ignored and -p, it keeps reading the command's output (the Pulumi CLI would die writing to a
+# closed pipe) and writing the log file.
 log_to() {
-    trap '' INT TERM
-    exec tee "$1"
+    trap '' INT TERM PIPE
+    exec tee -p "$1"
 }
 
 with_credentials() {
@@ -280,7 +292,7 @@ recover)
     if [[ -n ${RUNNER_TEMP:-} && -f $pgid_file ]]; then
         left=$(<"$pgid_file")
         if [[ $left =~ ^[0-9]+$ ]] && kill -0 -- "-$left" 2>/dev/null; then
-            wait_s=${RECOVER_WAIT_SECONDS:-150}
+            wait_s=${RECOVER_WAIT_SECONDS:-90}
             echo "the cancelled release is still stopping (process group $left): waiting up to $wait_s s for its update to cancel"
             for _ in $(seq 1 "$wait_s"); do
                 kill -0 -- "-$left" 2>/dev/null || break
@@ -302,6 +314,7 @@ recover)
     export STACK_LOCK_WAIT_SECONDS=${RECOVER_LOCK_WAIT_SECONDS:-60}
     which=(--all)
     [[ -n $model ]] && which=(--model "$model")
-    forward_signals with_credentials "${cli[@]}" promote --stack "$target" "${which[@]}" --recover "${promote_policy[@]}"
+    forward_signals with_credentials "${cli[@]}" promote --stack "$target" "${which[@]}" --recover \
+        --drain-seconds "${RECOVER_DRAIN_SECONDS:-30}" "${promote_policy[@]}"
     ;;
 esac

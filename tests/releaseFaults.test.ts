@@ -180,11 +180,12 @@ function promoteProcess(
     args: string[],
     /** Runs while the promotion does, given its pid (to signal it). */
     during?: (pid: number) => Promise<void>,
+    command: "promote" | "deploy" = "promote",
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
     return new Promise((resolve) => {
         const child = spawn(
             process.execPath,
-            ["--import", "tsx", "tools/cli/main.ts", "promote", ...ARGS, "--project", w.project, ...args],
+            ["--import", "tsx", "tools/cli/main.ts", command, ...ARGS, "--project", w.project, ...args],
             { cwd: PROJECT_DIR, env: w.env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
         );
         let out = "";
@@ -440,7 +441,7 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
             assert.equal(r.code, 0, r.out);
             assert.match(
                 r.out,
-                /^- blue runs model v3 \(image built by the stack\), not what it ran at the last flip \(a release that never passed its gate, left by a failed or killed promotion\); the rollback returns it to model v1 \(image built by the stack\), the release that served before$/m,
+                /^- blue runs model v3 \(image built by the stack\), not what it ran at the last flip \(a release that never passed its gate, left by a failed or killed promotion, or changed by hand\); the rollback returns it to model v1 \(image built by the stack\), which passed$/m,
             );
             // green stays warm: the dead run's warm-up (scaleDownInactive off) is what the stack
             // says, and no journal says it was temporary; the next deploy applies the file's setting.
@@ -529,6 +530,41 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
             assert.equal(checkServing(w).activeColor, "blue");
             checkReport(w, recovered.out);
             assert.equal(journal(w).current, undefined);
+        } finally {
+            await w.close();
+        }
+    });
+
+    it("a deploy's own update, hung: a CI cancel's two signals at once (pulumi-stack.sh) cancel it gracefully, no release starts, nothing is left held", async () => {
+        const w = await world();
+        try {
+            setFaults(w, [{ on: "up", match: "deploy of abc", action: "hang", ms: 30_000 }]);
+            const r = await promoteProcess(
+                w,
+                ["--message", "deploy of abc"],
+                async (pid) => {
+                    await calledWith(w, "deploy of abc");
+                    process.kill(pid, "SIGINT");
+                    process.kill(pid, "SIGTERM");
+                },
+                "deploy",
+            );
+            // Exited by itself (not killed by a signal), after the update was cancelled: 3, said
+            // plainly, no stack trace.
+            assert.equal(r.signal, null, r.out);
+            assert.equal(r.code, 3, r.out);
+            assert.match(r.out, /SIG(INT|TERM) received again: stopping at once; the next run recovers what is left/);
+            assert.match(
+                r.out,
+                /^stopped at once: the update was cancelled \(Pulumi finishes the steps under way\), so the stack runs part of the commit; no release started\. The next deploy applies it again\.$/m,
+            );
+            assert.doesNotMatch(r.out, /CommandError|\n\s+at /);
+            assert.doesNotMatch(r.out, /the commit's new release/);
+            assert.deepEqual(locks(w), []);
+            // The stack is free: the next deploy runs.
+            setFaults(w, []);
+            const again = await promoteHere(w, [], deployCommand);
+            assert.equal(again.code, 0, again.out);
         } finally {
             await w.close();
         }

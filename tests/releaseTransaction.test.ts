@@ -283,7 +283,7 @@ describe("a release is a transaction: errors, signals and the journal (issue 35)
         assert.deepEqual(stack.deployed[1].releases.blue, v("v1"));
         assert.equal(
             result.log[0],
-            "blue runs model v9 (image built by the stack), not what it ran at the last flip (a release that never passed its gate, left by a failed or killed promotion); the rollback returns it to model v1 (image built by the stack), the release that served before",
+            "blue runs model v9 (image built by the stack), not what it ran at the last flip (a release that never passed its gate, left by a failed or killed promotion, or changed by hand); the rollback returns it to model v1 (image built by the stack), which passed",
         );
     });
 
@@ -310,7 +310,7 @@ describe("a release is a transaction: errors, signals and the journal (issue 35)
         });
         assert.equal(
             result.log[0],
-            "blue runs model v9 (image built by the stack), not what it ran at the last flip (a release that never passed its gate, left by a failed or killed promotion); the rollback returns it to model v1 (image built by the stack), the release that served before",
+            "blue runs model v9 (image built by the stack), not what it ran at the last flip (a release that never passed its gate, left by a failed or killed promotion, or changed by hand); the rollback returns it to model v1 (image built by the stack), which passed",
         );
         // The stack's record wins over this runner's journal, which may be older.
         const older = new FakeStack(
@@ -409,8 +409,8 @@ describe("a release is a transaction: errors, signals and the journal (issue 35)
         assert.deepEqual(back.calls, []);
     });
 
-    it("--rollback refuses when neither the stack's record nor the journal describes what serves: nothing says the other colour passed its gate", async () => {
-        // green serves v7, put there by hand: the record says green took over with v2.
+    it("--rollback after a hand-made change of the serving colour: the other colour goes back to what it ran at the last flip, which passed", async () => {
+        // green serves v7, put there by hand: the record says green took over from blue's v1.
         const stack = new FakeStack(
             state({
                 activeColor: "green",
@@ -418,13 +418,60 @@ describe("a release is a transaction: errors, signals and the journal (issue 35)
                 lastFlip: { activeColor: "green", releases: { blue: v("v1"), green: v("v2") } },
             }),
         );
-        await assert.rejects(() => promote(stack, new FakeProber(() => ok, stack), { rollback: true }), {
-            name: "PromotionError",
-            message:
-                "--rollback: nothing says that what blue runs, model v9 (image built by the stack), passed its gate: the stack's record of the last flip (green served model v2 (image built by the stack), blue model v1 (image built by the stack)) no longer describes what serves (green serves (model v7, image built by the stack); blue runs model v9, image built by the stack). Release a version you know to be good to blue with its smoke test and gate instead: llm-platform promote --stack prod --model inference --to blue --model-version <version>",
-        });
-        assert.deepEqual(stack.calls, []);
-        assert.deepEqual(stack.journalData, {});
+        const r = await promote(stack, new FakeProber(() => ok, stack), { rollback: true });
+        assert.equal(r.outcome, "rolled-back");
+        assert.deepEqual(stack.deployed[0].releases.blue, v("v1"));
+        assert.equal(
+            r.log[0],
+            "blue runs model v9 (image built by the stack), not what it ran at the last flip (a release that never passed its gate, left by a failed or killed promotion, or changed by hand); the rollback returns it to model v1 (image built by the stack), which passed",
+        );
+    });
+
+    it("--rollback without a record ignores this runner's journal once it no longer describes what serves (releases made elsewhere since)", async () => {
+        // The journal's good state: green v2 over blue v1. Another runner since released blue v5,
+        // then green v6; the program exports no record.
+        const stack = new FakeStack(state({ activeColor: "green", releases: { blue: v("v5"), green: v("v6") } }));
+        stack.journalData = {
+            good: {
+                state: { activeColor: "green", scaleDownInactive: false, releases: { blue: v("v1"), green: v("v2") } },
+                at: "t",
+                id: "i",
+            },
+        };
+        const r = await promote(stack, new FakeProber(() => ok, stack), { rollback: true });
+        assert.equal(r.outcome, "rolled-back");
+        assert.deepEqual(stack.deployed.at(-1)?.releases, { blue: v("v5"), green: v("v6") });
+        assert.equal(
+            r.log[0],
+            "no record of the last flip (the release object's lastFlip, written by promote and deploy), and this runner's journal describes another state than what serves: the rollback flips to what blue runs, model v5 (image built by the stack)",
+        );
+    });
+
+    it("a journal of a program that exports no record of flips is read by its colours alone: a flip killed before it was verified is undone", async () => {
+        const before: ReleaseState = {
+            activeColor: "green",
+            scaleDownInactive: false,
+            releases: { blue: v("v1"), green: v("v2") },
+        };
+        const target: ReleaseState = {
+            activeColor: "blue",
+            scaleDownInactive: false,
+            releases: { blue: v("v3"), green: v("v2") },
+            lastFlip: { activeColor: "blue", releases: { blue: v("v3"), green: v("v2") } },
+        };
+        // The flip applied (blue serves v3, unverified); the stack reports no lastFlip.
+        const stack = new FakeStack(state({ activeColor: "blue", releases: target.releases }));
+        stack.readState = async () => {
+            const { lastFlip: _none, ...s } = structuredClone(stack.state);
+            return s;
+        };
+        stack.journalData = {
+            current: { id: "a", kind: "promote", before, target, steps: ["preview deployed", "gate passed", "flip"] },
+        };
+        const r = await promote(stack, new FakeProber(() => ok, stack), { recover: true });
+        assert.equal(r.outcome, "recovered");
+        assert.deepEqual(stack.calls, ["up: undo the interrupted promote"]);
+        assert.equal(stack.state.activeColor, "green");
     });
 
     it("a first update that never began (the stack held past the wait) changed nothing: refused (2) without a second wait to undo", async () => {

@@ -473,7 +473,7 @@ describe("GitHub workflows", () => {
                 {
                     name: steps[at + 1].name,
                     if: "cancelled() && steps.release.conclusion == 'cancelled'",
-                    "timeout-minutes": 5,
+                    "timeout-minutes": 4,
                     run: recover,
                 },
             ]);
@@ -1046,6 +1046,32 @@ describe("workflow scripts", () => {
         assert.equal(fs.readFileSync(summary, "utf8"), "");
     });
 
+    /**
+     * A fake Pulumi CLI on `bin`: `pulumi env run <env> -- cmd` is a wrapper that copies the command's
+     * output and, like the Go CLI without a handler, dies of SIGINT or SIGTERM; `lines` handle the rest.
+     */
+    const fakePulumi = (dir: string, bin: string, lines: string[]): void => {
+        fs.writeFileSync(
+            path.join(dir, "env-run.js"),
+            [
+                "const { spawn } = require('node:child_process');",
+                "const child = spawn(process.argv[2], process.argv.slice(3), { stdio: ['ignore', 'pipe', 'pipe'] });",
+                "child.stdout.pipe(process.stdout); child.stderr.pipe(process.stderr);",
+                "child.on('exit', (code) => process.exitCode = code ?? 1);",
+            ].join("\n"),
+        );
+        fs.writeFileSync(
+            path.join(bin, "pulumi"),
+            [
+                "#!/bin/bash",
+                `if [[ $1 == env && $2 == run ]]; then shift 4; exec node ${path.join(dir, "env-run.js")} "$@"; fi`,
+                ...lines,
+                "exit 0",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
+    };
+
     /** A folder with a fake `pulumi` on `bin` and the release program `cli.js` (given the folder). */
     const fakeRelease = (program: (dir: string) => string): { dir: string; bin: string } => {
         const dir = tmp();
@@ -1084,26 +1110,7 @@ describe("workflow scripts", () => {
                 `#!/bin/bash\nsh -c 'node ${path.join(dir, "cli.js")}'\n`,
                 { mode: 0o755 },
             );
-            // `pulumi env run <env> -- cmd`: a wrapper that copies the command's output and, like
-            // the Go CLI without a handler, dies of SIGINT or SIGTERM.
-            fs.writeFileSync(
-                path.join(dir, "env-run.js"),
-                [
-                    "const { spawn } = require('node:child_process');",
-                    "const child = spawn(process.argv[2], process.argv.slice(3), { stdio: ['ignore', 'pipe', 'pipe'] });",
-                    "child.stdout.pipe(process.stdout); child.stderr.pipe(process.stderr);",
-                    "child.on('exit', (code) => process.exitCode = code ?? 1);",
-                ].join("\n"),
-            );
-            fs.writeFileSync(
-                path.join(bin, "pulumi"),
-                [
-                    "#!/bin/bash",
-                    `if [[ $1 == env && $2 == run ]]; then shift 4; exec node ${path.join(dir, "env-run.js")} "$@"; fi`,
-                    "exit 0",
-                ].join("\n"),
-                { mode: 0o755 },
-            );
+            fakePulumi(dir, bin, []);
             const child = spawn("bash", [path.join(SCRIPTS, "pulumi-stack.sh"), action, "prod", "chat"], {
                 cwd: dir,
                 env: {
@@ -1130,6 +1137,32 @@ describe("workflow scripts", () => {
             );
             assert.equal(code, 3);
         });
+
+    it("pulumi-stack.sh up under pulumi env run: a cancel's first signal reaches the Pulumi CLI's update alone (one SIGINT, a graceful cancel), never the wrapper", async () => {
+        const { dir, bin } = fakeRelease(() => "");
+        // The Pulumi CLI: `up` cancels on SIGINT, saying so, and terminates on a second.
+        fakePulumi(dir, bin, [
+            "if [[ $1 == up ]]; then",
+            `  n=0; trap 'n=$((n+1)); echo "up: signal $n" >> ${path.join(dir, "signals")}; [[ $n == 1 ]] && { echo "update canceled"; exit 255; }' INT TERM`,
+            `  touch ${path.join(dir, "ready")}; for _ in $(seq 1 100); do sleep 0.1; done; exit 0`,
+            "fi",
+        ]);
+        const child = spawn("bash", [path.join(SCRIPTS, "pulumi-stack.sh"), "up", "prod"], {
+            cwd: dir,
+            env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, ESC_ENVIRONMENT: "acme/llm/prod" },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let out = "";
+        child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+        const closed = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+        for (let i = 0; i < 200 && !fs.existsSync(path.join(dir, "ready")); i++)
+            await new Promise((r) => setTimeout(r, 50));
+        child.kill("SIGINT");
+        const code = await closed;
+        assert.equal(fs.readFileSync(path.join(dir, "signals"), "utf8"), "up: signal 1\n");
+        assert.match(out, /^cancelling pulumi up \(process \d+\): it finishes the steps under way\nupdate canceled\n$/);
+        assert.equal(code, 255);
+    });
 
     it("pulumi-stack.sh recover first ends what a cancelled release left running (the runner's SIGKILL reaches the script alone), then recovers", async () => {
         // A release that ignores SIGINT and SIGTERM (stuck): only a kill of its group ends it.
@@ -1186,7 +1219,7 @@ describe("workflow scripts", () => {
         );
         assert.match(
             r.stdout,
-            /^recover: promote --stack prod --model chat --recover --pack node_modules\/llm-platform\/pack \(waiting 60 s for the stack\)$/m,
+            /^recover: promote --stack prod --model chat --recover --drain-seconds 30 --pack node_modules\/llm-platform\/pack \(waiting 60 s for the stack\)$/m,
         );
         assert.throws(() => process.kill(pid, 0), { code: "ESRCH" });
     });
@@ -1287,8 +1320,8 @@ describe("workflow scripts", () => {
             `llm-platform promote --stack acme/prod --all --pack ${pack} --report out/quality-gate`,
             `llm-platform promote --stack acme/prod --rollback --pack ${pack}`,
             // What a cancelled job left, of every model or of one.
-            `llm-platform promote --stack acme/prod --all --recover --pack ${pack}`,
-            `llm-platform promote --stack acme/prod --model chat --recover --pack ${pack}`,
+            `llm-platform promote --stack acme/prod --all --recover --drain-seconds 30 --pack ${pack}`,
+            `llm-platform promote --stack acme/prod --model chat --recover --drain-seconds 30 --pack ${pack}`,
         ]);
         // Packs and their configs, one a line; an ESC environment's credentials.
         const policy = {

@@ -32,6 +32,7 @@ import {
     existingPolicyFiles,
     qualityGate,
     releaseEach,
+    withSignals,
     requireHttpUrl,
     stateDirFlag,
     timingOf,
@@ -182,8 +183,27 @@ async function recoverInterrupted(
 
 /** The command as `llm-platform deploy` runs it; resolves to the exit code. */
 export async function deployCommand(argv: string[]): Promise<number> {
-    const { stack, project, report, registryUrl, message, preview, policy, stateDir, timing } = parseDeployArgs(argv);
+    const args = parseDeployArgs(argv);
     const say = (line: string): void => void process.stdout.write(`${line}\n`);
+    // The signals of the whole deploy: its update and its releases (a second stops the update at once).
+    return withSignals((signals) => deployWith(args, say, signals), say);
+}
+
+async function deployWith(
+    {
+        stack,
+        project,
+        report,
+        registryUrl,
+        message,
+        preview,
+        policy,
+        stateDir,
+        timing,
+    }: ReturnType<typeof parseDeployArgs>,
+    say: (line: string) => void,
+    signals: { stop: AbortSignal; now: AbortSignal },
+): Promise<number> {
     const run: StackRun = { project, stack, policy, stateDir, registryUrl, say };
     let target: AutomationStack;
     let committed: Record<string, string>;
@@ -209,7 +229,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
     for (const notice of plan.notices) say(notice);
     if (preview) {
         await target.pin(deployPins(plan, promotionsRunning(run, await target.contracts())));
-        await target.previewUpdate(message);
+        await target.previewUpdate(message, signals.now);
         say(
             plan.pending.length === 0
                 ? "after the update: no model has a new release"
@@ -217,19 +237,41 @@ export async function deployCommand(argv: string[]): Promise<number> {
         );
         return 0;
     }
+    if (signals.stop.aborted) {
+        say(`stopped by a signal before the update: nothing of the commit was deployed`);
+        return 3;
+    }
     // Planned again before each attempt: a manual release may have flipped a model while the
     // update waited for the stack's lock. Settings (scaleDownInactive) are the file's to change.
-    await target.update(message, async () => {
-        const contracts = await target.contracts();
-        plan = planDeploy(contracts, committed, target.name);
-        if (plan.problems.length > 0) throw refuse(plan.problems);
-        const running = promotionsRunning(run, contracts);
-        for (const model of running)
-            say(
-                `model ${model}: its promotion is running; the update keeps its scaleDownInactive as the promotion set it`,
-            );
-        await target.pin(deployPins(plan, running));
-    });
+    try {
+        await target.update(
+            message,
+            async () => {
+                const contracts = await target.contracts();
+                plan = planDeploy(contracts, committed, target.name);
+                if (plan.problems.length > 0) throw refuse(plan.problems);
+                const running = promotionsRunning(run, contracts);
+                for (const model of running)
+                    say(
+                        `model ${model}: its promotion is running; the update keeps its scaleDownInactive as the promotion set it`,
+                    );
+                await target.pin(deployPins(plan, running));
+            },
+            undefined,
+            signals.now,
+        );
+    } catch (e) {
+        // Cancelled at the second signal: a failure (3) with what it means, not a stack trace.
+        if (!signals.now.aborted) throw e;
+        say(
+            `stopped at once: the update was cancelled (Pulumi finishes the steps under way), so the stack runs part of the commit; no release started. The next deploy applies it again.`,
+        );
+        return 3;
+    }
+    if (signals.stop.aborted) {
+        say(`stopped by a signal after the update: no release started`);
+        return 3;
+    }
     if (plan.pending.length === 0) {
         say(`deployed: no model has a new release`);
         return 0;

@@ -274,6 +274,8 @@ export async function withSignals<T>(
     run: (signals: { stop: AbortSignal; now: AbortSignal }) => Promise<T>,
     say: (line: string) => void,
 ): Promise<T> {
+    // Inside another (deploy's, around its update and its releases): the same signals.
+    if (activeSignals) return run(activeSignals);
     const stop = new AbortController();
     const now = new AbortController();
     const handler = (signal: NodeJS.Signals): void => {
@@ -281,19 +283,24 @@ export async function withSignals<T>(
             say(`${signal} received: ending the step under way, then undoing the release (again to stop at once)`);
             stop.abort(signal);
         } else if (!now.signal.aborted) {
-            say(`${signal} received again: stopping at once; the next promote undoes the release`);
+            say(`${signal} received again: stopping at once; the next run recovers what is left`);
             now.abort(signal);
         }
     };
     process.on("SIGINT", handler);
     process.on("SIGTERM", handler);
+    activeSignals = { stop: stop.signal, now: now.signal };
     try {
-        return await run({ stop: stop.signal, now: now.signal });
+        return await run(activeSignals);
     } finally {
+        activeSignals = undefined;
         process.off("SIGINT", handler);
         process.off("SIGTERM", handler);
     }
 }
+
+/** The signals of the {@link withSignals} running, if any. */
+let activeSignals: { stop: AbortSignal; now: AbortSignal } | undefined;
 
 /** The stack the CLI releases models of, and where it reports. */
 export interface StackRun {

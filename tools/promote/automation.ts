@@ -435,8 +435,11 @@ export class AutomationStack implements PromotionStack {
         message: string,
         prepare: () => Promise<void> = async () => {},
         queue: UpdateQueue = this.queue,
+        /** Cancels the update (the CLI's second signal: a graceful cancel) and ends a wait for the stack. */
+        signal?: AbortSignal,
     ): Promise<void> {
         this.onOutput(`pulumi up (${message}) with the policy packs ${this.policy.packs.join(", ")}`);
+        const waiting: UpdateQueue = signal ? { ...queue, sleep: this.abortableSleep(queue, signal) } : queue;
         // Under the stack's update lock, as each promotion's update: the pins and the update are one step.
         await withFileLock(
             path.join(this.stateDir, `.promote-${this.name}@update.lock`),
@@ -444,28 +447,41 @@ export class AutomationStack implements PromotionStack {
                 queuedUpdate(
                     async () => {
                         await prepare();
+                        if (signal?.aborted) throw new Error("stopped before the update began (a second signal)");
                         await this.stack.up({
                             ...promotionUpOptions(this.policy, message),
+                            ...(signal ? { signal } : {}),
                             onOutput: (l) => this.onOutput(l.trimEnd()),
                         });
                     },
                     this.name,
                     this.onOutput,
-                    queue,
+                    waiting,
                 ),
-            queue,
+            waiting,
             `deploy ${this.name}`,
         );
+    }
+
+    /** `queue`'s sleep, ended by `signal` (a wait for the stack stops at the second signal too). */
+    private abortableSleep(queue: UpdateQueue, signal: AbortSignal | undefined): UpdateQueue["sleep"] {
+        return (ms) =>
+            abortable(
+                () => queue.sleep(ms),
+                signal,
+                () => new Error("stopped while waiting for the stack"),
+            );
     }
 
     /**
      * `pulumi preview --diff --refresh` with the policy packs, in plain text: what {@link update}
      * would do, drift included.
      */
-    async previewUpdate(message: string): Promise<void> {
+    async previewUpdate(message: string, signal?: AbortSignal): Promise<void> {
         this.onOutput(`pulumi preview (${message}) with the policy packs ${this.policy.packs.join(", ")}`);
         await this.stack.preview({
             ...promotionUpOptions(this.policy, message),
+            ...(signal ? { signal } : {}),
             diff: true,
             refresh: true,
             color: "never",
@@ -590,15 +606,7 @@ export class AutomationStack implements PromotionStack {
         this.onOutput(`pulumi up (${what}) with the policy packs ${this.policy.packs.join(", ")}`);
         const upOptions = promotionUpOptions(this.policy, `promote: ${what}`);
         // A wait for the stack (another update, another job's lock) ends at the second signal too.
-        const queue: UpdateQueue = {
-            ...this.queue,
-            sleep: (ms) =>
-                abortable(
-                    () => this.queue.sleep(ms),
-                    signal,
-                    () => new Error("stopped while waiting for the stack"),
-                ),
-        };
+        const queue: UpdateQueue = { ...this.queue, sleep: this.abortableSleep(this.queue, signal) };
         await withFileLock(
             path.join(this.stateDir, `.promote-${this.name}@update.lock`),
             () =>

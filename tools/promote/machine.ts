@@ -510,8 +510,11 @@ export function leftBy(entry: JournalEntry, now: ReleaseState): boolean {
         : entry.steps.includes("verified")
           ? [entry.target]
           : [entry.before, entry.target];
+    // A program whose contract carries no record (releaseContract not given lastFlip) says nothing
+    // of flips: its colours alone tell.
+    const flips = now.lastFlip !== undefined;
     return (
-        made.some((s) => s.activeColor === now.activeColor && sameFlip(s.lastFlip, now.lastFlip)) &&
+        made.some((s) => s.activeColor === now.activeColor && (!flips || sameFlip(s.lastFlip, now.lastFlip))) &&
         (["blue", "green"] as const).every((c) =>
             [entry.before, entry.target].some((s) => sameRelease(s.releases[c], now.releases[c])),
         )
@@ -718,13 +721,18 @@ async function releaseNow(
     if (to === from) throw new PromotionError(`${to} is already the active colour of stack ${stack.name}`);
     const before = releaseStateOf(state);
     const warmUp = before.scaleDownInactive;
-    // A rollback returns the other colour to what it ran at the last flip, the release that served
-    // before the one serving now: the stack's record (lastFlip, which any runner reads), else this
-    // runner's journal, whichever still describes what serves.
-    const describesNow = (g: FlipRecord): boolean =>
-        g.activeColor === from && sameRelease(g.releases[from], before.releases[from]);
+    // A rollback returns the other colour to what it ran at the last flip: both colours' releases
+    // then had passed their gate (the one flipped to, and the one serving before it). The stack's
+    // record (lastFlip, which every runner's flips update) first; else this runner's journal, while
+    // it still describes what serves (releases from elsewhere do not update it).
     const journalGood = journal.good?.state;
-    const good = [before.lastFlip, journalGood].find((g): g is FlipRecord => g !== undefined && describesNow(g));
+    const good =
+        before.lastFlip ??
+        (journalGood &&
+        journalGood.activeColor === from &&
+        sameRelease(journalGood.releases[from], before.releases[from])
+            ? journalGood
+            : undefined);
     let next: Release = before.releases[to];
     const runs = (r: Release): string => `model ${r.modelVersion} (image ${r.image ?? "built by the stack"})`;
     // Said once the checks pass (a refusal says only why).
@@ -734,22 +742,12 @@ async function releaseNow(
         if (!sameRelease(good.releases[to], before.releases[to])) {
             next = good.releases[to];
             note(
-                `${to} runs ${runs(before.releases[to])}, not what it ran at the last flip (a release that never passed its gate, left by a failed or killed promotion); the rollback returns it to ${runs(next)}, the release that served before`,
+                `${to} runs ${runs(before.releases[to])}, not what it ran at the last flip (a release that never passed its gate, left by a failed or killed promotion, or changed by hand); the rollback returns it to ${runs(next)}, which passed`,
             );
         }
-    } else if (options.rollback && (before.lastFlip || journalGood)) {
-        // A record that no longer describes what serves (changed since by hand): nothing says what
-        // the other colour runs passed its gate.
-        const records = [
-            before.lastFlip && `the stack's record of the last flip (${describeFlip(before.lastFlip)})`,
-            journalGood && `this runner's journal (${describeFlip(journalGood)})`,
-        ].filter((r): r is string => typeof r === "string");
-        throw new PromotionError(
-            `--rollback: nothing says that what ${to} runs, ${runs(before.releases[to])}, passed its gate: ${records.join(" and ")} no longer ${records.length > 1 ? "describe" : "describes"} what serves (${describeState(before)}). Release a version you know to be good to ${to} with its smoke test and gate instead: llm-platform promote --stack ${stack.given ?? stack.name} --model ${model} --to ${to} --model-version <version>`,
-        );
     } else if (options.rollback)
         note(
-            `no record of the last flip (the release object's lastFlip, written by promote and deploy) and no journal here: the rollback flips to what ${to} runs, ${runs(next)}`,
+            `no record of the last flip (the release object's lastFlip, written by promote and deploy)${journalGood ? ", and this runner's journal describes another state than what serves" : " and no journal here"}: the rollback flips to what ${to} runs, ${runs(next)}`,
         );
     if (!options.rollback)
         next = {
