@@ -374,6 +374,39 @@ describe("offline engine: the stack program's own stack traces", () => {
             } as unknown as NodeJS.CallSite,
         ]);
         assert.equal(text, `TypeError: boom\n    at f (${inDependency}:10:5)`);
+        // The stack the SDK's promise tracker takes for each promise: its first line only, unless
+        // PULUMI_DEBUG_PROMISE_LEAKS asks for the leak report's stacks.
+        const debuggable = path.join(PROJECT_DIR, "node_modules", "@pulumi", "pulumi", "runtime", "debuggable.js");
+        const sites = [
+            {
+                toString: () => `debuggablePromise (${debuggable}:85:80)`,
+                getFileName: () => debuggable,
+                getLineNumber: () => 85,
+                getColumnNumber: () => 80,
+            },
+            {
+                toString: () => `f (${inDependency}:10:5)`,
+                getFileName: () => inDependency,
+                getLineNumber: () => 10,
+                getColumnNumber: () => 5,
+            },
+        ] as unknown as NodeJS.CallSite[];
+        const leaks = process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+        try {
+            delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+            assert.equal(
+                traces.prepareStackTrace(new Error(), sites),
+                "Error\n    at debuggablePromise (set PULUMI_DEBUG_PROMISE_LEAKS for the whole stack)",
+            );
+            process.env.PULUMI_DEBUG_PROMISE_LEAKS = "true";
+            assert.equal(
+                traces.prepareStackTrace(new Error(), sites),
+                `Error\n    at debuggablePromise (${debuggable}:85:80)\n    at f (${inDependency}:10:5)`,
+            );
+        } finally {
+            if (leaks === undefined) delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+            else process.env.PULUMI_DEBUG_PROMISE_LEAKS = leaks;
+        }
     });
 });
 
