@@ -27,6 +27,8 @@ import { manyModelsConfig } from "./models";
 export const MODEL_COUNTS = [1, 5, 20, 40] as const;
 
 const ROOT = path.resolve(__dirname, "..", "..");
+/** Resources per second the gate is asked for (issues 6, 13 and 36). */
+const GATE_TARGET = 2000;
 const USAGE = "npm run bench -- [--runs <n>]";
 
 interface Sample {
@@ -200,7 +202,7 @@ async function bench(argv: string[]): Promise<number> {
         `prod plan, in-process (the program run inline against the same engine): ${inline[0].toFixed(0)} ms the first time (loads the SDKs), ${median(inline.slice(1)).toFixed(0)} ms after`,
     );
     console.log(
-        "Targets: the prod plan within 1.5x the bare import's wall time and under 400 MiB peak; an error reported in seconds, not minutes.",
+        "Targets (issue 36): the prod plan within 2.0x the bare import's wall time, a program that throws within 1.5x, each process under 300 MiB peak.",
     );
 
     // What each added model costs the plan of the prod stack: 1, 5 and 20 models in llm-platform:models,
@@ -285,11 +287,14 @@ async function bench(argv: string[]): Promise<number> {
     });
     for (const t of throughput)
         console.log(
-            `\npolicy gate, ${t.processes} pack process${t.processes === 1 ? "" : "es"}: ${t.perSecond} resources/s over the analyzer protocol (${synthetic.length} resources)`,
+            `\npolicy gate, ${t.processes} pack process${t.processes === 1 ? "" : "es"}: ${t.perSecond} resources/s over the analyzer protocol (${synthetic.length} resources), ${((t.perSecond / GATE_TARGET) * 100).toFixed(0)} % of the ${GATE_TARGET.toLocaleString("en")} asked`,
         );
-    console.log(`policy --stack prod (plan and gate, fresh process): ${median(gated).toFixed(0)} ms`);
+    const policyMs = median(gated);
     console.log(
-        "Targets: at least 2,000 resources per second with one pack process per core; the prod stack planned and gated in under 3 s.",
+        `policy --stack prod (plan and gate, fresh process): ${policyMs.toFixed(0)} ms${bare ? `, ${(policyMs / bare.wall).toFixed(2)}x the bare import` : ""}`,
+    );
+    console.log(
+        `Targets (issue 36): at least ${GATE_TARGET.toLocaleString("en")} resources per second with one pack process per core; policy --stack prod within 3.0x the bare import, findings unchanged.`,
     );
     return 0;
 }
