@@ -441,7 +441,7 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
             assert.equal(r.code, 0, r.out);
             assert.match(
                 r.out,
-                /^- blue runs model v3 \(image built by the stack\), not what it ran at the last flip \(a release that never passed its gate, left by a failed or killed promotion, or changed by hand\); the rollback returns it to model v1 \(image built by the stack\), which passed$/m,
+                /^- blue runs model v3 \(image built by the stack\), not what it ran at the last flip \(a release that never passed its gate, left by a failed or killed promotion, or changed by hand\); the rollback returns it to model v1 \(image built by the stack\), which served before that flip$/m,
             );
             // green stays warm: the dead run's warm-up (scaleDownInactive off) is what the stack
             // says, and no journal says it was temporary; the next deploy applies the file's setting.
@@ -672,6 +672,31 @@ describe("promote under faults: a fake Pulumi CLI that fails, is killed and is r
             );
             assert.equal(w.deployed().chat.scaleDownInactive, false);
             assert.equal(journal(w, "embed").current, undefined);
+        } finally {
+            await w.close();
+        }
+    });
+
+    it("--all --recover (a cancelled deploy's recovery step) recovers each model's unfinished release and checks the others", async () => {
+        const w = await world(["chat", "embed"]);
+        try {
+            const before = w.deployed().chat;
+            const target = { ...before, releases: { ...before.releases, green: { modelVersion: "v2" } } };
+            fs.writeFileSync(
+                path.join(w.project, ".promote-staging.chat.journal.json"),
+                JSON.stringify({
+                    current: { id: "x", kind: "promote", before, target, steps: ["deploy preview"] },
+                }),
+            );
+            const r = await promoteHere(w, ["--all", "--recover"]);
+            assert.equal(r.code, 0, r.out);
+            assert.match(r.out, /^- the promote begun x did not finish \(last step: deploy preview\); undoing it/m);
+            assert.match(r.out, /^recovered: \w+ is the active colour of model chat$/m);
+            assert.match(r.out, /^- no release of model embed was left unfinished in this journal/m);
+            assert.match(r.out, /^recovered: \w+ is the active colour of model embed$/m);
+            assert.equal(journal(w, "chat").current, undefined);
+            assert.deepEqual(w.deployed().chat, before);
+            assert.deepEqual(locks(w), []);
         } finally {
             await w.close();
         }

@@ -283,7 +283,7 @@ describe("a release is a transaction: errors, signals and the journal (issue 35)
         assert.deepEqual(stack.deployed[1].releases.blue, v("v1"));
         assert.equal(
             result.log[0],
-            "blue runs model v9 (image built by the stack), not what it ran at the last flip (a release that never passed its gate, left by a failed or killed promotion, or changed by hand); the rollback returns it to model v1 (image built by the stack), which passed",
+            "blue runs model v9 (image built by the stack), not what it ran at the last flip (a release that never passed its gate, left by a failed or killed promotion, or changed by hand); the rollback returns it to model v1 (image built by the stack), which served before that flip",
         );
     });
 
@@ -310,7 +310,7 @@ describe("a release is a transaction: errors, signals and the journal (issue 35)
         });
         assert.equal(
             result.log[0],
-            "blue runs model v9 (image built by the stack), not what it ran at the last flip (a release that never passed its gate, left by a failed or killed promotion, or changed by hand); the rollback returns it to model v1 (image built by the stack), which passed",
+            "blue runs model v9 (image built by the stack), not what it ran at the last flip (a release that never passed its gate, left by a failed or killed promotion, or changed by hand); the rollback returns it to model v1 (image built by the stack), which served before that flip",
         );
         // The stack's record wins over this runner's journal, which may be older.
         const older = new FakeStack(
@@ -423,7 +423,7 @@ describe("a release is a transaction: errors, signals and the journal (issue 35)
         assert.deepEqual(stack.deployed[0].releases.blue, v("v1"));
         assert.equal(
             r.log[0],
-            "blue runs model v9 (image built by the stack), not what it ran at the last flip (a release that never passed its gate, left by a failed or killed promotion, or changed by hand); the rollback returns it to model v1 (image built by the stack), which passed",
+            "blue runs model v9 (image built by the stack), not what it ran at the last flip (a release that never passed its gate, left by a failed or killed promotion, or changed by hand); the rollback returns it to model v1 (image built by the stack), which served before that flip",
         );
     });
 

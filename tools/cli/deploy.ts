@@ -25,7 +25,7 @@ import {
 import { releaseObjectAt } from "../promote/contract";
 import { locateRelease, planDeploy } from "../promote/deploy";
 import { describeHolder, staleReason } from "../promote/locks";
-import { PromotionError, type PromoteOptions } from "../promote/machine";
+import { PromotionError, StackBusyError, type PromoteOptions } from "../promote/machine";
 import { DEFAULT_PACK_DIR } from "../policy/packProcess";
 import { parseCommandLine, UsageError } from "./cli";
 import {
@@ -264,17 +264,19 @@ async function deployWith(
         // Cancelled at the second signal: a failure (3) with what it means, not a stack trace.
         if (!signals.now.aborted) throw e;
         say(
-            `stopped at once: the update was cancelled (Pulumi finishes the steps under way), so the stack runs part of the commit; no release started. The next deploy applies it again.`,
+            e instanceof StackBusyError
+                ? `stopped at once, before the update began (${e.message}): nothing of the commit was deployed; no release started.`
+                : `stopped at once: the update was cancelled (Pulumi finishes the steps under way), so the stack runs part of the commit; no release started. The next deploy applies it again.`,
         );
-        return 3;
-    }
-    if (signals.stop.aborted) {
-        say(`stopped by a signal after the update: no release started`);
         return 3;
     }
     if (plan.pending.length === 0) {
         say(`deployed: no model has a new release`);
         return 0;
+    }
+    if (signals.stop.aborted) {
+        say(`stopped by a signal after the update: no release started`);
+        return 3;
     }
     // The update ran: from here a release that cannot start is a release that did not go out (1).
     const releases = plan.pending;

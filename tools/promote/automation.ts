@@ -286,8 +286,6 @@ export type AutomationTarget = Pick<automation.Stack, "name" | "getAllConfig" | 
 };
 
 export class AutomationStack implements PromotionStack {
-    /** The stack as the run named it (see {@link PromotionStack.given}). */
-    given: string | undefined;
     private configKey: string | undefined;
     private model: string | undefined;
     /** The other models' pins {@link readState} found: what {@link check} applies in memory (each {@link deploy} pins them again, as they run then). */
@@ -305,6 +303,8 @@ export class AutomationStack implements PromotionStack {
         private readonly queue: UpdateQueue = DEFAULT_QUEUE,
         /** Where the promotion locks, the stack's update lock and the journals live (see {@link releaseStateDir}). */
         private readonly stateDir: string = projectDir,
+        /** The stack as the run named it (see {@link PromotionStack.given}). */
+        readonly given?: string,
     ) {}
 
     /** Selects an existing stack of the project in `projectDir` to release `model` of; clear errors when it or the CLI is missing. */
@@ -335,7 +335,7 @@ export class AutomationStack implements PromotionStack {
         }
         const problem = stateDirProblem(projectDir, stateDir, stackName);
         if (problem !== undefined) throw new PromotionError(problem);
-        const automationStack = new AutomationStack(
+        return new AutomationStack(
             shortStackName(stackName),
             stack,
             projectDir,
@@ -344,9 +344,8 @@ export class AutomationStack implements PromotionStack {
             onOutput,
             updateQueueFrom(process.env),
             releaseStateDir(projectDir, stateDir, stackName),
+            stackName,
         );
-        automationStack.given = stackName;
-        return automationStack;
     }
 
     /** The stack's configuration values (objects JSON-encoded, as `pulumi config --json` gives them). */
@@ -447,7 +446,8 @@ export class AutomationStack implements PromotionStack {
                 queuedUpdate(
                     async () => {
                         await prepare();
-                        if (signal?.aborted) throw new Error("stopped before the update began (a second signal)");
+                        if (signal?.aborted)
+                            throw new StackBusyError("stopped before the update began (a second signal)");
                         await this.stack.up({
                             ...promotionUpOptions(this.policy, message),
                             ...(signal ? { signal } : {}),
@@ -469,7 +469,7 @@ export class AutomationStack implements PromotionStack {
             abortable(
                 () => queue.sleep(ms),
                 signal,
-                () => new Error("stopped while waiting for the stack"),
+                () => new StackBusyError("stopped while waiting for the stack"),
             );
     }
 
@@ -616,7 +616,8 @@ export class AutomationStack implements PromotionStack {
                         await this.pinOthers();
                         await this.writeRelease(state);
                         // An abort before up() began never reaches it (the API only listens for one).
-                        if (signal?.aborted) throw new Error("stopped before the update began (a second signal)");
+                        if (signal?.aborted)
+                            throw new StackBusyError("stopped before the update began (a second signal)");
                         await this.stack.up({
                             ...upOptions,
                             ...(signal ? { signal } : {}),

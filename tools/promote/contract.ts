@@ -172,14 +172,8 @@ export function stateOf(contract: ReleaseContract, values: Readonly<Record<strin
                   lastFlip: {
                       activeColor: contract.lastFlip.activeColor,
                       releases: {
-                          blue: {
-                              image: contract.lastFlip.releases.blue.image ?? undefined,
-                              modelVersion: contract.lastFlip.releases.blue.modelVersion,
-                          },
-                          green: {
-                              image: contract.lastFlip.releases.green.image ?? undefined,
-                              modelVersion: contract.lastFlip.releases.green.modelVersion,
-                          },
+                          blue: colorRelease(contract.lastFlip.releases.blue, undefined),
+                          green: colorRelease(contract.lastFlip.releases.green, undefined),
                       },
                   },
               }

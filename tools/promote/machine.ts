@@ -721,8 +721,8 @@ async function releaseNow(
     if (to === from) throw new PromotionError(`${to} is already the active colour of stack ${stack.name}`);
     const before = releaseStateOf(state);
     const warmUp = before.scaleDownInactive;
-    // A rollback returns the other colour to what it ran at the last flip: both colours' releases
-    // then had passed their gate (the one flipped to, and the one serving before it). The stack's
+    // A rollback returns the other colour to what it ran at the last flip: the release that served
+    // before it (gated when promote or deploy released it; a rollback is smoke-tested only). The stack's
     // record (lastFlip, which every runner's flips update) first; else this runner's journal, while
     // it still describes what serves (releases from elsewhere do not update it).
     const journalGood = journal.good?.state;
@@ -742,7 +742,7 @@ async function releaseNow(
         if (!sameRelease(good.releases[to], before.releases[to])) {
             next = good.releases[to];
             note(
-                `${to} runs ${runs(before.releases[to])}, not what it ran at the last flip (a release that never passed its gate, left by a failed or killed promotion, or changed by hand); the rollback returns it to ${runs(next)}, which passed`,
+                `${to} runs ${runs(before.releases[to])}, not what it ran at the last flip (a release that never passed its gate, left by a failed or killed promotion, or changed by hand); the rollback returns it to ${runs(next)}, which served before that flip`,
             );
         }
     } else if (options.rollback)
