@@ -2,7 +2,12 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as os from "node:os";
+import * as grpc from "@grpc/grpc-js";
 import * as aws from "@pulumi/aws";
+import { EngineService } from "@pulumi/pulumi/proto/engine_grpc_pb";
+import { ResourceMonitorService } from "@pulumi/pulumi/proto/resource_grpc_pb";
+import * as respb from "@pulumi/pulumi/proto/resource_pb";
+import { EARLY_METHODS, listen } from "../tools/engine/listen";
 import {
     call,
     fakeCertificate,
@@ -534,5 +539,69 @@ describe("offline engine: provider answers", () => {
                 ),
             /no value for SSM parameter "\/team\/db-password"/,
         );
+    });
+});
+
+describe("offline engine: the port opens before the engine loads (issue 36)", () => {
+    it("routes every method of the SDK's ResourceMonitor and Engine services from the start", () => {
+        const paths = [ResourceMonitorService, EngineService].flatMap((service) =>
+            Object.values(service as unknown as Record<string, { path: string }>).map((m) => m.path),
+        );
+        assert.deepEqual([...EARLY_METHODS].sort(), paths.sort());
+    });
+
+    it("holds a call that arrives before the services are served and answers it once they are", async () => {
+        const listening = await listen();
+        const client = new grpc.Client(listening.address, grpc.credentials.createInsecure());
+        try {
+            const request = new respb.SupportsFeatureRequest().setId("resourceReferences");
+            const answered = new Promise<respb.SupportsFeatureResponse>((resolve, reject) =>
+                client.makeUnaryRequest(
+                    "/pulumirpc.ResourceMonitor/SupportsFeature",
+                    (r: respb.SupportsFeatureRequest) => Buffer.from(r.serializeBinary()),
+                    (b: Buffer) => respb.SupportsFeatureResponse.deserializeBinary(b),
+                    request,
+                    (e, r) => (e ? reject(e) : resolve(r!)),
+                ),
+            );
+            let done = false;
+            void answered.then(() => (done = true));
+            await new Promise((r) => setTimeout(r, 200));
+            assert.equal(done, false, "answered before any service was served");
+            const seen: string[] = [];
+            listening.serve([
+                [
+                    ResourceMonitorService,
+                    {
+                        supportsFeature: (
+                            call: grpc.ServerUnaryCall<respb.SupportsFeatureRequest, unknown>,
+                            callback: grpc.sendUnaryData<respb.SupportsFeatureResponse>,
+                        ) => {
+                            seen.push(call.request.getId());
+                            callback(null, new respb.SupportsFeatureResponse().setHassupport(true));
+                        },
+                    },
+                ],
+            ] as never);
+            assert.equal((await answered).getHassupport(), true);
+            assert.deepEqual(seen, ["resourceReferences"]);
+            // A method the services leave out is refused as gRPC refuses it.
+            await assert.rejects(
+                new Promise((resolve, reject) =>
+                    client.makeUnaryRequest(
+                        "/pulumirpc.ResourceMonitor/Call",
+                        (b: Buffer) => b,
+                        (b: Buffer) => b,
+                        Buffer.alloc(0),
+                        (e, r) => (e ? reject(e) : resolve(r)),
+                    ),
+                ),
+                { code: grpc.status.UNIMPLEMENTED, details: "The server does not implement the method call" },
+            );
+            assert.throws(() => listening.serve([]), /already served/);
+        } finally {
+            client.close();
+            listening.stop();
+        }
     });
 });

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { load } from "js-yaml";
-import { runStack, type PlanMode, type RunOptions, type RunResult } from "../tools/engine/run";
+import { ProgramError, runStack, type PlanMode, type RunOptions, type RunResult } from "../tools/engine/run";
 import { PROJECT_DIR, scratchProject } from "./helpers";
 
 export const REFERENCE_STACKS = ["staging", "prod", "ecs"] as const;
@@ -96,8 +96,24 @@ export function startReferencePlans(): void {
  * input and run.
  */
 export function sharedRunner(options: RunOptions): Promise<RunResult> {
+    const { sink, ...rest } = options;
+    if (!sink) return sharedPlan(rest);
+    // The shared plan's resources go to the sink as a run would hand them over, also when it failed.
+    return sharedPlan(rest).then(
+        (r) => {
+            for (const resource of r.export.deployment.resources) sink.push(resource);
+            return r;
+        },
+        (e: unknown) => {
+            if (e instanceof ProgramError) for (const resource of e.resources) sink.push(resource);
+            throw e;
+        },
+    );
+}
+
+function sharedPlan(options: RunOptions): Promise<RunResult> {
     const mode = options.mode ?? "preview";
-    if (options.accountId !== undefined || options.sink !== undefined || options.env !== undefined) {
+    if (options.accountId !== undefined || options.env !== undefined) {
         return runStack({ ...options, env: { ...NO_COVERAGE, ...options.env } });
     }
     const reference = (REFERENCE_STACKS as readonly string[]).includes(options.stack);

@@ -9,7 +9,7 @@ import { EXIT, policy, POLICY_USAGE, processesFor, SHARD_THRESHOLD } from "../to
 import type { RunOptions, RunResult } from "../tools/engine/run";
 
 import type { ExportedResource, StackExport } from "../tools/engine/stackExport";
-import { analyze, startPack, type PackProcess, type PolicyConfigFile } from "../tools/policy/gate";
+import { Analysis, analyze, startPack, type PackProcess, type PolicyConfigFile } from "../tools/policy/gate";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { H2Channel } from "../tools/policy/h2";
@@ -831,6 +831,42 @@ describe("the offline policy gate over the analyzer protocol", () => {
             });
         const r = await collect(["--stack", "prod", "--mode", "update", "--processes", "2", "--project", PROJECT_DIR]);
         assert.equal(r.code, 0);
+    });
+
+    it("analyses each resource as it arrives, before the stack is finished, with the same findings (policy --stack during the program's run)", async () => {
+        const bad = badStack(prod);
+        const resources = bad.deployment.resources;
+        const whole = await analyze(pack.port, resources, prodConfig);
+        const analysis = await Analysis.open(pack.port, prodConfig);
+        try {
+            for (const r of resources) analysis.add(r);
+            analysis.add(resources[0]); // a resource handed over twice is analysed once
+            for (let i = 0; i < 400 && analysis.answered < resources.length; i++)
+                await new Promise((r) => setTimeout(r, 25));
+            assert.equal(analysis.answered, resources.length, "every Analyze call answered before finish");
+            assert.deepEqual(await analysis.finish(resources), whole);
+            assert.equal(analysis.answered, resources.length);
+        } finally {
+            analysis.close();
+        }
+        // The command hands the run a sink and feeds the pack from it: every resource the run
+        // hands over is analysed as it arrives, and the report is the one of the finished plan.
+        const handed: string[] = [];
+        const streamed = await collect(["--stack", "prod", "--format", "json", "--project", PROJECT_DIR], async (o) => {
+            assert.ok(o.sink, "policy --stack gives the run a sink");
+            const plan = await planOf("prod", o.mode);
+            for (const r of plan.export.deployment.resources) {
+                handed.push(r.urn);
+                o.sink.push(r);
+            }
+            return plan;
+        });
+        const unstreamed = await collect(["--stack", "prod", "--format", "json", "--project", PROJECT_DIR], async (o) =>
+            planOf("prod", o.mode),
+        );
+        assert.equal(streamed.code, 0);
+        assert.equal(handed.length, prod.deployment.resources.length);
+        assert.equal(streamed.stdout, unstreamed.stdout);
     });
 
     it("speaks gRPC over plain HTTP/2 for the per-resource calls: a call's status reaches the caller", async () => {

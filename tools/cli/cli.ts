@@ -5,9 +5,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { PLAN_MODES, type PlanMode } from "../engine/monitor";
+import { PLAN_MODES, ProgramError, type PlanMode } from "../engine/outcome";
 import { UsageError } from "../errors";
-import { ProgramError } from "../engine/run";
 import { parseStackExport, type StackExport } from "../engine/stackExport";
 
 export { UsageError };

@@ -33,7 +33,7 @@ import { readStackConfig } from "../engine/stackConfig";
 import { runStack, type RunOptions, type RunResult } from "../engine/run";
 import type { ExportedResource } from "../engine/stackExport";
 import { UnknownSignatureError } from "../policy/decode";
-import { analyze, DEFAULT_PACK_DIR, mergeResults, startPack, type PackProcess } from "../policy/gate";
+import { Analysis, DEFAULT_PACK_DIR, mergeResults, startPack, type PackProcess } from "../policy/gate";
 import { packageRoot, type PackContext } from "../policy/packProcess";
 import {
     gateCategory,
@@ -266,27 +266,48 @@ export async function policy(
                 () => undefined,
             );
     };
+    const configSource = (i: number): string => `${sources[i] ?? "policy config"} (for the pack in ${packs[i]})`;
+    const analyses: Analysis[] = [];
     try {
-        // The packs start while the stack is planned: each is a process of its own.
+        // The packs start while the stack is planned, each a process of its own; each pack's
+        // analysis opens as soon as its process is up and takes the resources as the program
+        // registers them (Analyze reads a resource's inputs, fixed when it registers), so most of
+        // the per-resource calls are done when the program ends.
         const first = packs.map((dir) => launch(dir));
-        if (!resources) resources = (await run({ projectDir, stack: stackName!, mode })).export.deployment.resources;
-        const wanted = processesFor(resources.length, values.processes);
-        const processes = await Promise.all(
-            packs.map((dir, i) => Promise.all([first[i], ...Array.from({ length: wanted - 1 }, () => launch(dir))])),
+        const arrived: ExportedResource[] = [];
+        const open = first.map((p, i) =>
+            p
+                .then((pack) => Analysis.open(pack.port, configs[i], undefined, configSource(i)))
+                .then((analysis) => {
+                    analyses.push(analysis);
+                    for (const r of arrived) analysis.add(r);
+                    return analysis;
+                }),
         );
+        for (const a of open) a.catch(() => undefined);
+        if (!resources) {
+            const sink = {
+                push(resource: ExportedResource): void {
+                    arrived.push(resource);
+                    for (const a of analyses) a.add(resource);
+                },
+            };
+            resources = (await run({ projectDir, stack: stackName!, mode, sink })).export.deployment.resources;
+        }
+        const all = resources;
+        const wanted = processesFor(all.length, values.processes);
         let result;
         try {
             result = mergeResults(
                 await Promise.all(
-                    processes.map((ps, i) =>
-                        analyze(
-                            ps.map((p) => p.port),
-                            resources!,
-                            configs[i],
-                            undefined,
-                            `${sources[i] ?? "policy config"} (for the pack in ${packs[i]})`,
-                        ),
-                    ),
+                    packs.map(async (dir, i) => {
+                        const analysis = await open[i];
+                        if (wanted > 1) {
+                            const more = await Promise.all(Array.from({ length: wanted - 1 }, () => launch(dir)));
+                            await analysis.addProcesses(more.map((m) => m.port));
+                        }
+                        return analysis.finish(all);
+                    }),
                 ),
             );
         } catch (e) {
@@ -311,6 +332,7 @@ export async function policy(
         if (!values.output) out(text);
         return result.violations.some((v) => v.level === "mandatory") ? EXIT.mandatoryViolation : EXIT.clean;
     } finally {
+        for (const a of analyses) a.close();
         stopAll();
     }
 }

@@ -17,8 +17,10 @@ import * as providerpb from "@pulumi/pulumi/proto/provider_pb";
 import { ResourceMonitorService } from "@pulumi/pulumi/proto/resource_grpc_pb";
 import * as respb from "@pulumi/pulumi/proto/resource_pb";
 import { answerCreate, call, newResource, type CloudContext } from "./mocks";
+import { listen, type Listening, type Service } from "./listen";
+import type { Diagnostic, PlanMode } from "./outcome";
 import { canonicalOrder, compact, customTimeouts, grpcError, sourcePosition } from "./registration";
-import { secretFingerprint, secretValue, UNKNOWN_VALUE, type ExportedResource } from "./stackExport";
+import { secretFingerprint, secretValue, UNKNOWN_VALUE, type ExportedResource, type ResourceSink } from "./stackExport";
 import { plain, struct, toState, type State } from "./wireValues";
 
 type InvokeResponse = providerpb.InvokeResponse;
@@ -36,15 +38,7 @@ const INVOKE_RESPONSE = (ResourceMonitorService as unknown as { invoke: { respon
 export { annotateSecrets, plain } from "./wireValues";
 export { goDurationSeconds } from "./registration";
 
-export type PlanMode = "preview" | "update";
-export const PLAN_MODES: readonly PlanMode[] = ["preview", "update"];
-
-export interface Diagnostic {
-    readonly severity: "debug" | "info" | "warning" | "error";
-    readonly message: string;
-    /** The resource the message is about, when the program named one. */
-    readonly urn?: string;
-}
+export { PLAN_MODES, type Diagnostic, type PlanMode } from "./outcome";
 
 export interface MonitorOptions {
     readonly ctx: CloudContext;
@@ -53,7 +47,7 @@ export interface MonitorOptions {
     readonly config: Readonly<Record<string, string>>;
     readonly secretKeys: readonly string[];
     /** Receives every captured resource as it registers. */
-    readonly sink?: ExportedResource[];
+    readonly sink?: ResourceSink;
     /** The project root, for source positions relative to it. */
     readonly root?: string;
 }
@@ -98,7 +92,7 @@ type Unary<Req, Res> = (call: { request: Req }, callback: Callback<Res>) => void
     private readonly defaultProviders = new Map<string, string>();
     private readonly secretKeys: ReadonlySet<string>;
     private rootResource = "";
-    private server: grpc.Server | undefined;
+    private listening: Listening | undefined;
 
     constructor(private readonly options: MonitorOptions) {
         this.secretKeys = new Set(options.secretKeys);
@@ -110,27 +104,26 @@ type Unary<Req, Res> = (call: { request: Req }, callback: Callback<Res>) => void
 
     /** Serves the ResourceMonitor and Engine services; resolves to the address both are on. */
     async start(): Promise<string> {
-        const server = new grpc.Server({
-            "grpc.max_receive_message_length": 400 * 1024 * 1024,
-            "grpc.max_send_message_length": 400 * 1024 * 1024,
-        });
-        server.addService(
-            ResourceMonitorService,
-            this.monitorService() as unknown as grpc.UntypedServiceImplementation,
-        );
-        server.addService(EngineService, this.engineService() as unknown as grpc.UntypedServiceImplementation);
-        const port = await new Promise<number>((resolve, reject) =>
-            server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) =>
-                e ? reject(e) : resolve(p),
-            ),
-        );
-        this.server = server;
-        return `127.0.0.1:${port}`;
+        const listening = await listen();
+        this.serveOn(listening);
+        return listening.address;
+    }
+
+    /**
+     * Serves the ResourceMonitor and Engine services on a server already listening (the program
+     * may have been started on its address and be waiting for its first answer).
+     */
+    serveOn(listening: Listening): void {
+        listening.serve([
+            [ResourceMonitorService, this.monitorService()],
+            [EngineService, this.engineService()],
+        ] as unknown as Service[]);
+        this.listening = listening;
     }
 
     stop(): void {
-        this.server?.forceShutdown();
-        this.server = undefined;
+        this.listening?.stop();
+        this.listening = undefined;
     }
 
     /**

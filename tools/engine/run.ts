@@ -11,14 +11,16 @@
  */
 import * as path from "node:path";
 import { isConfigErrorMessage } from "../../catalog/configErrors";
-import { launchProgram, runInline } from "./host";
+import { launchProgram, runInline, type ProgramExit } from "./host";
 import { OFFLINE_ACCOUNT_ID, type CloudContext } from "./mocks";
-import { OfflineMonitor, type Diagnostic, type PlanMode } from "./monitor";
+import { listen } from "./listen";
+import type { OfflineMonitor } from "./monitor";
+import { ProgramError, type Diagnostic, type PlanMode } from "./outcome";
 import { readProject } from "./project";
 import { readStackConfig } from "./stackConfig";
-import { SECRET_SIG, SECRET_SIG_VALUE, type ExportedResource, type StackExport } from "./stackExport";
+import { SECRET_SIG, SECRET_SIG_VALUE, type ResourceSink, type StackExport } from "./stackExport";
 
-export type { Diagnostic, PlanMode };
+export { ProgramError, type Diagnostic, type PlanMode };
 
 export interface RunOptions {
     /** Folder holding Pulumi.yaml. */
@@ -34,7 +36,7 @@ export interface RunOptions {
     readonly configOverrides?: Readonly<Record<string, string>>;
     readonly accountId?: string;
     /** Receives every captured resource as it registers, also when the program then fails. */
-    readonly sink?: ExportedResource[];
+    readonly sink?: ResourceSink;
     /** Environment variables for the program process, over this process's own. */
     readonly env?: Readonly<Record<string, string>>;
 }
@@ -59,25 +61,6 @@ export interface RunResult {
 /** The Pulumi CLI version whose export format this mirrors. */
 const EXPORT_VERSION = "v3.248.0";
 
-/**
- * The program failed under the engine. `configuration` is true when it refused its
- * configuration (the loader's "Invalid configuration" error): bad input, not a bug.
- */
-export class ProgramError extends Error {
-    constructor(
-        message: string,
-        readonly configuration: boolean,
-        readonly diagnostics: readonly Diagnostic[],
-        /** What the program registered before it failed. */
-        readonly resources: readonly ExportedResource[],
-        /** The program's own output (stdout and stderr). */
-        readonly output: string,
-    ) {
-        super(message);
-        this.name = "ProgramError";
-    }
-}
-
 function context(project: string, stack: string, config: Readonly<Record<string, string>>, accountId?: string) {
     const ctx: CloudContext = {
         project,
@@ -98,25 +81,31 @@ export async function runStack(options: RunOptions): Promise<RunResult> {
     const mode = options.mode ?? "preview";
     const project = readProject(projectDir);
     const stackConfig = readStackConfig(projectDir, project, options.stack, options.configOverrides);
-    const monitor = new OfflineMonitor({
-        ctx: context(project.name, options.stack, stackConfig.values, options.accountId),
-        mode,
-        config: stackConfig.values,
-        secretKeys: stackConfig.secretKeys,
-        sink: options.sink,
-        root: project.root,
-    });
-    const address = await monitor.start();
+    // The program starts as soon as the engine's port is open; the engine loads while the program
+    // loads its SDKs (its first call waits for the engine, never fails for being early).
+    const listening = await listen();
+    let exited: Promise<ProgramExit> | undefined;
     try {
-        const exit = await launchProgram({
+        exited = launchProgram({
             project,
             stack: options.stack,
             config: stackConfig.values,
             secretKeys: stackConfig.secretKeys,
-            address,
+            address: listening.address,
             dryRun: mode === "preview",
             env: options.env,
         });
+        const { OfflineMonitor } = await import("./monitor");
+        const monitor = new OfflineMonitor({
+            ctx: context(project.name, options.stack, stackConfig.values, options.accountId),
+            mode,
+            config: stackConfig.values,
+            secretKeys: stackConfig.secretKeys,
+            sink: options.sink,
+            root: project.root,
+        });
+        monitor.serveOn(listening);
+        const exit = await exited;
         const errors = monitor.diagnostics.filter((d) => d.severity === "error");
         if (exit.code !== 0 || errors.length > 0) {
             const output = `${exit.stdout}${exit.stderr}`;
@@ -138,7 +127,9 @@ export async function runStack(options: RunOptions): Promise<RunResult> {
             output: `${exit.stdout}${exit.stderr}`,
         };
     } finally {
-        monitor.stop();
+        listening.stop();
+        // Had the engine failed to load, the program, its engine gone, ends at its next call.
+        await exited?.catch(() => undefined);
     }
 }
 
@@ -153,7 +144,7 @@ export interface ProgramOptions {
     /** @default "update" */
     readonly mode?: PlanMode;
     readonly accountId?: string;
-    readonly sink?: ExportedResource[];
+    readonly sink?: ResourceSink;
 }
 
 /**
@@ -164,6 +155,7 @@ export interface ProgramOptions {
 export async function runProgram(options: ProgramOptions): Promise<Omit<RunResult, "environments">> {
     const mode = options.mode ?? "update";
     const secretKeys = options.secretKeys ?? [];
+    const { OfflineMonitor } = await import("./monitor");
     const monitor = new OfflineMonitor({
         ctx: context(options.project, options.stack, options.config, options.accountId),
         mode,

@@ -59,6 +59,15 @@ export interface ExportedResource {
     external?: boolean;
 }
 
+/**
+ * Where the offline engine hands each resource as it registers: an array collects them; the
+ * policy gate starts each one's Analyze call at once. Called before the engine answers the
+ * program: keep it quick, and never throw.
+ */
+export interface ResourceSink {
+    push(resource: ExportedResource): unknown;
+}
+
 /** An operation the engine had begun when the deployment stopped (`pending_operations`). */
 export interface PendingOperation {
     resource?: { urn?: string; type?: string };

@@ -203,18 +203,60 @@ export async function analyze(
     /** Where `config` came from, for its errors (the file, and the pack it is for). */
     configSource = "policy config",
 ): Promise<GateResult> {
-    const ports = typeof port === "number" ? [port] : [...port];
-    if (ports.length === 0) throw new Error("analyze: no pack process to speak to");
-    const clients = ports.map(
-        (p) =>
-            new AnalyzerClient(`127.0.0.1:${p}`, grpc.credentials.createInsecure(), {
-                "grpc.max_receive_message_length": 1 << 30,
-            }),
-    );
-    const client = clients[0];
-    const channels = ports.map((p) => new H2Channel(`127.0.0.1:${p}`));
+    const analysis = await Analysis.open(port, config, concurrency, configSource);
     try {
-        const info = await call<Empty, pb.AnalyzerInfo>(client.getAnalyzerInfo.bind(client), new Empty());
+        return await analysis.finish(resources);
+    } finally {
+        analysis.close();
+    }
+}
+
+/**
+ * One pack's evaluation of a deployment whose resources may still be arriving: {@link open}
+ * configures the pack's processes; {@link add} sends a resource's Analyze call as soon as it is
+ * registered (while the program still runs); {@link finish} sends those not yet added, then
+ * AnalyzeStack with every resource's final state. The findings are those of {@link analyze} on
+ * the finished deployment: Analyze reads a resource's inputs (fixed when it registers) and its
+ * provider's (registered before it), AnalyzeStack the outputs, and the findings are sorted.
+ */
+export class Analysis {
+    private readonly clients: AnalyzerClient[] = [];
+    private readonly channels: H2Channel[] = [];
+    private readonly byUrn = new Map<string, ExportedResource>();
+    private readonly added = new Set<string>();
+    private readonly queue: ExportedResource[] = [];
+    private readonly hidden = new Map<string, string[]>();
+    private readonly diagnostics: pb.AnalyzeDiagnostic[] = [];
+    private inFlight = 0;
+    private sent = 0;
+    private done = 0;
+    private scheduled = false;
+    private failure: unknown;
+    private idle: Array<() => void> = [];
+
+    private constructor(
+        private readonly info: pb.AnalyzerInfo,
+        private readonly policies: PolicyDescription[],
+        private readonly request: pb.ConfigureAnalyzerRequest,
+        private readonly concurrency: number,
+    ) {}
+
+    /** Asks the pack at `port` (the first of `port[]`) what it holds, checks `config` against it, and configures every process. */
+    static async open(
+        port: number | readonly number[],
+        config: PolicyConfigFile = {},
+        concurrency = 64,
+        configSource = "policy config",
+    ): Promise<Analysis> {
+        const ports = typeof port === "number" ? [port] : [...port];
+        if (ports.length === 0) throw new Error("analyze: no pack process to speak to");
+        const client = analyzerClient(ports[0]);
+        let info: pb.AnalyzerInfo;
+        try {
+            info = await call<Empty, pb.AnalyzerInfo>(client.getAnalyzerInfo.bind(client), new Empty());
+        } finally {
+            client.close();
+        }
         // Checked against the policies the running pack reports, as the CLI checks it (and stricter).
         checkPolicyConfig(
             config,
@@ -277,27 +319,60 @@ export async function analyze(
             pc.setProperties(struct(effective.get(p.name)!.properties));
             request.getPolicyconfigMap().set(p.name, pc);
         }
-        await Promise.all(clients.map((c) => call(c.configure.bind(c), request)));
+        const analysis = new Analysis(info, policies, request, concurrency);
+        try {
+            await analysis.addProcesses(ports);
+        } catch (e) {
+            analysis.close();
+            throw e;
+        }
+        return analysis;
+    }
 
-        // As the engine analyses a recorded deployment (pkg/resource/deploy/analyze_snapshot.go,
-        // AnalyzeSnapshot): every resource not awaiting deletion, the root stack and providers
-        // included; Analyze gets the inputs, AnalyzeStack the outputs.
+    /** How many resources' Analyze calls have been answered so far. */
+    get answered(): number {
+        return this.done;
+    }
+
+    /** Configures more processes of the same pack and shares the calls still to come with them. */
+    async addProcesses(ports: readonly number[]): Promise<void> {
+        const clients = ports.map(analyzerClient);
+        this.clients.push(...clients);
+        await Promise.all(clients.map((c) => call(c.configure.bind(c), this.request)));
+        this.channels.push(...ports.map((p) => new H2Channel(`127.0.0.1:${p}`)));
+        this.pump();
+    }
+
+    /**
+     * Sends `resource`'s Analyze call (after those added before it, `concurrency` in flight): as
+     * the engine analyses a recorded deployment (pkg/resource/deploy/analyze_snapshot.go,
+     * AnalyzeSnapshot), every resource not awaiting deletion, the root stack and providers
+     * included, with its inputs. A resource added twice (by URN) is analysed once.
+     */
+    add(resource: ExportedResource): void {
+        if (resource.delete === true || this.added.has(resource.urn)) return;
+        this.added.add(resource.urn);
+        this.byUrn.set(resource.urn, resource);
+        this.queue.push(resource);
+        // After the current I/O callback: the engine answers the program first.
+        if (!this.scheduled) {
+            this.scheduled = true;
+            setImmediate(() => {
+                this.scheduled = false;
+                this.pump();
+            });
+        }
+    }
+
+    /**
+     * Adds the resources not added yet, runs AnalyzeStack on the first process with every
+     * resource's final state (parents, dependencies, outputs), waits for every call and returns
+     * the findings, sorted by URN, policy and message.
+     */
+    async finish(resources: readonly ExportedResource[]): Promise<GateResult> {
         const analyzed = resources.filter((r) => r.delete !== true);
-        const byUrn = new Map(analyzed.map((r) => [r.urn, r]));
-        const hidden = new Map<string, string[]>();
-        const decoded = (r: ExportedResource, which: "inputs" | "outputs"): Record<string, unknown> => {
-            const source = which === "outputs" ? (r.outputs ?? r.inputs) : r.inputs;
-            let read;
-            try {
-                read = analyzerProperties(source);
-            } catch (e) {
-                if (e instanceof UnknownSignatureError) e.message = `${r.urn}: ${e.message}`;
-                throw e;
-            }
-            const { properties, hiddenSecrets } = read;
-            if (hiddenSecrets.length) hidden.set(r.urn, [...(hidden.get(r.urn) ?? []), ...hiddenSecrets]);
-            return properties;
-        };
+        for (const r of analyzed) this.byUrn.set(r.urn, r);
+        for (const r of analyzed) this.add(r);
         // resources = 1, each with properties = 2 encoded straight from the exported state.
         const stackReq = repeatedField(
             1,
@@ -308,7 +383,7 @@ export async function analyze(
                 ar.setName(nameOf(r.urn));
                 ar.setOptions(options(r));
                 if (r.parent) ar.setParent(r.parent);
-                const provider = providerOf(r, byUrn);
+                const provider = providerOf(r, this.byUrn);
                 if (provider) ar.setProvider(provider);
                 ar.setDependenciesList(r.dependencies ?? []);
                 for (const [key, urns] of Object.entries(r.propertyDependencies ?? {})) {
@@ -316,43 +391,21 @@ export async function analyze(
                     deps.setUrnsList(urns);
                     ar.getPropertydependenciesMap().set(key, deps);
                 }
-                return appendField(ar.serializeBinary(), 2, encodeStruct(decoded(r, "outputs")));
+                return appendField(ar.serializeBinary(), 2, encodeStruct(this.decoded(r, "outputs")));
             }),
         );
         // AnalyzeStack does not depend on the Analyze calls (the engine makes it last, but its
         // findings are the same in any order): it runs on the first process while the others, and
         // the first once it is done, take the per-resource calls from the shared queue.
-        const stackFound = unary(channels[0], ANALYZE_STACK, stackReq);
+        const stackFound = unary(this.channels[0], ANALYZE_STACK, stackReq);
         stackFound.catch(() => undefined);
-        const diagnostics: pb.AnalyzeDiagnostic[] = [];
-        let next = 0;
-        const worker = async (shard: H2Channel): Promise<void> => {
-            while (next < analyzed.length) {
-                const r = analyzed[next++];
-                const req = new pb.AnalyzeRequest();
-                req.setType(r.type);
-                req.setUrn(r.urn);
-                req.setName(nameOf(r.urn));
-                req.setOptions(options(r));
-                const provider = providerOf(r, byUrn);
-                if (provider) req.setProvider(provider);
-                // properties = 2, encoded straight from the exported inputs.
-                const bytes = appendField(req.serializeBinary(), 2, encodeStruct(decoded(r, "inputs")));
-                const found = await unary(shard, ANALYZE, bytes);
-                // The engine attaches the analyzed resource's URN to resource diagnostics.
-                for (const d of found) diagnostics.push(d.getUrn() ? d : d.setUrn(r.urn));
-            }
-        };
-        await Promise.all(
-            Array.from({ length: Math.min(concurrency, Math.max(1, analyzed.length)) }, (_, i) =>
-                worker(channels[i % channels.length]),
-            ),
-        );
+        await this.drained();
+        if (this.failure !== undefined) throw this.failure;
+        this.diagnostics.push(...(await stackFound));
 
-        diagnostics.push(...(await stackFound));
-
-        const byName = new Map(policies.map((p) => [p.name, p]));
-        const violations = diagnostics.map((d) => ({
+        const packName = this.info.getName();
+        const byName = new Map(this.policies.map((p) => [p.name, p]));
+        const violations = this.diagnostics.map((d) => ({
             pack: packName,
             policy: d.getPolicyname(),
             level: LEVEL_NAMES[d.getEnforcementlevel()] === "mandatory" ? "mandatory" : "advisory",
@@ -363,7 +416,7 @@ export async function analyze(
                 d.getMessage().startsWith(`${d.getDescription()}\n`)
                     ? d.getMessage().slice(d.getDescription().length + 1)
                     : d.getMessage(),
-                d.getUrn() ? (hidden.get(d.getUrn()) ?? []) : [...hidden.values()].flat(),
+                d.getUrn() ? (this.hidden.get(d.getUrn()) ?? []) : [...this.hidden.values()].flat(),
             ),
             urn: d.getUrn(),
         })) as Violation[];
@@ -374,13 +427,91 @@ export async function analyze(
                 a.message.localeCompare(b.message, "en"),
         );
         return {
-            packs: [{ name: packName, version: info.getVersion() }],
-            policies,
+            packs: [{ name: packName, version: this.info.getVersion() }],
+            policies: this.policies,
             violations,
             resources: analyzed.length,
         };
-    } finally {
-        for (const c of clients) c.close();
-        for (const c of channels) c.close();
     }
+
+    /** Closes the connections (the processes keep running: their owner stops them). */
+    close(): void {
+        for (const c of this.clients) c.close();
+        for (const c of this.channels) c.close();
+    }
+
+    private decoded(r: ExportedResource, which: "inputs" | "outputs"): Record<string, unknown> {
+        const source = which === "outputs" ? (r.outputs ?? r.inputs) : r.inputs;
+        let read;
+        try {
+            read = analyzerProperties(source);
+        } catch (e) {
+            if (e instanceof UnknownSignatureError) e.message = `${r.urn}: ${e.message}`;
+            throw e;
+        }
+        const { properties, hiddenSecrets } = read;
+        if (hiddenSecrets.length) this.hidden.set(r.urn, [...(this.hidden.get(r.urn) ?? []), ...hiddenSecrets]);
+        return properties;
+    }
+
+    /** Starts queued calls while fewer than `concurrency` are in flight, round-robin over the processes. */
+    private pump(): void {
+        while (
+            this.failure === undefined &&
+            this.channels.length > 0 &&
+            this.inFlight < this.concurrency &&
+            this.queue.length > 0
+        ) {
+            const r = this.queue.shift()!;
+            const shard = this.channels[this.sent++ % this.channels.length];
+            this.inFlight++;
+            this.analyzeOne(r, shard).then(
+                () => this.settled(),
+                (e: unknown) => {
+                    this.failure ??= e;
+                    this.settled();
+                },
+            );
+        }
+        if (this.inFlight === 0 && (this.queue.length === 0 || this.failure !== undefined)) {
+            const waiting = this.idle;
+            this.idle = [];
+            for (const resolve of waiting) resolve();
+        }
+    }
+
+    private settled(): void {
+        this.inFlight--;
+        this.pump();
+    }
+
+    /** Resolves once every added resource's call has ended (or one failed). */
+    private drained(): Promise<void> {
+        return new Promise((resolve) => {
+            this.idle.push(resolve);
+            this.pump();
+        });
+    }
+
+    private async analyzeOne(r: ExportedResource, shard: H2Channel): Promise<void> {
+        const req = new pb.AnalyzeRequest();
+        req.setType(r.type);
+        req.setUrn(r.urn);
+        req.setName(nameOf(r.urn));
+        req.setOptions(options(r));
+        const provider = providerOf(r, this.byUrn);
+        if (provider) req.setProvider(provider);
+        // properties = 2, encoded straight from the exported inputs.
+        const bytes = appendField(req.serializeBinary(), 2, encodeStruct(this.decoded(r, "inputs")));
+        const found = await unary(shard, ANALYZE, bytes);
+        // The engine attaches the analyzed resource's URN to resource diagnostics.
+        for (const d of found) this.diagnostics.push(d.getUrn() ? d : d.setUrn(r.urn));
+        this.done++;
+    }
+}
+
+function analyzerClient(port: number): AnalyzerClient {
+    return new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+        "grpc.max_receive_message_length": 1 << 30,
+    });
 }

@@ -3,7 +3,7 @@
  * parent, the stack outputs, and counts (by operation and by type).
  */
 import { estimateCost, renderCost, type CostEstimate } from "../../catalog/cost";
-import type { PlanMode } from "../engine/monitor";
+import type { PlanMode } from "../engine/outcome";
 import {
     displayType,
     liveResources,
