@@ -172,7 +172,7 @@ describe("offline engine: the program launched as the Node.js language host laun
         });
         assert.deepEqual(launch.argv, [
             "--require",
-            "tsx/cjs",
+            "../tools/typescript.cjs",
             require.resolve("@pulumi/pulumi/cmd/run", { paths: [path.join(PROJECT_DIR, "stacks")] }),
             "--monitor",
             "127.0.0.1:4242",

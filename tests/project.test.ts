@@ -20,22 +20,26 @@ const read = (file: string): string => fs.readFileSync(path.join(PROJECT_DIR, fi
 const yamlOf = (file: string): Record<string, unknown> => parseYaml(read(file)) as Record<string, unknown>;
 
 describe("project files", () => {
-    it("Pulumi.yaml runs the TypeScript program through tsx without type-checking at start-up", () => {
+    it("Pulumi.yaml runs the TypeScript program through tools/typescript.cjs without type-checking at start-up", () => {
         const project = yamlOf("Pulumi.yaml");
         assert.equal(project.name, "llm-platform");
         assert.equal(project.main, "stacks/index.ts");
         assert.deepEqual(project.runtime, {
             name: "nodejs",
-            options: { typescript: false, nodeargs: "--require tsx/cjs" },
+            options: { typescript: false, nodeargs: "--require ../tools/typescript.cjs" },
         });
         const pkg = JSON.parse(read("package.json")) as {
             dependencies: Record<string, string>;
             devDependencies: Record<string, string>;
         };
         // The reference program runs from this repository's checkout (npm ci installs dev
-        // dependencies); the package's consumers never load tsx: its bin and pack are compiled.
-        assert.ok(pkg.devDependencies.tsx, "tsx runs the reference program");
-        assert.equal(pkg.dependencies.tsx, undefined, "tsx is not a runtime dependency of consumers");
+        // dependencies); the package's consumers never load it: its bin and pack are compiled.
+        assert.ok(pkg.devDependencies.esbuild, "esbuild transpiles the reference program");
+        assert.equal(pkg.dependencies.esbuild, undefined, "esbuild is not a runtime dependency of consumers");
+        assert.ok(
+            fs.existsSync(path.join(PROJECT_DIR, "stacks", "../tools/typescript.cjs")),
+            "nodeargs' path is relative to stacks/, where the language host runs the program",
+        );
     });
 
     it("Pulumi.yaml declares exactly the keys every stack must set, and every stack file sets them", () => {
