@@ -43,14 +43,17 @@ process.setSourceMapsEnabled(true);
 /** The JavaScript of `filename`: from the cache when its content (and the options) are unchanged. */
 function compiled(filename) {
     const source = fs.readFileSync(filename, "utf8");
-    const key = crypto.createHash("sha256").update(`${VERSION}\0${filename}\0${source}`).digest("hex");
+    // The source map names the file by its base name, which Node resolves beside the compiled file:
+    // a copy of the project elsewhere (a test's scratch folder) uses the same cache entries.
+    const name = path.basename(filename);
+    const key = crypto.createHash("sha256").update(`${VERSION}\0${name}\0${source}`).digest("hex");
     const cached = path.join(CACHE, `${key}.js`);
     try {
         return fs.readFileSync(cached, "utf8");
     } catch {
         // not cached yet
     }
-    const { code } = esbuild.transformSync(source, { ...OPTIONS, sourcefile: filename });
+    const { code } = esbuild.transformSync(source, { ...OPTIONS, sourcefile: name });
     try {
         fs.mkdirSync(CACHE, { recursive: true });
         const partial = `${cached}.${process.pid}`;

@@ -56,7 +56,9 @@ function probesIn(dir: string): Probe[] {
 function measure(args: string[], env: Record<string, string> = {}, expectStatus = 0): Sample {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "llm-bench-"));
     const started = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, ["--import", "tsx", ...args], {
+    // As `npm run <command>` starts them: the project's TypeScript loader, which leaves the SDKs'
+    // files to Node (the bare import's too: its baseline is the SDKs' own cost).
+    const r = spawnSync(process.execPath, ["--require", path.join(ROOT, "tools", "typescript.cjs"), ...args], {
         cwd: ROOT,
         env: {
             ...process.env,
@@ -92,6 +94,9 @@ function failingProject(): string {
         fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
     for (const d of ["catalog", "stacks", "components", "environments", "images", "policies", "prices"])
         fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true });
+    // Pulumi.yaml's nodeargs load the TypeScript loader from ../tools.
+    fs.mkdirSync(path.join(dir, "tools"));
+    fs.copyFileSync(path.join(ROOT, "tools", "typescript.cjs"), path.join(dir, "tools", "typescript.cjs"));
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
     fs.writeFileSync(
         path.join(dir, "stacks", "index.ts"),
