@@ -292,7 +292,7 @@ describe("the command line's start-up", () => {
             "bash",
             [
                 "-c",
-                `node --import tsx -e '${script.replace(/'/g, "'\\''")}' | head -c 1 >/dev/null; echo "\${PIPESTATUS[0]}"`,
+                `node --require ./tools/typescript.cjs -e '${script.replace(/'/g, "'\\''")}' | head -c 1 >/dev/null; echo "\${PIPESTATUS[0]}"`,
             ],
             {
                 cwd: PROJECT_DIR,

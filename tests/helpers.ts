@@ -109,12 +109,15 @@ export function run(
     });
 }
 
-/** A command of tools/cli run as a user would, through node and tsx. */
+/** The project's TypeScript loader, as `npm run <command>` starts node with it. */
+export const TS_LOADER = path.join(PROJECT_DIR, "tools", "typescript.cjs");
+
+/** A command of tools/cli run as a user would, as `npm run <command>` runs it. */
 export function runCli(script: string, args: readonly string[], cwd = PROJECT_DIR): Promise<Finished> {
     const command = script.replace(/\.ts$/, "");
     return run(
         process.execPath,
-        ["--import", "tsx", path.join(PROJECT_DIR, "tools", "cli", "main.ts"), command, ...args],
+        ["--require", TS_LOADER, path.join(PROJECT_DIR, "tools", "cli", "main.ts"), command, ...args],
         {
             cwd,
         },

@@ -22,7 +22,7 @@ import {
     violationLocator,
 } from "../tools/policy/report";
 import { BAD_STACK_POLICIES, badStack } from "./badStack";
-import { find, PROJECT_DIR, run, runCli, VERSION } from "./helpers";
+import { find, PROJECT_DIR, run, runCli, TS_LOADER, VERSION } from "./helpers";
 import { COMMANDS } from "../tools/cli/main";
 import { ecsWithPrebuiltImage, planOf, sharedRunner } from "./plans";
 
@@ -732,8 +732,8 @@ describe("the offline policy gate over the analyzer protocol", () => {
     it("exits 3, not 1, when the gate itself fails: 1 means a mandatory violation only", async () => {
         assert.deepEqual(EXIT, { clean: 0, mandatoryViolation: 1, unusableInput: 2, internalError: 3 });
         const crash = await run(process.execPath, [
-            "--import",
-            "tsx",
+            "--require",
+            TS_LOADER,
             "-e",
             'require("./tools/cli/cli").runCommand("policy", () => Promise.reject(new Error("boom")), 3)',
         ]);

@@ -18,7 +18,7 @@ import * as path from "node:path";
 import { promoteCommand } from "../tools/cli/promote";
 import { deployCommand } from "../tools/cli/deploy";
 import { UsageError } from "../tools/errors";
-import { goodRawConfig, PROJECT_DIR } from "./helpers";
+import { goodRawConfig, PROJECT_DIR, TS_LOADER } from "./helpers";
 import { referenceContract } from "./promoteFakes";
 import { FakePulumiBackend, type Fault } from "./fakePulumi/backend";
 import { pidNamespace, tryLock } from "../tools/promote/locks";
@@ -185,7 +185,7 @@ function promoteProcess(
     return new Promise((resolve) => {
         const child = spawn(
             process.execPath,
-            ["--import", "tsx", "tools/cli/main.ts", command, ...ARGS, "--project", w.project, ...args],
+            ["--require", TS_LOADER, "tools/cli/main.ts", command, ...ARGS, "--project", w.project, ...args],
             { cwd: PROJECT_DIR, env: w.env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
         );
         let out = "";

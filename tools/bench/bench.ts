@@ -278,8 +278,8 @@ async function bench(argv: string[]): Promise<number> {
             // As `npm run policy` runs it.
             [
                 "--max-semi-space-size=32",
-                "--import",
-                "tsx",
+                "--require",
+                path.join(ROOT, "tools", "typescript.cjs"),
                 path.join(ROOT, "tools", "cli", "main.ts"),
                 "policy",
                 "--stack",
