@@ -1,6 +1,12 @@
 import * as assert from "node:assert/strict";
-import { planned, readGolden, timeless } from "./golden";
-import { REFERENCE_STACKS, sharedRunner } from "./plans";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { policy } from "../tools/cli/policy";
+import { runStack } from "../tools/engine/run";
+import { startPack, type PackProcess } from "../tools/policy/gate";
+import { GOLDEN_DIR, planned, readGolden, timeless } from "./golden";
+import { PROJECT_DIR } from "./helpers";
+import { NO_COVERAGE, REFERENCE_STACKS, sharedRunner } from "./plans";
 
 /** The first line where two texts differ, for a readable failure. */
 function firstDifference(want: string, got: string): string {
@@ -30,6 +36,50 @@ describe("the reference stacks' plans are what they were (issue 36: faster, not 
             );
         });
     }
+
+    describe("policy --stack <stack> --format json: the gate's findings (tests/fixtures/golden/<stack>.policy.json)", () => {
+        let pack: PackProcess;
+        before(async () => {
+            pack = await startPack();
+        });
+        after(() => pack.stop());
+        const shared = (): Promise<PackProcess> => Promise.resolve({ ...pack, stop: () => undefined });
+        const gate = async (stack: string, run: Parameters<typeof policy>[2]): Promise<string> => {
+            let out = "";
+            const code = await policy(
+                ["--stack", stack, "--format", "json", "--project", PROJECT_DIR],
+                (s) => void (out += s),
+                run,
+                shared,
+            );
+            assert.equal(code, 0);
+            return out;
+        };
+        const kept = (stack: string): string => fs.readFileSync(path.join(GOLDEN_DIR, `${stack}.policy.json`), "utf8");
+
+        for (const stack of REFERENCE_STACKS)
+            it(`${stack}: the same findings as before the gate took resources as they register`, async () => {
+                assert.equal(await gate(stack, sharedRunner), kept(stack));
+            });
+
+        it("ecs, its program running: each resource analysed as it registers, the same findings", async () => {
+            let handed = 0;
+            const out = await gate("ecs", (o) =>
+                runStack({
+                    ...o,
+                    env: NO_COVERAGE,
+                    sink: {
+                        push(r) {
+                            handed++;
+                            o.sink!.push(r);
+                        },
+                    },
+                }),
+            );
+            assert.equal(out, kept("ecs"));
+            assert.equal(handed, (JSON.parse(out) as { resources: number }).resources);
+        });
+    });
 
     it("ignores only the manifest's time", () => {
         const a =

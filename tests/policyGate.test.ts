@@ -6,7 +6,7 @@ import * as path from "node:path";
 import AjvDraft04 from "ajv-draft-04";
 import { POLICIES } from "../policies/pack";
 import { EXIT, policy, POLICY_USAGE, processesFor, SHARD_THRESHOLD } from "../tools/cli/policy";
-import type { RunOptions, RunResult } from "../tools/engine/run";
+import { runStack, type RunOptions, type RunResult } from "../tools/engine/run";
 
 import type { ExportedResource, StackExport } from "../tools/engine/stackExport";
 import { Analysis, analyze, startPack, type PackProcess, type PolicyConfigFile } from "../tools/policy/gate";
@@ -24,7 +24,7 @@ import {
 import { BAD_STACK_POLICIES, badStack } from "./badStack";
 import { find, PROJECT_DIR, run, runCli, TS_LOADER, VERSION } from "./helpers";
 import { COMMANDS } from "../tools/cli/main";
-import { ecsWithPrebuiltImage, planOf, sharedRunner } from "./plans";
+import { ecsWithPrebuiltImage, NO_COVERAGE, planOf, sharedRunner } from "./plans";
 
 /**
  * What GitHub's code scanning would refuse in a SARIF file: the SARIF Multitool's GitHub ingestion
@@ -867,6 +867,26 @@ describe("the offline policy gate over the analyzer protocol", () => {
         assert.equal(streamed.code, 0);
         assert.equal(handed.length, prod.deployment.resources.length);
         assert.equal(streamed.stdout, unstreamed.stdout);
+    });
+
+    it("answers Analyze calls while the program is still registering resources", async () => {
+        const staging = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "pack", "config", "staging.json"), "utf8"));
+        const analysis = await Analysis.open(pack.port, staging);
+        try {
+            const plan = await runStack({
+                projectDir: PROJECT_DIR,
+                stack: "ecs",
+                env: NO_COVERAGE,
+                sink: { push: (r) => analysis.add(r) },
+            });
+            const answeredDuringRun = analysis.answered;
+            const found = await analysis.finish(plan.export.deployment.resources);
+            assert.ok(answeredDuringRun > 0, "no Analyze call was answered before the program ended");
+            assert.equal(found.resources, plan.export.deployment.resources.length);
+            assert.equal(analysis.answered, found.resources);
+        } finally {
+            analysis.close();
+        }
     });
 
     it("speaks gRPC over plain HTTP/2 for the per-resource calls: a call's status reaches the caller", async () => {

@@ -85,6 +85,52 @@ describe("tools/typescript.cjs: the project's TypeScript loader (Pulumi.yaml nod
         assert.equal((await node([file], dir)).stdout, "two\n");
     });
 
+    it("runs every file in strict mode, as tsc's output (strict: alwaysStrict) does", async () => {
+        fs.writeFileSync(
+            path.join(dir, "strict.ts"),
+            [
+                "const frozen = Object.freeze({ a: 1 });",
+                "let threw = false;",
+                "try { (frozen as { a: number }).a = 2; } catch (e) { threw = e instanceof TypeError; }",
+                "function self(this: unknown): unknown { return this; }",
+                "console.log(JSON.stringify([threw, self() === undefined]));",
+            ].join("\n"),
+        );
+        const r = await node(["strict.ts"], dir);
+        assert.equal(r.stderr, "");
+        assert.deepEqual(JSON.parse(r.stdout), [true, true]);
+    });
+
+    it("supports export = and import x = require()", async () => {
+        fs.writeFileSync(path.join(dir, "legacy.ts"), "export = { answer: 42 };\n");
+        fs.writeFileSync(
+            path.join(dir, "uses.ts"),
+            'import legacy = require("./legacy");\nimport * as star from "./legacy";\nconsole.log(legacy.answer, star.answer);\n',
+        );
+        const r = await node(["uses.ts"], dir);
+        assert.equal(r.stderr, "");
+        assert.equal(r.stdout, "42 42\n");
+    });
+
+    it("compiles again an entry cut short in the cache, and loads no esbuild when the cache is warm", async () => {
+        const marker = `cache-${path.basename(dir)}`;
+        const file = path.join(dir, "cached.ts");
+        fs.writeFileSync(
+            file,
+            `const tag: string = "${marker}";\nconsole.log(tag, Object.keys(require.cache).some((k) => k.endsWith("/esbuild/lib/main.js")));\n`,
+        );
+        assert.equal((await node([file], dir)).stdout, `${marker} true\n`, "the first run compiles");
+        assert.equal((await node([file], dir)).stdout, `${marker} false\n`, "the second reads the cache");
+        const cache = path.join(PROJECT_DIR, "node_modules", ".cache", "llm-platform-typescript");
+        const entries = fs
+            .readdirSync(cache)
+            .filter((f) => fs.readFileSync(path.join(cache, f), "utf8").includes(marker));
+        assert.equal(entries.length, 1);
+        fs.writeFileSync(path.join(cache, entries[0]), "");
+        assert.equal((await node([file], dir)).stdout, `${marker} true\n`, "an empty entry is compiled again");
+        assert.match(fs.readFileSync(path.join(cache, entries[0]), "utf8"), /^"use strict";/);
+    });
+
     it("leaves every other module to Node's own loader", async () => {
         const r = await run(
             process.execPath,

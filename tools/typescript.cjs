@@ -17,26 +17,37 @@ const crypto = require("node:crypto");
 const fs = require("node:fs");
 const Module = require("node:module");
 const path = require("node:path");
-const esbuild = require("esbuild");
+const { threadId } = require("node:worker_threads");
 
 const ROOT = path.resolve(__dirname, "..");
-/** As tsc compiles the project (tsconfig.json: ES2022, CommonJS, esModuleInterop). */
+/**
+ * As tsc compiles the project (tsconfig.json: ES2022, CommonJS, esModuleInterop, strict, so every
+ * file in strict mode).
+ */
 const OPTIONS = {
     loader: "ts",
     format: "cjs",
     platform: "node",
     target: `node${process.versions.node}`,
     sourcemap: "inline",
+    // Stack traces need the mappings, not the sources (the files are beside the compiled ones).
+    sourcesContent: false,
     keepNames: true,
     // `await import("./x")` becomes a require, as tsc's CommonJS output has it.
     supported: { "dynamic-import": false },
-    tsconfigRaw: { compilerOptions: { target: "ES2022", useDefineForClassFields: true, esModuleInterop: true } },
+    tsconfigRaw: {
+        compilerOptions: { target: "ES2022", useDefineForClassFields: true, esModuleInterop: true, alwaysStrict: true },
+    },
 };
 const CACHE = path.join(ROOT, "node_modules", ".cache", "llm-platform-typescript");
+/** esbuild's version without loading it: a warm cache never does. */
+const ESBUILD_VERSION = require("esbuild/package.json").version;
 const VERSION = crypto
     .createHash("sha256")
-    .update(`${esbuild.version}\0${JSON.stringify(OPTIONS)}`)
+    .update(`${ESBUILD_VERSION}\0${JSON.stringify(OPTIONS)}`)
     .digest("hex");
+/** How every complete output ends: the inline source map esbuild appends last. */
+const COMPLETE = /\n\/\/# sourceMappingURL=data:application\/json;base64,[A-Za-z0-9+/=]+\n?$/;
 
 process.setSourceMapsEnabled(true);
 
@@ -49,18 +60,27 @@ function compiled(filename) {
     const key = crypto.createHash("sha256").update(`${VERSION}\0${name}\0${source}`).digest("hex");
     const cached = path.join(CACHE, `${key}.js`);
     try {
-        return fs.readFileSync(cached, "utf8");
+        const code = fs.readFileSync(cached, "utf8");
+        // An entry cut short (a crash, a full disk) is compiled again, never run.
+        if (COMPLETE.test(code)) return code;
     } catch {
         // not cached yet
     }
-    const { code } = esbuild.transformSync(source, { ...OPTIONS, sourcefile: name });
+    const { code } = require("esbuild").transformSync(source, { ...OPTIONS, sourcefile: name });
+    const partial = `${cached}.${process.pid}.${threadId}`;
     try {
         fs.mkdirSync(CACHE, { recursive: true });
-        const partial = `${cached}.${process.pid}`;
-        fs.writeFileSync(partial, code);
+        const fd = fs.openSync(partial, "w");
+        try {
+            fs.writeSync(fd, code);
+            fs.fsyncSync(fd);
+        } finally {
+            fs.closeSync(fd);
+        }
         fs.renameSync(partial, cached);
     } catch {
-        // A read-only checkout: compiled again next time.
+        // A read-only checkout or a full disk: compiled again next time.
+        fs.rmSync(partial, { force: true });
     }
     return code;
 }

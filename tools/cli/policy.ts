@@ -268,6 +268,7 @@ export async function policy(
     };
     const configSource = (i: number): string => `${sources[i] ?? "policy config"} (for the pack in ${packs[i]})`;
     const analyses: Analysis[] = [];
+    let ended = false;
     try {
         // The packs start while the stack is planned, each a process of its own; each pack's
         // analysis opens as soon as its process is up and takes the resources as the program
@@ -279,6 +280,8 @@ export async function policy(
             p
                 .then((pack) => Analysis.open(pack.port, configs[i], undefined, configSource(i)))
                 .then((analysis) => {
+                    // Opened after the command ended (it failed first): nothing will finish it.
+                    if (ended) analysis.close();
                     analyses.push(analysis);
                     for (const r of arrived) analysis.add(r);
                     return analysis;
@@ -332,6 +335,7 @@ export async function policy(
         if (!values.output) out(text);
         return result.violations.some((v) => v.level === "mandatory") ? EXIT.mandatoryViolation : EXIT.clean;
     } finally {
+        ended = true;
         for (const a of analyses) a.close();
         stopAll();
     }

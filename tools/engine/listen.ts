@@ -108,7 +108,9 @@ export async function listen(): Promise<Listening> {
             const map = new Map<string, Route>();
             for (const [definition, handlers] of services)
                 for (const [name, method] of Object.entries(definition))
-                    map.set(method.path, { name, method, handler: handlers[name] });
+                    // The engine's services are unary; a streaming method is left to gRPC's own answer.
+                    if (!method.requestStream && !method.responseStream)
+                        map.set(method.path, { name, method, handler: handlers[name] });
             addRoutes([...map.keys()].filter((p) => !routed.has(p)));
             served(map);
         },
@@ -140,7 +142,7 @@ function answer(
         );
     }
     const decoded = Object.create(call, { request: { value: request } }) as grpc.ServerUnaryCall<unknown, unknown>;
-    route.handler(decoded, (error, value) => {
+    const reply: grpc.sendUnaryData<unknown> = (error, value) => {
         if (error) return callback(error);
         let bytes: Buffer;
         try {
@@ -152,5 +154,11 @@ function answer(
             );
         }
         callback(null, bytes);
-    });
+    };
+    try {
+        route.handler(decoded, reply);
+    } catch (e) {
+        // As gRPC answers a handler that throws.
+        fail(grpc.status.UNKNOWN, e instanceof Error ? e.message : String(e));
+    }
 }

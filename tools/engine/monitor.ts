@@ -324,8 +324,8 @@ type Unary<Req, Res> = (call: { request: Req }, callback: Callback<Res>) => void
 
     private record(resource: ExportedResource): void {
         this.captured.push(resource);
-        this.options.sink?.push(resource);
         this.byUrn.set(resource.urn, resource);
+        this.options.sink?.push(resource);
     }
 
     /** The engine's default provider for a package, recorded before its first resource. */

@@ -95,6 +95,8 @@ export async function runStack(options: RunOptions): Promise<RunResult> {
             dryRun: mode === "preview",
             env: options.env,
         });
+        // Awaited below; a spawn failure while the engine loads is reported there, not unhandled.
+        exited.catch(() => undefined);
         const { OfflineMonitor } = await import("./monitor");
         const monitor = new OfflineMonitor({
             ctx: context(project.name, options.stack, stackConfig.values, options.accountId),
