@@ -27,7 +27,7 @@ async function collect(fn: (out: (s: string) => void, err: (s: string) => void) 
     return { code, stdout, stderr };
 }
 
-/** Runs a command as a user would, through node and tsx, from `cwd`. */
+/** Runs a command as a user would, through node and the project's TypeScript loader, from `cwd`. */
 async function spawnCli(script: string, args: string[], cwd = PROJECT_DIR) {
     const r = await runCli(script, args, cwd);
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };

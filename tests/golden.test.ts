@@ -25,7 +25,7 @@ describe("the reference stacks' plans are what they were (issue 36: faster, not 
             const kept = readGolden(stack);
             const now = await planned(stack, sharedRunner);
             const hint =
-                "if the change is meant, rewrite them with `node --import tsx tests/golden.ts` and review the diff";
+                "if the change is meant, rewrite them with `node --require ./tools/typescript.cjs tests/golden.ts` and review the diff";
             assert.ok(
                 now.plan === kept.plan,
                 `the plan of ${stack} differs from tests/fixtures/golden/${stack}.plan.txt at ${firstDifference(kept.plan, now.plan)}\n${hint}`,

@@ -4,7 +4,7 @@
  * engine faster cannot change what it reports (issue 36): the plan's text byte for byte, and the
  * stack export byte for byte but for its manifest's `time` (the run's clock).
  *
- * `node --import tsx tests/golden.ts` rewrites them from this checkout: review the diff of the
+ * `node --require ./tools/typescript.cjs tests/golden.ts` rewrites them from this checkout: review the diff of the
  * plan texts (the exports are gzipped) before committing it. `<stack>.policy.json` is what
  * `llm-platform policy --stack <stack> --format json` printed before the gate analysed resources
  * as they register (commit 8ce61d0); the gate's findings must not change with its speed.
