@@ -3,14 +3,14 @@
  * first). The Pulumi SDK's `cmd/run` installs `source-map-support`, which maps every frame it
  * formats through the source maps of the provider SDKs; the SDK formats a full stack for every
  * resource it registers (its source position) and for every error it reports. That costs a good
- * share of a run, maps this project's files wrongly (tsx keeps their maps in memory, not on
+ * share of a run, maps this project's files wrongly (tsx kept their maps in memory, not on
  * disk: every position came out as line 2), and invents paths such as
  * `node_modules/@pulumi/resource.ts` on which Node 20.20's `util.inspect` spends a minute and
  * gigabytes before it prints an error (docs/UPSTREAM.md).
  *
  * Instead: frames in this project's own files are mapped to their TypeScript line and column
- * through Node's source-map cache (tsx registers each module's map there); every other frame is
- * printed as V8 reports it.
+ * through Node's source-map cache (tools/typescript.cjs turns it on; each module's inline map
+ * lands there); every other frame is printed as V8 reports it.
  */
 import { findSourceMap } from "node:module";
 import * as path from "node:path";

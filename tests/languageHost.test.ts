@@ -360,7 +360,7 @@ describe("offline engine: the stack program's own stack traces", () => {
         assert.equal(traces.framePosition(inDependency, 10, 5), `${inDependency}:10:5`);
         const elsewhere = "/opt/other/index.js";
         assert.equal(traces.framePosition(elsewhere, 3, 1), `${elsewhere}:3:1`);
-        // A module of this project loaded by tsx (the test process has Node's source maps on for it).
+        // A module of this project loaded by tools/typescript.cjs (the test process has Node's source maps on for it).
         const here = path.join(PROJECT_DIR, "tests", "languageHost.test.ts");
         const mapped = traces.framePosition(here, 1, 1);
         assert.match(mapped, new RegExp(`^${here.replace(/[.]/g, "\\.")}:\\d+:\\d+$`));
