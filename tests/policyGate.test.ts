@@ -831,6 +831,14 @@ describe("the offline policy gate over the analyzer protocol", () => {
             });
         const r = await collect(["--stack", "prod", "--mode", "update", "--processes", "2", "--project", PROJECT_DIR]);
         assert.equal(r.code, 0);
+        // A document: its processes start together, before any is configured; the same report.
+        const doc = path.join(tmp(), "bad.json");
+        fs.writeFileSync(doc, JSON.stringify(bad));
+        const args = ["--file", doc, "--tier", "prod", "--format", "json"];
+        const sharded = await collect([...args, "--processes", "3"]);
+        const single = await collect([...args, "--processes", "1"]);
+        assert.equal(sharded.code, 1);
+        assert.equal(sharded.stdout, single.stdout);
     });
 
     it("analyses each resource as it arrives, before the stack is finished, with the same findings (policy --stack during the program's run)", async () => {

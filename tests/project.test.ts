@@ -13,6 +13,7 @@ import { OWNERSHIP_TAG_KEYS, PROD_MIN_REPLICAS, REFERENCE_SLO } from "../catalog
 import { PSS_LEVELS } from "../policies/podSecurity";
 import { TIER_POLICY_CONFIG } from "../policies/tiers";
 import { plannedBlocks, POLICY_DOC, policyDoc, renderPolicyConfig, withGeneratedBlocks } from "../tools/cli/docs";
+import { programLocation, readProject } from "../tools/engine/project";
 import { PROJECT_DIR } from "./helpers";
 import { planOf } from "./plans";
 
@@ -36,10 +37,11 @@ describe("project files", () => {
         // dependencies); the package's consumers never load it: its bin and pack are compiled.
         assert.ok(pkg.devDependencies.esbuild, "esbuild transpiles the reference program");
         assert.equal(pkg.dependencies.esbuild, undefined, "esbuild is not a runtime dependency of consumers");
-        assert.ok(
-            fs.existsSync(path.join(PROJECT_DIR, "stacks", "../tools/typescript.cjs")),
-            "nodeargs' path is relative to stacks/, where the language host runs the program",
-        );
+        // nodeargs' path is resolved where the language host runs node: the program's folder.
+        const { pwd } = programLocation(readProject(PROJECT_DIR));
+        assert.equal(pwd, path.join(PROJECT_DIR, "stacks"));
+        assert.equal(path.resolve(pwd, "../tools/typescript.cjs"), path.join(PROJECT_DIR, "tools", "typescript.cjs"));
+        assert.ok(fs.existsSync(path.join(PROJECT_DIR, "tools", "typescript.cjs")));
     });
 
     it("Pulumi.yaml declares exactly the keys every stack must set, and every stack file sets them", () => {

@@ -21,10 +21,13 @@ describe("tools/typescript.cjs: the project's TypeScript loader (Pulumi.yaml nod
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "ts-loader-"));
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+    /** Writes `lines` to the file at `parts` under the test's folder. */
+    const write = (parts: string[], lines: string[]): void =>
+        fs.writeFileSync(path.join(dir, ...parts), `${lines.join("\n")}\n`);
 
     it("runs TypeScript as tsc compiles it: extensionless requires, parameter properties, enums, import() as require, esModuleInterop", async () => {
-        fs.writeFileSync(
-            path.join(dir, "main.ts"),
+        write(
+            ["main.ts"],
             [
                 'import { Box, Colour } from "./lib";',
                 'import yaml from "js-yaml";',
@@ -34,11 +37,11 @@ describe("tools/typescript.cjs: the project's TypeScript loader (Pulumi.yaml nod
                 "    console.log(JSON.stringify([box.twice(), Colour.Green, later.value, typeof yaml.load, Box.name]));",
                 "}",
                 "void main();",
-            ].join("\n"),
+            ],
         );
         fs.mkdirSync(path.join(dir, "lib"));
-        fs.writeFileSync(
-            path.join(dir, "lib", "index.ts"),
+        write(
+            ["lib", "index.ts"],
             [
                 "export enum Colour { Blue = 1, Green }",
                 "export class Box<T extends number> {",
@@ -46,7 +49,7 @@ describe("tools/typescript.cjs: the project's TypeScript loader (Pulumi.yaml nod
                 "    constructor(private readonly value: T, readonly colour: string) {}",
                 "    twice(): string { return `${this.kind}:${this.value * 2}`; }",
                 "}",
-            ].join("\n"),
+            ],
         );
         fs.writeFileSync(path.join(dir, "lib", "later.ts"), "export const value: string = 'later';\n");
         fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"), "dir");
@@ -57,8 +60,8 @@ describe("tools/typescript.cjs: the project's TypeScript loader (Pulumi.yaml nod
     });
 
     it("maps a stack trace to the TypeScript line and column", async () => {
-        fs.writeFileSync(
-            path.join(dir, "fail.ts"),
+        write(
+            ["fail.ts"],
             [
                 "interface Unused { a: string }",
                 "",
@@ -67,7 +70,7 @@ describe("tools/typescript.cjs: the project's TypeScript loader (Pulumi.yaml nod
                 '    throw new Error("here");',
                 "}",
                 "fail();",
-            ].join("\n"),
+            ],
         );
         const r = await node(["fail.ts"], dir);
         assert.equal(r.code, 1);
@@ -86,15 +89,15 @@ describe("tools/typescript.cjs: the project's TypeScript loader (Pulumi.yaml nod
     });
 
     it("runs every file in strict mode, as tsc's output (strict: alwaysStrict) does", async () => {
-        fs.writeFileSync(
-            path.join(dir, "strict.ts"),
+        write(
+            ["strict.ts"],
             [
                 "const frozen = Object.freeze({ a: 1 });",
                 "let threw = false;",
                 "try { (frozen as { a: number }).a = 2; } catch (e) { threw = e instanceof TypeError; }",
                 "function self(this: unknown): unknown { return this; }",
                 "console.log(JSON.stringify([threw, self() === undefined]));",
-            ].join("\n"),
+            ],
         );
         const r = await node(["strict.ts"], dir);
         assert.equal(r.stderr, "");

@@ -274,14 +274,26 @@ export async function policy(
         // analysis opens as soon as its process is up and takes the resources as the program
         // registers them (Analyze reads a resource's inputs, fixed when it registers), so most of
         // the per-resource calls are done when the program ends.
-        const first = packs.map((dir) => launch(dir));
+        // A document's size is known now: all its processes start at once. A stack's once planned.
+        const known = resources ? processesFor(resources.length, values.processes) : 1;
+        const first = packs.map((dir) => Promise.all(Array.from({ length: known }, () => launch(dir))));
         const arrived: ExportedResource[] = [];
         const open = first.map((p, i) =>
             p
-                .then((pack) => Analysis.open(pack.port, configs[i], undefined, configSource(i)))
+                .then((ps) =>
+                    Analysis.open(
+                        ps.map((x) => x.port),
+                        configs[i],
+                        undefined,
+                        configSource(i),
+                    ),
+                )
                 .then((analysis) => {
                     // Opened after the command ended (it failed first): nothing will finish it.
-                    if (ended) analysis.close();
+                    if (ended) {
+                        analysis.close();
+                        return analysis;
+                    }
                     analyses.push(analysis);
                     for (const r of arrived) analysis.add(r);
                     return analysis;
@@ -305,8 +317,8 @@ export async function policy(
                 await Promise.all(
                     packs.map(async (dir, i) => {
                         const analysis = await open[i];
-                        if (wanted > 1) {
-                            const more = await Promise.all(Array.from({ length: wanted - 1 }, () => launch(dir)));
+                        if (wanted > known) {
+                            const more = await Promise.all(Array.from({ length: wanted - known }, () => launch(dir)));
                             await analysis.addProcesses(more.map((m) => m.port));
                         }
                         return analysis.finish(all);
