@@ -68,7 +68,14 @@ export const VLLM_SERVER_FLAGS = [
     "--uvicorn-log-level",
     "--served-model-name",
     "--tensor-parallel-size",
+    "--enable-request-id-headers",
+    "--enable-log-requests",
+    "--max-log-len",
+    "--otlp-traces-endpoint",
 ] as const;
+
+/** Of {@link VLLM_SERVER_FLAGS}, those that take no value (argparse `store_true`). */
+export const VLLM_SERVER_SWITCHES = ["--enable-request-id-headers", "--enable-log-requests"] as const;
 
 /** `--uvicorn-log-level`'s choices at {@link VLLM_VERSION}. */
 export const UVICORN_LOG_LEVELS = ["debug", "info", "warning", "error", "critical", "trace"] as const;

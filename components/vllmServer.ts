@@ -36,6 +36,16 @@ export interface ServerSpec {
     servedModelName?: string;
     /** GPUs the model is sharded over (`--tensor-parallel-size`). @default - vLLM's: 1 */
     tensorParallelSize?: number;
+    /**
+     * Log each request's id and sampling parameters as it arrives, never its prompt
+     * (`--enable-log-requests --max-log-len 0`). @default false
+     */
+    logRequests?: boolean;
+    /**
+     * Where vLLM sends one OpenTelemetry span per finished request, OTLP over gRPC
+     * (`--otlp-traces-endpoint`). The image must carry OpenTelemetry's SDK. @default - no traces
+     */
+    otlpTracesEndpoint?: string;
 }
 
 /** The container's arguments: vLLM's OpenAI server flags, after the image's ENTRYPOINT. */
@@ -51,7 +61,50 @@ export function serverArgs(spec: ServerSpec): string[] {
         spec.logLevel.toLowerCase(),
         ...(spec.servedModelName !== undefined ? ["--served-model-name", spec.servedModelName] : []),
         ...(spec.tensorParallelSize !== undefined ? ["--tensor-parallel-size", String(spec.tensorParallelSize)] : []),
+        // Every answer carries X-Request-Id: the caller's, which vLLM also makes its request id
+        // (`chatcmpl-<id>` in its logs and spans), or one it draws.
+        "--enable-request-id-headers",
+        ...(spec.logRequests ? ["--enable-log-requests", "--max-log-len", "0"] : []),
+        ...(spec.otlpTracesEndpoint !== undefined ? ["--otlp-traces-endpoint", spec.otlpTracesEndpoint] : []),
     ];
+}
+
+/** Where the JSON logging configuration is mounted in the server's container. */
+export const VLLM_LOGGING_CONFIG_DIR = "/etc/vllm-logging";
+export const VLLM_LOGGING_CONFIG_FILE = "logging.json";
+
+/**
+ * vLLM's logging as JSON lines, one object per line: `time` (ISO 8601, UTC), `level`, `logger`,
+ * `message`, the `model` served, and `exc_info` with a traceback. vLLM reads the file named by
+ * VLLM_LOGGING_CONFIG_PATH for its own loggers (vllm/logger.py) and hands the same file to uvicorn
+ * for the HTTP server's (vllm/entrypoints/openai/api_server.py, v0.11.0), so uvicorn's loggers are
+ * configured here too: without them its access lines would go to Python's last-resort handler,
+ * which drops INFO. The formatter is python-json-logger's, a vLLM requirement, named as vLLM's own
+ * example names it (`examples/others/logging_configuration.md`). docs/UPSTREAM.md, "Logs".
+ */
+export function vllmLoggingConfig(options: { logLevel: string; model: string }): Record<string, unknown> {
+    const level = vllmLoggingLevel(options.logLevel);
+    const logger = { handlers: ["json"], level, propagate: false };
+    return {
+        version: 1,
+        disable_existing_loggers: false,
+        formatters: {
+            json: {
+                "()": "pythonjsonlogger.jsonlogger.JsonFormatter",
+                fmt: "%(levelname)s %(name)s %(message)s",
+                rename_fields: { levelname: "level", name: "logger" },
+                timestamp: "time",
+                static_fields: { model: options.model },
+            },
+        },
+        handlers: { json: { class: "logging.StreamHandler", formatter: "json", stream: "ext://sys.stdout" } },
+        loggers: {
+            vllm: logger,
+            uvicorn: logger,
+            "uvicorn.error": logger,
+            "uvicorn.access": logger,
+        },
+    };
 }
 
 /**
@@ -69,8 +122,17 @@ export function vllmLoggingLevel(logLevel: string): string {
  * log level, the port (the HEALTHCHECK of `images/inference` reads PORT), the release, and a
  * keep-alive longer than the load balancer's idle timeout.
  */
-export function serverEnvironment(spec: ServerSpec & { modelVersion: string }): Array<{ name: string; value: string }> {
+export function serverEnvironment(
+    spec: ServerSpec & { modelVersion: string; jsonLogs?: boolean; serviceName?: string },
+): Array<{ name: string; value: string }> {
     return [
+        ...(spec.jsonLogs
+            ? [{ name: "VLLM_LOGGING_CONFIG_PATH", value: `${VLLM_LOGGING_CONFIG_DIR}/${VLLM_LOGGING_CONFIG_FILE}` }]
+            : []),
+        // The spans' service.name (OpenTelemetry's SDK reads it).
+        ...(spec.otlpTracesEndpoint !== undefined
+            ? [{ name: "OTEL_SERVICE_NAME", value: spec.serviceName ?? spec.servedModelName ?? "vllm" }]
+            : []),
         ...Object.entries(VLLM_ENVIRONMENT).map(([name, value]) => ({ name, value })),
         { name: "VLLM_LOGGING_LEVEL", value: vllmLoggingLevel(spec.logLevel) },
         { name: "PORT", value: String(spec.port) },

@@ -38,7 +38,7 @@ export interface TierDefaults {
 
 const MONITORING_DEFAULTS: Omit<
     Settings["monitoring"],
-    "retentionDays" | "storageGiB" | "replicas" | "prometheusResources"
+    "retentionDays" | "storageGiB" | "replicas" | "prometheusResources" | "logs" | "tracing"
 > = {
     metricsPreset: "vllm",
     slo: { ...REFERENCE_SLO },
@@ -170,6 +170,9 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
             storageGiB: 50,
             replicas: 1,
             prometheusResources: { cpuRequest: "500m", memoryRequest: "2Gi", memoryLimit: "4Gi" },
+            logs: { enabled: true, retentionDays: 30, kms: true },
+            // Every trace of a staging stack: its traffic is the team's own.
+            tracing: { enabled: true, samplePercent: 100 },
         },
         ecs: {
             ...ECS_DEFAULTS,
@@ -244,6 +247,9 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
             storageGiB: 200,
             replicas: 2,
             prometheusResources: { cpuRequest: "1", memoryRequest: "4Gi", memoryLimit: "12Gi" },
+            logs: { enabled: true, retentionDays: 90, kms: true },
+            // X-Ray bills per trace recorded: a tenth of ordinary requests, every slow or failed one.
+            tracing: { enabled: true, samplePercent: 10 },
         },
         ecs: {
             ...ECS_DEFAULTS,

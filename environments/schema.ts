@@ -127,6 +127,15 @@ export const settingsSchema = z.strictObject({
                 .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, { error: "expected an EKS cluster name" })
                 .optional()
                 .describe("Use this existing EKS cluster instead of creating one."),
+            name: z
+                .string({ error: "expected a string" })
+                .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, {
+                    error: "expected an EKS cluster name (letters, digits, - and _, at most 100)",
+                })
+                .optional()
+                .describe(
+                    "The new cluster's name in EKS, which names its log groups (/aws/eks/<name>/cluster and /containers). Unset: llm-platform-<stack>. A cluster deployed under another name keeps it when you set that name here.",
+                ),
             systemNodes: z
                 .strictObject({
                     instanceTypes: z.array(instanceType).min(1, { error: "expected at least one instance type" }),

@@ -205,6 +205,34 @@ export const monitoringSchema = z
             .string()
             .regex(/^https?:\/\/\S+$/, { error: "expected an http(s) URL" })
             .describe("Where each alert's runbook link points (an anchor per alert is appended)."),
+        logs: z
+            .strictObject({
+                enabled: z.boolean({ error: "expected a boolean (true or false)" }),
+                retentionDays: z
+                    .int({ error: "expected an integer" })
+                    .refine((d) => CLOUDWATCH_RETENTION_DAYS.includes(d), {
+                        error: `expected a CloudWatch retention period (${CLOUDWATCH_RETENTION_DAYS.join(", ")})`,
+                    }),
+                kms: z.boolean({ error: "expected a boolean (true or false)" }),
+            })
+            .describe(
+                "Every container's logs and the control plane's in CloudWatch Logs (EKS): Fluent Bit on every node writes /aws/eks/<cluster>/containers, EKS writes /aws/eks/<cluster>/cluster; {enabled, retentionDays (both groups), kms (encrypt both with a key of the stack's)}. The runbooks' saved Logs Insights queries are in the folder llm-platform/<cluster>.",
+            ),
+        tracing: z
+            .strictObject({
+                enabled: z.boolean({ error: "expected a boolean (true or false)" }),
+                samplePercent: z
+                    .number({ error: "expected a number" })
+                    .min(0, { error: "expected a percentage from 0 to 100" })
+                    .max(100, { error: "expected a percentage from 0 to 100" }),
+                otlpEndpoint: z
+                    .string({ error: "expected a string" })
+                    .regex(/^https:\/\/\S+$/, { error: "expected an https URL of an OTLP/HTTP traces backend" })
+                    .optional(),
+            })
+            .describe(
+                "A span per request from vLLM (EKS, images/inference) to an OpenTelemetry Collector the stack installs, on to X-Ray (or otlpEndpoint): {enabled, samplePercent (of ordinary traces kept; every failed request and every one slower to its first token than the model's slo.p95LatencyMs is kept), otlpEndpoint}.",
+            ),
     })
     .describe("Prometheus, Alertmanager, Grafana and the alert rules (EKS).");
 

@@ -41,9 +41,16 @@ const keepDefault = (path: string, why: string): ValueRule => ({
     test: unsetOrEmpty,
     expect: `left to the chart's default (${why})`,
 });
+/** JSON with every object's keys sorted: values arrive from the engine with keys in another order than written. */
+const canonical = (v: unknown): string =>
+    JSON.stringify(v, (_, x: unknown) =>
+        typeof x === "object" && x !== null && !Array.isArray(x)
+            ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+            : x,
+    );
 const is = (path: string, expected: unknown): ValueRule => ({
     path,
-    test: (v) => JSON.stringify(v) === JSON.stringify(expected),
+    test: (v) => canonical(v) === canonical(expected),
     expect: JSON.stringify(expected),
 });
 const notTrue = (path: string, why: string): ValueRule => ({
@@ -163,6 +170,52 @@ export const REVIEWED_CHARTS: readonly ReviewedChart[] = [
             notTrue("hostNetwork", "the API server reaches its webhooks through their Service"),
         ],
         exemptions: [],
+    },
+    {
+        chart: "fluent-bit",
+        version: "0.58.1",
+        repo: "https://fluent.github.io/helm-charts",
+        source: "fluent/helm-charts@fluent-bit-0.58.1 charts/fluent-bit (values.yaml, templates/_pod.tpl, daemonset.yaml, clusterrole.yaml)",
+        rules: [
+            is("kind", "DaemonSet"),
+            is("securityContext.readOnlyRootFilesystem", true),
+            is("securityContext.allowPrivilegeEscalation", false),
+            is("securityContext.privileged", false),
+            is("securityContext.capabilities", { drop: ["ALL"] }),
+            is("securityContext.seccompProfile", { type: "RuntimeDefault" }),
+            notTrue("hostNetwork", "Fluent Bit reaches CloudWatch Logs and the API server over the pod network"),
+            notTrue("rbac.nodeAccess", "the kubernetes filter reads pods and namespaces from the API server"),
+            notTrue("testFramework.enabled", "its test pod runs busybox:latest"),
+            keepDefault("image", "cr.fluentbit.io/fluent/fluent-bit at the chart's appVersion 5.1.1"),
+            keepDefault("extraContainers", "none"),
+            keepDefault("initContainers", "none"),
+            keepDefault("extraVolumes", "none"),
+            {
+                path: "daemonSetVolumes",
+                test: (v) =>
+                    canonical(v) ===
+                    canonical([
+                        { name: "varlog", hostPath: { path: "/var/log" } },
+                        { name: "state", hostPath: { path: "/var/fluent-bit/state", type: "DirectoryOrCreate" } },
+                    ]),
+                expect: "the node's /var/log and /var/fluent-bit/state alone",
+            },
+            {
+                path: "daemonSetVolumeMounts",
+                test: (v) =>
+                    canonical(v) ===
+                    canonical([
+                        { name: "varlog", mountPath: "/var/log", readOnly: true },
+                        { name: "state", mountPath: "/var/fluent-bit/state" },
+                    ]),
+                expect: "/var/log read-only, the state folder read-write",
+            },
+        ],
+        exemptions: [
+            "runs as root (uid 0) with every capability dropped: the kubelet's container log files are root's, mode 0640, and root reads them as their owner",
+            "mounts hostPath /var/log read-only (the container logs) and /var/fluent-bit/state read-write (its read positions and buffer, kept across restarts): its namespace enforces the privileged Pod Security level",
+            "tolerates every taint: each node's logs are collected on that node, GPU nodes included",
+        ],
     },
     {
         chart: "kube-prometheus-stack",

@@ -19,6 +19,10 @@ import { ClusterAutoscaler } from "../components/k8s/clusterAutoscaler";
 import { MODEL_ROUTE_HEADER, type EntryPoint } from "../components/k8s/entryPoint";
 import { Keda, KEDA_NAMESPACE, KedaHttpAddOn } from "../components/k8s/keda";
 import { LoadBalancerController } from "../components/k8s/loadBalancerController";
+import { LogEncryptionKey } from "../components/aws/logEncryptionKey";
+import { controlPlaneLogGroupName } from "../components/aws/eksClusterParts";
+import { LogPipeline } from "../components/k8s/logPipeline";
+import { buildLogQueries, logQueryFolder } from "../components/k8s/logQueries";
 import { ModelRegistry } from "../components/registry/modelRegistry";
 import { MonitoringStack } from "../components/k8s/monitoringStack";
 import { NvidiaDevicePlugin } from "../components/k8s/nvidiaDevicePlugin";
@@ -44,7 +48,8 @@ interface ModelService {
 }
 
 export function eksPlatform(shared: Shared): Record<string, unknown> {
-    const cluster = eksCluster(shared);
+    const logKey = logsKey(shared);
+    const cluster = eksCluster(shared, logKey);
     const pools = gpuCapacity(shared, cluster);
     const served = servedModels(shared.settings);
     const addOns = servingAddOns(shared, cluster, served);
@@ -53,14 +58,37 @@ export function eksPlatform(shared: Shared): Record<string, unknown> {
     const feedback = feedbackStore(shared, services);
     const retraining = retrainingTrigger(shared, cluster, pools, services, addOns, registry);
     const monitoring = monitoringStack(shared, cluster, services);
-    return eksOutputs(shared, { cluster, pools, addOns, registry, services, feedback, retraining, monitoring });
+    const logs = logPipeline(shared, cluster, served, logKey);
+    return eksOutputs(shared, { cluster, pools, addOns, registry, services, feedback, retraining, monitoring, logs });
+}
+
+/** The cluster's name in EKS: the existing cluster's, or the new one's (`cluster.name`, else llm-platform-<stack>). */
+function clusterNameOf(settings: Shared["settings"]): string {
+    return settings.cluster.existingClusterName ?? settings.cluster.name ?? `llm-platform-${pulumi.getStack()}`;
+}
+
+/** The key of the platform's log groups, when `monitoring.logs.kms` asks for one. */
+function logsKey(shared: Shared): LogEncryptionKey | undefined {
+    const { settings, protect, tags } = shared;
+    const logs = settings.monitoring.logs;
+    if (!logs.enabled || !logs.kms) return undefined;
+    return new LogEncryptionKey("logs", {
+        logGroupPatterns: [`/aws/eks/${clusterNameOf(settings)}/*`],
+        protect,
+        tags,
+    });
 }
 
 /** The cluster: built, or the one `cluster.existingClusterName` names. */
-function eksCluster(shared: Shared): EksCluster {
+function eksCluster(shared: Shared, key: LogEncryptionKey | undefined): EksCluster {
     const { settings, tags, protect, network } = shared;
+    const existing = settings.cluster.existingClusterName !== undefined;
+    const logs = settings.monitoring.logs;
     return new EksCluster("llm", {
         existingClusterName: settings.cluster.existingClusterName,
+        clusterName: existing ? undefined : clusterNameOf(settings),
+        controlPlaneLogs:
+            !existing && logs.enabled ? { retentionInDays: logs.retentionDays, kmsKeyArn: key?.keyArn } : undefined,
         kubernetesVersion: settings.cluster.kubernetesVersion,
         vpcId: network.vpcId,
         subnetIds: network.privateSubnetIds,
@@ -402,6 +430,35 @@ function monitoringStack(shared: Shared, cluster: EksCluster, services: readonly
     });
 }
 
+/**
+ * Every container's logs in CloudWatch Logs beside the control plane's, and the saved queries the
+ * alerts' runbooks name, when `monitoring.logs.enabled`.
+ */
+function logPipeline(
+    shared: Shared,
+    cluster: EksCluster,
+    served: readonly ServedModel[],
+    key: LogEncryptionKey | undefined,
+): LogPipeline | undefined {
+    const { settings, tags, protect } = shared;
+    const logs = settings.monitoring.logs;
+    if (!logs.enabled) return undefined;
+    const clusterName = clusterNameOf(settings);
+    return new LogPipeline("logs", {
+        provider: cluster.provider,
+        clusterName,
+        region: settings.region,
+        oidcProviderArn: cluster.oidcProviderArn,
+        oidcIssuerUrl: cluster.oidcIssuerUrl,
+        retentionInDays: logs.retentionDays,
+        kmsKeyArn: key?.keyArn,
+        queries: buildLogQueries({ servingNamespaces: served.map((m) => m.name) }),
+        controlPlaneLogGroupName: controlPlaneLogGroupName(clusterName),
+        protect,
+        tags,
+    });
+}
+
 /** The stack outputs of the EKS platform. */
 function eksOutputs(
     shared: Shared,
@@ -414,10 +471,11 @@ function eksOutputs(
         feedback: FeedbackStore;
         retraining: RetrainingTrigger | undefined;
         monitoring: MonitoringStack;
+        logs: LogPipeline | undefined;
     },
 ): Record<string, unknown> {
     const { settings } = shared;
-    const { cluster, pools, registry, services, feedback, retraining, monitoring } = parts;
+    const { cluster, pools, registry, services, feedback, retraining, monitoring, logs } = parts;
     const { lbController } = parts.addOns;
     const entry = settings.serving.entryPoint;
     return {
@@ -432,6 +490,13 @@ function eksOutputs(
               }
             : {}),
         ...(retraining ? { retrainingNamespace: retraining.namespace } : {}),
+        ...(logs
+            ? {
+                  containerLogGroup: logs.logGroupName,
+                  controlPlaneLogGroup: controlPlaneLogGroupName(clusterNameOf(settings)),
+                  logQueryFolder: logQueryFolder(clusterNameOf(settings)),
+              }
+            : {}),
         clusterName: cluster.clusterName,
         oidcProviderArn: cluster.oidcProviderArn,
         kubeconfig: cluster.kubeconfig,

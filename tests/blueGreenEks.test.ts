@@ -160,6 +160,7 @@ describe("inference pod spec", () => {
             "8000",
             "--uvicorn-log-level",
             "info",
+            "--enable-request-id-headers",
         ]);
         assert.deepEqual(container.env, [
             { name: "HOME", value: "/tmp" },
@@ -246,6 +247,7 @@ describe("canary strategy", () => {
                 .sort(),
             [
                 "kubernetes:apps/v1:Deployment inference-blue",
+                "kubernetes:core/v1:ConfigMap inference-vllm-logging",
                 "kubernetes:core/v1:Namespace inference-namespace",
                 "kubernetes:core/v1:ServiceAccount inference-service-account",
                 "kubernetes:flagger.app/v1beta1:Canary inference-canary",

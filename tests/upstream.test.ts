@@ -19,6 +19,7 @@ import {
     VLLM_IMAGE,
     VLLM_ROUTES,
     VLLM_SERVER_FLAGS,
+    VLLM_SERVER_SWITCHES,
     VLLM_VERSION,
     VLLM_WRITABLE_DIR,
 } from "../catalog/vllm";
@@ -233,6 +234,12 @@ function serverFlags(args: readonly string[]): Map<string, string> {
         assert.ok(args[i].startsWith("--"), `a positional argument ${args[i]}: the api_server ignores it`);
         assert.ok((VLLM_SERVER_FLAGS as readonly string[]).includes(args[i]), `${args[i]} is not a flag we know`);
         assert.ok(!flags.has(args[i]), `${args[i]} twice`);
+        // A switch (store_true) takes no value: the next argument is a flag again.
+        if ((VLLM_SERVER_SWITCHES as readonly string[]).includes(args[i])) {
+            flags.set(args[i], "");
+            i--;
+            continue;
+        }
         flags.set(args[i], args[i + 1]);
     }
     return flags;

@@ -3,6 +3,7 @@ import { coversInternet, ipv4CidrError, ipv4CidrProblem } from "../../catalog/ci
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createAddons, createControlPlane, createSystemNodes } from "./eksClusterParts";
+import { CLOUDWATCH_RETENTION_DAYS } from "../../catalog/formats";
 import { assertValid } from "../validation";
 
 export interface SystemNodesArgs {
@@ -14,6 +15,13 @@ export interface SystemNodesArgs {
     maxSize?: number;
 }
 
+export interface ControlPlaneLogsArgs {
+    /** Days the control plane's events are kept: a CloudWatch retention period (1, 3, 5, 7, 14, 30, … 3653). */
+    retentionInDays: number;
+    /** A KMS key CloudWatch Logs may use for the group (LogEncryptionKey). @default - CloudWatch Logs' own key */
+    kmsKeyArn?: pulumi.Input<string>;
+}
+
 export interface EksClusterArgs {
     /**
      * Use this existing cluster (by name) instead of creating one: its endpoint, certificate
@@ -21,6 +29,21 @@ export interface EksClusterArgs {
      * @default - a new cluster
      */
     existingClusterName?: string;
+    /**
+     * The new cluster's name in EKS. Required with `controlPlaneLogs`: EKS writes the control
+     * plane's logs to `/aws/eks/<name>/cluster`, and that group must exist before the cluster to
+     * carry a retention and a key. A cluster created without it keeps its name when you give the
+     * name it has (`pulumi stack output clusterName`): the input is the same, nothing is replaced.
+     * @default - Pulumi's auto-name, `<name>-cluster-<random suffix>`
+     */
+    clusterName?: string;
+    /**
+     * Keep the control plane's logs (every log type) in a log group this component creates before
+     * the cluster, `/aws/eks/<clusterName>/cluster`: events expire after `retentionInDays`, encrypted
+     * with `kmsKeyArn` when given (LogEncryptionKey). The log group is protected with the cluster.
+     * @default - no group of ours: EKS creates it when the cluster first logs, and its events never expire
+     */
+    controlPlaneLogs?: ControlPlaneLogsArgs;
     /** Kubernetes version, e.g. "1.33". Required for a new cluster. */
     kubernetesVersion?: string;
     /** VPC of the cluster. Required for a new cluster. */
@@ -126,12 +149,33 @@ export function validateEksClusterArgs(args: EksClusterArgs): string[] {
         }
         if (args.secretsKmsKeyArn !== undefined)
             problems.push("secretsKmsKeyArn: an existing cluster keeps its own encryption; leave secretsKmsKeyArn out");
+        if (args.clusterName !== undefined)
+            problems.push("clusterName: names a new cluster; an existing one is named by existingClusterName alone");
+        if (args.controlPlaneLogs !== undefined)
+            problems.push(
+                "controlPlaneLogs: an existing cluster's control plane logs to the group EKS made for it; leave controlPlaneLogs out",
+            );
         return problems;
     }
     if (!args.kubernetesVersion || !/^1\.\d{2}$/.test(args.kubernetesVersion)) {
         problems.push(
             `kubernetesVersion: expected a version like "1.33", received ${JSON.stringify(args.kubernetesVersion)}`,
         );
+    }
+    if (args.clusterName !== undefined && !/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(args.clusterName))
+        problems.push(
+            `clusterName: expected an EKS cluster name (1 to 100 letters, digits, - and _, starting with a letter or digit), received ${JSON.stringify(args.clusterName)}`,
+        );
+    if (args.controlPlaneLogs !== undefined) {
+        if (args.clusterName === undefined)
+            problems.push(
+                "controlPlaneLogs: needs clusterName: EKS logs to /aws/eks/<clusterName>/cluster, which must exist before the cluster (for a cluster made without one, give the name it has)",
+            );
+        const days = args.controlPlaneLogs.retentionInDays;
+        if (!CLOUDWATCH_RETENTION_DAYS.includes(days))
+            problems.push(
+                `controlPlaneLogs.retentionInDays: expected a CloudWatch retention period (${CLOUDWATCH_RETENTION_DAYS.join(", ")}), received ${JSON.stringify(days)}`,
+            );
     }
     if (args.vpcId === undefined) problems.push("vpcId: required for a new cluster");
     if (args.subnetIds === undefined) problems.push("subnetIds: required for a new cluster");
@@ -191,6 +235,8 @@ export class EksCluster extends pulumi.ComponentResource {
     public readonly systemNodeGroup: aws.eks.NodeGroup | undefined;
     /** The system nodes' role. */
     public readonly systemNodeRole: aws.iam.Role | undefined;
+    /** `/aws/eks/<clusterName>/cluster`, with `controlPlaneLogs`; undefined otherwise. */
+    public readonly controlPlaneLogGroup: aws.cloudwatch.LogGroup | undefined;
     /** The managed add-ons by name (vpc-cni, kube-proxy, eks-pod-identity-agent, coredns, aws-ebs-csi-driver). */
     public readonly addons: Readonly<Record<string, aws.eks.Addon>> = {};
 
@@ -218,6 +264,7 @@ export class EksCluster extends pulumi.ComponentResource {
             this.addons = createAddons(this, name, args, { ...plane, systemNodes: system.nodeGroup });
             this.cluster = plane.cluster;
             this.secretsKey = plane.secretsKey;
+            this.controlPlaneLogGroup = plane.logGroup;
             this.systemNodeGroup = system.nodeGroup;
             this.systemNodeRole = system.role;
             const cluster = plane.cluster;

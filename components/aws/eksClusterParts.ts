@@ -22,6 +22,13 @@ export interface ControlPlane {
     readonly secretsKey?: aws.kms.Key;
     readonly clusterRole: aws.iam.Role;
     readonly oidcProvider: aws.iam.OpenIdConnectProvider;
+    /** The control plane's log group, with `controlPlaneLogs`. */
+    readonly logGroup?: aws.cloudwatch.LogGroup;
+}
+
+/** Where EKS writes a cluster's control-plane logs (EKS User Guide, "Send control plane logs to CloudWatch Logs"). */
+export function controlPlaneLogGroupName(clusterName: string): string {
+    return `/aws/eks/${clusterName}/cluster`;
 }
 
 export function createControlPlane(parent: pulumi.Resource, name: string, args: EksClusterArgs): ControlPlane {
@@ -52,9 +59,25 @@ export function createControlPlane(parent: pulumi.Resource, name: string, args: 
         { role: clusterRole.name, policyArn: EKS_CLUSTER_POLICY_ARN },
         child,
     );
+    // Made before the cluster, whose first log line would otherwise create it without a retention.
+    const logs = args.controlPlaneLogs;
+    const logGroup =
+        logs && args.clusterName
+            ? new aws.cloudwatch.LogGroup(
+                  `${name}-control-plane-logs`,
+                  {
+                      name: controlPlaneLogGroupName(args.clusterName),
+                      retentionInDays: logs.retentionInDays,
+                      kmsKeyId: logs.kmsKeyArn,
+                      tags,
+                  },
+                  { parent, protect },
+              )
+            : undefined;
     const cluster = new aws.eks.Cluster(
         `${name}-cluster`,
         {
+            ...(args.clusterName !== undefined ? { name: args.clusterName } : {}),
             version: args.kubernetesVersion,
             roleArn: clusterRole.arn,
             vpcConfig: {
@@ -72,7 +95,7 @@ export function createControlPlane(parent: pulumi.Resource, name: string, args: 
             bootstrapSelfManagedAddons: false,
             tags,
         },
-        { parent, protect, dependsOn: [clusterPolicy] },
+        { parent, protect, dependsOn: logGroup ? [clusterPolicy, logGroup] : [clusterPolicy] },
     );
     for (const cidr of args.privateAccessCidrs ?? []) {
         new aws.vpc.SecurityGroupIngressRule(
@@ -111,7 +134,7 @@ export function createControlPlane(parent: pulumi.Resource, name: string, args: 
             { parent, dependsOn: [entry] },
         );
     });
-    return { cluster, secretsKey, clusterRole, oidcProvider };
+    return { cluster, secretsKey, clusterRole, oidcProvider, logGroup };
 }
 
 export interface SystemNodes {

@@ -27,7 +27,8 @@ import {
     INTERCEPTOR_READY_PATH,
 } from "./keda";
 import { buildInterceptorRouteSpec, holdSeconds } from "./scaling";
-import { COLORS, other, podLabels, type Color } from "./inferenceWorkload";
+import { COLORS, other, podLabels, vllmLoggingConfigMapName, type Color } from "./inferenceWorkload";
+import { VLLM_LOGGING_CONFIG_FILE, vllmLoggingConfig } from "../vllmServer";
 
 export {
     EKS_SERVICE_DEFAULTS,
@@ -101,6 +102,8 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
      */
     public readonly colorServices:
         { readonly blue: k8s.core.v1.Service; readonly green: k8s.core.v1.Service } | undefined;
+    /** vLLM's JSON logging configuration, mounted by both colours (with `logging.json`, the default). */
+    public readonly loggingConfig: k8s.core.v1.ConfigMap | undefined;
     /** The HTTP add-on's route to the active Service (with `scaleToZero`). */
     public readonly interceptorRoute: k8s.apiextensions.CustomResource | undefined;
     /**
@@ -125,6 +128,24 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
         // Flagger's primary and canary, each of which selects its own pods exactly once.
         const metricsLabel = { "llm-platform/metrics": name };
 
+        // vLLM's JSON logging, read by both colours' servers (VLLM_LOGGING_CONFIG_PATH).
+        const jsonLogs = args.logging?.json ?? true;
+        this.loggingConfig = jsonLogs
+            ? new k8s.core.v1.ConfigMap(
+                  `${name}-vllm-logging`,
+                  {
+                      metadata: { name: vllmLoggingConfigMapName(name), namespace: ns },
+                      data: {
+                          [VLLM_LOGGING_CONFIG_FILE]: JSON.stringify(
+                              vllmLoggingConfig({ logLevel: args.logLevel, model: name }),
+                              null,
+                              2,
+                          ),
+                      },
+                  },
+                  part,
+              )
+            : undefined;
         const canary = args.strategy === "canary";
         const colors: Partial<Record<Color, ColorParts>> = {};
         let flagger: k8s.apiextensions.CustomResource | undefined;
@@ -134,7 +155,11 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
                 args,
                 color,
                 workloadSpecOf(name, args, args[color]),
-                { namespace: ns, serviceAccount: identity.serviceAccount, after },
+                {
+                    namespace: ns,
+                    serviceAccount: identity.serviceAccount,
+                    after: [...(this.loggingConfig ? [this.loggingConfig] : []), ...after],
+                },
                 part,
             );
             colors[color] = built;

@@ -27,6 +27,9 @@ import {
     type WorkloadSpec,
 } from "./inferenceWorkload";
 
+/** The stock image's repository, by any registry name Docker Hub goes by. */
+const STOCK_VLLM_IMAGE = /^(?:(?:docker\.io|registry-1\.docker\.io|index\.docker\.io)\/)?vllm\/vllm-openai[:@]/;
+
 export interface ColorRelease {
     /**
      * The inference image, by digest (checked here when known at construction, e.g. from config).
@@ -187,6 +190,22 @@ export interface BlueGreenEksServiceArgs {
     servedModelName?: string;
     /** GPUs of a pod vLLM shards the model over (`--tensor-parallel-size`); a divisor of `gpus`. @default - vLLM's: 1 */
     tensorParallelSize?: number;
+    /**
+     * How vLLM logs. `json`: every line a JSON object (`time`, `level`, `logger`, `message`,
+     * `model`), from a ConfigMap the pods mount (VLLM_LOGGING_CONFIG_PATH; the formatter is
+     * python-json-logger's, which vLLM requires), so LogPipeline's records are searchable by field.
+     * `requests`: a line per request with its id and sampling parameters, never its prompt
+     * (`--enable-log-requests --max-log-len 0`). @default {json: true, requests: true}
+     */
+    logging?: { json?: boolean; requests?: boolean };
+    /**
+     * Send one OpenTelemetry span per finished request to a collector (TraceCollector's
+     * `otlpGrpcEndpoint`, `http://<host>:4317`): vLLM's `--otlp-traces-endpoint`, with
+     * OTEL_SERVICE_NAME the service's name. The image must carry OpenTelemetry's SDK:
+     * images/inference does; the stock vLLM image does not, and vLLM refuses to start.
+     * @default - no traces
+     */
+    tracing?: { otlpEndpoint: string };
     /** Tags for AWS resources. @default {} */
     tags?: Record<string, string>;
 }
@@ -282,6 +301,9 @@ export function workloadSpecOf(name: string, args: ResolvedEksServiceArgs, relea
         modelCacheSizeGiB: args.modelCacheSizeGiB,
         servedModelName: args.servedModelName,
         tensorParallelSize: args.tensorParallelSize,
+        jsonLogs: args.logging?.json ?? true,
+        logRequests: args.logging?.requests ?? true,
+        otlpTracesEndpoint: args.tracing?.otlpEndpoint,
     };
 }
 
@@ -433,6 +455,19 @@ export function validateBlueGreenEksServiceArgs(
         problems.push(
             `servedModelName: expected a model name of letters, digits, '.', '_', '-', '/' and ':', received ${JSON.stringify(args.servedModelName)}`,
         );
+    if (args.tracing !== undefined) {
+        if (!/^https?:\/\/[A-Za-z0-9.-]+:\d{1,5}$/.test(args.tracing.otlpEndpoint))
+            problems.push(
+                `tracing.otlpEndpoint: expected an OTLP/gRPC address such as http://collector.tracing.svc.cluster.local:4317 (scheme, host and port), received ${JSON.stringify(args.tracing.otlpEndpoint)}`,
+            );
+        for (const color of ["blue", "green"] as const) {
+            const image = args[color]?.image;
+            if (image === undefined || (typeof image === "string" && STOCK_VLLM_IMAGE.test(image)))
+                problems.push(
+                    `tracing: ${color} runs the stock vLLM image (${image === undefined ? "the default" : image}), which has no OpenTelemetry SDK, and vLLM refuses to start with --otlp-traces-endpoint; run images/inference (InferenceImage) or leave tracing out`,
+                );
+        }
+    }
     if (args.keda) problems.push(...validateScaleOn(args.keda.scaleOn, "keda.scaleOn"));
     if (args.entryPoint) problems.push(...validateEntryPoint(args.entryPoint));
     if (args.entryPoint && args.entryPoint.sourceCidrs === undefined && (args.ingressCidrs ?? []).length === 0)

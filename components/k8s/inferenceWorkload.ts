@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { allocatable, type PoolCapacity } from "../../catalog/gpu";
 import { MLFLOW_TELEMETRY_OFF, modelFolderOf, registryReference } from "../../catalog/formats";
 import { VLLM_WRITABLE_DIR } from "../../catalog/vllm";
-import { serverArgs, serverEnvironment, sharedMemoryMiB } from "../vllmServer";
+import { serverArgs, serverEnvironment, sharedMemoryMiB, VLLM_LOGGING_CONFIG_DIR } from "../vllmServer";
 
 export const COLORS = ["blue", "green"] as const;
 export type Color = (typeof COLORS)[number];
@@ -109,6 +109,17 @@ export interface WorkloadSpec {
     servedModelName?: string;
     /** GPUs vLLM shards the model over (`--tensor-parallel-size`). @default - vLLM's: 1 */
     tensorParallelSize?: number;
+    /** vLLM logs JSON lines, configured by the ConfigMap `vllmLoggingConfigMapName(name)` the pod mounts. @default false */
+    jsonLogs?: boolean;
+    /** vLLM logs each request's id and parameters, never the prompt. @default false */
+    logRequests?: boolean;
+    /** Where vLLM sends its traces (OTLP/gRPC). @default - none */
+    otlpTracesEndpoint?: string;
+}
+
+/** The ConfigMap holding a service's vLLM logging configuration (vllmLoggingConfig), in its namespace. */
+export function vllmLoggingConfigMapName(name: string): string {
+    return `${name}-vllm-logging`;
 }
 
 /** Labels of one colour's pods; Services select on these. */
@@ -187,6 +198,8 @@ export function buildPodSpec(spec: WorkloadSpec, color: Color): k8s.types.input.
         logLevel: spec.logLevel,
         servedModelName: spec.servedModelName,
         tensorParallelSize: spec.tensorParallelSize,
+        logRequests: spec.logRequests,
+        otlpTracesEndpoint: spec.otlpTracesEndpoint,
     };
     const httpGet = (path: string) => ({ path, port: spec.probePort, scheme: "HTTP" });
     return {
@@ -264,7 +277,13 @@ export function buildPodSpec(spec: WorkloadSpec, color: Color): k8s.types.input.
                 args: serverArgs({ ...server, modelPath }),
                 ports: [{ name: "http", containerPort: spec.containerPort, protocol: "TCP" }],
                 env: [
-                    ...serverEnvironment({ ...server, modelPath, modelVersion: spec.modelVersion }),
+                    ...serverEnvironment({
+                        ...server,
+                        modelPath,
+                        modelVersion: spec.modelVersion,
+                        jsonLogs: spec.jsonLogs,
+                        serviceName: spec.name,
+                    }),
                     { name: "HF_HOME", value: `${MODELS_MOUNT}/.cache/huggingface` },
                 ],
                 resources: {
@@ -301,6 +320,7 @@ export function buildPodSpec(spec: WorkloadSpec, color: Color): k8s.types.input.
                     { name: "models", mountPath: MODELS_MOUNT },
                     { name: "tmp", mountPath: VLLM_WRITABLE_DIR },
                     { name: "shm", mountPath: "/dev/shm" },
+                    ...(spec.jsonLogs ? [{ name: "logging", mountPath: VLLM_LOGGING_CONFIG_DIR, readOnly: true }] : []),
                 ],
             },
         ],
@@ -315,6 +335,7 @@ export function buildPodSpec(spec: WorkloadSpec, color: Color): k8s.types.input.
                 name: "shm",
                 emptyDir: { medium: "Memory", sizeLimit: `${sharedMemoryMiB(spec.tensorParallelSize ?? 1) / 1024}Gi` },
             },
+            ...(spec.jsonLogs ? [{ name: "logging", configMap: { name: vllmLoggingConfigMapName(spec.name) } }] : []),
         ],
     };
 }

@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import { REFERENCE_SLO } from "../../catalog/standards";
 import { alertCatalogue, buildRuleGroups, FIRST_STEPS, METRIC_PRESETS } from "../../components/k8s/alertRules";
+import { ALERT_LOG_QUERY, buildLogQueries } from "../../components/k8s/logQueries";
 import { registryRuleGroups } from "../../components/registry/monitoring";
 import { TIER_DEFAULTS } from "../../environments/defaults";
 import { CONFIG_NAMESPACE, TIERS, gpuNodePoolSchema, settingsSchema, type Tier } from "../../environments/schema";
@@ -79,11 +80,15 @@ export function renderConfigTable(): string {
  * alert's `runbook_url` points at, with what it means and what to do first.
  */
 export function renderRunbooks(): string {
+    const queries = buildLogQueries({ servingNamespaces: ["inference"] });
     return alertCatalogue(defaultRuleGroups())
-        .map(
-            (a) =>
-                `### ${a.alert}\n\n${a.summary.charAt(0).toUpperCase()}${a.summary.slice(1)} (${a.severity}): \`${a.expr}\` for ${a.for}.\n\n${a.description}\n\nFirst steps: ${FIRST_STEPS[a.alert] ?? "none written yet."}`,
-        )
+        .map((a) => {
+            const query = queries.find((q) => q.key === ALERT_LOG_QUERY[a.alert]);
+            const logs = query
+                ? `\n\nLogs: the saved query \`llm-platform/<cluster>/${query.key}\` in CloudWatch Logs Insights (with \`monitoring.logs\`; the stack output \`logQueryFolder\` names the folder), ${query.title.charAt(0).toLowerCase()}${query.title.slice(1)}:\n\n\`\`\`\n${query.query}\n\`\`\``
+                : "";
+            return `### ${a.alert}\n\n${a.summary.charAt(0).toUpperCase()}${a.summary.slice(1)} (${a.severity}): \`${a.expr}\` for ${a.for}.\n\n${a.description}\n\nFirst steps: ${FIRST_STEPS[a.alert] ?? "none written yet."}${logs}`;
+        })
         .join("\n\n");
 }
 
