@@ -82,6 +82,13 @@ export {
 } from "./k8s/monitoringStack";
 export { METRIC_PRESETS, REFERENCE_METRICS, VLLM_METRICS, type MetricNames, type MetricPreset } from "./k8s/alertRules";
 export type { AlertReceivers } from "./k8s/alertmanagerConfig";
+export {
+    TraceCollector,
+    validateTraceCollectorArgs,
+    type TraceCollectorArgs,
+    type TraceExporter,
+    type TraceSampling,
+} from "./k8s/traceCollector";
 
 // Releases: the contract `llm-platform promote` reads from a stack
 export {

@@ -244,6 +244,44 @@ export const REVIEWED_CHARTS: readonly ReviewedChart[] = [
             "prometheus-node-exporter runs with hostNetwork, hostPID and a read-only hostPath mount of / : it reports the node's own metrics",
         ],
     },
+    {
+        chart: "opentelemetry-collector",
+        version: "0.170.0",
+        repo: "https://open-telemetry.github.io/opentelemetry-helm-charts",
+        source: "open-telemetry/opentelemetry-helm-charts@opentelemetry-collector-0.170.0 charts/opentelemetry-collector (values.yaml, templates/_pod.tpl, _config.tpl, NOTES.txt)",
+        rules: [
+            // The chart's pod and container contexts default to {}: the hardening is ours to set.
+            is("podSecurityContext.runAsNonRoot", true),
+            is("podSecurityContext.seccompProfile", { type: "RuntimeDefault" }),
+            is("securityContext.runAsNonRoot", true),
+            is("securityContext.allowPrivilegeEscalation", false),
+            is("securityContext.readOnlyRootFilesystem", true),
+            is("securityContext.capabilities", { drop: ["ALL"] }),
+            {
+                path: "mode",
+                test: (v) => v === "deployment" || v === "statefulset",
+                expect: `"deployment" or "statefulset" (a daemonset opens every enabled port as a hostPort)`,
+            },
+            {
+                path: "image.tag",
+                test: (v) => typeof v === "string" && /^\d+\.\d+\.\d+$/.test(v),
+                expect: "a release tag (X.Y.Z)",
+            },
+            notTrue("hostNetwork", "clients reach the collector through its Service"),
+            notTrue("hostPID", "the collector reads no host process"),
+            notTrue(
+                "presets.profiling.enabled",
+                "it runs the pod as root with BPF and other capabilities, and hostPID",
+            ),
+            notTrue("presets.logsCollection.enabled", "it mounts hostPath /var/log/pods and may run as root"),
+            notTrue("presets.annotationDiscovery.logs.enabled", "it mounts hostPath /var/log/pods"),
+            notTrue("presets.hostMetrics.enabled", "it mounts the node's / through hostPath"),
+            keepDefault("extraVolumes", "none: a hostPath volume would go unreviewed"),
+            keepDefault("extraContainers", "none: a sidecar's context would go unreviewed"),
+            keepDefault("initContainers", "none: an init container's context would go unreviewed"),
+        ],
+        exemptions: [],
+    },
 ];
 
 const get = (values: Values | undefined, path: string): unknown =>

@@ -108,6 +108,50 @@ describe("Dockerfile hardening checks", () => {
         );
     });
 
+    it("installs OpenTelemetry (vLLM refuses --otlp-traces-endpoint without it) and python-json-logger, pinned, then pip check", () => {
+        const pinned = Object.fromEntries(
+            fs
+                .readFileSync(path.join(DEFAULT_CONTEXT, "requirements.txt"), "utf8")
+                .split("\n")
+                .map((l) => l.replace(/#.*/, "").trim())
+                .filter((l) => l !== "")
+                .map((l) => {
+                    const m = /^([a-z0-9-]+)==([0-9][a-z0-9.]*)$/.exec(l);
+                    assert.ok(m, `requirements.txt: "${l}" is not pinned as name==version`);
+                    return [m[1], m[2]];
+                }),
+        );
+        // The OpenTelemetry line vLLM v0.11.0 tests with (requirements/test.txt), every package of it
+        // that the OTLP exporters pull in; pythonjsonlogger.json (the JSON formatter's module) is >= 3.1.
+        assert.deepEqual(pinned, {
+            "opentelemetry-api": "1.35.0",
+            "opentelemetry-sdk": "1.35.0",
+            "opentelemetry-exporter-otlp": "1.35.0",
+            "opentelemetry-exporter-otlp-proto-grpc": "1.35.0",
+            "opentelemetry-exporter-otlp-proto-http": "1.35.0",
+            "opentelemetry-exporter-otlp-proto-common": "1.35.0",
+            "opentelemetry-proto": "1.35.0",
+            "opentelemetry-semantic-conventions": "0.56b0",
+            "python-json-logger": "3.3.0",
+        });
+        const steps = parseDockerfile(fs.readFileSync(path.join(DEFAULT_CONTEXT, "Dockerfile"), "utf8")).map(
+            (i) => `${i.keyword} ${i.args}`,
+        );
+        assert.ok(steps.includes("COPY requirements.txt /tmp/requirements.txt"), steps.join("\n"));
+        // pip fails the build if an addition breaks a requirement of vLLM's own; nothing else is installed.
+        assert.ok(
+            steps.some((s) =>
+                s.startsWith(
+                    "RUN python3 -m pip install --no-cache-dir -r /tmp/requirements.txt && python3 -m pip check && rm /tmp/requirements.txt ",
+                ),
+            ),
+            steps.join("\n"),
+        );
+        assert.equal(steps.filter((s) => /\bpip install\b/.test(s)).length, 1);
+        // Installed as root, before the image drops to its numeric user.
+        assert.ok(steps.findIndex((s) => s.includes("pip install")) < steps.findIndex((s) => s.startsWith("USER ")));
+    });
+
     it("passes the Dockerfile linter (dockerfile-utils) with no diagnostics", () => {
         const diagnostics = validate(fs.readFileSync(path.join(DEFAULT_CONTEXT, "Dockerfile"), "utf8"));
         assert.deepEqual(

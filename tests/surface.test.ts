@@ -42,6 +42,7 @@ export const SURFACE: Record<string, { source: string; names: string[] }> = {
             "TTFT_METRIC_NAMESPACE",
             "TTFT_OVER_BUDGET_METRIC",
             "TTFT_REQUESTS_METRIC",
+            "TraceCollector",
             "VLLM_METRICS",
             "WorkloadIdentity",
             "createPrefixReadPolicy",
@@ -70,6 +71,7 @@ export const SURFACE: Record<string, { source: string; names: string[] }> = {
             "validateNetworkArgs",
             "validateNvidiaDevicePluginArgs",
             "validateRetrainingTriggerArgs",
+            "validateTraceCollectorArgs",
         ],
     },
     "./catalog": {
