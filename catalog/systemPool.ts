@@ -92,6 +92,27 @@ export interface SystemPoolPlan {
     alertmanagerReplicas: number;
     /** MLflow's replicas, or 0 without the model registry. */
     modelRegistryReplicas: number;
+    /** The OpenTelemetry Collector's replicas (TraceCollector), or 0 without traces. @default 0 */
+    traceCollectorReplicas?: number;
+    /** Fluent Bit on every node (LogPipeline): one more DaemonSet. @default false */
+    logCollector?: boolean;
+}
+
+/** What Fluent Bit requests on each node (components/k8s/logPipeline.ts). */
+export const LOG_COLLECTOR_REQUESTS = { pods: 1, cpuM: 50, memoryMi: 96 } as const;
+
+/** What the DaemonSets of a system node request, with the log collector when the plan runs it. */
+export function systemDaemonSets(plan: Pick<SystemPoolPlan, "logCollector">): {
+    pods: number;
+    cpuM: number;
+    memoryMi: number;
+} {
+    const c = plan.logCollector ? LOG_COLLECTOR_REQUESTS : { pods: 0, cpuM: 0, memoryMi: 0 };
+    return {
+        pods: SYSTEM_DAEMONSETS.pods + c.pods,
+        cpuM: SYSTEM_DAEMONSETS.cpuM + c.cpuM,
+        memoryMi: SYSTEM_DAEMONSETS.memoryMi + c.memoryMi,
+    };
 }
 
 /** The requests of each workload the plan puts on the system nodes (sources: docs/UPSTREAM.md). */
@@ -133,6 +154,7 @@ export function systemWorkloads(plan: SystemPoolPlan): SystemWorkload[] {
         ...w("prometheus", plan.prometheus.replicas, plan.prometheus.cpuM, plan.prometheus.memoryMi),
         ...w("alertmanager", plan.alertmanagerReplicas, 50, 128),
         ...w("mlflow", plan.modelRegistryReplicas, 500, 1024),
+        ...w("trace-collector", plan.traceCollectorReplicas ?? 0, 200, 512),
     ];
 }
 
@@ -144,12 +166,13 @@ export function systemWorkloads(plan: SystemPoolPlan): SystemWorkload[] {
 export function systemNodesNeeded(
     workloads: readonly SystemWorkload[],
     type: { vcpus: number; memoryGiB: number; maxPods: number },
+    daemonSets: { pods: number; cpuM: number; memoryMi: number } = SYSTEM_DAEMONSETS,
 ): number | undefined {
     const node = systemNodeAllocatable(type);
     const room = {
-        cpuM: node.cpuM - SYSTEM_DAEMONSETS.cpuM,
-        memoryMi: node.memoryMi - SYSTEM_DAEMONSETS.memoryMi,
-        pods: node.pods - SYSTEM_DAEMONSETS.pods,
+        cpuM: node.cpuM - daemonSets.cpuM,
+        memoryMi: node.memoryMi - daemonSets.memoryMi,
+        pods: node.pods - daemonSets.pods,
     };
     const pods = workloads
         .flatMap((wl) => Array.from({ length: wl.pods }, () => wl))

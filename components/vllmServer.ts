@@ -131,7 +131,14 @@ export function serverEnvironment(
             : []),
         // The spans' service.name (OpenTelemetry's SDK reads it).
         ...(spec.otlpTracesEndpoint !== undefined
-            ? [{ name: "OTEL_SERVICE_NAME", value: spec.serviceName ?? spec.servedModelName ?? "vllm" }]
+            ? [
+                  { name: "OTEL_SERVICE_NAME", value: spec.serviceName ?? spec.servedModelName ?? "vllm" },
+                  // Indexed by TraceCollector as X-Ray's `otel_resource_llm_platform_model` annotation.
+                  {
+                      name: "OTEL_RESOURCE_ATTRIBUTES",
+                      value: `llm_platform.model=${spec.serviceName ?? spec.servedModelName ?? "vllm"}`,
+                  },
+              ]
             : []),
         ...Object.entries(VLLM_ENVIRONMENT).map(([name, value]) => ({ name, value })),
         { name: "VLLM_LOGGING_LEVEL", value: vllmLoggingLevel(spec.logLevel) },

@@ -227,11 +227,22 @@ export const monitoringSchema = z
                     .max(100, { error: "expected a percentage from 0 to 100" }),
                 otlpEndpoint: z
                     .string({ error: "expected a string" })
-                    .regex(/^https:\/\/\S+$/, { error: "expected an https URL of an OTLP/HTTP traces backend" })
+                    .regex(/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, {
+                        error: "expected an OTLP/gRPC endpoint over TLS such as https://otlp.example.com:4317 (no path)",
+                    })
+                    .optional(),
+                otlpHeader: z
+                    .strictObject({
+                        name: z.string().regex(/^[a-z0-9-]+$/, { error: "expected a lowercase HTTP header name" }),
+                        secretName: z
+                            .string()
+                            .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, { error: "expected a Secret's name" }),
+                        secretKey: z.string().min(1, { error: "expected the key in the Secret" }),
+                    })
                     .optional(),
             })
             .describe(
-                "A span per request from vLLM (EKS, images/inference) to an OpenTelemetry Collector the stack installs, on to X-Ray (or otlpEndpoint): {enabled, samplePercent (of ordinary traces kept; every failed request and every one slower to its first token than the model's slo.p95LatencyMs is kept), otlpEndpoint}.",
+                "A span per request from vLLM (EKS, images/inference) to an OpenTelemetry Collector the stack installs, on to X-Ray (or otlpEndpoint, an OTLP/gRPC backend over TLS, with otlpHeader {name, secretName, secretKey} read from a Secret in the tracing namespace): {enabled, samplePercent (of ordinary traces kept; every failed request and every one slower to its first token than the fastest model's slo.p95LatencyMs is kept), otlpEndpoint, otlpHeader}. The slow-request alert links to X-Ray's trace search with the filter of its model's slow requests.",
             ),
     })
     .describe("Prometheus, Alertmanager, Grafana and the alert rules (EKS).");

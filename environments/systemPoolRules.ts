@@ -6,8 +6,8 @@
  */
 import { parseCpu, parseMemoryGiB } from "../catalog/gpu";
 import {
-    SYSTEM_DAEMONSETS,
     SYSTEM_INSTANCE_TYPES,
+    systemDaemonSets,
     systemNodeAllocatable,
     systemNodesNeeded,
     systemWorkloads,
@@ -48,6 +48,9 @@ export function systemPoolPlan(input: Readonly<Record<string, unknown>>): System
         prometheus: { replicas: replicas as number, cpuM: cpu * 1000, memoryMi: memory * 1024 },
         alertmanagerReplicas: replicas as number,
         modelRegistryReplicas: registryReplicas as number,
+        traceCollectorReplicas:
+            (monitoring?.tracing as Obj | undefined)?.enabled === true ? (input.tier === "prod" ? 2 : 1) : 0,
+        logCollector: (monitoring?.logs as Obj | undefined)?.enabled === true,
     };
 }
 
@@ -67,7 +70,8 @@ export function systemPoolProblems(input: Readonly<Record<string, unknown>>): Cr
         .map((t, i) => ({ type: t as string, spec: known[i]! }))
         .sort((a, b) => a.spec.vcpus - b.spec.vcpus || a.spec.memoryGiB - b.spec.memoryGiB)[0];
     const workloads = systemWorkloads(plan);
-    const needed = systemNodesNeeded(workloads, smallest.spec);
+    const daemonSets = systemDaemonSets(plan);
+    const needed = systemNodesNeeded(workloads, smallest.spec, daemonSets);
     const total = workloads.reduce(
         (t, w) => ({
             cpuM: t.cpuM + w.pods * w.cpuM,
@@ -80,9 +84,9 @@ export function systemPoolProblems(input: Readonly<Record<string, unknown>>): Cr
     const largest = [...workloads].sort((a, b) => b.pods * b.cpuM - a.pods * a.cpuM).slice(0, 3);
     const what = `the system pods request ${total.cpuM}m CPU, ${total.memoryMi} MiB and ${total.pods} pods (most: ${largest
         .map((w) => `${w.name} ${w.pods} × ${w.cpuM}m`)
-        .join(", ")}), and one ${smallest.type} node offers ${node.cpuM - SYSTEM_DAEMONSETS.cpuM}m, ${
-        node.memoryMi - SYSTEM_DAEMONSETS.memoryMi
-    } MiB and ${node.pods - SYSTEM_DAEMONSETS.pods} pods beside its DaemonSets`;
+        .join(", ")}), and one ${smallest.type} node offers ${node.cpuM - daemonSets.cpuM}m, ${
+        node.memoryMi - daemonSets.memoryMi
+    } MiB and ${node.pods - daemonSets.pods} pods beside its DaemonSets`;
     if (needed === undefined)
         return [
             {

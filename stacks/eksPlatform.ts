@@ -12,7 +12,7 @@ import { FeedbackStore } from "../components/aws/feedbackStore";
 import { GpuNodePool } from "../components/aws/gpuNodePool";
 import { InferenceImage, REGISTRY_IMAGE_CONTEXT } from "../components/aws/inferenceImage";
 import { createPrefixReadPolicy } from "../components/aws/modelArtifactBucket";
-import { METRIC_PRESETS } from "../components/k8s/alertRules";
+import { METRIC_PRESETS, xrayTracesConsoleUrl } from "../components/k8s/alertRules";
 import { BlueGreenEksService } from "../components/k8s/blueGreenEksService";
 import { CanaryDelivery, prometheusUrl } from "../components/k8s/canaryDelivery";
 import { ClusterAutoscaler } from "../components/k8s/clusterAutoscaler";
@@ -22,6 +22,8 @@ import { LoadBalancerController } from "../components/k8s/loadBalancerController
 import { LogEncryptionKey } from "../components/aws/logEncryptionKey";
 import { controlPlaneLogGroupName } from "../components/aws/eksClusterParts";
 import { LogPipeline } from "../components/k8s/logPipeline";
+import { TraceCollector } from "../components/k8s/traceCollector";
+import { collectorUrl, OTLP_GRPC_PORT } from "../components/k8s/traceCollectorConfig";
 import { buildLogQueries, logQueryFolder } from "../components/k8s/logQueries";
 import { ModelRegistry } from "../components/registry/modelRegistry";
 import { MonitoringStack } from "../components/k8s/monitoringStack";
@@ -54,7 +56,8 @@ export function eksPlatform(shared: Shared): Record<string, unknown> {
     const served = servedModels(shared.settings);
     const addOns = servingAddOns(shared, cluster, served);
     const registry = modelRegistry(shared, cluster, served, addOns);
-    const services = modelServices(shared, cluster, pools, served, addOns, registry);
+    const tracing = traceCollector(shared, cluster, served);
+    const services = modelServices(shared, cluster, pools, served, addOns, registry, tracing);
     const feedback = feedbackStore(shared, services);
     const retraining = retrainingTrigger(shared, cluster, pools, services, addOns, registry);
     const monitoring = monitoringStack(shared, cluster, services);
@@ -255,6 +258,7 @@ function modelServices(
     served: readonly ServedModel[],
     { canaryDelivery, keda, lbController, httpAddOn }: ServingAddOns,
     registry: ModelRegistry | undefined,
+    tracing: TraceCollector | undefined,
 ): ModelService[] {
     const { settings, tags, network, models } = shared;
     const serving = settings.serving;
@@ -281,6 +285,7 @@ function modelServices(
             registry: registry && { image: registry.image, trackingUri: registry.trackingUri },
             servedModelName: model.servedModelName,
             tensorParallelSize: model.tensorParallelSize,
+            tracing: tracing && { otlpEndpoint: collectorUrl(TRACING_NAMESPACE, OTLP_GRPC_PORT) },
             blue: releaseOf(shared, model.blue),
             green: releaseOf(shared, model.green),
             activeColor: model.activeColor,
@@ -405,6 +410,42 @@ function retrainingTrigger(
         : undefined;
 }
 
+/** The namespace of the reference stacks' trace collector. */
+const TRACING_NAMESPACE = "tracing";
+
+/**
+ * The OpenTelemetry Collector the served models send their spans to, when `monitoring.tracing.enabled`:
+ * every failed or slow request's trace and `samplePercent` of the rest, to X-Ray or `otlpEndpoint`.
+ */
+function traceCollector(
+    shared: Shared,
+    cluster: EksCluster,
+    served: readonly ServedModel[],
+): TraceCollector | undefined {
+    const { settings, tags } = shared;
+    const tracing = settings.monitoring.tracing;
+    if (!tracing.enabled) return undefined;
+    return new TraceCollector("tracing", {
+        provider: cluster.provider,
+        region: settings.region,
+        oidcProviderArn: cluster.oidcProviderArn,
+        oidcIssuerUrl: cluster.oidcIssuerUrl,
+        namespace: TRACING_NAMESPACE,
+        clientNamespaces: served.map((m) => m.name),
+        sampling: {
+            percentage: tracing.samplePercent,
+            // One threshold for the collector: the strictest model's objective.
+            slowTimeToFirstTokenSeconds: Math.min(...served.map((m) => m.slo.p95LatencyMs)) / 1000,
+        },
+        exporter:
+            tracing.otlpEndpoint !== undefined
+                ? { kind: "otlp", endpoint: tracing.otlpEndpoint, header: tracing.otlpHeader }
+                : { kind: "xray" },
+        replicas: settings.tier === "prod" ? 2 : 1,
+        tags,
+    });
+}
+
 /** Prometheus, Alertmanager, Grafana and the rules of every served model. */
 function monitoringStack(shared: Shared, cluster: EksCluster, services: readonly ModelService[]): MonitoringStack {
     const { settings } = shared;
@@ -427,6 +468,10 @@ function monitoringStack(shared: Shared, cluster: EksCluster, services: readonly
         replicas: settings.monitoring.replicas,
         prometheusResources: settings.monitoring.prometheusResources,
         runbookBaseUrl: settings.monitoring.runbookBaseUrl,
+        traces:
+            settings.monitoring.tracing.enabled && settings.monitoring.tracing.otlpEndpoint === undefined
+                ? { consoleUrl: xrayTracesConsoleUrl(settings.region) }
+                : undefined,
     });
 }
 

@@ -23,6 +23,15 @@ import type { ExportedResource } from "../tools/engine/stackExport";
 import { chartDefaults, helmCoalesce } from "./helm";
 import { find, PROJECT_DIR } from "./helpers";
 import { evaluatePack, type PolicyConfigFile } from "./packEvaluation";
+import { planOf } from "./plans";
+import { buildRuleGroups, VLLM_METRICS, xrayTracesConsoleUrl } from "../components/k8s/alertRules";
+import { buildAlertmanagerConfig } from "../components/k8s/alertmanagerConfig";
+import { validateBlueGreenEksServiceArgs } from "../components/k8s/blueGreenEksServiceArgs";
+import { REFERENCE_SLO } from "../catalog/standards";
+import { VLLM_IMAGE } from "../catalog/vllm";
+import { systemDaemonSets, systemWorkloads } from "../catalog/systemPool";
+import { systemPoolPlan } from "../environments/systemPoolRules";
+import { requiredServiceArgs } from "./helpers";
 
 type Values = Record<string, unknown>;
 const FIXTURES = path.join(__dirname, "fixtures");
@@ -502,5 +511,110 @@ describe("TraceCollector", () => {
                 ],
             );
         });
+    });
+});
+
+describe("the reference stacks' traces", () => {
+    it("prod: vLLM sends its spans to the collector, which keeps 10 % and every slow or failed one for X-Ray", async () => {
+        const { export: doc } = await planOf("prod");
+        const release = find(doc, "kubernetes:helm.sh/v3:Release", "tracing");
+        assert.equal(release.inputs!.chart, "opentelemetry-collector");
+        const policies = JSON.stringify(
+            ((release.inputs!.values as Values).alternateConfig as { processors: Values }).processors.tail_sampling,
+        );
+        assert.match(policies, /"sampling_percentage":10/);
+        assert.match(policies, /gen_ai\.latency\.time_to_first_token\\"\] > 0\.5/);
+        const ingress = find(doc, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "tracing-ingress");
+        assert.deepEqual(
+            ((ingress.inputs!.spec as Values).ingress as Array<{ from: unknown[] }>)[0].from,
+            ["chat", "embed", "router"].map((n) => ({
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } },
+            })),
+        );
+        const deployment = find(doc, "kubernetes:apps/v1:Deployment", "chat-blue");
+        const server = (
+            ((deployment.inputs!.spec as Values).template as Values).spec as {
+                containers: Array<{ args: string[]; env: Array<{ name: string; value: string }> }>;
+            }
+        ).containers[0];
+        const at = server.args.indexOf("--otlp-traces-endpoint");
+        assert.equal(server.args[at + 1], "http://trace-collector.tracing.svc.cluster.local:4317");
+        assert.deepEqual(
+            server.env.filter((e) => e.name.startsWith("OTEL_")),
+            [
+                { name: "OTEL_SERVICE_NAME", value: "chat" },
+                { name: "OTEL_RESOURCE_ATTRIBUTES", value: "llm_platform.model=chat" },
+            ],
+        );
+    });
+
+    it("the slow-request alert links to X-Ray's search with its model's slow requests, and Slack shows the link", async () => {
+        const groups = buildRuleGroups({
+            metrics: VLLM_METRICS,
+            slo: REFERENCE_SLO,
+            job: "chat",
+            runbookBaseUrl: "https://example.com/README.md",
+            traces: { consoleUrl: xrayTracesConsoleUrl("eu-west-1") },
+        });
+        const latency = groups.flatMap((g) => g.rules).find((r) => r.alert === "LLMHighP95Latency")!;
+        assert.deepEqual(latency.annotations, {
+            summary: "p95 time to first token over 500 ms",
+            description: "The 95th percentile of time to first token has been above 500 ms for 10 minutes.",
+            runbook_url: "https://example.com/README.md#llmhighp95latency",
+            traces_url: "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#xray:traces/query",
+            traces_filter: 'service("chat") AND annotation.gen_ai_latency_time_to_first_token > 0.5',
+        });
+        // Only that alert.
+        assert.equal(groups.flatMap((g) => g.rules).filter((r) => r.annotations?.traces_url !== undefined).length, 1);
+        const { export: doc } = await planOf("prod");
+        const rules = find(doc, "kubernetes:monitoring.coreos.com/v1:PrometheusRule", "monitoring-rules-embed");
+        const embed = (
+            (rules.inputs!.spec as Values).groups as Array<{ rules: Array<{ alert?: string; annotations?: Values }> }>
+        )
+            .flatMap((g) => g.rules)
+            .find((r) => r.alert === "LLMHighP95Latency")!;
+        assert.match(String(embed.annotations!.traces_filter), /^service\("embed"\) AND /);
+        assert.match(
+            JSON.stringify(buildAlertmanagerConfig({ slackWebhookUrl: "https://hooks.slack.com/x" })),
+            /\{\{ if \.Annotations\.traces_url \}\}Traces: \{\{ \.Annotations\.traces_url \}\} filtered by \{\{ \.Annotations\.traces_filter \}\}/,
+        );
+    });
+
+    it("refuses traces from the stock vLLM image, which has no OpenTelemetry SDK and would not start", () => {
+        const problems = validateBlueGreenEksServiceArgs("chat", {
+            ...requiredServiceArgs(undefined as unknown as k8s.Provider, VLLM_IMAGE),
+            tracing: { otlpEndpoint: "collector:4317" },
+        });
+        assert.deepEqual(
+            problems.filter((p) => p.startsWith("tracing")),
+            [
+                'tracing.otlpEndpoint: expected an OTLP/gRPC address such as http://collector.tracing.svc.cluster.local:4317 (scheme, host and port), received "collector:4317"',
+                `tracing: blue runs the stock vLLM image (${VLLM_IMAGE}), which has no OpenTelemetry SDK, and vLLM refuses to start with --otlp-traces-endpoint; run images/inference (InferenceImage) or leave tracing out`,
+                `tracing: green runs the stock vLLM image (${VLLM_IMAGE}), which has no OpenTelemetry SDK, and vLLM refuses to start with --otlp-traces-endpoint; run images/inference (InferenceImage) or leave tracing out`,
+            ],
+        );
+    });
+
+    it("the system nodes hold the collector's pods and, with the logs, Fluent Bit on each node", () => {
+        const base = { pods: 5, cpuM: 180, memoryMi: 104 };
+        assert.deepEqual(systemDaemonSets({ logCollector: false }), base);
+        assert.deepEqual(systemDaemonSets({ logCollector: true }), { pods: 6, cpuM: 230, memoryMi: 200 });
+        const plan = systemPoolPlan({
+            tier: "prod",
+            serving: { platform: "eks", strategy: "blue-green", autoscaler: "keda", entryPoint: { enabled: true } },
+            monitoring: {
+                replicas: 2,
+                prometheusResources: { cpuRequest: "1", memoryRequest: "4Gi" },
+                logs: { enabled: true },
+                tracing: { enabled: true },
+            },
+            modelRegistry: { enabled: true, replicas: 2 },
+        })!;
+        assert.equal(plan.traceCollectorReplicas, 2);
+        assert.equal(plan.logCollector, true);
+        assert.deepEqual(
+            systemWorkloads(plan).find((w) => w.name === "trace-collector"),
+            { name: "trace-collector", pods: 2, cpuM: 200, memoryMi: 512 },
+        );
     });
 });

@@ -129,6 +129,26 @@ export interface RuleOptions {
      * for every model after the first on a shared Prometheus. @default "all"
      */
     scope?: "all" | "service";
+    /**
+     * Where the service's traces are (TraceCollector to X-Ray): LLMHighP95Latency then carries
+     * `traces_url`, the console's trace search, and `traces_filter`, the filter expression of this
+     * service's requests slower than the latency objective to their first token. @default - none
+     */
+    traces?: { consoleUrl: string };
+}
+
+/**
+ * X-Ray's filter expression for one service's requests slower to their first token than `seconds`:
+ * the span's service name is OTEL_SERVICE_NAME (the service's name), and the collector indexes
+ * `gen_ai.latency.time_to_first_token` as the annotation `gen_ai_latency_time_to_first_token`.
+ */
+export function slowTracesFilter(service: string, seconds: number): string {
+    return `service("${service}") AND annotation.gen_ai_latency_time_to_first_token > ${fmt(seconds)}`;
+}
+
+/** The CloudWatch console's X-Ray trace search in a region (its filter is pasted from `traces_filter`). */
+export function xrayTracesConsoleUrl(region: string): string {
+    return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#xray:traces/query`;
 }
 
 /** Window pairs of the multi-window, multi-burn-rate alerts (Google SRE workbook, ch. 5). */
@@ -341,6 +361,15 @@ export function buildRuleGroups(options: RuleOptions): RuleGroup[] {
             ],
         },
     ];
+    // The slow-request alert links to the service's slow traces.
+    if (options.traces) {
+        const latency = groups.flatMap((g) => g.rules).find((r) => r.alert === "LLMHighP95Latency")!;
+        latency.annotations = {
+            ...latency.annotations,
+            traces_url: options.traces.consoleUrl,
+            traces_filter: slowTracesFilter(job, slo.p95LatencyMs / 1000),
+        };
+    }
     // Production's traffic only: the preview colour answers the quality gate's set before a flip.
     if (m.tokenHistograms) groups.push(driftGroup(m.tokenHistograms, sel, serving, alert));
     // Measured per model from its own token histograms, drift is the model's, not the platform's.

@@ -53,7 +53,7 @@ export function buildAlertmanagerConfig(r: AlertReceivers): Record<string, unkno
                     channel: r.slackChannel ?? "#llm-alerts",
                     send_resolved: true,
                     title: "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.severity }})",
-                    text: "{{ range .Alerts }}{{ .Annotations.summary }}: {{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}",
+                    text: "{{ range .Alerts }}{{ .Annotations.summary }}: {{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ if .Annotations.traces_url }}Traces: {{ .Annotations.traces_url }} filtered by {{ .Annotations.traces_filter }}\n{{ end }}{{ end }}",
                 },
             ],
         });

@@ -45,6 +45,8 @@ export interface MonitoringStackArgs {
     prometheusResources?: { cpuRequest: string; memoryRequest: string; memoryLimit: string };
     /** Where each alert's runbook link points. @default "https://github.com/llm-platform/llm-platform/blob/main/README.md" */
     runbookBaseUrl?: string;
+    /** Where the services' traces are searched (TraceCollector to X-Ray): the slow-request alert links there. @default - no link */
+    traces?: { consoleUrl: string };
     /** @default KUBE_PROMETHEUS_STACK_VERSION */
     chartVersion?: string;
     /** @default DCGM_EXPORTER_VERSION */
@@ -294,6 +296,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                                 job: service.name,
                                 namespace,
                                 scope: first ? "all" : "service",
+                                traces: args.traces,
                                 runbookBaseUrl:
                                     args.runbookBaseUrl ??
                                     "https://github.com/llm-platform/llm-platform/blob/main/README.md",
