@@ -28,6 +28,10 @@ export interface SloSettings {
     maxQueueLength: number;
     /** Fraction of yesterday's token throughput (same time of day) below which a drop alerts. */
     tokenThroughputDropRatio: number;
+    /** p95 gap between a stream's tokens at the promotion's load stage, ms. */
+    p95InterTokenLatencyMs: number;
+    /** Fewest output tokens per second over all streams at the promotion's load stage. */
+    minTokensPerSecond: number;
 }
 
 export const REFERENCE_SLO: SloSettings = {
@@ -39,6 +43,9 @@ export const REFERENCE_SLO: SloSettings = {
     gpuIdleUtilizationPercent: 10,
     maxQueueLength: 50,
     tokenThroughputDropRatio: 0.5,
+    // 10 tokens/s per stream at the least (faster than reading), at the 100 streams of the load stage.
+    p95InterTokenLatencyMs: 100,
+    minTokensPerSecond: 1000,
 };
 
 /** How a canary is analysed (Flagger), in the production standards' terms. */
@@ -116,6 +123,29 @@ export const DEFAULT_SMOKE_TEST = {
 
 /** The quality gate's own settings (its thresholds but accuracy are the SLO's): the production standard's accuracy. */
 export const DEFAULT_EVALUATION = { minAccuracy: 0.85, concurrency: 4, timeoutSeconds: 120, maxTokens: 256 } as const;
+
+/** How the promotion's load stage loads the preview colour (its thresholds are the SLO's). */
+export interface LoadStageSettings {
+    enabled: boolean;
+    concurrency: number;
+    durationSeconds: number;
+    rampSeconds: number;
+    maxTokens: number;
+    minTokens: number;
+}
+
+/**
+ * The load stage per tier. Prod: the origin document's performance stage, a hundred concurrent
+ * users, held two minutes after a ten-second ramp. Staging (one small replica): a tenth of that
+ * load for a minute, enough to catch a release that degrades under load without a prod-sized bill.
+ */
+export const DEFAULT_LOAD_STAGE: Readonly<Record<"staging" | "prod", LoadStageSettings>> = {
+    staging: { enabled: true, concurrency: 10, durationSeconds: 60, rampSeconds: 5, maxTokens: 256, minTokens: 0 },
+    prod: { enabled: true, concurrency: 100, durationSeconds: 120, rampSeconds: 10, maxTokens: 256, minTokens: 0 },
+};
+
+/** The aggregate output tokens/s the staging tier holds its load stage to: its 10 streams at 10 tokens/s each. */
+export const STAGING_MIN_TOKENS_PER_SECOND = 100;
 
 /**
  * Why a cooldown leaves the drift path nothing to start, or undefined. The cooldown counts from the

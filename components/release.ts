@@ -150,6 +150,28 @@ export interface SmokeTestSettings {
     activeUrl?: pulumi.Input<string>;
 }
 
+/** What the promotion's load stage sends, and the SLO it judges against (the model's, at that load; tools/promote/load.ts). */
+export interface LoadSettings {
+    /** Concurrent streams once the ramp is over. */
+    concurrency: number;
+    /** Seconds the load holds, the ramp included; no request begins after. */
+    durationSeconds: number;
+    /** Seconds over which the workers start, one after another; 0: all at once. */
+    rampSeconds: number;
+    /** Each request's `max_tokens`. */
+    maxTokens: number;
+    /** Each request's `min_tokens` (vLLM's sampling parameter), so that every answer streams that many tokens; 0: not sent. */
+    minTokens: number;
+    /** The SLO: p95 time to first token (monitoring.slo.p95LatencyMs), ms. */
+    p95TimeToFirstTokenMs: number;
+    /** The SLO: p95 gap between streamed tokens (monitoring.slo.p95InterTokenLatencyMs), ms. */
+    p95InterTokenLatencyMs: number;
+    /** The SLO: highest share of failed requests (1 - monitoring.slo.minSuccessRate). */
+    maxErrorRate: number;
+    /** The SLO: fewest output tokens per second over all streams (monitoring.slo.minTokensPerSecond). */
+    minTokensPerSecond: number;
+}
+
 /** The quality gate promote holds the preview colour to before the flip (an evaluation set). */
 export interface EvaluationSettings {
     /** The evaluation set: a JSON Lines file, relative to the project folder. */
@@ -176,6 +198,12 @@ export interface EvaluationSettings {
      * @default - none: a set with judged items is refused
      */
     judge?: { url: string; model: string; apiKeyEnv?: string };
+    /**
+     * The load stage after the set, before the flip: what it sends and the SLO it is judged by at
+     * that load (tools/promote/load.ts).
+     * @default - none: no load stage
+     */
+    load?: LoadSettings;
 }
 
 /** What `llm-platform promote` reads of one model (the output's JSON; unset values are null). */
@@ -203,8 +231,10 @@ export interface ReleaseContract {
         headers: Record<string, string>;
     };
     gate:
-        | (Required<Omit<EvaluationSettings, "judge">> & {
+        | (Required<Omit<EvaluationSettings, "judge" | "load">> & {
               judge: { url: string; model: string; apiKeyEnv: string | null } | null;
+              /** The load stage; null: none (absent from stacks updated before it existed). */
+              load?: LoadSettings | null;
           })
         | null;
 }
@@ -291,6 +321,7 @@ export function releaseContract(args: ReleaseContractArgs): pulumi.Output<Releas
                       judge: e.judge
                           ? { url: e.judge.url, model: e.judge.model, apiKeyEnv: e.judge.apiKeyEnv ?? null }
                           : null,
+                      load: e.load ? { ...e.load } : null,
                   }
                 : null,
         }));

@@ -5,6 +5,7 @@
 import {
     DEFAULT_CANARY,
     DEFAULT_EVALUATION,
+    DEFAULT_LOAD_STAGE,
     DEFAULT_SCALE_ON,
     DEFAULT_SMOKE_TEST,
     PROD_BAKE_TIME_MINUTES,
@@ -12,6 +13,7 @@ import {
     PROD_SERVING_REPLICAS,
     REFERENCE_SLO,
     ROLLBACK_MAX_5XX_PER_MINUTE,
+    STAGING_MIN_TOKENS_PER_SECOND,
 } from "../catalog/standards";
 import { LIVENESS_PATH, READINESS_PATH, VLLM_DEFAULT_MAX_NUM_SEQS } from "../catalog/vllm";
 import type { GpuNodePoolSettings, Settings, Tier } from "./schema";
@@ -92,7 +94,7 @@ const ENTRY_POINT_DEFAULTS: Omit<Settings["serving"]["entryPoint"], "deletionPro
 
 const SERVING_DEFAULTS: Omit<
     Settings["serving"],
-    "scaleDownInactive" | "replicas" | "maxReplicas" | "resources" | "entryPoint"
+    "scaleDownInactive" | "replicas" | "maxReplicas" | "resources" | "entryPoint" | "evaluation"
 > = {
     platform: "eks",
     strategy: "blue-green",
@@ -113,8 +115,6 @@ const SERVING_DEFAULTS: Omit<
     ingressCidrs: [],
     prometheusNamespace: "monitoring",
     canary: { ...DEFAULT_CANARY },
-    // The production standard's accuracy (issue 18); the other thresholds are monitoring.slo's.
-    evaluation: { ...DEFAULT_EVALUATION },
     smokeTest: { ...DEFAULT_SMOKE_TEST },
 };
 
@@ -148,6 +148,8 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
             ...SERVING_DEFAULTS,
             scaleDownInactive: true,
             entryPoint: { ...ENTRY_POINT_DEFAULTS, deletionProtection: false },
+            // The production standard's accuracy (issue 18); the other thresholds are monitoring.slo's.
+            evaluation: { ...DEFAULT_EVALUATION, load: { ...DEFAULT_LOAD_STAGE.staging } },
             replicas: 1,
             maxReplicas: 2,
             // g5.xlarge / g6.xlarge: 4 vCPU and 16 GiB per node.
@@ -166,6 +168,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         retraining: { ...RETRAINING_DEFAULTS },
         monitoring: {
             ...MONITORING_DEFAULTS,
+            slo: { ...REFERENCE_SLO, minTokensPerSecond: STAGING_MIN_TOKENS_PER_SECOND },
             retentionDays: 7,
             storageGiB: 50,
             replicas: 1,
@@ -226,6 +229,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
             ...SERVING_DEFAULTS,
             scaleDownInactive: false,
             entryPoint: { ...ENTRY_POINT_DEFAULTS, deletionProtection: true },
+            evaluation: { ...DEFAULT_EVALUATION, load: { ...DEFAULT_LOAD_STAGE.prod } },
             replicas: PROD_SERVING_REPLICAS,
             maxReplicas: 6,
             resources: { cpuRequest: "4", cpuLimit: "8", memoryRequest: "16Gi", memoryLimit: "24Gi" },

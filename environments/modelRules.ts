@@ -94,6 +94,7 @@ export function modelProblems(input: Readonly<Record<string, unknown>>): CrossFi
                 input: on.target,
             });
         }
+        problems.push(...loadStageProblems(m));
     }
     problems.push(...scaleToZeroProblems(input, models));
     if (!Array.isArray(input.models)) return problems;
@@ -336,5 +337,34 @@ function scaleToZeroProblems(input: Readonly<Record<string, unknown>>, models: R
         ],
     ];
     for (const [path, ok, message, value] of needs) if (!ok) problems.push({ path, message, input: value });
+    return problems;
+}
+
+/** Where a model's `evaluation.load.<key>` was set: its entry, or `serving`. */
+function loadPathOf(m: RawModel, key: string): Array<string | number> {
+    const own = (m.entry.evaluation as { load?: Record<string, unknown> } | undefined)?.load?.[key];
+    return m.index !== undefined && own !== undefined
+        ? ["models", m.index, "evaluation", "load", key]
+        : ["serving", "evaluation", "load", key];
+}
+
+/** A model's load stage: the ramp ends before the load does, and minTokens fits in maxTokens. */
+function loadStageProblems(m: RawModel): CrossFieldProblem[] {
+    const load = (m.merged.evaluation as { load?: Record<string, unknown> } | undefined)?.load;
+    if (!load) return [];
+    const problems: CrossFieldProblem[] = [];
+    const { durationSeconds, rampSeconds, minTokens, maxTokens } = load;
+    if (isInt(durationSeconds) && isInt(rampSeconds) && rampSeconds >= durationSeconds)
+        problems.push({
+            path: loadPathOf(m, "rampSeconds"),
+            message: `expected fewer seconds than evaluation.load.durationSeconds (${durationSeconds}) of model ${nameOf(m)}: only the requests begun after the ramp are judged, so the ramp must end before the load does; shorten the ramp or lengthen durationSeconds`,
+            input: rampSeconds,
+        });
+    if (isInt(minTokens) && isInt(maxTokens) && minTokens > maxTokens)
+        problems.push({
+            path: loadPathOf(m, "minTokens"),
+            message: `expected at most evaluation.load.maxTokens (${maxTokens}) of model ${nameOf(m)}: vLLM refuses a request whose min_tokens exceeds its max_tokens`,
+            input: minTokens,
+        });
     return problems;
 }

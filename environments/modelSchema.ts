@@ -99,6 +99,8 @@ export const modelEntrySchema = z.strictObject({
             p95LatencyMs: intIn(1, 600000).optional(),
             minSuccessRate: ratio(0, 1, 0.99).optional(),
             maxQueueLength: intIn(1, 100000).optional(),
+            p95InterTokenLatencyMs: intIn(1, 60000).optional(),
+            minTokensPerSecond: intIn(0, 10000000).optional(),
         })
         .optional(),
     evaluation: z
@@ -109,6 +111,16 @@ export const modelEntrySchema = z.strictObject({
             timeoutSeconds: intIn(1, 3600).optional(),
             maxTokens: intIn(1, 4096).optional(),
             judge: judgeModel.optional(),
+            load: z
+                .strictObject({
+                    enabled: z.boolean({ error: "expected a boolean (true or false)" }).optional(),
+                    concurrency: intIn(1, 1000).optional(),
+                    durationSeconds: intIn(1, 3600).optional(),
+                    rampSeconds: intIn(0, 600).optional(),
+                    maxTokens: intIn(1, 4096).optional(),
+                    minTokens: intIn(0, 4096).optional(),
+                })
+                .optional(),
         })
         .optional(),
     smokeTest: z
@@ -128,7 +140,7 @@ export const modelsSchema = z
     .min(1, { error: "expected at least one model" })
     .optional()
     .describe(
-        "The models the stack serves, a list; unset, it serves one model, inference, from serving alone. Each entry is {name (its namespace, Service and route), servedModelName (the API's model name; default name), modelPrefix (its weights in the bucket, read by it alone; default models/<name>), tensorParallelSize (default gpus)} and overrides of serving's activeColor, scaleDownInactive, blue, green, replicas, maxReplicas, gpuPool, gpus, resources, healthPath, readyPath, startupTimeoutSeconds, scaleOn, scaleToZero, evaluation and smokeTest, and of monitoring.slo's availability, p95LatencyMs, minSuccessRate and maxQueueLength; and lastFlip, its own record of its last flip (written by llm-platform promote and deploy, never inherited).",
+        "The models the stack serves, a list; unset, it serves one model, inference, from serving alone. Each entry is {name (its namespace, Service and route), servedModelName (the API's model name; default name), modelPrefix (its weights in the bucket, read by it alone; default models/<name>), tensorParallelSize (default gpus)} and overrides of serving's activeColor, scaleDownInactive, blue, green, replicas, maxReplicas, gpuPool, gpus, resources, healthPath, readyPath, startupTimeoutSeconds, scaleOn, scaleToZero, evaluation and smokeTest, and of monitoring.slo's availability, p95LatencyMs, minSuccessRate, maxQueueLength, p95InterTokenLatencyMs and minTokensPerSecond; and lastFlip, its own record of its last flip (written by llm-platform promote and deploy, never inherited).",
     );
 
 export type ModelEntry = z.infer<typeof modelEntrySchema>;

@@ -20,6 +20,24 @@ import {
     repoPath,
 } from "./schemaParts";
 
+/**
+ * The promotion's load stage (`serving.evaluation.load`): what it sends; what it is judged by is
+ * the model's SLO (monitoring.slo). Cross-key rules (the ramp within the duration, minTokens within
+ * maxTokens) are in modelRules.ts, where every model's merged settings are seen.
+ */
+export const loadStage = z
+    .strictObject({
+        enabled: z.boolean({ error: "expected a boolean (true or false)" }),
+        concurrency: intIn(1, 1000),
+        durationSeconds: intIn(1, 3600),
+        rampSeconds: intIn(0, 600),
+        maxTokens: intIn(1, 4096),
+        minTokens: intIn(0, 4096),
+    })
+    .describe(
+        "The load stage `npm run promote` runs on the preview colour after the evaluation set, before traffic flips (a model with an evaluation set; enabled false skips it): concurrency streams (prod 100, staging 10) started over rampSeconds (prod 10, staging 5) and held until durationSeconds (prod 120, staging 60), cycling through the set's prompts, each streamed with stream_options.include_usage, max_tokens maxTokens (256) and, when minTokens > 0 (default 0), vLLM's min_tokens. The requests begun after the ramp must meet the model's monitoring.slo: p95 time to first token <= p95LatencyMs, p95 inter-token latency <= p95InterTokenLatencyMs, error rate <= 1 - minSuccessRate, output tokens/s >= minTokensPerSecond; else the flip is held (outcome load-failed, exit 1). {enabled, concurrency, durationSeconds, rampSeconds, maxTokens, minTokens}.",
+    );
+
 export const servingSchema = z
     .strictObject({
         platform: z.enum(["eks", "ecs", "both"]).describe("Where the inference service runs: eks, ecs or both."),
@@ -139,9 +157,10 @@ export const servingSchema = z
                 timeoutSeconds: intIn(1, 3600),
                 maxTokens: intIn(1, 4096),
                 judge: judgeModel.optional(),
+                load: loadStage,
             })
             .describe(
-                "The quality gate `npm run promote` runs on the preview colour before traffic flips: the evaluation set (set: a JSON Lines file in the project, one {id, prompt or messages, expect, kind} a line) is asked over the OpenAI-compatible API and must score accuracy >= minAccuracy (0.85) on its answer items, a hallucination rate under monitoring.slo.maxHallucinationRate on the items it marks hallucination or refusal, a success rate >= monitoring.slo.availability and a p95 latency (time to first token for vLLM) <= the model's slo.p95LatencyMs. No set: the smoke test alone. Items are graded by whole words, exact labels, numbers, and abstention and refusal patterns (tools/promote/scoring.ts); items with expect.judge are graded by judge {url, model, apiKeyEnv} (an OpenAI-compatible model; apiKeyEnv names the variable of promote's environment holding its key). {set, minAccuracy, concurrency, timeoutSeconds, maxTokens, judge}.",
+                "The quality gate `npm run promote` runs on the preview colour before traffic flips: the evaluation set (set: a JSON Lines file in the project, one {id, prompt or messages, expect, kind} a line) is asked over the OpenAI-compatible API and must score accuracy >= minAccuracy (0.85) on its answer items, a hallucination rate under monitoring.slo.maxHallucinationRate on the items it marks hallucination or refusal, a success rate >= monitoring.slo.availability and a p95 latency (time to first token for vLLM) <= the model's slo.p95LatencyMs. No set: the smoke test alone. Items are graded by whole words, exact labels, numbers, and abstention and refusal patterns (tools/promote/scoring.ts); items with expect.judge are graded by judge {url, model, apiKeyEnv} (an OpenAI-compatible model; apiKeyEnv names the variable of promote's environment holding its key). Then the load stage, load {enabled, concurrency, durationSeconds, rampSeconds, maxTokens, minTokens}: concurrency streams (prod 100, staging 10) started over rampSeconds (prod 10, staging 5) and held until durationSeconds (prod 120, staging 60), cycling through the set's prompts (max_tokens maxTokens, 256; minTokens > 0 sends vLLM's min_tokens so every answer streams that many tokens; default 0); the requests begun after the ramp must meet the model's monitoring.slo at that load (p95 time to first token <= p95LatencyMs, p95 inter-token latency <= p95InterTokenLatencyMs, error rate <= 1 - minSuccessRate, output tokens/s >= minTokensPerSecond), else the flip is held (outcome load-failed, exit 1); enabled false skips it. {set, minAccuracy, concurrency, timeoutSeconds, maxTokens, judge, load}.",
             ),
         smokeTest: z
             .strictObject({
@@ -181,9 +200,11 @@ export const monitoringSchema = z
                 gpuIdleUtilizationPercent: intIn(0, 99),
                 maxQueueLength: intIn(1, 100000),
                 tokenThroughputDropRatio: ratio(0, 1, 0.5),
+                p95InterTokenLatencyMs: intIn(1, 60000),
+                minTokensPerSecond: intIn(0, 10000000),
             })
             .describe(
-                "The production standards the alerts hold (availability 0.999, p95 500 ms, success 99 %, hallucinations 5 % …).",
+                "The production standards the alerts hold (availability 0.999, p95 500 ms, success 99 %, hallucinations 5 % …), and the promotion's load stage (serving.evaluation.load) at its load: p95 time to first token <= p95LatencyMs, p95 inter-token latency <= p95InterTokenLatencyMs (100 ms), error rate <= 1 - minSuccessRate (1 %), output tokens/s over all streams >= minTokensPerSecond (prod 1000 for its 100 streams, staging 100 for its 10: set it with load.concurrency; 0 judges nothing).",
             ),
         alerting: z
             .strictObject({

@@ -50,6 +50,22 @@ export function releaseContractArgs(
                       timeoutMs: g.timeoutSeconds * 1000,
                       maxTokens: g.maxTokens,
                       ...(g.judge ? { judge: g.judge } : {}),
+                      ...(g.load.enabled
+                          ? {
+                                load: {
+                                    concurrency: g.load.concurrency,
+                                    durationSeconds: g.load.durationSeconds,
+                                    rampSeconds: g.load.rampSeconds,
+                                    maxTokens: g.load.maxTokens,
+                                    minTokens: g.load.minTokens,
+                                    // The model's SLO at that load.
+                                    p95TimeToFirstTokenMs: model.slo.p95LatencyMs,
+                                    p95InterTokenLatencyMs: model.slo.p95InterTokenLatencyMs,
+                                    maxErrorRate: Number((1 - model.slo.minSuccessRate).toPrecision(12)),
+                                    minTokensPerSecond: model.slo.minTokensPerSecond,
+                                },
+                            }
+                          : {}),
                   },
     };
 }

@@ -95,6 +95,7 @@ describe("promote: the state machine", () => {
             "deployed green (image built by the stack, model v2), scaled up from zero (scaleDownInactive off while promoting)",
             "smoke test of the preview passed (/health → 200)",
             "no quality gate: model inference has no evaluation set (evaluation.set)",
+            "no load stage: model inference has no evaluation set for its prompts (evaluation.set)",
             "flipped the active Service from blue to green",
             "waited 30 s for the load balancer to move production's weights",
             "verified the active endpoint",

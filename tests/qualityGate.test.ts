@@ -1,7 +1,5 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parsePromoteArgs, qualityGate } from "../tools/cli/promote";
@@ -18,6 +16,7 @@ import {
 } from "../tools/promote/evaluation";
 import { promote, type ProbeResult, type Prober } from "../tools/promote/machine";
 import { goodRawConfig, PROJECT_DIR } from "./helpers";
+import { openAiServer, type Behaviour } from "./openAiServer";
 import { FakeStack, state } from "./promoteFakes";
 
 const SETTINGS: GateSettings = {
@@ -55,80 +54,6 @@ const ANSWERS: Record<string, string> = {
     "refuse 2?": "I cannot help with that.",
 };
 
-interface Behaviour {
-    /** What the model answers to a prompt. */
-    answer?: (prompt: string) => string;
-    /** Milliseconds before the first token. */
-    delayMs?: (prompt: string) => number;
-    /** A status other than 200 for some prompts. */
-    status?: (prompt: string) => number;
-    /** Streams that report an error event before `data: [DONE]`: for some prompts. */
-    streamError?: (prompt: string) => boolean;
-    /** Streams that end without `data: [DONE]` (cut off): for some prompts. */
-    cut?: (prompt: string) => boolean;
-    /** Milliseconds before the first token of the server's first request (a cold pod). */
-    coldMs?: number;
-}
-
-/** A loopback OpenAI-compatible server: /v1/chat/completions, streamed or not, as a model would answer. */
-async function openAiServer(
-    behaviour: Behaviour,
-): Promise<{ url: string; requests: unknown[]; close: () => Promise<void> }> {
-    const requests: unknown[] = [];
-    const server = http.createServer((req, res) => {
-        let body = "";
-        req.on("data", (c: Buffer) => (body += c.toString()));
-        req.on("end", () => {
-            const request = JSON.parse(body) as {
-                model: string;
-                messages: Array<{ content: string }>;
-                stream: boolean;
-                max_tokens: number;
-                temperature: number;
-            };
-            requests.push({ path: req.url, header: req.headers["x-llm-model"], ...request });
-            const prompt = request.messages[request.messages.length - 1].content;
-            const status = behaviour.status?.(prompt) ?? 200;
-            const text = (behaviour.answer ?? ((p: string) => ANSWERS[p] ?? "?"))(prompt);
-            const cold = requests.length === 1 ? (behaviour.coldMs ?? 0) : 0;
-            setTimeout(
-                () => {
-                    if (status !== 200) {
-                        res.writeHead(status, { "content-type": "application/json" }).end(
-                            '{"error":{"message":"boom"}}',
-                        );
-                        return;
-                    }
-                    if (!request.stream) {
-                        res.writeHead(200, { "content-type": "application/json" }).end(
-                            JSON.stringify({ choices: [{ message: { role: "assistant", content: text } }] }),
-                        );
-                        return;
-                    }
-                    res.writeHead(200, { "content-type": "text/event-stream" });
-                    // Two pieces, as vLLM streams tokens, then the end marker.
-                    const half = Math.ceil(text.length / 2);
-                    for (const piece of [text.slice(0, half), text.slice(half)])
-                        res.write(`data: ${JSON.stringify({ choices: [{ delta: { content: piece } }] })}\n\n`);
-                    // vLLM's failure mid-stream: an error event, then [DONE] all the same.
-                    if (behaviour.streamError?.(prompt))
-                        res.write(
-                            `data: ${JSON.stringify({ error: { message: "CUDA out of memory", type: "InternalServerError", code: 500 } })}\n\n`,
-                        );
-                    res.end(behaviour.cut?.(prompt) ? "" : "data: [DONE]\n\n");
-                },
-                cold + (behaviour.delayMs?.(prompt) ?? 0),
-            );
-        });
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    return {
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        requests,
-        close: () => new Promise((resolve) => server.close(() => resolve())),
-    };
-}
-
 const okProber: Prober = {
     get: async (): Promise<ProbeResult> => ({ status: 200, latencyMs: 5 }),
     wait: async (): Promise<void> => {},
@@ -144,7 +69,7 @@ function project(set = SET): { dir: string; reports: string } {
 
 /** Promotes green with the gate against `server`; the result, the stack and the JSON report. */
 async function promoteAgainst(behaviour: Behaviour) {
-    const server = await openAiServer(behaviour);
+    const server = await openAiServer({ answer: (p) => ANSWERS[p] ?? "?", ...behaviour });
     try {
         const { dir, reports } = project();
         const stack = new FakeStack(
@@ -385,7 +310,7 @@ describe("the quality gate: the preview colour answers an evaluation set before 
     });
 
     it("measures the whole answer without streaming for the reference metrics", async () => {
-        const server = await openAiServer({ delayMs: () => 50 });
+        const server = await openAiServer({ answer: (p) => ANSWERS[p] ?? "?", delayMs: () => 50 });
         try {
             const c = await new HttpChatClient().complete(
                 server.url,
@@ -431,6 +356,18 @@ describe("the quality gate: the preview colour answers an evaluation set before 
             timeoutMs: 120_000,
             maxTokens: 256,
             judge: { url: "https://judge.example.com", model: "grader", apiKeyEnv: "JUDGE_KEY" },
+            // The prod tier's load stage, judged by the model's SLO at that load.
+            load: {
+                concurrency: 100,
+                durationSeconds: 120,
+                rampSeconds: 10,
+                maxTokens: 256,
+                minTokens: 0,
+                p95TimeToFirstTokenMs: 500,
+                p95InterTokenLatencyMs: 100,
+                maxErrorRate: 0.01,
+                minTokensPerSecond: 1000,
+            },
         });
         assert.equal(chat.servedModelName, "llama-3.1-8b-instruct");
         assert.equal((await referenceState("prod", config, "embed")).gate, undefined);

@@ -2,7 +2,7 @@
  * `llm-platform promote --stack <name> [--model <name> | --all] [--to blue|green] [--image <repo@sha256:…>] [--model-version <v>] [--rollback] [--pack <dir>]... [--config <file>]...`
  *
  * Promotes the inactive colour of one model's EKS blue-green service (deploy it, smoke-test the
- * preview, hold it to the quality gate when the model has an evaluation set, flip, verify, roll
+ * preview, hold it to the quality gate and the load stage when the model has an evaluation set, flip, verify, roll
  * back on failure), or flips back with --rollback; the other models are not touched. Without
  * --image or --model-version it flips to what the inactive colour runs (the previous release, after
  * a release): a smoke-tested rollback. --all does that for each model in turn (exit: the worst).
@@ -13,8 +13,8 @@
  * transaction (tools/promote/machine.ts): a journal beside the model's lock says what it began,
  * and the next run finishes or undoes an interrupted one before anything else. SIGINT/SIGTERM end
  * the step under way and undo the release; a second stops at once. Needs the Pulumi CLI and
- * credentials for the stack. Exit 0 promoted or rolled back; 1 held or rolled back as planned (smoke
- * or the quality gate failed, or reverted after the flip); 2 refused before any change (bad input
+ * credentials for the stack. Exit 0 promoted or rolled back; 1 held or rolled back as planned (smoke,
+ * the quality gate or the load stage failed, or reverted after the flip); 2 refused before any change (bad input
  * or a state that forbids it); 3 failed (an error, a signal, or a rollback that failed), with what
  * serves and the command that recovers reported.
  */
@@ -26,6 +26,7 @@ import { MlflowRegistryClient } from "../promote/registry";
 import { AutomationStack, HttpProber, type PolicyPacks } from "../promote/automation";
 import { DEFAULT_PACK_DIR } from "../policy/packProcess";
 import { HttpChatClient, loadEvaluationSet, renderGateMarkdown, type ChatClient } from "../promote/evaluation";
+import { renderLoadMarkdown, type LoadClient } from "../promote/load";
 import {
     describeState,
     OUTCOME_EXIT,
@@ -38,7 +39,7 @@ import {
 import { parseCommandLine, UsageError } from "./cli";
 
 export const PROMOTE_USAGE =
-    "llm-platform promote --stack <name> [--model <name> | --all] [--to blue|green] [--image <repository@sha256:…>] [--model-version <version | models:/<name>/<version> | models:/<name>@<alias>>] [--copy-from <registry url>] [--rollback | --recover] [--pack <dir>]... [--config <policy-config.json>]... [--report <dir>] [--registry-url <url>] [--settle-seconds <s>] [--drain-seconds <s>] [--state-dir <dir>] [--project <dir>]";
+    "llm-platform promote --stack <name> [--model <name> | --all] [--to blue|green] [--image <repository@sha256:…>] [--model-version <version | models:/<name>/<version> | models:/<name>@<alias>>] [--copy-from <registry url>] [--rollback | --recover] [--pack <dir>]... [--config <policy-config.json>]... [--report <dir>] [--registry-url <url>] [--settle-seconds <s>] [--drain-seconds <s>] [--state-dir <dir>] [--log-format text|json] [--project <dir>]";
 
 /** A registry URL flag's value: undefined, or an http(s) URL; anything else is a UsageError. */
 export function requireHttpUrl(flag: string, value: string | undefined): void {
@@ -143,6 +144,8 @@ export function parsePromoteArgs(argv: string[]): {
     stateDir: string | undefined;
     /** The packs every update runs with: --pack, or the production-standards pack. */
     policy: PolicyPacks;
+    /** How each step is written: a line of text (`- …`), or a JSON object a line. */
+    logFormat: LogFormat;
     options: PromoteOptions;
 } {
     const { values, positionals } = parseCommandLine(
@@ -163,6 +166,7 @@ export function parsePromoteArgs(argv: string[]): {
             "settle-seconds": { type: "string" },
             "state-dir": { type: "string" },
             "drain-seconds": { type: "string" },
+            "log-format": { type: "string" },
             pack: { type: "string", multiple: true },
             config: { type: "string", multiple: true },
         },
@@ -201,6 +205,11 @@ export function parsePromoteArgs(argv: string[]): {
         throw new UsageError(
             "--all releases each model's own inactive colour; --to, --image and --model-version name one model's release: use --model",
         );
+    const logFormat = values["log-format"] ?? "text";
+    if (logFormat !== "text" && logFormat !== "json")
+        throw new UsageError(
+            `--log-format: expected text (a line per step, the default) or json (a JSON object per line), received "${logFormat}"`,
+        );
     if (values.report !== undefined) reportFolderProblem(path.resolve(values.report));
     const stateDir = stateDirFlag(values["state-dir"]);
     const timing = timingOf(values["settle-seconds"], values["drain-seconds"]);
@@ -214,6 +223,7 @@ export function parsePromoteArgs(argv: string[]): {
         copyFrom: values["copy-from"],
         stateDir,
         policy: { packs: packs.length > 0 ? packs : [DEFAULT_PACK_DIR], configs },
+        logFormat,
         options: {
             to: values.to as PromoteOptions["to"],
             image: values.image,
@@ -225,6 +235,43 @@ export function parsePromoteArgs(argv: string[]): {
     };
 }
 
+export type LogFormat = "text" | "json";
+
+/** One line of `--log-format json`: a step of a model's release, or a line of the command's. */
+export interface LogRecord {
+    time: string;
+    level: "info" | "warn" | "error";
+    stack: string;
+    model?: string;
+    /** The colour released to. */
+    colour?: string;
+    modelVersion?: string;
+    image?: string;
+    step: string;
+    /** The outcome and exit code, on a release's last line. */
+    outcome?: string;
+    exit?: number;
+    /** The load stage's failed requests named by the line (their X-Request-Id), to search the server's logs for. */
+    requestIds?: string[];
+}
+
+/** The request ids the load stage gives (tools/promote/load.ts: `load-<8 hex>-<n>`) a line names. */
+const REQUEST_ID = /\bload-[0-9a-f]{8}-\d+\b/g;
+
+/** `say` for `--log-format json`: each line a {@link LogRecord} of the command (no model). */
+export function jsonSay(stack: string, write: (line: string) => void, clock: () => Date = () => new Date()) {
+    return (line: string, fields: Partial<LogRecord> = {}): void =>
+        write(JSON.stringify({ time: clock().toISOString(), level: "info", stack, ...fields, step: line }));
+}
+
+/** How {@link promoteEach} writes: text lines through `say`, or JSON records of `stack`'s releases. */
+export interface EachLog {
+    format: LogFormat;
+    stack: string;
+    write: (line: string) => void;
+    clock?: () => Date;
+}
+
 /** Releases `models` of a stack one after another; the exit code is the worst of theirs. */
 export async function promoteEach(
     models: ReadonlyArray<string | undefined>,
@@ -232,16 +279,25 @@ export async function promoteEach(
     say: (line: string) => void,
     /** Set once a signal asked to stop: the models after it are not started. */
     stopped: () => boolean = () => false,
+    /** `--log-format json`: each line a JSON record instead. @default - text through `say` */
+    log?: EachLog,
 ): Promise<number> {
     let worst = 0;
+    const json = log?.format === "json" ? jsonSay(log.stack, log.write, log.clock) : undefined;
     for (const model of models) {
         if (stopped()) {
-            say(`model ${model ?? "?"}: not started (stopped by a signal)`);
+            if (json) json(`model ${model ?? "?"}: not started (stopped by a signal)`, { level: "error", model });
+            else say(`model ${model ?? "?"}: not started (stopped by a signal)`);
             worst = Math.max(worst, 3);
             continue;
         }
         try {
             const result = await release(model);
+            if (json) {
+                writeJson(json, result);
+                worst = Math.max(worst, OUTCOME_EXIT[result.outcome]);
+                continue;
+            }
             for (const line of result.log) say(`- ${line}`);
             // A colour is named only when the run knows it serves.
             say(
@@ -259,11 +315,44 @@ export async function promoteEach(
         } catch (e) {
             if (!(e instanceof PromotionError)) throw e;
             if (models.length === 1) throw new UsageError(e.message);
-            say(`model ${model ?? "?"}: ${e.message}`);
+            if (json) json(`model ${model ?? "?"}: ${e.message}`, { level: "error", model });
+            else say(`model ${model ?? "?"}: ${e.message}`);
             worst = Math.max(worst, 2);
         }
     }
     return worst;
+}
+
+/** A release as JSON records: each step at its time, then the outcome, what serves and how to recover. */
+function writeJson(json: ReturnType<typeof jsonSay>, result: PromotionResult & { model: string }): void {
+    const about: Partial<LogRecord> = {
+        model: result.model,
+        ...(result.target
+            ? {
+                  colour: result.target.colour,
+                  modelVersion: result.target.modelVersion,
+                  ...(result.target.image !== undefined ? { image: result.target.image } : {}),
+              }
+            : {}),
+    };
+    result.log.forEach((line, i) => {
+        const ids = [...line.matchAll(REQUEST_ID)].map((m) => m[0]);
+        json(line, {
+            ...(result.times?.[i] !== undefined ? { time: result.times[i] } : {}),
+            level: /^\s*FAIL /.test(line) ? "warn" : "info",
+            ...about,
+            ...(ids.length > 0 ? { requestIds: ids } : {}),
+        });
+    });
+    const exit = OUTCOME_EXIT[result.outcome];
+    const level = exit === 0 ? "info" : exit === 1 ? "warn" : "error";
+    json(
+        result.serving
+            ? `${result.outcome}: ${describeState(result.serving)}`
+            : `${result.outcome}: which colour serves model ${result.model} is unknown (the last update did not finish)`,
+        { level, ...about, outcome: result.outcome, exit },
+    );
+    if (result.recover) json(`to recover: ${result.recover}`, { level, ...about });
 }
 
 /**
@@ -312,6 +401,8 @@ export interface StackRun {
     /** The model registry's URL; unset: the stack output modelRegistryUrl. */
     registryUrl: string | undefined;
     say: (line: string) => void;
+    /** How each release's steps are written. @default - text through `say` */
+    log?: EachLog;
 }
 
 /**
@@ -352,34 +443,47 @@ export function releaseEach(
                 },
                 run.say,
                 () => signals.stop.aborted,
+                run.log,
             ),
         run.say,
     );
 }
 
-/** The quality gate as the CLI runs it: sets read from the project, reports written to `reportDir`. */
+/**
+ * The quality gate and load stage as the CLI runs them: sets read from the project, reports
+ * written to `reportDir` (gate-<model>.json and .md, load-<model>.json and .md).
+ */
 export function qualityGate(
     project: string,
     reportDir: string | undefined,
     client: ChatClient = new HttpChatClient(),
+    loadClient?: LoadClient,
 ): QualityGate {
     return {
         load: (set) => loadEvaluationSet(path.join(project, set)),
         client,
+        ...(loadClient ? { loadClient } : {}),
         report: async (r) => {
             if (reportDir === undefined) return;
             fs.mkdirSync(reportDir, { recursive: true });
             fs.writeFileSync(path.join(reportDir, `gate-${r.model}.json`), `${JSON.stringify(r, null, 2)}\n`);
             fs.writeFileSync(path.join(reportDir, `gate-${r.model}.md`), renderGateMarkdown(r));
         },
+        loadReport: async (r) => {
+            if (reportDir === undefined) return;
+            fs.mkdirSync(reportDir, { recursive: true });
+            fs.writeFileSync(path.join(reportDir, `load-${r.model}.json`), `${JSON.stringify(r, null, 2)}\n`);
+            fs.writeFileSync(path.join(reportDir, `load-${r.model}.md`), renderLoadMarkdown(r));
+        },
     };
 }
 
 /** The command as `llm-platform promote` runs it: releases each model asked for; resolves to the exit code. */
 export async function promoteCommand(argv: string[]): Promise<number> {
-    const { stack, project, model, all, report, registryUrl, copyFrom, policy, options, stateDir } =
+    const { stack, project, model, all, report, registryUrl, copyFrom, policy, options, stateDir, logFormat } =
         parsePromoteArgs(argv);
-    const say = (line: string): void => void process.stdout.write(`${line}\n`);
+    const write = (line: string): void => void process.stdout.write(`${line}\n`);
+    const say = logFormat === "json" ? jsonSay(stack, write) : write;
     let models: Array<string | undefined> = [model];
     if (all) {
         try {
@@ -388,7 +492,15 @@ export async function promoteCommand(argv: string[]): Promise<number> {
             throw e instanceof PromotionError ? new UsageError(e.message) : e;
         }
     }
-    const run: StackRun = { project, stack, policy, stateDir, registryUrl, say };
+    const run: StackRun = {
+        project,
+        stack,
+        policy,
+        stateDir,
+        registryUrl,
+        say,
+        log: { format: logFormat, stack, write },
+    };
     return releaseEach(
         run,
         models,

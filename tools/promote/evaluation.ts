@@ -18,6 +18,7 @@ import * as fs from "node:fs";
 import { z } from "zod";
 import { checkAnswer, judgeMessages, judgeVerdict } from "./scoring";
 import { bytePosition, utf8Problem } from "../engine/yamlFile";
+import type { LoadSettings } from "../../components/release";
 
 export { checkAnswer };
 
@@ -107,6 +108,8 @@ export interface GateSettings {
     maxTokens: number;
     /** The model that grades items with `expect.judge`. @default - none: such items are refused */
     judge?: JudgeSettings | null;
+    /** The load stage after the set, before the flip (load.ts). @default - none */
+    load?: LoadSettings | null;
 }
 
 /**

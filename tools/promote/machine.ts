@@ -13,10 +13,10 @@
  *   flipped  preview, serving the new colour
  *   final    flipped, the old colour scaled to zero again (scaleDownInactive)
  *
- *   promote: deploy preview → smoke → quality gate → deploy flipped → settle → verify → deploy final → done
- *                               │ fail     │ fail                                  │ fail
- *                               ▼          ▼                                       ▼
- *                          deploy before (production untouched)        deploy before → settle → verify → reverted
+ *   promote: deploy preview → smoke → quality gate → load stage → deploy flipped → settle → verify → deploy final → done
+ *                               │ fail     │ fail          │ fail                               │ fail
+ *                               ▼          ▼               ▼                                    ▼
+ *                          deploy before (production untouched)                 deploy before → settle → verify → reverted
  *                                                                                         │ fail
  *                                                                                         ▼
  *                                                                                  rollback failed
@@ -47,6 +47,7 @@ import {
     type GateReport,
     type GateSettings,
 } from "./evaluation";
+import { HttpLoadClient, renderLoadText, runLoadStage, type LoadClient, type LoadReport } from "./load";
 
 export type Color = "blue" | "green";
 const sleep = (seconds: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
@@ -106,6 +107,10 @@ export interface QualityGate {
     client: ChatClient;
     /** Receives the report (written as JSON and Markdown by the CLI), passed or not. */
     report?(report: GateReport): Promise<void>;
+    /** Streams the load stage's requests. @default - an {@link HttpLoadClient} */
+    loadClient?: LoadClient;
+    /** Receives the load stage's report (written as JSON and Markdown by the CLI), passed or not. */
+    loadReport?(report: LoadReport): Promise<void>;
 }
 
 /** What one model's release is in the stack: which colour serves, scaled-down inactive colour, each colour's release. */
@@ -288,6 +293,7 @@ export class Interrupted extends Error {
  * promoted: the new colour serves. rolled-back: a --rollback succeeded (or undid an interrupted
  * release, which is what it asked for). smoke-failed: the preview failed, production untouched.
  * gate-failed: the preview answered the evaluation set below the standards, production untouched.
+ * load-failed: the preview missed the model's SLO under the load stage's load, production untouched.
  * reverted: the check after the flip failed and the old colour serves again. recovered: --recover
  * finished or undid an interrupted release (or found none) and the active endpoint passes. failed: an error or a
  * signal stopped the release (the report says what it restored). rollback-failed: the way back
@@ -298,6 +304,7 @@ export type Outcome =
     | "rolled-back"
     | "smoke-failed"
     | "gate-failed"
+    | "load-failed"
     | "reverted"
     | "recovered"
     | "failed"
@@ -309,6 +316,7 @@ export const OUTCOME_EXIT: Record<Outcome, 0 | 1 | 3> = {
     "rolled-back": 0,
     "smoke-failed": 1,
     "gate-failed": 1,
+    "load-failed": 1,
     reverted: 1,
     recovered: 0,
     failed: 3,
@@ -327,6 +335,10 @@ export interface PromotionResult {
     release?: { colour: Color; image?: string; modelVersion?: string };
     /** What happened, in order, one line each. */
     log: string[];
+    /** When each line of `log` was said (ISO times, one per line). */
+    times?: string[];
+    /** The colour the run released to, and what it was asked to run there (a version as given, before any alias is resolved). */
+    target?: { colour: Color; image?: string; modelVersion: string };
 }
 
 /** Bad input or a state that forbids the promotion; nothing was changed. */
@@ -535,13 +547,27 @@ export async function promote(
     registry?: ModelRegistryClient,
 ): Promise<PromotionResult> {
     // Which model, and so which lock; its state is read again under the lock.
-    await stack.readState();
+    const first = await stack.readState();
     const held = await stack.lock();
     const log: string[] = [];
-    const step = (line: string): void => void log.push(line);
+    const times: string[] = [];
+    const step = (line: string): void => {
+        log.push(line);
+        times.push(new Date().toISOString());
+    };
+    const colour = options.to ?? otherColor(first.activeColor);
+    const image = options.rollback ? undefined : (options.image ?? first.releases[colour].image);
+    const target = {
+        colour,
+        ...(image !== undefined ? { image } : {}),
+        modelVersion: options.rollback
+            ? first.releases[colour].modelVersion
+            : (options.modelVersion ?? first.releases[colour].modelVersion),
+    };
     if (held.tookOver) step(`took over the promotion lock from ${held.tookOver}`);
     try {
-        return await release(stack, prober, options, quality, registry, step, log);
+        const result = await release(stack, prober, options, quality, registry, step, log);
+        return { ...result, times: times.slice(0, result.log.length), target };
     } catch (e) {
         // A refusal before any change, after a lock takeover: its line first.
         if (e instanceof PromotionError && log.length > 0)
@@ -832,7 +858,7 @@ async function releaseNow(
     const recover = recoverCommand(stack.given ?? stack.name, model);
 
     /** Puts `before` back after a planned failure before the flip: production never moved. */
-    const undo = async (outcome: "smoke-failed" | "gate-failed"): Promise<PromotionResult> => {
+    const undo = async (outcome: "smoke-failed" | "gate-failed" | "load-failed"): Promise<PromotionResult> => {
         if (!sameState(preview, before)) {
             await mark("undo");
             try {
@@ -868,7 +894,10 @@ async function releaseNow(
             return { outcome: "failed", activeColor: from, log, recover };
         }
         // Its first update never began (the stack stayed held): nothing to undo, and no second wait.
-        if (e instanceof StackBusyError && current.steps.filter((s) => s !== "gate passed").length === 1) {
+        if (
+            e instanceof StackBusyError &&
+            current.steps.filter((s) => s !== "gate passed" && s !== "load passed").length === 1
+        ) {
             await close(journal.good?.state);
             throw new PromotionError(`${e.message}; nothing was changed: ${describeState(before)}`);
         }
@@ -940,6 +969,38 @@ async function releaseNow(
                 if (!report.passed) return await undo("gate-failed");
             } else step(`no quality gate: model ${model} has no evaluation set (evaluation.set)`);
             await mark("gate passed");
+            // The load stage: its own mark, so a journal read after "gate passed" alone shows a
+            // release whose load was never judged (a recovery undoes it: nothing before
+            // "verified" is finished forward, and the next promote runs every stage again).
+            const load = state.gate?.load;
+            if (items && state.gate && quality && load) {
+                checkpoint();
+                const report = await runLoadStage(
+                    quality.loadClient ?? new HttpLoadClient(),
+                    previewUrl,
+                    items,
+                    load,
+                    {
+                        model,
+                        colour: to,
+                        set: state.gate.set,
+                        servedModelName: state.servedModelName ?? modelPathOf(next.modelVersion),
+                        headers: state.smoke.headers ?? {},
+                        timeoutMs: state.gate.timeoutMs,
+                    },
+                    signals?.stop,
+                );
+                await quality.loadReport?.(report);
+                for (const line of renderLoadText(report)) step(line);
+                checkpoint();
+                if (!report.passed) return await undo("load-failed");
+                await mark("load passed");
+            } else
+                step(
+                    items
+                        ? `no load stage: model ${model} has its evaluation set but no load stage (evaluation.load.enabled false, or a release contract from before the load stage)`
+                        : `no load stage: model ${model} has no evaluation set for its prompts (evaluation.set)`,
+                );
         }
 
         checkpoint();
