@@ -74,7 +74,7 @@ export const VLLM_LOGGING_CONFIG_DIR = "/etc/vllm-logging";
 export const VLLM_LOGGING_CONFIG_FILE = "logging.json";
 
 /**
- * vLLM's logging as JSON lines, one object per line: `time` (ISO 8601, UTC), `level`, `logger`,
+ * vLLM's logging as JSON lines, one object per line: `ts` (ISO 8601, UTC; not `time`, which Fluent Bit's CRI parser keeps in the record), `level`, `logger`,
  * `message`, the `model` served, and `exc_info` with a traceback. vLLM reads the file named by
  * VLLM_LOGGING_CONFIG_PATH for its own loggers (vllm/logger.py) and hands the same file to uvicorn
  * for the HTTP server's (vllm/entrypoints/openai/api_server.py, v0.11.0), so uvicorn's loggers are
@@ -93,7 +93,7 @@ export function vllmLoggingConfig(options: { logLevel: string; model: string }):
                 "()": "pythonjsonlogger.jsonlogger.JsonFormatter",
                 fmt: "%(levelname)s %(name)s %(message)s",
                 rename_fields: { levelname: "level", name: "logger" },
-                timestamp: "time",
+                timestamp: "ts",
                 static_fields: { model: options.model },
             },
         },

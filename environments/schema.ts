@@ -134,7 +134,7 @@ export const settingsSchema = z.strictObject({
                 })
                 .optional()
                 .describe(
-                    "The new cluster's name in EKS, which names its log groups (/aws/eks/<name>/cluster and /containers). Unset: llm-platform-<stack>. A cluster deployed under another name keeps it when you set that name here.",
+                    "The new cluster's name in EKS, given before its first `pulumi up`: the stack then creates the control plane's log group /aws/eks/<name>/cluster with monitoring.logs' retention and key before the cluster. Unset: Pulumi's auto-name, and the control plane logs to the group EKS makes, whose events never expire until you give it a retention (aws logs put-retention-policy). Leave it unset on a stack deployed without it: a new name replaces the cluster, and its own name meets the group EKS already made.",
                 ),
             systemNodes: z
                 .strictObject({

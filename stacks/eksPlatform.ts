@@ -50,8 +50,18 @@ interface ModelService {
 }
 
 export function eksPlatform(shared: Shared): Record<string, unknown> {
-    const logKey = logsKey(shared);
-    const cluster = eksCluster(shared, logKey);
+    // The key's policy names the cluster's log groups: by the name the settings give, else by the
+    // auto-name (a new cluster's name is known in a preview; the key then follows the cluster).
+    let cluster: EksCluster;
+    let logKey: LogEncryptionKey | undefined;
+    const named = plainClusterName(shared.settings);
+    if (named !== undefined) {
+        logKey = logsKey(shared, named);
+        cluster = eksCluster(shared, logKey);
+    } else {
+        cluster = eksCluster(shared, undefined);
+        logKey = logsKey(shared, cluster.clusterName);
+    }
     const pools = gpuCapacity(shared, cluster);
     const served = servedModels(shared.settings);
     const addOns = servingAddOns(shared, cluster, served);
@@ -65,18 +75,22 @@ export function eksPlatform(shared: Shared): Record<string, unknown> {
     return eksOutputs(shared, { cluster, pools, addOns, registry, services, feedback, retraining, monitoring, logs });
 }
 
-/** The cluster's name in EKS: the existing cluster's, or the new one's (`cluster.name`, else llm-platform-<stack>). */
-function clusterNameOf(settings: Shared["settings"]): string {
-    return settings.cluster.existingClusterName ?? settings.cluster.name ?? `llm-platform-${pulumi.getStack()}`;
+/**
+ * The cluster's name in EKS when the settings say it: the existing cluster's, or `cluster.name`.
+ * Unset, a new cluster keeps Pulumi's auto-name (a stack deployed before `cluster.name` existed
+ * keeps its cluster) and the name is known once the cluster is.
+ */
+function plainClusterName(settings: Shared["settings"]): string | undefined {
+    return settings.cluster.existingClusterName ?? settings.cluster.name;
 }
 
 /** The key of the platform's log groups, when `monitoring.logs.kms` asks for one. */
-function logsKey(shared: Shared): LogEncryptionKey | undefined {
+function logsKey(shared: Shared, clusterName: pulumi.Input<string>): LogEncryptionKey | undefined {
     const { settings, protect, tags } = shared;
     const logs = settings.monitoring.logs;
     if (!logs.enabled || !logs.kms) return undefined;
     return new LogEncryptionKey("logs", {
-        logGroupPatterns: [`/aws/eks/${clusterNameOf(settings)}/*`],
+        logGroupPatterns: [pulumi.interpolate`/aws/eks/${clusterName}/*`],
         protect,
         tags,
     });
@@ -87,11 +101,16 @@ function eksCluster(shared: Shared, key: LogEncryptionKey | undefined): EksClust
     const { settings, tags, protect, network } = shared;
     const existing = settings.cluster.existingClusterName !== undefined;
     const logs = settings.monitoring.logs;
+    const name = existing ? undefined : settings.cluster.name;
     return new EksCluster("llm", {
         existingClusterName: settings.cluster.existingClusterName,
-        clusterName: existing ? undefined : clusterNameOf(settings),
+        clusterName: name,
+        // Only for a cluster named before it exists: an auto-named or existing cluster's control
+        // plane logs to the group EKS made for it (which a group of ours would collide with).
         controlPlaneLogs:
-            !existing && logs.enabled ? { retentionInDays: logs.retentionDays, kmsKeyArn: key?.keyArn } : undefined,
+            name !== undefined && logs.enabled
+                ? { retentionInDays: logs.retentionDays, kmsKeyArn: key?.keyArn }
+                : undefined,
         kubernetesVersion: settings.cluster.kubernetesVersion,
         vpcId: network.vpcId,
         subnetIds: network.privateSubnetIds,
@@ -488,7 +507,7 @@ function logPipeline(
     const { settings, tags, protect } = shared;
     const logs = settings.monitoring.logs;
     if (!logs.enabled) return undefined;
-    const clusterName = clusterNameOf(settings);
+    const clusterName = plainClusterName(settings) ?? cluster.clusterName;
     return new LogPipeline("logs", {
         provider: cluster.provider,
         clusterName,
@@ -498,7 +517,7 @@ function logPipeline(
         retentionInDays: logs.retentionDays,
         kmsKeyArn: key?.keyArn,
         queries: buildLogQueries({ servingNamespaces: served.map((m) => m.name) }),
-        controlPlaneLogGroupName: controlPlaneLogGroupName(clusterName),
+        controlPlaneLogGroupName: pulumi.output(clusterName).apply(controlPlaneLogGroupName),
         protect,
         tags,
     });
@@ -538,8 +557,12 @@ function eksOutputs(
         ...(logs
             ? {
                   containerLogGroup: logs.logGroupName,
-                  controlPlaneLogGroup: controlPlaneLogGroupName(clusterNameOf(settings)),
-                  logQueryFolder: logQueryFolder(clusterNameOf(settings)),
+                  controlPlaneLogGroup: pulumi
+                      .output(plainClusterName(settings) ?? cluster.clusterName)
+                      .apply(controlPlaneLogGroupName),
+                  logQueryFolder: pulumi
+                      .output(plainClusterName(settings) ?? cluster.clusterName)
+                      .apply(logQueryFolder),
               }
             : {}),
         clusterName: cluster.clusterName,

@@ -729,7 +729,11 @@ describe("BlueGreenEcsService options", () => {
             ),
         ) as Array<Record<string, unknown>>;
         const server = defs[1];
-        assert.deepEqual((server.command as string[]).slice(-2), ["--tensor-parallel-size", "2"]);
+        assert.deepEqual((server.command as string[]).slice(-3), [
+            "--tensor-parallel-size",
+            "2",
+            "--enable-request-id-headers",
+        ]);
         assert.equal((server.linuxParameters as { sharedMemorySize: number }).sharedMemorySize, 20480);
         assert.deepEqual(registerTaskDefinitionProblems(defs, { networkMode: "bridge" }), []);
         // The execution role reads the secret (not its JSON key) and decrypts it only through Secrets Manager or SSM.

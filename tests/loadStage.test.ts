@@ -506,7 +506,7 @@ describe("the load stage's settings", () => {
             durationSeconds: 120,
             rampSeconds: 10,
             maxTokens: 256,
-            minTokens: 0,
+            minTokens: 128,
         });
         assert.equal(prod.slo.minTokensPerSecond, 1000);
         assert.equal(prod.slo.p95InterTokenLatencyMs, 100);
@@ -526,7 +526,7 @@ describe("the load stage's settings", () => {
             durationSeconds: 60,
             rampSeconds: 5,
             maxTokens: 256,
-            minTokens: 0,
+            minTokens: 128,
         });
         assert.equal(staging.slo.minTokensPerSecond, 200);
     });

@@ -29,7 +29,7 @@ import { reviewHelmRelease } from "../policies/charts";
 import { REFERENCE_SLO } from "../catalog/standards";
 import { chartDefaults } from "./helm";
 import { find } from "./helpers";
-import { planOf } from "./plans";
+import { planOf, planWith } from "./plans";
 
 type Values = Record<string, unknown>;
 
@@ -153,7 +153,7 @@ describe("LogPipeline: Fluent Bit to CloudWatch Logs", () => {
                         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
                         Resource: [
                             "arn:aws:logs:us-east-1:123456789012:log-group:/aws/eks/c/containers",
-                            "arn:aws:logs:us-east-1:123456789012:log-group:/aws/eks/c/containers:log-stream:*",
+                            "arn:aws:logs:us-east-1:123456789012:log-group:/aws/eks/c/containers:*",
                         ],
                     },
                 ],
@@ -259,7 +259,7 @@ describe("vLLM's logs as JSON lines", () => {
                     "()": "pythonjsonlogger.jsonlogger.JsonFormatter",
                     fmt: "%(levelname)s %(name)s %(message)s",
                     rename_fields: { levelname: "level", name: "logger" },
-                    timestamp: "time",
+                    timestamp: "ts",
                     static_fields: { model: "chat" },
                 },
             },
@@ -445,6 +445,22 @@ describe("the reference stacks' logs", () => {
         const audit = saved.find((r) => String(r.inputs!.name).endsWith("/changes-by-hand"))!;
         assert.deepEqual(audit.inputs!.logGroupNames, ["/aws/eks/llm-platform-prod/cluster"]);
         assert.match(String(audit.inputs!.queryString), /objectRef\.namespace in \["chat", "embed", "router"\]/);
+    });
+
+    it("a stack without cluster.name keeps its auto-named cluster: no control-plane group of ours, containers' group after the auto-name", async () => {
+        const { export: doc } = await planWith("staging", { "llm-platform:cluster": "{}" });
+        assert.equal(
+            doc.deployment.resources.find((r) => r.urn.endsWith("::llm-control-plane-logs")),
+            undefined,
+        );
+        const cluster = find(doc, "aws:eks/cluster:Cluster", "llm-cluster");
+        // No name given: the provider's auto-name, as before cluster.name existed.
+        assert.equal(cluster.inputs!.name, undefined);
+        assert.match(String(cluster.outputs!.name), /^llm-cluster-[0-9a-f]{7}$/);
+        const containers = find(doc, "aws:cloudwatch/logGroup:LogGroup", "logs-containers");
+        assert.equal(containers.inputs!.name, `/aws/eks/${String(cluster.outputs!.name)}/containers`);
+        const saved = doc.deployment.resources.find((r) => r.urn.endsWith("::logs-query-changes-by-hand"))!;
+        assert.deepEqual(saved.inputs!.logGroupNames, [`/aws/eks/${String(cluster.outputs!.name)}/cluster`]);
     });
 
     it("every served model's pods log JSON from their ConfigMap and log requests", async () => {

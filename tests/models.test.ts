@@ -89,8 +89,9 @@ describe("the model catalogue (llm-platform:models)", () => {
             "chat",
             "--tensor-parallel-size",
             "2",
+            "--enable-request-id-headers",
         ]);
-        assert.deepEqual(serverArgs(server).slice(8), []);
+        assert.deepEqual(serverArgs(server).slice(8), ["--enable-request-id-headers"]);
         // uvicorn's trace is no level of Python's logging, which vLLM hands its level to.
         assert.deepEqual(["TRACE", "trace", "DEBUG", "info", "WARNING"].map(vllmLoggingLevel), [
             "DEBUG",

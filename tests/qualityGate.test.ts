@@ -362,7 +362,7 @@ describe("the quality gate: the preview colour answers an evaluation set before 
                 durationSeconds: 120,
                 rampSeconds: 10,
                 maxTokens: 256,
-                minTokens: 0,
+                minTokens: 128,
                 p95TimeToFirstTokenMs: 500,
                 p95InterTokenLatencyMs: 100,
                 maxErrorRate: 0.01,

@@ -257,7 +257,7 @@ describe("TraceCollector", () => {
             mode: "deployment",
             fullnameOverride: "trace-collector",
             image: { repository: "otel/opentelemetry-collector-contrib", tag: "0.158.0" },
-            command: { name: "otelcol-contrib" },
+            command: { name: "otelcol-contrib", extraArgs: ["--feature-gates=-exporter.xray.allowDot"] },
             serviceAccount: { create: false, name: "trace-collector", automountServiceAccountToken: false },
             ports: {
                 "jaeger-compact": { enabled: false },

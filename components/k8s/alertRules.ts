@@ -139,8 +139,9 @@ export interface RuleOptions {
 
 /**
  * X-Ray's filter expression for one service's requests slower to their first token than `seconds`:
- * the span's service name is OTEL_SERVICE_NAME (the service's name), and the collector indexes
- * `gen_ai.latency.time_to_first_token` as the annotation `gen_ai_latency_time_to_first_token`.
+ * the span's service name is OTEL_SERVICE_NAME (the service's name), and TraceCollector indexes
+ * `gen_ai.latency.time_to_first_token` as the annotation `gen_ai_latency_time_to_first_token` (its
+ * exporter runs with the `exporter.xray.allowDot` gate off, so dots become '_'; docs/UPSTREAM.md, "Traces").
  */
 export function slowTracesFilter(service: string, seconds: number): string {
     return `service("${service}") AND annotation.gen_ai_latency_time_to_first_token > ${fmt(seconds)}`;

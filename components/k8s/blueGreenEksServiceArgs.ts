@@ -191,7 +191,7 @@ export interface BlueGreenEksServiceArgs {
     /** GPUs of a pod vLLM shards the model over (`--tensor-parallel-size`); a divisor of `gpus`. @default - vLLM's: 1 */
     tensorParallelSize?: number;
     /**
-     * How vLLM logs. `json`: every line a JSON object (`time`, `level`, `logger`, `message`,
+     * How vLLM logs. `json`: every line a JSON object (`ts`, `level`, `logger`, `message`,
      * `model`), from a ConfigMap the pods mount (VLLM_LOGGING_CONFIG_PATH; the formatter is
      * python-json-logger's, which vLLM requires), so LogPipeline's records are searchable by field.
      * `requests`: a line per request with its id and sampling parameters, never its prompt

@@ -39,8 +39,8 @@ export const PROBE_PATHS = ["/health", "/metrics", "/ping", "/v1/models"] as con
 
 export interface LogPipelineArgs {
     provider: k8s.Provider;
-    /** The cluster's name in EKS: names the log group. */
-    clusterName: string;
+    /** The cluster's name in EKS (EksCluster's `clusterName`): names the log group and the queries' folder. */
+    clusterName: pulumi.Input<string>;
     /** The cluster's AWS region (Fluent Bit does not ask the instance metadata service: IMDS hop limit 1). */
     region: pulumi.Input<string>;
     oidcProviderArn: pulumi.Input<string>;
@@ -68,7 +68,7 @@ export interface LogPipelineArgs {
 
 export function validateLogPipelineArgs(args: Omit<LogPipelineArgs, "provider">): string[] {
     const problems: string[] = [];
-    if (!/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(args.clusterName))
+    if (typeof args.clusterName === "string" && !/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(args.clusterName))
         problems.push(`clusterName: expected an EKS cluster name, received ${JSON.stringify(args.clusterName)}`);
     if (!CLOUDWATCH_RETENTION_DAYS.includes(args.retentionInDays))
         problems.push(
@@ -105,7 +105,7 @@ export function logPipelinePolicy(logGroupArn: string): string {
                 Sid: "WriteContainerLogs",
                 Effect: "Allow",
                 Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                Resource: [logGroupArn, `${logGroupArn}:log-stream:*`],
+                Resource: [logGroupArn, `${logGroupArn}:*`],
             },
         ],
     });
@@ -248,7 +248,7 @@ export class LogPipeline extends pulumi.ComponentResource {
     public readonly roleArn: pulumi.Output<string>;
     public readonly namespace: pulumi.Output<string>;
     /** The saved queries' names (`llm-platform/<cluster>/<key>`) by key. */
-    public readonly queryNames: Record<string, string>;
+    public readonly queryNames: Record<string, pulumi.Output<string>>;
 
     constructor(name: string, args: LogPipelineArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:k8s:LogPipeline", name, {}, opts);
@@ -261,7 +261,7 @@ export class LogPipeline extends pulumi.ComponentResource {
         const group = new aws.cloudwatch.LogGroup(
             `${name}-containers`,
             {
-                name: containerLogGroupName(args.clusterName),
+                name: pulumi.output(args.clusterName).apply(containerLogGroupName),
                 retentionInDays: args.retentionInDays,
                 kmsKeyId: args.kmsKeyArn,
                 tags,
@@ -308,15 +308,15 @@ export class LogPipeline extends pulumi.ComponentResource {
             k8sOpts,
         );
 
-        const folder = logQueryFolder(args.clusterName);
+        const folder = pulumi.output(args.clusterName).apply(logQueryFolder);
         const groupsOf = (kinds: LogGroupKind[]): pulumi.Input<string>[] =>
             kinds.map((k) => (k === "containers" ? group.name : args.controlPlaneLogGroupName!));
         this.queryNames = {};
         for (const q of args.queries ?? []) {
-            this.queryNames[q.key] = `${folder}/${q.key}`;
+            this.queryNames[q.key] = pulumi.interpolate`${folder}/${q.key}`;
             new aws.cloudwatch.QueryDefinition(
                 `${name}-query-${q.key}`,
-                { name: `${folder}/${q.key}`, queryString: q.query, logGroupNames: groupsOf(q.groups) },
+                { name: this.queryNames[q.key], queryString: q.query, logGroupNames: groupsOf(q.groups) },
                 child,
             );
         }

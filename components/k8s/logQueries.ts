@@ -3,7 +3,7 @@
  * over the records {@link LogPipeline} writes: Fluent Bit's `kubernetes` filter puts each
  * container's metadata under `kubernetes.*` (`namespace_name`, `pod_name`, `container_name`,
  * `labels`), and a line that is a JSON object is merged into the record (vLLM's, with the logging
- * configuration of {@link vllmLoggingConfig}: `time`, `level`, `logger`, `message`); any other line
+ * configuration of {@link vllmLoggingConfig}: `ts`, `level`, `logger`, `message`); any other line
  * stays in `log`. The control plane's audit log is in its own group (streams `kube-apiserver-audit-*`).
  * Field and command names: docs/UPSTREAM.md, "Logs".
  */
@@ -77,7 +77,7 @@ export function buildLogQueries(options: LogQueryOptions): LogQuery[] {
         },
         {
             key: "gpu-errors",
-            title: "GPU failures the serving pods report: CUDA and NCCL errors, out of GPU memory",
+            title: "GPU failures the serving pods report: CUDA and NCCL errors, out of GPU memory (an XID itself is the kernel's, on the node: `kubectl debug node/<node> -it --image=busybox -- dmesg`)",
             groups: ["containers"],
             query: [
                 `fields @timestamp, kubernetes.namespace_name, kubernetes.pod_name, kubernetes.host, ${line}`,

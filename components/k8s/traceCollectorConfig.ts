@@ -39,7 +39,9 @@ export const TIME_TO_FIRST_TOKEN_ATTRIBUTE = "gen_ai.latency.time_to_first_token
 /**
  * What X-Ray indexes as annotations (filterable: `annotation.<key with '.' as '_'>`): the request
  * id, both latencies, and the model the serving side names in OTEL_RESOURCE_ATTRIBUTES (resource
- * attributes are indexed under `otel.resource.<key>`).
+ * attributes are indexed under `otel.resource.<key>`). The exporter keeps dots in annotation keys
+ * by default (feature gate `exporter.xray.allowDot`, beta since v0.97.0), which X-Ray's documented
+ * `annotation.<key>` filter syntax cannot name: {@link XRAY_FEATURE_GATES} turns the gate off.
  */
 export const XRAY_INDEXED_ATTRIBUTES = [
     "gen_ai.request.id",
@@ -157,6 +159,9 @@ export function traceCollectorConfig(options: {
     };
 }
 
+/** The collector's flags with the X-Ray exporter: annotation keys with '_' for '.', as filters name them. */
+export const XRAY_FEATURE_GATES = ["--feature-gates=-exporter.xray.allowDot"] as const;
+
 /** The chart's values: a Deployment of the contrib image, hardened, on the given service account. */
 export function traceCollectorValues(options: {
     region: pulumi.Input<string>;
@@ -170,7 +175,10 @@ export function traceCollectorValues(options: {
         mode: "deployment",
         fullnameOverride: TRACE_COLLECTOR_NAME,
         image: { ...TRACE_COLLECTOR_IMAGE },
-        command: { name: TRACE_COLLECTOR_COMMAND },
+        command: {
+            name: TRACE_COLLECTOR_COMMAND,
+            extraArgs: options.exporter.kind === "xray" ? [...XRAY_FEATURE_GATES] : [],
+        },
         alternateConfig: traceCollectorConfig(options),
         // The component makes the service account (with the IRSA annotation); the collector never
         // calls the Kubernetes API, so no API token is mounted (IRSA projects its own).

@@ -508,36 +508,47 @@ export class HttpChatClient implements ChatClient {
         let firstTokenMs: number | undefined;
         let done = false;
         let text = "";
-        let buffer = "";
-        const decoder = new TextDecoder();
-        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-            buffer += decoder.decode(chunk, { stream: true });
-            let end: number;
-            while ((end = buffer.indexOf("\n")) >= 0) {
-                const line = buffer.slice(0, end).trim();
-                buffer = buffer.slice(end + 1);
-                if (!line.startsWith("data:")) continue;
-                const data = line.slice(5).trim();
-                if (data === "[DONE]") {
-                    done = true;
-                    continue;
-                }
-                const event = JSON.parse(data) as {
-                    choices?: Array<{ delta?: { content?: string | null } }>;
-                    error?: { message?: string; code?: number };
-                };
-                // vLLM reports a failure inside a stream as an error event, then still ends it with [DONE].
-                if (event.error !== undefined)
-                    throw new Error(
-                        `the stream reported an error${event.error.code !== undefined ? ` (${event.error.code})` : ""}: ${event.error.message ?? JSON.stringify(event.error)}`,
-                    );
-                const piece = event.choices?.[0]?.delta?.content ?? "";
-                if (piece !== "" && firstTokenMs === undefined) firstTokenMs = performance.now() - started;
-                text += piece;
+        for await (const data of sseData(response.body)) {
+            if (data === "[DONE]") {
+                done = true;
+                continue;
             }
+            const event = JSON.parse(data) as StreamEvent;
+            // vLLM reports a failure inside a stream as an error event, then still ends it with [DONE].
+            if (event.error !== undefined) throw new Error(streamErrorMessage(event.error));
+            const piece = event.choices?.[0]?.delta?.content ?? "";
+            if (piece !== "" && firstTokenMs === undefined) firstTokenMs = performance.now() - started;
+            text += piece;
         }
         // vLLM ends every stream it finishes with `data: [DONE]`: without it the answer was cut off.
         if (!done) throw new Error(`the stream ended without data: [DONE] (cut off after ${text.length} characters)`);
         return { status: 200, latencyMs: firstTokenMs ?? performance.now() - started, text };
+    }
+}
+
+/** One event of an OpenAI-compatible chat stream, as vLLM sends them. */
+export interface StreamEvent {
+    choices?: Array<{ delta?: { content?: string | null; reasoning_content?: string | null } }>;
+    usage?: { completion_tokens?: number } | null;
+    error?: { message?: string; code?: number };
+}
+
+/** What an error event in a stream says. */
+export function streamErrorMessage(error: NonNullable<StreamEvent["error"]>): string {
+    return `the stream reported an error${error.code !== undefined ? ` (${error.code})` : ""}: ${error.message ?? JSON.stringify(error)}`;
+}
+
+/** The `data:` payloads of a server-sent event stream, one per line as they arrive (`[DONE]` included). */
+export async function* sseData(body: unknown): AsyncGenerator<string> {
+    let buffer = "";
+    const decoder = new TextDecoder();
+    for await (const chunk of body as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf("\n")) >= 0) {
+            const line = buffer.slice(0, end).trim();
+            buffer = buffer.slice(end + 1);
+            if (line.startsWith("data:")) yield line.slice(5).trim();
+        }
     }
 }

@@ -20,7 +20,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { LoadSettings } from "../../components/release";
-import { p95, type EvalItem } from "./evaluation";
+import { p95, sseData, streamErrorMessage, type EvalItem, type StreamEvent } from "./evaluation";
 
 export type { LoadSettings };
 
@@ -471,33 +471,18 @@ export class HttpLoadClient implements LoadClient {
                 return fail(`answered ${response.status}`);
             }
             let done = false;
-            let buffer = "";
-            const decoder = new TextDecoder();
-            for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-                buffer += decoder.decode(chunk, { stream: true });
-                let end: number;
-                while ((end = buffer.indexOf("\n")) >= 0) {
-                    const line = buffer.slice(0, end).trim();
-                    buffer = buffer.slice(end + 1);
-                    if (!line.startsWith("data:")) continue;
-                    const data = line.slice(5).trim();
-                    if (data === "[DONE]") {
-                        done = true;
-                        continue;
-                    }
-                    const event = JSON.parse(data) as {
-                        choices?: Array<{ delta?: { content?: string | null } }>;
-                        usage?: { completion_tokens?: number } | null;
-                        error?: { message?: string; code?: number };
-                    };
-                    if (event.error !== undefined)
-                        return fail(
-                            `the stream reported an error${event.error.code !== undefined ? ` (${event.error.code})` : ""}: ${event.error.message ?? JSON.stringify(event.error)}`,
-                        );
-                    if (typeof event.usage?.completion_tokens === "number")
-                        outputTokens = event.usage.completion_tokens;
-                    if ((event.choices?.[0]?.delta?.content ?? "") !== "") chunksMs.push(at());
+            for await (const data of sseData(response.body)) {
+                if (data === "[DONE]") {
+                    done = true;
+                    continue;
                 }
+                const event = JSON.parse(data) as StreamEvent;
+                if (event.error !== undefined) return fail(streamErrorMessage(event.error));
+                if (typeof event.usage?.completion_tokens === "number") outputTokens = event.usage.completion_tokens;
+                // A reasoning model streams its reasoning first (vLLM's `reasoning_content`): a token
+                // all the same, as vLLM's own benchmark counts it.
+                const delta = event.choices?.[0]?.delta;
+                if ((delta?.content ?? "") !== "" || (delta?.reasoning_content ?? "") !== "") chunksMs.push(at());
             }
             if (!done) return fail(`the stream ended without data: [DONE] (cut off after ${chunksMs.length} chunks)`);
             return { chunksMs, ...(outputTokens !== undefined ? { outputTokens } : {}), endMs: at() };
