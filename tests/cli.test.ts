@@ -58,7 +58,7 @@ describe("plan command", () => {
         assert.ok(r.stdout.includes(`\nResources:\n    + ${created} to create\n`), r.stdout);
         assert.match(r.stdout, /\n {4}modelBucketName: +"models-bucket-[0-9a-f]{7}"\n/);
         assert.match(r.stdout, /\n {4}modelBucketArn: +"arn:aws:s3:::models-bucket-[0-9a-f]{7}"\n/);
-        assert.match(r.stdout, /\n {6}2 {2}aws:kms:Key\n/);
+        assert.match(r.stdout, /\n {6}3 {2}aws:kms:Key\n/);
     });
 
     it("previews by default: names Pulumi gives are known, what AWS computes is output<string>", async () => {

@@ -104,7 +104,7 @@ describe("pull-request comment", () => {
         assert.ok(body.includes("<details><summary><code>prod</code>: architecture (new stack)</summary>"));
         assert.ok(
             body.includes(
-                "| `prod` (new) | 246 to add, 0 to change, 0 to replace, 0 to delete | $16,187.84 | $16,639.71 | not run |",
+                "| `prod` (new) | 274 to add, 0 to change, 0 to replace, 0 to delete | $16,187.84 | $16,639.71 | not run |",
             ),
         );
     });

@@ -205,8 +205,17 @@ describe("diff: across stacks", () => {
             "remove kubernetes:keda.sh/v1alpha1:ScaledObject chat-green",
             "remove kubernetes:keda.sh/v1alpha1:ScaledObject embed-green",
             "remove llm-platform:k8s:RetrainingTrigger retraining",
+            // each stack names its cluster (cluster.name), and its log groups after it
+            "replace aws:cloudwatch:LogGroup llm-control-plane-logs",
+            "replace aws:cloudwatch:LogGroup logs-containers",
+            "replace aws:eks:Cluster llm-cluster",
         ]);
-        assert.deepEqual(d.dangers, []);
+        // Those are the only stateful resources the two stacks hold apart, and rightly flagged.
+        assert.deepEqual(d.dangers, [
+            "`aws:cloudwatch:LogGroup` **llm-control-plane-logs** is replaced (name cannot change in place): stateful, protected: Pulumi refuses to delete it until it is unprotected",
+            "`aws:eks:Cluster` **llm-cluster** is replaced (name cannot change in place): stateful, protected: Pulumi refuses to delete it until it is unprotected",
+            "`aws:cloudwatch:LogGroup` **logs-containers** is replaced (name cannot change in place): stateful, protected: Pulumi refuses to delete it until it is unprotected",
+        ]);
         const policy = d.changes.find((c) => c.name === "models-policy")!;
         assert.deepEqual(
             policy.properties.map((p) => p.path),

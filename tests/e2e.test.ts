@@ -83,7 +83,7 @@ describe("end to end, from a clean copy", function () {
         assert.ok(printed[1].includes("    GPU instances, on-demand: $0.00–$2,937.52 a month\n"));
         assert.ok(
             printed[3].includes(
-                "### staging → prod\n\n**62 to add, 111 to change, 0 to replace, 5 to delete, 73 unchanged**\n",
+                "### staging → prod\n\n**63 to add, 125 to change, 3 to replace, 5 to delete, 83 unchanged**\n",
             ),
         );
         assert.ok(
@@ -101,8 +101,8 @@ describe("end to end, from a clean copy", function () {
         const out = (f: string) => fs.readFileSync(path.join(dir, "out", f), "utf8");
         const staging = parseStackExport(out("head-staging.json"), "head-staging.json");
         const prod = parseStackExport(out("head-prod.json"), "head-prod.json");
-        assert.equal(staging.deployment.resources.length, 192);
-        assert.equal(prod.deployment.resources.length, 249);
+        assert.equal(staging.deployment.resources.length, 219);
+        assert.equal(prod.deployment.resources.length, 277);
         assert.equal(out("prod.mmd"), renderMermaid(prod));
         // The plans are previews, so the gate sees what `pulumi preview --policy-pack` sees: the image
         // built in the same update and the KMS key's ARN are unknown, and the policies that read
@@ -137,7 +137,7 @@ describe("end to end, from a clean copy", function () {
         assert.deepEqual(sarif.runs[0].results, []);
         assert.deepEqual(
             sarif.runs[0].invocations[0].toolExecutionNotifications.map((n) => n.level),
-            Array<string>(48).fill("note"),
+            Array<string>(51).fill("note"),
         );
         const gate = JSON.parse(out("policy-prod.json")) as { violations: Array<{ level: string; message: string }> };
         assert.ok(gate.violations.every((v) => v.level === "advisory" && v.message.includes(" during preview: ")));
@@ -145,12 +145,12 @@ describe("end to end, from a clean copy", function () {
         assert.ok(comment.startsWith(`${COMMENT_MARKER}\n## Offline plan, cost and policy gate\n`));
         assert.ok(
             comment.includes(
-                "| `staging` (new) | 189 to add, 0 to change, 0 to replace, 0 to delete | $2,937.52 | $3,253.61 | not run |",
+                "| `staging` (new) | 216 to add, 0 to change, 0 to replace, 0 to delete | $2,937.52 | $3,253.61 | not run |",
             ),
         );
         assert.ok(
             comment.includes(
-                "| `prod` (new) | 246 to add, 0 to change, 0 to replace, 0 to delete | $16,187.84 | $16,639.71 | ✅ passed (48 advisory) |",
+                "| `prod` (new) | 274 to add, 0 to change, 0 to replace, 0 to delete | $16,187.84 | $16,639.71 | ✅ passed (51 advisory) |",
             ),
         );
     });
@@ -205,9 +205,9 @@ describe("end to end, from a clean copy", function () {
         const comment = fs.readFileSync(path.join(dir, "gate", "comment.md"), "utf8");
         assert.ok(
             comment.includes(
-                // 33 advisories: what a preview cannot know yet (IAM documents and attached ARNs, image
+                // 36 advisories: what a preview cannot know yet (IAM documents and attached ARNs, image
                 // digests), and staging's registry database taking no final snapshot (protect is off there).
-                "| `staging` | 0 to add, 0 to change, 0 to replace, 0 to delete | $2,937.52 → $2,937.52 | $3,253.61 → $3,253.61 | ✅ passed (33 advisory) |",
+                "| `staging` | 0 to add, 0 to change, 0 to replace, 0 to delete | $2,937.52 → $2,937.52 | $3,253.61 → $3,253.61 | ✅ passed (36 advisory) |",
             ),
         );
         assert.ok(comment.includes("No changes."));

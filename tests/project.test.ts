@@ -134,7 +134,7 @@ describe("project files", () => {
         assert.equal(withGeneratedBlocks(readme, planned), readme, "run `npm run docs` to update the README");
         assert.match(planned.architecture, /^```mermaid\nflowchart LR\n[\s\S]*\n```$/);
         const components = planned.components.split("\n");
-        assert.equal(components.length, 2 + 20, "every component type is listed");
+        assert.equal(components.length, 2 + 21, "every component type is listed");
         assert.equal(
             components.find((l) => l.startsWith("| `GpuNodePool`")),
             "| `GpuNodePool` | `llm-platform:aws:GpuNodePool` | prod, staging | 9 × `aws:autoscaling:Tag`, 3 × `aws:iam:RolePolicyAttachment`, `aws:ec2:LaunchTemplate`, `aws:eks:NodeGroup`, `aws:iam:Role` |",

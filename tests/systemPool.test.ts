@@ -117,7 +117,7 @@ describe("the system node group holds what the stack installs on it", () => {
             );
         assert.deepEqual(staging({ cluster: cluster(3) }), []);
         assert.deepEqual(staging({ cluster: cluster(2) }), [
-            "llm-platform:cluster.systemNodes.maxSize: expected an integer >= 3: the system pods request 3520m CPU, 4544 MiB and 23 pods (most: keda-add-ons-http-external-scaler 3 × 250m, keda-add-ons-http-interceptor 3 × 250m, prometheus 1 × 500m), and one m6i.large node offers 1750m, 6881 MiB and 24 pods beside its DaemonSets; every release waits for its pods (atomic), so raise maxSize or choose a larger instance type, received 2",
+            "llm-platform:cluster.systemNodes.maxSize: expected an integer >= 3: the system pods request 3720m CPU, 5056 MiB and 24 pods (most: keda-add-ons-http-external-scaler 3 × 250m, keda-add-ons-http-interceptor 3 × 250m, prometheus 1 × 500m), and one m6i.large node offers 1700m, 6785 MiB and 23 pods beside its DaemonSets; every release waits for its pods (atomic), so raise maxSize or choose a larger instance type, received 2",
         ]);
         // The smallest of the types decides; a larger type holds it on fewer nodes.
         assert.equal(staging({ cluster: cluster(2, ["m6i.xlarge", "m6i.large"]) }).length, 1);
