@@ -10,6 +10,10 @@
 export const REGISTRY_NAMESPACE = "mlflow";
 /** The namespace of the retraining runs. */
 export const RETRAINING_NAMESPACE = "retraining";
+/** The namespace of the log collector (LogPipeline): privileged, for its hostPath mounts. */
+export const LOGGING_NAMESPACE = "logging";
+/** The namespace of the trace collector (TraceCollector). */
+export const TRACING_NAMESPACE = "tracing";
 /** The model bucket's prefix where the registry keeps its artifacts. */
 export const REGISTRY_ARTIFACT_PREFIX = "mlflow";
 /** The model bucket's prefix where feedback lands (FeedbackStore). */
@@ -30,6 +34,8 @@ export const RESERVED_NAMESPACES = [
     "nvidia-device-plugin",
     REGISTRY_NAMESPACE,
     RETRAINING_NAMESPACE,
+    LOGGING_NAMESPACE,
+    TRACING_NAMESPACE,
 ] as const;
 
 /** The model bucket's top-level prefixes the platform writes to: no model's prefix may lie inside one. */

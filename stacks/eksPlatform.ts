@@ -24,6 +24,7 @@ import { controlPlaneLogGroupName } from "../components/aws/eksClusterParts";
 import { LogPipeline } from "../components/k8s/logPipeline";
 import { TraceCollector } from "../components/k8s/traceCollector";
 import { collectorUrl, OTLP_GRPC_PORT } from "../components/k8s/traceCollectorConfig";
+import { TRACING_NAMESPACE } from "../catalog/reserved";
 import { buildLogQueries, logQueryFolder } from "../components/k8s/logQueries";
 import { ModelRegistry } from "../components/registry/modelRegistry";
 import { MonitoringStack } from "../components/k8s/monitoringStack";
@@ -428,9 +429,6 @@ function retrainingTrigger(
           })
         : undefined;
 }
-
-/** The namespace of the reference stacks' trace collector. */
-const TRACING_NAMESPACE = "tracing";
 
 /**
  * The OpenTelemetry Collector the served models send their spans to, when `monitoring.tracing.enabled`:

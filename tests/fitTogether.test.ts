@@ -152,7 +152,7 @@ describe("a service checked against the pool it is placed on", () => {
         assert.deepEqual(validateBlueGreenEksServiceArgs("chat-2", service(provider, pool)), []);
         // The platform's own namespaces, and CIDR blocks the NetworkPolicy API would refuse (issue 34).
         assert.deepEqual(validateBlueGreenEksServiceArgs("mlflow", service(provider, pool)), [
-            "namespace: \"mlflow\" (the service's name unless namespace is set) is a namespace the platform runs its own workloads in (default, kube-system, kube-public, kube-node-lease, monitoring, keda, flagger-system, envoy-gateway-system, nvidia-device-plugin, mlflow, retraining): the service's NetworkPolicy and quota would land beside them; choose another name, or set namespace",
+            "namespace: \"mlflow\" (the service's name unless namespace is set) is a namespace the platform runs its own workloads in (default, kube-system, kube-public, kube-node-lease, monitoring, keda, flagger-system, envoy-gateway-system, nvidia-device-plugin, mlflow, retraining, logging, tracing): the service's NetworkPolicy and quota would land beside them; choose another name, or set namespace",
         ]);
         assert.deepEqual(
             validateBlueGreenEksServiceArgs("chat", {
@@ -161,7 +161,7 @@ describe("a service checked against the pool it is placed on", () => {
                 ingressCidrs: ["10.0.0.0/33"],
             }),
             [
-                "namespace: \"retraining\" (the service's name unless namespace is set) is a namespace the platform runs its own workloads in (default, kube-system, kube-public, kube-node-lease, monitoring, keda, flagger-system, envoy-gateway-system, nvidia-device-plugin, mlflow, retraining): the service's NetworkPolicy and quota would land beside them; choose another name, or set namespace",
+                "namespace: \"retraining\" (the service's name unless namespace is set) is a namespace the platform runs its own workloads in (default, kube-system, kube-public, kube-node-lease, monitoring, keda, flagger-system, envoy-gateway-system, nvidia-device-plugin, mlflow, retraining, logging, tracing): the service's NetworkPolicy and quota would land beside them; choose another name, or set namespace",
                 'ingressCidrs[0]: expected an IPv4 CIDR block such as 10.0.0.0/16, received "10.0.0.0/33": the prefix length "33" is not a number from 0 to 32',
             ],
         );

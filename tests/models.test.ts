@@ -130,7 +130,7 @@ describe("the model catalogue (llm-platform:models)", () => {
             [
                 'llm-platform:models[1].name: expected a name no other model has (models[0] has it), received "chat"',
                 'llm-platform:models[1].servedModelName: expected a servedModelName no other model has (models[0] has it), received "chat"',
-                'llm-platform:models[2].name: expected a name the platform does not use for a namespace of its own (default, kube-system, kube-public, kube-node-lease, monitoring, keda, flagger-system, envoy-gateway-system, nvidia-device-plugin, mlflow, retraining), received "monitoring"',
+                'llm-platform:models[2].name: expected a name the platform does not use for a namespace of its own (default, kube-system, kube-public, kube-node-lease, monitoring, keda, flagger-system, envoy-gateway-system, nvidia-device-plugin, mlflow, retraining, logging, tracing), received "monitoring"',
                 'llm-platform:models[3].modelPrefix: expected a prefix that does not hold another model\'s (models[0] reads models/chat), received "models"',
                 'llm-platform:models[3].servedModelName: expected a servedModelName no other model has (models[0] has it), received "chat"',
                 "llm-platform:models[4].name: expected a lower-case DNS label of 1-32 characters (a-z, 0-9, '-'), starting with a letter, received \"Big\"",
@@ -154,7 +154,7 @@ describe("the model catalogue (llm-platform:models)", () => {
             ),
         );
         const names =
-            "default, kube-system, kube-public, kube-node-lease, monitoring, keda, flagger-system, envoy-gateway-system, nvidia-device-plugin, mlflow, retraining";
+            "default, kube-system, kube-public, kube-node-lease, monitoring, keda, flagger-system, envoy-gateway-system, nvidia-device-plugin, mlflow, retraining, logging, tracing";
         assert.deepEqual(problems, [
             `llm-platform:models[0].name: expected a name the platform does not use for a namespace of its own (${names}), received "mlflow"`,
             `llm-platform:models[1].name: expected a name the platform does not use for a namespace of its own (${names}), received "retraining"`,

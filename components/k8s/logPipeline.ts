@@ -16,6 +16,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CLOUDWATCH_RETENTION_DAYS } from "../../catalog/formats";
+import { LOGGING_NAMESPACE } from "../../catalog/reserved";
 import { irsaTrustPolicy } from "../aws/iam";
 import { assertValid } from "../validation";
 import { logQueryFolder, type LogGroupKind, type LogQuery } from "./logQueries";
@@ -23,7 +24,7 @@ import { logQueryFolder, type LogGroupKind, type LogQuery } from "./logQueries";
 /** The chart (fluent/helm-charts `charts/fluent-bit`); its appVersion, the image's tag, is 5.1.1. */
 export const FLUENT_BIT_CHART_VERSION = "0.58.1";
 export const FLUENT_BIT_REPO = "https://fluent.github.io/helm-charts";
-export const LOG_PIPELINE_NAMESPACE = "logging";
+export const LOG_PIPELINE_NAMESPACE = LOGGING_NAMESPACE;
 export const LOG_PIPELINE_SERVICE_ACCOUNT = "fluent-bit";
 
 /** Where Fluent Bit keeps its read positions and its buffer across restarts, on the node. */

@@ -12,6 +12,7 @@
  * a caller that sends its own spans of the same trace here needs a trace-id-aware load balancer
  * (the loadbalancing exporter) in front, which this component does not install.
  */
+import { TRACING_NAMESPACE } from "../../catalog/reserved";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -61,7 +62,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** Every problem with the arguments known at construction, one message each. */
 export function validateTraceCollectorArgs(args: Omit<TraceCollectorArgs, "provider">): string[] {
     const problems: string[] = [];
-    const namespace = args.namespace ?? "tracing";
+    const namespace = args.namespace ?? TRACING_NAMESPACE;
     if (!DNS_LABEL.test(namespace))
         problems.push(
             `namespace: expected a Kubernetes namespace name (lowercase letters, digits and '-', at most 63), received ${JSON.stringify(args.namespace)}`,
@@ -132,7 +133,7 @@ export class TraceCollector extends pulumi.ComponentResource {
     constructor(name: string, args: TraceCollectorArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("llm-platform:k8s:TraceCollector", name, {}, opts);
         assertValid(this, "TraceCollector", name, validateTraceCollectorArgs(args));
-        const namespaceName = args.namespace ?? "tracing";
+        const namespaceName = args.namespace ?? TRACING_NAMESPACE;
         const exporter = args.exporter ?? { kind: "xray" };
         const replicas = args.replicas ?? 2;
         const tags = args.tags ?? {};
