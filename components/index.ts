@@ -10,7 +10,13 @@
 
 // Network and cluster
 export { Network, validateNetworkArgs, type ExistingNetwork, type NetworkArgs } from "./aws/network";
-export { EksCluster, validateEksClusterArgs, type EksClusterArgs, type SystemNodesArgs } from "./aws/eksCluster";
+export {
+    EksCluster,
+    validateEksClusterArgs,
+    type ControlPlaneLogsArgs,
+    type EksClusterArgs,
+    type SystemNodesArgs,
+} from "./aws/eksCluster";
 
 // GPU capacity
 export {
@@ -82,6 +88,22 @@ export {
 } from "./k8s/monitoringStack";
 export { METRIC_PRESETS, REFERENCE_METRICS, VLLM_METRICS, type MetricNames, type MetricPreset } from "./k8s/alertRules";
 export type { AlertReceivers } from "./k8s/alertmanagerConfig";
+export { containerLogGroupName, LogPipeline, validateLogPipelineArgs, type LogPipelineArgs } from "./k8s/logPipeline";
+export {
+    ALERT_LOG_QUERY,
+    buildLogQueries,
+    logQueryFolder,
+    type LogGroupKind,
+    type LogQuery,
+    type LogQueryOptions,
+} from "./k8s/logQueries";
+export {
+    LogEncryptionKey,
+    logEncryptionKeyPolicy,
+    validateLogEncryptionKeyArgs,
+    type LogEncryptionKeyArgs,
+} from "./aws/logEncryptionKey";
+export { slowTracesFilter, xrayTracesConsoleUrl } from "./k8s/alertRules";
 export {
     TraceCollector,
     validateTraceCollectorArgs,

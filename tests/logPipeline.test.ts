@@ -30,6 +30,7 @@ import { REFERENCE_SLO } from "../catalog/standards";
 import { chartDefaults } from "./helm";
 import { find } from "./helpers";
 import { planOf, planWith } from "./plans";
+import { runProgram } from "../tools/engine/run";
 
 type Values = Record<string, unknown>;
 
@@ -486,5 +487,81 @@ describe("the reference stacks' logs", () => {
         });
         assert.deepEqual(pod.volumes.at(-1), { name: "logging", configMap: { name: "chat-vllm-logging" } });
         assert.ok(deployment.dependencies!.includes(config.urn), "pods start once their logging configuration exists");
+    });
+});
+
+describe("the logs pieces from another team's program (the package's entry point)", () => {
+    it("key, a named cluster's control-plane group and the pipeline compose as the README shows; outputs resolve", async () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const lib = require("../components/index") as typeof import("../components/index");
+        const result = await runProgram({
+            project: "lib",
+            stack: "dev",
+            config: { "aws:region": "us-east-1" },
+            program: () => {
+                const key = new lib.LogEncryptionKey("logs", { logGroupPatterns: ["/aws/eks/team-prod/*"] });
+                const cluster = new lib.EksCluster("llm", {
+                    clusterName: "team-prod",
+                    controlPlaneLogs: { retentionInDays: 90, kmsKeyArn: key.keyArn },
+                    kubernetesVersion: "1.33",
+                    vpcId: "vpc-0123456789abcdef0",
+                    subnetIds: ["subnet-0123456789abcdef0"],
+                });
+                const logs = new lib.LogPipeline("logs", {
+                    provider: cluster.provider,
+                    // An output, as EksCluster gives it: the group and the queries follow it.
+                    clusterName: cluster.clusterName,
+                    region: "us-east-1",
+                    oidcProviderArn: cluster.oidcProviderArn,
+                    oidcIssuerUrl: cluster.oidcIssuerUrl,
+                    retentionInDays: 90,
+                    kmsKeyArn: key.keyArn,
+                    queries: lib.buildLogQueries({ servingNamespaces: ["chat"] }),
+                    controlPlaneLogGroupName: "/aws/eks/team-prod/cluster",
+                });
+                return Promise.resolve({
+                    group: logs.logGroupName,
+                    errors: logs.queryNames.errors,
+                    namespace: logs.namespace,
+                });
+            },
+        });
+        const resources = result.export.deployment.resources;
+        assert.deepEqual(result.outputs, {
+            group: "/aws/eks/team-prod/containers",
+            errors: "llm-platform/team-prod/errors",
+            namespace: "logging",
+        });
+        assert.deepEqual(
+            resources
+                .filter((r) => r.urn.includes("llm-platform:k8s:LogPipeline$"))
+                .map((r) => r.urn.split("$").pop())
+                .sort(),
+            [
+                "aws:cloudwatch/logGroup:LogGroup::logs-containers",
+                ...buildLogQueries({ servingNamespaces: ["chat"] }).map(
+                    (q) => `aws:cloudwatch/queryDefinition:QueryDefinition::logs-query-${q.key}`,
+                ),
+                "aws:iam/role:Role::logs-irsa",
+                "aws:iam/rolePolicy:RolePolicy::logs-write",
+                "kubernetes:core/v1:Namespace::logs-namespace",
+                "kubernetes:helm.sh/v3:Release::logs",
+            ].sort(),
+        );
+        const plane = find(resources, "aws:cloudwatch/logGroup:LogGroup", "llm-control-plane-logs");
+        assert.equal(plane.inputs!.name, "/aws/eks/team-prod/cluster");
+        assert.equal(plane.protect, true);
+        const key = find(resources, "aws:kms/key:Key", "logs-key");
+        assert.equal(plane.inputs!.kmsKeyId, key.outputs!.arn);
+        const trust = JSON.parse(
+            String(find(resources, "aws:iam/role:Role", "logs-irsa").inputs!.assumeRolePolicy),
+        ) as {
+            Statement: Array<{ Condition: { StringEquals: Record<string, string> } }>;
+        };
+        assert.ok(
+            Object.values(trust.Statement[0].Condition.StringEquals).includes(
+                "system:serviceaccount:logging:fluent-bit",
+            ),
+        );
     });
 });
