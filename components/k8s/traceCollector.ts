@@ -12,10 +12,10 @@
  * a caller that sends its own spans of the same trace here needs a trace-id-aware load balancer
  * (the loadbalancing exporter) in front, which this component does not install.
  */
-import { TRACING_NAMESPACE } from "../../catalog/reserved";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { TRACING_NAMESPACE } from "../../catalog/reserved";
 import { assertValid } from "../validation";
 import {
     collectorUrl,

@@ -40,7 +40,7 @@ export const TIME_TO_FIRST_TOKEN_ATTRIBUTE = "gen_ai.latency.time_to_first_token
  * What X-Ray indexes as annotations (filterable: `annotation.<key with '.' as '_'>`): the request
  * id, both latencies, and the model the serving side names in OTEL_RESOURCE_ATTRIBUTES (resource
  * attributes are indexed under `otel.resource.<key>`). The exporter keeps dots in annotation keys
- * by default (feature gate `exporter.xray.allowDot`, beta since v0.97.0), which X-Ray's documented
+ * by default (feature gate `exporter.xray.allowDot`, registered in v0.97.0, beta since contrib #32694), which X-Ray's documented
  * `annotation.<key>` filter syntax cannot name: {@link XRAY_FEATURE_GATES} turns the gate off.
  */
 export const XRAY_INDEXED_ATTRIBUTES = [

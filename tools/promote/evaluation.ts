@@ -480,19 +480,18 @@ export class HttpChatClient implements ChatClient {
         timeoutMs: number,
     ): Promise<Completion> {
         const started = performance.now();
-        const response = await fetch(`${baseUrl.replace(/\/$/, "")}/v1/chat/completions`, {
-            method: "POST",
-            signal: AbortSignal.timeout(timeoutMs),
-            redirect: "manual",
-            headers: { "content-type": "application/json", ...headers },
-            body: JSON.stringify({
+        const response = await postChatCompletion(
+            baseUrl,
+            {
                 model: request.model,
                 messages: request.messages,
                 max_tokens: request.maxTokens,
                 temperature: 0,
                 stream: request.stream,
-            }),
-        });
+            },
+            headers,
+            AbortSignal.timeout(timeoutMs),
+        );
         if (response.status !== 200) {
             await response.arrayBuffer();
             return { status: response.status, latencyMs: performance.now() - started, text: "" };
@@ -516,8 +515,11 @@ export class HttpChatClient implements ChatClient {
             const event = JSON.parse(data) as StreamEvent;
             // vLLM reports a failure inside a stream as an error event, then still ends it with [DONE].
             if (event.error !== undefined) throw new Error(streamErrorMessage(event.error));
-            const piece = event.choices?.[0]?.delta?.content ?? "";
-            if (piece !== "" && firstTokenMs === undefined) firstTokenMs = performance.now() - started;
+            const delta = event.choices?.[0]?.delta;
+            const piece = delta?.content ?? "";
+            // A reasoning model's first token is its reasoning (`reasoning_content`), as the load stage counts it.
+            if ((piece !== "" || (delta?.reasoning_content ?? "") !== "") && firstTokenMs === undefined)
+                firstTokenMs = performance.now() - started;
             text += piece;
         }
         // vLLM ends every stream it finishes with `data: [DONE]`: without it the answer was cut off.
@@ -551,4 +553,20 @@ export async function* sseData(body: unknown): AsyncGenerator<string> {
             if (line.startsWith("data:")) yield line.slice(5).trim();
         }
     }
+}
+
+/** POST `<baseUrl>/v1/chat/completions` with a JSON body, redirects refused: the gate's and the load stage's one call. */
+export function postChatCompletion(
+    baseUrl: string,
+    body: Record<string, unknown>,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+): Promise<Response> {
+    return fetch(`${baseUrl.replace(/\/$/, "")}/v1/chat/completions`, {
+        method: "POST",
+        signal,
+        redirect: "manual",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(body),
+    });
 }

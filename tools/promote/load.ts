@@ -20,7 +20,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { LoadSettings } from "../../components/release";
-import { p95, sseData, streamErrorMessage, type EvalItem, type StreamEvent } from "./evaluation";
+import { p95, postChatCompletion, sseData, streamErrorMessage, type EvalItem, type StreamEvent } from "./evaluation";
 
 export type { LoadSettings };
 
@@ -451,12 +451,9 @@ export class HttpLoadClient implements LoadClient {
             error,
         });
         try {
-            const response = await fetch(`${baseUrl.replace(/\/$/, "")}/v1/chat/completions`, {
-                method: "POST",
-                signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
-                redirect: "manual",
-                headers: { "content-type": "application/json", ...headers },
-                body: JSON.stringify({
+            const response = await postChatCompletion(
+                baseUrl,
+                {
                     model: request.model,
                     messages: request.messages,
                     max_tokens: request.maxTokens,
@@ -464,8 +461,10 @@ export class HttpLoadClient implements LoadClient {
                     temperature: 0,
                     stream: true,
                     stream_options: { include_usage: true },
-                }),
-            });
+                },
+                headers,
+                signal ? AbortSignal.any([timeout, signal]) : timeout,
+            );
             if (response.status !== 200) {
                 await response.arrayBuffer();
                 return fail(`answered ${response.status}`);
