@@ -177,3 +177,10 @@ export function scheduleTooFrequent(schedule: string): string | undefined {
  * balancer both use it.
  */
 export const STREAM_IDLE_TIMEOUT_SECONDS = 300;
+
+/**
+ * Where the alerts' `runbook_url` links point by default: this project's alert page, whose heading
+ * per alert (anchor `#<alert in lower case>`) says what it means and what to do first. Set
+ * `runbookBaseUrl` (or `llm-platform:monitoring.runbookBaseUrl`) to your own copy to keep your notes.
+ */
+export const RUNBOOK_BASE_URL = "https://github.com/llm-platform/llm-platform/blob/main/docs/alerts.md";

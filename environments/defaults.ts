@@ -13,6 +13,7 @@ import {
     PROD_SERVING_REPLICAS,
     REFERENCE_SLO,
     ROLLBACK_MAX_5XX_PER_MINUTE,
+    RUNBOOK_BASE_URL,
     STAGING_MIN_TOKENS_PER_SECOND,
 } from "../catalog/standards";
 import { LIVENESS_PATH, READINESS_PATH, VLLM_DEFAULT_MAX_NUM_SEQS } from "../catalog/vllm";
@@ -45,7 +46,7 @@ const MONITORING_DEFAULTS: Omit<
     metricsPreset: "vllm",
     slo: { ...REFERENCE_SLO },
     alerting: {},
-    runbookBaseUrl: "https://github.com/llm-platform/llm-platform/blob/main/README.md",
+    runbookBaseUrl: RUNBOOK_BASE_URL,
 };
 
 const ECS_DEFAULTS: Omit<

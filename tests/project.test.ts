@@ -4,15 +4,15 @@ import * as path from "node:path";
 import { load as parseYaml } from "js-yaml";
 import { alertCatalogue, buildRuleGroups, FIRST_STEPS, VLLM_METRICS } from "../components/k8s/alertRules";
 import { registryRuleGroups } from "../components/registry/monitoring";
-import { configKeyDocs, renderAlertTable, renderConfigTable } from "../tools/cli/readmeTables";
+import { configKeyDocs, renderAlertTable, renderConfigTable } from "../tools/cli/docTables";
 import { TIER_DEFAULTS } from "../environments/defaults";
 import { settingsSchema } from "../environments/schema";
 import { POLICIES } from "../policies/pack";
 import { MODEL_SYNC_IMAGE } from "../catalog/versions";
-import { OWNERSHIP_TAG_KEYS, PROD_MIN_REPLICAS, REFERENCE_SLO } from "../catalog/standards";
+import { OWNERSHIP_TAG_KEYS, PROD_MIN_REPLICAS, REFERENCE_SLO, RUNBOOK_BASE_URL } from "../catalog/standards";
 import { PSS_LEVELS } from "../policies/podSecurity";
 import { TIER_POLICY_CONFIG } from "../policies/tiers";
-import { plannedBlocks, POLICY_DOC, policyDoc, renderPolicyConfig, withGeneratedBlocks } from "../tools/cli/docs";
+import { generatedBlocks, plannedBlocks, renderPolicyConfig, withGeneratedBlocks } from "../tools/cli/docs";
 import { programLocation, readProject } from "../tools/engine/project";
 import { PROJECT_DIR } from "./helpers";
 import { planOf } from "./plans";
@@ -103,35 +103,42 @@ describe("project files", () => {
         );
     });
 
-    it("every alert's runbook link lands on a README heading that says what to do first", () => {
-        const readme = read("README.md");
-        const groups = buildRuleGroups({
-            metrics: VLLM_METRICS,
-            slo: REFERENCE_SLO,
-            job: "inference",
-            runbookBaseUrl: "https://example.com/README.md",
-        });
-        const alerts = alertCatalogue([
-            ...groups,
-            ...registryRuleGroups("mlflow", "https://example.com/README.md"),
-        ]).map((a) => a.alert);
+    it("every alert's runbook link lands on a docs/alerts.md heading that says what to do first", () => {
+        const page = read("docs/alerts.md");
+        assert.equal(RUNBOOK_BASE_URL, "https://github.com/llm-platform/llm-platform/blob/main/docs/alerts.md");
+        assert.equal(TIER_DEFAULTS.prod.monitoring.runbookBaseUrl, RUNBOOK_BASE_URL);
+        const groups = [
+            ...buildRuleGroups({ metrics: VLLM_METRICS, slo: REFERENCE_SLO, job: "inference", runbookBaseUrl: RUNBOOK_BASE_URL }),
+            ...registryRuleGroups("mlflow", RUNBOOK_BASE_URL),
+        ];
+        const alerts = alertCatalogue(groups).map((a) => a.alert);
         assert.deepEqual(Object.keys(FIRST_STEPS).sort(), [...alerts].sort());
-        for (const rule of [...groups, ...registryRuleGroups("mlflow", "https://example.com/README.md")]
-            .flatMap((g) => g.rules)
-            .filter((r) => r.alert)) {
-            const anchor = rule.annotations!.runbook_url.split("#")[1];
-            const heading = readme.split("\n").find((l) => l.startsWith("### ") && l.slice(4).toLowerCase() === anchor);
-            assert.ok(heading, `no README heading for ${rule.alert}'s runbook anchor #${anchor}`);
+        for (const rule of groups.flatMap((g) => g.rules).filter((r) => r.alert)) {
+            const [base, anchor] = rule.annotations!.runbook_url.split("#");
+            assert.equal(base, RUNBOOK_BASE_URL);
+            const heading = page.split("\n").find((l) => l.startsWith("### ") && l.slice(4).toLowerCase() === anchor);
+            assert.ok(heading, `no docs/alerts.md heading for ${rule.alert}'s runbook anchor #${anchor}`);
         }
-        assert.ok(readme.includes(`### LLMAutoscalerBlind\n\n`));
+        assert.ok(page.includes(`### LLMAutoscalerBlind\n\nThe autoscaler`));
     });
 
-    it("the README's generated blocks are up to date: configuration, alert, policy and component tables, prod diagram", async () => {
-        const readme = read("README.md");
-        const table = /<!-- config-table:start -->\n([\s\S]*?)\n<!-- config-table:end -->/.exec(readme)?.[1];
-        assert.equal(table, renderConfigTable(), "run `npm run docs` to update the README");
+    it("the docs pages' generated blocks are up to date: configuration, alerts and runbooks, policies, components, prod diagram", async () => {
         const planned = await plannedBlocks((stack) => planOf(stack, "update"));
-        assert.equal(withGeneratedBlocks(readme, planned), readme, "run `npm run docs` to update the README");
+        const pages = generatedBlocks(planned);
+        assert.deepEqual(Object.keys(pages), [
+            "configuration.md",
+            "alerts.md",
+            "policies.md",
+            "architecture.md",
+            "components.md",
+        ]);
+        for (const [page, blocks] of Object.entries(pages)) {
+            const text = read(`docs/${page}`);
+            assert.equal(withGeneratedBlocks(page, text, blocks), text, `run \`npm run docs\` to update docs/${page}`);
+        }
+        const block = (page: string, name: string) =>
+            new RegExp(`<!-- ${name}:start -->\\n([\\s\\S]*?)\\n<!-- ${name}:end -->`).exec(read(`docs/${page}`))?.[1];
+        assert.equal(block("configuration.md", "config-table"), renderConfigTable());
         assert.match(planned.architecture, /^```mermaid\nflowchart LR\n[\s\S]*\n```$/);
         const components = planned.components.split("\n");
         assert.equal(components.length, 2 + 21, "every component type is listed");
@@ -139,20 +146,17 @@ describe("project files", () => {
             components.find((l) => l.startsWith("| `GpuNodePool`")),
             "| `GpuNodePool` | `llm-platform:aws:GpuNodePool` | prod, staging | 9 × `aws:autoscaling:Tag`, 3 × `aws:iam:RolePolicyAttachment`, `aws:ec2:LaunchTemplate`, `aws:eks:NodeGroup`, `aws:iam:Role` |",
         );
-        assert.throws(() => withGeneratedBlocks("no markers", planned), {
+        assert.throws(() => withGeneratedBlocks("alerts.md", "no markers", pages["alerts.md"]), {
             message:
-                "README.md needs the markers <!-- config-table:start --> and <!-- config-table:end --> around the generated block",
+                "docs/alerts.md needs the markers <!-- alert-table:start --> and <!-- alert-table:end --> around the generated block",
         });
-        const alerts = /<!-- alert-table:start -->\n([\s\S]*?)\n<!-- alert-table:end -->/.exec(readme)?.[1];
-        assert.equal(alerts, renderAlertTable(), "run `npm run docs` to update the README");
+        const alerts = block("alerts.md", "alert-table");
+        assert.equal(alerts, renderAlertTable());
         assert.equal(alerts?.split("\n").length, 2 + 18, "every alert is listed");
-        const policies = /<!-- policy-table:start -->\n([\s\S]*?)\n<!-- policy-table:end -->/.exec(readme)?.[1];
-        assert.equal(policies?.split("\n").length, 2 + POLICIES.length, "every policy is listed");
-        // docs/policies.md, where code scanning's help links land: generated, a section per policy.
-        const doc = fs.readFileSync(POLICY_DOC, "utf8");
-        assert.equal(doc, policyDoc(), "run `npm run docs` to update docs/policies.md");
+        assert.equal(block("policies.md", "policy-table")?.split("\n").length, 2 + POLICIES.length, "every policy is listed");
+        // Where code scanning's help links land: a section per policy, in the pack's order.
         assert.deepEqual(
-            [...doc.matchAll(/^## (.+)$/gm)].map((m) => m[1]),
+            [...(block("policies.md", "policy-sections") ?? "").matchAll(/^### (.+)$/gm)].map((m) => m[1]),
             POLICIES.map((p) => p.name),
         );
     });

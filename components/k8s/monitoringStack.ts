@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { GPU_TOLERATION, LABELS } from "../../catalog/gpu";
 import { renderAlertmanagerConfig, type AlertReceivers } from "./alertmanagerConfig";
-import { REFERENCE_SLO, type SloSettings } from "../../catalog/standards";
+import { REFERENCE_SLO, RUNBOOK_BASE_URL, type SloSettings } from "../../catalog/standards";
 import { buildRuleGroups, MODEL_VERSION_POD_LABEL, VLLM_METRICS, type MetricNames } from "./alertRules";
 import { buildDashboards } from "./dashboards";
 import { assertValid } from "../validation";
@@ -43,7 +43,7 @@ export interface MonitoringStackArgs {
     replicas?: number;
     /** Prometheus's CPU and memory. @default {cpuRequest: "500m", memoryRequest: "2Gi", memoryLimit: "8Gi"} */
     prometheusResources?: { cpuRequest: string; memoryRequest: string; memoryLimit: string };
-    /** Where each alert's runbook link points. @default "https://github.com/llm-platform/llm-platform/blob/main/README.md" */
+    /** Where each alert's runbook link points. @default {@link RUNBOOK_BASE_URL}, this project's alert page */
     runbookBaseUrl?: string;
     /** Where the services' traces are searched (TraceCollector to X-Ray): the slow-request alert links there. @default - no link */
     traces?: { consoleUrl: string };
@@ -299,7 +299,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                                 traces: args.traces,
                                 runbookBaseUrl:
                                     args.runbookBaseUrl ??
-                                    "https://github.com/llm-platform/llm-platform/blob/main/README.md",
+                                    RUNBOOK_BASE_URL,
                             }),
                         ),
                     },

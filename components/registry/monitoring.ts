@@ -4,6 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { RUNBOOK_BASE_URL } from "../../catalog/standards";
 import type { RuleGroup } from "../k8s/alertRules";
 
 /** The server's alerts: no server available (releases from the registry cannot start), and server errors. */
@@ -114,7 +115,7 @@ export function createRegistryMonitoring(
             spec: {
                 groups: registryRuleGroups(
                     ns,
-                    args.runbookBaseUrl ?? "https://github.com/llm-platform/llm-platform/blob/main/README.md",
+                    args.runbookBaseUrl ?? RUNBOOK_BASE_URL,
                 ),
             },
         },

