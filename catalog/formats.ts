@@ -92,7 +92,7 @@ export function registeredSourceProblem(source: string, modelSource: string): st
         : source.startsWith("runs:/") || source.startsWith("models:/")
           ? "it names MLflow artifacts, not the bucket"
           : "the model's pods read only their own prefix of the bucket";
-    return `its source is ${source}, outside ${root} (${why}): upload the weights to a folder under ${root} and register that folder (README, "Registering a version")`;
+    return `its source is ${source}, outside ${root} (${why}): upload the weights to a folder under ${root} and register that folder (docs/releasing.md, "Releasing a model version")`;
 }
 
 /**

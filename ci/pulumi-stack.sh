@@ -35,7 +35,7 @@
 #   qualify the stack name on Pulumi Cloud; ESC_ENVIRONMENT to run under an ESC environment's
 #   credentials (`pulumi env run`), otherwise the credentials already in the environment.
 #   LLM_PLATFORM_STATE_DIR  where promote and deploy keep their release journals and locks: a
-#   folder every deploy runner shares and that outlives the job (README, "A release is a
+#   folder every deploy runner shares and that outlives the job (docs/releasing.md, "A release is a
 #   transaction"); unset, the checkout, which CI cleans. STACK_LOCK_POLL_SECONDS (20) and
 #   STACK_LOCK_WAIT_SECONDS (1800): how long promote and deploy wait for another update too.
 set -euo pipefail

@@ -29,7 +29,7 @@ fi
 
 settings="Settings → Environments → $environment"
 if ! command -v gh >/dev/null 2>&1; then
-    echo "$environment: the GitHub CLI (gh) is not installed on this runner; install it (GitHub's runners have it; README, CI/CD, runner requirements)" >&2
+    echo "$environment: the GitHub CLI (gh) is not installed on this runner; install it (GitHub's runners have it; docs/ci-cd.md, \"Setting up the cloud jobs\", step 4)" >&2
     exit 2
 fi
 api="repos/$GITHUB_REPOSITORY/environments/$environment"

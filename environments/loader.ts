@@ -48,7 +48,7 @@ export class ConfigError extends pulumi.RunError {
             [
                 `${CONFIG_ERROR_PREFIX}"${stackName}" (${n} problem${n === 1 ? "" : "s"}):`,
                 ...problems.map((p) => `  ${p.key}: ${p.expected}, received ${p.received}`),
-                `Fix the values in Pulumi.${stackName}.yaml or with \`pulumi config set\` (see the README's configuration table).`,
+                `Fix the values in Pulumi.${stackName}.yaml or with \`pulumi config set\` (see docs/configuration.md).`,
             ].join("\n"),
         );
         this.name = "ConfigError";

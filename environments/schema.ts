@@ -4,7 +4,7 @@
  * defaults.ts, the rules that span keys in rules.ts.
  *
  * Each key's `.describe()` text is the single source of its documentation: Pulumi.yaml and
- * the README's config table are checked against it by the tests.
+ * docs/configuration.md's table are checked against it by the tests.
  */
 import { z } from "zod";
 import { CLOUDWATCH_RETENTION_DAYS, DIGEST_REFERENCE } from "../catalog/formats";

@@ -4,7 +4,7 @@
  * check their pods. What it can check faithfully is the release itself: that the chart is one we
  * read at this version, and that our values keep the hardening we read in the chart's templates and
  * defaults (docs/UPSTREAM.md, "Reviewed charts"). What the chart's pods do outside the production
- * standards, and must, is listed as an exemption with its reason; the README's policy section
+ * standards, and must, is listed as an exemption with its reason; docs/policies.md
  * repeats them.
  *
  * Any other chart, version or values that undo the reviewed hardening gets a finding from

@@ -334,7 +334,7 @@ export const k8sVolumeTypes: ResourceValidationPolicy = {
     }),
 };
 
-/** The Pod Security Standards controls, in the order the README lists them. */
+/** The Pod Security Standards controls, in the order docs/policies.md lists them. */
 export const POD_SECURITY_POLICIES: ResourceValidationPolicy[] = [
     k8sRunAsNonRoot,
     k8sNoPrivilegeEscalation,

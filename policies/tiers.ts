@@ -17,7 +17,7 @@ const DIGEST_EXEMPTIONS = [`${MODEL_SYNC_IMAGE.slice(0, MODEL_SYNC_IMAGE.lastInd
 /**
  * Where prod's pods may pull from: ECR (the stack's own repositories; the retraining image's, which
  * may sit in another account), the model-sync image's public ECR path and vLLM's Docker Hub repository. Helm charts' images are
- * rendered inside the provider, out of the pack's sight (README); their registries are pinned in
+ * rendered inside the provider, out of the pack's sight (docs/policies.md); their registries are pinned in
  * the chart reviews. A team pins its own account: `<account>.dkr.ecr.<region>.amazonaws.com`.
  */
 const PROD_REGISTRIES = [

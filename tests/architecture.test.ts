@@ -1,5 +1,5 @@
 /**
- * The shape of the project: which folder may import which (README, "Project layout"), and the
+ * The shape of the project: which folder may import which (docs/development.md, "Project layout"), and the
  * reference stacks' URNs, which are public API — a refactoring must not rename a resource (Pulumi
  * would replace it) without an alias.
  */

@@ -200,7 +200,7 @@ describe("plan and diff as processes: exit codes", () => {
                 'plan: Invalid configuration for stack "prod" (2 problems):',
                 `  llm-platform:protect: unknown key; expected one of ${TOP_LEVEL_KEYS}, received true`,
                 "  llm-platform:serving.replicas: expected an integer >= 2 in the prod tier (one replica cannot survive a node drain), received 1",
-                "Fix the values in Pulumi.prod.yaml or with `pulumi config set` (see the README's configuration table).",
+                "Fix the values in Pulumi.prod.yaml or with `pulumi config set` (see docs/configuration.md).",
                 "",
             ].join("\n"),
         );

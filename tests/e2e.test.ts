@@ -13,7 +13,7 @@ import { parseStackExport } from "../tools/engine/stackExport";
 import { HELP_URI } from "../tools/cli/policy";
 import { POLICIES } from "../policies/pack";
 import { PROJECT_DIR } from "./helpers";
-import { e2eBlock, otherOfflineCommands, readmeRuns, type Ran, type ReadmeRuns } from "./readmeRuns";
+import { docPages, e2eBlock, readmeRuns, runnableCommands, RUNNABLE, type Ran, type ReadmeRuns } from "./readmeRuns";
 
 /** Asserts a command exited 0, naming it and its stderr otherwise. */
 function succeeded(r: Ran): string {
@@ -42,12 +42,16 @@ describe("end to end, from a clean copy", function () {
         for (const f of ["coverage", "bin", "out", ".git"]) assert.ok(!runs.copied.includes(f), f);
     });
 
-    it("every npm script the README mentions exists", () => {
+    it("every npm script the README and the docs pages mention exists", () => {
         const scripts = Object.keys(
             (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { scripts: object }).scripts,
         );
         const mentioned = [
-            ...new Set([...readme.matchAll(/npm run (?:--silent )?([a-z:-]+)/g)].map((m) => m[1])),
+            ...new Set(
+                docPages(dir).flatMap((p) =>
+                    [...p.text.matchAll(/npm run (?:--silent )?([a-z:-]+)/g)].map((m) => m[1]),
+                ),
+            ),
         ].sort();
         assert.deepEqual(
             mentioned.filter((m) => !scripts.includes(m)),
@@ -155,18 +159,34 @@ describe("end to end, from a clean copy", function () {
         );
     });
 
-    it("runs every other offline npm command of the README as written; promote and deploy say they need the Pulumi CLI", async () => {
-        assert.deepEqual(otherOfflineCommands(readme), [
+    it("runs every command block the README and docs mark runnable, as written; promote and deploy say they need the Pulumi CLI", async () => {
+        const pages = docPages(dir);
+        assert.deepEqual(
+            pages.filter((p) => p.text.includes(RUNNABLE)).map((p) => p.file),
+            ["docs/policies.md"],
+        );
+        assert.deepEqual(runnableCommands(pages, readme), [
             "npm run policy -- --stack prod",
             "npm run policy -- --file out/head-prod.json --config pack/config/prod.json --format sarif --output out/gate.sarif",
-            "npm run policy -- --file preview.json --tier prod",
         ]);
-        // The last needs `pulumi preview --json` first, on the same line of the README.
+        // A block the e2e block already runs is not run twice.
+        assert.deepEqual(
+            runnableCommands(
+                [
+                    {
+                        file: "x.md",
+                        text: `${RUNNABLE}\n\`\`\`sh\nnpm run plan -- --stack staging   # plan\nnpm run lint\n\`\`\`\n`,
+                    },
+                ],
+                readme,
+            ),
+            ["npm run lint"],
+        );
         const ran = await runs.others;
         assert.deepEqual(
             ran.map((r) => r.command),
             [
-                ...otherOfflineCommands(readme).slice(0, 2),
+                ...runnableCommands(pages, readme),
                 "npm run --silent promote -- --stack staging --rollback",
                 "npm run --silent deploy -- --stack staging --preview",
             ],
@@ -189,7 +209,7 @@ describe("end to end, from a clean copy", function () {
             );
     });
 
-    it("exits 2 with a clear message on bad input, as the README's table says", async () => {
+    it("exits 2 with a clear message on bad input, as the commands' table in docs/commands.md says", async () => {
         const [missing, comment] = await runs.badInput;
         assert.deepEqual([missing.code, missing.stderr], [2, `policy: cannot read document out/none.json: ENOENT\n`]);
         assert.equal(comment.code, 2);

@@ -159,7 +159,7 @@ describe("offline engine: runStack", () => {
                     [
                         'Invalid configuration for stack "prod" (1 problem):',
                         '  llm-platform:serving.replicas: expected an integer between 1 and 100, received "three"',
-                        "Fix the values in Pulumi.prod.yaml or with `pulumi config set` (see the README's configuration table).",
+                        "Fix the values in Pulumi.prod.yaml or with `pulumi config set` (see docs/configuration.md).",
                     ].join("\n") &&
                 e.resources.every((r) => r.type === "pulumi:pulumi:Stack"),
         );

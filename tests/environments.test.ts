@@ -458,7 +458,7 @@ describe("environments: resolveSettings", () => {
                 [
                     'Invalid configuration for stack "staging" (1 problem):',
                     "  llm-platform:serving.replicas: expected an integer >= 1, received 0",
-                    "Fix the values in Pulumi.staging.yaml or with `pulumi config set` (see the README's configuration table).",
+                    "Fix the values in Pulumi.staging.yaml or with `pulumi config set` (see docs/configuration.md).",
                 ].join("\n"),
             );
         }

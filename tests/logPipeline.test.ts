@@ -329,7 +329,7 @@ describe("the saved Logs Insights queries", () => {
             assert.ok(keys.includes(key), `${alert}: no saved query ${key}`);
         // Every query is some alert's.
         assert.deepEqual([...new Set(Object.values(ALERT_LOG_QUERY))].sort(), [...keys].sort());
-        const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+        const readme = fs.readFileSync(path.join(__dirname, "..", "docs", "alerts.md"), "utf8");
         for (const alert of alerts) {
             const section = readme.split(`### ${alert}\n`)[1]?.split("\n### ")[0] ?? "";
             assert.ok(
@@ -491,7 +491,7 @@ describe("the reference stacks' logs", () => {
 });
 
 describe("the logs pieces from another team's program (the package's entry point)", () => {
-    it("key, a named cluster's control-plane group and the pipeline compose as the README shows; outputs resolve", async () => {
+    it("key, a named cluster's control-plane group and the pipeline compose as docs/components.md shows; outputs resolve", async () => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const lib = require("../components/index") as typeof import("../components/index");
         const result = await runProgram({

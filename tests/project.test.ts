@@ -108,7 +108,12 @@ describe("project files", () => {
         assert.equal(RUNBOOK_BASE_URL, "https://github.com/llm-platform/llm-platform/blob/main/docs/alerts.md");
         assert.equal(TIER_DEFAULTS.prod.monitoring.runbookBaseUrl, RUNBOOK_BASE_URL);
         const groups = [
-            ...buildRuleGroups({ metrics: VLLM_METRICS, slo: REFERENCE_SLO, job: "inference", runbookBaseUrl: RUNBOOK_BASE_URL }),
+            ...buildRuleGroups({
+                metrics: VLLM_METRICS,
+                slo: REFERENCE_SLO,
+                job: "inference",
+                runbookBaseUrl: RUNBOOK_BASE_URL,
+            }),
             ...registryRuleGroups("mlflow", RUNBOOK_BASE_URL),
         ];
         const alerts = alertCatalogue(groups).map((a) => a.alert);
@@ -119,7 +124,9 @@ describe("project files", () => {
             const heading = page.split("\n").find((l) => l.startsWith("### ") && l.slice(4).toLowerCase() === anchor);
             assert.ok(heading, `no docs/alerts.md heading for ${rule.alert}'s runbook anchor #${anchor}`);
         }
-        assert.ok(page.includes(`### LLMAutoscalerBlind\n\nThe autoscaler`));
+        assert.ok(
+            page.includes("### LLMAutoscalerBlind\n\nAn inference autoscaler cannot read its metric (warning): "),
+        );
     });
 
     it("the docs pages' generated blocks are up to date: configuration, alerts and runbooks, policies, components, prod diagram", async () => {
@@ -146,6 +153,16 @@ describe("project files", () => {
             components.find((l) => l.startsWith("| `GpuNodePool`")),
             "| `GpuNodePool` | `llm-platform:aws:GpuNodePool` | prod, staging | 9 × `aws:autoscaling:Tag`, 3 × `aws:iam:RolePolicyAttachment`, `aws:ec2:LaunchTemplate`, `aws:eks:NodeGroup`, `aws:iam:Role` |",
         );
+        // Children by name, as the first stack with the component creates them; stateful ones protected.
+        const children = planned.children.split("\n\n<details>");
+        assert.equal(children.length, 21, "every component type has its children listed");
+        assert.ok(
+            planned.children.includes(
+                "<details><summary><code>ModelArtifactBucket</code>: 18 children (prod's <code>models</code>)</summary>",
+            ),
+        );
+        assert.ok(planned.children.includes("| `<name>-bucket` | `aws:s3:Bucket` | yes |\n"));
+        assert.ok(planned.children.includes("| `<name>-lifecycle` | `aws:s3:BucketLifecycleConfiguration` |  |\n"));
         assert.throws(() => withGeneratedBlocks("alerts.md", "no markers", pages["alerts.md"]), {
             message:
                 "docs/alerts.md needs the markers <!-- alert-table:start --> and <!-- alert-table:end --> around the generated block",
@@ -153,7 +170,11 @@ describe("project files", () => {
         const alerts = block("alerts.md", "alert-table");
         assert.equal(alerts, renderAlertTable());
         assert.equal(alerts?.split("\n").length, 2 + 18, "every alert is listed");
-        assert.equal(block("policies.md", "policy-table")?.split("\n").length, 2 + POLICIES.length, "every policy is listed");
+        assert.equal(
+            block("policies.md", "policy-table")?.split("\n").length,
+            2 + POLICIES.length,
+            "every policy is listed",
+        );
         // Where code scanning's help links land: a section per policy, in the pack's order.
         assert.deepEqual(
             [...(block("policies.md", "policy-sections") ?? "").matchAll(/^### (.+)$/gm)].map((m) => m[1]),

@@ -386,7 +386,7 @@ describe("promote: the state machine", () => {
                 promote(refused, new FakeProber(() => ok, refused), { modelVersion: version }, undefined, registry),
                 {
                     name: "PromotionError",
-                    message: `--model-version ${version}: ${why}${why.includes("outside") ? ': upload the weights to a folder under s3://models-bucket/models/chat/ and register that folder (README, "Registering a version")' : ""}`,
+                    message: `--model-version ${version}: ${why}${why.includes("outside") ? ': upload the weights to a folder under s3://models-bucket/models/chat/ and register that folder (docs/releasing.md, "Releasing a model version")' : ""}`,
                 },
             );
             assert.deepEqual(refused.calls, [], `${version}: nothing changed`);

@@ -64,22 +64,33 @@ export function e2eBlock(readme: string): string[] {
     return block === undefined ? [] : block.trim().split("\n");
 }
 
+/** README.md and every page of docs/ (not the generated reference), as a reader finds them in `dir`. */
+export function docPages(dir: string): Array<{ file: string; text: string }> {
+    const docs = fs
+        .readdirSync(path.join(dir, "docs"))
+        .filter((f) => f.endsWith(".md"))
+        .sort()
+        .map((f) => `docs/${f}`);
+    return ["README.md", ...docs].map((file) => ({ file, text: fs.readFileSync(path.join(dir, file), "utf8") }));
+}
+
+/** The marker a docs page puts on the line before a shell block the tests run as written. */
+export const RUNNABLE = "<!-- runnable -->";
+
 /**
- * Every other `npm run` line of the README's shell blocks that runs offline: not the developer's
- * (build, lint, format and docs change files; bench measures for minutes), not promote (it drives
- * the Pulumi CLI), and not one the e2e block already runs, as written or with more flags (the
- * block's `plan -- --stack staging --json …` prints what `plan -- --stack staging` prints).
+ * Every `npm run` line of the shell blocks marked {@link RUNNABLE} in the pages, in order (a
+ * trailing `  # comment` dropped), but the ones the e2e block already runs, as written or with more
+ * flags (the block's `plan -- --stack staging --json …` prints what `plan -- --stack staging` prints).
  */
-export function otherOfflineCommands(readme: string): string[] {
-    const lines = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
+export function runnableCommands(pages: ReadonlyArray<{ file: string; text: string }>, readme: string): string[] {
+    const lines = pages
+        .flatMap((p) => [...p.text.matchAll(new RegExp(`${RUNNABLE}\\n\`\`\`sh\\n([\\s\\S]*?)\`\`\``, "g"))])
         .flatMap((m) => m[1].split("\n"))
         .map((l) => /(npm run .*?)(\s{2,}#.*)?$/.exec(l.trim())?.[1])
         .filter((l): l is string => l !== undefined);
-    const skipped = /^npm run (build|lint|format|docs|bench)\b/;
     const alreadyRun = new Set(e2eBlock(readme).map((l) => l.replace(/\s{2,}#.*$/, "").trim()));
     const covered = (l: string): boolean => [...alreadyRun].some((run) => run === l || run.startsWith(`${l} --`));
-    // promote and deploy drive real stacks through the Pulumi CLI: run apart, to show they say so.
-    return lines.filter((l) => !skipped.test(l) && !/^npm run (promote|deploy)\b/.test(l) && !covered(l));
+    return lines.filter((l) => !covered(l));
 }
 
 export interface ReadmeRuns {
@@ -90,7 +101,7 @@ export interface ReadmeRuns {
     readonly readme: string;
     /** The e2e block, in order. */
     readonly walkthrough: Promise<Ran[]>;
-    /** {@link otherOfflineCommands} that need no `pulumi` (the last needs `pulumi preview --json`), then promote and deploy. */
+    /** {@link runnableCommands} of the README and docs/, then promote and deploy (to show they need the Pulumi CLI). */
     readonly others: Promise<Ran[]>;
     /** Bad input the README's exit-code table describes; after the walk-through (it reads `out/`). */
     readonly badInput: Promise<Ran[]>;
@@ -113,7 +124,7 @@ export function readmeRuns(): ReadmeRuns {
         inBackground(() =>
             chain(
                 [
-                    ...otherOfflineCommands(readme).filter((c) => !c.includes("preview.json")),
+                    ...runnableCommands(docPages(dir), readme),
                     "npm run --silent promote -- --stack staging --rollback",
                     "npm run --silent deploy -- --stack staging --preview",
                 ],

@@ -726,7 +726,7 @@ describe("GitHub workflows: deploy credentials only behind a protected environme
             [r.status, r.stderr],
             [
                 2,
-                "staging: the GitHub CLI (gh) is not installed on this runner; install it (GitHub's runners have it; README, CI/CD, runner requirements)\n",
+                "staging: the GitHub CLI (gh) is not installed on this runner; install it (GitHub's runners have it; docs/ci-cd.md, \"Setting up the cloud jobs\", step 4)\n",
             ],
         );
         for (const bad of [[], ["a b"], ["staging", "--yes"]]) assert.equal(run(bad).code, 2, JSON.stringify(bad));
@@ -1436,7 +1436,7 @@ describe("workflow scripts", () => {
             stdout: "",
             stderr:
                 "prod: the EKS API endpoint is private (llm-platform:cluster.publicAccessCidrs is empty) and this job runs on a GitHub-hosted runner, which cannot reach it.\n" +
-                'Set the repository variable DEPLOY_RUNNER (deploys, promotions, rollbacks) or PREVIEW_RUNNER (pull-request previews: never the deploy runners) to a runner inside the VPC, as JSON: ["self-hosted","llm-platform"] (README, CI/CD).\n',
+                'Set the repository variable DEPLOY_RUNNER (deploys, promotions, rollbacks) or PREVIEW_RUNNER (pull-request previews: never the deploy runners) to a runner inside the VPC, as JSON: ["self-hosted","llm-platform"] (docs/ci-cd.md).\n',
         };
         // Unset (the tier default) and an explicit empty list are both private.
         assert.deepEqual(reference(["prod"], hosted), refused);

@@ -8,7 +8,7 @@
 # The policy config follows the stack's tier (llm-platform:tier, which Pulumi.yaml requires), not
 # its name. On a GitHub-hosted runner (RUNNER_ENVIRONMENT, set by GitHub), a stack whose EKS API
 # endpoint is private (llm-platform:cluster.publicAccessCidrs empty, the default) is refused before
-# anything runs, since the runner cannot reach it (README, "CI/CD"); ECS-only stacks have no cluster.
+# anything runs, since the runner cannot reach it (docs/ci-cd.md); ECS-only stacks have no cluster.
 set -euo pipefail
 
 if [[ $# -ne 1 || ! $1 =~ ^[A-Za-z0-9_.-]+$ ]]; then
@@ -49,7 +49,7 @@ if [[ ${RUNNER_ENVIRONMENT:-} == github-hosted ]]; then
         cidrs=$(pulumi config get --stack "$target" --path llm-platform:cluster.publicAccessCidrs 2>/dev/null || true)
         if [[ -z $cidrs || $cidrs == "[]" ]]; then
             echo "$stack: the EKS API endpoint is private (llm-platform:cluster.publicAccessCidrs is empty) and this job runs on a GitHub-hosted runner, which cannot reach it." >&2
-            echo "Set the repository variable DEPLOY_RUNNER (deploys, promotions, rollbacks) or PREVIEW_RUNNER (pull-request previews: never the deploy runners) to a runner inside the VPC, as JSON: [\"self-hosted\",\"llm-platform\"] (README, CI/CD)." >&2
+            echo "Set the repository variable DEPLOY_RUNNER (deploys, promotions, rollbacks) or PREVIEW_RUNNER (pull-request previews: never the deploy runners) to a runner inside the VPC, as JSON: [\"self-hosted\",\"llm-platform\"] (docs/ci-cd.md)." >&2
             exit 2
         fi
     fi

@@ -28,7 +28,7 @@ export interface MetricNames {
      * answer's length, so no fixed budget fits it.
      */
     latency: string;
-    /** What `latency` measures, in words, for alert summaries and the README. */
+    /** What `latency` measures, in words, for alert summaries and docs/alerts.md. */
     latencyName: string;
     /** Gauge 0..1 of hallucinated responses. */
     hallucinationRate: string;
@@ -466,7 +466,7 @@ export function renderRulesFile(groups: RuleGroup[]): string {
     return dump({ groups }, { lineWidth: 200, noRefs: true });
 }
 
-/** Every alert with what the README lists about it. */
+/** Every alert with what docs/alerts.md lists about it. */
 export function alertCatalogue(
     groups: RuleGroup[],
 ): Array<{ alert: string; severity: string; for: string; expr: string; summary: string; description: string }> {
@@ -488,7 +488,7 @@ const RELEASE_RUNBOOK =
     "the runbook on releasing a model (`llm-platform promote --rollback`, back to the previous colour)";
 const ERRORS_FIRST = `Open the service dashboard's errors by handler and the pods' logs (\`kubectl logs -n inference -l app.kubernetes.io/component=inference\`); if the errors began with a release, roll back per ${RELEASE_RUNBOOK}; if pods restart, look for LLMGPUMemoryPressure and LLMGPUXidErrors.`;
 
-/** What the person paged does first, per alert; the README's runbooks print it under each alert. */
+/** What the person paged does first, per alert; docs/alerts.md's runbooks print it under each alert. */
 export const FIRST_STEPS: Readonly<Record<string, string>> = {
     LLMHighP95Latency: `Compare the queue (\`vllm:num_requests_waiting\`) and GPU utilisation on the service dashboard: a long queue on busy GPUs means too few replicas — check whether the autoscaler is at \`serving.maxReplicas\` or pods are Pending for a GPU node (the pool's \`maxSize\`); a short queue means slower prefill — if it began with a release, roll back per ${RELEASE_RUNBOOK}.`,
     LLMLowSuccessRate: ERRORS_FIRST,

@@ -35,7 +35,7 @@ interface Receiver {
     sns_configs?: Array<Record<string, unknown>>;
 }
 
-/** Which receiver each severity goes to, as the README documents. */
+/** Which receiver each severity goes to, as docs/alerts.md documents. */
 export function severityRoutes(r: AlertReceivers): Record<"critical" | "warning" | "info", string> {
     const chat = r.slackWebhookUrl ? "slack" : r.snsTopicArn ? "sns" : "null";
     return { critical: r.pagerdutyRoutingKey ? "pagerduty" : chat, warning: chat, info: "null" };

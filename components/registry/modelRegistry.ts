@@ -10,7 +10,7 @@
  * - `monitoring.ts` (`createRegistryMonitoring`): the ServiceMonitor, alert rules and dashboard.
  *
  * The registry holds metadata: a release's weights are a folder of the model's prefix of the
- * bucket, registered by its `s3://` source, and never pass through the server (README, "Releasing
+ * bucket, registered by its `s3://` source, and never pass through the server (docs/releasing.md, "Releasing
  * a model version").
  */
 import { REGISTRY_NAMESPACE } from "../../catalog/reserved";

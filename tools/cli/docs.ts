@@ -60,6 +60,8 @@ export async function renderPolicyConfig(tier: "staging" | "prod"): Promise<stri
 export interface PlannedBlocks {
     architecture: string;
     components: string;
+    /** Each component type's children: names, types, protection. */
+    children: string;
     /** Other scanners' AWS cases through the gate (tests/catalogue). */
     scanners: string;
 }
@@ -99,7 +101,47 @@ export function renderComponentTable(plans: Array<{ stack: string; export: Stack
     return lines.join("\n");
 }
 
-/** The reference stacks whose plans the README shows, in the order the component table takes them. */
+/**
+ * The children of each component type, as the first of the reference stacks that has one creates
+ * them: each direct child's name (the component's own name written `<name>`), its type, and
+ * whether it is protected. Child names are public API: renaming one replaces a live resource.
+ */
+export function renderChildren(plans: Array<{ stack: string; export: StackExport }>): string {
+    const seen = new Set<string>();
+    const sections: string[] = [];
+    const nameOf = (urn: string): string => urn.slice(urn.lastIndexOf("::") + 2);
+    const components = plans.flatMap(({ stack, export: exp }) =>
+        exp.deployment.resources
+            .filter((r) => r.type.startsWith("llm-platform:"))
+            .map((c) => ({ stack, component: c, resources: exp.deployment.resources })),
+    );
+    for (const { stack, component, resources } of components.sort((a, b) =>
+        a.component.type.localeCompare(b.component.type, "en"),
+    )) {
+        if (seen.has(component.type)) continue;
+        seen.add(component.type);
+        const own = nameOf(component.urn);
+        const generic = (name: string): string => (name.startsWith(own) ? `<name>${name.slice(own.length)}` : name);
+        const children = resources
+            .filter((r) => r.parent === component.urn)
+            .map((r) => ({ name: generic(nameOf(r.urn)), type: displayType(r.type), protect: r.protect === true }))
+            .sort((a, b) => a.name.localeCompare(b.name, "en") || a.type.localeCompare(b.type, "en"));
+        sections.push(
+            [
+                `<details><summary><code>${component.type.split(":").pop()}</code>: ${children.length} children (${stack}'s <code>${own}</code>)</summary>`,
+                "",
+                "| Child | Type | Protected |",
+                "|---|---|---|",
+                ...children.map((c) => `| \`${c.name}\` | \`${c.type}\` | ${c.protect ? "yes" : ""} |`),
+                "",
+                "</details>",
+            ].join("\n"),
+        );
+    }
+    return sections.join("\n\n");
+}
+
+/** The reference stacks whose plans the docs show, in the order the component table takes them. */
 export const DOCUMENTED_STACKS = ["prod", "staging", "ecs"] as const;
 
 /**
@@ -115,6 +157,7 @@ export async function plannedBlocks(
     return {
         architecture: `\`\`\`mermaid\n${renderMermaid(plans[0].export)}\`\`\``,
         components: renderComponentTable(plans),
+        children: renderChildren(plans),
         scanners: renderCatalogueTable(await measureCatalogue()),
     };
 }
@@ -130,7 +173,7 @@ export function generatedBlocks(planned: PlannedBlocks): Record<string, Record<s
             "policy-sections": renderPolicySections(POLICIES, TIER_POLICY_CONFIG),
         },
         "architecture.md": { architecture: planned.architecture },
-        "components.md": { "component-table": planned.components },
+        "components.md": { "component-table": planned.components, children: planned.children },
     };
 }
 
@@ -187,9 +230,7 @@ export async function docs(
         return stale.length === 0 ? 0 : 1;
     }
     for (const f of files) fs.writeFileSync(f.file, f.content);
-    out(
-        `Updated ${files.map((f) => path.relative(process.cwd(), f.file)).join(", ")}\n`,
-    );
+    out(`Updated ${files.map((f) => path.relative(process.cwd(), f.file)).join(", ")}\n`);
     return 0;
 }
 
