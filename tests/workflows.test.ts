@@ -726,7 +726,7 @@ describe("GitHub workflows: deploy credentials only behind a protected environme
             [r.status, r.stderr],
             [
                 2,
-                "staging: the GitHub CLI (gh) is not installed on this runner; install it (GitHub's runners have it; docs/ci-cd.md, \"Setting up the cloud jobs\", step 4)\n",
+                'staging: the GitHub CLI (gh) is not installed on this runner; install it (GitHub\'s runners have it; docs/ci-cd.md, "Setting up the cloud jobs", step 4)\n',
             ],
         );
         for (const bad of [[], ["a b"], ["staging", "--yes"]]) assert.equal(run(bad).code, 2, JSON.stringify(bad));

@@ -297,9 +297,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                                 namespace,
                                 scope: first ? "all" : "service",
                                 traces: args.traces,
-                                runbookBaseUrl:
-                                    args.runbookBaseUrl ??
-                                    RUNBOOK_BASE_URL,
+                                runbookBaseUrl: args.runbookBaseUrl ?? RUNBOOK_BASE_URL,
                             }),
                         ),
                     },

@@ -113,10 +113,7 @@ export function createRegistryMonitoring(
             kind: "PrometheusRule",
             metadata: { name: "llm-platform-model-registry", namespace: nsName },
             spec: {
-                groups: registryRuleGroups(
-                    ns,
-                    args.runbookBaseUrl ?? RUNBOOK_BASE_URL,
-                ),
+                groups: registryRuleGroups(ns, args.runbookBaseUrl ?? RUNBOOK_BASE_URL),
             },
         },
         k8sOpts,
