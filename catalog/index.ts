@@ -3,6 +3,8 @@
  * share — NVIDIA GPU instance types and what a node of a pool holds, the capacity arithmetic, the
  * production standards' figures, the vLLM routes and metrics the probes and alerts use, the chart
  * and image versions the platform pins, and the formats it checks.
+ *
+ * @module llm-platform/catalog
  */
 export {
     allocatable,
@@ -17,7 +19,7 @@ export {
     type GpuInstanceType,
     type PoolCapacity,
 } from "./gpu";
-export { podsPerNode, servingPods, type PodRequest, type ServingShape } from "./capacity";
+export { podsPerNode, servingPods, type PodRequest, type Resource, type ServingShape } from "./capacity";
 export {
     DEFAULT_CANARY,
     DEFAULT_SCALE_ON,

@@ -6,6 +6,8 @@
  * of it; GPU and version facts are in `llm-platform/catalog`, the image build in
  * `llm-platform/image`, the policy pack in `llm-platform/policies`, unit-test mocks in
  * `llm-platform/testing`.
+ *
+ * @module llm-platform
  */
 
 // Network and cluster
@@ -48,6 +50,7 @@ export {
     validateBlueGreenEksServiceArgs,
     type BlueGreenEksServiceArgs,
     type ColorRelease,
+    type PoolPlacement,
     type QueueLengthMetric,
     type ScaleToZero,
     type ServiceEndpoints,
@@ -119,6 +122,8 @@ export {
     releaseContract,
     RELEASES_OUTPUT,
     type EvaluationSettings,
+    type LastFlipConfig,
+    type LoadSettings,
     type ReleaseConfig,
     type ReleaseConfigColor,
     type ReleaseContract,

@@ -1,6 +1,8 @@
 /**
  * Known-good resources for policy tests, as a plan or `pulumi stack export` records them: each
  * passes every policy of the pack. A test changes one thing and expects one violation.
+ *
+ * @module llm-platform/policy-fixtures
  */
 import type { TestResource } from "./testing";
 

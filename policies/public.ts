@@ -4,6 +4,8 @@
  * pack from them ({@link productionStandards}), and the check a policy config must pass. The
  * ready-to-run pack is the folder `pack/` of the package:
  * `pulumi preview --policy-pack node_modules/llm-platform/pack --policy-pack-config node_modules/llm-platform/pack/config/prod.json`.
+ *
+ * @module llm-platform/policies
  */
 export {
     k8sAllowedRegistries,

@@ -6,6 +6,8 @@
  * to {@link UNKNOWN} behaves as it does in `pulumi preview`: reading it stops the policy, and the
  * run reports it in `unknown` (the CLI shows that as an advisory "can't run during preview"). Pair
  * it with the known-good factories in ./fixtures.
+ *
+ * @module llm-platform/policy-testing
  */
 import type {
     PolicyResource,

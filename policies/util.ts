@@ -186,7 +186,7 @@ function looksLikePodTemplate(value: unknown): boolean {
     return isObject(value) && ("spec" in value || "containers" in value);
 }
 
-/** The first pod spec of a resource (see {@link podSitesOf}), or undefined. */
+/** The first pod spec of a resource (built-in workload kinds at their known paths, custom resources by a walk of their `spec`), or undefined. */
 export function podSpecOf(type: string, props: Props): PodSpec | undefined {
     return podSitesOf(type, props).sites[0]?.pod;
 }
@@ -223,7 +223,7 @@ export function forTypes(
 }
 
 /**
- * Runs `check` on every pod spec of a Kubernetes resource ({@link podSitesOf}); resources with
+ * Runs `check` on every pod spec of a Kubernetes resource (as {@link podSpecOf} finds them); resources with
  * none are not applicable. Messages about a custom resource's pod spec start with where it is.
  */
 export function forWorkloads(

@@ -34,34 +34,59 @@ export {
  * properties are ignored so that `pulumi up` never fights it.
  */
 export class BlueGreenEcsService extends pulumi.ComponentResource {
+    /** The ECS cluster's name. */
     public readonly clusterName: pulumi.Output<string>;
+    /** The ECS service's name. */
     public readonly serviceName: pulumi.Output<string>;
+    /** The load balancer's DNS name (the `loadBalancer` given, or the one built). */
     public readonly loadBalancerDnsName: pulumi.Output<string>;
     /** Production URL and the test listener's URL (the new colour during a deployment). */
     public readonly productionUrl: pulumi.Output<string>;
+    /** The test listener's URL, on `testListenerPort`: the new colour during a deployment. */
     public readonly testUrl: pulumi.Output<string>;
     /** The alarms that roll a deployment back. */
     public readonly alarmNames: pulumi.Output<string[]>;
     /** The KMS-encrypted SNS topic every alarm notifies. */
     public readonly alertTopicArn: pulumi.Output<string>;
+    /** The CloudWatch dashboard of the service (`<clusterName>-inference`). */
     public readonly dashboardName: pulumi.Output<string>;
 
     // The children a user extends: add listener rules, attach policies, subscribe to alarms.
+    /** The ECS cluster. */
     public readonly cluster: aws.ecs.Cluster;
+    /** The ECS service, deployed blue/green by ECS. */
     public readonly service: aws.ecs.Service;
+    /** The task definition of the current revision. */
     public readonly taskDefinition: aws.ecs.TaskDefinition;
     /** The role the containers run as. */
     public readonly taskRole: aws.iam.Role;
+    /** The role ECS pulls the image, writes the logs and reads the `secrets` with. */
     public readonly executionRole: aws.iam.Role;
     /** The GPU instances' role. */
     public readonly instanceRole: aws.iam.Role;
+    /** The GPU instances' security group: it admits the load balancer on the tasks' ports. */
     public readonly instanceSecurityGroup: aws.ec2.SecurityGroup;
+    /** The GPU instances' Auto Scaling group (`minInstances` to `maxInstances`). */
     public readonly autoScalingGroup: aws.autoscaling.Group;
+    /** The capacity provider that scales the Auto Scaling group for the tasks. */
     public readonly capacityProvider: aws.ecs.CapacityProvider;
     /** The load balancer the component built; `undefined` when `args.loadBalancer` was given. */
     public readonly loadBalancer: aws.lb.LoadBalancer | undefined;
-    public readonly listeners: { readonly production: aws.lb.Listener; readonly test: aws.lb.Listener };
-    public readonly targetGroups: { readonly blue: aws.lb.TargetGroup; readonly green: aws.lb.TargetGroup };
+    /** The production listener and the test listener (`testListenerPort`). */
+    public readonly listeners: {
+        /** Production traffic: HTTPS on 443 with `certificateArn`, HTTP on 80 otherwise. */
+        readonly production: aws.lb.Listener;
+        /** The test listener: the new colour before traffic shifts. */
+        readonly test: aws.lb.Listener;
+    };
+    /** The two colours' target groups, between which ECS shifts traffic. */
+    public readonly targetGroups: {
+        /** The blue colour's target group. */
+        readonly blue: aws.lb.TargetGroup;
+        /** The green colour's target group. */
+        readonly green: aws.lb.TargetGroup;
+    };
+    /** The service's alarms, dashboard and alert topic. */
     public readonly monitoring: EcsMonitoring;
 
     constructor(name: string, given: BlueGreenEcsServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {

@@ -22,6 +22,7 @@ import { containerSpecOf } from "./ecsTaskDefinition";
 export const ECS_GPU_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id";
 
 export interface BlueGreenEcsServiceArgs {
+    /** The VPC of the load balancer, the target groups and the GPU instances (Network.vpcId). */
     vpcId: pulumi.Input<string>;
     /** Subnets of the load balancer (public ones when `internal` is false). */
     loadBalancerSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
@@ -33,29 +34,31 @@ export interface BlueGreenEcsServiceArgs {
      * @default VLLM_IMAGE (vllm/vllm-openai:v0.11.0, by digest)
      */
     image?: pulumi.Input<string>;
-    /** @default "v1" */
+    /** The model version the task serves: weights at `s3://<modelBucketName>/models/<modelVersion>`. @default "v1" */
     modelVersion?: string;
+    /** The model bucket's name (ModelArtifactBucket.bucketName). */
     modelBucketName: pulumi.Input<string>;
     /** Read-only policy of the model bucket, for the task role. */
     modelReadPolicyArn: pulumi.Input<string>;
     /** GPU instance types of the capacity provider. @default ["g5.2xlarge"] */
     instanceTypes?: string[];
-    /** @default 1 */
+    /** Fewest GPU instances of the capacity provider's Auto Scaling group. @default 1 */
     minInstances?: number;
     /** Enough for both colours at `maxTasks` during a deployment (checked). @default 8 */
     maxInstances?: number;
-    /** Tasks; Application Auto Scaling moves between min and max. @default {min: 2, max: 4} */
+    /** Fewest tasks; Application Auto Scaling moves between `minTasks` and `maxTasks`. @default PROD_MIN_REPLICAS (2) */
     minTasks?: number;
+    /** Most tasks. @default 4 */
     maxTasks?: number;
     /** ALB requests per target the autoscaler holds. @default 50 */
     requestsPerTarget?: number;
-    /** @default 1 */
+    /** GPUs per task. @default 1 */
     gpus?: number;
-    /** @default 4096 (4 vCPU) */
+    /** CPU units per task (1024 per vCPU). @default 4096 (4 vCPU) */
     cpuUnits?: number;
-    /** @default 24576 (24 GiB) */
+    /** Memory per task, MiB. @default 24576 (24 GiB) */
     memoryMiB?: number;
-    /** @default 8000 */
+    /** Port the vLLM server listens on. @default 8000 */
     containerPort?: number;
     /** Container health check. @default "/health" */
     healthPath?: string;
@@ -108,15 +111,15 @@ export interface BlueGreenEcsServiceArgs {
      * @default REFERENCE_SLO.p95LatencyMs (500)
      */
     p95LatencyMs?: number;
-    /** @default 30 */
+    /** Days the task's CloudWatch log group and the load balancer's access logs are kept. @default 30 */
     logRetentionDays?: number;
     /** Deletion protection of the load balancer. @default true */
     deletionProtection?: boolean;
     /** Protect the log buckets, the cluster and the alert topic's KMS key. @default true */
     protect?: boolean;
-    /** @default MODEL_SYNC_IMAGE */
+    /** Image of the container that syncs the weights from S3 before the server starts. @default MODEL_SYNC_IMAGE */
     modelSyncImage?: string;
-    /** @default ECS_GPU_AMI_PARAMETER */
+    /** SSM parameter of the GPU instances' AMI (ECS's GPU-optimised AMI). @default ECS_GPU_AMI_PARAMETER */
     amiParameter?: string;
     /**
      * An Application Load Balancer you already run, to add the listeners, target groups and rules
@@ -130,7 +133,7 @@ export interface BlueGreenEcsServiceArgs {
      * account write under `alb/`). @default - a hardened bucket `<name>-alb-logs` is built
      */
     accessLogBucketName?: pulumi.Input<string>;
-    /** @default {} */
+    /** Tags for AWS resources. @default {} */
     tags?: Record<string, string>;
 }
 

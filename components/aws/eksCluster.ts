@@ -218,8 +218,11 @@ export function validateEksClusterArgs(args: EksClusterArgs): string[] {
  * IRSA, an untainted system node group, and a Kubernetes provider for the other components.
  */
 export class EksCluster extends pulumi.ComponentResource {
+    /** The cluster's name (the existing cluster's with `existingClusterName`). */
     public readonly clusterName: pulumi.Output<string>;
+    /** The Kubernetes API server's endpoint. */
     public readonly endpoint: pulumi.Output<string>;
+    /** ARN of the cluster's IAM OIDC provider, for IRSA roles (`oidcProviderArn` of the components that make one). */
     public readonly oidcProviderArn: pulumi.Output<string>;
     /** `https://oidc.eks.<region>.amazonaws.com/id/<id>`. */
     public readonly oidcIssuerUrl: pulumi.Output<string>;
@@ -229,9 +232,11 @@ export class EksCluster extends pulumi.ComponentResource {
     public readonly provider: k8s.Provider;
 
     // The children a user extends; absent for an existing cluster (`existingClusterName`).
+    /** The EKS cluster; absent for an existing cluster. */
     public readonly cluster: aws.eks.Cluster | undefined;
     /** The key that envelope-encrypts Kubernetes secrets; absent with `secretsKmsKeyArn`. */
     public readonly secretsKey: aws.kms.Key | undefined;
+    /** The untainted system node group (`systemNodes`); absent for an existing cluster. */
     public readonly systemNodeGroup: aws.eks.NodeGroup | undefined;
     /** The system nodes' role. */
     public readonly systemNodeRole: aws.iam.Role | undefined;

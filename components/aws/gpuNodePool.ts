@@ -170,7 +170,9 @@ export function asgTagResourceName(pool: string, key: string): string {
  * It reports what one node holds, so that serving components can check a GPU request fits.
  */
 export class GpuNodePool extends pulumi.ComponentResource {
+    /** The EKS managed node group's name. */
     public readonly nodeGroupName: pulumi.Output<string>;
+    /** ARN of the nodes' IAM role. */
     public readonly nodeRoleArn: pulumi.Output<string>;
     /** Guaranteed per node, whatever instance type is launched. */
     public readonly capacity: PoolCapacity;

@@ -37,7 +37,12 @@ export interface ModelArtifactBucketArgs {
      * encrypted with the given KMS key (SSE-KMS), which the policies grant decrypt on.
      * @default - a bucket is built
      */
-    existing?: { bucketName: string; kmsKeyArn: pulumi.Input<string> };
+    existing?: {
+        /** The bucket's name. */
+        bucketName: string;
+        /** The KMS key its objects are encrypted with (SSE-KMS): the policies grant decrypt on it. */
+        kmsKeyArn: pulumi.Input<string>;
+    };
     /**
      * Days after which non-current object versions (overwritten or deleted weights) expire.
      * @default 90
@@ -232,8 +237,11 @@ function existingBucket(
  * `bucketNamePrefix`), or a bucket you already run (`existing`: the policies only).
  */
 export class ModelArtifactBucket extends pulumi.ComponentResource {
+    /** The model bucket's name (the `existing` one's, when given). */
     public readonly bucketName: pulumi.Output<string>;
+    /** The model bucket's ARN. */
     public readonly bucketArn: pulumi.Output<string>;
+    /** ARN of the KMS key that encrypts the bucket's objects (the `existing` one's, when given). */
     public readonly kmsKeyArn: pulumi.Output<string>;
     /** Where the bucket's access logs go (undefined for an `existing` bucket, whose logging is yours). */
     public readonly logBucketName: pulumi.Output<string | undefined>;

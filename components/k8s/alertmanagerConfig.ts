@@ -24,7 +24,7 @@ export interface AlertReceivers {
     pagerdutyRoutingKey?: string;
     /** SNS topic ARN that receives every alert (e.g. to fan out to email or chat). */
     snsTopicArn?: string;
-    /** Region of the SNS topic when its ARN names none. @default the ARN's region */
+    /** Region of the SNS topic when its ARN names none. @default - the ARN's region */
     region?: string;
 }
 

@@ -64,15 +64,19 @@ export interface ServiceEndpoints {
  * `createNetworkPolicy` build, each child parented here.
  */
 export class BlueGreenEksService extends pulumi.ComponentResource {
+    /** The namespace the service runs in (created by the component). */
     public readonly namespace: pulumi.Output<string>;
     /** Service name of the active colour (or Flagger's primary). */
     public readonly activeService: pulumi.Output<string>;
     /** Service name of the inactive colour (or Flagger's canary). */
     public readonly previewService: pulumi.Output<string>;
+    /** ARN of the pods' IAM role (`role`). */
     public readonly roleArn: pulumi.Output<string>;
+    /** The colour the active Service sends traffic to (the `activeColor` argument, resolved). */
     public readonly activeColor: Color;
     /** What each colour runs (the image resolved to its default when the release names none). */
     public readonly releases: Readonly<Record<Color, { image: pulumi.Output<string>; modelVersion: string }>>;
+    /** The release strategy (the `strategy` argument, resolved). */
     public readonly strategy: "blue-green" | "canary";
     /** Whether the inactive colour is scaled to zero. */
     public readonly scaleDownInactive: boolean;
@@ -86,9 +90,14 @@ export class BlueGreenEksService extends pulumi.ComponentResource {
     // The children a user extends: attach policies to the role, add objects to the namespace.
     /** The pods' IAM role (IRSA). */
     public readonly role: aws.iam.Role;
+    /** The pods' service account, which assumes `role` (IRSA). */
     public readonly serviceAccount: k8s.core.v1.ServiceAccount;
     /** Each colour's Deployment, PodDisruptionBudget and autoscaler (one colour under canary). */
     public readonly colors: Partial<Record<Color, ColorParts>>;
+    /**
+     * Who may call the inference pods, on the container port only: the ingress namespaces and
+     * CIDRs, Prometheus, and the gateway and load tester (canary) or the interceptor (scale to zero).
+     */
     public readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
     /** Flagger's Canary (strategy canary). */
     public readonly canary: k8s.apiextensions.CustomResource | undefined;

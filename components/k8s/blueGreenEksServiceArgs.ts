@@ -63,9 +63,11 @@ export interface BlueGreenEksServiceArgs {
     pool: TargetPool;
     /** The cluster's OIDC provider, for the service account's IAM role. */
     oidcProviderArn: pulumi.Input<string>;
+    /** The cluster's OIDC issuer URL (EksCluster.oidcIssuerUrl), which the IAM role's trust policy names. */
     oidcIssuerUrl: pulumi.Input<string>;
     /** The model bucket's name and its read-only policy (ModelArtifactBucket). */
     modelBucketName: pulumi.Input<string>;
+    /** The read-only policy attached to the pods' IAM role (ModelArtifactBucket.readPolicyArn, or `createPrefixReadPolicy`'s). */
     modelReadPolicyArn: pulumi.Input<string>;
     /**
      * Where the model's versions are in the bucket: weights at `<modelPrefix>/<modelVersion>`.
@@ -75,6 +77,7 @@ export interface BlueGreenEksServiceArgs {
     modelPrefix?: string;
     /** What each colour runs. */
     blue: ColorRelease;
+    /** What the green colour runs. */
     green: ColorRelease;
     /**
      * The colour the active Service sends traffic to; promotion flips it.
@@ -98,9 +101,18 @@ export interface BlueGreenEksServiceArgs {
      * Required with `strategy: "canary"`.
      */
     canaryDelivery?: {
-        gateway: { name: string; namespace: string };
+        /** The Gateway the Canary's HTTPRoute attaches to (CanaryDelivery.gateway). */
+        gateway: {
+            /** The Gateway's name. */
+            name: string;
+            /** The Gateway's namespace. */
+            namespace: string;
+        };
+        /** Where Flagger calls the load tester (CanaryDelivery.loadtesterUrl). */
         loadtesterUrl: string;
+        /** Flagger's Prometheus, for MetricTemplates (CanaryDelivery.metricsServer). */
         metricsServer: string;
+        /** Everything a Canary needs in place first (CanaryDelivery.ready). */
         ready: pulumi.Resource[];
     };
     /** Metric names the image emits, for the canary analysis. @default VLLM_METRICS */
@@ -123,9 +135,9 @@ export interface BlueGreenEksServiceArgs {
      * @default - {cpuRequest: "4", cpuLimit: "8", memoryRequest: "16Gi", memoryLimit: "24Gi"}, each capped at what a node of the pool gives a pod (fittedResources)
      */
     resources?: Resources;
-    /** @default 8000 */
+    /** Port the vLLM server listens on (the container's `http` port, the Services' target and the scrape port). @default 8000 */
     containerPort?: number;
-    /** @default - containerPort */
+    /** Port of the liveness, startup and readiness probes. @default - containerPort */
     probePort?: number;
     /** Liveness and startup probe path. @default "/health" (vLLM: the engine is alive) */
     healthPath?: string;
@@ -133,7 +145,7 @@ export interface BlueGreenEksServiceArgs {
     readyPath?: string;
     /** Longest model load before liveness applies. @default 600 */
     startupTimeoutSeconds?: number;
-    /** @default INFERENCE_UID (10001, the image's USER) */
+    /** User (and group, and fsGroup) the pod's containers run as. @default INFERENCE_UID (10001, the image's USER) */
     runAsUser?: number;
     /** vLLM's log level (and uvicorn's): DEBUG, INFO, WARNING, ERROR, CRITICAL or TRACE. @default "INFO" */
     logLevel?: string;
@@ -148,7 +160,14 @@ export interface BlueGreenEksServiceArgs {
      * HorizontalPodAutoscaler): a `Keda` component's `ready`, the Prometheus it queries and what
      * to hold per replica. @default - a HorizontalPodAutoscaler on CPU (or `queueLengthMetric`)
      */
-    keda?: { ready: pulumi.Resource[]; prometheusUrl: string; scaleOn: ScaleOn };
+    keda?: {
+        /** What a ScaledObject must wait for (Keda.ready). */
+        ready: pulumi.Resource[];
+        /** The Prometheus KEDA's scaler queries: `prometheusUrl(<Prometheus's namespace>)`. */
+        prometheusUrl: string;
+        /** What to hold per replica. */
+        scaleOn: ScaleOn;
+    };
     /**
      * A way in from outside the cluster (blue-green only): an Application Load Balancer from the
      * AWS Load Balancer Controller, production to the active colour, preview on its own port.
@@ -183,7 +202,12 @@ export interface BlueGreenEksServiceArgs {
      * ModelRegistry's `image` and `trackingUri`. Its namespace must admit this one (ModelRegistry's `clientNamespaces`).
      * @default - none: releases name versions in the bucket
      */
-    registry?: { image: pulumi.Input<string>; trackingUri: string };
+    registry?: {
+        /** ModelRegistry.image: the init container that downloads a registered model. */
+        image: pulumi.Input<string>;
+        /** ModelRegistry.trackingUri (MLFLOW_TRACKING_URI). */
+        trackingUri: string;
+    };
     /** Size of the weights volume. @default 100 */
     modelCacheSizeGiB?: number;
     /** The model name clients send in requests (vLLM's `--served-model-name`). @default - vLLM's: the weights path */
@@ -197,7 +221,12 @@ export interface BlueGreenEksServiceArgs {
      * `requests`: a line per request with its id and sampling parameters, never its prompt
      * (`--enable-log-requests --max-log-len 0`). @default {json: true, requests: true}
      */
-    logging?: { json?: boolean; requests?: boolean };
+    logging?: {
+        /** Every line a JSON object. @default true */
+        json?: boolean;
+        /** A line per request, never its prompt. @default true */
+        requests?: boolean;
+    };
     /**
      * Send one OpenTelemetry span per finished request to a collector (TraceCollector's
      * `otlpGrpcEndpoint`, `http://<host>:4317`): vLLM's `--otlp-traces-endpoint`, with
@@ -205,7 +234,10 @@ export interface BlueGreenEksServiceArgs {
      * images/inference does; the stock vLLM image does not, and vLLM refuses to start.
      * @default - no traces
      */
-    tracing?: { otlpEndpoint: string };
+    tracing?: {
+        /** The collector's OTLP/gRPC address, `http://<host>:<port>`. */
+        otlpEndpoint: string;
+    };
     /** Tags for AWS resources. @default {} */
     tags?: Record<string, string>;
 }
@@ -311,9 +343,15 @@ export interface ScaleToZero {
     /**
      * The add-on (KedaHttpAddOn): its namespace, what must run first, and how long its interceptor
      * drains (the load balancer keeps a deregistered interceptor's requests that long).
-     * @default longestResponseSeconds - 600, the add-on's default
      */
-    addOn: { namespace: string; ready: pulumi.Resource[]; longestResponseSeconds?: number };
+    addOn: {
+        /** KedaHttpAddOn.namespace. */
+        namespace: string;
+        /** KedaHttpAddOn.ready. */
+        ready: pulumi.Resource[];
+        /** The add-on's `longestResponseSeconds`. @default 600 (the add-on's default) */
+        longestResponseSeconds?: number;
+    };
     /** Minutes without requests before the model goes to zero. */
     idleMinutes: number;
     /** Requests in flight per replica, seen by the interceptor, above which it adds replicas too. */

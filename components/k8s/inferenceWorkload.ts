@@ -31,7 +31,7 @@ export const DEFAULT_RESOURCES: Resources = {
 };
 
 /**
- * {@link DEFAULT_RESOURCES} fitted to a node of the pool: each request at most what the smallest
+ * The reference deployment's figures (4 CPU / 16Gi requested, 8 CPU / 24Gi at most) fitted to a node of the pool: each request at most what the smallest
  * node gives a pod after the kubelet's reserve and the DaemonSets (whole CPUs and GiB), each limit at
  * most the node's CPUs and that memory. On a `*.2xlarge` and larger they are the defaults; on a
  * `g5.xlarge` (4 vCPU, 16 GiB) 3 CPU / 14Gi requested, 4 CPU / 14Gi at most.

@@ -24,14 +24,15 @@ export interface ScrapedService {
 }
 
 export interface MonitoringStackArgs {
+    /** Kubernetes provider of the cluster (EksCluster.provider). */
     provider: k8s.Provider;
-    /** @default "monitoring" */
+    /** Namespace created for Prometheus, Alertmanager, Grafana and the DCGM exporter. @default "monitoring" */
     namespace?: string;
     /** Services whose /metrics Prometheus scrapes: one per model, each with its rules and dashboards (the first's include the platform's). */
     services: ScrapedService[];
     /** Metric names of the scraped services; the shipped image is vLLM. @default VLLM_METRICS */
     metrics?: MetricNames;
-    /** @default REFERENCE_SLO */
+    /** The SLO the alert rules hold the services to (a service's own `slo` overrides it). @default REFERENCE_SLO */
     slo?: SloSettings;
     /** Alert receivers; the credentials should be secrets. @default {} (alerts are only visible in Alertmanager) */
     receivers?: pulumi.Input<AlertReceivers>;
@@ -42,14 +43,24 @@ export interface MonitoringStackArgs {
     /** Prometheus and Alertmanager replicas. @default 1 */
     replicas?: number;
     /** Prometheus's CPU and memory. @default {cpuRequest: "500m", memoryRequest: "2Gi", memoryLimit: "8Gi"} */
-    prometheusResources?: { cpuRequest: string; memoryRequest: string; memoryLimit: string };
-    /** Where each alert's runbook link points. @default {@link RUNBOOK_BASE_URL}, this project's alert page */
+    prometheusResources?: {
+        /** Prometheus's CPU request. */
+        cpuRequest: string;
+        /** Prometheus's memory request. */
+        memoryRequest: string;
+        /** Prometheus's memory limit. */
+        memoryLimit: string;
+    };
+    /** Where each alert's runbook link points (`#<alert in lower case>` is appended). @default "https://github.com/llm-platform/llm-platform/blob/main/docs/alerts.md" (RUNBOOK_BASE_URL) */
     runbookBaseUrl?: string;
     /** Where the services' traces are searched (TraceCollector to X-Ray): the slow-request alert links there. @default - no link */
-    traces?: { consoleUrl: string };
-    /** @default KUBE_PROMETHEUS_STACK_VERSION */
+    traces?: {
+        /** The console's trace search (`xrayTracesConsoleUrl`). */
+        consoleUrl: string;
+    };
+    /** Version of the kube-prometheus-stack chart. @default KUBE_PROMETHEUS_STACK_VERSION */
     chartVersion?: string;
-    /** @default DCGM_EXPORTER_VERSION */
+    /** Version of the dcgm-exporter chart (NVIDIA's GPU metrics). @default DCGM_EXPORTER_VERSION */
     dcgmChartVersion?: string;
 }
 
@@ -142,6 +153,7 @@ export function prometheusStackValues(options: {
  * Grafana dashboards as code. Grafana's admin password is generated and kept secret.
  */
 export class MonitoringStack extends pulumi.ComponentResource {
+    /** The namespace the component created (`namespace`). */
     public readonly namespace: pulumi.Output<string>;
     /** Secret. */
     public readonly grafanaAdminPassword: pulumi.Output<string>;

@@ -13,6 +13,8 @@
  *     });
  *
  * Only the provider answers are the engine's; everything else is the Pulumi SDK's own mock runtime.
+ *
+ * @module llm-platform/testing
  */
 import * as pulumi from "@pulumi/pulumi";
 import { call, newResource, OFFLINE_ACCOUNT_ID, type CloudContext } from "../engine/mocks";
