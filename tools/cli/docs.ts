@@ -9,6 +9,7 @@
  * policies' generated data. The tests fail when any of them is out of date.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as prettier from "prettier";
 import { POLICIES } from "../../policies/pack";
@@ -27,6 +28,7 @@ import { parseCommandLine, runCommand, UsageError } from "./cli";
 import { measureCatalogue, renderCatalogueTable } from "../../tests/catalogue/measure";
 import { IAM_ACTIONS_FILE, renderIamActions } from "../policyData/iamActions";
 import { renderTaggable, TAGGABLE_FILE } from "../policyData/taggable";
+import { REFERENCE_DIR, treeDifferences, writeReference } from "../docs/reference";
 
 /** The text of `page` with the block between `<!-- name:start -->` and `<!-- name:end -->` replaced. */
 export function replaceBlock(text: string, name: string, content: string, page = "README.md"): string {
@@ -210,27 +212,49 @@ export const staleFiles = (files: ReadonlyArray<{ file: string; content: string 
 
 export const DOCS_USAGE = "npm run docs [-- --check]";
 
+/** A generated folder: where it is committed, and how to write it (into that folder or a scratch one). */
+export interface GeneratedTree {
+    readonly dir: string;
+    readonly write: (outDir: string) => Promise<void>;
+}
+
+/** The API reference (TypeDoc): docs/reference/. */
+export const REFERENCE_TREE: GeneratedTree = { dir: REFERENCE_DIR, write: writeReference };
+
 /**
- * The command: writes every generated file, or with `--check` writes nothing and exits 1 naming
- * each file that differs from what it would write.
+ * The command: writes every generated file and the API reference, or with `--check` writes
+ * nothing in the project and exits 1 naming each file that differs from what it would write (the
+ * reference is generated into a scratch folder and compared file by file).
  */
 export async function docs(
     argv: string[],
     out: (s: string) => void,
     generate: () => Promise<Array<{ file: string; content: string }>> = generatedFiles,
+    tree: GeneratedTree = REFERENCE_TREE,
 ): Promise<number> {
     const { values, positionals } = parseCommandLine(argv, { check: { type: "boolean" } }, DOCS_USAGE);
     if (positionals.length > 0)
         throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}\nusage: ${DOCS_USAGE}`);
     const files = await generate();
     if (values.check) {
-        const stale = staleFiles(files);
-        for (const f of stale) out(`out of date: ${path.relative(process.cwd(), f.file)}\n`);
+        const stale = staleFiles(files).map((f) => path.relative(process.cwd(), f.file));
+        const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "llm-platform-docs-"));
+        try {
+            await tree.write(scratch);
+            for (const line of treeDifferences(tree.dir, scratch)) {
+                const [kind, file] = [line.slice(0, line.indexOf(" ")), line.slice(line.indexOf(" ") + 1)];
+                stale.push(`${path.relative(process.cwd(), path.join(tree.dir, file))} (${kind})`);
+            }
+        } finally {
+            fs.rmSync(scratch, { recursive: true, force: true });
+        }
+        for (const f of stale) out(`out of date: ${f}\n`);
         out(stale.length === 0 ? "Every generated file is up to date.\n" : "Run `npm run docs` to update them.\n");
         return stale.length === 0 ? 0 : 1;
     }
     for (const f of files) fs.writeFileSync(f.file, f.content);
-    out(`Updated ${files.map((f) => path.relative(process.cwd(), f.file)).join(", ")}\n`);
+    await tree.write(tree.dir);
+    out(`Updated ${[...files.map((f) => f.file), tree.dir].map((f) => path.relative(process.cwd(), f)).join(", ")}\n`);
     return 0;
 }
 

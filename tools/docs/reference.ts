@@ -9,6 +9,7 @@
  * Generation loads the whole program (the @pulumi/aws declarations with it): about 25 s and
  * 900 MB, so the test runs it in a child process.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { TypeDocOptions } from "typedoc/dist/types/index";
 import type { CommentDisplayPart, ProjectReflection } from "typedoc/dist/types/models/index";
@@ -110,6 +111,38 @@ export async function writeReference(outDir: string): Promise<void> {
     if (app.logger.hasErrors()) throw new Error("TypeDoc's validation failed (errors above)");
     await app.outputs.writeOutput({ name: "markdown", path: out }, project);
     if (app.logger.hasErrors()) throw new Error(`TypeDoc could not write the reference to ${out} (errors above)`);
+}
+
+/** Every file under `dir`, as `/`-separated paths relative to it, sorted. */
+export function filesUnder(dir: string): string[] {
+    if (!fs.existsSync(dir)) return [];
+    return fs
+        .readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join("/"))
+        .sort();
+}
+
+/**
+ * How the committed tree differs from the generated one, a line per file: `missing <file>` (generated,
+ * not committed), `extra <file>` (committed, no longer generated), `differs <file>`. Empty when they
+ * are equal byte for byte.
+ */
+export function treeDifferences(committedDir: string, generatedDir: string): string[] {
+    const committed = filesUnder(committedDir);
+    const expected = filesUnder(generatedDir);
+    const has = new Set(committed);
+    const made = new Set(expected);
+    return [
+        ...expected.filter((f) => !has.has(f)).map((f) => `missing ${f}`),
+        ...committed.filter((f) => !made.has(f)).map((f) => `extra ${f}`),
+        ...expected
+            .filter((f) => has.has(f))
+            .filter(
+                (f) => !fs.readFileSync(path.join(committedDir, f)).equals(fs.readFileSync(path.join(generatedDir, f))),
+            )
+            .map((f) => `differs ${f}`),
+    ];
 }
 
 if (require.main === module) {
