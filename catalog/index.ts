@@ -29,6 +29,7 @@ export {
     PROD_MIN_REPLICAS,
     PROD_SERVING_REPLICAS,
     REFERENCE_SLO,
+    RUNBOOK_BASE_URL,
     type CanaryAnalysis,
     type ScaleOn,
     type SloSettings,

@@ -239,6 +239,7 @@ export interface ReleaseContract {
         | null;
 }
 
+/** The arguments of `releaseContract`. */
 export interface ReleaseContractArgs {
     /** The model's name, as `llm-platform promote --model` names it. */
     model: string;

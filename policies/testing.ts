@@ -5,7 +5,7 @@
  * collect the violations. Props go through the SDK's own unknown-checking proxy, so a property set
  * to {@link UNKNOWN} behaves as it does in `pulumi preview`: reading it stops the policy, and the
  * run reports it in `unknown` (the CLI shows that as an advisory "can't run during preview"). Pair
- * it with the known-good factories in ./fixtures.
+ * it with the known-good factories of `llm-platform/policy-fixtures`.
  *
  * @module llm-platform/policy-testing
  */

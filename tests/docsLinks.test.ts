@@ -188,6 +188,17 @@ describe("dead links and anchors (issue 38)", () => {
                 links.push({ url, from: `alert ${rule.alert}, tier ${tier}` });
             }
         }
+        // The links stacks deployed from 0.2.0 carry: README.md#<alert>, before the runbooks moved.
+        for (const rule of registryRuleGroups("mlflow", "x")
+            .concat(
+                buildRuleGroups({ metrics: METRIC_PRESETS.vllm, slo: REFERENCE_SLO, job: "j", runbookBaseUrl: "x" }),
+            )
+            .flatMap((g) => g.rules)
+            .filter((r) => r.alert))
+            links.push({
+                url: `https://github.com/${REPOSITORY}/blob/main/README.md#${rule.alert!.toLowerCase()}`,
+                from: `alert ${rule.alert} as deployed from 0.2.0`,
+            });
         // SARIF: the rules `policy --format sarif` writes for every policy of the pack.
         const result: GateResult = {
             packs: [{ name: PACK_NAME, version: VERSION }],

@@ -182,6 +182,22 @@ describe("end to end, from a clean copy", function () {
             ),
             ["npm run lint"],
         );
+        // A marked block that would be skipped, in part or whole, is an error instead.
+        assert.throws(
+            () =>
+                runnableCommands(
+                    [{ file: "x.md", text: `${RUNNABLE}\n\`\`\`sh\nnpm run lint\nnpx llm-platform plan\n\`\`\`\n` }],
+                    readme,
+                ),
+            { message: 'x.md: a runnable block holds `npm run` lines only, not "npx llm-platform plan"' },
+        );
+        assert.throws(
+            () =>
+                runnableCommands([{ file: "y.md", text: `${RUNNABLE}\n\n\`\`\`bash\nnpm run lint\n\`\`\`\n` }], readme),
+            {
+                message: "y.md: <!-- runnable --> must stand on the line before a ```sh block",
+            },
+        );
         const ran = await runs.others;
         assert.deepEqual(
             ran.map((r) => r.command),
@@ -191,14 +207,15 @@ describe("end to end, from a clean copy", function () {
                 "npm run --silent deploy -- --stack staging --preview",
             ],
         );
-        ran.slice(0, 2).forEach(succeeded);
+        const runnable = runnableCommands(pages, readme).length;
+        ran.slice(0, runnable).forEach(succeeded);
         assert.equal(
             (JSON.parse(fs.readFileSync(path.join(dir, "out", "gate.sarif"), "utf8")) as { version: string }).version,
             "2.1.0",
         );
         for (const [r, name] of [
-            [ran[2], "promote"],
-            [ran[3], "deploy"],
+            [ran[runnable], "promote"],
+            [ran[runnable + 1], "deploy"],
         ] as const)
             assert.deepEqual(
                 [r.code, r.stderr.trimEnd().split("\n").pop()],

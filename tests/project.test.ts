@@ -133,19 +133,32 @@ describe("project files", () => {
         const planned = await plannedBlocks((stack) => planOf(stack, "update"));
         const pages = generatedBlocks(planned);
         assert.deepEqual(Object.keys(pages), [
-            "configuration.md",
-            "alerts.md",
-            "policies.md",
-            "architecture.md",
-            "components.md",
+            "README.md",
+            "docs/configuration.md",
+            "docs/alerts.md",
+            "docs/policies.md",
+            "docs/architecture.md",
+            "docs/components.md",
         ]);
         for (const [page, blocks] of Object.entries(pages)) {
-            const text = read(`docs/${page}`);
-            assert.equal(withGeneratedBlocks(page, text, blocks), text, `run \`npm run docs\` to update docs/${page}`);
+            const text = read(page);
+            assert.equal(withGeneratedBlocks(page, text, blocks), text, `run \`npm run docs\` to update ${page}`);
         }
+        // Every row of every generated table has as many cells as its header (an unescaped | shifts them on GitHub).
+        for (const [page, blocks] of Object.entries(pages))
+            for (const [name, content] of Object.entries(blocks)) {
+                const cells = (row: string) => row.replace(/\\\|/g, "").split("|").length;
+                const rows = content.split("\n");
+                let header = 0;
+                rows.forEach((row, i) => {
+                    if (!row.startsWith("|")) header = 0;
+                    else if (header === 0 && /^\|[-: |]+\|$/.test(rows[i + 1] ?? "")) header = cells(row);
+                    else if (header > 0) assert.equal(cells(row), header, `${page} ${name}: ${row}`);
+                });
+            }
         const block = (page: string, name: string) =>
-            new RegExp(`<!-- ${name}:start -->\\n([\\s\\S]*?)\\n<!-- ${name}:end -->`).exec(read(`docs/${page}`))?.[1];
-        assert.equal(block("configuration.md", "config-table"), renderConfigTable());
+            new RegExp(`<!-- ${name}:start -->\\n([\\s\\S]*?)\\n<!-- ${name}:end -->`).exec(read(page))?.[1];
+        assert.equal(block("docs/configuration.md", "config-table"), renderConfigTable());
         assert.match(planned.architecture, /^```mermaid\nflowchart LR\n[\s\S]*\n```$/);
         const components = planned.components.split("\n");
         assert.equal(components.length, 2 + 21, "every component type is listed");
@@ -163,21 +176,21 @@ describe("project files", () => {
         );
         assert.ok(planned.children.includes("| `<name>-bucket` | `aws:s3:Bucket` | yes |\n"));
         assert.ok(planned.children.includes("| `<name>-lifecycle` | `aws:s3:BucketLifecycleConfiguration` |  |\n"));
-        assert.throws(() => withGeneratedBlocks("alerts.md", "no markers", pages["alerts.md"]), {
+        assert.throws(() => withGeneratedBlocks("docs/alerts.md", "no markers", pages["docs/alerts.md"]), {
             message:
                 "docs/alerts.md needs the markers <!-- alert-table:start --> and <!-- alert-table:end --> around the generated block",
         });
-        const alerts = block("alerts.md", "alert-table");
+        const alerts = block("docs/alerts.md", "alert-table");
         assert.equal(alerts, renderAlertTable());
         assert.equal(alerts?.split("\n").length, 2 + 18, "every alert is listed");
         assert.equal(
-            block("policies.md", "policy-table")?.split("\n").length,
+            block("docs/policies.md", "policy-table")?.split("\n").length,
             2 + POLICIES.length,
             "every policy is listed",
         );
         // Where code scanning's help links land: a section per policy, in the pack's order.
         assert.deepEqual(
-            [...(block("policies.md", "policy-sections") ?? "").matchAll(/^### (.+)$/gm)].map((m) => m[1]),
+            [...(block("docs/policies.md", "policy-sections") ?? "").matchAll(/^### (.+)$/gm)].map((m) => m[1]),
             POLICIES.map((p) => p.name),
         );
     });

@@ -78,16 +78,28 @@ export function docPages(dir: string): Array<{ file: string; text: string }> {
 export const RUNNABLE = "<!-- runnable -->";
 
 /**
- * Every `npm run` line of the shell blocks marked {@link RUNNABLE} in the pages, in order (a
- * trailing `  # comment` dropped), but the ones the e2e block already runs, as written or with more
- * flags (the block's `plan -- --stack staging --json …` prints what `plan -- --stack staging` prints).
+ * Every line of the shell blocks marked {@link RUNNABLE} in the pages, in order (a trailing
+ * `  # comment` dropped), but the ones the e2e block already runs, as written or with more flags
+ * (the block's `plan -- --stack staging --json …` prints what `plan -- --stack staging` prints).
+ * A marked block holds `npm run` lines only, and the marker stands on the line before its ```sh
+ * fence: anything else is an error naming the page, not a line silently left out.
  */
 export function runnableCommands(pages: ReadonlyArray<{ file: string; text: string }>, readme: string): string[] {
-    const lines = pages
-        .flatMap((p) => [...p.text.matchAll(new RegExp(`${RUNNABLE}\\n\`\`\`sh\\n([\\s\\S]*?)\`\`\``, "g"))])
-        .flatMap((m) => m[1].split("\n"))
-        .map((l) => /(npm run .*?)(\s{2,}#.*)?$/.exec(l.trim())?.[1])
-        .filter((l): l is string => l !== undefined);
+    const lines: string[] = [];
+    for (const page of pages) {
+        const marked = page.text.split(RUNNABLE).length - 1;
+        const blocks = [...page.text.matchAll(new RegExp(`${RUNNABLE}\\n\`\`\`sh\\n([\\s\\S]*?)\`\`\``, "g"))];
+        if (blocks.length !== marked)
+            throw new Error(`${page.file}: ${RUNNABLE} must stand on the line before a \`\`\`sh block`);
+        for (const line of blocks.flatMap((m) => m[1].split("\n")).filter((l) => l.trim() !== "")) {
+            const command = /^(npm run .*?)(\s{2,}#.*)?$/.exec(line.trim())?.[1];
+            if (command === undefined)
+                throw new Error(
+                    `${page.file}: a runnable block holds \`npm run\` lines only, not ${JSON.stringify(line)}`,
+                );
+            lines.push(command);
+        }
+    }
     const alreadyRun = new Set(e2eBlock(readme).map((l) => l.replace(/\s{2,}#.*$/, "").trim()));
     const covered = (l: string): boolean => [...alreadyRun].some((run) => run === l || run.startsWith(`${l} --`));
     return lines.filter((l) => !covered(l));

@@ -61,7 +61,7 @@ describe("the API reference (docs/reference/)", () => {
             ),
         );
         const args = page("llm-platform/interfaces/BlueGreenEksServiceArgs.md");
-        assert.ok(args.includes("`blue` | [`ColorRelease`](ColorRelease.md) | What each colour runs. |"));
+        assert.ok(args.includes("`blue` | [`ColorRelease`](ColorRelease.md) | What the blue colour runs. |"));
         assert.ok(args.includes("`gpus?` | `number` | GPUs per pod (requests equal limits). **Default** `1` |"));
         // A default written as prose (`@default - …`) reads as prose, not as code.
         assert.ok(args.includes("`maxReplicas?` | `number` | The autoscaler's ceiling. **Default** twice replicas |"));

@@ -111,6 +111,7 @@ export const SURFACE: Record<string, { source: string; names: string[] }> = {
             "PROD_SERVING_REPLICAS",
             "READINESS_PATH",
             "REFERENCE_SLO",
+            "RUNBOOK_BASE_URL",
             "SYSTEM_DAEMONSETS",
             "SYSTEM_INSTANCE_TYPES",
             "UVICORN_LOG_LEVELS",

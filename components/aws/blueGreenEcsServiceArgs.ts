@@ -21,6 +21,7 @@ import { containerSpecOf } from "./ecsTaskDefinition";
 /** The public SSM parameter of the ECS GPU-optimised AMI (Amazon Linux 2023). */
 export const ECS_GPU_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id";
 
+/** The arguments of `BlueGreenEcsService` (`new BlueGreenEcsService(name, args, opts)`). */
 export interface BlueGreenEcsServiceArgs {
     /** The VPC of the load balancer, the target groups and the GPU instances (Network.vpcId). */
     vpcId: pulumi.Input<string>;

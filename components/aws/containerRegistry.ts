@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assertValid } from "../validation";
 
+/** The arguments of `ContainerRegistry` (`new ContainerRegistry(name, args, opts)`). */
 export interface ContainerRegistryArgs {
     /**
      * Untagged images (layers of superseded pushes) expire this many days after push.

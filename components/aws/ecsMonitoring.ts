@@ -6,6 +6,7 @@ import { ttftBudgetProblem } from "../../catalog/vllm";
 import { assertValid } from "../validation";
 import { REFERENCE_SLO, ROLLBACK_MAX_5XX_PER_MINUTE } from "../../catalog/standards";
 
+/** The arguments of `EcsMonitoring` (`new EcsMonitoring(name, args, opts)`). */
 export interface EcsMonitoringArgs {
     clusterName: pulumi.Input<string>;
     /** The GPU capacity provider of the service: its reservation says whether instances follow the tasks. */

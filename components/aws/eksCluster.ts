@@ -6,6 +6,7 @@ import { createAddons, createControlPlane, createSystemNodes } from "./eksCluste
 import { CLOUDWATCH_RETENTION_DAYS } from "../../catalog/formats";
 import { assertValid } from "../validation";
 
+/** `EksCluster`'s `systemNodes`: the managed node group for the cluster's own workloads. */
 export interface SystemNodesArgs {
     /** @default ["m6i.large"] */
     instanceTypes?: string[];
@@ -15,6 +16,7 @@ export interface SystemNodesArgs {
     maxSize?: number;
 }
 
+/** `EksCluster`'s `controlPlaneLogs`: the group `/aws/eks/<clusterName>/cluster`, made before the cluster. */
 export interface ControlPlaneLogsArgs {
     /** Days the control plane's events are kept: a CloudWatch retention period (1, 3, 5, 7, 14, 30, … 3653). */
     retentionInDays: number;
@@ -22,6 +24,7 @@ export interface ControlPlaneLogsArgs {
     kmsKeyArn?: pulumi.Input<string>;
 }
 
+/** The arguments of `EksCluster` (`new EksCluster(name, args, opts)`). */
 export interface EksClusterArgs {
     /**
      * Use this existing cluster (by name) instead of creating one: its endpoint, certificate

@@ -18,6 +18,7 @@ export const FEEDBACK_PREFIX = `${FEEDBACK_BUCKET_PREFIX}/year=!{timestamp:yyyy}
 /** Records Firehose could not deliver, by failure type (required with an expression in the prefix). */
 export const FEEDBACK_ERROR_PREFIX = `${FEEDBACK_ERROR_BUCKET_PREFIX}/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/`;
 
+/** The arguments of `FeedbackStore` (`new FeedbackStore(name, args, opts)`). */
 export interface FeedbackStoreArgs {
     /** The model bucket and its key (ModelArtifactBucket's bucketArn and kmsKeyArn). */
     bucketArn: pulumi.Input<string>;
@@ -101,6 +102,7 @@ export function firehoseTrustPolicy(accountId: string): string {
     });
 }
 
+/** Where production feedback lands: an Amazon Data Firehose stream writing the records, batched and gzipped, under the model bucket's `feedback/` prefix, partitioned by arrival date; with the IAM policy a service needs to write to it. */
 export class FeedbackStore extends pulumi.ComponentResource {
     public readonly streamName: pulumi.Output<string>;
     public readonly streamArn: pulumi.Output<string>;

@@ -13,6 +13,7 @@ import {
 import { nodeLaunchTemplateArgs, nodeRole } from "./iam";
 import { assertValid } from "../validation";
 
+/** The arguments of `GpuNodePool` (`new GpuNodePool(name, args, opts)`). */
 export interface GpuNodePoolArgs {
     /** The EKS cluster's name. */
     clusterName: pulumi.Input<string>;

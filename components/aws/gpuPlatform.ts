@@ -9,6 +9,7 @@ import { assertValid } from "../validation";
 /** A pool of GpuPlatform: GpuNodePool's arguments but those the platform gives every pool. */
 export type GpuPlatformPoolArgs = Omit<GpuNodePoolArgs, "clusterName" | "subnetIds" | "tags" | "timeSlicingReplicas">;
 
+/** The arguments of `GpuPlatform` (`new GpuPlatform(name, args, opts)`). */
 export interface GpuPlatformArgs<P extends string = string> {
     /**
      * The cluster: an EksCluster, or the same facts of a cluster the program does not build (its

@@ -27,6 +27,7 @@ function dockerSdk(): typeof Docker {
 }
 const docker = dockerSdk();
 
+/** The arguments of `InferenceImage` (`new InferenceImage(name, args, opts)`). */
 export interface InferenceImageArgs {
     /**
      * A prebuilt image to deploy instead of building one, by digest: `repository@sha256:<64 hex>`.

@@ -10,6 +10,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assertValid } from "../validation";
 
+/** The arguments of `LogEncryptionKey` (`new LogEncryptionKey(name, args, opts)`). */
 export interface LogEncryptionKeyArgs {
     /**
      * The log groups the key may encrypt, as name patterns (`*` matches any run of characters), e.g.

@@ -17,6 +17,7 @@ import { assertValid } from "../validation";
 
 export { lifecycleRules, tlsOnlyPolicy } from "./bucketPolicies";
 
+/** The arguments of `ModelArtifactBucket` (`new ModelArtifactBucket(name, args, opts)`). */
 export interface ModelArtifactBucketArgs {
     /**
      * The bucket's name (S3's rules: 3 to 63 lower-case letters, digits, '.' and '-', globally

@@ -12,6 +12,7 @@ export interface ExistingNetwork {
     readonly privateSubnetIds: string[];
 }
 
+/** The arguments of `Network` (`new Network(name, args, opts)`). */
 export interface NetworkArgs {
     /**
      * Use this VPC and its subnets instead of creating any (they must already carry the EKS

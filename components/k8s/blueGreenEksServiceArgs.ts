@@ -56,6 +56,7 @@ export interface QueueLengthMetric {
  */
 export const ROLLOUT_MARGIN_MINUTES = 20;
 
+/** The arguments of `BlueGreenEksService` (`new BlueGreenEksService(name, args, opts)`). */
 export interface BlueGreenEksServiceArgs {
     /** Kubernetes provider of the cluster (EksCluster.provider). */
     provider: k8s.Provider;
@@ -75,7 +76,7 @@ export interface BlueGreenEksServiceArgs {
      * `createPrefixReadPolicy` as its `modelReadPolicyArn`. @default "models"
      */
     modelPrefix?: string;
-    /** What each colour runs. */
+    /** What the blue colour runs. */
     blue: ColorRelease;
     /** What the green colour runs. */
     green: ColorRelease;

@@ -35,6 +35,7 @@ const RESTRICTED_CONTAINER = (user: number, group: number): Record<string, unkno
     seccompProfile: { type: "RuntimeDefault" },
 });
 
+/** The arguments of `CanaryDelivery` (`new CanaryDelivery(name, args, opts)`). */
 export interface CanaryDeliveryArgs {
     provider: k8s.Provider;
     /** Namespace of the inference service; its routes may attach to the gateway. */

@@ -22,6 +22,7 @@ export const CLUSTER_AUTOSCALER_REPO = "https://kubernetes.github.io/autoscaler"
 export const CLUSTER_AUTOSCALER_NAMESPACE = "kube-system";
 export const CLUSTER_AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler";
 
+/** The arguments of `ClusterAutoscaler` (`new ClusterAutoscaler(name, args, opts)`). */
 export interface ClusterAutoscalerArgs {
     provider: k8s.Provider;
     clusterName: pulumi.Input<string>;

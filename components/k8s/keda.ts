@@ -12,12 +12,14 @@ import { KEDA_CHART_VERSION, KEDA_HTTP_ADD_ON_CHART_VERSION, KEDA_REPO } from ".
 
 export const KEDA_NAMESPACE = "keda";
 
+/** The arguments of `Keda` (`new Keda(name, args, opts)`). */
 export interface KedaArgs {
     provider: k8s.Provider;
     /** @default "keda" */
     namespace?: string;
 }
 
+/** KEDA, the event-driven autoscaler (operator and metrics API server, chart `keda`), in a namespace of its own held to the restricted Pod Security Standard: the inference services scale on vLLM's metrics through its Prometheus scaler. */
 export class Keda extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     /** What a ScaledObject must wait for: the chart installs the CRD and the operator that reads it. */
@@ -92,6 +94,7 @@ export const HTTP_ADD_ON_POD_SECURITY_CONTEXT = {
     seccompProfile: { type: "RuntimeDefault" },
 } as const;
 
+/** The arguments of `KedaHttpAddOn` (`new KedaHttpAddOn(name, args, opts)`). */
 export interface KedaHttpAddOnArgs {
     provider: k8s.Provider;
     /** KEDA, which scales the interceptor and the models: the add-on's ScaledObjects need its CRD. */

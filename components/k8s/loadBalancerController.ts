@@ -19,6 +19,7 @@ export const LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT = "aws-load-balancer-contr
 /** The IAM policy `docs/install/iam_policy.json` of kubernetes-sigs/aws-load-balancer-controller at v3.5.0. */
 export const LOAD_BALANCER_CONTROLLER_POLICY: Readonly<Record<string, unknown>> = controllerPolicy;
 
+/** The arguments of `LoadBalancerController` (`new LoadBalancerController(name, args, opts)`). */
 export interface LoadBalancerControllerArgs {
     provider: k8s.Provider;
     clusterName: pulumi.Input<string>;
@@ -60,6 +61,7 @@ export function loadBalancerControllerValues(options: {
     };
 }
 
+/** The AWS Load Balancer Controller (chart `aws-load-balancer-controller`): it turns an Ingress of class `alb` into an Application Load Balancer whose target groups point at the pods, with an IRSA role carrying the project's published IAM policy for this version. */
 export class LoadBalancerController extends pulumi.ComponentResource {
     public readonly roleArn: pulumi.Output<string>;
     /** What an Ingress of class `alb` must wait for (the controller and its webhooks). */

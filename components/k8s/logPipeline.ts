@@ -38,6 +38,7 @@ export function containerLogGroupName(clusterName: string): string {
 /** Request paths whose access lines are dropped: the kubelet's probes and Prometheus's scrapes. */
 export const PROBE_PATHS = ["/health", "/metrics", "/ping", "/v1/models"] as const;
 
+/** The arguments of `LogPipeline` (`new LogPipeline(name, args, opts)`). */
 export interface LogPipelineArgs {
     provider: k8s.Provider;
     /** The cluster's name in EKS (EksCluster's `clusterName`): names the log group and the queries' folder. */

@@ -23,6 +23,7 @@ export interface ScrapedService {
     slo?: SloSettings;
 }
 
+/** The arguments of `MonitoringStack` (`new MonitoringStack(name, args, opts)`). */
 export interface MonitoringStackArgs {
     /** Kubernetes provider of the cluster (EksCluster.provider). */
     provider: k8s.Provider;

@@ -7,6 +7,7 @@ import { assertValid } from "../validation";
 export const DEVICE_PLUGIN_CHART_VERSION = "0.18.0";
 export const DEVICE_PLUGIN_REPO = "https://nvidia.github.io/k8s-device-plugin";
 
+/** The arguments of `NvidiaDevicePlugin` (`new NvidiaDevicePlugin(name, args, opts)`). */
 export interface NvidiaDevicePluginArgs {
     /** The Kubernetes provider of the cluster (EksCluster.provider). */
     provider: k8s.Provider;

@@ -51,6 +51,7 @@ export interface RetrainedModel {
     pool: Pick<TargetPool, "nodeSelector" | "tolerations"> & { diskSizeGiB?: number };
 }
 
+/** The arguments of `RetrainingTrigger` (`new RetrainingTrigger(name, args, opts)`). */
 export interface RetrainingTriggerArgs {
     provider: k8s.Provider;
     /** The team's training image, by digest. */
@@ -266,6 +267,7 @@ export function retrainingJobSpec(
     };
 }
 
+/** The retraining trigger: for each model, a run of the team's training image on a schedule (a CronJob) and when its drift alert fires (a KEDA ScaledJob), ending in a new registered version under the alias `candidate`. */
 export class RetrainingTrigger extends pulumi.ComponentResource {
     public readonly namespace: string;
     /** The schedule's CronJobs and the drift ScaledJobs, by model. */

@@ -35,6 +35,7 @@ import { createIrsaRole } from "./workloadIdentity";
 
 export type { TraceExporter, TraceSampling } from "./traceCollectorConfig";
 
+/** The arguments of `TraceCollector` (`new TraceCollector(name, args, opts)`). */
 export interface TraceCollectorArgs {
     provider: k8s.Provider;
     /** The region X-Ray receives the traces in (the exporter does not ask the instance metadata service). */

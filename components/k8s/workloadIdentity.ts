@@ -34,6 +34,7 @@ export function restrictedPodContext(uid: number) {
     };
 }
 
+/** The arguments of `createWorkloadIdentity` (a service account with an IRSA role and its policy). */
 export interface WorkloadIdentityArgs {
     namespace: string;
     serviceAccount: string;

@@ -25,6 +25,7 @@ import { createRegistryMonitoring } from "./monitoring";
 import { createRegistryServer, REGISTRY_ARTIFACT_PREFIX, REGISTRY_PORT } from "./server";
 import { rdsInstanceClassProblem, rdsStorageLimitProblem } from "../../catalog/rds";
 
+/** The arguments of `ModelRegistry` (`new ModelRegistry(name, args, opts)`). */
 export interface ModelRegistryArgs {
     provider: k8s.Provider;
     vpcId: pulumi.Input<string>;
@@ -109,6 +110,7 @@ export function validateModelRegistryArgs(args: Omit<ModelRegistryArgs, "provide
     return problems;
 }
 
+/** The model registry: an MLflow tracking and registry server on the cluster, its metadata in PostgreSQL on RDS and its run artifacts in the model bucket's `mlflow/` prefix; a release may name `models:/<name>/<version>`. */
 export class ModelRegistry extends pulumi.ComponentResource {
     /** In the cluster: `http://mlflow.<namespace>.svc.cluster.local:5000` (MLFLOW_TRACKING_URI). */
     public readonly trackingUri: string;

@@ -105,6 +105,19 @@ function defaultRuleGroups() {
     ];
 }
 
+/** Text for a Markdown table cell: a `|`, even inside a code span, would end the cell on GitHub. */
+const cell = (text: string): string => text.replace(/\|/g, "\\|");
+
+/**
+ * README.md's landing for the runbook links of stacks deployed from 0.2.0, which pointed at
+ * `README.md#<alert in lower case>`: an anchor per alert, each beside a link to its runbook now.
+ */
+export function renderOldRunbookAnchors(): string {
+    return alertCatalogue(defaultRuleGroups())
+        .map((a) => `<a id="${a.alert.toLowerCase()}"></a>[${a.alert}](docs/alerts.md#${a.alert.toLowerCase()})`)
+        .join(" · ");
+}
+
 /** docs/alerts.md's table: every alert with its condition, severity and where it routes, for the default metric preset. */
 export function renderAlertTable(): string {
     const groups = defaultRuleGroups();
@@ -115,7 +128,7 @@ export function renderAlertTable(): string {
     };
     const rows = alertCatalogue(groups).map(
         (a) =>
-            `| \`${a.alert}\` | ${a.summary} | \`${a.expr.replace(/\|/g, "\\|")}\` for ${a.for} | ${a.severity} | ${route[a.severity]} |`,
+            `| \`${a.alert}\` | ${cell(a.summary)} | \`${cell(a.expr)}\` for ${a.for} | ${a.severity} | ${route[a.severity]} |`,
     );
     return ["| Alert | Fires when | Condition | Severity | Routes to |", "|---|---|---|---|---|", ...rows].join("\n");
 }

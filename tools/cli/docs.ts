@@ -17,6 +17,7 @@ import { TIER_POLICY_CONFIG } from "../../policies/tiers";
 import {
     renderAlertTable,
     renderConfigTable,
+    renderOldRunbookAnchors,
     renderPolicySections,
     renderPolicyTable,
     renderRunbooks,
@@ -31,7 +32,7 @@ import { renderTaggable, TAGGABLE_FILE } from "../policyData/taggable";
 import { REFERENCE_DIR, treeDifferences, writeReference } from "../docs/reference";
 
 /** The text of `page` with the block between `<!-- name:start -->` and `<!-- name:end -->` replaced. */
-export function replaceBlock(text: string, name: string, content: string, page = "README.md"): string {
+export function replaceBlock(text: string, name: string, content: string, page: string): string {
     const [start, end] = [`<!-- ${name}:start -->`, `<!-- ${name}:end -->`];
     const from = text.indexOf(start);
     const to = text.indexOf(end);
@@ -40,8 +41,9 @@ export function replaceBlock(text: string, name: string, content: string, page =
     return `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`;
 }
 
-/** The project's docs folder. */
-export const DOCS_DIR = path.resolve(__dirname, "..", "..", "docs");
+/** The project's root and its docs folder. */
+const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+export const DOCS_DIR = path.join(PROJECT_ROOT, "docs");
 
 /** docs/policies.md, where each code-scanning finding's help link points (tools/cli/policy.ts). */
 export const POLICY_DOC = path.join(DOCS_DIR, "policies.md");
@@ -164,27 +166,25 @@ export async function plannedBlocks(
     };
 }
 
-/** Each docs page (relative to docs/) with the generated blocks it holds, by marker name. */
+/** Each page (relative to the project) with the generated blocks it holds, by marker name. */
 export function generatedBlocks(planned: PlannedBlocks): Record<string, Record<string, string>> {
     return {
-        "configuration.md": { "config-table": renderConfigTable() },
-        "alerts.md": { "alert-table": renderAlertTable(), runbooks: renderRunbooks() },
-        "policies.md": {
+        "README.md": { "old-runbook-anchors": renderOldRunbookAnchors() },
+        "docs/configuration.md": { "config-table": renderConfigTable() },
+        "docs/alerts.md": { "alert-table": renderAlertTable(), runbooks: renderRunbooks() },
+        "docs/policies.md": {
             "policy-table": renderPolicyTable(POLICIES, TIER_POLICY_CONFIG),
             "scanner-table": planned.scanners,
             "policy-sections": renderPolicySections(POLICIES, TIER_POLICY_CONFIG),
         },
-        "architecture.md": { architecture: planned.architecture },
-        "components.md": { "component-table": planned.components, children: planned.children },
+        "docs/architecture.md": { architecture: planned.architecture },
+        "docs/components.md": { "component-table": planned.components, children: planned.children },
     };
 }
 
-/** A page's text (`page` relative to docs/) with its generated blocks regenerated. */
+/** A page's text (`page` relative to the project) with its generated blocks regenerated. */
 export function withGeneratedBlocks(page: string, text: string, blocks: Record<string, string>): string {
-    return Object.entries(blocks).reduce(
-        (out, [name, content]) => replaceBlock(out, name, content, `docs/${page}`),
-        text,
-    );
+    return Object.entries(blocks).reduce((out, [name, content]) => replaceBlock(out, name, content, page), text);
 }
 
 /** Every file `npm run docs` writes, with the content it would write. */
@@ -192,7 +192,7 @@ export async function generatedFiles(): Promise<Array<{ file: string; content: s
     const pages = generatedBlocks(await plannedBlocks());
     return [
         ...Object.entries(pages).map(([page, blocks]) => {
-            const file = path.join(DOCS_DIR, page);
+            const file = path.join(PROJECT_ROOT, page);
             return { file, content: withGeneratedBlocks(page, fs.readFileSync(file, "utf8"), blocks) };
         }),
         ...(await Promise.all(

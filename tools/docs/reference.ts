@@ -41,7 +41,8 @@ export const REFERENCE_OPTIONS: TypeDocOptions & PluginOptions = {
     // Type checking would cost time and reorder union members; tsc checks the project.
     skipErrorChecking: true,
     plugin: ["typedoc-plugin-markdown"],
-    readme: "none",
+    // The index page opens with this text (its links absolute: TypeDoc copies it as it is).
+    readme: path.join(ROOT, "tools", "docs", "referenceIntro.md"),
     excludePrivate: true,
     excludeProtected: true,
     excludeInternal: true,
@@ -53,6 +54,7 @@ export const REFERENCE_OPTIONS: TypeDocOptions & PluginOptions = {
     router: "member",
     membersWithOwnFile: ["Class", "Interface"],
     entryFileName: "README",
+    mergeReadme: true,
     parametersFormat: "table",
     interfacePropertiesFormat: "table",
     classPropertiesFormat: "table",
