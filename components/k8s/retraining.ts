@@ -267,7 +267,7 @@ export function retrainingJobSpec(
     };
 }
 
-/** The retraining trigger: for each model, a run of the team's training image on a schedule (a CronJob) and when its drift alert fires (a KEDA ScaledJob), ending in a new registered version under the alias `candidate`. */
+/** The retraining trigger: for each model, a run of the team's training image on a schedule (a CronJob) and when its drift alert fires (a KEDA ScaledJob), ending, by the image's contract, in a new registered version under the alias `candidate`. */
 export class RetrainingTrigger extends pulumi.ComponentResource {
     public readonly namespace: string;
     /** The schedule's CronJobs and the drift ScaledJobs, by model. */
