@@ -7,9 +7,9 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ENTRY_POINTS, REFERENCE_DIR } from "../tools/docs/reference";
+import { ENTRY_POINTS, REFERENCE_DIR, treeDifferences } from "../tools/docs/reference";
 import { PROJECT_DIR } from "./helpers";
-import { generatedReference, treeDifferences } from "./referenceRun";
+import { generatedReference } from "./referenceRun";
 
 const page = (file: string): string => fs.readFileSync(path.join(REFERENCE_DIR, file), "utf8");
 

@@ -37,5 +37,3 @@ export function generatedReference(): Promise<GeneratedReference> {
     generated.catch(() => undefined);
     return generated;
 }
-
-export { filesUnder, treeDifferences } from "../tools/docs/reference";

@@ -17,9 +17,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CLOUDWATCH_RETENTION_DAYS } from "../../catalog/formats";
 import { LOGGING_NAMESPACE } from "../../catalog/reserved";
-import { irsaTrustPolicy } from "../aws/iam";
 import { assertValid } from "../validation";
 import { logQueryFolder, type LogGroupKind, type LogQuery } from "./logQueries";
+import { createIrsaRole } from "./workloadIdentity";
 
 /** The chart (fluent/helm-charts `charts/fluent-bit`); its appVersion, the image's tag, is 5.1.1. */
 export const FLUENT_BIT_CHART_VERSION = "0.58.1";
@@ -270,16 +270,17 @@ export class LogPipeline extends pulumi.ComponentResource {
             },
             { ...child, protect: args.protect ?? true },
         );
-        const role = new aws.iam.Role(
-            `${name}-irsa`,
+        const role = createIrsaRole(
+            name,
             {
+                namespace: namespaceName,
+                serviceAccount: LOG_PIPELINE_SERVICE_ACCOUNT,
                 description: "Fluent Bit: write the cluster's container logs",
-                assumeRolePolicy: pulumi
-                    .all([args.oidcProviderArn, args.oidcIssuerUrl])
-                    .apply(([arn, url]) => irsaTrustPolicy(arn, url, namespaceName, LOG_PIPELINE_SERVICE_ACCOUNT)),
+                oidcProviderArn: args.oidcProviderArn,
+                oidcIssuerUrl: args.oidcIssuerUrl,
                 tags,
             },
-            child,
+            this,
         );
         new aws.iam.RolePolicy(`${name}-write`, { role: role.id, policy: group.arn.apply(logPipelinePolicy) }, child);
         const namespace = new k8s.core.v1.Namespace(

@@ -31,7 +31,7 @@ import {
     type TraceExporter,
     type TraceSampling,
 } from "./traceCollectorConfig";
-import { createIrsaRole } from "./workloadIdentity";
+import { createIrsaRole, createRestrictedNamespace } from "./workloadIdentity";
 
 export type { TraceExporter, TraceSampling } from "./traceCollectorConfig";
 
@@ -160,29 +160,9 @@ export class TraceCollector extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
-        const namespace = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            {
-                metadata: {
-                    name: namespaceName,
-                    labels: {
-                        "pod-security.kubernetes.io/enforce": "restricted",
-                        "app.kubernetes.io/managed-by": "pulumi",
-                    },
-                },
-            },
-            k8sOpts,
-        );
-        const serviceAccount = new k8s.core.v1.ServiceAccount(
-            `${name}-service-account`,
-            {
-                metadata: {
-                    name: TRACE_COLLECTOR_SERVICE_ACCOUNT,
-                    namespace: namespace.metadata.name,
-                    ...(role ? { annotations: { "eks.amazonaws.com/role-arn": role.arn } } : {}),
-                },
-                automountServiceAccountToken: false,
-            },
+        const { namespace, serviceAccount } = createRestrictedNamespace(
+            name,
+            { namespace: namespaceName, serviceAccount: TRACE_COLLECTOR_SERVICE_ACCOUNT, roleArn: role?.arn },
             k8sOpts,
         );
         new k8s.networking.v1.NetworkPolicy(

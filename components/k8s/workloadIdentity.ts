@@ -74,14 +74,15 @@ export function createIrsaRole(
 
 /**
  * `<name>-namespace` under the restricted Pod Security Standard and `<name>-service-account` in it,
- * annotated with `roleArn` for IRSA and without the Kubernetes API token.
+ * annotated with `roleArn` for IRSA when there is one, and without the Kubernetes API token.
  */
 export function createRestrictedNamespace(
     name: string,
     args: {
         namespace: string;
         serviceAccount: string;
-        roleArn: pulumi.Input<string>;
+        /** The IRSA role the pods assume; none for a workload that calls no AWS API. */
+        roleArn?: pulumi.Input<string>;
         /** More labels of the namespace (e.g. the load balancer controller's readiness-gate injection). */
         labels?: Record<string, string>;
     },
@@ -107,7 +108,7 @@ export function createRestrictedNamespace(
             metadata: {
                 name: args.serviceAccount,
                 namespace: namespace.metadata.name,
-                annotations: { "eks.amazonaws.com/role-arn": args.roleArn },
+                ...(args.roleArn ? { annotations: { "eks.amazonaws.com/role-arn": args.roleArn } } : {}),
             },
             automountServiceAccountToken: false,
         },

@@ -32,7 +32,7 @@ import { renderTaggable, TAGGABLE_FILE } from "../policyData/taggable";
 import { REFERENCE_DIR, treeDifferences, writeReference } from "../docs/reference";
 
 /** The text of `page` with the block between `<!-- name:start -->` and `<!-- name:end -->` replaced. */
-export function replaceBlock(text: string, name: string, content: string, page: string): string {
+function replaceBlock(text: string, name: string, content: string, page: string): string {
     const [start, end] = [`<!-- ${name}:start -->`, `<!-- ${name}:end -->`];
     const from = text.indexOf(start);
     const to = text.indexOf(end);
@@ -41,16 +41,12 @@ export function replaceBlock(text: string, name: string, content: string, page: 
     return `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`;
 }
 
-/** The project's root and its docs folder. */
+/** The project's root: the pages' paths are relative to it. */
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
-export const DOCS_DIR = path.join(PROJECT_ROOT, "docs");
-
-/** docs/policies.md, where each code-scanning finding's help link points (tools/cli/policy.ts). */
-export const POLICY_DOC = path.join(DOCS_DIR, "policies.md");
 
 /** Where the CLI reads a tier's policy config from. */
 export const policyConfigFile = (tier: "staging" | "prod"): string =>
-    path.resolve(__dirname, "..", "..", "pack", "config", `${tier}.json`);
+    path.join(PROJECT_ROOT, "pack", "config", `${tier}.json`);
 
 /** A tier's policy config file as `npm run docs` writes it: the source, formatted as the project formats JSON. */
 export async function renderPolicyConfig(tier: "staging" | "prod"): Promise<string> {
@@ -59,7 +55,6 @@ export async function renderPolicyConfig(tier: "staging" | "prod"): Promise<stri
     return prettier.format(JSON.stringify(TIER_POLICY_CONFIG[tier], null, 2), { ...options, filepath: file });
 }
 
-/** The prod stack's architecture as a fenced Mermaid block. */
 /** What the stacks' plans show: the prod architecture and the component table. */
 export interface PlannedBlocks {
     architecture: string;
