@@ -43,6 +43,12 @@ describe("the API reference (docs/reference/)", () => {
 
     it("has an index (README.md, shown by GitHub) that links each module's page", () => {
         const index = page("README.md");
+        // It opens with the intro (where the examples and the children are), then lists the modules.
+        const intro = fs.readFileSync(path.join(PROJECT_DIR, "tools", "docs", "referenceIntro.md"), "utf8");
+        assert.ok(
+            index.startsWith(`${intro.trimEnd()}\n\n## Modules\n`),
+            "the index opens with tools/docs/referenceIntro.md",
+        );
         for (const module of Object.keys(ENTRY_POINTS)) {
             assert.ok(index.includes(`| [${module}](${module}/README.md) |`), `the index lists ${module}`);
             assert.ok(page(`${module}/README.md`).startsWith(`# ${module}\n`), `${module}'s page`);
